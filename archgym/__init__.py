@@ -1,0 +1,21 @@
+"""archgym: a design-space exploration gym for hardware accelerators.
+
+``import archgym`` is light (numpy, networkx): the vocabulary every layer speaks —
+design spaces, workloads, metrics and objectives, the run store, configs — and the front door
+(:func:`get_simulator`, :func:`get_workload`).
+"""
+
+from archgym.errors import ArchGymError, ConfigError
+from archgym.metrics import METRICS, BatchResult, Objective, Result
+from archgym.simulator import Simulator, get_simulator
+from archgym.space import Constraint, DesignSpace, Param, categorical, int_range, ordinal, pow2
+from archgym.store import EvalRecord, RunStore
+from archgym.workload import Gemm, Op, Workload, get_workload
+
+__version__ = "0.1.0"
+
+__all__ = [
+    "ArchGymError", "BatchResult", "ConfigError", "Constraint", "DesignSpace", "EvalRecord", "Gemm",
+    "METRICS", "Objective", "Op", "Param", "Result", "RunStore", "Simulator", "Workload", "categorical",
+    "get_simulator", "get_workload", "int_range", "ordinal", "pow2",
+]

@@ -1,0 +1,253 @@
+"""Metrics with units, simulator results, and objectives that turn metrics into rewards.
+
+Metric names carry their unit (``latency_s``, ``energy_j``, ``area_mm2`` …) so that a JSON row
+is self-describing. :data:`METRICS` is the vocabulary every simulator speaks; a simulator may
+report more (its own resource counts, say), but the shared ones mean the same everywhere.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+from archgym.errors import ConfigError
+
+# name -> (unit, description, lower_is_better)
+METRICS: dict[str, tuple[str, str, bool]] = {
+    "latency_s": ("s", "end-to-end time of one inference / token", True),
+    "cycles": ("cycles", "end-to-end clock cycles", True),
+    "compute_cycles": ("cycles", "cycles with the array computing, stalls excluded", True),
+    "stall_cycles": ("cycles", "cycles lost waiting for memory", True),
+    "energy_j": ("J", "energy of one inference / token", True),
+    "area_mm2": ("mm²", "silicon area", True),
+    "power_w": ("W", "average power = energy / latency", True),
+    "edp_js": ("J·s", "energy-delay product", True),
+    "throughput_ops_per_s": ("op/s", "achieved operations per second (2 per MAC)", False),
+    "throughput_inf_per_s": ("inferences/s", "inferences (or tokens) per second", False),
+    "peak_ops_per_s": ("op/s", "peak operations per second of the hardware", False),
+    "utilization": ("fraction", "achieved / peak operations, 0..1", False),
+    "mapping_efficiency": ("fraction", "PEs holding useful work while computing, 0..1", False),
+    "dram_bytes": ("B", "off-chip traffic", True),
+    "sram_bytes": ("B", "on-chip buffer traffic", True),
+}
+
+
+def unit(metric: str) -> str:
+    return METRICS.get(metric, ("", "", True))[0]
+
+
+def lower_is_better(metric: str) -> bool:
+    return METRICS.get(metric, ("", "", True))[2]
+
+
+def derive(metrics: Mapping[str, Any]) -> dict[str, Any]:
+    """Add derived metrics (EDP, power) when their inputs are present; works on arrays too."""
+    out = dict(metrics)
+    if "latency_s" in out and "energy_j" in out:
+        lat = np.asarray(out["latency_s"], dtype=float)
+        energy = np.asarray(out["energy_j"], dtype=float)
+        power = np.divide(energy, lat, out=np.zeros(np.broadcast(energy, lat).shape), where=lat > 0)
+        scalar = lat.ndim == 0 and energy.ndim == 0
+        out.setdefault("edp_js", float(energy * lat) if scalar else energy * lat)
+        out.setdefault("power_w", float(power) if scalar else power)
+    return out
+
+
+@dataclass
+class Result:
+    """The outcome of evaluating one design on one workload.
+
+    ``metrics`` maps metric names (see :data:`METRICS`) to floats; an invalid design has
+    ``valid=False``, the names of the violated constraints in ``violations``, and whatever
+    metrics could still be computed (possibly none). ``layers`` is the per-layer breakdown;
+    ``info`` carries extras such as the mapping the simulator chose, or ``predicted=True``
+    for proxy models.
+    """
+
+    metrics: dict[str, float]
+    valid: bool = True
+    violations: list[str] = field(default_factory=list)
+    layers: list[dict[str, Any]] = field(default_factory=list)
+    info: dict[str, Any] = field(default_factory=dict)
+
+    @classmethod
+    def invalid(cls, violations: Sequence[str], metrics: Mapping[str, float] | None = None,
+                **info: Any) -> Result:
+        return cls(dict(metrics or {}), False, list(violations), [], dict(info))
+
+    def to_json(self, with_layers: bool = False) -> dict[str, Any]:
+        out: dict[str, Any] = {k: _json_number(v) for k, v in self.metrics.items()}
+        out["valid"] = self.valid
+        out["violations"] = list(self.violations)
+        if self.info:
+            out["info"] = self.info
+        if with_layers:
+            out["layers"] = self.layers
+        return out
+
+
+def _json_number(v: Any) -> Any:
+    if isinstance(v, np.generic):
+        v = v.item()
+    if isinstance(v, float) and not math.isfinite(v):
+        return None
+    return v
+
+
+@dataclass
+class BatchResult:
+    """Many designs at once: one array per metric, a validity mask, violations per design."""
+
+    metrics: dict[str, np.ndarray]
+    valid: np.ndarray
+    violations: list[list[str]]
+
+    def __len__(self) -> int:
+        return len(self.valid)
+
+    def row(self, i: int) -> Result:
+        return Result({k: float(v[i]) for k, v in self.metrics.items()}, bool(self.valid[i]),
+                      list(self.violations[i]))
+
+    def rows(self) -> list[Result]:
+        return [self.row(i) for i in range(len(self))]
+
+    @classmethod
+    def from_results(cls, results: Sequence[Result]) -> BatchResult:
+        keys = sorted({k for r in results for k in r.metrics})
+        metrics = {k: np.array([r.metrics.get(k, np.nan) for r in results], dtype=float) for k in keys}
+        return cls(metrics, np.array([r.valid for r in results], dtype=bool),
+                   [list(r.violations) for r in results])
+
+
+OBJECTIVE_KINDS = ("minimize", "maximize", "weighted_log", "target")
+
+
+@dataclass(frozen=True)
+class Objective:
+    """Turns metrics into a scalar *cost* (lower is better) and a *reward* (= −cost, higher is better).
+
+    kinds:
+      ``minimize``/``maximize`` — one ``metric``; cost is log10 of it (or of its inverse), so that
+        rewards are scale-free across workloads.
+      ``weighted_log`` — ``Σ wᵢ · log10(metricᵢ)`` over ``weights`` (e.g. latency and energy: log EDP).
+      ``target`` — ArchGym's target-spec distance ``Σ |mᵢ − tᵢ| / tᵢ`` over ``targets``.
+    ``constraints`` are upper bounds on metrics (``{"area_mm2": 100}``); each violated bound adds
+    ``penalty × relative excess`` to the cost. Invalid designs cost ``invalid_cost``.
+    """
+
+    kind: str = "minimize"
+    metric: str = "latency_s"
+    weights: Mapping[str, float] = field(default_factory=dict)
+    targets: Mapping[str, float] = field(default_factory=dict)
+    constraints: Mapping[str, float] = field(default_factory=dict)
+    penalty: float = 10.0
+    invalid_cost: float = 100.0
+
+    def __post_init__(self) -> None:
+        if self.kind not in OBJECTIVE_KINDS:
+            raise ConfigError.bad_value("objective.kind", self.kind, OBJECTIVE_KINDS)
+        if self.kind == "weighted_log" and not self.weights:
+            raise ConfigError("objective.weights: weighted_log needs at least one metric weight")
+        if self.kind == "target" and not self.targets:
+            raise ConfigError("objective.targets: target needs at least one metric target")
+        if self.kind == "target" and any(t <= 0 for t in self.targets.values()):
+            raise ConfigError("objective.targets: targets must be > 0")
+
+    @classmethod
+    def parse(cls, spec: str | Mapping[str, Any] | Objective | None) -> Objective:
+        """``"latency_s"``, ``"edp"``, ``"min:energy_j"``, ``"max:throughput_ops_per_s"``,
+        ``"log:latency_s=1,energy_j=1"``, ``"target:latency_s=1e-3,area_mm2=10"`` or a mapping."""
+        if spec is None:
+            return cls()
+        if isinstance(spec, Objective):
+            return spec
+        if isinstance(spec, Mapping):
+            try:
+                return cls(**spec)
+            except TypeError as exc:
+                raise ConfigError(f"objective: {exc}") from None
+        text = spec.strip()
+        if text == "edp":
+            return cls("weighted_log", weights={"latency_s": 1.0, "energy_j": 1.0})
+        kind, _, rest = text.partition(":")
+        if not rest:
+            return cls("minimize", metric=kind)
+        if kind in ("min", "minimize"):
+            return cls("minimize", metric=rest)
+        if kind in ("max", "maximize"):
+            return cls("maximize", metric=rest)
+        pairs = dict(p.split("=", 1) for p in rest.split(",") if "=" in p)
+        try:
+            values = {k.strip(): float(v) for k, v in pairs.items()}
+        except ValueError:
+            raise ConfigError(f"objective: numbers expected in {spec!r}") from None
+        if kind in ("log", "weighted_log"):
+            return cls("weighted_log", weights=values)
+        if kind == "target":
+            return cls("target", targets=values)
+        raise ConfigError.bad_value("objective", spec, "edp, METRIC, min:M, max:M, log:M=w,…, target:M=t,…")
+
+    @property
+    def metrics_used(self) -> list[str]:
+        if self.kind in ("minimize", "maximize"):
+            names = [self.metric]
+        elif self.kind == "weighted_log":
+            names = list(self.weights)
+        else:
+            names = list(self.targets)
+        return names + [m for m in self.constraints if m not in names]
+
+    def cost_batch(self, metrics: Mapping[str, np.ndarray], valid: np.ndarray) -> np.ndarray:
+        """Vectorised cost; the scalar :meth:`cost` calls this with arrays of length one."""
+        valid = np.asarray(valid, dtype=bool)
+        n = valid.shape[0]
+
+        def get(name: str) -> np.ndarray:
+            if name not in metrics:
+                if not valid.any():
+                    return np.full(n, np.nan)
+                raise ConfigError.bad_value("objective metric", name, sorted(metrics))
+            return np.asarray(metrics[name], dtype=float).reshape(n)
+
+        with np.errstate(divide="ignore", invalid="ignore"):
+            if self.kind == "minimize":
+                cost = np.log10(get(self.metric))
+            elif self.kind == "maximize":
+                cost = -np.log10(get(self.metric))
+            elif self.kind == "weighted_log":
+                cost = sum(w * np.log10(get(m)) for m, w in self.weights.items())
+            else:
+                cost = sum(np.abs(get(m) - t) / t for m, t in self.targets.items())
+            for m, bound in self.constraints.items():
+                excess = np.maximum(get(m) / bound - 1.0, 0.0)
+                cost = cost + self.penalty * excess
+        cost = np.asarray(cost, dtype=float)
+        bad = ~valid | ~np.isfinite(cost)
+        return np.where(bad, self.invalid_cost, cost)
+
+    def cost(self, result: Result) -> float:
+        metrics = {k: np.array([v], dtype=float) for k, v in result.metrics.items()}
+        return float(self.cost_batch(metrics, np.array([result.valid]))[0])
+
+    def reward(self, result: Result) -> float:
+        return -self.cost(result)
+
+    def constraint_violations(self, metrics: Mapping[str, float]) -> list[str]:
+        """Names (``area_mm2<=100``) of the metric budgets a design exceeds."""
+        return [f"{m}<={b:g}" for m, b in self.constraints.items() if metrics.get(m, 0.0) > b]
+
+    def describe(self) -> str:
+        if self.kind in ("minimize", "maximize"):
+            text = f"{self.kind} {self.metric}"
+        elif self.kind == "weighted_log":
+            text = "minimize " + " + ".join(f"{w:g}·log10({m})" for m, w in self.weights.items())
+        else:
+            text = "target " + ", ".join(f"{m}={t:g}" for m, t in self.targets.items())
+        if self.constraints:
+            text += " subject to " + ", ".join(f"{m} ≤ {b:g}" for m, b in self.constraints.items())
+        return text

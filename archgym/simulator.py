@@ -1,0 +1,134 @@
+"""The simulator contract every family implements, and the registry that finds them.
+
+A simulator is pure: ``design × workload → Result``. It never touches files or global state
+in ``evaluate``; it offers presets of real devices, the design space it explores for a
+workload, and a batched path over many designs.
+
+Mapping modes (the ``mapping`` argument of :meth:`Simulator.space`):
+  ``auto``       hardware parameters only; the simulator picks each layer's mapping with its
+                 own best heuristic (``Systolic-v0``-style search).
+  ``shared``     hardware × one mapping used by every layer.
+  ``per-layer``  hardware × one mapping per layer (co-optimisation, ``*Mapping-v0``).
+"""
+
+from __future__ import annotations
+
+import importlib
+from abc import ABC, abstractmethod
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+import numpy as np
+
+from archgym.errors import ConfigError, UnknownNameError
+from archgym.metrics import BatchResult, Result
+from archgym.space import Design, DesignSpace
+from archgym.workload import Workload
+
+FIDELITIES = ("analytical", "cycle")
+MAPPING_MODES = ("auto", "shared", "per-layer")
+
+
+class Simulator(ABC):
+    """Base class of every simulator family (systolic, pim, rdu, fpga, proxy)."""
+
+    #: registry name, e.g. ``"systolic"``
+    name: str = ""
+    #: fidelities this simulator offers
+    fidelities: tuple[str, ...] = FIDELITIES
+    #: preset used when none is named
+    default_preset: str = ""
+
+    @abstractmethod
+    def presets(self) -> dict[str, Any]:
+        """Preset name → hardware configuration (a frozen dataclass with units and a source)."""
+
+    @abstractmethod
+    def space(self, workload: Workload, preset: str | None = None, mapping: str = "auto") -> DesignSpace:
+        """The design space explored for ``workload``; its defaults are the preset's values."""
+
+    @abstractmethod
+    def evaluate(self, design: Mapping[str, Any], workload: Workload,
+                 fidelity: str = "analytical") -> Result:
+        """Evaluate one complete design (a dict over :meth:`space` parameters)."""
+
+    def evaluate_batch(self, designs: Sequence[Mapping[str, Any]] | Mapping[str, np.ndarray],
+                       workload: Workload, fidelity: str = "analytical") -> BatchResult:
+        """Evaluate many designs; families override this with a vectorised path.
+
+        ``designs`` is a list of design dicts or a mapping of parameter name → value array.
+        """
+        if isinstance(designs, Mapping):
+            n = len(next(iter(designs.values()))) if designs else 0
+            designs = [{k: _py(v[i]) for k, v in designs.items()} for i in range(n)]
+        return BatchResult.from_results([self.evaluate(d, workload, fidelity) for d in designs])
+
+    # -- helpers shared by every family --------------------------------------------------------
+    def preset(self, name: str | None) -> Any:
+        name = name or self.default_preset
+        presets = self.presets()
+        if name not in presets:
+            raise UnknownNameError(f"{self.name} preset: {name!r} is not known; allowed: {', '.join(presets)}")
+        return presets[name]
+
+    def check_fidelity(self, fidelity: str) -> str:
+        if fidelity not in self.fidelities:
+            raise ConfigError.bad_value("fidelity", fidelity, self.fidelities)
+        return fidelity
+
+    def check_mapping(self, mapping: str) -> str:
+        if mapping not in MAPPING_MODES:
+            raise ConfigError.bad_value("mapping", mapping, MAPPING_MODES)
+        return mapping
+
+    def design_for(self, workload: Workload, preset: str | None = None,
+                   overrides: Mapping[str, Any] | None = None, mapping: str = "auto") -> Design:
+        """The preset's design with ``overrides`` (``--set key=value``) applied and checked."""
+        return self.space(workload, preset, mapping).complete(dict(overrides or {}))
+
+    def describe(self) -> str:
+        return (self.__doc__ or "").strip().splitlines()[0] if self.__doc__ else self.name
+
+
+def _py(value: Any) -> Any:
+    return value.item() if isinstance(value, np.generic) else value
+
+
+#: registry name → "module:Class" (imported lazily so ``import archgym`` stays light)
+SIMULATORS: dict[str, str] = {
+    "systolic": "simulators.systolic:SystolicSimulator",
+    "pim": "simulators.pim:PIMSimulator",
+    "rdu": "simulators.rdu:RDUSimulator",
+    "fpga": "simulators.fpga:FPGASimulator",
+}
+
+
+def available_simulators() -> list[str]:
+    """Registered simulators whose package is importable."""
+    out = []
+    for name in SIMULATORS:
+        try:
+            get_simulator(name)
+        except ConfigError:
+            continue
+        out.append(name)
+    return out
+
+
+def get_simulator(name: str | Simulator) -> Simulator:
+    """Instantiate a registered simulator; ``proxy:DIR`` loads a fitted proxy cost model."""
+    if isinstance(name, Simulator):
+        return name
+    if name.startswith("proxy:"):
+        from cost_models.proxy import load_proxy_simulator
+
+        return load_proxy_simulator(name.split(":", 1)[1])
+    if name not in SIMULATORS:
+        raise UnknownNameError(f"simulator: {name!r} is not known; allowed: {', '.join(SIMULATORS)}, proxy:DIR")
+    module_name, _, cls_name = SIMULATORS[name].partition(":")
+    try:
+        module = importlib.import_module(module_name)
+        cls = getattr(module, cls_name)
+    except (ImportError, AttributeError):
+        raise ConfigError(f"simulator: {name!r} is not available in this build yet") from None
+    return cls()

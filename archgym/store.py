@@ -1,0 +1,221 @@
+"""The run store: every evaluation is one row, keyed by (run id, step).
+
+Backed by SQLite in WAL mode: embedded, safe against a process killed at any moment (a row
+is either committed whole or absent), and readable while another process writes. Writes are
+idempotent on (run id, step): re-logging a step that is already there changes nothing, so a
+resumed sweep neither loses nor repeats rows.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+import time
+from collections.abc import Iterable, Mapping
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from archgym.errors import ConfigError
+
+SCHEMA = """
+CREATE TABLE IF NOT EXISTS evaluations (
+    run_id      TEXT    NOT NULL,
+    step        INTEGER NOT NULL,
+    env_id      TEXT    NOT NULL DEFAULT '',
+    simulator   TEXT    NOT NULL DEFAULT '',
+    fidelity    TEXT    NOT NULL DEFAULT '',
+    workload    TEXT    NOT NULL DEFAULT '',
+    design      TEXT    NOT NULL,
+    metrics     TEXT    NOT NULL,
+    valid       INTEGER NOT NULL,
+    violations  TEXT    NOT NULL DEFAULT '[]',
+    agent       TEXT    NOT NULL DEFAULT '',
+    seed        INTEGER,
+    wall_time_s REAL    NOT NULL DEFAULT 0,
+    predicted   INTEGER NOT NULL DEFAULT 0,
+    created_at  REAL    NOT NULL,
+    PRIMARY KEY (run_id, step)
+);
+CREATE TABLE IF NOT EXISTS runs (
+    run_id     TEXT PRIMARY KEY,
+    config     TEXT NOT NULL DEFAULT '{}',
+    created_at REAL NOT NULL
+);
+"""
+
+COLUMNS = ("run_id", "step", "env_id", "simulator", "fidelity", "workload", "design", "metrics", "valid",
+           "violations", "agent", "seed", "wall_time_s", "predicted", "created_at")
+
+
+@dataclass
+class EvalRecord:
+    """One logged evaluation (``design`` and ``metrics`` are plain dicts)."""
+
+    run_id: str
+    step: int
+    design: dict[str, Any]
+    metrics: dict[str, float]
+    valid: bool = True
+    violations: list[str] = field(default_factory=list)
+    env_id: str = ""
+    simulator: str = ""
+    fidelity: str = ""
+    workload: str = ""
+    agent: str = ""
+    seed: int | None = None
+    wall_time_s: float = 0.0
+    predicted: bool = False
+
+    def as_row(self) -> tuple[Any, ...]:
+        d = asdict(self)
+        d["design"] = _dumps(self.design)
+        d["metrics"] = _dumps(self.metrics)
+        d["violations"] = json.dumps(list(self.violations))
+        d["valid"] = int(bool(self.valid))
+        d["predicted"] = int(bool(self.predicted))
+        d["created_at"] = time.time()
+        return tuple(d[c] for c in COLUMNS)
+
+
+def _plain(value: Any) -> Any:
+    if isinstance(value, np.generic):
+        value = value.item()
+    if isinstance(value, float) and (value != value or value in (float("inf"), float("-inf"))):
+        return None
+    return value
+
+
+def _dumps(mapping: Mapping[str, Any]) -> str:
+    return json.dumps({k: _plain(v) for k, v in mapping.items()}, sort_keys=True)
+
+
+class RunStore:
+    """A SQLite run store (``path`` is created when missing; ``:memory:`` for tests)."""
+
+    def __init__(self, path: str | Path, timeout_s: float = 60.0):
+        self.path = str(path)
+        if self.path != ":memory:":
+            parent = Path(self.path).parent
+            if not parent.exists():
+                raise ConfigError(f"store: directory {str(parent)!r} does not exist")
+        try:
+            self._db = sqlite3.connect(self.path, timeout=timeout_s, isolation_level=None)
+            self._db.execute("PRAGMA journal_mode=WAL")
+            # NORMAL in WAL mode: a committed transaction survives a killed process.
+            self._db.execute("PRAGMA synchronous=NORMAL")
+            self._db.executescript(SCHEMA)
+        except sqlite3.DatabaseError as exc:
+            raise ConfigError(f"store: {self.path!r} is not a usable SQLite run store ({exc})") from None
+
+    # -- writing ---------------------------------------------------------------------------
+    def log(self, record: EvalRecord) -> bool:
+        """Insert one row; returns False when (run id, step) was already there."""
+        return self.log_many([record]) == 1
+
+    def log_many(self, records: Iterable[EvalRecord]) -> int:
+        """Insert rows in one transaction (all or none); returns how many were new."""
+        rows = [r.as_row() for r in records]
+        if not rows:
+            return 0
+        placeholders = ",".join("?" * len(COLUMNS))
+        with self._transaction():
+            before = self._db.total_changes
+            self._db.executemany(
+                f"INSERT OR IGNORE INTO evaluations ({','.join(COLUMNS)}) VALUES ({placeholders})", rows)
+            return self._db.total_changes - before
+
+    def register_run(self, run_id: str, config: Mapping[str, Any]) -> None:
+        with self._transaction():
+            self._db.execute("INSERT OR IGNORE INTO runs (run_id, config, created_at) VALUES (?, ?, ?)",
+                             (run_id, json.dumps(config, sort_keys=True, default=str), time.time()))
+
+    def _transaction(self) -> Any:
+        db = self._db
+
+        class _Tx:
+            def __enter__(self) -> None:
+                db.execute("BEGIN IMMEDIATE")
+
+            def __exit__(self, exc_type: Any, *_: Any) -> None:
+                db.execute("ROLLBACK" if exc_type else "COMMIT")
+
+        return _Tx()
+
+    # -- reading ---------------------------------------------------------------------------
+    def steps(self, run_id: str) -> set[int]:
+        """Steps already logged for ``run_id`` (what a resumed sweep skips)."""
+        return {r[0] for r in self._db.execute("SELECT step FROM evaluations WHERE run_id = ?", (run_id,))}
+
+    def count(self, run_id: str | None = None) -> int:
+        if run_id is None:
+            return self._db.execute("SELECT COUNT(*) FROM evaluations").fetchone()[0]
+        return self._db.execute("SELECT COUNT(*) FROM evaluations WHERE run_id = ?", (run_id,)).fetchone()[0]
+
+    def runs(self) -> list[str]:
+        return [r[0] for r in self._db.execute("SELECT DISTINCT run_id FROM evaluations ORDER BY run_id")]
+
+    def run_config(self, run_id: str) -> dict[str, Any] | None:
+        row = self._db.execute("SELECT config FROM runs WHERE run_id = ?", (run_id,)).fetchone()
+        return json.loads(row[0]) if row else None
+
+    def records(self, run_id: str | None = None, env_id: str | None = None) -> list[EvalRecord]:
+        where, args = self._where(run_id, env_id)
+        cur = self._db.execute(f"SELECT {','.join(COLUMNS)} FROM evaluations{where} ORDER BY run_id, step", args)
+        out = []
+        for row in cur:
+            d = dict(zip(COLUMNS, row))
+            d.pop("created_at")
+            d["design"], d["metrics"] = json.loads(d["design"]), json.loads(d["metrics"])
+            d["violations"], d["valid"] = json.loads(d["violations"]), bool(d["valid"])
+            d["predicted"] = bool(d["predicted"])
+            out.append(EvalRecord(**d))
+        return out
+
+    def read(self, run_id: str | None = None, env_id: str | None = None) -> Any:
+        """A pandas DataFrame: one row per evaluation, design parameters as ``d.NAME`` columns
+        and metrics as ``m.NAME`` columns beside the raw JSON."""
+        import pandas as pd
+
+        recs = self.records(run_id, env_id)
+        base = pd.DataFrame([{c: getattr(r, c) for c in COLUMNS if c not in ("design", "metrics", "created_at")}
+                             | {"design": _dumps(r.design), "metrics": _dumps(r.metrics)} for r in recs])
+        if not recs:
+            return base
+        designs = pd.DataFrame([r.design for r in recs]).add_prefix("d.")
+        metrics = pd.DataFrame([r.metrics for r in recs]).add_prefix("m.")
+        return pd.concat([base, designs, metrics], axis=1)
+
+    def export(self, path: str | Path, run_id: str | None = None) -> Path:
+        """Write the rows to ``.csv`` or ``.parquet`` (by the file's suffix)."""
+        path = Path(path)
+        df = self.read(run_id)
+        if path.suffix == ".csv":
+            df.to_csv(path, index=False)
+        elif path.suffix == ".parquet":
+            df.to_parquet(path, index=False)
+        else:
+            raise ConfigError.bad_value("export format", path.suffix or path.name, [".csv", ".parquet"])
+        return path
+
+    @staticmethod
+    def _where(run_id: str | None, env_id: str | None) -> tuple[str, tuple[Any, ...]]:
+        clauses, args = [], []
+        if run_id is not None:
+            clauses.append("run_id = ?")
+            args.append(run_id)
+        if env_id is not None:
+            clauses.append("env_id = ?")
+            args.append(env_id)
+        return (" WHERE " + " AND ".join(clauses) if clauses else ""), tuple(args)
+
+    def close(self) -> None:
+        self._db.close()
+
+    def __enter__(self) -> RunStore:
+        return self
+
+    def __exit__(self, *_: Any) -> None:
+        self.close()
