@@ -174,9 +174,11 @@ class Objective:
         text = spec.strip()
         if text == "edp":
             return cls("weighted_log", weights={"latency_s": 1.0, "energy_j": 1.0})
-        kind, _, rest = text.partition(":")
-        if not rest:
+        kind, sep, rest = text.partition(":")
+        if not sep:
             return cls("minimize", metric=kind)
+        if not rest.strip():
+            raise ConfigError(f"objective: {spec!r} names no metric after '{kind}:'")
         if kind in ("min", "minimize"):
             return cls("minimize", metric=rest)
         if kind in ("max", "maximize"):
