@@ -25,8 +25,8 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    sim = get_simulator(args.simulator)
     workload = get_workload(args.workload)
+    sim = get_simulator(args.simulator)
     overrides: dict[str, str] = {}
     for item in args.overrides:
         if "=" not in item:
