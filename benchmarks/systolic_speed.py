@@ -1,0 +1,107 @@
+"""Speed and agreement of the systolic models against SCALE-Sim v3, measured in one run.
+
+    .venv/bin/python benchmarks/systolic_speed.py [--designs 1000000] [--no-scalesim]
+
+Reports (1) per layer: SCALE-Sim's wall time vs the fold-level cycle model's, the speed-up,
+and the agreement of compute cycles (exact?) and total cycles (relative error) on a grid of
+array shapes × dataflows; (2) ``evaluate_batch`` designs/second on single-layer workloads
+(numpy; and torch on a GPU when one is present). SCALE-Sim runs through
+:mod:`simulators.systolic.reference` (set ARCHGYM_SCALESIM_PYTHON).
+"""
+
+from __future__ import annotations
+
+import argparse
+import itertools
+import tempfile
+import time
+from pathlib import Path
+
+import numpy as np
+
+from archgym.workload import Gemm, get_workload
+from simulators.systolic import SystolicSimulator
+from simulators.systolic import reference as ref
+from simulators.systolic.scalesim_io import ScaleSimConfig, report_rows, simulate
+
+LAYERS = [("conv_a", 841, 16, 27), ("conv_b", 3136, 64, 576), ("fc", 1, 1000, 512),
+          ("gemm_a", 256, 256, 256), ("gemm_b", 100, 70, 37)]   # (name, M, N, K)
+SHAPES = [(8, 8), (16, 32), (32, 32), (64, 16)]
+
+
+def bench_scalesim(shapes: list[tuple[int, int]], sram_kb: int, bw: int) -> None:
+    tmp = Path(tempfile.mkdtemp())
+    topo = ref.write_gemm_topology(tmp / "t.csv", LAYERS)
+    layers = [(n, Gemm(m, k, nn)) for n, m, nn, k in LAYERS]
+    exact, n, errs, errs_incl, ss_time, our_time = 0, 0, [], [], 0.0, 0.0
+    for (rows, cols), df in itertools.product(shapes, ("os", "ws", "is")):
+        cfg_path = ref.write_config(tmp / "c.cfg", "b", rows, cols, df, sram_kb, sram_kb, sram_kb, bw)
+        reports, seconds = ref.run(cfg_path, topo, gemm=True)
+        cfg = ScaleSimConfig("b", rows, cols, sram_kb, sram_kb, sram_kb, df, bw, bw, bw, True)
+        reps = 20
+        t0 = time.perf_counter()
+        for _ in range(reps):
+            timings = simulate(cfg, layers)
+        ours = (time.perf_counter() - t0) / reps
+        mine = report_rows(cfg, layers, timings)["compute"]
+        ss_time += seconds
+        our_time += ours
+        for theirs, row, t in zip(reports["COMPUTE_REPORT"], mine, timings):
+            n += 1
+            exact += t.compute_cycles - 1 == int(theirs["Total Cycles"]) - int(theirs["Stall Cycles"])
+            errs.append(abs(row[2] - int(theirs["Total Cycles"])) / int(theirs["Total Cycles"]))
+            incl = float(theirs["Total Cycles (incl. prefetch)"])
+            errs_incl.append(abs(row[1] - incl) / incl)
+        print(f"  {rows}×{cols} {df}: SCALE-Sim {seconds:.2f} s, cycle model {ours * 1e3:.2f} ms "
+              f"({seconds / ours:.0f}×) for {len(layers)} layers", flush=True)
+    print(f"SRAM {sram_kb} KB, {bw} words/cycle: compute cycles exact on {exact}/{n} layer runs; "
+          f"Total Cycles error max {max(errs):.2%} mean {np.mean(errs):.2%}; incl. prefetch max "
+          f"{max(errs_incl):.2%} mean {np.mean(errs_incl):.2%}; per layer SCALE-Sim {ss_time / n * 1e3:.0f} ms "
+          f"vs cycle model {our_time / n * 1e6:.0f} µs → {ss_time / our_time:.0f}× faster")
+
+
+def bench_batch(n: int) -> None:
+    sim = SystolicSimulator()
+    for spec in ("gemm:M=512,N=512,K=512", "conv2d:C=64,K=64,H=56,W=56,R=3,S=3,pad=1"):
+        wl = get_workload(spec)
+        space = sim.space(wl, "scalesim")
+        cols = space.indices_to_columns(space.sample_indices(n, np.random.default_rng(0)))
+        sim.evaluate_batch({k: v[:1000] for k, v in cols.items()}, wl)   # warm-up
+        best = min(_timed(lambda c=cols, w=wl: sim.evaluate_batch(c, w)) for _ in range(3))
+        print(f"evaluate_batch numpy, {spec}: {n / best:.3g} designs/s ({n} designs in {best:.3f} s)")
+        try:
+            import torch
+        except ImportError:
+            continue
+        if torch.cuda.is_available():
+            tcols = {k: torch.as_tensor(np.asarray(v, dtype=np.int64), device="cuda") for k, v in cols.items()
+                     if k not in ("dataflow", "tech")}
+            codes = np.select([cols["dataflow"] == "ws", cols["dataflow"] == "is"], [1, 2], 0)
+            tcols["dataflow"] = torch.as_tensor(codes, device="cuda")
+            tcols["tech"] = cols["tech"]
+            best = min(_timed(lambda c=tcols, w=wl: sim.evaluate_batch(c, w)) for _ in range(3))
+            print(f"evaluate_batch torch/cuda, {spec}: {n / best:.3g} designs/s")
+
+
+def _timed(fn) -> float:
+    t0 = time.perf_counter()
+    fn()
+    return time.perf_counter() - t0
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--designs", type=int, default=1_000_000)
+    ap.add_argument("--no-scalesim", action="store_true")
+    ap.add_argument("--shapes", default=",".join(f"{r}x{c}" for r, c in SHAPES))
+    args = ap.parse_args()
+    bench_batch(args.designs)
+    if args.no_scalesim or ref.scalesim_python() is None:
+        print("SCALE-Sim comparison skipped (set ARCHGYM_SCALESIM_PYTHON)")
+        return
+    shapes = [tuple(int(x) for x in s.split("x")) for s in args.shapes.split(",")]
+    bench_scalesim(shapes, 64, 10)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,74 @@
+"""One vectorised code path for numpy arrays and torch tensors.
+
+Batched simulators write their formulas with the operators ``+ - * / // **`` and the few
+functions here; the same code then runs on numpy (CPU) or on torch tensors (CPU or GPU).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+import numpy as np
+
+
+def is_torch(x: Any) -> bool:
+    return type(x).__module__.startswith("torch")
+
+
+def ceil_div(a: Any, b: Any) -> Any:
+    """⌈a / b⌉ for non-negative integers (arrays, tensors or scalars)."""
+    return -(-a // b)
+
+
+def maximum(a: Any, b: Any) -> Any:
+    if is_torch(a) or is_torch(b):
+        import torch
+
+        a = a if is_torch(a) else torch.as_tensor(a, device=b.device)
+        b = b if is_torch(b) else torch.as_tensor(b, device=a.device)
+        return torch.maximum(a, b)
+    return np.maximum(a, b)
+
+
+def minimum(a: Any, b: Any) -> Any:
+    if is_torch(a) or is_torch(b):
+        import torch
+
+        a = a if is_torch(a) else torch.as_tensor(a, device=b.device)
+        b = b if is_torch(b) else torch.as_tensor(b, device=a.device)
+        return torch.minimum(a, b)
+    return np.minimum(a, b)
+
+
+def where(cond: Any, a: Any, b: Any) -> Any:
+    if is_torch(cond):
+        import torch
+
+        return torch.where(cond, torch.as_tensor(a, device=cond.device), torch.as_tensor(b, device=cond.device))
+    return np.where(cond, a, b)
+
+
+def to_float(x: Any) -> Any:
+    if is_torch(x):
+        import torch
+
+        return x.to(torch.float64)
+    return np.asarray(x, dtype=np.float64)
+
+
+def to_numpy(x: Any) -> np.ndarray:
+    if is_torch(x):
+        return x.detach().cpu().numpy()
+    return np.asarray(x)
+
+
+def design_columns(designs: Sequence[Mapping[str, Any]] | Mapping[str, Any],
+                   names: Sequence[str]) -> tuple[dict[str, np.ndarray], int]:
+    """A list of design dicts or a mapping name → array, as one numpy column per name."""
+    if isinstance(designs, Mapping):
+        cols = {k: v if is_torch(v) else np.asarray(v) for k, v in designs.items()}
+        n = len(next(iter(cols.values()))) if cols else 0
+        return cols, n
+    n = len(designs)
+    return {k: np.array([d[k] for d in designs]) for k in names if n and k in designs[0]}, n

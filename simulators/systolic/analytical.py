@@ -1,0 +1,149 @@
+"""Closed-form model of a systolic array (a roofline with the memory hierarchy), vectorised
+over designs: every array argument has one entry per design (numpy or torch).
+
+Per GEMM: compute cycles from the fold arithmetic (:mod:`.folds`); DRAM words from
+:mod:`.traffic`; each SRAM has its own DRAM port of ``dram_bw`` words/cycle (SCALE-Sim's
+convention). Time = prologue (fill the active halves) + max(compute, each port's transfer
+time) + epilogue (drain the last ofmap buffer). Layers run one after another.
+
+Energy (pJ → J): MACs × E_MAC + 2 register accesses per MAC × E_reg + SRAM words (array
+side and DRAM side) × E_SRAM(size) + DRAM words × E_DRAM (see :mod:`simulators.common.technology`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from archgym.workload import Gemm
+from simulators.common.arrays import ceil_div, maximum, to_float
+from simulators.common.technology import get_tech
+from simulators.systolic.folds import folds, sram_counts
+from simulators.systolic.hardware import area_mm2, peak_ops_per_s
+from simulators.systolic.traffic import active_words, traffic
+
+REG_ACCESSES_PER_MAC = 2  # operand hop into the PE + partial-sum update
+
+
+@dataclass
+class LayerCost:
+    """Per-layer arrays (one entry per design) of one layer's GEMMs summed."""
+
+    cycles: Any = 0
+    compute_cycles: Any = 0
+    stall_cycles: Any = 0
+    macs: float = 0.0
+    used_pe_cycles: Any = 0      # Σ S_R·S_C·fold-count weights for mapping efficiency
+    folds: Any = 0
+    sram_words: dict[str, Any] = field(default_factory=dict)
+    dram_words: dict[str, Any] = field(default_factory=dict)
+    energy_pj: Any = 0
+
+
+def prepare(hw: Mapping[str, Any], word_bytes: int, tech: str) -> dict[str, Any]:
+    """``hw`` plus per-design constants used by every GEMM: active-half words of each SRAM
+    (``act_*``) and SRAM energy per word (``e_*``, pJ)."""
+    out = dict(hw)
+    tn = get_tech(tech)
+    for b in ("ifmap", "filter", "ofmap"):
+        out[f"act_{b}"] = active_words(hw[f"{b}_kb"], word_bytes)
+        out[f"e_{b}"] = word_bytes * tn.sram_pj_per_byte(to_float(hw[f"{b}_kb"]))
+    return out
+
+
+def gemm_cost(g: Gemm, hw: Mapping[str, Any], df: Any, order: Any, word_bytes: int, tech: str) -> LayerCost:
+    """Analytical cost of one GEMM (``repeat`` times) for every design in ``hw`` (from :func:`prepare`)."""
+    rows, cols, bw = hw["rows"], hw["cols"], hw["dram_bw"]
+    f = folds(g.m, g.k, g.n, rows, cols, df)
+    s = sram_counts(g.m, g.k, g.n, f, rows, cols, df)
+    t = traffic(g.m, g.k, g.n, f, rows, cols, df, order, hw["act_ifmap"], hw["act_filter"], hw["act_ofmap"])
+    compute = f.compute_cycles
+    prologue = maximum(ceil_div(t.ifmap_prologue, bw), ceil_div(t.filter_prologue, bw))
+    epilogue = ceil_div(t.ofmap_epilogue, bw)
+    body = maximum(maximum(compute, ceil_div(t.ifmap_reads - t.ifmap_prologue, bw)),
+                   maximum(ceil_div(t.filter_reads - t.filter_prologue, bw),
+                           ceil_div(t.ofmap_writes - t.ofmap_epilogue, bw)))
+    r = g.repeat
+    tn = get_tech(tech)
+    sram_w = {"ifmap": to_float(s.ifmap_reads + t.ifmap_reads) * r,
+              "filter": to_float(s.filter_reads + t.filter_reads) * r,
+              "ofmap": to_float(s.ofmap_writes + t.ofmap_writes) * r}
+    dram_w = {"ifmap": to_float(t.ifmap_reads) * r, "filter": to_float(t.filter_reads) * r,
+              "ofmap": to_float(t.ofmap_writes) * r}
+    macs = float(g.macs)
+    energy = macs * (tn.mac_pj(word_bytes) + REG_ACCESSES_PER_MAC * tn.reg_pj(word_bytes))
+    for b in ("ifmap", "filter", "ofmap"):
+        energy = energy + sram_w[b] * hw[f"e_{b}"]
+    energy = energy + (dram_w["ifmap"] + dram_w["filter"] + dram_w["ofmap"]) * word_bytes * tn.dram_pj_per_byte
+    return LayerCost(
+        cycles=to_float(prologue + body + epilogue) * r,
+        compute_cycles=to_float(compute) * r,
+        stall_cycles=to_float(body - compute) * r,
+        macs=macs,
+        used_pe_cycles=to_float(f.sr * f.sc) * r,
+        folds=to_float(f.folds) * r,
+        sram_words=sram_w, dram_words=dram_w, energy_pj=energy)
+
+
+def add(a: LayerCost, b: LayerCost) -> LayerCost:
+    return LayerCost(
+        a.cycles + b.cycles, a.compute_cycles + b.compute_cycles, a.stall_cycles + b.stall_cycles,
+        a.macs + b.macs, a.used_pe_cycles + b.used_pe_cycles, a.folds + b.folds,
+        {k: a.sram_words.get(k, 0) + v for k, v in b.sram_words.items()},
+        {k: a.dram_words.get(k, 0) + v for k, v in b.dram_words.items()},
+        a.energy_pj + b.energy_pj)
+
+
+def layer_cost(gemms: Sequence[Gemm], hw: Mapping[str, Any], df: Any, order: Any,
+               word_bytes: int, tech: str) -> LayerCost:
+    total = LayerCost()
+    for g in gemms:
+        total = add(total, gemm_cost(g, hw, df, order, word_bytes, tech))
+    return total
+
+
+def summarize(layers: Sequence[LayerCost], hw: Mapping[str, Any], word_bytes: int, tech: str,
+              macs_total: float) -> dict[str, Any]:
+    """Workload metrics (arrays over designs) from the per-layer costs."""
+    total = LayerCost()
+    for lc in layers:
+        total = add(total, lc)
+    rows, cols, clock = to_float(hw["rows"]), to_float(hw["cols"]), to_float(hw["clock_mhz"])
+    cycles = maximum(total.cycles, 1.0)
+    latency = cycles / (clock * 1e6)
+    energy = total.energy_pj * 1e-12 + 0.0 * latency
+    area = area_mm2(rows, cols, to_float(hw["ifmap_kb"]), to_float(hw["filter_kb"]),
+                    to_float(hw["ofmap_kb"]), word_bytes, tech)
+    dram_words = sum(total.dram_words.values()) if total.dram_words else 0.0 * cycles
+    sram_words = sum(total.sram_words.values()) if total.sram_words else 0.0 * cycles
+    pe = rows * cols
+    folds_n = maximum(total.folds, 1.0)
+    return {
+        "latency_s": latency,
+        "cycles": cycles,
+        "compute_cycles": total.compute_cycles + 0.0 * cycles,
+        "stall_cycles": maximum(cycles - total.compute_cycles, 0.0),
+        "energy_j": energy,
+        "area_mm2": area,
+        "peak_ops_per_s": peak_ops_per_s(rows, cols, clock),
+        "throughput_ops_per_s": 2.0 * macs_total / latency,
+        "throughput_inf_per_s": 1.0 / latency,
+        "utilization": macs_total / (cycles * pe),
+        "mapping_efficiency": total.used_pe_cycles / (folds_n * pe),
+        "dram_bytes": dram_words * word_bytes,
+        "sram_bytes": sram_words * word_bytes,
+    }
+
+
+def select(cond: Any, a: LayerCost, b: LayerCost) -> LayerCost:
+    """Element-wise choice between two per-design layer costs (``a`` where ``cond``)."""
+    from simulators.common.arrays import where
+
+    def pick(x: Any, y: Any) -> Any:
+        return where(cond, x, y)
+
+    return LayerCost(pick(a.cycles, b.cycles), pick(a.compute_cycles, b.compute_cycles),
+                     pick(a.stall_cycles, b.stall_cycles), a.macs, pick(a.used_pe_cycles, b.used_pe_cycles),
+                     pick(a.folds, b.folds), {k: pick(v, b.sram_words[k]) for k, v in a.sram_words.items()},
+                     {k: pick(v, b.dram_words[k]) for k, v in a.dram_words.items()}, pick(a.energy_pj, b.energy_pj))

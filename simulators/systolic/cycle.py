@@ -1,0 +1,231 @@
+"""Fold-level cycle model of a systolic array with double-buffered SRAMs (SCALE-Sim v3 semantics).
+
+It walks the folds of each GEMM in loop order (numpy over the fold axis, no per-cycle or
+per-address trace), so its cost grows with the number of folds, not with the number of MACs:
+
+* compute: fold j takes ``fold_cycles`` (:mod:`.folds`), so ideally ends at ``C_j = (j+1)·L``;
+* reads: each SRAM's DRAM port streams its prefetch matrix at ``dram_bw`` words/cycle. The
+  active half (``A`` words) is loaded before cycle 0 (the *prologue*); afterwards the port
+  refills the buffer in chunks of the other half (``H`` words, ``⌈H/bw⌉`` cycles each) chained
+  back to back, as SCALE-Sim's read buffer does. Fold j needs the operand up to position
+  ``x_j`` of the fetch stream (passes × prefetch-matrix words, :mod:`.traffic`), available at
+  ``r_j = ⌈(x_j − A)/H⌉ · ⌈H/bw⌉`` (0 if ``x_j ≤ A``);
+* writes: outputs enter the ofmap buffer (``2H`` words); the port drains at ``dram_bw``;
+  fold j cannot finish before its outputs beyond the buffer capacity are drained;
+* finish time ``f_j = max(f_{j−1} + L, r_j)`` — a max-plus recurrence solved in closed form
+  with a cumulative maximum: ``f_j = C_j + max(0, max_{i≤j}(r_i − C_i))``;
+* the outputs still buffered at the end drain after the last fold (the *epilogue*), in chunks
+  of ``H`` as SCALE-Sim's write buffer does.
+
+Reported like SCALE-Sim's reports: "Total Cycles" = compute + stall − 1 (SCALE-Sim counts the
+index of the last cycle), "Total Cycles (incl. prefetch)" = prologue + that + epilogue.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping
+from dataclasses import asdict, dataclass
+from typing import Any
+
+import numpy as np
+
+from archgym.metrics import Result, derive
+from archgym.workload import Gemm, Workload
+from simulators.common.technology import get_tech
+from simulators.systolic.analytical import REG_ACCESSES_PER_MAC
+from simulators.systolic.folds import OS, WS, df_code, folds, sram_counts
+from simulators.systolic.hardware import area_mm2, peak_ops_per_s
+from simulators.systolic.traffic import traffic
+
+
+@dataclass
+class GemmTiming:
+    """Cycle-level result of one GEMM (words and cycles)."""
+
+    compute_cycles: int
+    stall_cycles: int
+    prologue_cycles: int
+    epilogue_cycles: int
+    folds: int
+    mapping_efficiency: float      # 0..1
+    compute_util: float            # 0..1, SCALE-Sim's mean per-fold utilisation
+    sram_ifmap_reads: int
+    sram_filter_reads: int
+    sram_ofmap_writes: int
+    dram_ifmap_reads: int
+    dram_filter_reads: int
+    dram_ofmap_writes: int
+    ifmap_prologue_cycles: int
+    filter_prologue_cycles: int
+
+    @property
+    def cycles(self) -> int:
+        """Compute + stall cycles (SCALE-Sim's "Total Cycles" + 1)."""
+        return self.compute_cycles + self.stall_cycles
+
+    @property
+    def total_cycles(self) -> int:
+        """End to end: prologue + compute + stalls + epilogue."""
+        return self.prologue_cycles + self.cycles + self.epilogue_cycles
+
+
+def _arrival(need: np.ndarray, active: int, half: int, bw: int) -> np.ndarray:
+    """Cycle at which a read port has delivered the first ``need`` words of its stream."""
+    half = max(half, 1)
+    chunks = np.ceil(np.maximum(need - active, 0) / half)
+    return chunks * math.ceil(half / bw)
+
+
+def _chunks_fetched(total: int, active: int, half: int) -> tuple[int, int]:
+    """(words in the prologue, number of refill chunks) to stream ``total`` words."""
+    first = min(total, active)
+    return first, max(0, math.ceil((total - active) / max(half, 1)))
+
+
+def gemm_timing(g: Gemm, rows: int, cols: int, dataflow: str, ifmap_kb: int, filter_kb: int,
+                ofmap_kb: int, dram_bw: int, word_bytes: int = 1, fold_order: str = "col",
+                ifmap_bw: int | None = None, filter_bw: int | None = None) -> GemmTiming:
+    """Cycle-level timing of one GEMM (one repeat). ``*_bw`` override the read ports' bandwidth
+    (SCALE-Sim's IfmapSRAMBankBandwidth / FilterSRAMBankBandwidth); ``dram_bw`` is the ofmap's."""
+    df = df_code(dataflow)
+    order = 0 if fold_order == "col" else 1
+    bw_i, bw_f, bw_o = ifmap_bw or dram_bw, filter_bw or dram_bw, dram_bw
+    f = folds(g.m, g.k, g.n, rows, cols, df)
+    s = sram_counts(g.m, g.k, g.n, f, rows, cols, df)
+    words = {b: (kb * 1024) // word_bytes for b, kb in (("i", ifmap_kb), ("f", filter_kb), ("o", ofmap_kb))}
+    act = {b: w // 2 for b, w in words.items()}
+    half = {b: words[b] - act[b] for b in words}
+    tr = traffic(g.m, g.k, g.n, f, rows, cols, df, order, act["i"], act["f"], act["o"])
+    rf, cf, nf, L = int(f.row_folds), int(f.col_folds), int(f.folds), int(f.fold_cycles)
+
+    # fold indices in loop order
+    j = np.arange(nf, dtype=np.int64)
+    fr, fc = (j % rf, j // rf) if order == 0 else (j // cf, j % cf)
+    ideal_end = (j + 1) * L
+
+    need_i = _stream_need(df, "ifmap", tr, f, fr, fc, rf, cf, rows, cols, order, act["i"])
+    need_f = _stream_need(df, "filter", tr, f, fr, fc, rf, cf, rows, cols, order, act["f"])
+    ready = np.maximum(_arrival(need_i, act["i"], half["i"], bw_i), _arrival(need_f, act["f"], half["f"], bw_f))
+    # ofmap: outputs written so far must fit the buffer plus what the port has drained
+    out_per_fold = int(tr.ofmap_writes) / nf
+    written = (j + 1) * out_per_fold
+    ready = np.maximum(ready, np.ceil(np.maximum(written - words["o"], 0) / bw_o))
+    lag = np.maximum.accumulate(ready - ideal_end)
+    stall = int(max(0, lag[-1])) if nf else 0
+    compute = nf * L
+
+    first_i, chunks_i = _chunks_fetched(int(tr.ifmap_reads), act["i"], half["i"])
+    first_f, chunks_f = _chunks_fetched(int(tr.filter_reads), act["f"], half["f"])
+    pro_i, pro_f = math.ceil(first_i / bw_i), math.ceil(first_f / bw_f)
+    w_o = int(tr.ofmap_writes)
+    epilogue = _drain_epilogue(w_o, half["o"], words["o"] - half["o"], bw_o, out_per_fold,
+                               ideal_end + np.maximum(lag, 0), L, compute + stall)
+    return GemmTiming(
+        compute_cycles=compute, stall_cycles=stall,
+        prologue_cycles=max(pro_i, pro_f), epilogue_cycles=epilogue,
+        folds=nf, mapping_efficiency=float(f.mapping_efficiency(rows, cols)),
+        compute_util=float(f.compute_util(rows, cols)),
+        sram_ifmap_reads=int(s.ifmap_reads), sram_filter_reads=int(s.filter_reads),
+        sram_ofmap_writes=int(s.ofmap_writes),
+        dram_ifmap_reads=pro_i * bw_i + chunks_i * math.ceil(half["i"] / bw_i) * bw_i,
+        dram_filter_reads=pro_f * bw_f + chunks_f * math.ceil(half["f"] / bw_f) * bw_f,
+        dram_ofmap_writes=w_o, ifmap_prologue_cycles=pro_i, filter_prologue_cycles=pro_f)
+
+
+def _drain_epilogue(writes: int, half: int, active: int, bw: int, per_fold: float,
+                    finish: np.ndarray, fold_cycles: int, end: int) -> int:
+    """Cycles after the last fold until the ofmap buffer is empty (SCALE-Sim's write buffer:
+    a drain of ``half`` words starts when the occupancy first exceeds ``active``; the rest
+    drains after compute)."""
+    half = max(half, 1)
+    drains = (writes - 1) // half if writes > active else 0
+    busy_until = 0.0
+    for k in range(1, drains + 1):
+        x = k * half + 1                      # the write that triggers drain k
+        j = min(int(math.ceil(x / per_fold)) - 1, len(finish) - 1)
+        start = finish[j] - fold_cycles * (1 - (x - j * per_fold) / per_fold)
+        busy_until = max(start, busy_until) + math.ceil(half / bw)
+    remainder = writes - drains * half
+    return int(max(0.0, busy_until - end)) + math.ceil(remainder / bw)
+
+
+def _stream_need(df: int, buf: str, tr: Any, f: Any, fr: np.ndarray, fc: np.ndarray, rf: int, cf: int,
+                 rows: int, cols: int, order: int, active: int) -> np.ndarray:
+    """Words of ``buf``'s fetch stream needed by the end of each fold (loop order ``order``)."""
+    fetch = int(tr.ifmap_fetch if buf == "ifmap" else tr.filter_fetch)
+    total = int(tr.ifmap_reads if buf == "ifmap" else tr.filter_reads)
+    if total <= active:
+        return np.zeros(len(fr))
+    row_operand = (df in (OS, WS)) == (buf == "ifmap")    # indexed by the row folds (X_r)
+    passes = max(total // max(fetch, 1), 1)
+    if row_operand:
+        slab = fetch / rf
+        if order == 0:   # re-read per column fold when it does not fit
+            return (fc * fetch if passes > 1 else 0) + (fr + 1) * slab
+        return np.where(passes > 1, (fr * cf + fc + 1) * slab, (fr + 1) * slab)
+    slab = fetch / cf
+    if order == 0:
+        return np.where(passes > 1, (fc * rf + fr + 1) * slab, (fc + 1) * slab)
+    return (fr * fetch if passes > 1 else 0) + (fc + 1) * slab
+
+
+def layer_timings(workload: Workload, design: Mapping[str, Any]) -> list[tuple[str, Gemm, str, str, GemmTiming]]:
+    """Timing of every GEMM of every MAC layer: (layer, gemm, dataflow, fold order, timing)."""
+    out = []
+    for op in workload.layers:
+        df = design.get(f"{op.name}.dataflow", design.get("dataflow"))
+        order = design.get(f"{op.name}.fold_order", design.get("fold_order", "auto"))
+        for g in op.gemms():
+            kw = dict(rows=int(design["rows"]), cols=int(design["cols"]), dataflow=str(df),
+                      ifmap_kb=int(design["ifmap_kb"]), filter_kb=int(design["filter_kb"]),
+                      ofmap_kb=int(design["ofmap_kb"]), dram_bw=int(design["dram_bw"]),
+                      word_bytes=int(design["word_bytes"]))
+            if order == "auto":
+                cands = [(gemm_timing(g, fold_order=o, **kw), o) for o in ("col", "row")]
+                t, chosen = min(cands, key=lambda c: c[0].total_cycles)
+            else:
+                t, chosen = gemm_timing(g, fold_order=order, **kw), order
+            out.append((op.name, g, str(df), chosen, t))
+    return out
+
+
+def evaluate(design: Mapping[str, Any], workload: Workload) -> Result:
+    """Cycle-level evaluation of one design on a workload (layers run one after another)."""
+    wb, tech = int(design["word_bytes"]), str(design["tech"])
+    tn = get_tech(tech)
+    rows, cols = int(design["rows"]), int(design["cols"])
+    kb = {b: float(design[f"{b}_kb"]) for b in ("ifmap", "filter", "ofmap")}
+    e_sram = {b: wb * float(tn.sram_pj_per_byte(kb[b])) for b in kb}
+    layers, cycles, compute, energy_pj, dram_w, sram_w, used, nfolds = [], 0, 0, 0.0, 0, 0, 0.0, 0
+    for name, g, df, order, t in layer_timings(workload, design):
+        r = g.repeat
+        sram = {"ifmap": t.sram_ifmap_reads + t.dram_ifmap_reads, "filter": t.sram_filter_reads + t.dram_filter_reads,
+                "ofmap": t.sram_ofmap_writes + t.dram_ofmap_writes}
+        dram = t.dram_ifmap_reads + t.dram_filter_reads + t.dram_ofmap_writes
+        e = g.macs * (tn.mac_pj(wb) + REG_ACCESSES_PER_MAC * tn.reg_pj(wb))
+        e += r * (sum(sram[b] * e_sram[b] for b in sram) + dram * wb * tn.dram_pj_per_byte)
+        cycles += r * t.total_cycles
+        compute += r * t.compute_cycles
+        energy_pj += e
+        dram_w += r * dram
+        sram_w += r * sum(sram.values())
+        used += r * t.mapping_efficiency * t.folds
+        nfolds += r * t.folds
+        layers.append({"name": name, "m": g.m, "k": g.k, "n": g.n, "repeat": r, "dataflow": df,
+                       "fold_order": order, **asdict(t), "cycles": t.total_cycles, "energy_j": e * 1e-12})
+    cycles = max(cycles, 1)
+    clock = float(design["clock_mhz"]) * 1e6
+    latency = cycles / clock
+    macs = float(workload.total_macs)
+    metrics = {
+        "latency_s": latency, "cycles": float(cycles), "compute_cycles": float(compute),
+        "stall_cycles": float(cycles - compute), "energy_j": energy_pj * 1e-12,
+        "area_mm2": float(area_mm2(rows, cols, kb["ifmap"], kb["filter"], kb["ofmap"], wb, tech)),
+        "peak_ops_per_s": float(peak_ops_per_s(rows, cols, float(design["clock_mhz"]))),
+        "throughput_ops_per_s": 2 * macs / latency, "throughput_inf_per_s": 1 / latency,
+        "utilization": macs / (cycles * rows * cols),
+        "mapping_efficiency": used / max(nfolds, 1),
+        "dram_bytes": float(dram_w * wb), "sram_bytes": float(sram_w * wb),
+    }
+    return Result(derive(metrics), True, [], layers, {"fidelity": "cycle"})

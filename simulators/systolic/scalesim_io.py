@@ -1,0 +1,189 @@
+"""SCALE-Sim v3's file formats: ``.cfg`` configs, topology CSVs, and the three reports.
+
+Config keys read (section ``architecture_presets``): ArrayHeight, ArrayWidth, IfmapSramSzkB,
+FilterSramSzkB, OfmapSramSzkB, Dataflow, Bandwidth; ``[layout]`` IfmapSRAMBankBandwidth and
+FilterSRAMBankBandwidth (SCALE-Sim's read-port bandwidths in USER mode; default: Bandwidth);
+``[run_presets]`` InterfaceBandwidth (USER or CALC); ``[general]`` run_name. SCALE-Sim's word
+size is 1 byte. Topologies: conv rows (name, IFMAP H, W, Filter H, W, Channels, Num Filter,
+Strides) — a layer whose name contains ``DP`` is depth-wise and runs as one single-channel
+layer per channel, as in SCALE-Sim — or GEMM rows (Layer, M, N, K).
+"""
+
+from __future__ import annotations
+
+import configparser
+import csv
+from dataclasses import dataclass
+from pathlib import Path
+
+from archgym.errors import ConfigError
+from archgym.workload import Gemm
+from simulators.systolic.cycle import GemmTiming, gemm_timing
+from simulators.systolic.hardware import DATAFLOWS
+
+
+@dataclass(frozen=True)
+class ScaleSimConfig:
+    run_name: str
+    rows: int
+    cols: int
+    ifmap_kb: int
+    filter_kb: int
+    ofmap_kb: int
+    dataflow: str
+    bandwidth: int          # ofmap port, words/cycle
+    ifmap_bw: int           # ifmap read port
+    filter_bw: int          # filter read port
+    user_bandwidth: bool
+
+
+def read_config(path: str | Path) -> ScaleSimConfig:
+    path = Path(path)
+    if not path.is_file():
+        raise ConfigError(f"scalesim config: file {str(path)!r} does not exist")
+    cp = configparser.ConfigParser()
+    try:
+        cp.read(path)
+    except configparser.Error as exc:
+        raise ConfigError(f"{path}: not a SCALE-Sim config ({exc.__class__.__name__})") from None
+
+    def get(section: str, key: str, default: str | None = None) -> str:
+        if cp.has_option(section, key):
+            return cp.get(section, key).strip()
+        if default is None:
+            raise ConfigError(f"{path}: [{section}] {key}: missing")
+        return default
+
+    def integer(section: str, key: str, default: str | None = None) -> int:
+        raw = get(section, key, default)
+        try:
+            value = int(raw.split(",")[0])
+        except ValueError:
+            raise ConfigError(f"{path}: [{section}] {key}: expected an integer, got {raw!r}") from None
+        if value < 1:
+            raise ConfigError(f"{path}: [{section}] {key}: must be ≥ 1, got {value}")
+        return value
+
+    arch = "architecture_presets"
+    df = get(arch, "Dataflow").lower()
+    if df not in DATAFLOWS:
+        raise ConfigError.bad_value(f"{path}: [{arch}] Dataflow", df, DATAFLOWS)
+    mode = get("run_presets", "InterfaceBandwidth", "USER").upper()
+    if mode not in ("USER", "CALC"):
+        raise ConfigError.bad_value(f"{path}: [run_presets] InterfaceBandwidth", mode, ("USER", "CALC"))
+    bw = integer(arch, "Bandwidth", "10")
+    return ScaleSimConfig(
+        run_name=get("general", "run_name", path.stem).strip('"'),
+        rows=integer(arch, "ArrayHeight"), cols=integer(arch, "ArrayWidth"),
+        ifmap_kb=integer(arch, "IfmapSramSzkB"), filter_kb=integer(arch, "FilterSramSzkB"),
+        ofmap_kb=integer(arch, "OfmapSramSzkB"), dataflow=df, bandwidth=bw,
+        ifmap_bw=integer("layout", "IfmapSRAMBankBandwidth", str(bw)),
+        filter_bw=integer("layout", "FilterSRAMBankBandwidth", str(bw)),
+        user_bandwidth=mode == "USER")
+
+
+def read_topology(path: str | Path, gemm: bool | None = None) -> list[tuple[str, Gemm]]:
+    """Layers as (name, Gemm(m = ofmap pixels, k = window, n = filters)); ``gemm=None`` detects
+    the GEMM format from the header (``Layer, M, N, K``)."""
+    path = Path(path)
+    if not path.is_file():
+        raise ConfigError(f"scalesim topology: file {str(path)!r} does not exist")
+    with path.open(newline="") as fh:
+        rows = [[c.strip() for c in r] for r in csv.reader(fh)]
+    rows = [[c for c in r if c != ""] for r in rows if any(c.strip() for c in r)]
+    if not rows:
+        raise ConfigError(f"{path}: empty topology file")
+    if gemm is None:
+        gemm = [h.lower() for h in rows[0][1:4]] == ["m", "n", "k"]
+    out: list[tuple[str, Gemm]] = []
+    for lineno, row in enumerate(rows[1:], start=2):
+        try:
+            nums = [int(float(v)) for v in row[1:]] if gemm else [int(float(v)) for v in row[1:8]]
+        except ValueError:
+            raise ConfigError(f"{path}:{lineno}: expected integers after the layer name, got {row[1:]}") from None
+        if gemm:
+            if len(nums) < 3:
+                raise ConfigError(f"{path}:{lineno}: GEMM rows need M, N, K")
+            m, n, k = nums[:3]
+            out.append((row[0], Gemm(m, k, n)))
+            continue
+        if len(nums) < 7:
+            raise ConfigError(f"{path}:{lineno}: conv rows need IFMAP H, W, Filter H, W, Channels, Num Filter, Strides")
+        h, w, r, s, c, k, stride = nums[:7]
+        if r > h or s > w:
+            raise ConfigError(f"{path}:{lineno}: filter {r}×{s} larger than ifmap {h}×{w}")
+        p, q = (h - r) // stride + 1, (w - s) // stride + 1
+        if "DP" in row[0]:
+            out.extend((f"{row[0]}Channel_{i}", Gemm(p * q, r * s, k)) for i in range(c))
+        else:
+            out.append((row[0], Gemm(p * q, r * s * c, k)))
+    return out
+
+
+def simulate(cfg: ScaleSimConfig, layers: list[tuple[str, Gemm]]) -> list[GemmTiming]:
+    """Cycle-level timing of each layer on the configured array (fold order as SCALE-Sim)."""
+    return [gemm_timing(g, cfg.rows, cfg.cols, cfg.dataflow, cfg.ifmap_kb, cfg.filter_kb, cfg.ofmap_kb,
+                        cfg.bandwidth, 1, "col", cfg.ifmap_bw, cfg.filter_bw) for _, g in layers]
+
+
+COMPUTE_HEADER = ("LayerID, Total Cycles (incl. prefetch), Total Cycles, Stall Cycles, Overall Util %, "
+                  "Mapping Efficiency %, Compute Util %,")
+BANDWIDTH_HEADER = ("LayerID, Avg IFMAP SRAM BW, Avg FILTER SRAM BW, Avg OFMAP SRAM BW, "
+                    "Avg IFMAP DRAM BW, Avg FILTER DRAM BW, Avg OFMAP DRAM BW,")
+DETAIL_HEADER = ("LayerID, SRAM IFMAP Start Cycle, SRAM IFMAP Stop Cycle, SRAM IFMAP Reads, "
+                 "SRAM Filter Start Cycle, SRAM Filter Stop Cycle, SRAM Filter Reads, "
+                 "SRAM OFMAP Start Cycle, SRAM OFMAP Stop Cycle, SRAM OFMAP Writes, "
+                 "DRAM IFMAP Start Cycle, DRAM IFMAP Stop Cycle, DRAM IFMAP Reads, "
+                 "DRAM Filter Start Cycle, DRAM Filter Stop Cycle, DRAM Filter Reads, "
+                 "DRAM OFMAP Start Cycle, DRAM OFMAP Stop Cycle, DRAM OFMAP Writes,")
+
+
+def report_rows(cfg: ScaleSimConfig, layers: list[tuple[str, Gemm]], timings: list[GemmTiming]
+                ) -> dict[str, list[list[float]]]:
+    """Rows of COMPUTE_REPORT, BANDWIDTH_REPORT and DETAILED_ACCESS_REPORT (SCALE-Sim's columns).
+
+    Start/stop cycles of the SRAM streams are approximated by the first and last compute cycle;
+    DRAM read streams end at cycle −1 when the operand fits its buffer (all prefetched)."""
+    out: dict[str, list[list[float]]] = {"compute": [], "bandwidth": [], "detail": []}
+    pe = cfg.rows * cfg.cols
+    for lid, ((_, g), t) in enumerate(zip(layers, timings)):
+        total = t.cycles - 1                      # SCALE-Sim: index of the last cycle
+        incl = t.prologue_cycles + total + t.epilogue_cycles - 1
+        util = 100.0 * g.m * g.k * g.n / (total * pe) if total > 0 else 0.0
+        out["compute"].append([lid, incl, total, t.stall_cycles, util, 100 * t.mapping_efficiency,
+                               100 * t.compute_util])
+        i_start, f_start = -t.ifmap_prologue_cycles, -t.filter_prologue_cycles
+        i_stop = max(-1, total if t.dram_ifmap_reads > t.ifmap_prologue_cycles * cfg.ifmap_bw else -1)
+        f_stop = max(-1, total if t.dram_filter_reads > t.filter_prologue_cycles * cfg.filter_bw else -1)
+        o_stop = total + t.epilogue_cycles - 1
+        o_start = o_stop - (t.dram_ofmap_writes + cfg.bandwidth - 1) // cfg.bandwidth + 1
+        denom = max(total, 1)
+        out["bandwidth"].append([
+            lid, t.sram_ifmap_reads / denom, t.sram_filter_reads / denom, t.sram_ofmap_writes / denom,
+            t.dram_ifmap_reads / (i_stop - i_start + 1), t.dram_filter_reads / (f_stop - f_start + 1),
+            t.dram_ofmap_writes / max(o_stop - o_start + 1, 1)])
+        out["detail"].append([
+            lid, 0, total, t.sram_ifmap_reads, 0, total, t.sram_filter_reads, 0, total, t.sram_ofmap_writes,
+            i_start, i_stop, t.dram_ifmap_reads, f_start, f_stop, t.dram_filter_reads,
+            o_start, o_stop, t.dram_ofmap_writes])
+    return out
+
+
+def write_reports(outdir: str | Path, cfg: ScaleSimConfig, layers: list[tuple[str, Gemm]],
+                  timings: list[GemmTiming]) -> Path:
+    """Write the reports under ``outdir/run_name/`` (SCALE-Sim's layout); returns that folder."""
+    folder = Path(outdir) / cfg.run_name
+    folder.mkdir(parents=True, exist_ok=True)
+    rows = report_rows(cfg, layers, timings)
+    for name, header, key in (("COMPUTE_REPORT.csv", COMPUTE_HEADER, "compute"),
+                              ("BANDWIDTH_REPORT.csv", BANDWIDTH_HEADER, "bandwidth"),
+                              ("DETAILED_ACCESS_REPORT.csv", DETAIL_HEADER, "detail")):
+        with (folder / name).open("w") as fh:
+            fh.write(header + "\n")
+            for r in rows[key]:
+                fh.write(", ".join(_fmt(v) for v in r) + ",\n")
+    return folder
+
+
+def _fmt(v: float) -> str:
+    return str(int(v)) if float(v).is_integer() else repr(float(v))

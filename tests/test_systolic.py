@@ -1,0 +1,219 @@
+"""Systolic family: fold arithmetic worked by hand, SCALE-Sim reports recorded from SCALE-Sim
+3.0.0, the simulator contract, vectorised and torch paths, technology tables, CLI."""
+
+from __future__ import annotations
+
+import csv
+import json
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from archgym.cli import main
+from archgym.errors import ConfigError
+from archgym.workload import Gemm, get_workload
+from simulators.common.technology import get_tech
+from simulators.systolic import PRESETS, SystolicSimulator
+from simulators.systolic.cycle import gemm_timing
+from simulators.systolic.folds import folds
+
+SIM = SystolicSimulator()
+
+
+# -- worked examples (by hand) -----------------------------------------------------------------
+def test_fold_arithmetic_by_hand() -> None:
+    # conv 31×31×3 → 16 filters 3×3 stride 1: M = 29·29 = 841, K = 27, N = 16, on 32×32
+    f = folds(841, 27, 16, 32, 32, 0)          # os: ⌈841/32⌉·⌈16/32⌉ = 27 folds of 27+32+32−2
+    assert (int(f.folds), int(f.fold_cycles), int(f.compute_cycles)) == (27, 89, 2403)
+    f = folds(841, 27, 16, 32, 32, 1)          # ws: 1 fold of 841 + 2·32 + 32 − 2
+    assert (int(f.folds), int(f.compute_cycles)) == (1, 935)
+    f = folds(841, 27, 16, 32, 32, 2)          # is: ⌈27/32⌉·⌈841/32⌉ = 27 folds of 16 + 64 + 32 − 2
+    assert (int(f.folds), int(f.compute_cycles)) == (27, 27 * 110)
+    # mapping efficiency os: 841·16 useful PE slots over 27 folds of 1024 PEs
+    assert float(f.mapping_efficiency(32, 32)) == pytest.approx(27 * 841 / (27 * 1024))
+
+
+def test_vectorised_folds_match_scalars() -> None:
+    rows = np.array([8, 16, 32, 128])
+    for df in range(3):
+        f = folds(300, 70, 50, rows, rows[::-1], df)
+        for i, (r, c) in enumerate(zip(rows, rows[::-1])):
+            assert int(f.compute_cycles[i]) == int(folds(300, 70, 50, int(r), int(c), df).compute_cycles)
+
+
+# -- SCALE-Sim 3.0.0 reports, recorded from `scalesim` on configs/scalesim/{scale.cfg,test.csv}
+# with Dataflow set to os / ws / is: (Total Cycles (incl. prefetch), Total Cycles, Stall Cycles,
+# Mapping Efficiency %, DRAM IFMAP Reads, DRAM Filter Reads, DRAM OFMAP Writes)
+SCALESIM_TEST_CSV = {
+    "os": [(6080, 2402, 0, 48.66898148148148, 23330, 870, 13456),
+           (1489, 411, 0, 76.5625, 9220, 4610, 1568),
+           (1137, 317, 0, 0.9765625, 8200, 8200, 10)],
+    "ws": [(4971, 934, 0, 42.1875, 26920, 870, 13456),
+           (2281, 714, 0, 90.0, 7840, 4610, 7840),
+           (1586, 759, 0, 31.25, 260, 8200, 80)],
+    "is": [(6647, 2969, 0, 82.12890625, 23330, 520, 13456),
+           (2964, 1259, 0, 68.90625, 9220, 5120, 7840),
+           (1658, 831, 0, 3.125, 8200, 2560, 80)],
+}
+
+
+@pytest.mark.parametrize("dataflow", ["os", "ws", "is"])
+def test_scalesim_cli_reproduces_recorded_reports(tmp_path, dataflow: str) -> None:
+    cfg = tmp_path / "scale.cfg"
+    cfg.write_text(Path("configs/scalesim/scale.cfg").read_text().replace("Dataflow : os", f"Dataflow : {dataflow}"))
+    assert main(["scalesim", "-c", str(cfg), "-t", "configs/scalesim/test.csv", "-o", str(tmp_path), "-q"]) == 0
+    folder = tmp_path / "scale"
+    compute = _read(folder / "COMPUTE_REPORT.csv")
+    detail = _read(folder / "DETAILED_ACCESS_REPORT.csv")
+    for row, drow, want in zip(compute, detail, SCALESIM_TEST_CSV[dataflow]):
+        got = (int(row["Total Cycles (incl. prefetch)"]), int(row["Total Cycles"]), int(row["Stall Cycles"]),
+               float(row["Mapping Efficiency %"]), int(drow["DRAM IFMAP Reads"]), int(drow["DRAM Filter Reads"]),
+               int(drow["DRAM OFMAP Writes"]))
+        assert got[:3] == want[:3] and got[4:] == want[4:]
+        assert got[3] == pytest.approx(want[3])
+    assert (folder / "BANDWIDTH_REPORT.csv").is_file()
+
+
+def _read(path) -> list[dict[str, str]]:
+    with open(path) as fh:
+        reader = csv.reader(fh)
+        header = [h.strip() for h in next(reader)]
+        return [{h: v.strip() for h, v in zip(header, r) if h} for r in reader if r]
+
+
+def test_scalesim_cli_bad_inputs(tmp_path, capsys) -> None:
+    cfg = tmp_path / "bad.cfg"
+    cfg.write_text(Path("configs/scalesim/scale.cfg").read_text().replace("Dataflow : os", "Dataflow : rs"))
+    assert main(["scalesim", "-c", str(cfg), "-t", "configs/scalesim/test.csv", "-o", str(tmp_path)]) == 2
+    assert "Dataflow" in capsys.readouterr().err
+    assert main(["scalesim", "-c", "nope.cfg", "-t", "configs/scalesim/test.csv"]) == 2
+
+
+def test_gemm_topology_matches_workload_loader() -> None:
+    from simulators.systolic.scalesim_io import read_topology
+
+    layers = read_topology("configs/scalesim/gemm_mnk.csv")
+    wl = get_workload("configs/scalesim/gemm_mnk.csv")
+    assert [g for _, g in layers] == [op.gemms()[0] for op in wl.layers]
+    assert layers[0][1] == Gemm(128, 96, 64)   # Layer, M=128, N=64, K=96
+
+
+# -- simulator contract --------------------------------------------------------------------------
+def test_presets_and_spaces() -> None:
+    wl = get_workload("resnet18")
+    assert {"tpu-v1", "eyeriss", "scalesim", "scalesim-google"} <= set(SIM.presets())
+    for name, cfg in PRESETS.items():
+        space = SIM.space(wl, name)
+        assert space.size <= 10**6, name
+        d = space.default()
+        assert (d["rows"], d["cols"], d["dataflow"]) == (cfg.rows, cfg.cols, cfg.dataflow)
+    shared = SIM.space(wl, "scalesim", "shared")
+    assert "fold_order" in shared
+    per = SIM.space(wl, "scalesim", "per-layer")
+    assert "dataflow" not in per and "conv1.dataflow" in per and "fc.fold_order" in per
+    assert len(per) - len(SIM.space(wl, "scalesim").subspace(["rows"])) <= 9 + 2 * len(wl.layers)
+
+
+def test_evaluate_and_batch_agree() -> None:
+    wl = get_workload("resnet18")
+    space = SIM.space(wl, "scalesim")
+    designs = space.sample(16, 0)
+    batch = SIM.evaluate_batch(designs, wl)
+    cols = SIM.evaluate_batch(space.designs_to_columns(designs), wl)
+    for i, d in enumerate(designs):
+        r = SIM.evaluate(d, wl)
+        assert r.valid and batch.valid[i]
+        for key in ("latency_s", "energy_j", "area_mm2", "cycles", "utilization", "edp_js"):
+            assert batch.metrics[key][i] == pytest.approx(r.metrics[key], rel=1e-9)
+            assert cols.metrics[key][i] == pytest.approx(r.metrics[key], rel=1e-9)
+        assert 0 < r.metrics["utilization"] <= 1 and 0 < r.metrics["mapping_efficiency"] <= 1
+        assert r.metrics["compute_cycles"] <= r.metrics["cycles"]
+    assert len(SIM.evaluate(designs[0], wl).layers) == len(wl.layers)
+
+
+def test_per_layer_mapping_is_used() -> None:
+    wl = get_workload("gemm:M=4096,N=64,K=64")
+    space = SIM.space(wl, "scalesim", "per-layer")
+    base = space.default()
+    res = {df: SIM.evaluate({**base, "gemm.dataflow": df}, wl).metrics["compute_cycles"] for df in ("os", "ws", "is")}
+    assert res["ws"] == int(folds(4096, 64, 64, 32, 32, 1).compute_cycles)
+    assert len(set(res.values())) == 3
+
+
+def test_bigger_array_more_area_and_memory_bound_slower() -> None:
+    wl = get_workload("gemm:M=1024,N=1024,K=1024")
+    d = SIM.space(wl, "scalesim").default()
+    small, big = SIM.evaluate(d, wl), SIM.evaluate({**d, "rows": 64, "cols": 64}, wl)
+    assert big.metrics["area_mm2"] > small.metrics["area_mm2"]
+    assert big.metrics["compute_cycles"] < small.metrics["compute_cycles"]
+    slow = SIM.evaluate({**d, "dram_bw": 2}, wl)
+    assert slow.metrics["cycles"] > small.metrics["cycles"]
+    assert slow.metrics["compute_cycles"] == small.metrics["compute_cycles"]
+
+
+def test_area_budget_constraint() -> None:
+    wl = get_workload("resnet18")
+    space = SIM.space(wl, "edge-7nm")
+    assert space.violations(space.default()) == []
+    assert space.violations({**space.default(), "rows": 256, "cols": 256, "ifmap_kb": 2048}) == ["area_budget"]
+
+
+def test_bad_design_values_raise_one_line() -> None:
+    wl = get_workload("gemm:M=64,N=64,K=64")
+    d = SIM.space(wl, "scalesim").default()
+    with pytest.raises(ConfigError, match="dataflow"):
+        SIM.evaluate({**d, "dataflow": "rs"}, wl)
+
+
+def test_torch_path_matches_numpy() -> None:
+    torch = pytest.importorskip("torch")
+    wl = get_workload("resnet18")
+    space = SIM.space(wl, "scalesim")
+    cols = space.indices_to_columns(space.sample_indices(64, np.random.default_rng(1)))
+    ref = SIM.evaluate_batch(cols, wl)
+    tcols = {k: torch.as_tensor(np.asarray(v, dtype=np.int64)) for k, v in cols.items()
+             if k not in ("dataflow", "tech")}
+    tcols["dataflow"] = torch.as_tensor(np.array([["os", "ws", "is"].index(x) for x in cols["dataflow"]]))
+    tcols["tech"] = cols["tech"]
+    out = SIM.evaluate_batch(tcols, wl)
+    for key in ("cycles", "energy_j", "area_mm2"):
+        np.testing.assert_allclose(out.metrics[key], ref.metrics[key], rtol=1e-9)
+
+
+# -- cycle fidelity ------------------------------------------------------------------------------
+def test_cycle_model_agrees_with_analytical_when_compute_bound() -> None:
+    wl = get_workload("resnet18")
+    d = {**SIM.space(wl, "scalesim").default(), "dram_bw": 40, "ifmap_kb": 1024, "filter_kb": 1024}
+    a, c = SIM.evaluate(d, wl), SIM.evaluate(d, wl, "cycle")
+    assert c.metrics["compute_cycles"] == a.metrics["compute_cycles"]
+    assert c.metrics["cycles"] == pytest.approx(a.metrics["cycles"], rel=0.25)
+    assert c.metrics["energy_j"] == pytest.approx(a.metrics["energy_j"], rel=0.25)
+
+
+def test_cycle_model_stalls_when_bandwidth_starved() -> None:
+    g = Gemm(512, 512, 512)
+    fast = gemm_timing(g, 32, 32, "os", 64, 64, 64, 64)
+    slow = gemm_timing(g, 32, 32, "os", 8, 8, 8, 1)
+    assert fast.compute_cycles == slow.compute_cycles
+    assert slow.stall_cycles > 0 and slow.dram_filter_reads > fast.dram_filter_reads
+
+
+# -- technology ----------------------------------------------------------------------------------
+def test_technology_tables() -> None:
+    t45, t7 = get_tech("45nm"), get_tech(7)
+    np.testing.assert_allclose(t45.sram_pj_per_byte(np.array([8.0, 32.0, 1024.0])), [1.25, 2.5, 12.5])  # Horowitz
+    assert t45.mac_pj(1) == pytest.approx(0.23) and t45.mac_pj(4) == pytest.approx(4.6)
+    assert t7.mac_pj(1) < t45.mac_pj(1) and t7.sram_mm2(64) < t45.sram_mm2(64)
+    kbs = np.array([1, 4, 16, 64, 256, 4096], dtype=float)
+    assert np.all(np.diff(t45.sram_pj_per_byte(kbs)) > 0)
+    with pytest.raises(ConfigError):
+        get_tech("3nm")
+
+
+def test_simulate_cli_json(capsys) -> None:
+    assert main(["simulate", "systolic", "--preset", "tpu-v1", "--workload", "resnet18", "--json"]) == 0
+    out = json.loads(capsys.readouterr().out)
+    assert out["valid"] and out["latency_s"] > 0 and out["design"]["rows"] == 256
+    assert main(["simulate", "systolic", "--preset", "eyeriss", "--workload", "gemm:M=64,N=64,K=64",
+                 "--fidelity", "cycle", "--json"]) == 0
