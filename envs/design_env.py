@@ -1,0 +1,283 @@
+"""``DesignEnv``: any archgym simulator as a Gymnasium environment.
+
+Two formulations:
+
+``one-shot`` (ArchGym) — an action is a whole design, ``MultiDiscrete(space.nvec)`` of value
+    indices; every step evaluates one design and returns ``reward = −objective.cost``; the
+    episode is truncated after ``episode_length`` steps.
+``sequential`` (ConfuciuX) — each step fixes one parameter (in space order) with a
+    ``Discrete(max nvec)`` action; action ``a`` picks value index ``a·n // max_n`` of a parameter
+    with ``n`` values (so every action is legal and uniform actions give uniform values); the
+    reward is 0 until the last parameter is fixed, then the design is evaluated and the episode
+    terminates with ``−objective.cost``.
+
+Observations: see :mod:`envs.observation`. ``info`` carries ``design``, raw ``metrics`` (names
+carry units), ``valid``, ``violations``, ``cost``, ``predicted`` (proxy backend) and
+``evaluated`` (False at reset and on the intermediate steps of sequential mode, where
+``cost`` is 0 and ``metrics`` empty). An invalid design (or a
+malformed action) is never an exception: it costs ``objective.invalid_cost`` and ``violations``
+names why. ``action_masks()`` serves sb3-contrib's MaskablePPO (see :mod:`envs.masks` for what
+can be masked). Every evaluation goes through an :class:`~archgym.evaluator.Evaluator`, which
+logs it to a :class:`~archgym.store.RunStore` when ``store=`` is given.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+from typing import Any, ClassVar
+
+import gymnasium as gym
+import numpy as np
+from gymnasium import spaces
+
+from archgym.errors import ConfigError
+from archgym.evaluator import Evaluator
+from archgym.metrics import Objective, Result, derive
+from archgym.simulator import Simulator, get_simulator
+from archgym.space import Design
+from archgym.store import RunStore
+from archgym.workload import Workload, get_workload
+from envs.masks import MaskModel
+from envs.observation import DEFAULT_OBS_METRICS, ObservationBuilder
+
+MODES = ("one-shot", "sequential")
+OBS_TYPES = ("box", "dict")
+INITIAL = ("default", "random")
+
+#: small, fast default workload per simulator family
+DEFAULT_WORKLOADS: dict[str, str] = {
+    "systolic": "resnet18",
+    "pim": "gpt2-decode:ctx=128",
+    "rdu": "bert-base:seq=128",
+    "fpga": "resnet18",
+    "toy": "gemm:M=64,N=64,K=64",
+}
+FALLBACK_WORKLOAD = "gemm:M=256,N=256,K=256"
+DEFAULT_EPISODE_LENGTH = 16
+
+
+class DesignEnv(gym.Env):
+    """Design-space exploration of ``simulator`` on ``workload`` under ``objective``.
+
+    Args:
+        simulator: a registered simulator name (``"systolic"`` …), ``"proxy:DIR"`` or an instance.
+        workload: anything :func:`archgym.workload.get_workload` accepts (default per family).
+        objective: an :class:`Objective`, a mapping, or a string (``"edp"``, ``"min:latency_s"`` …).
+        fidelity: ``"analytical"`` or ``"cycle"`` (must be offered by the simulator).
+        mode: ``"one-shot"`` or ``"sequential"``.
+        episode_length: designs per episode in one-shot mode (default 16).
+        preset: hardware preset whose values are the space's defaults.
+        mapping: ``"auto"`` (hardware only), ``"shared"`` or ``"per-layer"`` (co-optimisation).
+        backend: evaluate with another simulator (e.g. ``"proxy:DIR"``) over the same space.
+        store: a :class:`RunStore` or a path to one; every evaluation is logged under ``run_id``.
+        run_id: run id for the store (default: ``"<env name>-<random hex>"``).
+        env_id, agent: recorded in each store row.
+        obs_type: ``"box"`` (flat) or ``"dict"``.
+        obs_metrics: metric names observed (default: the objective's + latency, energy, area, power).
+        fix, values, ranges: narrow the space (:meth:`DesignSpace.restrict`).
+        initial: the design shown at reset, ``"default"`` (the preset) or ``"random"``.
+    """
+
+    metadata: ClassVar[dict[str, Any]] = {"render_modes": ["ansi"]}
+
+    def __init__(self, simulator: str | Simulator = "systolic", workload: str | Workload | None = None,
+                 objective: str | Mapping[str, Any] | Objective | None = "edp",
+                 fidelity: str = "analytical", mode: str = "one-shot", episode_length: int | None = None,
+                 preset: str | None = None, mapping: str = "auto", backend: str | Simulator | None = None,
+                 store: RunStore | str | Path | None = None, run_id: str | None = None, env_id: str = "",
+                 agent: str = "", obs_type: str = "box", obs_metrics: Sequence[str] | None = None,
+                 fix: Mapping[str, Any] | None = None, values: Mapping[str, Sequence[Any]] | None = None,
+                 ranges: Mapping[str, tuple[Any, Any]] | None = None, initial: str = "default",
+                 render_mode: str | None = None):
+        _check("mode", mode, MODES)
+        _check("obs_type", obs_type, OBS_TYPES)
+        _check("initial", initial, INITIAL)
+        if render_mode is not None:
+            _check("render_mode", render_mode, self.metadata["render_modes"])
+        if mode == "sequential" and episode_length not in (None, 1):
+            raise ConfigError("episode_length: applies to one-shot mode; a sequential episode is one design")
+        length = DEFAULT_EPISODE_LENGTH if episode_length is None else int(episode_length)
+        if length < 1:
+            raise ConfigError.bad_value("episode_length", episode_length, "an integer ≥ 1")
+        sim = get_simulator(backend if backend is not None else simulator)
+        sim.check_fidelity(fidelity)
+        family = simulator.name if isinstance(simulator, Simulator) else str(simulator)
+        wl = get_workload(workload if workload is not None else DEFAULT_WORKLOADS.get(family, FALLBACK_WORKLOAD))
+        space = sim.space(wl, preset, mapping)
+        if fix or values or ranges:
+            space = space.restrict(fix, values, ranges)
+        self.mode, self.episode_length, self.initial, self.render_mode = mode, length, initial, render_mode
+        self.preset, self.mapping = preset, mapping
+        self.simulator, self.workload, self.space = sim, wl, space
+        self.objective = Objective.parse(objective)
+        if isinstance(store, (str, Path)):
+            store = RunStore(store)
+        name = env_id.split("/")[-1] if env_id else f"{sim.name}-{mode}"
+        self.evaluator = Evaluator(sim, wl, space, self.objective, fidelity, store,
+                                   run_id or f"{name}-{uuid.uuid4().hex[:8]}", env_id, agent)
+        if store is not None:
+            store.register_run(self.evaluator.run_id, {
+                "env_id": env_id, "simulator": sim.name, "workload": wl.name, "fidelity": fidelity,
+                "mode": mode, "mapping": mapping, "preset": preset, "objective": self.objective.describe()})
+        reference = self._reference_metrics()
+        missing = [m for m in self.objective.metrics_used if reference and m not in reference]
+        if missing:
+            raise ConfigError.bad_value("objective metric", missing[0], sorted(reference), where=sim.name)
+        metric_names = list(obs_metrics) if obs_metrics else _unique(
+            [*self.objective.metrics_used, *DEFAULT_OBS_METRICS])
+        self.obs = ObservationBuilder(space, wl, metric_names, reference, mode == "sequential", obs_type)
+        self.observation_space = self.obs.observation_space
+        self.nvec = space.nvec
+        self.max_n = int(self.nvec.max())
+        if mode == "one-shot":
+            self.action_space = spaces.MultiDiscrete(self.nvec)
+        else:
+            self.action_space = spaces.Discrete(self.max_n)
+        self.masks = MaskModel(space)
+        self._static_mask = np.concatenate(self.masks.static_masks())
+        self.best: dict[str, Any] | None = None
+        self._indices = space.to_indices(space.default())
+        self._t = 0
+        self._last: Result | None = None
+
+    # -- gymnasium API -----------------------------------------------------------------------
+    def reset(self, *, seed: int | None = None, options: dict[str, Any] | None = None
+              ) -> tuple[Any, dict[str, Any]]:
+        super().reset(seed=seed)
+        if seed is not None:
+            self.evaluator.seed = seed
+        self._t = 0
+        self._last = None
+        start = (options or {}).get("design")
+        if start is not None:
+            self._indices = self.space.to_indices(self.space.complete(start))
+        elif self.initial == "random":
+            self._indices = self.space.sample_indices(1, self.np_random)[0]
+        else:
+            self._indices = self.space.to_indices(self.space.default())
+        return self._observation(), self._blank_info()
+
+    def step(self, action: Any) -> tuple[Any, float, bool, bool, dict[str, Any]]:
+        pending = self.apply_action(action)
+        if isinstance(pending, dict):
+            pending = self.evaluator.evaluate([pending])[0]
+        return self.conclude(pending)
+
+    def action_masks(self) -> np.ndarray:
+        """Boolean mask of legal actions (MaskablePPO). One-shot: concatenated per-dimension masks;
+        sequential: a mask over ``Discrete(max_n)`` for the parameter chosen now."""
+        if self.mode == "one-shot":
+            return self._static_mask.copy()
+        if self._t >= len(self.space):
+            return np.ones(self.max_n, dtype=bool)
+        fixed = {j: int(self._indices[j]) for j in range(self._t)}
+        allowed = self.masks.partial_mask(fixed, self._t)
+        return allowed[self._value_index(np.arange(self.max_n), self._t)]
+
+    def render(self) -> str | None:
+        if self.render_mode != "ansi":
+            return None
+        lines = [f"{self.space.name} · {self.workload.name} · step {self._t}"]
+        lines += [f"  {k} = {v}" for k, v in self._design().items()]
+        if self._last is not None:
+            lines += [f"  {k}: {v:.4g}" for k, v in self._last.metrics.items()]
+            lines.append(f"  valid: {self._last.valid} {' '.join(self._last.violations)}")
+        return "\n".join(lines)
+
+    # -- the two halves of a step (the vector env batches the evaluations in between) --------
+    def apply_action(self, action: Any) -> Design | Result | None:
+        """Apply ``action``; return the design to evaluate, an invalid :class:`Result` for a
+        malformed action, or ``None`` when nothing is evaluated this step (sequential mode)."""
+        if self.mode == "one-shot":
+            idx = np.asarray(action).reshape(-1)
+            bad = self._out_of_range(idx, np.arange(len(self.space))) if idx.shape == self.nvec.shape \
+                else ["action_shape"]
+            if bad:
+                return Result.invalid(bad)
+            self._indices = idx.astype(np.int64)
+            return self._design()
+        a = np.asarray(action).reshape(-1)
+        if a.shape != (1,) or not 0 <= int(a[0]) < self.max_n:
+            name = self.space.names[min(self._t, len(self.space) - 1)]
+            self._t = len(self.space)
+            return Result.invalid([f"action_out_of_range:{name}"])
+        self._indices[self._t] = self._value_index(int(a[0]), self._t)
+        self._t += 1
+        return self._design() if self._t == len(self.space) else None
+
+    def conclude(self, result: Result | None) -> tuple[Any, float, bool, bool, dict[str, Any]]:
+        """Finish a step after :meth:`apply_action` (and the evaluation, if any)."""
+        if result is None:
+            return self._observation(), 0.0, False, False, self._blank_info()
+        self._last = result
+        cost = self.objective.cost(result)
+        design = self._design()
+        if result.valid and (self.best is None or cost < self.best["cost"]):
+            self.best = {"cost": cost, "design": design, "metrics": dict(result.metrics)}
+        info = {"design": design, "metrics": dict(result.metrics), "valid": bool(result.valid),
+                "violations": list(result.violations), "cost": cost,
+                "predicted": bool(result.info.get("predicted", False)), "evaluated": True}
+        if self.mode == "one-shot":
+            self._t += 1
+            return self._observation(), -cost, False, self._t >= self.episode_length, info
+        return self._observation(), -cost, True, False, info
+
+    # -- batched evaluation ----------------------------------------------------------------------
+    def evaluate_actions(self, actions: np.ndarray) -> tuple[np.ndarray, list[dict[str, Any]]]:
+        """Evaluate many one-shot actions (``(n, d)`` indices) in one batched call, without
+        changing the episode; returns rewards and infos (logged to the store like steps)."""
+        actions = np.atleast_2d(np.asarray(actions, dtype=np.int64))
+        designs, results = [], []
+        for row in actions:
+            bad = self._out_of_range(row, np.arange(len(self.space)))
+            results.append(Result.invalid(bad) if bad else None)
+            designs.append(None if bad else self.space.from_indices(row))
+        evaluated = iter(self.evaluator.evaluate([d for d in designs if d is not None]))
+        results = [r if r is not None else next(evaluated) for r in results]
+        costs = np.array([self.objective.cost(r) for r in results])
+        infos = [{"design": d, "metrics": dict(r.metrics), "valid": r.valid, "violations": list(r.violations),
+                  "cost": c, "predicted": bool(r.info.get("predicted", False)), "evaluated": True}
+                 for d, r, c in zip(designs, results, costs)]
+        return -costs, infos
+
+    # -- helpers ---------------------------------------------------------------------------
+    def _reference_metrics(self) -> dict[str, float]:
+        """Metrics of the preset design (the observation scale); not logged, not counted."""
+        default = self.space.default()
+        if self.space.violations(default):
+            return {}
+        fidelity = "analytical" if "analytical" in self.simulator.fidelities else self.evaluator.fidelity
+        result = self.simulator.evaluate(default, self.workload, fidelity)
+        return derive(result.metrics) if result.valid else {}
+
+    def _blank_info(self) -> dict[str, Any]:
+        """``info`` when nothing was evaluated (reset, intermediate sequential steps)."""
+        return {"design": self._design(), "metrics": {}, "valid": True, "violations": [],
+                "cost": 0.0, "predicted": False, "evaluated": False}
+
+    def _value_index(self, action: Any, j: int) -> Any:
+        return np.asarray(action) * int(self.nvec[j]) // self.max_n
+
+    def _out_of_range(self, idx: np.ndarray, dims: np.ndarray) -> list[str]:
+        bad = (idx < 0) | (idx >= self.nvec[dims])
+        return [f"action_out_of_range:{self.space.names[j]}" for j in dims[bad]]
+
+    def _design(self) -> Design:
+        return self.space.from_indices(self._indices)
+
+    def _observation(self) -> Any:
+        metrics = self._last.metrics if self._last is not None else None
+        valid = self._last.valid if self._last is not None else True
+        fixed = (np.arange(len(self.space)) < self._t) if self.mode == "sequential" else None
+        return self.obs.build(self._indices, metrics, valid, fixed)
+
+
+def _check(field: str, value: Any, allowed: Sequence[Any]) -> None:
+    if value not in allowed:
+        raise ConfigError.bad_value(field, value, allowed)
+
+
+def _unique(names: Sequence[str]) -> list[str]:
+    return list(dict.fromkeys(names))

@@ -1,0 +1,93 @@
+"""Observations of a design environment: normalised design, metrics and workload features.
+
+Every entry lies in ``[0, 1]``:
+
+* design — each parameter's value index / (size − 1) (:meth:`DesignSpace.indices_to_unit`);
+* metrics — ``0.5 + 0.5·tanh(log10(m / m_ref) / 2)`` where ``m_ref`` is the metric of the
+  preset design, so 0.5 means "as the preset", 0.83 "ten times the preset", 0.17 "a tenth";
+  a metric that is missing (invalid design, or before any evaluation) reads 0.5;
+* valid — 1 when the last evaluation was valid (and at reset), 0 otherwise;
+* workload — :meth:`Workload.features`: fractions as they are, other features squashed with
+  ``0.5 + 0.5·tanh(v / scale)``;
+* fixed (sequential mode) — 1 for each parameter already chosen in this episode.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+
+import numpy as np
+from gymnasium import spaces
+
+from archgym.space import DesignSpace
+from archgym.workload import Workload
+
+DEFAULT_OBS_METRICS = ("latency_s", "energy_j", "area_mm2", "power_w")
+
+
+def _feature_scale(name: str) -> float:
+    return 10.0 if name.startswith("log10_") else 100.0
+
+
+def workload_features(workload: Workload) -> np.ndarray:
+    """Workload features squashed into ``[0, 1]``."""
+    out = []
+    for name, value in workload.features().items():
+        if name.startswith("frac_"):
+            out.append(float(np.clip(value, 0.0, 1.0)))
+        else:
+            out.append(0.5 + 0.5 * float(np.tanh(value / _feature_scale(name))))
+    return np.asarray(out, dtype=np.float32)
+
+
+class ObservationBuilder:
+    """Builds ``Box`` (flat) or ``Dict`` observations for one space, workload and metric list."""
+
+    def __init__(self, space: DesignSpace, workload: Workload, metrics: Sequence[str],
+                 reference: Mapping[str, float], sequential: bool, kind: str = "box"):
+        self.space = space
+        self.metrics = list(metrics)
+        self.reference = np.array([_positive(reference.get(m)) for m in self.metrics], dtype=float)
+        self.features = workload_features(workload)
+        self.sequential = sequential
+        self.kind = kind
+        d = len(space)
+        parts = {"design": d, "metrics": len(self.metrics), "valid": 1, "workload": len(self.features)}
+        if sequential:
+            parts["fixed"] = d
+        self.parts = parts
+        if kind == "dict":
+            self.observation_space: spaces.Space = spaces.Dict(
+                {k: spaces.Box(0.0, 1.0, (n,), np.float32) for k, n in parts.items()})
+        else:
+            self.observation_space = spaces.Box(0.0, 1.0, (sum(parts.values()),), np.float32)
+
+    def normalise_metrics(self, metrics: Mapping[str, float] | None) -> np.ndarray:
+        if not metrics:
+            return np.full(len(self.metrics), 0.5, dtype=np.float32)
+        raw = np.array([metrics.get(m, np.nan) for m in self.metrics], dtype=float)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            ratio = np.log10(np.maximum(raw, 1e-300) / self.reference)
+        out = 0.5 + 0.5 * np.tanh(ratio / 2.0)
+        return np.where(np.isfinite(out), out, 0.5).astype(np.float32)
+
+    def build(self, indices: np.ndarray, metrics: Mapping[str, float] | None, valid: bool,
+              fixed: np.ndarray | None = None) -> np.ndarray | dict[str, np.ndarray]:
+        parts = {
+            "design": self.space.indices_to_unit(indices).astype(np.float32),
+            "metrics": self.normalise_metrics(metrics),
+            "valid": np.array([1.0 if valid else 0.0], dtype=np.float32),
+            "workload": self.features,
+        }
+        if self.sequential:
+            parts["fixed"] = np.asarray(fixed, dtype=np.float32)
+        parts = {k: np.clip(v, 0.0, 1.0).astype(np.float32) for k, v in parts.items()}
+        if self.kind == "dict":
+            return parts
+        return np.concatenate([parts[k] for k in self.parts])
+
+
+def _positive(value: float | None) -> float:
+    if value is None or not np.isfinite(value) or value <= 0:
+        return 1.0
+    return float(value)

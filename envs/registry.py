@@ -1,0 +1,65 @@
+"""The registered ``archgym/`` environment ids: one generic factory, one entry per family × mapping.
+
+``gymnasium.make(ID, workload=..., objective=..., fidelity=..., store=..., mode=..., ...)`` builds a
+:class:`~envs.design_env.DesignEnv`; ``gymnasium.make_vec(ID, num_envs=N)`` builds a
+:class:`~envs.vector.DesignVectorEnv` whose sub-environments share one evaluator, so each step is
+one batched ``evaluate_batch`` call. Every id is registered whether or not its simulator package
+is present; making one whose simulator is missing raises ``ConfigError("... not available ...")``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import gymnasium as gym
+
+NAMESPACE = "archgym"
+
+
+@dataclass(frozen=True)
+class EnvEntry:
+    """One registered id: which simulator family and which mapping mode."""
+
+    name: str
+    simulator: str
+    mapping: str
+    doc: str
+
+    @property
+    def id(self) -> str:
+        return f"{NAMESPACE}/{self.name}-v0"
+
+
+ENTRIES: tuple[EnvEntry, ...] = (
+    EnvEntry("Systolic", "systolic", "auto",
+             "systolic array hardware; each layer's mapping chosen by the simulator's heuristic"),
+    EnvEntry("SystolicMapping", "systolic", "per-layer", "systolic hardware × per-layer mapping co-optimisation"),
+    EnvEntry("PIM", "pim", "auto", "processing-in-memory hardware (HBM-PIM / GDDR6-AiM class)"),
+    EnvEntry("PIMMapping", "pim", "per-layer", "PIM hardware × per-layer mapping"),
+    EnvEntry("RDU", "rdu", "auto", "reconfigurable dataflow unit hardware (SN10/SN40L class)"),
+    EnvEntry("RDUMapping", "rdu", "per-layer", "RDU hardware × per-kernel sectioning and PCU shares"),
+    EnvEntry("FPGA", "fpga", "auto", "FPGA accelerator (Alveo / Zynq devices)"),
+    EnvEntry("FPGAMapping", "fpga", "per-layer", "FPGA hardware × per-layer parallelism"),
+)
+
+ENV_IDS: list[str] = [e.id for e in ENTRIES]
+
+
+def entry(env_id: str) -> EnvEntry:
+    for e in ENTRIES:
+        if e.id == env_id:
+            return e
+    from archgym.errors import UnknownNameError
+
+    raise UnknownNameError(f"env: {env_id!r} is not known; allowed: {', '.join(ENV_IDS)}")
+
+
+def register_all() -> None:
+    """Register every entry with Gymnasium (idempotent)."""
+    for e in ENTRIES:
+        if e.id in gym.registry:
+            continue
+        gym.register(e.id, entry_point="envs.design_env:DesignEnv",
+                     vector_entry_point="envs.vector:DesignVectorEnv",
+                     kwargs={"simulator": e.simulator, "mapping": e.mapping, "env_id": e.id},
+                     disable_env_checker=False, order_enforce=True)
