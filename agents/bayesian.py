@@ -1,0 +1,203 @@
+"""Bayesian optimisation with BoTorch over a finite mixed design space.
+
+Model: a Gaussian process on the free parameters. Ordered parameters (int, pow2, ordinal) enter
+as their value index scaled to [0, 1] (a continuous kernel over the ordering); categorical
+parameters enter as category codes through ``MixedSingleTaskGP``'s categorical kernel
+(Ru et al., ICML 2020), never as numbers. Outputs are standardised negative costs (costs are
+log10 metrics, so the GP models log-latency / log-EDP …).
+
+Acquisition: ``qLogExpectedImprovement`` (Ament et al., NeurIPS 2023) for one objective,
+``qLogNoisyExpectedHypervolumeImprovement`` (Daulton et al., NeurIPS 2021; log form from Ament
+et al.) for several. Because the space is finite and constrained, the acquisition is maximised
+over a discrete candidate pool rather than by gradients on a relaxation: a fresh random sample of
+feasible designs plus every one-parameter neighbour of the best designs so far, minus the designs
+already evaluated. A batch of ``n`` designs is chosen greedily, each pick added as a pending
+point before the next (the "sequential greedy" batch of BoTorch's ``optimize_acqf_discrete``).
+
+Invalid results (the simulator rejected the design) are given the worst valid cost seen, so the
+GP learns to avoid them without a 100-unit outlier wrecking its length scales.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+import numpy as np
+from pydantic import Field
+
+from agents.base import Agent
+from archgym.config import StrictModel
+from archgym.metrics import Result
+from archgym.space import Design
+
+
+class BOConfig(StrictModel):
+    """``n_init``: random feasible designs before the first model; ``pool_size``: random
+    candidates per acquisition; ``neighbours_of``: how many of the best designs contribute all
+    their one-parameter neighbours to the pool; ``mc_samples``: quasi-MC samples of the
+    acquisition; ``max_train``: most recent+best points the GP is fitted on; ``fit_maxiter``:
+    L-BFGS iterations of the marginal-likelihood fit; ``mo_pool_size``: random candidates
+    with several objectives (qLogNEHVI is dearer per candidate); ``batch_size``:
+    designs per ask."""
+
+    n_init: int = Field(default=10, ge=2)
+    pool_size: int = Field(default=2000, ge=16)
+    neighbours_of: int = Field(default=5, ge=0)
+    mc_samples: int = Field(default=128, ge=16)
+    max_train: int = Field(default=400, ge=8)
+    fit_maxiter: int = Field(default=100, ge=5)
+    mo_pool_size: int = Field(default=500, ge=16)
+    batch_size: int = Field(default=4, ge=1)
+
+
+class BayesianOptimization(Agent):
+    """GP-based BO (BoTorch) with qLogEI / qLogNEHVI over a discrete feasible pool."""
+
+    name = "bo"
+    Config = BOConfig
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self._free = np.flatnonzero(self.space.nvec > 1)
+        self._cat = [k for k, j in enumerate(self._free) if self.space.params[j].kind == "categorical"]
+        self._X: list[np.ndarray] = []  # index rows
+        self._Y: list[np.ndarray] = []  # costs (k objectives)
+        self._ok: list[bool] = []
+        self._seen: set[tuple[int, ...]] = set()
+        self._torch_generator = None
+
+    # -- encoding -----------------------------------------------------------------------------
+    def _features(self, idx: np.ndarray) -> np.ndarray:
+        """Model inputs: ordered parameters in [0, 1], categorical ones as integer codes."""
+        idx = np.atleast_2d(idx)[:, self._free].astype(float)
+        scale = np.maximum(self.space.nvec[self._free] - 1, 1).astype(float)
+        out = idx / scale
+        for k in self._cat:
+            out[:, k] = idx[:, k]
+        return out
+
+    # -- ask / tell ----------------------------------------------------------------------------
+    def ask(self, n: int) -> list[Design]:
+        if sum(self._ok) < self.hp.n_init or len(self._free) == 0:
+            return self.designs(self._fresh(self.sample_feasible(n)))
+        pool = self._pool()
+        if len(pool) == 0:
+            return []
+        chosen = self._select(pool, min(n, len(pool)))
+        return self.designs(pool[chosen])
+
+    def tell(self, designs: Sequence[Design], results: Sequence[Result]) -> None:
+        costs = self.cost_matrix(results)
+        for d, r, c in zip(designs, results, costs):
+            row = self.space.to_indices(d)
+            self._seen.add(tuple(int(v) for v in row))
+            self._X.append(row)
+            self._Y.append(c)
+            self._ok.append(bool(r.valid) and bool(np.all(np.isfinite(c))))
+
+    def _fresh(self, idx: np.ndarray) -> np.ndarray:
+        keep = [i for i, row in enumerate(idx) if tuple(int(v) for v in row) not in self._seen]
+        return idx[keep]
+
+    def _pool(self) -> np.ndarray:
+        size = self.hp.pool_size if len(self.objectives) == 1 else self.hp.mo_pool_size
+        parts = [self.sample_feasible(size)]
+        if self.hp.neighbours_of:
+            y = self._train_targets()[:, 0] if len(self.objectives) == 1 else None
+            X = np.array(self._X)
+            order = np.argsort(-y)[: self.hp.neighbours_of] if y is not None else \
+                self.rng.permutation(len(X))[: self.hp.neighbours_of]
+            for i in order:
+                parts.append(self._neighbours(X[i]))
+        pool = np.unique(np.concatenate(parts), axis=0)
+        pool = pool[self.feasible(pool)]
+        return self._fresh(pool)
+
+    def _neighbours(self, row: np.ndarray) -> np.ndarray:
+        out = []
+        for j in self._free:
+            for v in range(int(self.space.nvec[j])):
+                if v != row[j]:
+                    r = row.copy()
+                    r[j] = v
+                    out.append(r)
+        return np.array(out, dtype=np.int64).reshape(-1, len(row))
+
+    def _train_targets(self) -> np.ndarray:
+        """Negative costs (BoTorch maximises); invalid rows get the worst valid value."""
+        Y = -np.array(self._Y, dtype=float)
+        ok = np.array(self._ok)
+        worst = Y[ok].min(axis=0) if ok.any() else np.zeros(Y.shape[1])
+        return np.where(ok[:, None], Y, worst[None, :])
+
+    # -- model and acquisition -------------------------------------------------------------------
+    def _select(self, pool: np.ndarray, q: int) -> list[int]:
+        import torch
+
+        torch.manual_seed(int(self.rng.integers(1 << 31)))
+        X, Y = np.array(self._X), self._train_targets()
+        if len(X) > self.hp.max_train:  # keep the best half and the most recent half
+            best = np.argsort(-Y.sum(axis=1))[: self.hp.max_train // 2]
+            recent = np.arange(len(X) - self.hp.max_train // 2, len(X))
+            keep = np.unique(np.concatenate([best, recent]))
+            X, Y = X[keep], Y[keep]
+        tX = torch.tensor(self._features(X), dtype=torch.double)
+        tY = torch.tensor(Y, dtype=torch.double)
+        model = self._fit(tX, tY)
+        acqf = self._acquisition(model, tX, tY)
+        cand = torch.tensor(self._features(pool), dtype=torch.double)
+        chosen: list[int] = []
+        with torch.no_grad():
+            for _ in range(q):
+                values = torch.cat([acqf(chunk.unsqueeze(1)) for chunk in cand.split(512)])
+                if chosen:
+                    values[chosen] = -torch.inf
+                best = int(torch.argmax(values))
+                chosen.append(best)
+                if len(chosen) < q:
+                    acqf.set_X_pending(cand[chosen])
+        return chosen
+
+    def _fit(self, tX: Any, tY: Any) -> Any:
+        from botorch.fit import fit_gpytorch_mll
+        from botorch.models import MixedSingleTaskGP, ModelListGP, SingleTaskGP
+        from botorch.models.transforms.outcome import Standardize
+        from gpytorch.mlls import ExactMarginalLogLikelihood, SumMarginalLogLikelihood
+
+        def one(y: Any) -> Any:
+            if self._cat:
+                return MixedSingleTaskGP(tX, y, cat_dims=self._cat, outcome_transform=Standardize(m=1))
+            return SingleTaskGP(tX, y, outcome_transform=Standardize(m=1))
+
+        if tY.shape[1] == 1:
+            model = one(tY)
+            mll = ExactMarginalLogLikelihood(model.likelihood, model)
+        else:
+            model = ModelListGP(*[one(tY[:, k:k + 1]) for k in range(tY.shape[1])])
+            mll = SumMarginalLogLikelihood(model.likelihood, model)
+        import warnings
+
+        from botorch.exceptions import ModelFittingError
+
+        try:
+            fit_gpytorch_mll(mll, optimizer_kwargs={"options": {"maxiter": self.hp.fit_maxiter}})
+        except ModelFittingError as exc:  # the GP keeps its prior hyperparameters
+            warnings.warn(f"agent bo: GP fit failed ({exc}); using prior hyperparameters", stacklevel=2)
+        return model
+
+    def _acquisition(self, model: Any, tX: Any, tY: Any) -> Any:
+        import torch
+        from botorch.sampling import SobolQMCNormalSampler
+
+        sampler = SobolQMCNormalSampler(sample_shape=torch.Size([self.hp.mc_samples]))
+        if tY.shape[1] == 1:
+            from botorch.acquisition.logei import qLogExpectedImprovement
+
+            return qLogExpectedImprovement(model, best_f=tY.max(), sampler=sampler)
+        from botorch.acquisition.multi_objective.logei import qLogNoisyExpectedHypervolumeImprovement
+
+        span = (tY.max(dim=0).values - tY.min(dim=0).values).clamp_min(1e-6)
+        ref_point = tY.min(dim=0).values - 0.1 * span
+        return qLogNoisyExpectedHypervolumeImprovement(model, ref_point=ref_point, X_baseline=tX,
+                                                       sampler=sampler, prune_baseline=True)

@@ -1,0 +1,224 @@
+"""The benchmark protocol: every agent × task × seed on an equal evaluation budget, scored as
+regret against the exact optimum, summarised as median and IQR across seeds.
+
+Reported per task and agent: regret (%) at the checkpoint budgets, the anytime median/IQR regret
+curve, wall time, evaluations to reach 5 % regret (``null`` for a run that never did; the
+median over seeds is ``null`` when fewer than half did), and for multi-objective tasks the
+hypervolume ratio of the found Pareto set to the exact front. Runs execute in worker processes
+(``workers``); each worker evaluates designs with the task's own evaluator, so no state is shared.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import time
+from collections.abc import Callable, Mapping, Sequence
+from concurrent.futures import ProcessPoolExecutor
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from agents.tasks import Optimum, Task, get_task, optimum
+
+CHECKPOINTS = (25, 50, 100, 200, 500, 1000, 2000, 5000)
+REGRET_TARGET = 0.05
+#: agents that optimise a task's several objectives jointly when it has them
+MULTI_OBJECTIVE_AGENTS = ("nsga2", "bo")
+
+
+def run_one(task_id: str, agent: str, seed: int, budget: int, config: Mapping[str, Any] | None = None,
+            batch_size: int | None = None) -> dict[str, Any]:
+    """One run (picklable arguments, for worker processes): the best-so-far cost curve and, for
+    multi-objective tasks, the log10 objective metrics of the valid designs it found."""
+    import warnings
+
+    warnings.filterwarnings("ignore")
+    from agents.base import run
+    from agents.pareto import log_metrics, metric_names, pareto_front
+    from agents.registry import make_agent
+
+    task = get_task(task_id)
+    evaluator = task.evaluator(agent=agent, seed=seed)
+    objectives = list(task.objectives) if task.objectives and agent in MULTI_OBJECTIVE_AGENTS else None
+    searcher = make_agent(agent, evaluator.space, evaluator.objective, seed, config, objectives=objectives)
+    history = run(searcher, evaluator, budget, batch_size)
+    out: dict[str, Any] = {"task": task_id, "agent": agent, "seed": seed, "config": dict(config or {}),
+                           "evaluations": history.evaluations, "wall_time_s": history.wall_time_s,
+                           "agent_time_s": history.agent_time_s, "curve": history.best_so_far.tolist(),
+                           "best_design": history.best[0] if history.costs else None}
+    if task.objectives:
+        values, ok = history.metric_matrix(metric_names(task.objectives))
+        out["front"] = pareto_front(log_metrics(values[ok])).tolist()
+    return out
+
+
+def _worker(args: tuple[Any, ...]) -> dict[str, Any]:
+    os.environ.setdefault("OMP_NUM_THREADS", "1")
+    try:
+        import torch
+
+        torch.set_num_threads(1)
+    except ImportError:  # pragma: no cover - torch is a dependency
+        pass
+    return run_one(*args)
+
+
+def execute(jobs: Sequence[tuple[Any, ...]], workers: int = 1,
+            progress: Callable[[dict[str, Any]], None] | None = None) -> list[dict[str, Any]]:
+    """Run ``(task, agent, seed, budget, config, batch)`` jobs, in ``workers`` processes if > 1."""
+    out: list[dict[str, Any]] = []
+    if workers <= 1:
+        for job in jobs:
+            out.append(_worker(job))
+            if progress:
+                progress(out[-1])
+        return out
+    import multiprocessing
+
+    ctx = multiprocessing.get_context("spawn")
+    with ProcessPoolExecutor(max_workers=workers, mp_context=ctx) as pool:
+        for result in pool.map(_worker, jobs):
+            out.append(result)
+            if progress:
+                progress(result)
+    return out
+
+
+# -- scoring ---------------------------------------------------------------------------------------
+def evals_to(regret: np.ndarray, target: float = REGRET_TARGET) -> int | None:
+    hit = np.flatnonzero(regret <= target + 1e-12)
+    return int(hit[0]) + 1 if len(hit) else None
+
+
+def hv_ratio(front: Sequence[Sequence[float]], opt: Optimum) -> float | None:
+    from agents.pareto import hypervolume, normaliser
+
+    if opt.front is None or len(opt.front) == 0:
+        return None
+    ideal, nadir = normaliser(opt.front)
+    exact = hypervolume(opt.front, ideal, nadir)
+    return hypervolume(np.asarray(front, dtype=float).reshape(-1, opt.front.shape[1]), ideal, nadir) / exact
+
+
+def _stats(values: Sequence[float]) -> dict[str, float]:
+    v = np.asarray(values, dtype=float)
+    q25, med, q75 = np.percentile(v, [25, 50, 75])
+    return {"median": float(med), "q25": float(q25), "q75": float(q75)}
+
+
+def _median_evals(hits: Sequence[int | None]) -> int | None:
+    """Median evaluations to the target, counting a miss as +∞ (null when the median misses)."""
+    v = np.array([np.inf if h is None else h for h in hits], dtype=float)
+    med = float(np.median(v))
+    return None if not np.isfinite(med) else round(med)
+
+
+def score(runs: Sequence[dict[str, Any]], opt: Optimum, checkpoints: Sequence[int]) -> dict[str, Any]:
+    """Summarise the runs of one agent on one task (median/IQR across seeds)."""
+    curves = [opt.regret(np.asarray(r["curve"])) for r in runs]
+    budget = min(len(c) for c in curves)
+    pct = np.array([c[:budget] for c in curves]) * 100.0
+    at = {str(b): _stats(pct[:, b - 1]) for b in checkpoints if b <= budget}
+    at[str(budget)] = _stats(pct[:, budget - 1])
+    grid = np.unique(np.round(np.geomspace(1, budget, min(budget, 60))).astype(int))
+    q25, med, q75 = np.percentile(pct[:, grid - 1], [25, 50, 75], axis=0)
+    hits = [evals_to(c) for c in curves]
+    out: dict[str, Any] = {
+        "regret_pct": at,
+        "final_regret_pct": at[str(budget)],
+        "evals_to_5pct": {"median": _median_evals(hits), "reached": sum(h is not None for h in hits),
+                          "seeds": len(hits)},
+        "wall_time_s": _stats([r["wall_time_s"] for r in runs]),
+        "agent_time_s": _stats([r["agent_time_s"] for r in runs]),
+        "curve": {"evals": grid.tolist(), "median": med.tolist(), "q25": q25.tolist(), "q75": q75.tolist()},
+        "runs": [{"seed": r["seed"], "final_regret_pct": float(c[budget - 1] * 100), "evals_to_5pct": h,
+                  "wall_time_s": r["wall_time_s"], "best_design": r.get("best_design")}
+                 for r, c, h in zip(runs, curves, hits)],
+    }
+    if opt.front is not None and "front" in runs[0]:
+        ratios = [hv_ratio(r["front"], opt) for r in runs]
+        out["hv_ratio"] = _stats([x for x in ratios if x is not None])
+        out["front"] = runs[0]["front"]
+    return out
+
+
+def bench(tasks: Sequence[str], agents: Sequence[str], seeds: int, budget: int | None = None,
+          budgets: Mapping[str, int] | None = None, configs: Mapping[str, Mapping[str, Any]] | None = None,
+          workers: int = 1, checkpoints: Sequence[int] = CHECKPOINTS,
+          progress: Callable[[dict[str, Any]], None] | None = None) -> dict[str, Any]:
+    """Run and score ``agents`` on ``tasks`` with seeds 0..seeds-1. ``budget`` applies to every
+    agent (default: each task's budget); ``budgets`` overrides it per agent (e.g. PPO's env steps)."""
+    start = time.perf_counter()
+    task_objs: list[Task] = [get_task(t) for t in tasks]
+    optima = {t.id: optimum(t) for t in task_objs}
+    jobs = []
+    for t in task_objs:
+        for a in agents:
+            n = int((budgets or {}).get(a, budget or t.budget))
+            jobs += [(t.id, a, s, n, dict((configs or {}).get(a, {})), None) for s in range(seeds)]
+    runs = execute(jobs, workers, progress)
+    report: dict[str, Any] = {"meta": {"seeds": seeds, "budget": budget, "budgets": dict(budgets or {}),
+                                       "agents": list(agents), "checkpoints": list(checkpoints),
+                                       "regret": "100·(10^(cost − optimal cost) − 1): % above the optimum "
+                                                 "of the objective metric",
+                                       "workers": workers, "cpu_count": os.cpu_count()},
+                              "tasks": {}}
+    for t in task_objs:
+        opt = optima[t.id]
+        entry: dict[str, Any] = {**t.describe(), "optimum": {
+            "cost": opt.cost, "design": opt.design, "metrics": opt.metrics, "feasible": opt.feasible,
+            "enumeration_s": opt.seconds}, "agents": {}}
+        if opt.front is not None:
+            entry["exact_front"] = opt.front.tolist()
+        for a in agents:
+            mine = [r for r in runs if r["task"] == t.id and r["agent"] == a]
+            entry["agents"][a] = score(mine, opt, checkpoints)
+        report["tasks"][t.id] = entry
+    report["meta"]["total_wall_s"] = time.perf_counter() - start
+    return report
+
+
+def write_json(report: Mapping[str, Any], path: str | Path) -> Path:
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps(report, indent=1, default=_json_default))
+    return path
+
+
+def _json_default(value: Any) -> Any:
+    if isinstance(value, np.generic):
+        return value.item()
+    if isinstance(value, np.ndarray):
+        return value.tolist()
+    return str(value)
+
+
+def markdown(report: Mapping[str, Any]) -> str:
+    """A table per task: median [IQR] regret % at each checkpoint, evals to 5 %, wall time."""
+    lines = []
+    for tid, entry in report["tasks"].items():
+        agents = entry["agents"]
+        cps = sorted({int(b) for a in agents.values() for b in a["regret_pct"]})
+        intro = (f"{entry['doc']} — space {entry['space_size']} designs, "
+                 f"optimum found by enumeration in {entry['optimum']['enumeration_s']:.1f} s.")
+        lines += [f"### {tid}", "", intro, ""]
+        head = "| agent | " + " | ".join(f"regret @{b}" for b in cps) + " | evals to 5 % | wall s |"
+        if "exact_front" in entry:
+            head += " HV ratio |"
+        lines += [head, "|" + "---|" * (head.count("|") - 1)]
+        for name, a in agents.items():
+            cells = []
+            for b in cps:
+                s = a["regret_pct"].get(str(b))
+                cells.append(f"{s['median']:.2f} [{s['q25']:.2f}, {s['q75']:.2f}]" if s else "")
+            e = a["evals_to_5pct"]
+            hit = f"{e['median']}" if e["median"] is not None else "—"
+            row = f"| {name} | " + " | ".join(cells) + f" | {hit} ({e['reached']}/{e['seeds']}) | " \
+                  f"{a['wall_time_s']['median']:.1f} |"
+            if "hv_ratio" in a:
+                row += f" {a['hv_ratio']['median']:.3f} |"
+            lines.append(row)
+        lines.append("")
+    return "\n".join(lines)

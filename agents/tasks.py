@@ -1,0 +1,178 @@
+"""Benchmark tasks: a workload, a design space, an objective and a budget, with the exact optimum.
+
+Every task's space is small enough (≤ 10⁷ designs; the systolic ones have 185 220) to enumerate
+through the simulator's vectorised ``evaluate_batch``, so the true optimum is known and an agent's
+result is reported as *regret*: how far (in %) its best design's objective metric is above the
+optimum's. Costs are log10 metrics (``Objective``), so for ``minimize`` and ``weighted_log``
+objectives ``regret = 10^(cost − cost*) − 1`` is exactly the relative excess of the metric (of the
+EDP for ``edp``). Multi-objective tasks also enumerate the exact Pareto front of their
+``objectives`` for hypervolume ratios. Optima are cached in memory for the process.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+from archgym.errors import UnknownNameError
+from archgym.evaluator import Evaluator
+from archgym.metrics import Objective, derive
+from archgym.simulator import Simulator, get_simulator
+from archgym.space import Design, DesignSpace
+from archgym.workload import Workload, get_workload
+
+ENUMERATION_LIMIT = 10_000_000
+
+
+@dataclass(frozen=True)
+class Task:
+    """One benchmark task (see the module docstring)."""
+
+    id: str
+    simulator: str
+    workload: str
+    objective: str
+    preset: str | None = None
+    mapping: str = "auto"
+    restrict: dict[str, Any] = field(default_factory=dict)  # DesignSpace.restrict kwargs
+    constraints: dict[str, float] = field(default_factory=dict)  # metric upper bounds (penalties)
+    objectives: tuple[str, ...] = ()  # several objectives (multi-objective agents, Pareto front)
+    budget: int = 1000
+    doc: str = ""
+
+    def simulator_obj(self) -> Simulator:
+        return get_simulator(self.simulator)
+
+    def workload_obj(self) -> Workload:
+        return get_workload(self.workload)
+
+    def objective_obj(self) -> Objective:
+        obj = Objective.parse(self.objective)
+        if self.constraints:
+            from dataclasses import replace
+
+            obj = replace(obj, constraints={**dict(obj.constraints), **self.constraints})
+        return obj
+
+    def objective_list(self) -> list[Objective]:
+        return [Objective.parse(o) for o in self.objectives]
+
+    def space(self, simulator: Simulator | None = None, workload: Workload | None = None) -> DesignSpace:
+        sim = simulator or self.simulator_obj()
+        space = sim.space(workload or self.workload_obj(), self.preset, self.mapping)
+        return space.restrict(**self.restrict) if self.restrict else space
+
+    def evaluator(self, **kw: Any) -> Evaluator:
+        """A fresh evaluator for this task (``store``, ``run_id``, ``agent``, ``seed`` … via kw)."""
+        sim, wl = self.simulator_obj(), self.workload_obj()
+        return Evaluator(sim, wl, self.space(sim, wl), self.objective_obj(), **kw)
+
+    def describe(self) -> dict[str, Any]:
+        sim, wl = self.simulator_obj(), self.workload_obj()
+        return {"id": self.id, "simulator": self.simulator, "workload": self.workload, "preset": self.preset,
+                "mapping": self.mapping, "objective": self.objective_obj().describe(),
+                "objectives": list(self.objectives), "space_size": self.space(sim, wl).size,
+                "budget": self.budget, "doc": self.doc}
+
+
+@dataclass
+class Optimum:
+    """The exact optimum of a task found by enumeration."""
+
+    cost: float
+    design: Design
+    metrics: dict[str, float]
+    feasible: int
+    size: int
+    seconds: float
+    #: exact Pareto front of the task's objectives (log10 metrics), multi-objective tasks only
+    front: np.ndarray | None = None
+
+    def regret(self, cost: Any) -> Any:
+        """Relative excess over the optimum (0 = optimal; 0.05 = 5 % above)."""
+        return np.power(10.0, np.asarray(cost, dtype=float) - self.cost) - 1.0
+
+
+def _systolic(id: str, workload: str, objective: str, doc: str, **kw: Any) -> Task:
+    return Task(id, "systolic", workload, objective, preset=kw.pop("preset", "edge-7nm"), doc=doc, **kw)
+
+
+#: the benchmark suite (systolic now; PIM, RDU and FPGA tasks join here as those land)
+TASKS: dict[str, Task] = {t.id: t for t in (
+    _systolic("systolic-resnet18-edp", "resnet18", "edp",
+              "ResNet-18 on a 7 nm edge array within its 4 mm² area budget: minimise energy × delay"),
+    _systolic("systolic-mobilenetv2-latency", "mobilenetv2", "min:latency_s",
+              "MobileNetV2 (depthwise layers: poor array utilisation), minimise latency, 4 mm² budget"),
+    _systolic("systolic-bert-edp", "bert-base:seq=128", "edp",
+              "BERT-base encoder, sequence 128: minimise EDP, 4 mm² budget"),
+    _systolic("systolic-gpt2decode-energy", "gpt2-decode:ctx=256", "min:energy_j",
+              "GPT-2 decode step (GEMV-bound, memory-dominated): minimise energy, 4 mm² budget"),
+    _systolic("systolic-gemm1024-latency", "gemm:M=1024,N=1024,K=1024", "min:latency_s",
+              "one 1024³ GEMM on SCALE-Sim's 32×32 array family, latency with a 2 mm² area penalty",
+              preset="scalesim", constraints={"area_mm2": 2.0}),
+    _systolic("systolic-resnet50-energy", "resnet50", "min:energy_j",
+              "ResNet-50: minimise energy under a 5 ms latency bound (penalty), 4 mm² budget",
+              constraints={"latency_s": 5e-3}),
+    _systolic("systolic-resnet18-pareto", "resnet18", "edp",
+              "ResNet-18 on SCALE-Sim's array family: latency × energy × area Pareto front (scalar: EDP)",
+              preset="scalesim", objectives=("min:latency_s", "min:energy_j", "min:area_mm2")),
+)}
+
+_OPTIMA: dict[str, Optimum] = {}
+
+
+def get_task(task_id: str) -> Task:
+    if task_id not in TASKS:
+        raise UnknownNameError(f"task: {task_id!r} is not known; allowed: {', '.join(TASKS)}")
+    return TASKS[task_id]
+
+
+def optimum(task: Task | str, chunk: int = 32768) -> Optimum:
+    """Enumerate ``task``'s space through ``evaluate_batch`` (cached per process)."""
+    task = get_task(task) if isinstance(task, str) else task
+    if task.id in _OPTIMA:
+        return _OPTIMA[task.id]
+    start = time.perf_counter()
+    sim, wl = task.simulator_obj(), task.workload_obj()
+    space, objective = task.space(sim, wl), task.objective_obj()
+    if space.size > ENUMERATION_LIMIT:
+        from archgym.errors import ConfigError
+
+        raise ConfigError(f"task {task.id}: {space.size} designs is more than {ENUMERATION_LIMIT} to enumerate")
+    metric_names = [o.metric for o in task.objective_list()]
+    best_cost, best_idx, best_metrics, feasible = np.inf, None, {}, 0
+    fronts: list[np.ndarray] = []
+    for idx in space.iter_index_chunks(chunk):
+        cols = space.indices_to_columns(idx)
+        bad = space.violations_batch(cols)
+        ok = ~np.any(np.stack(list(bad.values())), axis=0) if bad else np.ones(len(idx), dtype=bool)
+        if not ok.any():
+            continue
+        idx = idx[ok]
+        cols = {k: v[ok] for k, v in cols.items()}
+        batch = sim.evaluate_batch(cols, wl, "analytical")
+        metrics = derive(batch.metrics)
+        costs = objective.cost_batch(metrics, batch.valid)
+        feasible += int(batch.valid.sum())
+        i = int(np.argmin(costs))
+        if costs[i] < best_cost:
+            best_cost, best_idx = float(costs[i]), idx[i]
+            best_metrics = {k: float(np.asarray(v)[i]) for k, v in metrics.items()}
+        if metric_names:
+            from agents.pareto import log_metrics, pareto_front
+
+            F = log_metrics(np.stack([np.asarray(metrics[m], dtype=float) for m in metric_names], axis=1))
+            F = F[batch.valid & np.all(np.isfinite(F), axis=1)]
+            fronts.append(pareto_front(F))
+    front = None
+    if metric_names:
+        from agents.pareto import pareto_front
+
+        front = pareto_front(np.concatenate(fronts)) if fronts else np.empty((0, len(metric_names)))
+    result = Optimum(best_cost, space.from_indices(best_idx) if best_idx is not None else {}, best_metrics,
+                     feasible, space.size, time.perf_counter() - start, front)
+    _OPTIMA[task.id] = result
+    return result

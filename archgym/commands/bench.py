@@ -1,0 +1,75 @@
+"""``archgym bench --tasks … --agents … --seeds K --budget N --json OUT``: compare agents on the
+benchmark tasks as regret against exact (enumerated) optima; ``--sweep AGENT --trials T`` instead
+samples T hyperparameter configurations of one agent (the hyperparameter lottery)."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+from archgym.errors import ConfigError
+
+
+def add_arguments(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--tasks", nargs="*", default=None, help="task ids (default: all; `--list` shows them)")
+    p.add_argument("--agents", nargs="*", default=["random", "sa", "ga", "nsga2", "bo"], help="agent names")
+    p.add_argument("--seeds", type=int, default=5, help="seeds 0..K-1 per task and agent")
+    p.add_argument("--budget", type=int, default=None, help="evaluations per run (default: each task's)")
+    p.add_argument("--agent-budget", nargs="*", default=[], metavar="AGENT=N",
+                   help="per-agent budgets, e.g. ppo=5000")
+    p.add_argument("--workers", type=int, default=1, help="worker processes")
+    p.add_argument("--json", default=None, help="write the results JSON here")
+    p.add_argument("--markdown", default=None, help="write the Markdown tables here")
+    p.add_argument("--sweep", default=None, metavar="AGENT", help="hyperparameter sweep of one agent")
+    p.add_argument("--trials", type=int, default=8, help="configurations drawn by --sweep (the first is the default)")
+    p.add_argument("--list", action="store_true", help="list the benchmark tasks and exit")
+
+
+def run(args: argparse.Namespace) -> int:
+    from agents.bench import bench, markdown, write_json
+    from agents.registry import AGENTS
+    from agents.tasks import TASKS
+
+    if args.list:
+        for t in TASKS.values():
+            print(f"{t.id:<32} budget {t.budget:>5}  {t.doc}")
+        return 0
+    if args.seeds < 1 or args.workers < 1 or (args.budget is not None and args.budget < 1):
+        raise ConfigError("--seeds, --workers and --budget: must be ≥ 1")
+    tasks = args.tasks or list(TASKS)
+    for t in tasks:
+        if t not in TASKS:
+            raise ConfigError.bad_value("--tasks", t, TASKS)
+    for a in [*args.agents, *([args.sweep] if args.sweep else [])]:
+        if a not in AGENTS:
+            raise ConfigError.bad_value("--agents", a, AGENTS)
+    budgets = {}
+    for item in args.agent_budget:
+        name, sep, n = item.partition("=")
+        if not sep or name not in AGENTS or not n.isdigit() or int(n) < 1:
+            raise ConfigError(f"--agent-budget: expected AGENT=N with a known agent and N ≥ 1, got {item!r}")
+        budgets[name] = int(n)
+
+    def progress(r: dict) -> None:
+        print(f"  {r['task']} {r['agent']} seed {r['seed']}: {r['evaluations']} evaluations, "
+              f"{r['wall_time_s']:.1f} s", file=sys.stderr)
+
+    if args.sweep:
+        from agents.hpsweep import sweep
+
+        report = sweep(args.sweep, tasks, args.trials, args.seeds, args.budget, args.workers, progress=progress)
+        s = report["summary"]
+        print(f"{args.sweep}: {args.trials} configurations × {len(tasks)} tasks × {args.seeds} seeds; mean "
+              f"median regret best {s['best_pct']:.2f} %, median {s['median_pct']:.2f} %, worst "
+              f"{s['worst_pct']:.2f} %; default {s['default_pct']:.2f} % (rank {s['default_rank']})")
+    else:
+        report = bench(tasks, args.agents, args.seeds, args.budget, budgets, workers=args.workers,
+                       progress=progress)
+        print(markdown(report))
+        if args.markdown:
+            Path(args.markdown).parent.mkdir(parents=True, exist_ok=True)
+            Path(args.markdown).write_text(markdown(report))
+    if args.json:
+        print(f"wrote {write_json(report, args.json)}", file=sys.stderr)
+    return 0

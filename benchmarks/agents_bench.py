@@ -1,0 +1,57 @@
+"""Agent benchmark: regret against exact optima on the systolic tasks (issue 5 targets).
+
+Stages (each writes benchmarks/results/agents_<stage>.json and .md):
+
+  classic  random, SA, GA, NSGA-II on every task, 1000 evaluations
+  bo       Bayesian optimisation (BoTorch), 100 evaluations, with random at 100 for reference
+  rl       PPO and MaskablePPO (5000 env steps = evaluations), random at 5000; DQN (sequential env)
+
+    .venv/bin/python benchmarks/agents_bench.py classic --seeds 5 --workers 2
+    .venv/bin/python benchmarks/agents_bench.py rl --tasks systolic-gemm1024-latency --seeds 5
+
+Targets (5 seeds, median regret): BO ≤ 2 % within 100 evaluations; GA/NSGA-II ≤ 2 % within 1000;
+PPO ≤ 5 % within 5000 env steps; every learned agent beats random search at equal budget.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from agents.bench import bench, markdown, write_json
+from agents.tasks import TASKS
+
+STAGES = {
+    "classic": (["random", "sa", "ga", "nsga2"], {}, None),
+    "bo": (["random", "bo"], {}, 100),
+    "rl": (["random", "ppo", "maskable-ppo", "dqn"], {"dqn": 1000}, 5000),
+}
+OUT = Path(__file__).resolve().parent / "results"
+
+
+def main() -> int:
+    p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    p.add_argument("stage", choices=list(STAGES))
+    p.add_argument("--tasks", nargs="*", default=None)
+    p.add_argument("--seeds", type=int, default=5)
+    p.add_argument("--workers", type=int, default=2)
+    p.add_argument("--budget", type=int, default=None)
+    args = p.parse_args()
+    agents, budgets, budget = STAGES[args.stage]
+    tasks = args.tasks or list(TASKS)
+    report = bench(tasks, agents, args.seeds, args.budget or budget, budgets, workers=args.workers,
+                   progress=lambda r: print(f"{r['task']} {r['agent']} s{r['seed']} {r['wall_time_s']:.1f}s",
+                                            flush=True))
+    write_json(report, OUT / f"agents_{args.stage}.json")
+    text = markdown(report)
+    (OUT / f"agents_{args.stage}.md").write_text(f"# Agent benchmark, stage {args.stage}\n\n"
+                                                 f"Regret % (median [IQR] over {args.seeds} seeds).\n\n{text}")
+    print(text)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,185 @@
+"""Agents: the ask/tell contract every agent passes, the budget protocol, exact optima and regret,
+Pareto/hypervolume, the benchmark JSON and its plots, hyperparameter sweeps, and the CLI."""
+
+from __future__ import annotations
+
+import json
+import sys
+import warnings
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from agents.base import History, run
+from agents.bench import bench, evals_to, markdown, write_json
+from agents.hpsweep import draw, sample_configs
+from agents.pareto import hypervolume, normaliser, pareto_mask
+from agents.registry import AGENTS, load_agent_config, make_agent
+from agents.tasks import TASKS, Task, optimum
+from archgym.cli import main
+from archgym.errors import ConfigError
+from archgym.evaluator import Evaluator
+from archgym.metrics import Objective
+from archgym.workload import get_workload
+
+sys.path.insert(0, str(Path(__file__).parent))
+from toy_simulator import ToySimulator
+
+warnings.filterwarnings("ignore")
+GEMM = "gemm:M=64,N=64,K=64"
+CLASSIC = ["random", "sa", "ga", "nsga2"]
+
+
+def toy_evaluator(mapping: str = "shared", objective: str = "edp") -> Evaluator:
+    sim, wl = ToySimulator(), get_workload(GEMM)
+    return Evaluator(sim, wl, sim.space(wl, mapping=mapping), Objective.parse(objective))
+
+
+@pytest.mark.parametrize("name", CLASSIC)
+def test_agent_contract_and_budget(name):
+    ev = toy_evaluator()
+    agent = make_agent(name, ev.space, ev.objective, seed=3)
+    asked = agent.ask(5)
+    assert 1 <= len(asked) <= 5
+    for d in asked:
+        assert ev.space.validate(d) == d
+    agent.tell(asked, ev.evaluate(asked))
+    ev2 = toy_evaluator()
+    history = run(make_agent(name, ev2.space, ev2.objective, seed=3), ev2, budget=37, batch_size=6)
+    assert history.evaluations == ev2.evaluations == 37
+    assert np.all(np.diff(history.best_so_far) <= 0)
+    again = run(make_agent(name, ev2.space, ev2.objective, seed=3), toy_evaluator(), budget=37, batch_size=6)
+    assert again.costs == history.costs, "same seed, same run"
+
+
+def test_learned_agents_beat_random_on_toy():
+    def final(name: str, seed: int) -> float:
+        ev = toy_evaluator()
+        return run(make_agent(name, ev.space, ev.objective, seed=seed), ev, budget=150).best[2]
+
+    rand = np.median([final("random", s) for s in range(3)])
+    for name in ("sa", "ga"):
+        assert np.median([final(name, s) for s in range(3)]) <= rand
+
+
+def test_bo_single_and_multi_objective_tiny():
+    ev = toy_evaluator()
+    cfg = {"n_init": 6, "pool_size": 64, "mc_samples": 16, "batch_size": 3, "fit_maxiter": 20}
+    h = run(make_agent("bo", ev.space, ev.objective, seed=0, config=cfg), ev, budget=15)
+    assert h.evaluations == 15 and len({tuple(sorted(d.items())) for d in h.designs}) == 15
+    ev = toy_evaluator()
+    agent = make_agent("bo", ev.space, ev.objective, seed=0, config={**cfg, "mo_pool_size": 32},
+                       objectives=["min:latency_s", "min:energy_j"])
+    assert run(agent, ev, budget=12).evaluations == 12
+
+
+def test_nsga2_optimises_several_objectives():
+    ev = toy_evaluator()
+    agent = make_agent("nsga2", ev.space, ev.objective, seed=0, objectives=["min:latency_s", "min:area_mm2"])
+    h = run(agent, ev, budget=60)
+    values, ok = h.metric_matrix(["latency_s", "area_mm2"])
+    assert ok.sum() > 10 and pareto_mask(np.log10(values[ok])).sum() >= 2
+
+
+def test_agent_configs_and_errors():
+    for name in AGENTS:
+        assert isinstance(load_agent_config(name), dict)  # every YAML validates
+    ev = toy_evaluator()
+    with pytest.raises(ConfigError, match="agent: 'nope' is not known"):
+        make_agent("nope", ev.space, ev.objective)
+    with pytest.raises(ConfigError, match="pop_size"):
+        make_agent("ga", ev.space, ev.objective, config={"pop_size": 1})
+    with pytest.raises(ConfigError, match="unknown field"):
+        make_agent("random", ev.space, ev.objective, config={"colour": "red"})
+    with pytest.raises(ConfigError, match="budget"):
+        run(make_agent("random", ev.space, ev.objective), ev, budget=0)
+
+
+def test_history_empty_best_is_an_error():
+    with pytest.raises(ConfigError):
+        History().best  # noqa: B018
+
+
+SMALL = Task("test-systolic-small", "systolic", "gemm:M=256,N=256,K=256", "edp", preset="scalesim",
+             restrict={"values": {"rows": [16, 32, 64], "cols": [16, 32], "ifmap_kb": [32, 64],
+                                  "filter_kb": [32, 64], "dram_bw": [4, 10]}},
+             constraints={"area_mm2": 1.0}, objectives=("min:latency_s", "min:energy_j", "min:area_mm2"))
+
+
+def test_exact_optimum_matches_brute_force():
+    opt = optimum(SMALL)
+    ev = SMALL.evaluator()
+    designs = list(ev.space.enumerate())
+    costs = ev.costs(ev.evaluate(designs))
+    assert opt.size == len(designs)
+    assert opt.cost == pytest.approx(costs.min())
+    assert ev.costs(ev.evaluate([opt.design]))[0] == pytest.approx(opt.cost)
+    assert opt.regret(opt.cost) == pytest.approx(0.0)
+    assert np.all(opt.regret(costs) >= -1e-12)
+    assert opt.regret(opt.cost + np.log10(1.05)) == pytest.approx(0.05)
+    # the enumerated front is the Pareto set of all valid designs
+    results = ev.evaluate(designs)
+    F = np.log10([[r.metrics[m] for m in ("latency_s", "energy_j", "area_mm2")] for r in results if r.valid])
+    assert len(opt.front) == pareto_mask(F).sum()
+
+
+def test_pareto_mask_and_hypervolume():
+    rng = np.random.default_rng(0)
+    F = rng.random((200, 3))
+    dominated = np.array([np.any(np.all(F <= f, axis=1) & np.any(F < f, axis=1)) for f in F])
+    assert np.array_equal(pareto_mask(F), ~dominated)
+    front = F[pareto_mask(F)]
+    ideal, nadir = normaliser(front)
+    full = hypervolume(front, ideal, nadir)
+    assert 0 < hypervolume(front[:3], ideal, nadir) < full
+    assert hypervolume(np.vstack([front, F]), ideal, nadir) == pytest.approx(full)
+
+
+def test_evals_to_target():
+    assert evals_to(np.array([0.5, 0.2, 0.04, 0.0])) == 3
+    assert evals_to(np.array([0.5, 0.2])) is None
+
+
+def test_bench_json_markdown_and_plots(tmp_path):
+    TASKS[SMALL.id] = SMALL
+    try:
+        report = bench([SMALL.id], ["random", "ga"], seeds=2, budget=30)
+    finally:
+        TASKS.pop(SMALL.id)
+    entry = report["tasks"][SMALL.id]
+    for name in ("random", "ga"):
+        a = entry["agents"][name]
+        assert set(a["regret_pct"]) == {"25", "30"}
+        assert 0 <= a["regret_pct"]["30"]["q25"] <= a["regret_pct"]["30"]["median"] <= a["regret_pct"]["30"]["q75"]
+        assert 0 < a["hv_ratio"]["median"] <= 1 + 1e-9
+        assert len(a["runs"]) == 2
+    assert "| random |" in markdown(report)
+    path = write_json(report, tmp_path / "bench.json")
+    from agents.plots import plot_bench
+
+    pngs = plot_bench(path, tmp_path / "plots")
+    assert {p.name for p in pngs} == {f"regret_{SMALL.id}.png", f"pareto_{SMALL.id}.png"}
+    assert all(p.stat().st_size > 1000 for p in pngs)
+
+
+def test_sweep_ranges():
+    rng = np.random.default_rng(0)
+    for _ in range(20):
+        c = draw({"a": [1, 2], "b": {"low": 0.001, "high": 0.1, "log": True}, "n": {"low": 2, "high": 9}}, rng)
+        assert c["a"] in (1, 2) and 0.001 <= c["b"] <= 0.1 and isinstance(c["n"], int) and 2 <= c["n"] <= 9
+    with pytest.raises(ConfigError, match="sweep.x"):
+        draw({"x": {"low": 3, "high": 1}}, rng)
+    configs = sample_configs("ga", 4)
+    assert configs[0] == load_agent_config("ga") and len(configs) == 4
+
+
+def test_cli_search_and_bench(capsys, tmp_path):
+    assert main(["search", "--task", "systolic-gemm1024-latency", "--agent", "random", "--budget", "12",
+                 "--json", "--store", str(tmp_path / "runs.db")]) == 0
+    out = json.loads(capsys.readouterr().out)
+    assert out["evaluations"] == 12 and out["regret_pct"] >= 0
+    assert main(["bench", "--list"]) == 0
+    assert "systolic-resnet18-edp" in capsys.readouterr().out
+    assert main(["bench", "--agents", "nope"]) == 2
+    assert "allowed" in capsys.readouterr().err
