@@ -100,18 +100,20 @@ def _json_number(v: Any) -> Any:
 
 @dataclass
 class BatchResult:
-    """Many designs at once: one array per metric, a validity mask, violations per design."""
+    """Many designs at once: one array per metric, a validity mask, violations per design, and
+    ``info`` shared by every row (e.g. ``predicted=True`` for proxy models)."""
 
     metrics: dict[str, np.ndarray]
     valid: np.ndarray
     violations: list[list[str]]
+    info: dict[str, Any] = field(default_factory=dict)
 
     def __len__(self) -> int:
         return len(self.valid)
 
     def row(self, i: int) -> Result:
         return Result({k: float(v[i]) for k, v in self.metrics.items()}, bool(self.valid[i]),
-                      list(self.violations[i]))
+                      list(self.violations[i]), [], dict(self.info))
 
     def rows(self) -> list[Result]:
         return [self.row(i) for i in range(len(self))]

@@ -1,0 +1,143 @@
+"""Training data for proxy models: read a run store, or collect one by sampling a space.
+
+A :class:`Dataset` holds, for one simulator / fidelity / preset / mapping, the valid simulated
+(not predicted) rows of a :class:`~archgym.store.RunStore` grouped by workload: the designs as
+dicts, the workload objects, and the metric values.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+from archgym.errors import ConfigError
+from archgym.evaluator import Evaluator
+from archgym.metrics import Objective
+from archgym.simulator import MAPPING_MODES, Simulator, get_simulator
+from archgym.space import DesignSpace
+from archgym.store import EvalRecord, RunStore
+from archgym.workload import Workload, get_workload
+
+
+@dataclass
+class Dataset:
+    """Valid simulated rows of one simulator family, ready for featurisation."""
+
+    simulator: str
+    fidelity: str
+    preset: str
+    mapping: str
+    designs: list[dict[str, Any]]
+    workload_names: list[str]
+    metrics: dict[str, np.ndarray]
+    workloads: dict[str, Workload] = field(default_factory=dict)
+    wall_time_s: np.ndarray = field(default_factory=lambda: np.zeros(0))
+
+    def __len__(self) -> int:
+        return len(self.designs)
+
+    def targets(self, names: Sequence[str]) -> np.ndarray:
+        """``(n, t)`` log10 targets; raises when a target is missing or not positive."""
+        cols = []
+        for t in names:
+            if t not in self.metrics:
+                raise ConfigError.bad_value("target", t, sorted(self.metrics))
+            v = self.metrics[t]
+            cols.append(np.log10(np.where(v > 0, v, np.nan)))
+        return np.stack(cols, axis=1)
+
+    def subset(self, idx: np.ndarray) -> Dataset:
+        idx = np.asarray(idx)
+        return Dataset(self.simulator, self.fidelity, self.preset, self.mapping,
+                       [self.designs[i] for i in idx], [self.workload_names[i] for i in idx],
+                       {k: v[idx] for k, v in self.metrics.items()}, self.workloads,
+                       self.wall_time_s[idx] if len(self.wall_time_s) else self.wall_time_s)
+
+    def space(self, workload: str | None = None) -> DesignSpace:
+        """The real simulator's space for ``workload`` (default: the first one)."""
+        wl = self.workloads[workload or self.workload_names[0]]
+        return get_simulator(self.simulator).space(wl, self.preset, self.mapping)
+
+
+def _usable(r: EvalRecord) -> bool:
+    return r.valid and not r.predicted and not r.simulator.startswith("proxy")
+
+
+def load_dataset(store: RunStore, env_id: str | None = None, simulator: str | None = None,
+                 fidelity: str | None = None, preset: str | None = None, run_id: str | None = None) -> Dataset:
+    """Rows of ``store`` (optionally one env/run) for one simulator and fidelity.
+
+    ``simulator``/``fidelity`` default to the most frequent ones in the rows; the preset and the
+    mapping mode are inferred from the designs when not given (the space that accepts them).
+    """
+    records = [r for r in store.records(run_id, env_id) if _usable(r)]
+    if not records:
+        raise ConfigError(f"store {store.path}: no valid simulated rows"
+                          + (f" for env {env_id!r}" if env_id else ""))
+    simulator = simulator or Counter(r.simulator for r in records).most_common(1)[0][0]
+    records = [r for r in records if r.simulator == simulator]
+    if not records:
+        raise ConfigError(f"store {store.path}: no rows of simulator {simulator!r}")
+    fidelity = fidelity or Counter(r.fidelity for r in records).most_common(1)[0][0]
+    records = [r for r in records if r.fidelity == fidelity]
+    if not records:
+        raise ConfigError(f"store {store.path}: no rows of {simulator} at fidelity {fidelity!r}")
+    sim = get_simulator(simulator)
+    workloads = {name: get_workload(name) for name in sorted({r.workload for r in records})}
+    first = workloads[records[0].workload]
+    preset, mapping = _infer_space(sim, first, [r.design for r in records if r.workload == first.name], preset)
+    keys = sorted({k for r in records for k in r.metrics})
+    metrics = {k: np.array([_num(r.metrics.get(k)) for r in records]) for k in keys}
+    return Dataset(simulator, fidelity, preset, mapping, [r.design for r in records],
+                   [r.workload for r in records], metrics, workloads,
+                   np.array([r.wall_time_s for r in records], dtype=float))
+
+
+def _num(v: Any) -> float:
+    return float(v) if v is not None else np.nan
+
+
+def _infer_space(sim: Simulator, workload: Workload, designs: list[dict[str, Any]],
+                 preset: str | None) -> tuple[str, str]:
+    """The (preset, mapping) whose space has exactly the designs' parameters and accepts them."""
+    sample = designs[:: max(len(designs) // 50, 1)]
+    keys = set(sample[0])
+    presets = [preset] if preset else [sim.default_preset, *[p for p in sim.presets() if p != sim.default_preset]]
+    for p in presets:
+        for mapping in MAPPING_MODES:
+            space = sim.space(workload, p, mapping)
+            if set(space.names) != keys:
+                continue
+            try:
+                for d in sample:
+                    space.validate(d)
+            except ConfigError:
+                continue
+            return p, mapping
+    raise ConfigError(f"{sim.name}: no preset/mapping space accepts the logged designs"
+                      + (f" (preset {preset!r})" if preset else "; pass --preset"))
+
+
+def collect(store: RunStore, simulator: str | Simulator, workloads: Sequence[str | Workload], n_per_workload: int,
+            fidelity: str = "analytical", preset: str | None = None, mapping: str = "auto", seed: int = 0,
+            run_prefix: str = "proxy-data", batch: int = 256) -> int:
+    """Sample ``n_per_workload`` random designs of each workload's space, evaluate them with the
+    real simulator and log them to ``store`` (one run per workload; resumable). Returns the number
+    of rows in those runs."""
+    sim = get_simulator(simulator)
+    total = 0
+    for i, spec in enumerate(workloads):
+        wl = get_workload(spec)
+        ev = Evaluator(sim, wl, sim.space(wl, preset, mapping), Objective(), fidelity, store,
+                       f"{run_prefix}-{sim.name}-{fidelity}-{i}", agent="random", seed=seed + i)
+        done = store.count(ev.run_id)
+        ev.step_offset, ev.evaluations = 0, done
+        designs = ev.space.sample(n_per_workload, np.random.default_rng([seed, i]))
+        for start in range(done, n_per_workload, batch):
+            ev.evaluate(designs[start:start + batch])
+        total += store.count(ev.run_id)
+    return total

@@ -1,0 +1,272 @@
+"""Proxy cost models: features, pickle-free persistence, accuracy, the proxy simulator/env, the CLI
+and proxy-in-the-loop search. Small stores and tiny models keep this file fast."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from archgym.errors import ConfigError
+from archgym.evaluator import Evaluator
+from archgym.simulator import get_simulator
+from archgym.store import EvalRecord, RunStore
+from archgym.workload import get_workload
+from cost_models.data import collect, load_dataset
+from cost_models.features import FeatureSpec
+from cost_models.fit import fit_and_report, format_report
+from cost_models.models import GradientBoosting, TreeEnsemble
+from cost_models.proxy import META_FILE, WEIGHTS_FILE, ProxyModel
+
+ROOT = Path(__file__).resolve().parent.parent
+WORKLOADS = ["gemm:M=256,N=512,K=128", "gemm:M=64,N=1024,K=512", "conv2d:C=64,K=128,H=28,W=28,R=3,S=3,pad=1"]
+TARGETS = ["latency_s", "energy_j", "area_mm2"]
+SMALL = {"rf": {"n_estimators": 20}, "gbm": {"n_estimators": 40, "max_depth": 4},
+         "mlp": {"epochs": 8, "hidden": 32, "layers": 2}, "gp": {"max_points": 120, "maxiter": 30}}
+
+
+@pytest.fixture(scope="module")
+def store(tmp_path_factory: pytest.TempPathFactory) -> RunStore:
+    path = tmp_path_factory.mktemp("proxy") / "runs.db"
+    s = RunStore(path)
+    collect(s, "systolic", WORKLOADS, 250, fidelity="analytical", preset="scalesim", seed=1)
+    return s
+
+
+@pytest.fixture(scope="module")
+def data(store: RunStore):
+    return load_dataset(store)
+
+
+# -- data and features ------------------------------------------------------------------------------
+
+def test_dataset_infers_space_and_skips_predicted_rows(store: RunStore, data) -> None:
+    assert (data.simulator, data.fidelity, data.preset, data.mapping) == ("systolic", "analytical", "scalesim", "auto")
+    assert len(data) == store.count() and sorted(set(data.workload_names)) == sorted(WORKLOADS)
+    extra = RunStore(":memory:")
+    extra.log_many([EvalRecord("r", i, d, {"latency_s": 1.0}, predicted=True, simulator="systolic",
+                               fidelity="analytical", workload=WORKLOADS[0]) for i, d in enumerate(data.designs[:3])])
+    with pytest.raises(ConfigError, match="no valid simulated rows"):
+        load_dataset(extra)
+
+
+def test_collect_is_resumable(tmp_path: Path) -> None:
+    s = RunStore(tmp_path / "r.db")
+    assert collect(s, "systolic", WORKLOADS[:1], 20, preset="scalesim") == 20
+    assert collect(s, "systolic", WORKLOADS[:1], 30, preset="scalesim") == 30
+    assert s.count() == 30
+
+
+def test_features_names_shapes_and_encodings(data) -> None:
+    wl = data.workloads[WORKLOADS[0]]
+    spec = FeatureSpec.from_space(data.space(), wl)
+    x = spec.transform(data.designs[:5], wl)
+    assert x.shape == (5, len(spec.names)) and np.isfinite(x).all()
+    assert "d.dataflow=ws" in spec.names and "d.rows(log2)" in spec.names
+    assert not any(n.startswith("d.tech") for n in spec.names)          # one-value parameters dropped
+    d = dict(data.designs[0], rows=64)
+    assert spec.transform([d], wl)[0, spec.names.index("d.rows(log2)")] == 6.0
+    basic = FeatureSpec.from_space(data.space(), wl, "basic")
+    assert len(basic.names) < len(spec.names)
+    assert FeatureSpec.from_json(json.loads(json.dumps(spec.to_json()))).names == spec.names
+    with pytest.raises(ConfigError, match="feature_set"):
+        FeatureSpec.from_space(data.space(), wl, "bogus")
+    with pytest.raises(ConfigError, match="multifidelity needs"):
+        FeatureSpec.from_space(data.space(), wl, "multifidelity")
+
+
+def test_multifidelity_features_are_the_analytical_metrics(data) -> None:
+    wl = data.workloads[WORKLOADS[0]]
+    spec = FeatureSpec.from_space(data.space(), wl, "multifidelity", "systolic")
+    x = spec.transform(data.designs[:4], wl)
+    ref = get_simulator("systolic").evaluate_batch(data.designs[:4], wl, "analytical").metrics["latency_s"]
+    assert np.allclose(x[:, spec.names.index("a.log10_latency_s")], np.log10(ref))
+
+
+def test_per_layer_parameters_aggregate_like_shared_ones() -> None:
+    sim = get_simulator("systolic")
+    wl = get_workload("resnet18")
+    shared = sim.space(wl, "scalesim", "auto")
+    per_layer = sim.space(wl, "scalesim", "per-layer")
+    spec = FeatureSpec.from_space(per_layer, wl)
+    base = shared.default()
+    design = {**{k: v for k, v in base.items() if k != "dataflow"},
+              **{f"{op.name}.dataflow": "ws" for op in wl.layers}, **{f"{op.name}.fold_order": "auto" for op in wl.layers}}
+    x = spec.transform([design], wl)[0]
+    assert x[spec.names.index("d.dataflow=ws")] == pytest.approx(1.0)
+    design[f"{wl.layers[0].name}.dataflow"] = "os"
+    x2 = spec.transform([design], wl)[0]
+    assert 0.0 < x2[spec.names.index("d.dataflow=os")] < 1.0
+
+
+# -- models -----------------------------------------------------------------------------------------
+
+def test_tree_export_matches_sklearn() -> None:
+    from sklearn.ensemble import GradientBoostingRegressor, RandomForestRegressor
+
+    rng = np.random.default_rng(0)
+    x = rng.normal(size=(300, 5))
+    y = np.stack([x[:, 0] ** 2 + x[:, 1], np.sin(x[:, 2])], axis=1)
+    rf = RandomForestRegressor(10, random_state=0).fit(x, y)
+    assert np.allclose(TreeEnsemble.from_sklearn(list(rf.estimators_)).leaf_values(x).mean(0), rf.predict(x))
+    gbm = GradientBoosting(n_estimators=30, max_depth=3).fit(x, y)
+    ref = GradientBoostingRegressor(n_estimators=30, learning_rate=0.05, max_depth=3, subsample=0.8,
+                                    random_state=0).fit(x, y[:, 0])
+    assert np.allclose(gbm.predict(x)[:, 0], ref.predict(x))
+
+
+@pytest.mark.parametrize("kind", ["rf", "gbm", "mlp", "gp"])
+def test_fit_save_load_roundtrip_without_pickle(kind: str, data, tmp_path: Path) -> None:
+    model = ProxyModel.fit(data, TARGETS, kind, **SMALL[kind])
+    out = model.save(tmp_path / kind)
+    assert sorted(p.name for p in out.iterdir()) == sorted([META_FILE, WEIGHTS_FILE])
+    json.loads((out / META_FILE).read_text())                    # plain JSON
+    header_len = int.from_bytes((out / WEIGHTS_FILE).read_bytes()[:8], "little")
+    json.loads((out / WEIGHTS_FILE).read_bytes()[8:8 + header_len])   # safetensors header is JSON
+    wl = data.workloads[WORKLOADS[1]]
+    designs = data.designs[:7]
+    loaded = ProxyModel.load(out)
+    assert np.allclose(loaded.predict_log10(designs, wl)[0], model.predict_log10(designs, wl)[0], atol=1e-5)
+    if kind in ("gp", "rf"):
+        std = loaded.predict_log10(designs, wl, with_std=True)[1]
+        assert std.shape == (7, 3) and (std >= 0).all()
+
+
+def test_saved_proxy_loads_in_fresh_process_with_pickle_disabled(data, tmp_path: Path) -> None:
+    ProxyModel.fit(data, TARGETS, "gbm", **SMALL["gbm"]).save(tmp_path / "p")
+    script = f"""
+import pickle, sys
+def refuse(*a, **k):
+    raise RuntimeError("unpickling attempted")
+pickle.load = pickle.loads = refuse
+pickle.Unpickler = refuse
+sys.path.insert(0, {str(ROOT)!r})
+from archgym.simulator import get_simulator
+from archgym.workload import get_workload
+sim = get_simulator("proxy:{tmp_path / 'p'}")
+wl = get_workload("resnet18")
+r = sim.evaluate(sim.space(wl).default(), wl)
+assert r.info["predicted"] and r.metrics["latency_s"] > 0
+print("ok")
+"""
+    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, cwd=ROOT, timeout=120, check=False)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip() == "ok"
+
+
+def test_load_rejects_bad_directories(tmp_path: Path, data) -> None:
+    with pytest.raises(ConfigError, match="not a proxy directory"):
+        ProxyModel.load(tmp_path)
+    out = ProxyModel.fit(data, TARGETS, "rf", **SMALL["rf"]).save(tmp_path / "p")
+    doc = json.loads((out / META_FILE).read_text())
+    doc["meta"]["model"] = "pickle"
+    (out / META_FILE).write_text(json.dumps(doc))
+    with pytest.raises(ConfigError, match="meta.model"):
+        ProxyModel.load(out)
+
+
+# -- accuracy and reports -----------------------------------------------------------------------------
+
+def test_fit_and_report_scores_random_and_held_out_workloads(data) -> None:
+    _model, report = fit_and_report(data, TARGETS, "gbm", n_estimators=150, max_depth=5, learning_rate=0.1)
+    rnd = report["splits"]["random"]["scores"]
+    assert rnd["area_mm2"]["kendall_tau"] > 0.97          # area: a smooth function of the parameters
+    assert rnd["latency_s"]["kendall_tau"] > 0.8
+    assert rnd["latency_s"]["rmse_pct_range"] < 10
+    assert report["splits"]["workload"]["test_workloads"]
+    assert report["speed"]["speedup_batched"] > 1.0
+    text = format_report(report)
+    assert "Kendall" in text and "held-out workloads" in text
+
+
+# -- the proxy as a simulator -------------------------------------------------------------------------
+
+@pytest.fixture(scope="module")
+def proxy_dir(data, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return ProxyModel.fit(data, TARGETS, "rf", **SMALL["rf"]).save(tmp_path_factory.mktemp("px") / "rf")
+
+
+def test_proxy_simulator_mirrors_space_and_flags_predictions(proxy_dir: Path) -> None:
+    sim = get_simulator(f"proxy:{proxy_dir}")
+    real = get_simulator("systolic")
+    wl = get_workload("resnet18")
+    assert sim.space(wl).names == real.space(wl, "scalesim").names
+    designs = sim.space(wl).sample(5, 0)
+    batch = sim.evaluate_batch(designs, wl)
+    one = sim.evaluate(designs[0], wl)
+    assert one.info["predicted"] and np.isclose(batch.metrics["latency_s"][0], one.metrics["latency_s"])
+    assert {"edp_js", "power_w"} <= set(batch.metrics)
+    assert batch.row(0).info["predicted"]
+    with pytest.raises(ConfigError, match="mapping"):
+        sim.space(wl, mapping="per-layer")
+    store = RunStore(":memory:")
+    ev = Evaluator(sim, wl, sim.space(wl), store=store, run_id="p")
+    ev.evaluate(designs)
+    assert all(r.predicted for r in store.records("p"))
+
+
+def test_env_runs_on_proxy_backend(proxy_dir: Path) -> None:
+    import gymnasium as gym
+
+    import envs  # noqa: F401 - registers the archgym envs
+
+    env = gym.make("archgym/Systolic-v0", backend=f"proxy:{proxy_dir}")
+    env.reset(seed=0)
+    _, reward, _, _, info = env.step(env.action_space.sample())
+    assert info["predicted"] is True and np.isfinite(reward)
+
+
+# -- the CLI ------------------------------------------------------------------------------------------
+
+def test_cli_fit_proxy(store: RunStore, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    from archgym.cli import main
+
+    out = tmp_path / "cli"
+    rc = main(["fit-proxy", "--store", store.path, "--model", "rf", "--param", "n_estimators=10",
+               "--targets", "latency_s,energy_j", "--no-speed", "--out", str(out), "--json"])
+    assert rc == 0
+    report = json.loads(capsys.readouterr().out)
+    assert set(report["splits"]["random"]["scores"]) == {"latency_s", "energy_j"}
+    assert (out / META_FILE).is_file()
+    assert main(["fit-proxy", "--store", str(tmp_path / "none.db"), "--out", str(out)]) == 2
+    assert main(["fit-proxy", "--store", store.path, "--targets", "bogus_metric", "--out", str(out)]) == 2
+    assert "target" in capsys.readouterr().err
+
+
+# -- proxy-in-the-loop search -------------------------------------------------------------------------
+
+def test_proxy_screen_agent_beats_random_at_equal_budget() -> None:
+    from agents.base import run
+    from agents.random_search import RandomSearch
+    from cost_models.screening import ProxyScreenAgent
+
+    budget = 64
+    best = {}
+    for name, cls, hp in [("random", RandomSearch, {}),
+                          ("proxy", ProxyScreenAgent, {"pool": 400, "warmup": 16, "n_estimators": 20})]:
+        ev = Evaluator.build("systolic", "gemm:M=256,N=512,K=128", preset="scalesim", objective="edp")
+        agent = cls(ev.space, ev.objective, 3, **hp)
+        history = run(agent, ev, budget, batch_size=8)
+        assert history.evaluations == budget
+        keys = {tuple(sorted(d.items())) for d in history.designs}
+        assert len(keys) == budget                      # never simulates a design twice
+        best[name] = min(history.costs)
+        if name == "proxy":
+            assert agent.proxy is not None and agent.screened >= 400
+    assert best["proxy"] <= best["random"]
+
+
+@pytest.mark.parametrize("base", ["sa", "ga"])
+def test_proxy_screen_agent_drives_a_base_agent_on_the_proxy(base: str) -> None:
+    from agents.base import run
+    from cost_models.screening import ProxyScreenAgent
+
+    ev = Evaluator.build("systolic", "gemm:M=256,N=512,K=128", preset="scalesim", objective="edp")
+    agent = ProxyScreenAgent(ev.space, ev.objective, 0, base=base, pool=60, warmup=8, n_estimators=10)
+    history = run(agent, ev, 32, batch_size=8)
+    assert history.evaluations == 32 and agent.screened > 0
+    assert len({tuple(sorted(d.items())) for d in history.designs}) == 32
