@@ -1,0 +1,234 @@
+"""Analytical cost of one GEMV-shaped job on bank-level PIM and on the host, vectorised over designs.
+
+A *job* is ``G`` independent matrices ``W_g ∈ R^{M×K}``, each multiplied by ``N`` input vectors
+(an FC layer at decode: G = 1, N = batch; attention at decode: G = batch·heads over the KV cache,
+N = 1). The model follows the GeniePIM / PIMnast formulation (REFERENCES §1.2.2):
+
+placement   row-block partitioning: blocks of ``m`` output rows × ``K/s`` columns (split-K degree
+            ``s``) spread over all ``B`` banks; ``Q = ceil(G·ceil(M/m)·s / B)`` blocks per bank
+            (padding included); DRAM rows per bank ``n_row = Q·m·(K/s)·b / (8R)``.
+activation  ``ceil(n_row)`` row rounds of ``tRP + tRCD`` (all-bank ACT) or, per bank, staggered by
+            ``tRRD`` and ``tFAW`` (4 ACTs per window) before the last bank is ready.
+MAC         ``n_row · (8R / col_bits) · t_cmd · g``: an all-bank MAC takes one column of one bank
+            per unit per ``t_cmd``; units shared by ``g`` banks serialise.
+vector      the host writes ``w = ceil((K/s)·b / irf_bits)`` registers for each of the ``v``
+            distinct vectors a channel needs, ``t_wr`` each, plus one ``tRTW + tWTR``
+            turnaround per ``irf_regs`` registers; one pass per ``t_o`` row blocks (tile order,
+            limited by the output registers).
+spill       per pass, outputs go from registers to DRAM: ``tRTW + tRP + max(tRAS, tRCD +
+            r_b·t_o·g·t_cmd) + tWTR``; the host reads ``G·M·s·N`` accumulators back and reduces
+            the ``s`` partial sums.
+refresh     PIM time ÷ ``(1 − tRFC/tREFI)``.
+host        roofline ``max(2·MACs / (P·η_c), weight bytes / (BW·η_m))`` (input/output vectors stay
+            on chip, as in GeniePIM's defaults).
+Energy (pJ) uses the AttAcc/FGDRAM per-bit table (:mod:`simulators.common.dram`) and
+:mod:`simulators.pim.energy`. Times are in ns.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+from simulators.common.dram import PJ_PER_BIT_BG_MUX, PJ_PER_BIT_CELL_RW, DRAMTiming
+from simulators.pim import energy
+from simulators.pim.hardware import PIMConfig, pim_command_ns
+
+#: candidate split-K degrees and row-block heights searched by the simulator's own mapper
+SPLIT_K = (1, 2, 4, 8, 16)
+TILE_ROWS = (8, 16, 32, 64)
+
+
+@dataclass(frozen=True)
+class Job:
+    """``G`` matrices of ``M×K``, each times ``N`` vectors (counts of elements, no units)."""
+
+    G: int
+    M: int
+    K: int
+    N: int
+
+    @property
+    def macs(self) -> int:
+        return self.G * self.M * self.K * self.N
+
+
+@dataclass
+class Hardware:
+    """Hardware parameters of a batch of designs as float arrays (shape ``(n,)`` or scalars)."""
+
+    cfg: PIMConfig
+    channels: np.ndarray          # total channels (stacks × channels per stack)
+    g: np.ndarray                 # banks per unit
+    lanes: np.ndarray
+    clock_mhz: np.ndarray
+    irf_regs: np.ndarray
+    orf_regs: np.ndarray
+    host_ops_per_ns: np.ndarray   # achieved host op/ns
+    host_bytes_per_ns: np.ndarray  # achieved host B/ns (= GB/s · η)
+    bits: int
+    acc_bits: int
+    irf_bits: int
+    orf_bits: int
+    all_bank_act: np.ndarray      # True: all-bank ACT/PRE; False: per-bank, tRRD/tFAW-limited
+
+    @classmethod
+    def from_columns(cls, cfg: PIMConfig, cols: Mapping[str, Any]) -> Hardware:
+        def f(key: str) -> np.ndarray:
+            return np.asarray(cols[key], dtype=float)
+
+        return cls(cfg, f("channels") * cfg.stacks, f("banks_per_unit"), f("lanes"), f("pim_clock_mhz"),
+                   f("irf_regs"), f("orf_regs"), f("host_tops") * 1e3 * cfg.host_eff_compute,
+                   f("host_bw_gbs") * cfg.host_eff_mem, cfg.operand_bits, cfg.acc_bits, cfg.irf_bits,
+                   cfg.orf_bits, np.asarray(cols.get("act_mode", "all-bank" if cfg.all_bank_act
+                                                     else "per-bank")) == "all-bank")
+
+    @property
+    def t(self) -> DRAMTiming:
+        return self.cfg.timing
+
+    @property
+    def banks(self) -> np.ndarray:
+        return self.channels * self.t.banks
+
+    @property
+    def t_cmd(self) -> np.ndarray:
+        return np.asarray(pim_command_ns(self.cfg.t_ccd_ab_ns, self.clock_mhz, self.lanes, self.bits,
+                                         self.t.col_bits), dtype=float)
+
+    @property
+    def peak_ops_per_ns(self) -> np.ndarray:
+        return 2.0 * (self.banks / self.g) * (self.t.col_bits / self.bits) / self.t_cmd
+
+    def act_round_ns(self) -> np.ndarray:
+        """One row round's activate + precharge overhead (ns); per-bank ACTs of a channel are
+        staggered by tRRD and at most four per tFAW window."""
+        t = self.t
+        stagger = max((t.banks - 1) * t.tRRD_S, ((t.banks - 1) // 4) * t.tFAW)
+        return t.tRP + t.tRCD + np.where(self.all_bank_act, 0.0, stagger)
+
+
+@dataclass
+class JobCost:
+    """Costs of one job for a batch of designs (arrays): times in ns, energies in pJ."""
+
+    pim_ns: np.ndarray            # PIM-side time (rows, MACs, vector writes, spills), refresh-derated
+    io_ns: np.ndarray             # host reading inputs/outputs and reducing split-K partials
+    energy_pj: np.ndarray
+    ext_bytes: np.ndarray         # bytes crossing the external interface
+    parts: dict[str, np.ndarray] = field(default_factory=dict)   # un-derated PIM components, ns
+    choice: dict[str, np.ndarray] = field(default_factory=dict)   # split_k, tile_rows, tile_order
+    reg_ok: np.ndarray | bool = True
+
+    @property
+    def total_ns(self) -> np.ndarray:
+        return self.pim_ns + self.io_ns
+
+
+def _ceil(x: Any) -> np.ndarray:
+    return np.ceil(np.asarray(x, dtype=float) - 1e-9)
+
+
+def layout(hw: Hardware, job: Job, s: Any, m: Any) -> dict[str, np.ndarray]:
+    """Placement quantities: blocks per bank, rows per bank, registers, tile order, passes."""
+    t = hw.t
+    s = np.asarray(s, dtype=float)
+    m = np.asarray(m, dtype=float)
+    kpart = _ceil(job.K / s)
+    blocks = job.G * _ceil(job.M / m) * s
+    q = _ceil(blocks / hw.banks)
+    rows = q * m * kpart * hw.bits / (8.0 * t.row_bytes)
+    r_b = _ceil(m * hw.acc_bits / hw.orf_bits)
+    order = np.clip(np.floor(hw.orf_regs / r_b), 1, q)
+    writes = _ceil(kpart * hw.bits / hw.irf_bits)
+    groups = _ceil(writes / hw.irf_regs)
+    passes = _ceil(q / order)
+    vectors = _ceil(np.minimum(job.G * s, hw.banks) / hw.channels)
+    return {"s": s, "m": m, "kpart": kpart, "q": q, "rows": rows, "r_b": r_b, "order": order, "writes": writes,
+                "groups": groups, "passes": passes, "vectors": vectors, "reg_ok": r_b <= hw.orf_regs}
+
+
+def pim_job(hw: Hardware, job: Job, s: Any, m: Any, refresh: bool = True) -> JobCost:
+    """The analytical PIM cost of ``job`` with split-K ``s`` and row blocks of ``m`` rows."""
+    t = hw.t
+    lay = layout(hw, job, s, m)
+    t_cmd, g = hw.t_cmd, hw.g
+    cols_per_row = 8.0 * t.row_bytes / t.col_bits
+    row = _ceil(lay["rows"]) * hw.act_round_ns()
+    mac = lay["rows"] * cols_per_row * t_cmd * g
+    vec = lay["passes"] * (lay["vectors"] * lay["writes"] * hw.cfg.t_wr_ns + lay["groups"] * (t.tRTW + t.tWTR))
+    cro = np.where(lay["order"] > 1, lay["groups"] * lay["q"] * t_cmd * g, 0.0)
+    spill = lay["passes"] * (t.tRTW + t.tRP + np.maximum(t.tRAS, t.tRCD + lay["r_b"] * lay["order"] * g * t_cmd)
+                             + t.tWTR)
+    parts = {"row": row * job.N, "mac": mac * job.N, "vector": vec * job.N, "cro": cro * job.N,
+             "spill": spill * job.N}
+    derate = t.refresh_derate if refresh else 1.0
+    pim_ns = sum(parts.values()) / derate
+
+    # host side: read the input vectors and the (partial) outputs, reduce split-K partials
+    m_pad = _ceil(job.M / lay["m"]) * lay["m"]
+    in_bytes = job.G * job.K * job.N * hw.bits / 8.0
+    out_bytes = job.G * m_pad * lay["s"] * job.N * hw.acc_bits / 8.0
+    reduce_ops = job.G * job.M * (lay["s"] - 1) * job.N
+    io_ns = (in_bytes + out_bytes) / hw.host_bytes_per_ns + reduce_ops / hw.host_ops_per_ns
+
+    # energy (pJ)
+    banks = hw.banks
+    acts = job.N * _ceil(lay["rows"]) * banks
+    streamed_bits = job.N * lay["q"] * lay["m"] * lay["kpart"] * hw.bits * banks
+    mux = np.where(g > 1, PJ_PER_BIT_BG_MUX, 0.0)
+    vec_bits = job.N * lay["passes"] * lay["vectors"] * lay["writes"] * hw.irf_bits * hw.channels
+    e = (acts * t.act_pj + streamed_bits * (PJ_PER_BIT_CELL_RW + mux)
+         + (streamed_bits / hw.bits) * energy.pim_mac_pj(hw.bits)
+         + vec_bits * t.host_read_pj_per_bit
+         + out_bytes * 8 * (PJ_PER_BIT_CELL_RW + t.host_read_pj_per_bit)
+         + in_bytes * 8 * t.host_read_pj_per_bit
+         + reduce_ops * hw.cfg.host_pj_per_op)
+    ext = in_bytes + out_bytes + vec_bits / 8.0
+    choice = {"split_k": lay["s"] + 0 * pim_ns, "tile_rows": lay["m"] + 0 * pim_ns,
+              "tile_order": lay["order"] + 0 * pim_ns}
+    return JobCost(pim_ns, io_ns + 0 * pim_ns, e + 0 * pim_ns, ext + 0 * pim_ns, parts, choice, lay["reg_ok"])
+
+
+def best_pim_job(hw: Hardware, job: Job, s_fixed: np.ndarray | None = None,
+                 m_fixed: np.ndarray | None = None, refresh: bool = True) -> JobCost:
+    """The fastest (split-K, tile rows) per design; ``*_fixed`` arrays pin them (0 = search)."""
+    n = np.broadcast(hw.channels, hw.lanes).shape
+    s_fixed = np.zeros(n) if s_fixed is None else np.broadcast_to(np.asarray(s_fixed, float), n)
+    m_fixed = np.zeros(n) if m_fixed is None else np.broadcast_to(np.asarray(m_fixed, float), n)
+    best: JobCost | None = None
+    for s in SPLIT_K:
+        for m in TILE_ROWS:
+            s_arr = np.where(s_fixed > 0, s_fixed, s)
+            m_arr = np.where(m_fixed > 0, m_fixed, m)
+            c = pim_job(hw, job, s_arr, m_arr, refresh)
+            score = np.where(c.reg_ok, c.total_ns, np.inf)
+            if best is None:
+                best, best_score = c, score
+                continue
+            take = score < best_score
+            best = _select(take, c, best)
+            best_score = np.where(take, score, best_score)
+    assert best is not None
+    return best
+
+
+def _select(take: np.ndarray, a: JobCost, b: JobCost) -> JobCost:
+    def w(x: Any, y: Any) -> np.ndarray:
+        return np.where(take, x, y)
+
+    return JobCost(w(a.pim_ns, b.pim_ns), w(a.io_ns, b.io_ns), w(a.energy_pj, b.energy_pj),
+                   w(a.ext_bytes, b.ext_bytes), {k: w(a.parts[k], b.parts[k]) for k in a.parts},
+                   {k: w(a.choice[k], b.choice[k]) for k in a.choice}, w(a.reg_ok, b.reg_ok))
+
+
+def host_job(hw: Hardware, job: Job) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Host roofline for ``job``: (time ns, energy pJ, DRAM bytes) over the designs."""
+    weight_bytes = job.G * job.M * job.K * hw.bits / 8.0
+    ops = 2.0 * job.macs
+    ns = np.maximum(ops / hw.host_ops_per_ns, weight_bytes / hw.host_bytes_per_ns)
+    pj = ops * hw.cfg.host_pj_per_op + weight_bytes * 8 * energy.host_dram_pj_per_bit(hw.t)
+    return ns, pj + 0 * ns, weight_bytes + 0 * ns
