@@ -1,0 +1,130 @@
+"""Lower a :class:`~archgym.workload.Workload` to the RDU kernel graph (DFModel's formulation).
+
+Each operator becomes one kernel of shape ``(outer, M, K)`` streamed over ``rows`` (the tiled
+dimension: tokens or output pixels):
+
+* ``systolic`` kernels (conv2d, gemm, gemv, attention) do ``outer·M·K`` MACs per row; on one
+  PCU a row-tile of ``r`` rows takes ``outer·⌈M/V⌉·⌈r/S⌉·K`` cycles (``kernel_level.py``);
+* ``simd`` kernels (element-wise) do ``ops`` operations on ``M`` elements per row; a PCU takes
+  ``⌈M/V⌉·r·⌈ops/S⌉`` cycles (the S stages chain up to S operations per element).
+
+All sizes are element counts; bytes come from the hardware's datatype width.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+from archgym.workload import Op, Workload
+
+SYSTOLIC, SIMD = 0, 1
+
+
+@dataclass
+class KernelGraph:
+    """Arrays over kernels (topological order) and edges, plus a per-graph memo for mappers."""
+
+    names: list[str]
+    kind: np.ndarray        # SYSTOLIC or SIMD
+    outer: np.ndarray       # independent repetitions (groups, heads)
+    m: np.ndarray           # output features (lanes dimension) per row
+    k: np.ndarray           # reduction length (systolic) / operations per element (simd)
+    rows: np.ndarray        # tiled dimension
+    flops: np.ndarray       # operations of the whole kernel
+    weight_elems: np.ndarray  # stationary operand read from memory (weights, KV cache)
+    out_elems: np.ndarray   # output tensor
+    src_in_elems: np.ndarray  # graph inputs read from memory (kernels without predecessors)
+    is_sink: np.ndarray     # output leaves the graph
+    allreduce: np.ndarray   # output needs an all-reduce under tensor parallelism
+    edge_src: np.ndarray
+    edge_dst: np.ndarray
+    memo: dict[Any, Any] = field(default_factory=dict, repr=False)
+
+    def __len__(self) -> int:
+        return len(self.names)
+
+    @property
+    def total_flops(self) -> float:
+        return float(self.flops.sum())
+
+
+def _shape(op: Op, rows_hint: int) -> tuple[int, int, int, int, int]:
+    """(kind, outer, M, K, rows) of one operator."""
+    d = op.dims
+    if op.kind == "attention":
+        # QKᵀ then PV per head: per query row H·(Lkv·D + D·Lkv) MACs = outer H, M Lkv, K 2D.
+        return SYSTOLIC, d["H"], d["Lkv"], 2 * d["D"], d["B"] * d["Lq"]
+    if op.kind == "eltwise":
+        rows = rows_hint if rows_hint >= 1 and d["E"] % rows_hint == 0 else 1
+        return SIMD, 1, d["E"] // rows, d["ops"], rows
+    g = op.gemms()[0]
+    return SYSTOLIC, g.repeat, g.n, g.k, g.m
+
+
+def lower(workload: Workload) -> KernelGraph:
+    """The kernel graph of ``workload`` (pure; cache it per workload object)."""
+    ops = workload.ops
+    index = {op.name: i for i, op in enumerate(ops)}
+    g = workload.graph
+    preds = [[index[p] for p in g.predecessors(op.name)] for op in ops]
+    succs = [[index[s] for s in g.successors(op.name)] for op in ops]
+    rows: list[int] = [0] * len(ops)
+    shapes: list[tuple[int, int, int, int, int]] = [(0, 0, 0, 0, 0)] * len(ops)
+    for i, op in enumerate(ops):  # MAC kernels first: their rows are intrinsic
+        if op.kind != "eltwise":
+            shapes[i] = _shape(op, 0)
+            rows[i] = shapes[i][4]
+    for i, op in enumerate(ops):  # element-wise kernels take their rows from a neighbour
+        if op.kind == "eltwise":
+            hint = next((rows[p] for p in preds[i] if rows[p]), 0) or _next_rows(i, succs, rows)
+            shapes[i] = _shape(op, hint)
+            rows[i] = shapes[i][4]
+    kind, outer, m, k, rws = (np.array(col, dtype=np.int64) for col in zip(*shapes))
+    systolic_seen = np.cumsum(kind == SYSTOLIC)
+    # Megatron pairing: column-parallel then row-parallel GEMM; the second needs an all-reduce.
+    allreduce = (kind == SYSTOLIC) & (systolic_seen % 2 == 0)
+    edges = [(index[a], index[b]) for a, b in g.edges]
+    return KernelGraph(
+        names=[op.name for op in ops], kind=kind, outer=outer, m=m, k=k, rows=rws,
+        flops=np.array([op.flops for op in ops], dtype=float),
+        weight_elems=np.array([op.weight_elems for op in ops], dtype=float),
+        out_elems=np.array([op.output_elems for op in ops], dtype=float),
+        src_in_elems=np.array([0.0 if preds[i] else float(op.input_elems) for i, op in enumerate(ops)]),
+        is_sink=np.array([not s for s in succs], dtype=bool),
+        allreduce=allreduce,
+        edge_src=np.array([e[0] for e in edges], dtype=np.int64),
+        edge_dst=np.array([e[1] for e in edges], dtype=np.int64))
+
+
+def _next_rows(i: int, succs: list[list[int]], rows: list[int]) -> int:
+    """Rows of the first MAC kernel reachable downstream of ``i`` (0 if none)."""
+    frontier, seen = list(succs[i]), set()
+    while frontier:
+        j = frontier.pop(0)
+        if j in seen:
+            continue
+        seen.add(j)
+        if rows[j]:
+            return rows[j]
+        frontier.extend(succs[j])
+    return 0
+
+
+def units_and_unit_cycles(kg: KernelGraph, rows_per_step: np.ndarray, tp: np.ndarray | int,
+                          lanes: np.ndarray | int, stages: np.ndarray | int) -> tuple[np.ndarray, np.ndarray]:
+    """Work of one step split into equal units: ``(units, cycles per unit)`` per kernel.
+
+    With ``P`` PCUs a step takes ``⌈units/P⌉·cycles_per_unit`` cycles — the best split of
+    DFModel's ``lane_par × stage_par`` for that ``P``. Arrays broadcast over designs.
+    """
+    m_eff = np.ceil(kg.m / np.asarray(tp)).astype(np.int64)
+    lane_groups = -(-m_eff // np.asarray(lanes))
+    systolic = kg.kind == SYSTOLIC
+    units = np.where(systolic, kg.outer * lane_groups * -(-rows_per_step // np.asarray(stages)),
+                     lane_groups * rows_per_step)
+    per_unit = np.where(systolic, kg.k, -(-kg.k // np.asarray(stages)))
+    return np.maximum(units, 1), np.maximum(per_unit, 1)
+

@@ -1,0 +1,185 @@
+"""``RDUSimulator``: the reconfigurable-dataflow family behind ``archgym simulate rdu`` and ``RDU-v0``."""
+
+from __future__ import annotations
+
+import weakref
+from collections.abc import Mapping as MappingABC
+from collections.abc import Sequence
+from typing import Any
+
+import numpy as np
+
+from archgym.errors import ConfigError
+from archgym.metrics import BatchResult, Result, derive
+from archgym.simulator import Simulator
+from archgym.space import DesignSpace
+from archgym.workload import Workload
+from simulators.rdu import analytical, cycle
+from simulators.rdu import mapping as mp
+from simulators.rdu.hardware import HW_PARAMS, PRESETS, RDUConfig, area_mm2
+from simulators.rdu.kernels import KernelGraph, lower
+from simulators.rdu.space import build_space
+
+_CONSTS = ("word_bytes", "process_nm", "reconfig_us")
+
+
+class RDUSimulator(Simulator):
+    """Reconfigurable dataflow units (Plasticine, SambaNova SN10/SN30/SN40L): sectioned dataflow
+    pipelines of PCUs and PMUs over an SRAM/HBM/DDR hierarchy, DFModel-style analytical model and a
+    tile-level discrete-event model."""
+
+    name = "rdu"
+    default_preset = "sn40l"
+
+    def __init__(self) -> None:
+        self._graphs: weakref.WeakKeyDictionary[Workload, KernelGraph] = weakref.WeakKeyDictionary()
+
+    # -- contract ---------------------------------------------------------------------------------
+    def presets(self) -> dict[str, RDUConfig]:
+        return dict(PRESETS)
+
+    def kernel_graph(self, workload: Workload) -> KernelGraph:
+        """The workload lowered to kernels (memoised per workload object)."""
+        kg = self._graphs.get(workload)
+        if kg is None:
+            kg = self._graphs[workload] = lower(workload)
+        return kg
+
+    def space(self, workload: Workload, preset: str | None = None, mapping: str = "auto") -> DesignSpace:
+        cfg = self.preset(preset)
+        mapping = self.check_mapping(mapping)
+        kg = self.kernel_graph(workload)
+        name = f"rdu-{cfg.name}-{mapping}"
+        if mapping != "per-layer":
+            return build_space(cfg, kg, mapping, name)
+        best = self._auto_mappings([{**cfg.design(), **_consts(cfg)}], kg)[0]
+        return build_space(cfg, kg, mapping, name, np.r_[0, np.diff(best.section)], best.tile)
+
+    def evaluate(self, design: MappingABC[str, Any], workload: Workload,
+                 fidelity: str = "analytical") -> Result:
+        self.check_fidelity(fidelity)
+        kg = self.kernel_graph(workload)
+        mapping = self._mappings([design], kg)[0]
+        model = self._model([design], kg, [mapping])
+        if fidelity == "cycle":
+            times = cycle.section_times(model, 0, (kg.edge_src, kg.edge_dst))
+            metrics = cycle.metrics(model, 0, times, kg.total_flops)
+        else:
+            times = model.ii[0]
+            metrics = {k: float(v[0]) for k, v in model.metrics.items()}
+        metrics["area_mm2"] = float(area_mm2(design, int(design["process_nm"]), int(design["word_bytes"])))
+        violations = [k for k, v in model.violations.items() if v[0]]
+        pmu = model.pmu_used[0]
+        info = {"mapping": mapping.describe(kg, pmu), "fidelity": fidelity,
+                "act_tier": "hbm" if model.act_in_hbm[0] else "ddr",
+                "weight_hbm_fraction": float(model.weight_hbm_frac[0])}
+        return Result(derive(metrics), not violations, violations, _sections(model, kg, times), info)
+
+    def evaluate_batch(self, designs: Sequence[MappingABC[str, Any]] | MappingABC[str, np.ndarray],
+                       workload: Workload, fidelity: str = "analytical") -> BatchResult:
+        """Analytical: one vectorised pass over all designs (mappings may differ per design: the
+        mappers run per distinct hardware key, memoised). Cycle fidelity loops."""
+        self.check_fidelity(fidelity)
+        if isinstance(designs, MappingABC):
+            n = len(next(iter(designs.values()))) if designs else 0
+            designs = [{k: _py(v[i]) for k, v in designs.items()} for i in range(n)]
+        if fidelity == "cycle" or not designs:
+            return super().evaluate_batch(designs, workload, fidelity)
+        kg = self.kernel_graph(workload)
+        model = self._model(designs, kg, self._mappings(designs, kg))
+        metrics = dict(model.metrics)
+        cols = {k: np.array([d[k] for d in designs]) for k in ("n_pcu", "n_pmu", "lanes", "stages", "pmu_kib")}
+        metrics["area_mm2"] = area_mm2(cols, int(designs[0]["process_nm"]), int(designs[0]["word_bytes"]))
+        bad = np.stack(list(model.violations.values()), axis=1)
+        names = list(model.violations)
+        violations = [[names[j] for j in np.flatnonzero(row)] for row in bad]
+        return BatchResult(derive(metrics), ~bad.any(axis=1), violations)
+
+    # -- mapping ----------------------------------------------------------------------------------
+    def _mappings(self, designs: Sequence[MappingABC[str, Any]], kg: KernelGraph) -> list[mp.Mapping]:
+        for d in designs:
+            missing = [k for k in (*HW_PARAMS, *_CONSTS) if k not in d]
+            if missing:
+                raise ConfigError(f"rdu design: missing parameter {missing[0]!r}")
+        out: list[mp.Mapping | None] = [None] * len(designs)
+        auto = [i for i, d in enumerate(designs) if "tile_rows" not in d]
+        for i, m in zip(auto, self._auto_mappings([designs[i] for i in auto], kg)):
+            out[i] = m
+        for i, d in enumerate(designs):
+            if out[i] is None:
+                out[i] = _explicit_mapping(d, kg)
+        return [m for m in out if m is not None]
+
+    def _auto_mappings(self, designs: Sequence[MappingABC[str, Any]], kg: KernelGraph) -> list[mp.Mapping]:
+        """The default mapper: greedy capacity cuts + balanced PCUs for each tile size, TP degree
+        and section-length cap; the candidate with the lowest analytical latency wins."""
+        cands = [self._candidates(d, kg) for d in designs]
+        rows = [i for i, c in enumerate(cands) for _ in c]
+        flat = [m for c in cands for m in c]
+        if not flat:
+            return []
+        model = self._model([designs[i] for i in rows], kg, flat)
+        score = np.where(np.stack(list(model.violations.values())).any(axis=0), np.inf, 0.0)
+        score = score + model.metrics["latency_s"]
+        best: dict[int, int] = {}
+        for j, i in enumerate(rows):
+            if i not in best or score[j] < score[best[i]]:
+                best[i] = j
+        return [flat[best[i]] for i in range(len(designs))]
+
+    def _candidates(self, d: MappingABC[str, Any], kg: KernelGraph) -> list[mp.Mapping]:
+        key = ("auto", *(int(d[k]) for k in ("n_pcu", "n_pmu", "lanes", "stages", "pmu_kib", "sockets",
+                                              "word_bytes")))
+        if key not in kg.memo:
+            sockets, wb = int(d["sockets"]), int(d["word_bytes"])
+            tps = sorted({1, sockets})
+            kg.memo[key] = [mp.build(kg, d, wb, tile, 2, tp, "greedy", "balanced", max_len)
+                            for tile in mp.tile_candidates(kg) for tp in tps for max_len in (None, 8)]
+        return kg.memo[key]
+
+    def _model(self, designs: Sequence[MappingABC[str, Any]], kg: KernelGraph,
+               maps: Sequence[mp.Mapping]) -> analytical.Model:
+        hw = {k: np.array([float(d[k]) for d in designs]) for k in HW_PARAMS}
+        first = designs[0]
+        return analytical.evaluate(
+            kg, hw, int(first["word_bytes"]), float(first["reconfig_us"]) * 1e-6,
+            np.stack([m.section for m in maps]), np.stack([m.pcu for m in maps]),
+            np.array([m.tile for m in maps]), np.array([m.depth for m in maps]), np.array([m.tp for m in maps]))
+
+
+def _explicit_mapping(d: MappingABC[str, Any], kg: KernelGraph) -> mp.Mapping:
+    """The mapping spelled out by a ``shared`` or ``per-layer`` design."""
+    tile, depth, tp, wb = int(d["tile_rows"]), int(d["buffer_depth"]), int(d["tp"]), int(d["word_bytes"])
+    if f"cut@{kg.names[-1]}" in d or len(kg) == 1 and f"share@{kg.names[0]}" in d:
+        flags = np.array([0] + [int(d[f"cut@{n}"]) for n in kg.names[1:]])
+        shares = np.array([float(d[f"share@{n}"]) for n in kg.names])
+        return mp.build(kg, d, wb, tile, depth, tp, flags, "share", shares=shares)
+    cuts = "unfused" if d["fusion"] == "off" else "greedy"
+    alloc = {"balanced": "balanced", "proportional": "share", "equal": "equal"}[d["pcu_alloc"]]
+    return mp.build(kg, d, wb, tile, depth, tp, cuts, alloc, int(d["max_section"]))
+
+
+def _sections(model: analytical.Model, kg: KernelGraph, times: np.ndarray) -> list[dict[str, Any]]:
+    """Per-section breakdown of design 0 (the ``Result.layers`` of one evaluation)."""
+    out = []
+    for s in np.flatnonzero(model.used[0]):
+        idx = np.flatnonzero(model.section[0] == s)
+        parts = {"compute": model.t_comp[0, s], "memory": model.t_dram[0, s], "network": model.t_net[0, s]}
+        out.append({
+            "section": int(s), "kernels": [kg.names[i] for i in idx], "n_kernels": int(idx.size),
+            "n_tile": int(model.n_tile[0, s]), "pcu": int(model.pcu_used[0, s]), "pmu": int(model.pmu_used[0, s]),
+            "latency_s": float(times[s]), "compute_s": float(parts["compute"]),
+            "memory_s": float(parts["memory"]), "network_s": float(parts["network"]),
+            "setup_s": float(model.t_setup[0, s]), "bound": max(parts, key=parts.__getitem__),
+            "dram_bytes": float(model.act_b[0, s] + model.weights_b[0, s]),
+            "weight_tiling": int(model.weight_tiling[0, s]), "flops": float(kg.flops[idx].sum()),
+        })
+    return out
+
+
+def _consts(cfg: RDUConfig) -> dict[str, Any]:
+    return {"word_bytes": cfg.word_bytes, "process_nm": cfg.process_nm, "reconfig_us": cfg.reconfig_s * 1e6}
+
+
+def _py(value: Any) -> Any:
+    return value.item() if isinstance(value, np.generic) else value
