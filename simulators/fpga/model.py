@@ -1,0 +1,190 @@
+"""The analytical FPGA model: resources → feasibility and clock → time → power, vectorised.
+
+:func:`analyze` evaluates ``D`` designs that share a device and a precision (the simulator
+groups a batch by those two) for the three architecture styles:
+
+``streaming``  one pipeline of per-layer engines (:mod:`streaming`);
+``tiled``      one ``Tm × Tn`` engine reused layer after layer (:mod:`tiled`);
+``hybrid``     InTAR's schedule: the layers are cut into ``groups`` contiguous groups; each group
+               runs either *sequentially* on the tiled engine (intermediates through DRAM) or as a
+               *dataflow* pipeline carved out of the same PE array (intermediates on chip, weights
+               streamed), whichever is faster (or as the ``sched_*`` knobs say), with a
+               reconfiguration between groups.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from simulators.fpga import power
+from simulators.fpga.devices import FPGADevice
+from simulators.fpga.layers import StageTable
+from simulators.fpga.precision import Precision
+from simulators.fpga.resources import achieved_clock
+from simulators.fpga.streaming import StreamingModel, auto_fold, producer_lanes, streaming
+from simulators.fpga.tiled import TiledModel, tiled
+
+RESOURCES = ("dsp", "bram18k", "uram", "lut", "ff")
+DRAM_EFFICIENCY = 0.85          # sustained / peak off-chip bandwidth for long bursts [U]
+INTAR_SWITCH_S = 15e-9          # InTAR runtime mode switch, 10–20 ns (InTAR README) [V]
+INTAR_LUT_OVERHEAD = 0.15       # reconfigurable interconnect and mode control, fraction of engine LUTs [U]
+CONFIG_BITS_PER_LUT = 800.0     # bitstream bits per LUT of a region, ≈ XCZU9EG 212 Mb / 274 k LUT [U]
+ICAP_BITS_PER_S = 3.2e9         # ICAP 32 bit × 100 MHz (UG909) [U]
+
+
+@dataclass
+class Analysis:
+    """Everything one batch evaluation computed (arrays over the ``D`` designs)."""
+
+    metrics: dict[str, np.ndarray]
+    violations: dict[str, np.ndarray]
+    stream: StreamingModel
+    engine: TiledModel
+    pe: np.ndarray
+    simd: np.ndarray
+    group_of: np.ndarray                 # (n,) group index of each stage
+    group_mode: np.ndarray               # (D, G) True = dataflow
+    weights_onchip: np.ndarray
+    f_mhz: np.ndarray
+    extra: dict[str, np.ndarray] = field(default_factory=dict)
+
+
+def group_index(table: StageTable, groups: int) -> np.ndarray:
+    """Cut the stage list into ``groups`` contiguous groups with about equal MAC-stage counts."""
+    mac_rank = np.cumsum(table.is_mac) - 1
+    n_mac = max(int(table.is_mac.sum()), 1)
+    g = np.minimum((np.maximum(mac_rank, 0) * groups) // n_mac, groups - 1)
+    return g.astype(np.int64)
+
+
+def _subtable(table: StageTable, idx: np.ndarray) -> StageTable:
+    fields = {k: getattr(table, k)[idx] for k in ("is_mac", "M", "N", "Kr", "Ks", "R", "C", "S", "pad", "rep",
+                                                  "in_rows", "in_cols", "E", "elt_ops", "elt_inputs")}
+    pos = {int(i): j for j, i in enumerate(idx)}
+    producer = np.array([pos.get(int(p), -1) for p in table.producer[idx]], dtype=np.int64)
+    return StageTable(tuple(table.names[i] for i in idx), producer=producer, **fields)
+
+
+def analyze(table: StageTable, dev: FPGADevice, prec: Precision, cols: dict[str, np.ndarray]) -> Analysis:
+    """Evaluate ``D`` designs (``cols``: one array per knob; ``pe``/``simd`` ``(D, n_mac)`` when
+    folding is explicit; ``sched`` ``(D, G)`` of "dataflow"/"sequential"/"auto")."""
+    style = np.asarray(cols["style"], dtype=object)
+    d = style.shape[0]
+    tm = np.asarray(cols["tm"], dtype=float)
+    tn = np.asarray(cols["tn"], dtype=float)
+    cap = np.asarray(cols["util_cap"], dtype=float)
+    macs_total = float(table.macs.sum())
+    user = {r: float(dev.user(r)) for r in RESOURCES}
+
+    # -- streaming folding and on-chip/off-chip weights ------------------------------------------
+    if cols.get("pe") is not None:
+        pe, simd = np.asarray(cols["pe"], dtype=np.int64), np.asarray(cols["simd"], dtype=np.int64)
+        lanes_e = producer_lanes(table, pe)
+    else:
+        pe, simd, lanes_e = auto_fold(table, macs_total / (tm * tn))
+    fifo = np.asarray(cols["fifo_depth"], dtype=float)
+    wmem = np.asarray(cols["weight_mem"], dtype=object)
+    s_on = streaming(table, dev, prec, pe, simd, lanes_e, np.ones(d, bool), fifo)
+    on_tot = s_on.totals()
+    fits = (on_tot["bram18k"] <= cap * user["bram18k"]) & (on_tot["uram"] <= cap * max(user["uram"], 0.0))
+    onchip = np.where(wmem == "auto", fits, wmem == "on-chip")
+    stream = s_on if onchip.all() else streaming(table, dev, prec, pe, simd, lanes_e, onchip, fifo)
+
+    # -- resources per style -----------------------------------------------------------------------
+    s_tot = stream.totals()
+    eng_probe = tiled(table, dev, prec, tm, tn, cols["buf_kib"], np.ones(d))
+    e_tot = eng_probe.res
+    hybrid_partial = np.asarray(cols["reconfig"], dtype=object) == "partial"
+    h_tot = {r: e_tot[r] * (1.0 + np.where(hybrid_partial, 0.0, INTAR_LUT_OVERHEAD)) if r in ("lut", "ff")
+             else e_tot[r] for r in RESOURCES}
+    is_s, is_t = style == "streaming", style == "tiled"
+    res = {r: np.where(is_s, s_tot[r], np.where(is_t, e_tot[r], h_tot[r])) for r in RESOURCES}
+    util = {r: np.divide(res[r], user[r], out=np.where(res[r] > 0, np.inf, 0.0), where=user[r] > 0)
+            for r in RESOURCES}
+    util_max = np.max(np.stack([util[r] for r in ("dsp", "bram18k", "uram", "lut")]), axis=0)
+    f_mhz = achieved_clock(np.asarray(cols["clock_mhz"], dtype=float), dev.clock_max_mhz, util_max)
+    f_hz = f_mhz * 1e6
+    bpc = dev.offchip_gbps * 1e9 * DRAM_EFFICIENCY / f_hz
+
+    # -- time ------------------------------------------------------------------------------------
+    engine = tiled(table, dev, prec, tm, tn, cols["buf_kib"], bpc)
+    s_ii, s_lat = stream.ii(bpc), stream.latency(bpc)
+    t_lat = engine.cycles.sum(axis=1)
+
+    gmax = int(np.max(cols["groups"]))
+    h_lat = np.zeros(d)
+    h_bytes = np.zeros(d)
+    group_mode = np.zeros((d, gmax), dtype=bool)
+    group_of = np.zeros(table.n, dtype=np.int64)
+    need_h = ~(is_s | is_t)
+    if need_h.any():
+        groups = np.asarray(cols["groups"], dtype=np.int64)
+        sched = np.asarray(cols.get("sched", np.full((d, gmax), "auto", dtype=object)), dtype=object)
+        buf_mem = e_tot["bram18k"] + 8 * e_tot["uram"]
+        reconfig_s = np.where(hybrid_partial, util_max * CONFIG_BITS_PER_LUT * dev.lut / ICAP_BITS_PER_S,
+                              INTAR_SWITCH_S)
+        for g_count in np.unique(groups[need_h]):
+            rows = np.flatnonzero(need_h & (groups == g_count))
+            gi = group_index(table, int(g_count))
+            if g_count == gmax:
+                group_of = gi
+            for g in range(int(g_count)):
+                idx = np.flatnonzero(gi == g)
+                sub = _subtable(table, idx)
+                seq = engine.cycles[rows][:, idx].sum(axis=1)
+                seq_bytes = engine.dram_bytes[rows][:, idx].sum(axis=1)
+                budget = tm[rows] * tn[rows]
+                spe, ssimd, sle = auto_fold(sub, float(sub.macs.sum()) / budget)
+                df = streaming(sub, dev, prec, spe, ssimd, sle, np.zeros(rows.size, bool), fifo[rows])
+                df_tot = df.totals()
+                df_ok = (df_tot["bram18k"] + 8 * df_tot["uram"]) <= buf_mem[rows]
+                df_lat = np.where(df_ok, df.latency(bpc[rows]), np.inf)
+                choice = sched[rows, g] if sched.shape[1] > g else np.full(rows.size, "auto", dtype=object)
+                use_df = np.where(choice == "auto", df_lat < seq, (choice == "dataflow") & df_ok)
+                group_mode[rows, g] = use_df
+                h_lat[rows] += np.where(use_df, df_lat, seq)
+                h_bytes[rows] += np.where(use_df, df.offchip_bytes, seq_bytes)
+            h_lat[rows] += (g_count - 1) * reconfig_s[rows] * f_hz[rows]
+
+    lat_cycles = np.where(is_s, s_lat, np.where(is_t, t_lat, h_lat))
+    ii_cycles = np.where(is_s, s_ii, lat_cycles)
+    dram = np.where(is_s, stream.offchip_bytes, np.where(is_t, engine.dram_bytes.sum(axis=1), h_bytes))
+    lanes = np.where(is_s, stream.lanes[:, table.is_mac].sum(axis=1), tm * tn)
+
+    metrics = time_metrics(table, dev, res, util, f_mhz, lat_cycles, ii_cycles, dram, lanes)
+
+    weight_bytes = float(table.weight_elems.sum()) * prec.bits / 8.0
+    violations = {f"{r}_budget": res[r] > cap * user[r] + 1e-9 for r in RESOURCES}
+    violations["tile_buffer"] = ~is_s & ~engine.buffer_ok
+    violations["dram_capacity"] = np.full(d, weight_bytes > dev.offchip_gib * 2**30) & ~(is_s & onchip)
+    return Analysis(metrics, violations, stream, engine, pe, simd, group_of, group_mode, onchip, f_mhz,
+                    {"res": res, "util": util, "lanes": lanes, "bpc": bpc, "is_s": is_s, "is_t": is_t})
+
+
+def time_metrics(table: StageTable, dev: FPGADevice, res: dict[str, np.ndarray], util: dict[str, np.ndarray],
+                 f_mhz: np.ndarray, lat_cycles: np.ndarray, ii_cycles: np.ndarray, dram: np.ndarray,
+                 lanes: np.ndarray) -> dict[str, np.ndarray]:
+    """Metrics from resources and times: throughput from the initiation interval, energy per
+    inference = (static + dynamic power) × interval + DRAM energy, power = energy / interval."""
+    f_hz = f_mhz * 1e6
+    macs_total = float(table.macs.sum())
+    ops = 2.0 * macs_total + float((table.E * table.elt_ops)[~table.is_mac].sum())
+    period_s = ii_cycles / f_hz
+    latency_s = lat_cycles / f_hz
+    inf_per_s = 1.0 / period_s
+    peak = 2.0 * lanes * f_hz
+    utilization = (2.0 * macs_total * inf_per_s) / peak
+    p_dyn = power.dynamic_power_w(dev.process_nm, f_mhz, res, utilization)
+    energy = (dev.static_w + p_dyn) * period_s + power.dram_energy_j(dev.offchip_kind, dram)
+    metrics = {
+        "latency_s": latency_s, "cycles": lat_cycles, "ii_cycles": ii_cycles, "energy_j": energy,
+        "power_w": energy / period_s, "edp_js": energy * latency_s,
+        "throughput_ops_per_s": ops * inf_per_s, "throughput_inf_per_s": inf_per_s, "peak_ops_per_s": peak,
+        "utilization": utilization, "dram_bytes": dram, "clock_mhz": f_mhz, "mac_lanes": lanes,
+    }
+    for r in RESOURCES:
+        metrics[r] = res[r]
+        metrics[f"{r}_util"] = util[r]
+    return metrics

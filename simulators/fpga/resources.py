@@ -1,0 +1,101 @@
+"""Resource arithmetic shared by both architecture styles (numpy, elementwise over designs).
+
+Memory banding follows FINN-R (REFERENCES §3.3(A) "BRAM18 estimate", [V]): a memory of
+``width`` bits × ``depth`` words occupies BRAM18s according to the aspect ratios a BRAM18 offers
+(16K×1, 8K×2, 4K×4, 2K×9, 1K×18, 512×36); URAM288 is 4K×72. Shallow memories (≤ 64 words)
+go to LUTRAM, as FINN's ``ram_style=distributed`` does: one LUT6 holds 64×1 bits.
+Datapath LUTs use FINN-R's MVAU estimate ``300 + 1.1·PE·(mult + addertree + acc)``.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from simulators.fpga.precision import Precision
+
+LUTRAM_MAX_DEPTH = 64       # FINN: shallow memories become distributed RAM
+URAM_MIN_DEPTH = 2048       # deeper memories prefer URAM where the device has it [heuristic]
+FF_PER_LUT = 1.3            # FF:LUT ratio of pipelined HLS datapaths [U, typical post-route reports]
+CONTROL_LUT = 300           # FINN-R constant per MVAU instance [V]
+CLOCK_KNEE = 0.75           # utilisation above which routing congestion lowers fmax [V fpga_board_info UTIL 0.75]
+CLOCK_SLOPE = 0.5           # fractional fmax loss per unit utilisation above the knee [fitted, see achieved_clock]
+
+
+def ceil_div(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    a = np.asarray(a, dtype=float)
+    b = np.asarray(b, dtype=float)
+    return np.ceil(a / np.maximum(b, 1e-12))
+
+
+def bram18_count(width_bits: np.ndarray, depth: np.ndarray) -> np.ndarray:
+    """BRAM18s for a ``width × depth`` memory by FINN-R's width/depth bands."""
+    w = np.asarray(width_bits, dtype=float)
+    d = np.asarray(depth, dtype=float)
+    out = np.where(
+        w <= 1, ceil_div(d, 16384), np.where(
+            w <= 2, ceil_div(d, 8192), np.where(
+                w <= 4, ceil_div(d, 4096) * ceil_div(w, 4), np.where(
+                    w <= 9, ceil_div(d, 2048) * ceil_div(w, 9), np.where(
+                        (w <= 18) | (d > 512), ceil_div(d, 1024) * ceil_div(w, 18),
+                        ceil_div(d, 512) * ceil_div(w, 36))))))
+    return np.where((w > 0) & (d > 0), out, 0.0)
+
+
+def uram_count(width_bits: np.ndarray, depth: np.ndarray) -> np.ndarray:
+    """URAM288 blocks (4K × 72) for a ``width × depth`` memory."""
+    w = np.asarray(width_bits, dtype=float)
+    d = np.asarray(depth, dtype=float)
+    return np.where((w > 0) & (d > 0), ceil_div(w, 72) * ceil_div(d, 4096), 0.0)
+
+
+def memory(width_bits: np.ndarray, depth: np.ndarray, has_uram: np.ndarray,
+           copies: np.ndarray | float = 1.0) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(BRAM18, URAM, LUT) for ``copies`` memories of ``width × depth``: LUTRAM when shallow,
+    URAM when deep and available, BRAM18 otherwise."""
+    w = np.asarray(width_bits, dtype=float)
+    d = np.asarray(depth, dtype=float)
+    shallow = d <= LUTRAM_MAX_DEPTH
+    deep = (~shallow) & np.asarray(has_uram, dtype=bool) & (d >= URAM_MIN_DEPTH)
+    lut = np.where(shallow, w * ceil_div(d, 64), 0.0) * copies
+    uram = np.where(deep, uram_count(w, d), 0.0) * copies
+    bram = np.where(~shallow & ~deep, bram18_count(w, d), 0.0) * copies
+    return bram, uram, lut
+
+
+def acc_bits(prec: Precision, reduction: np.ndarray) -> np.ndarray:
+    """Accumulator width: log2 of the reduction length plus both operand widths (FINN-R)."""
+    if prec.is_float:
+        return np.full(np.shape(reduction), float(prec.bits))
+    return np.ceil(np.log2(np.maximum(np.asarray(reduction, dtype=float), 2))) + 2 * prec.bits
+
+
+def dsp_count(lanes: np.ndarray, prec: Precision, dsp_type: np.ndarray) -> np.ndarray:
+    """DSP slices for ``lanes`` parallel MACs (packing per :mod:`precision`)."""
+    per = np.vectorize(prec.macs_per_slice, otypes=[float])(dsp_type)
+    return np.where(per > 0, ceil_div(lanes, np.where(per > 0, per, 1.0)), 0.0)
+
+
+def datapath_lut(pe: np.ndarray, simd: np.ndarray, prec: Precision, reduction: np.ndarray,
+                 uses_dsp: np.ndarray) -> np.ndarray:
+    """FINN-R MVAU LUT estimate for a PE × SIMD unit (LUT multipliers when not on DSPs)."""
+    wa = 2.0 * prec.bits
+    simd = np.asarray(simd, dtype=float)
+    mult = np.where(uses_dsp, 0.0, simd * (2 * np.ceil(wa / 6) - 1) * wa)
+    adder = wa * (2 * simd - 1)
+    acc = acc_bits(prec, reduction)
+    fp = prec.fp_lut_per_lane * simd
+    return CONTROL_LUT + 1.1 * np.asarray(pe, dtype=float) * (mult + adder + acc + fp)
+
+
+def achieved_clock(target_mhz: np.ndarray, clock_max_mhz: np.ndarray, util: np.ndarray) -> np.ndarray:
+    """Clock after place-and-route: the target, unless congestion caps it.
+
+    ``f = min(target, f_max · (1 − CLOCK_SLOPE · max(0, u − CLOCK_KNEE)))`` with ``u`` the highest
+    resource utilisation. Checked against three published designs (REFERENCES §3.3(A)): Angel-Eye
+    closes 150 MHz on ZC706 at ≈ 0.89 utilisation (curve: 186 MHz ceiling); FINN closes 200 MHz on
+    ZC706 at low utilisation (ceiling 200 MHz); DNNBuilder ≈ 235 MHz on KU115 near 0.85–0.9
+    utilisation (curve: 232–238 MHz).
+    """
+    u = np.asarray(util, dtype=float)
+    ceiling = np.asarray(clock_max_mhz, dtype=float) * (1.0 - CLOCK_SLOPE * np.clip(u - CLOCK_KNEE, 0.0, None))
+    return np.minimum(np.asarray(target_mhz, dtype=float), np.maximum(ceiling, 1.0))

@@ -1,0 +1,204 @@
+"""Layer-pipelined streaming architecture (FINN, DNNBuilder, hls4ml io_stream).
+
+One engine per stage, all stages running concurrently on a stream of inferences.
+
+* MAC stage (a FINN MVAU): ``cycles = ceil(MH/PE) · ceil(MW/SIMD) · pix`` (FINN
+  ``get_exp_cycles`` [V]); resources from PE × SIMD lanes (DSP packing, FINN-R LUTs), the weight
+  memory ``PE·SIMD·W`` bits wide and ``MW·MH/(PE·SIMD)`` deep (FINN-R banding), the sliding-window
+  line buffer (``Kr`` input rows) and the output FIFO.
+* Eltwise stage (pool, residual add, activation): ``cycles = ceil(E / lanes)``.
+* Throughput: ``f / max_i cycles_i`` — the slowest stage; bounded by off-chip traffic when the
+  weights stream from DRAM. Latency: the critical path through the pipeline's fill (below).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from simulators.fpga.devices import FPGADevice
+from simulators.fpga.layers import StageTable
+from simulators.fpga.precision import Precision
+from simulators.fpga.resources import ceil_div, datapath_lut, memory
+
+FOLD_LIMIT = 4096          # largest PE or SIMD considered for one stage
+SKIP_ROWS = 4              # rows a residual skip FIFO holds (two 3×3 convolutions' fill) [heuristic]
+WEIGHT_PREFETCH_DEPTH = 512  # words of the FIFO in front of a stage whose weights stream from DRAM
+ELT_LUT_PER_LANE_BIT = 1.0  # one LUT per bit per lane per operation (comparator / adder) [U]
+
+
+# -- folding choices ------------------------------------------------------------------------------
+
+def divisors(n: int) -> list[int]:
+    small = [d for d in range(1, int(n ** 0.5) + 1) if n % d == 0]
+    return sorted(set(small + [n // d for d in small]))
+
+
+def fold_values(dim: int, limit: int = FOLD_LIMIT) -> np.ndarray:
+    """Heuristic candidates for PE (of ``MH``) or SIMD (of ``MW``): divisors and powers of two."""
+    pow2 = [1 << e for e in range(int(np.log2(max(dim, 1))) + 1)]
+    return np.array(sorted({v for v in divisors(dim) + pow2 if v <= min(dim, limit)}), dtype=np.int64)
+
+
+def per_layer_values(dim: int, count: int = 8, limit: int = FOLD_LIMIT) -> tuple[int, ...]:
+    """At most ``count`` divisors of ``dim`` (≤ limit), spread on a log scale, 1 always included."""
+    divs = [d for d in divisors(dim) if d <= limit]
+    if len(divs) <= count:
+        return tuple(divs)
+    picks = np.unique(np.rint(np.linspace(0, len(divs) - 1, count)).astype(int))
+    return tuple(divs[i] for i in picks)
+
+
+def auto_fold(table: StageTable, target: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """FINN ``SetFolding``: per MAC stage, the fewest lanes whose cycles meet ``target`` (per design);
+    stages that cannot meet it get their fastest folding. Eltwise stages get ``ceil(E/target)``
+    lanes rounded up to a power of two. Returns ``pe, simd`` of shape ``(D, n_mac)`` and
+    eltwise lanes of shape ``(D, n)`` (1 on MAC stages)."""
+    target = np.asarray(target, dtype=float)
+    macs = table.mac_idx
+    pe = np.ones((target.size, macs.size), dtype=np.int64)
+    simd = np.ones_like(pe)
+    for j, i in enumerate(macs):
+        p = fold_values(int(table.MH[i]))
+        s = fold_values(int(table.MW[i]))
+        pp, ss = np.meshgrid(p, s, indexing="ij")
+        pp, ss = pp.ravel(), ss.ravel()
+        cyc = np.ceil(table.MH[i] / pp) * np.ceil(table.MW[i] / ss) * table.pix[i]
+        lanes = pp * ss
+        order = np.lexsort((lanes, cyc))            # by cycles, then lanes
+        cyc, lanes, pp, ss = cyc[order], lanes[order], pp[order], ss[order]
+        # fewest lanes among candidates with cycles ≤ target: prefix argmin over sorted cycles
+        run_min = np.minimum.accumulate(lanes)
+        new_min = np.concatenate([[True], lanes[1:] < run_min[:-1]])
+        arg = np.maximum.accumulate(np.where(new_min, np.arange(lanes.size), 0))
+        pos = np.searchsorted(cyc, target, side="right") - 1
+        pick = np.where(pos >= 0, arg[np.clip(pos, 0, None)], 0)
+        pe[:, j], simd[:, j] = pp[pick], ss[pick]
+    lanes_e = np.ones((target.size, table.n), dtype=np.int64)
+    for i in np.flatnonzero(~table.is_mac):
+        need = np.clip(np.ceil(table.E[i] / np.maximum(target, 1.0)), 1, table.E[i])
+        lanes_e[:, i] = np.minimum(2 ** np.ceil(np.log2(need)), table.E[i]).astype(np.int64)
+    return pe, simd, lanes_e
+
+
+def producer_lanes(table: StageTable, pe: np.ndarray) -> np.ndarray:
+    """Eltwise lanes for explicit folding: the PE count of the producing MAC stage."""
+    lanes = np.ones((pe.shape[0], table.n), dtype=np.int64)
+    col = {int(i): j for j, i in enumerate(table.mac_idx)}
+    for i in np.flatnonzero(~table.is_mac):
+        prod = int(table.producer[i])
+        if prod >= 0:
+            lanes[:, i] = np.minimum(pe[:, col[prod]], table.E[i])
+    return lanes
+
+
+# -- the model ------------------------------------------------------------------------------------
+
+@dataclass
+class StreamingModel:
+    """Arrays over designs ``(D,)`` and stages ``(D, n)`` of one streaming evaluation."""
+
+    cycles: np.ndarray          # (D, n) cycles per inference of each stage
+    lanes: np.ndarray           # (D, n) MAC lanes (PE·SIMD) or eltwise lanes
+    res: dict[str, np.ndarray]  # resource -> (D, n)
+    offchip_bytes: np.ndarray   # (D,) DRAM bytes per inference
+    fill: np.ndarray            # (D, n) cycles stage i runs before its consumer can start
+    row_time: np.ndarray        # (D, n) cycles per output row
+    width: np.ndarray           # (D, n) output stream width in elements (PE, or eltwise lanes)
+    fifo: np.ndarray            # (D, n) depth in words of each stage's output FIFO
+
+    def totals(self) -> dict[str, np.ndarray]:
+        return {k: v.sum(axis=1) for k, v in self.res.items()}
+
+    def ii(self, bytes_per_cycle: np.ndarray) -> np.ndarray:
+        """Initiation interval in cycles: slowest stage, or DRAM traffic when that is slower."""
+        return np.maximum(self.cycles.max(axis=1), self.offchip_bytes / bytes_per_cycle)
+
+    def latency(self, bytes_per_cycle: np.ndarray) -> np.ndarray:
+        """Critical path of one inference: ``max_i (Σ_{j<i} fill_j + cycles_i + Σ_{j>i} row_j)``."""
+        before = np.cumsum(self.fill, axis=1) - self.fill
+        after = np.cumsum(self.row_time[:, ::-1], axis=1)[:, ::-1] - self.row_time
+        path = (before + self.cycles + after).max(axis=1)
+        return np.maximum(path, self.offchip_bytes / bytes_per_cycle)
+
+
+def first_need_rows(table: StageTable) -> np.ndarray:
+    """Rows of its producer's stream stage ``i`` needs before its first output row (length n)."""
+    own = np.clip(table.Kr - table.pad, 1, table.in_rows)
+    prev_rows = np.concatenate([[1], table.out_rows[:-1]])
+    return np.ceil(own * prev_rows / np.maximum(table.in_rows, 1))
+
+
+def fifo_words(table: StageTable, pe: np.ndarray, lanes_e: np.ndarray, fifo: np.ndarray) -> np.ndarray:
+    """Depth (words) of each stage's output FIFO, ``(D, n)``. A requested depth of 0 means *auto*:
+    room for the rows the consumer's first output needs (its whole window), so that the producer
+    can run one window ahead — the depth FINN's FIFO sizing converges to for coarse consumers."""
+    width = lanes_e.astype(float).copy()
+    width[:, table.mac_idx] = pe
+    row_words = (table.out_elems / np.maximum(table.out_rows, 1))[None, :] / np.maximum(width, 1.0)
+    window = np.concatenate([first_need_rows(table)[1:], [1.0]])[None, :]
+    auto = np.ceil(row_words * window)
+    return np.where(fifo <= 0, auto, np.broadcast_to(fifo, width.shape))
+
+
+def streaming(table: StageTable, dev: FPGADevice, prec: Precision, pe: np.ndarray, simd: np.ndarray,
+              lanes_e: np.ndarray, weights_onchip: np.ndarray, fifo_depth: np.ndarray) -> StreamingModel:
+    """Evaluate a streaming pipeline for ``D`` designs sharing ``dev`` and ``prec``."""
+    d = pe.shape[0]
+    n = table.n
+    bits = float(prec.bits)
+    macs = table.mac_idx
+    has_uram = dev.uram > 0
+    uses_dsp = prec.macs_per_slice(dev.dsp_type) > 0
+    onchip = np.asarray(weights_onchip, dtype=bool)[:, None]
+    fifo = np.asarray(fifo_depth, dtype=float)[:, None]
+    depth = fifo_words(table, pe, lanes_e, fifo)
+
+    cycles = np.zeros((d, n))
+    lanes = lanes_e.astype(float).copy()
+    res = {k: np.zeros((d, n)) for k in ("dsp", "lut", "ff", "bram18k", "uram")}
+    offchip = np.zeros(d)
+
+    # MAC stages
+    MH, MW, pix = table.MH[macs], table.MW[macs], table.pix[macs]
+    nf, sf = ceil_div(MH, pe), ceil_div(MW, simd)
+    cycles[:, macs] = nf * sf * pix
+    ln = (pe * simd).astype(float)
+    lanes[:, macs] = ln
+    if uses_dsp:
+        res["dsp"][:, macs] = np.ceil(ln / prec.macs_per_slice(dev.dsp_type))
+    lut = datapath_lut(pe, simd, prec, MW, uses_dsp)
+    wdepth = nf * sf
+    wb, wu, wl = memory(ln * bits, np.where(onchip, wdepth, WEIGHT_PREFETCH_DEPTH), has_uram)
+    cin = (table.N * table.rep)[macs]
+    spatial = (table.Kr[macs] > 1) | (table.Ks[macs] > 1)
+    lb_depth = np.where(spatial, table.Kr[macs] * table.in_cols[macs] * cin / simd, 0.0)
+    lbb, lbu, lbl = memory(simd * bits, lb_depth, has_uram)
+    fb, fu, fl = memory(pe * bits, depth[:, macs], has_uram)
+    res["lut"][:, macs] = lut + wl + lbl + fl
+    res["bram18k"][:, macs] = wb + lbb + fb
+    res["uram"][:, macs] = wu + lbu + fu
+    offchip += np.where(onchip[:, 0], 0.0, (table.weight_elems[macs] * bits / 8.0).sum())
+
+    # eltwise stages
+    elts = np.flatnonzero(~table.is_mac)
+    if elts.size:
+        le = lanes[:, elts]
+        cycles[:, elts] = ceil_div(table.E[elts], le)
+        res["lut"][:, elts] = 100.0 + le * bits * table.elt_ops[elts] * ELT_LUT_PER_LANE_BIT
+        row_elems = table.E[elts] / np.maximum(table.in_rows[elts], 1)
+        skip_depth = np.where(table.elt_inputs[elts] > 1, SKIP_ROWS * row_elems / le, 0.0)
+        sb, su, sl = memory(le * bits, skip_depth, has_uram)
+        res["lut"][:, elts] += sl
+        res["bram18k"][:, elts] = sb
+        res["uram"][:, elts] = su
+    res["ff"] = res["lut"] * 1.3
+
+    offchip += (table.in_elems[0] + table.out_elems[-1]) * bits / 8.0
+    row_time = cycles / np.maximum(table.out_rows, 1)
+    need_next = np.concatenate([first_need_rows(table)[1:], [1.0]])
+    fill = row_time * np.minimum(need_next, table.out_rows)
+    width = lanes_e.astype(float).copy()
+    width[:, macs] = pe
+    return StreamingModel(cycles, lanes, res, offchip, fill, row_time, width, depth)

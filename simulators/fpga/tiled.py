@@ -1,0 +1,99 @@
+"""Single tiled engine reused across layers (Zhang FPGA'15, Angel-Eye, FlightLLM-style overlays).
+
+A ``Tm × Tn`` MAC array computes ``Tm`` output channels from ``Tn`` input channels per cycle
+(loop nest of Zhang FPGA'15: row/column tiles outer, then ``M``-tiles, then ``N``-tiles; II = 1):
+
+* ``compute = rep · ⌈M/Tm⌉ · ⌈N/Tn⌉ · ⌈R/Tr⌉ · ⌈C/Tc⌉ · Tr · Tc · Kr · Ks`` cycles;
+* off-chip traffic per Zhang's CTC model: input tiles ``Tn·(S·Tr+Kr−S)·(S·Tc+Ks−S)`` re-read for
+  every ``M``-tile, weights re-read for every spatial tile, outputs written once;
+* double buffering overlaps DMA and compute: ``cycles = max(compute, traffic / (B/cycle))`` plus the
+  first tile's load and the last tile's store — the roofline ``min(comp_roof, CTC · BW)``.
+
+The spatial tile ``Tr × Tc`` of each layer is the largest that fits the tile buffers (the
+``buf_kib`` knob): full rows first (``Tc = C``), then as many rows as fit.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from simulators.fpga.devices import FPGADevice
+from simulators.fpga.layers import StageTable
+from simulators.fpga.precision import Precision
+from simulators.fpga.resources import acc_bits, ceil_div, datapath_lut, memory
+
+ENGINE_CONTROL_LUT = 2000   # DMA engines, AXI interconnect, loop controller [U]
+VECTOR_LUT_PER_LANE_BIT = 4.0  # post-processing (pool/ReLU/add) vector unit, per lane per bit [U]
+
+
+@dataclass
+class TiledModel:
+    cycles: np.ndarray        # (D, n) per stage, DMA/compute overlapped
+    compute: np.ndarray       # (D, n) compute cycles
+    dram_bytes: np.ndarray    # (D, n)
+    tr: np.ndarray            # (D, n) row tile
+    tc: np.ndarray            # (D, n) column tile
+    res: dict[str, np.ndarray]  # engine totals (D,)
+    buffer_ok: np.ndarray     # (D,) every layer's smallest tile fits the buffers
+
+
+def engine_resources(table: StageTable, dev: FPGADevice, prec: Precision, tm: np.ndarray, tn: np.ndarray,
+                     buf_kib: np.ndarray) -> tuple[dict[str, np.ndarray], np.ndarray, np.ndarray]:
+    """Engine resources (D,), and the words one input / output buffer bank holds (D,)."""
+    bits = float(prec.bits)
+    tm = np.asarray(tm, dtype=float)
+    tn = np.asarray(tn, dtype=float)
+    buf_bits = np.asarray(buf_kib, dtype=float) * 8192.0
+    uses_dsp = prec.macs_per_slice(dev.dsp_type) > 0
+    has_uram = dev.uram > 0
+    acc = float(acc_bits(prec, np.array([float(table.MW.max())]))[0])
+    in_words = np.floor(buf_bits / (tn * bits))
+    out_words = np.floor(buf_bits / (tm * acc))
+    kmax = float((table.Kr * table.Ks)[table.is_mac].max())
+    ib, iu, il = memory(np.full_like(tn, bits), in_words, has_uram, copies=2 * tn)
+    ob, ou, ol = memory(np.full_like(tm, acc), out_words, has_uram, copies=2 * tm)
+    wb, wu, wl = memory(tn * bits, np.full_like(tn, kmax), has_uram, copies=2 * tm)
+    lanes = tm * tn
+    dsp = np.ceil(lanes / prec.macs_per_slice(dev.dsp_type)) if uses_dsp else np.zeros_like(lanes)
+    lut = (ENGINE_CONTROL_LUT + datapath_lut(tm, tn, prec, float(table.MW.max()), uses_dsp)
+           + tm * bits * VECTOR_LUT_PER_LANE_BIT + il + ol + wl)
+    res = {"dsp": dsp, "lut": lut, "ff": lut * 1.3, "bram18k": ib + ob + wb, "uram": iu + ou + wu}
+    return res, in_words, out_words
+
+
+def tiled(table: StageTable, dev: FPGADevice, prec: Precision, tm: np.ndarray, tn: np.ndarray,
+          buf_kib: np.ndarray, bytes_per_cycle: np.ndarray) -> TiledModel:
+    """Evaluate the tiled engine for ``D`` designs sharing ``dev`` and ``prec``."""
+    res, in_words, out_words = engine_resources(table, dev, prec, tm, tn, buf_kib)
+    B = prec.bits / 8.0
+    tm = np.asarray(tm, dtype=float)[:, None]
+    tn = np.asarray(tn, dtype=float)[:, None]
+    iw = in_words[:, None]
+    ow = out_words[:, None]
+    bpc = np.asarray(bytes_per_cycle, dtype=float)[:, None]
+    M, N, Kr, Ks, R, C, S, rep = (table.M.astype(float), table.N.astype(float), table.Kr.astype(float),
+                                  table.Ks.astype(float), table.R.astype(float), table.C.astype(float),
+                                  table.S.astype(float), table.rep.astype(float))
+    row_fits = Kr * (S * C + Ks - S) <= iw
+    tc = np.where(row_fits, C, np.floor((iw / Kr - Ks + S) / S))
+    tc = np.clip(np.minimum(tc, ow), 1, C)
+    tr = np.floor((iw / (S * tc + Ks - S) - Kr + S) / S)
+    tr = np.clip(np.minimum(tr, np.floor(ow / tc)), 1, R)
+    nM, nN, nR, nC = ceil_div(M, tm), ceil_div(N, tn), ceil_div(R, tr), ceil_div(C, tc)
+    in_tile = (S * tr + Kr - S) * (S * tc + Ks - S)
+    compute = rep * nM * nN * nR * nC * tr * tc * Kr * Ks
+    traffic = (rep * nM * N * nR * nC * in_tile + rep * M * N * Kr * Ks * nR * nC + rep * M * R * C) * B
+    first = (np.minimum(tn, N) * in_tile + np.minimum(tm, M) * np.minimum(tn, N) * Kr * Ks) * B / bpc
+    last = np.minimum(tm, M) * tr * tc * B / bpc
+    mac_cycles = np.maximum(compute, traffic / bpc) + first + last
+    # eltwise: the vector unit (Tm lanes) post-processes outputs; a second operand comes from DRAM
+    E, extra = table.E.astype(float), (table.elt_inputs - 1).astype(float)
+    elt_bytes = extra * E * B
+    elt_cycles = np.maximum(ceil_div(E, tm), elt_bytes / bpc)
+    mac = table.is_mac
+    cycles = np.where(mac, mac_cycles, elt_cycles)
+    buffer_ok = ((iw >= (Kr * Ks)[None, :]) | ~mac).all(axis=1) & (ow[:, 0] >= 1)
+    return TiledModel(cycles, np.where(mac, compute, ceil_div(E, tm)), np.where(mac, traffic, elt_bytes),
+                      np.where(mac, tr, 1.0), np.where(mac, tc, 1.0), res, buffer_ok)

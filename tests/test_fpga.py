@@ -1,0 +1,164 @@
+"""FPGA family: contract, device catalog, resource arithmetic, batch = single, fidelity agreement."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from archgym.errors import ConfigError
+from archgym.simulator import get_simulator
+from archgym.workload import get_workload
+from simulators.fpga.devices import DEVICES
+from simulators.fpga.precision import PRECISIONS
+from simulators.fpga.reference_nets import finn_cnv
+from simulators.fpga.resources import bram18_count, uram_count
+
+
+@pytest.fixture(scope="module")
+def sim():
+    return get_simulator("fpga")
+
+
+@pytest.fixture(scope="module")
+def resnet():
+    return get_workload("resnet18")
+
+
+def test_registered_and_presets(sim):
+    assert sim.name == "fpga" and sim.default_preset in sim.presets()
+    for dev in sim.presets().values():
+        assert dev.source and dev.user_dsp <= dev.dsp and dev.user_bram18k <= dev.bram18k
+
+
+@pytest.mark.parametrize("name,lut,ff,dsp,bram18k,uram", [
+    ("u280", 1_303_680, 2_607_360, 9_024, 4_032, 960),
+    ("u250", 1_728_000, 3_456_000, 12_288, 5_376, 1_280),
+    ("vu9p", 1_182_240, 2_364_480, 6_840, 4_320, 960),
+    ("zcu102", 274_080, 548_160, 2_520, 1_824, 0),
+    ("zc706", 218_600, 437_200, 900, 1_090, 0),
+])
+def test_device_counts_exact(name, lut, ff, dsp, bram18k, uram):
+    d = DEVICES[name]
+    assert (d.lut, d.ff, d.dsp, d.bram18k, d.uram) == (lut, ff, dsp, bram18k, uram)
+
+
+def test_u280_shell_budget_and_hbm():
+    d = DEVICES["u280"]  # FINN per-SLR sums (REFERENCES §3.2)
+    assert (d.user_lut, d.user_bram18k, d.user_uram, d.user_dsp) == (1_163_520, 3_504, 960, 8_496)
+    assert d.offchip_gbps == 460.0
+
+
+def test_bram_banding_and_uram():
+    w = np.array([1, 2, 4, 8, 16, 36, 36, 72])
+    d = np.array([16384, 8192, 4096, 2048, 1024, 512, 1024, 4096])
+    assert bram18_count(w, d).tolist() == [1, 1, 1, 1, 1, 1, 2, 16]  # FINN-R: deep & wide → 1K×18 bands
+    assert uram_count(np.array([72, 144]), np.array([4096, 4097])).tolist() == [1, 4]
+
+
+def test_int8_packs_two_macs_per_dsp48e2():
+    assert PRECISIONS["int8"].macs_per_slice("DSP48E2") == 2.0
+    assert PRECISIONS["int16"].macs_per_slice("DSP48E2") == 1.0
+    assert PRECISIONS["fp32"].macs_per_slice("DSP48E1") == 0.2
+
+
+def test_space_sizes(sim, resnet):
+    auto = sim.space(resnet, "zcu102")
+    assert auto.size <= 1_000_000 and auto.default()["device"] == "zcu102"
+    per_layer = sim.space(resnet, "zcu102", "per-layer")
+    assert any(n.startswith("pe_") for n in per_layer.names)
+    for p in per_layer.params:
+        if p.name.startswith("pe_"):
+            assert 1 in p.values
+
+
+@pytest.mark.parametrize("style", ["streaming", "tiled", "hybrid"])
+def test_evaluate_contract(sim, resnet, style):
+    design = dict(sim.space(resnet, "zcu102").default(), style=style)
+    r = sim.evaluate(design, resnet)
+    for key in ("latency_s", "cycles", "energy_j", "power_w", "throughput_ops_per_s", "throughput_inf_per_s",
+                "peak_ops_per_s", "utilization", "dsp", "bram18k", "uram", "lut", "ff", "dsp_util", "lut_util"):
+        assert key in r.metrics and np.isfinite(r.metrics[key]), key
+    assert r.valid and r.layers
+    assert 0 < r.metrics["utilization"] <= 1.0 + 1e-9
+    assert r.metrics["throughput_ops_per_s"] <= r.metrics["peak_ops_per_s"] * 1.01
+
+
+def test_infeasible_design_is_a_result(sim, resnet):
+    design = dict(sim.space(resnet, "zc706").default(), style="tiled", tm=512, tn=128, precision="fp32")
+    r = sim.evaluate(design, resnet)
+    assert not r.valid and "dsp_budget" in r.violations
+    assert r.metrics["dsp"] == 512 * 128 * 5
+
+
+def test_bad_input_is_one_line(sim, resnet):
+    design = dict(sim.space(resnet).default(), precision="int3")
+    with pytest.raises(ConfigError, match="precision"):
+        sim.evaluate(design, resnet)
+
+
+def test_batch_equals_single(sim, resnet):
+    space = sim.space(resnet, "zcu102")
+    designs = space.sample(24, rng=3)
+    batch = sim.evaluate_batch(designs, resnet)
+    for i, d in enumerate(designs):
+        one = sim.evaluate(d, resnet)
+        assert one.valid == bool(batch.valid[i])
+        assert sorted(one.violations) == sorted(batch.violations[i])
+        for k in ("latency_s", "energy_j", "dsp", "bram18k", "lut"):
+            assert batch.metrics[k][i] == pytest.approx(one.metrics[k], rel=1e-9)
+
+
+def test_more_parallelism_is_faster_and_costs_more(sim, resnet):
+    base = dict(sim.space(resnet, "u250").default(), style="streaming")
+    small = sim.evaluate(dict(base, tm=32, tn=16), resnet)
+    big = sim.evaluate(dict(base, tm=128, tn=16), resnet)
+    assert big.metrics["throughput_inf_per_s"] > 2 * small.metrics["throughput_inf_per_s"]
+    assert big.metrics["dsp"] > small.metrics["dsp"]
+
+
+def test_clock_falls_with_utilisation(sim, resnet):
+    base = dict(sim.space(resnet, "zcu102").default(), style="tiled", clock_mhz=300)
+    low = sim.evaluate(dict(base, tm=16, tn=16), resnet)
+    high = sim.evaluate(dict(base, tm=128, tn=32), resnet)
+    assert low.metrics["clock_mhz"] == 300
+    assert high.metrics["clock_mhz"] < 300
+
+
+def test_hybrid_never_slower_than_tiled(sim, resnet):
+    base = dict(sim.space(resnet, "zcu102", "shared").default(), tm=32, tn=32)
+    tiled = sim.evaluate(dict(base, style="tiled"), resnet)
+    hybrid = sim.evaluate(dict(base, style="hybrid", groups=4, reconfig="intar"), resnet)
+    partial = sim.evaluate(dict(base, style="hybrid", groups=4, reconfig="partial",
+                                sched_0="dataflow", sched_1="sequential"), resnet)
+    assert hybrid.metrics["cycles"] <= tiled.metrics["cycles"] * (1 + 1e-9) + 4 * 15e-9 * 300e6
+    assert partial.metrics["latency_s"] > hybrid.metrics["latency_s"]  # a bitstream load costs ms
+
+
+@pytest.mark.parametrize("style", ["streaming", "tiled"])
+def test_cycle_model_agrees_in_steady_state(sim, style):
+    wl = finn_cnv()
+    design = {"device": "zcu102", "precision": "int4", "style": style, "tm": 64, "tn": 16, "buf_kib": 64, "clock_mhz": 200}
+    a = sim.evaluate(design, wl)
+    c = sim.evaluate(design, wl, "cycle")
+    assert c.metrics["throughput_inf_per_s"] == pytest.approx(a.metrics["throughput_inf_per_s"], rel=0.03)
+    assert c.metrics["latency_s"] == pytest.approx(a.metrics["latency_s"], rel=0.15)
+
+
+def test_shallow_fifos_cause_back_pressure(sim):
+    wl = finn_cnv()
+    design = {"device": "zc706", "precision": "int1", "style": "streaming", "tm": 512, "tn": 12, "buf_kib": 64,
+                  "clock_mhz": 200, "fifo_depth": 2}
+    a = sim.evaluate(design, wl)
+    c = sim.evaluate(design, wl, "cycle")
+    assert c.metrics["throughput_inf_per_s"] < 0.9 * a.metrics["throughput_inf_per_s"]
+
+
+def test_per_layer_folding_changes_cycles(sim):
+    wl = finn_cnv()
+    space = sim.space(wl, "zc706", "per-layer")
+    d = dict(space.default(), style="streaming", precision="int1")
+    slow = dict(d, **{n: 1 for n in space.names if n.startswith(("pe_", "simd_"))})
+    r_fast, r_slow = sim.evaluate(d, wl), sim.evaluate(slow, wl)
+    assert r_slow.metrics["latency_s"] > r_fast.metrics["latency_s"]
+    conv2 = next(layer for layer in r_slow.layers if layer["name"] == "conv2")
+    assert conv2["cycles"] == 64 * 576 * 28 * 28  # FINN: (MH/PE)·(MW/SIMD)·pixels
