@@ -16,7 +16,8 @@ $(STAMP): pyproject.toml
 install: $(STAMP)
 
 demo: $(STAMP)
-	$(BIN)/archgym demo
+	$(BIN)/archgym demo --store runs/demo.db
+	$(BIN)/archgym report --store runs/demo.db --out runs/demo-report
 
 test: $(STAMP)
 	$(BIN)/python -m pytest
