@@ -28,6 +28,8 @@ AGENTS: dict[str, str] = {
     "ppo": "agents.rl:PPOAgent",
     "dqn": "agents.rl:DQNAgent",
     "maskable-ppo": "agents.rl:MaskablePPOAgent",
+    "marl-ppo": "agents.marl:MARLPPOAgent",
+    "proxy-screen": "cost_models.screening:ProxyScreenAgent",
 }
 
 #: where the per-agent YAML files live (the repository's configs/agents/)

@@ -100,7 +100,7 @@ def _systolic(id: str, workload: str, objective: str, doc: str, **kw: Any) -> Ta
     return Task(id, "systolic", workload, objective, preset=kw.pop("preset", "edge-7nm"), doc=doc, **kw)
 
 
-#: the benchmark suite (systolic now; PIM, RDU and FPGA tasks join here as those land)
+#: the benchmark suite: seven systolic tasks, then PIM, RDU and FPGA tasks
 TASKS: dict[str, Task] = {t.id: t for t in (
     _systolic("systolic-resnet18-edp", "resnet18", "edp",
               "ResNet-18 on a 7 nm edge array within its 4 mm² area budget: minimise energy × delay"),
@@ -119,6 +119,27 @@ TASKS: dict[str, Task] = {t.id: t for t in (
     _systolic("systolic-resnet18-pareto", "resnet18", "edp",
               "ResNet-18 on SCALE-Sim's array family: latency × energy × area Pareto front (scalar: EDP)",
               preset="scalesim", objectives=("min:latency_s", "min:energy_j", "min:area_mm2")),
+    Task("pim-gpt2decode-edp", "pim", "gpt2-decode:ctx=512", "edp", preset="hbm-pim",
+         restrict={"fix": {"host_tops": 46.1, "host_bw_gbs": 307.2}}, constraints={"area_mm2": 3.0},
+         doc="GPT-2 decode step on HBM-PIM with a fixed host: PIM units, clocks, registers and activation "
+             "mode for minimum EDP, PIM logic ≤ 3 mm²"),
+    Task("pim-llama7b-latency", "pim", "llama7b-decode:layers=4", "min:latency_s", preset="lpddr5x-pim",
+         constraints={"area_mm2": 3.0},
+         doc="four LLaMA-7B decoder layers (one token) on LPDDR5X-PIM: minimise latency, PIM logic ≤ 3 mm²"),
+    Task("rdu-llama7b-edp", "rdu", "llama7b-decode:layers=1", "edp", preset="sn40l-node",
+         restrict={"values": {"sockets": [2, 4, 8]},
+                   "fix": {"ddr_gb": 768, "ddr_bw_gbs": 100, "link_gbs": 100}},
+         constraints={"area_mm2": 300.0},
+         doc="one LLaMA-7B decoder layer on an SN40L-like node: tile mix, on-chip and HBM memory, "
+             "sockets for EDP, ≤ 300 mm² per socket"),
+    Task("fpga-resnet18-throughput", "fpga", "resnet18", "max:throughput_inf_per_s", preset="zcu102",
+         restrict={"fix": {"device": "zcu102", "precision": "int8"}}, constraints={"power_w": 10.0},
+         doc="ResNet-18 int8 on a ZCU102: maximise images/s within 10 W"),
+    Task("fpga-gpt2decode-edp", "fpga", "gpt2-decode:ctx=256", "edp", preset="u280",
+         restrict={"fix": {"device": "u280"}, "values": {"style": ["tiled", "hybrid"],
+                                                         "precision": ["int4", "int8", "int16", "fp16"]}},
+         doc="GPT-2 decode step on an Alveo U280: tiled or hybrid accelerator, precision (int4…fp16) and "
+             "tiling for EDP"),
 )}
 
 _OPTIMA: dict[str, Optimum] = {}

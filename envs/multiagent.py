@@ -29,7 +29,8 @@ from envs.design_env import DesignEnv
 #: group → keywords of parameter names (checked in this order; "mapping" is decided first)
 GROUP_KEYWORDS: dict[str, tuple[str, ...]] = {
     "off_chip": ("dram", "hbm", "ddr", "gddr", "off_chip", "bw", "link", "channel", "bank", "socket"),
-    "on_chip_memory": ("sram", "buf", "kib", "mib", "mem", "bram", "uram", "pmu", "scratch", "cache", "fifo"),
+    "on_chip_memory": ("sram", "buf", "_kb", "kib", "mib", "mem", "bram", "uram", "pmu", "scratch", "cache",
+                       "fifo", "regs"),
 }
 
 
@@ -115,25 +116,35 @@ class MultiAgentDesignEnv(ParallelEnv):
         self.base.close()
 
 
+def shared_policy_vec_env(marl: MultiAgentDesignEnv) -> Any:
+    """An SB3 ``VecEnv`` with one sub-env per group agent of ``marl`` (SuperSuit), for one policy
+    shared across agents: each agent sees the shared observation plus a one-hot agent indicator.
+
+    Built directly rather than with ``concat_vec_envs_v1``, which pickles a copy of the env (the
+    copy would not share this env's evaluator, counters or run store)."""
+    import supersuit as ss
+    from supersuit.vector import ConcatVecEnv
+    from supersuit.vector.sb3_vector_wrapper import SB3VecEnvWrapper
+
+    if not marl.shared_action_space:
+        raise ConfigError("multiagent: a shared policy needs shared_action_space=True")
+    markov = ss.pettingzoo_env_to_vec_env_v1(ss.agent_indicator_v0(marl))
+    return SB3VecEnvWrapper(ConcatVecEnv([lambda: markov], markov.observation_space, markov.action_space))
+
+
 def train_marl_ppo(env_id: str, steps: int, seed: int = 0, groups: Mapping[str, Sequence[str]] | None = None,
                    logdir: str | None = None, **env_kwargs: Any) -> tuple[Any, MultiAgentDesignEnv]:
     """Parameter-shared PPO (SuperSuit + stable-baselines3) over the group agents of ``env_id``.
 
-    Each agent sees the shared observation plus a one-hot agent indicator; all agents share one
-    policy over the common action space. Returns the trained model and the multi-agent env
-    (its ``base.best`` is the best design found; ``base.evaluator`` counts the evaluations).
+    Returns the trained model and the multi-agent env (its ``base.best`` is the best design
+    found; ``base.evaluator`` counts the evaluations). ``agents.marl`` is the same learner
+    behind the ask/tell budget protocol (``--agent marl-ppo``).
     """
-    import supersuit as ss
     from stable_baselines3 import PPO
     from stable_baselines3.common.utils import set_random_seed
-    from supersuit.vector import ConcatVecEnv
-    from supersuit.vector.sb3_vector_wrapper import SB3VecEnvWrapper
 
     marl = MultiAgentDesignEnv(env_id, groups=groups, shared_action_space=True, **env_kwargs)
-    markov = ss.pettingzoo_env_to_vec_env_v1(ss.agent_indicator_v0(marl))
-    # built directly rather than with concat_vec_envs_v1, which pickles a copy of the env
-    # (the copy would not share this env's evaluator, counters or run store)
-    vec = SB3VecEnvWrapper(ConcatVecEnv([lambda: markov], markov.observation_space, markov.action_space))
+    vec = shared_policy_vec_env(marl)
     n_agents = len(marl.possible_agents)
     n_steps = max(16, min(512, steps // (4 * n_agents) // 16 * 16))
     # SuperSuit's vector env has no seed(): seed torch/numpy here (the design env itself is deterministic)

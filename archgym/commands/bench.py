@@ -12,8 +12,8 @@ from archgym.errors import ConfigError
 
 
 def add_arguments(p: argparse.ArgumentParser) -> None:
-    p.add_argument("--tasks", nargs="*", default=None, help="task ids (default: all; `--list` shows them)")
-    p.add_argument("--agents", nargs="*", default=["random", "sa", "ga", "nsga2", "bo"], help="agent names")
+    p.add_argument("--tasks", nargs="*", default=None, help="task ids, space- or comma-separated (default: all; `--list` shows them)")
+    p.add_argument("--agents", nargs="*", default=["random", "sa", "ga", "nsga2", "bo"], help="agent names, space- or comma-separated")
     p.add_argument("--seeds", type=int, default=5, help="seeds 0..K-1 per task and agent")
     p.add_argument("--budget", type=int, default=None, help="evaluations per run (default: each task's)")
     p.add_argument("--agent-budget", nargs="*", default=[], metavar="AGENT=N",
@@ -24,6 +24,13 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--sweep", default=None, metavar="AGENT", help="hyperparameter sweep of one agent")
     p.add_argument("--trials", type=int, default=8, help="configurations drawn by --sweep (the first is the default)")
     p.add_argument("--list", action="store_true", help="list the benchmark tasks and exit")
+
+
+def _split_commas(items: list[str] | None) -> list[str] | None:
+    """``--agents a,b c`` and ``--agents a b c`` mean the same."""
+    if items is None:
+        return None
+    return [part for item in items for part in item.split(",") if part]
 
 
 def run(args: argparse.Namespace) -> int:
@@ -37,6 +44,7 @@ def run(args: argparse.Namespace) -> int:
         return 0
     if args.seeds < 1 or args.workers < 1 or (args.budget is not None and args.budget < 1):
         raise ConfigError("--seeds, --workers and --budget: must be ≥ 1")
+    args.tasks, args.agents = _split_commas(args.tasks), _split_commas(args.agents)
     tasks = args.tasks or list(TASKS)
     for t in tasks:
         if t not in TASKS:
