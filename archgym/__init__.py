@@ -15,7 +15,25 @@ from archgym.workload import Gemm, Op, Workload, get_workload
 __version__ = "0.1.0"
 
 __all__ = [
-    "ArchGymError", "BatchResult", "ConfigError", "Constraint", "DesignSpace", "EvalRecord", "Gemm",
-    "METRICS", "Objective", "Op", "Param", "Result", "RunStore", "Simulator", "Workload", "categorical",
-    "get_simulator", "get_workload", "int_range", "ordinal", "pow2",
+    "METRICS",
+    "ArchGymError",
+    "BatchResult",
+    "ConfigError",
+    "Constraint",
+    "DesignSpace",
+    "EvalRecord",
+    "Gemm",
+    "Objective",
+    "Op",
+    "Param",
+    "Result",
+    "RunStore",
+    "Simulator",
+    "Workload",
+    "categorical",
+    "get_simulator",
+    "get_workload",
+    "int_range",
+    "ordinal",
+    "pow2",
 ]

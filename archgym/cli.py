@@ -40,7 +40,7 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-def _load(module_name: str):  # noqa: ANN202 - returns a module or None
+def _load(module_name: str):
     try:
         return importlib.import_module(f"archgym.commands.{module_name}")
     except ModuleNotFoundError as exc:
@@ -49,7 +49,7 @@ def _load(module_name: str):  # noqa: ANN202 - returns a module or None
         raise
 
 
-def _not_available(name: str):  # noqa: ANN202
+def _not_available(name: str):
     def run(_: argparse.Namespace) -> int:
         print(f"archgym {name}: not yet available in this build", file=sys.stderr)
         return 2

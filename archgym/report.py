@@ -141,13 +141,7 @@ def plot_pareto(df: Any, objectives: Sequence[Objective], path: Path, title: str
         ax.grid(alpha=0.3)
         if k == 0:
             ax.legend(fontsize=7)
-    for k in range(len(pairs), rows * cols):
-        grid[k // cols][k % cols].axis("off")
-    fig.suptitle(f"Pareto projections — {title}", fontsize=10)
-    fig.tight_layout()
-    fig.savefig(path, dpi=100)
-    plt.close(fig)
-    return path
+    return _save_grid(plt, fig, grid, len(pairs), f"Pareto projections — {title}", path)
 
 
 def plot_sensitivity(df: Any, objective: Objective, path: Path, title: str) -> Path | None:
@@ -185,9 +179,16 @@ def plot_sensitivity(df: Any, objective: Objective, path: Path, title: str) -> P
         ax.grid(alpha=0.3)
         if k == 0:
             ax.legend(fontsize=7)
-    for k in range(len(params), rows * cols):
+    return _save_grid(plt, fig, grid, len(params),
+                      f"Parameter sensitivity of {label(objective)} (feasible designs) — {title}", path)
+
+
+def _save_grid(plt: Any, fig: Any, grid: Any, used: int, title: str, path: Path) -> Path:
+    """Blank the unused panels of a subplot grid, title it and write it to ``path``."""
+    rows, cols = len(grid), len(grid[0])
+    for k in range(used, rows * cols):
         grid[k // cols][k % cols].axis("off")
-    fig.suptitle(f"Parameter sensitivity of {label(objective)} (feasible designs) — {title}", fontsize=10)
+    fig.suptitle(title, fontsize=10)
     fig.tight_layout()
     fig.savefig(path, dpi=100)
     plt.close(fig)

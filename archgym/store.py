@@ -9,6 +9,7 @@ resumed sweep neither loses nor repeats rows.
 from __future__ import annotations
 
 import json
+import math
 import sqlite3
 import time
 from collections.abc import Iterable, Mapping
@@ -17,6 +18,7 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+from typing_extensions import Self
 
 from archgym.errors import ConfigError
 
@@ -83,7 +85,7 @@ class EvalRecord:
 def _plain(value: Any) -> Any:
     if isinstance(value, np.generic):
         value = value.item()
-    if isinstance(value, float) and (value != value or value in (float("inf"), float("-inf"))):
+    if isinstance(value, float) and not math.isfinite(value):
         return None
     return value
 
@@ -139,7 +141,7 @@ class RunStore:
             def __enter__(self) -> None:
                 db.execute("BEGIN IMMEDIATE")
 
-            def __exit__(self, exc_type: Any, *_: Any) -> None:
+            def __exit__(self, exc_type: type[BaseException] | None, *_: object) -> None:
                 db.execute("ROLLBACK" if exc_type else "COMMIT")
 
         return _Tx()
@@ -214,8 +216,8 @@ class RunStore:
     def close(self) -> None:
         self._db.close()
 
-    def __enter__(self) -> RunStore:
+    def __enter__(self) -> Self:
         return self
 
-    def __exit__(self, *_: Any) -> None:
+    def __exit__(self, *_: object) -> None:
         self.close()

@@ -20,6 +20,7 @@ weight operand (filters / output features), repeated ``repeat`` times.
 from __future__ import annotations
 
 import csv
+import itertools
 import math
 import re
 from collections.abc import Iterable, Sequence
@@ -198,7 +199,7 @@ class Workload:
         g = nx.DiGraph()
         for op in ops:
             g.add_node(op.name, op=op)
-        g.add_edges_from((a.name, b.name) for a, b in zip(ops, ops[1:]))
+        g.add_edges_from((a.name, b.name) for a, b in itertools.pairwise(ops))
         return cls(name, g)
 
     @property
@@ -343,7 +344,7 @@ def load_onnx(path: str | Path, batch: int = 1) -> Workload:
     path = Path(path)
     try:
         model = shape_inference.infer_shapes(onnx.load(str(path)))
-    except Exception as exc:  # onnx raises many types for malformed files
+    except Exception as exc:  # noqa: BLE001 - onnx raises many types for malformed files
         raise ConfigError(f"{path}: not a readable ONNX model ({exc.__class__.__name__})") from None
     graph = model.graph
     shapes: dict[str, list[int]] = {}
@@ -378,7 +379,7 @@ def _onnx_op(name: str, node: Any, attrs: dict[str, Any], shapes: dict[str, list
         n, c, h, w = shape(0)
         k, _, r, s = shape(1)
         pads = list(attrs.get("pads", [0, 0, 0, 0]))
-        stride = list(attrs.get("strides", [1, 1]))[0]
+        stride = next(iter(attrs.get("strides", [1, 1])))
         return Op(name, "conv2d", {"N": n, "C": c, "K": k, "H": h, "W": w, "R": r, "S": s,
                                    "stride": stride, "pad": pads[0], "groups": attrs.get("group", 1)})
     if node.op_type in ("Gemm", "MatMul"):

@@ -5,6 +5,8 @@ Stages (each writes benchmarks/results/agents_<stage>.json and .md):
   classic  random, SA, GA, NSGA-II on every task, 1000 evaluations
   bo       Bayesian optimisation (BoTorch), 100 evaluations, with random at 100 for reference
   rl       PPO and MaskablePPO (5000 env steps = evaluations), random at 5000; DQN (sequential env)
+  marl     multi-agent PPO against PPO, BO, GA and random at an equal budget (300 evaluations) on a
+           systolic and a PIM task (issue 11)
 
     .venv/bin/python benchmarks/agents_bench.py classic --seeds 5 --workers 2
     .venv/bin/python benchmarks/agents_bench.py rl --tasks systolic-gemm1024-latency --seeds 5
@@ -28,7 +30,10 @@ STAGES = {
     "classic": (["random", "sa", "ga", "nsga2"], {}, None),
     "bo": (["random", "bo"], {}, 100),
     "rl": (["random", "ppo", "maskable-ppo", "dqn"], {"dqn": 1000}, 5000),
+    "marl": (["random", "marl-ppo", "ppo", "bo", "ga"], {}, 300),
 }
+#: tasks of a stage when --tasks is not given (default: every task)
+STAGE_TASKS = {"marl": ["systolic-resnet18-edp", "pim-gpt2decode-edp"]}
 OUT = Path(__file__).resolve().parent / "results"
 
 
@@ -41,7 +46,7 @@ def main() -> int:
     p.add_argument("--budget", type=int, default=None)
     args = p.parse_args()
     agents, budgets, budget = STAGES[args.stage]
-    tasks = args.tasks or list(TASKS)
+    tasks = args.tasks or STAGE_TASKS.get(args.stage, list(TASKS))
     report = bench(tasks, agents, args.seeds, args.budget or budget, budgets, workers=args.workers,
                    progress=lambda r: print(f"{r['task']} {r['agent']} s{r['seed']} {r['wall_time_s']:.1f}s",
                                             flush=True))

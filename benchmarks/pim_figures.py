@@ -11,12 +11,16 @@
 from __future__ import annotations
 
 import dataclasses
-import time
+import sys
+from pathlib import Path
 
 import numpy as np
 
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
 from archgym.simulator import get_simulator
 from archgym.workload import get_workload
+from benchmarks.speed import speed_ratios
 from simulators.pim import PRESETS, analytical, gemv
 from simulators.pim.models import opt_decode
 
@@ -81,20 +85,7 @@ def speed(n: int = 2048) -> None:
     for wl, preset in ((get_workload("gpt2-decode:ctx=512"), "hbm-pim"),
                        (get_workload("llama7b-decode"), "lpddr5x-pim")):
         designs = sim.space(wl, preset).sample(n, 0)
-        t0 = time.perf_counter()
-        sim.evaluate_batch(designs, wl)
-        t_batch = time.perf_counter() - t0
-        t0 = time.perf_counter()
-        for d in designs[:32]:
-            sim.evaluate(d, wl)
-        t_loop = (time.perf_counter() - t0) / 32 * n
-        t0 = time.perf_counter()
-        for d in designs[:4]:
-            sim.evaluate(d, wl, "cycle")
-        t_cycle = (time.perf_counter() - t0) / 4 * n
-        print(f"{wl.name:15s} {preset:12s} batch {n / t_batch:8.0f} designs/s  speed-up vs loop "
-              f"{t_loop / t_batch:6.1f}×  cycle/analytical-loop cost {t_cycle / t_loop:5.1f}×")
-
+        print(f"{wl.name:15s} {preset:12s} " + speed_ratios(sim, wl, designs, 32).line())
 
 if __name__ == "__main__":
     geniepim_table()

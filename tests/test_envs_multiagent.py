@@ -13,7 +13,6 @@ from pettingzoo.test import parallel_api_test
 
 import envs
 from archgym.errors import ConfigError
-from archgym.simulator import get_simulator
 from envs.multiagent import MultiAgentDesignEnv, train_marl_ppo
 
 sys.path.insert(0, str(Path(__file__).parent))
@@ -26,11 +25,6 @@ GEMM = "gemm:M=64,N=64,K=64"
 @pytest.mark.parametrize("shared", [False, True])
 @pytest.mark.parametrize("env_id", [TOY_ENV_ID, *envs.ENV_IDS])
 def test_parallel_api(env_id, shared):
-    if env_id != TOY_ENV_ID:
-        try:
-            get_simulator(envs.entry(env_id).simulator)
-        except ConfigError as exc:
-            pytest.skip(f"{env_id}: simulator not available yet ({exc})")
     kwargs = {"workload": GEMM, "mapping": "per-layer"} if env_id == TOY_ENV_ID else {}
     parallel_api_test(MultiAgentDesignEnv(env_id, shared_action_space=shared, **kwargs), num_cycles=20)
 

@@ -11,12 +11,10 @@ import pytest
 
 import envs
 from archgym.cli import main
-from archgym.errors import ConfigError
-from archgym.simulator import get_simulator
 from archgym.store import RunStore
 
 sys.path.insert(0, str(Path(__file__).parent))
-from toy_simulator import TOY_ENV_ID, register_toy_env
+from toy_simulator import TOY_ENV_ID, env_family, register_toy_env
 
 torch = pytest.importorskip("torch")
 register_toy_env()
@@ -32,15 +30,6 @@ def _one_thread():
     torch.set_num_threads(threads)
 
 
-def _available(env_id: str) -> str:
-    if env_id == TOY_ENV_ID:
-        return "toy"
-    family = envs.entry(env_id).simulator
-    try:
-        get_simulator(family)
-    except ConfigError as exc:
-        pytest.skip(f"{env_id}: simulator {family!r} not available yet ({exc})")
-    return family
 
 
 @pytest.mark.parametrize("env_id", ["archgym/Systolic-v0", TOY_ENV_ID])
@@ -48,7 +37,6 @@ def test_ppo_improves_the_reward_over_its_first_episodes(env_id):
     from stable_baselines3 import PPO
     from stable_baselines3.common.monitor import Monitor
 
-    _available(env_id)
     env = Monitor(gym.make(env_id, workload=GEMM, fidelity="analytical", episode_length=16))
     PPO("MlpPolicy", env, n_steps=256, batch_size=64, learning_rate=1e-3, seed=0).learn(2048)
     rewards = np.array(env.get_episode_rewards())
@@ -64,7 +52,7 @@ def test_sb3_trains_without_wrappers(env_id, algo, mode):
     from sb3_contrib import MaskablePPO
     from stable_baselines3 import PPO
 
-    family = _available(env_id)
+    family = env_family(env_id)
     kwargs = {"workload": SMALL[family]} if SMALL.get(family) else {}
     env = gym.make(env_id, mode=mode, **kwargs)
     cls = MaskablePPO if algo == "maskable-ppo" else PPO

@@ -13,7 +13,7 @@ from archgym.errors import ConfigError
 from archgym.store import EvalRecord, RunStore
 
 sys.path.insert(0, str(Path(__file__).parent))
-from store_writer import record  # noqa: E402
+from store_writer import record
 
 
 def test_rows_are_idempotent_on_run_and_step(tmp_path):

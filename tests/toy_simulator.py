@@ -134,3 +134,10 @@ def register_toy_env() -> str:
                      vector_entry_point="envs.vector:DesignVectorEnv",
                      kwargs={"simulator": ToySimulator(), "env_id": TOY_ENV_ID})
     return TOY_ENV_ID
+
+
+def env_family(env_id: str) -> str:
+    """The simulator family behind a registered env id (``toy`` for :data:`TOY_ENV_ID`)."""
+    import envs
+
+    return "toy" if env_id == TOY_ENV_ID else envs.entry(env_id).simulator

@@ -5,8 +5,8 @@ from __future__ import annotations
 import argparse
 import importlib
 
-from archgym.simulator import SIMULATORS, get_simulator
 from archgym.errors import ConfigError
+from archgym.simulator import SIMULATORS, get_simulator
 
 WHAT = ("simulators", "presets", "workloads", "envs", "agents")
 

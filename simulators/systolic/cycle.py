@@ -143,7 +143,7 @@ def _drain_epilogue(writes: int, half: int, active: int, bw: int, per_fold: floa
     busy_until = 0.0
     for k in range(1, drains + 1):
         x = k * half + 1                      # the write that triggers drain k
-        j = min(int(math.ceil(x / per_fold)) - 1, len(finish) - 1)
+        j = min(math.ceil(x / per_fold) - 1, len(finish) - 1)
         start = finish[j] - fold_cycles * (1 - (x - j * per_fold) / per_fold)
         busy_until = max(start, busy_until) + math.ceil(half / bw)
     remainder = writes - drains * half
@@ -177,10 +177,10 @@ def layer_timings(workload: Workload, design: Mapping[str, Any]) -> list[tuple[s
         df = design.get(f"{op.name}.dataflow", design.get("dataflow"))
         order = design.get(f"{op.name}.fold_order", design.get("fold_order", "auto"))
         for g in op.gemms():
-            kw = dict(rows=int(design["rows"]), cols=int(design["cols"]), dataflow=str(df),
-                      ifmap_kb=int(design["ifmap_kb"]), filter_kb=int(design["filter_kb"]),
-                      ofmap_kb=int(design["ofmap_kb"]), dram_bw=int(design["dram_bw"]),
-                      word_bytes=int(design["word_bytes"]))
+            kw = {"rows": int(design["rows"]), "cols": int(design["cols"]), "dataflow": str(df),
+                      "ifmap_kb": int(design["ifmap_kb"]), "filter_kb": int(design["filter_kb"]),
+                      "ofmap_kb": int(design["ofmap_kb"]), "dram_bw": int(design["dram_bw"]),
+                      "word_bytes": int(design["word_bytes"])}
             if order == "auto":
                 cands = [(gemm_timing(g, fold_order=o, **kw), o) for o in ("col", "row")]
                 t, chosen = min(cands, key=lambda c: c[0].total_cycles)
