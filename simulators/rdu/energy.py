@@ -9,8 +9,11 @@ nodes (Plasticine, 28 nm) are underestimated.
 
 from __future__ import annotations
 
+from simulators.common import dram
+
 PJ_PER_OP = 0.32                 # one FLOP (half a MAC)
 PJ_PER_SRAM_BYTE = 1.28          # PMU read or write
-PJ_PER_HBM_BYTE = 3.59 * 8       # 28.7 pJ/B
+PJ_PER_HBM_BYTE = 8 * (dram.PJ_PER_BIT_ACT_PRE + dram.PJ_PER_BIT_CELL_RW + dram.PJ_PER_BIT_BG_MUX
+                       + dram.PJ_PER_BIT_GLOBAL_IO + dram.PJ_PER_BIT_TSV + dram.PJ_PER_BIT_INTERPOSER)  # 28.7 pJ/B
 PJ_PER_DDR_BYTE = 20.0 * 8       # 160 pJ/B [unverified]
 PJ_PER_LINK_BYTE = 10.4          # inter-socket link

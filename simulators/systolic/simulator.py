@@ -68,10 +68,12 @@ class SystolicSimulator(Simulator):
         names = list(designs[0]) if isinstance(designs, Sequence) and designs else []
         cols, n = design_columns(designs, names)
         metrics, _ = self._analytical(cols, n, workload)
-        out = {k: to_numpy(v).astype(float).reshape(-1) * np.ones(n) for k, v in metrics.items()}
-        out = derive(out)
+        out = derive({k: _per_design(v, n) for k, v in metrics.items()})
         valid = np.all([np.isfinite(v) for v in out.values()], axis=0) if out else np.ones(n, bool)
-        return BatchResult(out, valid, [[] if ok else ["non_finite_metrics"] for ok in valid])
+        violations: list[list[str]] = [[]] * n  # one shared, never mutated: BatchResult.row copies
+        for i in np.flatnonzero(~valid):
+            violations[i] = ["non_finite_metrics"]
+        return BatchResult(out, valid, violations)
 
     # -- internals ----------------------------------------------------------------------------
     def _analytical(self, cols: Mapping[str, Any], n: int, workload: Workload
@@ -100,6 +102,12 @@ class SystolicSimulator(Simulator):
             layers.append((lc, df, chosen))
         metrics = analytical.summarize([lc for lc, _, _ in layers], hw, word_bytes, tech, float(workload.total_macs))
         return metrics, layers
+
+
+def _per_design(value: Any, n: int) -> np.ndarray:
+    """A metric as a float array with one entry per design (scalars are broadcast)."""
+    arr = to_numpy(value).astype(float, copy=False).reshape(-1)
+    return arr if arr.size == n else np.full(n, arr[0])
 
 
 def _f(x: Any) -> float:
