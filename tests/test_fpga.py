@@ -162,3 +162,73 @@ def test_per_layer_folding_changes_cycles(sim):
     assert r_slow.metrics["latency_s"] > r_fast.metrics["latency_s"]
     conv2 = next(layer for layer in r_slow.layers if layer["name"] == "conv2")
     assert conv2["cycles"] == 64 * 576 * 28 * 28  # FINN: (MH/PE)·(MW/SIMD)·pixels
+
+
+HYBRID_BASES = {  # small workload (FINN CNV) and ResNet-18, each with a mix of dataflow and sequential groups
+    "cnv": {"device": "zcu102", "precision": "int4", "tm": 64, "tn": 16, "buf_kib": 64, "clock_mhz": 200},
+    "resnet18": {"device": "zcu102", "precision": "int8", "tm": 32, "tn": 32, "buf_kib": 256, "clock_mhz": 200},
+}
+
+
+def _hybrid_workload(name):
+    return finn_cnv() if name == "cnv" else get_workload(name)
+
+
+def _sched(kind, groups):
+    pick = {"mix": lambda j: "dataflow" if j % 2 == 0 else "sequential"}.get(kind, lambda j: kind)
+    return {f"sched_{j}": pick(j) for j in range(groups)}
+
+
+@pytest.mark.parametrize("wl_name,groups,sched", [
+    ("cnv", 2, "auto"), ("cnv", 4, "auto"), ("cnv", 2, "sequential"), ("cnv", 4, "sequential"), ("cnv", 4, "mix"),
+    ("resnet18", 2, "auto"), ("resnet18", 4, "auto"), ("resnet18", 2, "dataflow"), ("resnet18", 4, "dataflow"),
+    ("resnet18", 4, "sequential"), ("resnet18", 4, "mix"),
+])
+def test_hybrid_cycle_model_agrees(sim, wl_name, groups, sched):
+    """A hybrid's interval is its latency (groups time-share the fabric): within the latency tolerance
+    of test_cycle_model_agrees_in_steady_state, and within its throughput tolerance when every group
+    runs on the tiled engine (no pipeline fill in the time)."""
+    wl = _hybrid_workload(wl_name)
+    design = dict(HYBRID_BASES[wl_name], style="hybrid", groups=groups, reconfig="intar", **_sched(sched, groups))
+    a = sim.evaluate(design, wl)
+    c = sim.evaluate(design, wl, "cycle")
+    assert c.info["fidelity"] == "cycle" and len(c.info["groups"]) == groups
+    modes = [g["mode"] for g in c.info["groups"]]
+    assert modes == a.info["group_modes"]
+    if sched in ("dataflow", "sequential"):
+        assert set(modes) == {sched}
+    # the cycle model ran per group: its own group times, summed with the analytical switch time
+    assert sum(g["cycles"] for g in c.info["groups"]) + c.info["reconfig_cycles"] == pytest.approx(c.metrics["cycles"])
+    assert sum(g["analytical_cycles"] for g in c.info["groups"]) + a.info["reconfig_cycles"] == pytest.approx(
+        a.metrics["cycles"])
+    assert c.info["reconfig_cycles"] == a.info["reconfig_cycles"] > 0
+    assert c.metrics["cycles"] != a.metrics["cycles"]
+    assert c.metrics["dram_bytes"] == pytest.approx(a.metrics["dram_bytes"], rel=1e-12)
+    assert c.metrics["ii_cycles"] == c.metrics["cycles"]
+    assert c.metrics["latency_s"] == pytest.approx(a.metrics["latency_s"], rel=0.15)
+    if set(modes) == {"sequential"}:
+        assert c.metrics["throughput_inf_per_s"] == pytest.approx(a.metrics["throughput_inf_per_s"], rel=0.03)
+
+
+@pytest.mark.parametrize("wl_name", ["cnv", "resnet18"])
+@pytest.mark.parametrize("mode,pure", [("sequential", {"style": "tiled"}),
+                                       ("dataflow", {"style": "streaming", "weight_mem": "off-chip"})])
+def test_hybrid_one_group_is_the_pure_style(sim, wl_name, mode, pure):
+    """One sequential group is the tiled engine; one dataflow group is the streaming pipeline with
+    weights streamed from DRAM (partial reconfiguration: no interconnect overhead, no switch)."""
+    wl = _hybrid_workload(wl_name)
+    base = HYBRID_BASES[wl_name]
+    h = sim.evaluate(dict(base, style="hybrid", groups=1, reconfig="partial", sched_0=mode), wl, "cycle")
+    p = sim.evaluate(dict(base, **pure), wl, "cycle")
+    assert h.info["group_modes"] == [mode] and h.info["reconfig_cycles"] == 0
+    assert h.metrics["clock_mhz"] == p.metrics["clock_mhz"]
+    for k in ("cycles", "dram_bytes"):
+        assert h.metrics[k] == pytest.approx(p.metrics[k], rel=1e-12), k
+
+
+def test_hybrid_with_more_groups_than_layers(sim):
+    wl = get_workload("gemm:M=64,N=64,K=64")
+    design = {"device": "zcu102", "precision": "int8", "style": "hybrid", "tm": 16, "tn": 16, "groups": 4}
+    a, c = sim.evaluate(design, wl), sim.evaluate(design, wl, "cycle")
+    assert len(a.info["groups"]) == len(c.info["groups"]) == 1 and a.info["reconfig_cycles"] == 0
+    assert c.metrics["cycles"] == pytest.approx(a.metrics["cycles"], rel=0.03)

@@ -11,15 +11,25 @@ initiation interval.
 weight tile, double-buffered) and stores (output tile, double-buffered) in order of readiness;
 the MAC array computes a tile once its operands are loaded and its output buffer is free.
 Cost grows with rows and tiles, not with MACs.
+
+:func:`simulate_hybrid` — an InTAR hybrid as its groups one after another: a *dataflow* group is
+simulated by :func:`simulate_pipeline` on the group's own pipeline (folded for the engine's lanes,
+weights and the group's input/output activations through DRAM), a *sequential* group by
+:func:`simulate_engine` on the group's layers, plus the analytical model's reconfiguration time
+between groups. Modes are the ones the analytical model chose (or the ``sched_*`` knobs set).
 """
 
 from __future__ import annotations
 
 import math
+from dataclasses import dataclass
 
 import numpy as np
 
+from simulators.fpga.devices import FPGADevice
 from simulators.fpga.layers import StageTable
+from simulators.fpga.model import Analysis, dataflow_group, group_stages
+from simulators.fpga.precision import Precision
 from simulators.fpga.streaming import StreamingModel
 
 IMAGES = 4                 # inferences simulated for the steady state
@@ -28,7 +38,10 @@ MAX_TILES_PER_LAYER = 20_000  # beyond this, consecutive N-tiles are merged (sam
 
 def simulate_pipeline(table: StageTable, model: StreamingModel, k: int, bytes_per_cycle: float,
                       images: int = IMAGES) -> tuple[float, float]:
-    """(latency, initiation interval) in cycles of design ``k`` of ``model`` (FIFO depths from it)."""
+    """(latency, initiation interval) in cycles of design ``k`` of ``model`` (FIFO depths from it),
+    ``bytes_per_cycle`` the sustained DRAM bandwidth in bytes per clock cycle. With ``images=1`` the
+    interval is the latency (no steady state to measure); the first image's timing does not depend
+    on ``images`` (rows are issued in order)."""
     n = table.n
     rows = [max(int(r), 1) for r in table.out_rows]
     row_t = [float(model.cycles[k, i]) / rows[i] for i in range(n)]
@@ -96,12 +109,14 @@ def simulate_pipeline(table: StageTable, model: StreamingModel, k: int, bytes_pe
                 progress = True
     last = done[n - 1]
     ends = [last[(m + 1) * rows[n - 1] - 1] for m in range(images)]
-    return ends[0], ends[-1] - ends[-2]
+    return ends[0], (ends[-1] - ends[-2]) if images > 1 else ends[0]
 
 
 def simulate_engine(table: StageTable, engine: object, k: int, tm: float, tn: float, word_bytes: float,
                     bytes_per_cycle: float, stages: np.ndarray | None = None) -> float:
-    """Cycles of design ``k`` running ``stages`` (default: all) layer after layer on the tiled engine."""
+    """Cycles of design ``k`` running ``stages`` (default: all) layer after layer on the tiled engine
+    (``tm × tn`` MAC lanes, ``word_bytes`` bytes per element, DRAM ``bytes_per_cycle`` bytes per cycle),
+    starting with empty buffers at cycle 0."""
     idx = np.arange(table.n) if stages is None else stages
     t = 0.0
     for i in idx:
@@ -155,3 +170,53 @@ def _layer(table: StageTable, engine: object, k: int, i: int, tm: float, tn: flo
         store_done.append(dma)
     return max(dma, comp_done[-1])
 
+
+@dataclass(frozen=True)
+class GroupTrace:
+    """One hybrid group of one inference at cycle level."""
+
+    group: int             # index of the group (``sched_<group>``)
+    mode: str              # "dataflow" or "sequential"
+    first: str             # name of its first stage
+    last: str              # name of its last stage
+    cycles: float          # clock cycles from its first input to its last output
+    dram_bytes: float      # off-chip bytes it moves (weights, tiles, activations in and out)
+
+
+@dataclass(frozen=True)
+class HybridTrace:
+    """A hybrid design's inference at cycle level: groups in order, then the switch time."""
+
+    groups: tuple[GroupTrace, ...]
+    reconfig_cycles: float  # all reconfigurations of one inference, clock cycles
+
+    @property
+    def cycles(self) -> float:
+        """Latency of one inference in clock cycles (= the initiation interval: groups time-share
+        the fabric, so the next inference starts after the last group)."""
+        return sum(g.cycles for g in self.groups) + self.reconfig_cycles
+
+    @property
+    def dram_bytes(self) -> float:
+        """Off-chip bytes per inference."""
+        return sum(g.dram_bytes for g in self.groups)
+
+
+def simulate_hybrid(table: StageTable, dev: FPGADevice, prec: Precision, an: Analysis, k: int, groups: int,
+                    tm: float, tn: float, fifo_depth: float) -> HybridTrace:
+    """Design ``k`` of ``an`` (an :func:`~simulators.fpga.model.analyze` result) as a hybrid of ``groups``
+    layer groups on a ``tm × tn`` engine, ``fifo_depth`` words per dataflow FIFO (0: auto). DRAM
+    bandwidth, group modes and reconfiguration cycles come from ``an``."""
+    bpc = float(an.extra["bpc"][k])
+    traces = []
+    for g, idx in group_stages(table, groups):
+        if bool(an.group_mode[k, g]):
+            sub, df = dataflow_group(table, idx, dev, prec, np.array([tm * tn]), np.array([float(fifo_depth)]))
+            cyc, _ = simulate_pipeline(sub, df, 0, bpc, images=1)
+            dram = float(df.offchip_bytes[0])
+        else:
+            cyc = simulate_engine(table, an.engine, k, tm, tn, prec.bits / 8.0, bpc, stages=idx)
+            dram = float(an.engine.dram_bytes[k, idx].sum())
+        traces.append(GroupTrace(g, "dataflow" if an.group_mode[k, g] else "sequential", table.names[idx[0]],
+                                 table.names[idx[-1]], float(cyc), dram))
+    return HybridTrace(tuple(traces), float(an.extra["reconfig_cycles"][k]))

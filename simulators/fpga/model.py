@@ -48,6 +48,8 @@ class Analysis:
     group_mode: np.ndarray               # (D, G) True = dataflow
     weights_onchip: np.ndarray
     f_mhz: np.ndarray
+    # res/util/lanes/bpc (bytes per cycle), is_s/is_t; hybrid: group_cycles and group_bytes (D, G)
+    # (cycles and DRAM bytes of each group), reconfig_cycles (D,) (all switches of one inference)
     extra: dict[str, np.ndarray] = field(default_factory=dict)
 
 
@@ -57,6 +59,25 @@ def group_index(table: StageTable, groups: int) -> np.ndarray:
     n_mac = max(int(table.is_mac.sum()), 1)
     g = np.minimum((np.maximum(mac_rank, 0) * groups) // n_mac, groups - 1)
     return g.astype(np.int64)
+
+
+def group_stages(table: StageTable, groups: int) -> list[tuple[int, np.ndarray]]:
+    """``(g, stage indices)`` of each non-empty group of :func:`group_index`, in execution order
+    (a workload with fewer MAC stages than ``groups`` leaves some groups empty)."""
+    gi = group_index(table, groups)
+    return [(g, idx) for g in range(groups) if (idx := np.flatnonzero(gi == g)).size]
+
+
+def dataflow_group(table: StageTable, idx: np.ndarray, dev: FPGADevice, prec: Precision, lanes: np.ndarray,
+                   fifo: np.ndarray) -> tuple[StageTable, StreamingModel]:
+    """Stages ``idx`` of ``table`` as an InTAR *dataflow* group for ``D`` designs: a streaming pipeline
+    carved out of the engine's ``lanes = Tm·Tn`` MAC lanes (``(D,)``, folded by :func:`auto_fold`),
+    weights streamed from DRAM, the group's input and output activations through DRAM (in the
+    model's ``offchip_bytes``). ``fifo``: FIFO depth knob in words, ``(D,)``."""
+    sub = _subtable(table, idx)
+    lanes = np.asarray(lanes, dtype=float)
+    spe, ssimd, sle = auto_fold(sub, float(sub.macs.sum()) / lanes)
+    return sub, streaming(sub, dev, prec, spe, ssimd, sle, np.zeros(lanes.size, bool), fifo)
 
 
 def _subtable(table: StageTable, idx: np.ndarray) -> StageTable:
@@ -117,6 +138,9 @@ def analyze(table: StageTable, dev: FPGADevice, prec: Precision, cols: dict[str,
     h_lat = np.zeros(d)
     h_bytes = np.zeros(d)
     group_mode = np.zeros((d, gmax), dtype=bool)
+    group_cycles = np.zeros((d, gmax))           # cycles of each group (0: empty group)
+    group_bytes = np.zeros((d, gmax))            # DRAM bytes of each group
+    reconfig_cycles = np.zeros(d)                # all switches between groups of one inference
     group_of = np.zeros(table.n, dtype=np.int64)
     need_h = ~(is_s | is_t)
     if need_h.any():
@@ -127,26 +151,24 @@ def analyze(table: StageTable, dev: FPGADevice, prec: Precision, cols: dict[str,
                               INTAR_SWITCH_S)
         for g_count in np.unique(groups[need_h]):
             rows = np.flatnonzero(need_h & (groups == g_count))
-            gi = group_index(table, int(g_count))
             if g_count == gmax:
-                group_of = gi
-            for g in range(int(g_count)):
-                idx = np.flatnonzero(gi == g)
-                sub = _subtable(table, idx)
+                group_of = group_index(table, int(g_count))
+            parts = group_stages(table, int(g_count))
+            for g, idx in parts:
                 seq = engine.cycles[rows][:, idx].sum(axis=1)
                 seq_bytes = engine.dram_bytes[rows][:, idx].sum(axis=1)
-                budget = tm[rows] * tn[rows]
-                spe, ssimd, sle = auto_fold(sub, float(sub.macs.sum()) / budget)
-                df = streaming(sub, dev, prec, spe, ssimd, sle, np.zeros(rows.size, bool), fifo[rows])
+                _, df = dataflow_group(table, idx, dev, prec, tm[rows] * tn[rows], fifo[rows])
                 df_tot = df.totals()
                 df_ok = (df_tot["bram18k"] + 8 * df_tot["uram"]) <= buf_mem[rows]
                 df_lat = np.where(df_ok, df.latency(bpc[rows]), np.inf)
                 choice = sched[rows, g] if sched.shape[1] > g else np.full(rows.size, "auto", dtype=object)
                 use_df = np.where(choice == "auto", df_lat < seq, (choice == "dataflow") & df_ok)
                 group_mode[rows, g] = use_df
-                h_lat[rows] += np.where(use_df, df_lat, seq)
-                h_bytes[rows] += np.where(use_df, df.offchip_bytes, seq_bytes)
-            h_lat[rows] += (g_count - 1) * reconfig_s[rows] * f_hz[rows]
+                group_cycles[rows, g] = np.where(use_df, df_lat, seq)
+                group_bytes[rows, g] = np.where(use_df, df.offchip_bytes, seq_bytes)
+            reconfig_cycles[rows] = (len(parts) - 1) * reconfig_s[rows] * f_hz[rows]
+        h_lat = group_cycles.sum(axis=1) + reconfig_cycles
+        h_bytes = group_bytes.sum(axis=1)
 
     lat_cycles = np.where(is_s, s_lat, np.where(is_t, t_lat, h_lat))
     ii_cycles = np.where(is_s, s_ii, lat_cycles)
@@ -160,7 +182,8 @@ def analyze(table: StageTable, dev: FPGADevice, prec: Precision, cols: dict[str,
     violations["tile_buffer"] = ~is_s & ~engine.buffer_ok
     violations["dram_capacity"] = np.full(d, weight_bytes > dev.offchip_gib * 2**30) & ~(is_s & onchip)
     return Analysis(metrics, violations, stream, engine, pe, simd, group_of, group_mode, onchip, f_mhz,
-                    {"res": res, "util": util, "lanes": lanes, "bpc": bpc, "is_s": is_s, "is_t": is_t})
+                    {"res": res, "util": util, "lanes": lanes, "bpc": bpc, "is_s": is_s, "is_t": is_t,
+                     "group_cycles": group_cycles, "group_bytes": group_bytes, "reconfig_cycles": reconfig_cycles})
 
 
 def time_metrics(table: StageTable, dev: FPGADevice, res: dict[str, np.ndarray], util: dict[str, np.ndarray],

@@ -15,7 +15,7 @@ from archgym.workload import Workload
 from simulators.fpga import cycle
 from simulators.fpga.devices import DEVICES, FPGADevice
 from simulators.fpga.layers import StageTable, lower
-from simulators.fpga.model import Analysis, analyze, time_metrics
+from simulators.fpga.model import Analysis, analyze, group_stages, time_metrics
 from simulators.fpga.precision import get_precision
 from simulators.fpga.space import SCHEDULE, STYLES, build_space, param_name
 
@@ -42,11 +42,12 @@ class FPGASimulator(Simulator):
         dev, prec, cols = self._columns([design], table)
         an = analyze(table, dev, prec, cols)
         metrics = {k: float(v[0]) for k, v in an.metrics.items()}
+        info = self._info(table, an, cols, fidelity)
         if fidelity == "cycle":
-            metrics = self._cycle_metrics(table, dev, prec, an, cols)
+            metrics, detail = self._cycle_metrics(table, dev, prec, an, cols)
+            info.update(detail)
         violations = [k for k, v in an.violations.items() if bool(v[0])]
-        return Result(metrics, not violations, violations, self._layers(table, an, str(design["style"])),
-                      self._info(table, an, str(design["style"]), fidelity))
+        return Result(metrics, not violations, violations, self._layers(table, an, str(design["style"])), info)
 
     def evaluate_batch(self, designs: Sequence[Mapping[str, Any]] | Mapping[str, np.ndarray],
                        workload: Workload, fidelity: str = "analytical") -> BatchResult:
@@ -110,9 +111,12 @@ class FPGASimulator(Simulator):
         return dev, prec, cols
 
     def _cycle_metrics(self, table: StageTable, dev: FPGADevice, prec: Any, an: Analysis,
-                       cols: dict[str, Any]) -> dict[str, float]:
+                       cols: dict[str, Any]) -> tuple[dict[str, float], dict[str, Any]]:
+        """Metrics of design 0 with times from the cycle-level models, and what to add to ``info``
+        (hybrid: the per-group breakdown at cycle level)."""
         style = str(cols["style"][0])
         bpc = float(an.extra["bpc"][0])
+        detail: dict[str, Any] = {}
         if style == "streaming":
             lat, ii = cycle.simulate_pipeline(table, an.stream, 0, bpc)
             dram = float(an.stream.offchip_bytes[0])
@@ -122,13 +126,18 @@ class FPGASimulator(Simulator):
             ii = lat
             dram = float(an.engine.dram_bytes[0].sum())
         else:
-            lat = float(an.metrics["cycles"][0])
-            ii, dram = lat, float(an.metrics["dram_bytes"][0])
+            trace = cycle.simulate_hybrid(table, dev, prec, an, 0, int(cols["groups"][0]), float(cols["tm"][0]),
+                                          float(cols["tn"][0]), float(cols["fifo_depth"][0]))
+            lat = ii = trace.cycles
+            dram = trace.dram_bytes
+            detail["groups"] = [dict(vars(g), analytical_cycles=float(an.extra["group_cycles"][0, g.group]))
+                                for g in trace.groups]
+            detail["reconfig_cycles"] = trace.reconfig_cycles
         one = {k: v[:1] for k, v in an.extra["res"].items()}
         util = {k: v[:1] for k, v in an.extra["util"].items()}
         m = time_metrics(table, dev, one, util, an.f_mhz[:1], np.array([lat]), np.array([ii]), np.array([dram]),
                          an.extra["lanes"][:1])
-        return {k: float(v[0]) for k, v in m.items()}
+        return {k: float(v[0]) for k, v in m.items()}, detail
 
     def _layers(self, table: StageTable, an: Analysis, style: str) -> list[dict[str, Any]]:
         col = {int(i): j for j, i in enumerate(table.mac_idx)}
@@ -155,13 +164,19 @@ class FPGASimulator(Simulator):
             rows.append(row)
         return rows
 
-    def _info(self, table: StageTable, an: Analysis, style: str, fidelity: str) -> dict[str, Any]:
+    def _info(self, table: StageTable, an: Analysis, cols: dict[str, Any], fidelity: str) -> dict[str, Any]:
+        style = str(cols["style"][0])
         info: dict[str, Any] = {"fidelity": fidelity, "clock_mhz": float(an.f_mhz[0])}
         if style == "streaming":
             info["weights"] = "on-chip" if bool(an.weights_onchip[0]) else "off-chip"
             info["bottleneck"] = table.names[int(np.argmax(an.stream.cycles[0]))]
         if style == "hybrid":
             info["group_modes"] = ["dataflow" if m else "sequential" for m in an.group_mode[0]]
+            info["groups"] = [{"group": g, "mode": info["group_modes"][g], "first": table.names[idx[0]],
+                               "last": table.names[idx[-1]], "cycles": float(an.extra["group_cycles"][0, g]),
+                               "dram_bytes": float(an.extra["group_bytes"][0, g])}
+                              for g, idx in group_stages(table, int(cols["groups"][0]))]
+            info["reconfig_cycles"] = float(an.extra["reconfig_cycles"][0])
         return info
 
 
