@@ -17,6 +17,7 @@ install: $(STAMP)
 
 demo: $(STAMP)
 	$(BIN)/archgym demo --store runs/demo.db
+	$(BIN)/archgym sweep configs/sweeps/demo.yaml --store runs/demo.db
 	$(BIN)/archgym report --store runs/demo.db --out runs/demo-report
 
 test: $(STAMP)
