@@ -20,9 +20,11 @@ from agents.rl import PPOAgent, PPOConfig
 
 class MARLPPOConfig(PPOConfig):
     """PPO settings (per joint step: ``n_steps`` designs per rollout) plus ``groups``: parameter
-    group → parameter names, partitioning the space (empty: the family's default grouping)."""
+    group → parameter names, partitioning the space (empty: the family's default grouping), and
+    ``shaping``: group → {metric: weight}, per-group reward terms (``− weight · log10 metric``)."""
 
     groups: dict[str, list[str]] = Field(default_factory=dict)
+    shaping: dict[str, dict[str, float]] = Field(default_factory=dict)
 
 
 class MARLPPOAgent(PPOAgent):
@@ -37,7 +39,8 @@ class MARLPPOAgent(PPOAgent):
 
         from envs.multiagent import MultiAgentDesignEnv, shared_policy_vec_env
 
-        self.marl = MultiAgentDesignEnv(self.env, groups=self.hp.groups or None, shared_action_space=True)
+        self.marl = MultiAgentDesignEnv(self.env, groups=self.hp.groups or None, shared_action_space=True,
+                                        shaping=self.hp.shaping)
         vec = shared_policy_vec_env(self.marl)
         agents = len(self.marl.possible_agents)
         kwargs = self._algo_kwargs()

@@ -4,7 +4,9 @@ The design space is partitioned into named groups of parameters, one agent per g
 default: ``compute`` array, ``on_chip_memory``, ``off_chip`` memory and ``mapping``, derived
 from parameter names; pass ``groups=`` to override). Each step every agent chooses the values of
 its own parameters; the joint design is evaluated once and every agent receives the same reward,
-observation (the design env's flat observation) and ``info``.
+observation (the design env's flat observation) and ``info``. Optional per-group ``shaping``
+(``{group: {metric: weight}}``) subtracts ``weight · log10(metric)`` from that group's reward, so
+e.g. the memory agent also feels energy; invalid designs get the shared penalty only.
 
 With ``shared_action_space=True`` every agent gets the same ``MultiDiscrete([max_n] * max_len)``
 action space (action ``a`` of a parameter with ``n`` values picks index ``a·n // max_n``; extra
@@ -55,7 +57,8 @@ class MultiAgentDesignEnv(ParallelEnv):
     metadata: ClassVar[dict[str, Any]] = {"name": "archgym_multiagent_v0", "render_modes": []}
 
     def __init__(self, env: DesignEnv | str, groups: Mapping[str, Sequence[str]] | None = None,
-                 shared_action_space: bool = False, **env_kwargs: Any):
+                 shared_action_space: bool = False,
+                 shaping: Mapping[str, Mapping[str, float]] | None = None, **env_kwargs: Any):
         base = gym.make(env, **env_kwargs).unwrapped if isinstance(env, str) else env
         if not isinstance(base, DesignEnv) or base.mode != "one-shot":
             raise ConfigError("multiagent: needs a one-shot DesignEnv (mode='one-shot')")
@@ -68,6 +71,10 @@ class MultiAgentDesignEnv(ParallelEnv):
             missing = sorted(set(names) - set(listed)) or sorted(set(listed) - set(names))
             raise ConfigError(f"multiagent groups: must partition the space's parameters; check {missing[:5]}")
         self._positions = {g: np.array([names.index(n) for n in m]) for g, m in self.groups.items()}
+        self.shaping = {g: dict(w) for g, w in (shaping or {}).items()}
+        unknown = sorted(set(self.shaping) - set(self.groups))
+        if unknown:
+            raise ConfigError.bad_value("multiagent shaping group", unknown[0], list(self.groups))
         self.possible_agents = list(self.groups)
         self.agents: list[str] = []
         self.shared_action_space = shared_action_space
@@ -105,9 +112,18 @@ class MultiAgentDesignEnv(ParallelEnv):
         agents = list(self.agents)
         if terminated or truncated:
             self.agents = []
-        return ({a: obs for a in agents}, {a: float(reward) for a in agents},
+        return ({a: obs for a in agents}, {a: self._shaped(a, float(reward), info) for a in agents},
                 {a: bool(terminated) for a in agents}, {a: bool(truncated) for a in agents},
                 {a: dict(info) for a in agents})
+
+    def _shaped(self, agent: str, reward: float, info: Mapping[str, Any]) -> float:
+        """The shared reward minus ``agent``'s shaping terms (valid designs with the metrics only)."""
+        terms = self.shaping.get(agent)
+        if not terms or not info.get("valid"):
+            return reward
+        metrics = info.get("metrics", {})
+        return reward - sum(w * float(np.log10(metrics[m])) for m, w in terms.items()
+                            if metrics.get(m, 0) > 0)
 
     def state(self) -> np.ndarray:
         return np.asarray(self.base._observation())

@@ -62,3 +62,22 @@ def test_train_marl_ppo_runs_and_logs(tmp_path):
     assert marl.base.evaluator.evaluations == model.num_timesteps // agents
     assert marl.base.evaluator.store.count("marl") == marl.base.evaluator.evaluations
     assert marl.base.best is not None and np.isfinite(marl.base.best["cost"])
+
+
+def test_per_group_shaping_changes_only_that_groups_reward():
+    plain = MultiAgentDesignEnv(TOY_ENV_ID, workload=GEMM, mapping="per-layer")
+    shaped = MultiAgentDesignEnv(TOY_ENV_ID, workload=GEMM, mapping="per-layer",
+                                 shaping={"on_chip_memory": {"energy_j": 0.5}})
+    plain.reset(seed=0)
+    shaped.reset(seed=0)
+    default = plain.base.space.to_indices(plain.base.space.default())
+    actions = {a: default[plain._positions[a]] for a in plain.agents}  # a valid design
+    _, base, _, _, infos = plain.step(actions)
+    _, rewards, _, _, _ = shaped.step(actions)
+    info = infos["compute"]
+    assert info["valid"]
+    assert rewards["compute"] == base["compute"]
+    expected = base["on_chip_memory"] - 0.5 * np.log10(info["metrics"]["energy_j"])
+    assert rewards["on_chip_memory"] == pytest.approx(expected)
+    with pytest.raises(ConfigError, match="shaping"):
+        MultiAgentDesignEnv(TOY_ENV_ID, workload=GEMM, shaping={"nope": {"energy_j": 1.0}})
