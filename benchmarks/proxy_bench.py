@@ -29,7 +29,7 @@ import numpy as np
 from archgym.evaluator import Evaluator
 from archgym.metrics import derive
 from archgym.store import RunStore
-from cost_models.data import collect, load_dataset
+from cost_models.data import Dataset, collect, load_dataset, stale_rows
 from cost_models.evaluation import TABLE_HEADER, summary_row
 from cost_models.fit import fit_and_report
 
@@ -50,7 +50,19 @@ LAYER_WORKLOADS = [
     "gemm:M=128,N=768,K=768", "gemm:M=128,N=3072,K=768", "gemm:M=512,N=512,K=512",
     "gemm:M=1024,N=256,K=64", "gemv:M=4096,K=4096", "gemv:M=768,K=3072,B=4",
 ]
+STALE_SAMPLE = 32
 HELD_OUT_LAYERS = ["conv2d:C=128,K=128,H=28,W=28,R=3,S=3,pad=1", "gemm:M=128,N=3072,K=768", "gemv:M=768,K=3072,B=4"]
+
+
+def current_rows(store: RunStore, run_id: str | None = None) -> Dataset:
+    """The store's cycle-level rows, refusing rows an older simulator version logged (resuming
+    :func:`collect` keeps them, and a proxy fitted on them imitates that version)."""
+    data = load_dataset(store, fidelity="cycle", run_id=run_id)
+    stale = stale_rows(data, STALE_SAMPLE)
+    if stale:
+        raise SystemExit(f"{store.path}: {stale} of {STALE_SAMPLE} sampled rows differ from the current simulator "
+                         "(logged by an older version); delete the store or pass another --store")
+    return data
 
 
 def accuracy(store_path: Path, designs: int, models: list[str], seed: int) -> list[dict[str, Any]]:
@@ -59,7 +71,7 @@ def accuracy(store_path: Path, designs: int, models: list[str], seed: int) -> li
         t0 = time.perf_counter()
         collect(store, "systolic", ["resnet18"], designs, "cycle", PRESET, seed=seed, run_prefix="bench-designs")
         print(f"collected {store.count()} cycle-level rows in {time.perf_counter() - t0:.0f} s")
-        data = load_dataset(store, fidelity="cycle", run_id="bench-designs-systolic-cycle-0")
+        data = current_rows(store, "bench-designs-systolic-cycle-0")
     for kind in models:
         for feature_set in FEATURE_SETS[kind]:
             t0 = time.perf_counter()
@@ -76,7 +88,7 @@ def accuracy(store_path: Path, designs: int, models: list[str], seed: int) -> li
 def held_out_layers(store_path: Path, per_layer: int, kind: str, seed: int) -> list[dict[str, Any]]:
     with RunStore(store_path) as store:
         collect(store, "systolic", LAYER_WORKLOADS, per_layer, "cycle", PRESET, seed=seed, run_prefix="bench-layers")
-        data = load_dataset(store, fidelity="cycle")
+        data = current_rows(store)
     data = data.subset(np.flatnonzero([w in LAYER_WORKLOADS for w in data.workload_names]))
     reports = []
     for feature_set in ("roofline", "multifidelity"):
@@ -140,7 +152,11 @@ def markdown(reports: list[dict[str, Any]], layers: dict[str, Any] | None, srch:
            f"--seeds {args.seeds} --budget {args.budget}` (seed {args.seed}). Preset `{PRESET}` space "
            "(rows, cols 4–128, dataflow os/ws/is, three SRAMs, DRAM bandwidth), cycle fidelity, "
            "targets fitted as log10. `RMSE % range (log)` = RMSE of log10 predictions / log10 range of the "
-           "target over the data set; `(linear)` = RMSE of the values / their range."), "",
+           "target over the data set; `(linear)` = RMSE of the values / their range. Before fitting, "
+           f"{STALE_SAMPLE} logged rows are re-simulated and the run stops if any differs (rows of an older "
+           "simulator version)."
+           + (f" Parts kept from the previous results (`--skip {args.skip}`): {args.skip.replace(',', ', ')}."
+              if args.skip else "")), "",
            "## Held-out designs (ResNet-18, random 80/20 split)", ""]
     for rep in reports:
         sp = rep["speed"]

@@ -63,6 +63,27 @@ class Dataset:
         return get_simulator(self.simulator).space(wl, self.preset, self.mapping)
 
 
+def stale_rows(data: Dataset, sample: int = 32, seed: int = 0, rtol: float = 1e-9) -> int:
+    """How many of ``sample`` random rows of ``data`` the simulator no longer reproduces (any
+    logged metric it still reports differs by more than ``rtol``). A store logged by an older
+    simulator version would train and score a proxy of that version; resuming :func:`collect`
+    keeps such rows."""
+    sim = get_simulator(data.simulator)
+    rng = np.random.default_rng(seed)
+    idx = rng.choice(len(data), min(sample, len(data)), replace=False)
+    names = np.array(data.workload_names)
+    stale = 0
+    for wl_name in sorted(set(names[idx])):
+        rows = idx[names[idx] == wl_name]
+        fresh = sim.evaluate_batch([data.designs[i] for i in rows], data.workloads[wl_name], data.fidelity).metrics
+        differs = np.zeros(len(rows), dtype=bool)
+        for k in sorted(set(fresh) & set(data.metrics)):
+            logged, now = data.metrics[k][rows], np.asarray(fresh[k], dtype=float)
+            differs |= ~(np.isclose(logged, now, rtol=rtol, atol=0.0) | (np.isnan(logged) & np.isnan(now)))
+        stale += int(differs.sum())
+    return stale
+
+
 def _usable(r: EvalRecord) -> bool:
     return r.valid and not r.predicted and not r.simulator.startswith("proxy")
 

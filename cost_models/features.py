@@ -17,9 +17,16 @@ Three groups (all unitless numbers; counts are log-scaled):
   features only); ``feature_set="multifidelity"`` adds to the roofline group the imitated
   simulator's own *analytical* metrics (log10), so the model learns the correction from the
   closed-form model to the cycle-level one (its cost per design is then the analytical model's).
+  For a simulator that resolves a per-layer mapping choice itself (:data:`MF_CHOICES`: the
+  systolic fold order), it also adds the *choice* group: the analytical energy and cycles with
+  the choice forced to each alternative, and per near-tie threshold the energy swing if every
+  layer whose alternatives are that close in cycles took the other one. The cycle-level model
+  makes the same choice by its own timing, so it flips near-ties the analytical model resolves
+  the other way — which moves energy far more than latency (the choice minimises cycles).
 
 The :class:`FeatureSpec` is plain JSON, saved beside the model; :meth:`FeatureSpec.transform`
-is vectorised over designs (numpy, one loop over the workload's GEMMs).
+is vectorised over designs (numpy, one loop over the workload's GEMMs; the choice group calls the
+analytical model once per distinct layer).
 """
 
 from __future__ import annotations
@@ -38,6 +45,11 @@ from archgym.workload import Workload
 FEATURE_SETS = ("basic", "roofline", "multifidelity")
 #: analytical metrics used as features by the ``multifidelity`` set (log10; ``+1`` for counts that may be 0)
 MF_METRICS = ("latency_s", "energy_j", "cycles", "stall_cycles", "dram_bytes", "sram_bytes", "utilization")
+#: per simulator: a per-layer parameter it resolves itself when set to :data:`AUTO`, and its alternatives
+MF_CHOICES: dict[str, tuple[str, tuple[str, ...]]] = {"systolic": ("fold_order", ("col", "row"))}
+#: relative cycle gaps up to which a layer's choice counts as a near-tie (the swing features)
+MF_SWING_GAPS = (0.0, 1e-3, 1e-2, 5e-2, 0.2)
+AUTO = "auto"
 DATAFLOW_NAMES = ("os", "ws", "is")
 _SRAM_SUFFIXES = ("_kb", "_kib")
 
@@ -91,6 +103,19 @@ def base_key(name: str, layer_names: set[str]) -> str:
 
 
 @dataclass
+class ChoiceSpec:
+    """A per-layer mapping choice of the imitated simulator (``key``, set to :data:`AUTO` or
+    absent when the simulator resolves it) and the alternatives it picks from."""
+
+    key: str
+    values: list[str]
+
+    def columns(self) -> list[str]:
+        return ([f"a.log10_{m}|{self.key}={v}" for m in ("energy_j", "cycles") for v in self.values]
+                + [f"a.swing_energy_j|{self.key}|gap<={g:g}" for g in MF_SWING_GAPS])
+
+
+@dataclass
 class FeatureSpec:
     """The JSON-serialisable recipe that turns designs of one space family into features."""
 
@@ -98,6 +123,7 @@ class FeatureSpec:
     feature_set: str = "roofline"
     names: list[str] = field(default_factory=list)
     simulator: str = ""
+    choice: ChoiceSpec | None = None
     _cache: dict[int, dict[str, Any]] = field(default_factory=dict, repr=False, compare=False)
 
     def _static(self, workload: Workload) -> dict[str, Any]:
@@ -109,7 +135,9 @@ class FeatureSpec:
                 self._cache.clear()
             hit = {"workload": workload, "features": _workload_features(workload), "gemms": _gemm_table(workload),
                    "weights": _layer_weights(workload), "macs": max(float(workload.total_macs), 1.0),
-                   "word": float(np.mean([op.word_bytes for op in workload.layers])) if workload.layers else 1.0}
+                   "word": float(np.mean([op.word_bytes for op in workload.layers])) if workload.layers else 1.0,
+                   "layers": _layer_workloads(workload, distinct=False),
+                   "distinct_layers": _layer_workloads(workload, distinct=True)}
             self._cache[key] = hit
         return hit
 
@@ -128,20 +156,26 @@ class FeatureSpec:
             key = base_key(p.name, layers)
             if key not in seen:
                 seen[key] = _param_spec(key, p.kind, p.values)
-        spec = cls(list(seen.values()), feature_set, simulator=simulator)
+        choice = None
+        if feature_set == "multifidelity" and simulator in MF_CHOICES:
+            key, values = MF_CHOICES[simulator]
+            choice = ChoiceSpec(key, list(values))
+        spec = cls(list(seen.values()), feature_set, simulator=simulator, choice=choice)
         spec.names = spec._names(workload)
         return spec
 
     def to_json(self) -> dict[str, Any]:
         return {"params": [asdict(p) for p in self.params], "feature_set": self.feature_set, "names": self.names,
-                "simulator": self.simulator}
+                "simulator": self.simulator, "choice": asdict(self.choice) if self.choice else None}
 
     @classmethod
     def from_json(cls, data: Mapping[str, Any]) -> FeatureSpec:
+        """Inverse of :meth:`to_json` (specs saved before the choice group have none)."""
         if data.get("feature_set") not in FEATURE_SETS:
             raise ConfigError.bad_value("features.feature_set", data.get("feature_set"), FEATURE_SETS)
+        choice = ChoiceSpec(**data["choice"]) if data.get("choice") else None
         return cls([ParamSpec(**p) for p in data["params"]], data["feature_set"], list(data["names"]),
-                   str(data.get("simulator", "")))
+                   str(data.get("simulator", "")), choice)
 
     # -- transform ----------------------------------------------------------------------------
     def _names(self, workload: Workload) -> list[str]:
@@ -150,6 +184,8 @@ class FeatureSpec:
         cols += _DERIVED_BASIC + (_DERIVED_ROOFLINE if self.feature_set != "basic" else [])
         if self.feature_set == "multifidelity":
             cols += [f"a.log10_{m}" for m in MF_METRICS]
+        if self.choice:
+            cols += self.choice.columns()
         return cols
 
     def transform(self, columns: Mapping[str, Any], workload: Workload) -> np.ndarray:
@@ -184,6 +220,8 @@ class FeatureSpec:
             out += self._roofline(cols, workload, static, rows, pcols, n)
         if self.feature_set == "multifidelity":
             out += self._analytical(cols, workload, n)
+        if self.choice:
+            out += self._choice_features(cols, static, n)
         return np.stack(out, axis=1)
 
     def _analytical(self, cols: Mapping[str, Any], workload: Workload, n: int) -> list[np.ndarray]:
@@ -196,6 +234,39 @@ class FeatureSpec:
         with np.errstate(divide="ignore", invalid="ignore"):
             return [np.log10(np.asarray(metrics.get(m, np.full(n, np.nan)), dtype=float) + (m == "stall_cycles"))
                     for m in MF_METRICS]
+
+    def _choice_features(self, cols: Mapping[str, Any], static: dict[str, Any], n: int) -> list[np.ndarray]:
+        """The choice group (:class:`ChoiceSpec`): log10 of the analytical energy and cycles with
+        the choice forced to each alternative, then the energy swings of near-tie layers."""
+        per_layer_cols = {k.rpartition(".")[0] for k in cols} & {op.name for op in static["workload"].layers}
+        layers, counts = static["layers" if per_layer_cols else "distinct_layers"]
+        energy, cycles = self._per_layer_alternatives(cols, layers, n)     # (alternatives, layers, n)
+        w = np.asarray(counts, dtype=float)[:, None]
+        with np.errstate(divide="ignore", invalid="ignore"):
+            out = [np.log10((w * e).sum(0)) for e in energy] + [np.log10((w * c).sum(0)) for c in cycles]
+            return out + _near_tie_swings(energy, cycles, w)
+
+    def _per_layer_alternatives(self, cols: Mapping[str, Any], layers: Sequence[Workload],
+                                n: int) -> tuple[np.ndarray, np.ndarray]:
+        """Analytical energy and cycles ``(alternatives, layers, n)`` of each one-layer workload
+        with the choice forced to each alternative where the design leaves it to the simulator (a
+        design that fixes it keeps its value); one simulator call per layer for all alternatives."""
+        from archgym.simulator import get_simulator
+
+        sim = get_simulator(self.simulator)
+        key, values = self.choice.key, self.choice.values
+        a = len(values)
+        stacked = {k: np.tile(np.broadcast_to(np.asarray(v), (n,)), a) for k, v in cols.items()}
+        choice = np.repeat(np.array(values, dtype=object), n)
+        energy, cycles = np.ones((a, len(layers), n)), np.ones((a, len(layers), n))
+        for li, layer in enumerate(layers):
+            own_key = f"{layer.layers[0].name}.{key}"
+            own = np.asarray(stacked.get(own_key, stacked.get(key, np.full(a * n, AUTO)))).astype(str)
+            forced = np.where(own == AUTO, choice, own).astype(object)
+            m = sim.evaluate_batch({**stacked, key: forced, own_key: forced}, layer, "analytical").metrics
+            energy[:, li] = np.asarray(m["energy_j"], dtype=float).reshape(a, n)
+            cycles[:, li] = np.asarray(m["cycles"], dtype=float).reshape(a, n)
+        return energy, cycles
 
     @staticmethod
     def _roofline(cols: Mapping[str, Any], workload: Workload, static: dict[str, Any], r: np.ndarray,
@@ -234,6 +305,32 @@ class FeatureSpec:
         return [lg(per[0].sum(0)), lg(per[1].sum(0)), lg(per[2].sum(0)), lg(per.min(axis=0).sum(0)),
                 lg(chosen.sum(0)), lg(mem.sum(0)), lg(np.maximum(chosen, mem).sum(0)),
                 lg(dram.sum(0)), lg(sram.sum(0)), w @ a_fit, w @ b_fit, w @ (o_words <= half["ofmap"])]
+
+
+def _layer_workloads(workload: Workload, distinct: bool) -> tuple[list[Workload], list[int]]:
+    """One-layer workloads of ``workload``'s layers and how many layers each stands for: every
+    layer once, or (``distinct``) one per distinct list of GEMM shapes (layers the analytical
+    model cannot tell apart when the design has no per-layer parameters)."""
+    groups: dict[Any, list[Any]] = {}
+    for op in workload.layers:
+        sig = (op.word_bytes, tuple((g.m, g.k, g.n, g.repeat) for g in op.gemms())) if distinct else op.name
+        groups.setdefault(sig, [op, 0])[1] += 1
+    return ([Workload.chain(f"{workload.name}/{op.name}", [op]) for op, _ in groups.values()],
+            [count for _, count in groups.values()])
+
+
+def _near_tie_swings(energy: np.ndarray, cycles: np.ndarray, weight: np.ndarray) -> list[np.ndarray]:
+    """Per threshold ``g`` of :data:`MF_SWING_GAPS`: ``log10(E'/E)``, where ``E`` is the energy
+    with each layer on its fastest alternative (the analytical model's choice; first on ties)
+    and ``E'`` the same with every layer whose runner-up is at most ``g`` slower switched to it.
+    ``energy``/``cycles``: ``(alternatives, layers, n)``; ``weight``: ``(layers, 1)`` layer counts."""
+    best = cycles.argmin(axis=0)[None]                                  # (1, L, n)
+    runner = np.where(np.arange(len(cycles))[:, None, None] == best, np.inf, cycles).argmin(axis=0)[None]
+    e_best, c_best = np.take_along_axis(energy, best, 0)[0], np.take_along_axis(cycles, best, 0)[0]
+    e_next, c_next = np.take_along_axis(energy, runner, 0)[0], np.take_along_axis(cycles, runner, 0)[0]
+    gap = (c_next - c_best) / np.maximum(c_best, 1e-30)
+    total = np.maximum((weight * e_best).sum(0), 1e-300)
+    return [np.log10(1.0 + (weight * (e_next - e_best) * (gap <= g)).sum(0) / total) for g in MF_SWING_GAPS]
 
 
 def _gemm_table(workload: Workload) -> tuple[np.ndarray, ...] | None:
