@@ -16,11 +16,18 @@ point before the next (the "sequential greedy" batch of BoTorch's ``optimize_acq
 
 Invalid results (the simulator rejected the design) are given the worst valid cost seen, so the
 GP learns to avoid them without a 100-unit outlier wrecking its length scales.
+
+Metric budgets of a single objective (``area_mm2 ≤ 2``) are modelled, not folded into the cost:
+one GP on the unpenalised cost and one per budget on ``log10(metric / bound)``, combined by
+qLogEI's constraint weighting (expected improvement over the best feasible design × probability
+of feasibility; Gardner et al., ICML 2014). A penalty added to the cost puts a cliff at the
+budget's edge that a smooth GP cannot fit, and the optimum usually sits on that edge.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import replace
 from typing import Any
 
 import numpy as np
@@ -39,7 +46,8 @@ class BOConfig(StrictModel):
     acquisition; ``max_train``: most recent+best points the GP is fitted on; ``fit_maxiter``:
     L-BFGS iterations of the marginal-likelihood fit; ``mo_pool_size``: random candidates
     with several objectives (qLogNEHVI is dearer per candidate); ``batch_size``:
-    designs per ask."""
+    designs per ask; ``model_constraints``: one GP per metric budget of a single objective
+    (EI × P(feasible)) instead of the objective's penalty in the modelled cost."""
 
     n_init: int = Field(default=10, ge=2)
     pool_size: int = Field(default=2000, ge=16)
@@ -49,6 +57,7 @@ class BOConfig(StrictModel):
     fit_maxiter: int = Field(default=100, ge=5)
     mo_pool_size: int = Field(default=500, ge=16)
     batch_size: int = Field(default=4, ge=1)
+    model_constraints: bool = True
 
 
 class BayesianOptimization(Agent):
@@ -65,7 +74,12 @@ class BayesianOptimization(Agent):
         self._Y: list[np.ndarray] = []  # costs (k objectives)
         self._ok: list[bool] = []
         self._seen: set[tuple[int, ...]] = set()
-        self._torch_generator = None
+        objective = self.objectives[0]
+        #: metric budgets modelled by their own GPs (single objective with constraints only)
+        self._bounds = dict(objective.constraints) \
+            if len(self.objectives) == 1 and self.hp.model_constraints else {}
+        self._unpenalised = replace(objective, constraints={})
+        self._Z: list[np.ndarray] = []  # [unpenalised cost, log10(metric / bound) …] per row
 
     # -- encoding -----------------------------------------------------------------------------
     def _features(self, idx: np.ndarray) -> np.ndarray:
@@ -95,6 +109,15 @@ class BayesianOptimization(Agent):
             self._X.append(row)
             self._Y.append(c)
             self._ok.append(bool(r.valid) and bool(np.all(np.isfinite(c))))
+            if self._bounds:
+                self._Z.append(self._constraint_row(r))
+
+    def _constraint_row(self, result: Result) -> np.ndarray:
+        if not result.valid:
+            return np.full(1 + len(self._bounds), np.nan)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            slack = [np.log10(result.metrics.get(m, np.nan) / b) for m, b in self._bounds.items()]
+        return np.array([self._unpenalised.cost(result), *slack], dtype=float)
 
     def _fresh(self, idx: np.ndarray) -> np.ndarray:
         keep = [i for i, row in enumerate(idx) if tuple(int(v) for v in row) not in self._seen]
@@ -131,14 +154,25 @@ class BayesianOptimization(Agent):
         worst = Y[ok].min(axis=0) if ok.any() else np.zeros(Y.shape[1])
         return np.where(ok[:, None], Y, worst[None, :])
 
+    def _model_targets(self) -> np.ndarray:
+        """What the GPs fit: the training targets, or with modelled budgets the negative
+        unpenalised cost then each budget's log10(metric / bound) (≤ 0 = met); rows without a
+        value get the worst valid one."""
+        if not self._bounds:
+            return self._train_targets()
+        Z = np.array(self._Z, dtype=float) * np.r_[-1.0, np.ones(len(self._bounds))]
+        ok = np.array(self._ok) & np.isfinite(Z).all(axis=1)
+        worst = np.r_[Z[ok, 0].min(), Z[ok, 1:].max(axis=0)] if ok.any() else np.zeros(Z.shape[1])
+        return np.where(ok[:, None], Z, worst[None, :])
+
     # -- model and acquisition -------------------------------------------------------------------
     def _select(self, pool: np.ndarray, q: int) -> list[int]:
         import torch
 
         torch.manual_seed(int(self.rng.integers(1 << 31)))
-        X, Y = np.array(self._X), self._train_targets()
+        X, Y = np.array(self._X), self._model_targets()
         if len(X) > self.hp.max_train:  # keep the best half and the most recent half
-            best = np.argsort(-Y.sum(axis=1))[: self.hp.max_train // 2]
+            best = np.argsort(-self._train_targets().sum(axis=1))[: self.hp.max_train // 2]
             recent = np.arange(len(X) - self.hp.max_train // 2, len(X))
             keep = np.unique(np.concatenate([best, recent]))
             X, Y = X[keep], Y[keep]
@@ -191,10 +225,19 @@ class BayesianOptimization(Agent):
         from botorch.sampling import SobolQMCNormalSampler
 
         sampler = SobolQMCNormalSampler(sample_shape=torch.Size([self.hp.mc_samples]))
-        if tY.shape[1] == 1:
+        if len(self.objectives) == 1:
             from botorch.acquisition.logei import qLogExpectedImprovement
 
-            return qLogExpectedImprovement(model, best_f=tY.max(), sampler=sampler)
+            if not self._bounds:
+                return qLogExpectedImprovement(model, best_f=tY.max(), sampler=sampler)
+            from botorch.acquisition.objective import GenericMCObjective
+
+            feasible = (tY[:, 1:] <= 0).all(dim=1)
+            best_f = tY[feasible, 0].max() if feasible.any() else tY[:, 0].min()
+            return qLogExpectedImprovement(
+                model, best_f=best_f, sampler=sampler,
+                objective=GenericMCObjective(lambda samples, X=None: samples[..., 0]),
+                constraints=[lambda samples, k=k: samples[..., k] for k in range(1, tY.shape[1])])
         from botorch.acquisition.multi_objective.logei import qLogNoisyExpectedHypervolumeImprovement
 
         span = (tY.max(dim=0).values - tY.min(dim=0).values).clamp_min(1e-6)

@@ -74,6 +74,28 @@ def test_bo_single_and_multi_objective_tiny():
     assert run(agent, ev, budget=12).evaluations == 12
 
 
+def test_bo_models_metric_budgets_instead_of_penalising_them():
+    sim, wl = ToySimulator(), get_workload(GEMM)
+    space = sim.space(wl, mapping="shared")
+    every = sim.evaluate_batch(list(space.enumerate()), wl, "analytical").metrics
+    bound = float(np.quantile(every["area_mm2"], 0.3))
+    best = every["latency_s"][every["area_mm2"] <= bound].min()
+    objective = Objective("minimize", metric="latency_s", constraints={"area_mm2": bound})
+    cfg = {"n_init": 6, "pool_size": 64, "mc_samples": 16, "batch_size": 2, "fit_maxiter": 20}
+
+    def regret(model_constraints: bool, seed: int) -> float:
+        agent = make_agent("bo", space, objective, seed=seed, config={**cfg, "model_constraints": model_constraints})
+        h = run(agent, Evaluator(sim, wl, space, objective), budget=20)
+        if model_constraints:
+            assert agent._model_targets().shape == (20, 2)   # unpenalised latency + log10(area / bound)
+        values, _ = h.metric_matrix(["latency_s", "area_mm2"])
+        return values[values[:, 1] <= bound, 0].min() / best - 1
+
+    modelled = [regret(True, s) for s in (0, 1)]
+    penalised = [regret(False, s) for s in (0, 1)]
+    assert np.median(modelled) < np.median(penalised)
+
+
 def test_nsga2_optimises_several_objectives():
     ev = toy_evaluator()
     agent = make_agent("nsga2", ev.space, ev.objective, seed=0, objectives=["min:latency_s", "min:area_mm2"])
