@@ -15,7 +15,7 @@ from typing import Any
 import numpy as np
 from pydantic import Field
 
-from agents.rl import PPOAgent, PPOConfig
+from agents.rl import PPOAgent, PPOConfig, quiet
 
 
 class MARLPPOConfig(PPOConfig):
@@ -48,5 +48,5 @@ class MARLPPOAgent(PPOAgent):
         kwargs["batch_size"] = int(np.gcd(kwargs["batch_size"] * agents, kwargs["n_steps"] * agents))
         set_random_seed(self.seed)  # SuperSuit's vector env has no seed(): seed torch/numpy here
         self.marl.reset(seed=self.seed)
-        return PPO("MlpPolicy", vec, verbose=0, device="cpu",
-                   policy_kwargs={"net_arch": list(self.hp.net_arch)}, **kwargs)
+        return quiet(PPO("MlpPolicy", vec, verbose=0, device="cpu",
+                         policy_kwargs={"net_arch": list(self.hp.net_arch)}, **kwargs))

@@ -115,6 +115,15 @@ class DQNConfig(RLConfig):
     expected_evaluations: int = Field(default=1000, ge=1)
 
 
+def quiet(model: Any) -> Any:
+    """``model`` with a logger that writes nothing: without one, every ``learn`` of an SB3
+    model makes an ``SB3-<date>`` folder in the temp directory."""
+    from stable_baselines3.common.logger import Logger
+
+    model.set_logger(Logger(folder=None, output_formats=[]))
+    return model
+
+
 class _SB3Agent(Agent):
     """Runs an SB3 algorithm on a DesignEnv in a worker thread (see the module docstring)."""
 
@@ -147,8 +156,8 @@ class _SB3Agent(Agent):
 
         module, cls = self.algo
         algorithm = getattr(importlib.import_module(module), cls)
-        return algorithm("MlpPolicy", self.env, seed=self.seed, verbose=0, device="cpu",
-                         policy_kwargs={"net_arch": list(self.hp.net_arch)}, **self._algo_kwargs())
+        return quiet(algorithm("MlpPolicy", self.env, seed=self.seed, verbose=0, device="cpu",
+                               policy_kwargs={"net_arch": list(self.hp.net_arch)}, **self._algo_kwargs()))
 
     def _algo_kwargs(self) -> dict[str, Any]:
         raise NotImplementedError

@@ -157,6 +157,7 @@ def train_marl_ppo(env_id: str, steps: int, seed: int = 0, groups: Mapping[str, 
     behind the ask/tell budget protocol (``--agent marl-ppo``).
     """
     from stable_baselines3 import PPO
+    from stable_baselines3.common.logger import Logger
     from stable_baselines3.common.utils import set_random_seed
 
     marl = MultiAgentDesignEnv(env_id, groups=groups, shared_action_space=True, **env_kwargs)
@@ -168,5 +169,7 @@ def train_marl_ppo(env_id: str, steps: int, seed: int = 0, groups: Mapping[str, 
     marl.reset(seed=seed)
     model = PPO("MlpPolicy", vec, n_steps=n_steps, batch_size=int(np.gcd(64, n_steps * n_agents)),
                 tensorboard_log=logdir, verbose=0)
+    if logdir is None:  # SB3 would otherwise make an SB3-<date> folder in the temp directory
+        model.set_logger(Logger(folder=None, output_formats=[]))
     model.learn(total_timesteps=steps)
     return model, marl
