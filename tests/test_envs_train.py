@@ -10,6 +10,7 @@ import numpy as np
 import pytest
 
 import envs
+from agents.rl import quiet
 from archgym.cli import main
 from archgym.store import RunStore
 
@@ -38,7 +39,7 @@ def test_ppo_improves_the_reward_over_its_first_episodes(env_id):
     from stable_baselines3.common.monitor import Monitor
 
     env = Monitor(gym.make(env_id, workload=GEMM, fidelity="analytical", episode_length=16))
-    PPO("MlpPolicy", env, n_steps=256, batch_size=64, learning_rate=1e-3, seed=0).learn(2048)
+    quiet(PPO("MlpPolicy", env, n_steps=256, batch_size=64, learning_rate=1e-3, seed=0)).learn(2048)
     rewards = np.array(env.get_episode_rewards())
     assert len(rewards) == 128
     first, last = rewards[:8].mean(), rewards[-8:].mean()
@@ -56,7 +57,7 @@ def test_sb3_trains_without_wrappers(env_id, algo, mode):
     kwargs = {"workload": SMALL[family]} if SMALL.get(family) else {}
     env = gym.make(env_id, mode=mode, **kwargs)
     cls = MaskablePPO if algo == "maskable-ppo" else PPO
-    model = cls("MlpPolicy", env, n_steps=32, batch_size=32, n_epochs=1, seed=0).learn(32)
+    model = quiet(cls("MlpPolicy", env, n_steps=32, batch_size=32, n_epochs=1, seed=0)).learn(32)
     per_design = len(env.unwrapped.space) if mode == "sequential" else 1
     assert env.unwrapped.evaluator.evaluations == 32 // per_design
     assert model.num_timesteps == 32
@@ -66,7 +67,7 @@ def test_maskable_ppo_never_breaks_a_decidable_constraint():
     from sb3_contrib import MaskablePPO
 
     env = gym.make(TOY_ENV_ID, workload="resnet18", mapping="per-layer", mode="sequential", store=":memory:")
-    MaskablePPO("MlpPolicy", env, n_steps=256, batch_size=64, n_epochs=1, seed=0).learn(1024)
+    quiet(MaskablePPO("MlpPolicy", env, n_steps=256, batch_size=64, n_epochs=1, seed=0)).learn(1024)
     inner = env.unwrapped
     records = inner.evaluator.store.records()
     assert len(records) == 1024 // len(inner.space) > 30
