@@ -10,6 +10,7 @@ Stages (each writes benchmarks/results/agents_<stage>.json and .md):
 
     .venv/bin/python benchmarks/agents_bench.py classic --seeds 5 --workers 2
     .venv/bin/python benchmarks/agents_bench.py rl --tasks systolic-gemm1024-latency --seeds 5
+    .venv/bin/python benchmarks/agents_bench.py classic --agents ga   # rerun one agent, merged in
 
 Targets (5 seeds, median regret): BO ≤ 2 % within 100 evaluations; GA/NSGA-II ≤ 2 % within 1000;
 PPO ≤ 5 % within 5000 env steps; every learned agent beats random search at equal budget.
@@ -18,6 +19,7 @@ PPO ≤ 5 % within 5000 env steps; every learned agent beats random search at eq
 from __future__ import annotations
 
 import argparse
+import json
 import sys
 from pathlib import Path
 
@@ -44,18 +46,36 @@ def main() -> int:
     p.add_argument("--seeds", type=int, default=5)
     p.add_argument("--workers", type=int, default=2)
     p.add_argument("--budget", type=int, default=None)
+    p.add_argument("--agents", nargs="*", default=None,
+                   help="rerun only these agents of the stage and merge them into its existing results")
     args = p.parse_args()
     agents, budgets, budget = STAGES[args.stage]
     tasks = args.tasks or STAGE_TASKS.get(args.stage, list(TASKS))
-    report = bench(tasks, agents, args.seeds, args.budget or budget, budgets, workers=args.workers,
+    out = OUT / f"agents_{args.stage}.json"
+    report = bench(tasks, args.agents or agents, args.seeds, args.budget or budget, budgets, workers=args.workers,
                    progress=lambda r: print(f"{r['task']} {r['agent']} s{r['seed']} {r['wall_time_s']:.1f}s",
                                             flush=True))
-    write_json(report, OUT / f"agents_{args.stage}.json")
+    if args.agents and out.exists():
+        report = merge(json.loads(out.read_text()), report)
+    write_json(report, out)
     text = markdown(report)
     (OUT / f"agents_{args.stage}.md").write_text(f"# Agent benchmark, stage {args.stage}\n\n"
                                                  f"Regret % (median [IQR] over {args.seeds} seeds).\n\n{text}")
     print(text)
     return 0
+
+
+def merge(old: dict, new: dict) -> dict:
+    """``old`` with the agents (and tasks) of ``new`` replacing or joining its own."""
+    for task_id, entry in new["tasks"].items():
+        if task_id in old["tasks"]:
+            old["tasks"][task_id]["agents"].update(entry["agents"])
+        else:
+            old["tasks"][task_id] = entry
+    old["meta"].setdefault("reruns", []).append({"agents": new["meta"]["agents"],
+                                                 "tasks": list(new["tasks"]),
+                                                 "total_wall_s": new["meta"]["total_wall_s"]})
+    return old
 
 
 if __name__ == "__main__":
