@@ -174,8 +174,10 @@ def test_bench_json_markdown_and_plots(tmp_path):
         a = entry["agents"][name]
         assert set(a["regret_pct"]) == {"25", "30"}
         assert 0 <= a["regret_pct"]["30"]["q25"] <= a["regret_pct"]["30"]["median"] <= a["regret_pct"]["30"]["q75"]
-        assert 0 < a["hv_ratio"]["median"] <= 1 + 1e-9
+        assert 0 <= a["hv_ratio"]["q25"] <= a["hv_ratio"]["median"] <= 1 + 1e-9
         assert len(a["runs"]) == 2
+    # 30 random designs already dominate part of the exact front's box (GA's 30 may not)
+    assert entry["agents"]["random"]["hv_ratio"]["median"] > 0
     assert "| random |" in markdown(report)
     path = write_json(report, tmp_path / "bench.json")
     from agents.plots import plot_bench
