@@ -15,7 +15,7 @@ from typing import Any
 import numpy as np
 from pydantic import Field
 
-from agents.rl import PPOAgent, PPOConfig, quiet
+from agents.rl import PPOAgent, PPOConfig
 
 
 class MARLPPOConfig(PPOConfig):
@@ -38,6 +38,7 @@ class MARLPPOAgent(PPOAgent):
         from stable_baselines3.common.utils import set_random_seed
 
         from envs.multiagent import MultiAgentDesignEnv, shared_policy_vec_env
+        from envs.sb3_logging import quiet
 
         self.marl = MultiAgentDesignEnv(self.env, groups=self.hp.groups or None, shared_action_space=True,
                                         shaping=self.hp.shaping)

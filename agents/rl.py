@@ -115,15 +115,6 @@ class DQNConfig(RLConfig):
     expected_evaluations: int = Field(default=1000, ge=1)
 
 
-def quiet(model: Any) -> Any:
-    """``model`` with a logger that writes nothing: without one, every ``learn`` of an SB3
-    model makes an ``SB3-<date>`` folder in the temp directory."""
-    from stable_baselines3.common.logger import Logger
-
-    model.set_logger(Logger(folder=None, output_formats=[]))
-    return model
-
-
 class _SB3Agent(Agent):
     """Runs an SB3 algorithm on a DesignEnv in a worker thread (see the module docstring)."""
 
@@ -153,6 +144,8 @@ class _SB3Agent(Agent):
 
     def _build_model(self) -> Any:
         import importlib
+
+        from envs.sb3_logging import quiet
 
         module, cls = self.algo
         algorithm = getattr(importlib.import_module(module), cls)

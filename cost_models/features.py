@@ -135,9 +135,10 @@ class FeatureSpec:
                 self._cache.clear()
             hit = {"workload": workload, "features": _workload_features(workload), "gemms": _gemm_table(workload),
                    "weights": _layer_weights(workload), "macs": max(float(workload.total_macs), 1.0),
-                   "word": float(np.mean([op.word_bytes for op in workload.layers])) if workload.layers else 1.0,
-                   "layers": _layer_workloads(workload, distinct=False),
-                   "distinct_layers": _layer_workloads(workload, distinct=True)}
+                   "word": float(np.mean([op.word_bytes for op in workload.layers])) if workload.layers else 1.0}
+            if self.choice:  # one-layer workloads for the choice group
+                hit["layers"] = _layer_workloads(workload, distinct=False)
+                hit["distinct_layers"] = _layer_workloads(workload, distinct=True)
             self._cache[key] = hit
         return hit
 

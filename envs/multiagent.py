@@ -27,6 +27,7 @@ from pettingzoo import ParallelEnv
 
 from archgym.errors import ConfigError
 from envs.design_env import DesignEnv
+from envs.sb3_logging import quiet
 
 #: group → keywords of parameter names (checked in this order; "mapping" is decided first)
 GROUP_KEYWORDS: dict[str, tuple[str, ...]] = {
@@ -157,7 +158,6 @@ def train_marl_ppo(env_id: str, steps: int, seed: int = 0, groups: Mapping[str, 
     behind the ask/tell budget protocol (``--agent marl-ppo``).
     """
     from stable_baselines3 import PPO
-    from stable_baselines3.common.logger import Logger
     from stable_baselines3.common.utils import set_random_seed
 
     marl = MultiAgentDesignEnv(env_id, groups=groups, shared_action_space=True, **env_kwargs)
@@ -169,7 +169,7 @@ def train_marl_ppo(env_id: str, steps: int, seed: int = 0, groups: Mapping[str, 
     marl.reset(seed=seed)
     model = PPO("MlpPolicy", vec, n_steps=n_steps, batch_size=int(np.gcd(64, n_steps * n_agents)),
                 tensorboard_log=logdir, verbose=0)
-    if logdir is None:  # SB3 would otherwise make an SB3-<date> folder in the temp directory
-        model.set_logger(Logger(folder=None, output_formats=[]))
+    if logdir is None:
+        quiet(model)
     model.learn(total_timesteps=steps)
     return model, marl

@@ -10,9 +10,9 @@ import numpy as np
 import pytest
 
 import envs
-from agents.rl import quiet
 from archgym.cli import main
 from archgym.store import RunStore
+from envs.sb3_logging import quiet
 
 sys.path.insert(0, str(Path(__file__).parent))
 from toy_simulator import TOY_ENV_ID, env_family, register_toy_env
