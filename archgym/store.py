@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import math
+import random
 import sqlite3
 import time
 from collections.abc import Iterable, Mapping
@@ -103,14 +104,36 @@ class RunStore:
             parent = Path(self.path).parent
             if not parent.exists():
                 raise ConfigError(f"store: directory {str(parent)!r} does not exist")
-        try:
-            self._db = sqlite3.connect(self.path, timeout=timeout_s, isolation_level=None)
-            self._db.execute("PRAGMA journal_mode=WAL")
-            # NORMAL in WAL mode: a committed transaction survives a killed process.
-            self._db.execute("PRAGMA synchronous=NORMAL")
-            self._db.executescript(SCHEMA)
-        except sqlite3.DatabaseError as exc:
-            raise ConfigError(f"store: {self.path!r} is not a usable SQLite run store ({exc})") from None
+        self._db = self._open(timeout_s)
+
+    def _open(self, timeout_s: float) -> sqlite3.Connection:
+        """Connect, switch to WAL and create the schema, retrying while another process does the same.
+
+        SQLite's busy handler does not cover every lock taken while a fresh file is switched to WAL
+        (the journal-mode change and WAL recovery can answer "database is locked" at once), so
+        writers starting together on a new store retry here until ``timeout_s``.
+        """
+        deadline = time.monotonic() + timeout_s
+        while True:
+            db = None
+            try:
+                db = sqlite3.connect(self.path, timeout=timeout_s, isolation_level=None)
+                db.execute("PRAGMA journal_mode=WAL")
+                # NORMAL in WAL mode: a committed transaction survives a killed process.
+                db.execute("PRAGMA synchronous=NORMAL")
+                db.execute("BEGIN IMMEDIATE")
+                for statement in SCHEMA.split(";"):
+                    if statement.strip():
+                        db.execute(statement)
+                db.execute("COMMIT")
+                return db
+            except sqlite3.DatabaseError as exc:
+                if db is not None:
+                    db.close()
+                busy = isinstance(exc, sqlite3.OperationalError) and ("locked" in str(exc) or "busy" in str(exc))
+                if not busy or time.monotonic() > deadline:
+                    raise ConfigError(f"store: {self.path!r} is not a usable SQLite run store ({exc})") from None
+                time.sleep(0.01 + 0.04 * random.random())
 
     # -- writing ---------------------------------------------------------------------------
     def log(self, record: EvalRecord) -> bool:
