@@ -112,7 +112,8 @@ def test_choice_features_force_each_fold_order_where_the_design_leaves_it_auto(d
     shared = shared_space.sample(3, np.random.default_rng(4))
     per_layer = [{**{k: v for k, v in d.items() if k != "dataflow"},
                   **{f"{op.name}.dataflow": d["dataflow"] for op in net.layers},
-                  **{f"{op.name}.fold_order": "auto" for op in net.layers}} for d in shared]
+                  **{f"{op.name}.fold_order": "auto" for op in net.layers},
+                  **{f"{op.name}.tile_folds": 1 for op in net.layers}} for d in shared]
     shared_spec = FeatureSpec.from_space(shared_space, net, "multifidelity", "systolic")
     group = [nm for nm in net_spec.names if "|" in nm]
     by_layer = net_spec.transform(per_layer, net)[:, [net_spec.names.index(nm) for nm in group]]
@@ -132,7 +133,8 @@ def test_per_layer_parameters_aggregate_like_shared_ones() -> None:
     spec = FeatureSpec.from_space(per_layer, wl)
     base = shared.default()
     design = {**{k: v for k, v in base.items() if k != "dataflow"},
-              **{f"{op.name}.dataflow": "ws" for op in wl.layers}, **{f"{op.name}.fold_order": "auto" for op in wl.layers}}
+              **{f"{op.name}.dataflow": "ws" for op in wl.layers}, **{f"{op.name}.fold_order": "auto" for op in wl.layers},
+              **{f"{op.name}.tile_folds": 1 for op in wl.layers}}
     x = spec.transform([design], wl)[0]
     assert x[spec.names.index("d.dataflow=ws")] == pytest.approx(1.0)
     design[f"{wl.layers[0].name}.dataflow"] = "os"

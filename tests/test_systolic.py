@@ -109,10 +109,10 @@ def test_presets_and_spaces() -> None:
         d = space.default()
         assert (d["rows"], d["cols"], d["dataflow"]) == (cfg.rows, cfg.cols, cfg.dataflow)
     shared = SIM.space(wl, "scalesim", "shared")
-    assert "fold_order" in shared
+    assert "fold_order" in shared and "tile_folds" in shared
     per = SIM.space(wl, "scalesim", "per-layer")
-    assert "dataflow" not in per and "conv1.dataflow" in per and "fc.fold_order" in per
-    assert len(per) - len(SIM.space(wl, "scalesim").subspace(["rows"])) <= 9 + 2 * len(wl.layers)
+    assert "dataflow" not in per and "conv1.dataflow" in per and "fc.fold_order" in per and "fc.tile_folds" in per
+    assert len(per) == 9 + 3 * len(wl.layers)      # hardware without dataflow + three knobs per layer
 
 
 def test_evaluate_and_batch_agree() -> None:
@@ -178,6 +178,61 @@ def test_torch_path_matches_numpy() -> None:
     tcols["tech"] = cols["tech"]
     out = SIM.evaluate_batch(tcols, wl)
     for key in ("cycles", "energy_j", "area_mm2"):
+        np.testing.assert_allclose(out.metrics[key], ref.metrics[key], rtol=1e-9)
+
+
+# -- SRAM tiles (mapping) ------------------------------------------------------------------------
+TILED = get_workload("gemm:M=4096,N=1024,K=512")
+
+
+def _tiled(df: str, order: str, tile: int) -> dict:
+    base = SIM.space(TILED, "scalesim", "per-layer").default()
+    return {**base, "ifmap_kb": 512, "filter_kb": 512, "gemm.dataflow": df, "gemm.fold_order": order,
+            "gemm.tile_folds": tile}
+
+
+def test_sram_tile_cuts_refetches_by_hand() -> None:
+    # os, column folds outer: ⌈1024/32⌉ = 32 column folds; the 4096×512 ifmap (2 Mi words) does
+    # not fit the 256 Ki-word active half, so it is re-read once per tile of column folds; a tile
+    # of t folds keeps t·K·C = t·16 Ki filter words resident, so at most 16 folds fit.
+    for tile, used in ((1, 1), (2, 2), (4, 4), (16, 16), (64, 16)):
+        for fidelity in ("analytical", "cycle"):
+            r = SIM.evaluate(_tiled("os", "col", tile), TILED, fidelity)
+            layer = r.layers[0]
+            ifmap = layer["dram_words"]["ifmap"] if fidelity == "analytical" else layer["dram_ifmap_reads"]
+            assert ifmap == pytest.approx(4096 * 512 * (32 // used), rel=1e-3 if fidelity == "cycle" else 1e-12)
+            assert layer["tile_folds_used"] == used
+    one, four = (SIM.evaluate(_tiled("os", "col", t), TILED, "cycle").metrics for t in (1, 4))
+    assert four["compute_cycles"] == one["compute_cycles"] and four["cycles"] < 0.5 * one["cycles"]
+    # row folds outer: tiles of ⌈4096/32⌉ = 128 row folds hold t·R·K = t·16 Ki ifmap words (t ≤ 16),
+    # and the filter (512×1024, does not fit) is re-read once per tile instead of once per row fold
+    r = SIM.evaluate(_tiled("os", "row", 8), TILED)
+    assert r.layers[0]["dram_words"]["filter"] == 512 * 1024 * (128 // 8)
+    # ws/is under column blocks: the row-fold slice (R × T words) is the only resident operand
+    ws = [SIM.evaluate(_tiled("ws", "col", t), TILED).metrics["dram_bytes"] for t in (1, 4, 32)]
+    assert ws[0] > ws[1] > ws[2]
+    # tiles never change compute, and an SRAM too small for one slice streams (tile 1)
+    small = {**_tiled("os", "col", 64), "ifmap_kb": 4, "filter_kb": 4}
+    assert SIM.evaluate(small, TILED).metrics == SIM.evaluate({**small, "gemm.tile_folds": 1}, TILED).metrics
+
+
+def test_sram_tiles_agree_between_fidelities_and_backends() -> None:
+    torch = pytest.importorskip("torch")
+    wl = get_workload("gemm:M=2048,N=768,K=768")
+    space = SIM.space(wl, "scalesim", "shared")
+    cols = space.indices_to_columns(space.sample_indices(48, np.random.default_rng(5)))
+    ref = SIM.evaluate_batch(cols, wl)
+    for i in range(0, 48, 6):
+        d = {k: (v[i].item() if hasattr(v[i], "item") else v[i]) for k, v in cols.items()}
+        c = SIM.evaluate(d, wl, "cycle").metrics
+        assert c["dram_bytes"] == pytest.approx(ref.metrics["dram_bytes"][i], rel=0.02)
+    tcols = {k: torch.as_tensor(np.asarray(v, dtype=np.int64)) for k, v in cols.items()
+             if k not in ("dataflow", "tech", "fold_order")}
+    tcols["dataflow"] = torch.as_tensor(np.array([["os", "ws", "is"].index(x) for x in cols["dataflow"]]))
+    tcols["fold_order"] = torch.as_tensor(np.array([["auto", "col", "row"].index(x) for x in cols["fold_order"]]))
+    tcols["tech"] = cols["tech"]
+    out = SIM.evaluate_batch(tcols, wl)
+    for key in ("cycles", "energy_j", "dram_bytes"):
         np.testing.assert_allclose(out.metrics[key], ref.metrics[key], rtol=1e-9)
 
 

@@ -42,10 +42,14 @@ def minimum(a: Any, b: Any) -> Any:
 
 
 def where(cond: Any, a: Any, b: Any) -> Any:
-    if is_torch(cond):
+    """Element-wise choice; a torch tensor among the arguments makes the result a tensor on its device."""
+    tensor = next((x for x in (cond, a, b) if is_torch(x)), None)
+    if tensor is not None:
         import torch
 
-        return torch.where(cond, torch.as_tensor(a, device=cond.device), torch.as_tensor(b, device=cond.device))
+        dev = tensor.device
+        return torch.where(torch.as_tensor(cond, device=dev), torch.as_tensor(a, device=dev),
+                           torch.as_tensor(b, device=dev))
     return np.where(cond, a, b)
 
 

@@ -39,6 +39,7 @@ class LayerCost:
     sram_words: dict[str, Any] = field(default_factory=dict)
     dram_words: dict[str, Any] = field(default_factory=dict)
     energy_pj: Any = 0
+    tile_folds_used: Any = 1     # largest SRAM tile (outer folds) used by the layer's GEMMs
 
 
 def prepare(hw: Mapping[str, Any], word_bytes: int, tech: str) -> dict[str, Any]:
@@ -52,12 +53,14 @@ def prepare(hw: Mapping[str, Any], word_bytes: int, tech: str) -> dict[str, Any]
     return out
 
 
-def gemm_cost(g: Gemm, hw: Mapping[str, Any], df: Any, order: Any, word_bytes: int, tech: str) -> LayerCost:
-    """Analytical cost of one GEMM (``repeat`` times) for every design in ``hw`` (from :func:`prepare`)."""
+def gemm_cost(g: Gemm, hw: Mapping[str, Any], df: Any, order: Any, word_bytes: int, tech: str,
+              tile: Any = 1) -> LayerCost:
+    """Analytical cost of one GEMM (``repeat`` times) for every design in ``hw`` (from :func:`prepare`);
+    ``tile`` = outer folds per SRAM tile (:mod:`.traffic`)."""
     rows, cols, bw = hw["rows"], hw["cols"], hw["dram_bw"]
     f = folds(g.m, g.k, g.n, rows, cols, df)
     s = sram_counts(g.m, g.k, g.n, f, rows, cols, df)
-    t = traffic(g.m, g.k, g.n, f, rows, cols, df, order, hw["act_ifmap"], hw["act_filter"], hw["act_ofmap"])
+    t = traffic(g.m, g.k, g.n, f, rows, cols, df, order, hw["act_ifmap"], hw["act_filter"], hw["act_ofmap"], tile)
     compute = f.compute_cycles
     prologue = maximum(ceil_div(t.ifmap_prologue, bw), ceil_div(t.filter_prologue, bw))
     epilogue = ceil_div(t.ofmap_epilogue, bw)
@@ -83,7 +86,7 @@ def gemm_cost(g: Gemm, hw: Mapping[str, Any], df: Any, order: Any, word_bytes: i
         macs=macs,
         used_pe_cycles=to_float(f.sr * f.sc) * r,
         folds=to_float(f.folds) * r,
-        sram_words=sram_w, dram_words=dram_w, energy_pj=energy)
+        sram_words=sram_w, dram_words=dram_w, energy_pj=energy, tile_folds_used=t.tile_folds)
 
 
 def add(a: LayerCost, b: LayerCost) -> LayerCost:
@@ -92,14 +95,14 @@ def add(a: LayerCost, b: LayerCost) -> LayerCost:
         a.macs + b.macs, a.used_pe_cycles + b.used_pe_cycles, a.folds + b.folds,
         {k: a.sram_words.get(k, 0) + v for k, v in b.sram_words.items()},
         {k: a.dram_words.get(k, 0) + v for k, v in b.dram_words.items()},
-        a.energy_pj + b.energy_pj)
+        a.energy_pj + b.energy_pj, maximum(a.tile_folds_used, b.tile_folds_used))
 
 
 def layer_cost(gemms: Sequence[Gemm], hw: Mapping[str, Any], df: Any, order: Any,
-               word_bytes: int, tech: str) -> LayerCost:
+               word_bytes: int, tech: str, tile: Any = 1) -> LayerCost:
     total = LayerCost()
     for g in gemms:
-        total = add(total, gemm_cost(g, hw, df, order, word_bytes, tech))
+        total = add(total, gemm_cost(g, hw, df, order, word_bytes, tech, tile))
     return total
 
 
@@ -146,4 +149,5 @@ def select(cond: Any, a: LayerCost, b: LayerCost) -> LayerCost:
     return LayerCost(pick(a.cycles, b.cycles), pick(a.compute_cycles, b.compute_cycles),
                      pick(a.stall_cycles, b.stall_cycles), a.macs, pick(a.used_pe_cycles, b.used_pe_cycles),
                      pick(a.folds, b.folds), {k: pick(v, b.sram_words[k]) for k, v in a.sram_words.items()},
-                     {k: pick(v, b.dram_words[k]) for k, v in a.dram_words.items()}, pick(a.energy_pj, b.energy_pj))
+                     {k: pick(v, b.dram_words[k]) for k, v in a.dram_words.items()}, pick(a.energy_pj, b.energy_pj),
+                     pick(a.tile_folds_used, b.tile_folds_used))

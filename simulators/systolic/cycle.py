@@ -58,6 +58,7 @@ class GemmTiming:
     dram_ofmap_writes: int
     ifmap_prologue_cycles: int
     filter_prologue_cycles: int
+    tile_folds_used: int = 1       # outer folds per SRAM tile (:func:`.traffic.tile_block`)
 
     @property
     def cycles(self) -> int:
@@ -85,9 +86,10 @@ def _chunks_fetched(total: int, active: int, half: int) -> tuple[int, int]:
 
 def gemm_timing(g: Gemm, rows: int, cols: int, dataflow: str, ifmap_kb: int, filter_kb: int,
                 ofmap_kb: int, dram_bw: int, word_bytes: int = 1, fold_order: str = "col",
-                ifmap_bw: int | None = None, filter_bw: int | None = None) -> GemmTiming:
+                ifmap_bw: int | None = None, filter_bw: int | None = None, tile: int = 1) -> GemmTiming:
     """Cycle-level timing of one GEMM (one repeat). ``*_bw`` override the read ports' bandwidth
-    (SCALE-Sim's IfmapSRAMBankBandwidth / FilterSRAMBankBandwidth); ``dram_bw`` is the ofmap's."""
+    (SCALE-Sim's IfmapSRAMBankBandwidth / FilterSRAMBankBandwidth); ``dram_bw`` is the ofmap's;
+    ``tile`` = outer folds per SRAM tile (:mod:`.traffic`; 1 = SCALE-Sim)."""
     df = df_code(dataflow)
     order = 0 if fold_order == "col" else 1
     bw_i, bw_f, bw_o = ifmap_bw or dram_bw, filter_bw or dram_bw, dram_bw
@@ -96,16 +98,16 @@ def gemm_timing(g: Gemm, rows: int, cols: int, dataflow: str, ifmap_kb: int, fil
     words = {b: (kb * 1024) // word_bytes for b, kb in (("i", ifmap_kb), ("f", filter_kb), ("o", ofmap_kb))}
     act = {b: w // 2 for b, w in words.items()}
     half = {b: words[b] - act[b] for b in words}
-    tr = traffic(g.m, g.k, g.n, f, rows, cols, df, order, act["i"], act["f"], act["o"])
+    tr = traffic(g.m, g.k, g.n, f, rows, cols, df, order, act["i"], act["f"], act["o"], tile)
     rf, cf, nf, L = int(f.row_folds), int(f.col_folds), int(f.folds), int(f.fold_cycles)
+    block = int(tr.tile_folds)
 
-    # fold indices in loop order
+    fr, fc = _fold_sequence(rf, cf, order, block)
     j = np.arange(nf, dtype=np.int64)
-    fr, fc = (j % rf, j // rf) if order == 0 else (j // cf, j % cf)
     ideal_end = (j + 1) * L
 
-    need_i = _stream_need(df, "ifmap", tr, f, fr, fc, rf, cf, rows, cols, order, act["i"])
-    need_f = _stream_need(df, "filter", tr, f, fr, fc, rf, cf, rows, cols, order, act["f"])
+    need_i = _stream_need(df, "ifmap", tr, fr, fc, rf, cf, order, block, act["i"])
+    need_f = _stream_need(df, "filter", tr, fr, fc, rf, cf, order, block, act["f"])
     ready = np.maximum(_arrival(need_i, act["i"], half["i"], bw_i), _arrival(need_f, act["f"], half["f"], bw_f))
     # ofmap: outputs written so far must fit the buffer plus what the port has drained
     out_per_fold = int(tr.ofmap_writes) / nf
@@ -130,7 +132,8 @@ def gemm_timing(g: Gemm, rows: int, cols: int, dataflow: str, ifmap_kb: int, fil
         sram_ofmap_writes=int(s.ofmap_writes),
         dram_ifmap_reads=pro_i * bw_i + chunks_i * math.ceil(half["i"] / bw_i) * bw_i,
         dram_filter_reads=pro_f * bw_f + chunks_f * math.ceil(half["f"] / bw_f) * bw_f,
-        dram_ofmap_writes=w_o, ifmap_prologue_cycles=pro_i, filter_prologue_cycles=pro_f)
+        dram_ofmap_writes=w_o, ifmap_prologue_cycles=pro_i, filter_prologue_cycles=pro_f,
+        tile_folds_used=block)
 
 
 def _drain_epilogue(writes: int, half: int, active: int, bw: int, per_fold: float,
@@ -150,9 +153,19 @@ def _drain_epilogue(writes: int, half: int, active: int, bw: int, per_fold: floa
     return int(max(0.0, busy_until - end)) + math.ceil(remainder / bw)
 
 
-def _stream_need(df: int, buf: str, tr: Any, f: Any, fr: np.ndarray, fc: np.ndarray, rf: int, cf: int,
-                 rows: int, cols: int, order: int, active: int) -> np.ndarray:
-    """Words of ``buf``'s fetch stream needed by the end of each fold (loop order ``order``)."""
+def _fold_sequence(rf: int, cf: int, order: int, block: int) -> tuple[np.ndarray, np.ndarray]:
+    """(row fold, column fold) of every fold in execution order: blocks of ``block`` outer folds,
+    then the inner folds, then the folds of the block (``block`` 1: plain outer/inner loops)."""
+    fr, fc = np.divmod(np.arange(rf * cf, dtype=np.int64), cf)
+    outer, inner = (fc, fr) if order == 0 else (fr, fc)
+    seq = np.lexsort((outer, inner, outer // block))
+    return fr[seq], fc[seq]
+
+
+def _stream_need(df: int, buf: str, tr: Any, fr: np.ndarray, fc: np.ndarray, rf: int, cf: int,
+                 order: int, block: int, active: int) -> np.ndarray:
+    """Words of ``buf``'s fetch stream needed by the end of each fold (loop order ``order``,
+    SRAM tiles of ``block`` outer folds: the inner operand is re-read once per block)."""
     fetch = int(tr.ifmap_fetch if buf == "ifmap" else tr.filter_fetch)
     total = int(tr.ifmap_reads if buf == "ifmap" else tr.filter_reads)
     if total <= active:
@@ -161,26 +174,28 @@ def _stream_need(df: int, buf: str, tr: Any, f: Any, fr: np.ndarray, fc: np.ndar
     passes = max(total // max(fetch, 1), 1)
     if row_operand:
         slab = fetch / rf
-        if order == 0:   # re-read per column fold when it does not fit
-            return (fc * fetch if passes > 1 else 0) + (fr + 1) * slab
+        if order == 0:   # re-read per column block when it does not fit
+            return ((fc // block) * fetch if passes > 1 else 0) + (fr + 1) * slab
         return np.where(passes > 1, (fr * cf + fc + 1) * slab, (fr + 1) * slab)
     slab = fetch / cf
     if order == 0:
         return np.where(passes > 1, (fc * rf + fr + 1) * slab, (fc + 1) * slab)
-    return (fr * fetch if passes > 1 else 0) + (fc + 1) * slab
+    return ((fr // block) * fetch if passes > 1 else 0) + (fc + 1) * slab
 
 
 def layer_timings(workload: Workload, design: Mapping[str, Any]) -> list[tuple[str, Gemm, str, str, GemmTiming]]:
-    """Timing of every GEMM of every MAC layer: (layer, gemm, dataflow, fold order, timing)."""
+    """Timing of every GEMM of every MAC layer: (layer, gemm, dataflow, fold order, timing); the
+    layer's SRAM tile (``tile_folds``, default 1) applies to whichever fold order runs."""
     out = []
     for op in workload.layers:
         df = design.get(f"{op.name}.dataflow", design.get("dataflow"))
         order = design.get(f"{op.name}.fold_order", design.get("fold_order", "auto"))
+        tile = int(design.get(f"{op.name}.tile_folds", design.get("tile_folds", 1)))
         for g in op.gemms():
             kw = {"rows": int(design["rows"]), "cols": int(design["cols"]), "dataflow": str(df),
-                      "ifmap_kb": int(design["ifmap_kb"]), "filter_kb": int(design["filter_kb"]),
-                      "ofmap_kb": int(design["ofmap_kb"]), "dram_bw": int(design["dram_bw"]),
-                      "word_bytes": int(design["word_bytes"])}
+                  "ifmap_kb": int(design["ifmap_kb"]), "filter_kb": int(design["filter_kb"]),
+                  "ofmap_kb": int(design["ofmap_kb"]), "dram_bw": int(design["dram_bw"]),
+                  "word_bytes": int(design["word_bytes"]), "tile": tile}
             if order == "auto":
                 cands = [(gemm_timing(g, fold_order=o, **kw), o) for o in ("col", "row")]
                 t, chosen = min(cands, key=lambda c: c[0].total_cycles)

@@ -51,6 +51,7 @@ class SystolicSimulator(Simulator):
         for op, (lc, df, order) in zip(workload.layers, layers):
             rows.append({"name": op.name, "dataflow": DATAFLOWS[int(np.asarray(df).reshape(-1)[0])],
                          "fold_order": "row" if int(np.asarray(order).reshape(-1)[0]) else "col",
+                         "tile_folds_used": int(_f(lc.tile_folds_used)),
                          "cycles": _f(lc.cycles), "compute_cycles": _f(lc.compute_cycles),
                          "stall_cycles": _f(lc.stall_cycles), "energy_j": _f(lc.energy_pj) * 1e-12,
                          "folds": _f(lc.folds), "macs": lc.macs,
@@ -87,14 +88,15 @@ class SystolicSimulator(Simulator):
             df = _codes(_layer_col(cols, op.name, "dataflow"), DATAFLOWS, "dataflow")
             order_col = _layer_col(cols, op.name, "fold_order", "auto")
             order = _codes(order_col, FOLD_ORDERS, "fold_order")
-            col = analytical.layer_cost(gemms, hw, df, order * 0, word_bytes, tech)
+            tile = _layer_tile(cols, op.name)
+            col = analytical.layer_cost(gemms, hw, df, order * 0, word_bytes, tech, tile)
             if _all(order == 0):       # auto everywhere: pick the faster order per design
-                row = analytical.layer_cost(gemms, hw, df, order * 0 + 1, word_bytes, tech)
+                row = analytical.layer_cost(gemms, hw, df, order * 0 + 1, word_bytes, tech, tile)
                 better_row = row.cycles < col.cycles
                 lc = analytical.select(better_row, row, col)
                 chosen = better_row * 1
             else:
-                row = analytical.layer_cost(gemms, hw, df, order * 0 + 1, word_bytes, tech)
+                row = analytical.layer_cost(gemms, hw, df, order * 0 + 1, word_bytes, tech, tile)
                 auto_row = row.cycles < col.cycles
                 use_row = (order == 2) | ((order == 0) & auto_row)
                 lc = analytical.select(use_row, row, col)
@@ -144,6 +146,14 @@ def _layer_col(cols: Mapping[str, Any], layer: str, key: str, default: str | Non
     if default is None:
         raise ConfigError(f"systolic design: missing parameter {key!r} (or {layer}.{key})")
     return np.array([default], dtype=object)
+
+
+def _layer_tile(cols: Mapping[str, Any], layer: str) -> Any:
+    """The layer's SRAM tile in outer folds (``LAYER.tile_folds`` or ``tile_folds``; default 1)."""
+    for name in (f"{layer}.tile_folds", "tile_folds"):
+        if name in cols:
+            return _numeric(cols, name)
+    return 1
 
 
 def _codes(col: Any, choices: Sequence[str], key: str) -> Any:

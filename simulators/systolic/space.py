@@ -5,17 +5,22 @@ Mapping modes (see :mod:`archgym.simulator`):
 ``auto``       hardware only: rows, cols (powers of two), dataflow, three SRAM sizes, DRAM
                bandwidth; the fold order of every layer is chosen by the simulator (the one
                with fewer cycles). Sizes stay ≤ 10⁶ designs so the space can be enumerated.
-``shared``     hardware × ``fold_order`` (one choice for every layer; ``dataflow`` is then a
-               mapping choice of a flexible array).
-``per-layer``  hardware without ``dataflow`` × ``LAYER.dataflow`` and ``LAYER.fold_order`` for each
-               MAC layer (co-optimisation).
+``shared``     hardware × ``fold_order`` and ``tile_folds`` (one choice for every layer;
+               ``dataflow`` is then a mapping choice of a flexible array).
+``per-layer``  hardware without ``dataflow`` × ``LAYER.dataflow``, ``LAYER.fold_order`` and
+               ``LAYER.tile_folds`` for each MAC layer (co-optimisation).
+
+``tile_folds`` is the SRAM tile: how many outer-loop folds keep their operand slices resident so
+the inner operand is re-fetched once per tile (:mod:`.traffic`; 1 = SCALE-Sim's streaming, the
+value ``auto`` mode uses). It is an upper bound: the simulator uses the largest tile up to it
+whose resident slices fit the SRAMs (reported per layer as ``tile_folds_used``), so every tile
+is legal — a rejecting constraint made 98–100 % of random per-layer ResNet-18 designs invalid.
 Technology constants of the preset (``word_bytes``, ``clock_mhz``, ``tech``) are one-value
 parameters, so a design is self-contained.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable
 from typing import Any
 
 import numpy as np
@@ -25,6 +30,7 @@ from archgym.workload import Workload
 from simulators.systolic.hardware import DATAFLOWS, SystolicConfig, area_mm2
 
 FOLD_ORDERS = ("auto", "col", "row")
+TILE_FOLDS = (1, 2, 4, 8, 16, 32, 64)
 HW_PARAMS = ("rows", "cols", "dataflow", "ifmap_kb", "filter_kb", "ofmap_kb", "dram_bw")
 CONSTANTS = ("word_bytes", "clock_mhz", "tech")
 
@@ -82,14 +88,19 @@ def build_space(cfg: SystolicConfig, workload: Workload, mapping: str) -> Design
     if mapping == "auto":
         return DesignSpace(tuple(hardware_params(cfg)), cons, name)
     if mapping == "shared":
-        params = hardware_params(cfg) + [categorical("fold_order", FOLD_ORDERS, default="auto",
-                                                     doc="auto: fewer cycles; col: SCALE-Sim's")]
+        params = hardware_params(cfg) + list(mapping_params(cfg, ""))
         return DesignSpace(tuple(params), cons, name)
-    params = hardware_params(cfg, with_dataflow=False) + list(per_layer_params(cfg, layer_names(workload)))
+    params = hardware_params(cfg, with_dataflow=False)
+    for layer in layer_names(workload):
+        params += mapping_params(cfg, f"{layer}.", with_dataflow=True)
     return DesignSpace(tuple(params), cons, name)
 
 
-def per_layer_params(cfg: SystolicConfig, names: Iterable[str]) -> Iterable[Param]:
-    for n in names:
-        yield categorical(f"{n}.dataflow", DATAFLOWS, default=cfg.dataflow)
-        yield categorical(f"{n}.fold_order", FOLD_ORDERS, default="auto")
+def mapping_params(cfg: SystolicConfig, prefix: str, with_dataflow: bool = False) -> list[Param]:
+    """The mapping knobs of one layer (``prefix`` = ``"LAYER."``) or of every layer (``""``)."""
+    p = [categorical(f"{prefix}dataflow", DATAFLOWS, default=cfg.dataflow)] if with_dataflow else []
+    return p + [
+        categorical(f"{prefix}fold_order", FOLD_ORDERS, default="auto", doc="auto: fewer cycles; col: SCALE-Sim's"),
+        ordinal(f"{prefix}tile_folds", TILE_FOLDS, unit="folds", default=1,
+                doc="most outer folds per SRAM tile (1: SCALE-Sim's streaming)"),
+    ]

@@ -12,6 +12,14 @@ Loop order over folds (``order``): 0 = column folds outer, row folds inner (SCAL
 1 = row folds outer. The operand indexed only by the inner loop's dimension is re-read once per
 outer iteration unless it fits; the operand indexed by the outer dimension is re-read only when
 one outer slice does not fit.
+
+SRAM tiles (``tile``, a mapping choice; 1 = SCALE-Sim's streaming): the outer fold loop is split
+into blocks of ``tile`` folds. Within a block the inner loop runs over the inner dimension and,
+for each inner slice, over the block's folds, so one slice of the inner operand serves ``tile``
+folds and is re-fetched once per block instead of once per outer fold. Tiles always fit the
+SRAMs: ``tile`` is an upper bound, legalised to the largest tile whose resident slices fit the
+active halves (:func:`tile_block`) — the block's slices of the outer operand when that is an
+input (os's filter for column blocks) and one slice of the inner operand.
 """
 
 from __future__ import annotations
@@ -19,7 +27,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from simulators.common.arrays import maximum, minimum, where
+from simulators.common.arrays import ceil_div, maximum, minimum, where
 from simulators.systolic.folds import IS, OS, WS, Folds
 
 
@@ -35,6 +43,7 @@ class Traffic:
     ifmap_prologue: Any    # words fetched before compute starts (fills the active half)
     filter_prologue: Any
     ofmap_epilogue: Any    # words drained after compute ends
+    tile_folds: Any = 1    # outer folds per SRAM tile used (:func:`tile_block`)
 
 
 def active_words(kb: Any, word_bytes: Any) -> Any:
@@ -42,9 +51,28 @@ def active_words(kb: Any, word_bytes: Any) -> Any:
     return (kb * 1024 // word_bytes) // 2
 
 
+def tile_block(k: Any, f: Folds, rows: Any, cols: Any, df: Any, order: Any, tile: Any,
+               act_i: Any, act_f: Any) -> Any:
+    """Outer folds per SRAM tile actually used: ``tile`` clipped to the outer fold count and to
+    the largest tile whose resident slices fit the active halves — one slice of the inner
+    operand (R·T words) and, for os, the filter's column slices (K·C words each) under column
+    blocks or the row slices under row blocks. 1 (streaming) when even one slice does not fit."""
+    xr_is_ifmap = (df == OS) | (df == WS)            # is: the row-fold operand X_r is the filter
+    act_r = where(xr_is_ifmap, act_i, act_f)
+    slab_r, slab_c = rows * f.t, k * cols            # X_r words per row fold, filter per column fold
+    col_outer = order == 0
+    inner_fits = where(col_outer, slab_r <= act_r, (df != OS) | (slab_c <= act_f))
+    # blocks of column folds are bounded by the filter buffer (os only), of row folds by X_r's
+    by_buffer = where(col_outer, where(df == OS, act_f // maximum(slab_c, 1), f.col_folds),
+                      act_r // maximum(slab_r, 1))
+    block = minimum(minimum(tile, where(col_outer, f.col_folds, f.row_folds)), by_buffer)
+    return where(inner_fits, maximum(block, 1), 1)
+
+
 def traffic(m: Any, k: Any, n: Any, f: Folds, rows: Any, cols: Any, df: Any, order: Any,
-            act_i: Any, act_f: Any, act_o: Any) -> Traffic:
-    """DRAM traffic of GEMM (m, k, n) split into folds ``f``; ``act_*`` = active-half words."""
+            act_i: Any, act_f: Any, act_o: Any, tile: Any = 1) -> Traffic:
+    """DRAM traffic of GEMM (m, k, n) split into folds ``f``; ``act_*`` = active-half words;
+    ``tile`` = outer folds per SRAM tile (see the module docstring)."""
     pad_r = f.row_folds * rows          # S_R padded to whole folds
     pad_c = f.col_folds * cols
     # prefetch matrices (SCALE-Sim: ifmap pads S_R for os/ws and S_C (= M) for is;
@@ -57,27 +85,23 @@ def traffic(m: Any, k: Any, n: Any, f: Folds, rows: Any, cols: Any, df: Any, ord
     col_outer = order == 0
     ifmap_fits = ifmap_fetch <= act_i
     filter_fits = filter_fetch <= act_f
-    # column folds outer: X_r re-read per column fold unless it fits whole;
-    # X_c (filter, os) re-read per row fold unless one column slice (K × C) fits
-    xr_passes_colouter = f.col_folds
-    # row folds outer: X_r re-read per column fold unless one row slice (R × T) fits;
-    # X_c re-read per row fold unless it fits whole
-    xr_slice_fits = rows * f.t <= where(xr_is_ifmap, act_i, act_f)
-    ifmap_passes = where(xr_is_ifmap,
-                         where(col_outer, where(ifmap_fits, 1, xr_passes_colouter),
-                               where(xr_slice_fits, 1, f.col_folds)),
-                         1)
-    filter_passes = where(xr_is_ifmap,
-                          where(xc_is_filter,
-                                where(col_outer, where(k * cols <= act_f, 1, f.row_folds),
-                                      where(filter_fits, 1, f.row_folds)),
-                                1),
-                          where(col_outer, where(filter_fits, 1, f.col_folds),
-                                where(xr_slice_fits, 1, f.col_folds)))
+    xr_fits = where(xr_is_ifmap, ifmap_fits, filter_fits)
+    block = tile_block(k, f, rows, cols, df, order, tile, act_i, act_f)
+    # column folds outer: X_r re-read per column block unless it fits whole;
+    # X_c (filter, os) re-read per row fold unless one block of column slices (K × C each) fits
+    # row folds outer: X_r re-read per column fold unless one block of row slices (R × T) fits;
+    # X_c re-read per row block unless it fits whole
+    xr_slice_fits = block * rows * f.t <= where(xr_is_ifmap, act_i, act_f)
+    xr_passes = where(col_outer, where(xr_fits, 1, ceil_div(f.col_folds, block)),
+                      where(xr_slice_fits, 1, f.col_folds))
+    xc_passes = where(col_outer, where(block * k * cols <= act_f, 1, f.row_folds),
+                      where(filter_fits, 1, ceil_div(f.row_folds, block)))
+    ifmap_passes = where(xr_is_ifmap, xr_passes, 1)
+    filter_passes = where(xr_is_ifmap, where(xc_is_filter, xc_passes, 1), xr_passes)
     ofmap_writes = where(df == OS, m * n, f.row_folds * m * n)
     return Traffic(
         ifmap_fetch, filter_fetch,
         ifmap_fetch * ifmap_passes, filter_fetch * filter_passes, ofmap_writes,
         minimum(ifmap_fetch, act_i), minimum(filter_fetch, act_f),
-        minimum(ofmap_writes, maximum(act_o, 1)),
+        minimum(ofmap_writes, maximum(act_o, 1)), block,
     )
