@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import csv
+import itertools
 import json
 from pathlib import Path
 
@@ -214,6 +215,21 @@ def test_sram_tile_cuts_refetches_by_hand() -> None:
     # tiles never change compute, and an SRAM too small for one slice streams (tile 1)
     small = {**_tiled("os", "col", 64), "ifmap_kb": 4, "filter_kb": 4}
     assert SIM.evaluate(small, TILED).metrics == SIM.evaluate({**small, "gemm.tile_folds": 1}, TILED).metrics
+
+
+def test_bigger_tiles_never_add_traffic_or_compute() -> None:
+    wl = get_workload("bert-base:seq=128")
+    space = SIM.space(wl, "edge-7nm", "shared")
+    cols = space.indices_to_columns(space.sample_indices(256, np.random.default_rng(2)))
+    for order in ("col", "row", "auto"):
+        runs = [SIM.evaluate_batch({**cols, "fold_order": np.full(256, order), "tile_folds": np.full(256, t)},
+                                   wl).metrics for t in (1, 4, 64)]
+        for small, big in itertools.pairwise(runs):
+            assert (big["cycles"] <= small["cycles"] * (1 + 1e-12)).all()
+            if order != "auto":   # auto picks the order with fewer cycles, not less traffic
+                assert (big["dram_bytes"] <= small["dram_bytes"] * (1 + 1e-12)).all()
+                np.testing.assert_array_equal(big["compute_cycles"], small["compute_cycles"])
+        assert (runs[-1]["dram_bytes"] < runs[0]["dram_bytes"]).mean() > 0.05   # tiles matter somewhere
 
 
 def test_sram_tiles_agree_between_fidelities_and_backends() -> None:
