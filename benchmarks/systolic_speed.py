@@ -2,9 +2,10 @@
 
     .venv/bin/python benchmarks/systolic_speed.py [--designs 1000000] [--no-scalesim]
 
-Reports (1) per layer: SCALE-Sim's wall time vs the fold-level cycle model's, the speed-up,
+Reports (1) per layer: SCALE-Sim's wall time vs ``archgym scalesim``'s with either memory model
+(``fold``: the design-space cycle model; ``scalesim``: SCALE-Sim's own buffers), the speed-up,
 and the agreement of compute cycles (exact?) and total cycles (relative error) on a grid of
-array shapes × dataflows; (2) ``evaluate_batch`` designs/second on single-layer workloads
+array shapes × dataflows × SRAM sizes; (2) ``evaluate_batch`` designs/second on single-layer workloads
 (numpy; and torch on a GPU when one is present). SCALE-Sim runs through
 :mod:`simulators.systolic.reference` (set ARCHGYM_SCALESIM_PYTHON).
 """
@@ -30,34 +31,47 @@ SHAPES = [(8, 8), (16, 32), (32, 32), (64, 16)]
 
 
 def bench_scalesim(shapes: list[tuple[int, int]], sram_kb: int, bw: int) -> None:
+    """SCALE-Sim against both memory models of ``archgym scalesim``: ``fold`` (the design-space
+    cycle model) and ``scalesim`` (SCALE-Sim's own buffers, :mod:`simulators.systolic.scalesim_memory`)."""
     tmp = Path(tempfile.mkdtemp())
     topo = ref.write_gemm_topology(tmp / "t.csv", LAYERS)
     layers = [(n, Gemm(m, k, nn)) for n, m, nn, k in LAYERS]
-    exact, n, errs, errs_incl, ss_time, our_time = 0, 0, [], [], 0.0, 0.0
+    models = ("fold", "scalesim")
+    n, exact, ss_time = 0, 0, 0.0
+    errs = {m: [] for m in models}
+    errs_incl = {m: [] for m in models}
+    our_time = dict.fromkeys(models, 0.0)
     for (rows, cols), df in itertools.product(shapes, ("os", "ws", "is")):
         cfg_path = ref.write_config(tmp / "c.cfg", "b", rows, cols, df, sram_kb, sram_kb, sram_kb, bw)
         reports, seconds = ref.run(cfg_path, topo, gemm=True)
         cfg = ScaleSimConfig("b", rows, cols, sram_kb, sram_kb, sram_kb, df, bw, bw, bw, True)
-        reps = 20
-        t0 = time.perf_counter()
-        for _ in range(reps):
-            timings = simulate(cfg, layers)
-        ours = (time.perf_counter() - t0) / reps
-        mine = report_rows(cfg, layers, timings)["compute"]
         ss_time += seconds
-        our_time += ours
-        for theirs, row, t in zip(reports["COMPUTE_REPORT"], mine, timings):
-            n += 1
-            exact += t.compute_cycles - 1 == int(theirs["Total Cycles"]) - int(theirs["Stall Cycles"])
-            errs.append(abs(row[2] - int(theirs["Total Cycles"])) / int(theirs["Total Cycles"]))
-            incl = float(theirs["Total Cycles (incl. prefetch)"])
-            errs_incl.append(abs(row[1] - incl) / incl)
-        print(f"  {rows}×{cols} {df}: SCALE-Sim {seconds:.2f} s, cycle model {ours * 1e3:.2f} ms "
-              f"({seconds / ours:.0f}×) for {len(layers)} layers", flush=True)
+        line = []
+        for model in models:
+            reps = 5
+            t0 = time.perf_counter()
+            for _ in range(reps):
+                timings = simulate(cfg, layers, model)
+            ours = (time.perf_counter() - t0) / reps
+            our_time[model] += ours
+            mine = report_rows(cfg, layers, timings)["compute"]
+            for theirs, row, t in zip(reports["COMPUTE_REPORT"], mine, timings):
+                if model == "fold":
+                    n += 1
+                    exact += t.compute_cycles - 1 == int(theirs["Total Cycles"]) - int(theirs["Stall Cycles"])
+                errs[model].append(abs(row[2] - int(theirs["Total Cycles"])) / int(theirs["Total Cycles"]))
+                incl = float(theirs["Total Cycles (incl. prefetch)"])
+                errs_incl[model].append(abs(row[1] - incl) / incl)
+            line.append(f"{model} {ours * 1e3:.2f} ms ({seconds / ours:.0f}×)")
+        print(f"  {rows}×{cols} {df}: SCALE-Sim {seconds:.2f} s; " + ", ".join(line) + f" for {len(layers)} layers",
+              flush=True)
     print(f"SRAM {sram_kb} KB, {bw} words/cycle: compute cycles exact on {exact}/{n} layer runs; "
-          f"Total Cycles error max {max(errs):.2%} mean {np.mean(errs):.2%}; incl. prefetch max "
-          f"{max(errs_incl):.2%} mean {np.mean(errs_incl):.2%}; per layer SCALE-Sim {ss_time / n * 1e3:.0f} ms "
-          f"vs cycle model {our_time / n * 1e6:.0f} µs → {ss_time / our_time:.0f}× faster")
+          f"per layer SCALE-Sim {ss_time / n * 1e3:.0f} ms")
+    for model in models:
+        e, ei = np.array(errs[model]), np.array(errs_incl[model])
+        print(f"  memory={model}: Total Cycles exact on {int((e == 0).sum())}/{n}, error max {e.max():.2%} "
+              f"mean {e.mean():.2%}; incl. prefetch max {ei.max():.2%} mean {ei.mean():.2%}; "
+              f"{our_time[model] / n * 1e6:.0f} µs per layer → {ss_time / our_time[model]:.0f}× faster than SCALE-Sim")
 
 
 def bench_batch(n: int) -> None:
@@ -94,13 +108,15 @@ def main() -> None:
     ap.add_argument("--designs", type=int, default=1_000_000)
     ap.add_argument("--no-scalesim", action="store_true")
     ap.add_argument("--shapes", default=",".join(f"{r}x{c}" for r, c in SHAPES))
+    ap.add_argument("--sram-kb", default="64", help="comma-separated SRAM sizes (KB) for the SCALE-Sim grid")
     args = ap.parse_args()
     bench_batch(args.designs)
     if args.no_scalesim or ref.scalesim_python() is None:
         print("SCALE-Sim comparison skipped (set ARCHGYM_SCALESIM_PYTHON)")
         return
     shapes = [tuple(int(x) for x in s.split("x")) for s in args.shapes.split(",")]
-    bench_scalesim(shapes, 64, 10)
+    for kb in (int(x) for x in args.sram_kb.split(",")):
+        bench_scalesim(shapes, kb, 10)
 
 
 if __name__ == "__main__":

@@ -1,6 +1,8 @@
 """``archgym scalesim -c CONFIG.cfg -t TOPOLOGY.csv -o OUTDIR [-i gemm|conv]``: run SCALE-Sim's own
 config and topology files through the fold-level cycle model and write SCALE-Sim's reports
-(COMPUTE_REPORT.csv, BANDWIDTH_REPORT.csv, DETAILED_ACCESS_REPORT.csv) under OUTDIR/run_name/."""
+(COMPUTE_REPORT.csv, BANDWIDTH_REPORT.csv, DETAILED_ACCESS_REPORT.csv) under OUTDIR/run_name/.
+``--memory scalesim`` (default) reproduces SCALE-Sim's buffer behaviour exactly (DRAM reads, stall
+and total cycles at any SRAM size); ``--memory fold`` uses the design-space simulator's model."""
 
 from __future__ import annotations
 
@@ -14,6 +16,8 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
                    help="log directory (SCALE-Sim's -p); reports go to OUTDIR/run_name/")
     p.add_argument("-i", dest="input_type", choices=("conv", "gemm", "auto"), default="auto",
                    help="topology format (default: detect from the header)")
+    p.add_argument("--memory", choices=("scalesim", "fold"), default="scalesim",
+                   help="SRAM/DRAM model: SCALE-Sim's own buffers (exact) or the fold-level model")
     p.add_argument("-q", "--quiet", action="store_true", help="print nothing but errors")
 
 
@@ -23,7 +27,7 @@ def run(args: argparse.Namespace) -> int:
     cfg = io.read_config(args.config)
     gemm = None if args.input_type == "auto" else args.input_type == "gemm"
     layers = io.read_topology(args.topology, gemm)
-    timings = io.simulate(cfg, layers)
+    timings = io.simulate(cfg, layers, args.memory)
     folder = io.write_reports(args.outdir, cfg, layers, timings)
     if not args.quiet:
         total = sum(t.cycles - 1 for t in timings)
