@@ -19,6 +19,14 @@ per-address trace), so its cost grows with the number of folds, not with the num
 
 Reported like SCALE-Sim's reports: "Total Cycles" = compute + stall − 1 (SCALE-Sim counts the
 index of the last cycle), "Total Cycles (incl. prefetch)" = prologue + that + epilogue.
+
+Compute cycles are SCALE-Sim's exactly; the memory side is an idealised double-buffer
+controller (an operand that fits is fetched once; one that does not is re-streamed once per
+pass), which also supports the other fold order and SRAM tiles. SCALE-Sim's own buffers refetch
+more (a forward-only window wraps round the whole operand to reach a slab it has passed); that
+behaviour is reproduced exactly by :mod:`.scalesim_memory` for ``archgym scalesim``. The two agree
+when operands fit and differ several-fold on streamed layers
+(``benchmarks/results/systolic_scalesim.md``).
 """
 
 from __future__ import annotations
