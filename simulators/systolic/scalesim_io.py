@@ -140,7 +140,7 @@ def simulate(cfg: ScaleSimConfig, layers: list[tuple[str, Gemm]], memory: str = 
             mem = scalesim_memory(g, cfg.rows, cfg.cols, cfg.dataflow, cfg.ifmap_kb, cfg.filter_kb, cfg.ofmap_kb,
                                   cfg.ifmap_bw, cfg.filter_bw, cfg.bandwidth)
             t = replace(t, stall_cycles=mem.stall_cycles, dram_ifmap_reads=mem.dram_ifmap_reads,
-                        dram_filter_reads=mem.dram_filter_reads)
+                        dram_filter_reads=mem.dram_filter_reads, epilogue_cycles=mem.final_drain_cycles)
         out.append(t)
     return out
 

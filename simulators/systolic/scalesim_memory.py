@@ -338,7 +338,8 @@ class _WriteBuffer:
 
 def _stall(bursts: list[tuple[np.ndarray, np.ndarray]], slide_cycles: list[int],
            arrivals: _OfmapArrivals, writes: _WriteBuffer | None) -> int:
-    """Total stall: walk the rows with read slides or write-buffer events in order."""
+    """Total stall: walk the rows with read slides or write-buffer events in order (``writes``
+    is left holding every output word, drained or not)."""
     read_rows = np.unique(np.concatenate([r for r, _ in bursts])).tolist()
     slides = [dict(zip(r.tolist(), k.tolist())) for r, k in bursts]
     clocks = [-1] * len(bursts)
@@ -350,6 +351,8 @@ def _stall(bursts: list[tuple[np.ndarray, np.ndarray]], slide_cycles: list[int],
             write_row, stale = writes.next_event(arrivals, row_next, stall), False
         candidates = [r for r in (read_row, write_row) if r is not None]
         if not candidates:
+            if writes is not None:
+                writes.store(arrivals.total - arrivals.cum(row_next))
             return stall
         row = min(candidates)
         cycle = row + stall
@@ -377,6 +380,7 @@ class MemoryResult:
     dram_ifmap_reads: int
     dram_filter_reads: int
     stall_cycles: int
+    final_drain_cycles: int   # cycles after the last row until the ofmap buffer is written out
 
 
 def scalesim_memory(g: Gemm, rows: int, cols: int, dataflow: str, ifmap_kb: int, filter_kb: int,
@@ -421,4 +425,9 @@ def scalesim_memory(g: Gemm, rows: int, cols: int, dataflow: str, ifmap_kb: int,
         arrivals = _OfmapArrivals(widths, np.zeros(len(folds), np.int64), t - 1, 2 * r_ - 1, fold_rows)
     writes = _WriteBuffer(ofmap_kb * 1024 // word_bytes, ofmap_bw) if ofmap_kb else None
     stall = _stall([(rows_i, k_i), (rows_f, k_f)], [ifmap.slide_cycles, filt.slide_cycles], arrivals, writes)
-    return MemoryResult(reads_i, reads_f, stall)
+    final = 0
+    if writes is not None:   # the last row's cycle, then the buffer's remaining lines one a cycle,
+        last = len(folds) * fold_rows + stall - 1   # unless a drain still running ends later
+        remaining = sum(n for n, _ in writes.lines) + (1 if writes.partial else 0)
+        final = max(remaining, writes.drain_end - last + 1)
+    return MemoryResult(reads_i, reads_f, stall, final)
