@@ -102,6 +102,21 @@ def test_scalesim_memory_reproduces_recorded_small_sram_reports() -> None:
     assert len(doc["rows"]) == 144 and fold_exact < 80
 
 
+def test_scalesim_cli_memory_models(tmp_path) -> None:
+    text = Path("configs/scalesim/scale.cfg").read_text()
+    for key in ("IfmapSramSzkB:    64", "FilterSramSzkB:   64", "OfmapSramSzkB:    64"):
+        text = text.replace(key, key.replace("64", "2"))
+    cfg = tmp_path / "small.cfg"
+    cfg.write_text(text)
+    totals = {}
+    for memory in ("scalesim", "fold"):
+        out = tmp_path / memory
+        assert main(["scalesim", "-c", str(cfg), "-t", "configs/scalesim/test.csv", "-o", str(out), "-q",
+                     "--memory", memory]) == 0
+        totals[memory] = [int(r["Total Cycles"]) for r in _read(out / "scale" / "COMPUTE_REPORT.csv")]
+    assert totals["scalesim"] != totals["fold"]          # 2 KB buffers: the two memory models part
+
+
 def test_scalesim_cli_bad_inputs(tmp_path, capsys) -> None:
     cfg = tmp_path / "bad.cfg"
     cfg.write_text(Path("configs/scalesim/scale.cfg").read_text().replace("Dataflow : os", "Dataflow : rs"))
