@@ -26,6 +26,9 @@ from archgym.space import Design, DesignSpace
 from archgym.workload import Workload
 
 FIDELITIES = ("analytical", "cycle")
+#: every fidelity some family offers: the common two, and the systolic family's ``scalesim``
+#: (cycle level with SCALE-Sim's own buffer behaviour); each family lists its own in ``fidelities``
+KNOWN_FIDELITIES = (*FIDELITIES, "scalesim")
 MAPPING_MODES = ("auto", "shared", "per-layer")
 
 

@@ -6,7 +6,7 @@ Example::
     simulator: systolic          # any registered simulator, or proxy:DIR
     preset: tpu-v1
     workloads: [resnet18]        # or `workload: resnet18`; one run per workload
-    fidelity: analytical         # analytical | cycle
+    fidelity: analytical         # analytical | cycle (| scalesim: systolic only)
     mapping: auto                # auto | shared | per-layer
     space:
       fix: {dataflow: ws}        # pin a parameter
@@ -36,7 +36,7 @@ from pydantic import Field, field_validator, model_validator
 from archgym.config import StrictModel, load_config, validate
 from archgym.errors import ConfigError
 from archgym.metrics import Objective
-from archgym.simulator import FIDELITIES, SIMULATORS
+from archgym.simulator import KNOWN_FIDELITIES, SIMULATORS
 
 #: strategies planned up front from the seed (everything else is an agent from agents.registry)
 PLANNED = ("grid", "random", "lhs")
@@ -86,7 +86,7 @@ class SweepConfig(StrictModel):
     simulator: str
     preset: str | None = None
     workloads: list[str] = Field(min_length=1)
-    fidelity: Literal[FIDELITIES] = "analytical"  # type: ignore[valid-type]
+    fidelity: Literal[KNOWN_FIDELITIES] = "analytical"  # type: ignore[valid-type]
     mapping: Literal["auto", "shared", "per-layer"] = "auto"
     space: SpaceOverrides = Field(default_factory=SpaceOverrides)
     strategy: StrategyConfig = Field(default_factory=StrategyConfig)

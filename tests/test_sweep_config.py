@@ -21,7 +21,7 @@ def test_example_configs_validate():
 
 
 @pytest.mark.parametrize("fields, pattern", [
-    ({"fidelity": "rtl"}, r"t\.yaml: fidelity: .*allowed: 'analytical' or 'cycle'"),
+    ({"fidelity": "rtl"}, r"t\.yaml: fidelity: .*allowed: 'analytical', 'cycle' or 'scalesim'"),
     ({"simulator": "gpu"}, r"t\.yaml: simulator: .*'gpu' is not known; allowed: systolic, pim, rdu, fpga"),
     ({"strategy": "annealing-xyz"}, r"t\.yaml: strategy\.name: .*'annealing-xyz'"),
     ({"budget": None}, r"t\.yaml: .*strategy 'random' needs a budget"),

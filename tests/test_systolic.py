@@ -304,6 +304,37 @@ def test_cycle_model_stalls_when_bandwidth_starved() -> None:
     assert slow.stall_cycles > 0 and slow.dram_filter_reads > fast.dram_filter_reads
 
 
+def test_scalesim_fidelity_is_scalesim_cli_exactly_and_rejects_other_mappings() -> None:
+    wl = get_workload("gemm:M=100,N=70,K=37")
+    space = SIM.space(wl, "scalesim", "per-layer")
+    d = {**space.default(), "rows": 8, "cols": 8, "ifmap_kb": 4, "filter_kb": 4, "ofmap_kb": 4, "gemm.dataflow": "ws"}
+    r = SIM.evaluate(d, wl, "scalesim")
+    cfg = ScaleSimConfig("t", 8, 8, 4, 4, 4, "ws", d["dram_bw"], d["dram_bw"], d["dram_bw"], True)
+    layers = [("gemm", wl.layers[0].gemms()[0])]
+    t = simulate(cfg, layers)[0]
+    assert r.valid and r.info["fidelity"] == "scalesim"
+    assert (r.layers[0]["stall_cycles"], r.layers[0]["cycles"]) == (t.stall_cycles, t.total_cycles)
+    assert r.layers[0]["dram_filter_reads"] == t.dram_filter_reads
+    assert r.metrics["cycles"] != SIM.evaluate(d, wl, "cycle").metrics["cycles"]      # 4 KB: the memory models part
+    for bad in ({"gemm.fold_order": "row"}, {"gemm.tile_folds": 4}):
+        res = SIM.evaluate({**d, **bad}, wl, "scalesim")
+        assert not res.valid and res.violations == ["scalesim_mapping:gemm"]
+    assert SIM.evaluate({**d, "gemm.fold_order": "col"}, wl, "scalesim").metrics == r.metrics
+
+
+def test_scalesim_fidelity_in_an_env_and_only_for_systolic() -> None:
+    import gymnasium as gym
+
+    import envs  # noqa: F401 - registers the ids
+
+    env = gym.make("archgym/Systolic-v0", workload="gemm:M=256,N=128,K=64", preset="scalesim", fidelity="scalesim")
+    env.reset(seed=0)
+    *_, info = env.step(env.action_space.sample())
+    assert info["valid"] and info["metrics"]["cycles"] > 0
+    with pytest.raises(ConfigError, match="fidelity: 'scalesim' is not allowed; allowed: analytical, cycle"):
+        gym.make("archgym/PIM-v0", workload="gpt2-decode", fidelity="scalesim")
+
+
 # -- technology ----------------------------------------------------------------------------------
 def test_technology_tables() -> None:
     t45, t7 = get_tech("45nm"), get_tech(7)

@@ -7,7 +7,7 @@ import json
 
 from archgym.errors import ConfigError
 from archgym.metrics import unit
-from archgym.simulator import FIDELITIES, MAPPING_MODES, get_simulator
+from archgym.simulator import KNOWN_FIDELITIES, MAPPING_MODES, get_simulator
 from archgym.workload import get_workload, parse_kv
 
 
@@ -17,7 +17,8 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--workload", "-w", required=True, help="zoo name, gemm:M=..,N=..,K=.., .csv or .onnx")
     p.add_argument("--set", dest="overrides", action="append", default=[], metavar="KEY=VALUE",
                    help="override one design parameter (repeatable)")
-    p.add_argument("--fidelity", default="analytical", choices=FIDELITIES)
+    p.add_argument("--fidelity", default="analytical", choices=KNOWN_FIDELITIES,
+                   help="scalesim: systolic cycle level with SCALE-Sim's own buffers")
     p.add_argument("--mapping", default="auto", choices=MAPPING_MODES,
                    help="auto: the simulator's own mapping heuristic")
     p.add_argument("--layers", action="store_true", help="include the per-layer breakdown")

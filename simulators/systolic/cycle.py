@@ -24,26 +24,28 @@ Compute cycles are SCALE-Sim's exactly; the memory side is an idealised double-b
 controller (an operand that fits is fetched once; one that does not is re-streamed once per
 pass), which also supports the other fold order and SRAM tiles. SCALE-Sim's own buffers refetch
 more (a forward-only window wraps round the whole operand to reach a slab it has passed); that
-behaviour is reproduced exactly by :mod:`.scalesim_memory` for ``archgym scalesim``. The two agree
-when operands fit and differ several-fold on streamed layers
-(``benchmarks/results/systolic_scalesim.md``).
+behaviour is reproduced exactly by :mod:`.scalesim_memory` (``memory="scalesim"``: the systolic
+``scalesim`` fidelity and ``archgym scalesim``). The two agree when operands fit and differ
+several-fold on streamed layers (``benchmarks/results/systolic_scalesim.md``).
 """
 
 from __future__ import annotations
 
 import math
 from collections.abc import Mapping
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 from typing import Any
 
 import numpy as np
 
+from archgym.errors import ConfigError
 from archgym.metrics import Result, derive
 from archgym.workload import Gemm, Workload
 from simulators.common.technology import get_tech
 from simulators.systolic.analytical import REG_ACCESSES_PER_MAC
 from simulators.systolic.folds import OS, WS, df_code, folds, sram_counts
 from simulators.systolic.hardware import area_mm2, peak_ops_per_s
+from simulators.systolic.scalesim_memory import scalesim_memory
 from simulators.systolic.traffic import traffic
 
 
@@ -94,10 +96,23 @@ def _chunks_fetched(total: int, active: int, half: int) -> tuple[int, int]:
 
 def gemm_timing(g: Gemm, rows: int, cols: int, dataflow: str, ifmap_kb: int, filter_kb: int,
                 ofmap_kb: int, dram_bw: int, word_bytes: int = 1, fold_order: str = "col",
-                ifmap_bw: int | None = None, filter_bw: int | None = None, tile: int = 1) -> GemmTiming:
+                ifmap_bw: int | None = None, filter_bw: int | None = None, tile: int = 1,
+                memory: str = "fold") -> GemmTiming:
     """Cycle-level timing of one GEMM (one repeat). ``*_bw`` override the read ports' bandwidth
     (SCALE-Sim's IfmapSRAMBankBandwidth / FilterSRAMBankBandwidth); ``dram_bw`` is the ofmap's;
-    ``tile`` = outer folds per SRAM tile (:mod:`.traffic`; 1 = SCALE-Sim)."""
+    ``tile`` = outer folds per SRAM tile (:mod:`.traffic`; 1 = SCALE-Sim). ``memory="scalesim"``
+    takes DRAM reads, stalls and the final drain from SCALE-Sim's own buffers
+    (:mod:`.scalesim_memory`; column-outer order without tiles only)."""
+    if memory == "scalesim":
+        if fold_order != "col" or tile != 1:
+            raise ConfigError("memory 'scalesim': SCALE-Sim has only the column-outer fold order (col) "
+                              f"without tiles; got fold_order={fold_order!r}, tile={tile}")
+        t = gemm_timing(g, rows, cols, dataflow, ifmap_kb, filter_kb, ofmap_kb, dram_bw, word_bytes,
+                        fold_order, ifmap_bw, filter_bw)
+        mem = scalesim_memory(g, rows, cols, dataflow, ifmap_kb, filter_kb, ofmap_kb, ifmap_bw or dram_bw,
+                              filter_bw or dram_bw, dram_bw, word_bytes)
+        return replace(t, stall_cycles=mem.stall_cycles, dram_ifmap_reads=mem.dram_ifmap_reads,
+                       dram_filter_reads=mem.dram_filter_reads, epilogue_cycles=mem.final_drain_cycles)
     df = df_code(dataflow)
     order = 0 if fold_order == "col" else 1
     bw_i, bw_f, bw_o = ifmap_bw or dram_bw, filter_bw or dram_bw, dram_bw
@@ -191,19 +206,38 @@ def _stream_need(df: int, buf: str, tr: Any, fr: np.ndarray, fc: np.ndarray, rf:
     return ((fr // block) * fetch if passes > 1 else 0) + (fc + 1) * slab
 
 
-def layer_timings(workload: Workload, design: Mapping[str, Any]) -> list[tuple[str, Gemm, str, str, GemmTiming]]:
-    """Timing of every GEMM of every MAC layer: (layer, gemm, dataflow, fold order, timing); the
-    layer's SRAM tile (``tile_folds``, default 1) applies to whichever fold order runs."""
+def _layer_mapping(design: Mapping[str, Any], layer: str) -> tuple[Any, str, int]:
+    """(dataflow, fold order, SRAM tile) of one layer: its own parameters, else the shared ones."""
+    return (design.get(f"{layer}.dataflow", design.get("dataflow")),
+            design.get(f"{layer}.fold_order", design.get("fold_order", "auto")),
+            int(design.get(f"{layer}.tile_folds", design.get("tile_folds", 1))))
+
+
+def scalesim_violations(workload: Workload, design: Mapping[str, Any]) -> list[str]:
+    """Layers whose mapping SCALE-Sim's buffers cannot run (another fold order, or tiles)."""
     out = []
     for op in workload.layers:
-        df = design.get(f"{op.name}.dataflow", design.get("dataflow"))
-        order = design.get(f"{op.name}.fold_order", design.get("fold_order", "auto"))
-        tile = int(design.get(f"{op.name}.tile_folds", design.get("tile_folds", 1)))
+        _, order, tile = _layer_mapping(design, op.name)
+        if order == "row" or tile > 1:
+            out.append(f"scalesim_mapping:{op.name}")
+    return out
+
+
+def layer_timings(workload: Workload, design: Mapping[str, Any], memory: str = "fold"
+                  ) -> list[tuple[str, Gemm, str, str, GemmTiming]]:
+    """Timing of every GEMM of every MAC layer: (layer, gemm, dataflow, fold order, timing); the
+    layer's SRAM tile (``tile_folds``, default 1) applies to whichever fold order runs. With
+    ``memory="scalesim"`` every layer runs SCALE-Sim's column-outer order."""
+    out = []
+    for op in workload.layers:
+        df, order, tile = _layer_mapping(design, op.name)
+        if memory == "scalesim":
+            order = "col"
         for g in op.gemms():
             kw = {"rows": int(design["rows"]), "cols": int(design["cols"]), "dataflow": str(df),
                   "ifmap_kb": int(design["ifmap_kb"]), "filter_kb": int(design["filter_kb"]),
                   "ofmap_kb": int(design["ofmap_kb"]), "dram_bw": int(design["dram_bw"]),
-                  "word_bytes": int(design["word_bytes"]), "tile": tile}
+                  "word_bytes": int(design["word_bytes"]), "tile": tile, "memory": memory}
             if order == "auto":
                 cands = [(gemm_timing(g, fold_order=o, **kw), o) for o in ("col", "row")]
                 t, chosen = min(cands, key=lambda c: c[0].total_cycles)
@@ -213,15 +247,20 @@ def layer_timings(workload: Workload, design: Mapping[str, Any]) -> list[tuple[s
     return out
 
 
-def evaluate(design: Mapping[str, Any], workload: Workload) -> Result:
-    """Cycle-level evaluation of one design on a workload (layers run one after another)."""
+def evaluate(design: Mapping[str, Any], workload: Workload, memory: str = "fold") -> Result:
+    """Cycle-level evaluation of one design on a workload (layers run one after another);
+    ``memory="scalesim"``: SCALE-Sim's own buffers (a mapping it cannot run is invalid)."""
+    if memory == "scalesim":
+        bad = scalesim_violations(workload, design)
+        if bad:
+            return Result.invalid(bad, fidelity="scalesim")
     wb, tech = int(design["word_bytes"]), str(design["tech"])
     tn = get_tech(tech)
     rows, cols = int(design["rows"]), int(design["cols"])
     kb = {b: float(design[f"{b}_kb"]) for b in ("ifmap", "filter", "ofmap")}
     e_sram = {b: wb * float(tn.sram_pj_per_byte(kb[b])) for b in kb}
     layers, cycles, compute, energy_pj, dram_w, sram_w, used, nfolds = [], 0, 0, 0.0, 0, 0, 0.0, 0
-    for name, g, df, order, t in layer_timings(workload, design):
+    for name, g, df, order, t in layer_timings(workload, design, memory):
         r = g.repeat
         sram = {"ifmap": t.sram_ifmap_reads + t.dram_ifmap_reads, "filter": t.sram_filter_reads + t.dram_filter_reads,
                 "ofmap": t.sram_ofmap_writes + t.dram_ofmap_writes}
@@ -251,4 +290,4 @@ def evaluate(design: Mapping[str, Any], workload: Workload) -> Result:
         "mapping_efficiency": used / max(nfolds, 1),
         "dram_bytes": float(dram_w * wb), "sram_bytes": float(sram_w * wb),
     }
-    return Result(derive(metrics), True, [], layers, {"fidelity": "cycle"})
+    return Result(derive(metrics), True, [], layers, {"fidelity": "scalesim" if memory == "scalesim" else "cycle"})

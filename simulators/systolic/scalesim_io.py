@@ -13,14 +13,13 @@ from __future__ import annotations
 
 import configparser
 import csv
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from pathlib import Path
 
 from archgym.errors import ConfigError
 from archgym.workload import Gemm
 from simulators.systolic.cycle import GemmTiming, gemm_timing
 from simulators.systolic.hardware import DATAFLOWS
-from simulators.systolic.scalesim_memory import scalesim_memory
 
 
 @dataclass(frozen=True)
@@ -132,17 +131,8 @@ def simulate(cfg: ScaleSimConfig, layers: list[tuple[str, Gemm]], memory: str = 
     model of :mod:`.cycle` (what the design-space simulator uses; equal when operands fit)."""
     if memory not in MEMORY_MODELS:
         raise ConfigError.bad_value("memory", memory, MEMORY_MODELS)
-    out = []
-    for _, g in layers:
-        t = gemm_timing(g, cfg.rows, cfg.cols, cfg.dataflow, cfg.ifmap_kb, cfg.filter_kb, cfg.ofmap_kb,
-                        cfg.bandwidth, 1, "col", cfg.ifmap_bw, cfg.filter_bw)
-        if memory == "scalesim":
-            mem = scalesim_memory(g, cfg.rows, cfg.cols, cfg.dataflow, cfg.ifmap_kb, cfg.filter_kb, cfg.ofmap_kb,
-                                  cfg.ifmap_bw, cfg.filter_bw, cfg.bandwidth)
-            t = replace(t, stall_cycles=mem.stall_cycles, dram_ifmap_reads=mem.dram_ifmap_reads,
-                        dram_filter_reads=mem.dram_filter_reads, epilogue_cycles=mem.final_drain_cycles)
-        out.append(t)
-    return out
+    return [gemm_timing(g, cfg.rows, cfg.cols, cfg.dataflow, cfg.ifmap_kb, cfg.filter_kb, cfg.ofmap_kb,
+                        cfg.bandwidth, 1, "col", cfg.ifmap_bw, cfg.filter_bw, memory=memory) for _, g in layers]
 
 
 COMPUTE_HEADER = ("LayerID, Total Cycles (incl. prefetch), Total Cycles, Stall Cycles, Overall Util %, "

@@ -2,9 +2,10 @@
 
 :mod:`.cycle` models the SRAMs physically (an operand that fits is fetched once, one that
 does not is re-streamed once per pass). SCALE-Sim 3.0.0's read buffer behaves differently with
-small buffers, and ``archgym scalesim`` reproduces its reports exactly with this module
-(validated on 120 recorded SCALE-Sim runs: 8×8 and 16×32 arrays, 1–64 KB, os/ws/is, five
-GEMMs — DRAM reads, stall and total cycles equal). Mechanism (scalesim/memory/read_buffer.py,
+small buffers; the ``scalesim`` fidelity of the systolic family and ``archgym scalesim``
+reproduce its reports exactly with this module
+(validated on 144 recorded SCALE-Sim runs — 4×4 to 32×32 arrays, 1–64 KB, os/ws/is, bandwidth
+3–25 — and on layers up to 3136×64×576: DRAM reads, stall and total cycles equal). Mechanism (scalesim/memory/read_buffer.py,
 write_buffer.py, double_buffered_scratchpad_mem.py):
 
 * **Sets and window.** An operand's fetch order (its prefetch matrix; streamed operands are

@@ -29,7 +29,7 @@ class SystolicSimulator(Simulator):
 
     name = "systolic"
     default_preset = "tpu-v1"
-    fidelities = ("analytical", "cycle")
+    fidelities = ("analytical", "cycle", "scalesim")   # scalesim: cycle level, SCALE-Sim's own buffers
 
     def presets(self) -> dict[str, SystolicConfig]:
         return dict(PRESETS)
@@ -41,10 +41,10 @@ class SystolicSimulator(Simulator):
     def evaluate(self, design: Mapping[str, Any], workload: Workload, fidelity: str = "analytical") -> Result:
         self.check_fidelity(fidelity)
         cols = {k: np.array([v], dtype=object if isinstance(v, str) else None) for k, v in design.items()}
-        if fidelity == "cycle":
+        if fidelity != "analytical":
             from simulators.systolic import cycle
 
-            return cycle.evaluate(design, workload)
+            return cycle.evaluate(design, workload, "scalesim" if fidelity == "scalesim" else "fold")
         metrics, layers = self._analytical(cols, 1, workload)
         out = {k: float(to_numpy(v).reshape(-1)[0]) for k, v in metrics.items()}
         rows = []
@@ -64,7 +64,7 @@ class SystolicSimulator(Simulator):
         """Vectorised analytical model; ``designs`` is a list of dicts or name → array (numpy, or
         torch tensors with integer dataflow codes 0/1/2 = os/ws/is to run on a GPU)."""
         self.check_fidelity(fidelity)
-        if fidelity == "cycle":
+        if fidelity != "analytical":
             return super().evaluate_batch(designs, workload, fidelity)
         names = list(designs[0]) if isinstance(designs, Sequence) and designs else []
         cols, n = design_columns(designs, names)
