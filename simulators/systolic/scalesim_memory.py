@@ -23,6 +23,12 @@ write_buffer.py, double_buffered_scratchpad_mem.py):
   previous one is over and the buffer is more than half full; a word arriving while the buffer
   is full and draining stalls the row until the drain ends.
 
+Limit: the fetch orders here are those of GEMM operands. SCALE-Sim's conv-mode ifmap repeats
+im2col addresses, which its set hashing folds together; with buffers too small for the ifmap,
+conv topologies are therefore not exact (configs/scalesim/test.csv at 1 KB on 8×8: ws within
+0.3 %, is up to +61 % total cycles — the fold model is off by −85 % there); they are exact when
+the operands fit.
+
 Cost: one integer loop over folds (over array rows for the row-streamed ws filter / is ifmap),
 vectorised slide placement, and a walk over only the rows with slide bursts or drain events —
 never per cycle or per address; it grows with DRAM traffic / half-buffer size.
