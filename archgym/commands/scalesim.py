@@ -26,8 +26,9 @@ def run(args: argparse.Namespace) -> int:
 
     cfg = io.read_config(args.config)
     gemm = None if args.input_type == "auto" else args.input_type == "gemm"
-    layers = io.read_topology(args.topology, gemm)
-    timings = io.simulate(cfg, layers, args.memory)
+    read = io.read_layers(args.topology, gemm)
+    layers = [(name, g) for name, g, _ in read]
+    timings = io.simulate(cfg, layers, args.memory, [conv for *_, conv in read])
     folder = io.write_reports(args.outdir, cfg, layers, timings)
     if not args.quiet:
         total = sum(t.cycles - 1 for t in timings)

@@ -45,7 +45,7 @@ from simulators.common.technology import get_tech
 from simulators.systolic.analytical import REG_ACCESSES_PER_MAC
 from simulators.systolic.folds import OS, WS, df_code, folds, sram_counts
 from simulators.systolic.hardware import area_mm2, peak_ops_per_s
-from simulators.systolic.scalesim_memory import scalesim_memory
+from simulators.systolic.scalesim_memory import ConvGeometry, scalesim_memory
 from simulators.systolic.traffic import traffic
 
 
@@ -97,12 +97,13 @@ def _chunks_fetched(total: int, active: int, half: int) -> tuple[int, int]:
 def gemm_timing(g: Gemm, rows: int, cols: int, dataflow: str, ifmap_kb: int, filter_kb: int,
                 ofmap_kb: int, dram_bw: int, word_bytes: int = 1, fold_order: str = "col",
                 ifmap_bw: int | None = None, filter_bw: int | None = None, tile: int = 1,
-                memory: str = "fold") -> GemmTiming:
+                memory: str = "fold", conv: ConvGeometry | None = None) -> GemmTiming:
     """Cycle-level timing of one GEMM (one repeat). ``*_bw`` override the read ports' bandwidth
     (SCALE-Sim's IfmapSRAMBankBandwidth / FilterSRAMBankBandwidth); ``dram_bw`` is the ofmap's;
     ``tile`` = outer folds per SRAM tile (:mod:`.traffic`; 1 = SCALE-Sim). ``memory="scalesim"``
     takes DRAM reads, stalls and the final drain from SCALE-Sim's own buffers
-    (:mod:`.scalesim_memory`; column-outer order without tiles only)."""
+    (:mod:`.scalesim_memory`; column-outer order without tiles only; ``conv`` = the layer's
+    geometry when it came from a SCALE-Sim conv topology, whose ifmap repeats addresses)."""
     if memory == "scalesim":
         if fold_order != "col" or tile != 1:
             raise ConfigError("memory 'scalesim': SCALE-Sim has only the column-outer fold order (col) "
@@ -110,7 +111,7 @@ def gemm_timing(g: Gemm, rows: int, cols: int, dataflow: str, ifmap_kb: int, fil
         t = gemm_timing(g, rows, cols, dataflow, ifmap_kb, filter_kb, ofmap_kb, dram_bw, word_bytes,
                         fold_order, ifmap_bw, filter_bw)
         mem = scalesim_memory(g, rows, cols, dataflow, ifmap_kb, filter_kb, ofmap_kb, ifmap_bw or dram_bw,
-                              filter_bw or dram_bw, dram_bw, word_bytes)
+                              filter_bw or dram_bw, dram_bw, word_bytes, conv)
         return replace(t, stall_cycles=mem.stall_cycles, dram_ifmap_reads=mem.dram_ifmap_reads,
                        dram_filter_reads=mem.dram_filter_reads, epilogue_cycles=mem.final_drain_cycles)
     df = df_code(dataflow)

@@ -20,6 +20,7 @@ from archgym.errors import ConfigError
 from archgym.workload import Gemm
 from simulators.systolic.cycle import GemmTiming, gemm_timing
 from simulators.systolic.hardware import DATAFLOWS
+from simulators.systolic.scalesim_memory import ConvGeometry
 
 
 @dataclass(frozen=True)
@@ -85,6 +86,12 @@ def read_config(path: str | Path) -> ScaleSimConfig:
 def read_topology(path: str | Path, gemm: bool | None = None) -> list[tuple[str, Gemm]]:
     """Layers as (name, Gemm(m = ofmap pixels, k = window, n = filters)); ``gemm=None`` detects
     the GEMM format from the header (``Layer, M, N, K``)."""
+    return [(name, g) for name, g, _ in read_layers(path, gemm)]
+
+
+def read_layers(path: str | Path, gemm: bool | None = None) -> list[tuple[str, Gemm, ConvGeometry | None]]:
+    """:func:`read_topology` plus each conv layer's geometry (None for GEMM rows), which SCALE-Sim's
+    buffers need: its conv-mode ifmap repeats im2col addresses."""
     path = Path(path)
     if not path.is_file():
         raise ConfigError(f"scalesim topology: file {str(path)!r} does not exist")
@@ -95,7 +102,7 @@ def read_topology(path: str | Path, gemm: bool | None = None) -> list[tuple[str,
         raise ConfigError(f"{path}: empty topology file")
     if gemm is None:
         gemm = [h.lower() for h in rows[0][1:4]] == ["m", "n", "k"]
-    out: list[tuple[str, Gemm]] = []
+    out: list[tuple[str, Gemm, ConvGeometry | None]] = []
     for lineno, row in enumerate(rows[1:], start=2):
         try:
             nums = [int(float(v)) for v in row[1:]] if gemm else [int(float(v)) for v in row[1:8]]
@@ -105,7 +112,7 @@ def read_topology(path: str | Path, gemm: bool | None = None) -> list[tuple[str,
             if len(nums) < 3:
                 raise ConfigError(f"{path}:{lineno}: GEMM rows need M, N, K")
             m, n, k = nums[:3]
-            out.append((row[0], Gemm(m, k, n)))
+            out.append((row[0], Gemm(m, k, n), None))
             continue
         if len(nums) < 7:
             raise ConfigError(f"{path}:{lineno}: conv rows need IFMAP H, W, Filter H, W, Channels, Num Filter, Strides")
@@ -113,26 +120,31 @@ def read_topology(path: str | Path, gemm: bool | None = None) -> list[tuple[str,
         if r > h or s > w:
             raise ConfigError(f"{path}:{lineno}: filter {r}×{s} larger than ifmap {h}×{w}")
         p, q = (h - r) // stride + 1, (w - s) // stride + 1
-        if "DP" in row[0]:
-            out.extend((f"{row[0]}Channel_{i}", Gemm(p * q, r * s, k)) for i in range(c))
+        if "DP" in row[0]:   # one single-channel layer per channel, as SCALE-Sim runs it
+            geometry = ConvGeometry(h, w, 1, r, s, stride)
+            out.extend((f"{row[0]}Channel_{i}", Gemm(p * q, r * s, k), geometry) for i in range(c))
         else:
-            out.append((row[0], Gemm(p * q, r * s * c, k)))
+            out.append((row[0], Gemm(p * q, r * s * c, k), ConvGeometry(h, w, c, r, s, stride)))
     return out
 
 
 MEMORY_MODELS = ("scalesim", "fold")
 
 
-def simulate(cfg: ScaleSimConfig, layers: list[tuple[str, Gemm]], memory: str = "scalesim") -> list[GemmTiming]:
+def simulate(cfg: ScaleSimConfig, layers: list[tuple[str, Gemm]], memory: str = "scalesim",
+             convs: list[ConvGeometry | None] | None = None) -> list[GemmTiming]:
     """Cycle-level timing of each layer on the configured array (fold order as SCALE-Sim).
 
     ``memory="scalesim"`` takes DRAM reads and stalls from SCALE-Sim's own buffer behaviour
-    (:mod:`.scalesim_memory`, exact at every SRAM size); ``"fold"`` keeps the fold-level
-    model of :mod:`.cycle` (what the design-space simulator uses; equal when operands fit)."""
+    (:mod:`.scalesim_memory`, exact at every SRAM size; conv layers need their geometry in
+    ``convs``, from :func:`read_layers`); ``"fold"`` keeps the fold-level model of :mod:`.cycle`
+    (the default ``cycle`` fidelity; equal when operands fit)."""
     if memory not in MEMORY_MODELS:
         raise ConfigError.bad_value("memory", memory, MEMORY_MODELS)
+    convs = convs or [None] * len(layers)
     return [gemm_timing(g, cfg.rows, cfg.cols, cfg.dataflow, cfg.ifmap_kb, cfg.filter_kb, cfg.ofmap_kb,
-                        cfg.bandwidth, 1, "col", cfg.ifmap_bw, cfg.filter_bw, memory=memory) for _, g in layers]
+                        cfg.bandwidth, 1, "col", cfg.ifmap_bw, cfg.filter_bw, memory=memory, conv=conv)
+            for (_, g), conv in zip(layers, convs)]
 
 
 COMPUTE_HEADER = ("LayerID, Total Cycles (incl. prefetch), Total Cycles, Stall Cycles, Overall Util %, "
