@@ -347,6 +347,18 @@ def test_scalesim_fidelity_is_scalesim_cli_exactly_and_rejects_other_mappings() 
     assert SIM.evaluate({**d, "gemm.fold_order": "col"}, wl, "scalesim").metrics == r.metrics
 
 
+def test_scalesim_fidelity_runs_conv_layers_as_scalesim_conv_mode() -> None:
+    doc = json.loads((Path(__file__).parent / "data" / "scalesim_conv.json").read_text())
+    recorded = next(r[4] for r in doc["runs"] if r[:4] == ["test", 8, 4, "is"])
+    wl = get_workload("conv2d:H=15,W=15,C=16,K=32,R=3,S=3,stride=2")     # test.csv's Conv2
+    d = {**SIM.space(wl, "scalesim").default(), "rows": 8, "cols": 8, "dataflow": "is",
+         "ifmap_kb": 4, "filter_kb": 4, "ofmap_kb": 4, "dram_bw": 10}
+    layer = SIM.evaluate(d, wl, "scalesim").layers[0]
+    total, stall, dram_i, dram_f, _ = recorded[1]
+    assert (layer["stall_cycles"], layer["dram_ifmap_reads"], layer["dram_filter_reads"]) == (stall, dram_i, dram_f)
+    assert layer["compute_cycles"] + layer["stall_cycles"] - 1 == total
+
+
 def test_scalesim_fidelity_in_an_env_and_only_for_systolic() -> None:
     import gymnasium as gym
 

@@ -40,7 +40,7 @@ import numpy as np
 
 from archgym.errors import ConfigError
 from archgym.metrics import Result, derive
-from archgym.workload import Gemm, Workload
+from archgym.workload import Gemm, Op, Workload
 from simulators.common.technology import get_tech
 from simulators.systolic.analytical import REG_ACCESSES_PER_MAC
 from simulators.systolic.folds import OS, WS, df_code, folds, sram_counts
@@ -214,6 +214,16 @@ def _layer_mapping(design: Mapping[str, Any], layer: str) -> tuple[Any, str, int
             int(design.get(f"{layer}.tile_folds", design.get("tile_folds", 1))))
 
 
+def conv_geometry(op: Op) -> ConvGeometry | None:
+    """A single-image conv layer as SCALE-Sim's conv mode sees it (padding folded into the ifmap,
+    one channel per group); None for other operators, whose operands never repeat addresses."""
+    d = op.dims
+    if op.kind != "conv2d" or d["N"] != 1:
+        return None
+    return ConvGeometry(d["H"] + 2 * d["pad"], d["W"] + 2 * d["pad"], d["C"] // d["groups"], d["R"], d["S"],
+                        d["stride"])
+
+
 def scalesim_violations(workload: Workload, design: Mapping[str, Any]) -> list[str]:
     """Layers whose mapping SCALE-Sim's buffers cannot run (another fold order, or tiles)."""
     out = []
@@ -232,13 +242,14 @@ def layer_timings(workload: Workload, design: Mapping[str, Any], memory: str = "
     out = []
     for op in workload.layers:
         df, order, tile = _layer_mapping(design, op.name)
+        conv = None
         if memory == "scalesim":
-            order = "col"
+            order, conv = "col", conv_geometry(op)
         for g in op.gemms():
             kw = {"rows": int(design["rows"]), "cols": int(design["cols"]), "dataflow": str(df),
                   "ifmap_kb": int(design["ifmap_kb"]), "filter_kb": int(design["filter_kb"]),
                   "ofmap_kb": int(design["ofmap_kb"]), "dram_bw": int(design["dram_bw"]),
-                  "word_bytes": int(design["word_bytes"]), "tile": tile, "memory": memory}
+                  "word_bytes": int(design["word_bytes"]), "tile": tile, "memory": memory, "conv": conv}
             if order == "auto":
                 cands = [(gemm_timing(g, fold_order=o, **kw), o) for o in ("col", "row")]
                 t, chosen = min(cands, key=lambda c: c[0].total_cycles)
