@@ -105,6 +105,8 @@ class _FetchOrder:
         self.rows = blocks * height
         self.valid = (blocks - 1) * height * width + height * last_width
         self.padded = blocks * height * width
+        self.block_widths = np.full(blocks, width, np.int64)   # valid words a row, per block
+        self.block_widths[-1] = last_width
 
     def _diagonal_start(self, d: np.ndarray) -> np.ndarray:
         """Padded index of the first word of anti-diagonal ``d``."""
@@ -141,14 +143,10 @@ def _read_slides(buf: _ReadBuffer, order: _FetchOrder, demands: list[_Demand], f
                  ) -> tuple[int, np.ndarray, np.ndarray]:
     """DRAM words read, and the demand rows with slides (global row index, slide count)."""
     eps, window = buf.set_words, buf.window_sets
-    n_sets = order.valid // eps + 1
-    reads = min(_ceil(buf.active, buf.bw), _ceil(order.padded, buf.bw)) * buf.bw
-    if n_sets <= window:                                   # fits: fetched once, no slides
+    reads, n_sets, step = _window_walk(buf, order)
+    if not step:                                           # fits: fetched once, no slides
         return reads, np.zeros(0, np.int64), np.zeros(0, np.int64)
-    step = min(buf.slide_sets, n_sets - window)
-    h, nb = order.height, order.blocks
-    widths = np.full(nb, order.width, np.int64)
-    widths[-1] = order.last_width
+    h, nb, widths = order.height, order.blocks, order.block_widths
     blocks = np.arange(nb, dtype=np.int64)
     if order.diagonal:   # sets of the first and last word of each block's sweep
         first = (order.rank(blocks * h, np.zeros(nb, np.int64)) // eps).tolist()
@@ -190,19 +188,29 @@ def _read_slides(buf: _ReadBuffer, order: _FetchOrder, demands: list[_Demand], f
                 if k:
                     burst_rows.append(base + (array_rows - 1) - (r - r0))
                     burst_slides.append(k)
-    rows = [np.asarray(burst_rows, np.int64)]
-    slides = int(sum(burst_slides))
-    if sweeps:
-        rows.append(_sweep_slide_rows(order, np.asarray(sweeps, np.int64), window, step, eps, widths))
-        slides += int(np.asarray(sweeps)[:, 3].sum())
-    all_rows = np.concatenate(rows)
-    counts = np.concatenate([np.asarray(burst_slides, np.int64),
-                             np.ones(len(all_rows) - len(burst_slides), np.int64)])
-    sort = np.argsort(all_rows, kind="stable")
-    all_rows, counts = all_rows[sort], counts[sort]
-    unique, first_idx = np.unique(all_rows, return_index=True)
-    per_row = np.add.reduceat(counts, first_idx) if len(counts) else counts
-    return reads + slides * buf.slide_lines * buf.bw, unique, per_row
+    rows, counts = [np.asarray(burst_rows, np.int64)], [np.asarray(burst_slides, np.int64)]
+    if sweeps:                                             # one slide per row found inside a sweep
+        inside = _sweep_slide_rows(order, np.asarray(sweeps, np.int64), window, step, eps)
+        rows.append(inside)
+        counts.append(np.ones(len(inside), np.int64))
+    return _slide_result(buf, reads, np.concatenate(rows), np.concatenate(counts))
+
+
+def _window_walk(buf: _ReadBuffer, order: _FetchOrder) -> tuple[int, int, int]:
+    """(DRAM words read before compute, sets in the fetch order, sets per slide — 0 when the
+    operand fits the window and never slides)."""
+    n_sets = order.valid // buf.set_words + 1
+    reads = min(_ceil(buf.active, buf.bw), _ceil(order.padded, buf.bw)) * buf.bw
+    step = min(buf.slide_sets, n_sets - buf.window_sets) if n_sets > buf.window_sets else 0
+    return reads, n_sets, step
+
+
+def _slide_result(buf: _ReadBuffer, reads: int, rows: np.ndarray, slides: np.ndarray
+                  ) -> tuple[int, np.ndarray, np.ndarray]:
+    """DRAM words read in all, and the distinct demand rows with their summed slide counts."""
+    unique, inverse = np.unique(rows, return_inverse=True)
+    per_row = np.bincount(inverse.ravel(), weights=slides, minlength=len(unique)).astype(np.int64)
+    return reads + int(slides.sum()) * buf.slide_lines * buf.bw, unique, per_row
 
 
 @dataclass(frozen=True)
@@ -234,12 +242,12 @@ class ConvGeometry:
         return ((oy * self.stride + fr) * self.w + ox * self.stride + fs) * self.c + ch
 
 
-def _demand_sequence(order: _FetchOrder, widths: np.ndarray, demand: _Demand, base: int
+def _demand_sequence(order: _FetchOrder, demand: _Demand, base: int
                      ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """One fold's demanded words in SCALE-Sim's checking order (row by row, columns ascending):
     (stacked row, column, global demand row)."""
     b, kind, arg = demand
-    h, w = order.height, int(widths[b])
+    h, w = order.height, int(order.block_widths[b])
     if kind == "sweep":                      # skewed: element (t, c) demanded at row arg + t + c
         t, c = np.meshgrid(np.arange(h, dtype=np.int64), np.arange(w, dtype=np.int64), indexing="ij")
         t, c = t.ravel(), c.ravel()
@@ -261,18 +269,12 @@ def _read_slides_addressed(buf: _ReadBuffer, order: _FetchOrder, demands: list[_
     demanded word hits when *any* occurrence of its address lies in one of the window's sets.
     Event-driven: vectorised hit tests (sorted address/position keys) over each fold's demanded
     words up to the next miss; per slide burst only a small search."""
-    eps, window = buf.set_words, buf.window_sets
-    valid = order.valid
-    n_sets = valid // eps + 1
-    reads = min(_ceil(buf.active, buf.bw), _ceil(order.padded, buf.bw)) * buf.bw
-    if n_sets <= window:
+    eps, window, valid = buf.set_words, buf.window_sets, order.valid
+    reads, n_sets, step = _window_walk(buf, order)
+    if not step:
         return reads, np.zeros(0, np.int64), np.zeros(0, np.int64)
-    step = min(buf.slide_sets, n_sets - window)
-    h, nb = order.height, order.blocks
-    widths = np.full(nb, order.width, np.int64)
-    widths[-1] = order.last_width
     # address of every fetch position
-    row_w = widths[np.arange(order.rows) // h]
+    row_w = order.block_widths[np.arange(order.rows) // order.height]
     rr = np.repeat(np.arange(order.rows, dtype=np.int64), row_w)
     cc = np.arange(len(rr), dtype=np.int64) - np.repeat(np.cumsum(row_w) - row_w, row_w)
     pos = order.rank(rr, cc)
@@ -303,7 +305,7 @@ def _read_slides_addressed(buf: _ReadBuffer, order: _FetchOrder, demands: list[_
     ev_rows: list[int] = []
     ev_k: list[int] = []
     for f, dem in enumerate(demands):
-        r, c, drow = _demand_sequence(order, widths, dem, f * fold_rows)
+        r, c, drow = _demand_sequence(order, dem, f * fold_rows)
         a = addr[order.rank(r, c)]
         i, n, chunk = 0, len(a), 256
         while i < n:
@@ -318,24 +320,18 @@ def _read_slides_addressed(buf: _ReadBuffer, order: _FetchOrder, demands: list[_
             ev_rows.append(int(drow[miss]))
             ev_k.append(k)
             i, chunk = miss + 1, 256
-    total = int(sum(ev_k))
-    if not ev_rows:
-        return reads, np.zeros(0, np.int64), np.zeros(0, np.int64)
-    rows_arr, k_arr = np.asarray(ev_rows, np.int64), np.asarray(ev_k, np.int64)
-    unique, inv = np.unique(rows_arr, return_inverse=True)
-    per_row = np.bincount(inv.ravel(), weights=k_arr).astype(np.int64)
-    return reads + total * buf.slide_lines * buf.bw, unique, per_row
+    return _slide_result(buf, reads, np.asarray(ev_rows, np.int64), np.asarray(ev_k, np.int64))
 
 
-def _sweep_slide_rows(order: _FetchOrder, sweeps: np.ndarray, window: int, step: int, eps: int,
-                      widths: np.ndarray) -> np.ndarray:
+def _sweep_slide_rows(order: _FetchOrder, sweeps: np.ndarray, window: int, step: int, eps: int
+                      ) -> np.ndarray:
     """Demand row of every slide inside the sweeps: the first anti-diagonal that reaches the
     word triggering it (vectorised binary search over diagonals)."""
     k = sweeps[:, 3]
     which = np.repeat(np.arange(len(sweeps)), k)
     j = np.arange(len(which)) - np.repeat(np.cumsum(k) - k, k)
     base, block, first_set = sweeps[which, 0], sweeps[which, 1], sweeps[which, 2]
-    width = widths[block]
+    width = order.block_widths[block]
     target = (first_set + window + j * step) * eps
     top = block * order.height
     lo, hi = top.copy(), top + order.height - 1 + width - 1
