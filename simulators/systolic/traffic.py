@@ -51,16 +51,14 @@ def active_words(kb: Any, word_bytes: Any) -> Any:
     return (kb * 1024 // word_bytes) // 2
 
 
-def tile_block(k: Any, f: Folds, rows: Any, cols: Any, df: Any, order: Any, tile: Any,
-               act_i: Any, act_f: Any) -> Any:
+def tile_block(k: Any, f: Folds, rows: Any, cols: Any, df: Any, col_outer: Any, tile: Any,
+               act_r: Any, act_f: Any) -> Any:
     """Outer folds per SRAM tile actually used: ``tile`` clipped to the outer fold count and to
     the largest tile whose resident slices fit the active halves — one slice of the inner
     operand (R·T words) and, for os, the filter's column slices (K·C words each) under column
-    blocks or the row slices under row blocks. 1 (streaming) when even one slice does not fit."""
-    xr_is_ifmap = (df == OS) | (df == WS)            # is: the row-fold operand X_r is the filter
-    act_r = where(xr_is_ifmap, act_i, act_f)
+    blocks or the row slices under row blocks. 1 (streaming) when even one slice does not fit.
+    ``act_r``: active-half words of the row-fold operand X_r's buffer."""
     slab_r, slab_c = rows * f.t, k * cols            # X_r words per row fold, filter per column fold
-    col_outer = order == 0
     inner_fits = where(col_outer, slab_r <= act_r, (df != OS) | (slab_c <= act_f))
     # blocks of column folds are bounded by the filter buffer (os only), of row folds by X_r's
     by_buffer = where(col_outer, where(df == OS, act_f // maximum(slab_c, 1), f.col_folds),
@@ -86,12 +84,13 @@ def traffic(m: Any, k: Any, n: Any, f: Folds, rows: Any, cols: Any, df: Any, ord
     ifmap_fits = ifmap_fetch <= act_i
     filter_fits = filter_fetch <= act_f
     xr_fits = where(xr_is_ifmap, ifmap_fits, filter_fits)
-    block = tile_block(k, f, rows, cols, df, order, tile, act_i, act_f)
+    act_r = where(xr_is_ifmap, act_i, act_f)
+    block = tile_block(k, f, rows, cols, df, col_outer, tile, act_r, act_f)
     # column folds outer: X_r re-read per column block unless it fits whole;
     # X_c (filter, os) re-read per row fold unless one block of column slices (K × C each) fits
     # row folds outer: X_r re-read per column fold unless one block of row slices (R × T) fits;
     # X_c re-read per row block unless it fits whole
-    xr_slice_fits = block * rows * f.t <= where(xr_is_ifmap, act_i, act_f)
+    xr_slice_fits = block * rows * f.t <= act_r
     xr_passes = where(col_outer, where(xr_fits, 1, ceil_div(f.col_folds, block)),
                       where(xr_slice_fits, 1, f.col_folds))
     xc_passes = where(col_outer, where(block * k * cols <= act_f, 1, f.row_folds),
