@@ -133,27 +133,29 @@ def _single(cols: Mapping[str, Any], key: str) -> Any:
 def _numeric(cols: Mapping[str, Any], key: str) -> Any:
     if key not in cols:
         raise ConfigError(f"systolic design: missing parameter {key!r}")
-    v = cols[key]
+    return _integers(cols[key])
+
+
+def _integers(v: Any) -> Any:
+    """A column as int64 (numpy) or long (torch)."""
     if is_torch(v):
         return v.long()
     return np.asarray(v).astype(np.int64)
 
 
-def _layer_col(cols: Mapping[str, Any], layer: str, key: str, default: str | None = None) -> Any:
+def _layer_col(cols: Mapping[str, Any], layer: str, key: str, default: Any = None) -> Any:
+    """``LAYER.key`` or the shared ``key`` column; ``default`` (one value) when neither is given."""
     for name in (f"{layer}.{key}", key):
         if name in cols:
             return cols[name]
     if default is None:
         raise ConfigError(f"systolic design: missing parameter {key!r} (or {layer}.{key})")
-    return np.array([default], dtype=object)
+    return np.array([default], dtype=object if isinstance(default, str) else None)
 
 
 def _layer_tile(cols: Mapping[str, Any], layer: str) -> Any:
     """The layer's SRAM tile in outer folds (``LAYER.tile_folds`` or ``tile_folds``; default 1)."""
-    for name in (f"{layer}.tile_folds", "tile_folds"):
-        if name in cols:
-            return _numeric(cols, name)
-    return 1
+    return _integers(_layer_col(cols, layer, "tile_folds", 1))
 
 
 def _codes(col: Any, choices: Sequence[str], key: str) -> Any:
