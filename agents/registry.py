@@ -29,7 +29,7 @@ AGENTS: dict[str, str] = {
     "dqn": "agents.rl:DQNAgent",
     "maskable-ppo": "agents.rl:MaskablePPOAgent",
     "marl-ppo": "agents.marl:MARLPPOAgent",
-    "proxy-screen": "cost_models.screening:ProxyScreenAgent",
+    "proxy-screen": "agents.screening:ProxyScreenAgent",
 }
 
 #: where the per-agent YAML files live (the repository's configs/agents/)

@@ -1,5 +1,5 @@
 import sys
 
-from archgym.cli import main
+from archgym.app.cli import main
 
 sys.exit(main())

@@ -41,6 +41,8 @@ class Simulator(ABC):
     fidelities: tuple[str, ...] = FIDELITIES
     #: preset used when none is named
     default_preset: str = ""
+    #: model version, bumped whenever the simulator's numbers change
+    version: str = "1"
 
     @abstractmethod
     def presets(self) -> dict[str, Any]:
@@ -65,6 +67,10 @@ class Simulator(ABC):
             n = len(next(iter(designs.values()))) if designs else 0
             designs = [{k: _py(v[i]) for k, v in designs.items()} for i in range(n)]
         return BatchResult.from_results([self.evaluate(d, workload, fidelity) for d in designs])
+
+    def model_version(self, fidelity: str) -> str:
+        """Version of the model behind ``fidelity`` (recorded with every result); the class's ``version``."""
+        return self.version
 
     # -- helpers shared by every family --------------------------------------------------------
     def preset(self, name: str | None) -> Any:
@@ -97,7 +103,8 @@ def _py(value: Any) -> Any:
     return value.item() if isinstance(value, np.generic) else value
 
 
-#: registry name → "module:Class" (imported lazily so ``import archgym`` stays light)
+#: family name → "module:Class", imported on first use so ``import archgym`` stays light.
+#: A plain dict: a new family is one entry (``SIMULATORS["dram"] = "simulators.dram:DRAMSimulator"``).
 SIMULATORS: dict[str, str] = {
     "systolic": "simulators.systolic:SystolicSimulator",
     "pim": "simulators.pim:PIMSimulator",
@@ -105,33 +112,30 @@ SIMULATORS: dict[str, str] = {
     "fpga": "simulators.fpga:FPGASimulator",
 }
 
+#: backend scheme → "module:callable" taking the text after ``SCHEME:`` and returning a
+#: :class:`Simulator` (like Gymnasium's entry points): ``proxy:DIR`` loads a fitted proxy.
+BACKENDS: dict[str, str] = {
+    "proxy": "cost_models.proxy:load_proxy_simulator",
+}
 
-def available_simulators() -> list[str]:
-    """Registered simulators whose package is importable."""
-    out = []
-    for name in SIMULATORS:
-        try:
-            get_simulator(name)
-        except ConfigError:
-            continue
-        out.append(name)
-    return out
+
+def load_entry_point(entry: str) -> Any:
+    """The object named by ``"module:attribute"``; an ImportError in the module surfaces as is."""
+    module_name, _, attr = entry.partition(":")
+    return getattr(importlib.import_module(module_name), attr)
 
 
 def get_simulator(name: str | Simulator) -> Simulator:
-    """Instantiate a registered simulator; ``proxy:DIR`` loads a fitted proxy cost model."""
+    """Instantiate a registered family (``"systolic"``) or a backend (``"proxy:DIR"``)."""
     if isinstance(name, Simulator):
         return name
-    if name.startswith("proxy:"):
-        from cost_models.proxy import load_proxy_simulator
-
-        return load_proxy_simulator(name.split(":", 1)[1])
+    scheme, sep, rest = name.partition(":")
+    if sep:
+        if scheme not in BACKENDS:
+            raise UnknownNameError(f"simulator backend: {scheme!r} is not known; allowed: "
+                                   f"{', '.join(f'{b}:...' for b in BACKENDS)}")
+        return load_entry_point(BACKENDS[scheme])(rest)
     if name not in SIMULATORS:
-        raise UnknownNameError(f"simulator: {name!r} is not known; allowed: {', '.join(SIMULATORS)}, proxy:DIR")
-    module_name, _, cls_name = SIMULATORS[name].partition(":")
-    try:
-        module = importlib.import_module(module_name)
-        cls = getattr(module, cls_name)
-    except (ImportError, AttributeError):
-        raise ConfigError(f"simulator: {name!r} is not available in this build yet") from None
-    return cls()
+        allowed = [*SIMULATORS, *(f"{b}:..." for b in BACKENDS)]
+        raise UnknownNameError(f"simulator: {name!r} is not known; allowed: {', '.join(allowed)}")
+    return load_entry_point(SIMULATORS[name])()

@@ -115,7 +115,7 @@ def exact_costs(ev: Evaluator) -> np.ndarray:
 def search(seeds: int, budget: int, workload: str) -> dict[str, Any]:
     from agents.base import run
     from agents.registry import make_agent
-    from cost_models.screening import ProxyScreenAgent
+    from agents.screening import ProxyScreenAgent
 
     ev0 = Evaluator.build("systolic", workload, preset=PRESET, objective="edp")
     optimum = float(exact_costs(ev0).min())

@@ -26,10 +26,10 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from archgym.config import validate
-from archgym.simulator import available_simulators
+from archgym.simulator import SIMULATORS
 from archgym.store import RunStore
-from archgym.sweep import run_sweep
-from archgym.sweep_config import SweepConfig
+from archgym.app.sweep import run_sweep
+from archgym.app.sweep_config import SweepConfig
 
 WORKLOAD = {"systolic": "mobilenetv2", "rdu": "resnet18", "fpga": "resnet18", "pim": "gpt2-decode"}
 
@@ -87,11 +87,11 @@ def main() -> int:
     ap.add_argument("--budget", type=int, default=200, help="designs per cycle-fidelity sweep")
     ap.add_argument("--workers", type=int, default=2)
     ap.add_argument("--repeats", type=int, default=2)
-    ap.add_argument("--families", nargs="*", default=None, help="default: every available simulator")
+    ap.add_argument("--families", nargs="*", default=None, help="default: every registered simulator")
     ap.add_argument("--fidelities", nargs="*", default=["cycle", "analytical"], choices=["cycle", "analytical"])
     ap.add_argument("--out", default=str(ROOT / "benchmarks" / "sweep_throughput.md"))
     args = ap.parse_args()
-    families = args.families or available_simulators()
+    families = args.families or list(SIMULATORS)
     idle_before = cpu_idle() if os.path.exists("/proc/stat") else float("nan")
     t0 = time.time()
     results = []

@@ -4,7 +4,7 @@
 :class:`~envs.design_env.DesignEnv`; ``gymnasium.make_vec(ID, num_envs=N)`` builds a
 :class:`~envs.vector.DesignVectorEnv` whose sub-environments share one evaluator, so each step is
 one batched ``evaluate_batch`` call. Every id is registered whether or not its simulator package
-is present; making one whose simulator is missing raises ``ConfigError("... not available ...")``.
+is present; making one whose simulator package fails to import raises that ImportError.
 """
 
 from __future__ import annotations

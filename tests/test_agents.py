@@ -17,7 +17,7 @@ from agents.hpsweep import draw, sample_configs
 from agents.pareto import hypervolume, normaliser, pareto_mask
 from agents.registry import AGENTS, load_agent_config, make_agent
 from agents.tasks import TASKS, Task, optimum
-from archgym.cli import main
+from archgym.app.cli import main
 from archgym.errors import ConfigError
 from archgym.evaluator import Evaluator
 from archgym.metrics import Objective

@@ -6,11 +6,11 @@ import sys
 
 import pytest
 
-from archgym.cli import COMMANDS, main
+from archgym.app.cli import COMMANDS, main
 
 
 def run_cli(*args):
-    proc = subprocess.run([sys.executable, "-m", "archgym.cli", *args], capture_output=True, text=True, timeout=300, check=False)
+    proc = subprocess.run([sys.executable, "-m", "archgym.app.cli", *args], capture_output=True, text=True, timeout=300, check=False)
     return proc.returncode, proc.stdout, proc.stderr
 
 

@@ -295,7 +295,7 @@ def test_env_runs_on_proxy_backend(proxy_dir: Path) -> None:
 # -- the CLI ------------------------------------------------------------------------------------------
 
 def test_cli_fit_proxy(store: RunStore, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    from archgym.cli import main
+    from archgym.app.cli import main
 
     out = tmp_path / "cli"
     rc = main(["fit-proxy", "--store", store.path, "--model", "rf", "--param", "n_estimators=10",
@@ -314,7 +314,7 @@ def test_cli_fit_proxy(store: RunStore, tmp_path: Path, capsys: pytest.CaptureFi
 def test_proxy_screen_agent_beats_random_at_equal_budget() -> None:
     from agents.base import run
     from agents.random_search import RandomSearch
-    from cost_models.screening import ProxyScreenAgent
+    from agents.screening import ProxyScreenAgent
 
     budget = 64
     best = {}
@@ -335,7 +335,7 @@ def test_proxy_screen_agent_beats_random_at_equal_budget() -> None:
 @pytest.mark.parametrize("base", ["sa", "ga"])
 def test_proxy_screen_agent_drives_a_base_agent_on_the_proxy(base: str) -> None:
     from agents.base import run
-    from cost_models.screening import ProxyScreenAgent
+    from agents.screening import ProxyScreenAgent
 
     ev = Evaluator.build("systolic", "gemm:M=256,N=512,K=128", preset="scalesim", objective="edp")
     agent = ProxyScreenAgent(ev.space, ev.objective, 0, base=base, pool=60, warmup=8, n_estimators=10)

@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 
 import envs
-from archgym.cli import main
+from archgym.app.cli import main
 from archgym.store import RunStore
 from envs.sb3_logging import quiet
 

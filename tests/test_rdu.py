@@ -164,7 +164,7 @@ def test_bad_fidelity_is_a_one_line_error(sim, block):
 
 
 def test_cli_simulate_json():
-    out = subprocess.run([sys.executable, "-m", "archgym.cli", "simulate", "rdu", "--preset", "sn40l",
+    out = subprocess.run([sys.executable, "-m", "archgym.app.cli", "simulate", "rdu", "--preset", "sn40l",
                           "--workload", DECODE, "--json"], check=False, capture_output=True, text=True, timeout=120)
     assert out.returncode == 0, out.stderr
     row = json.loads(out.stdout)

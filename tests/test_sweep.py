@@ -15,8 +15,8 @@ from sweep_helpers import rows, write_config
 
 from archgym.space import DesignSpace, categorical, int_range, pow2
 from archgym.store import RunStore
-from archgym.sweep import Plan, prepare, run_sweep
-from archgym.sweep_config import load_sweep_config
+from archgym.app.sweep import Plan, prepare, run_sweep
+from archgym.app.sweep_config import load_sweep_config
 
 ROOT = Path(__file__).resolve().parents[1]
 SPACE = DesignSpace((pow2("a", 1, 64), int_range("b", 0, 9), categorical("c", ("x", "y", "z"))))
@@ -104,7 +104,7 @@ class WalkAgent:
 
 
 def test_agent_strategy_resumes_by_replay(tmp_path, monkeypatch):
-    import archgym.sweep_config as sc
+    import archgym.app.sweep_config as sc
 
     monkeypatch.setattr(sc, "agent_names", lambda: ["walk"])
     path = write_config(tmp_path, strategy={"name": "walk", "ask_size": 8}, budget=40, batch_size=4)
@@ -198,7 +198,6 @@ def test_multiple_workloads_are_separate_runs(tmp_path):
 
 
 def test_registered_agent_resumes_by_replay(tmp_path):
-    pytest.importorskip("agents.registry", reason="agents are not in this build")
     path = write_config(tmp_path, strategy={"name": "ga", "ask_size": 16}, budget=48, batch_size=8)
     _, full = _sweep(path, tmp_path / "full.db", workers=1)
     part = tmp_path / "part.db"

@@ -6,8 +6,8 @@ from sweep_helpers import write_config
 
 from archgym.errors import ConfigError
 from archgym.store import RunStore
-from archgym.sweep import prepare, run_sweep
-from archgym.sweep_config import load_sweep_config
+from archgym.app.sweep import prepare, run_sweep
+from archgym.app.sweep_config import load_sweep_config
 
 
 def test_example_configs_validate():
@@ -84,7 +84,7 @@ def test_resume_without_rows_is_an_error(tmp_path):
 
 
 def test_cli_prints_one_line_errors(tmp_path, capsys):
-    from archgym.cli import main
+    from archgym.app.cli import main
 
     path = write_config(tmp_path, fidelity="rtl")
     assert main(["sweep", str(path), "--store", str(tmp_path / "s.db")]) == 2

@@ -12,7 +12,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from archgym.cli import main
+from archgym.app.cli import main
 from archgym.errors import ConfigError
 from archgym.workload import Gemm, get_workload
 from simulators.common.technology import get_tech

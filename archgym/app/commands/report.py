@@ -23,15 +23,12 @@ def run(args: argparse.Namespace) -> int:
     if args.bench:
         if args.runs:
             raise ConfigError("--run: only with --store")
-        try:
-            from agents.plots import plot_bench
-        except ImportError:
-            raise ConfigError("--bench: benchmark plots need agents.plots, which is not available in "
-                              "this build") from None
+        from agents.plots import plot_bench
+
         written = plot_bench(args.bench, args.out)
         print(f"report: benchmark plots in {args.out}" + (f" ({len(written)} files)" if written else ""))
         return 0
-    from archgym.report import build_report
+    from archgym.app.report import build_report
     from archgym.store import RunStore
 
     if not Path(args.store).is_file():

@@ -7,7 +7,7 @@ import argparse
 import os
 from pathlib import Path
 
-from archgym.executors import EXECUTORS
+from archgym.app.executors import EXECUTORS
 
 DEFAULT_STORE = "runs/sweeps.db"
 
@@ -29,8 +29,8 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
 
 def run(args: argparse.Namespace) -> int:
     from archgym.store import RunStore
-    from archgym.sweep import run_sweep
-    from archgym.sweep_config import load_sweep_config
+    from archgym.app.sweep import run_sweep
+    from archgym.app.sweep_config import load_sweep_config
 
     config = load_sweep_config(args.config)
     store_path = Path(args.store)

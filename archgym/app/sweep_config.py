@@ -67,9 +67,6 @@ class StrategyConfig(StrictModel):
         if name in PLANNED:
             return name
         agents = agent_names()
-        if agents is None:
-            raise ValueError(f"{name!r} is not a built-in strategy ({', '.join(PLANNED)}) "
-                             "and agents are not available in this build")
         if name not in agents:
             raise ValueError(f"{name!r} is not known; allowed: {', '.join([*PLANNED, *agents])}")
         return name
@@ -165,12 +162,10 @@ class SweepConfig(StrictModel):
         return f"{self.name}-{slug}-{digest}"
 
 
-def agent_names() -> list[str] | None:
-    """Names of the registered agents, or None when the agents package is not there yet."""
-    try:
-        from agents.registry import AGENTS
-    except ImportError:
-        return None
+def agent_names() -> list[str]:
+    """Names of the registered agents."""
+    from agents.registry import AGENTS
+
     return list(AGENTS)
 
 

@@ -3,9 +3,7 @@
 from __future__ import annotations
 
 import argparse
-import importlib
 
-from archgym.errors import ConfigError
 from archgym.simulator import SIMULATORS, get_simulator
 
 WHAT = ("simulators", "presets", "workloads", "envs", "agents")
@@ -25,24 +23,13 @@ def run(args: argparse.Namespace) -> int:
 
 
 def _simulators() -> list[str]:
-    lines = []
-    for name in SIMULATORS:
-        try:
-            sim = get_simulator(name)
-            lines.append(f"{name:<10} {sim.describe()}")
-        except ConfigError:
-            lines.append(f"{name:<10} (not available in this build yet)")
-    return lines
+    return [f"{name:<10} {get_simulator(name).describe()}" for name in SIMULATORS]
 
 
 def _presets() -> list[str]:
     lines = []
     for name in SIMULATORS:
-        try:
-            sim = get_simulator(name)
-        except ConfigError:
-            continue
-        for preset, cfg in sim.presets().items():
+        for preset, cfg in get_simulator(name).presets().items():
             source = getattr(cfg, "source", "")
             lines.append(f"{name}/{preset:<20} {source}")
     return lines
@@ -60,19 +47,15 @@ def _workloads() -> list[str]:
 
 
 def _envs() -> list[str]:
-    try:
-        envs = importlib.import_module("envs")
-    except ImportError:
-        return ["(environments not available in this build yet)"]
-    return list(getattr(envs, "ENV_IDS", []))
+    from envs import ENV_IDS
+
+    return list(ENV_IDS)
 
 
 def _agents() -> list[str]:
-    try:
-        registry = importlib.import_module("agents.registry")
-    except ImportError:
-        return ["(agents not available in this build yet)"]
-    return list(getattr(registry, "AGENTS", {}))
+    from agents.registry import AGENTS
+
+    return list(AGENTS)
 
 
 _SECTIONS = {"simulators": _simulators, "presets": _presets, "workloads": _workloads,

@@ -1,4 +1,4 @@
-"""The ``archgym`` command line. Each subcommand lives in ``archgym/commands/NAME.py`` with
+"""The ``archgym`` command line. Each subcommand lives in ``archgym/app/commands/NAME.py`` with
 ``add_arguments(parser)`` and ``run(args) -> int``; errors print as one line, no traceback."""
 
 from __future__ import annotations
@@ -10,7 +10,7 @@ from collections.abc import Sequence
 
 from archgym.errors import ArchGymError
 
-#: subcommand → (module under archgym.commands, one-line help)
+#: subcommand → (module under archgym.app.commands, one-line help)
 COMMANDS: dict[str, tuple[str, str]] = {
     "list": ("list_cmd", "list simulators, presets, workloads, envs and agents"),
     "simulate": ("simulate", "evaluate one design of a simulator on a workload"),
@@ -30,31 +30,10 @@ def build_parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     for name, (module_name, help_text) in COMMANDS.items():
         p = sub.add_parser(name, help=help_text, description=help_text)
-        module = _load(module_name)
-        if module is None:
-            p.set_defaults(_run=_not_available(name))
-            p.add_argument("rest", nargs=argparse.REMAINDER, help=argparse.SUPPRESS)
-        else:
-            module.add_arguments(p)
-            p.set_defaults(_run=module.run)
+        module = importlib.import_module(f"archgym.app.commands.{module_name}")
+        module.add_arguments(p)
+        p.set_defaults(_run=module.run)
     return parser
-
-
-def _load(module_name: str):
-    try:
-        return importlib.import_module(f"archgym.commands.{module_name}")
-    except ModuleNotFoundError as exc:
-        if exc.name == f"archgym.commands.{module_name}":
-            return None
-        raise
-
-
-def _not_available(name: str):
-    def run(_: argparse.Namespace) -> int:
-        print(f"archgym {name}: not yet available in this build", file=sys.stderr)
-        return 2
-
-    return run
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -22,7 +22,7 @@ import numpy as np
 from archgym.errors import ConfigError
 from archgym.metrics import Objective, lower_is_better, unit
 from archgym.store import RunStore
-from archgym.summary import (
+from archgym.app.summary import (
     RunSummary,
     cost_matrix,
     feasible_mask,

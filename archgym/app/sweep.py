@@ -26,12 +26,12 @@ import numpy as np
 
 from archgym.errors import ConfigError
 from archgym.evaluator import Evaluator
-from archgym.executors import Chunk, EvalSpec, make_executor
+from archgym.app.executors import Chunk, EvalSpec, make_executor
 from archgym.metrics import Objective, Result
 from archgym.space import Design, DesignSpace
 from archgym.store import EvalRecord, RunStore
-from archgym.summary import RunSummary, summarize
-from archgym.sweep_config import StrategyConfig, SweepConfig
+from archgym.app.summary import RunSummary, summarize
+from archgym.app.sweep_config import StrategyConfig, SweepConfig
 
 #: largest space a grid sweep enumerates
 GRID_LIMIT = 10_000_000
@@ -249,10 +249,8 @@ def _run_planned(run: SweepRun, store: RunStore, pool: Any, bar: Progress) -> in
 
 def _make_agent(name: str, space: DesignSpace, objective: Objective, seed: int, config: dict[str, Any],
                 objectives: list[Objective] | None = None) -> Any:
-    try:
-        from agents.registry import make_agent
-    except ImportError:
-        raise ConfigError(f"strategy {name!r}: agents are not available in this build") from None
+    from agents.registry import make_agent
+
     return make_agent(name, space, objective, seed, config, objectives=objectives)
 
 

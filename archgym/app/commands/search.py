@@ -32,7 +32,7 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
 def run(args: argparse.Namespace) -> int:
     from agents.base import run as run_agent
     from agents.registry import make_agent
-    from archgym.commands.train import parse_env_kwargs
+    from archgym.app.commands.train import parse_env_kwargs
     from archgym.evaluator import Evaluator
     from archgym.store import RunStore
 
