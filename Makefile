@@ -21,6 +21,7 @@ demo: $(STAMP)
 	$(BIN)/archgym report --store runs/demo.db --out runs/demo-report
 
 test: $(STAMP)
+	$(BIN)/lint-imports
 	$(BIN)/python -m pytest
 
 clean:
