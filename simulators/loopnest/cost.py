@@ -1,0 +1,212 @@
+"""Closed-form access counts, latency and energy of many mappings of one layer at once.
+
+A mapping (for one spatial option) is a sequence of ``P`` temporal loops, innermost first:
+``dims[n, p]`` (index into ``DIMS``) and ``facs[n, p]`` (trip count; 1 = no loop), plus a cut per
+memory: memory ``m`` holds the tile spanned by loops ``[0, cut[m])`` (times the spatial unrolling
+of the axes it serves). Cuts are chosen LOMA-style — each memory, bottom-up, takes the most loops
+whose tiles fit — unless given.
+
+Counts follow Timeloop/ZigZag: a child tile of operand ``x`` is refilled once per iteration of
+the loops above its cut, except the innermost run of loops irrelevant to ``x`` (stationarity).
+The parent serves the union of its children's tiles (multicast; for outputs, spatial reduction),
+so a parent read is one element however many PEs receive it. Output partial sums travel at
+partial-sum precision, except each output tile's last trip up, which carries final outputs; a
+revisited output tile is first read back (``refills − distinct tiles`` reloads).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+from simulators.loopnest.hardware import Hardware, Memory
+from simulators.loopnest.problem import DIMS, OPERANDS, REDUCTION, RELEVANT, LoopLayer
+
+_X = {x: i for i, x in enumerate(OPERANDS)}
+
+
+@dataclass
+class Costs:
+    """Per-candidate results (arrays of length N); ``reads``/``writes`` are (N, memories, 3)
+    element counts per memory and operand (W, I, O)."""
+
+    valid: np.ndarray
+    cycles: np.ndarray
+    compute_cycles: np.ndarray
+    energy_pj: np.ndarray
+    reads: np.ndarray
+    writes: np.ndarray
+    cuts: np.ndarray            # (N, memories): loops inside each memory's tile (-1: not used)
+    utilization: np.ndarray
+    mem_cycles: np.ndarray      # (N, memories): cycles each memory's ports are busy
+
+    def take(self, i: Any) -> Costs:
+        return Costs(*(getattr(self, f)[i] for f in self.__dataclass_fields__))
+
+
+def evaluate(layer: LoopLayer, hw: Hardware, spatial: np.ndarray, dims: np.ndarray, facs: np.ndarray,
+             cuts: np.ndarray | None = None) -> Costs:
+    """Costs of ``N`` mappings sharing one spatial unrolling (``spatial``: axes × dims)."""
+    n, p = dims.shape
+    facs = facs.astype(np.float64)
+    onehot = dims[..., None] == np.arange(len(DIMS))
+    per_dim = np.where(onehot, facs[..., None], 1.0)
+    prefix = np.ones((n, p + 1, len(DIMS)))
+    prefix[:, 1:] = np.cumprod(per_dim, axis=1)
+    rows = np.arange(n)[:, None]
+    safe_dims = np.where(dims < 0, 0, dims)
+    suffix_all = _suffix_product(facs)
+    red_after = _suffix_product(np.where(REDUCTION[safe_dims], facs, 1.0)) > 1.0
+
+    refills, distinct = {}, {}
+    for x, xi in _X.items():
+        rel = RELEVANT[xi][safe_dims] & (facs > 1)
+        nxt = np.full((n, p + 1), p, dtype=np.int64)
+        for c in range(p - 1, -1, -1):
+            nxt[:, c] = np.where(rel[:, c], c, nxt[:, c + 1])
+        refills[x] = suffix_all[rows, nxt]
+        distinct[x] = _suffix_product(np.where(RELEVANT[xi][safe_dims], facs, 1.0))
+
+    mems = hw.memories
+    used = spatial.prod(axis=1)                               # PEs used along each axis
+    views = [_served_extent(m, spatial) for m in mems]
+    inst = np.array([_instances(m, used) for m in mems], dtype=np.float64)
+    w_bits, i_bits, o_bits, ps_bits = layer.bits
+    fp_cache: dict[tuple[int, ...], np.ndarray] = {}
+
+    def footprints_all(mi: int) -> np.ndarray:
+        """(N, P+1, 3) footprints at every cut, as one instance of memory ``mi`` sees them."""
+        view = _view_key(views[mi])
+        if view not in fp_cache:
+            fp_cache[view] = layer.footprints(prefix * np.asarray(view, dtype=np.float64))
+        return fp_cache[view]
+
+    def footprint(mi: int, c: np.ndarray) -> np.ndarray:
+        """(N, 3) footprints at cuts ``c`` (one per candidate); ``mi = -1``: one PE's MAC."""
+        if mi < 0:
+            return np.ones((n, 3))
+        return footprints_all(mi)[np.arange(n), c]
+
+    def o_bits_at(c: np.ndarray) -> np.ndarray:
+        return np.where(red_after[np.arange(n), c], ps_bits, o_bits)
+
+    # -- cuts (LOMA-style greedy, bottom-up) -------------------------------------------------------
+    valid = np.ones(n, dtype=bool)
+    if cuts is None:
+        cuts = np.full((n, len(mems)), -1, dtype=np.int64)
+        low = {x: np.zeros(n, dtype=np.int64) for x in OPERANDS}
+        for mi, m in enumerate(mems):
+            holders = [x for x in OPERANDS if mi in hw.hierarchy[x]]
+            if not holders:
+                continue
+            if m.is_dram:
+                cuts[:, mi] = p
+                continue
+            fp_all = footprints_all(mi)
+            total = np.zeros((n, p + 1))
+            for x in holders:
+                bits = {"W": w_bits, "I": i_bits}.get(x)
+                total += fp_all[..., _X[x]] * (np.where(red_after, ps_bits, o_bits) if bits is None else bits)
+            lower = np.max([low[x] for x in holders], axis=0)
+            fits = (total <= m.size_bits) & (np.arange(p + 1) >= lower[:, None])
+            last = p - np.argmax(fits[:, ::-1], axis=1)
+            ok = fits.any(axis=1)
+            valid &= ok
+            cut = np.where(ok, last, lower)
+            cuts[:, mi] = cut
+            for x in holders:
+                low[x] = cut
+    else:
+        cuts = np.asarray(cuts, dtype=np.int64)
+        for mi, m in enumerate(mems):
+            holders = [x for x in OPERANDS if mi in hw.hierarchy[x]]
+            if not holders or m.is_dram:
+                continue
+            total = np.zeros(n)
+            for x in holders:
+                fp = footprint(mi, cuts[:, mi])[:, _X[x]]
+                total += fp * ({"W": w_bits, "I": i_bits}.get(x) or o_bits_at(cuts[:, mi]))
+            valid &= total <= m.size_bits
+
+    # -- access counts -------------------------------------------------------------------------------
+    reads = np.zeros((n, len(mems), 3))
+    writes = np.zeros((n, len(mems), 3))
+    rd_bits = np.zeros((n, len(mems)))
+    wr_bits = np.zeros((n, len(mems)))
+    pes = float(used.prod())
+    for x, xi in _X.items():
+        chain = (-1, *hw.hierarchy[x])
+        for child, parent in zip(chain, chain[1:]):
+            c = np.zeros(n, dtype=np.int64) if child < 0 else cuts[:, child]
+            r = refills[x][np.arange(n), c]
+            fpp = inst[parent] * footprint(parent, c)[:, xi]
+            fpc = pes if child < 0 else inst[child] * footprint(child, c)[:, xi]
+            if x != "O":
+                bits = w_bits if x == "W" else i_bits
+                reads[:, parent, xi] += fpp * r
+                rd_bits[:, parent] += fpp * r * bits
+                if child >= 0:
+                    writes[:, child, xi] += fpc * r
+                    wr_bits[:, child] += fpc * r * bits
+                continue
+            dist = distinct[x][np.arange(n), c]
+            final, partial = dist, r - dist
+            writes[:, parent, xi] += fpp * r
+            wr_bits[:, parent] += fpp * (final * o_bits + partial * ps_bits)
+            reads[:, parent, xi] += fpp * partial
+            rd_bits[:, parent] += fpp * partial * ps_bits
+            if child >= 0:
+                reads[:, child, xi] += fpc * r
+                rd_bits[:, child] += fpc * (final * o_bits + partial * ps_bits)
+                writes[:, child, xi] += fpc * partial
+                wr_bits[:, child] += fpc * partial * ps_bits
+
+    # -- latency and energy -----------------------------------------------------------------------------
+    compute = suffix_all[:, 0]
+    mem_cycles = np.zeros((n, len(mems)))
+    for mi, m in enumerate(mems):
+        rd = rd_bits[:, mi] / inst[mi] / m.read_bw_bits
+        wr = wr_bits[:, mi] / inst[mi] / m.write_bw_bits
+        mem_cycles[:, mi] = rd + wr if m.shared_port else np.maximum(rd, wr)
+    onload = np.zeros(n)
+    offload = np.zeros(n)
+    for x, xi in _X.items():
+        chain = hw.hierarchy[x]
+        if len(chain) < 2:
+            continue
+        top = chain[-2]
+        tile = inst[top] * footprint(top, cuts[:, top])[:, xi]
+        bw = mems[chain[-1]]
+        if x == "O":
+            offload = np.maximum(offload, tile * o_bits / bw.write_bw_bits)
+        else:
+            onload += tile * (w_bits if x == "W" else i_bits) / bw.read_bw_bits
+    cycles = np.maximum(compute, mem_cycles.max(axis=1)) + onload + offload
+    energy = layer.macs * hw.mac_pj + (rd_bits * np.array([m.read_pj_per_bit for m in mems])).sum(1) \
+        + (wr_bits * np.array([m.write_pj_per_bit for m in mems])).sum(1)
+    util = layer.macs / (hw.pes * cycles)
+    return Costs(valid, cycles, compute, energy, reads, writes, cuts, util, mem_cycles)
+
+
+def _suffix_product(f: np.ndarray) -> np.ndarray:
+    """(N, P) → (N, P+1): product of ``f[:, c:]`` for every c (1 at c = P)."""
+    out = np.ones((f.shape[0], f.shape[1] + 1))
+    out[:, :-1] = np.cumprod(f[:, ::-1], axis=1)[:, ::-1]
+    return out
+
+
+def _served_extent(m: Memory, spatial: np.ndarray) -> np.ndarray:
+    """Per-dim spatial extent one instance of ``m`` sees (product over the axes it serves)."""
+    if not m.served_axes:
+        return np.ones(spatial.shape[1], dtype=np.int64)
+    return spatial[list(m.served_axes)].prod(axis=0)
+
+
+def _instances(m: Memory, used: np.ndarray) -> float:
+    return float(np.prod([u for a, u in enumerate(used) if a not in m.served_axes]))
+
+
+def _view_key(view: np.ndarray) -> tuple[int, ...]:
+    return tuple(int(v) for v in view)

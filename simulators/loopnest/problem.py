@@ -1,0 +1,120 @@
+"""Layers as loop nests: the seven conv loops plus groups, operand relevance and footprints.
+
+Dimensions (``DIMS``): ``G`` groups, ``B`` batch, ``K`` output channels, ``C`` input channels
+(per group), ``OY``/``OX`` output rows/columns, ``FY``/``FX`` filter rows/columns. Operands:
+``W`` weights (G,K,C,FY,FX), ``I`` inputs (G,B,C,IY,IX) with the sliding window
+``IY = (OY−1)·stride + (FY−1)·dilation + 1``, ``O`` outputs (G,B,K,OY,OX). GEMM ``A[M×K]·B[K×N]``
+is ``OX=M, C=K, K=N``; attention is two grouped GEMMs (one group per head).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+from archgym.workload import Op
+
+DIMS = ("G", "B", "K", "C", "OY", "OX", "FY", "FX")
+D = {name: i for i, name in enumerate(DIMS)}
+OPERANDS = ("W", "I", "O")
+
+#: RELEVANT[x, d]: a loop over d touches different data of operand x (sliding-window dims count
+#: as relevant for inputs: a new OY/FY iterate needs new rows unless the window is reused)
+RELEVANT = np.zeros((3, len(DIMS)), dtype=bool)
+for _d in ("G", "K", "C", "FY", "FX"):
+    RELEVANT[0, D[_d]] = True
+for _d in ("G", "B", "C", "OY", "OX", "FY", "FX"):
+    RELEVANT[1, D[_d]] = True
+for _d in ("G", "B", "K", "OY", "OX"):
+    RELEVANT[2, D[_d]] = True
+#: dims summed over (a loop over them accumulates partial sums into the same output)
+REDUCTION = ~RELEVANT[2]
+
+
+@dataclass(frozen=True)
+class LoopLayer:
+    """One loop nest: sizes per ``DIMS``, window geometry and operand precisions (bits)."""
+
+    name: str
+    sizes: tuple[int, ...]
+    stride: tuple[int, int] = (1, 1)       # (y, x)
+    dilation: tuple[int, int] = (1, 1)     # (y, x)
+    bits: tuple[int, int, int, int] = (8, 8, 8, 24)   # W, I, O final, O partial sum
+
+    def size(self, dim: str) -> int:
+        return self.sizes[D[dim]]
+
+    @property
+    def macs(self) -> int:
+        return int(np.prod(self.sizes, dtype=np.int64))
+
+    def footprints(self, ext: Any) -> Any:
+        """Elements of W, I, O touched by a tile with per-dim extents ``ext`` (…, 8) → (…, 3)."""
+        return footprints(ext, self.stride, self.dilation, self.input_hw)
+
+    @property
+    def input_hw(self) -> tuple[int, int]:
+        """The input rows/columns the whole layer reads (padding included)."""
+        s, d = self.stride, self.dilation
+        return ((self.size("OY") - 1) * s[0] + (self.size("FY") - 1) * d[0] + 1,
+                (self.size("OX") - 1) * s[1] + (self.size("FX") - 1) * d[1] + 1)
+
+    def operand_elems(self) -> np.ndarray:
+        """Whole-layer W, I, O element counts."""
+        return self.footprints(np.asarray(self.sizes, dtype=np.float64))
+
+
+def footprints(ext: Any, stride: tuple[int, int], dilation: tuple[int, int],
+               input_hw: tuple[int, int]) -> Any:
+    """W, I, O footprints (elements) of tiles with extents ``ext`` (…, 8); numpy or torch."""
+    e = [ext[..., i] for i in range(len(DIMS))]
+    g, b, k, c, oy, ox, fy, fx = e
+    iy = _window(oy, fy, stride[0], dilation[0])
+    ix = _window(ox, fx, stride[1], dilation[1])
+    iy = iy.clamp(max=input_hw[0]) if hasattr(iy, "clamp") else np.minimum(iy, input_hw[0])
+    ix = ix.clamp(max=input_hw[1]) if hasattr(ix, "clamp") else np.minimum(ix, input_hw[1])
+    w = g * k * c * fy * fx
+    i = g * b * c * iy * ix
+    o = g * b * k * oy * ox
+    stack = __import__("torch").stack if hasattr(w, "clamp") else np.stack
+    return stack([w, i, o], -1)
+
+
+def _window(o: Any, f: Any, stride: int, dilation: int) -> Any:
+    """Input rows touched by ``o`` output rows × ``f`` filter rows: the bounding box
+    ``(o−1)·stride + (f−1)·dilation + 1``, except that with dilation 1 a window narrower than
+    the stride leaves gaps, touching exactly ``o·f`` rows."""
+    box = (o - 1) * stride + (f - 1) * dilation + 1
+    if dilation != 1 or stride == 1:
+        return box
+    gaps = f < stride
+    return gaps * (o * f) + (~gaps if not hasattr(gaps, "clamp") else gaps.logical_not()) * box
+
+
+def from_op(op: Op, psum_bits: int = 0) -> list[LoopLayer]:
+    """The loop nests of one workload operator (empty for element-wise operators).
+
+    Operand precision is the operator's ``word_bytes``; partial sums default to a 24-bit
+    accumulator for 8-bit operands and 32-bit otherwise (assumed; docs/loopnest.md).
+    """
+    w = 8 * op.word_bytes
+    bits = (w, w, w, psum_bits or (24 if w <= 8 else 32))
+    d = op.dims
+    if op.kind == "conv2d":
+        g = d["groups"]
+        p, q = op.out_hw
+        sizes = {"G": g, "B": d["N"], "K": d["K"] // g, "C": d["C"] // g, "OY": p, "OX": q,
+                 "FY": d["R"], "FX": d["S"]}
+        return [LoopLayer(op.name, _tuple(sizes), (d["stride"], d["stride"]), (1, 1), bits)]
+    out = []
+    for i, gemm in enumerate(op.gemms()):
+        sizes = {"G": gemm.repeat, "B": 1, "K": gemm.n, "C": gemm.k, "OY": 1, "OX": gemm.m, "FY": 1, "FX": 1}
+        name = op.name if len(op.gemms()) == 1 else f"{op.name}.{i}"
+        out.append(LoopLayer(name, _tuple(sizes), bits=bits))
+    return out
+
+
+def _tuple(sizes: dict[str, int]) -> tuple[int, ...]:
+    return tuple(int(sizes.get(name, 1)) for name in DIMS)
