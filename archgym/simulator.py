@@ -110,6 +110,7 @@ SIMULATORS: dict[str, str] = {
     "pim": "simulators.pim:PIMSimulator",
     "rdu": "simulators.rdu:RDUSimulator",
     "fpga": "simulators.fpga:FPGASimulator",
+    "dram": "simulators.dram:DRAMSimulator",
 }
 
 #: backend scheme → "module:callable" taking the text after ``SCHEME:`` and returning a

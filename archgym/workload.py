@@ -397,6 +397,13 @@ def _onnx_op(name: str, node: Any, attrs: dict[str, Any], shapes: dict[str, list
 
 # -- the front door -------------------------------------------------------------------------------
 
+#: workload scheme → "module:callable" taking the text after ``SCHEME:`` and returning a Workload
+#: (imported on first use, like the simulator registry): request traces for the DRAM family.
+WORKLOAD_SOURCES: dict[str, str] = {
+    "trace": "simulators.dram.traces:from_spec",
+}
+
+
 def get_workload(spec: str | Workload) -> Workload:
     """Resolve a workload: a zoo name (``resnet18``, ``gpt2-decode:ctx=512``), a one-op
     shorthand (``gemm:M=512,N=512,K=512``), a SCALE-Sim topology ``.csv`` or an ``.onnx`` file."""
@@ -416,9 +423,14 @@ def get_workload(spec: str | Workload) -> Workload:
         return load_scalesim_topology(spec) if suffix == ".csv" else load_onnx(spec)
     if base in OP_KINDS:
         return from_shorthand(spec)
+    if base in WORKLOAD_SOURCES:
+        import importlib
+
+        module_name, _, attr = WORKLOAD_SOURCES[base].partition(":")
+        return getattr(importlib.import_module(module_name), attr)(args)
     raise UnknownNameError(
         f"workload: {spec!r} is not known; allowed: {', '.join(zoo.ZOO)}, "
-        f"{'/'.join(OP_KINDS)}:K=V,…, or a .csv/.onnx file")
+        f"{'/'.join(OP_KINDS)}:K=V,…, {'/'.join(WORKLOAD_SOURCES)}:K=V,…, or a .csv/.onnx file")
 
 
 def op_names(ops: Iterable[Op]) -> list[str]:
