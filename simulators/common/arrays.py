@@ -11,9 +11,13 @@ from typing import Any
 
 import numpy as np
 
+#: types that are never torch tensors (checked first: ``is_torch`` runs on every array operation)
+_PLAIN = frozenset({np.ndarray, int, float, bool, np.int64, np.float64, np.bool_})
+
 
 def is_torch(x: Any) -> bool:
-    return type(x).__module__.startswith("torch")
+    t = type(x)
+    return t not in _PLAIN and t.__module__.startswith("torch")
 
 
 def ceil_div(a: Any, b: Any) -> Any:
@@ -43,14 +47,13 @@ def minimum(a: Any, b: Any) -> Any:
 
 def where(cond: Any, a: Any, b: Any) -> Any:
     """Element-wise choice; a torch tensor among the arguments makes the result a tensor on its device."""
-    tensor = next((x for x in (cond, a, b) if is_torch(x)), None)
-    if tensor is not None:
-        import torch
+    if not (is_torch(cond) or is_torch(a) or is_torch(b)):
+        return np.where(cond, a, b)
+    import torch
 
-        dev = tensor.device
-        return torch.where(torch.as_tensor(cond, device=dev), torch.as_tensor(a, device=dev),
-                           torch.as_tensor(b, device=dev))
-    return np.where(cond, a, b)
+    dev = next(x for x in (cond, a, b) if is_torch(x)).device
+    return torch.where(torch.as_tensor(cond, device=dev), torch.as_tensor(a, device=dev),
+                       torch.as_tensor(b, device=dev))
 
 
 def to_float(x: Any) -> Any:

@@ -53,10 +53,11 @@ def prepare(hw: Mapping[str, Any], word_bytes: int, tech: str) -> dict[str, Any]
     return out
 
 
-def gemm_cost(g: Gemm, hw: Mapping[str, Any], df: Any, order: Any, word_bytes: int, tech: str,
+def gemm_cost(g: Gemm | Any, hw: Mapping[str, Any], df: Any, order: Any, word_bytes: int, tech: str,
               tile: Any = 1) -> LayerCost:
     """Analytical cost of one GEMM (``repeat`` times) for every design in ``hw`` (from :func:`prepare`);
-    ``tile`` = outer folds per SRAM tile (:mod:`.traffic`)."""
+    ``tile`` = outer folds per SRAM tile (:mod:`.traffic`). ``g`` may hold arrays of GEMM sizes
+    (:class:`.network.GemmStack`): every argument broadcasts, so one call costs a whole network."""
     rows, cols, bw = hw["rows"], hw["cols"], hw["dram_bw"]
     f = folds(g.m, g.k, g.n, rows, cols, df)
     s = sram_counts(g.m, g.k, g.n, f, rows, cols, df)
@@ -74,7 +75,7 @@ def gemm_cost(g: Gemm, hw: Mapping[str, Any], df: Any, order: Any, word_bytes: i
               "ofmap": to_float(s.ofmap_writes + t.ofmap_writes) * r}
     dram_w = {"ifmap": to_float(t.ifmap_reads) * r, "filter": to_float(t.filter_reads) * r,
               "ofmap": to_float(t.ofmap_writes) * r}
-    macs = float(g.macs)
+    macs = to_float(g.macs)
     energy = macs * (tn.mac_pj(word_bytes) + REG_ACCESSES_PER_MAC * tn.reg_pj(word_bytes))
     for b in ("ifmap", "filter", "ofmap"):
         energy = energy + sram_w[b] * hw[f"e_{b}"]
@@ -96,14 +97,6 @@ def add(a: LayerCost, b: LayerCost) -> LayerCost:
         {k: a.sram_words.get(k, 0) + v for k, v in b.sram_words.items()},
         {k: a.dram_words.get(k, 0) + v for k, v in b.dram_words.items()},
         a.energy_pj + b.energy_pj, maximum(a.tile_folds_used, b.tile_folds_used))
-
-
-def layer_cost(gemms: Sequence[Gemm], hw: Mapping[str, Any], df: Any, order: Any,
-               word_bytes: int, tech: str, tile: Any = 1) -> LayerCost:
-    total = LayerCost()
-    for g in gemms:
-        total = add(total, gemm_cost(g, hw, df, order, word_bytes, tech, tile))
-    return total
 
 
 def summarize(layers: Sequence[LayerCost], hw: Mapping[str, Any], word_bytes: int, tech: str,

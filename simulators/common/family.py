@@ -1,0 +1,192 @@
+"""One vectorised base for every simulator family (a template method, like SB3's ``BaseAlgorithm``).
+
+A family supplies two things: its required parameter columns (:attr:`Family.parameters`) and its
+model over arrays of designs (:meth:`Family.model`, returning a :class:`ModelOutput`). The base
+does the rest once for every family:
+
+* ``evaluate`` is ``evaluate_batch`` of one design (plus design 0's per-layer detail);
+* a missing required parameter is a :class:`~archgym.errors.ConfigError` naming it (no silent
+  defaults; mapping knobs that a family documents as "absent = auto" are the family's business);
+* validity: a design is invalid when any of the model's violation masks is set for it, or, when
+  none is, if a metric is not finite (violation ``non_finite:METRIC``), the same for one design
+  and for a batch;
+* derived metrics (EDP, power) come from :func:`archgym.metrics.derive`, never from a family;
+* units: every metric leaves as a float64 numpy array with one entry per design (torch tensors and
+  scalars broadcast), under a name that carries its unit (:data:`archgym.metrics.METRICS`).
+"""
+
+from __future__ import annotations
+
+from abc import abstractmethod
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+from archgym.errors import ConfigError
+from archgym.metrics import BatchResult, Result, derive
+from archgym.simulator import Simulator
+from archgym.workload import Workload
+from simulators.common.arrays import is_torch, to_numpy
+
+#: design 0's per-layer rows and info extras, computed only when one design is evaluated
+Detail = Callable[[], tuple[list[dict[str, Any]], dict[str, Any]]]
+
+
+class Designs:
+    """A batch of ``n`` designs seen as columns (name → array) and as rows (dicts), each built on
+    first use from whichever form the caller gave."""
+
+    def __init__(self, family: str, designs: Sequence[Mapping[str, Any]] | Mapping[str, Any]):
+        self.family = family
+        self._rows: list[Mapping[str, Any]] | None = None
+        self._cols: dict[str, Any] | None = None
+        self._names: dict[str, None] | None = None
+        if isinstance(designs, Mapping):
+            self._cols = {k: v if is_torch(v) else np.asarray(v) for k, v in designs.items()}
+            self.n = len(next(iter(self._cols.values()))) if self._cols else 0
+        else:
+            self._rows = list(designs)
+            self.n = len(self._rows)
+
+    @property
+    def names(self) -> dict[str, None]:
+        """The parameter names (of the first design when given as rows), as an ordered set."""
+        if self._names is None:
+            keys = self._cols if self._cols is not None else (self._rows[0] if self._rows else {})
+            self._names = dict.fromkeys(keys)
+        return self._names
+
+    @property
+    def columns(self) -> dict[str, Any]:
+        """Name → array over the designs (numpy; torch tensors pass through)."""
+        if self._cols is None:
+            rows = self._rows or []
+            cols = {}
+            for k in self.names:
+                try:
+                    vals = [d[k] for d in rows]
+                except KeyError:
+                    raise self.missing(k) from None
+                cols[k] = np.array(vals, dtype=object if isinstance(vals[0], str) else None)
+            self._cols = cols
+        return self._cols
+
+    @property
+    def rows(self) -> list[Mapping[str, Any]]:
+        """One dict of plain Python values per design."""
+        if self._rows is None:
+            cols = self.columns
+            lists = [to_numpy(cols[k]).reshape(-1).tolist() for k in cols]
+            self._rows = [dict(zip(cols, vals)) for vals in zip(*lists)]
+        return self._rows
+
+    def __contains__(self, name: str) -> bool:
+        return name in self.names
+
+    def column(self, name: str) -> Any:
+        """The column of a required parameter (a :class:`ConfigError` when absent)."""
+        if name not in self:
+            raise self.missing(name)
+        return self.columns[name]
+
+    def single(self, name: str) -> Any:
+        """A parameter that must take one value across the batch (word size, technology, preset)."""
+        vals = to_numpy(self.column(name)).reshape(-1)
+        first = vals[0]
+        if vals.size > 1 and not (vals == first).all():
+            raise ConfigError(f"{self.family} design: {name} must be the same for every design of a batch "
+                              f"(got {first!r} and others)")
+        return first.item() if isinstance(first, np.generic) else first
+
+    def missing(self, name: str) -> ConfigError:
+        return ConfigError(f"{self.family} design: missing parameter {name!r}")
+
+
+@dataclass
+class ModelOutput:
+    """What a family's model returns for ``n`` designs.
+
+    ``metrics``: name (with unit) → array over the designs or a scalar shared by all;
+    ``violations``: constraint name → boolean mask over the designs (True = violated);
+    ``detail``: design 0's per-layer rows and ``info`` extras (called only by ``evaluate``).
+    """
+
+    metrics: Mapping[str, Any]
+    violations: Mapping[str, Any] = field(default_factory=dict)
+    detail: Detail | None = None
+
+
+class Family(Simulator):
+    """Base class of the simulator families: columns in, metric arrays out (see the module docstring)."""
+
+    #: parameters every design must carry (hardware and constants); the model may read more
+    parameters: tuple[str, ...] = ()
+
+    @abstractmethod
+    def model(self, designs: Designs, workload: Workload, fidelity: str) -> ModelOutput:
+        """The family's model over a batch of ``designs`` (``designs.n ≥ 1``) at ``fidelity``."""
+
+    # -- template methods ------------------------------------------------------------------------
+    def evaluate(self, design: Mapping[str, Any], workload: Workload, fidelity: str = "analytical") -> Result:
+        """One design: :meth:`evaluate_batch` of one, with design 0's per-layer detail."""
+        out, batch = self._run(Designs(self.name, [design]), workload, fidelity)
+        layers, info = out.detail() if out.detail is not None else ([], {})
+        row = batch.row(0)
+        return Result(row.metrics, row.valid, row.violations, layers, {"fidelity": fidelity, **info})
+
+    def evaluate_batch(self, designs: Sequence[Mapping[str, Any]] | Mapping[str, Any],
+                       workload: Workload, fidelity: str = "analytical") -> BatchResult:
+        """Many designs (a list of dicts, or name → array: numpy, or torch where a family allows)."""
+        return self._run(Designs(self.name, designs), workload, fidelity)[1]
+
+    def _run(self, designs: Designs, workload: Workload, fidelity: str) -> tuple[ModelOutput, BatchResult]:
+        self.check_fidelity(fidelity)
+        if designs.n == 0:
+            return ModelOutput({}), BatchResult({}, np.zeros(0, dtype=bool), [])
+        for name in self.parameters:
+            if name not in designs:
+                raise designs.missing(name)
+        out = self.model(designs, workload, fidelity)
+        n = designs.n
+        metrics = derive(_stacked(out.metrics, n))
+        masks = _stacked(out.violations, n, bool)
+        flagged = np.logical_or.reduce(list(masks.values())) if masks else np.zeros(n, dtype=bool)
+        if metrics:     # a design the model passed but that has a non-finite metric
+            bad = ~np.isfinite(np.stack(list(metrics.values()))) & ~flagged
+            for k, row in zip(metrics, bad):
+                if row.any():
+                    masks[f"non_finite:{k}"] = row
+        return out, BatchResult(metrics, *_validity(masks, n))
+
+
+def _stacked(values: Mapping[str, Any], n: int, dtype: type = np.float64) -> dict[str, np.ndarray]:
+    """Name → one numpy row of ``n`` entries per value (scalars, length-1 arrays and tensors broadcast),
+    all rows views of one block."""
+    block: np.ndarray = np.empty((len(values), n), dtype=dtype)
+    for row, v in zip(block, values.values()):
+        row[:] = to_numpy(v).reshape(-1)
+    return dict(zip(values, block))
+
+
+def loop(designs: Designs, one: Callable[[Mapping[str, Any]], Result]) -> ModelOutput:
+    """The model of a family without a batched path at some fidelity: ``one`` design at a time,
+    stacked (metrics a design lacks are NaN; its violations become masks)."""
+    results = [one(d) for d in designs.rows]
+    keys = dict.fromkeys(k for r in results for k in r.metrics)
+    metrics = {k: np.array([r.metrics.get(k, np.nan) for r in results], dtype=float) for k in keys}
+    names = dict.fromkeys(v for r in results for v in r.violations)
+    violations = {v: np.array([v in r.violations for r in results]) for v in names}
+    first = results[0]
+    return ModelOutput(metrics, violations, lambda: (first.layers, first.info))
+
+
+def _validity(masks: Mapping[str, np.ndarray], n: int) -> tuple[np.ndarray, list[list[str]]]:
+    """(valid mask, violation names per design) from named violation masks."""
+    names = [k for k, v in masks.items() if v.any()]
+    if not names:
+        return np.ones(n, dtype=bool), [[] for _ in range(n)]
+    bad = np.stack([masks[k] for k in names], axis=1)
+    valid = np.asarray(~bad.any(axis=1))
+    return valid, [[names[j] for j in np.flatnonzero(row)] for row in bad]
