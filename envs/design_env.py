@@ -52,6 +52,7 @@ DEFAULT_WORKLOADS: dict[str, str] = {
     "pim": "gpt2-decode:ctx=128",
     "rdu": "bert-base:seq=128",
     "fpga": "resnet18",
+    "dram": "trace:pattern=random,n=2048,rw=0.3,gap=4",
     "toy": "gemm:M=64,N=64,K=64",
 }
 FALLBACK_WORKLOAD = "gemm:M=256,N=256,K=256"

@@ -40,6 +40,7 @@ ENTRIES: tuple[EnvEntry, ...] = (
     EnvEntry("RDUMapping", "rdu", "per-layer", "RDU hardware × per-kernel sectioning and PCU shares"),
     EnvEntry("FPGA", "fpga", "auto", "FPGA accelerator (Alveo / Zynq devices)"),
     EnvEntry("FPGAMapping", "fpga", "per-layer", "FPGA hardware × per-layer parallelism"),
+    EnvEntry("DRAM", "dram", "auto", "DRAM memory controller (DRAMSys/ArchGym knobs, address mapping) on a trace"),
 )
 
 ENV_IDS: list[str] = [e.id for e in ENTRIES]
