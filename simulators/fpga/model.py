@@ -23,7 +23,7 @@ from simulators.fpga.devices import FPGADevice
 from simulators.fpga.layers import StageTable
 from simulators.fpga.precision import Precision
 from simulators.fpga.resources import achieved_clock
-from simulators.fpga.streaming import StreamingModel, auto_fold, producer_lanes, streaming
+from simulators.fpga.streaming import StreamingModel, auto_fold, fold_within, producer_lanes, streaming
 from simulators.fpga.tiled import TiledModel, tiled
 
 RESOURCES = ("dsp", "bram18k", "uram", "lut", "ff")
@@ -73,11 +73,17 @@ def dataflow_group(table: StageTable, idx: np.ndarray, dev: FPGADevice, prec: Pr
     """Stages ``idx`` of ``table`` as an InTAR *dataflow* group for ``D`` designs: a streaming pipeline
     carved out of the engine's ``lanes = Tm·Tn`` MAC lanes (``(D,)``, folded by :func:`auto_fold`),
     weights streamed from DRAM, the group's input and output activations through DRAM (in the
-    model's ``offchip_bytes``). ``fifo``: FIFO depth knob in words, ``(D,)``."""
+    model's ``offchip_bytes``). ``fifo``: FIFO depth knob in words, ``(D,)``. Folded by
+    :func:`fold_within`; :func:`dataflow_fits` says whether the lanes fit the engine's."""
     sub = _subtable(table, idx)
     lanes = np.asarray(lanes, dtype=float)
-    spe, ssimd, sle = auto_fold(sub, float(sub.macs.sum()) / lanes)
+    spe, ssimd, sle = fold_within(sub, lanes)
     return sub, streaming(sub, dev, prec, spe, ssimd, sle, np.zeros(lanes.size, bool), fifo)
+
+
+def dataflow_fits(df: StreamingModel, sub: StageTable, lanes: np.ndarray) -> np.ndarray:
+    """Whether a dataflow group's MAC lanes fit within the engine's ``lanes`` (``(D,)``)."""
+    return df.lanes[:, sub.is_mac].sum(axis=1) <= np.asarray(lanes, dtype=float) + 1e-9
 
 
 def _subtable(table: StageTable, idx: np.ndarray) -> StageTable:
@@ -157,9 +163,10 @@ def analyze(table: StageTable, dev: FPGADevice, prec: Precision, cols: dict[str,
             for g, idx in parts:
                 seq = engine.cycles[rows][:, idx].sum(axis=1)
                 seq_bytes = engine.dram_bytes[rows][:, idx].sum(axis=1)
-                _, df = dataflow_group(table, idx, dev, prec, tm[rows] * tn[rows], fifo[rows])
+                sub, df = dataflow_group(table, idx, dev, prec, tm[rows] * tn[rows], fifo[rows])
                 df_tot = df.totals()
-                df_ok = (df_tot["bram18k"] + 8 * df_tot["uram"]) <= buf_mem[rows]
+                df_ok = ((df_tot["bram18k"] + 8 * df_tot["uram"]) <= buf_mem[rows]) & \
+                    dataflow_fits(df, sub, tm[rows] * tn[rows])
                 df_lat = np.where(df_ok, df.latency(bpc[rows]), np.inf)
                 choice = sched[rows, g] if sched.shape[1] > g else np.full(rows.size, "auto", dtype=object)
                 use_df = np.where(choice == "auto", df_lat < seq, (choice == "dataflow") & df_ok)
@@ -190,10 +197,11 @@ def time_metrics(table: StageTable, dev: FPGADevice, res: dict[str, np.ndarray],
                  f_mhz: np.ndarray, lat_cycles: np.ndarray, ii_cycles: np.ndarray, dram: np.ndarray,
                  lanes: np.ndarray) -> dict[str, np.ndarray]:
     """Metrics from resources and times: throughput from the initiation interval, energy per
-    inference = (static + dynamic power) × interval + DRAM energy, power = energy / interval."""
+    inference = (static + dynamic power) × interval + DRAM energy, power = energy / interval.
+    Throughput counts MAC operations (2 per MAC), as the MAC lanes' peak does: element-wise work
+    runs on LUT logic outside that peak, so counting it would let throughput exceed the peak."""
     f_hz = f_mhz * 1e6
     macs_total = float(table.macs.sum())
-    ops = 2.0 * macs_total + float((table.E * table.elt_ops)[~table.is_mac].sum())
     period_s = ii_cycles / f_hz
     latency_s = lat_cycles / f_hz
     inf_per_s = 1.0 / period_s
@@ -204,7 +212,7 @@ def time_metrics(table: StageTable, dev: FPGADevice, res: dict[str, np.ndarray],
     metrics = {
         "latency_s": latency_s, "cycles": lat_cycles, "ii_cycles": ii_cycles, "energy_j": energy,
         "power_w": energy / period_s, "edp_js": energy * latency_s,
-        "throughput_ops_per_s": ops * inf_per_s, "throughput_inf_per_s": inf_per_s, "peak_ops_per_s": peak,
+        "throughput_ops_per_s": 2.0 * macs_total * inf_per_s, "throughput_inf_per_s": inf_per_s, "peak_ops_per_s": peak,
         "utilization": utilization, "dram_bytes": dram, "clock_mhz": f_mhz, "mac_lanes": lanes,
     }
     for r in RESOURCES:

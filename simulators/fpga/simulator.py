@@ -28,6 +28,7 @@ class FPGASimulator(Simulator):
 
     name = "fpga"
     default_preset = "zcu102"
+    version = "2"   # 2: hybrid dataflow groups fold within the engine's lanes; throughput counts MAC ops
 
     def presets(self) -> dict[str, FPGADevice]:
         return dict(DEVICES)

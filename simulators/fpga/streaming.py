@@ -26,6 +26,7 @@ FOLD_LIMIT = 4096          # largest PE or SIMD considered for one stage
 SKIP_ROWS = 4              # rows a residual skip FIFO holds (two 3×3 convolutions' fill) [heuristic]
 WEIGHT_PREFETCH_DEPTH = 512  # words of the FIFO in front of a stage whose weights stream from DRAM
 ELT_LUT_PER_LANE_BIT = 1.0  # one LUT per bit per lane per operation (comparator / adder) [U]
+FOLD_RELAX_STEPS = 16      # doublings of the folding target in fold_within (2^16 × MACs/lanes: one lane a stage) [D]
 
 
 # -- folding choices ------------------------------------------------------------------------------
@@ -79,6 +80,22 @@ def auto_fold(table: StageTable, target: np.ndarray) -> tuple[np.ndarray, np.nda
     for i in np.flatnonzero(~table.is_mac):
         need = np.clip(np.ceil(table.E[i] / np.maximum(target, 1.0)), 1, table.E[i])
         lanes_e[:, i] = np.minimum(2 ** np.ceil(np.log2(need)), table.E[i]).astype(np.int64)
+    return pe, simd, lanes_e
+
+
+def fold_within(table: StageTable, lanes: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """:func:`auto_fold` for a MAC-lane budget ``lanes`` (``(D,)``): the target ``MACs / lanes``
+    is doubled (up to :data:`FOLD_RELAX_STEPS` times) while the folds' lanes exceed the budget,
+    since FINN's power-of-two and divisor folds overshoot it."""
+    lanes = np.asarray(lanes, dtype=float)
+    target = float(table.macs.sum()) / lanes
+    pe, simd, lanes_e = auto_fold(table, target)
+    for _ in range(FOLD_RELAX_STEPS):
+        over = (pe * simd).sum(axis=1) > lanes
+        if not over.any():
+            break
+        target = np.where(over, 2.0 * target, target)
+        pe, simd, lanes_e = auto_fold(table, target)
     return pe, simd, lanes_e
 
 
