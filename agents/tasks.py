@@ -100,7 +100,26 @@ def _systolic(id: str, workload: str, objective: str, doc: str, **kw: Any) -> Ta
     return Task(id, "systolic", workload, objective, preset=kw.pop("preset", "edge-7nm"), doc=doc, **kw)
 
 
-#: the benchmark suite: seven systolic tasks, then PIM, RDU and FPGA tasks
+def _dram_tasks() -> tuple[Task, ...]:
+    """ArchGym's DRAMSys controller search (its ten knobs, DRAMsim3's default address mapping: 663 552
+    designs) on DDR4-2400 over four traces, with its objectives: a power target, a latency target,
+    both, and plain minimisation."""
+    fix = {"fix": {"AddressMapping": "rochrababgco"}}
+    traces = {"stream": "trace:pattern=stream,n=20000,rw=0.2,gap=5",
+              "random": "trace:pattern=random,n=20000,rw=0.3,gap=8",
+              "cloud": "trace:pattern=bursty,n=20000,rw=0.4,gap=1,burst=256,idle=2048",
+              "gemm": "trace:pattern=multistream,n=20000,streams=3,gap=3"}
+    objectives = {"power": "target:power_w=1.0", "latency": "target:avg_read_latency_ns=25",
+                  "both": "target:power_w=1.0,avg_read_latency_ns=25", "energy": "min:energy_j",
+                  "readlat": "min:avg_read_latency_ns"}
+    chosen = [("stream", "latency"), ("stream", "readlat"), ("random", "power"), ("random", "energy"),
+              ("cloud", "both"), ("gemm", "both")]
+    return tuple(Task(f"dram-{t}-{o}", "dram", traces[t], objectives[o], preset="ddr4-2400", restrict=fix,
+                      doc=f"DDR4-2400 controller (ArchGym's DRAMSys knobs) on a {t} trace: {objectives[o]}")
+                 for t, o in chosen)
+
+
+#: the benchmark suite: seven systolic tasks, then PIM, RDU, DRAM and FPGA tasks
 TASKS: dict[str, Task] = {t.id: t for t in (
     _systolic("systolic-resnet18-edp", "resnet18", "edp",
               "ResNet-18 on a 7 nm edge array within its 4 mm² area budget: minimise energy × delay"),
@@ -135,6 +154,7 @@ TASKS: dict[str, Task] = {t.id: t for t in (
     Task("fpga-resnet18-throughput", "fpga", "resnet18", "max:throughput_inf_per_s", preset="zcu102",
          restrict={"fix": {"device": "zcu102", "precision": "int8"}}, constraints={"power_w": 10.0},
          doc="ResNet-18 int8 on a ZCU102: maximise images/s within 10 W"),
+    *_dram_tasks(),
     Task("fpga-gpt2decode-edp", "fpga", "gpt2-decode:ctx=256", "edp", preset="u280",
          restrict={"fix": {"device": "u280"}, "values": {"style": ["tiled", "hybrid"],
                                                          "precision": ["int4", "int8", "int16", "fp16"]}},
