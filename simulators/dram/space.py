@@ -13,7 +13,7 @@ GROUPS: dict[str, tuple[str, ...]] = {
     "page_policy": ("PagePolicy",),
     "refresh": ("RefreshPolicy", "RefreshMaxPostponed", "RefreshMaxPulledin"),
     "buffering": ("RespQueue", "Arbiter", "MaxActiveTransactions"),
-    "address_mapping": ("AddressMapping",),
+    "address_mapping": ("AddressMapping", "device"),  # the one-value device rides along
 }
 
 
