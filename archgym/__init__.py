@@ -10,12 +10,12 @@ from archgym.metrics import METRICS, BatchResult, Objective, Result
 from archgym.simulator import Simulator, get_simulator
 from archgym.space import Constraint, DesignSpace, Param, categorical, int_range, ordinal, pow2
 from archgym.store import EvalRecord, RunStore
+from archgym.version import __version__
 from archgym.workload import Gemm, Op, Workload, get_workload
-
-__version__ = "0.1.0"
 
 __all__ = [
     "METRICS",
+    "__version__",
     "ArchGymError",
     "BatchResult",
     "ConfigError",

@@ -14,6 +14,7 @@ from archgym.metrics import BatchResult, Objective, Result, derive
 from archgym.simulator import Simulator, get_simulator
 from archgym.space import Design, DesignSpace
 from archgym.store import EvalRecord, RunStore
+from archgym.version import __version__
 from archgym.workload import Workload, get_workload
 
 
@@ -99,4 +100,5 @@ class Evaluator:
             run_id=self.run_id, step=step, design=design, metrics=result.metrics, valid=result.valid,
             violations=result.violations, env_id=self.env_id, simulator=self.simulator.name,
             fidelity=self.fidelity, workload=self.workload.name, agent=self.agent, seed=self.seed,
-            wall_time_s=wall, predicted=bool(result.info.get("predicted", False)))
+            wall_time_s=wall, predicted=bool(result.info.get("predicted", False)),
+            model_version=self.simulator.model_version(self.fidelity), package_version=__version__)

@@ -4,6 +4,11 @@ Backed by SQLite in WAL mode: embedded, safe against a process killed at any mom
 is either committed whole or absent), and readable while another process writes. Writes are
 idempotent on (run id, step): re-logging a step that is already there changes nothing, so a
 resumed sweep neither loses nor repeats rows.
+
+Every row says what produced it: simulator, fidelity, the simulator's model version for that
+fidelity (:meth:`archgym.simulator.Simulator.model_version`) and the archgym package version.
+Stores written before those columns existed are migrated on open: the columns are added and
+their old rows read ``"unknown"``.
 """
 
 from __future__ import annotations
@@ -40,6 +45,8 @@ CREATE TABLE IF NOT EXISTS evaluations (
     wall_time_s REAL    NOT NULL DEFAULT 0,
     predicted   INTEGER NOT NULL DEFAULT 0,
     created_at  REAL    NOT NULL,
+    model_version   TEXT NOT NULL DEFAULT 'unknown',
+    package_version TEXT NOT NULL DEFAULT 'unknown',
     PRIMARY KEY (run_id, step)
 );
 CREATE TABLE IF NOT EXISTS runs (
@@ -50,7 +57,13 @@ CREATE TABLE IF NOT EXISTS runs (
 """
 
 COLUMNS = ("run_id", "step", "env_id", "simulator", "fidelity", "workload", "design", "metrics", "valid",
-           "violations", "agent", "seed", "wall_time_s", "predicted", "created_at")
+           "violations", "agent", "seed", "wall_time_s", "predicted", "created_at", "model_version",
+           "package_version")
+#: columns added after the first schema: name → definition used to migrate an older store
+ADDED_COLUMNS = {"model_version": "TEXT NOT NULL DEFAULT 'unknown'",
+                 "package_version": "TEXT NOT NULL DEFAULT 'unknown'"}
+#: what a row written before the version columns existed reads
+UNKNOWN_VERSION = "unknown"
 
 
 @dataclass
@@ -71,6 +84,8 @@ class EvalRecord:
     seed: int | None = None
     wall_time_s: float = 0.0
     predicted: bool = False
+    model_version: str = UNKNOWN_VERSION
+    package_version: str = UNKNOWN_VERSION
 
     def as_row(self) -> tuple[Any, ...]:
         d = asdict(self)
@@ -93,6 +108,14 @@ def _plain(value: Any) -> Any:
 
 def _dumps(mapping: Mapping[str, Any]) -> str:
     return json.dumps({k: _plain(v) for k, v in mapping.items()}, sort_keys=True)
+
+
+def _migrate(db: sqlite3.Connection) -> None:
+    """Add the columns an older store lacks (its rows take each column's default)."""
+    have = {row[1] for row in db.execute("PRAGMA table_info(evaluations)")}
+    for name, definition in ADDED_COLUMNS.items():
+        if name not in have:
+            db.execute(f"ALTER TABLE evaluations ADD COLUMN {name} {definition}")
 
 
 class RunStore:
@@ -125,6 +148,7 @@ class RunStore:
                 for statement in SCHEMA.split(";"):
                     if statement.strip():
                         db.execute(statement)
+                _migrate(db)
                 db.execute("COMMIT")
                 return db
             except sqlite3.DatabaseError as exc:

@@ -29,7 +29,7 @@ import numpy as np
 from archgym.evaluator import Evaluator
 from archgym.metrics import derive
 from archgym.store import RunStore
-from cost_models.data import Dataset, collect, load_dataset, stale_rows
+from cost_models.data import Dataset, collect, load_dataset
 from cost_models.evaluation import TABLE_HEADER, summary_row
 from cost_models.fit import fit_and_report
 
@@ -50,19 +50,13 @@ LAYER_WORKLOADS = [
     "gemm:M=128,N=768,K=768", "gemm:M=128,N=3072,K=768", "gemm:M=512,N=512,K=512",
     "gemm:M=1024,N=256,K=64", "gemv:M=4096,K=4096", "gemv:M=768,K=3072,B=4",
 ]
-STALE_SAMPLE = 32
 HELD_OUT_LAYERS = ["conv2d:C=128,K=128,H=28,W=28,R=3,S=3,pad=1", "gemm:M=128,N=3072,K=768", "gemv:M=768,K=3072,B=4"]
 
 
 def current_rows(store: RunStore, run_id: str | None = None) -> Dataset:
-    """The store's cycle-level rows, refusing rows an older simulator version logged (resuming
-    :func:`collect` keeps them, and a proxy fitted on them imitates that version)."""
-    data = load_dataset(store, fidelity="cycle", run_id=run_id)
-    stale = stale_rows(data, STALE_SAMPLE)
-    if stale:
-        raise SystemExit(f"{store.path}: {stale} of {STALE_SAMPLE} sampled rows differ from the current simulator "
-                         "(logged by an older version); delete the store or pass another --store")
-    return data
+    """The store's cycle-level rows; :func:`load_dataset` refuses rows another model version logged
+    (resuming :func:`collect` keeps them, and a proxy fitted on them imitates that version)."""
+    return load_dataset(store, fidelity="cycle", run_id=run_id)
 
 
 def accuracy(store_path: Path, designs: int, models: list[str], seed: int) -> list[dict[str, Any]]:
@@ -152,9 +146,8 @@ def markdown(reports: list[dict[str, Any]], layers: dict[str, Any] | None, srch:
            f"--seeds {args.seeds} --budget {args.budget}` (seed {args.seed}). Preset `{PRESET}` space "
            "(rows, cols 4–128, dataflow os/ws/is, three SRAMs, DRAM bandwidth), cycle fidelity, "
            "targets fitted as log10. `RMSE % range (log)` = RMSE of log10 predictions / log10 range of the "
-           "target over the data set; `(linear)` = RMSE of the values / their range. Before fitting, "
-           f"{STALE_SAMPLE} logged rows are re-simulated and the run stops if any differs (rows of an older "
-           "simulator version)."
+           "target over the data set; `(linear)` = RMSE of the values / their range. Rows logged by another "
+           "model version of the simulator are refused (every row records its model version)."
            + (f" Parts kept from the previous results (`--skip {args.skip}`): {args.skip.replace(',', ', ')}."
               if args.skip else "")), "",
            "## Held-out designs (ResNet-18, random 80/20 split)", ""]

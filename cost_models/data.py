@@ -2,7 +2,9 @@
 
 A :class:`Dataset` holds, for one simulator / fidelity / preset / mapping, the valid simulated
 (not predicted) rows of a :class:`~archgym.store.RunStore` grouped by workload: the designs as
-dicts, the workload objects, and the metric values.
+dicts, the workload objects, and the metric values. Rows logged by another model version of the
+simulator (or before versions were recorded: ``"unknown"``) are refused unless
+``allow_mixed_versions=True``: a proxy fitted on them would imitate a model that no longer exists.
 """
 
 from __future__ import annotations
@@ -36,6 +38,8 @@ class Dataset:
     metrics: dict[str, np.ndarray]
     workloads: dict[str, Workload] = field(default_factory=dict)
     wall_time_s: np.ndarray = field(default_factory=lambda: np.zeros(0))
+    #: model version of the rows (several, comma-separated, when mixed versions were allowed)
+    model_version: str = "unknown"
 
     def __len__(self) -> int:
         return len(self.designs)
@@ -55,7 +59,7 @@ class Dataset:
         return Dataset(self.simulator, self.fidelity, self.preset, self.mapping,
                        [self.designs[i] for i in idx], [self.workload_names[i] for i in idx],
                        {k: v[idx] for k, v in self.metrics.items()}, self.workloads,
-                       self.wall_time_s[idx] if len(self.wall_time_s) else self.wall_time_s)
+                       self.wall_time_s[idx] if len(self.wall_time_s) else self.wall_time_s, self.model_version)
 
     def space(self, workload: str | None = None) -> DesignSpace:
         """The real simulator's space for ``workload`` (default: the first one)."""
@@ -63,37 +67,19 @@ class Dataset:
         return get_simulator(self.simulator).space(wl, self.preset, self.mapping)
 
 
-def stale_rows(data: Dataset, sample: int = 32, seed: int = 0, rtol: float = 1e-9) -> int:
-    """How many of ``sample`` random rows of ``data`` the simulator no longer reproduces (any
-    logged metric it still reports differs by more than ``rtol``). A store logged by an older
-    simulator version would train and score a proxy of that version; resuming :func:`collect`
-    keeps such rows."""
-    sim = get_simulator(data.simulator)
-    rng = np.random.default_rng(seed)
-    idx = rng.choice(len(data), min(sample, len(data)), replace=False)
-    names = np.array(data.workload_names)
-    stale = 0
-    for wl_name in sorted(set(names[idx])):
-        rows = idx[names[idx] == wl_name]
-        fresh = sim.evaluate_batch([data.designs[i] for i in rows], data.workloads[wl_name], data.fidelity).metrics
-        differs = np.zeros(len(rows), dtype=bool)
-        for k in sorted(set(fresh) & set(data.metrics)):
-            logged, now = data.metrics[k][rows], np.asarray(fresh[k], dtype=float)
-            differs |= ~(np.isclose(logged, now, rtol=rtol, atol=0.0) | (np.isnan(logged) & np.isnan(now)))
-        stale += int(differs.sum())
-    return stale
-
-
 def _usable(r: EvalRecord) -> bool:
     return r.valid and not r.predicted and not r.simulator.startswith("proxy")
 
 
 def load_dataset(store: RunStore, env_id: str | None = None, simulator: str | None = None,
-                 fidelity: str | None = None, preset: str | None = None, run_id: str | None = None) -> Dataset:
+                 fidelity: str | None = None, preset: str | None = None, run_id: str | None = None,
+                 allow_mixed_versions: bool = False) -> Dataset:
     """Rows of ``store`` (optionally one env/run) for one simulator and fidelity.
 
     ``simulator``/``fidelity`` default to the most frequent ones in the rows; the preset and the
     mapping mode are inferred from the designs when not given (the space that accepts them).
+    Rows of a model version other than the simulator's current one raise :class:`ConfigError`
+    unless ``allow_mixed_versions``.
     """
     records = [r for r in store.records(run_id, env_id) if _usable(r)]
     if not records:
@@ -108,6 +94,7 @@ def load_dataset(store: RunStore, env_id: str | None = None, simulator: str | No
     if not records:
         raise ConfigError(f"store {store.path}: no rows of {simulator} at fidelity {fidelity!r}")
     sim = get_simulator(simulator)
+    versions = _check_versions(store, records, sim.model_version(fidelity), allow_mixed_versions)
     workloads = {name: get_workload(name) for name in sorted({r.workload for r in records})}
     first = workloads[records[0].workload]
     preset, mapping = _infer_space(sim, first, [r.design for r in records if r.workload == first.name], preset)
@@ -115,7 +102,20 @@ def load_dataset(store: RunStore, env_id: str | None = None, simulator: str | No
     metrics = {k: np.array([_num(r.metrics.get(k)) for r in records]) for k in keys}
     return Dataset(simulator, fidelity, preset, mapping, [r.design for r in records],
                    [r.workload for r in records], metrics, workloads,
-                   np.array([r.wall_time_s for r in records], dtype=float))
+                   np.array([r.wall_time_s for r in records], dtype=float), versions)
+
+
+def _check_versions(store: RunStore, records: list[EvalRecord], current: str, allow_mixed: bool) -> str:
+    """The rows' model version(s), comma-separated; refuses rows not of ``current`` unless allowed."""
+    versions = Counter(r.model_version for r in records)
+    other = sorted(v for v in versions if v != current)
+    if other and not allow_mixed:
+        r = records[0]
+        n = sum(versions[v] for v in other)
+        raise ConfigError(f"store {store.path}: {n} of {len(records)} {r.simulator}/{r.fidelity} rows have model "
+                          f"version {', '.join(other)}, not the current {current!r}; "
+                          "pass allow_mixed_versions=True (--allow-mixed-versions) to train on them")
+    return ",".join(sorted(versions))
 
 
 def _num(v: Any) -> float:

@@ -2,7 +2,8 @@
 
 A :class:`ProxyModel` = a :class:`~cost_models.features.FeatureSpec` + a
 :class:`~cost_models.models.Regressor` predicting log10 of each target metric, plus metadata
-naming what it imitates (simulator, fidelity, preset, mapping mode, workloads, parameters).
+naming what it imitates (simulator, fidelity, model version, preset, mapping mode, workloads,
+parameters).
 
 On disk a proxy is a directory with ``proxy.json`` (metadata, feature spec, scores) and
 ``weights.safetensors`` (arrays only); loading parses JSON and tensors, never unpickles.
@@ -27,6 +28,7 @@ from archgym.errors import ConfigError
 from archgym.metrics import BatchResult, Result, derive
 from archgym.simulator import FIDELITIES, Simulator, get_simulator
 from archgym.space import DesignSpace
+from archgym.store import UNKNOWN_VERSION
 from archgym.workload import Workload
 from cost_models.data import Dataset
 from cost_models.features import FeatureSpec
@@ -62,7 +64,8 @@ class ProxyModel:
         meta = {"simulator": data.simulator, "fidelity": data.fidelity, "preset": data.preset,
                 "mapping": data.mapping, "workloads": sorted(set(data.workload_names)),
                 "params": [{"name": p.name, "kind": p.kind, "values": list(p.values)} for p in space.params],
-                "n_train": int(ok.sum()), "model": kind, "seed": seed, "offsets": offsets}
+                "model_version": data.model_version, "n_train": int(ok.sum()), "model": kind, "seed": seed,
+                "offsets": offsets}
         return cls(regressor, spec, targets, meta)
 
     # -- prediction ---------------------------------------------------------------------------
@@ -191,6 +194,10 @@ class ProxySimulator(Simulator):
         n = len(next(iter(preds.values())))
         metrics = {k: np.asarray(v, dtype=float) for k, v in derive(preds).items()}
         return BatchResult(metrics, np.ones(n, dtype=bool), [[] for _ in range(n)], self._info())
+
+    def model_version(self, fidelity: str) -> str:
+        """The model version of the rows the proxy was trained on (``unknown`` for older proxies)."""
+        return str(self.model.meta.get("model_version", UNKNOWN_VERSION))
 
     def _info(self) -> dict[str, Any]:
         m = self.model.meta

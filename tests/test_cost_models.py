@@ -16,7 +16,7 @@ from archgym.evaluator import Evaluator
 from archgym.simulator import get_simulator
 from archgym.store import EvalRecord, RunStore
 from archgym.workload import get_workload
-from cost_models.data import collect, load_dataset, stale_rows
+from cost_models.data import collect, load_dataset
 from cost_models.features import MF_SWING_GAPS, FeatureSpec
 from cost_models.fit import fit_and_report, format_report
 from cost_models.models import GradientBoosting, TreeEnsemble
@@ -195,11 +195,19 @@ def test_multifidelity_proxy_predicts_analytical_estimate_plus_residual(data, tm
     assert np.allclose(loaded.predict(designs, wl)["energy_j"], 10 ** pred[:, 1], rtol=1e-12)
 
 
-def test_stale_rows_flags_rows_the_simulator_no_longer_reproduces(data) -> None:
-    assert stale_rows(data, sample=12) == 0
-    drifted = data.subset(np.arange(len(data)))
-    drifted.metrics = {**drifted.metrics, "energy_j": drifted.metrics["energy_j"] * 1.001}
-    assert stale_rows(drifted, sample=12) == 12
+def test_rows_of_another_model_version_are_refused_unless_allowed(data) -> None:
+    current = get_simulator("systolic").model_version("analytical")
+    assert data.model_version == current  # collect logs the simulator's version with every row
+    store = RunStore(":memory:")
+    versions = [current] * 6 + ["old"] * 3 + ["unknown"]
+    store.log_many(EvalRecord("r", i, data.designs[i], {k: float(v[i]) for k, v in data.metrics.items()},
+                              simulator="systolic", fidelity="analytical", workload=data.workload_names[i],
+                              model_version=ver) for i, ver in enumerate(versions))
+    with pytest.raises(ConfigError, match=rf"4 of 10 systolic/analytical rows have model version old, unknown, "
+                                          rf"not the current '{current}'; pass allow_mixed_versions=True"):
+        load_dataset(store)
+    mixed = load_dataset(store, allow_mixed_versions=True)
+    assert len(mixed) == 10 and mixed.model_version == ",".join(sorted({current, "old", "unknown"}))
 
 
 def test_saved_proxy_loads_in_fresh_process_with_pickle_disabled(data, tmp_path: Path) -> None:
@@ -279,6 +287,7 @@ def test_proxy_simulator_mirrors_space_and_flags_predictions(proxy_dir: Path) ->
     ev = Evaluator(sim, wl, sim.space(wl), store=store, run_id="p")
     ev.evaluate(designs)
     assert all(r.predicted for r in store.records("p"))
+    assert {r.model_version for r in store.records("p")} == {real.model_version("analytical")}
 
 
 def test_env_runs_on_proxy_backend(proxy_dir: Path) -> None:

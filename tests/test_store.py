@@ -2,6 +2,7 @@
 
 import os
 import signal
+import sqlite3
 import subprocess
 import sys
 import time
@@ -9,11 +10,15 @@ from pathlib import Path
 
 import pytest
 
+import archgym
 from archgym.errors import ConfigError
+from archgym.evaluator import Evaluator
 from archgym.store import EvalRecord, RunStore
+from archgym.workload import get_workload
 
 sys.path.insert(0, str(Path(__file__).parent))
 from store_writer import record
+from toy_simulator import ToySimulator
 
 
 def test_rows_are_idempotent_on_run_and_step(tmp_path):
@@ -40,6 +45,45 @@ def test_read_as_dataframe_and_export(tmp_path):
     assert len(pd.read_parquet(pq)) == 6
     with pytest.raises(ConfigError, match="export format"):
         store.export(tmp_path / "x.xlsx")
+
+
+OLD_SCHEMA = """CREATE TABLE evaluations (run_id TEXT NOT NULL, step INTEGER NOT NULL, env_id TEXT NOT NULL DEFAULT '',
+    simulator TEXT NOT NULL DEFAULT '', fidelity TEXT NOT NULL DEFAULT '', workload TEXT NOT NULL DEFAULT '',
+    design TEXT NOT NULL, metrics TEXT NOT NULL, valid INTEGER NOT NULL, violations TEXT NOT NULL DEFAULT '[]',
+    agent TEXT NOT NULL DEFAULT '', seed INTEGER, wall_time_s REAL NOT NULL DEFAULT 0,
+    predicted INTEGER NOT NULL DEFAULT 0, created_at REAL NOT NULL, PRIMARY KEY (run_id, step))"""
+
+
+def test_store_without_version_columns_is_migrated_and_old_rows_read_unknown(tmp_path):
+    path = tmp_path / "old.db"
+    with sqlite3.connect(path) as db:
+        db.execute(OLD_SCHEMA)
+        db.execute("INSERT INTO evaluations (run_id, step, design, metrics, valid, created_at) "
+                   "VALUES ('old', 0, '{}', '{}', 1, 0)")
+    with RunStore(path) as store:
+        store.log(EvalRecord("new", 0, {}, {}, model_version="7", package_version="0.9"))
+        old, new = store.records("old")[0], store.records("new")[0]
+        assert (old.model_version, old.package_version) == ("unknown", "unknown")
+        assert (new.model_version, new.package_version) == ("7", "0.9")
+        assert list(store.read()["model_version"]) == ["7", "unknown"]  # ordered by run id
+    with RunStore(path) as store:  # reopening a migrated store changes nothing
+        assert store.count() == 2
+
+
+def test_evaluator_rows_carry_the_model_and_package_version():
+    class Versioned(ToySimulator):
+        version = "3"
+
+        def model_version(self, fidelity: str) -> str:
+            return f"{self.version}-{fidelity}"
+
+    store = RunStore(":memory:")
+    sim, wl = Versioned(), get_workload("gemm:M=64,N=64,K=64")
+    for fidelity in ("analytical", "cycle"):
+        ev = Evaluator(sim, wl, sim.space(wl), fidelity=fidelity, store=store, run_id=fidelity)
+        ev.evaluate(sim.space(wl).sample(2, 0))
+        assert {(r.model_version, r.package_version) for r in store.records(fidelity)} == {
+            (f"3-{fidelity}", archgym.__version__)}
 
 
 def test_bad_store_paths(tmp_path):

@@ -21,6 +21,8 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--simulator", default=None, help="simulator of the rows (default: the most frequent)")
     p.add_argument("--fidelity", default=None, help="fidelity of the rows (default: the most frequent)")
     p.add_argument("--preset", default=None, help="preset of the logged space (default: inferred)")
+    p.add_argument("--allow-mixed-versions", action="store_true",
+                   help="train on rows of other model versions of the simulator too (refused by default)")
     p.add_argument("--targets", default="latency_s,energy_j,area_mm2", help="comma-separated metrics")
     p.add_argument("--model", default="gbm", choices=MODELS)
     p.add_argument("--features", default="roofline", choices=("roofline", "basic", "multifidelity"),
@@ -67,7 +69,8 @@ def run(args: argparse.Namespace) -> int:
         raise ConfigError("--targets: name at least one metric")
     held = [w.strip() for w in args.test_workloads.split(",")] if args.test_workloads else None
     with RunStore(args.store) as store:
-        data = load_dataset(store, args.env, args.simulator, args.fidelity, args.preset, args.run)
+        data = load_dataset(store, args.env, args.simulator, args.fidelity, args.preset, args.run,
+                            allow_mixed_versions=args.allow_mixed_versions)
     model, report = fit_and_report(data, targets, args.model, args.features, args.test_frac, args.seed,
                                    held, speed=not args.no_speed, **_params(args.param))
     out = model.save(args.out, {"report": report})
