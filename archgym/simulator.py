@@ -111,6 +111,7 @@ SIMULATORS: dict[str, str] = {
     "rdu": "simulators.rdu:RDUSimulator",
     "fpga": "simulators.fpga:FPGASimulator",
     "dram": "simulators.dram:DRAMSimulator",
+    "loopnest": "simulators.loopnest:LoopNestSimulator",
 }
 
 #: backend scheme → "module:callable" taking the text after ``SCHEME:`` and returning a

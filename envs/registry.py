@@ -41,6 +41,10 @@ ENTRIES: tuple[EnvEntry, ...] = (
     EnvEntry("FPGA", "fpga", "auto", "FPGA accelerator (Alveo / Zynq devices)"),
     EnvEntry("FPGAMapping", "fpga", "per-layer", "FPGA hardware × per-layer parallelism"),
     EnvEntry("DRAM", "dram", "auto", "DRAM memory controller (DRAMSys/ArchGym knobs, address mapping) on a trace"),
+    EnvEntry("LoopNest", "loopnest", "auto",
+             "systolic hardware on the loop-nest model; every layer's mapping searched exhaustively"),
+    EnvEntry("LoopNestMapping", "loopnest", "per-layer",
+             "loop-nest hardware × per-layer mapping (unrolling, stationarity orders, tiles)"),
 )
 
 ENV_IDS: list[str] = [e.id for e in ENTRIES]

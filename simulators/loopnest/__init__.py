@@ -6,3 +6,7 @@ each operand's memories cut bottom-up. Access counts, latency and energy are clo
 vectorised over thousands of mappings of one layer (:mod:`.cost`); :mod:`.search` picks each
 layer's best mapping; :mod:`.walk` re-derives the counts by walking the loops, as a check.
 """
+
+from simulators.loopnest.simulator import LoopNestSimulator
+
+__all__ = ["LoopNestSimulator"]

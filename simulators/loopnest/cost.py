@@ -70,7 +70,12 @@ def evaluate(layer: LoopLayer, hw: Hardware, spatial: np.ndarray, dims: np.ndarr
         distinct[x] = _suffix_product(np.where(RELEVANT[xi][safe_dims], facs, 1.0))
 
     mems = hw.memories
-    used = spatial.prod(axis=1)                               # PEs used along each axis
+    used = spatial.prod(axis=1)
+    # padded iterations (ceil splits) touch no data: a tile's extent in a dim, averaged over its
+    # positions, is its padded extent × size / padded size (exact for W and O, whose footprints
+    # are products over dims; inputs' windows use the averaged extents too)
+    padded = spatial.prod(axis=0) * facs_per_dim(dims, facs)
+    real = np.asarray(layer.sizes, dtype=np.float64)[None, None, :] / padded[:, None, :]                               # PEs used along each axis
     views = [_served_extent(m, spatial) for m in mems]
     inst = np.array([_instances(m, used) for m in mems], dtype=np.float64)
     w_bits, i_bits, o_bits, ps_bits = layer.bits
@@ -80,7 +85,7 @@ def evaluate(layer: LoopLayer, hw: Hardware, spatial: np.ndarray, dims: np.ndarr
         """(N, P+1, 3) footprints at every cut, as one instance of memory ``mi`` sees them."""
         view = _view_key(views[mi])
         if view not in fp_cache:
-            fp_cache[view] = layer.footprints(prefix * np.asarray(view, dtype=np.float64))
+            fp_cache[view] = layer.footprints(prefix * np.asarray(view, dtype=np.float64) * real)
         return fp_cache[view]
 
     def footprint(mi: int, c: np.ndarray) -> np.ndarray:
@@ -188,6 +193,12 @@ def evaluate(layer: LoopLayer, hw: Hardware, spatial: np.ndarray, dims: np.ndarr
         + (wr_bits * np.array([m.write_pj_per_bit for m in mems])).sum(1)
     util = layer.macs / (hw.pes * cycles)
     return Costs(valid, cycles, compute, energy, reads, writes, cuts, util, mem_cycles)
+
+
+def facs_per_dim(dims: np.ndarray, facs: np.ndarray) -> np.ndarray:
+    """(N, dims): the product of each dim's temporal trip counts."""
+    onehot = dims[..., None] == np.arange(len(DIMS))
+    return np.where(onehot, facs[..., None], 1.0).prod(axis=1)
 
 
 def _suffix_product(f: np.ndarray) -> np.ndarray:

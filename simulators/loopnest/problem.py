@@ -111,7 +111,7 @@ def from_op(op: Op, psum_bits: int = 0) -> list[LoopLayer]:
     out = []
     for i, gemm in enumerate(op.gemms()):
         sizes = {"G": gemm.repeat, "B": 1, "K": gemm.n, "C": gemm.k, "OY": 1, "OX": gemm.m, "FY": 1, "FX": 1}
-        name = op.name if len(op.gemms()) == 1 else f"{op.name}.{i}"
+        name = op.name if len(op.gemms()) == 1 else f"{op.name}#{i}"
         out.append(LoopLayer(name, _tuple(sizes), bits=bits))
     return out
 

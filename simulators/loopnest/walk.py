@@ -1,10 +1,11 @@
 """A loop-walking check of :mod:`.cost`: counts element transfers by enumerating the loop nest.
 
-For one mapping of a small layer, every memory boundary is walked iteration by iteration: the
-tile a child holds is the *set* of elements its window of loops touches (computed from loop
-indices, not from footprint formulas), a fill happens whenever that set changes, and the parent
-serves the union over the children it multicasts to. Outputs count first visits (final writes)
-and revisits (partial-sum reloads). Exponential in the loop count: for tests on tiny layers.
+For one mapping of a small layer, every memory boundary is walked iteration by iteration and
+instance by instance: the tile an instance holds is the *set* of elements its window of loops
+touches (computed from loop indices, not from footprint formulas; padded iterates of the
+operand's own dims touch nothing), a fill happens whenever that set changes, and a parent instance serves the union over
+the children it multicasts to. Outputs count revisits (partial-sum reloads). Exponential in the
+loop count: for tests on tiny layers.
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ import itertools
 import numpy as np
 
 from simulators.loopnest.hardware import Hardware
-from simulators.loopnest.problem import DIMS, OPERANDS, LoopLayer
+from simulators.loopnest.problem import DIMS, OPERANDS, RELEVANT, LoopLayer
 
 
 def walk_counts(layer: LoopLayer, hw: Hardware, spatial: np.ndarray, dims: np.ndarray, facs: np.ndarray,
@@ -22,37 +23,30 @@ def walk_counts(layer: LoopLayer, hw: Hardware, spatial: np.ndarray, dims: np.nd
     """(reads, writes) per memory × operand (elements) for one mapping, by walking the loops."""
     reads = np.zeros((len(hw.memories), 3))
     writes = np.zeros((len(hw.memories), 3))
-    used = spatial.prod(axis=1)
-    pes = int(used.prod())
     for xi, x in enumerate(OPERANDS):
         chain = (-1, *hw.hierarchy[x])
         for child, parent in zip(chain, chain[1:]):
             c = 0 if child < 0 else int(cuts[child])
-            served_p = hw.memories[parent].served_axes
-            inst_p = _instances(served_p, used)
-            moved, revisits = _transfers(_windows(layer, spatial, dims, facs, c, served_p, xi))
-            if child < 0:
-                child_moved, child_revisits = pes * _fills(layer, spatial, dims, facs, xi), 0
+            moved, revisits = _all_instances(layer, spatial, dims, facs, c, hw.memories[parent].served_axes, xi)
+            if x == "O":
+                writes[parent, xi] += moved
+                reads[parent, xi] += revisits
             else:
-                served_c = hw.memories[child].served_axes
-                inst_c = _instances(served_c, used)
-                m, r = _transfers(_windows(layer, spatial, dims, facs, c, served_c, xi))
-                child_moved, child_revisits = m * inst_c, r * inst_c
-            if x != "O":
-                reads[parent, xi] += moved * inst_p
-                if child >= 0:
-                    writes[child, xi] += child_moved
+                reads[parent, xi] += moved
+            if child < 0:
                 continue
-            writes[parent, xi] += moved * inst_p
-            reads[parent, xi] += revisits * inst_p
-            if child >= 0:
+            child_moved, child_revisits = _all_instances(
+                layer, spatial, dims, facs, c, hw.memories[child].served_axes, xi)
+            if x == "O":
                 reads[child, xi] += child_moved
                 writes[child, xi] += child_revisits
+            else:
+                writes[child, xi] += child_moved
     return reads, writes
 
 
 def _transfers(windows: list[frozenset[tuple[int, ...]]]) -> tuple[int, int]:
-    """Elements moved (one whole tile per change of the held set) and of those, elements of
+    """Elements moved (one whole tile per change of the held set) and, of those, elements of
     tiles seen before (partial-sum reloads when the operand is the output)."""
     moved = revisits = 0
     seen: set[frozenset[tuple[int, ...]]] = set()
@@ -65,24 +59,29 @@ def _transfers(windows: list[frozenset[tuple[int, ...]]]) -> tuple[int, int]:
     return moved, revisits
 
 
-def _fills(layer: LoopLayer, spatial: np.ndarray, dims: np.ndarray, facs: np.ndarray, xi: int) -> int:
-    """Times one PE's MAC operand changes (one element each)."""
-    windows = _windows(layer, spatial, dims, facs, 0, (), xi)
-    return sum(1 for k, w in enumerate(windows) if k == 0 or w != windows[k - 1])
-
-
-def _instances(served: tuple[int, ...], used: np.ndarray) -> int:
-    return int(np.prod([u for a, u in enumerate(used) if a not in served]))
+def _all_instances(layer: LoopLayer, spatial: np.ndarray, dims: np.ndarray, facs: np.ndarray, cut: int,
+                   served: tuple[int, ...], xi: int) -> tuple[int, int]:
+    """Elements moved into (and revisited by) every instance of a memory serving ``served``."""
+    ranges = [range(1) if a in served else range(int(np.prod(spatial[a]))) for a in range(spatial.shape[0])]
+    moved = revisits = 0
+    for instance in itertools.product(*ranges):
+        m, r = _transfers(_windows(layer, spatial, dims, facs, cut, served, xi, instance))
+        moved, revisits = moved + m, revisits + r
+    return moved, revisits
 
 
 def _windows(layer: LoopLayer, spatial: np.ndarray, dims: np.ndarray, facs: np.ndarray, cut: int,
-             served: tuple[int, ...], xi: int) -> list[frozenset[tuple[int, ...]]]:
-    """The element set of operand ``xi`` one instance holds, for each outer iteration in order."""
+             served: tuple[int, ...], xi: int, instance: tuple[int, ...]) -> list[frozenset[tuple[int, ...]]]:
+    """The element set of operand ``xi`` that one instance (its coordinate on the axes it does
+    not serve) holds, for each outer iteration in order."""
     loops = [(int(d), int(f)) for d, f in zip(dims, facs) if d >= 0]
     inner, outer = loops[:cut], loops[cut:]
     unrolled = spatial.prod(axis=0)
-    # spatial coordinate per dim: served axes vary, unserved axes fixed at 0
-    axis_ranges = [range(int(np.prod(spatial[a]))) if a in served else range(1) for a in range(spatial.shape[0])]
+    sizes = np.asarray(layer.sizes)
+    rel = RELEVANT[xi]
+    # spatial coordinate per dim: served axes vary, unserved axes fixed at the instance's
+    axis_ranges = [range(int(np.prod(spatial[a]))) if a in served else range(instance[a], instance[a] + 1)
+                   for a in range(spatial.shape[0])]
     spatial_points = []
     for combo in itertools.product(*axis_ranges):
         point = np.zeros(len(DIMS), dtype=np.int64)
@@ -103,7 +102,8 @@ def _windows(layer: LoopLayer, spatial: np.ndarray, dims: np.ndarray, facs: np.n
                 stride[d] *= f
             for sp in spatial_points:
                 v = sp + unrolled * t
-                elems.add(_element(layer, v, xi))
+                if (v[rel] < sizes[rel]).all():   # padded iterates of its own dims touch no data
+                    elems.add(_element(layer, v, xi))
         out.append(frozenset(elems))
     return out
 

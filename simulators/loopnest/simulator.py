@@ -1,0 +1,190 @@
+"""``LoopNestSimulator`` (family ``loopnest``): systolic-array hardware under the loop-nest model.
+
+The hardware parameters are the systolic family's (array, dataflow, three SRAMs, DRAM
+bandwidth; ``dataflow="flex"`` lets every layer pick its own unrolling); each layer is mapped
+Timeloop/ZigZag-style (:mod:`.cost`). Mapping modes:
+
+``auto``       the simulator searches every layer's mapping exhaustively over
+               :class:`~.mapping.LayerMappings` for ``mapping_objective`` (edp, energy, latency);
+``per-layer``  the mapping of each loop layer is design knobs: ``L.dataflow``, ``L.order_in``,
+               ``L.order_out`` (stationarity orders) and ``L.tile_<DIM>`` (tile-ladder steps) —
+               every value legal, so random designs are valid unless they break the area budget.
+"""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+import numpy as np
+
+from archgym.errors import ConfigError
+from archgym.metrics import BatchResult, Result, derive
+from archgym.simulator import Simulator
+from archgym.space import DesignSpace, Param, categorical, ordinal
+from archgym.workload import Workload
+from simulators.loopnest import search
+from simulators.loopnest.hardware import SYSTOLIC_SPATIAL, Hardware, systolic
+from simulators.loopnest.mapping import ORDER_NAMES, TILE_LEVELS
+from simulators.loopnest.problem import DIMS, LoopLayer, from_op
+from simulators.systolic.hardware import PRESETS, SystolicConfig
+from simulators.systolic.space import area_constraint, hardware_params
+
+DATAFLOWS = ("ws", "os", "is", "flex")
+HW_KEYS = ("rows", "cols", "dataflow", "ifmap_kb", "filter_kb", "ofmap_kb", "dram_bw", "word_bytes",
+           "clock_mhz", "tech")
+
+
+def loop_layers(workload: Workload) -> list[LoopLayer]:
+    """Every MAC-bearing operator's loop nests, in workload order."""
+    return [layer for op in workload.layers for layer in from_op(op)]
+
+
+def hardware_from_design(design: Mapping[str, Any], dataflow: str | None = None) -> Hardware:
+    """The loop-nest machine of a systolic design (``dataflow`` overrides the design's)."""
+    missing = [k for k in HW_KEYS if k not in design and not (k == "dataflow" and dataflow)]
+    if missing:
+        raise ConfigError(f"loopnest design: missing parameter {missing[0]!r}")
+    df = dataflow or str(design["dataflow"])
+    if df not in DATAFLOWS:
+        raise ConfigError.bad_value("dataflow", df, DATAFLOWS)
+    flows = tuple(SYSTOLIC_SPATIAL) if df == "flex" else (df,)
+    return systolic(f"systolic-{df}", int(design["rows"]), int(design["cols"]), float(design["ifmap_kb"]),
+                    float(design["filter_kb"]), float(design["ofmap_kb"]), float(design["dram_bw"]),
+                    int(design["word_bytes"]), float(design["clock_mhz"]), str(design["tech"]), flows)
+
+
+class LoopNestSimulator(Simulator):
+    """Systolic arrays under a Timeloop/ZigZag-style loop-nest model: per-operand register/SRAM/
+    DRAM hierarchy, searched per-layer mappings (spatial unrolling, tiling, loop order)."""
+
+    name = "loopnest"
+    version = "1"
+    fidelities = ("analytical",)
+    default_preset = "scalesim"
+
+    def presets(self) -> dict[str, SystolicConfig]:
+        return dict(PRESETS)
+
+    def space(self, workload: Workload, preset: str | None = None, mapping: str = "auto") -> DesignSpace:
+        cfg = self.preset(preset)
+        mapping = self.check_mapping(mapping)
+        if mapping == "shared":
+            raise ConfigError("loopnest mapping: 'shared' is not offered; allowed: auto, per-layer")
+        params: list[Param] = [p for p in hardware_params(cfg, with_dataflow=False)]
+        cons = (area_constraint(cfg),) if cfg.area_budget_mm2 > 0 else ()
+        if mapping == "auto":
+            params.insert(2, categorical("dataflow", DATAFLOWS, default=cfg.dataflow,
+                                         doc="spatial unrolling: ws/os/is, or flex (per layer)"))
+            params.append(categorical("mapping_objective", search.MAPPING_OBJECTIVES, default="edp",
+                                      doc="what each layer's mapping search minimises"))
+            return DesignSpace(tuple(params), cons, f"loopnest-{cfg.name}-auto")
+        for layer in loop_layers(workload):
+            params += layer_params(layer.name, cfg.dataflow)
+        return DesignSpace(tuple(params), cons, f"loopnest-{cfg.name}-per-layer")
+
+    # -- evaluation ---------------------------------------------------------------------------------
+    def evaluate(self, design: Mapping[str, Any], workload: Workload, fidelity: str = "analytical") -> Result:
+        self.check_fidelity(fidelity)
+        layers = loop_layers(workload)
+        if not layers:
+            raise ConfigError(f"workload {workload.name}: no MAC layers to map")
+        per_layer = any(f"{layers[0].name}.order_in" == k for k in design)
+        rows, hw = [], None
+        for layer in layers:
+            if per_layer:
+                df = str(design.get(f"{layer.name}.dataflow", design.get("dataflow", "ws")))
+                hw = _hardware(_hw_key(design, df))
+                code = np.array([ORDER_NAMES.index(str(design[f"{layer.name}.order_in"])),
+                                 ORDER_NAMES.index(str(design[f"{layer.name}.order_out"])),
+                                 *(int(design[f"{layer.name}.tile_{d}"]) for d in DIMS)])
+                costs = search.evaluate_code(layer, hw, 0, code)
+                info: dict[str, Any] = {"dataflow": df}
+            else:
+                hw = _hardware(_hw_key(design, None))
+                res = _best(layer, _hw_key(design, None), str(design.get("mapping_objective", "edp")))
+                costs = res.costs
+                info = {"dataflow": hw.spatial[res.option].name, "candidates": res.candidates,
+                        "loops": _loops_text(res.dims, res.facs), "spatial": _spatial_text(res.spatial)}
+            rows.append(_layer_row(layer, hw, costs, info))
+        assert hw is not None
+        metrics = _network_metrics(rows, hw, workload)
+        valid = all(r["valid"] for r in rows)
+        violations = [] if valid else ["mapping_does_not_fit"]
+        return Result(derive(metrics), valid, violations, rows, {"fidelity": fidelity, "model": "loopnest"})
+
+    def evaluate_batch(self, designs: Sequence[Mapping[str, Any]] | Mapping[str, Any],
+                       workload: Workload, fidelity: str = "analytical") -> BatchResult:
+        """Per design: every layer's mapping costs as one array call (auto mode: memoised per
+        hardware, so designs differing only in other knobs share the search)."""
+        if isinstance(designs, Mapping):
+            n = len(next(iter(designs.values()))) if designs else 0
+            designs = [{k: _plain(v[i]) for k, v in designs.items()} for i in range(n)]
+        return BatchResult.from_results([self.evaluate(d, workload, fidelity) for d in designs])
+
+
+def layer_params(layer: str, default_dataflow: str) -> list[Param]:
+    """The per-layer mapping knobs of one loop layer."""
+    p = [categorical(f"{layer}.dataflow", tuple(SYSTOLIC_SPATIAL), default=default_dataflow),
+         categorical(f"{layer}.order_in", ORDER_NAMES, default="WI",
+                     doc="inner loops: first operand stationary, then the second"),
+         categorical(f"{layer}.order_out", ORDER_NAMES, default="WI", doc="outer loops' stationarity")]
+    p += [ordinal(f"{layer}.tile_{d}", tuple(range(TILE_LEVELS)), default=TILE_LEVELS // 2,
+                  doc=f"inner tile of {d}: ladder step (0 = 1, top = all)") for d in DIMS]
+    return p
+
+
+def _hw_key(design: Mapping[str, Any], dataflow: str | None) -> tuple[Any, ...]:
+    missing = [k for k in HW_KEYS if k not in design and not (k == "dataflow" and dataflow)]
+    if missing:
+        raise ConfigError(f"loopnest design: missing parameter {missing[0]!r}")
+    return tuple(dataflow if (k == "dataflow" and dataflow) else _plain(design[k]) for k in HW_KEYS)
+
+
+@functools.lru_cache(maxsize=256)
+def _hardware(key: tuple[Any, ...]) -> Hardware:
+    return hardware_from_design(dict(zip(HW_KEYS, key)))
+
+
+@functools.lru_cache(maxsize=8192)
+def _best(layer: LoopLayer, key: tuple[Any, ...], objective: str) -> search.LayerResult:
+    """Memoised per-layer search (a pure function of the layer, the hardware and the objective)."""
+    return search.best_mapping(layer, _hardware(key), objective)
+
+
+def _layer_row(layer: LoopLayer, hw: Hardware, c: Any, info: dict[str, Any]) -> dict[str, Any]:
+    reads, writes = c.reads[0], c.writes[0]
+    access = {f"{m.name}.{x}": {"reads": float(reads[mi, xi]), "writes": float(writes[mi, xi])}
+              for mi, m in enumerate(hw.memories) for xi, x in enumerate("WIO")
+              if reads[mi, xi] or writes[mi, xi]}
+    dram = [mi for mi, m in enumerate(hw.memories) if m.is_dram]
+    bits = np.array(layer.bits[:3], dtype=float)
+    dram_bytes = float(sum(((reads[mi] + writes[mi]) * bits).sum() for mi in dram) / 8.0)
+    return {"name": layer.name, "valid": bool(c.valid[0]), "cycles": float(c.cycles[0]),
+            "compute_cycles": float(c.compute_cycles[0]), "energy_j": float(c.energy_pj[0]) * 1e-12,
+            "macs": layer.macs, "utilization": float(c.utilization[0]), "dram_bytes": dram_bytes,
+            "accesses": access, **info}
+
+
+def _network_metrics(rows: list[dict[str, Any]], hw: Hardware, workload: Workload) -> dict[str, float]:
+    cycles = sum(r["cycles"] for r in rows)
+    macs = sum(r["macs"] for r in rows)
+    return {"latency_s": cycles / hw.clock_hz, "energy_j": sum(r["energy_j"] for r in rows),
+            "area_mm2": hw.area_mm2(), "cycles": cycles, "utilization": macs / (hw.pes * cycles),
+            "dram_bytes": sum(r["dram_bytes"] for r in rows),
+            "throughput_ops": 2.0 * macs * hw.clock_hz / cycles}
+
+
+def _loops_text(dims: np.ndarray, facs: np.ndarray) -> str:
+    """The temporal loops, inner → outer, as ``OX2 K4 …``."""
+    return " ".join(f"{DIMS[d]}{int(f)}" for d, f in zip(dims, facs) if f > 1)
+
+
+def _spatial_text(spatial: np.ndarray) -> str:
+    return " | ".join("×".join(f"{DIMS[d]}{int(f)}" for d, f in enumerate(axis) if f > 1) or "-"
+                      for axis in spatial)
+
+
+def _plain(value: Any) -> Any:
+    return value.item() if isinstance(value, np.generic) else value

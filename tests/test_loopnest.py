@@ -1,0 +1,122 @@
+"""The loop-nest cost model: closed-form counts against a loop walk, search, the simulator."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from archgym import get_simulator, get_workload
+from archgym.errors import ConfigError
+from simulators.loopnest import cost
+from simulators.loopnest.hardware import eyeriss_like, nvdla_like, systolic
+from simulators.loopnest.mapping import LayerMappings, tile_ladder
+from simulators.loopnest.problem import D, LoopLayer, from_op
+from simulators.loopnest.search import best_mapping
+from simulators.loopnest.walk import walk_counts
+
+TINY = systolic("tiny", 2, 2, 0.004, 0.004, 0.004, 1)   # 32-byte SRAMs: tiles must be cut
+
+
+def _sliding_pairs(layer: LoopLayer) -> bool:
+    """Whether window reuse can make consecutive input tiles overlap (OY with FY or OX with FX)."""
+    return (layer.size("OY") > 1 and layer.size("FY") > 1) or (layer.size("OX") > 1 and layer.size("FX") > 1)
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_closed_form_counts_match_the_loop_walk(seed: int) -> None:
+    rng = np.random.default_rng(seed)
+    checked = 0
+    for _ in range(6):
+        sizes = tuple(int(v) for v in rng.choice([1, 2, 3, 4], size=8, p=[.4, .3, .2, .1]))
+        layer = LoopLayer("t", sizes, (int(rng.choice([1, 2])),) * 2)
+        space = LayerMappings(layer, TINY)
+        for s in range(len(TINY.spatial)):
+            codes, dims, facs = space.enumerate(s)
+            pick = rng.choice(len(codes), size=min(2, len(codes)), replace=False)
+            c = cost.evaluate(layer, TINY, space.spatial[s], dims[pick], facs[pick])
+            for j, i in enumerate(pick):
+                if not c.valid[j]:
+                    continue
+                reads, writes = walk_counts(layer, TINY, space.spatial[s], dims[i], facs[i], c.cuts[j])
+                checked += 1
+                # weights and outputs exactly; inputs exactly unless windows can overlap, where the
+                # model (like ZigZag's) refetches and so never counts fewer than the walk
+                for x in (0, 2):
+                    assert np.allclose(reads[:, x], c.reads[j, :, x]) and np.allclose(writes[:, x], c.writes[j, :, x])
+                if _sliding_pairs(layer):
+                    assert (reads[:, 1] <= c.reads[j, :, 1] + 1e-9).all()
+                else:
+                    assert np.allclose(reads[:, 1], c.reads[j, :, 1])
+                    assert np.allclose(writes[:, 1], c.writes[j, :, 1])
+    assert checked > 0
+
+
+def test_every_output_reaches_dram_once_with_final_precision_when_it_fits() -> None:
+    layer = from_op(get_workload("conv2d:C=16,K=16,H=8,W=8,R=3,S=3").layers[0])[0]
+    big = systolic("big", 8, 8, 1024, 1024, 1024, 8)
+    res = best_mapping(layer, big, "energy")
+    dram = len(big.memories) - 1
+    w, i, o = layer.operand_elems()
+    assert res.costs.writes[0, dram, 2] == o          # each output written once
+    assert res.costs.reads[0, dram, 2] == 0           # no partial-sum reloads
+    assert res.costs.reads[0, dram, 0] == w           # each weight read once
+    assert res.costs.reads[0, dram, 1] == i           # each input (with the window overlap) once
+
+
+def test_mapping_moves_energy_several_fold_and_tiny_buffers_cost_more() -> None:
+    layer = from_op(get_workload("resnet18").layers[1])[0]
+    hw = systolic("s", 32, 32, 64, 64, 64, 10)
+    res = best_mapping(layer, hw, "energy")
+    assert res.spread["energy_median_over_best"] > 2.0
+    small = best_mapping(layer, systolic("s", 32, 32, 2, 2, 2, 10), "energy")
+    assert small.costs.energy_pj[0] > res.costs.energy_pj[0]
+
+
+def test_tile_ladder_steps_are_divisors_from_one_to_all() -> None:
+    for t in (1, 7, 12, 56, 96):
+        lad = tile_ladder(t)
+        assert lad[0] == 1 and lad[-1] == t and all(t % v == 0 for v in lad)
+
+
+def test_other_machines_map_and_bypass() -> None:
+    layer = from_op(get_workload("conv2d:C=32,K=32,H=14,W=14,R=3,S=3").layers[0])[0]
+    for hw in (eyeriss_like(), nvdla_like()):
+        res = best_mapping(layer, hw, "edp")
+        assert res.costs.valid[0] and 0 < res.costs.utilization[0] <= 1
+    # Eyeriss' filters bypass the global buffer: no W traffic there
+    res = best_mapping(layer, eyeriss_like(), "edp")
+    assert res.costs.reads[0, 3, D["G"] * 0] == 0
+
+
+def test_simulator_auto_and_per_layer_agree_on_the_searched_mapping() -> None:
+    sim = get_simulator("loopnest")
+    wl = get_workload("conv2d:C=16,K=32,H=14,W=14,R=3,S=3")
+    design = sim.design_for(wl, "scalesim", {"dataflow": "flex", "mapping_objective": "energy"})
+    auto = sim.evaluate(design, wl)
+    assert auto.valid and auto.metrics["energy_j"] > 0 and 0 < auto.metrics["utilization"] <= 1
+    space = sim.space(wl, "scalesim", "per-layer")
+    rng = np.random.default_rng(0)
+    hardware = {k: v for k, v in design.items() if k in space.names}
+    results = [sim.evaluate({**d, **hardware}, wl) for d in space.sample(30, rng)]
+    energies = [r.metrics["energy_j"] for r in results if r.valid]
+    assert energies and min(energies) >= auto.metrics["energy_j"] * (1 - 1e-9)   # the search is exhaustive
+
+
+def test_bigger_buffers_never_raise_the_searched_dram_traffic() -> None:
+    sim = get_simulator("loopnest")
+    wl = get_workload("conv2d:C=64,K=64,H=28,W=28,R=3,S=3")
+    base = {"rows": 16, "cols": 16, "dataflow": "ws", "ifmap_kb": 8, "filter_kb": 8, "ofmap_kb": 8,
+            "dram_bw": 8, "word_bytes": 1, "clock_mhz": 1000, "tech": "45nm", "mapping_objective": "energy"}
+    small = sim.evaluate(base, wl).metrics["dram_bytes"]
+    big = sim.evaluate({**base, "ifmap_kb": 64, "filter_kb": 64, "ofmap_kb": 64}, wl).metrics["dram_bytes"]
+    assert big <= small
+
+
+def test_bad_designs_are_one_line_errors() -> None:
+    sim = get_simulator("loopnest")
+    wl = get_workload("gemm:M=16,N=16,K=16")
+    with pytest.raises(ConfigError, match="dataflow"):
+        sim.evaluate({"rows": 4, "cols": 4, "dataflow": "diagonal", "ifmap_kb": 1, "filter_kb": 1, "ofmap_kb": 1,
+                      "dram_bw": 1, "word_bytes": 1, "clock_mhz": 100, "tech": "45nm"}, wl)
+    with pytest.raises(ConfigError, match="missing parameter"):
+        sim.evaluate({"rows": 4}, wl)
