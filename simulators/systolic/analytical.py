@@ -3,8 +3,9 @@ over designs: every array argument has one entry per design (numpy or torch).
 
 Per GEMM: compute cycles from the fold arithmetic (:mod:`.folds`); DRAM words from
 :mod:`.traffic`; each SRAM has its own DRAM port of ``dram_bw`` words/cycle (SCALE-Sim's
-convention). Time = prologue (fill the active halves) + max(compute, each port's transfer
-time) + epilogue (drain the last ofmap buffer). Layers run one after another.
+convention). Time = prologue (the first fold's operand slabs) + max(compute, each port's
+remaining transfer time) + epilogue (drain the last fold's outputs); see :mod:`.traffic`.
+Layers run one after another.
 
 Energy (pJ → J): MACs × E_MAC + 2 register accesses per MAC × E_reg + SRAM words (array
 side and DRAM side) × E_SRAM(size) + DRAM words × E_DRAM (see :mod:`simulators.common.technology`).

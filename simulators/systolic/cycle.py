@@ -4,18 +4,21 @@ It walks the folds of each GEMM in loop order (numpy over the fold axis, no per-
 per-address trace), so its cost grows with the number of folds, not with the number of MACs:
 
 * compute: fold j takes ``fold_cycles`` (:mod:`.folds`), so ideally ends at ``C_j = (j+1)·L``;
-* reads: each SRAM's DRAM port streams its prefetch matrix at ``dram_bw`` words/cycle. The
-  active half (``A`` words) is loaded before cycle 0 (the *prologue*); afterwards the port
-  refills the buffer in chunks of the other half (``H`` words, ``⌈H/bw⌉`` cycles each) chained
-  back to back, as SCALE-Sim's read buffer does. Fold j needs the operand up to position
-  ``x_j`` of the fetch stream (passes × prefetch-matrix words, :mod:`.traffic`), available at
-  ``r_j = ⌈(x_j − A)/H⌉ · ⌈H/bw⌉`` (0 if ``x_j ≤ A``);
-* writes: outputs enter the ofmap buffer (``2H`` words); the port drains at ``dram_bw``;
-  fold j cannot finish before its outputs beyond the buffer capacity are drained;
+* reads: each SRAM's DRAM port streams its fetch stream (passes × prefetch-matrix words,
+  :mod:`.traffic`) at ``dram_bw`` words/cycle. The first fold's slab (``P`` words) is loaded
+  before cycle 0 (the *prologue*); the rest streams behind it without gaps, the SRAM's size
+  deciding only how often an operand is re-fetched. Fold j needs the operand up to position
+  ``x_j`` of the stream, available at ``r_j = ⌈(x_j − P)/bw⌉`` (0 if ``x_j ≤ P``);
+* writes: outputs enter the ofmap buffer; the port drains at ``dram_bw``; fold j cannot finish
+  before its outputs beyond the buffer capacity are drained;
 * finish time ``f_j = max(f_{j−1} + L, r_j)`` — a max-plus recurrence solved in closed form
   with a cumulative maximum: ``f_j = C_j + max(0, max_{i≤j}(r_i − C_i))``;
-* the outputs still buffered at the end drain after the last fold (the *epilogue*), in chunks
-  of ``H`` as SCALE-Sim's write buffer does.
+* each fold's outputs drain once it finishes, back to back on the port; what is still
+  draining when the last fold ends is the *epilogue*.
+
+Prologue, arrivals and drains are an idealised controller's, chosen so that a bigger SRAM, more
+bandwidth or a bigger array's skew-free share never make a layer slower (SCALE-Sim prefetches
+the whole active half and drains its write buffer in halves, so a bigger SRAM can be slower).
 
 Reported like SCALE-Sim's reports: "Total Cycles" = compute + stall − 1 (SCALE-Sim counts the
 index of the last cycle), "Total Cycles (incl. prefetch)" = prologue + that + epilogue.
@@ -81,17 +84,10 @@ class GemmTiming:
         return self.prologue_cycles + self.cycles + self.epilogue_cycles
 
 
-def _arrival(need: np.ndarray, active: int, half: int, bw: int) -> np.ndarray:
-    """Cycle at which a read port has delivered the first ``need`` words of its stream."""
-    half = max(half, 1)
-    chunks = np.ceil(np.maximum(need - active, 0) / half)
-    return chunks * math.ceil(half / bw)
-
-
-def _chunks_fetched(total: int, active: int, half: int) -> tuple[int, int]:
-    """(words in the prologue, number of refill chunks) to stream ``total`` words."""
-    first = min(total, active)
-    return first, max(0, math.ceil((total - active) / max(half, 1)))
+def _arrival(need: np.ndarray, prologue_words: int, bw: int) -> np.ndarray:
+    """Cycle at which a read port has delivered the first ``need`` words of its stream (the
+    first ``prologue_words`` arrived before cycle 0; the rest stream at ``bw`` words/cycle)."""
+    return np.ceil(np.maximum(need - prologue_words, 0) / bw)
 
 
 def gemm_timing(g: Gemm, rows: int, cols: int, dataflow: str, ifmap_kb: int, filter_kb: int,
@@ -112,8 +108,12 @@ def gemm_timing(g: Gemm, rows: int, cols: int, dataflow: str, ifmap_kb: int, fil
                         fold_order, ifmap_bw, filter_bw)
         mem = scalesim_memory(g, rows, cols, dataflow, ifmap_kb, filter_kb, ofmap_kb, ifmap_bw or dram_bw,
                               filter_bw or dram_bw, dram_bw, word_bytes, conv)
+        # SCALE-Sim prefetches the whole active half (or the operand, if smaller) before cycle 0
+        pro_i = math.ceil(min(t.dram_ifmap_reads, (ifmap_kb * 1024 // word_bytes) // 2) / (ifmap_bw or dram_bw))
+        pro_f = math.ceil(min(t.dram_filter_reads, (filter_kb * 1024 // word_bytes) // 2) / (filter_bw or dram_bw))
         return replace(t, stall_cycles=mem.stall_cycles, dram_ifmap_reads=mem.dram_ifmap_reads,
-                       dram_filter_reads=mem.dram_filter_reads, epilogue_cycles=mem.final_drain_cycles)
+                       dram_filter_reads=mem.dram_filter_reads, epilogue_cycles=mem.final_drain_cycles,
+                       prologue_cycles=max(pro_i, pro_f), ifmap_prologue_cycles=pro_i, filter_prologue_cycles=pro_f)
     df = df_code(dataflow)
     order = 0 if fold_order == "col" else 1
     bw_i, bw_f, bw_o = ifmap_bw or dram_bw, filter_bw or dram_bw, dram_bw
@@ -121,7 +121,6 @@ def gemm_timing(g: Gemm, rows: int, cols: int, dataflow: str, ifmap_kb: int, fil
     s = sram_counts(g.m, g.k, g.n, f, rows, cols, df)
     words = {b: (kb * 1024) // word_bytes for b, kb in (("i", ifmap_kb), ("f", filter_kb), ("o", ofmap_kb))}
     act = {b: w // 2 for b, w in words.items()}
-    half = {b: words[b] - act[b] for b in words}
     tr = traffic(g.m, g.k, g.n, f, rows, cols, df, order, act["i"], act["f"], act["o"], tile)
     rf, cf, nf, L = int(f.row_folds), int(f.col_folds), int(f.folds), int(f.fold_cycles)
     block = int(tr.tile_folds)
@@ -130,9 +129,10 @@ def gemm_timing(g: Gemm, rows: int, cols: int, dataflow: str, ifmap_kb: int, fil
     j = np.arange(nf, dtype=np.int64)
     ideal_end = (j + 1) * L
 
-    need_i = _stream_need(df, "ifmap", tr, fr, fc, rf, cf, order, block, act["i"])
-    need_f = _stream_need(df, "filter", tr, fr, fc, rf, cf, order, block, act["f"])
-    ready = np.maximum(_arrival(need_i, act["i"], half["i"], bw_i), _arrival(need_f, act["f"], half["f"], bw_f))
+    pro_i, pro_f = math.ceil(int(tr.ifmap_prologue) / bw_i), math.ceil(int(tr.filter_prologue) / bw_f)
+    need_i = _stream_need(df, "ifmap", tr, fr, fc, rf, cf, order, block)
+    need_f = _stream_need(df, "filter", tr, fr, fc, rf, cf, order, block)
+    ready = np.maximum(_arrival(need_i, pro_i * bw_i, bw_i), _arrival(need_f, pro_f * bw_f, bw_f))
     # ofmap: outputs written so far must fit the buffer plus what the port has drained
     out_per_fold = int(tr.ofmap_writes) / nf
     written = (j + 1) * out_per_fold
@@ -141,12 +141,8 @@ def gemm_timing(g: Gemm, rows: int, cols: int, dataflow: str, ifmap_kb: int, fil
     stall = int(max(0, lag[-1])) if nf else 0
     compute = nf * L
 
-    first_i, chunks_i = _chunks_fetched(int(tr.ifmap_reads), act["i"], half["i"])
-    first_f, chunks_f = _chunks_fetched(int(tr.filter_reads), act["f"], half["f"])
-    pro_i, pro_f = math.ceil(first_i / bw_i), math.ceil(first_f / bw_f)
     w_o = int(tr.ofmap_writes)
-    epilogue = _drain_epilogue(w_o, half["o"], words["o"] - half["o"], bw_o, out_per_fold,
-                               ideal_end + np.maximum(lag, 0), L, compute + stall)
+    epilogue = _drain_epilogue(out_per_fold / bw_o, ideal_end + np.maximum(lag, 0), compute + stall)
     return GemmTiming(
         compute_cycles=compute, stall_cycles=stall,
         prologue_cycles=max(pro_i, pro_f), epilogue_cycles=epilogue,
@@ -154,27 +150,19 @@ def gemm_timing(g: Gemm, rows: int, cols: int, dataflow: str, ifmap_kb: int, fil
         compute_util=float(f.compute_util(rows, cols)),
         sram_ifmap_reads=int(s.ifmap_reads), sram_filter_reads=int(s.filter_reads),
         sram_ofmap_writes=int(s.ofmap_writes),
-        dram_ifmap_reads=pro_i * bw_i + chunks_i * math.ceil(half["i"] / bw_i) * bw_i,
-        dram_filter_reads=pro_f * bw_f + chunks_f * math.ceil(half["f"] / bw_f) * bw_f,
+        dram_ifmap_reads=int(tr.ifmap_reads), dram_filter_reads=int(tr.filter_reads),
         dram_ofmap_writes=w_o, ifmap_prologue_cycles=pro_i, filter_prologue_cycles=pro_f,
         tile_folds_used=block)
 
 
-def _drain_epilogue(writes: int, half: int, active: int, bw: int, per_fold: float,
-                    finish: np.ndarray, fold_cycles: int, end: int) -> int:
-    """Cycles after the last fold until the ofmap buffer is empty (SCALE-Sim's write buffer:
-    a drain of ``half`` words starts when the occupancy first exceeds ``active``; the rest
-    drains after compute)."""
-    half = max(half, 1)
-    drains = (writes - 1) // half if writes > active else 0
-    busy_until = 0.0
-    for k in range(1, drains + 1):
-        x = k * half + 1                      # the write that triggers drain k
-        j = min(math.ceil(x / per_fold) - 1, len(finish) - 1)
-        start = finish[j] - fold_cycles * (1 - (x - j * per_fold) / per_fold)
-        busy_until = max(start, busy_until) + math.ceil(half / bw)
-    remainder = writes - drains * half
-    return int(max(0.0, busy_until - end)) + math.ceil(remainder / bw)
+def _drain_epilogue(drain: float, finish: np.ndarray, end: int) -> int:
+    """Cycles after the last fold (ending at ``end``) until the ofmap port has drained every
+    fold's outputs: fold j's take ``drain`` cycles, start when it finishes (``finish[j]``) and
+    queue behind the previous fold's, so the port is done at ``max_j finish_j + (n − j)·drain``."""
+    if not len(finish):
+        return 0
+    left = np.arange(len(finish), 0, -1)
+    return max(0, math.ceil(float(np.max(finish + left * drain)) - end - 1e-9))
 
 
 def _fold_sequence(rf: int, cf: int, order: int, block: int) -> tuple[np.ndarray, np.ndarray]:
@@ -187,13 +175,11 @@ def _fold_sequence(rf: int, cf: int, order: int, block: int) -> tuple[np.ndarray
 
 
 def _stream_need(df: int, buf: str, tr: Any, fr: np.ndarray, fc: np.ndarray, rf: int, cf: int,
-                 order: int, block: int, active: int) -> np.ndarray:
+                 order: int, block: int) -> np.ndarray:
     """Words of ``buf``'s fetch stream needed by the end of each fold (loop order ``order``,
     SRAM tiles of ``block`` outer folds: the inner operand is re-read once per block)."""
     fetch = int(tr.ifmap_fetch if buf == "ifmap" else tr.filter_fetch)
     total = int(tr.ifmap_reads if buf == "ifmap" else tr.filter_reads)
-    if total <= active:
-        return np.zeros(len(fr))
     row_operand = (df in (OS, WS)) == (buf == "ifmap")    # indexed by the row folds (X_r)
     passes = max(total // max(fetch, 1), 1)
     if row_operand:

@@ -19,7 +19,7 @@ class SystolicSimulator(Family):
     name = "systolic"
     default_preset = "tpu-v1"
     fidelities = ("analytical", "cycle", "scalesim")   # scalesim: cycle level, SCALE-Sim's own buffers
-    version = "1"
+    version = "2"   # 2: prologue/epilogue buffer-independent (first fold in, last fold out); cycle reads = traffic
     parameters = (*network.HW_NUMERIC, *CONSTANTS)
 
     def presets(self) -> dict[str, SystolicConfig]:

@@ -8,6 +8,11 @@ is fetched once; otherwise the buffer streams it circularly, so every pass over 
 it. Every ofmap word written by the array goes to DRAM once (partial sums are written per
 row fold for ws and is, as in SCALE-Sim).
 
+Prologue and epilogue (idealised controller, not SCALE-Sim's prefetch of the whole active half):
+compute starts once the first fold's operand slabs have arrived, the rest streams behind it, and
+only the last fold's outputs drain after compute; so neither grows with the SRAM sizes (a bigger
+buffer never makes a layer slower; SCALE-Sim's own prefetch lives in :mod:`.scalesim_memory`).
+
 Loop order over folds (``order``): 0 = column folds outer, row folds inner (SCALE-Sim);
 1 = row folds outer. The operand indexed only by the inner loop's dimension is re-read once per
 outer iteration unless it fits; the operand indexed by the outer dimension is re-read only when
@@ -40,9 +45,9 @@ class Traffic:
     ifmap_reads: Any       # DRAM → ifmap SRAM words, all passes
     filter_reads: Any
     ofmap_writes: Any      # ofmap SRAM → DRAM words
-    ifmap_prologue: Any    # words fetched before compute starts (fills the active half)
+    ifmap_prologue: Any    # words the first fold needs before compute starts (its operand slab)
     filter_prologue: Any
-    ofmap_epilogue: Any    # words drained after compute ends
+    ofmap_epilogue: Any    # words drained after compute ends (the last fold's outputs)
     tile_folds: Any = 1    # outer folds per SRAM tile used (:func:`tile_block`)
 
 
@@ -98,9 +103,13 @@ def traffic(m: Any, k: Any, n: Any, f: Folds, rows: Any, cols: Any, df: Any, ord
     ifmap_passes = where(xr_is_ifmap, xr_passes, 1)
     filter_passes = where(xr_is_ifmap, where(xc_is_filter, xc_passes, 1), xr_passes)
     ofmap_writes = where(df == OS, m * n, f.row_folds * m * n)
+    # the first fold needs one slab of each operand (X_r: one row fold's, the other: one column
+    # fold's); the last fold's outputs drain after compute. Both are buffer-independent: a bigger
+    # SRAM is not filled (or drained) serially, so it never adds prologue or epilogue cycles.
+    ifmap_first = where(xr_is_ifmap, ifmap_fetch // f.row_folds, ifmap_fetch // f.col_folds)
+    filter_first = where(xr_is_ifmap, filter_fetch // f.col_folds, filter_fetch // f.row_folds)
     return Traffic(
         ifmap_fetch, filter_fetch,
         ifmap_fetch * ifmap_passes, filter_fetch * filter_passes, ofmap_writes,
-        minimum(ifmap_fetch, act_i), minimum(filter_fetch, act_f),
-        minimum(ofmap_writes, maximum(act_o, 1)), block,
+        ifmap_first, filter_first, ceil_div(ofmap_writes, f.folds), block,
     )
