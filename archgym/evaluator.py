@@ -3,6 +3,7 @@ designs into results, count the evaluations (the budget), and log every one to a
 
 from __future__ import annotations
 
+import math
 import time
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
@@ -70,6 +71,48 @@ class Evaluator:
         self.evaluations += len(designs)
         return results
 
+    def evaluate_indices(self, indices: np.ndarray) -> BatchResult:
+        """The array twin of :meth:`evaluate` for an ``(n, d)`` matrix of value indices (all in
+        range): one ``evaluate_batch`` call, the same checks, derived metrics, budget count and
+        store rows, with no per-design Python objects unless a store is attached."""
+        start = time.perf_counter()
+        indices = np.atleast_2d(np.asarray(indices, dtype=np.int64))
+        n = len(indices)
+        cols = self.space.indices_to_columns(indices)
+        bad = self.space.violations_batch(cols)
+        ok = ~np.any(np.stack(list(bad.values())), axis=0) if bad else np.ones(n, dtype=bool)
+        if ok.all():
+            batch = self.simulator.evaluate_batch(cols, self.workload, self.fidelity)
+            metrics, valid, violations = dict(batch.metrics), batch.valid, list(batch.violations)
+        else:
+            metrics, valid, violations = {}, np.zeros(n, dtype=bool), [[] for _ in range(n)]
+            where = np.flatnonzero(ok)
+            batch = self.simulator.evaluate_batch({k: v[ok] for k, v in cols.items()}, self.workload,
+                                                  self.fidelity) if len(where) else BatchResult({}, valid[:0], [])
+            for k, v in batch.metrics.items():
+                metrics[k] = np.full(n, np.nan)
+                metrics[k][where] = v
+            valid[where] = batch.valid
+            for i, v in zip(where, batch.violations):
+                violations[i] = v
+            for name, hit in bad.items():
+                for i in np.flatnonzero(hit):
+                    violations[i] = [*violations[i], name]
+        metrics = derive(metrics)
+        for m, bound in self.objective.constraints.items():   # lists may be shared: never mutated
+            if m in metrics:
+                for i in np.flatnonzero(valid & (metrics[m] > bound)):
+                    violations[i] = [*violations[i], f"{m}<={bound:g}"]
+        info = dict(batch.info)
+        result = BatchResult(metrics, valid, violations, info)
+        if self.store is not None:
+            wall = (time.perf_counter() - start) / n
+            first = self.step_offset + self.evaluations
+            self.store.log_many(self._record(first + i, d, r, wall) for i, (d, r) in
+                                enumerate(zip(self.space.columns_to_designs(cols), _rows(result))))
+        self.evaluations += n
+        return result
+
     def evaluate_one(self, design: Mapping[str, Any]) -> Result:
         return self.evaluate([design])[0]
 
@@ -102,3 +145,12 @@ class Evaluator:
             fidelity=self.fidelity, workload=self.workload.name, agent=self.agent, seed=self.seed,
             wall_time_s=wall, predicted=bool(result.info.get("predicted", False)),
             model_version=self.simulator.model_version(self.fidelity), package_version=__version__)
+
+
+def _rows(batch: BatchResult) -> list[Result]:
+    """``batch`` as one :class:`Result` per design (metrics as Python floats; NaN = not computed)."""
+    keys = list(batch.metrics)
+    columns = [np.asarray(batch.metrics[k], dtype=float).tolist() for k in keys]
+    return [Result({k: x for k, x in zip(keys, values) if not math.isnan(x)}, bool(ok), list(v), [], dict(batch.info))
+            for values, ok, v in zip(zip(*columns) if keys else [()] * len(batch), batch.valid.tolist(),
+                                     batch.violations)]

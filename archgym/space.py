@@ -11,6 +11,7 @@ one design (scalars) and a batch of designs (one array per parameter).
 
 from __future__ import annotations
 
+import functools
 import itertools
 import math
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
@@ -243,11 +244,13 @@ class DesignSpace:
     def indices_to_columns(self, indices: np.ndarray) -> Columns:
         """Turn an ``(n, d)`` index matrix into one value array per parameter (batch designs)."""
         indices = np.atleast_2d(np.asarray(indices, dtype=np.int64))
-        cols: Columns = {}
-        for j, p in enumerate(self.params):
-            table = np.array(p.values) if p.is_numeric else np.array(p.values, dtype=object)
-            cols[p.name] = table[indices[:, j]]
-        return cols
+        return {p.name: table[indices[:, j]] for j, (p, table) in enumerate(zip(self.params, self._tables))}
+
+    @functools.cached_property
+    def _tables(self) -> tuple[np.ndarray, ...]:
+        """Each parameter's values as an array (object dtype for non-numeric ones), built once."""
+        return tuple(np.array(p.values) if p.is_numeric else np.array(p.values, dtype=object)
+                     for p in self.params)
 
     def designs_to_columns(self, designs: Sequence[Mapping[str, Any]]) -> Columns:
         return self.indices_to_columns(np.array([self.to_indices(d) for d in designs]).reshape(-1, len(self)))

@@ -19,7 +19,7 @@ import random
 import sqlite3
 import time
 from collections.abc import Iterable, Mapping
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -88,14 +88,11 @@ class EvalRecord:
     package_version: str = UNKNOWN_VERSION
 
     def as_row(self) -> tuple[Any, ...]:
-        d = asdict(self)
-        d["design"] = _dumps(self.design)
-        d["metrics"] = _dumps(self.metrics)
-        d["violations"] = json.dumps(list(self.violations))
-        d["valid"] = int(bool(self.valid))
-        d["predicted"] = int(bool(self.predicted))
-        d["created_at"] = time.time()
-        return tuple(d[c] for c in COLUMNS)
+        """The row in :data:`COLUMNS` order."""
+        return (self.run_id, self.step, self.env_id, self.simulator, self.fidelity, self.workload,
+                _dumps(self.design), _dumps(self.metrics), int(bool(self.valid)),
+                json.dumps(list(self.violations)), self.agent, self.seed, self.wall_time_s,
+                int(bool(self.predicted)), time.time(), self.model_version, self.package_version)
 
 
 def _plain(value: Any) -> Any:

@@ -171,11 +171,16 @@ class DesignEnv(gym.Env):
         sequential: a mask over ``Discrete(max_n)`` for the parameter chosen now."""
         if self.mode == "one-shot":
             return self._static_mask.copy()
-        if self._t >= len(self.space):
+        return self.sequential_mask(self._indices, self._t)
+
+    def sequential_mask(self, indices: np.ndarray, t: int) -> np.ndarray:
+        """Sequential mode's mask over ``Discrete(max_n)`` when parameters ``< t`` are fixed to
+        ``indices`` (all legal once every parameter is fixed)."""
+        if t >= len(self.space):
             return np.ones(self.max_n, dtype=bool)
-        fixed = {j: int(self._indices[j]) for j in range(self._t)}
-        allowed = self.masks.partial_mask(fixed, self._t)
-        return allowed[self._value_index(np.arange(self.max_n), self._t)]
+        fixed = {j: int(indices[j]) for j in range(t)}
+        allowed = self.masks.partial_mask(fixed, t)
+        return allowed[self._value_index(np.arange(self.max_n), t)]
 
     def render(self) -> str | None:
         if self.render_mode != "ansi":

@@ -51,6 +51,7 @@ class ObservationBuilder:
         self.features = workload_features(workload)
         self.sequential = sequential
         self.kind = kind
+        self._unit = 1.0 / np.maximum(space.nvec - 1, 1)   # value index → [0, 1] (DesignSpace.indices_to_unit)
         d = len(space)
         parts = {"design": d, "metrics": len(self.metrics), "valid": 1, "workload": len(self.features)}
         if sequential:
@@ -63,9 +64,17 @@ class ObservationBuilder:
             self.observation_space = spaces.Box(0.0, 1.0, (sum(parts.values()),), np.float32)
 
     def normalise_metrics(self, metrics: Mapping[str, float] | None) -> np.ndarray:
+        """One design's metrics as observed (``(k,)``; see the module docstring)."""
         if not metrics:
             return np.full(len(self.metrics), 0.5, dtype=np.float32)
-        raw = np.array([metrics.get(m, np.nan) for m in self.metrics], dtype=float)
+        return self.normalise_batch({m: np.asarray([v], dtype=float) for m, v in metrics.items()}, 1)[0]
+
+    def normalise_batch(self, metrics: Mapping[str, np.ndarray], n: int) -> np.ndarray:
+        """``(n, k)`` observed metrics of ``n`` designs from name → ``(n,)`` arrays (missing: 0.5)."""
+        raw = np.full((n, len(self.metrics)), np.nan)
+        for j, m in enumerate(self.metrics):
+            if m in metrics:
+                raw[:, j] = np.asarray(metrics[m], dtype=float).reshape(-1)
         with np.errstate(divide="ignore", invalid="ignore"):
             ratio = np.log10(np.maximum(raw, 1e-300) / self.reference)
         out = 0.5 + 0.5 * np.tanh(ratio / 2.0)
@@ -73,18 +82,29 @@ class ObservationBuilder:
 
     def build(self, indices: np.ndarray, metrics: Mapping[str, float] | None, valid: bool,
               fixed: np.ndarray | None = None) -> np.ndarray | dict[str, np.ndarray]:
+        """One design's observation."""
+        obs = self.assemble(np.asarray(indices)[None, :], self.normalise_metrics(metrics)[None, :],
+                            np.array([valid]), None if fixed is None else np.asarray(fixed)[None, :])
+        return {k: v[0] for k, v in obs.items()} if isinstance(obs, dict) else obs[0]
+
+    def assemble(self, indices: np.ndarray, metrics: np.ndarray, valid: np.ndarray,
+                 fixed: np.ndarray | None = None) -> np.ndarray | dict[str, np.ndarray]:
+        """Observations of ``n`` designs: ``indices`` ``(n, d)``, observed ``metrics`` ``(n, k)``
+        (:meth:`normalise_batch`), ``valid`` ``(n,)``, ``fixed`` ``(n, d)`` in sequential mode;
+        a ``(n, D)`` float32 array, or a dict of ``(n, ·)`` arrays."""
+        n = len(indices)
         parts = {
-            "design": self.space.indices_to_unit(indices).astype(np.float32),
-            "metrics": self.normalise_metrics(metrics),
-            "valid": np.array([1.0 if valid else 0.0], dtype=np.float32),
-            "workload": self.features,
+            "design": np.asarray(indices) * self._unit,
+            "metrics": metrics,
+            "valid": np.asarray(valid, dtype=np.float32).reshape(n, 1),
+            "workload": np.broadcast_to(self.features, (n, len(self.features))),
         }
         if self.sequential:
             parts["fixed"] = np.asarray(fixed, dtype=np.float32)
-        parts = {k: np.clip(v, 0.0, 1.0).astype(np.float32) for k, v in parts.items()}
         if self.kind == "dict":
-            return parts
-        return np.concatenate([parts[k] for k in self.parts])
+            return {k: np.clip(v, 0.0, 1.0).astype(np.float32) for k, v in parts.items()}
+        out = np.concatenate([np.asarray(parts[k], dtype=np.float32) for k in self.parts], axis=1)
+        return np.clip(out, 0.0, 1.0, out=out)
 
 
 def _positive(value: float | None) -> float:

@@ -278,7 +278,7 @@ def test_make_vec_batches_evaluations_and_autoresets(tmp_path):
         truncs.append(trunc.copy())
     assert truncs[2].all() and not truncs[3].any()  # episode ends at step 3, step 4 resets
     assert sim.batches and max(sim.batches) > 1  # one evaluate_batch call per vector step
-    assert vec.action_masks().shape == (4, int(vec.unwrapped.envs[0].nvec.sum()))
+    assert vec.action_masks().shape == (4, int(vec.unwrapped.env.nvec.sum()))
     with RunStore(tmp_path / "v.db") as store:
         assert sorted(store.steps("vec")) == list(range(12))
     sync = gym.make_vec(TOY_ENV_ID, num_envs=2, vectorization_mode="sync", workload=GEMM)
