@@ -120,3 +120,34 @@ def test_bad_designs_are_one_line_errors() -> None:
                       "dram_bw": 1, "word_bytes": 1, "clock_mhz": 100, "tech": "45nm"}, wl)
     with pytest.raises(ConfigError, match="missing parameter"):
         sim.evaluate({"rows": 4}, wl)
+
+
+ZIGZAG = "tests/data/zigzag"
+
+
+def test_zigzag_files_import_with_their_hierarchies() -> None:
+    from simulators.loopnest.zigzag_io import load_hardware
+
+    tpu = load_hardware(f"{ZIGZAG}/hardware/tpu_like.yaml", f"{ZIGZAG}/mapping/tpu_like.yaml")
+    names = [m.name for m in tpu.memories]
+    assert tpu.array == (32, 32) and names == ["rf_128B", "rf_2B", "sram_2MB", "dram"]
+    assert [names[i] for i in tpu.hierarchy["W"]] == ["rf_128B", "dram"]      # weights bypass the SRAM
+    assert tpu.memories[0].read_pj_per_bit == pytest.approx(0.095 / 8)          # pJ per 8-bit access
+    edge = load_hardware(f"{ZIGZAG}/hardware/edge_tpu_like.yaml", f"{ZIGZAG}/mapping/edge_tpu_like.yaml")
+    assert edge.array == (8, 8, 4, 4)
+    layer = from_op(get_workload("conv2d:C=16,K=16,H=8,W=8,R=3,S=3").layers[0])[0]
+    assert best_mapping(layer, edge, "energy").costs.valid[0]
+
+
+def test_cli_evaluates_a_zigzag_file_per_layer(capsys: pytest.CaptureFixture[str]) -> None:
+    import json
+
+    from archgym.app.cli import main
+
+    code = main(["simulate", "systolic", "--zigzag-hardware", f"{ZIGZAG}/hardware/eyeriss_like.yaml",
+                 "--workload", "gemm:M=32,N=32,K=32", "--mapping-objective", "latency", "--layers", "--json"])
+    out = json.loads(capsys.readouterr().out)
+    assert code == 0 and out["valid"] and out["hardware"]["name"] == "eyeriss_like"
+    layer = out["layers"][0]
+    assert layer["loops"] and layer["spatial"] and layer["accesses"]["dram.W"]["reads"] == 32 * 32
+    assert main(["simulate", "systolic", "--zigzag-hardware", "missing.yaml", "-w", "resnet18"]) == 2

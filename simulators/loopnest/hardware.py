@@ -50,6 +50,8 @@ class SpatialOption:
 
     name: str
     axes: tuple[tuple[str, ...], ...]
+    #: optional most PEs each listed dim may take on its axis (ZigZag's ``D1: [K, 32]``)
+    caps: tuple[tuple[int, ...], ...] | None = None
 
 
 @dataclass(frozen=True)
@@ -117,11 +119,12 @@ def spatial_factors(option: SpatialOption, array: tuple[int, ...], sizes: tuple[
     left = list(sizes)
     for a, dims in enumerate(option.axes):
         room = array[a]
-        for name in dims:
+        for j, name in enumerate(dims):
             d = D[name]
-            if room <= 1 or left[d] <= 1:
+            limit = min(room, option.caps[a][j]) if option.caps else room
+            if limit <= 1 or left[d] <= 1:
                 continue
-            steps = math.ceil(left[d] / room)
+            steps = math.ceil(left[d] / limit)
             s = math.ceil(left[d] / steps)
             out[a, d] = s
             room //= s

@@ -114,6 +114,21 @@ class LoopNestSimulator(Simulator):
         violations = [] if valid else ["mapping_does_not_fit"]
         return Result(derive(metrics), valid, violations, rows, {"fidelity": fidelity, "model": "loopnest"})
 
+    def evaluate_machine(self, hw: Hardware, workload: Workload, objective: str = "edp") -> Result:
+        """Every layer's best mapping on a fixed machine (e.g. a ZigZag hardware file)."""
+        layers = loop_layers(workload)
+        if not layers:
+            raise ConfigError(f"workload {workload.name}: no MAC layers to map")
+        rows = []
+        for layer in layers:
+            res = search.best_mapping(layer, hw, objective)
+            rows.append(_layer_row(layer, hw, res.costs, {
+                "dataflow": hw.spatial[res.option].name, "candidates": res.candidates,
+                "loops": _loops_text(res.dims, res.facs), "spatial": _spatial_text(res.spatial)}))
+        valid = all(r["valid"] for r in rows)
+        return Result(derive(_network_metrics(rows, hw, workload)), valid, [] if valid else ["mapping_does_not_fit"],
+                      rows, {"fidelity": "analytical", "model": "loopnest", "machine": hw.name})
+
     def evaluate_batch(self, designs: Sequence[Mapping[str, Any]] | Mapping[str, Any],
                        workload: Workload, fidelity: str = "analytical") -> BatchResult:
         """Per design: every layer's mapping costs as one array call (auto mode: memoised per

@@ -4,11 +4,14 @@ from __future__ import annotations
 
 import argparse
 import json
+from typing import Any
 
 from archgym.errors import ConfigError
 from archgym.metrics import unit
 from archgym.simulator import KNOWN_FIDELITIES, MAPPING_MODES, get_simulator
-from archgym.workload import get_workload, parse_kv
+from archgym.workload import Workload, get_workload, parse_kv
+from simulators.loopnest import LoopNestSimulator
+from simulators.loopnest.zigzag_io import load_hardware
 
 
 def add_arguments(p: argparse.ArgumentParser) -> None:
@@ -21,12 +24,22 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
                    help="scalesim: systolic cycle level with SCALE-Sim's own buffers")
     p.add_argument("--mapping", default="auto", choices=MAPPING_MODES,
                    help="auto: the simulator's own mapping heuristic")
+    p.add_argument("--zigzag-hardware", metavar="HW.yaml", default=None,
+                   help="evaluate a ZigZag hardware file on the loop-nest model (systolic or loopnest)")
+    p.add_argument("--zigzag-mapping", metavar="MAP.yaml", default=None,
+                   help="ZigZag mapping file: its spatial unrolling (temporal loops are searched)")
+    p.add_argument("--mapping-objective", default="edp", choices=("edp", "energy", "latency"),
+                   help="what each layer's loop-nest mapping search minimises (--zigzag-hardware)")
     p.add_argument("--layers", action="store_true", help="include the per-layer breakdown")
     p.add_argument("--json", action="store_true", help="print one JSON object")
 
 
 def run(args: argparse.Namespace) -> int:
     workload = get_workload(args.workload)
+    if args.zigzag_hardware:
+        return _run_zigzag(args, workload)
+    if args.zigzag_mapping:
+        raise ConfigError("--zigzag-mapping: needs --zigzag-hardware")
     sim = get_simulator(args.simulator)
     overrides: dict[str, str] = {}
     for item in args.overrides:
@@ -46,4 +59,40 @@ def run(args: argparse.Namespace) -> int:
         print(f"  {'valid':<26} {result.valid}")
         if result.violations:
             print(f"  {'violations':<26} {', '.join(result.violations)}")
+        if args.layers:
+            _print_layers(result.layers)
     return 0 if result.valid else 1
+
+
+def _run_zigzag(args: argparse.Namespace, workload: Workload) -> int:
+    """A ZigZag accelerator on the loop-nest model, every layer's mapping searched."""
+    if args.simulator not in ("systolic", "loopnest"):
+        raise ConfigError.bad_value("simulator (with --zigzag-hardware)", args.simulator, ("systolic", "loopnest"))
+    if args.overrides or args.preset or args.fidelity != "analytical":
+        raise ConfigError("--zigzag-hardware: the file is the design; --preset, --set and --fidelity do not apply")
+    hw = load_hardware(args.zigzag_hardware, args.zigzag_mapping)
+    result = LoopNestSimulator().evaluate_machine(hw, workload, args.mapping_objective)
+    if args.json:
+        out = result.to_json(with_layers=args.layers)
+        out["hardware"] = {"file": args.zigzag_hardware, "name": hw.name, "array": list(hw.array),
+                           "memories": [m.name for m in hw.memories]}
+        print(json.dumps(out, default=str))
+        return 0 if result.valid else 1
+    print(f"loopnest · {hw.name} ({args.zigzag_hardware}) · {workload.name} · mapping objective "
+          f"{args.mapping_objective}")
+    for key, value in result.metrics.items():
+        print(f"  {key:<26} {value:.6g} {unit(key)}")
+    print(f"  {'valid':<26} {result.valid}")
+    if args.layers:
+        _print_layers(result.layers)
+    return 0 if result.valid else 1
+
+
+def _print_layers(layers: list[dict[str, Any]]) -> None:
+    for row in layers:
+        text = "  ".join(f"{k}={_short(v)}" for k, v in row.items() if k not in ("name", "accesses"))
+        print(f"  · {row.get('name', '?')}: {text}")
+
+
+def _short(value: Any) -> str:
+    return f"{value:.4g}" if isinstance(value, float) else str(value)
