@@ -22,6 +22,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "fit-proxy": ("fit_proxy", "fit a proxy cost model from a run store"),
     "report": ("report", "plots and tables from a run store or a benchmark JSON"),
     "scalesim": ("scalesim", "run SCALE-Sim config and topology files (SCALE-Sim compatible reports)"),
+    "dramsim3": ("dramsim3", "run DRAMsim3 config and trace files (DRAMsim3 stats-JSON keys)"),
 }
 
 
