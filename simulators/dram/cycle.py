@@ -48,7 +48,7 @@ N_COUNTERS = 9
  T_RFC, T_RFCB, T_REFI, T_PPD) = range(31)
 # knob-vector slots
 (K_PAGE, K_SCHED, K_BUFFER, K_BUFSIZE, K_REFRESH, K_POSTPONE, K_PULLIN, K_MAXACTIVE, K_FRONT, K_HITCAP,
- K_DUAL) = range(11)
+ K_DUAL, K_PENDCAP) = range(12)
 NEVER = np.int64(1) << np.int64(62)
 
 
@@ -156,7 +156,7 @@ def simulate_channel(arrive: np.ndarray, is_write: np.ndarray, bank: np.ndarray,
     nb = rank_of.shape[0]
     page, sched, buffer, bufsize = K[K_PAGE], K[K_SCHED], K[K_BUFFER], K[K_BUFSIZE]
     refresh, postpone, pullin, max_active = K[K_REFRESH], K[K_POSTPONE], K[K_PULLIN], K[K_MAXACTIVE]
-    front, hit_cap, dual = K[K_FRONT], K[K_HITCAP], K[K_DUAL]
+    front, hit_cap, dual, pend_cap = K[K_FRONT], K[K_HITCAP], K[K_DUAL], K[K_PENDCAP]
     accept = np.full(n, -1, np.int64)
     done = np.full(n, -1, np.int64)
     hit = np.zeros(n, np.bool_)
@@ -186,7 +186,7 @@ def simulate_channel(arrive: np.ndarray, is_write: np.ndarray, bank: np.ndarray,
     period = T[T_REFI]
     due = np.empty(nu, np.int64)
     for u in range(nu):
-        due[u] = period + (u * period) // nu
+        due[u] = ((u + 1) * period) // nu  # staggered: unit u first falls due at (u+1)/nu of tREFI
     owed = np.zeros(nu, np.int64)
     ref_pend = np.zeros(nu, np.bool_)
     ucount = np.zeros(nu, np.int64)
@@ -208,7 +208,7 @@ def simulate_channel(arrive: np.ndarray, is_write: np.ndarray, bank: np.ndarray,
                     owed[u] += 1
                     due[u] += period
         # -- accept one request, move one into its buffer --------------------------------------
-        if nreq < n and arrive[nreq] <= t and active < max_active:
+        if nreq < n and arrive[nreq] <= t and active < max_active and (pend_cap == 0 or npend < pend_cap):
             accept[nreq] = t
             pend[npend] = nreq
             npend += 1
@@ -399,7 +399,7 @@ def simulate_channel(arrive: np.ndarray, is_write: np.ndarray, bank: np.ndarray,
             t_new = t + 1
         else:
             t_new = t_next
-            if nreq < n and active < max_active:
+            if nreq < n and active < max_active and (pend_cap == 0 or npend < pend_cap):
                 t_new = min(t_new, arrive[nreq])
             if refresh > 0:
                 for u in range(nu):
@@ -444,10 +444,11 @@ class ChannelRun:
 @dataclass(frozen=True)
 class KernelOptions:
     """Controller behaviour outside the knob set: DRAMsim3 compatibility uses ``front_delay=1``,
-    ``hit_cap=4`` and no response-path cycles."""
+    ``hit_cap=4``, a transaction queue (``pending_cap``) and no response-path cycles."""
 
     front_delay: int = 0
     hit_cap: int = 0
+    pending_cap: int = 0  # > 0: at most this many accepted requests wait outside the buffers
     response_delay: int = 0
     in_order: bool = False
 
@@ -457,7 +458,7 @@ def knob_vector(codes: tuple[int, ...], device: Device, opts: KernelOptions) -> 
     page, sched, buffer, buf_size, _resp, refresh, postpone, pullin, _arb, max_active, _mapping = codes
     dual = 1 if device.protocol.startswith("HBM") else 0
     return np.asarray([page, sched, buffer, buf_size, refresh, postpone, pullin, max_active, opts.front_delay,
-                       opts.hit_cap, dual], dtype=np.int64)
+                       opts.hit_cap, dual, opts.pending_cap], dtype=np.int64)
 
 
 def options_for(codes: tuple[int, ...]) -> KernelOptions:
