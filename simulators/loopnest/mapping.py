@@ -109,7 +109,8 @@ class LayerMappings:
         dims, facs = compact(dims, facs)
         _, first = np.unique(dims * (1 << 32) + facs, axis=0, return_index=True)
         first.sort()
-        return codes[first], dims[first], facs[first]
+        width = max(1, int((facs > 1).sum(axis=1).max()))       # trailing trip-1 columns dropped
+        return codes[first], dims[first, :width], facs[first, :width]
 
 
 @functools.lru_cache(maxsize=512)

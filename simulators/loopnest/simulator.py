@@ -14,6 +14,7 @@ Timeloop/ZigZag-style (:mod:`.cost`). Mapping modes:
 from __future__ import annotations
 
 import functools
+from dataclasses import replace
 from collections.abc import Mapping, Sequence
 from typing import Any
 
@@ -103,7 +104,8 @@ class LoopNestSimulator(Simulator):
                 info: dict[str, Any] = {"dataflow": df}
             else:
                 hw = _hardware(_hw_key(design, None))
-                res = _best(layer, _hw_key(design, None), str(design.get("mapping_objective", "edp")))
+                res = _best(replace(layer, name=""), _hw_key(design, None),
+                            str(design.get("mapping_objective", "edp")))
                 costs = res.costs
                 info = {"dataflow": hw.spatial[res.option].name, "candidates": res.candidates,
                         "loops": _loops_text(res.dims, res.facs), "spatial": _spatial_text(res.spatial)}
@@ -164,7 +166,8 @@ def _hardware(key: tuple[Any, ...]) -> Hardware:
 
 @functools.lru_cache(maxsize=8192)
 def _best(layer: LoopLayer, key: tuple[Any, ...], objective: str) -> search.LayerResult:
-    """Memoised per-layer search (a pure function of the layer, the hardware and the objective)."""
+    """Memoised per-layer search (a pure function of the layer's shape, the hardware and the
+    objective: callers pass the layer unnamed, so repeated shapes share one search)."""
     return search.best_mapping(layer, _hardware(key), objective)
 
 
