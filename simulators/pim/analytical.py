@@ -1,16 +1,19 @@
-"""Whole-workload PIM model, vectorised over designs: per-operator placement (PIM or host),
-per-job PIM mapping, sub-batch interleaving, the host-only baseline and the metrics.
+"""Whole-workload PIM model, vectorised over designs × operators: per-operator placement (PIM or
+host), per-job PIM mapping, sub-batch interleaving, the host-only baseline and the metrics.
 
-Times are summed in topological order (one token step of a decoder runs its operators one after
-another); with two sub-batches the PIM side P and the host side H of both halves overlap:
-``T ≈ max(P, H) + min(P, H) / 2`` (a two-stage pipeline of two items). ``job_cost`` is the only
-place where the fidelity matters: the cycle model replaces the PIM part of a job with the
-command-level simulation of the same mapping (:mod:`simulators.pim.cycle`).
+Every job of every operator is one column of a ``(designs, jobs)`` array computation (and the
+mapper's candidates one more axis, :func:`.gemv.best_pim_jobs`), so one evaluation costs a fixed
+number of array operations whatever the depth of the network. Times are summed in topological
+order (one token step of a decoder runs its operators one after another); with two sub-batches the
+PIM side P and the host side H of both halves overlap: ``T ≈ max(P, H) + min(P, H) / 2`` (a
+two-stage pipeline of two items). The fidelity matters in one place: the cycle model replaces the
+PIM time of each job with the command-level simulation of the same mapping (:mod:`.cycle`).
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+import weakref
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -19,40 +22,168 @@ import numpy as np
 from archgym.errors import ConfigError
 from archgym.workload import Op, Workload
 from simulators.pim import energy, gemv
-from simulators.pim.gemv import Hardware, Job, JobCost
+from simulators.pim.gemv import Hardware, Job, JobCost, Jobs
 from simulators.pim.hardware import PIMConfig, capacity_bytes
 from simulators.pim.mapping import PLACES, half_batch, is_attention, jobs, resident_elems
 
-#: job-cost hook: (hardware, job, fixed split-K, fixed tile rows) → JobCost
-JobCostFn = Callable[[Hardware, Job, np.ndarray, np.ndarray], JobCost]
+
+@dataclass(frozen=True)
+class Plan:
+    """A workload's operators as arrays: MAC operators and their jobs (one entry per job, in order),
+    and the workload totals the metrics need (built once per workload object)."""
+
+    ops: tuple[Op, ...]
+    mac: np.ndarray             # indices (into ``ops``) of the MAC operators
+    elt: np.ndarray             # indices of the element-wise operators
+    elt_flops: np.ndarray       # flops of each element-wise operator
+    job_list: tuple[Job, ...]   # every job of every MAC operator
+    job_op: np.ndarray          # index into ``mac`` of each job's operator
+    starts: np.ndarray          # first job of each MAC operator
+    op_jobs: tuple[tuple[tuple[int, int], ...], ...]  # (job index, position in the op) of each MAC op
+    op_macs: tuple[int, ...]    # MACs of every operator
+    mac_macs: np.ndarray        # MACs of each MAC operator (float)
+    place_group: tuple[str, ...]  # shared placement column of each MAC operator
+    total_flops: float
+    total_macs: float
+    batch: int                  # sequences per step (tokens/s = batch / latency)
+    resident_elems: int         # weights and KV cache that live in the PIM memory
+    dedup: dict[tuple[Any, ...], tuple[np.ndarray, np.ndarray]] = field(default_factory=dict)
+
+    @classmethod
+    def of(cls, workload: Workload) -> Plan:
+        plan = _PLANS.get(workload)
+        if plan is None:
+            ops = tuple(workload.ops)
+            mac = np.array([i for i, op in enumerate(ops) if op.kind != "eltwise"], dtype=np.int64)
+            elt = np.array([i for i, op in enumerate(ops) if op.kind == "eltwise"], dtype=np.int64)
+            per_op = [jobs(ops[i]) for i in mac]
+            job_op = np.array([o for o, js in enumerate(per_op) for _ in js], dtype=np.int64)
+            layers = workload.layers
+            plan = _PLANS[workload] = cls(
+                ops, mac, elt, np.array([float(ops[i].flops) for i in elt]), tuple(j for js in per_op for j in js),
+                job_op, np.searchsorted(job_op, np.arange(len(mac))),
+                tuple(tuple((q, p) for p, q in enumerate(np.flatnonzero(job_op == o).tolist()))
+                      for o in range(len(mac))), tuple(op.macs for op in ops),
+                np.array([float(ops[i].macs) for i in mac]),
+                tuple("attn_place" if is_attention(ops[i]) else "fc_place" for i in mac),
+                float(workload.total_flops), float(workload.total_macs),
+                max([op.dims.get("B", 1) for op in layers] or [1]), sum(resident_elems(op) for op in layers))
+        return plan
+
+    def unique_jobs(self, s_src: tuple[str, ...], m_src: tuple[str, ...]) -> tuple[np.ndarray, np.ndarray]:
+        """(one representative per distinct job, each job's representative's position): jobs of the
+        same shape that read the same mapping columns cost the same, so each is costed once."""
+        key = (s_src, m_src)
+        if key not in self.dedup:
+            index: dict[tuple[Any, ...], int] = {}
+            reps: list[int] = []
+            inverse = []
+            for j, (job, o) in enumerate(zip(self.job_list, self.job_op)):
+                k = (job, s_src[o], m_src[o])
+                if k not in index:
+                    index[k] = len(reps)
+                    reps.append(j)
+                inverse.append(index[k])
+            self.dedup[key] = (np.array(reps, dtype=np.int64), np.array(inverse, dtype=np.int64))
+        return self.dedup[key]
 
 
-def analytical_job(hw: Hardware, job: Job, s: np.ndarray, m: np.ndarray) -> JobCost:
-    return gemv.best_pim_job(hw, job, s, m)
+_PLANS: weakref.WeakKeyDictionary[Workload, Plan] = weakref.WeakKeyDictionary()
+
+
+@dataclass
+class OpCosts:
+    """Every operator over the designs: arrays ``(designs, ops)`` (ns, pJ, bytes) and, for the MAC
+    operators, the chosen placement and per-job mapping."""
+
+    plan: Plan
+    on_pim: np.ndarray          # (designs, MAC ops)
+    ns: np.ndarray              # (designs, ops)
+    pj: np.ndarray
+    ext_bytes: np.ndarray
+    pim_ns: np.ndarray          # time of each op spent on the PIM side (0 on the host)
+    pim_macs: np.ndarray
+    host_ns: np.ndarray         # each op's host-only time (baseline)
+    host_pj: np.ndarray
+    reg_bad: np.ndarray         # (designs,) some op on PIM whose tile does not fit the registers
+    job: JobCost                # the chosen PIM cost of every job (designs, jobs)
 
 
 @dataclass
 class OpCost:
-    """One operator over the designs: chosen placement and its costs (ns, pJ, bytes)."""
+    """One operator of design ``d`` (a view of :class:`OpCosts`, for reports and tests)."""
 
     op: Op
     on_pim: np.ndarray
     ns: np.ndarray
     pj: np.ndarray
     ext_bytes: np.ndarray
-    pim_ns: np.ndarray          # time of this op spent on the PIM side (0 when on the host)
-    pim_macs: np.ndarray
-    host_ns: np.ndarray         # the op's host-only time (baseline)
-    host_pj: np.ndarray
+    host_ns: np.ndarray
     choice: dict[str, np.ndarray] = field(default_factory=dict)
-    reg_ok: np.ndarray | bool = True
+
+
+@dataclass
+class WorkloadCost:
+    metrics: dict[str, np.ndarray]
+    costs: OpCosts
+    violations: dict[str, np.ndarray]
+
+    def layer_rows(self, d: int = 0) -> list[dict[str, Any]]:
+        """Design ``d``'s per-operator breakdown (the ``Result.layers`` of one evaluation)."""
+        c, plan = self.costs, self.costs.plan
+        ns, pj, ext, host = (x[d].tolist() for x in (c.ns, c.pj, c.ext_bytes, c.host_ns))
+        on_pim = dict(zip(plan.mac.tolist(), c.on_pim[d].tolist()))
+        mac_of = {int(i): j for j, i in enumerate(plan.mac)}
+        choice = {k: np.asarray(v)[d].tolist() for k, v in c.job.choice.items()}
+        rows = []
+        for i, op in enumerate(plan.ops):
+            pim = on_pim.get(i, False)
+            row: dict[str, Any] = {"name": op.name, "kind": op.kind, "place": "pim" if pim else "host",
+                                   "latency_s": ns[i] * 1e-9, "energy_j": pj[i] * 1e-12,
+                                   "host_latency_s": host[i] * 1e-9, "dram_bytes": ext[i],
+                                   "macs": plan.op_macs[i]}
+            if pim:
+                row.update({f"{k}{'' if p == 0 else p}": v[q] for q, p in plan.op_jobs[mac_of[i]]
+                            for k, v in choice.items()})
+            rows.append(row)
+        return rows
+
+    @property
+    def ops(self) -> list[OpCost]:
+        """Per-operator costs (arrays over the designs)."""
+        c, plan = self.costs, self.costs.plan
+        mac_of = {int(i): j for j, i in enumerate(plan.mac)}
+        out = []
+        for i, op in enumerate(plan.ops):
+            j = mac_of.get(i)
+            on_pim = c.on_pim[:, j] if j is not None else np.zeros(len(c.ns), dtype=bool)
+            choice = {} if j is None else {f"{k}{'' if p == 0 else p}": v[:, q] for q, p in plan.op_jobs[j]
+                                           for k, v in c.job.choice.items()}
+            out.append(OpCost(op, on_pim, c.ns[:, i], c.pj[:, i], c.ext_bytes[:, i], c.host_ns[:, i], choice))
+        return out
 
 
 def _column(cols: Mapping[str, Any], names: tuple[str, ...], default: Any, n: int) -> np.ndarray:
     for name in names:
         if name in cols:
             return np.broadcast_to(np.asarray(cols[name]), (n,))
-    return np.full(n, default, dtype=object if isinstance(default, str) else float)
+    return np.full(n, default, dtype=_dtype(default))
+
+
+def _per_op(cols: Mapping[str, Any], plan: Plan, key: str, shared: tuple[str, ...], default: Any, n: int
+            ) -> tuple[np.ndarray, tuple[str, ...]]:
+    """``(designs or 1, MAC ops or 1)`` values of a mapping knob (``OP.key``, else the shared column,
+    else ``default``), and the column each op read ("" for the default)."""
+    own = [f"{plan.ops[i].name}.{key}" for i in plan.mac]
+    srcs = tuple(o if o in cols else (s if s in cols else "") for o, s in zip(own, shared))
+    if len(set(srcs)) == 1:      # one column (or the default) for every op
+        col = _column(cols, srcs[:1], default, n) if srcs[0] else np.full(1, default, dtype=_dtype(default))
+        return col[:, None], srcs
+    return np.stack([_column(cols, (src,), default, n) for src in srcs], axis=1), srcs
+
+
+def _dtype(default: Any) -> Any:
+    return object if isinstance(default, str) else float
 
 
 def _place_codes(col: np.ndarray) -> np.ndarray:
@@ -64,64 +195,72 @@ def _place_codes(col: np.ndarray) -> np.ndarray:
     return out
 
 
-def op_cost(hw: Hardware, op: Op, cols: Mapping[str, Any], n: int, job_fn: JobCostFn) -> OpCost:
-    """Cost of ``op`` for every design, with its placement resolved."""
-    if op.kind == "eltwise":
-        ops = float(op.flops)
-        ns = ops / hw.host_ops_per_ns * np.ones(n)
-        pj = ops * hw.cfg.host_pj_per_op * np.ones(n)
-        zero = np.zeros(n)
-        return OpCost(op, zero.astype(bool), ns, pj, zero, zero, zero, ns, pj)
-    group = "attn_place" if is_attention(op) else "fc_place"
-    place = _place_codes(_column(cols, (f"{op.name}.place", group), "auto", n))
-    s = _column(cols, (f"{op.name}.split_k", "split_k"), 0, n).astype(float)
-    m = _column(cols, (f"{op.name}.tile_rows", "tile_rows"), 0, n).astype(float)
-    pim_ns = np.zeros(n)
-    pim_pj = np.zeros(n)
-    pim_ext = np.zeros(n)
-    pim_core = np.zeros(n)
-    host_ns = np.zeros(n)
-    host_pj = np.zeros(n)
-    host_bytes = np.zeros(n)
-    reg_ok = np.ones(n, dtype=bool)
-    choice: dict[str, np.ndarray] = {}
-    for i, job in enumerate(jobs(op)):
-        c = job_fn(hw, job, s, m)
-        pim_ns = pim_ns + c.total_ns
-        pim_core = pim_core + c.pim_ns
-        pim_pj = pim_pj + c.energy_pj
-        pim_ext = pim_ext + c.ext_bytes
-        reg_ok &= np.asarray(c.reg_ok, dtype=bool)
-        for k, v in c.choice.items():
-            choice[f"{k}{'' if i == 0 else i}"] = v
-        h_ns, h_pj, h_b = gemv.host_job(hw, job)
-        host_ns, host_pj, host_bytes = host_ns + h_ns, host_pj + h_pj, host_bytes + h_b
+def _to_jobs(x: np.ndarray, op_index: np.ndarray) -> np.ndarray:
+    """Per-op values ``(designs or 1, MAC ops or 1)`` as float per-job columns."""
+    x = x.astype(float)
+    return x if x.shape[1] == 1 else x[:, op_index]
+
+
+def _seg(x: np.ndarray, plan: Plan, op: Any = np.add) -> np.ndarray:
+    """Job columns reduced into MAC-operator columns (jobs of an operator in order)."""
+    return x if len(plan.starts) == x.shape[-1] else op.reduceat(x, plan.starts, axis=-1)
+
+
+def op_costs(hw: Hardware, plan: Plan, cols: Mapping[str, Any], n: int, cycle: bool,
+             place: np.ndarray | None = None) -> OpCosts:
+    """Every operator's cost for every design, placements resolved (``place``: fixed codes)."""
+    if place is None:
+        place = _place_codes(_per_op(cols, plan, "place", plan.place_group, "auto", n)[0])
+    s, s_src = _per_op(cols, plan, "split_k", ("split_k",) * len(plan.mac), 0, n)
+    m, m_src = _per_op(cols, plan, "tile_rows", ("tile_rows",) * len(plan.mac), 0, n)
+    reps, inverse = plan.unique_jobs(s_src, m_src)
+    u_jobs, u_op = Jobs.of([plan.job_list[j] for j in reps]), plan.job_op[reps]
+    c = gemv.best_pim_jobs(hw, u_jobs, _to_jobs(s, u_op), _to_jobs(m, u_op))
+    if cycle:
+        from simulators.pim.cycle import simulate_jobs
+
+        c = simulate_jobs(hw, u_jobs, c)
+    c = c.take(inverse)
+    h_ns, h_pj, h_b = (np.broadcast_to(x, (n, len(reps)))[:, inverse] for x in gemv.host_job(hw, u_jobs))
+    pim_ns, pim_pj, pim_ext = _seg(c.total_ns, plan), _seg(c.energy_pj, plan), _seg(c.ext_bytes, plan)
+    reg_ok = _seg(np.broadcast_to(np.asarray(c.reg_ok, dtype=bool), pim_ns.shape[:1] + c.total_ns.shape[1:]),
+                  plan, np.logical_and)
+    host_ns, host_pj, host_bytes = _seg(h_ns, plan), _seg(h_pj, plan), _seg(h_b, plan)
     on_pim = np.where(place == 0, pim_ns <= host_ns, place == 1)
-    macs = float(op.macs)
-    return OpCost(op, on_pim, np.where(on_pim, pim_ns, host_ns), np.where(on_pim, pim_pj, host_pj),
-                  np.where(on_pim, pim_ext, host_bytes), np.where(on_pim, pim_ns, 0.0),
-                  np.where(on_pim, macs, 0.0), host_ns, host_pj, choice, np.where(on_pim, reg_ok, True))
+    e_ns = plan.elt_flops / hw.host_ops_per_ns
+    e_pj = plan.elt_flops * hw.cfg.host_pj_per_op
+    full = len(plan.ops)
+
+    def ops(mac_vals: Any, elt_vals: Any) -> np.ndarray:
+        out = np.empty((n, full))
+        out[:, plan.mac] = mac_vals
+        out[:, plan.elt] = elt_vals
+        return out
+
+    return OpCosts(plan, on_pim,
+                   ops(np.where(on_pim, pim_ns, host_ns), e_ns), ops(np.where(on_pim, pim_pj, host_pj), e_pj),
+                   ops(np.where(on_pim, pim_ext, host_bytes), 0.0), ops(np.where(on_pim, pim_ns, 0.0), 0.0),
+                   ops(np.where(on_pim, plan.mac_macs, 0.0), 0.0), ops(host_ns, e_ns), ops(host_pj, e_pj),
+                   (on_pim & ~reg_ok).any(axis=1), c)
 
 
-@dataclass
-class WorkloadCost:
-    metrics: dict[str, np.ndarray]
-    ops: list[OpCost]
-    violations: dict[str, np.ndarray]
+def _total(x: np.ndarray) -> np.ndarray:
+    """Sum over operators in their order (a cumulative sum's last column: adding op after op)."""
+    return np.cumsum(x, axis=1)[:, -1] if x.shape[1] else np.zeros(x.shape[0])
 
 
 def evaluate(cfg: PIMConfig, cols: Mapping[str, Any], n: int, workload: Workload,
-             job_fn: JobCostFn = analytical_job) -> WorkloadCost:
+             fidelity: str = "analytical") -> WorkloadCost:
     """Metrics (arrays over the ``n`` designs), per-operator costs and violation masks."""
-    hw = Hardware.from_columns(cfg, cols)
-    job_fn = _memoised(job_fn)
-    ops = [op_cost(hw, op, cols, n, job_fn) for op in workload.ops]
-    lat = sum(o.ns for o in ops)
-    pj = sum(o.pj for o in ops)
+    hw = Hardware.from_columns(cfg, {k: np.asarray(v).reshape(-1, 1) for k, v in cols.items()})
+    cycle = fidelity == "cycle"
+    plan = Plan.of(workload)
+    costs = op_costs(hw, plan, cols, n, cycle)
+    lat, pj = _total(costs.ns), _total(costs.pj)
     sub = _column(cols, ("sub_batches",), 1, n).astype(int)
     half = half_batch(workload) if (sub != 1).any() else None
     if half is not None:
-        p2, h2, e2 = _interleaved(hw, half, cols, n, job_fn, ops)
+        p2, h2, e2 = _interleaved(hw, Plan.of(half), cols, n, cycle, costs.on_pim)
         inter = np.maximum(p2, h2) + np.minimum(p2, h2) / 2
         use = np.where(sub == 0, inter < lat, sub == 2)
         lat, pj = np.where(use, inter, lat), np.where(use, e2, pj)
@@ -129,14 +268,12 @@ def evaluate(cfg: PIMConfig, cols: Mapping[str, Any], n: int, workload: Workload
     else:
         sub = np.ones(n, dtype=int)
 
-    host_lat = sum(o.host_ns for o in ops)
-    host_pj = sum(o.host_pj for o in ops)
-    pim_time = sum(o.pim_ns for o in ops)
-    pim_macs = sum(o.pim_macs for o in ops)
-    peak = hw.peak_ops_per_ns * 1e9
-    flops = float(workload.total_flops)
-    batch = max([op.dims.get("B", 1) for op in workload.layers] or [1])
-    resident = sum(resident_elems(op) for op in workload.layers) * cfg.operand_bits / 8.0
+    host_lat, host_pj = _total(costs.host_ns), _total(costs.host_pj)
+    pim_time, pim_macs = _total(costs.pim_ns), _total(costs.pim_macs)
+    peak = (hw.peak_ops_per_ns * 1e9).reshape(-1)
+    flops = plan.total_flops
+    batch = plan.batch
+    resident = plan.resident_elems * cfg.operand_bits / 8.0
     cap = capacity_bytes(cfg, np.asarray(cols["channels"], dtype=float))
     lat_s = lat * 1e-9
     metrics = {
@@ -149,49 +286,28 @@ def evaluate(cfg: PIMConfig, cols: Mapping[str, Any], n: int, workload: Workload
         "peak_ops_per_s": peak,
         "utilization": np.divide(2 * pim_macs, pim_time * 1e-9 * peak, out=np.zeros(n),
                                  where=pim_time > 0),
-        "dram_bytes": sum(o.ext_bytes for o in ops),
+        "dram_bytes": _total(costs.ext_bytes),
         "area_mm2": energy.pim_logic_mm2(hw.banks / hw.g, hw.lanes, cfg.operand_bits, hw.irf_regs,
-                                         cfg.irf_bits, hw.orf_regs, cfg.orf_bits) * np.ones(n),
+                                         cfg.irf_bits, hw.orf_regs, cfg.orf_bits).reshape(-1) * np.ones(n),
         "host_latency_s": host_lat * 1e-9,
         "host_energy_j": host_pj * 1e-12,
         "speedup_vs_host": host_lat / lat,
         "energy_saving_vs_host": host_pj / pj,
-        "pim_mac_fraction": pim_macs / max(float(workload.total_macs), 1.0),
+        "pim_mac_fraction": pim_macs / max(plan.total_macs, 1.0),
         "pim_time_fraction": pim_time / lat,
         "sub_batches": sub.astype(float),
         "resident_bytes": np.full(n, resident),
         "capacity_bytes": cap * np.ones(n),
     }
-    reg_bad = np.zeros(n, dtype=bool)
-    for o in ops:
-        reg_bad |= ~np.asarray(o.reg_ok, dtype=bool)
-    violations = {"weights_fit_in_memory": resident > cap * np.ones(n), "tile_fits_registers": reg_bad}
-    return WorkloadCost(metrics, ops, violations)
+    violations = {"weights_fit_in_memory": resident > cap * np.ones(n), "tile_fits_registers": costs.reg_bad}
+    return WorkloadCost(metrics, costs, violations)
 
 
-def _memoised(job_fn: JobCostFn) -> JobCostFn:
-    """Cache job costs by shape and fixed mapping: decoder layers repeat the same shapes."""
-    cache: dict[tuple[Any, ...], JobCost] = {}
-
-    def cached(hw: Hardware, job: Job, s: np.ndarray, m: np.ndarray) -> JobCost:
-        key = (job, s.tobytes(), m.tobytes())
-        if key not in cache:
-            cache[key] = job_fn(hw, job, s, m)
-        return cache[key]
-
-    return cached
-
-
-def _interleaved(hw: Hardware, half: Workload, cols: Mapping[str, Any], n: int, job_fn: JobCostFn,
-                 full: list[OpCost]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+def _interleaved(hw: Hardware, half: Plan, cols: Mapping[str, Any], n: int, cycle: bool,
+                 on_pim: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """(PIM-side time, host-side time, energy) of two half batches, keeping each op's placement."""
-    p = np.zeros(n)
-    h = np.zeros(n)
-    e = np.zeros(n)
-    for f, op in zip(full, half.ops):
-        fixed = {**cols, f"{op.name}.place": np.where(f.on_pim, "pim", "host").astype(object)}
-        c = op_cost(hw, op, fixed, n, job_fn)
-        p = p + 2 * np.where(c.on_pim, c.ns, 0.0)
-        h = h + 2 * np.where(c.on_pim, 0.0, c.ns)
-        e = e + 2 * c.pj
-    return p, h, e
+    c = op_costs(hw, half, cols, n, cycle, np.where(on_pim, 1, 2))
+    pim_side = np.zeros((n, len(half.ops)), dtype=bool)
+    pim_side[:, half.mac] = c.on_pim
+    return (_total(2 * np.where(pim_side, c.ns, 0.0)), _total(2 * np.where(pim_side, 0.0, c.ns)),
+            _total(2 * c.pj))

@@ -27,12 +27,13 @@ from __future__ import annotations
 import math
 from collections import deque
 from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 
 from simulators.common.dram import DRAMTiming
 from simulators.pim import gemv
-from simulators.pim.gemv import Hardware, Job, JobCost
+from simulators.pim.gemv import Hardware, Job, JobCost, Jobs
 
 
 @dataclass
@@ -198,18 +199,27 @@ def simulate_job(hw: Hardware, job: Job, s: float, m: float) -> tuple[float, Cou
     return end, sim.counts
 
 
-def cycle_job(hw: Hardware, job: Job, s: np.ndarray, m: np.ndarray) -> JobCost:
-    """The analytical model's mapping for ``job``, with its PIM time from the command simulator."""
-    best = gemv.best_pim_job(hw, job, s, m)
-    s1, m1 = float(best.choice["split_k"].reshape(-1)[0]), float(best.choice["tile_rows"].reshape(-1)[0])
-    ns, counts = simulate_job(hw, job, s1, m1)
-    lay = gemv.layout(hw, job, s1, m1)
-    acts_analytical = job.N * float(np.ceil(np.asarray(lay["rows"]).reshape(-1)[0] - 1e-9)) * hw.t.banks
-    extra_acts = (counts.act - acts_analytical) * float(np.asarray(hw.channels).reshape(-1)[0])
-    energy = best.energy_pj + max(extra_acts, 0.0) * hw.t.act_pj
-    parts = dict(best.parts)
-    parts["cycle_sim"] = np.full_like(best.pim_ns, ns)
-    choice = dict(best.choice)
-    choice.update({"acts": np.full_like(best.pim_ns, counts.act), "refreshes": np.full_like(best.pim_ns, counts.ref),
-                   "reopens": np.full_like(best.pim_ns, counts.reopen)})
-    return JobCost(np.full_like(best.pim_ns, ns), best.io_ns, energy, best.ext_bytes, parts, choice, best.reg_ok)
+def simulate_jobs(hw: Hardware, jobs: Jobs, best: JobCost) -> JobCost:
+    """The analytical mapper's choice for every (design, job), with its PIM time from the command
+    simulator; a simulation is shared by every (design, job) with the same job, mapping and hardware."""
+    s_best, m_best = best.choice["split_k"], best.choice["tile_rows"]
+    n, n_jobs = s_best.shape
+    lay = gemv.layout(hw, jobs, s_best, m_best)
+    acts_analytical = jobs.N * np.ceil(np.asarray(lay["rows"], dtype=float) - 1e-9) * hw.t.banks
+    ns, acts, refs, reopens = (np.empty((n, n_jobs)) for _ in range(4))
+    keys = np.broadcast_arrays(*(np.asarray(x, dtype=float).reshape(-1, 1)
+                                 for x in (hw.t_cmd, hw.g, hw.all_bank_act, hw.irf_regs)))
+    cache: dict[tuple[Any, ...], tuple[float, Counts]] = {}
+    for d in range(n):
+        one = hw.row(d)
+        for j in range(n_jobs):
+            key = (jobs[j], s_best[d, j], m_best[d, j], *(float(k[d if k.shape[0] > 1 else 0, 0]) for k in keys))
+            if key not in cache:
+                cache[key] = simulate_job(one, jobs[j], float(s_best[d, j]), float(m_best[d, j]))
+            ns[d, j], counts = cache[key]
+            acts[d, j], refs[d, j], reopens[d, j] = counts.act, counts.ref, counts.reopen
+    extra_acts = (acts - acts_analytical) * np.asarray(hw.channels, dtype=float).reshape(-1, 1)
+    energy = best.energy_pj + np.maximum(extra_acts, 0.0) * hw.t.act_pj
+    parts = {**best.parts, "cycle_sim": ns}
+    choice = {**best.choice, "acts": acts, "refreshes": refs, "reopens": reopens}
+    return JobCost(ns, best.io_ns, energy, best.ext_bytes, parts, choice, best.reg_ok)

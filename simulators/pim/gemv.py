@@ -27,8 +27,8 @@ Energy (pJ) uses the AttAcc/FGDRAM per-bit table (:mod:`simulators.common.dram`)
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from dataclasses import dataclass, field
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 import numpy as np
@@ -54,6 +54,34 @@ class Job:
     @property
     def macs(self) -> int:
         return self.G * self.M * self.K * self.N
+
+
+@dataclass(frozen=True)
+class Jobs:
+    """Many jobs as arrays (one entry per job): the vectorised form of :class:`Job`."""
+
+    G: np.ndarray
+    M: np.ndarray
+    K: np.ndarray
+    N: np.ndarray
+
+    @classmethod
+    def of(cls, jobs: Sequence[Job]) -> Jobs:
+        a = np.array([(j.G, j.M, j.K, j.N) for j in jobs], dtype=np.int64).reshape(-1, 4)
+        return cls(a[:, 0], a[:, 1], a[:, 2], a[:, 3])
+
+    @property
+    def macs(self) -> np.ndarray:
+        return self.G * self.M * self.K * self.N
+
+    def __len__(self) -> int:
+        return len(self.G)
+
+    def take(self, idx: np.ndarray) -> Jobs:
+        return Jobs(self.G[idx], self.M[idx], self.K[idx], self.N[idx])
+
+    def __getitem__(self, j: int) -> Job:
+        return Job(int(self.G[j]), int(self.M[j]), int(self.K[j]), int(self.N[j]))
 
 
 @dataclass
@@ -86,6 +114,15 @@ class Hardware:
                    cfg.orf_bits, np.asarray(cols.get("act_mode", "all-bank" if cfg.all_bank_act
                                                      else "per-bank")) == "all-bank")
 
+    def row(self, d: int) -> Hardware:
+        """Design ``d`` alone (each per-design array cut to its entry)."""
+        def one(x: np.ndarray) -> np.ndarray:
+            a = np.asarray(x)
+            return a[d:d + 1] if a.ndim and a.shape[0] > 1 else a
+
+        fields: dict[str, Any] = {k: one(getattr(self, k)) for k in _PER_DESIGN}
+        return replace(self, **fields)
+
     @property
     def t(self) -> DRAMTiming:
         return self.cfg.timing
@@ -111,6 +148,10 @@ class Hardware:
         return t.tRP + t.tRCD + np.where(self.all_bank_act, 0.0, stagger)
 
 
+_PER_DESIGN = ("channels", "g", "lanes", "clock_mhz", "irf_regs", "orf_regs", "host_ops_per_ns",
+               "host_bytes_per_ns", "all_bank_act")
+
+
 @dataclass
 class JobCost:
     """Costs of one job for a batch of designs (arrays): times in ns, energies in pJ."""
@@ -127,12 +168,21 @@ class JobCost:
     def total_ns(self) -> np.ndarray:
         return self.pim_ns + self.io_ns
 
+    def take(self, idx: np.ndarray) -> JobCost:
+        """Job columns ``idx`` of costs over ``(designs, jobs)``."""
+        def t(x: Any) -> np.ndarray:
+            return np.asarray(x)[..., idx]
+
+        return JobCost(t(self.pim_ns), t(self.io_ns), t(self.energy_pj), t(self.ext_bytes),
+                       {k: t(v) for k, v in self.parts.items()}, {k: t(v) for k, v in self.choice.items()},
+                       t(self.reg_ok))
+
 
 def _ceil(x: Any) -> np.ndarray:
     return np.ceil(np.asarray(x, dtype=float) - 1e-9)
 
 
-def layout(hw: Hardware, job: Job, s: Any, m: Any) -> dict[str, np.ndarray]:
+def layout(hw: Hardware, job: Job | Jobs, s: Any, m: Any) -> dict[str, np.ndarray]:
     """Placement quantities: blocks per bank, rows per bank, registers, tile order, passes."""
     t = hw.t
     s = np.asarray(s, dtype=float)
@@ -151,7 +201,7 @@ def layout(hw: Hardware, job: Job, s: Any, m: Any) -> dict[str, np.ndarray]:
                 "groups": groups, "passes": passes, "vectors": vectors, "reg_ok": r_b <= hw.orf_regs}
 
 
-def pim_job(hw: Hardware, job: Job, s: Any, m: Any, refresh: bool = True) -> JobCost:
+def pim_job(hw: Hardware, job: Job | Jobs, s: Any, m: Any, refresh: bool = True) -> JobCost:
     """The analytical PIM cost of ``job`` with split-K ``s`` and row blocks of ``m`` rows."""
     t = hw.t
     lay = layout(hw, job, s, m)
@@ -193,39 +243,31 @@ def pim_job(hw: Hardware, job: Job, s: Any, m: Any, refresh: bool = True) -> Job
     return JobCost(pim_ns, io_ns + 0 * pim_ns, e + 0 * pim_ns, ext + 0 * pim_ns, parts, choice, lay["reg_ok"])
 
 
-def best_pim_job(hw: Hardware, job: Job, s_fixed: np.ndarray | None = None,
-                 m_fixed: np.ndarray | None = None, refresh: bool = True) -> JobCost:
-    """The fastest (split-K, tile rows) per design; ``*_fixed`` arrays pin them (0 = search)."""
-    n = np.broadcast(hw.channels, hw.lanes).shape
-    s_fixed = np.zeros(n) if s_fixed is None else np.broadcast_to(np.asarray(s_fixed, float), n)
-    m_fixed = np.zeros(n) if m_fixed is None else np.broadcast_to(np.asarray(m_fixed, float), n)
-    best: JobCost | None = None
-    for s in SPLIT_K:
-        for m in TILE_ROWS:
-            s_arr = np.where(s_fixed > 0, s_fixed, s)
-            m_arr = np.where(m_fixed > 0, m_fixed, m)
-            c = pim_job(hw, job, s_arr, m_arr, refresh)
-            score = np.where(c.reg_ok, c.total_ns, np.inf)
-            if best is None:
-                best, best_score = c, score
-                continue
-            take = score < best_score
-            best = _select(take, c, best)
-            best_score = np.where(take, score, best_score)
-    assert best is not None
-    return best
+#: the mapper's candidates (split-K outer, tile rows inner) on a leading axis of their own
+_CAND_S, _CAND_M = (np.array(v, dtype=float).reshape(-1, 1, 1)
+                    for v in zip(*((s, m) for s in SPLIT_K for m in TILE_ROWS)))
 
 
-def _select(take: np.ndarray, a: JobCost, b: JobCost) -> JobCost:
-    def w(x: Any, y: Any) -> np.ndarray:
-        return np.where(take, x, y)
+def best_pim_jobs(hw: Hardware, jobs: Job | Jobs, s_fixed: np.ndarray, m_fixed: np.ndarray,
+                  refresh: bool = True) -> JobCost:
+    """The fastest (split-K, tile rows) per design and job, all candidates in one array pass;
+    ``*_fixed`` arrays ``(designs, jobs)`` pin them (0 = search). Ties keep the earlier candidate."""
+    c = pim_job(hw, jobs, np.where(s_fixed > 0, s_fixed, _CAND_S), np.where(m_fixed > 0, m_fixed, _CAND_M), refresh)
+    score = np.where(c.reg_ok, c.total_ns, np.inf)
+    best = np.argmin(score, axis=0)[None]
 
-    return JobCost(w(a.pim_ns, b.pim_ns), w(a.io_ns, b.io_ns), w(a.energy_pj, b.energy_pj),
-                   w(a.ext_bytes, b.ext_bytes), {k: w(a.parts[k], b.parts[k]) for k in a.parts},
-                   {k: w(a.choice[k], b.choice[k]) for k in a.choice}, w(a.reg_ok, b.reg_ok))
+    def pick(x: Any) -> np.ndarray:
+        x = np.asarray(x)
+        if x.ndim < 3 or x.shape[0] == 1:
+            return np.broadcast_to(x[0] if x.ndim == 3 else x, best.shape[1:])
+        return np.take_along_axis(np.broadcast_to(x, score.shape), best, axis=0)[0]
+
+    return JobCost(pick(c.pim_ns), pick(c.io_ns), pick(c.energy_pj), pick(c.ext_bytes),
+                   {k: pick(v) for k, v in c.parts.items()}, {k: pick(v) for k, v in c.choice.items()},
+                   pick(c.reg_ok))
 
 
-def host_job(hw: Hardware, job: Job) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+def host_job(hw: Hardware, job: Job | Jobs) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Host roofline for ``job``: (time ns, energy pJ, DRAM bytes) over the designs."""
     weight_bytes = job.G * job.M * job.K * hw.bits / 8.0
     ops = 2.0 * job.macs
