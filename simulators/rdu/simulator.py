@@ -9,11 +9,9 @@ from typing import Any
 
 import numpy as np
 
-from archgym.errors import ConfigError
-from archgym.metrics import BatchResult, Result, derive
-from archgym.simulator import Simulator
 from archgym.space import DesignSpace
 from archgym.workload import Workload
+from simulators.common.family import Designs, Family, ModelOutput
 from simulators.rdu import analytical, cycle
 from simulators.rdu import mapping as mp
 from simulators.rdu.hardware import HW_PARAMS, PRESETS, RDUConfig, area_mm2
@@ -23,13 +21,15 @@ from simulators.rdu.space import build_space
 _CONSTS = ("word_bytes", "process_nm", "reconfig_us")
 
 
-class RDUSimulator(Simulator):
+class RDUSimulator(Family):
     """Reconfigurable dataflow units (Plasticine, SambaNova SN10/SN30/SN40L): sectioned dataflow
     pipelines of PCUs and PMUs over an SRAM/HBM/DDR hierarchy, DFModel-style analytical model and a
     tile-level discrete-event model."""
 
     name = "rdu"
     default_preset = "sn40l"
+    version = "1"
+    parameters = (*HW_PARAMS, *_CONSTS)
 
     def __init__(self) -> None:
         self._graphs: weakref.WeakKeyDictionary[Workload, KernelGraph] = weakref.WeakKeyDictionary()
@@ -55,52 +55,36 @@ class RDUSimulator(Simulator):
         best = self._auto_mappings([{**cfg.design(), **_consts(cfg)}], kg)[0]
         return build_space(cfg, kg, mapping, name, np.r_[0, np.diff(best.section)], best.tile)
 
-    def evaluate(self, design: MappingABC[str, Any], workload: Workload,
-                 fidelity: str = "analytical") -> Result:
-        self.check_fidelity(fidelity)
-        kg = self.kernel_graph(workload)
-        mapping = self._mappings([design], kg)[0]
-        model = self._model([design], kg, [mapping])
-        if fidelity == "cycle":
-            times = cycle.section_times(model, 0, (kg.edge_src, kg.edge_dst))
-            metrics = cycle.metrics(model, 0, times, kg.total_flops)
-        else:
-            times = model.ii[0]
-            metrics = {k: float(v[0]) for k, v in model.metrics.items()}
-        metrics["area_mm2"] = float(area_mm2(design, int(design["process_nm"]), int(design["word_bytes"])))
-        violations = [k for k, v in model.violations.items() if v[0]]
-        pmu = model.pmu_used[0]
-        info = {"mapping": mapping.describe(kg, pmu), "fidelity": fidelity,
-                "act_tier": "hbm" if model.act_in_hbm[0] else "ddr",
-                "weight_hbm_fraction": float(model.weight_hbm_frac[0])}
-        return Result(derive(metrics), not violations, violations, _sections(model, kg, times), info)
-
-    def evaluate_batch(self, designs: Sequence[MappingABC[str, Any]] | MappingABC[str, np.ndarray],
-                       workload: Workload, fidelity: str = "analytical") -> BatchResult:
+    def model(self, designs: Designs, workload: Workload, fidelity: str) -> ModelOutput:
         """Analytical: one vectorised pass over all designs (mappings may differ per design: the
-        mappers run per distinct hardware key, memoised). Cycle fidelity loops."""
-        self.check_fidelity(fidelity)
-        if isinstance(designs, MappingABC):
-            n = len(next(iter(designs.values()))) if designs else 0
-            designs = [{k: _py(v[i]) for k, v in designs.items()} for i in range(n)]
-        if fidelity == "cycle" or not designs:
-            return super().evaluate_batch(designs, workload, fidelity)
+        mappers run per distinct hardware key, memoised). Cycle: the same pass, then the tile-level
+        simulation of each design's sections."""
+        for k in _CONSTS:
+            designs.single(k)
+        rows = designs.rows
         kg = self.kernel_graph(workload)
-        model = self._model(designs, kg, self._mappings(designs, kg))
-        metrics = dict(model.metrics)
-        cols = {k: np.array([d[k] for d in designs]) for k in ("n_pcu", "n_pmu", "lanes", "stages", "pmu_kib")}
-        metrics["area_mm2"] = area_mm2(cols, int(designs[0]["process_nm"]), int(designs[0]["word_bytes"]))
-        bad = np.stack(list(model.violations.values()), axis=1)
-        names = list(model.violations)
-        violations = [[names[j] for j in np.flatnonzero(row)] for row in bad]
-        return BatchResult(derive(metrics), ~bad.any(axis=1), violations)
+        maps = self._mappings(rows, kg)
+        model = self._model(rows, kg, maps)
+        metrics: dict[str, Any] = dict(model.metrics)
+        times: list[np.ndarray] = []
+        if fidelity == "cycle":
+            times = [cycle.section_times(model, i, (kg.edge_src, kg.edge_dst)) for i in range(designs.n)]
+            per = [cycle.metrics(model, i, t, kg.total_flops) for i, t in enumerate(times)]
+            metrics = {k: np.array([p[k] for p in per]) for k in per[0]}
+        cols = {k: designs.column(k) for k in ("n_pcu", "n_pmu", "lanes", "stages", "pmu_kib")}
+        metrics["area_mm2"] = area_mm2(cols, int(designs.single("process_nm")), int(designs.single("word_bytes")))
+
+        def detail() -> tuple[list[dict[str, Any]], dict[str, Any]]:
+            t = times[0] if times else model.ii[0]
+            info = {"mapping": maps[0].describe(kg, model.pmu_used[0]),
+                    "act_tier": "hbm" if model.act_in_hbm[0] else "ddr",
+                    "weight_hbm_fraction": float(model.weight_hbm_frac[0])}
+            return _sections(model, kg, t), info
+
+        return ModelOutput(metrics, model.violations, detail)
 
     # -- mapping ----------------------------------------------------------------------------------
     def _mappings(self, designs: Sequence[MappingABC[str, Any]], kg: KernelGraph) -> list[mp.Mapping]:
-        for d in designs:
-            missing = [k for k in (*HW_PARAMS, *_CONSTS) if k not in d]
-            if missing:
-                raise ConfigError(f"rdu design: missing parameter {missing[0]!r}")
         out: list[mp.Mapping | None] = [None] * len(designs)
         auto = [i for i, d in enumerate(designs) if "tile_rows" not in d]
         for i, m in zip(auto, self._auto_mappings([designs[i] for i in auto], kg)):
@@ -180,6 +164,3 @@ def _sections(model: analytical.Model, kg: KernelGraph, times: np.ndarray) -> li
 def _consts(cfg: RDUConfig) -> dict[str, Any]:
     return {"word_bytes": cfg.word_bytes, "process_nm": cfg.process_nm, "reconfig_us": cfg.reconfig_s * 1e6}
 
-
-def _py(value: Any) -> Any:
-    return value.item() if isinstance(value, np.generic) else value
