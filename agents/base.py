@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import time
 from abc import ABC, abstractmethod
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any, ClassVar
 
@@ -191,12 +191,3 @@ def run(agent: Agent, evaluator: Any, budget: int, batch_size: int | None = None
         history.wall_time_s = time.perf_counter() - start
         history.agent_time_s = history.wall_time_s - sim_time
     return history
-
-
-def as_mapping(config: Any) -> dict[str, Any]:
-    """A config (pydantic model or mapping) as a plain dict."""
-    if config is None:
-        return {}
-    if isinstance(config, Mapping):
-        return dict(config)
-    return dict(config.model_dump())

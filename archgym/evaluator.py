@@ -113,9 +113,6 @@ class Evaluator:
         self.evaluations += n
         return result
 
-    def evaluate_one(self, design: Mapping[str, Any]) -> Result:
-        return self.evaluate([design])[0]
-
     def costs(self, results: Sequence[Result]) -> np.ndarray:
         """Objective cost (lower is better) of each result."""
         return np.array([self.objective.cost(r) for r in results], dtype=float)

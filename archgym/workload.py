@@ -23,7 +23,7 @@ import csv
 import itertools
 import math
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -431,7 +431,3 @@ def get_workload(spec: str | Workload) -> Workload:
     raise UnknownNameError(
         f"workload: {spec!r} is not known; allowed: {', '.join(zoo.ZOO)}, "
         f"{'/'.join(OP_KINDS)}:K=V,…, {'/'.join(WORKLOAD_SOURCES)}:K=V,…, or a .csv/.onnx file")
-
-
-def op_names(ops: Iterable[Op]) -> list[str]:
-    return [op.name for op in ops]

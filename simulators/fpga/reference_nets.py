@@ -56,6 +56,3 @@ def vgg16_svd(conv_only: bool = False) -> Workload:
         for name, k, n in [("fc6_u", 25088, 500), ("fc6_v", 500, 4096), ("fc7", 4096, 4096), ("fc8", 4096, 1000)]:
             ops.append(Op(name, "gemm", {"M": 1, "K": k, "N": n}))
     return Workload.chain("vgg16-svd" + ("-conv" if conv_only else ""), ops)
-
-
-REFERENCE_NETS = {"alexnet-conv": alexnet_conv, "finn-cnv": finn_cnv, "vgg16-svd": vgg16_svd}

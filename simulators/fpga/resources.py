@@ -69,12 +69,6 @@ def acc_bits(prec: Precision, reduction: np.ndarray) -> np.ndarray:
     return np.ceil(np.log2(np.maximum(np.asarray(reduction, dtype=float), 2))) + 2 * prec.bits
 
 
-def dsp_count(lanes: np.ndarray, prec: Precision, dsp_type: np.ndarray) -> np.ndarray:
-    """DSP slices for ``lanes`` parallel MACs (packing per :mod:`precision`)."""
-    per = np.vectorize(prec.macs_per_slice, otypes=[float])(dsp_type)
-    return np.where(per > 0, ceil_div(lanes, np.where(per > 0, per, 1.0)), 0.0)
-
-
 def datapath_lut(pe: np.ndarray, simd: np.ndarray, prec: Precision, reduction: np.ndarray,
                  uses_dsp: np.ndarray) -> np.ndarray:
     """FINN-R MVAU LUT estimate for a PE × SIMD unit (LUT multipliers when not on DSPs)."""

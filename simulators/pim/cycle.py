@@ -43,7 +43,6 @@ class Counts:
     act: int = 0
     mac: int = 0
     wr: int = 0
-    spill_wr: int = 0
     ref: int = 0
     reopen: int = 0
 
@@ -151,7 +150,6 @@ class ChannelSim:
         self.activate(self.col_free)
         start = max(self.ready, self.col_free, self.read_end + self.t.tRTW)
         self.col_free = self.write_end = start + commands * self.t_cmd
-        self.counts.spill_wr += commands
         self.precharge()
 
     # -- a whole job ----------------------------------------------------------------------------
