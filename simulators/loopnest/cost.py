@@ -46,16 +46,61 @@ class Costs:
         return Costs(*(getattr(self, f)[i] for f in self.__dataclass_fields__))
 
 
+@dataclass(frozen=True)
+class Geometry:
+    """Per-candidate layer geometry, so candidates of different layers share one call."""
+
+    sizes: np.ndarray       # (N, dims)
+    stride: np.ndarray      # (N, 2)
+    dilation: np.ndarray    # (N, 2)
+    input_hw: np.ndarray    # (N, 2)
+    bits: tuple[int, int, int, int]
+
+    @classmethod
+    def of(cls, layers: list[LoopLayer], counts: list[int]) -> Geometry:
+        """``counts[i]`` candidates of ``layers[i]``, in order (all layers share one set of bits)."""
+        rep = np.asarray(counts)
+        return cls(np.repeat(np.array([ly.sizes for ly in layers], dtype=np.float64), rep, 0),
+                   np.repeat(np.array([ly.stride for ly in layers], dtype=np.float64), rep, 0),
+                   np.repeat(np.array([ly.dilation for ly in layers], dtype=np.float64), rep, 0),
+                   np.repeat(np.array([ly.input_hw for ly in layers], dtype=np.float64), rep, 0),
+                   layers[0].bits)
+
+    def footprints(self, ext: np.ndarray) -> np.ndarray:
+        """W, I, O footprints of tiles with extents ``ext`` (N, …, dims) → (N, …, 3)."""
+        shape = (-1,) + (1,) * (ext.ndim - 2)
+        g, b, k, c, oy, ox, fy, fx = (ext[..., i] for i in range(len(DIMS)))
+        iy = _window(oy, fy, self.stride[:, 0].reshape(shape), self.dilation[:, 0].reshape(shape))
+        ix = _window(ox, fx, self.stride[:, 1].reshape(shape), self.dilation[:, 1].reshape(shape))
+        iy = np.minimum(iy, self.input_hw[:, 0].reshape(shape))
+        ix = np.minimum(ix, self.input_hw[:, 1].reshape(shape))
+        return np.stack([g * k * c * fy * fx, g * b * c * iy * ix, g * b * k * oy * ox], -1)
+
+
+def _window(o: np.ndarray, f: np.ndarray, stride: np.ndarray, dilation: np.ndarray) -> np.ndarray:
+    """Rows touched by ``o`` outputs × ``f`` filter taps (see :func:`problem._window`)."""
+    box = (o - 1) * stride + (f - 1) * dilation + 1
+    return np.where((dilation == 1) & (f < stride), o * f, box)
+
+
 def evaluate(layer: LoopLayer, hw: Hardware, spatial: np.ndarray, dims: np.ndarray, facs: np.ndarray,
              cuts: np.ndarray | None = None) -> Costs:
-    """Costs of ``N`` mappings sharing one spatial unrolling (``spatial``: axes × dims)."""
+    """Costs of ``N`` mappings of one layer sharing one spatial unrolling (axes × dims)."""
+    n = len(dims)
+    return evaluate_many(Geometry.of([layer], [n]), hw, np.broadcast_to(spatial, (n, *spatial.shape)),
+                         dims, facs, cuts)
+
+
+def evaluate_many(geom: Geometry, hw: Hardware, spatial: np.ndarray, dims: np.ndarray, facs: np.ndarray,
+                  cuts: np.ndarray | None = None) -> Costs:
+    """Costs of ``N`` mappings, each with its own layer geometry and unrolling (N × axes × dims)."""
     n, p = dims.shape
     facs = facs.astype(np.float64)
     onehot = dims[..., None] == np.arange(len(DIMS))
     per_dim = np.where(onehot, facs[..., None], 1.0)
     prefix = np.ones((n, p + 1, len(DIMS)))
     prefix[:, 1:] = np.cumprod(per_dim, axis=1)
-    rows = np.arange(n)[:, None]
+    rows = np.arange(n)
     safe_dims = np.where(dims < 0, 0, dims)
     suffix_all = _suffix_product(facs)
     red_after = _suffix_product(np.where(REDUCTION[safe_dims], facs, 1.0)) > 1.0
@@ -66,36 +111,35 @@ def evaluate(layer: LoopLayer, hw: Hardware, spatial: np.ndarray, dims: np.ndarr
         nxt = np.full((n, p + 1), p, dtype=np.int64)
         for c in range(p - 1, -1, -1):
             nxt[:, c] = np.where(rel[:, c], c, nxt[:, c + 1])
-        refills[x] = suffix_all[rows, nxt]
+        refills[x] = suffix_all[rows[:, None], nxt]
         distinct[x] = _suffix_product(np.where(RELEVANT[xi][safe_dims], facs, 1.0))
 
     mems = hw.memories
-    used = spatial.prod(axis=1)
-    # padded iterations (ceil splits) touch no data: a tile's extent in a dim, averaged over its
+    spatial = spatial.astype(np.float64)
+    used = spatial.prod(axis=2)                                 # (N, axes): PEs used along each axis
+    pes = used.prod(axis=1)
+    # padded iterates (ceil splits) touch no data: a tile's extent in a dim, averaged over its
     # positions, is its padded extent × size / padded size (exact for W and O, whose footprints
     # are products over dims; inputs' windows use the averaged extents too)
-    padded = spatial.prod(axis=0) * facs_per_dim(dims, facs)
-    real = np.asarray(layer.sizes, dtype=np.float64)[None, None, :] / padded[:, None, :]                               # PEs used along each axis
-    views = [_served_extent(m, spatial) for m in mems]
-    inst = np.array([_instances(m, used) for m in mems], dtype=np.float64)
-    w_bits, i_bits, o_bits, ps_bits = layer.bits
+    padded = spatial.prod(axis=1) * prefix[:, -1, :]
+    real = (geom.sizes / padded)[:, None, :]
+    inst = np.stack([_instances(m, used) for m in mems], axis=1)   # (N, memories)
+    w_bits, i_bits, o_bits, ps_bits = geom.bits
     fp_cache: dict[tuple[int, ...], np.ndarray] = {}
 
     def footprints_all(mi: int) -> np.ndarray:
         """(N, P+1, 3) footprints at every cut, as one instance of memory ``mi`` sees them."""
-        view = _view_key(views[mi])
-        if view not in fp_cache:
-            fp_cache[view] = layer.footprints(prefix * np.asarray(view, dtype=np.float64) * real)
-        return fp_cache[view]
+        key = mems[mi].served_axes
+        if key not in fp_cache:
+            fp_cache[key] = geom.footprints(prefix * _served_extent(mems[mi], spatial)[:, None, :] * real)
+        return fp_cache[key]
 
     def footprint(mi: int, c: np.ndarray) -> np.ndarray:
-        """(N, 3) footprints at cuts ``c`` (one per candidate); ``mi = -1``: one PE's MAC."""
-        if mi < 0:
-            return np.ones((n, 3))
-        return footprints_all(mi)[np.arange(n), c]
+        """(N, 3) footprints at cuts ``c`` (one per candidate)."""
+        return footprints_all(mi)[rows, c]
 
     def o_bits_at(c: np.ndarray) -> np.ndarray:
-        return np.where(red_after[np.arange(n), c], ps_bits, o_bits)
+        return np.where(red_after[rows, c], ps_bits, o_bits)
 
     # -- cuts (LOMA-style greedy, bottom-up) -------------------------------------------------------
     valid = np.ones(n, dtype=bool)
@@ -140,14 +184,14 @@ def evaluate(layer: LoopLayer, hw: Hardware, spatial: np.ndarray, dims: np.ndarr
     writes = np.zeros((n, len(mems), 3))
     rd_bits = np.zeros((n, len(mems)))
     wr_bits = np.zeros((n, len(mems)))
-    pes = float(used.prod())
+    zero = np.zeros(n, dtype=np.int64)
     for x, xi in _X.items():
         chain = (-1, *hw.hierarchy[x])
         for child, parent in zip(chain, chain[1:]):
-            c = np.zeros(n, dtype=np.int64) if child < 0 else cuts[:, child]
-            r = refills[x][np.arange(n), c]
-            fpp = inst[parent] * footprint(parent, c)[:, xi]
-            fpc = pes if child < 0 else inst[child] * footprint(child, c)[:, xi]
+            c = zero if child < 0 else cuts[:, child]
+            r = refills[x][rows, c]
+            fpp = inst[:, parent] * footprint(parent, c)[:, xi]
+            fpc = pes if child < 0 else inst[:, child] * footprint(child, c)[:, xi]
             if x != "O":
                 bits = w_bits if x == "W" else i_bits
                 reads[:, parent, xi] += fpp * r
@@ -156,7 +200,7 @@ def evaluate(layer: LoopLayer, hw: Hardware, spatial: np.ndarray, dims: np.ndarr
                     writes[:, child, xi] += fpc * r
                     wr_bits[:, child] += fpc * r * bits
                 continue
-            dist = distinct[x][np.arange(n), c]
+            dist = distinct[x][rows, c]
             final, partial = dist, r - dist
             writes[:, parent, xi] += fpp * r
             wr_bits[:, parent] += fpp * (final * o_bits + partial * ps_bits)
@@ -172,8 +216,8 @@ def evaluate(layer: LoopLayer, hw: Hardware, spatial: np.ndarray, dims: np.ndarr
     compute = suffix_all[:, 0]
     mem_cycles = np.zeros((n, len(mems)))
     for mi, m in enumerate(mems):
-        rd = rd_bits[:, mi] / inst[mi] / m.read_bw_bits
-        wr = wr_bits[:, mi] / inst[mi] / m.write_bw_bits
+        rd = rd_bits[:, mi] / inst[:, mi] / m.read_bw_bits
+        wr = wr_bits[:, mi] / inst[:, mi] / m.write_bw_bits
         mem_cycles[:, mi] = rd + wr if m.shared_port else np.maximum(rd, wr)
     onload = np.zeros(n)
     offload = np.zeros(n)
@@ -182,16 +226,17 @@ def evaluate(layer: LoopLayer, hw: Hardware, spatial: np.ndarray, dims: np.ndarr
         if len(chain) < 2:
             continue
         top = chain[-2]
-        tile = inst[top] * footprint(top, cuts[:, top])[:, xi]
+        tile = inst[:, top] * footprint(top, cuts[:, top])[:, xi]
         bw = mems[chain[-1]]
         if x == "O":
             offload = np.maximum(offload, tile * o_bits / bw.write_bw_bits)
         else:
             onload += tile * (w_bits if x == "W" else i_bits) / bw.read_bw_bits
     cycles = np.maximum(compute, mem_cycles.max(axis=1)) + onload + offload
-    energy = layer.macs * hw.mac_pj + (rd_bits * np.array([m.read_pj_per_bit for m in mems])).sum(1) \
-        + (wr_bits * np.array([m.write_pj_per_bit for m in mems])).sum(1)
-    util = layer.macs / (hw.pes * cycles)
+    macs = geom.sizes.prod(axis=1)
+    energy = macs * hw.mac_pj + rd_bits @ np.array([m.read_pj_per_bit for m in mems]) \
+        + wr_bits @ np.array([m.write_pj_per_bit for m in mems])
+    util = macs / (hw.pes * cycles)
     return Costs(valid, cycles, compute, energy, reads, writes, cuts, util, mem_cycles)
 
 
@@ -209,15 +254,13 @@ def _suffix_product(f: np.ndarray) -> np.ndarray:
 
 
 def _served_extent(m: Memory, spatial: np.ndarray) -> np.ndarray:
-    """Per-dim spatial extent one instance of ``m`` sees (product over the axes it serves)."""
+    """(N, dims): the spatial extent one instance of ``m`` sees (product over the axes it serves)."""
     if not m.served_axes:
-        return np.ones(spatial.shape[1], dtype=np.int64)
-    return spatial[list(m.served_axes)].prod(axis=0)
+        return np.ones((spatial.shape[0], spatial.shape[2]))
+    return spatial[:, list(m.served_axes)].prod(axis=1)
 
 
-def _instances(m: Memory, used: np.ndarray) -> float:
-    return float(np.prod([u for a, u in enumerate(used) if a not in m.served_axes]))
-
-
-def _view_key(view: np.ndarray) -> tuple[int, ...]:
-    return tuple(int(v) for v in view)
+def _instances(m: Memory, used: np.ndarray) -> np.ndarray:
+    """(N,): instances of ``m`` in use (product of the used unrolling on the axes it does not serve)."""
+    axes = [a for a in range(used.shape[1]) if a not in m.served_axes]
+    return used[:, axes].prod(axis=1) if axes else np.ones(used.shape[0])

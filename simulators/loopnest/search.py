@@ -1,7 +1,8 @@
 """Per-layer mapping search: every encoded mapping of a layer evaluated as one array.
 
-``best_mapping`` is exhaustive over :class:`~.mapping.LayerMappings` (all spatial options ×
-36 loop-order pairs × the tile ladders), LOMA-style memory allocation inside :mod:`.cost`.
+``best_mappings`` is exhaustive over :class:`~.mapping.LayerMappings` (all spatial options ×
+36 loop-order pairs × the tile ladders) for every layer of a network in a few array calls;
+memory allocation is LOMA-style inside :mod:`.cost`.
 """
 
 from __future__ import annotations
@@ -17,6 +18,8 @@ from simulators.loopnest.mapping import LayerMappings
 from simulators.loopnest.problem import LoopLayer
 
 MAPPING_OBJECTIVES = ("energy", "latency", "edp")
+#: candidates per cost-model call: bounds memory whatever the network, and small arrays stay in cache
+CHUNK = 2048
 
 
 @dataclass
@@ -49,31 +52,56 @@ def score(c: cost.Costs, objective: str) -> np.ndarray:
 def best_mapping(layer: LoopLayer, hw: Hardware, objective: str = "edp",
                  levels: int | None = None) -> LayerResult:
     """The best encoded mapping of ``layer`` on ``hw`` for ``objective``."""
-    space = LayerMappings(layer, hw) if levels is None else LayerMappings(layer, hw, levels)
-    best: LayerResult | None = None
-    best_score = np.inf
-    energies, cycles = [], []
-    total = 0
-    for s, spatial in enumerate(space.spatial):
-        codes, dims, facs = space.enumerate(s)
-        c = cost.evaluate(layer, hw, spatial, dims, facs)
-        total += len(codes)
-        sc = score(c, objective)
-        energies.append(c.energy_pj[c.valid])
-        cycles.append(c.cycles[c.valid])
-        i = int(np.argmin(sc))
-        if sc[i] < best_score:
-            best_score = float(sc[i])
-            best = LayerResult(layer, s, codes[i], dims[i], facs[i], spatial, c.take(slice(i, i + 1)), 0, {})
-    if best is None:
-        raise ConfigError(f"layer {layer.name}: no mapping fits {hw.name}'s memories")
-    e, t = np.concatenate(energies), np.concatenate(cycles)
-    best.candidates = total
-    best.spread = {"energy_worst_over_best": float(e.max() / e.min()),
-                   "energy_median_over_best": float(np.median(e) / e.min()),
-                   "latency_worst_over_best": float(t.max() / t.min()),
-                   "latency_median_over_best": float(np.median(t) / t.min())}
-    return best
+    return best_mappings([layer], hw, objective, levels)[0]
+
+
+def best_mappings(layers: list[LoopLayer], hw: Hardware, objective: str = "edp", levels: int | None = None,
+                  chunk: int = CHUNK) -> list[LayerResult]:
+    """The best encoded mapping of every layer: all candidates of all layers and spatial options
+    evaluated together, ``chunk`` at a time (memory stays bounded whatever the network)."""
+    spaces = [LayerMappings(ly, hw) if levels is None else LayerMappings(ly, hw, levels) for ly in layers]
+    parts = [(li, s, *sp.enumerate(s)) for li, sp in enumerate(spaces) for s in range(len(hw.spatial))]
+    width = max(p[3].shape[1] for p in parts)
+    counts = [len(p[2]) for p in parts]
+    dims = np.concatenate([_pad(p[3], width, -1) for p in parts])
+    facs = np.concatenate([_pad(p[4], width, 1) for p in parts])
+    spatial = np.concatenate([np.broadcast_to(spaces[li].spatial[s], (len(c), *spaces[li].spatial[s].shape))
+                              for li, s, c, _, _ in parts])
+    geom = cost.Geometry.of([layers[li] for li, *_ in parts], counts)
+    scores, energy, cycles = np.empty(len(dims)), np.empty(len(dims)), np.empty(len(dims))
+    for lo in range(0, len(dims), chunk):
+        hi = min(lo + chunk, len(dims))
+        c = cost.evaluate_many(_slice(geom, lo, hi), hw, spatial[lo:hi], dims[lo:hi], facs[lo:hi])
+        scores[lo:hi] = score(c, objective)
+        energy[lo:hi] = np.where(c.valid, c.energy_pj, np.nan)
+        cycles[lo:hi] = np.where(c.valid, c.cycles, np.nan)
+    bounds = np.concatenate([[0], np.cumsum(counts)])
+    results = []
+    for li, layer in enumerate(layers):
+        segs = [k for k, p in enumerate(parts) if p[0] == li]
+        lo, hi = bounds[segs[0]], bounds[segs[-1] + 1]
+        i = lo + int(np.argmin(scores[lo:hi]))
+        if not np.isfinite(scores[i]):
+            raise ConfigError(f"layer {layer.name}: no mapping fits {hw.name}'s memories")
+        k = int(np.searchsorted(bounds, i, side="right") - 1)
+        _, s, codes, _, _ = parts[k]
+        one = cost.evaluate_many(_slice(geom, i, i + 1), hw, spatial[i:i + 1], dims[i:i + 1], facs[i:i + 1])
+        e, t = energy[lo:hi], cycles[lo:hi]
+        spread = {"energy_worst_over_best": float(np.nanmax(e) / np.nanmin(e)),
+                  "energy_median_over_best": float(np.nanmedian(e) / np.nanmin(e)),
+                  "latency_worst_over_best": float(np.nanmax(t) / np.nanmin(t)),
+                  "latency_median_over_best": float(np.nanmedian(t) / np.nanmin(t))}
+        results.append(LayerResult(layer, s, codes[i - bounds[k]], dims[i], facs[i], spaces[li].spatial[s], one,
+                                   int(hi - lo), spread))
+    return results
+
+
+def _pad(a: np.ndarray, width: int, value: int) -> np.ndarray:
+    return np.pad(a, ((0, 0), (0, width - a.shape[1])), constant_values=value)
+
+
+def _slice(geom: cost.Geometry, lo: int, hi: int) -> cost.Geometry:
+    return cost.Geometry(geom.sizes[lo:hi], geom.stride[lo:hi], geom.dilation[lo:hi], geom.input_hw[lo:hi], geom.bits)
 
 
 def evaluate_code(layer: LoopLayer, hw: Hardware, option: int, code: np.ndarray,

@@ -14,6 +14,7 @@ Timeloop/ZigZag-style (:mod:`.cost`). Mapping modes:
 from __future__ import annotations
 
 import functools
+from collections import OrderedDict
 from dataclasses import replace
 from collections.abc import Mapping, Sequence
 from typing import Any
@@ -92,25 +93,21 @@ class LoopNestSimulator(Simulator):
         if not layers:
             raise ConfigError(f"workload {workload.name}: no MAC layers to map")
         per_layer = any(f"{layers[0].name}.order_in" == k for k in design)
-        rows, hw = [], None
-        for layer in layers:
-            if per_layer:
+        rows = []
+        if per_layer:
+            for layer in layers:
                 df = str(design.get(f"{layer.name}.dataflow", design.get("dataflow", "ws")))
                 hw = _hardware(_hw_key(design, df))
                 code = np.array([ORDER_NAMES.index(str(design[f"{layer.name}.order_in"])),
                                  ORDER_NAMES.index(str(design[f"{layer.name}.order_out"])),
                                  *(int(design[f"{layer.name}.tile_{d}"]) for d in DIMS)])
-                costs = search.evaluate_code(layer, hw, 0, code)
-                info: dict[str, Any] = {"dataflow": df}
-            else:
-                hw = _hardware(_hw_key(design, None))
-                res = _best(replace(layer, name=""), _hw_key(design, None),
-                            str(design.get("mapping_objective", "edp")))
-                costs = res.costs
-                info = {"dataflow": hw.spatial[res.option].name, "candidates": res.candidates,
-                        "loops": _loops_text(res.dims, res.facs), "spatial": _spatial_text(res.spatial)}
-            rows.append(_layer_row(layer, hw, costs, info))
-        assert hw is not None
+                rows.append(_layer_row(layer, hw, search.evaluate_code(layer, hw, 0, code), {"dataflow": df}))
+        else:
+            key = _hw_key(design, None)
+            hw = _hardware(key)
+            found = _best_all(layers, key, str(design.get("mapping_objective", "edp")))
+            for layer, res in zip(layers, found):
+                rows.append(_layer_row(layer, hw, res.costs, _mapping_info(hw, res)))
         metrics = _network_metrics(rows, hw, workload)
         valid = all(r["valid"] for r in rows)
         violations = [] if valid else ["mapping_does_not_fit"]
@@ -121,12 +118,8 @@ class LoopNestSimulator(Simulator):
         layers = loop_layers(workload)
         if not layers:
             raise ConfigError(f"workload {workload.name}: no MAC layers to map")
-        rows = []
-        for layer in layers:
-            res = search.best_mapping(layer, hw, objective)
-            rows.append(_layer_row(layer, hw, res.costs, {
-                "dataflow": hw.spatial[res.option].name, "candidates": res.candidates,
-                "loops": _loops_text(res.dims, res.facs), "spatial": _spatial_text(res.spatial)}))
+        rows = [_layer_row(layer, hw, res.costs, _mapping_info(hw, res))
+                for layer, res in zip(layers, search.best_mappings(layers, hw, objective))]
         valid = all(r["valid"] for r in rows)
         return Result(derive(_network_metrics(rows, hw, workload)), valid, [] if valid else ["mapping_does_not_fit"],
                       rows, {"fidelity": "analytical", "model": "loopnest", "machine": hw.name})
@@ -164,11 +157,26 @@ def _hardware(key: tuple[Any, ...]) -> Hardware:
     return hardware_from_design(dict(zip(HW_KEYS, key)))
 
 
-@functools.lru_cache(maxsize=8192)
-def _best(layer: LoopLayer, key: tuple[Any, ...], objective: str) -> search.LayerResult:
-    """Memoised per-layer search (a pure function of the layer's shape, the hardware and the
-    objective: callers pass the layer unnamed, so repeated shapes share one search)."""
-    return search.best_mapping(layer, _hardware(key), objective)
+#: memo of the pure per-layer search: (layer shape, hardware key, objective) → LayerResult
+_SEARCHED: OrderedDict[tuple[Any, ...], search.LayerResult] = OrderedDict()
+_SEARCHED_MAX = 8192
+
+
+def _best_all(layers: list[LoopLayer], key: tuple[Any, ...], objective: str) -> list[search.LayerResult]:
+    """Each layer's searched mapping; shapes not yet searched on this hardware go in one batch."""
+    shapes = [replace(layer, name="") for layer in layers]
+    todo = list(dict.fromkeys(s for s in shapes if (s, key, objective) not in _SEARCHED))
+    if todo:
+        for shape, res in zip(todo, search.best_mappings(todo, _hardware(key), objective)):
+            _SEARCHED[(shape, key, objective)] = res
+        while len(_SEARCHED) > _SEARCHED_MAX:
+            _SEARCHED.popitem(last=False)
+    return [_SEARCHED[(s, key, objective)] for s in shapes]
+
+
+def _mapping_info(hw: Hardware, res: search.LayerResult) -> dict[str, Any]:
+    return {"dataflow": hw.spatial[res.option].name, "candidates": res.candidates,
+            "loops": _loops_text(res.dims, res.facs), "spatial": _spatial_text(res.spatial)}
 
 
 def _layer_row(layer: LoopLayer, hw: Hardware, c: Any, info: dict[str, Any]) -> dict[str, Any]:
