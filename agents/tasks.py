@@ -162,6 +162,10 @@ TASKS: dict[str, Task] = {t.id: t for t in (
              "tiling for EDP"),
 )}
 
+from agents.coopt_tasks import coopt_tasks  # noqa: E402 - it builds Task objects, defined above
+
+TASKS.update({t.id: t for t in coopt_tasks()})  # hardware × mapping co-optimisation (loop-nest model)
+
 _OPTIMA: dict[str, Optimum] = {}
 
 
