@@ -13,6 +13,10 @@ from simulators.fpga.precision import PRECISIONS
 from simulators.fpga.reference_nets import finn_cnv
 from simulators.fpga.resources import bram18_count, uram_count
 
+#: the knobs these hand-written designs do not vary (a design names every parameter: no silent defaults)
+KNOBS = {"buf_kib": 256, "clock_mhz": 200, "groups": 1, "reconfig": "intar", "util_cap": 0.9, "weight_mem": "auto",
+         "fifo_depth": 0}
+
 
 @pytest.fixture(scope="module")
 def sim():
@@ -137,7 +141,7 @@ def test_hybrid_never_slower_than_tiled(sim, resnet):
 @pytest.mark.parametrize("style", ["streaming", "tiled"])
 def test_cycle_model_agrees_in_steady_state(sim, style):
     wl = finn_cnv()
-    design = {"device": "zcu102", "precision": "int4", "style": style, "tm": 64, "tn": 16, "buf_kib": 64, "clock_mhz": 200}
+    design = {**KNOBS, "device": "zcu102", "precision": "int4", "style": style, "tm": 64, "tn": 16, "buf_kib": 64, "clock_mhz": 200}
     a = sim.evaluate(design, wl)
     c = sim.evaluate(design, wl, "cycle")
     assert c.metrics["throughput_inf_per_s"] == pytest.approx(a.metrics["throughput_inf_per_s"], rel=0.03)
@@ -146,7 +150,7 @@ def test_cycle_model_agrees_in_steady_state(sim, style):
 
 def test_shallow_fifos_cause_back_pressure(sim):
     wl = finn_cnv()
-    design = {"device": "zc706", "precision": "int1", "style": "streaming", "tm": 512, "tn": 12, "buf_kib": 64,
+    design = {**KNOBS, "device": "zc706", "precision": "int1", "style": "streaming", "tm": 512, "tn": 12, "buf_kib": 64,
                   "clock_mhz": 200, "fifo_depth": 2}
     a = sim.evaluate(design, wl)
     c = sim.evaluate(design, wl, "cycle")
@@ -165,8 +169,8 @@ def test_per_layer_folding_changes_cycles(sim):
 
 
 HYBRID_BASES = {  # small workload (FINN CNV) and ResNet-18, each with a mix of dataflow and sequential groups
-    "cnv": {"device": "zcu102", "precision": "int4", "tm": 64, "tn": 16, "buf_kib": 64, "clock_mhz": 200},
-    "resnet18": {"device": "zcu102", "precision": "int8", "tm": 32, "tn": 32, "buf_kib": 256, "clock_mhz": 200},
+    "cnv": {**KNOBS, "device": "zcu102", "precision": "int4", "tm": 64, "tn": 16, "buf_kib": 64, "clock_mhz": 200},
+    "resnet18": {**KNOBS, "device": "zcu102", "precision": "int8", "tm": 32, "tn": 32, "buf_kib": 256, "clock_mhz": 200},
 }
 
 
@@ -233,7 +237,7 @@ def test_hybrid_one_group_is_the_pure_style(sim, wl_name, mode, pure):
 
 def test_hybrid_with_more_groups_than_layers(sim):
     wl = get_workload("gemm:M=64,N=64,K=64")
-    design = {"device": "zcu102", "precision": "int8", "style": "hybrid", "tm": 16, "tn": 16, "groups": 4}
+    design = {**KNOBS, "device": "zcu102", "precision": "int8", "style": "hybrid", "tm": 16, "tn": 16, "groups": 4}
     a, c = sim.evaluate(design, wl), sim.evaluate(design, wl, "cycle")
     assert len(a.info["groups"]) == len(c.info["groups"]) == 1 and a.info["reconfig_cycles"] == 0
     assert c.metrics["cycles"] == pytest.approx(a.metrics["cycles"], rel=0.03)

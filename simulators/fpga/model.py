@@ -211,7 +211,9 @@ def time_metrics(table: StageTable, dev: FPGADevice, res: dict[str, np.ndarray],
     energy = (dev.static_w + p_dyn) * period_s + power.dram_energy_j(dev.offchip_kind, dram)
     metrics = {
         "latency_s": latency_s, "cycles": lat_cycles, "ii_cycles": ii_cycles, "energy_j": energy,
-        "power_w": energy / period_s, "edp_js": energy * latency_s,
+        # average power over the initiation interval (a streaming pipeline overlaps inferences, so
+        # energy / latency would understate it); EDP comes from archgym.metrics.derive
+        "power_w": energy / period_s,
         "throughput_ops_per_s": 2.0 * macs_total * inf_per_s, "throughput_inf_per_s": inf_per_s, "peak_ops_per_s": peak,
         "utilization": utilization, "dram_bytes": dram, "clock_mhz": f_mhz, "mac_lanes": lanes,
     }

@@ -2,16 +2,16 @@
 
 from __future__ import annotations
 
+import weakref
 from collections.abc import Mapping, Sequence
 from typing import Any
 
 import numpy as np
 
 from archgym.errors import ConfigError
-from archgym.metrics import BatchResult, Result
-from archgym.simulator import Simulator
 from archgym.space import DesignSpace
 from archgym.workload import Workload
+from simulators.common.family import Designs, Family, ModelOutput
 from simulators.fpga import cycle
 from simulators.fpga.devices import DEVICES, FPGADevice
 from simulators.fpga.layers import StageTable, lower
@@ -23,12 +23,13 @@ GLOBAL_KNOBS = ("device", "precision", "style", "tm", "tn", "buf_kib", "clock_mh
                 "util_cap", "weight_mem", "fifo_depth")
 
 
-class FPGASimulator(Simulator):
+class FPGASimulator(Family):
     """FPGA DNN accelerators: FINN-style layer pipelines, Zhang/Angel-Eye tiled engines, InTAR hybrids."""
 
     name = "fpga"
     default_preset = "zcu102"
     version = "2"   # 2: hybrid dataflow groups fold within the engine's lanes; throughput counts MAC ops
+    parameters = GLOBAL_KNOBS
 
     def presets(self) -> dict[str, FPGADevice]:
         return dict(DEVICES)
@@ -36,62 +37,51 @@ class FPGASimulator(Simulator):
     def space(self, workload: Workload, preset: str | None = None, mapping: str = "auto") -> DesignSpace:
         return build_space(workload, self.preset(preset), self.check_mapping(mapping))
 
-    # -- evaluation --------------------------------------------------------------------------------
-    def evaluate(self, design: Mapping[str, Any], workload: Workload, fidelity: str = "analytical") -> Result:
-        self.check_fidelity(fidelity)
-        table = lower(workload)
-        dev, prec, cols = self._columns([design], table)
-        an = analyze(table, dev, prec, cols)
-        metrics = {k: float(v[0]) for k, v in an.metrics.items()}
-        info = self._info(table, an, cols, fidelity)
-        if fidelity == "cycle":
-            metrics, detail = self._cycle_metrics(table, dev, prec, an, cols)
-            info.update(detail)
-        violations = [k for k, v in an.violations.items() if bool(v[0])]
-        return Result(metrics, not violations, violations, self._layers(table, an, str(design["style"])), info)
-
-    def evaluate_batch(self, designs: Sequence[Mapping[str, Any]] | Mapping[str, np.ndarray],
-                       workload: Workload, fidelity: str = "analytical") -> BatchResult:
-        self.check_fidelity(fidelity)
-        if isinstance(designs, Mapping):
-            n = len(next(iter(designs.values()))) if designs else 0
-            designs = [{k: _py(v[i]) for k, v in designs.items()} for i in range(n)]
-        if fidelity != "analytical":
-            return super().evaluate_batch(designs, workload, fidelity)
-        table = lower(workload)
-        n = len(designs)
-        keys: dict[tuple[str, str], list[int]] = {}
-        for i, d in enumerate(designs):
-            keys.setdefault((str(d.get("device")), str(d.get("precision"))), []).append(i)
+    def model(self, designs: Designs, workload: Workload, fidelity: str) -> ModelOutput:
+        """One vectorised analysis per (device, precision) present in the batch; the cycle level then
+        runs each design's pipeline / engine / hybrid simulation on it."""
+        table = _table(workload)
+        rows, n = designs.rows, designs.n
+        groups: dict[tuple[str, str], list[int]] = {}
+        for i, d in enumerate(rows):
+            groups.setdefault((str(d["device"]), str(d["precision"])), []).append(i)
         metrics: dict[str, np.ndarray] = {}
-        valid = np.ones(n, dtype=bool)
-        violations: list[list[str]] = [[] for _ in range(n)]
-        for idx in keys.values():
-            dev, prec, cols = self._columns([designs[i] for i in idx], table)
+        violations: dict[str, np.ndarray] = {}
+        first: tuple[FPGADevice, Any, dict[str, Any], Analysis] | None = None
+        cycle_info: dict[str, Any] = {}
+        for idx in groups.values():
+            dev, prec, cols = self._columns([rows[i] for i in idx], table)
             an = analyze(table, dev, prec, cols)
-            for k, v in an.metrics.items():
+            group_metrics = an.metrics
+            if fidelity == "cycle":
+                per = [self._cycle_metrics(table, dev, prec, an, cols, k) for k in range(len(idx))]
+                group_metrics = {k: np.array([m[k] for m, _ in per]) for k in per[0][0]}
+                if idx[0] == 0:
+                    cycle_info = per[0][1]
+            for k, v in group_metrics.items():
                 metrics.setdefault(k, np.full(n, np.nan))[idx] = v
-            for name, bad in an.violations.items():
-                for j in np.flatnonzero(bad):
-                    violations[idx[j]].append(name)
-                    valid[idx[j]] = False
-        return BatchResult(metrics, valid, violations)
+            for k, v in an.violations.items():
+                violations.setdefault(k, np.zeros(n, dtype=bool))[idx] = v
+            if idx[0] == 0:
+                first = (dev, prec, cols, an)
+
+        def detail() -> tuple[list[dict[str, Any]], dict[str, Any]]:
+            assert first is not None
+            _, _, cols, an = first
+            return self._layers(table, an, str(cols["style"][0])), {**self._info(table, an, cols), **cycle_info}
+
+        return ModelOutput(metrics, violations, detail)
 
     # -- helpers -----------------------------------------------------------------------------------
     def _columns(self, designs: Sequence[Mapping[str, Any]], table: StageTable
                  ) -> tuple[FPGADevice, Any, dict[str, Any]]:
         first = designs[0]
-        missing = [k for k in ("device", "precision", "style", "tm", "tn") if k not in first]
-        if missing:
-            raise ConfigError(f"fpga design: missing parameter {missing[0]!r}")
         if first["device"] not in DEVICES:
             raise ConfigError.bad_value("device", first["device"], DEVICES)
         dev, prec = DEVICES[first["device"]], get_precision(first["precision"])
-        defaults = {"buf_kib": 256, "clock_mhz": 200, "groups": 1, "reconfig": "intar", "util_cap": 0.9,
-                    "weight_mem": "auto", "fifo_depth": 0}
         cols: dict[str, Any] = {}
         for k in GLOBAL_KNOBS[2:]:
-            vals = [d.get(k, defaults.get(k)) for d in designs]
+            vals = [d[k] for d in designs]
             cols[k] = np.array(vals, dtype=object if isinstance(vals[0], str) else float)
         bad = [s for s in cols["style"] if s not in STYLES]
         if bad:
@@ -112,33 +102,33 @@ class FPGASimulator(Simulator):
         return dev, prec, cols
 
     def _cycle_metrics(self, table: StageTable, dev: FPGADevice, prec: Any, an: Analysis,
-                       cols: dict[str, Any]) -> tuple[dict[str, float], dict[str, Any]]:
-        """Metrics of design 0 with times from the cycle-level models, and what to add to ``info``
+                       cols: dict[str, Any], k: int) -> tuple[dict[str, float], dict[str, Any]]:
+        """Metrics of design ``k`` with times from the cycle-level models, and what to add to ``info``
         (hybrid: the per-group breakdown at cycle level)."""
-        style = str(cols["style"][0])
-        bpc = float(an.extra["bpc"][0])
+        style = str(cols["style"][k])
+        bpc = float(an.extra["bpc"][k])
         detail: dict[str, Any] = {}
         if style == "streaming":
-            lat, ii = cycle.simulate_pipeline(table, an.stream, 0, bpc)
-            dram = float(an.stream.offchip_bytes[0])
+            lat, ii = cycle.simulate_pipeline(table, an.stream, k, bpc)
+            dram = float(an.stream.offchip_bytes[k])
         elif style == "tiled":
-            lat = cycle.simulate_engine(table, an.engine, 0, float(cols["tm"][0]), float(cols["tn"][0]),
+            lat = cycle.simulate_engine(table, an.engine, k, float(cols["tm"][k]), float(cols["tn"][k]),
                                         prec.bits / 8.0, bpc)
             ii = lat
-            dram = float(an.engine.dram_bytes[0].sum())
+            dram = float(an.engine.dram_bytes[k].sum())
         else:
-            trace = cycle.simulate_hybrid(table, dev, prec, an, 0, int(cols["groups"][0]), float(cols["tm"][0]),
-                                          float(cols["tn"][0]), float(cols["fifo_depth"][0]))
+            trace = cycle.simulate_hybrid(table, dev, prec, an, k, int(cols["groups"][k]), float(cols["tm"][k]),
+                                          float(cols["tn"][k]), float(cols["fifo_depth"][k]))
             lat = ii = trace.cycles
             dram = trace.dram_bytes
-            detail["groups"] = [dict(vars(g), analytical_cycles=float(an.extra["group_cycles"][0, g.group]))
+            detail["groups"] = [dict(vars(g), analytical_cycles=float(an.extra["group_cycles"][k, g.group]))
                                 for g in trace.groups]
             detail["reconfig_cycles"] = trace.reconfig_cycles
-        one = {k: v[:1] for k, v in an.extra["res"].items()}
-        util = {k: v[:1] for k, v in an.extra["util"].items()}
-        m = time_metrics(table, dev, one, util, an.f_mhz[:1], np.array([lat]), np.array([ii]), np.array([dram]),
-                         an.extra["lanes"][:1])
-        return {k: float(v[0]) for k, v in m.items()}, detail
+        one = {r: v[k:k + 1] for r, v in an.extra["res"].items()}
+        util = {r: v[k:k + 1] for r, v in an.extra["util"].items()}
+        m = time_metrics(table, dev, one, util, an.f_mhz[k:k + 1], np.array([lat]), np.array([ii]),
+                         np.array([dram]), an.extra["lanes"][k:k + 1])
+        return {r: float(v[0]) for r, v in m.items()}, detail
 
     def _layers(self, table: StageTable, an: Analysis, style: str) -> list[dict[str, Any]]:
         col = {int(i): j for j, i in enumerate(table.mac_idx)}
@@ -165,9 +155,9 @@ class FPGASimulator(Simulator):
             rows.append(row)
         return rows
 
-    def _info(self, table: StageTable, an: Analysis, cols: dict[str, Any], fidelity: str) -> dict[str, Any]:
+    def _info(self, table: StageTable, an: Analysis, cols: dict[str, Any]) -> dict[str, Any]:
         style = str(cols["style"][0])
-        info: dict[str, Any] = {"fidelity": fidelity, "clock_mhz": float(an.f_mhz[0])}
+        info: dict[str, Any] = {"clock_mhz": float(an.f_mhz[0])}
         if style == "streaming":
             info["weights"] = "on-chip" if bool(an.weights_onchip[0]) else "off-chip"
             info["bottleneck"] = table.names[int(np.argmax(an.stream.cycles[0]))]
@@ -181,5 +171,13 @@ class FPGASimulator(Simulator):
         return info
 
 
-def _py(value: Any) -> Any:
-    return value.item() if isinstance(value, np.generic) else value
+
+_TABLES: weakref.WeakKeyDictionary[Workload, StageTable] = weakref.WeakKeyDictionary()
+
+
+def _table(workload: Workload) -> StageTable:
+    """The workload's stage table (memoised per workload object)."""
+    table = _TABLES.get(workload)
+    if table is None:
+        table = _TABLES[workload] = lower(workload)
+    return table
