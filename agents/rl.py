@@ -21,12 +21,13 @@ import threading
 from collections.abc import Mapping, Sequence
 from typing import Any, ClassVar
 
+import numpy as np
 from pydantic import Field
 
 from agents.base import Agent
 from archgym.config import StrictModel
 from archgym.errors import ConfigError
-from archgym.metrics import Result
+from archgym.metrics import BatchResult, Result
 from archgym.simulator import Simulator
 from archgym.space import Design, DesignSpace
 from archgym.workload import Workload
@@ -73,6 +74,11 @@ class _Bridge:
             raise _Stop
         self.evaluations += len(designs)
         return results
+
+    def evaluate_indices(self, indices: np.ndarray) -> BatchResult:
+        """The env's batched path (:meth:`Evaluator.evaluate_indices`), through :meth:`evaluate`."""
+        results = self.evaluate([self.space.from_indices(row) for row in np.atleast_2d(indices)])
+        return BatchResult.from_results(results, dict(results[0].info) if results else {})
 
 
 class RLConfig(StrictModel):

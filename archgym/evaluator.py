@@ -109,7 +109,7 @@ class Evaluator:
             wall = (time.perf_counter() - start) / n
             first = self.step_offset + self.evaluations
             self.store.log_many(self._record(first + i, d, r, wall) for i, (d, r) in
-                                enumerate(zip(self.space.columns_to_designs(cols), _rows(result))))
+                                enumerate(zip(self.space.columns_to_designs(cols), result_rows(result))))
         self.evaluations += n
         return result
 
@@ -144,7 +144,7 @@ class Evaluator:
             model_version=self.simulator.model_version(self.fidelity), package_version=__version__)
 
 
-def _rows(batch: BatchResult) -> list[Result]:
+def result_rows(batch: BatchResult) -> list[Result]:
     """``batch`` as one :class:`Result` per design (metrics as Python floats; NaN = not computed)."""
     keys = list(batch.metrics)
     columns = [np.asarray(batch.metrics[k], dtype=float).tolist() for k in keys]

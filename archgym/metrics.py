@@ -119,11 +119,11 @@ class BatchResult:
         return [self.row(i) for i in range(len(self))]
 
     @classmethod
-    def from_results(cls, results: Sequence[Result]) -> BatchResult:
+    def from_results(cls, results: Sequence[Result], info: dict[str, Any] | None = None) -> BatchResult:
         keys = sorted({k for r in results for k in r.metrics})
         metrics = {k: np.array([r.metrics.get(k, np.nan) for r in results], dtype=float) for k in keys}
         return cls(metrics, np.array([r.valid for r in results], dtype=bool),
-                   [list(r.violations) for r in results])
+                   [list(r.violations) for r in results], dict(info or {}))
 
 
 OBJECTIVE_KINDS = ("minimize", "maximize", "weighted_log", "target")

@@ -219,10 +219,10 @@ class DesignSpace:
         if idx.shape[0] != len(self.params):
             raise ConfigError(f"{self.name}: expected {len(self.params)} indices, got {idx.shape[0]}")
         out: Design = {}
-        for p, i in zip(self.params, idx):
+        for p, i in zip(self.params, idx.tolist()):
             if not 0 <= i < p.size:
-                raise ConfigError.bad_value(f"{p.name} index", int(i), f"0..{p.size - 1}")
-            out[p.name] = p.values[int(i)]
+                raise ConfigError.bad_value(f"{p.name} index", i, f"0..{p.size - 1}")
+            out[p.name] = p.values[i]
         return out
 
     def to_unit(self, design: Mapping[str, Any]) -> np.ndarray:

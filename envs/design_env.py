@@ -33,7 +33,7 @@ import numpy as np
 from gymnasium import spaces
 
 from archgym.errors import ConfigError
-from archgym.evaluator import Evaluator
+from archgym.evaluator import Evaluator, result_rows
 from archgym.metrics import Objective, Result, derive
 from archgym.simulator import Simulator, get_simulator
 from archgym.space import Design
@@ -161,10 +161,15 @@ class DesignEnv(gym.Env):
         return self._observation(), self._blank_info()
 
     def step(self, action: Any) -> tuple[Any, float, bool, bool, dict[str, Any]]:
-        pending = self.apply_action(action)
-        if isinstance(pending, dict):
-            pending = self.evaluator.evaluate([pending])[0]
-        return self.conclude(pending)
+        bad = self._apply_action(action)
+        if bad is None:                 # sequential mode, parameters still to fix
+            return self._observation(), 0.0, False, False, self._blank_info()
+        if bad:
+            result, cost = Result.invalid(bad), self.objective.invalid_cost
+        else:                           # the batched path with a batch of one: no dict round trip
+            batch = self.evaluator.evaluate_indices(self._indices[None, :])
+            result, cost = result_rows(batch)[0], float(self.objective.cost_batch(batch.metrics, batch.valid)[0])
+        return self._conclude(result, cost)
 
     def action_masks(self) -> np.ndarray:
         """Boolean mask of legal actions (MaskablePPO). One-shot: concatenated per-dimension masks;
@@ -192,33 +197,32 @@ class DesignEnv(gym.Env):
             lines.append(f"  valid: {self._last.valid} {' '.join(self._last.violations)}")
         return "\n".join(lines)
 
-    # -- the two halves of a step (the vector env batches the evaluations in between) --------
-    def apply_action(self, action: Any) -> Design | Result | None:
-        """Apply ``action``; return the design to evaluate, an invalid :class:`Result` for a
-        malformed action, or ``None`` when nothing is evaluated this step (sequential mode)."""
-        if self.mode == "one-shot":
-            idx = np.asarray(action).reshape(-1)
-            bad = self._out_of_range(idx, np.arange(len(self.space))) if idx.shape == self.nvec.shape \
-                else ["action_shape"]
-            if bad:
-                return Result.invalid(bad)
-            self._indices = idx.astype(np.int64)
-            return self._design()
+    # -- the two halves of a step ----------------------------------------------------------------
+    def _apply_action(self, action: Any) -> list[str] | None:
+        """Apply ``action``: ``[]`` when a design is now due for evaluation, the violations of a
+        malformed action (out of range, fractional, NaN), or ``None`` when nothing is evaluated
+        this step (sequential mode)."""
         a = np.asarray(action).reshape(-1)
-        if a.shape != (1,) or not 0 <= int(a[0]) < self.max_n:
+        if self.mode == "one-shot":
+            if a.shape != self.nvec.shape:
+                return ["action_shape"]
+            idx, out = as_indices(a, self.nvec)
+            if out.any():
+                return [f"action_out_of_range:{self.space.names[j]}" for j in np.flatnonzero(out)]
+            self._indices = idx
+            return []
+        idx, out = as_indices(a, np.array([self.max_n])) if a.shape == (1,) else (a, np.array([True]))
+        if out.any():
             name = self.space.names[min(self._t, len(self.space) - 1)]
             self._t = len(self.space)
-            return Result.invalid([f"action_out_of_range:{name}"])
-        self._indices[self._t] = self._value_index(int(a[0]), self._t)
+            return [f"action_out_of_range:{name}"]
+        self._indices[self._t] = self._value_index(int(idx[0]), self._t)
         self._t += 1
-        return self._design() if self._t == len(self.space) else None
+        return [] if self._t == len(self.space) else None
 
-    def conclude(self, result: Result | None) -> tuple[Any, float, bool, bool, dict[str, Any]]:
-        """Finish a step after :meth:`apply_action` (and the evaluation, if any)."""
-        if result is None:
-            return self._observation(), 0.0, False, False, self._blank_info()
+    def _conclude(self, result: Result, cost: float) -> tuple[Any, float, bool, bool, dict[str, Any]]:
+        """Finish a step once the design is evaluated (or rejected) with ``cost``."""
         self._last = result
-        cost = self.objective.cost(result)
         design = self._design()
         if result.valid and (self.best is None or cost < self.best["cost"]):
             self.best = {"cost": cost, "design": design, "metrics": dict(result.metrics)}
@@ -234,18 +238,17 @@ class DesignEnv(gym.Env):
     def evaluate_actions(self, actions: np.ndarray) -> tuple[np.ndarray, list[dict[str, Any]]]:
         """Evaluate many one-shot actions (``(n, d)`` indices) in one batched call, without
         changing the episode; returns rewards and infos (logged to the store like steps)."""
-        actions = np.atleast_2d(np.asarray(actions, dtype=np.int64))
-        designs, results = [], []
-        for row in actions:
-            bad = self._out_of_range(row, np.arange(len(self.space)))
-            results.append(Result.invalid(bad) if bad else None)
-            designs.append(None if bad else self.space.from_indices(row))
-        evaluated = iter(self.evaluator.evaluate([d for d in designs if d is not None]))
-        results = [r if r is not None else next(evaluated) for r in results]
+        idx, out = as_indices(np.atleast_2d(np.asarray(actions)), self.nvec)
+        good = np.flatnonzero(~out.any(axis=1))
+        evaluated = iter(result_rows(self.evaluator.evaluate_indices(idx[good]))) if len(good) else iter([])
+        results = [next(evaluated) if not row.any() else
+                   Result.invalid([f"action_out_of_range:{self.space.names[j]}" for j in np.flatnonzero(row)])
+                   for row in out]
         costs = np.array([self.objective.cost(r) for r in results])
-        infos = [{"design": d, "metrics": dict(r.metrics), "valid": r.valid, "violations": list(r.violations),
-                  "cost": c, "predicted": bool(r.info.get("predicted", False)), "evaluated": True}
-                 for d, r, c in zip(designs, results, costs)]
+        infos = [{"design": None if row.any() else self.space.from_indices(i), "metrics": dict(r.metrics),
+                  "valid": r.valid,
+                  "violations": list(r.violations), "cost": c, "predicted": bool(r.info.get("predicted", False)),
+                  "evaluated": True} for i, row, r, c in zip(idx, out, results, costs)]
         return -costs, infos
 
     # -- helpers ---------------------------------------------------------------------------
@@ -278,6 +281,18 @@ class DesignEnv(gym.Env):
         valid = self._last.valid if self._last is not None else True
         fixed = (np.arange(len(self.space)) < self._t) if self.mode == "sequential" else None
         return self.obs.build(self._indices, metrics, valid, fixed)
+
+
+def as_indices(a: np.ndarray, nvec: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Integer indices from actions, and a mask of entries that are not integers in ``[0, nvec)``
+    (NaN, ±inf, fractions and out-of-range values are flagged, never cast)."""
+    if a.dtype.kind in "biu":
+        idx = a.astype(np.int64)
+        return idx, (idx < 0) | (idx >= nvec)
+    with np.errstate(invalid="ignore"):
+        x = np.asarray(a, dtype=float)
+        bad = ~np.isfinite(x) | (x != np.floor(x)) | (x < 0) | (x >= nvec)
+    return np.where(bad, 0, x).astype(np.int64), bad
 
 
 def _check(field: str, value: Any, allowed: Sequence[Any]) -> None:

@@ -67,7 +67,7 @@ class ObservationBuilder:
         """One design's metrics as observed (``(k,)``; see the module docstring)."""
         if not metrics:
             return np.full(len(self.metrics), 0.5, dtype=np.float32)
-        return self.normalise_batch({m: np.asarray([v], dtype=float) for m, v in metrics.items()}, 1)[0]
+        return self._squash(np.array([[metrics.get(m, np.nan) for m in self.metrics]], dtype=float))[0]
 
     def normalise_batch(self, metrics: Mapping[str, np.ndarray], n: int) -> np.ndarray:
         """``(n, k)`` observed metrics of ``n`` designs from name → ``(n,)`` arrays (missing: 0.5)."""
@@ -75,6 +75,9 @@ class ObservationBuilder:
         for j, m in enumerate(self.metrics):
             if m in metrics:
                 raw[:, j] = np.asarray(metrics[m], dtype=float).reshape(-1)
+        return self._squash(raw)
+
+    def _squash(self, raw: np.ndarray) -> np.ndarray:
         with np.errstate(divide="ignore", invalid="ignore"):
             ratio = np.log10(np.maximum(raw, 1e-300) / self.reference)
         out = 0.5 + 0.5 * np.tanh(ratio / 2.0)

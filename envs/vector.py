@@ -32,7 +32,7 @@ from gymnasium.vector.utils import batch_space
 
 from archgym.errors import ConfigError
 from archgym.space import Design
-from envs.design_env import DesignEnv
+from envs.design_env import DesignEnv, as_indices
 
 
 class DesignVectorEnv(VectorEnv):
@@ -167,7 +167,7 @@ class DesignVectorEnv(VectorEnv):
         a = np.asarray(actions)
         if a.size != n * d:
             return active.copy(), [["action_shape"] if on else [] for on in active]
-        idx, bad = _as_indices(a.reshape(n, d), self.nvec)
+        idx, bad = as_indices(a.reshape(n, d), self.nvec)
         bad &= active[:, None]
         rows = bad.any(axis=1)
         write = active & ~rows
@@ -185,7 +185,7 @@ class DesignVectorEnv(VectorEnv):
             bad = active.copy()
             a = np.zeros(n, dtype=np.int64)
         else:
-            a, out = _as_indices(a.reshape(n), np.full(n, self.max_n))
+            a, out = as_indices(a.reshape(n), np.full(n, self.max_n))
             bad = active & out
         go = active & ~bad
         j = self.t[go]
@@ -218,18 +218,6 @@ class DesignVectorEnv(VectorEnv):
         return {"cost": cost, "_cost": every, "valid": valid, "_valid": every, "evaluated": evaluated,
                 "_evaluated": every, "indices": self.indices.copy(), "_indices": every,
                 "metrics": metrics, "_metrics": evaluated, "violations": flags, "_violations": every}
-
-
-def _as_indices(a: np.ndarray, nvec: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Integer indices and a mask of entries that are not integers in ``[0, nvec)`` (NaN, ±inf,
-    fractions and out-of-range values are flagged, never cast)."""
-    if a.dtype.kind in "biu":
-        idx = a.astype(np.int64)
-        return idx, (idx < 0) | (idx >= nvec)
-    with np.errstate(invalid="ignore"):
-        x = np.asarray(a, dtype=float)
-        bad = ~np.isfinite(x) | (x != np.floor(x)) | (x < 0) | (x >= nvec)
-    return np.where(bad, 0, x).astype(np.int64), bad
 
 
 def _rows_of(obs: Any, rows: np.ndarray) -> np.ndarray:
