@@ -22,6 +22,7 @@ from archgym.space import DesignSpace
 AGENTS: dict[str, str] = {
     "random": "agents.random_search:RandomSearch",
     "ga": "agents.evolutionary:GeneticAlgorithm",
+    "digamma": "agents.digamma:DiGammaGA",
     "nsga2": "agents.evolutionary:NSGA2Agent",
     "bo": "agents.bayesian:BayesianOptimization",
     "sa": "agents.annealing:SimulatedAnnealing",

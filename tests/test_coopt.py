@@ -108,3 +108,33 @@ def test_ledger_refuses_auto_results_without_layer_rows(topology: str) -> None:
     batch = task.evaluator().evaluate([hw, hw])           # batched: rows are dropped
     with pytest.raises(ConfigError, match="ledger: an auto-mode result without layer rows"):
         Ledger(task.workload_obj()).charge(hw, batch[0])
+
+
+def test_digamma_operators_keep_layer_blocks_whole() -> None:
+    from agents.digamma import _blocks, _crossover_class, _mutation_class
+
+    names = ["rows", "cols", "a.b.order_in", "a.b.tile_K", "c.order_in", "c.tile_K"]
+    blocks = _blocks(names)
+    assert [b.tolist() for b in blocks] == [[0, 1], [2, 3], [4, 5]]
+    rng = np.random.default_rng(0)
+    parents = np.stack([np.zeros((50, 6), dtype=np.int64), np.ones((50, 6), dtype=np.int64)])
+    children = _crossover_class()(blocks, 1.0)._do(None, parents, random_state=rng)
+    for child in children.reshape(-1, 6):
+        assert all(len(set(child[b].tolist())) == 1 for b in blocks)      # each block from one parent
+    assert (children[0] + children[1] == 1).all()                          # the children complement
+    sizes = np.array([3, 3, 6, 3, 6, 3])
+    ordered = np.array([True, True, False, True, False, True])
+    X = np.ones((200, 6), dtype=np.int64)
+    mutated = _mutation_class()(blocks, sizes, ordered, hw=1.0, layers=2.0)._do(None, X, random_state=rng)
+    changed = mutated != X
+    assert changed[:, blocks[0]].sum(axis=1).tolist() == [1] * 200           # one hardware knob each
+    assert all(changed[:, b].sum(axis=1).max() == 1 for b in blocks[1:])
+    assert (np.abs(mutated - X)[:, ordered] <= 1).all() and (mutated >= 0).all()
+
+
+def test_digamma_flat_search_spends_its_budget(topology: str) -> None:
+    task = _task(topology, "edp")
+    trace = flat(task, "digamma", budget=120, seed=0)
+    assert 120 <= trace.spent[-1] < 120 + 3 * 20
+    assert len({tuple(sorted(d.items())) for d in trace.designs}) == len(trace.designs)   # none paid twice
+    assert np.isfinite(trace.best_at(120))
