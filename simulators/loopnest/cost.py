@@ -200,17 +200,22 @@ def evaluate_many(geom: Geometry, hw: Hardware, spatial: np.ndarray, dims: np.nd
                     writes[:, child, xi] += fpc * r
                     wr_bits[:, child] += fpc * r * bits
                 continue
-            dist = distinct[x][rows, c]
-            final, partial = dist, r - dist
+            if hw.psum_reads_every_write:     # ZigZag: all trips at one precision, every one read back
+                psum = red_after[rows, c]
+                final, partial = np.where(psum, 0.0, r), np.where(psum, r, 0.0)
+                reload = partial
+            else:                               # last trip final; only revisited tiles read back
+                final = distinct[x][rows, c]
+                partial = reload = r - final
             writes[:, parent, xi] += fpp * r
             wr_bits[:, parent] += fpp * (final * o_bits + partial * ps_bits)
-            reads[:, parent, xi] += fpp * partial
-            rd_bits[:, parent] += fpp * partial * ps_bits
+            reads[:, parent, xi] += fpp * reload
+            rd_bits[:, parent] += fpp * reload * ps_bits
             if child >= 0:
                 reads[:, child, xi] += fpc * r
                 rd_bits[:, child] += fpc * (final * o_bits + partial * ps_bits)
-                writes[:, child, xi] += fpc * partial
-                wr_bits[:, child] += fpc * partial * ps_bits
+                writes[:, child, xi] += fpc * reload
+                wr_bits[:, child] += fpc * reload * ps_bits
 
     # -- latency and energy -----------------------------------------------------------------------------
     compute = suffix_all[:, 0]

@@ -13,7 +13,7 @@ sources are in docs/loopnest.md.
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 import numpy as np
 
@@ -67,7 +67,9 @@ class Hardware:
     pe_area_mm2: float
     clock_hz: float
     source: str = ""
-    extra: dict[str, float] = field(default_factory=dict)
+    #: ZigZag's convention: a partial-sum level reads back every output it receives, the first
+    #: arrival included (docs/zigzag-schema.md §4); False: only revisited tiles are read back
+    psum_reads_every_write: bool = False
 
     def __post_init__(self) -> None:
         for x in OPERANDS:

@@ -77,7 +77,8 @@ def load_hardware(path: str | Path, mapping: str | Path | None = None) -> Hardwa
     spatial = _spatial(name, entry.get("spatial_mapping") or {}, axes_names)
     mac_pj = float(array_doc.get("unit_energy", 0.0))
     return Hardware(str(doc.get("name", name)), tuple(sizes), tuple(memories), hierarchy, (spatial,), mac_pj,
-                    float(array_doc.get("unit_area", 0.0)) * 1e-6, 1e9, f"ZigZag hardware file {name}")
+                    float(array_doc.get("unit_area", 0.0)) * 1e-6, 1e9, f"ZigZag hardware file {name}",
+                    psum_reads_every_write=True)
 
 
 def _memory(file: str, mname: str, m: dict[str, Any], to_layer: dict[str, str], axes: list[str],
