@@ -130,7 +130,8 @@ def flat(task: Task, agent: str, budget: int, seed: int = 0,
 
 def successive(task: Task, budget: int, seed: int = 0) -> Trace:
     """Every feasible machine under the heuristic mapping, then the exhaustive mapping search on
-    the best of them (ties: the first in space order). Deterministic: ``seed`` is only recorded."""
+    the best of them (ties: the first in space order). Deterministic: ``seed`` is only recorded.
+    Every step records the machine (stage 1 rates it under its heuristic mapping)."""
     space = task.space()
     flat_eval = flat_task(task).evaluator(agent="successive-heuristic", seed=seed)
     layers = [p.name[: -len(".order_in")] for p in flat_eval.space.params if p.name.endswith(".order_in")]
@@ -146,7 +147,7 @@ def successive(task: Task, budget: int, seed: int = 0) -> Trace:
         design = heuristic_design(hw, layers)
         result = flat_eval.evaluate([design])[0]
         cost = flat_eval.objective.cost(result)
-        trace.add(design, cost, ledger.charge(design, result))
+        trace.add(hw, cost, ledger.charge(design, result))   # recorded as the machine it rates
         if best is None or cost < best[0]:
             best = (cost, hw)
     if best is None:
