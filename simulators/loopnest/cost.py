@@ -38,7 +38,7 @@ class Costs:
     energy_pj: np.ndarray
     reads: np.ndarray
     writes: np.ndarray
-    cuts: np.ndarray            # (N, memories): loops inside each memory's tile (-1: not used)
+    cuts: np.ndarray            # (N, memories, 3): loops inside each memory's tile of W, I, O (-1: not held)
     utilization: np.ndarray
     mem_cycles: np.ndarray      # (N, memories): cycles each memory's ports are busy
 
@@ -144,14 +144,15 @@ def evaluate_many(geom: Geometry, hw: Hardware, spatial: np.ndarray, dims: np.nd
     # -- cuts (LOMA-style greedy, bottom-up) -------------------------------------------------------
     valid = np.ones(n, dtype=bool)
     if cuts is None:
-        cuts = np.full((n, len(mems)), -1, dtype=np.int64)
+        cuts = np.full((n, len(mems), 3), -1, dtype=np.int64)
         low = {x: np.zeros(n, dtype=np.int64) for x in OPERANDS}
         for mi, m in enumerate(mems):
             holders = [x for x in OPERANDS if mi in hw.hierarchy[x]]
             if not holders:
                 continue
             if m.is_dram:
-                cuts[:, mi] = p
+                for x in holders:
+                    cuts[:, mi, _X[x]] = p
                 continue
             fp_all = footprints_all(mi)
             total = np.zeros((n, p + 1))
@@ -164,19 +165,21 @@ def evaluate_many(geom: Geometry, hw: Hardware, spatial: np.ndarray, dims: np.nd
             ok = fits.any(axis=1)
             valid &= ok
             cut = np.where(ok, last, lower)
-            cuts[:, mi] = cut
             for x in holders:
+                cuts[:, mi, _X[x]] = cut
                 low[x] = cut
     else:
         cuts = np.asarray(cuts, dtype=np.int64)
+        if cuts.ndim == 2:                      # one cut per memory, shared by its operands
+            cuts = np.repeat(cuts[..., None], 3, axis=2)
         for mi, m in enumerate(mems):
             holders = [x for x in OPERANDS if mi in hw.hierarchy[x]]
             if not holders or m.is_dram:
                 continue
             total = np.zeros(n)
             for x in holders:
-                fp = footprint(mi, cuts[:, mi])[:, _X[x]]
-                total += fp * ({"W": w_bits, "I": i_bits}.get(x) or o_bits_at(cuts[:, mi]))
+                cx = cuts[:, mi, _X[x]]
+                total += footprint(mi, cx)[:, _X[x]] * ({"W": w_bits, "I": i_bits}.get(x) or o_bits_at(cx))
             valid &= total <= m.size_bits
 
     # -- access counts -------------------------------------------------------------------------------
@@ -188,8 +191,9 @@ def evaluate_many(geom: Geometry, hw: Hardware, spatial: np.ndarray, dims: np.nd
     for x, xi in _X.items():
         chain = (-1, *hw.hierarchy[x])
         for child, parent in zip(chain, chain[1:]):
-            c = zero if child < 0 else cuts[:, child]
-            r = refills[x][rows, c]
+            c = zero if child < 0 else cuts[:, child, xi]
+            # an output's first level is its accumulator: updated every cycle, no stationarity
+            r = suffix_all[:, 0] if (child < 0 and x == "O") else refills[x][rows, c]
             fpp = inst[:, parent] * footprint(parent, c)[:, xi]
             fpc = pes if child < 0 else inst[:, child] * footprint(child, c)[:, xi]
             if x != "O":
@@ -224,20 +228,25 @@ def evaluate_many(geom: Geometry, hw: Hardware, spatial: np.ndarray, dims: np.nd
         rd = rd_bits[:, mi] / inst[:, mi] / m.read_bw_bits
         wr = wr_bits[:, mi] / inst[:, mi] / m.write_bw_bits
         mem_cycles[:, mi] = rd + wr if m.shared_port else np.maximum(rd, wr)
+    # on-load: every operand's first top on-chip tile arrives from DRAM before compute starts;
+    # off-load: the last output tile drains up the on-chip levels (the write-back to DRAM overlaps
+    # the next layer, as in ZigZag); systolic axes add their ripple once per layer
     onload = np.zeros(n)
     offload = np.zeros(n)
     for x, xi in _X.items():
         chain = hw.hierarchy[x]
         if len(chain) < 2:
             continue
-        top = chain[-2]
-        tile = inst[:, top] * footprint(top, cuts[:, top])[:, xi]
-        bw = mems[chain[-1]]
-        if x == "O":
-            offload = np.maximum(offload, tile * o_bits / bw.write_bw_bits)
-        else:
-            onload += tile * (w_bits if x == "W" else i_bits) / bw.read_bw_bits
-    cycles = np.maximum(compute, mem_cycles.max(axis=1)) + onload + offload
+        if x != "O":
+            top = chain[-2]
+            tile = inst[:, top] * footprint(top, cuts[:, top, xi])[:, xi]
+            onload += tile * (w_bits if x == "W" else i_bits) / mems[chain[-1]].read_bw_bits
+            continue
+        for child, parent in zip(chain[:-2], chain[1:-1]):
+            tile = footprint(child, cuts[:, child, xi])[:, xi] * o_bits
+            offload += np.maximum(tile / mems[child].read_bw_bits, tile / mems[parent].write_bw_bits)
+    drain = sum(np.maximum(used[:, a] - 1, 0) for a in hw.systolic_axes) if hw.systolic_axes else 0.0
+    cycles = np.maximum(compute, mem_cycles.max(axis=1)) + onload + offload + drain
     macs = geom.sizes.prod(axis=1)
     energy = macs * hw.mac_pj + rd_bits @ np.array([m.read_pj_per_bit for m in mems]) \
         + wr_bits @ np.array([m.write_pj_per_bit for m in mems])

@@ -70,6 +70,8 @@ class Hardware:
     #: ZigZag's convention: a partial-sum level reads back every output it receives, the first
     #: arrival included (docs/zigzag-schema.md §4); False: only revisited tiles are read back
     psum_reads_every_write: bool = False
+    #: array axes operands ripple across (systolic): each adds ``unrolling − 1`` drain cycles a layer
+    systolic_axes: tuple[int, ...] = ()
 
     def __post_init__(self) -> None:
         for x in OPERANDS:
@@ -173,7 +175,8 @@ def systolic(name: str, rows: int, cols: int, ifmap_kb: float, filter_kb: float,
     )
     hier = {"W": (0, 3, 6), "I": (1, 4, 6), "O": (2, 5, 6)}
     return Hardware(name, (rows, cols), mems, hier, tuple(SYSTOLIC_SPATIAL[d] for d in dataflows),
-                    t.mac_pj(word_bytes), t.mac_um2(word_bytes) * 1e-6, clock_mhz * 1e6, source)
+                    t.mac_pj(word_bytes), t.mac_um2(word_bytes) * 1e-6, clock_mhz * 1e6, source,
+                    systolic_axes=(0, 1))
 
 
 def eyeriss_like(tech: str = "45nm") -> Hardware:

@@ -42,6 +42,8 @@ class LoopLayer:
     stride: tuple[int, int] = (1, 1)       # (y, x)
     dilation: tuple[int, int] = (1, 1)     # (y, x)
     bits: tuple[int, int, int, int] = (8, 8, 8, 24)   # W, I, O final, O partial sum
+    padding: tuple[int, int] = (0, 0)       # zero rows/columns on each side of the input (y, x)
+    input_size: tuple[int, int] | None = None   # stored input rows/columns (default: what windows reach)
 
     def size(self, dim: str) -> int:
         return self.sizes[D[dim]]
@@ -56,10 +58,13 @@ class LoopLayer:
 
     @property
     def input_hw(self) -> tuple[int, int]:
-        """The input rows/columns the whole layer reads (padding included)."""
-        s, d = self.stride, self.dilation
-        return ((self.size("OY") - 1) * s[0] + (self.size("FY") - 1) * d[0] + 1,
-                (self.size("OX") - 1) * s[1] + (self.size("FX") - 1) * d[1] + 1)
+        """The input rows/columns stored in memory: the window's span less the zero padding,
+        which is generated, not fetched (ZigZag clips tiles the same way)."""
+        if self.input_size is not None:
+            return self.input_size
+        s, d, p = self.stride, self.dilation, self.padding
+        return ((self.size("OY") - 1) * s[0] + (self.size("FY") - 1) * d[0] + 1 - 2 * p[0],
+                (self.size("OX") - 1) * s[1] + (self.size("FX") - 1) * d[1] + 1 - 2 * p[1])
 
     def operand_elems(self) -> np.ndarray:
         """Whole-layer W, I, O element counts."""
@@ -107,7 +112,9 @@ def from_op(op: Op, psum_bits: int = 0) -> list[LoopLayer]:
         p, q = op.out_hw
         sizes = {"G": g, "B": d["N"], "K": d["K"] // g, "C": d["C"] // g, "OY": p, "OX": q,
                  "FY": d["R"], "FX": d["S"]}
-        return [LoopLayer(op.name, _tuple(sizes), (d["stride"], d["stride"]), (1, 1), bits)]
+        pad = min(d["pad"], (d["R"] - 1) // 2, (d["S"] - 1) // 2)   # never more than the window reaches
+        return [LoopLayer(op.name, _tuple(sizes), (d["stride"], d["stride"]), (1, 1), bits, (pad, pad),
+                          (d["H"], d["W"]))]
     out = []
     for i, gemm in enumerate(op.gemms()):
         sizes = {"G": gemm.repeat, "B": 1, "K": gemm.n, "C": gemm.k, "OY": 1, "OX": gemm.m, "FY": 1, "FX": 1}

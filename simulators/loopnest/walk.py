@@ -20,14 +20,18 @@ from simulators.loopnest.problem import DIMS, OPERANDS, RELEVANT, LoopLayer
 
 def walk_counts(layer: LoopLayer, hw: Hardware, spatial: np.ndarray, dims: np.ndarray, facs: np.ndarray,
                 cuts: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """(reads, writes) per memory × operand (elements) for one mapping, by walking the loops."""
+    """(reads, writes) per memory × operand (elements) for one mapping, by walking the loops;
+    ``cuts``: memories × operands, as :class:`~.cost.Costs` gives them."""
     reads = np.zeros((len(hw.memories), 3))
     writes = np.zeros((len(hw.memories), 3))
     for xi, x in enumerate(OPERANDS):
         chain = (-1, *hw.hierarchy[x])
         for child, parent in zip(chain, chain[1:]):
-            c = 0 if child < 0 else int(cuts[child])
-            moved, revisits = _all_instances(layer, spatial, dims, facs, c, hw.memories[parent].served_axes, xi)
+            c = 0 if child < 0 else int(cuts[child, xi])
+            if child < 0 and x == "O":           # the accumulator is updated every cycle
+                moved, revisits = _accumulator_updates(layer, spatial, dims, facs, hw.memories[parent].served_axes)
+            else:
+                moved, revisits = _all_instances(layer, spatial, dims, facs, c, hw.memories[parent].served_axes, xi)
             if x == "O":
                 writes[parent, xi] += moved
                 reads[parent, xi] += revisits
@@ -67,6 +71,22 @@ def _all_instances(layer: LoopLayer, spatial: np.ndarray, dims: np.ndarray, facs
     for instance in itertools.product(*ranges):
         m, r = _transfers(_windows(layer, spatial, dims, facs, cut, served, xi, instance))
         moved, revisits = moved + m, revisits + r
+    return moved, revisits
+
+
+def _accumulator_updates(layer: LoopLayer, spatial: np.ndarray, dims: np.ndarray, facs: np.ndarray,
+                         served: tuple[int, ...]) -> tuple[int, int]:
+    """Outputs written into (and read back from) an output's first level: every iteration each
+    instance adds the (spatially reduced) products to the outputs it holds, and reads them first
+    unless this is the output's first arrival."""
+    ranges = [range(1) if a in served else range(int(np.prod(spatial[a]))) for a in range(spatial.shape[0])]
+    moved = revisits = 0
+    for instance in itertools.product(*ranges):
+        seen: set[tuple[int, ...]] = set()
+        for w in _windows(layer, spatial, dims, facs, 0, served, 2, instance):
+            moved += len(w)
+            revisits += len(w & seen)
+            seen |= w
     return moved, revisits
 
 

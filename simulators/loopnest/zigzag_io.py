@@ -76,9 +76,11 @@ def load_hardware(path: str | Path, mapping: str | Path | None = None) -> Hardwa
     hierarchy = {x: tuple(i for i, m in enumerate(memories) if x in m.operands) for x in ("W", "I", "O")}
     spatial = _spatial(name, entry.get("spatial_mapping") or {}, axes_names)
     mac_pj = float(array_doc.get("unit_energy", 0.0))
+    systolic = tuple(axes_names.index(str(d)) for d in array_doc.get("systolic_dimensions", []) or []
+                     if str(d) in axes_names)
     return Hardware(str(doc.get("name", name)), tuple(sizes), tuple(memories), hierarchy, (spatial,), mac_pj,
                     float(array_doc.get("unit_area", 0.0)) * 1e-6, 1e9, f"ZigZag hardware file {name}",
-                    psum_reads_every_write=True)
+                    psum_reads_every_write=True, systolic_axes=systolic)
 
 
 def _memory(file: str, mname: str, m: dict[str, Any], to_layer: dict[str, str], axes: list[str],
@@ -93,9 +95,9 @@ def _memory(file: str, mname: str, m: dict[str, Any], to_layer: dict[str, str], 
         raise ConfigError(f"{where}: missing or unknown {exc.args[0]!r}") from None
     if not isinstance(ports, list) or not ports:
         raise ConfigError(f"{where}.ports: a list of ports is needed")
-    read_bw = max((float(p["bandwidth_max"]) for p in ports if "r" in str(p.get("type", ""))[:1] or
-                   p.get("type") == "read_write"), default=0.0)
-    write_bw = max((float(p["bandwidth_max"]) for p in ports if p.get("type") in ("write", "read_write")), default=0.0)
+    # parallel ports add up (ZigZag combines per-port stalls with a max, so ports work at once)
+    read_bw = sum(float(p["bandwidth_max"]) for p in ports if p.get("type") in ("read", "read_write"))
+    write_bw = sum(float(p["bandwidth_max"]) for p in ports if p.get("type") in ("write", "read_write"))
     if read_bw <= 0 or write_bw <= 0 or not math.isfinite(size) or size <= 0:
         raise ConfigError(f"{where}: needs a read and a write port with bandwidth_max > 0 and a size > 0 bits")
     served = tuple(axes.index(d) for d in m.get("served_dimensions", []) or [] if d in axes)
