@@ -45,6 +45,16 @@ _SRAM_45NM_POINTS = ((8.0, 10.0), (32.0, 20.0), (1024.0, 100.0))
 _SRAM_ARRAY_EFFICIENCY = 0.5
 
 
+def _loglog(points: tuple[tuple[float, float], ...]) -> tuple[Any, Any, float, float]:
+    """(log capacities, log pJ per byte, lower and upper log-log slopes) of the [H14] SRAM points."""
+    xs = np.log([p[0] for p in points])
+    ys = np.log([p[1] / 8.0 for p in points])
+    return xs, ys, (ys[1] - ys[0]) / (xs[1] - xs[0]), (ys[2] - ys[1]) / (xs[2] - xs[1])
+
+
+_SRAM_LOGLOG = _loglog(_SRAM_45NM_POINTS)
+
+
 @dataclass(frozen=True)
 class TechNode:
     """Per-access energies and unit areas of one process node (see module sources)."""
@@ -82,19 +92,14 @@ class TechNode:
         """Read/write energy per byte of an SRAM of ``kb`` KB: [H14] points, log-log interpolated
         (≈ √capacity), scaled to this node."""
         kb = np.maximum(np.asarray(kb, dtype=float), 1.0) if not _is_torch(kb) else kb.clamp(min=1.0)
-        xs = np.log([p[0] for p in _SRAM_45NM_POINTS])
-        ys = np.log([p[1] / 8.0 for p in _SRAM_45NM_POINTS])
+        xs, ys, slope_lo, slope_hi = _SRAM_LOGLOG
         if _is_torch(kb):
             import torch
 
             lx = torch.log(kb)
-            slope_lo = (ys[1] - ys[0]) / (xs[1] - xs[0])
-            slope_hi = (ys[2] - ys[1]) / (xs[2] - xs[1])
             ly = torch.where(lx < xs[1], ys[0] + slope_lo * (lx - xs[0]), ys[1] + slope_hi * (lx - xs[1]))
             return torch.exp(ly) * self.logic_energy_scale
         lx = np.log(kb)
-        slope_lo = (ys[1] - ys[0]) / (xs[1] - xs[0])
-        slope_hi = (ys[2] - ys[1]) / (xs[2] - xs[1])
         ly = np.where(lx < xs[1], ys[0] + slope_lo * (lx - xs[0]), ys[1] + slope_hi * (lx - xs[1]))
         return np.exp(ly) * self.logic_energy_scale
 

@@ -18,7 +18,7 @@ import numpy as np
 
 from archgym.errors import ConfigError
 from archgym.workload import Workload
-from simulators.common.arrays import is_torch, to_numpy
+from simulators.common.arrays import is_torch, to_numpy, where
 from simulators.common.family import Designs
 from simulators.systolic import analytical
 from simulators.systolic.analytical import LayerCost
@@ -97,13 +97,15 @@ def evaluate(designs: Designs, workload: Workload) -> NetworkCost:
     order = _codes(_per_layer(cols, stack.names, "fold_order", "auto"), FOLD_ORDERS, "fold_order")
     tile = _integers(_per_layer(cols, stack.names, "tile_folds", 1))
     g_df, g_tile = _to_gemms(df, stack), _to_gemms(tile, stack)
-    both = _to_layers(analytical.gemm_cost(stack, hw, g_df, _like(_ORDERS, g_df), word_bytes, tech, g_tile), stack)
-    col, row = _order(both, 0), _order(both, 1)
-    order = _like(order, row.cycles)
-    use_row = (order == 2) | ((order == 0) & (row.cycles < col.cycles))
-    layers = analytical.select(use_row, row, col)
-    metrics = analytical.summarize([_sum_layers(layers)], hw, word_bytes, tech, stack.macs_total)
-    return NetworkCost(metrics, layers, df, use_row * 1)
+    g = analytical.gemm_cost(stack, hw, g_df, _like(_ORDERS, g_df), word_bytes, tech, g_tile)
+    both = _to_layers(_pack(g), stack, np.add)                       # (fields, orders, designs, layers)
+    tiles = _to_layers(_broadcast(g.tile_folds_used, both.shape[1:-1] + g.cycles.shape[-1:]), stack, np.maximum)
+    order = _like(order, both)
+    use_row = (order == 2) | ((order == 0) & (both[0, 1] < both[0, 0]))   # field 0: cycles
+    chosen, tile_used = where(use_row, both[:, 1], both[:, 0]), where(use_row, tiles[1], tiles[0])
+    total = _unpack(chosen.cumsum(-1)[..., -1:], _peak(tile_used))   # layers added one after another
+    metrics = analytical.summarize([total], hw, word_bytes, tech, stack.macs_total)
+    return NetworkCost(metrics, _unpack(chosen, tile_used), df, use_row * 1)
 
 
 def layer_rows(cost: NetworkCost, workload: Workload, d: int = 0) -> list[dict[str, Any]]:
@@ -128,7 +130,40 @@ def layer_rows(cost: NetworkCost, workload: Workload, d: int = 0) -> list[dict[s
             for j, op in enumerate(ops)]
 
 
-# -- reductions ------------------------------------------------------------------------------------
+# -- packed fields and reductions ---------------------------------------------------------------------
+#: the additive per-GEMM fields of :class:`.analytical.LayerCost`, packed on a leading axis
+_FIELDS = ("cycles", "compute_cycles", "stall_cycles", "used_pe_cycles", "folds", "energy_pj")
+_BUFFERS = ("ifmap", "filter", "ofmap")
+
+
+def _pack(lc: LayerCost) -> Any:
+    """The additive fields of a cost as one array ``(fields, *shape)`` (sram words, then dram words last)."""
+    xs = [getattr(lc, f) for f in _FIELDS] + [lc.sram_words[b] for b in _BUFFERS] + [lc.dram_words[b] for b in _BUFFERS]
+    if any(is_torch(x) for x in xs):
+        import torch
+
+        ref = next(x for x in xs if is_torch(x))
+        return torch.stack(torch.broadcast_tensors(*(torch.as_tensor(x, device=ref.device) for x in xs)))
+    return np.stack(np.broadcast_arrays(*xs))
+
+
+def _unpack(packed: Any, tile: Any) -> LayerCost:
+    f = dict(zip(_FIELDS, packed))
+    n = len(_FIELDS)
+    return LayerCost(f["cycles"], f["compute_cycles"], f["stall_cycles"], 0.0, f["used_pe_cycles"], f["folds"],
+                     dict(zip(_BUFFERS, packed[n:n + 3])), dict(zip(_BUFFERS, packed[n + 3:])), f["energy_pj"],
+                     tile)
+
+
+def _broadcast(x: Any, shape: tuple[int, ...]) -> Any:
+    return x.expand(shape) if is_torch(x) else np.broadcast_to(x, shape)
+
+
+def _peak(x: Any) -> Any:
+    """Maximum over layers, keeping the axis."""
+    return x.amax(dim=-1, keepdim=True) if is_torch(x) else x.max(axis=-1, keepdims=True)
+
+
 def _to_gemms(x: Any, stack: GemmStack) -> Any:
     """A ``(designs or 1, layers or 1)`` knob as ``(designs or 1, GEMMs or 1)``."""
     if x.shape[-1] == 1:
@@ -141,54 +176,23 @@ def _to_gemms(x: Any, stack: GemmStack) -> Any:
     return x[:, idx]
 
 
-def _to_layers(g: LayerCost, stack: GemmStack) -> LayerCost:
-    """GEMM columns summed into layer columns (GEMMs of a layer added in order)."""
+def _to_layers(x: Any, stack: GemmStack, op: Any) -> Any:
+    """GEMM columns (last axis) reduced into layer columns with ``op`` (np.add / np.maximum), GEMMs of a
+    layer taken in order."""
     if len(stack.starts) == len(stack.layer):
-        return g
+        return x
+    if not is_torch(x):
+        return op.reduceat(x, stack.starts, axis=-1)
+    import torch
 
-    def seg(x: Any, op: Any = np.add) -> Any:
-        if is_torch(x):
-            import torch
-
-            red = torch.maximum if op is np.maximum else torch.add
-            parts = []
-            for s, e in zip(stack.starts, [*stack.starts[1:], len(stack.layer)]):
-                acc = x[..., s]
-                for i in range(s + 1, e):
-                    acc = red(acc, x[..., i])
-                parts.append(acc)
-            return torch.stack(parts, dim=-1)
-        return op.reduceat(np.asarray(x, dtype=float) if op is np.add else x, stack.starts, axis=-1)
-
-    return LayerCost(seg(g.cycles), seg(g.compute_cycles), seg(g.stall_cycles), seg(g.macs), seg(g.used_pe_cycles),
-                     seg(g.folds), {k: seg(v) for k, v in g.sram_words.items()},
-                     {k: seg(v) for k, v in g.dram_words.items()}, seg(g.energy_pj),
-                     seg(g.tile_folds_used, np.maximum))
-
-
-def _order(lc: LayerCost, o: int) -> LayerCost:
-    """Fold order ``o``'s slice of a cost computed for both orders (order-free fields are 2-D)."""
-    def pick(x: Any) -> Any:
-        return x[o] if getattr(x, "ndim", 0) == 3 else x
-
-    return LayerCost(pick(lc.cycles), pick(lc.compute_cycles), pick(lc.stall_cycles), lc.macs,
-                     pick(lc.used_pe_cycles), pick(lc.folds), {k: pick(v) for k, v in lc.sram_words.items()},
-                     {k: pick(v) for k, v in lc.dram_words.items()}, pick(lc.energy_pj), pick(lc.tile_folds_used))
-
-
-def _sum_layers(lc: LayerCost) -> LayerCost:
-    """The network total of per-layer columns, added layer after layer (a cumulative sum's last entry)."""
-    def total(x: Any) -> Any:
-        if is_torch(x):
-            return x.cumsum(dim=-1)[..., -1:]
-        return np.cumsum(x, axis=-1)[..., -1:]
-
-    def peak(x: Any) -> Any:
-        return x.amax(dim=-1, keepdim=True) if is_torch(x) else np.max(x, axis=-1, keepdims=True)
-
-    return LayerCost(total(lc.cycles), total(lc.compute_cycles), total(lc.stall_cycles), 0.0,
-                     total(lc.used_pe_cycles), total(lc.folds), {k: total(v) for k, v in lc.sram_words.items()},
-                     {k: total(v) for k, v in lc.dram_words.items()}, total(lc.energy_pj), peak(lc.tile_folds_used))
+    red = torch.maximum if op is np.maximum else torch.add
+    parts = []
+    for s, e in zip(stack.starts, [*stack.starts[1:], len(stack.layer)]):
+        acc = x[..., s]
+        for i in range(s + 1, e):
+            acc = red(acc, x[..., i])
+        parts.append(acc)
+    return torch.stack(parts, dim=-1)
 
 
 # -- design columns ----------------------------------------------------------------------------------
@@ -240,12 +244,16 @@ def _codes(col: Any, choices: tuple[str, ...], key: str) -> Any:
     arr = np.asarray(col)
     if arr.dtype.kind in "iu":
         return arr.astype(np.int64)
-    out = np.full(arr.shape, -1, dtype=np.int64)
-    for i, c in enumerate(choices):
-        out[arr == c] = i
-    if (out < 0).any():
-        raise ConfigError.bad_value(key, arr[out < 0].reshape(-1)[0], choices)
-    return out
+    lookup = {c: i for i, c in enumerate(choices)}
+    flat = arr.reshape(-1)
+    if flat.size > 64:              # many designs: look up each distinct value once
+        values, inverse = np.unique(flat, return_inverse=True)
+        codes = np.array([lookup.get(v, -1) for v in values.tolist()], dtype=np.int64)[inverse]
+    else:
+        codes = np.array([lookup.get(v, -1) for v in flat.tolist()], dtype=np.int64)
+    if (codes < 0).any():
+        raise ConfigError.bad_value(key, flat[codes < 0][0], choices)
+    return codes.reshape(arr.shape)
 
 
 def _row_list(x: Any, d: int, n_layers: int) -> list[Any]:
