@@ -197,8 +197,10 @@ def simulate_channel(arrive: np.ndarray, is_write: np.ndarray, bank: np.ndarray,
     nreq = 0
     last_dir = 0
     t = 0
+    npend_dir = np.zeros(2, np.int64)  # accepted reads / writes waiting outside the buffers
+    draining = 0  # DRAMsim3 mode: writes still to move in the current write drain
     while t < max_cycles:
-        if nreq >= n and nbuf == 0 and npend == 0:
+        if nreq >= n and nbuf == 0 and npend == 0 and (max_cycles >= NEVER or refresh == 0):
             break
         progress = False
         # -- refresh bookkeeping --------------------------------------------------------------
@@ -208,17 +210,28 @@ def simulate_channel(arrive: np.ndarray, is_write: np.ndarray, bank: np.ndarray,
                     owed[u] += 1
                     due[u] += period
         # -- accept one request, move one into its buffer --------------------------------------
-        if nreq < n and arrive[nreq] <= t and active < max_active and (pend_cap == 0 or npend < pend_cap):
+        if nreq < n and arrive[nreq] <= t and active < max_active and (
+                pend_cap == 0 or npend_dir[np.int64(is_write[nreq])] < pend_cap):
             accept[nreq] = t
             pend[npend] = nreq
             npend += 1
+            npend_dir[np.int64(is_write[nreq])] += 1
             nreq += 1
             active += 1
             progress = True
+        # DRAMsim3 mode (separate read queue and write buffer of pend_cap each): writes move only in
+        # drains, started when the write buffer is full or holds > 8 writes with the buffers empty
+        if pend_cap > 0 and draining == 0 and (npend_dir[1] >= pend_cap or (npend_dir[1] > 8 and nbuf == 0)):
+            draining = npend_dir[1]
         for k in range(npend):
             i = pend[k]
+            if pend_cap > 0 and is_write[i] != (draining > 0):
+                continue
             q = bank[i] if buffer == 0 else (np.int64(is_write[i]) if buffer == 1 else 0)
             if qcount[q] < bufsize:
+                npend_dir[np.int64(is_write[i])] -= 1
+                if is_write[i] and draining > 0:
+                    draining -= 1
                 qcount[q] += 1
                 ucount[unit_of[bank[i]]] += 1
                 buf[nbuf] = i
@@ -399,7 +412,7 @@ def simulate_channel(arrive: np.ndarray, is_write: np.ndarray, bank: np.ndarray,
             t_new = t + 1
         else:
             t_new = t_next
-            if nreq < n and active < max_active and (pend_cap == 0 or npend < pend_cap):
+            if nreq < n and active < max_active and (pend_cap == 0 or npend_dir[np.int64(is_write[nreq])] < pend_cap):
                 t_new = min(t_new, arrive[nreq])
             if refresh > 0:
                 for u in range(nu):
@@ -448,7 +461,7 @@ class KernelOptions:
 
     front_delay: int = 0
     hit_cap: int = 0
-    pending_cap: int = 0  # > 0: at most this many accepted requests wait outside the buffers
+    pending_cap: int = 0  # > 0: DRAMsim3's read queue and write buffer (this many each), writes moved in drains
     response_delay: int = 0
     in_order: bool = False
 
