@@ -194,15 +194,17 @@ def evaluate_many(geom: Geometry, hw: Hardware, spatial: np.ndarray, dims: np.nd
             c = zero if child < 0 else cuts[:, child, xi]
             # an output's first level is its accumulator: updated every cycle, no stationarity
             r = suffix_all[:, 0] if (child < 0 and x == "O") else refills[x][rows, c]
-            fpp = inst[:, parent] * footprint(parent, c)[:, xi]
-            fpc = pes if child < 0 else inst[:, child] * footprint(child, c)[:, xi]
+            amount_p = footprint(parent, c)[:, xi]           # elements per instance per trip
+            amount_c = np.ones(n) if child < 0 else footprint(child, c)[:, xi]
+            inst_p, inst_c = inst[:, parent], (pes if child < 0 else inst[:, child])
+            mp, mc = mems[parent], (None if child < 0 else mems[child])
             if x != "O":
                 bits = w_bits if x == "W" else i_bits
-                reads[:, parent, xi] += fpp * r
-                rd_bits[:, parent] += fpp * r * bits
-                if child >= 0:
-                    writes[:, child, xi] += fpc * r
-                    wr_bits[:, child] += fpc * r * bits
+                reads[:, parent, xi] += inst_p * amount_p * r
+                rd_bits[:, parent] += inst_p * r * _words(amount_p * bits, mp.read_word_bits)
+                if mc is not None:
+                    writes[:, child, xi] += inst_c * amount_c * r
+                    wr_bits[:, child] += inst_c * r * _words(amount_c * bits, mc.write_word_bits)
                 continue
             if hw.psum_reads_every_write:     # ZigZag: all trips at one precision, every one read back
                 psum = red_after[rows, c]
@@ -211,15 +213,17 @@ def evaluate_many(geom: Geometry, hw: Hardware, spatial: np.ndarray, dims: np.nd
             else:                               # last trip final; only revisited tiles read back
                 final = distinct[x][rows, c]
                 partial = reload = r - final
-            writes[:, parent, xi] += fpp * r
-            wr_bits[:, parent] += fpp * (final * o_bits + partial * ps_bits)
-            reads[:, parent, xi] += fpp * reload
-            rd_bits[:, parent] += fpp * reload * ps_bits
-            if child >= 0:
-                reads[:, child, xi] += fpc * r
-                rd_bits[:, child] += fpc * (final * o_bits + partial * ps_bits)
-                writes[:, child, xi] += fpc * reload
-                wr_bits[:, child] += fpc * reload * ps_bits
+            writes[:, parent, xi] += inst_p * amount_p * r
+            wr_bits[:, parent] += inst_p * (final * _words(amount_p * o_bits, mp.write_word_bits)
+                                            + partial * _words(amount_p * ps_bits, mp.write_word_bits))
+            reads[:, parent, xi] += inst_p * amount_p * reload
+            rd_bits[:, parent] += inst_p * reload * _words(amount_p * ps_bits, mp.read_word_bits)
+            if mc is not None:
+                reads[:, child, xi] += inst_c * amount_c * r
+                rd_bits[:, child] += inst_c * (final * _words(amount_c * o_bits, mc.read_word_bits)
+                                               + partial * _words(amount_c * ps_bits, mc.read_word_bits))
+                writes[:, child, xi] += inst_c * amount_c * reload
+                wr_bits[:, child] += inst_c * reload * _words(amount_c * ps_bits, mc.write_word_bits)
 
     # -- latency and energy -----------------------------------------------------------------------------
     compute = suffix_all[:, 0]
@@ -252,6 +256,11 @@ def evaluate_many(geom: Geometry, hw: Hardware, spatial: np.ndarray, dims: np.nd
         + wr_bits @ np.array([m.write_pj_per_bit for m in mems])
     util = macs / (hw.pes * cycles)
     return Costs(valid, cycles, compute, energy, reads, writes, cuts, util, mem_cycles)
+
+
+def _words(bits: np.ndarray, word: float) -> np.ndarray:
+    """Bits a port moves for one trip: ``bits`` rounded up to whole ``word``-bit accesses (0: exact)."""
+    return np.ceil(bits / word - 1e-9) * word if word > 0 else bits
 
 
 def facs_per_dim(dims: np.ndarray, facs: np.ndarray) -> np.ndarray:

@@ -38,6 +38,8 @@ class Memory:
     served_axes: tuple[int, ...] = ()
     shared_port: bool = False        # one port for reads and writes (time adds) vs separate ports
     area_mm2: float = 0.0            # per instance
+    read_word_bits: float = 0.0      # access granularity: each trip rounds up to it (0: per bit)
+    write_word_bits: float = 0.0
 
     @property
     def is_dram(self) -> bool:

@@ -95,15 +95,25 @@ def _memory(file: str, mname: str, m: dict[str, Any], to_layer: dict[str, str], 
         raise ConfigError(f"{where}: missing or unknown {exc.args[0]!r}") from None
     if not isinstance(ports, list) or not ports:
         raise ConfigError(f"{where}.ports: a list of ports is needed")
-    # parallel ports add up (ZigZag combines per-port stalls with a max, so ports work at once)
+    # costs are per access of one port's bandwidth_max bits; parallel ports add up for time
+    # (ZigZag combines per-port stalls with a max, so ports work at once)
+    max_read_bw = max((float(p["bandwidth_max"]) for p in ports if p.get("type") in ("read", "read_write")),
+                      default=0.0)
+    max_write_bw = max((float(p["bandwidth_max"]) for p in ports if p.get("type") in ("write", "read_write")),
+                       default=0.0)
     read_bw = sum(float(p["bandwidth_max"]) for p in ports if p.get("type") in ("read", "read_write"))
     write_bw = sum(float(p["bandwidth_max"]) for p in ports if p.get("type") in ("write", "read_write"))
     if read_bw <= 0 or write_bw <= 0 or not math.isfinite(size) or size <= 0:
         raise ConfigError(f"{where}: needs a read and a write port with bandwidth_max > 0 and a size > 0 bits")
+    # ZigZag rounds each trip up to bandwidth_min-bit words (docs/zigzag-schema.md §4)
+    read_word = min((float(p.get("bandwidth_min", 0)) for p in ports if p.get("type") in ("read", "read_write")),
+                    default=0.0)
+    write_word = min((float(p.get("bandwidth_min", 0)) for p in ports if p.get("type") in ("write", "read_write")),
+                     default=0.0)
     served = tuple(axes.index(d) for d in m.get("served_dimensions", []) or [] if d in axes)
     shared = any(p.get("type") == "read_write" for p in ports) and len(ports) == 1
-    return Memory(mname, operands, INF_BITS if is_top else size, r_cost / read_bw, w_cost / write_bw,
-                  read_bw, write_bw, served, shared, float(m.get("area", 0.0)))
+    return Memory(mname, operands, INF_BITS if is_top else size, r_cost / max_read_bw, w_cost / max_write_bw,
+                  read_bw, write_bw, served, shared, float(m.get("area", 0.0)), read_word, write_word)
 
 
 def _spatial(file: str, mapping: dict[str, Any], axes: list[str]) -> SpatialOption:
