@@ -57,9 +57,9 @@ class Evaluator:
         if not designs:
             return []
         start = time.perf_counter()
-        designs = [self.space.validate(d) for d in designs]
-        results = self._simulate(designs)
-        elapsed = (time.perf_counter() - start) / len(designs)
+        checked = [self.space.validate(d) for d in designs]
+        results = self._simulate(checked)
+        elapsed = (time.perf_counter() - start) / len(checked)
         for r in results:
             r.metrics = derive(r.metrics)
             extra = self.objective.constraint_violations(r.metrics) if r.valid else []
@@ -67,8 +67,8 @@ class Evaluator:
                 r.violations.extend(extra)
         if self.store is not None:
             self.store.log_many(self._record(self.step_offset + self.evaluations + i, d, r, elapsed)
-                                for i, (d, r) in enumerate(zip(designs, results)))
-        self.evaluations += len(designs)
+                                for i, (d, r) in enumerate(zip(checked, results)))
+        self.evaluations += len(checked)
         return results
 
     def evaluate_indices(self, indices: np.ndarray) -> BatchResult:
@@ -93,8 +93,8 @@ class Evaluator:
                 metrics[k] = np.full(n, np.nan)
                 metrics[k][where] = v
             valid[where] = batch.valid
-            for i, v in zip(where, batch.violations):
-                violations[i] = v
+            for i, found in zip(where, batch.violations):
+                violations[i] = found
             for name, hit in bad.items():
                 for i in np.flatnonzero(hit):
                     violations[i] = [*violations[i], name]

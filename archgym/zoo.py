@@ -24,7 +24,7 @@ class _GraphBuilder:
         self.g = nx.DiGraph()
         self.last: str | None = None
 
-    def add(self, op: Op, after: str | list[str] | None = "last") -> str:
+    def add(self, op: Op, after: str | list[str | None] | None = "last") -> str:
         preds = [self.last] if after == "last" else ([after] if isinstance(after, str) else after or [])
         self.g.add_node(op.name, op=op)
         for p in preds:
@@ -34,13 +34,13 @@ class _GraphBuilder:
         return op.name
 
     def conv(self, name: str, hw: int, c: int, k: int, r: int, stride: int = 1, groups: int = 1,
-             n: int = 1, after: str | list[str] | None = "last") -> tuple[str, int]:
+             n: int = 1, after: str | list[str | None] | None = "last") -> tuple[str, int]:
         op = Op(name, "conv2d", {"N": n, "C": c, "K": k, "H": hw, "W": hw, "R": r, "S": r,
                                  "stride": stride, "pad": r // 2, "groups": groups})
         return self.add(op, after), op.out_hw[0]
 
     def elt(self, name: str, elems: int, ops: int = 1, inputs: int = 1,
-            after: str | list[str] | None = "last") -> str:
+            after: str | list[str | None] | None = "last") -> str:
         return self.add(Op(name, "eltwise", {"E": elems, "ops": ops, "inputs": inputs}), after)
 
 
@@ -132,7 +132,7 @@ def _transformer(name: str, layers: int, d: int, heads: int, ffn: int, batch: in
     tokens = batch * q_len
     decode = q_len == 1
 
-    def linear(nm: str, k: int, m: int, after: str | list[str] | None = "last") -> str:
+    def linear(nm: str, k: int, m: int, after: str | list[str | None] | None = "last") -> str:
         if decode:
             return b.add(Op(nm, "gemv", {"M": m, "K": k, "B": batch}), after)
         return b.add(Op(nm, "gemm", {"M": tokens, "K": k, "N": m}), after)

@@ -26,7 +26,7 @@ from __future__ import annotations
 import uuid
 from collections.abc import Mapping, Sequence
 from pathlib import Path
-from typing import Any, ClassVar
+from typing import Any
 
 import gymnasium as gym
 import numpy as np
@@ -81,7 +81,7 @@ class DesignEnv(gym.Env):
         initial: the design shown at reset, ``"default"`` (the preset) or ``"random"``.
     """
 
-    metadata: ClassVar[dict[str, Any]] = {"render_modes": ["ansi"]}
+    metadata: dict[str, Any] = {"render_modes": ["ansi"]}
 
     def __init__(self, simulator: str | Simulator = "systolic", workload: str | Workload | None = None,
                  objective: str | Mapping[str, Any] | Objective | None = "edp",

@@ -84,8 +84,8 @@ class MaskModel:
                 if self._combos(params) <= limit:
                     self._add_unit(params, [c])
         self._by_param: dict[int, list[int]] = {}
-        for u, (params, _) in enumerate(self.units):
-            for j in params:
+        for u, (positions, _) in enumerate(self.units):
+            for j in positions:
                 self._by_param.setdefault(int(j), []).append(u)
 
     def _combos(self, params: list[int]) -> int:

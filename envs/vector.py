@@ -23,7 +23,7 @@ decodes one), ``metrics`` (name → ``(num_envs,)``, NaN where nothing was evalu
 
 from __future__ import annotations
 
-from typing import Any, ClassVar
+from typing import Any
 
 import numpy as np
 from gymnasium.utils import seeding
@@ -38,7 +38,7 @@ from envs.design_env import DesignEnv, as_indices
 class DesignVectorEnv(VectorEnv):
     """``num_envs`` :class:`DesignEnv` as arrays; other kwargs are ``DesignEnv``'s."""
 
-    metadata: ClassVar[dict[str, Any]] = {"render_modes": [], "autoreset_mode": AutoresetMode.NEXT_STEP}
+    metadata: dict[str, Any] = {"render_modes": [], "autoreset_mode": AutoresetMode.NEXT_STEP}
 
     def __init__(self, num_envs: int = 1, autoreset_mode: str | AutoresetMode = AutoresetMode.NEXT_STEP,
                  **kwargs: Any):
@@ -68,7 +68,7 @@ class DesignVectorEnv(VectorEnv):
     # -- gymnasium API -----------------------------------------------------------------------
     def reset(self, *, seed: int | list[int | None] | None = None,
               options: dict[str, Any] | None = None) -> tuple[Any, dict[str, Any]]:
-        first = seed[0] if isinstance(seed, list) and seed else seed
+        first = (seed[0] if seed else None) if isinstance(seed, list) else seed
         if first is not None or self._np_random is None:
             self._np_random, self._np_random_seed = seeding.np_random(first)
         if first is not None:
@@ -108,8 +108,8 @@ class DesignVectorEnv(VectorEnv):
                 for k, v in batch.metrics.items():
                     metrics[k] = np.full(n, np.nan)
                     metrics[k][where] = v
-                for i, v in zip(where, batch.violations):
-                    violations[i] = v
+                for i, found in zip(where, batch.violations):
+                    violations[i] = found
                 self._track_best(where, cost[where], batch.metrics, batch.valid)
             self._metrics[evaluated] = self.env.obs.normalise_batch(
                 {k: v[evaluated] for k, v in metrics.items()}, int(evaluated.sum()))
@@ -169,7 +169,7 @@ class DesignVectorEnv(VectorEnv):
             return active.copy(), [["action_shape"] if on else [] for on in active]
         idx, bad = as_indices(a.reshape(n, d), self.nvec)
         bad &= active[:, None]
-        rows = bad.any(axis=1)
+        rows = np.asarray(bad.any(axis=1))
         write = active & ~rows
         self.indices[write] = idx[write]
         violations: list[Any] = [[] for _ in range(n)]

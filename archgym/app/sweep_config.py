@@ -41,6 +41,8 @@ from archgym.simulator import KNOWN_FIDELITIES, SIMULATORS
 #: strategies planned up front from the seed (everything else is an agent from agents.registry)
 PLANNED = ("grid", "random", "lhs")
 _ALIASES = {"latin_hypercube": "lhs", "latin-hypercube": "lhs", "random_sampling": "random"}
+#: objectives a sweep reports when its config names none
+DEFAULT_OBJECTIVES: list[str | dict[str, Any]] = ["latency_s", "energy_j"]
 
 
 class SpaceOverrides(StrictModel):
@@ -89,7 +91,7 @@ class SweepConfig(StrictModel):
     strategy: StrategyConfig = Field(default_factory=StrategyConfig)
     budget: int | None = Field(default=None, ge=1)
     batch_size: int = Field(default=64, ge=1, le=100_000)
-    objectives: list[str | dict[str, Any]] = Field(default_factory=lambda: ["latency_s", "energy_j"], min_length=1)
+    objectives: list[str | dict[str, Any]] = Field(default_factory=lambda: list(DEFAULT_OBJECTIVES), min_length=1)
     constraints: dict[str, float] = Field(default_factory=dict)
     seed: int = 0
 

@@ -31,6 +31,7 @@ from simulators.fpga.layers import StageTable
 from simulators.fpga.model import Analysis, dataflow_group, group_stages
 from simulators.fpga.precision import Precision
 from simulators.fpga.streaming import StreamingModel
+from simulators.fpga.tiled import TiledModel
 
 IMAGES = 4                 # inferences simulated for the steady state
 MAX_TILES_PER_LAYER = 20_000  # beyond this, consecutive N-tiles are merged (same totals, coarser overlap)
@@ -112,7 +113,7 @@ def simulate_pipeline(table: StageTable, model: StreamingModel, k: int, bytes_pe
     return ends[0], (ends[-1] - ends[-2]) if images > 1 else ends[0]
 
 
-def simulate_engine(table: StageTable, engine: object, k: int, tm: float, tn: float, word_bytes: float,
+def simulate_engine(table: StageTable, engine: TiledModel, k: int, tm: float, tn: float, word_bytes: float,
                     bytes_per_cycle: float, stages: np.ndarray | None = None) -> float:
     """Cycles of design ``k`` running ``stages`` (default: all) layer after layer on the tiled engine
     (``tm × tn`` MAC lanes, ``word_bytes`` bytes per element, DRAM ``bytes_per_cycle`` bytes per cycle),
@@ -127,7 +128,7 @@ def simulate_engine(table: StageTable, engine: object, k: int, tm: float, tn: fl
     return t
 
 
-def _layer(table: StageTable, engine: object, k: int, i: int, tm: float, tn: float, B: float, bpc: float,
+def _layer(table: StageTable, engine: TiledModel, k: int, i: int, tm: float, tn: float, B: float, bpc: float,
            t0: float) -> float:
     M, N, Kr, Ks, R, C, S, rep = (float(getattr(table, a)[i]) for a in ("M", "N", "Kr", "Ks", "R", "C", "S", "rep"))
     tr, tc = float(engine.tr[k, i]), float(engine.tc[k, i])

@@ -10,6 +10,7 @@ theoretical peaks in GB/s (1e9 B/s); clocks in MHz; power in W.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 
 @dataclass(frozen=True)
@@ -42,7 +43,7 @@ class FPGADevice:
         return int(getattr(self, f"user_{resource}"))
 
 
-def _full(**kw: object) -> dict[str, object]:
+def _full(**kw: Any) -> dict[str, Any]:
     """A board without a shell: the whole device is the user's."""
     return {**kw, **{f"user_{r}": kw[r] for r in ("lut", "ff", "dsp", "bram18k", "uram")}}
 

@@ -15,6 +15,7 @@ groups a batch by those two) for the three architecture styles:
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 
@@ -50,7 +51,7 @@ class Analysis:
     f_mhz: np.ndarray
     # res/util/lanes/bpc (bytes per cycle), is_s/is_t; hybrid: group_cycles and group_bytes (D, G)
     # (cycles and DRAM bytes of each group), reconfig_cycles (D,) (all switches of one inference)
-    extra: dict[str, np.ndarray] = field(default_factory=dict)
+    extra: dict[str, Any] = field(default_factory=dict)
 
 
 def group_index(table: StageTable, groups: int) -> np.ndarray:

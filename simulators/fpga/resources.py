@@ -10,6 +10,7 @@ Datapath LUTs use FINN-R's MVAU estimate ``300 + 1.1·PE·(mult + addertree + ac
 from __future__ import annotations
 
 import numpy as np
+from numpy.typing import ArrayLike
 
 from simulators.fpga.precision import Precision
 
@@ -21,13 +22,13 @@ CLOCK_KNEE = 0.75           # utilisation above which routing congestion lowers 
 CLOCK_SLOPE = 0.5           # fractional fmax loss per unit utilisation above the knee [fitted, see achieved_clock]
 
 
-def ceil_div(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+def ceil_div(a: ArrayLike, b: ArrayLike) -> np.ndarray:
     a = np.asarray(a, dtype=float)
     b = np.asarray(b, dtype=float)
     return np.ceil(a / np.maximum(b, 1e-12))
 
 
-def bram18_count(width_bits: np.ndarray, depth: np.ndarray) -> np.ndarray:
+def bram18_count(width_bits: ArrayLike, depth: ArrayLike) -> np.ndarray:
     """BRAM18s for a ``width × depth`` memory by FINN-R's width/depth bands."""
     w = np.asarray(width_bits, dtype=float)
     d = np.asarray(depth, dtype=float)
@@ -41,15 +42,15 @@ def bram18_count(width_bits: np.ndarray, depth: np.ndarray) -> np.ndarray:
     return np.where((w > 0) & (d > 0), out, 0.0)
 
 
-def uram_count(width_bits: np.ndarray, depth: np.ndarray) -> np.ndarray:
+def uram_count(width_bits: ArrayLike, depth: ArrayLike) -> np.ndarray:
     """URAM288 blocks (4K × 72) for a ``width × depth`` memory."""
     w = np.asarray(width_bits, dtype=float)
     d = np.asarray(depth, dtype=float)
     return np.where((w > 0) & (d > 0), ceil_div(w, 72) * ceil_div(d, 4096), 0.0)
 
 
-def memory(width_bits: np.ndarray, depth: np.ndarray, has_uram: np.ndarray,
-           copies: np.ndarray | float = 1.0) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+def memory(width_bits: ArrayLike, depth: ArrayLike, has_uram: ArrayLike,
+           copies: ArrayLike = 1.0) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """(BRAM18, URAM, LUT) for ``copies`` memories of ``width × depth``: LUTRAM when shallow,
     URAM when deep and available, BRAM18 otherwise."""
     w = np.asarray(width_bits, dtype=float)
@@ -62,15 +63,15 @@ def memory(width_bits: np.ndarray, depth: np.ndarray, has_uram: np.ndarray,
     return bram, uram, lut
 
 
-def acc_bits(prec: Precision, reduction: np.ndarray) -> np.ndarray:
+def acc_bits(prec: Precision, reduction: ArrayLike) -> np.ndarray:
     """Accumulator width: log2 of the reduction length plus both operand widths (FINN-R)."""
     if prec.is_float:
         return np.full(np.shape(reduction), float(prec.bits))
     return np.ceil(np.log2(np.maximum(np.asarray(reduction, dtype=float), 2))) + 2 * prec.bits
 
 
-def datapath_lut(pe: np.ndarray, simd: np.ndarray, prec: Precision, reduction: np.ndarray,
-                 uses_dsp: np.ndarray) -> np.ndarray:
+def datapath_lut(pe: ArrayLike, simd: ArrayLike, prec: Precision, reduction: ArrayLike,
+                 uses_dsp: ArrayLike) -> np.ndarray:
     """FINN-R MVAU LUT estimate for a PE × SIMD unit (LUT multipliers when not on DSPs)."""
     wa = 2.0 * prec.bits
     simd = np.asarray(simd, dtype=float)
@@ -81,7 +82,7 @@ def datapath_lut(pe: np.ndarray, simd: np.ndarray, prec: Precision, reduction: n
     return CONTROL_LUT + 1.1 * np.asarray(pe, dtype=float) * (mult + adder + acc + fp)
 
 
-def achieved_clock(target_mhz: np.ndarray, clock_max_mhz: np.ndarray, util: np.ndarray) -> np.ndarray:
+def achieved_clock(target_mhz: ArrayLike, clock_max_mhz: ArrayLike, util: ArrayLike) -> np.ndarray:
     """Clock after place-and-route: the target, unless congestion caps it.
 
     ``f = min(target, f_max · (1 − CLOCK_SLOPE · max(0, u − CLOCK_KNEE)))`` with ``u`` the highest

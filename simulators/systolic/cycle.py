@@ -232,7 +232,7 @@ def layer_timings(workload: Workload, design: Mapping[str, Any], memory: str = "
         if memory == "scalesim":
             order, conv = "col", conv_geometry(op)
         for g in op.gemms():
-            kw = {"rows": int(design["rows"]), "cols": int(design["cols"]), "dataflow": str(df),
+            kw: dict[str, Any] = {"rows": int(design["rows"]), "cols": int(design["cols"]), "dataflow": str(df),
                   "ifmap_kb": int(design["ifmap_kb"]), "filter_kb": int(design["filter_kb"]),
                   "ofmap_kb": int(design["ofmap_kb"]), "dram_bw": int(design["dram_bw"]),
                   "word_bytes": int(design["word_bytes"]), "tile": tile, "memory": memory, "conv": conv}

@@ -47,6 +47,7 @@ import bisect
 import math
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 
@@ -136,7 +137,7 @@ class _FetchOrder:
 # a fold's demand on one operand: (block, "sweep", first demand row in the fold) for a skewed
 # anti-diagonal sweep of the block, or (block, "rows", (first row, end row, array rows)) for
 # row-major rows demanded in reverse order (SCALE-Sim flips them)
-_Demand = tuple[int, str, object]
+_Demand = tuple[int, str, Any]
 
 
 def _read_slides(buf: _ReadBuffer, order: _FetchOrder, demands: list[_Demand], fold_rows: int
@@ -249,8 +250,8 @@ def _demand_sequence(order: _FetchOrder, demand: _Demand, base: int
     b, kind, arg = demand
     h, w = order.height, int(order.block_widths[b])
     if kind == "sweep":                      # skewed: element (t, c) demanded at row arg + t + c
-        t, c = np.meshgrid(np.arange(h, dtype=np.int64), np.arange(w, dtype=np.int64), indexing="ij")
-        t, c = t.ravel(), c.ravel()
+        tt, cc = np.meshgrid(np.arange(h, dtype=np.int64), np.arange(w, dtype=np.int64), indexing="ij")
+        t, c = tt.ravel(), cc.ravel()
         d = t + c
         sort = np.lexsort((c, d))
         t, c, d = t[sort], c[sort], d[sort]
