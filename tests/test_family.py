@@ -110,3 +110,15 @@ def test_validity_is_the_same_for_single_and_batch() -> None:
     assert len(fam.evaluate_batch([], wl)) == 0
     with pytest.raises(ConfigError, match="missing parameter 'x'"):
         fam.evaluate({"y": 1}, wl)
+
+
+def test_pim_cycle_batch_shares_a_simulation_only_between_equal_pim_sides() -> None:
+    sim, wl = get_simulator("pim"), get_workload("gpt2-decode")
+    base = sim.space(wl).default()
+    designs = [base, {**base, "channels": base["channels"] * 2}, {**base, "orf_regs": base["orf_regs"] * 2},
+               {**base, "host_tops": base["host_tops"] * 2}]
+    batch = sim.evaluate_batch(designs, wl, "cycle")
+    singles = [sim.evaluate(d, wl, "cycle") for d in designs]
+    for i, r in enumerate(singles):
+        assert batch.row(i).metrics == r.metrics
+    assert len({r.metrics["latency_s"] for r in singles[:3]}) == 3     # the PIM side differs

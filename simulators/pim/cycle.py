@@ -205,8 +205,7 @@ def simulate_jobs(hw: Hardware, jobs: Jobs, best: JobCost) -> JobCost:
     lay = gemv.layout(hw, jobs, s_best, m_best)
     acts_analytical = jobs.N * np.ceil(np.asarray(lay["rows"], dtype=float) - 1e-9) * hw.t.banks
     ns, acts, refs, reopens = (np.empty((n, n_jobs)) for _ in range(4))
-    keys = np.broadcast_arrays(*(np.asarray(x, dtype=float).reshape(-1, 1)
-                                 for x in (hw.t_cmd, hw.g, hw.all_bank_act, hw.irf_regs)))
+    keys = np.broadcast_arrays(*(np.asarray(getattr(hw, k), dtype=float).reshape(-1, 1) for k in gemv.SIM_INPUTS))
     cache: dict[tuple[Any, ...], tuple[float, Counts]] = {}
     for d in range(n):
         one = hw.row(d)

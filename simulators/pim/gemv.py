@@ -148,8 +148,9 @@ class Hardware:
         return t.tRP + t.tRCD + np.where(self.all_bank_act, 0.0, stagger)
 
 
-_PER_DESIGN = ("channels", "g", "lanes", "clock_mhz", "irf_regs", "orf_regs", "host_ops_per_ns",
-               "host_bytes_per_ns", "all_bank_act")
+#: the per-design hardware fields a job's PIM side depends on (placement, command timing); the host's are not
+SIM_INPUTS = ("channels", "g", "lanes", "clock_mhz", "irf_regs", "orf_regs", "all_bank_act")
+_PER_DESIGN = (*SIM_INPUTS, "host_ops_per_ns", "host_bytes_per_ns")
 
 
 @dataclass
