@@ -14,11 +14,14 @@ median, max) of energy and latency over every candidate LOMA evaluated. Field me
 from __future__ import annotations
 
 import argparse
+import copy
 import importlib.metadata
+import itertools
 import json
 import logging
 import os
 import statistics
+import tempfile
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -38,6 +41,7 @@ from zigzag.stages.parser.onnx_model_parser import ONNXModelParserStage
 from zigzag.stages.parser.workload_parser import WorkloadParserStage
 from zigzag.stages.stage import Stage, StageCallable
 from zigzag.stages.workload_iterator import WorkloadStage
+from zigzag.utils import open_yaml
 
 INPUTS = Path(zigzag.__file__).parent / "inputs"
 OUT_DIR = Path(__file__).parent / "data" / "zigzag"
@@ -290,13 +294,10 @@ class CandidateStatsStage(Stage):
         yield best_l, {"energies": energies, "latencies": latencies, "best_energy": best_e, "best_latency": best_l}
 
 
-def run_pair(hw: str, net: str, max_layers: int | None) -> dict[str, Any]:
-    """Run ZigZag's pipeline for one (hardware, network) pair and return the JSON document."""
-    mapping = str(INPUTS / "mapping" / f"{HARDWARE[hw]}.yaml")
-    workload: Any = bert_layer() if net == "bert_layer" else str(INPUTS / "workload" / f"{net}.onnx")
-    if max_layers is not None and net == "bert_layer":
-        workload = workload[:max_layers]
-    parser = WorkloadParserStage if net == "bert_layer" else ONNXModelParserStage
+def run_zigzag(accelerator: str, mapping: str, workload: Any, max_layers: int | None = None
+               ) -> tuple[list[dict[str, Any]], float, float]:
+    """ZigZag's API pipeline with the recording stages inserted; returns (layer records, wall s, CPU s)."""
+    parser = ONNXModelParserStage if isinstance(workload, str) and workload.endswith(".onnx") else WorkloadParserStage
     recorder = Recorder({entry["name"] for entry in WorkloadParserStage.parse_mapping_data(mapping)})
 
     class LimitedWorkloadStage(WorkloadStage):
@@ -319,7 +320,7 @@ def run_pair(hw: str, net: str, max_layers: int | None) -> dict[str, Any]:
     start, cpu_start = time.perf_counter(), time.process_time()
     MainStage(
         stages,
-        accelerator=str(INPUTS / "hardware" / f"{hw}.yaml"),
+        accelerator=accelerator,
         workload=workload,
         mapping=mapping,
         recorder=recorder,
@@ -330,8 +331,21 @@ def run_pair(hw: str, net: str, max_layers: int | None) -> dict[str, Any]:
         access_same_data_considered_as_no_access=SETTINGS["access_same_data_considered_as_no_access"],
         temporal_mapping_type=TemporalMappingType(SETTINGS["temporal_mapping_type"]),
     ).run()
-    wall, cpu = time.perf_counter() - start, time.process_time() - cpu_start
-    layers = recorder.records
+    return recorder.records, time.perf_counter() - start, time.process_time() - cpu_start
+
+
+def _machine(wall: float, cpu: float) -> dict[str, Any]:
+    return {"cpus": os.cpu_count(), "loadavg_1min_end": round(os.getloadavg()[0], 2),
+            "wall_time_s": round(wall, 2), "cpu_time_s": round(cpu, 2)}
+
+
+def run_pair(hw: str, net: str, max_layers: int | None) -> dict[str, Any]:
+    """Run ZigZag's pipeline for one (hardware, network) pair and return the JSON document."""
+    mapping = str(INPUTS / "mapping" / f"{HARDWARE[hw]}.yaml")
+    workload: Any = bert_layer() if net == "bert_layer" else str(INPUTS / "workload" / f"{net}.onnx")
+    if max_layers is not None and net == "bert_layer":
+        workload = workload[:max_layers]
+    layers, wall, cpu = run_zigzag(str(INPUTS / "hardware" / f"{hw}.yaml"), mapping, workload, max_layers)
     return {
         "zigzag_version": importlib.metadata.version("zigzag-dse"),
         "hardware": f"zigzag/inputs/hardware/{hw}.yaml",
@@ -342,8 +356,7 @@ def run_pair(hw: str, net: str, max_layers: int | None) -> dict[str, Any]:
         "directions": DIRECTIONS,
         "units": {"energy": "pJ", "latency": "cycles", "word_access": "memory words of the port's bandwidth_max bits",
                   "elem_moved": "operand elements (at 'precision' bits each)"},
-        "machine": {"cpus": os.cpu_count(), "loadavg_1min_end": round(os.getloadavg()[0], 2),
-                    "wall_time_s": round(wall, 2), "cpu_time_s": round(cpu, 2)},
+        "machine": _machine(wall, cpu),
         "n_unique_layers": sum("duplicate_of" not in r for r in layers),
         "totals": {
             "best_energy_pj": _r(sum(r["best_energy"]["energy_pj"]["total"] for r in layers)),
@@ -351,6 +364,72 @@ def run_pair(hw: str, net: str, max_layers: int | None) -> dict[str, Any]:
         },
         "layers": layers,
     }
+
+
+# Design sweep for ranking checks: tpu_like.yaml with these edits, mapping D1: K d1, D2: C d2
+SWEEP_ARRAYS = [(8, 8), (16, 16), (32, 32), (64, 64), (128, 128), (16, 64), (64, 16), (32, 128), (128, 32),
+                (256, 16), (16, 256), (64, 128), (128, 64)]
+SWEEP_SRAM_BITS = [64 * 1024 * 8, 2 * 1024 * 1024 * 8]
+SWEEP_DRAM_BW = [64, 256]
+
+
+def resnet18_layer3_conv2() -> dict[str, Any]:
+    """ResNet-18 layer3.x 3x3 conv (256 -> 256 channels, 14x14) in ZigZag's ONNX conv format (conv_parser.py)."""
+    return {
+        "id": 0, "name": "layer3_conv2", "operator_type": "Conv",
+        "equation": "O[b][g][k][oy][ox]+=W[g][k][c][fy][fx]*I[b][g][c][iy][ix]",
+        "loop_dims": ["B", "K", "G", "OX", "OY", "C", "FX", "FY"], "loop_sizes": [1, 256, 1, 14, 14, 256, 3, 3],
+        "dimension_relations": ["ix=1*ox+1*fx", "iy=1*oy+1*fy"],
+        "operand_precision": {"W": 8, "I": 8, "O_final": 8, "O": 16}, "operand_source": {"W": 0, "I": 0},
+        "pr_loop_dims": ["IX", "IY"], "pr_loop_sizes": [14, 14], "padding": [[1, 1], [1, 1]],
+    }
+
+
+def run_sweep(out: Path) -> Path:
+    """ZigZag on len(SWEEP_ARRAYS) x len(SWEEP_SRAM_BITS) x len(SWEEP_DRAM_BW) tpu_like variants, one layer."""
+    base = open_yaml(str(INPUTS / "hardware" / "tpu_like.yaml"))
+    layer = resnet18_layer3_conv2()
+    designs = []
+    start, cpu_start = time.perf_counter(), time.process_time()
+    with tempfile.TemporaryDirectory() as tmp:
+        for (d1, d2), sram, dram_bw in itertools.product(SWEEP_ARRAYS, SWEEP_SRAM_BITS, SWEEP_DRAM_BW):
+            hw = copy.deepcopy(base)
+            hw["operational_array"]["sizes"] = [d1, d2]
+            hw["memories"]["sram_2MB"]["size"] = sram
+            hw["memories"]["dram"]["ports"][0].update(bandwidth_min=dram_bw, bandwidth_max=dram_bw)
+            mapping = [{"name": "default", "spatial_mapping": {"D1": [f"K, {d1}"], "D2": [f"C, {d2}"]},
+                        "memory_operand_links": {"O": "O", "W": "I2", "I": "I1"}}]
+            hw_path, map_path = Path(tmp) / "hw.yaml", Path(tmp) / "map.yaml"
+            hw_path.write_text(json.dumps(hw))  # JSON is YAML
+            map_path.write_text(json.dumps(mapping))
+            (rec,), _, cpu = run_zigzag(str(hw_path), str(map_path), [layer])
+            designs.append({
+                "array": [d1, d2], "sram_bits": sram, "dram_bw_bits": dram_bw, "cpu_time_s": round(cpu, 3),
+                "candidates": rec["candidates"],
+                **{which: {key: rec[which][key] for key in ("spatial_mapping", "loop_order", "temporal_mapping",
+                                                             "latency", "energy_pj")}
+                   for which in ("best_energy", "best_latency")},
+            })
+            print(f"array {d1}x{d2} sram {sram // 8192} KB dram {dram_bw} b/cc: "
+                  f"{rec['best_latency']['latency']['total2']} cc, {rec['best_energy']['energy_pj']['total']:.4g} pJ")
+    doc = {
+        "zigzag_version": importlib.metadata.version("zigzag-dse"),
+        "hardware": "zigzag/inputs/hardware/tpu_like.yaml with operational_array.sizes = array, "
+                    "memories.sram_2MB.size = sram_bits, memories.dram port bandwidth_min = bandwidth_max = dram_bw_bits",
+        "mapping": "one 'default' entry: spatial_mapping D1: [K, array[0]], D2: [C, array[1]]; "
+                   "memory_operand_links O: O, W: I2, I: I1",
+        "layer": layer,
+        "settings": SETTINGS,
+        "units": {"energy": "pJ", "latency": "cycles"},
+        "machine": _machine(time.perf_counter() - start, time.process_time() - cpu_start),
+        "designs": designs,
+    }
+    path = out / "sweep-tpu_like-resnet18_layer3_conv2.json"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps({k: v for k, v in doc.items() if k != "designs"}, indent=1)[:-2] + ',\n "designs": [\n'
+                    + ",\n".join(json.dumps(d, separators=(",", ":")) for d in designs) + "\n ]\n}\n")
+    json.loads(path.read_text())
+    return path
 
 
 def dump(doc: dict[str, Any], path: Path) -> None:
@@ -369,8 +448,12 @@ def main() -> None:
     ap.add_argument("--net", choices=NETWORKS, action="append", help="network (repeatable; default all)")
     ap.add_argument("--max-layers", type=int, default=None, help="only the first N layers (smoke runs)")
     ap.add_argument("--out", type=Path, default=OUT_DIR, help="output folder")
+    ap.add_argument("--sweep", action="store_true", help="only the hardware-design sweep (ranking oracle)")
     args = ap.parse_args()
     logging.disable(logging.WARNING)  # ZigZag logs every layer at INFO and warns on each default-mapping fallback
+    if args.sweep:
+        print(run_sweep(args.out))
+        return
     for hw in args.hw or list(HARDWARE):
         for net in args.net or list(NETWORKS):
             doc = run_pair(hw, net, args.max_layers)
