@@ -1,4 +1,4 @@
-"""PIM family: measured vs published figures (REFERENCES §1.3) and speed ratios. Run:
+"""PIM family: measured vs published figures (docs/references.md §1.3) and speed ratios. Run:
 ``.venv/bin/python benchmarks/pim_figures.py``.
 
 1. GeniePIM table (P1): speed-up of LPDDR5X PIM over the 120 GB/s host, GeniePIM's mapping

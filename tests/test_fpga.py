@@ -47,7 +47,7 @@ def test_device_counts_exact(name, lut, ff, dsp, bram18k, uram):
 
 
 def test_u280_shell_budget_and_hbm():
-    d = DEVICES["u280"]  # FINN per-SLR sums (REFERENCES §3.2)
+    d = DEVICES["u280"]  # FINN per-SLR sums (docs/references.md §3.2)
     assert (d.user_lut, d.user_bram18k, d.user_uram, d.user_dsp) == (1_163_520, 3_504, 960, 8_496)
     assert d.offchip_gbps == 460.0
 

@@ -1,4 +1,4 @@
-"""PIM validation against published figures (REFERENCES §1.3: P1–P4) and bandwidth identities."""
+"""PIM validation against published figures (docs/references.md §1.3: P1–P4) and bandwidth identities."""
 
 from __future__ import annotations
 
@@ -65,7 +65,7 @@ def test_peak_throughput_of_aim_and_hbm_pim():
 
 
 def test_bandwidth_identities():
-    """REFERENCES §1.2.3: AiM 512 GB/s internal per channel; HBM2 2.4 Gb/s × 64 b per pseudo-channel;
+    """docs/references.md §1.2.3: AiM 512 GB/s internal per channel; HBM2 2.4 Gb/s × 64 b per pseudo-channel;
     AttAcc BW_SCALE: bank-level PIM with nCCDAB = 4 gives 16× the external bandwidth, BG-level 8×,
     buffer-level 1×."""
     aim = PRESETS["gddr6-aim"]

@@ -5,7 +5,7 @@ All timings are stored in **nanoseconds** (converted from the source's clock cyc
 Organisation is per channel (pseudo-channel for HBM): banks, bank groups, row (page) size,
 column access width (bus width × burst length) and data rate.
 
-Sources (cycle counts transcribed in /work/shared/REFERENCES.md §1.2.4, marked [V] there):
+Sources (cycle counts transcribed in docs/references.md §1.2.4, marked [V] there):
 [DS3]   DRAMsim3 ``HBM2_8Gb_x128.ini`` via NeuPIMs NewtonSim.
 [PIMS]  Samsung PIMSimulator ``HBM2_samsung_2M_16B_x64.ini`` (parameters only; its code is not used).
 [ATT]   AttAcc ``HBM3-PIM.cpp`` / ``ramulator_wrapper.py`` (HBM3 5.2 Gb/s, tCK 0.769 ns).

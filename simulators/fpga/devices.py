@@ -1,7 +1,7 @@
 """FPGA device catalog: fabric resources, the part left to the user after the shell, memory.
 
 Counts are device totals from the vendor product tables as quoted in
-``/work/shared/REFERENCES.md`` §3.2 (marked [V] there) unless a field's comment says otherwise.
+``docs/references.md`` §3.2 (marked [V] there) unless a field's comment says otherwise.
 ``user_*`` is what a design may use once the platform shell (PCIe/DMA/HBM controllers of an
 Alveo XRT shell) is placed; on Zynq/bare-metal boards it is the whole device. Bandwidths are
 theoretical peaks in GB/s (1e9 B/s); clocks in MHz; power in W.
@@ -49,14 +49,14 @@ def _full(**kw: Any) -> dict[str, Any]:
 
 
 # Clock ceilings: FINN ZC706 designs close at 200 MHz, Angel-Eye 150 MHz on the same part,
-# DNNBuilder ≈ 235 MHz on KU115 (REFERENCES §3.3(A) "Frequency model"); UltraScale+ HLS
+# DNNBuilder ≈ 235 MHz on KU115 (docs/references.md §3.3(A) "Frequency model"); UltraScale+ HLS
 # dataflow designs typically close at ≈ 300 MHz (a 4 ns clock in the fpga_board_info table).
 # Static power is device static + board idle, [U] order-of-magnitude values (XPE, board docs).
 DEVICES: dict[str, FPGADevice] = {d.name: d for d in (
     FPGADevice(
         name="u280", part="xcu280-fsvh2892-2L-e", process_nm=16, dsp_type="DSP48E2",
         lut=1_303_680, ff=2_607_360, dsp=9_024, bram18k=4_032, uram=960,
-        # FINN platforms.py per-SLR user budgets, summed (REFERENCES §3.2 [V]); FF per SLR is
+        # FINN platforms.py per-SLR user budgets, summed (docs/references.md §3.2 [V]); FF per SLR is
         # given only for SLR0 (2 × LUT) — the other SLRs use the same 2 × LUT ratio [D].
         user_lut=1_163_520, user_ff=2_327_040, user_dsp=8_496, user_bram18k=3_504, user_uram=960,
         offchip_gbps=460.0, offchip_kind="hbm2", offchip_gib=8.0, clock_max_mhz=300.0, static_w=20.0,
@@ -90,7 +90,7 @@ DEVICES: dict[str, FPGADevice] = {d.name: d for d in (
         name="ku115", part="xcku115-flvb2104-2-e", process_nm=20, dsp_type="DSP48E2",
         lut=663_360, ff=1_326_720, dsp=5_520, bram18k=4_320, uram=0,
         offchip_gbps=38.4, offchip_kind="ddr4", offchip_gib=16.0, clock_max_mhz=250.0, static_w=8.0,
-        source="Kintex UltraScale KU115: Xilinx DS890 [U in REFERENCES §3.2]; DNNBuilder's board; "
+        source="Kintex UltraScale KU115: Xilinx DS890 [U in docs/references.md §3.2]; DNNBuilder's board; "
                "AccDNN chip_define.py budgets 4,600 DSP / 3,500 BRAM18; 2× DDR4 64-bit 38.4 GB/s [U]")),
     FPGADevice(**_full(
         name="vc707", part="xc7vx485t-ffg1761-2", process_nm=28, dsp_type="DSP48E1",

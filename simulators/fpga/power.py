@@ -3,7 +3,7 @@
 Dynamic coefficients are µW per MHz per resource at full activity, per fabric node — [U]
 orders of magnitude read off Xilinx Power Estimator defaults (12.5 % logic toggle rate folded
 into the LUT/FF figures), e.g. a fully used ZCU102 at 300 MHz draws ≈ 7 W dynamic. DRAM energy
-per byte: HBM2 host read = 3.59 pJ/bit (sum of the six FGDRAM MICRO'17 terms, REFERENCES §1.2.6
+per byte: HBM2 host read = 3.59 pJ/bit (sum of the six FGDRAM MICRO'17 terms, docs/references.md §1.2.6
 [D]); DDR4 ≈ 15 pJ/bit and DDR3 ≈ 20 pJ/bit including I/O [U].
 """
 

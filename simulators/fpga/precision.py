@@ -1,6 +1,6 @@
 """Arithmetic precisions and what one MAC lane costs in DSP slices and LUTs.
 
-Sources (REFERENCES §3.3 and §3.4 F7):
+Sources (docs/references.md §3.3 and §3.4 F7):
   * INT8 on DSP48E2: two MACs sharing one operand per slice (Xilinx WP486) [V]. DSP48E1 lacks the
     27-bit pre-adder input that packing needs, so 7-series designs use one slice per 8-bit MAC.
   * 16-bit fixed point: one slice per MAC (DNNBuilder/AccDNN, Angel-Eye) [V].

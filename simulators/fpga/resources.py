@@ -1,6 +1,6 @@
 """Resource arithmetic shared by both architecture styles (numpy, elementwise over designs).
 
-Memory banding follows FINN-R (REFERENCES §3.3(A) "BRAM18 estimate", [V]): a memory of
+Memory banding follows FINN-R (docs/references.md §3.3(A) "BRAM18 estimate", [V]): a memory of
 ``width`` bits × ``depth`` words occupies BRAM18s according to the aspect ratios a BRAM18 offers
 (16K×1, 8K×2, 4K×4, 2K×9, 1K×18, 512×36); URAM288 is 4K×72. Shallow memories (≤ 64 words)
 go to LUTRAM, as FINN's ``ram_style=distributed`` does: one LUT6 holds 64×1 bits.
@@ -86,7 +86,7 @@ def achieved_clock(target_mhz: ArrayLike, clock_max_mhz: ArrayLike, util: ArrayL
     """Clock after place-and-route: the target, unless congestion caps it.
 
     ``f = min(target, f_max · (1 − CLOCK_SLOPE · max(0, u − CLOCK_KNEE)))`` with ``u`` the highest
-    resource utilisation. Checked against three published designs (REFERENCES §3.3(A)): Angel-Eye
+    resource utilisation. Checked against three published designs (docs/references.md §3.3(A)): Angel-Eye
     closes 150 MHz on ZC706 at ≈ 0.89 utilisation (curve: 186 MHz ceiling); FINN closes 200 MHz on
     ZC706 at low utilisation (ceiling 200 MHz); DNNBuilder ≈ 235 MHz on KU115 near 0.85–0.9
     utilisation (curve: 232–238 MHz).

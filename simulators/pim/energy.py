@@ -1,6 +1,6 @@
 """Energy per MAC and per bit for PIM and host, and the area of the PIM logic.
 
-[ATT]  AttAcc ``ENERGY_TABLE`` (REFERENCES §1.2.6): ALU 0.32 pJ per operation, i.e. 0.64 pJ per
+[ATT]  AttAcc ``ENERGY_TABLE`` (docs/references.md §1.2.6): ALU 0.32 pJ per operation, i.e. 0.64 pJ per
        16-bit MAC in a DRAM process; other widths scale with the [H14] MAC energies of
        :mod:`simulators.common.technology` (INT8 MAC / FP16 MAC = 0.23 / 1.5).
 [H14]  Horowitz ISSCC'14 MAC and flip-flop areas via ``get_tech("45nm")``: the PIM logic sits in

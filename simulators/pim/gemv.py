@@ -2,7 +2,7 @@
 
 A *job* is ``G`` independent matrices ``W_g ∈ R^{M×K}``, each multiplied by ``N`` input vectors
 (an FC layer at decode: G = 1, N = batch; attention at decode: G = batch·heads over the KV cache,
-N = 1). The model follows the GeniePIM / PIMnast formulation (REFERENCES §1.2.2):
+N = 1). The model follows the GeniePIM / PIMnast formulation (docs/references.md §1.2.2):
 
 placement   row-block partitioning: blocks of ``m`` output rows × ``K/s`` columns (split-K degree
             ``s``) spread over all ``B`` banks; ``Q = ceil(G·ceil(M/m)·s / B)`` blocks per bank

@@ -12,7 +12,7 @@ global buffer); partial sums live in ``orf_regs × orf_bits`` output registers o
 ``host_eff_compute`` and ``host_bw_gbs`` at ``host_eff_mem``.
 
 Units are in the field names (``_ns``, ``_mhz``, ``_gbs`` = 1e9 B/s, ``_tops`` = 1e12 op/s,
-``_mib``). Sources: /work/shared/REFERENCES.md §1 (P1–P4 are its validation rows).
+``_mib``). Sources: docs/references.md §1 (P1–P4 are its validation rows).
 """
 
 from __future__ import annotations

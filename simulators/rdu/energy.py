@@ -1,6 +1,6 @@
 """Energy per operation and per byte moved, by memory tier (pJ).
 
-Values from the AttAcc ``ENERGY_TABLE`` (FGDRAM, MICRO'17) transcribed in REFERENCES §1.2.6:
+Values from the AttAcc ``ENERGY_TABLE`` (FGDRAM, MICRO'17) transcribed in docs/references.md §1.2.6:
 ALU 0.32 pJ/op; an HBM read pays all six path terms 0.11+0.44+1.01+1.23+0.5+0.3 = 3.59 pJ/bit;
 on-chip SRAM ~ an L1 access 1.28 pJ/B; a chip-to-chip link ~ NVLink 10.4 pJ/B. DDR4 access and
 I/O ≈ 20 pJ/bit is a commonly quoted figure [unverified]. They describe 7 nm-class parts; older

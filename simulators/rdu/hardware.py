@@ -1,7 +1,7 @@
 """RDU hardware: the chip configuration, the presets of real parts, and derived quantities.
 
 Units are in the field names (``_mhz``, ``_kib``, ``_gb`` = 1e9 B, ``_gbs`` = 1e9 B/s).
-Sources: see ``/work/shared/REFERENCES.md`` §2 (R1–R4 are its validation rows).
+Sources: see ``docs/references.md`` §2 (R1–R4 are its validation rows).
 """
 
 from __future__ import annotations
@@ -67,7 +67,7 @@ PRESETS: dict[str, RDUConfig] = {
         hbm_gb=0, hbm_bw_gbs=0, ddr_gb=16, ddr_bw_gbs=51, sockets=1, link_gbs=25, word_bytes=4,
         process_nm=28, reconfig_s=1e-6, published_peak_tflops=12.3,
         source="Prabhakar et al., Plasticine, ISCA'17: 64 PCU × 16 lanes × 6 stages, 64 PMU × 256 KB "
-               "(16 MB), 1 GHz, 12.3 SP TFLOPS, 28 nm, 113 mm² (REFERENCES R1/R1'); DRAM: 4 DDR3 "
+               "(16 MB), 1 GHz, 12.3 SP TFLOPS, 28 nm, 113 mm² (docs/references.md §2.3 R1/R1'); DRAM: 4 DDR3 "
                "channels ≈ 51 GB/s [unverified]; link unused (1 socket)"),
     "sn10": RDUConfig(
         "sn10", n_pcu=640, n_pmu=640, lanes=32, stages=6, pmu_kib=512, clock_mhz=1250,
