@@ -35,7 +35,7 @@ def simulate(reqs: list[tuple[int, int, bool]], **knobs: object) -> tuple[np.nda
     _, done, _, counters, _, _ = cycle.simulate_channel(
         trace.cycle, trace.is_write, dec.bank, dec.row, np.arange(nb) // DDR4.banks,
         np.arange(nb) // DDR4.banks_per_group, DDR4.ranks, cycle.timing_vector(DDR4),
-        cycle.knob_vector(codes, DDR4, opts), 1 << 40)
+        cycle.knob_vector(codes, DDR4, opts), int(cycle.NEVER))
     return done, counters
 
 
