@@ -30,6 +30,7 @@ from archgym.simulator import FIDELITIES, Simulator, get_simulator
 from archgym.space import DesignSpace
 from archgym.store import UNKNOWN_VERSION
 from archgym.workload import Workload
+from cost_models import schema
 from cost_models.data import Dataset
 from cost_models.features import FeatureSpec
 from cost_models.models import REGRESSORS, Regressor, make_regressor
@@ -100,25 +101,44 @@ class ProxyModel:
 
     @classmethod
     def load(cls, directory: str | Path) -> ProxyModel:
-        """Read a proxy directory (JSON + safetensors only)."""
+        """Read a proxy directory (JSON + safetensors only), validated against
+        :mod:`cost_models.schema` before anything is built; a bad folder is one ConfigError line."""
+        from safetensors import SafetensorError
         from safetensors.numpy import load_file
 
         d = Path(directory)
-        if not (d / META_FILE).is_file() or not (d / WEIGHTS_FILE).is_file():
-            raise ConfigError(f"proxy: {str(d)!r} is not a proxy directory (needs {META_FILE} and {WEIGHTS_FILE})")
+        schema.check_files(d)
+        meta_file, weights_file = d / META_FILE, d / WEIGHTS_FILE
         try:
-            doc = json.loads((d / META_FILE).read_text())
+            doc = json.loads(meta_file.read_bytes().decode("utf-8"))
+        except UnicodeDecodeError:
+            raise ConfigError(f"proxy: {meta_file}: not UTF-8 text") from None
         except json.JSONDecodeError as exc:
-            raise ConfigError(f"proxy: {d / META_FILE}: not valid JSON ({exc.msg})") from None
-        if doc.get("format") != FORMAT:
-            raise ConfigError.bad_value(f"{d / META_FILE}: format", doc.get("format"), [FORMAT])
-        kind = doc["meta"].get("model")
-        if kind not in REGRESSORS:
-            raise ConfigError.bad_value(f"{d / META_FILE}: meta.model", kind, list(REGRESSORS))
-        regressor = REGRESSORS[kind].from_state(doc["regressor"], load_file(str(d / WEIGHTS_FILE)))
-        model = cls(regressor, FeatureSpec.from_json(doc["features"]), doc["targets"], doc["meta"])
+            raise ConfigError(f"proxy: {meta_file}: not valid JSON ({exc.msg})") from None
+        except RecursionError:
+            raise ConfigError(f"proxy: {meta_file}: JSON nested too deeply") from None
+        schema.check_doc(doc, str(meta_file), FORMAT, REGRESSORS)
+        kind = doc["meta"]["model"]
+        try:
+            arrays = load_file(str(weights_file))
+        except (SafetensorError, OSError, ValueError) as exc:
+            raise ConfigError(f"proxy: {weights_file}: not a readable safetensors file ({_first_line(exc)})") from None
+        schema.check_arrays(arrays, str(weights_file), kind, doc)
+        try:
+            regressor = REGRESSORS[kind].from_state(doc["regressor"], arrays)
+            spec = FeatureSpec.from_json(doc["features"])
+        except ConfigError:
+            raise
+        except (KeyError, TypeError, ValueError, IndexError, RuntimeError) as exc:
+            raise ConfigError(f"proxy: {d}: damaged model ({type(exc).__name__}: {_first_line(exc)})") from None
+        model = cls(regressor, spec, doc["targets"], doc["meta"])
         model.doc = doc
         return model
+
+
+def _first_line(exc: BaseException) -> str:
+    text = str(exc).strip().splitlines()
+    return text[0][:120] if text else type(exc).__name__
 
 
 def _json_default(v: Any) -> Any:
@@ -178,11 +198,13 @@ class ProxySimulator(Simulator):
     def evaluate(self, design: Mapping[str, Any], workload: Workload, fidelity: str = "analytical") -> Result:
         self.check_fidelity(fidelity)
         mean, std = self.model.predict_log10([dict(design)], workload, with_std=True)
-        metrics = derive({t: float(10.0 ** mean[0, j]) for j, t in enumerate(self.model.targets)})
+        with np.errstate(over="ignore", invalid="ignore"):
+            metrics = derive({t: float(10.0 ** mean[0, j]) for j, t in enumerate(self.model.targets)})
         info = self._info()
         if std is not None:
             info["std_log10"] = {t: float(std[0, j]) for j, t in enumerate(self.model.targets)}
-        return Result(metrics, True, [], [], info)
+        bad = _non_finite(metrics)
+        return Result(metrics, not bad, bad, [], info)
 
     def evaluate_batch(self, designs: Sequence[Mapping[str, Any]] | Mapping[str, Any], workload: Workload,
                        fidelity: str = "analytical") -> BatchResult:
@@ -190,10 +212,15 @@ class ProxySimulator(Simulator):
         self.check_fidelity(fidelity)
         if not isinstance(designs, Mapping):
             designs = [dict(d) for d in designs]
-        preds = self.model.predict(designs, workload)
+        with np.errstate(over="ignore", invalid="ignore"):
+            preds = self.model.predict(designs, workload)
+            metrics = {k: np.asarray(v, dtype=float) for k, v in derive(preds).items()}
         n = len(next(iter(preds.values())))
-        metrics = {k: np.asarray(v, dtype=float) for k, v in derive(preds).items()}
-        return BatchResult(metrics, np.ones(n, dtype=bool), [[] for _ in range(n)], self._info())
+        valid = np.all([np.isfinite(v) for v in metrics.values()], axis=0)
+        violations: list[list[str]] = [[]] * n      # shared and never mutated: BatchResult.row copies
+        for i in np.flatnonzero(~valid):
+            violations[i] = _non_finite({k: v[i] for k, v in metrics.items()})
+        return BatchResult(metrics, valid, violations, self._info())
 
     def model_version(self, fidelity: str) -> str:
         """The model version of the rows the proxy was trained on (``unknown`` for older proxies)."""
@@ -206,6 +233,12 @@ class ProxySimulator(Simulator):
     def describe(self) -> str:
         m = self.model.meta
         return f"proxy ({m['model']}) of {m['simulator']} at {m['fidelity']} fidelity"
+
+
+def _non_finite(metrics: Mapping[str, Any]) -> list[str]:
+    """Violations naming each predicted metric that is not a finite number (the proxy extrapolated
+    beyond float range: its answer says nothing)."""
+    return [f"non_finite_prediction:{k}" for k, v in metrics.items() if not np.isfinite(v)]
 
 
 def load_proxy_simulator(directory: str | Path) -> ProxySimulator:
