@@ -105,9 +105,13 @@ def evaluate_many(geom: Geometry, hw: Hardware, spatial: np.ndarray, dims: np.nd
     suffix_all = _suffix_product(facs)
     red_after = _suffix_product(np.where(REDUCTION[safe_dims], facs, 1.0)) > 1.0
 
-    refills, distinct = {}, {}
+    refills, distinct, run_start = {}, {}, {}
     for x, xi in _X.items():
         rel = RELEVANT[xi][safe_dims] & (facs > 1)
+        start = np.zeros((n, p + 1), dtype=np.int64)     # where the irrelevant run ending at c begins
+        for c in range(1, p + 1):
+            start[:, c] = np.where(rel[:, c - 1], c, start[:, c - 1])
+        run_start[x] = start
         nxt = np.full((n, p + 1), p, dtype=np.int64)
         for c in range(p - 1, -1, -1):
             nxt[:, c] = np.where(rel[:, c], c, nxt[:, c + 1])
@@ -182,6 +186,30 @@ def evaluate_many(geom: Geometry, hw: Hardware, spatial: np.ndarray, dims: np.nd
                 total += footprint(mi, cx)[:, _X[x]] * ({"W": w_bits, "I": i_bits}.get(x) or o_bits_at(cx))
             valid &= total <= m.size_bits
 
+    # a memory whose tiles fill more than half of it cannot double-buffer (ZigZag's test)
+    occupancy = np.zeros((n, len(mems)))
+    for mi, m in enumerate(mems):
+        if m.is_dram:
+            continue
+        for x in OPERANDS:
+            if mi in hw.hierarchy[x]:
+                cx = cuts[:, mi, _X[x]]
+                occupancy[:, mi] += footprint(mi, cx)[:, _X[x]] * (
+                    {"W": w_bits, "I": i_bits}.get(x) or o_bits_at(cx)) / m.size_bits
+    prefix_prod = np.ones((n, p + 1))
+    prefix_prod[:, 1:] = np.cumprod(facs, axis=1)
+    stall_by_port = np.zeros((n, len(mems)))
+
+    def stall(child: int, parent: int, xi: int, c: np.ndarray, lower: np.ndarray, r: np.ndarray,
+              trip_cycles: np.ndarray) -> None:
+        """Cycles a refill stream of ``r`` trips (each ``trip_cycles`` on the port) stalls compute:
+        a double-buffered child may take the whole period between trips; one that cannot must
+        finish while the irrelevant loops at the top of its level run (ZigZag's stall model)."""
+        period = suffix_all[:, 0] / r
+        top_ir = prefix_prod[rows, c] / prefix_prod[rows, np.maximum(run_start[OPERANDS[xi]][rows, c], lower)]
+        allowed = np.where(occupancy[:, child] <= 0.5, period, period / top_ir)
+        stall_by_port[:, parent] += np.maximum(trip_cycles - allowed, 0.0) * np.maximum(r - 1, 0.0)
+
     # -- access counts -------------------------------------------------------------------------------
     reads = np.zeros((n, len(mems), 3))
     writes = np.zeros((n, len(mems), 3))
@@ -190,8 +218,9 @@ def evaluate_many(geom: Geometry, hw: Hardware, spatial: np.ndarray, dims: np.nd
     zero = np.zeros(n, dtype=np.int64)
     for x, xi in _X.items():
         chain = (-1, *hw.hierarchy[x])
-        for child, parent in zip(chain, chain[1:]):
+        for k, (child, parent) in enumerate(zip(chain, chain[1:])):
             c = zero if child < 0 else cuts[:, child, xi]
+            lower = zero if k < 2 else cuts[:, chain[k - 1], xi]
             # an output's first level is its accumulator: updated every cycle, no stationarity
             r = suffix_all[:, 0] if (child < 0 and x == "O") else refills[x][rows, c]
             amount_p = footprint(parent, c)[:, xi]           # elements per instance per trip
@@ -205,6 +234,9 @@ def evaluate_many(geom: Geometry, hw: Hardware, spatial: np.ndarray, dims: np.nd
                 if mc is not None:
                     writes[:, child, xi] += inst_c * amount_c * r
                     wr_bits[:, child] += inst_c * r * _words(amount_c * bits, mc.write_word_bits)
+                    trip = np.maximum(_words(amount_p * bits, mp.read_word_bits) / mp.read_bw_bits,
+                                      _words(amount_c * bits, mc.write_word_bits) / mc.write_bw_bits)
+                    stall(child, parent, xi, c, lower, r, trip)
                 continue
             if hw.psum_reads_every_write:     # ZigZag: all trips at one precision, every one read back
                 psum = red_after[rows, c]
@@ -224,33 +256,41 @@ def evaluate_many(geom: Geometry, hw: Hardware, spatial: np.ndarray, dims: np.nd
                                                + partial * _words(amount_c * ps_bits, mc.read_word_bits))
                 writes[:, child, xi] += inst_c * amount_c * reload
                 wr_bits[:, child] += inst_c * reload * _words(amount_c * ps_bits, mc.write_word_bits)
+                trip = np.maximum(_words(amount_p * o_bits, mp.write_word_bits) / mp.write_bw_bits,
+                                  _words(amount_c * o_bits, mc.read_word_bits) / mc.read_bw_bits)
+                stall(child, parent, xi, c, lower, r, trip)
 
     # -- latency and energy -----------------------------------------------------------------------------
+    # on-load: every operand's first top on-chip tile arrives from DRAM before compute starts (so it
+    # is not also counted as DRAM port time); off-load: the last output tile drains up the on-chip
+    # levels (the write-back to DRAM overlaps the next layer, as in ZigZag); systolic axes add
+    # their ripple once per layer
     compute = suffix_all[:, 0]
-    mem_cycles = np.zeros((n, len(mems)))
-    for mi, m in enumerate(mems):
-        rd = rd_bits[:, mi] / inst[:, mi] / m.read_bw_bits
-        wr = wr_bits[:, mi] / inst[:, mi] / m.write_bw_bits
-        mem_cycles[:, mi] = rd + wr if m.shared_port else np.maximum(rd, wr)
-    # on-load: every operand's first top on-chip tile arrives from DRAM before compute starts;
-    # off-load: the last output tile drains up the on-chip levels (the write-back to DRAM overlaps
-    # the next layer, as in ZigZag); systolic axes add their ripple once per layer
     onload = np.zeros(n)
     offload = np.zeros(n)
+    first_bits = np.zeros((n, len(mems)))
     for x, xi in _X.items():
         chain = hw.hierarchy[x]
         if len(chain) < 2:
             continue
         if x != "O":
-            top = chain[-2]
-            tile = inst[:, top] * footprint(top, cuts[:, top, xi])[:, xi]
-            onload += tile * (w_bits if x == "W" else i_bits) / mems[chain[-1]].read_bw_bits
+            top, dram = chain[-2], chain[-1]
+            bits = inst[:, top] * footprint(top, cuts[:, top, xi])[:, xi] * (w_bits if x == "W" else i_bits)
+            first_bits[:, dram] += bits
+            onload += bits / mems[dram].read_bw_bits
             continue
         for child, parent in zip(chain[:-2], chain[1:-1]):
             tile = footprint(child, cuts[:, child, xi])[:, xi] * o_bits
             offload += np.maximum(tile / mems[child].read_bw_bits, tile / mems[parent].write_bw_bits)
+    mem_cycles = np.zeros((n, len(mems)))
+    for mi, m in enumerate(mems):
+        rd = np.maximum(rd_bits[:, mi] - first_bits[:, mi], 0.0) / inst[:, mi] / m.read_bw_bits
+        wr = wr_bits[:, mi] / inst[:, mi] / m.write_bw_bits
+        mem_cycles[:, mi] = rd + wr if m.shared_port else np.maximum(rd, wr)
     drain = sum(np.maximum(used[:, a] - 1, 0) for a in hw.systolic_axes) if hw.systolic_axes else 0.0
-    cycles = np.maximum(compute, mem_cycles.max(axis=1)) + onload + offload + drain
+    # ports busy beyond the compute time bound the layer too (several streams sharing one port)
+    core = np.maximum(compute + stall_by_port.max(axis=1), mem_cycles.max(axis=1))
+    cycles = core + onload + offload + drain
     macs = geom.sizes.prod(axis=1)
     energy = macs * hw.mac_pj + rd_bits @ np.array([m.read_pj_per_bit for m in mems]) \
         + wr_bits @ np.array([m.write_pj_per_bit for m in mems])
