@@ -47,7 +47,7 @@ def geniepim_table() -> None:
 def peaks_and_attacc() -> None:
     for name in ("gddr6-aim", "hbm-pim"):
         cfg = PRESETS[name]
-        print(f"{name}: peak {cfg.peak_ops / 1e12:.3f} TFLOPS (published {cfg.published_peak_tflops}), "
+        print(f"{name}: peak {cfg.peak_ops / 1e12:.3f} TFLOPS (published: docs/validation.md), "
               f"internal {cfg.internal_bw_gbs:.0f} GB/s vs external {cfg.external_bw_gbs:.0f} GB/s")
     print("P2 AttAcc GPT-3 175B (attention on HBM3 bank-PIM, FC on an H100-class host; published up to 2.81×)")
     for stacks, gpus in ((40, 8), (120, 24)):

@@ -1,8 +1,8 @@
 """Validation against the reference SCALE-Sim v3 (PyPI ``scalesim``), run in its own Python.
 
-Skipped unless SCALE-Sim's Python is found: set ``ARCHGYM_SCALESIM_PYTHON`` or create
-``/work/scalesim-venv`` (``python3 -m venv /work/scalesim-venv &&
-/work/scalesim-venv/bin/pip install "numpy<2" scalesim``). A modest grid (≈ 30 s); the larger
+Skipped unless SCALE-Sim's Python is found: ``make scalesim-venv`` builds it in the project's
+git-ignored ``.scalesim-venv`` (or point ``ARCHGYM_SCALESIM_PYTHON`` at one); ``make
+validate-scalesim`` runs this file and the SCALE-Sim rows of ``docs/validation.md``. A modest grid (≈ 30 s); the larger
 one is in ``benchmarks/systolic_speed.py``; 120 recorded small-buffer runs are checked without
 SCALE-Sim in ``tests/test_systolic.py``.
 """
@@ -18,8 +18,8 @@ from simulators.systolic import reference as ref
 from simulators.systolic.scalesim_io import ScaleSimConfig, report_rows, simulate
 
 pytestmark = pytest.mark.skipif(ref.scalesim_python() is None,
-                                reason="SCALE-Sim not installed: set ARCHGYM_SCALESIM_PYTHON or create "
-                                       "/work/scalesim-venv with `pip install 'numpy<2' scalesim`")
+                                reason="SCALE-Sim not installed: `make scalesim-venv` (or set "
+                                       "ARCHGYM_SCALESIM_PYTHON)")
 
 GEMMS = [("g1", 64, 48, 40), ("g2", 100, 70, 37), ("g3", 17, 130, 200), ("g4", 1, 64, 300)]
 

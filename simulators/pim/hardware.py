@@ -12,7 +12,8 @@ global buffer); partial sums live in ``orf_regs × orf_bits`` output registers o
 ``host_eff_compute`` and ``host_bw_gbs`` at ``host_eff_mem``.
 
 Units are in the field names (``_ns``, ``_mhz``, ``_gbs`` = 1e9 B/s, ``_tops`` = 1e12 op/s,
-``_mib``). Sources: docs/references.md §1 (P1–P4 are its validation rows).
+``_mib``). Sources: docs/references.md §1. Published figures to validate against live in
+``benchmarks/validation/pim.py``, each parameter's provenance in ``benchmarks/validation/provenance.py``.
 """
 
 from __future__ import annotations
@@ -55,7 +56,6 @@ class PIMConfig:
     host_eff_compute: float   # achieved / peak compute on the host
     host_eff_mem: float       # achieved / peak bandwidth on the host
     host_pj_per_op: float     # host energy per operation (ALU + on-chip operand traffic)
-    published_peak_tflops: float  # vendor / paper PIM peak, for validation (0: none)
     source: str
 
     @property
@@ -114,7 +114,7 @@ PRESETS: dict[str, PIMConfig] = {
         acc_bits=16, pim_clock_mhz=300, t_ccd_ab_ns=4 / 1.2, t_wr_ns=4 / 1.2, irf_regs=8,
         irf_bits=256, orf_regs=8, orf_bits=256, all_bank_act=True, bank_mib=24,
         host_tops=46.1, host_bw_gbs=307.2, host_eff_compute=0.8, host_eff_mem=0.85,
-        host_pj_per_op=0.32, published_peak_tflops=1.2,
+        host_pj_per_op=0.32,
         source="Samsung HBM-PIM (Aquabolt-XL, ISSCC'21 'A 20nm 6GB Function-In-Memory DRAM'; press "
                "2021-02-16): 300 MHz FP16 PCU of 16 lanes per 2 banks, 1.2 TFLOPS per stack; "
                "PIMSimulator NUM_PIM_BLOCKS=8 per 16 banks, GRF_A/GRF_B 8 × 256 b; 128 PCUs = 16 "
@@ -125,7 +125,7 @@ PRESETS: dict[str, PIMConfig] = {
         acc_bits=32, pim_clock_mhz=1000, t_ccd_ab_ns=1.0, t_wr_ns=1.0, irf_regs=64, irf_bits=256,
         orf_regs=32, orf_bits=32, all_bank_act=True, bank_mib=32,
         host_tops=32.0, host_bw_gbs=64.0, host_eff_compute=0.8, host_eff_mem=0.85,
-        host_pj_per_op=0.32, published_peak_tflops=1.0,
+        host_pj_per_op=0.32,
         source="SK hynix GDDR6-AiM (ISSCC'22 / JSSC'23 '1ynm 1.25V 8Gb 16Gb/s/pin GDDR6-based AiM … "
                "1TFLOPS MAC'): 2 channels × 16 banks, one 16-lane BF16 unit per bank at 1 GHz "
                "(Hot Chips 35: 512 GB/s internal per channel), 2 KB global buffer (64 × 256 b), 32 "
@@ -136,7 +136,7 @@ PRESETS: dict[str, PIMConfig] = {
         acc_bits=32, pim_clock_mhz=250, t_ccd_ab_ns=4.266667, t_wr_ns=4.266667, irf_regs=8,
         irf_bits=256, orf_regs=4, orf_bits=512, all_bank_act=True, bank_mib=128,
         host_tops=33.176, host_bw_gbs=120.0, host_eff_compute=1.0, host_eff_mem=1.0,
-        host_pj_per_op=0.32, published_peak_tflops=0.0,
+        host_pj_per_op=0.32,
         source="AMD GeniePIM default config.in (PIMnast, SC'24 workshops): 1 stack × 8 channels × 16 "
                "banks LPDDR5X, 2 KB rows, 256-b SIMD (32 INT8 lanes), one unit per bank, IRF 8 × 256 b, "
                "ORF 4 × 512 b, 32-b accumulation, PIM MAC every tCCD_L; host IPU 120 GB/s and 33.176 "
@@ -146,7 +146,7 @@ PRESETS: dict[str, PIMConfig] = {
         acc_bits=32, pim_clock_mhz=250, t_ccd_ab_ns=6 / 1.3, t_wr_ns=4 / 1.3, irf_regs=8,
         irf_bits=256, orf_regs=8, orf_bits=512, all_bank_act=True, bank_mib=16,
         host_tops=989.0, host_bw_gbs=3352.0, host_eff_compute=0.8, host_eff_mem=0.85,
-        host_pj_per_op=0.32, published_peak_tflops=0.0,
+        host_pj_per_op=0.32,
         source="AttAcc (ASPLOS'24) bank-level PIM on HBM3 5.2 Gb/s: per stack 16 channels × 2 "
                "pseudo-channels × 32 banks (2 ranks × 4 BG × 4), power-capped nCCDAB = 6 tCK, 670.4 GB/s "
                "per stack; five 16 GB stacks and an H100-SXM-class host (3.35 TB/s, 989 dense FP16 "
@@ -156,7 +156,7 @@ PRESETS: dict[str, PIMConfig] = {
         acc_bits=32, pim_clock_mhz=200, t_ccd_ab_ns=6 / 1.2, t_wr_ns=4 / 1.2, irf_regs=8, irf_bits=512,
         orf_regs=8, orf_bits=512, all_bank_act=True, bank_mib=512,
         host_tops=2.0, host_bw_gbs=38.4, host_eff_compute=0.8, host_eff_mem=0.85,
-        host_pj_per_op=0.32, published_peak_tflops=0.0,
+        host_pj_per_op=0.32,
         source="Illustrative DDR4-2400 bank-level PIM (AiM/Newton-style units on a rank of 8 × x8 8 Gb "
                "chips, 512-b columns): Ramulator2 DDR4-2400R timings; 2 channels × 1 rank, MAC every "
                "tCCD_L; CPU host 2 × 19.2 GB/s and 2 TFLOPS [U]; no published PIM figures"),

@@ -1,7 +1,8 @@
 """RDU hardware: the chip configuration, the presets of real parts, and derived quantities.
 
 Units are in the field names (``_mhz``, ``_kib``, ``_gb`` = 1e9 B, ``_gbs`` = 1e9 B/s).
-Sources: see ``docs/references.md`` §2 (R1–R4 are its validation rows).
+Sources: see ``docs/references.md`` §2. Published figures to validate against live in
+``benchmarks/validation/rdu.py``, each parameter's provenance in ``benchmarks/validation/provenance.py``.
 """
 
 from __future__ import annotations
@@ -41,7 +42,6 @@ class RDUConfig:
     word_bytes: int       # bytes per element of the compute datatype (BF16 = 2, FP32 = 4)
     process_nm: int       # process node (area scaling)
     reconfig_s: float     # program (bitstream) load per section, s — calibration assumption
-    published_peak_tflops: float  # the vendor/paper peak per socket, for validation
     source: str
 
     @property
@@ -65,28 +65,28 @@ PRESETS: dict[str, RDUConfig] = {
     "plasticine": RDUConfig(
         "plasticine", n_pcu=64, n_pmu=64, lanes=16, stages=6, pmu_kib=256, clock_mhz=1000,
         hbm_gb=0, hbm_bw_gbs=0, ddr_gb=16, ddr_bw_gbs=51, sockets=1, link_gbs=25, word_bytes=4,
-        process_nm=28, reconfig_s=1e-6, published_peak_tflops=12.3,
+        process_nm=28, reconfig_s=1e-6,
         source="Prabhakar et al., Plasticine, ISCA'17: 64 PCU × 16 lanes × 6 stages, 64 PMU × 256 KB "
                "(16 MB), 1 GHz, 12.3 SP TFLOPS, 28 nm, 113 mm² (docs/references.md §2.3 R1/R1'); DRAM: 4 DDR3 "
                "channels ≈ 51 GB/s [unverified]; link unused (1 socket)"),
     "sn10": RDUConfig(
         "sn10", n_pcu=640, n_pmu=640, lanes=32, stages=6, pmu_kib=512, clock_mhz=1250,
         hbm_gb=0, hbm_bw_gbs=0, ddr_gb=1536, ddr_bw_gbs=100, sockets=1, link_gbs=25, word_bytes=2,
-        process_nm=7, reconfig_s=1e-6, published_peak_tflops=320.0,
+        process_nm=7, reconfig_s=1e-6,
         source="SambaNova SN10 (Cardinal), Hot Chips 33: 640 PCU/640 PMU, 320 MB SRAM, 1.5 TB DDR4, "
                "> 320 BF16 TFLOPS (R2); geometry 32×6 @ 1.25 GHz, DDR 100 GB/s, link 25 GB/s from "
                "DFModel config GPT3_175B_seq2048_SN10_4x2_2DTorus"),
     "sn30": RDUConfig(
         "sn30", n_pcu=1280, n_pmu=1280, lanes=32, stages=6, pmu_kib=512, clock_mhz=1400,
         hbm_gb=0, hbm_bw_gbs=0, ddr_gb=1536, ddr_bw_gbs=100, sockets=1, link_gbs=25, word_bytes=2,
-        process_nm=7, reconfig_s=1e-6, published_peak_tflops=688.0,
+        process_nm=7, reconfig_s=1e-6,
         source="SambaNova SN30: 1280 PCU, 640 MB SRAM, 1.5 TB DDR, 32×6 PCUs, DDR 100 GB/s (DFModel "
                "config GPT3_13B_seq2048_SN30_SingleChip); vendor peak 688 BF16 TFLOPS [unverified]; "
                "clock 1.4 GHz derived from that peak (DFModel uses 1.25 GHz → 614 TFLOPS)"),
     "sn40l": RDUConfig(
         "sn40l", n_pcu=1040, n_pmu=1040, lanes=32, stages=6, pmu_kib=512, clock_mhz=1600,
         hbm_gb=64, hbm_bw_gbs=1600, ddr_gb=1536, ddr_bw_gbs=100, sockets=1, link_gbs=100,
-        word_bytes=2, process_nm=5, reconfig_s=1e-6, published_peak_tflops=638.0,
+        word_bytes=2, process_nm=5, reconfig_s=1e-6,
         source="SambaNova SN40L (Cerulean), Hot Chips 2024 / arXiv 2405.07518: 1040 PCU + 1040 PMU, "
                "638 BF16 TFLOPS, 520 MB SRAM, 64 GB HBM, 1.5 TB DDR, TSMC N5 (R3); per socket HBM "
                "1.6 TB/s and DDR 100 GB/s from the 16-socket rack totals (R3'); clock 1.6 GHz derived "

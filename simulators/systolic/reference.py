@@ -1,8 +1,8 @@
 """Run the reference SCALE-Sim v3 (PyPI ``scalesim``) in its own Python, through a subprocess.
 
-SCALE-Sim 3.0.0 needs numpy < 2, so it lives in a separate virtual environment. Its Python is
-found from ``$ARCHGYM_SCALESIM_PYTHON`` or ``/work/scalesim-venv/bin/python``; create one with
-``python3 -m venv /work/scalesim-venv && /work/scalesim-venv/bin/pip install "numpy<2" scalesim``.
+SCALE-Sim 3.0.0 needs numpy < 2, so it lives in a separate virtual environment inside the project
+(git-ignored), built by ``make scalesim-venv``. Its Python is found from ``$ARCHGYM_SCALESIM_PYTHON``
+or, by default, ``<project>/.scalesim-venv/bin/python``.
 Used by the validation tests and ``benchmarks/systolic_speed.py``; never by the simulators.
 """
 
@@ -15,7 +15,7 @@ import subprocess
 import tempfile
 from pathlib import Path
 
-DEFAULT_PYTHON = "/work/scalesim-venv/bin/python"
+DEFAULT_PYTHON = str(Path(__file__).resolve().parents[2] / ".scalesim-venv" / "bin" / "python")
 
 _RUNNER = r"""
 import json, sys, time, io, contextlib
