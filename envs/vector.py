@@ -122,17 +122,17 @@ class DesignVectorEnv(VectorEnv):
             self.t[active] += 1
             truncated = active & (self.t >= self.env.episode_length)
         info = self._info(cost, evaluated, valid, metrics, violations)
+        done = terminated | truncated
         if self.metadata["autoreset_mode"] == AutoresetMode.NEXT_STEP:
             self._reset_rows(self._autoreset)
+            self._autoreset = done
             obs = self._observe()
         else:
             obs = self._observe()
-            done = terminated | truncated
             if done.any():
                 info["final_obs"], info["_final_obs"] = _rows_of(obs, done), done
                 self._reset_rows(done)
                 obs = self._observe()
-        self._autoreset = terminated | truncated
         return obs, np.where(evaluated, -cost, 0.0), terminated, truncated, info
 
     def action_masks(self) -> np.ndarray:

@@ -120,6 +120,8 @@ def test_same_step_autoreset_keeps_final_observation():
     assert trunc.all() and info["_final_obs"].all()
     np.testing.assert_allclose(obs, first)                 # already reset
     assert not np.allclose(info["final_obs"][0], first[0])  # the evaluated design
+    _, _, _, trunc, info = vec.step(np.zeros((2, len(vec.nvec)), dtype=np.int64))
+    assert info["evaluated"].all() and trunc.all() and vec.evaluator.evaluations == 4
 
 
 def test_sb3_adapter_follows_vecenv_semantics():
@@ -135,3 +137,17 @@ def test_sb3_adapter_follows_vecenv_semantics():
     assert all(i["evaluated"] and "cost" in i for i in infos)
     assert venv.env_method("action_masks")[0].shape == (int(venv.venv.nvec.sum()),)
     assert venv.get_attr("best")[0] is not None
+
+
+def test_cli_train_steps_the_native_vector_env(tmp_path):
+    from toy_simulator import TOY_ENV_ID, register_toy_env
+
+    from archgym.app.cli import main
+
+    register_toy_env()
+    store = tmp_path / "runs.db"
+    assert main(["train", "--env", TOY_ENV_ID, "--algo", "a2c", "--steps", "60", "--n-envs", "4", "--json",
+                 "--logdir", str(tmp_path), "--store", str(store), "--env-kwargs", f"workload={GEMM}"]) == 0
+    with RunStore(store) as s:
+        (run,) = s.runs()                 # one evaluator for the four environments
+        assert s.count(run) == 60 and sorted(s.steps(run)) == list(range(60))  # A2C: 3 rollouts of 5 × 4

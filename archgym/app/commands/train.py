@@ -1,5 +1,9 @@
 """``archgym train --env ID --algo ppo|maskable-ppo|dqn|a2c --steps N``: train a stable-baselines3
-agent on an ``archgym/`` environment, logging to TensorBoard and every evaluation to a run store."""
+agent on an ``archgym/`` environment, logging to TensorBoard and every evaluation to a run store.
+
+The ``--n-envs`` environments are one native :class:`~envs.vector.DesignVectorEnv` (one batched
+evaluation per step, one run id) seen through the :class:`~envs.sb3_vec.SB3VecEnv` adapter, which
+every algorithm here accepts."""
 
 from __future__ import annotations
 
@@ -26,7 +30,8 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--algo", default="ppo", choices=list(ALGOS))
     p.add_argument("--steps", type=int, default=2048, help="environment steps to train for")
     p.add_argument("--seed", type=int, default=0)
-    p.add_argument("--n-envs", type=int, default=1, help="parallel environments (one run id each)")
+    p.add_argument("--n-envs", type=int, default=1,
+                   help="environments stepped together (one batched evaluation per step, one run id)")
     p.add_argument("--store", default=None, help="run store (SQLite); default LOGDIR/runs.db")
     p.add_argument("--logdir", default=None, help="TensorBoard directory; default runs/train/ENV-ALGO-sSEED")
     p.add_argument("--env-kwargs", nargs="*", default=[], metavar="KEY=VALUE",
@@ -72,10 +77,9 @@ def run(args: argparse.Namespace) -> int:
     store_path = Path(args.store) if args.store else logdir / "runs.db"
     store_path.parent.mkdir(parents=True, exist_ok=True)
     store = RunStore(store_path)
-    base_id = f"train-{short}-{args.algo}-s{args.seed}-{uuid.uuid4().hex[:6]}"
-    run_ids = [base_id if args.n_envs == 1 else f"{base_id}-e{i}" for i in range(args.n_envs)]
-    _, vec_env = _train(args, env_kwargs, store, run_ids, logdir)
-    summary = _summary(args, vec_env, store, run_ids, logdir, store_path)
+    run_id = f"train-{short}-{args.algo}-s{args.seed}-{uuid.uuid4().hex[:6]}"
+    _, vec_env = _train(args, env_kwargs, store, run_id, logdir)
+    summary = _summary(args, vec_env, store, run_id, logdir, store_path)
     vec_env.close()
     store.close()
     if args.json:
@@ -85,20 +89,18 @@ def run(args: argparse.Namespace) -> int:
     return 0 if summary["best"] is not None else 1
 
 
-def _train(args: argparse.Namespace, env_kwargs: dict[str, Any], store: Any, run_ids: list[str],
+def _train(args: argparse.Namespace, env_kwargs: dict[str, Any], store: Any, run_id: str,
            logdir: Path) -> tuple[Any, Any]:
     import importlib
 
     import gymnasium as gym
-    from stable_baselines3.common.monitor import Monitor
-    from stable_baselines3.common.vec_env import DummyVecEnv
+    from stable_baselines3.common.vec_env import VecMonitor
 
-    agent = f"sb3-{args.algo}"
+    from envs.sb3_vec import SB3VecEnv
 
-    def factory(run_id: str) -> Any:
-        return lambda: Monitor(gym.make(args.env, store=store, run_id=run_id, agent=agent, **env_kwargs))
-
-    vec_env = DummyVecEnv([factory(r) for r in run_ids])
+    vector = gym.make_vec(args.env, num_envs=args.n_envs, vectorization_mode="vector_entry_point",
+                          store=store, run_id=run_id, agent=f"sb3-{args.algo}", **env_kwargs)
+    vec_env = VecMonitor(SB3VecEnv(vector))
     vec_env.seed(args.seed)
     module_name, cls_name = ALGOS[args.algo]
     algo = getattr(importlib.import_module(module_name), cls_name)
@@ -141,13 +143,11 @@ def _design_logger() -> Any:
     return DesignLogger()
 
 
-def _summary(args: argparse.Namespace, vec_env: Any, store: Any, run_ids: list[str], logdir: Path,
+def _summary(args: argparse.Namespace, vec_env: Any, store: Any, run_id: str, logdir: Path,
              store_path: Path) -> dict[str, Any]:
-    bests = [b for b in vec_env.env_method("get_wrapper_attr", "best") if b is not None]
-    best = min(bests, key=lambda b: b["cost"]) if bests else None
     return {"env": args.env, "algo": args.algo, "steps": args.steps, "seed": args.seed,
-            "evaluations": sum(store.count(r) for r in run_ids), "run_ids": run_ids,
-            "best": best, "logdir": str(logdir), "store": str(store_path)}
+            "evaluations": store.count(run_id), "run_ids": [run_id],
+            "best": vec_env.get_attr("best")[0], "logdir": str(logdir), "store": str(store_path)}
 
 
 def _print(s: dict[str, Any]) -> None:
