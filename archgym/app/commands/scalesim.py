@@ -32,6 +32,9 @@ def run(args: argparse.Namespace) -> int:
     folder = io.write_reports(args.outdir, cfg, layers, timings)
     if not args.quiet:
         total = sum(t.cycles - 1 for t in timings)
+        end_to_end = sum(t.total_cycles for t in timings)
         print(f"{cfg.run_name}: {len(layers)} layers on {cfg.rows}×{cfg.cols} {cfg.dataflow}, "
-              f"{total} cycles (compute + stall); reports in {folder}")
+              f"{total} cycles (SCALE-Sim's Total Cycles: compute + stall), {end_to_end} end to end "
+              f"(+ prefetch before each layer and final drain, as simulate --fidelity scalesim reports); "
+              f"reports in {folder}")
     return 0
