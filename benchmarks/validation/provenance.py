@@ -47,12 +47,13 @@ PIM: dict[str, dict[str, Any]] = {
                               "irf_regs irf_bits orf_regs orf_bits all_bank_act host_tops host_bw_gbs "
                               "host_eff_compute host_eff_mem",
                     "assumed": "pim_clock_mhz bank_mib host_pj_per_op"},
-    "hbm3-attacc": {"config": "dram channels banks_per_unit lanes operand_bits all_bank_act " + _HOST_ATTACC
-                              + " host_pj_per_op",
-                    "datasheet": "host_tops host_bw_gbs bank_mib",
+    "hbm3-attacc": {"config": "dram stacks channels banks_per_unit lanes operand_bits all_bank_act host_tops "
+                              "host_bw_gbs " + _HOST_ATTACC + " host_pj_per_op",
                     "derived": {"t_ccd_ab_ns": ("AttAcc nCCDAB = 6 tCK at 1.3 GHz", ()),
-                                "t_wr_ns": ("4 tCK at 1.3 GHz", ())},
-                    "assumed": "stacks acc_bits pim_clock_mhz irf_regs irf_bits orf_regs orf_bits"},
+                                "t_wr_ns": ("4 tCK at 1.3 GHz", ()),
+                                "bank_mib": ("AttAcc MEM_CAPACITY_PER_HBM 16 GiB ÷ (32 pseudo-channels × 32 banks)",
+                                             ())},
+                    "assumed": "acc_bits pim_clock_mhz irf_regs irf_bits orf_regs orf_bits"},
     "ddr4-pim": {"config": "dram", "assumed": "stacks channels banks_per_unit lanes operand_bits acc_bits "
                  "pim_clock_mhz t_ccd_ab_ns t_wr_ns irf_regs irf_bits orf_regs orf_bits all_bank_act bank_mib "
                  "host_tops host_bw_gbs host_eff_compute host_eff_mem host_pj_per_op"},
