@@ -15,8 +15,9 @@ Observations: see :mod:`envs.observation`. ``info`` carries ``design``, raw ``me
 carry units), ``valid``, ``violations``, ``cost``, ``predicted`` (proxy backend) and
 ``evaluated`` (False at reset and on the intermediate steps of sequential mode, where
 ``cost`` is 0 and ``metrics`` empty). An invalid design (or a
-malformed action) is never an exception: it costs ``objective.invalid_cost`` and ``violations``
-names why. ``action_masks()`` serves sb3-contrib's MaskablePPO (see :mod:`envs.masks` for what
+malformed action: wrong shape, NaN, ±inf, out of range, not a number, or fractional — 0.9 is
+rejected, never rounded or floored) is never an exception: it costs ``objective.invalid_cost``
+and ``violations`` names why (``action_shape``, ``action_out_of_range:PARAM``). ``action_masks()`` serves sb3-contrib's MaskablePPO (see :mod:`envs.masks` for what
 can be masked). Every evaluation goes through an :class:`~archgym.evaluator.Evaluator`, which
 logs it to a :class:`~archgym.store.RunStore` when ``store=`` is given.
 """
@@ -285,14 +286,25 @@ class DesignEnv(gym.Env):
 
 def as_indices(a: np.ndarray, nvec: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Integer indices from actions, and a mask of entries that are not integers in ``[0, nvec)``
-    (NaN, ±inf, fractions and out-of-range values are flagged, never cast)."""
+    (NaN, ±inf, fractions such as 0.9, non-numbers and out-of-range values are flagged — rejected,
+    never rounded, floored or cast)."""
     if a.dtype.kind in "biu":
         idx = a.astype(np.int64)
-        return idx, (idx < 0) | (idx >= nvec)
+        return idx, (idx < 0) | (idx >= nvec)      # uint64 ≥ 2⁶³ wraps negative: flagged too
+    x = _real(a)
     with np.errstate(invalid="ignore"):
-        x = np.asarray(a, dtype=float)
         bad = ~np.isfinite(x) | (x != np.floor(x)) | (x < 0) | (x >= nvec)
     return np.where(bad, 0, x).astype(np.int64), bad
+
+
+def _real(a: np.ndarray) -> np.ndarray:
+    """Actions as floats; entries that are not real numbers (strings, None, complex) become NaN."""
+    if a.dtype.kind == "f":
+        return a.astype(float)
+    if a.dtype.kind != "O":
+        return np.full(a.shape, np.nan)
+    ok = (int, float, np.integer, np.floating)
+    return np.array([float(v) if isinstance(v, ok) else np.nan for v in a.reshape(-1)]).reshape(a.shape)
 
 
 def _check(field: str, value: Any, allowed: Sequence[Any]) -> None:
