@@ -23,7 +23,7 @@ from toy_simulator import TOY_ENV_ID, ToySimulator, env_family, register_toy_env
 register_toy_env()
 GEMM = "gemm:M=64,N=64,K=64"
 #: small workloads per family so that the rollouts stay fast
-SMALL = {"systolic": GEMM, "toy": GEMM, "pim": "gemv:M=1024,K=1024", "rdu": GEMM, "fpga": None}
+SMALL = {"systolic": GEMM, "toy": GEMM, "pim": "gemv:M=1024,K=1024", "rdu": GEMM, "fpga": None, "loopnest": GEMM}
 
 
 

@@ -20,7 +20,7 @@ from toy_simulator import TOY_ENV_ID, env_family, register_toy_env
 torch = pytest.importorskip("torch")
 register_toy_env()
 GEMM = "gemm:M=64,N=64,K=64"
-SMALL = {"systolic": GEMM, "toy": GEMM, "pim": "gemv:M=1024,K=1024", "rdu": GEMM, "fpga": None}
+SMALL = {"systolic": GEMM, "toy": GEMM, "pim": "gemv:M=1024,K=1024", "rdu": GEMM, "fpga": None, "loopnest": GEMM}
 
 
 @pytest.fixture(autouse=True)
