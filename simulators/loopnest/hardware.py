@@ -229,3 +229,7 @@ def nvdla_like(tech: str = "45nm") -> Hardware:
     spatial = (SpatialOption("kc", (("K",), ("C", "FX", "FY"))),)
     return Hardware("nvdla-like", (16, 64), mems, {"W": (0, 3, 4), "I": (1, 3, 4), "O": (2, 4)}, spatial,
                     t.mac_pj(wb), t.mac_um2(wb) * 1e-6, 1e9, "NVDLA open-source hardware docs (sizes assumed)")
+
+
+#: named loop-nest machines (fixed hardware) beside the systolic family's parametric presets
+MACHINES = {"eyeriss-like": eyeriss_like, "nvdla-like": nvdla_like}

@@ -11,6 +11,7 @@ from archgym.metrics import unit
 from archgym.simulator import KNOWN_FIDELITIES, MAPPING_MODES, get_simulator
 from archgym.workload import Workload, get_workload, parse_kv
 from simulators.loopnest import LoopNestSimulator
+from simulators.loopnest.hardware import MACHINES
 from simulators.loopnest.zigzag_io import load_hardware
 
 
@@ -26,6 +27,8 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
                    help="auto: the simulator's own mapping heuristic")
     p.add_argument("--zigzag-hardware", metavar="HW.yaml", default=None,
                    help="evaluate a ZigZag hardware file on the loop-nest model (systolic or loopnest)")
+    p.add_argument("--machine", default=None, choices=sorted(MACHINES),
+                   help="a named loop-nest machine (fixed hardware; every layer's mapping searched)")
     p.add_argument("--zigzag-mapping", metavar="MAP.yaml", default=None,
                    help="ZigZag mapping file: its spatial unrolling (temporal loops are searched)")
     p.add_argument("--mapping-objective", default="edp", choices=("edp", "energy", "latency"),
@@ -36,8 +39,8 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
 
 def run(args: argparse.Namespace) -> int:
     workload = get_workload(args.workload)
-    if args.zigzag_hardware:
-        return _run_zigzag(args, workload)
+    if args.zigzag_hardware or args.machine:
+        return _run_machine(args, workload)
     if args.zigzag_mapping:
         raise ConfigError("--zigzag-mapping: needs --zigzag-hardware")
     sim = get_simulator(args.simulator)
@@ -64,21 +67,25 @@ def run(args: argparse.Namespace) -> int:
     return 0 if result.valid else 1
 
 
-def _run_zigzag(args: argparse.Namespace, workload: Workload) -> int:
-    """A ZigZag accelerator on the loop-nest model, every layer's mapping searched."""
+def _run_machine(args: argparse.Namespace, workload: Workload) -> int:
+    """A fixed machine (a ZigZag hardware file or a named one) on the loop-nest model, every
+    layer's mapping searched."""
+    flag = "--zigzag-hardware" if args.zigzag_hardware else "--machine"
     if args.simulator not in ("systolic", "loopnest"):
-        raise ConfigError.bad_value("simulator (with --zigzag-hardware)", args.simulator, ("systolic", "loopnest"))
+        raise ConfigError.bad_value(f"simulator (with {flag})", args.simulator, ("systolic", "loopnest"))
+    if args.zigzag_hardware and args.machine:
+        raise ConfigError("--machine and --zigzag-hardware: give one of them")
     if args.overrides or args.preset or args.fidelity != "analytical":
-        raise ConfigError("--zigzag-hardware: the file is the design; --preset, --set and --fidelity do not apply")
-    hw = load_hardware(args.zigzag_hardware, args.zigzag_mapping)
+        raise ConfigError(f"{flag}: the machine is the design; --preset, --set and --fidelity do not apply")
+    hw = load_hardware(args.zigzag_hardware, args.zigzag_mapping) if args.zigzag_hardware else MACHINES[args.machine]()
     result = LoopNestSimulator().evaluate_machine(hw, workload, args.mapping_objective)
     if args.json:
         out = result.to_json(with_layers=args.layers)
-        out["hardware"] = {"file": args.zigzag_hardware, "name": hw.name, "array": list(hw.array),
+        out["hardware"] = {"file": args.zigzag_hardware or "", "name": hw.name, "array": list(hw.array),
                            "memories": [m.name for m in hw.memories]}
         print(json.dumps(out, default=str))
         return 0 if result.valid else 1
-    print(f"loopnest · {hw.name} ({args.zigzag_hardware}) · {workload.name} · mapping objective "
+    print(f"loopnest · {hw.name} ({args.zigzag_hardware or 'built in'}) · {workload.name} · mapping objective "
           f"{args.mapping_objective}")
     for key, value in result.metrics.items():
         print(f"  {key:<26} {value:.6g} {unit(key)}")
