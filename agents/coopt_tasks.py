@@ -68,7 +68,8 @@ def flat_task(task: Task) -> Task:
     """``task`` with every layer's mapping as knobs (``mapping="per-layer"``): the joint space.
     Dataflow becomes a per-layer knob (a flexible array) and no mapping search runs inside."""
     values = {k: v for k, v in task.restrict.get("values", {}).items() if k != "dataflow"}
-    return replace(task, id=f"{task.id}-flat", mapping="per-layer", restrict={"values": values})
+    fix = {k: v for k, v in task.restrict.get("fix", {}).items() if k not in ("dataflow", "mapping_objective")}
+    return replace(task, id=f"{task.id}-flat", mapping="per-layer", restrict={"values": values, "fix": fix})
 
 
 def coopt_tasks() -> tuple[Task, ...]:

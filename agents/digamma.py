@@ -1,4 +1,5 @@
-"""A DiGamma-style genetic algorithm for hardware × per-layer mapping spaces (Kao et al., ICCAD 2022).
+"""A DiGamma-style genetic algorithm for hardware × per-layer mapping spaces (Kao, Pellauer,
+Parashar and Krishna, "DiGamma", DATE 2022, arXiv 2201.11220).
 
 The genome is the design's value indices, read as blocks: the hardware knobs (names without a
 dot) and one block per layer (``LAYER.dataflow``, ``LAYER.order_in`` … ``LAYER.tile_<DIM>``).

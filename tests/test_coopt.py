@@ -39,6 +39,15 @@ def test_tasks_registered_with_matching_mapping_objective() -> None:
         assert t.space().size == 72
 
 
+def test_flat_task_has_the_same_machines() -> None:
+    task = TASKS["coopt-resnet18-edp"]
+    auto, joint = task.space(), flat_task(task).space()
+    machine = [p.name for p in joint.params if "." not in p.name]
+    assert set(machine) == {p.name for p in auto.params} - {"dataflow", "mapping_objective"}
+    assert all(joint[n].values == auto[n].values for n in machine)
+    assert set(joint[f"{n}.dataflow"].values for n in ("conv1", "fc")) == {("ws", "os", "is")}
+
+
 def test_bad_objective_is_one_line_error(topology: str) -> None:
     with pytest.raises(ConfigError, match="coopt objective.*max:throughput"):
         build("x", topology, "max:throughput_ops", HARDWARE)
