@@ -133,6 +133,52 @@ def run_file(path: Path) -> dict[str, Any]:
             "zigzag_version": doc.get("zigzag_version"), "layers": len(layers)}
 
 
+def run_sweep(path: Path) -> dict[str, Any]:
+    """Design ranking: ZigZag's best energy and latency of one layer on tpu_like variants (array,
+    SRAM size, DRAM bandwidth) against archgym's searched best on the same variants (Spearman)."""
+    import tempfile
+
+    import yaml
+    from scipy.stats import spearmanr
+
+    doc = json.loads(path.read_text())
+    zl = doc["layer"]
+    entry = {"name": zl["name"], "loop_dims": dict(zip(zl["loop_dims"], zl["loop_sizes"])),
+             "dimension_relations": [r.upper().replace("=", " = ").replace("+", " + ") for r in zl["dimension_relations"]],
+             "operand_precision": zl["operand_precision"],
+             "pr_dim_sizes": dict(zip(zl["pr_loop_dims"], zl["pr_loop_sizes"])),
+             "padding": dict(zip(zl["pr_loop_dims"], zl["padding"]))}
+    layer = layer_of(entry)
+    base = yaml.safe_load((FILES / "hardware" / "tpu_like.yaml").read_text())
+    ours_e, ours_t, zz_e, zz_t = [], [], [], []
+    cpu = 0.0
+    with tempfile.TemporaryDirectory() as tmp:
+        for d in doc["designs"]:
+            hw_doc = json.loads(json.dumps(base))
+            hw_doc["operational_array"]["sizes"] = d["array"]
+            hw_doc["memories"]["sram_2MB"]["size"] = d["sram_bits"]
+            hw_doc["memories"]["dram"]["ports"][0].update(bandwidth_min=d["dram_bw_bits"], bandwidth_max=d["dram_bw_bits"])
+            mapping = [{"name": "default", "spatial_mapping": {"D1": [f"K, {d['array'][0]}"], "D2": [f"C, {d['array'][1]}"]},
+                        "memory_operand_links": {"O": "O", "W": "I2", "I": "I1"}}]
+            (Path(tmp) / "hw.yaml").write_text(json.dumps(hw_doc))
+            (Path(tmp) / "map.yaml").write_text(json.dumps(mapping))
+            hw = load_hardware(Path(tmp) / "hw.yaml", Path(tmp) / "map.yaml")
+            t0 = time.process_time()
+            ours_e.append(float(best_mappings([layer], hw, "energy")[0].costs.energy_pj[0]))
+            ours_t.append(float(best_mappings([layer], hw, "latency")[0].costs.cycles[0]))
+            cpu += time.process_time() - t0
+            zz_e.append(d["best_energy"]["energy_pj"]["total"])
+            zz_t.append(d["best_latency"]["latency"]["total2"])
+    return {"designs": len(doc["designs"]), "layer": zl["name"],
+            "spearman_energy": float(spearmanr(ours_e, zz_e).statistic),
+            "spearman_latency": float(spearmanr(ours_t, zz_t).statistic),
+            "best_energy_same": int(np.argmin(ours_e)) == int(np.argmin(zz_e)),
+            "best_latency_same": int(np.argmin(ours_t)) == int(np.argmin(zz_t)),
+            "energy_ratio_median": float(np.median(np.array(ours_e) / np.array(zz_e))),
+            "latency_ratio_median": float(np.median(np.array(ours_t) / np.array(zz_t))),
+            "our_cpu_s": cpu, "zz_cpu_s": sum(d["cpu_time_s"] for d in doc["designs"])}
+
+
 def provenance() -> str:
     commit = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=ROOT, capture_output=True, text=True).stdout.strip()
     cpu = platform.processor() or platform.machine()
@@ -150,7 +196,8 @@ def provenance() -> str:
 
 
 def main() -> int:
-    files = sorted(DATA.glob("*.json"))
+    files = sorted(f for f in DATA.glob("*.json") if not f.name.startswith("sweep-"))
+    sweeps = [run_sweep(f) for f in sorted(DATA.glob("sweep-*.json"))]
     if not files:
         print(f"no oracle data in {DATA}: run benchmarks/zigzag_oracle.py with ZigZag installed")
         return 2
@@ -180,6 +227,17 @@ def main() -> int:
             f"{int((se <= 1.02).sum())}/{n} / {int((sl <= 1.02).sum())}/{n} | {r['search_cpu_s'] / n:.3f} | "
             f"{loma:.2f} | {np.median([x['zz_energy_spread'] for x in rows]):.2f}, "
             f"{np.median([x['our_energy_spread'] for x in rows]):.2f} |")
+    if sweeps:
+        lines += ["", "Design ranking (one layer, tpu_like variants: array shape × SRAM size × DRAM bandwidth; "
+                  "each design's best mapping searched by each tool):", "",
+                  "| layer | designs | Spearman energy | Spearman latency | same best design (E / L) | "
+                  "best energy ours/ZZ (median) | best latency ours/ZZ (median) | CPU s ours / ZigZag |",
+                  "|---|---|---|---|---|---|---|---|"]
+        for w in sweeps:
+            lines.append(f"| {w['layer']} | {w['designs']} | {w['spearman_energy']:.3f} | {w['spearman_latency']:.3f} | "
+                         f"{'yes' if w['best_energy_same'] else 'no'} / {'yes' if w['best_latency_same'] else 'no'} | "
+                         f"{w['energy_ratio_median']:.3f} | {w['latency_ratio_median']:.3f} | "
+                         f"{w['our_cpu_s']:.1f} / {w['zz_cpu_s']:.1f} |")
     lines += ["", "Per layer:", ""]
     for r in results:
         lines += [f"### {r['file'][:-5]}", "", "| layer | counts equal | worst count error | energy ours/ZZ | "
