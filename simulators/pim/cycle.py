@@ -25,198 +25,188 @@ derates by ``1 − tRFC/tREFI``), and waits tWR before closing a written row.
 from __future__ import annotations
 
 import math
-from collections import deque
-from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
 
-from simulators.common.dram import DRAMTiming
+try:
+    from numba import njit
+except ImportError:  # pragma: no cover - the model runs (slowly) as plain Python
+    def njit(*args: Any, **kwargs: Any) -> Any:  # type: ignore[no-redef]
+        return args[0] if args and callable(args[0]) else (lambda f: f)
+
 from simulators.pim import gemv
-from simulators.pim.gemv import Hardware, Job, JobCost, Jobs
+from simulators.pim.gemv import Hardware, JobCost, Jobs
+
+# The channel's timing state (a float array, compiled code below) and its command counters.
+COL_FREE, READ_END, WRITE_END, ACT_LAST, READY, PRE_DONE, ROW_OPEN, NEXT_REF, ACT_HEAD, ACT_LEN = range(10)
+ACTS = 10                   # four slots from here: issue times of the last four ACTs (a ring)
+N_STATE = ACTS + 4
+C_ACT, C_MAC, C_WR, C_REF, C_REOPEN = range(5)
+# timing parameters (ns), in this order
+T_RRD, T_FAW, T_RCD, T_RAS, T_WR, T_RP, T_RFC, T_REFI, T_WTR, T_RTW, T_CMD, T_WRITE = range(12)
 
 
-@dataclass
-class Counts:
-    """DRAM commands issued by one channel (ACTs count per bank)."""
-
-    act: int = 0
-    mac: int = 0
-    wr: int = 0
-    ref: int = 0
-    reopen: int = 0
-
-
-@dataclass
-class ChannelSim:
-    """Timing state of one channel; call :meth:`run` with a job's placement."""
-
-    t: DRAMTiming
-    t_cmd: float          # ns per MAC command of a unit
-    t_wr: float           # ns per host register write
-    g: int                # banks per unit
-    all_bank_act: bool
-    counts: Counts = field(default_factory=Counts)
-    col_free: float = 0.0     # next column-bus slot
-    read_end: float = -1e9    # end of the last MAC (read) burst
-    write_end: float = -1e9   # end of the last write burst
-    act_last: float = -1e9    # issue time of the last ACT of the open row round
-    ready: float = 0.0        # open rows can take column commands from here
-    pre_done: float = 0.0     # banks precharged (ACT allowed) from here
-    row_open: bool = False
-    next_ref: float = 0.0
-    acts: deque = field(default_factory=lambda: deque(maxlen=4))
-
-    def __post_init__(self) -> None:
-        self.next_ref = self.t.tREFI
-
-    # -- primitive commands ---------------------------------------------------------------------
-    def activate(self, earliest: float) -> None:
-        t = self.t
-        start = max(earliest, self.pre_done)
-        if self.all_bank_act:
-            self.act_last = start
-        else:
-            last = start
-            for i in range(t.banks):
-                if i:
-                    last = max(last + t.tRRD_S, start)
-                if len(self.acts) == 4:
-                    last = max(last, self.acts[0] + t.tFAW)
-                self.acts.append(last)
-            self.act_last = last
-        self.counts.act += t.banks
-        self.ready = self.act_last + t.tRCD
-        self.row_open = True
-
-    def precharge(self) -> None:
-        if not self.row_open:
-            return
-        t = self.t
-        when = max(self.act_last + t.tRAS, self.read_end, self.write_end + t.tWR, self.col_free)
-        self.pre_done = when + t.tRP
-        self.row_open = False
-
-    def refresh_if_due(self, at: float) -> bool:
-        """Refresh when ``at`` reaches the due time; True when rows were open (must re-open)."""
-        if at < self.next_ref:
-            return False
-        was_open = self.row_open
-        self.precharge()
-        while at >= self.next_ref:
-            start = max(self.next_ref, self.pre_done, self.col_free)
-            self.pre_done = start + self.t.tRFC
-            self.col_free = max(self.col_free, self.pre_done)
-            self.next_ref += self.t.tREFI
-            self.counts.ref += 1
-            at = max(at, self.pre_done)
-        return was_open
-
-    def ensure_open(self) -> None:
-        if not self.row_open:
-            self.activate(self.col_free)
-
-    # -- bursts ---------------------------------------------------------------------------------
-    def mac_burst(self, steps: int) -> None:
-        """``steps`` column steps on the open rows (each ``g`` MAC commands)."""
-        step_ns = self.g * self.t_cmd
-        while steps > 0:
-            self.ensure_open()
-            start = max(self.ready, self.col_free, self.write_end + self.t.tWTR)
-            if start >= self.next_ref:
-                self.counts.reopen += self.refresh_if_due(start)
-                continue
-            fit = int((self.next_ref - start) // step_ns)
-            k = min(steps, max(fit, 1))
-            self.col_free = self.read_end = start + k * step_ns
-            self.counts.mac += k * self.g
-            steps -= k
-
-    def write_group(self, writes: int) -> None:
-        """Host writes ``writes`` input registers (bus turnaround from the last read)."""
-        start = max(self.col_free, self.read_end + self.t.tRTW)
-        if self.refresh_if_due(start):
-            start = max(self.col_free, self.read_end + self.t.tRTW)
-        self.col_free = self.write_end = start + writes * self.t_wr
-        self.counts.wr += writes
-
-    def register_moves(self, commands: int) -> None:
-        """Accumulator load/spill commands inside the units (column-bus slots, no DRAM access)."""
-        self.col_free += commands * self.t_cmd
-
-    def spill(self, commands: int) -> None:
-        """Write ``commands`` output registers to an output row, then close it."""
-        self.precharge()
-        self.activate(self.col_free)
-        start = max(self.ready, self.col_free, self.read_end + self.t.tRTW)
-        self.col_free = self.write_end = start + commands * self.t_cmd
-        self.precharge()
-
-    # -- a whole job ----------------------------------------------------------------------------
-    def run(self, lay: dict[str, float], n_vectors: int, bits: int, irf_bits: int, irf_regs: int) -> float:
-        """Simulate ``n_vectors`` passes over a bank's row blocks; returns the end time (ns)."""
-        t = self.t
-        cols_per_row = t.row_bytes * 8 // t.col_bits
-        q, order, m = int(lay["q"]), int(lay["order"]), int(lay["m"])
-        writes, vectors, r_b = int(lay["writes"]), int(lay["vectors"]), int(lay["r_b"])
-        kpart = int(lay["kpart"])
-        x_per_reg = irf_bits // bits
-        pos = 0                       # column position inside the current weight row
-        for _ in range(n_vectors):
-            done = 0
-            while done < q:
-                blocks = min(order, q - done)
-                for first in range(0, writes, irf_regs):
-                    w = min(irf_regs, writes - first)
-                    x = min(w * x_per_reg, kpart - first * x_per_reg)
-                    self.write_group(w * vectors)
-                    if order > 1:
-                        self.register_moves(blocks * self.g)
-                    cols = math.ceil(blocks * m * x * bits / t.col_bits)
-                    while cols > 0:
-                        take = min(cols, cols_per_row - pos)
-                        self.mac_burst(take)
-                        pos, cols = pos + take, cols - take
-                        if pos == cols_per_row:
-                            self.precharge()
-                            pos = 0
-                self.spill(r_b * blocks * self.g)
-                if pos:
-                    self.counts.reopen += 1
-                done += blocks
-        self.precharge()
-        return max(self.col_free, self.pre_done - t.tRP)
+@njit(cache=True)
+def _activate(st: np.ndarray, c: np.ndarray, p: np.ndarray, banks: int, all_bank: bool, earliest: float) -> None:
+    start = max(earliest, st[PRE_DONE])
+    if all_bank:
+        st[ACT_LAST] = start
+    else:
+        last = start
+        for i in range(banks):
+            if i:
+                last = max(last + p[T_RRD], start)
+            head, n = int(st[ACT_HEAD]), int(st[ACT_LEN])
+            if n == 4:          # at most four ACTs per tFAW window
+                last = max(last, st[ACTS + head] + p[T_FAW])
+                st[ACTS + head] = last
+                st[ACT_HEAD] = (head + 1) % 4
+            else:
+                st[ACTS + (head + n) % 4] = last
+                st[ACT_LEN] = n + 1
+        st[ACT_LAST] = last
+    c[C_ACT] += banks
+    st[READY] = st[ACT_LAST] + p[T_RCD]
+    st[ROW_OPEN] = 1.0
 
 
-def simulate_job(hw: Hardware, job: Job, s: float, m: float) -> tuple[float, Counts]:
-    """PIM time (ns) and command counts of ``job`` on one design (``hw`` arrays of size 1)."""
-    lay = {k: float(np.asarray(v).reshape(-1)[0]) for k, v in gemv.layout(hw, job, s, m).items()}
-    sim = ChannelSim(hw.t, float(np.asarray(hw.t_cmd).reshape(-1)[0]), hw.cfg.t_wr_ns,
-                     int(np.asarray(hw.g).reshape(-1)[0]), bool(np.asarray(hw.all_bank_act).reshape(-1)[0]))
-    end = sim.run(lay, job.N, hw.bits, hw.irf_bits, int(np.asarray(hw.irf_regs).reshape(-1)[0]))
-    return end, sim.counts
+@njit(cache=True)
+def _precharge(st: np.ndarray, p: np.ndarray) -> None:
+    if st[ROW_OPEN] == 0.0:
+        return
+    when = max(st[ACT_LAST] + p[T_RAS], st[READ_END], st[WRITE_END] + p[T_WR], st[COL_FREE])
+    st[PRE_DONE] = when + p[T_RP]
+    st[ROW_OPEN] = 0.0
+
+
+@njit(cache=True)
+def _refresh_if_due(st: np.ndarray, c: np.ndarray, p: np.ndarray, at: float) -> bool:
+    """Refresh when ``at`` reaches the due time; True when rows were open (must re-open)."""
+    if at < st[NEXT_REF]:
+        return False
+    was_open = st[ROW_OPEN] != 0.0
+    _precharge(st, p)
+    while at >= st[NEXT_REF]:
+        start = max(st[NEXT_REF], st[PRE_DONE], st[COL_FREE])
+        st[PRE_DONE] = start + p[T_RFC]
+        st[COL_FREE] = max(st[COL_FREE], st[PRE_DONE])
+        st[NEXT_REF] += p[T_REFI]
+        c[C_REF] += 1
+        at = max(at, st[PRE_DONE])
+    return was_open
+
+
+@njit(cache=True)
+def _mac_burst(st: np.ndarray, c: np.ndarray, p: np.ndarray, banks: int, all_bank: bool, g: int,
+               steps: int) -> None:
+    """``steps`` column steps on the open rows (each ``g`` MAC commands)."""
+    step_ns = g * p[T_CMD]
+    while steps > 0:
+        if st[ROW_OPEN] == 0.0:
+            _activate(st, c, p, banks, all_bank, st[COL_FREE])
+        start = max(st[READY], st[COL_FREE], st[WRITE_END] + p[T_WTR])
+        if start >= st[NEXT_REF]:
+            c[C_REOPEN] += _refresh_if_due(st, c, p, start)
+            continue
+        fit = int((st[NEXT_REF] - start) // step_ns)
+        k = min(steps, max(fit, 1))
+        st[COL_FREE] = start + k * step_ns
+        st[READ_END] = st[COL_FREE]
+        c[C_MAC] += k * g
+        steps -= k
+
+
+@njit(cache=True)
+def _write_group(st: np.ndarray, c: np.ndarray, p: np.ndarray, writes: int) -> None:
+    """Host writes ``writes`` input registers (bus turnaround from the last read)."""
+    start = max(st[COL_FREE], st[READ_END] + p[T_RTW])
+    if _refresh_if_due(st, c, p, start):
+        start = max(st[COL_FREE], st[READ_END] + p[T_RTW])
+    st[COL_FREE] = start + writes * p[T_WRITE]
+    st[WRITE_END] = st[COL_FREE]
+    c[C_WR] += writes
+
+
+@njit(cache=True)
+def _spill(st: np.ndarray, c: np.ndarray, p: np.ndarray, banks: int, all_bank: bool, commands: int) -> None:
+    """Write ``commands`` output registers to an output row, then close it."""
+    _precharge(st, p)
+    _activate(st, c, p, banks, all_bank, st[COL_FREE])
+    start = max(st[READY], st[COL_FREE], st[READ_END] + p[T_RTW])
+    st[COL_FREE] = start + commands * p[T_CMD]
+    st[WRITE_END] = st[COL_FREE]
+    _precharge(st, p)
+
+
+@njit(cache=True)
+def _run(p: np.ndarray, banks: int, all_bank: bool, g: int, cols_per_row: int, col_bits: int, q: int, order: int,
+         m: int, writes: int, vectors: int, r_b: int, kpart: int, n_vectors: int, bits: int, irf_bits: int,
+         irf_regs: int) -> tuple[float, np.ndarray]:
+    """Simulate ``n_vectors`` passes over a bank's row blocks; (end time ns, command counters)."""
+    st = np.zeros(N_STATE)
+    st[READ_END] = st[WRITE_END] = st[ACT_LAST] = -1e9
+    st[NEXT_REF] = p[T_REFI]
+    c = np.zeros(5, dtype=np.int64)
+    x_per_reg = irf_bits // bits
+    pos = 0                       # column position inside the current weight row
+    for _ in range(n_vectors):
+        done = 0
+        while done < q:
+            blocks = min(order, q - done)
+            for first in range(0, writes, irf_regs):
+                w = min(irf_regs, writes - first)
+                x = min(w * x_per_reg, kpart - first * x_per_reg)
+                _write_group(st, c, p, w * vectors)
+                if order > 1:    # accumulator moves inside the units: column-bus slots, no DRAM access
+                    st[COL_FREE] += blocks * g * p[T_CMD]
+                cols = math.ceil(blocks * m * x * bits / col_bits)
+                while cols > 0:
+                    take = min(cols, cols_per_row - pos)
+                    _mac_burst(st, c, p, banks, all_bank, g, take)
+                    pos, cols = pos + take, cols - take
+                    if pos == cols_per_row:
+                        _precharge(st, p)
+                        pos = 0
+            _spill(st, c, p, banks, all_bank, r_b * blocks * g)
+            if pos:
+                c[C_REOPEN] += 1
+            done += blocks
+    _precharge(st, p)
+    return max(st[COL_FREE], st[PRE_DONE] - p[T_RP]), c
 
 
 def simulate_jobs(hw: Hardware, jobs: Jobs, best: JobCost) -> JobCost:
     """The analytical mapper's choice for every (design, job), with its PIM time from the command
-    simulator; a simulation is shared by every (design, job) with the same job, mapping and hardware."""
+    simulator, run once per distinct simulator input (placement, vectors and the unit's timing)."""
     s_best, m_best = best.choice["split_k"], best.choice["tile_rows"]
     n, n_jobs = s_best.shape
+    t = hw.t
     lay = gemv.layout(hw, jobs, s_best, m_best)
-    acts_analytical = jobs.N * np.ceil(np.asarray(lay["rows"], dtype=float) - 1e-9) * hw.t.banks
-    ns, acts, refs, reopens = (np.empty((n, n_jobs)) for _ in range(4))
-    keys = np.broadcast_arrays(*(np.asarray(getattr(hw, k), dtype=float).reshape(-1, 1) for k in gemv.SIM_INPUTS))
-    cache: dict[tuple[Any, ...], tuple[float, Counts]] = {}
+    acts_analytical = jobs.N * np.ceil(np.asarray(lay["rows"], dtype=float) - 1e-9) * t.banks
+    shape = (n, n_jobs)
+    ints = {k: np.broadcast_to(lay[k], shape).astype(np.int64).tolist()
+            for k in ("q", "order", "m", "writes", "vectors", "r_b", "kpart")}
+    per = {k: np.broadcast_to(np.asarray(v, dtype=float).reshape(-1, 1), (n, 1))[:, 0].tolist()
+           for k, v in (("t_cmd", hw.t_cmd), ("g", hw.g), ("all_bank", hw.all_bank_act), ("irf_regs", hw.irf_regs))}
+    timing = [t.tRRD_S, t.tFAW, t.tRCD, t.tRAS, t.tWR, t.tRP, t.tRFC, t.tREFI, t.tWTR, t.tRTW]
+    cols_per_row = t.row_bytes * 8 // t.col_bits
+    n_vec = jobs.N.tolist()
+    ns, acts, refs, reopens = (np.empty(shape) for _ in range(4))
+    cache: dict[tuple[Any, ...], tuple[float, np.ndarray]] = {}
     for d in range(n):
-        one = hw.row(d)
+        p = np.array([*timing, per["t_cmd"][d], hw.cfg.t_wr_ns], dtype=float)
         for j in range(n_jobs):
-            key = (jobs[j], s_best[d, j], m_best[d, j], *(float(k[d if k.shape[0] > 1 else 0, 0]) for k in keys))
+            lay_dj = tuple(ints[k][d][j] for k in ints)
+            key = (*lay_dj, n_vec[j], per["t_cmd"][d], per["g"][d], per["all_bank"][d], per["irf_regs"][d])
             if key not in cache:
-                cache[key] = simulate_job(one, jobs[j], float(s_best[d, j]), float(m_best[d, j]))
-            ns[d, j], counts = cache[key]
-            acts[d, j], refs[d, j], reopens[d, j] = counts.act, counts.ref, counts.reopen
+                cache[key] = _run(p, t.banks, bool(per["all_bank"][d]), int(per["g"][d]), cols_per_row, t.col_bits,
+                                  *lay_dj, n_vec[j], hw.bits, hw.irf_bits,
+                                  int(per["irf_regs"][d]))  # type: ignore[call-arg]  # numba dispatcher
+            end, c = cache[key]
+            ns[d, j], acts[d, j], refs[d, j], reopens[d, j] = end, c[C_ACT], c[C_REF], c[C_REOPEN]
     extra_acts = (acts - acts_analytical) * np.asarray(hw.channels, dtype=float).reshape(-1, 1)
-    energy = best.energy_pj + np.maximum(extra_acts, 0.0) * hw.t.act_pj
+    energy = best.energy_pj + np.maximum(extra_acts, 0.0) * t.act_pj
     parts = {**best.parts, "cycle_sim": ns}
     choice = {**best.choice, "acts": acts, "refreshes": refs, "reopens": reopens}
     return JobCost(ns, best.io_ns, energy, best.ext_bytes, parts, choice, best.reg_ok)

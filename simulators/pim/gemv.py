@@ -28,7 +28,7 @@ Energy (pJ) uses the AttAcc/FGDRAM per-bit table (:mod:`simulators.common.dram`)
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
@@ -114,15 +114,6 @@ class Hardware:
                    cfg.orf_bits, np.asarray(cols.get("act_mode", "all-bank" if cfg.all_bank_act
                                                      else "per-bank")) == "all-bank")
 
-    def row(self, d: int) -> Hardware:
-        """Design ``d`` alone (each per-design array cut to its entry)."""
-        def one(x: np.ndarray) -> np.ndarray:
-            a = np.asarray(x)
-            return a[d:d + 1] if a.ndim and a.shape[0] > 1 else a
-
-        fields: dict[str, Any] = {k: one(getattr(self, k)) for k in _PER_DESIGN}
-        return replace(self, **fields)
-
     @property
     def t(self) -> DRAMTiming:
         return self.cfg.timing
@@ -146,11 +137,6 @@ class Hardware:
         t = self.t
         stagger = max((t.banks - 1) * t.tRRD_S, ((t.banks - 1) // 4) * t.tFAW)
         return t.tRP + t.tRCD + np.where(self.all_bank_act, 0.0, stagger)
-
-
-#: the per-design hardware fields a job's PIM side depends on (placement, command timing); the host's are not
-SIM_INPUTS = ("channels", "g", "lanes", "clock_mhz", "irf_regs", "orf_regs", "all_bank_act")
-_PER_DESIGN = (*SIM_INPUTS, "host_ops_per_ns", "host_bytes_per_ns")
 
 
 @dataclass
