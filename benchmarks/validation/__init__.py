@@ -21,7 +21,7 @@ from dataclasses import dataclass, field
 class Check:
     """One published figure and the model's reproduction of it."""
 
-    key: str                      # short id, unique within a family (REFERENCES ids where they exist)
+    key: str                      # short id, unique within a family (docs/references.md ids where they exist)
     figure: str                   # what is compared, with its unit
     source: str                   # where the published number comes from
     config: str                   # the configuration the model runs

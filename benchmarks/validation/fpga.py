@@ -1,4 +1,4 @@
-"""FPGA family: Zhang'15, Angel-Eye, FINN CNV (REFERENCES §3.4) against the model.
+"""FPGA family: Zhang'15, Angel-Eye, FINN CNV (docs/references.md §3.4) against the model.
 
 FINN CNV's per-layer folding is the public one of finn-examples
 (``build/bnn-pynq/folding_config/cnv-w1a1_folding_config.json``, built at ``synth_clk_period_ns=10``);
@@ -107,12 +107,14 @@ FAMILY.checks = [
     Check("F1-fps", "CNV (W1A1) images/s", FINN_SRC,
           "FINN's 'max' design: SetFolding at the largest lane budget that fits the ZC706, 200 MHz", 21906.0,
           lambda: finn_cnv_max()["throughput_inf_per_s"], 0.10, True,
-          "the model fits 16,384 binary MAC lanes on the ZC706 where FINN's CNV-max reached ~9k cycles "
+          "the model fits 16,384 binary MAC lanes on the ZC706 where FINN's CNV-max reached ~9,100 cycles "
           "per image: its LUT estimate (or routing limits it does not model) is optimistic; reported, "
-          "not tuned", known_miss=True),
+          "not tuned. CNV-max's own folding is not public (finn-examples' PYNQ folding gives 6,104/s at "
+          "200 MHz)", known_miss=True),
     Check("F1-latency", "CNV (W1A1) latency, µs", FINN_SRC, "as above", 283.0,
-          lambda: finn_cnv_max()["latency_s"] * 1e6, 0.25, True, "±25 %: pipeline fill is modelled per row",
-          known_miss=True),
+          lambda: finn_cnv_max()["latency_s"] * 1e6, 0.25, True,
+          "±25 %: pipeline fill is modelled per row; misses with the throughput (a 2.5× wider pipeline "
+          "fills faster)", known_miss=True),
     Check("F1-power", "CNV board power, W (published '< 25')", FINN_SRC, "as above", (0.0, 25.0),
           lambda: finn_cnv_max()["power_w"], 0.0, True, "an upper bound only"),
     Check("FINN-examples-fps", "CNV (W1A1) images/s at finn-examples' folding",

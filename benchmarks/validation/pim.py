@@ -1,4 +1,4 @@
-"""PIM family: GeniePIM's reference table, AttAcc's system speed-up, vendor peaks (REFERENCES §1.3)."""
+"""PIM family: GeniePIM's reference table, AttAcc's system speed-up, vendor peaks (docs/references.md §1.3)."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""RDU family: published figures of Plasticine and SambaNova parts (REFERENCES §2.3) against the model."""
+"""RDU family: published figures of Plasticine and SambaNova parts (docs/references.md §2.3) against the model."""
 
 from __future__ import annotations
 
