@@ -48,7 +48,7 @@ from simulators.common.technology import get_tech
 from simulators.systolic.analytical import REG_ACCESSES_PER_MAC
 from simulators.systolic.folds import OS, WS, df_code, folds, sram_counts
 from simulators.systolic.hardware import area_mm2, peak_ops_per_s
-from simulators.systolic.scalesim_memory import ConvGeometry, scalesim_memory
+from simulators.systolic.scalesim_memory import ConvGeometry, MemoryBudgetError, scalesim_memory
 from simulators.systolic.traffic import traffic
 
 
@@ -258,7 +258,11 @@ def evaluate(design: Mapping[str, Any], workload: Workload, memory: str = "fold"
     kb = {b: float(design[f"{b}_kb"]) for b in ("ifmap", "filter", "ofmap")}
     e_sram = {b: wb * float(tn.sram_pj_per_byte(kb[b])) for b in kb}
     layers, cycles, compute, energy_pj, dram_w, sram_w, used, nfolds = [], 0, 0, 0.0, 0, 0, 0.0, 0
-    for name, g, df, order, t in layer_timings(workload, design, memory):
+    try:
+        timings = layer_timings(workload, design, memory)
+    except MemoryBudgetError as exc:   # SCALE-Sim's walk would not fit the memory budget
+        return Result.invalid([f"memory_budget: {exc}"], fidelity="scalesim")
+    for name, g, df, order, t in timings:
         r = g.repeat
         sram = {"ifmap": t.sram_ifmap_reads + t.dram_ifmap_reads, "filter": t.sram_filter_reads + t.dram_filter_reads,
                 "ofmap": t.sram_ofmap_writes + t.dram_ofmap_writes}

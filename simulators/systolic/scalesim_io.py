@@ -119,12 +119,13 @@ def read_layers(path: str | Path, gemm: bool | None = None) -> list[tuple[str, G
         h, w, r, s, c, k, stride = nums[:7]
         if r > h or s > w:
             raise ConfigError(f"{path}:{lineno}: filter {r}×{s} larger than ifmap {h}×{w}")
-        p, q = (h - r) // stride + 1, (w - s) // stride + 1
         if "DP" in row[0]:   # one single-channel layer per channel, as SCALE-Sim runs it
-            geometry = ConvGeometry(h, w, 1, r, s, stride)
-            out.extend((f"{row[0]}Channel_{i}", Gemm(p * q, r * s, k), geometry) for i in range(c))
+            geometry = ConvGeometry(h, w, 1, r, s, stride, round_up=True)
+            pq = geometry.p * geometry.q
+            out.extend((f"{row[0]}Channel_{i}", Gemm(pq, r * s, k), geometry) for i in range(c))
         else:
-            out.append((row[0], Gemm(p * q, r * s * c, k), ConvGeometry(h, w, c, r, s, stride)))
+            geometry = ConvGeometry(h, w, c, r, s, stride, round_up=True)
+            out.append((row[0], Gemm(geometry.p * geometry.q, r * s * c, k), geometry))
     return out
 
 

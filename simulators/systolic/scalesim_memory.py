@@ -45,6 +45,7 @@ from __future__ import annotations
 
 import bisect
 import math
+import os
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -53,6 +54,40 @@ import numpy as np
 
 from archgym.errors import ConfigError
 from archgym.workload import Gemm
+
+#: peak bytes per ifmap entry of the addressed (conv) walk: 129–131 B measured with tracemalloc on
+#: four ResNet-like layers (ws/os/is, 0.2–1.8 M entries), rounded up (docs/scalesim-memory.md)
+WALK_BYTES_PER_ENTRY = 136
+#: bytes per slide inside the sweeps (:func:`_sweep_slide_rows`: ~10 int64 arrays over the slides)
+SLIDE_BYTES = 96
+#: the environment variable that sets the memory budget of one walk, in MiB
+BUDGET_ENV = "ARCHGYM_SCALESIM_MEMORY_MB"
+#: its default (assumed: a quarter of an 8 GB laptop, so that two workers stay well inside it)
+DEFAULT_BUDGET_MB = 2048
+
+
+class MemoryBudgetError(ConfigError):
+    """A walk would need more memory than the budget (a result to report as invalid, never an
+    allocation that runs the machine out of memory)."""
+
+
+def memory_budget_bytes() -> int:
+    """The budget of one walk: ``$ARCHGYM_SCALESIM_MEMORY_MB`` MiB, default :data:`DEFAULT_BUDGET_MB`."""
+    text = os.environ.get(BUDGET_ENV, str(DEFAULT_BUDGET_MB))
+    try:
+        mb = float(text)
+    except ValueError:
+        mb = math.nan
+    if not (math.isfinite(mb) and mb > 0):
+        raise ConfigError.bad_value(BUDGET_ENV, text, "a number of MiB > 0")
+    return int(mb * 2**20)
+
+
+def _check_budget(need: int, what: str) -> None:
+    budget = memory_budget_bytes()
+    if need > budget:
+        raise MemoryBudgetError(f"scalesim memory: the {what} walk needs ~{need / 2**20:,.0f} MiB, more than "
+                                f"the {budget / 2**20:,.0f} MiB budget (set {BUDGET_ENV} to raise it)")
 
 
 def _ceil(a: int, b: int) -> int:
@@ -126,12 +161,21 @@ class _FetchOrder:
         pos = self._diagonal_start(d) + np.minimum(d, rows - 1) - r
         if wl == w:
             return pos
-        # padding words of the last block that come before (r, c) in diagonal order
-        pad_cols = np.arange(wl, w, dtype=np.int64)
-        pad_rows = d[..., None] - pad_cols
-        earlier = np.clip(pad_rows - (rows - h), 0, h)
-        same = (pad_rows >= rows - h) & (pad_rows <= rows - 1) & (pad_rows > r[..., None])
-        return pos - (earlier + same).sum(-1)
+        # padding words (rows ≥ rows − h, columns wl..w−1) that come before (r, c) in diagonal
+        # order, in closed form (O(1) memory per word): those on earlier diagonals,
+        # Σ_{pc=wl}^{w−1} clip(x − pc, 0, h) with x = d − (rows − h), and those on the same
+        # diagonal in a lower row (a diagonal is walked from its bottom row up)
+        x = d - (rows - h)
+        earlier = _ramp(x - wl, h) - _ramp(x - w, h)
+        same = np.maximum(np.minimum(rows - 1, d - wl) - np.maximum(np.maximum(rows - h, r + 1), d - w + 1) + 1, 0)
+        return pos - earlier - same
+
+
+def _ramp(u: np.ndarray, h: int) -> np.ndarray:
+    """Σ_{v=1}^{u} min(v, h) (0 for u ≤ 0)."""
+    u = np.maximum(u, 0)
+    low = np.minimum(u, h)
+    return low * (low + 1) // 2 + (u - low) * h
 
 
 # a fold's demand on one operand: (block, "sweep", first demand row in the fold) for a skewed
@@ -191,16 +235,17 @@ def _read_slides(buf: _ReadBuffer, order: _FetchOrder, demands: list[_Demand], f
                     burst_slides.append(k)
     rows, counts = [np.asarray(burst_rows, np.int64)], [np.asarray(burst_slides, np.int64)]
     if sweeps:                                             # one slide per row found inside a sweep
+        _check_budget(SLIDE_BYTES * sum(k for *_, k in sweeps), "slide")
         inside = _sweep_slide_rows(order, np.asarray(sweeps, np.int64), window, step, eps)
         rows.append(inside)
         counts.append(np.ones(len(inside), np.int64))
     return _slide_result(buf, reads, np.concatenate(rows), np.concatenate(counts))
 
 
-def _window_walk(buf: _ReadBuffer, order: _FetchOrder) -> tuple[int, int, int]:
+def _window_walk(buf: _ReadBuffer, order: _FetchOrder, valid: int | None = None) -> tuple[int, int, int]:
     """(DRAM words read before compute, sets in the fetch order, sets per slide — 0 when the
-    operand fits the window and never slides)."""
-    n_sets = order.valid // buf.set_words + 1
+    operand fits the window and never slides); ``valid`` = words that carry an address."""
+    n_sets = (order.valid if valid is None else valid) // buf.set_words + 1
     reads = min(_ceil(buf.active, buf.bw), _ceil(order.padded, buf.bw)) * buf.bw
     step = min(buf.slide_sets, n_sets - buf.window_sets) if n_sets > buf.window_sets else 0
     return reads, n_sets, step
@@ -226,21 +271,30 @@ class ConvGeometry:
     r: int
     s: int
     stride: int
+    #: SCALE-Sim's topology reading (scalesim/topology_utils.py): ofmap ⌈(H − R + stride)/stride⌉,
+    #: one more row/column than the layer's when (H − R) is not a multiple of the stride; the
+    #: windows that overhang the ifmap read nothing (address −1, skipped by its buffers)
+    round_up: bool = False
 
     @property
     def p(self) -> int:
-        return (self.h - self.r) // self.stride + 1
+        return self._out(self.h, self.r)
 
     @property
     def q(self) -> int:
-        return (self.w - self.s) // self.stride + 1
+        return self._out(self.w, self.s)
+
+    def _out(self, size: int, filt: int) -> int:
+        return -(-(size - filt + self.stride) // self.stride) if self.round_up else (size - filt) // self.stride + 1
 
     def address(self, m: np.ndarray, k: np.ndarray) -> np.ndarray:
-        """Ifmap address of im2col entry (m, k): overlapping windows repeat addresses."""
+        """Ifmap address of im2col entry (m, k): overlapping windows repeat addresses; −1 where
+        a rounded-up window overhangs the ifmap."""
         oy, ox = np.divmod(m, self.q)
         fr, rest = np.divmod(k, self.s * self.c)
         fs, ch = np.divmod(rest, self.c)
-        return ((oy * self.stride + fr) * self.w + ox * self.stride + fs) * self.c + ch
+        y, x = oy * self.stride + fr, ox * self.stride + fs
+        return np.where((y < self.h) & (x < self.w), (y * self.w + x) * self.c + ch, -1)
 
 
 def _demand_sequence(order: _FetchOrder, demand: _Demand, base: int
@@ -270,22 +324,25 @@ def _read_slides_addressed(buf: _ReadBuffer, order: _FetchOrder, demands: list[_
     demanded word hits when *any* occurrence of its address lies in one of the window's sets.
     Event-driven: vectorised hit tests (sorted address/position keys) over each fold's demanded
     words up to the next miss; per slide burst only a small search."""
-    eps, window, valid = buf.set_words, buf.window_sets, order.valid
-    reads, n_sets, step = _window_walk(buf, order)
-    if not step:
-        return reads, np.zeros(0, np.int64), np.zeros(0, np.int64)
-    # address of every fetch position
+    eps, window = buf.set_words, buf.window_sets
+    _check_budget(WALK_BYTES_PER_ENTRY * order.valid, "conv ifmap")
+    # address of every fetch position (−1: no word, which SCALE-Sim neither counts nor demands)
     row_w = order.block_widths[np.arange(order.rows) // order.height]
     rr = np.repeat(np.arange(order.rows, dtype=np.int64), row_w)
     cc = np.arange(len(rr), dtype=np.int64) - np.repeat(np.cumsum(row_w) - row_w, row_w)
-    pos = order.rank(rr, cc)
-    addr = np.empty(valid, np.int64)
-    addr[pos] = address(rr, cc)
-    _, addr = np.unique(addr, return_inverse=True)          # dense ids
-    addr = addr.astype(np.int64).ravel()
-    L = valid + 1
-    keys = np.sort(addr * L + np.arange(valid, dtype=np.int64))
-    del rr, cc, pos, row_w
+    raw = np.empty(order.valid, np.int64)
+    raw[order.rank(rr, cc)] = address(rr, cc)
+    del rr, cc, row_w
+    present = raw >= 0
+    valid = int(present.sum())
+    reads, n_sets, step = _window_walk(buf, order, valid)
+    if not step:
+        return reads, np.zeros(0, np.int64), np.zeros(0, np.int64)
+    addr = np.full(order.valid, -1, np.int64)               # dense address ids by fetch position
+    addr[present] = np.unique(raw[present], return_inverse=True)[1].ravel()
+    del raw
+    L = valid + 1            # keys: id · L + rank among the words with an address
+    keys = np.sort(addr[present] * L + np.arange(valid, dtype=np.int64))
 
     def hits(a: np.ndarray, s: int) -> np.ndarray:
         lo, hi = s * eps, min((s + window) * eps, valid)
@@ -308,6 +365,8 @@ def _read_slides_addressed(buf: _ReadBuffer, order: _FetchOrder, demands: list[_
     for f, dem in enumerate(demands):
         r, c, drow = _demand_sequence(order, dem, f * fold_rows)
         a = addr[order.rank(r, c)]
+        if valid < order.valid:
+            drow, a = drow[a >= 0], a[a >= 0]
         i, n, chunk = 0, len(a), 256
         while i < n:
             j = min(n, i + chunk)
