@@ -10,10 +10,13 @@ Trace statistics (:class:`TraceStats`, once per trace × device × address mappi
 
 Per design: hit rate ``h`` from the window the scheduler sees (Fifo: 1; FR-FCFS: the per-bank share
 of the smaller of the scheduler buffer and MaxActiveTransactions); service time
-``S = max(data bus + turnarounds, busiest bank, ACT rate under tRRD/tFAW, concurrency bound)``,
+``S = max(data bus + turnarounds, busiest bank, ACT rate under tRRD/tFAW, command bus,
+concurrency)`` — concurrency: each request holds a transaction slot and its queue head from its
+first command to its column command, and Fifo serves queue heads only,
 divided by the refresh availability (all-bank ``1 − tRFC/tREFI``, per-bank ``1 − tRFCb/tREFI``);
-total time ``max(S, arrival span + one access)``; latency = unloaded access time + M/D/1 queueing
-(or, saturated, the queue's own depth by Little's law). Energy from the same command counts and
+total time ``max(S, arrival span + one access)``; read latency (from arrival) = unloaded access time
++ M/D/1 queueing (or, saturated, the queue's own depth by Little's law plus half the overrun
+``S − span`` spent waiting outside a full controller). Energy from the same command counts and
 standby cycles as the cycle model (:mod:`.energy`).
 """
 
@@ -101,13 +104,26 @@ def evaluate(stats: TraceStats, device: Device, k: Knobs) -> Outcome:
     # -- time ------------------------------------------------------------------------------------
     per_channel = n * stats.channel_share
     t_bus = per_channel * max(d.burst_cycles, d.tCCD_S)
-    switches = per_channel * stats.switch_rate / np.where(grp, np.maximum(per_bank, 1.0), 1.0)
-    t_turn = switches * 0.5 * ((d.WL + d.burst_cycles + d.tWTR_S) + (d.RL + d.tRTRS - d.WL))
-    t_bank = n * stats.busiest_share * (miss * d.tRC + hit * max(d.burst_cycles, d.tCCD_L))
+    # read/write switches: FR-FCFS batches same-direction hits that are ready first (half the
+    # window), FrFcfsGrp groups the whole window; each switch costs the turnaround beyond a burst
+    grouping = np.where(fifo, 1.0, np.maximum(per_bank * np.where(grp, 1.0, 0.5), 1.0))
+    switch_rate = stats.switch_rate / grouping
+    turnaround = 0.5 * ((d.WL + d.burst_cycles + d.tWTR_L) + (d.RL + d.burst_cycles + d.tRTRS - d.WL)) \
+        - d.burst_cycles
+    t_turn = per_channel * switch_rate * turnaround
+    # banks: the busiest bank over the trace, and row cycles spread over the banks the window sees
+    t_bank = np.maximum(n * stats.busiest_share * (miss * d.tRC + hit * max(d.burst_cycles, d.tCCD_L)),
+                        per_channel * miss * d.tRC / np.maximum(banks, 1.0))
     t_act = acts * stats.channel_share / d.ranks * max(d.tRRD_S, d.tFAW / 4.0)
     unloaded = d.RL + d.burst_cycles + miss * miss_lat
-    t_conc = per_channel * unloaded / np.minimum(k.max_active, buffered)
-    service = np.maximum.reduce([t_bus + t_turn, t_bank, t_act, t_conc])
+    # concurrency: a request holds a transaction slot and its queue head from its first command to
+    # its column command; Fifo serves only queue heads (one per bank, per direction or in total)
+    hold = np.maximum(miss * miss_lat, switch_rate * turnaround) + max(d.burst_cycles, d.tCCD_L)
+    heads = np.where(fifo, np.where(k.buffer == 0, banks, np.where(k.buffer == 1, 2.0, 1.0)), banks)
+    t_conc = per_channel * hold / np.minimum.reduce([k.max_active + 0.0, buffered + 0.0, heads])
+    row_cmds = miss * (1.0 + conflict)  # ACT (+ PRE) per request on the shared command bus
+    t_cmd = per_channel * (1.0 + row_cmds) if not d.protocol.startswith("HBM") else per_channel * np.maximum(1.0, row_cmds)
+    service = np.maximum.reduce([t_bus + t_turn, t_bank, t_act, t_conc, t_cmd])
     refresh_loss = np.select([k.refresh == 1, k.refresh == 2],
                              [d.tRFC / d.tREFI, d.tRFCb / d.tREFI / max(d.banks, 1)], 0.0)
     service = service / (1.0 - refresh_loss)
@@ -119,7 +135,8 @@ def evaluate(stats: TraceStats, device: Device, k: Knobs) -> Outcome:
     saturated = service >= stats.span
     occupancy = np.minimum(k.max_active, buffered + 0.0)
     wait = np.where(saturated, np.maximum(occupancy * per_req - unloaded, 0.0), wait_md1)
-    wait = wait + refresh_loss * d.tRFC / 2.0
+    # requests held back by a full controller wait outside it: on average half the overrun
+    wait = wait + np.maximum(service - stats.span, 0.0) / 2.0 + refresh_loss * d.tRFC / 2.0
     arbiter = (k.arbiter > 0).astype(float)
     in_order = (k.resp == 1) | (k.arbiter == 2)
     latency = unloaded + wait + 2 * arbiter + np.where(in_order, 0.5 * miss * miss_lat, 0.0)

@@ -464,6 +464,9 @@ class KernelOptions:
     pending_cap: int = 0  # > 0: DRAMsim3's read queue and write buffer (this many each), writes moved in drains
     response_delay: int = 0
     in_order: bool = False
+    #: read latency from the trace's arrival cycle (stalls under back-pressure included); False:
+    #: from acceptance into the controller, as DRAMsim3 measures it
+    from_arrival: bool = True
 
 
 def knob_vector(codes: tuple[int, ...], device: Device, opts: KernelOptions) -> np.ndarray:
@@ -515,7 +518,7 @@ def run(trace_fields: tuple[np.ndarray, ...], arrive: np.ndarray, is_write: np.n
     if opts.in_order:
         resp = np.where(finished, np.maximum.accumulate(np.where(finished, resp, 0)), -1)
     reads = finished & ~is_write
-    lat = (resp - accept)[reads].astype(float)
+    lat = (resp - (arrive if opts.from_arrival else accept))[reads].astype(float)
     return {"cycles": float(end), "reads": float(totals[C_RD]),
             "writes": float(totals[C_WR]), "acts": float(totals[C_ACT]), "pres": float(totals[C_PRE]),
             "refs": float(totals[C_REF]), "refbs": float(totals[C_REFB]), "read_hits": float(totals[C_RDHIT]),

@@ -35,7 +35,8 @@ class Outcome:
 
 
 def to_metrics(d: Device, o: Outcome) -> dict[str, np.ndarray]:
-    """Metrics with units. ``latency_s`` is the time to serve the whole trace."""
+    """Metrics with units. ``latency_s`` is the time to serve the whole trace; read latencies run from
+    each request's arrival in the trace to its data (stalls under back-pressure included)."""
     e = command_energy(d)
     energy = total_energy(e, o.acts, o.reads, o.writes, o.refs, o.refbs, o.active_cycles, o.idle_cycles)
     cycles = np.maximum(o.cycles, 1.0)
