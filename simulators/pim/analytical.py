@@ -244,9 +244,13 @@ def op_costs(hw: Hardware, plan: Plan, cols: Mapping[str, Any], n: int, cycle: b
                    (on_pim & ~reg_ok).any(axis=1), c)
 
 
-def _total(x: np.ndarray) -> np.ndarray:
-    """Sum over operators in their order (a cumulative sum's last column: adding op after op)."""
-    return np.cumsum(x, axis=1)[:, -1] if x.shape[1] else np.zeros(x.shape[0])
+def _totals(*xs: np.ndarray) -> list[np.ndarray]:
+    """Sums over operators in their order (a cumulative sum's last column: adding op after op) of
+    arrays ``(designs, ops)``, in one pass."""
+    stacked = np.stack(xs)
+    if not stacked.shape[-1]:
+        return list(np.zeros(stacked.shape[:2]))
+    return list(stacked.cumsum(axis=-1)[..., -1])
 
 
 def evaluate(cfg: PIMConfig, cols: Mapping[str, Any], n: int, workload: Workload,
@@ -256,7 +260,8 @@ def evaluate(cfg: PIMConfig, cols: Mapping[str, Any], n: int, workload: Workload
     cycle = fidelity == "cycle"
     plan = Plan.of(workload)
     costs = op_costs(hw, plan, cols, n, cycle)
-    lat, pj = _total(costs.ns), _total(costs.pj)
+    lat, pj, host_lat, host_pj, pim_time, pim_macs, dram = _totals(
+        costs.ns, costs.pj, costs.host_ns, costs.host_pj, costs.pim_ns, costs.pim_macs, costs.ext_bytes)
     sub = _column(cols, ("sub_batches",), 1, n).astype(int)
     half = half_batch(workload) if (sub != 1).any() else None
     if half is not None:
@@ -268,8 +273,6 @@ def evaluate(cfg: PIMConfig, cols: Mapping[str, Any], n: int, workload: Workload
     else:
         sub = np.ones(n, dtype=int)
 
-    host_lat, host_pj = _total(costs.host_ns), _total(costs.host_pj)
-    pim_time, pim_macs = _total(costs.pim_ns), _total(costs.pim_macs)
     peak = (hw.peak_ops_per_ns * 1e9).reshape(-1)
     flops = plan.total_flops
     batch = plan.batch
@@ -286,7 +289,7 @@ def evaluate(cfg: PIMConfig, cols: Mapping[str, Any], n: int, workload: Workload
         "peak_ops_per_s": peak,
         "utilization": np.divide(2 * pim_macs, pim_time * 1e-9 * peak, out=np.zeros(n),
                                  where=pim_time > 0),
-        "dram_bytes": _total(costs.ext_bytes),
+        "dram_bytes": dram,
         "area_mm2": energy.pim_logic_mm2(hw.banks / hw.g, hw.lanes, cfg.operand_bits, hw.irf_regs,
                                          cfg.irf_bits, hw.orf_regs, cfg.orf_bits).reshape(-1) * np.ones(n),
         "host_latency_s": host_lat * 1e-9,
@@ -309,5 +312,5 @@ def _interleaved(hw: Hardware, half: Plan, cols: Mapping[str, Any], n: int, cycl
     c = op_costs(hw, half, cols, n, cycle, np.where(on_pim, 1, 2))
     pim_side = np.zeros((n, len(half.ops)), dtype=bool)
     pim_side[:, half.mac] = c.on_pim
-    return (_total(2 * np.where(pim_side, c.ns, 0.0)), _total(2 * np.where(pim_side, 0.0, c.ns)),
-            _total(2 * c.pj))
+    p, h, e = _totals(2 * np.where(pim_side, c.ns, 0.0), 2 * np.where(pim_side, 0.0, c.ns), 2 * c.pj)
+    return p, h, e

@@ -241,17 +241,14 @@ def best_pim_jobs(hw: Hardware, jobs: Job | Jobs, s_fixed: np.ndarray, m_fixed: 
     ``*_fixed`` arrays ``(designs, jobs)`` pin them (0 = search). Ties keep the earlier candidate."""
     c = pim_job(hw, jobs, np.where(s_fixed > 0, s_fixed, _CAND_S), np.where(m_fixed > 0, m_fixed, _CAND_M), refresh)
     score = np.where(c.reg_ok, c.total_ns, np.inf)
-    best = np.argmin(score, axis=0)[None]
-
-    def pick(x: Any) -> np.ndarray:
-        x = np.asarray(x)
-        if x.ndim < 3 or x.shape[0] == 1:
-            return np.broadcast_to(x[0] if x.ndim == 3 else x, best.shape[1:])
-        return np.take_along_axis(np.broadcast_to(x, score.shape), best, axis=0)[0]
-
-    return JobCost(pick(c.pim_ns), pick(c.io_ns), pick(c.energy_pj), pick(c.ext_bytes),
-                   {k: pick(v) for k, v in c.parts.items()}, {k: pick(v) for k, v in c.choice.items()},
-                   pick(c.reg_ok))
+    best = np.argmin(score, axis=0)[None, None]
+    fields = [c.pim_ns, c.io_ns, c.energy_pj, c.ext_bytes, *c.parts.values(), *c.choice.values(), c.reg_ok]
+    packed = np.stack(np.broadcast_arrays(*(np.asarray(f, dtype=float) for f in fields)))   # (fields, cand, ...)
+    won = np.take_along_axis(packed, np.broadcast_to(best, (len(fields), 1, *best.shape[2:])), axis=1)[:, 0]
+    n_parts, n_choice = len(c.parts), len(c.choice)
+    parts = dict(zip(c.parts, won[4:4 + n_parts]))
+    choice = dict(zip(c.choice, won[4 + n_parts:4 + n_parts + n_choice]))
+    return JobCost(won[0], won[1], won[2], won[3], parts, choice, won[-1].astype(bool))
 
 
 def host_job(hw: Hardware, job: Job | Jobs) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
