@@ -101,20 +101,22 @@ def _systolic(id: str, workload: str, objective: str, doc: str, **kw: Any) -> Ta
 
 
 def _dram_tasks() -> tuple[Task, ...]:
-    """ArchGym's DRAMSys controller search (its ten knobs, DRAMsim3's default address mapping: 663 552
-    designs) on DDR4-2400 over four traces, with its objectives: a power target, a latency target,
-    both, and plain minimisation."""
-    fix = {"fix": {"AddressMapping": "rochrababgco"}}
-    traces = {"stream": "trace:pattern=stream,n=20000,rw=0.2,gap=5",
+    """ArchGym's DRAMSys controller search (its ten knobs; DRAMsim3's default address mapping, 663 552
+    designs, except on the GEMM trace, whose three streams conflict in one bank unless the mapping
+    moves them: there all four mappings, 2 654 208 designs) on DDR4-2400 over four traces, with its
+    objectives (power target, latency target, both; targets 1 W and 50 ns, assumed) and two plain
+    minimisations. Trace gaps keep good controllers just below saturation."""
+    traces = {"stream": "trace:pattern=stream,n=20000,rw=0.2,gap=8",
               "random": "trace:pattern=random,n=20000,rw=0.3,gap=8",
               "cloud": "trace:pattern=bursty,n=20000,rw=0.4,gap=1,burst=256,idle=2048",
-              "gemm": "trace:pattern=multistream,n=20000,streams=3,gap=3"}
-    objectives = {"power": "target:power_w=1.0", "latency": "target:avg_read_latency_ns=25",
-                  "both": "target:power_w=1.0,avg_read_latency_ns=25", "energy": "min:energy_j",
+              "gemm": "trace:pattern=multistream,n=20000,streams=3,gap=6"}
+    objectives = {"power": "target:power_w=1.0", "latency": "target:avg_read_latency_ns=50",
+                  "both": "target:power_w=1.0,avg_read_latency_ns=50", "energy": "min:energy_j",
                   "readlat": "min:avg_read_latency_ns"}
-    chosen = [("stream", "latency"), ("stream", "readlat"), ("random", "power"), ("random", "energy"),
-              ("cloud", "both"), ("gemm", "both")]
-    return tuple(Task(f"dram-{t}-{o}", "dram", traces[t], objectives[o], preset="ddr4-2400", restrict=fix,
+    chosen = [(t, o) for t in traces for o in ("power", "latency", "both")] + [("stream", "readlat"),
+                                                                               ("random", "energy")]
+    return tuple(Task(f"dram-{t}-{o}", "dram", traces[t], objectives[o], preset="ddr4-2400",
+                      restrict={} if t == "gemm" else {"fix": {"AddressMapping": "rochrababgco"}},
                       doc=f"DDR4-2400 controller (ArchGym's DRAMSys knobs) on a {t} trace: {objectives[o]}")
                  for t, o in chosen)
 
