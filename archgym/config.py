@@ -13,6 +13,10 @@ from archgym.errors import ConfigError
 
 M = TypeVar("M", bound=BaseModel)
 
+#: bounds on a YAML config file, checked before its data is built (docs/robustness.md)
+MAX_CONFIG_BYTES = 1 << 20        # 1 MiB: the largest shipped config is < 2 KB
+MAX_YAML_NODES = 100_000          # nodes after expanding aliases (a 9-level alias bomb has 9⁹ ≈ 3.9·10⁸)
+
 
 class StrictModel(BaseModel):
     """Base of every config model: unknown keys are errors, values are immutable."""
@@ -43,15 +47,63 @@ def validate(model: type[M], data: Any, where: str) -> M:
 
 
 def read_yaml(path: str | Path) -> Any:
+    """A YAML file's data, safely: UTF-8 text of at most :data:`MAX_CONFIG_BYTES`, at most
+    :data:`MAX_YAML_NODES` nodes once aliases are expanded (no alias bombs), no recursive aliases."""
     path = Path(path)
     if not path.is_file():
         raise ConfigError(f"{path}: no such config file")
+    size = path.stat().st_size
+    if size > MAX_CONFIG_BYTES:
+        raise ConfigError(f"{path}: size: {size} bytes is not allowed; allowed: at most {MAX_CONFIG_BYTES}")
     try:
-        return yaml.safe_load(path.read_text())
+        text = path.read_bytes().decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise ConfigError(f"{path}: not UTF-8 text (byte {exc.start})") from None
+    return parse_yaml(text, str(path))
+
+
+def parse_yaml(text: str, where: str) -> Any:
+    """:func:`read_yaml` for text already read (``where`` names it in errors)."""
+    try:
+        node = yaml.compose(text, Loader=yaml.SafeLoader)
+        if node is not None:
+            expanded_size(node, where)
+        return yaml.safe_load(text)
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         line = f" line {mark.line + 1}" if mark else ""
-        raise ConfigError(f"{path}:{line}: not valid YAML ({getattr(exc, 'problem', exc)})") from None
+        raise ConfigError(f"{where}:{line}: not valid YAML ({getattr(exc, 'problem', exc)})") from None
+    except RecursionError:
+        raise ConfigError(f"{where}: nested too deeply") from None
+
+
+def expanded_size(node: yaml.Node, where: str) -> int:
+    """Nodes of a composed YAML document with every alias expanded (shared nodes counted once per
+    use, computed once each); raises past :data:`MAX_YAML_NODES` or on a recursive alias."""
+    sizes: dict[int, int] = {}
+    active: set[int] = set()
+
+    def size(n: yaml.Node) -> int:
+        key = id(n)
+        if key in sizes:
+            return sizes[key]
+        if key in active:
+            raise ConfigError(f"{where}: line {n.start_mark.line + 1}: a recursive alias is not allowed")
+        active.add(key)
+        if isinstance(n, yaml.MappingNode):
+            total = 1 + sum(size(k) + size(v) for k, v in n.value)
+        elif isinstance(n, yaml.SequenceNode):
+            total = 1 + sum(size(v) for v in n.value)
+        else:
+            total = 1
+        active.discard(key)
+        if total > MAX_YAML_NODES:
+            raise ConfigError(f"{where}: {total} nodes after expanding aliases is not allowed; "
+                              f"allowed: at most {MAX_YAML_NODES}")
+        sizes[key] = total
+        return total
+
+    return size(node)
 
 
 def load_config(path: str | Path, model: type[M]) -> M:

@@ -159,6 +159,21 @@ class Objective:
             raise ConfigError("objective.targets: target needs at least one metric target")
         if self.kind == "target" and any(t <= 0 for t in self.targets.values()):
             raise ConfigError("objective.targets: targets must be > 0")
+        for field_name, table in (("weights", self.weights), ("targets", self.targets),
+                                  ("constraints", self.constraints)):
+            for m, v in table.items():
+                if not isinstance(m, str) or not m:
+                    raise ConfigError.bad_value(f"objective.{field_name} metric", m, "a metric name")
+                if isinstance(v, bool) or not isinstance(v, (int, float)) or not math.isfinite(v) or \
+                        (field_name == "constraints" and v <= 0):
+                    allowed = "a finite number > 0" if field_name == "constraints" else "a finite number"
+                    raise ConfigError.bad_value(f"objective.{field_name}.{m}", v, allowed)
+        if not isinstance(self.metric, str) or not self.metric:
+            raise ConfigError.bad_value("objective.metric", self.metric, "a metric name")
+        for name in ("penalty", "invalid_cost"):
+            v = getattr(self, name)
+            if isinstance(v, bool) or not isinstance(v, (int, float)) or not math.isfinite(v):
+                raise ConfigError.bad_value(f"objective.{name}", v, "a finite number")
 
     @classmethod
     def parse(cls, spec: str | Mapping[str, Any] | Objective | None) -> Objective:

@@ -91,6 +91,8 @@ class Param:
     def restrict(self, values: Iterable[Any]) -> Param:
         """A copy that allows only ``values`` (each must already be allowed)."""
         kept = tuple(self.coerce(v) for v in values)
+        if not kept:
+            raise ConfigError.bad_value(f"{self.name} values", [], f"a non-empty list of {_describe(self)}")
         kept = tuple(v for v in self.values if v in kept)  # keep the original order
         default = self.default if self.default in kept else kept[len(kept) // 2]
         return replace(self, values=kept, default=default)

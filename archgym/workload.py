@@ -33,6 +33,10 @@ import networkx as nx
 from archgym.errors import ConfigError, UnknownNameError
 
 OP_KINDS = ("conv2d", "gemm", "gemv", "attention", "eltwise")
+#: bounds every operator is checked against (docs/robustness.md): one dimension at most 2²⁴, one
+#: operator at most 2⁵³ MACs (exact in float64; products of dimensions stay inside int64)
+MAX_DIM = 1 << 24
+MAX_MACS = 1 << 53
 
 _REQUIRED = {
     "conv2d": ("C", "K", "H", "W", "R", "S"),
@@ -83,6 +87,9 @@ class Op:
         bad = [k for k, v in dims.items() if v < (0 if k == "pad" else 1)]
         if bad:
             raise ConfigError(f"{self.name}: dimension {bad[0]} must be ≥ 1, got {dims[bad[0]]}")
+        big = [k for k, v in dims.items() if v > MAX_DIM]
+        if big:
+            raise ConfigError.bad_value(f"{self.name}: dimension {big[0]}", dims[big[0]], f"at most {MAX_DIM}")
         if self.kind == "conv2d":
             g = dims["groups"]
             if dims["C"] % g or dims["K"] % g:
@@ -90,6 +97,8 @@ class Op:
             if dims["H"] + 2 * dims["pad"] < dims["R"] or dims["W"] + 2 * dims["pad"] < dims["S"]:
                 raise ConfigError(f"{self.name}: filter {dims['R']}×{dims['S']} larger than padded input")
         self.dims = dims
+        if self.macs > MAX_MACS:
+            raise ConfigError.bad_value(f"{self.name}: MACs", self.macs, f"at most {MAX_MACS} (2⁵³) per operator")
 
     # -- shapes ------------------------------------------------------------------------------
     @property
@@ -293,8 +302,7 @@ def load_scalesim_topology(path: str | Path) -> Workload:
     (``Layer, M, N, K``). SCALE-Sim's ifmap sizes already include padding, so pad = 0.
     """
     path = Path(path)
-    with path.open(newline="") as fh:
-        rows = [[c.strip() for c in row] for row in csv.reader(fh)]
+    rows = [[c.strip() for c in row] for row in csv.reader(read_text(path).splitlines())]
     rows = [[c for c in r if c != ""] for r in rows]
     rows = [r for r in rows if r]
     if not rows:
@@ -304,10 +312,7 @@ def load_scalesim_topology(path: str | Path) -> Workload:
     is_gemm = len(header) >= 4 and header[1:4] == ["m", "n", "k"]
     for lineno, row in enumerate(rows[1:], start=2):
         where = f"{path}:{lineno}"
-        try:
-            nums = [int(float(v)) for v in row[1:]]
-        except ValueError:
-            raise ConfigError(f"{where}: expected integers after the layer name, got {row[1:]}") from None
+        nums = topology_integers(row[1:], where)
         if is_gemm:
             if len(nums) < 3:
                 raise ConfigError(f"{where}: GEMM rows need M, N, K")
@@ -318,7 +323,31 @@ def load_scalesim_topology(path: str | Path) -> Workload:
                 raise ConfigError(f"{where}: conv rows need IFMAP H, W, Filter H, W, Channels, Num Filter, Strides")
             h, w, r, s, c, k, stride = nums[:7]
             ops.append(Op(row[0], "conv2d", {"H": h, "W": w, "R": r, "S": s, "C": c, "K": k, "stride": stride}))
+    if not ops:
+        raise ConfigError(f"{path}: no layers (a header and no rows); allowed: at least one layer row")
     return Workload.chain(path.stem, _unique_names(ops))
+
+
+def read_text(path: Path, limit: int = 64 << 20) -> str:
+    """A workload file's text: UTF-8, at most ``limit`` bytes (64 MiB), one-line errors."""
+    size = path.stat().st_size
+    if size > limit:
+        raise ConfigError(f"{path}: size: {size} bytes is not allowed; allowed: at most {limit}")
+    try:
+        return path.read_bytes().decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise ConfigError(f"{path}: not UTF-8 text (byte {exc.start})") from None
+
+
+def topology_integers(cells: Sequence[str], where: str) -> list[int]:
+    """A topology row's numbers: integers (``64`` or ``64.0``), never NaN, ±inf or fractions."""
+    try:
+        values = [float(v) for v in cells]
+    except ValueError:
+        values = [math.nan]
+    if not all(math.isfinite(v) and v == int(v) for v in values):
+        raise ConfigError(f"{where}: expected integers after the layer name, got {list(cells)}")
+    return [int(v) for v in values]
 
 
 def _unique_names(ops: list[Op]) -> list[Op]:
@@ -366,7 +395,10 @@ def load_onnx(path: str | Path, batch: int = 1) -> Workload:
                 g.add_edge(producer[tensor], name)
         for tensor in node.output:
             producer[tensor] = name
-    return Workload(path.stem, g)
+    workload = Workload(path.stem, g)
+    if not workload.layers:
+        raise ConfigError(f"{path}: no Conv, Gemm or MatMul nodes; allowed: an ONNX model with at least one")
+    return workload
 
 
 def _onnx_op(name: str, node: Any, attrs: dict[str, Any], shapes: dict[str, list[int]]) -> Op:
