@@ -14,6 +14,7 @@ In FINN's terms a MAC stage is an MVAU with ``MW = N·Kr·Ks`` (SIMD folds it), 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cached_property
 
 import numpy as np
 
@@ -23,7 +24,8 @@ from archgym.workload import Workload
 
 @dataclass(frozen=True)
 class StageTable:
-    """Per-stage arrays, length ``n`` (all stages, MAC and eltwise, in pipeline order)."""
+    """Per-stage arrays, length ``n`` (all stages, MAC and eltwise, in pipeline order); the derived
+    arrays are computed once per table (read them, never write them)."""
 
     names: tuple[str, ...]
     is_mac: np.ndarray      # bool
@@ -47,39 +49,39 @@ class StageTable:
     def n(self) -> int:
         return len(self.names)
 
-    @property
+    @cached_property
     def mac_idx(self) -> np.ndarray:
         return np.flatnonzero(self.is_mac)
 
-    @property
+    @cached_property
     def MW(self) -> np.ndarray:
         return self.N * self.Kr * self.Ks
 
-    @property
+    @cached_property
     def MH(self) -> np.ndarray:
         return self.M * self.rep
 
-    @property
+    @cached_property
     def pix(self) -> np.ndarray:
         return self.R * self.C
 
-    @property
+    @cached_property
     def macs(self) -> np.ndarray:
         return np.where(self.is_mac, self.MW * self.MH * self.pix, 0)
 
-    @property
+    @cached_property
     def weight_elems(self) -> np.ndarray:
         return np.where(self.is_mac, self.MW * self.MH, 0)
 
-    @property
+    @cached_property
     def out_rows(self) -> np.ndarray:
         return np.where(self.is_mac, self.R, self.in_rows)
 
-    @property
+    @cached_property
     def in_elems(self) -> np.ndarray:
         return np.where(self.is_mac, self.rep * self.N * self.in_rows * self.in_cols, self.E * self.elt_inputs)
 
-    @property
+    @cached_property
     def out_elems(self) -> np.ndarray:
         return np.where(self.is_mac, self.MH * self.pix, self.E)
 

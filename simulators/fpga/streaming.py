@@ -13,6 +13,7 @@ One engine per stage, all stages running concurrently on a stream of inferences.
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 
 import numpy as np
@@ -61,18 +62,7 @@ def auto_fold(table: StageTable, target: np.ndarray) -> tuple[np.ndarray, np.nda
     pe = np.ones((target.size, macs.size), dtype=np.int64)
     simd = np.ones_like(pe)
     for j, i in enumerate(macs):
-        p = fold_values(int(table.MH[i]))
-        s = fold_values(int(table.MW[i]))
-        pp, ss = np.meshgrid(p, s, indexing="ij")
-        pp, ss = pp.ravel(), ss.ravel()
-        cyc = np.ceil(table.MH[i] / pp) * np.ceil(table.MW[i] / ss) * table.pix[i]
-        lanes = pp * ss
-        order = np.lexsort((lanes, cyc))            # by cycles, then lanes
-        cyc, lanes, pp, ss = cyc[order], lanes[order], pp[order], ss[order]
-        # fewest lanes among candidates with cycles ≤ target: prefix argmin over sorted cycles
-        run_min = np.minimum.accumulate(lanes)
-        new_min = np.concatenate([[True], lanes[1:] < run_min[:-1]])
-        arg = np.maximum.accumulate(np.where(new_min, np.arange(lanes.size), 0))
+        cyc, arg, pp, ss = _fold_table(table.MH[i], table.MW[i], table.pix[i])
         pos = np.searchsorted(cyc, target, side="right") - 1
         pick = np.where(pos >= 0, arg[np.clip(pos, 0, None)], 0)
         pe[:, j], simd[:, j] = pp[pick], ss[pick]
@@ -81,6 +71,25 @@ def auto_fold(table: StageTable, target: np.ndarray) -> tuple[np.ndarray, np.nda
         need = np.clip(np.ceil(table.E[i] / np.maximum(target, 1.0)), 1, table.E[i])
         lanes_e[:, i] = np.minimum(2 ** np.ceil(np.log2(need)), table.E[i]).astype(np.int64)
     return pe, simd, lanes_e
+
+
+@functools.lru_cache(maxsize=4096)
+def _fold_table(mh: float, mw: float, pix: float) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """A MAC stage's (PE, SIMD) candidates sorted by cycles then lanes: ``(cycles, index of the fewest
+    lanes among the candidates up to here, PE, SIMD)`` (memoised: it depends on the stage's shape only)."""
+    pp, ss = np.meshgrid(fold_values(int(mh)), fold_values(int(mw)), indexing="ij")
+    pp, ss = pp.ravel(), ss.ravel()
+    cyc = np.ceil(mh / pp) * np.ceil(mw / ss) * pix
+    lanes = pp * ss
+    order = np.lexsort((lanes, cyc))            # by cycles, then lanes
+    cyc, lanes, pp, ss = cyc[order], lanes[order], pp[order], ss[order]
+    # fewest lanes among candidates with cycles ≤ target: prefix argmin over sorted cycles
+    run_min = np.minimum.accumulate(lanes)
+    new_min = np.concatenate([[True], lanes[1:] < run_min[:-1]])
+    arg = np.maximum.accumulate(np.where(new_min, np.arange(lanes.size), 0))
+    for a in (cyc, arg, pp, ss):
+        a.setflags(write=False)     # shared by every call: never modified
+    return cyc, arg, pp, ss
 
 
 def fold_within(table: StageTable, lanes: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
