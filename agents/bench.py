@@ -195,8 +195,10 @@ def _json_default(value: Any) -> Any:
     return str(value)
 
 
-def markdown(report: Mapping[str, Any]) -> str:
-    """A table per task: median [IQR] regret % at each checkpoint, evals to 5 %, wall time."""
+def markdown(report: Mapping[str, Any],
+             target: Callable[[str, Mapping[str, Any], Mapping[str, Any]], str] | None = None) -> str:
+    """A table per task: median [IQR] regret % at each checkpoint, evals to 5 %, wall time, and with
+    ``target`` a "target met?" cell per agent (``target(agent, its entry, every agent's entry)``)."""
     lines = []
     for tid, entry in report["tasks"].items():
         agents = entry["agents"]
@@ -207,6 +209,8 @@ def markdown(report: Mapping[str, Any]) -> str:
         head = "| agent | " + " | ".join(f"regret @{b}" for b in cps) + " | evals to 5 % | wall s |"
         if "exact_front" in entry:
             head += " HV ratio |"
+        if target is not None:
+            head += " target met? |"
         lines += [head, "|" + "---|" * (head.count("|") - 1)]
         for name, a in agents.items():
             cells = []
@@ -219,6 +223,8 @@ def markdown(report: Mapping[str, Any]) -> str:
                   f"{a['wall_time_s']['median']:.1f} |"
             if "hv_ratio" in a:
                 row += f" {a['hv_ratio']['median']:.3f} |"
+            if target is not None:
+                row += f" {target(name, a, agents)} |"
             lines.append(row)
         lines.append("")
     return "\n".join(lines)

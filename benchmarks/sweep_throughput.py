@@ -3,7 +3,7 @@ workers, at the cycle fidelity (CPU-bound, one design per call) and the analytic
 (batched through ``evaluate_batch``).
 
     .venv/bin/python benchmarks/sweep_throughput.py [--budget 200] [--workers 2] [--repeats 2]
-        [--families systolic rdu fpga] [--out benchmarks/sweep_throughput.md]
+        [--families systolic rdu fpga] [--out benchmarks/results/sweep_throughput.md]
 
 The speed-up is the ratio of the two rates measured in the same process (best of ``--repeats``,
 runs interleaved so that background load hits both alike); no absolute time is asserted. Each
@@ -15,7 +15,6 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import platform
 import resource
 import sys
 import tempfile
@@ -25,11 +24,12 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from archgym.app.sweep import run_sweep
+from archgym.app.sweep_config import SweepConfig
 from archgym.config import validate
 from archgym.simulator import SIMULATORS
 from archgym.store import RunStore
-from archgym.app.sweep import run_sweep
-from archgym.app.sweep_config import SweepConfig
+from benchmarks.provenance import write_results
 
 WORKLOAD = {"systolic": "mobilenetv2", "rdu": "resnet18", "fpga": "resnet18", "pim": "gpt2-decode"}
 
@@ -89,7 +89,7 @@ def main() -> int:
     ap.add_argument("--repeats", type=int, default=2)
     ap.add_argument("--families", nargs="*", default=None, help="default: every registered simulator")
     ap.add_argument("--fidelities", nargs="*", default=["cycle", "analytical"], choices=["cycle", "analytical"])
-    ap.add_argument("--out", default=str(ROOT / "benchmarks" / "sweep_throughput.md"))
+    ap.add_argument("--out", default=str(ROOT / "benchmarks" / "results" / "sweep_throughput.md"))
     args = ap.parse_args()
     families = args.families or list(SIMULATORS)
     idle_before = cpu_idle() if os.path.exists("/proc/stat") else float("nan")
@@ -105,11 +105,7 @@ def main() -> int:
     idle_after = cpu_idle() if os.path.exists("/proc/stat") else float("nan")
     w = args.workers
     lines = [
-        "# Sweep throughput",
-        "",
-        f"`python benchmarks/sweep_throughput.py --budget {args.budget} --workers {w} --repeats {args.repeats}`",
-        (f"on {os.cpu_count()} CPU cores ({platform.processor() or platform.machine()}), Python "
-        f"{platform.python_version()}; CPU idle {idle_before:.0%} before, {idle_after:.0%} after "
+        (f"CPU idle {idle_before:.0%} before, {idle_after:.0%} after "
         f"({time.time() - t0:.0f} s). Random designs of each family's default preset space; best of "
         f"{args.repeats} interleaved runs; local executor (1 worker = in process, {w} = process pool). "
         "'cores busy' = CPU seconds of the sweep and its workers per wall second."),
@@ -123,7 +119,7 @@ def main() -> int:
                      f"| {r['rate_1']:.1f} | {r[f'rate_{w}']:.1f} | {r['speedup']:.2f}× "
                      f"| {r['cores_busy_1']:.2f} / {r[f'cores_busy_{w}']:.2f} "
                      f"| {r['cpu_ms_per_eval_1']:.2f} / {r[f'cpu_ms_per_eval_{w}']:.2f} | {r['identical_rows']} |")
-    Path(args.out).write_text("\n".join(lines) + "\n")
+    write_results(args.out, "Sweep throughput", "\n".join(lines))
     Path(args.out).with_suffix(".json").write_text(json.dumps(results, indent=1))
     print(f"wrote {args.out}")
     return 0
