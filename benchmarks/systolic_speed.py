@@ -1,6 +1,7 @@
 """Speed and agreement of the systolic models against SCALE-Sim v3, measured in one run.
 
-    .venv/bin/python benchmarks/systolic_speed.py [--designs 1000000] [--no-scalesim]
+    .venv/bin/python benchmarks/systolic_speed.py [--designs 1000000] [--no-scalesim] \\
+        [--shapes 32x32,64x16] [--out benchmarks/results/systolic_scalesim.md]
 
 Reports (1) per layer: SCALE-Sim's wall time vs ``archgym scalesim``'s with either memory model
 (``fold``: the design-space cycle model; ``scalesim``: SCALE-Sim's own buffers), the speed-up,
@@ -14,13 +15,17 @@ from __future__ import annotations
 
 import argparse
 import itertools
+import sys
 import tempfile
 import time
 from pathlib import Path
 
 import numpy as np
 
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
 from archgym.workload import Gemm, get_workload
+from benchmarks.provenance import write_results
 from simulators.systolic import SystolicSimulator
 from simulators.systolic import reference as ref
 from simulators.systolic.scalesim_io import ScaleSimConfig, report_rows, simulate
@@ -28,6 +33,8 @@ from simulators.systolic.scalesim_io import ScaleSimConfig, report_rows, simulat
 LAYERS = [("conv_a", 841, 16, 27), ("conv_b", 3136, 64, 576), ("fc", 1, 1000, 512),
           ("gemm_a", 256, 256, 256), ("gemm_b", 100, 70, 37)]   # (name, M, N, K)
 SHAPES = [(8, 8), (16, 32), (32, 32), (64, 16)]
+#: the report's lines, written to ``--out``
+LINES: list[str] = []
 
 
 def bench_scalesim(shapes: list[tuple[int, int]], sram_kb: int, bw: int) -> None:
@@ -63,13 +70,13 @@ def bench_scalesim(shapes: list[tuple[int, int]], sram_kb: int, bw: int) -> None
                 incl = float(theirs["Total Cycles (incl. prefetch)"])
                 errs_incl[model].append(abs(row[1] - incl) / incl)
             line.append(f"{model} {ours * 1e3:.2f} ms ({seconds / ours:.0f}×)")
-        print(f"  {rows}×{cols} {df}: SCALE-Sim {seconds:.2f} s; " + ", ".join(line) + f" for {len(layers)} layers",
+        emit(f"  {rows}×{cols} {df}: SCALE-Sim {seconds:.2f} s; " + ", ".join(line) + f" for {len(layers)} layers",
               flush=True)
-    print(f"SRAM {sram_kb} KB, {bw} words/cycle: compute cycles exact on {exact}/{n} layer runs; "
+    emit(f"SRAM {sram_kb} KB, {bw} words/cycle: compute cycles exact on {exact}/{n} layer runs; "
           f"per layer SCALE-Sim {ss_time / n * 1e3:.0f} ms")
     for model in models:
         e, ei = np.array(errs[model]), np.array(errs_incl[model])
-        print(f"  memory={model}: Total Cycles exact on {int((e == 0).sum())}/{n}, error max {e.max():.2%} "
+        emit(f"  memory={model}: Total Cycles exact on {int((e == 0).sum())}/{n}, error max {e.max():.2%} "
               f"mean {e.mean():.2%}; incl. prefetch max {ei.max():.2%} mean {ei.mean():.2%}; "
               f"{our_time[model] / n * 1e6:.0f} µs per layer → {ss_time / our_time[model]:.0f}× faster than SCALE-Sim")
 
@@ -82,7 +89,7 @@ def bench_batch(n: int) -> None:
         cols = space.indices_to_columns(space.sample_indices(n, np.random.default_rng(0)))
         sim.evaluate_batch({k: v[:1000] for k, v in cols.items()}, wl)   # warm-up
         best = min(_timed(lambda c=cols, w=wl: sim.evaluate_batch(c, w)) for _ in range(3))
-        print(f"evaluate_batch numpy, {spec}: {n / best:.3g} designs/s ({n} designs in {best:.3f} s)")
+        emit(f"evaluate_batch numpy, {spec}: {n / best:.3g} designs/s ({n} designs in {best:.3f} s)")
         try:
             import torch
         except ImportError:
@@ -94,7 +101,14 @@ def bench_batch(n: int) -> None:
             tcols["dataflow"] = torch.as_tensor(codes, device="cuda")
             tcols["tech"] = cols["tech"]
             best = min(_timed(lambda c=tcols, w=wl: sim.evaluate_batch(c, w)) for _ in range(3))
-            print(f"evaluate_batch torch/cuda, {spec}: {n / best:.3g} designs/s")
+            emit(f"evaluate_batch torch/cuda, {spec}: {n / best:.3g} designs/s")
+
+
+def emit(*parts: object, flush: bool = False) -> None:
+    """Print a report line and keep it for ``--out``."""
+    line = " ".join(str(x) for x in parts)
+    LINES.append(line)
+    print(line, flush=flush)
 
 
 def _timed(fn) -> float:
@@ -109,10 +123,17 @@ def main() -> None:
     ap.add_argument("--no-scalesim", action="store_true")
     ap.add_argument("--shapes", default=",".join(f"{r}x{c}" for r, c in SHAPES))
     ap.add_argument("--sram-kb", default="64", help="comma-separated SRAM sizes (KB) for the SCALE-Sim grid")
+    ap.add_argument("--out", default=None, help="also write the report, with its provenance, to this Markdown file")
     args = ap.parse_args()
+    run(args)
+    if args.out:
+        write_results(args.out, "Systolic models against SCALE-Sim 3.0.0", "```\n" + "\n".join(LINES) + "\n```")
+
+
+def run(args: argparse.Namespace) -> None:
     bench_batch(args.designs)
     if args.no_scalesim or ref.scalesim_python() is None:
-        print("SCALE-Sim comparison skipped (set ARCHGYM_SCALESIM_PYTHON)")
+        emit("SCALE-Sim comparison skipped (set ARCHGYM_SCALESIM_PYTHON)")
         return
     shapes = [tuple(int(x) for x in s.split("x")) for s in args.shapes.split(",")]
     for kb in (int(x) for x in args.sram_kb.split(",")):
