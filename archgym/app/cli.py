@@ -1,12 +1,18 @@
 """The ``archgym`` command line. Each subcommand lives in ``archgym/app/commands/NAME.py`` with
-``add_arguments(parser)`` and ``run(args) -> int``; errors print as one line, no traceback."""
+``add_arguments(parser)`` and ``run(args) -> int``; errors print as one line, no traceback.
+
+Exit codes: 0 success, 1 an invalid design or a failed check, 2 a user error (one line naming the
+file or field, the value and what is allowed: bad flags, configs, files), 3 an internal error
+(a bug: one line; ``ARCHGYM_DEBUG=1`` re-raises it with its traceback), 130 interrupted."""
 
 from __future__ import annotations
 
 import argparse
 import importlib
+import os
 import sys
 from collections.abc import Sequence
+from typing import NoReturn
 
 from archgym.errors import ArchGymError
 
@@ -26,8 +32,15 @@ COMMANDS: dict[str, tuple[str, str]] = {
 }
 
 
+class OneLineParser(argparse.ArgumentParser):
+    """argparse with its usage errors as one line (``archgym CMD: error: …``), exit code 2."""
+
+    def error(self, message: str) -> NoReturn:
+        self.exit(2, f"{self.prog}: error: {message}\n")
+
+
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="archgym", description="Design-space exploration gym for hardware accelerators.")
+    parser = OneLineParser(prog="archgym", description="Design-space exploration gym for hardware accelerators.")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     for name, (module_name, help_text) in COMMANDS.items():
         p = sub.add_parser(name, help=help_text, description=help_text)
@@ -46,11 +59,28 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         return int(args._run(args) or 0)
     except ArchGymError as exc:
-        print(f"archgym {args.command}: error: {exc}", file=sys.stderr)
-        return 2
+        return _fail(args.command, str(exc), 2)
+    except UnicodeDecodeError as exc:
+        return _fail(args.command, f"a file is not UTF-8 text (byte {exc.start}: {exc.reason})", 2)
+    except OSError as exc:
+        if isinstance(exc, BrokenPipeError):     # `archgym … | head`: the reader left; not an error
+            os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+            return 0
+        where = f"{exc.filename}: " if exc.filename else ""
+        return _fail(args.command, f"{where}{exc.strerror or exc}", 2)
     except KeyboardInterrupt:
-        print(f"archgym {args.command}: interrupted", file=sys.stderr)
-        return 130
+        return _fail(args.command, "interrupted", 130, "")
+    except Exception as exc:  # noqa: BLE001 - a bug: one line, the traceback on request
+        if os.environ.get("ARCHGYM_DEBUG"):
+            raise
+        text = str(exc).strip().splitlines()
+        return _fail(args.command, f"internal error: {type(exc).__name__}: {text[0][:200] if text else ''} "
+                     "(a bug; ARCHGYM_DEBUG=1 shows the traceback)", 3)
+
+
+def _fail(command: str, message: str, code: int, label: str = "error: ") -> int:
+    print(f"archgym {command}: {label}{message}", file=sys.stderr)
+    return code
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -19,6 +19,7 @@ from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
 from dataclasses import dataclass, field
 from typing import Any
 
+from archgym.app.limits import MAX_WORKERS
 from archgym.errors import ConfigError
 from archgym.evaluator import Evaluator
 from archgym.metrics import Objective
@@ -185,8 +186,8 @@ def make_executor(kind: str = "local", workers: int | None = None,
                   address: str | None = None) -> LocalExecutor | RayExecutor:
     if kind not in EXECUTORS:
         raise ConfigError.bad_value("executor", kind, EXECUTORS)
-    if workers is not None and workers < 1:
-        raise ConfigError.bad_value("workers", workers, "an integer ≥ 1")
+    if workers is not None and not 1 <= workers <= MAX_WORKERS:
+        raise ConfigError.bad_value("workers", workers, f"an integer in [1, {MAX_WORKERS}]")
     if kind == "ray":
         return RayExecutor(workers, address)
     if address:

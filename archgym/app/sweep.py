@@ -121,10 +121,26 @@ def prepare(config: SweepConfig, where: str = "sweep") -> list[SweepRun]:
             space = spec.build_space()
         except ConfigError as exc:
             raise ConfigError(f"{where}: {exc}") from None
+        if not runs:
+            check_metrics(spec, objectives, where)
         plan = Plan(space, config.strategy.name, config.budget, config.seed) if config.strategy.planned else None
         total = plan.total if plan is not None else int(config.budget or 0)
         runs.append(SweepRun(config, workload, spec, space, objectives, total, plan))
     return runs
+
+
+def check_metrics(spec: EvalSpec, objectives: list[Objective], where: str) -> None:
+    """Every metric the objectives and constraints name is one the simulator reports, checked on
+    the preset design before the sweep starts (an unknown one used to give an empty Pareto set)."""
+    sim, workload, space = spec.parts()
+    fidelity = "analytical" if "analytical" in sim.fidelities else spec.fidelity
+    result = sim.evaluate(space.default(), workload, fidelity)
+    if not result.metrics:
+        return
+    for obj in objectives:
+        for metric in obj.metrics_used:
+            if metric not in result.metrics:
+                raise ConfigError.bad_value("objectives/constraints metric", metric, sorted(result.metrics), where)
 
 
 class Progress:

@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import math
 import re
 from dataclasses import replace
 from pathlib import Path
@@ -33,6 +34,7 @@ from typing import Any, Literal
 
 from pydantic import Field, field_validator, model_validator
 
+from archgym.app.limits import MAX_BATCH, MAX_BUDGET, SEED_MAX
 from archgym.config import StrictModel, load_config, validate
 from archgym.errors import ConfigError
 from archgym.metrics import Objective
@@ -89,11 +91,11 @@ class SweepConfig(StrictModel):
     mapping: Literal["auto", "shared", "per-layer"] = "auto"
     space: SpaceOverrides = Field(default_factory=SpaceOverrides)
     strategy: StrategyConfig = Field(default_factory=StrategyConfig)
-    budget: int | None = Field(default=None, ge=1)
-    batch_size: int = Field(default=64, ge=1, le=100_000)
+    budget: int | None = Field(default=None, ge=1, le=MAX_BUDGET)
+    batch_size: int = Field(default=64, ge=1, le=MAX_BATCH)
     objectives: list[str | dict[str, Any]] = Field(default_factory=lambda: list(DEFAULT_OBJECTIVES), min_length=1)
     constraints: dict[str, float] = Field(default_factory=dict)
-    seed: int = 0
+    seed: int = Field(default=0, ge=0, le=SEED_MAX)
 
     @model_validator(mode="before")
     @classmethod
@@ -134,6 +136,14 @@ class SweepConfig(StrictModel):
             except ConfigError as exc:
                 raise ValueError(str(exc)) from None
         return specs
+
+    @field_validator("constraints")
+    @classmethod
+    def _constraints(cls, bounds: dict[str, float]) -> dict[str, float]:
+        for metric, bound in bounds.items():
+            if not math.isfinite(bound) or bound <= 0:
+                raise ValueError(f"{metric}: {bound!r} is not allowed; allowed: a finite number > 0")
+        return bounds
 
     @model_validator(mode="after")
     def _budget(self) -> SweepConfig:

@@ -8,21 +8,22 @@ import argparse
 import sys
 from pathlib import Path
 
+from archgym.app.limits import MAX_BUDGET, MAX_SEEDS, MAX_TRIALS, budget_arg, int_in, workers_arg, writable_file
 from archgym.errors import ConfigError
 
 
 def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--tasks", nargs="*", default=None, help="task ids, space- or comma-separated (default: all; `--list` shows them)")
     p.add_argument("--agents", nargs="*", default=["random", "sa", "ga", "nsga2", "bo"], help="agent names, space- or comma-separated")
-    p.add_argument("--seeds", type=int, default=5, help="seeds 0..K-1 per task and agent")
-    p.add_argument("--budget", type=int, default=None, help="evaluations per run (default: each task's)")
+    p.add_argument("--seeds", type=int_in(1, MAX_SEEDS), default=5, help="seeds 0..K-1 per task and agent")
+    p.add_argument("--budget", type=budget_arg, default=None, help="evaluations per run (default: each task's)")
     p.add_argument("--agent-budget", nargs="*", default=[], metavar="AGENT=N",
                    help="per-agent budgets, e.g. ppo=5000")
-    p.add_argument("--workers", type=int, default=1, help="worker processes")
-    p.add_argument("--json", default=None, help="write the results JSON here")
-    p.add_argument("--markdown", default=None, help="write the Markdown tables here")
+    p.add_argument("--workers", type=workers_arg, default=1, help="worker processes")
+    p.add_argument("--json", type=writable_file, default=None, help="write the results JSON here (checked first)")
+    p.add_argument("--markdown", type=writable_file, default=None, help="write the Markdown tables here")
     p.add_argument("--sweep", default=None, metavar="AGENT", help="hyperparameter sweep of one agent")
-    p.add_argument("--trials", type=int, default=8, help="configurations drawn by --sweep (the first is the default)")
+    p.add_argument("--trials", type=int_in(1, MAX_TRIALS), default=8, help="configurations drawn by --sweep (the first is the default)")
     p.add_argument("--list", action="store_true", help="list the benchmark tasks and exit")
 
 
@@ -42,8 +43,6 @@ def run(args: argparse.Namespace) -> int:
         for t in TASKS.values():
             print(f"{t.id:<32} budget {t.budget:>5}  {t.doc}")
         return 0
-    if args.seeds < 1 or args.workers < 1 or (args.budget is not None and args.budget < 1):
-        raise ConfigError("--seeds, --workers and --budget: must be ≥ 1")
     args.tasks, args.agents = _split_commas(args.tasks), _split_commas(args.agents)
     tasks = args.tasks or list(TASKS)
     for t in tasks:
@@ -55,8 +54,9 @@ def run(args: argparse.Namespace) -> int:
     budgets = {}
     for item in args.agent_budget:
         name, sep, n = item.partition("=")
-        if not sep or name not in AGENTS or not n.isdigit() or int(n) < 1:
-            raise ConfigError(f"--agent-budget: expected AGENT=N with a known agent and N ≥ 1, got {item!r}")
+        if not sep or name not in AGENTS or not n.isdigit() or not 1 <= int(n) <= MAX_BUDGET:
+            raise ConfigError(f"--agent-budget: expected AGENT=N with a known agent and 1 ≤ N ≤ {MAX_BUDGET}, "
+                              f"got {item!r}")
         budgets[name] = int(n)
 
     def progress(r: dict) -> None:

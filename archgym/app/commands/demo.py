@@ -12,15 +12,16 @@ import math
 import uuid
 from pathlib import Path
 
+from archgym.app.limits import budget_arg, float_in, seed_arg
 from archgym.errors import ConfigError
 
 
 def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--workload", default="resnet18", help="workload name or shorthand (default: resnet18)")
     p.add_argument("--agent", default="ga", help="search agent (default: ga)")
-    p.add_argument("--budget", type=int, default=400, help="simulator evaluations (default: 400)")
-    p.add_argument("--area-mm2", type=float, default=100.0, help="area budget in mm² (default: 100)")
-    p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--budget", type=budget_arg, default=400, help="simulator evaluations (default: 400)")
+    p.add_argument("--area-mm2", type=float_in(0.0, 1e9, open_low=True), default=100.0, help="area budget in mm² (default: 100)")
+    p.add_argument("--seed", type=seed_arg, default=0)
     p.add_argument("--store", default="runs/demo.db", help="run store to log to (default: runs/demo.db)")
 
 

@@ -9,6 +9,7 @@ import argparse
 import json
 from pathlib import Path
 
+from archgym.app.limits import seed_arg
 from archgym.errors import ConfigError
 
 MODELS = ("rf", "gbm", "mlp", "gp")
@@ -32,7 +33,7 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--test-workloads", default=None, help="comma-separated workloads to hold out")
     p.add_argument("--param", action="append", default=[], metavar="KEY=VALUE",
                    help="model hyperparameter, e.g. n_estimators=300 (repeatable)")
-    p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--seed", type=seed_arg, default=0)
     p.add_argument("--no-speed", action="store_true", help="skip the speed-up measurement")
     p.add_argument("--out", required=True, help="directory to write proxy.json + weights.safetensors")
     p.add_argument("--json", action="store_true", help="print the report as one JSON object")

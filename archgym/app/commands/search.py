@@ -8,6 +8,7 @@ import json
 import uuid
 from typing import Any
 
+from archgym.app.limits import MAX_BATCH, budget_arg, int_in, seed_arg
 from archgym.errors import ConfigError
 
 
@@ -15,15 +16,15 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--env", default="archgym/Systolic-v0", help="environment id (see `archgym list envs`)")
     p.add_argument("--task", default=None, help="a benchmark task id instead of --env (reports regret)")
     p.add_argument("--agent", default="random", help="agent name (see `archgym list agents`)")
-    p.add_argument("--budget", type=int, default=200, help="simulator evaluations")
-    p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--budget", type=budget_arg, default=200, help="simulator evaluations")
+    p.add_argument("--seed", type=seed_arg, default=0)
     p.add_argument("--workload", default=None, help="workload (default: the env family's)")
     p.add_argument("--objective", default="edp", help="edp, METRIC, min:M, max:M, log:M=w,…")
     p.add_argument("--objectives", nargs="*", default=None,
                    help="several objectives for multi-objective agents (nsga2, bo), e.g. min:latency_s min:energy_j")
     p.add_argument("--preset", default=None)
     p.add_argument("--fidelity", default="analytical")
-    p.add_argument("--batch-size", type=int, default=None, help="designs per ask (default: the agent's)")
+    p.add_argument("--batch-size", type=int_in(1, MAX_BATCH), default=None, help="designs per ask (default: the agent's)")
     p.add_argument("--set", nargs="*", default=[], metavar="KEY=VALUE", help="agent hyperparameters")
     p.add_argument("--store", default=None, help="log every evaluation to this run store (SQLite)")
     p.add_argument("--json", action="store_true", help="print the result as one JSON object")

@@ -8,6 +8,7 @@ import os
 from pathlib import Path
 
 from archgym.app.executors import EXECUTORS
+from archgym.app.limits import workers_arg
 
 DEFAULT_STORE = "runs/sweeps.db"
 
@@ -18,7 +19,7 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
                    help="local: a process pool on this machine (default); ray: Ray tasks")
     p.add_argument("--address", default=None,
                    help="Ray cluster to join (auto, ray://host:10001); default: start a local Ray instance")
-    p.add_argument("--workers", type=int, default=None,
+    p.add_argument("--workers", type=workers_arg, default=None,
                    help="parallel evaluations (default: the number of CPU cores)")
     p.add_argument("--store", default=DEFAULT_STORE, help=f"SQLite run store (default {DEFAULT_STORE})")
     p.add_argument("--resume", action="store_true",

@@ -14,6 +14,7 @@ import uuid
 from pathlib import Path
 from typing import Any
 
+from archgym.app.limits import MAX_ENVS, MAX_STEPS, int_in, seed_arg
 from archgym.errors import ConfigError
 
 #: algorithm name → (module, class)
@@ -28,9 +29,9 @@ ALGOS: dict[str, tuple[str, str]] = {
 def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--env", required=True, help="environment id, e.g. archgym/Systolic-v0 (see `archgym list envs`)")
     p.add_argument("--algo", default="ppo", choices=list(ALGOS))
-    p.add_argument("--steps", type=int, default=2048, help="environment steps to train for")
-    p.add_argument("--seed", type=int, default=0)
-    p.add_argument("--n-envs", type=int, default=1,
+    p.add_argument("--steps", type=int_in(1, MAX_STEPS), default=2048, help="environment steps to train for")
+    p.add_argument("--seed", type=seed_arg, default=0)
+    p.add_argument("--n-envs", type=int_in(1, MAX_ENVS), default=1,
                    help="environments stepped together (one batched evaluation per step, one run id)")
     p.add_argument("--store", default=None, help="run store (SQLite); default LOGDIR/runs.db")
     p.add_argument("--logdir", default=None, help="TensorBoard directory; default runs/train/ENV-ALGO-sSEED")
@@ -66,8 +67,6 @@ def run(args: argparse.Namespace) -> int:
 
     if args.env not in gym.registry:
         raise ConfigError.bad_value("--env", args.env, envs.ENV_IDS)
-    if args.steps < 1 or args.n_envs < 1:
-        raise ConfigError("--steps and --n-envs: must be ≥ 1")
     env_kwargs = parse_env_kwargs(args.env_kwargs)
     if args.algo == "dqn" and env_kwargs.setdefault("mode", "sequential") != "sequential":
         raise ConfigError("--algo dqn: needs a Discrete action space; use --env-kwargs mode=sequential")
