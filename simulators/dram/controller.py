@@ -36,7 +36,7 @@ KNOBS: dict[str, tuple[Any, ...]] = {
     "RefreshMaxPulledin": (1, 2, 4, 8),
     "Arbiter": ("Simple", "Fifo", "Reorder"),
     "MaxActiveTransactions": POW2_1_128,
-    "AddressMapping": ("rochrababgco", "rorabgbachco", "rochrabgbaco", "chrabgbacoro"),
+    "AddressMapping": ("rochrababgco", "rorabgbachco", "rochrabgbaco", "rorabachcobg"),
 }
 
 #: ArchGym's DRAMSys knobs (the ten its agents search)
