@@ -33,8 +33,8 @@ _HOST_ATTACC = "host_eff_compute host_eff_mem"
 PIM: dict[str, dict[str, Any]] = {
     "hbm-pim": {"paper": "dram stacks banks_per_unit lanes operand_bits pim_clock_mhz all_bank_act bank_mib",
                 "config": "irf_regs irf_bits orf_regs orf_bits " + _HOST_ATTACC + " host_pj_per_op",
-                "derived": {"channels": ("16 pseudo-channels × 8 PCUs = 128 PCUs, the count the 1.2 TFLOPS "
-                                         "peak implies (1.2e12 ÷ (16 lanes × 2 × 300 MHz) ≈ 125)", ("P4-peak",)),
+                "derived": {"channels": (("16 pseudo-channels × 8 PCUs = 128 PCUs, the count the 1.2 TFLOPS "
+                                          "peak implies (1.2e12 ÷ (16 lanes × 2 × 300 MHz) ≈ 125)"), ("P4-peak",)),
                             "t_ccd_ab_ns": ("4 tCK at 1.2 GHz (HBM2 2.4 Gb/s)", ()),
                             "t_wr_ns": ("as t_ccd_ab_ns", ()),
                             "host_bw_gbs": ("16 pseudo-channels × 2.4 Gb/s × 64 b", ())},
