@@ -9,10 +9,10 @@ import pytest
 from sweep_helpers import write_config
 
 from archgym.app.cli import main
+from archgym.app.summary import pareto_mask, summarize
 from archgym.errors import ConfigError
 from archgym.metrics import Objective
 from archgym.store import EvalRecord, RunStore
-from archgym.app.summary import pareto_mask, summarize
 
 TAB_BLUE = np.array([31, 119, 180]) / 255
 TAB_RED = np.array([214, 39, 40]) / 255

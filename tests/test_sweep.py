@@ -13,10 +13,10 @@ import numpy as np
 import pytest
 from sweep_helpers import rows, write_config
 
-from archgym.space import DesignSpace, categorical, int_range, pow2
-from archgym.store import RunStore
 from archgym.app.sweep import Plan, prepare, run_sweep
 from archgym.app.sweep_config import load_sweep_config
+from archgym.space import DesignSpace, categorical, int_range, pow2
+from archgym.store import RunStore
 
 ROOT = Path(__file__).resolve().parents[1]
 SPACE = DesignSpace((pow2("a", 1, 64), int_range("b", 0, 9), categorical("c", ("x", "y", "z"))))

@@ -4,10 +4,10 @@ deterministic; space overrides are checked against the simulator's space."""
 import pytest
 from sweep_helpers import write_config
 
-from archgym.errors import ConfigError
-from archgym.store import RunStore
 from archgym.app.sweep import prepare, run_sweep
 from archgym.app.sweep_config import load_sweep_config
+from archgym.errors import ConfigError
+from archgym.store import RunStore
 
 
 def test_example_configs_validate():

@@ -19,9 +19,6 @@ from typing import Any
 
 import numpy as np
 
-from archgym.errors import ConfigError
-from archgym.metrics import Objective, lower_is_better, unit
-from archgym.store import RunStore
 from archgym.app.summary import (
     RunSummary,
     cost_matrix,
@@ -31,6 +28,9 @@ from archgym.app.summary import (
     pareto_mask,
     summarize,
 )
+from archgym.errors import ConfigError
+from archgym.metrics import Objective, lower_is_better, unit
+from archgym.store import RunStore
 
 EXTRA_AXES = ("latency_s", "energy_j", "area_mm2")
 MAX_PANELS = 6

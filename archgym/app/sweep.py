@@ -24,14 +24,14 @@ from typing import Any
 
 import numpy as np
 
+from archgym.app.executors import Chunk, EvalSpec, make_executor
+from archgym.app.summary import RunSummary, summarize
+from archgym.app.sweep_config import StrategyConfig, SweepConfig
 from archgym.errors import ConfigError
 from archgym.evaluator import Evaluator
-from archgym.app.executors import Chunk, EvalSpec, make_executor
 from archgym.metrics import Objective, Result
 from archgym.space import Design, DesignSpace
 from archgym.store import EvalRecord, RunStore
-from archgym.app.summary import RunSummary, summarize
-from archgym.app.sweep_config import StrategyConfig, SweepConfig
 
 #: largest space a grid sweep enumerates
 GRID_LIMIT = 10_000_000
@@ -112,7 +112,7 @@ def prepare(config: SweepConfig, where: str = "sweep") -> list[SweepRun]:
     """Build every run of ``config`` (one per workload); errors name ``where`` and the field."""
     objectives = config.objective_list()
     overrides = config.space.model_dump(mode="json")
-    runs = []
+    runs: list[SweepRun] = []
     for workload in config.workloads:
         spec = EvalSpec(config.run_id(workload), config.simulator, workload, config.preset, config.mapping,
                         config.fidelity, json.dumps(overrides, sort_keys=True), objectives[0],

@@ -8,7 +8,15 @@ import argparse
 import sys
 from pathlib import Path
 
-from archgym.app.limits import MAX_BUDGET, MAX_SEEDS, MAX_TRIALS, budget_arg, int_in, workers_arg, writable_file
+from archgym.app.limits import (
+    MAX_BUDGET,
+    MAX_SEEDS,
+    MAX_TRIALS,
+    budget_arg,
+    int_in,
+    workers_arg,
+    writable_file,
+)
 from archgym.errors import ConfigError
 
 

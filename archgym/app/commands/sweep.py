@@ -29,9 +29,9 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from archgym.store import RunStore
     from archgym.app.sweep import run_sweep
     from archgym.app.sweep_config import load_sweep_config
+    from archgym.store import RunStore
 
     config = load_sweep_config(args.config)
     store_path = Path(args.store)

@@ -12,7 +12,7 @@ import json
 import math
 import uuid
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 from archgym.app.limits import MAX_ENVS, MAX_STEPS, int_in, seed_arg
 from archgym.errors import ConfigError
@@ -96,9 +96,11 @@ def _train(args: argparse.Namespace, env_kwargs: dict[str, Any], store: Any, run
     from stable_baselines3.common.vec_env import VecMonitor
 
     from envs.sb3_vec import SB3VecEnv
+    from envs.vector import DesignVectorEnv
 
-    vector = gym.make_vec(args.env, num_envs=args.n_envs, vectorization_mode="vector_entry_point",
-                          store=store, run_id=run_id, agent=f"sb3-{args.algo}", **env_kwargs)
+    # every archgym id's vector_entry_point builds a DesignVectorEnv
+    vector = cast(DesignVectorEnv, gym.make_vec(args.env, num_envs=args.n_envs, vectorization_mode="vector_entry_point",
+                          store=store, run_id=run_id, agent=f"sb3-{args.algo}", **env_kwargs))
     vec_env = VecMonitor(SB3VecEnv(vector))
     vec_env.seed(args.seed)
     module_name, cls_name = ALGOS[args.algo]
