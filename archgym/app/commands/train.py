@@ -99,8 +99,9 @@ def _train(args: argparse.Namespace, env_kwargs: dict[str, Any], store: Any, run
     from envs.vector import DesignVectorEnv
 
     # every archgym id's vector_entry_point builds a DesignVectorEnv
-    vector = cast(DesignVectorEnv, gym.make_vec(args.env, num_envs=args.n_envs, vectorization_mode="vector_entry_point",
-                          store=store, run_id=run_id, agent=f"sb3-{args.algo}", **env_kwargs))
+    vector = cast(DesignVectorEnv, gym.make_vec(
+        args.env, num_envs=args.n_envs, vectorization_mode="vector_entry_point", store=store, run_id=run_id,
+        agent=f"sb3-{args.algo}", **env_kwargs))
     vec_env = VecMonitor(SB3VecEnv(vector))
     vec_env.seed(args.seed)
     module_name, cls_name = ALGOS[args.algo]
