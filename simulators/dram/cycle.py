@@ -68,8 +68,7 @@ def timing_vector(d: Device) -> np.ndarray:
 
 @njit(cache=True)
 def _bump(nxt: np.ndarray, j: int, col: int, value: int) -> None:
-    if nxt[j, col] < value:
-        nxt[j, col] = value
+    nxt[j, col] = max(nxt[j, col], value)
 
 
 @njit(cache=True)
