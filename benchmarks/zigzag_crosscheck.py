@@ -65,10 +65,12 @@ def layer_of(entry: dict[str, Any]) -> LoopLayer:
 
 def fixed_mapping(hw: Hardware, axes: list[str], best: dict[str, Any]) -> tuple[np.ndarray, ...]:
     """ZigZag's mapping as (spatial, dims, facs, cuts) for :func:`cost.evaluate`."""
-    spatial = np.ones((len(hw.array), len(DIMS)), dtype=np.int64)
+    # ZigZag's fractional unrolling (``spatial_per_level``), on the axes ``spatial_mapping`` names
+    used = {d: float(f) for level in best["spatial_per_level"]["W"] for d, f in level}
+    spatial = np.ones((len(hw.array), len(DIMS)))
     for axis, unrolls in best["spatial_mapping"].items():
-        for dim, f in unrolls.items():
-            spatial[axes.index(axis), D[dim]] *= max(1, int(round(float(f))))
+        for dim in unrolls:
+            spatial[axes.index(axis), D[dim]] *= max(1.0, used.get(dim, 1.0))
     loops = [(D[d], int(f)) for d, f in best["loop_order"]]
     dims = np.array([[d for d, _ in loops]])
     facs = np.array([[f for _, f in loops]])
@@ -120,6 +122,7 @@ def run_file(path: Path) -> dict[str, Any]:
         fixed_t = cost.evaluate(layer, hw, spatial_t, dims_t, facs_t, cuts_t)
         rows.append({
             "layer": layer.name, "counts_match": ok, "worst_count_err": worst,
+            "fractional_unrolling": bool(np.any(spatial != np.round(spatial))),
             "energy_ratio": float(fixed.energy_pj[0]) / best["energy_pj"]["total"],
             "latency_ratio": float(fixed.cycles[0]) / best["latency"]["total2"],
             "search_energy_vs_zz": float(oe.costs.energy_pj[0]) / float(fixed.energy_pj[0]),

@@ -128,6 +128,8 @@ def evaluate_many(geom: Geometry, hw: Hardware, spatial: np.ndarray, dims: np.nd
     padded = spatial.prod(axis=1) * prefix[:, -1, :]
     real = (geom.sizes / padded)[:, None, :]
     inst = np.stack([_instances(m, used) for m in mems], axis=1)   # (N, memories)
+    if hw.fractional_unrolling:             # ZigZag rounds fractional instance counts
+        inst = np.round(inst)
     w_bits, i_bits, o_bits, ps_bits = geom.bits
     fp_cache: dict[tuple[int, ...], np.ndarray] = {}
 
@@ -135,7 +137,8 @@ def evaluate_many(geom: Geometry, hw: Hardware, spatial: np.ndarray, dims: np.nd
         """(N, P+1, 3) footprints at every cut, as one instance of memory ``mi`` sees them."""
         key = mems[mi].served_axes
         if key not in fp_cache:
-            fp_cache[key] = geom.footprints(prefix * _served_extent(mems[mi], spatial)[:, None, :] * real)
+            fp = geom.footprints(prefix * _served_extent(mems[mi], spatial)[:, None, :] * real)
+            fp_cache[key] = np.round(fp) if hw.fractional_unrolling else fp   # ZigZag rounds tiles
         return fp_cache[key]
 
     def footprint(mi: int, c: np.ndarray) -> np.ndarray:
@@ -239,7 +242,9 @@ def evaluate_many(geom: Geometry, hw: Hardware, spatial: np.ndarray, dims: np.nd
                     stall(child, parent, xi, c, lower, r, trip)
                 continue
             if hw.psum_reads_every_write:     # ZigZag: all trips at one precision, every one read back
-                psum = red_after[rows, c]
+                # … where "partial" includes outputs still to be reduced across the axes the parent
+                # does not serve (ZigZag's psum flag counts spatial reduction above the level)
+                psum = red_after[rows, c] | _reduces_outside(mp, spatial)
                 final, partial = np.where(psum, 0.0, r), np.where(psum, r, 0.0)
                 reload = partial
             else:                               # last trip final; only revisited tiles read back
@@ -296,6 +301,14 @@ def evaluate_many(geom: Geometry, hw: Hardware, spatial: np.ndarray, dims: np.nd
         + wr_bits @ np.array([m.write_pj_per_bit for m in mems])
     util = macs / (hw.pes * cycles)
     return Costs(valid, cycles, compute, energy, reads, writes, cuts, util, mem_cycles)
+
+
+def _reduces_outside(m: Memory, spatial: np.ndarray) -> np.ndarray:
+    """(N,): a reduction dim is unrolled on an axis ``m`` does not serve."""
+    axes = [a for a in range(spatial.shape[1]) if a not in m.served_axes]
+    if not axes:
+        return np.zeros(spatial.shape[0], dtype=bool)
+    return (spatial[:, axes][:, :, REDUCTION] > 1).any(axis=(1, 2))
 
 
 def _words(bits: np.ndarray, word: float) -> np.ndarray:

@@ -74,6 +74,9 @@ class Hardware:
     psum_reads_every_write: bool = False
     #: array axes operands ripple across (systolic): each adds ``unrolling − 1`` drain cycles a layer
     systolic_axes: tuple[int, ...] = ()
+    #: ZigZag's convention: a dim that does not fill an axis evenly is unrolled fractionally
+    #: (``D / ceil(D / room)`` PEs on average) instead of padding integer PEs
+    fractional_unrolling: bool = False
 
     def __post_init__(self) -> None:
         for x in OPERANDS:
@@ -118,10 +121,12 @@ def enumeration_hardware(array: tuple[int, ...], option: SpatialOption) -> Hardw
     return Hardware("enum", array, (dram,), {"W": (0,), "I": (0,), "O": (0,)}, (option,), 0.0, 0.0, 1.0)
 
 
-def spatial_factors(option: SpatialOption, array: tuple[int, ...], sizes: tuple[int, ...]) -> np.ndarray:
+def spatial_factors(option: SpatialOption, array: tuple[int, ...], sizes: tuple[int, ...],
+                    fractional: bool = False) -> np.ndarray:
     """Per axis, per dim unrolling factors (axes × dims): each axis unrolls its dims in priority
-    order with balanced splits (``ceil(D / ceil(D / room))``), so padding is minimal."""
-    out = np.ones((len(array), len(DIMS)), dtype=np.int64)
+    order with balanced splits (``ceil(D / ceil(D / room))``), so padding is minimal; with
+    ``fractional`` the split is ZigZag's average ``D / ceil(D / room)`` (float factors)."""
+    out = np.ones((len(array), len(DIMS)), dtype=np.float64 if fractional else np.int64)
     left = list(sizes)
     for a, dims in enumerate(option.axes):
         room = array[a]
@@ -132,9 +137,9 @@ def spatial_factors(option: SpatialOption, array: tuple[int, ...], sizes: tuple[
                 continue
             steps = math.ceil(left[d] / limit)
             s = math.ceil(left[d] / steps)
-            out[a, d] = s
+            out[a, d] = left[d] / steps if fractional else s
             room //= s
-            left[d] = math.ceil(left[d] / s)
+            left[d] = steps
     return out
 
 

@@ -66,12 +66,13 @@ class LayerMappings:
     @cached_property
     def spatial(self) -> list[np.ndarray]:
         """Per spatial option, the axes × dims unrolling factors."""
-        return [spatial_factors(o, self.hw.array, self.layer.sizes) for o in self.hw.spatial]
+        return [spatial_factors(o, self.hw.array, self.layer.sizes, self.hw.fractional_unrolling)
+                for o in self.hw.spatial]
 
     def temporal(self, s: int) -> np.ndarray:
         """Trip counts left for the temporal loops under spatial option ``s`` (ceil: padded)."""
         unrolled = self.spatial[s].prod(axis=0)
-        return -(-np.asarray(self.layer.sizes) // unrolled)
+        return np.ceil(np.asarray(self.layer.sizes) / unrolled - 1e-9).astype(np.int64)
 
     def ladders(self, s: int) -> list[list[int]]:
         return [tile_ladder(int(t), self.levels) for t in self.temporal(s)]

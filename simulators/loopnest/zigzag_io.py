@@ -80,7 +80,7 @@ def load_hardware(path: str | Path, mapping: str | Path | None = None) -> Hardwa
                      if str(d) in axes_names)
     return Hardware(str(doc.get("name", name)), tuple(sizes), tuple(memories), hierarchy, (spatial,), mac_pj,
                     float(array_doc.get("unit_area", 0.0)) * 1e-6, 1e9, f"ZigZag hardware file {name}",
-                    psum_reads_every_write=True, systolic_axes=systolic)
+                    psum_reads_every_write=True, systolic_axes=systolic, fractional_unrolling=True)
 
 
 def _memory(file: str, mname: str, m: dict[str, Any], to_layer: dict[str, str], axes: list[str],
