@@ -13,14 +13,23 @@ from __future__ import annotations
 
 import configparser
 import csv
+import re
 from dataclasses import dataclass
 from pathlib import Path
 
+from archgym.config import MAX_CONFIG_BYTES
 from archgym.errors import ConfigError
-from archgym.workload import Gemm
+from archgym.workload import MAX_DIM, MAX_MACS, Gemm, read_text, topology_integers
 from simulators.systolic.cycle import GemmTiming, gemm_timing
 from simulators.systolic.hardware import DATAFLOWS
 from simulators.systolic.scalesim_memory import ConvGeometry
+
+#: bounds on SCALE-Sim inputs beyond :data:`~archgym.workload.MAX_DIM` (docs/robustness.md)
+CONFIG_MAX = {"ArrayHeight": 1 << 16, "ArrayWidth": 1 << 16, "IfmapSramSzkB": 1 << 22, "FilterSramSzkB": 1 << 22,
+              "OfmapSramSzkB": 1 << 22, "Bandwidth": 1 << 20, "IfmapSRAMBankBandwidth": 1 << 20,
+              "FilterSRAMBankBandwidth": 1 << 20}
+MAX_LAYERS = 100_000
+RUN_NAME = re.compile(r"[A-Za-z0-9_. -]{1,128}")
 
 
 @dataclass(frozen=True)
@@ -44,7 +53,7 @@ def read_config(path: str | Path) -> ScaleSimConfig:
         raise ConfigError(f"scalesim config: file {str(path)!r} does not exist")
     cp = configparser.ConfigParser()
     try:
-        cp.read(path)
+        cp.read_string(read_text(path, MAX_CONFIG_BYTES), str(path))
     except configparser.Error as exc:
         raise ConfigError(f"{path}: not a SCALE-Sim config ({exc.__class__.__name__})") from None
 
@@ -61,8 +70,9 @@ def read_config(path: str | Path) -> ScaleSimConfig:
             value = int(raw.split(",")[0])
         except ValueError:
             raise ConfigError(f"{path}: [{section}] {key}: expected an integer, got {raw!r}") from None
-        if value < 1:
-            raise ConfigError(f"{path}: [{section}] {key}: must be ≥ 1, got {value}")
+        high = CONFIG_MAX.get(key, MAX_DIM)
+        if not 1 <= value <= high:
+            raise ConfigError.bad_value(f"{path}: [{section}] {key}", value, f"an integer in [1, {high}]")
         return value
 
     arch = "architecture_presets"
@@ -74,13 +84,22 @@ def read_config(path: str | Path) -> ScaleSimConfig:
         raise ConfigError.bad_value(f"{path}: [run_presets] InterfaceBandwidth", mode, ("USER", "CALC"))
     bw = integer(arch, "Bandwidth", "10")
     return ScaleSimConfig(
-        run_name=get("general", "run_name", path.stem).strip('"'),
+        run_name=_run_name(get("general", "run_name", path.stem).strip('"'), path),
         rows=integer(arch, "ArrayHeight"), cols=integer(arch, "ArrayWidth"),
         ifmap_kb=integer(arch, "IfmapSramSzkB"), filter_kb=integer(arch, "FilterSramSzkB"),
         ofmap_kb=integer(arch, "OfmapSramSzkB"), dataflow=df, bandwidth=bw,
         ifmap_bw=integer("layout", "IfmapSRAMBankBandwidth", str(bw)),
         filter_bw=integer("layout", "FilterSRAMBankBandwidth", str(bw)),
         user_bandwidth=mode == "USER")
+
+
+def _run_name(name: str, path: Path) -> str:
+    """``run_name`` names the reports' folder under the output folder: one plain path component,
+    so reports never leave it (``../x``, ``/abs``, ``a/b`` are refused)."""
+    if not RUN_NAME.fullmatch(name) or name in (".", ".."):
+        raise ConfigError.bad_value(f"{path}: [general] run_name", name,
+                                    "1-128 letters, digits, '_', '-', '.' or spaces (one folder name, not a path)")
+    return name
 
 
 def read_topology(path: str | Path, gemm: bool | None = None) -> list[tuple[str, Gemm]]:
@@ -95,24 +114,23 @@ def read_layers(path: str | Path, gemm: bool | None = None) -> list[tuple[str, G
     path = Path(path)
     if not path.is_file():
         raise ConfigError(f"scalesim topology: file {str(path)!r} does not exist")
-    with path.open(newline="") as fh:
-        rows = [[c.strip() for c in r] for r in csv.reader(fh)]
+    rows = [[c.strip() for c in r] for r in csv.reader(read_text(path).splitlines())]
     rows = [[c for c in r if c != ""] for r in rows if any(c.strip() for c in r)]
-    if not rows:
-        raise ConfigError(f"{path}: empty topology file")
+    if len(rows) < 2:
+        raise ConfigError(f"{path}: no layers (empty, or a header and no rows); allowed: at least one layer row")
     if gemm is None:
         gemm = [h.lower() for h in rows[0][1:4]] == ["m", "n", "k"]
     out: list[tuple[str, Gemm, ConvGeometry | None]] = []
     for lineno, row in enumerate(rows[1:], start=2):
-        try:
-            nums = [int(float(v)) for v in row[1:]] if gemm else [int(float(v)) for v in row[1:8]]
-        except ValueError:
-            raise ConfigError(f"{path}:{lineno}: expected integers after the layer name, got {row[1:]}") from None
+        nums = topology_integers(row[1:] if gemm else row[1:8], f"{path}:{lineno}")
+        small = [v for v in nums if not 1 <= v <= MAX_DIM]
+        if small:
+            raise ConfigError.bad_value(f"{path}:{lineno}: dimension", small[0], f"an integer in [1, {MAX_DIM}]")
         if gemm:
             if len(nums) < 3:
                 raise ConfigError(f"{path}:{lineno}: GEMM rows need M, N, K")
             m, n, k = nums[:3]
-            out.append((row[0], Gemm(m, k, n), None))
+            out.append((row[0], _bounded(Gemm(m, k, n), 1, f"{path}:{lineno}"), None))
             continue
         if len(nums) < 7:
             raise ConfigError(f"{path}:{lineno}: conv rows need IFMAP H, W, Filter H, W, Channels, Num Filter, Strides")
@@ -121,12 +139,28 @@ def read_layers(path: str | Path, gemm: bool | None = None) -> list[tuple[str, G
             raise ConfigError(f"{path}:{lineno}: filter {r}×{s} larger than ifmap {h}×{w}")
         if "DP" in row[0]:   # one single-channel layer per channel, as SCALE-Sim runs it
             geometry = ConvGeometry(h, w, 1, r, s, stride, round_up=True)
-            pq = geometry.p * geometry.q
-            out.extend((f"{row[0]}Channel_{i}", Gemm(pq, r * s, k), geometry) for i in range(c))
+            g = _bounded(Gemm(geometry.p * geometry.q, r * s, k), c, f"{path}:{lineno}")
+            _count(len(out) + c, path)
+            out.extend((f"{row[0]}Channel_{i}", g, geometry) for i in range(c))
         else:
             geometry = ConvGeometry(h, w, c, r, s, stride, round_up=True)
-            out.append((row[0], Gemm(geometry.p * geometry.q, r * s * c, k), geometry))
+            out.append((row[0], _bounded(Gemm(geometry.p * geometry.q, r * s * c, k), 1, f"{path}:{lineno}"),
+                        geometry))
+        _count(len(out), path)
     return out
+
+
+def _count(layers: int, path: Path) -> None:
+    if layers > MAX_LAYERS:
+        raise ConfigError.bad_value(f"{path}: layers", layers, f"at most {MAX_LAYERS} "
+                                    "(a depth-wise row runs one layer per channel)")
+
+
+def _bounded(g: Gemm, copies: int, where: str) -> Gemm:
+    """``g`` when ``copies`` of it stay within :data:`~archgym.workload.MAX_MACS`."""
+    if g.macs * copies > MAX_MACS:
+        raise ConfigError.bad_value(f"{where}: MACs", g.macs * copies, f"at most {MAX_MACS}")
+    return g
 
 
 MEMORY_MODELS = ("scalesim", "fold")
