@@ -30,6 +30,7 @@ AGENTS: dict[str, str] = {
     "dqn": "agents.rl:DQNAgent",
     "maskable-ppo": "agents.rl:MaskablePPOAgent",
     "marl-ppo": "agents.marl:MARLPPOAgent",
+    "sac": "agents.sac:SACAgent",
     "proxy-screen": "agents.screening:ProxyScreenAgent",
 }
 
