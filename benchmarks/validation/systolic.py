@@ -167,7 +167,7 @@ def prefetch_split(config: str) -> dict[str, int]:
     return {"archgym scalesim: Σ Total Cycles (compute + stall − 1)": sum(t.cycles - 1 for t in timings),
             "+ Σ prologue (prefetch before the first fold)": sum(t.prologue_cycles for t in timings),
             "+ Σ epilogue (final ofmap drain)": sum(t.epilogue_cycles for t in timings),
-            "SCALE-Sim: Σ Total Cycles (incl. prefetch) (−1 more per layer)":
+            "SCALE-Sim's Σ Total Cycles (incl. prefetch) = the three above − 1 per layer":
                 sum(t.total_cycles - 2 for t in timings),
-            "simulate --fidelity scalesim: cycles (Σ prologue + compute + stall + epilogue)":
+            "simulate --fidelity scalesim: cycles = the first three + 1 per layer":
                 sum(t.total_cycles for t in timings)}
