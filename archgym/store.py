@@ -205,20 +205,41 @@ class RunStore:
 
     def run_config(self, run_id: str) -> dict[str, Any] | None:
         row = self._db.execute("SELECT config FROM runs WHERE run_id = ?", (run_id,)).fetchone()
-        return json.loads(row[0]) if row else None
+        return self._json(row[0], dict, f"run {run_id!r} config") if row else None
 
     def records(self, run_id: str | None = None, env_id: str | None = None) -> list[EvalRecord]:
+        """The rows as records; a damaged row (bad JSON, wrong types) is one :class:`ConfigError`
+        naming the store, run, step and column, never a traceback or a silently skipped row."""
         where, args = self._where(run_id, env_id)
-        cur = self._db.execute(f"SELECT {','.join(COLUMNS)} FROM evaluations{where} ORDER BY run_id, step", args)
         out = []
-        for row in cur:
-            d = dict(zip(COLUMNS, row))
-            d.pop("created_at")
-            d["design"], d["metrics"] = json.loads(d["design"]), json.loads(d["metrics"])
-            d["violations"], d["valid"] = json.loads(d["violations"]), bool(d["valid"])
-            d["predicted"] = bool(d["predicted"])
-            out.append(EvalRecord(**d))
+        try:
+            cur = self._db.execute(f"SELECT {','.join(COLUMNS)} FROM evaluations{where} ORDER BY run_id, step", args)
+            for row in cur:
+                d = dict(zip(COLUMNS, row))
+                d.pop("created_at")
+                at = f"run {d['run_id']!r} step {d['step']}"
+                d["design"] = self._json(d["design"], dict, f"{at} design")
+                d["metrics"] = self._json(d["metrics"], dict, f"{at} metrics")
+                d["violations"] = self._json(d["violations"], list, f"{at} violations")
+                bad = [k for k, v in d["metrics"].items() if v is not None and not isinstance(v, (int, float))]
+                if bad or not isinstance(d["step"], int):
+                    field = f"metrics.{bad[0]}" if bad else "step"
+                    raise ConfigError(f"store {self.path!r}: {at} {field}: not a number (a damaged row)")
+                d["valid"], d["predicted"] = bool(d["valid"]), bool(d["predicted"])
+                out.append(EvalRecord(**d))
+        except sqlite3.DatabaseError as exc:
+            raise ConfigError(f"store {self.path!r}: cannot be read ({exc})") from None
         return out
+
+    def _json(self, text: Any, kind: type, at: str) -> Any:
+        """A JSON column's value, which must decode to ``kind``."""
+        try:
+            value = json.loads(text)
+        except (TypeError, ValueError):
+            value = None
+        if not isinstance(value, kind):
+            raise ConfigError(f"store {self.path!r}: {at}: not a JSON {kind.__name__} (a damaged row)")
+        return value
 
     def read(self, run_id: str | None = None, env_id: str | None = None) -> Any:
         """A pandas DataFrame: one row per evaluation, design parameters as ``d.NAME`` columns
