@@ -46,7 +46,8 @@ class Layer:
         return dim in self.dims[op] or any(dim in (v[1], v[3]) for k, v in self.rel.items() if k in self.dims[op])
 
     def footprint(self, op: str, loops: Loops) -> float:
-        """Elements of `op` touched by `loops` (sliding-window rule for pr dims, clipped to the unpadded size)."""
+        """Elements of `op` touched by `loops` (sliding-window rule for pr dims on truncated factors, clipped to the
+        unpadded size)."""
         cum: dict[str, float] = {}
         for dim, size in loops:
             cum[dim] = cum.get(dim, 1) * size
@@ -54,7 +55,7 @@ class Layer:
         for dim in self.dims[op]:
             if dim in self.rel:
                 sa, a_dim, sb, b_dim = self.rel[dim]
-                a, b, g = cum.get(a_dim, 1), cum.get(b_dim, 1), gcd(sa, sb)
+                a, b, g = int(cum.get(a_dim, 1)), int(cum.get(b_dim, 1)), gcd(sa, sb)  # ZigZag truncates (layer_node.py:278)
                 size *= min(self.rec["pr_dim_sizes"][dim], a * b - max(0, b - sa // g) * (a - sb // g))
             else:
                 size *= cum.get(dim, 1)
