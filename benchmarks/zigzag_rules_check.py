@@ -83,66 +83,168 @@ def merge_down(layer: Layer, op: str, temporal: list[Loops]) -> tuple[list[Loops
         prev = merged
 
 
-def derive_operand(layer: Layer, op: str, rec: dict[str, Any], ports: Callable[[int, str], tuple[int, int]],
-                   total_cycles: float) -> list[tuple[list[float], list[int]]]:
-    """Per memory level of `op`: (elements moved, word accesses) in DIRECTIONS order (§4)."""
-    temporal, mac_st = merge_down(layer, op, [[tuple(x) for x in lv] for lv in rec["temporal_mapping"][op]])
-    spatial: list[Loops] = [[tuple(x) for x in lv] for lv in rec["spatial_per_level"][op]]
-    n = len(temporal)
-    prec = layer.rec["operand_precision"]
+class OperandFlow:
+    """One operand's transfers per memory level under a recorded mapping (§4): direction -> (amount, period, bits)."""
 
-    def period(m: int) -> float:  # temporal loops at levels <= m; below level 0: mac_st (inputs) or 1 (outputs)
-        return prod(s for lv in temporal[: m + 1] for _, s in lv) if m >= 0 else (1 if op == "O" else mac_st)
+    def __init__(self, layer: Layer, op: str, rec: dict[str, Any], spatial_key: str = "spatial_per_level"):
+        self.layer, self.op = layer, op
+        self.temporal, self.mac_st = merge_down(layer, op, [[tuple(x) for x in lv] for lv in rec["temporal_mapping"][op]])
+        self.spatial: list[Loops] = [[tuple(x) for x in lv] for lv in rec[spatial_key][op]]
+        self.n = len(self.temporal)
+        prec = layer.rec["operand_precision"]
+        self.moves: list[dict[str, tuple[float, float, int]]] = []
+        for m in range(self.n):
+            moves: dict[str, tuple[float, float, int]] = {}
+            if op != "O":
+                moves["rd_out_to_low"] = (self.tile(m - 1) * self.boost(m), self.period(m - 1), prec[op])
+                moves["wr_in_by_high"] = (self.tile(m), self.period(m), prec[op])
+            else:
+                bits = prec["O" if self.psum(m) else "O_final"]
+                moves["wr_in_by_low"] = (int(self.tile(m - 1) * self.boost(m)), self.period(m - 1), bits)
+                if self.psum(m):
+                    moves["rd_out_to_low"] = moves["wr_in_by_low"]
+                moves["rd_out_to_high"] = (self.tile(m), self.period(m), prec["O" if self.psum(m + 1) else "O_final"])
+                if self.psum(m + 1):
+                    moves["wr_in_by_high"] = moves["rd_out_to_high"]
+            if m == self.n - 1:  # the top level talks to nobody above (mapping.py:670-677)
+                moves.pop("rd_out_to_high", None)
+                moves.pop("wr_in_by_high", None)
+            self.moves.append(moves)
 
-    def tile(m: int) -> int:
-        return 1 if m < 0 else round(layer.footprint(op, [x for lv in temporal[: m + 1] + spatial[: m + 1] for x in lv]))
+    def period(self, m: int) -> float:
+        """Temporal loops at levels <= m; below level 0: mac_st (inputs) or 1 (outputs)."""
+        if m < 0:
+            return 1 if self.op == "O" else self.mac_st
+        return prod(s for lv in self.temporal[: m + 1] for _, s in lv)
 
-    def boost(m: int) -> int:
-        return round(layer.footprint(op, [x for lv in spatial[: m + 1] for x in lv])
-                     / layer.footprint(op, [x for lv in spatial[:m] for x in lv]))
+    def tile(self, m: int) -> int:
+        loops = [x for lv in self.temporal[: m + 1] + self.spatial[: m + 1] for x in lv]
+        return 1 if m < 0 else round(self.layer.footprint(self.op, loops))
 
-    def inst(m: int) -> int:
-        return round(round(prod(s for lv in spatial[m + 1:] for _, s in lv), 3))
+    def boost(self, m: int) -> int:
+        return round(self.layer.footprint(self.op, [x for lv in self.spatial[: m + 1] for x in lv])
+                     / self.layer.footprint(self.op, [x for lv in self.spatial[:m] for x in lv]))
 
-    def psum(m: int) -> bool:
-        ir = [s for lv in temporal[m:] + spatial[m + 1:] for d, s in lv if not layer.relevant("O", d) and s > 1]
-        return m < n and bool(ir)
+    def inst(self, m: int) -> int:
+        return round(round(prod(s for lv in self.spatial[m + 1:] for _, s in lv), 3))
 
+    def psum(self, m: int) -> bool:
+        loops = self.temporal[m:] + self.spatial[m + 1:]
+        return m < self.n and any(not self.layer.relevant("O", d) and s > 1 for lv in loops for d, s in lv)
+
+    def top_loops(self, m: int, keep: Callable[[str], bool]) -> float:
+        """Product of the outermost loops of level m (after merge-down) while `keep(dim)` holds."""
+        size = 1.0
+        for dim, factor in reversed(self.temporal[m]):
+            if not keep(dim):
+                break
+            size *= factor
+        return size
+
+    def effective_utilization(self, m: int, mem_bits: int) -> float:
+        """Tile bits of level m without its top relevant loops, over the memory size (mapping.py:309-329)."""
+        bits = self.layer.rec["operand_precision"][self.op]
+        if self.op == "O":  # ZigZag indexes the psum flag by arch level here: level m uses psum(m + 1)
+            bits = self.layer.rec["operand_precision"]["O" if self.psum(m + 1) else "O_final"]
+        strict_r = [d for d in self.layer.dims[self.op] if d not in self.layer.rel]
+        return (self.tile(m) * bits // self.top_loops(m, lambda d: d in strict_r)) / mem_bits
+
+
+def derive_counts(flow: OperandFlow, ports: Callable[[int, str], tuple[int, int]],
+                  total_cycles: float) -> list[tuple[list[float], list[int]]]:
+    """Per memory level: (elements moved, word accesses) in DIRECTIONS order (§4)."""
     levels = []
-    for m in range(n):
-        moves: dict[str, tuple[float, float, int]] = {}  # direction -> (amount per period, period, precision)
-        if op != "O":
-            moves["rd_out_to_low"] = (tile(m - 1) * boost(m), period(m - 1), prec[op])
-            moves["wr_in_by_high"] = (tile(m), period(m), prec[op])
-        else:
-            moves["wr_in_by_low"] = (int(tile(m - 1) * boost(m)), period(m - 1), prec["O" if psum(m) else "O_final"])
-            if psum(m):
-                moves["rd_out_to_low"] = moves["wr_in_by_low"]
-            moves["rd_out_to_high"] = (tile(m), period(m), prec["O" if psum(m + 1) else "O_final"])
-            if psum(m + 1):
-                moves["wr_in_by_high"] = moves["rd_out_to_high"]
-        if m == n - 1:  # the top level talks to nobody above (mapping.py:670-677)
-            moves.pop("rd_out_to_high", None)
-            moves.pop("wr_in_by_high", None)
+    for m, moves in enumerate(flow.moves):
         elems, words = [], []
         for direction in DIRECTIONS:
             amount, per, bits = moves.get(direction, (0, 1, 0))
             count = total_cycles // per
-            elems.append(amount * count * inst(m))
+            elems.append(amount * count * flow.inst(m))
             if amount:
                 bw_min, bw_max = ports(m, direction)
-                words.append(int(ceil(amount * bits / bw_min) * (bw_min / bw_max) * count * inst(m)))
+                words.append(int(ceil(amount * bits / bw_min) * (bw_min / bw_max) * count * flow.inst(m)))
             else:
                 words.append(0)
         levels.append((elems, words))
     return levels
 
 
-def check_file(path: Path, show: bool) -> tuple[int, int, int]:
-    """Returns (records, exact, within 2%) over both recorded mappings of every non-duplicate layer."""
+def derive_stalls(flows: dict[str, OperandFlow], flows_int: dict[str, OperandFlow], rec: dict[str, Any],
+                  hw: dict[str, Any], total_cycles: float) -> dict[str, dict[str, float]]:
+    """Per memory, per port: ZigZag's stall (+) / slack (-) cycles (§5, cost_model.py:635-807). The double-buffer
+    test uses the fractional spatial mapping (`flows`), the transfers the integer one (`flows_int`)."""
+    level_of = {(rec["operands"][op]["mem_op"], data["mem"]): (op, m)
+                for op, flow in flows.items() for m, data in enumerate(rec["operands"][op]["levels"])}
+    # double-buffer flags in ZigZag's operand order, shared memories summing their operands' utilisations
+    shared_util: dict[str, float] = {}
+    for op, flow in flows.items():
+        for m, data in enumerate(rec["operands"][op]["levels"]):
+            shared_util[data["mem"]] = shared_util.get(data["mem"], 0) + flow.effective_utilization(
+                m, hw["memories"][data["mem"]]["size"])
+    db: dict[str, list[bool]] = {}
+    for op, flow in flows.items():
+        db[op] = [False]
+        for m, data in enumerate(rec["operands"][op]["levels"]):
+            own = flow.effective_utilization(m, hw["memories"][data["mem"]]["size"])
+            shared = shared_util[data["mem"]]
+            db[op].append(shared <= 0.5 or own <= 1 - shared)
+            if shared > 0.5 and own <= 1 - shared:
+                shared_util[data["mem"]] += own
+    result: dict[str, dict[str, float]] = {}
+    for mem_name, mem in hw["memories"].items():
+        for port in mem["ports"]:
+            acts = []  # (real, allowed, period, count)
+            for alloc in port["allocation"]:
+                mem_op, code = alloc.split(", ")
+                if (mem_op, mem_name) not in level_of:
+                    continue
+                op, m = level_of[(mem_op, mem_name)]
+                flow = flows_int[op]
+                direction = next(d for d, c in ALLOCATION_CODE.items() if c == code)
+                if direction not in flow.moves[m]:
+                    continue
+                amount, per, bits = flow.moves[m][direction]
+                count = total_cycles // per
+                upper = direction.endswith("high")
+                level = m + 1 if upper else m  # index into [MAC] + levels: the level being updated
+                ir = (lambda d, op=op: not flows[op].layer.relevant(op, d))
+                top_ir = flow.top_loops(level - 1, ir) if level > 0 else 1
+                allowed = per if db[op][level] else int(per / top_ir)
+                acts.append((ceil(amount * bits / port["bandwidth_max"]), allowed, per, count))
+            if not acts:
+                continue
+            stalls = [(real - allowed) * (count - 1) for real, allowed, _, count in acts]
+            if len(acts) == 1:
+                value = stalls[0]
+            else:
+                windows = sum(allowed * (count - 1) for _, allowed, _, count in acts)
+                value = sum(x for x in stalls if x > 0) + max(
+                    0, sum(x for x in stalls if x <= 0) + windows - window_union(acts))
+            if value:
+                result.setdefault(mem_name, {})[port["name"]] = value
+    return result
+
+
+def window_union(acts: list[tuple[float, float, float, float]]) -> float:
+    """Union of the ports' memory-updating windows (cost_model.py:396-439)."""
+    for _, allowed, per, count in acts:
+        if per == allowed:
+            return per * count
+    longest = max(acts, key=lambda a: a[2])
+    used = [False] * int(longest[2])
+    for _, allowed, per, _ in acts:
+        for start in range(0, int(longest[2]), int(per)):
+            for t in range(start, start + int(allowed)):
+                used[t] = True
+    return sum(used) * longest[3]
+
+
+def check_file(path: Path, show: bool) -> tuple[int, int, int, int, int]:
+    """Returns (level-operand records, exact, within 2%, mappings, mappings with exact per-port stalls) over both
+    recorded mappings of every non-duplicate layer."""
     doc = json.loads(path.read_text())
     hw = yaml.safe_load((HARDWARE / Path(doc["hardware"]).name).read_text())
-    total = exact = close = 0
+    total = exact = close = stalls_total = stalls_exact = 0
     for record in doc["layers"]:
         if "duplicate_of" in record:
             continue
@@ -150,13 +252,21 @@ def check_file(path: Path, show: bool) -> tuple[int, int, int]:
         for which in ("best_energy", "best_latency"):
             rec = record[which]
             cycles = prod(s for lv in rec["temporal_mapping"]["O"] for _, s in lv)
+            flows = {op: OperandFlow(layer, op, rec) for op in rec["operands"]}
+            stalls_total += 1
+            flows_int = {op: OperandFlow(layer, op, rec, "spatial_per_level_int") for op in rec["operands"]}
+            stalls = derive_stalls(flows, flows_int, rec, hw, cycles)
+            comb = max([0.0] + [v for ports in stalls.values() for v in ports.values()])
+            stalls_exact += stalls == rec["stall_slack_per_port"] and comb == rec["latency"]["stall_slack_comb"]
+            if show and stalls != rec["stall_slack_per_port"]:
+                print(path.name, layer.rec["name"], which, "stalls", stalls, rec["stall_slack_per_port"])
             for op, data in rec["operands"].items():
                 def ports(m: int, direction: str, data: dict[str, Any] = data) -> tuple[int, int]:
                     want = f"{data['mem_op']}, {ALLOCATION_CODE[direction]}"
                     port = next(p for p in hw["memories"][data["levels"][m]["mem"]]["ports"] if want in p["allocation"])
                     return port["bandwidth_min"], port["bandwidth_max"]
 
-                for m, (elems, words) in enumerate(derive_operand(layer, op, rec, ports, cycles)):
+                for m, (elems, words) in enumerate(derive_counts(flows[op], ports, cycles)):
                     got = data["levels"][m]
                     total += 1
                     same = [round(e) for e in elems] == got["elem_moved"] and words == got["word_access"]
@@ -166,7 +276,7 @@ def check_file(path: Path, show: bool) -> tuple[int, int, int]:
                     if show and not same:
                         print(path.name, layer.rec["name"], which, op, got["mem"], "elems",
                               [round(e) for e in elems], got["elem_moved"], "words", words, got["word_access"])
-    return total, exact, close
+    return total, exact, close, stalls_total, stalls_exact
 
 
 def main() -> None:
@@ -174,12 +284,16 @@ def main() -> None:
     ap.add_argument("files", nargs="*", type=Path, help="oracle JSON files (default: all)")
     ap.add_argument("--show", action="store_true", help="print every record that is not reproduced exactly")
     args = ap.parse_args()
-    totals = [0, 0, 0]
-    for path in args.files or sorted(DATA.glob("*.json")):
+    totals = [0] * 5
+    for path in args.files or sorted(DATA.glob("*-*.json")):
+        if path.name.startswith("sweep-"):
+            continue
         result = check_file(path, args.show)
         totals = [t + r for t, r in zip(totals, result)]
-        print(f"{path.name}: {result[1]}/{result[0]} exact, {result[2]}/{result[0]} within 2%")
-    print(f"all: {totals[1]}/{totals[0]} level-operand records exact, {totals[2]}/{totals[0]} within 2%")
+        print(f"{path.name}: counts {result[1]}/{result[0]} exact, {result[2]}/{result[0]} within 2%; "
+              f"stalls {result[4]}/{result[3]} exact")
+    print(f"all: {totals[1]}/{totals[0]} level-operand records exact, {totals[2]}/{totals[0]} within 2%; "
+          f"per-port stalls and stall_slack_comb exact on {totals[4]}/{totals[3]} mappings")
 
 
 if __name__ == "__main__":
