@@ -1,8 +1,8 @@
-"""The access-count rules of docs/zigzag-schema.md §4, executed and checked against the ZigZag oracle data.
+"""The cost-model rules of docs/zigzag-schema.md §4-5, executed and checked against the ZigZag oracle data.
 
 For every (non-duplicate) layer record in benchmarks/data/zigzag/*.json, re-derive each operand's per-level
-element moves and word accesses from the recorded mapping and the hardware YAML in tests/data/zigzag/, and compare
-with what ZigZag computed. Needs only the standard library and PyYAML (archgym's venv):
+element moves and word accesses, every port's stall/slack, on/off-loading, systolic drain and latency_total2 from
+the recorded mapping and the hardware YAML in tests/data/zigzag/, and compare with what ZigZag computed. Needs only the standard library and PyYAML (archgym's venv):
 
     .venv/bin/python benchmarks/zigzag_rules_check.py                  # all oracle files
     .venv/bin/python benchmarks/zigzag_rules_check.py FILE.json --show  # print every inexact record
@@ -143,9 +143,7 @@ class OperandFlow:
 
     def effective_utilization(self, m: int, mem_bits: int) -> float:
         """Tile bits of level m without its top relevant loops, over the memory size (mapping.py:309-329)."""
-        bits = self.layer.rec["operand_precision"][self.op]
-        if self.op == "O":  # ZigZag indexes the psum flag by arch level here: level m uses psum(m + 1)
-            bits = self.layer.rec["operand_precision"]["O" if self.psum(m + 1) else "O_final"]
+        bits = level_bits(self, m)
         strict_r = [d for d in self.layer.dims[self.op] if d not in self.layer.rel]
         return (self.tile(m) * bits // self.top_loops(m, lambda d: d in strict_r)) / mem_bits
 
@@ -225,6 +223,76 @@ def derive_stalls(flows: dict[str, OperandFlow], flows_int: dict[str, OperandFlo
     return result
 
 
+def derive_latency(flows: dict[str, OperandFlow], flows_int: dict[str, OperandFlow], rec: dict[str, Any],
+                   hw: dict[str, Any], total_cycles: float, stall: float) -> dict[str, float]:
+    """ZigZag's on-loading, off-loading, systolic drain and latency_total2 (§5, cost_model.py:809-1132)."""
+    level_of = {(rec["operands"][op]["mem_op"], data["mem"]): (op, m)
+                for op, flow in flows.items() for m, data in enumerate(rec["operands"][op]["levels"])}
+    once: dict[str, tuple[float, bool]] = {}  # "<op><level>_<direction>" -> (cycles, port shared by I1 and I2)
+    for mem_name, mem in hw["memories"].items():
+        for port in mem["ports"]:
+            shared = len({a.split(", ")[0] for a in port["allocation"]} & {"I1", "I2"}) > 1
+            single, periodic = [], []
+            for alloc in port["allocation"]:
+                mem_op, code = alloc.split(", ")
+                direction = next(d for d, c in ALLOCATION_CODE.items() if c == code)
+                if (mem_op, mem_name) not in level_of or (mem_op == "O" and direction in ("rd_out_to_low", "wr_in_by_high")):
+                    continue
+                op, m = level_of[(mem_op, mem_name)]
+                if direction not in flows_int[op].moves[m]:
+                    continue
+                amount, per, bits = flows_int[op].moves[m][direction]
+                real = ceil(amount * bits / port["bandwidth_max"])
+                entry = (op, m, direction, real, int(amount * bits / per))
+                (single if total_cycles // per == 1 else periodic).append(entry)
+            for op, m, direction, real, _ in periodic:
+                once[f"{op}{m}_{direction}"] = (real, shared)
+            if single:
+                busy = sum(bw for *_, bw in periodic)
+                surplus = max(0.0, (port["bandwidth_max"] - busy) / port["bandwidth_max"] * (total_cycles + stall))
+                floor = [ceil(flows_int[op].tile(0) * level_bits(flows_int[op], 0) / port["bandwidth_max"])
+                         for op, *_ in single]
+                left = reduce_ordered([e[3] for e in single], floor, surplus)
+                for (op, m, direction, *_), cycles in zip(single, left):
+                    once[f"{op}{m}_{direction}"] = (cycles, shared)
+    parts = {op: {"sep": 0.0, "shared": 0.0, "half": 0.0} for op in flows if op != "O"}
+    for op, part in parts.items():
+        for m in range(flows[op].n - 1):
+            (c1, s1), (c2, s2) = once[f"{op}{m}_wr_in_by_high"], once[f"{op}{m + 1}_rd_out_to_low"]
+            if s1 and s2:
+                part["shared"] += max(c1, c2)
+            elif not s1 and not s2:
+                part["sep"] += max(c1, c2)
+            else:
+                part["half"] = max(c1, c2)  # assigned, not summed, as in ZigZag
+    a, b = parts.values()  # two input operands (every layer here)
+    onloading = min(x["shared"] + max(y["shared"] + y["half"] + y["sep"], x["half"] + x["sep"])
+                    for x, y in ((a, b), (b, a)))
+    offloading = sum(max(once[f"O{m}_rd_out_to_high"][0], once[f"O{m + 1}_wr_in_by_low"][0])
+                     for m in range(flows["O"].n - 1))
+    systolic = hw["operational_array"].get("systolic_dimensions", [])
+    drain = sum(max(ceil(prod(f for f in rec["spatial_mapping"][d].values())) - 1, 0)
+                for d in systolic if d in rec["spatial_mapping"])
+    return {"onloading": onloading, "offloading": offloading, "systolic_drain": drain,
+            "total2": total_cycles + stall + onloading + offloading + drain}
+
+
+def level_bits(flow: OperandFlow, m: int) -> int:
+    """Bits per element ZigZag uses for the data held at memory level m (O: psum flag of level m + 1, a quirk)."""
+    prec = flow.layer.rec["operand_precision"]
+    return prec[flow.op] if flow.op != "O" else prec["O" if flow.psum(m + 1) else "O_final"]
+
+
+def reduce_ordered(cycles: list[float], floor: list[float], budget: float) -> list[float]:
+    """Hide up to `budget` cycles, largest transfer first, never below `floor` (cost_model.py:1195-1231)."""
+    left = list(cycles)
+    for i in sorted(range(len(left)), key=lambda j: left[j], reverse=True):
+        cut = min(max(0.0, left[i] - floor[i]), budget)
+        left[i] -= cut
+        budget -= cut
+    return left
+
+
 def window_union(acts: list[tuple[float, float, float, float]]) -> float:
     """Union of the ports' memory-updating windows (cost_model.py:396-439)."""
     for _, allowed, per, count in acts:
@@ -239,12 +307,12 @@ def window_union(acts: list[tuple[float, float, float, float]]) -> float:
     return sum(used) * longest[3]
 
 
-def check_file(path: Path, show: bool) -> tuple[int, int, int, int, int]:
-    """Returns (level-operand records, exact, within 2%, mappings, mappings with exact per-port stalls) over both
-    recorded mappings of every non-duplicate layer."""
+def check_file(path: Path, show: bool) -> tuple[int, int, int, int, int, int]:
+    """Returns (level-operand records, exact, within 2%, mappings, mappings with exact per-port stalls, mappings
+    with exact on/off-loading, drain and latency_total2) over both recorded mappings of every non-duplicate layer."""
     doc = json.loads(path.read_text())
     hw = yaml.safe_load((HARDWARE / Path(doc["hardware"]).name).read_text())
-    total = exact = close = stalls_total = stalls_exact = 0
+    total = exact = close = stalls_total = stalls_exact = lat_total = lat_exact = 0
     for record in doc["layers"]:
         if "duplicate_of" in record:
             continue
@@ -260,6 +328,11 @@ def check_file(path: Path, show: bool) -> tuple[int, int, int, int, int]:
             stalls_exact += stalls == rec["stall_slack_per_port"] and comb == rec["latency"]["stall_slack_comb"]
             if show and stalls != rec["stall_slack_per_port"]:
                 print(path.name, layer.rec["name"], which, "stalls", stalls, rec["stall_slack_per_port"])
+            lat = derive_latency(flows, flows_int, rec, hw, cycles, comb)
+            lat_total += 1
+            lat_exact += all(lat[k] == rec["latency"][k] for k in lat)
+            if show and any(lat[k] != rec["latency"][k] for k in lat):
+                print(path.name, layer.rec["name"], which, "latency", lat, {k: rec["latency"][k] for k in lat})
             for op, data in rec["operands"].items():
                 def ports(m: int, direction: str, data: dict[str, Any] = data) -> tuple[int, int]:
                     want = f"{data['mem_op']}, {ALLOCATION_CODE[direction]}"
@@ -276,7 +349,7 @@ def check_file(path: Path, show: bool) -> tuple[int, int, int, int, int]:
                     if show and not same:
                         print(path.name, layer.rec["name"], which, op, got["mem"], "elems",
                               [round(e) for e in elems], got["elem_moved"], "words", words, got["word_access"])
-    return total, exact, close, stalls_total, stalls_exact
+    return total, exact, close, stalls_total, stalls_exact, lat_exact
 
 
 def main() -> None:
@@ -284,16 +357,17 @@ def main() -> None:
     ap.add_argument("files", nargs="*", type=Path, help="oracle JSON files (default: all)")
     ap.add_argument("--show", action="store_true", help="print every record that is not reproduced exactly")
     args = ap.parse_args()
-    totals = [0] * 5
+    totals = [0] * 6
     for path in args.files or sorted(DATA.glob("*-*.json")):
         if path.name.startswith("sweep-"):
             continue
         result = check_file(path, args.show)
         totals = [t + r for t, r in zip(totals, result)]
         print(f"{path.name}: counts {result[1]}/{result[0]} exact, {result[2]}/{result[0]} within 2%; "
-              f"stalls {result[4]}/{result[3]} exact")
+              f"stalls {result[4]}/{result[3]} exact; latency {result[5]}/{result[3]} exact")
     print(f"all: {totals[1]}/{totals[0]} level-operand records exact, {totals[2]}/{totals[0]} within 2%; "
-          f"per-port stalls and stall_slack_comb exact on {totals[4]}/{totals[3]} mappings")
+          f"per-port stalls and stall_slack_comb exact on {totals[4]}/{totals[3]} mappings, "
+          f"on/off-loading, drain and latency_total2 on {totals[5]}/{totals[3]}")
 
 
 if __name__ == "__main__":
