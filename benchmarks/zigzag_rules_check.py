@@ -1,7 +1,7 @@
 """The cost-model rules of docs/zigzag-schema.md §4-5, executed and checked against the ZigZag oracle data.
 
 For every (non-duplicate) layer record in benchmarks/data/zigzag/*.json, re-derive each operand's per-level
-element moves and word accesses, every port's stall/slack, on/off-loading, systolic drain and latency_total2 from
+element moves and word accesses, energy, every port's stall/slack, on/off-loading, systolic drain and latency_total2 from
 the recorded mapping and the hardware YAML in tests/data/zigzag/, and compare with what ZigZag computed. Needs only the standard library and PyYAML (archgym's venv):
 
     .venv/bin/python benchmarks/zigzag_rules_check.py                  # all oracle files
@@ -307,12 +307,13 @@ def window_union(acts: list[tuple[float, float, float, float]]) -> float:
     return sum(used) * longest[3]
 
 
-def check_file(path: Path, show: bool) -> tuple[int, int, int, int, int, int]:
+def check_file(path: Path, show: bool) -> tuple[int, int, int, int, int, int, int]:
     """Returns (level-operand records, exact, within 2%, mappings, mappings with exact per-port stalls, mappings
-    with exact on/off-loading, drain and latency_total2) over both recorded mappings of every non-duplicate layer."""
+    with exact on/off-loading, drain and latency_total2, mappings with energy_total within 1e-5) over both recorded
+    mappings of every non-duplicate layer."""
     doc = json.loads(path.read_text())
     hw = yaml.safe_load((HARDWARE / Path(doc["hardware"]).name).read_text())
-    total = exact = close = stalls_total = stalls_exact = lat_total = lat_exact = 0
+    total = exact = close = stalls_total = stalls_exact = lat_total = lat_exact = energy_close = 0
     for record in doc["layers"]:
         if "duplicate_of" in record:
             continue
@@ -333,6 +334,7 @@ def check_file(path: Path, show: bool) -> tuple[int, int, int, int, int, int]:
             lat_exact += all(lat[k] == rec["latency"][k] for k in lat)
             if show and any(lat[k] != rec["latency"][k] for k in lat):
                 print(path.name, layer.rec["name"], which, "latency", lat, {k: rec["latency"][k] for k in lat})
+            energy = hw["operational_array"]["unit_energy"] * prod(layer.rec["loop_dims"].values())
             for op, data in rec["operands"].items():
                 def ports(m: int, direction: str, data: dict[str, Any] = data) -> tuple[int, int]:
                     want = f"{data['mem_op']}, {ALLOCATION_CODE[direction]}"
@@ -341,6 +343,8 @@ def check_file(path: Path, show: bool) -> tuple[int, int, int, int, int, int]:
 
                 for m, (elems, words) in enumerate(derive_counts(flows[op], ports, cycles)):
                     got = data["levels"][m]
+                    mem = hw["memories"][got["mem"]]
+                    energy += sum(w * mem["r_cost" if d.startswith("rd") else "w_cost"] for w, d in zip(words, DIRECTIONS))
                     total += 1
                     same = [round(e) for e in elems] == got["elem_moved"] and words == got["word_access"]
                     exact += same
@@ -349,7 +353,8 @@ def check_file(path: Path, show: bool) -> tuple[int, int, int, int, int, int]:
                     if show and not same:
                         print(path.name, layer.rec["name"], which, op, got["mem"], "elems",
                               [round(e) for e in elems], got["elem_moved"], "words", words, got["word_access"])
-    return total, exact, close, stalls_total, stalls_exact, lat_exact
+            energy_close += abs(energy - rec["energy_pj"]["total"]) <= 1e-5 * rec["energy_pj"]["total"]
+    return total, exact, close, stalls_total, stalls_exact, lat_exact, energy_close
 
 
 def main() -> None:
@@ -357,17 +362,18 @@ def main() -> None:
     ap.add_argument("files", nargs="*", type=Path, help="oracle JSON files (default: all)")
     ap.add_argument("--show", action="store_true", help="print every record that is not reproduced exactly")
     args = ap.parse_args()
-    totals = [0] * 6
+    totals = [0] * 7
     for path in args.files or sorted(DATA.glob("*-*.json")):
         if path.name.startswith("sweep-"):
             continue
         result = check_file(path, args.show)
         totals = [t + r for t, r in zip(totals, result)]
         print(f"{path.name}: counts {result[1]}/{result[0]} exact, {result[2]}/{result[0]} within 2%; "
-              f"stalls {result[4]}/{result[3]} exact; latency {result[5]}/{result[3]} exact")
+              f"stalls {result[4]}/{result[3]} exact; latency {result[5]}/{result[3]} exact; "
+              f"energy {result[6]}/{result[3]}")
     print(f"all: {totals[1]}/{totals[0]} level-operand records exact, {totals[2]}/{totals[0]} within 2%; "
           f"per-port stalls and stall_slack_comb exact on {totals[4]}/{totals[3]} mappings, "
-          f"on/off-loading, drain and latency_total2 on {totals[5]}/{totals[3]}")
+          f"on/off-loading, drain and latency_total2 on {totals[5]}/{totals[3]}, energy_total (1e-5) on {totals[6]}/{totals[3]}")
 
 
 if __name__ == "__main__":
