@@ -107,6 +107,11 @@ def _dumps(mapping: Mapping[str, Any]) -> str:
     return json.dumps({k: _plain(v) for k, v in mapping.items()}, sort_keys=True)
 
 
+def _first_line(exc: BaseException) -> str:
+    lines = str(exc).strip().splitlines()
+    return lines[0][:160] if lines else type(exc).__name__
+
+
 def _migrate(db: sqlite3.Connection) -> None:
     """Add the columns an older store lacks (its rows take each column's default)."""
     have = {row[1] for row in db.execute("PRAGMA table_info(evaluations)")}
@@ -201,10 +206,16 @@ class RunStore:
         return self._db.execute("SELECT COUNT(*) FROM evaluations WHERE run_id = ?", (run_id,)).fetchone()[0]
 
     def runs(self) -> list[str]:
-        return [r[0] for r in self._db.execute("SELECT DISTINCT run_id FROM evaluations ORDER BY run_id")]
+        try:
+            return [r[0] for r in self._db.execute("SELECT DISTINCT run_id FROM evaluations ORDER BY run_id")]
+        except (sqlite3.DatabaseError, UnicodeDecodeError) as exc:
+            raise ConfigError(f"store {self.path!r}: cannot be read ({_first_line(exc)}; a damaged file)") from None
 
     def run_config(self, run_id: str) -> dict[str, Any] | None:
-        row = self._db.execute("SELECT config FROM runs WHERE run_id = ?", (run_id,)).fetchone()
+        try:
+            row = self._db.execute("SELECT config FROM runs WHERE run_id = ?", (run_id,)).fetchone()
+        except (sqlite3.DatabaseError, UnicodeDecodeError) as exc:
+            raise ConfigError(f"store {self.path!r}: cannot be read ({_first_line(exc)}; a damaged file)") from None
         return self._json(row[0], dict, f"run {run_id!r} config") if row else None
 
     def records(self, run_id: str | None = None, env_id: str | None = None) -> list[EvalRecord]:
@@ -227,8 +238,8 @@ class RunStore:
                     raise ConfigError(f"store {self.path!r}: {at} {field}: not a number (a damaged row)")
                 d["valid"], d["predicted"] = bool(d["valid"]), bool(d["predicted"])
                 out.append(EvalRecord(**d))
-        except sqlite3.DatabaseError as exc:
-            raise ConfigError(f"store {self.path!r}: cannot be read ({exc})") from None
+        except (sqlite3.DatabaseError, UnicodeDecodeError) as exc:
+            raise ConfigError(f"store {self.path!r}: cannot be read ({_first_line(exc)}; a damaged file)") from None
         return out
 
     def _json(self, text: Any, kind: type, at: str) -> Any:

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import math
 import re
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -53,6 +53,13 @@ def _finite(where: str, field: str, value: Any, positive: bool = False) -> float
     return float(value)
 
 
+def _choice(where: str, field: str, value: Any, allowed: Iterable[str]) -> str:
+    allowed = list(allowed)
+    if not isinstance(value, str) or value not in allowed:
+        raise _fail(where, field, value, ", ".join(allowed))
+    return value
+
+
 def check_files(d: Path) -> None:
     """Both files exist and are within their size limits."""
     for name, limit in (("proxy.json", LIMITS["json_bytes"]), ("weights.safetensors", LIMITS["weights_bytes"])):
@@ -77,17 +84,12 @@ def check_doc(doc: Any, where: str, fmt: str, regressors: Mapping[str, Any]) -> 
     meta = doc.get("meta")
     if not isinstance(meta, dict):
         raise _fail(where, "meta", meta, "a JSON object")
-    if meta.get("simulator") not in SIMULATORS:      # a proxy imitates a real simulator, never a proxy
-        raise _fail(where, "meta.simulator", meta.get("simulator"), ", ".join(SIMULATORS))
-    if meta.get("fidelity") not in KNOWN_FIDELITIES:
-        raise _fail(where, "meta.fidelity", meta.get("fidelity"), ", ".join(KNOWN_FIDELITIES))
-    if meta.get("mapping") not in MAPPING_MODES:
-        raise _fail(where, "meta.mapping", meta.get("mapping"), ", ".join(MAPPING_MODES))
+    _choice(where, "meta.simulator", meta.get("simulator"), SIMULATORS)   # a real simulator, never a proxy
+    _choice(where, "meta.fidelity", meta.get("fidelity"), KNOWN_FIDELITIES)
+    _choice(where, "meta.mapping", meta.get("mapping"), MAPPING_MODES)
     if meta.get("preset") is not None and not isinstance(meta.get("preset"), str):
         raise _fail(where, "meta.preset", meta.get("preset"), "a preset name")
-    kind = meta.get("model")
-    if kind not in regressors:
-        raise _fail(where, "meta.model", kind, ", ".join(regressors))
+    kind = _choice(where, "meta.model", meta.get("model"), regressors)
     features = doc.get("features")
     if not isinstance(features, dict) or not isinstance(features.get("names"), list) or \
             not isinstance(features.get("params"), list):
