@@ -1,7 +1,8 @@
 """Classifying what a fuzzed input did: a clean one-line error, a sane result, a traceback, a hang
 or silent nonsense; shared by tests/test_fuzz.py and benchmarks/fuzz.py (which tallies the log).
 
-Set ``ARCHGYM_FUZZ_LOG=FILE`` to append one JSON line per tried input (area, outcome, input).
+Set ``ARCHGYM_FUZZ_LOG=FILE`` to append one JSON line per tried input (area, outcome, input), and
+``ARCHGYM_FUZZ_RECORD_ONLY=1`` to record every outcome without failing (the benchmark's tally).
 """
 
 from __future__ import annotations
@@ -49,6 +50,12 @@ def record(area: str, outcome: str, case: Any, detail: str = "") -> str:
             fh.write(json.dumps({"area": area, "outcome": outcome, "case": repr(case)[:300],
                                  "detail": detail[:300]}) + "\n")
     return outcome
+
+
+def expect(outcome: str, allowed: tuple[str, ...], *context: Any) -> None:
+    """Assert ``outcome`` is allowed (unless only recording)."""
+    if not os.environ.get("ARCHGYM_FUZZ_RECORD_ONLY"):
+        assert outcome in allowed, (outcome, *context)
 
 
 def run_cli(area: str, argv: list[str], sane: Callable[[int, str], bool] = lambda rc, out: True) -> tuple[str, str]:

@@ -24,7 +24,7 @@ import yaml
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from fuzz_support import run_call, run_cli
+from fuzz_support import expect, run_call, run_cli
 
 ROOT = Path(__file__).resolve().parent.parent
 SMALL_GEMM = "gemm:M=64,N=64,K=64"
@@ -100,7 +100,7 @@ def test_fuzz_simulate_arguments(sim: str, workload: str, sets: list[tuple[str, 
     for k, v in sets:
         argv += ["--set", f"{k}={v}"]
     outcome, detail = run_cli("CLI", argv, _sane_simulate)
-    assert outcome in ("clean error", "sane result"), (outcome, argv, detail)
+    expect(outcome, ("clean error", "sane result"), argv, detail)
 
 
 @fuzz_settings(25)
@@ -108,7 +108,7 @@ def test_fuzz_simulate_arguments(sim: str, workload: str, sets: list[tuple[str, 
        value=st.one_of(token, st.sampled_from(["/tmp", "/nonexistent/dir/x.json", str(ROOT / "README.md") + "/x"])))
 def test_fuzz_bench_flags(flag: str, value: str) -> None:
     outcome, detail = run_cli("CLI", ["bench", "--list", flag, value])
-    assert outcome in ("clean error", "sane result"), (outcome, flag, value, detail)
+    expect(outcome, ("clean error", "sane result"), flag, value, detail)
 
 
 @fuzz_settings(20)
@@ -121,7 +121,7 @@ def test_fuzz_search_arguments(budget: str, seed: str, agent: str, hp: list[tupl
     argv = ["search", "--env", "archgym/Systolic-v0", "--workload", SMALL_GEMM, "--agent", agent,
             "--budget", budget, "--seed", seed, "--objective", objective, "--set", *(f"{k}={v}" for k, v in hp)]
     outcome, detail = run_cli("CLI", argv)
-    assert outcome in ("clean error", "sane result"), (outcome, argv, detail)
+    expect(outcome, ("clean error", "sane result"), argv, detail)
 
 
 # -- sweep and agent YAML --------------------------------------------------------------------------
@@ -168,7 +168,7 @@ def test_fuzz_sweep_yaml(edits: list[tuple[str, Any]], agent: str | None, raw: b
     db = scratch() / "sweep.db"
     outcome, detail = run_cli("sweep/agent YAML", ["sweep", str(path), "--store", str(db), "--workers", "1",
                                                    "--no-progress"], _sane_sweep)
-    assert outcome in ("clean error", "sane result"), (outcome, text[:300], detail)
+    expect(outcome, ("clean error", "sane result"), text[:300], detail)
 
 
 # -- SCALE-Sim topologies and configs, ONNX ---------------------------------------------------------
@@ -197,7 +197,7 @@ def test_fuzz_topology_workloads(text: tuple[str, list[tuple[str, list[str]]]], 
         return sim.evaluate(sim.space(wl).default(), wl)
 
     outcome, detail = run_call("topology/ONNX files", str(path.read_bytes()[:200]), load_and_run, _sane_result)
-    assert outcome in ("clean error", "sane result"), (outcome, detail)
+    expect(outcome, ("clean error", "sane result"), detail)
 
 
 CFG = (ROOT / "configs/scalesim/scale.cfg").read_text()
@@ -216,7 +216,7 @@ def test_fuzz_scalesim_files(text: tuple[str, list[tuple[str, list[str]]]], key:
 
     outcome, detail = run_cli("topology/ONNX files", argv, inside)
     shutil.rmtree(out, ignore_errors=True)
-    assert outcome in ("clean error", "sane result"), (outcome, argv, detail)
+    expect(outcome, ("clean error", "sane result"), argv, detail)
 
 
 @functools.lru_cache(maxsize=None)
@@ -249,7 +249,7 @@ def test_fuzz_onnx_files(cut: int, flips: list[tuple[int, int]]) -> None:
         return sim.evaluate(sim.space(wl).default(), wl)
 
     outcome, detail = run_call("topology/ONNX files", (cut, flips), load_and_run, _sane_result)
-    assert outcome in ("clean error", "sane result"), (outcome, detail)
+    expect(outcome, ("clean error", "sane result"), detail)
 
 
 # -- proxy folders ---------------------------------------------------------------------------------
@@ -308,7 +308,7 @@ def test_fuzz_proxy_folders(edits: list[tuple[str, Any]], arrays: list[tuple[str
         return sim.evaluate(sim.space(wl).default(), wl)
 
     outcome, detail = run_call("proxy folders", (edits, [k for k, _ in arrays], damage), load_and_run, _sane_result)
-    assert outcome in ("clean error", "sane result"), (outcome, detail)
+    expect(outcome, ("clean error", "sane result"), detail)
 
 
 # -- env actions -----------------------------------------------------------------------------------
@@ -348,7 +348,7 @@ def test_fuzz_env_actions(mode: str, values: list[Any], dtype: Any, shape: str) 
             and env.observation_space.contains(obs)
 
     outcome, detail = run_call("env step()", (mode, values, dtype, shape), act, sane)
-    assert outcome == "sane result", (outcome, detail)
+    expect(outcome, ("sane result",), detail)
 
 
 # -- run stores ------------------------------------------------------------------------------------
@@ -390,7 +390,7 @@ def test_fuzz_run_stores(column: str, text: str, flips: list[tuple[int, int]]) -
         return frame
 
     outcome, detail = run_call("corrupted stores", (column, text, flips), read, lambda frame: frame is not None)
-    assert outcome in ("clean error", "sane result"), (outcome, detail)
+    expect(outcome, ("clean error", "sane result"), detail)
 
 
 @pytest.fixture(scope="module", autouse=True)
