@@ -6,7 +6,8 @@ Trace statistics (:class:`TraceStats`, once per trace × device × address mappi
   (bank-local reuse distance). With a reorder window of ``W`` requests per bank, a request is taken
   to hit the open row when ``d ≤ W`` (``W = 1`` is in-order open-page).
 * distinct banks in windows of ``M`` consecutive requests (the bank parallelism a buffer exposes),
-  the busiest bank's share, read/write direction switches and the arrival span.
+  the mean inverse distance to the same bank's previous request (back-to-back row cycles), the
+  busiest bank's share, read/write direction switches and the arrival span.
 
 Per design: hit rate ``h`` from the window the scheduler sees (Fifo: 1; FR-FCFS: the per-bank share
 of the smaller of the scheduler buffer and MaxActiveTransactions); service time
@@ -41,6 +42,7 @@ class TraceStats:
     writes: int
     reuse_cdf: np.ndarray         # P(d ≤ W) for W = 0 … 256
     banks_in_window: np.ndarray   # mean distinct banks in windows of WINDOWS requests
+    inv_gap: np.ndarray           # mean 1/(g + W − 1) for WINDOWS W; g = requests since the bank's last one
     busiest_share: float          # busiest (channel, bank)'s share of requests
     channel_share: float          # busiest channel's share of requests
     switch_rate: float            # read/write direction changes per request (arrival order)
@@ -72,7 +74,10 @@ def trace_stats(dec: Decoded, is_write: np.ndarray, cycle: np.ndarray, device: D
         s = np.sort(rows, axis=1)
         distinct.append(float(np.mean(1 + np.count_nonzero(np.diff(s, axis=1), axis=1))) if len(rows) else 1.0)
     counts = np.bincount(gbank)
-    return TraceStats(n, int(n - is_write.sum()), int(is_write.sum()), cdf, np.asarray(distinct),
+    gap = np.full(n, np.inf)
+    gap[order[1:]] = np.where(sorted_bank[1:] == sorted_bank[:-1], np.diff(order).astype(float), np.inf)
+    inv_gap = np.array([np.mean(1.0 / (gap + (w - 1))) for w in WINDOWS])
+    return TraceStats(n, int(n - is_write.sum()), int(is_write.sum()), cdf, np.asarray(distinct), inv_gap,
                       float(counts.max() / n), float(np.bincount(dec.channel).max() / n),
                       float(np.count_nonzero(np.diff(is_write.astype(np.int8))) / max(n, 1)),
                       int(cycle[-1]) if n else 0, int(np.count_nonzero(counts)))
@@ -90,7 +95,10 @@ def evaluate(stats: TraceStats, device: Device, k: Knobs) -> Outcome:
                         np.where(k.buffer == 1, 2 * k.buf_size, k.buf_size))
     window = np.minimum(buffered, k.max_active).astype(float)
     banks = _interp_windows(stats.banks_in_window, window)
-    per_bank = np.where(fifo, 1.0, np.maximum(window / banks, 1.0))
+    # the reorder window one bank sees: its share of the window, and at most its own queue (Bankwise)
+    share = np.where(k.buffer == 0, np.minimum(k.buf_size, window / banks), window / banks)
+    per_bank = np.where(fifo, 1.0, np.maximum(share, 1.0))
+    per_bank_window = np.where(fifo, 1.0, window)
     w_idx = np.clip(np.floor(per_bank).astype(np.int64), 1, 256)
     hit = stats.reuse_cdf[w_idx]
     closed, open_adaptive = k.page == 2, k.page == 1
@@ -111,9 +119,10 @@ def evaluate(stats: TraceStats, device: Device, k: Knobs) -> Outcome:
     turnaround = 0.5 * ((d.WL + d.burst_cycles + d.tWTR_L) + (d.RL + d.burst_cycles + d.tRTRS - d.WL)) \
         - d.burst_cycles
     t_turn = per_channel * switch_rate * turnaround
-    # banks: the busiest bank over the trace, and row cycles spread over the banks the window sees
+    # banks: the busiest bank over the trace, and back-to-back row cycles: a miss g requests after the
+    # bank's previous one waits tRC/g request slots (the window lets the scheduler widen g)
     t_bank = np.maximum(n * stats.busiest_share * (miss * d.tRC + hit * max(d.burst_cycles, d.tCCD_L)),
-                        per_channel * miss * d.tRC / np.maximum(banks, 1.0))
+                        n * miss * d.tRC * _interp_windows(stats.inv_gap, per_bank_window))
     t_act = acts * stats.channel_share / d.ranks * max(d.tRRD_S, d.tFAW / 4.0)
     unloaded = d.RL + d.burst_cycles + miss * miss_lat
     # concurrency: a request holds a transaction slot and its queue head from its first command to
