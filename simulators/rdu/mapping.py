@@ -67,39 +67,41 @@ def greedy_cuts(kg: KernelGraph, hw: MappingABC[str, Any], word_bytes: int, tile
     preds: list[list[int]] = [[] for _ in range(len(kg))]
     for s, d in zip(kg.edge_src.tolist(), kg.edge_dst.tolist()):
         preds[d].append(s)
-    section = np.zeros(len(kg), dtype=np.int64)
+    # plain Python floats: the same IEEE operations as numpy scalars, without their per-call overhead
+    t_out, own_b = tile_out.tolist(), (2.0 * tile_out + 2.0 * kg.src_in_elems * wb / nt + weights).tolist()
+    section = [0] * len(kg)
     current, count, used = 0, 0, 0.0
     for i in range(len(kg)):
-        own = 2.0 * tile_out[i] + 2.0 * kg.src_in_elems[i] * wb / nt[i] + weights[i]
+        own = own_b[i]
         inside = [p for p in preds[i] if count and section[p] == current]
         outside = [p for p in preds[i] if p not in inside]
-        fused = own + depth * tile_out[inside].sum() + 2.0 * tile_out[outside].sum()
+        fused = own + depth * sum(t_out[p] for p in inside) + 2.0 * sum(t_out[p] for p in outside)
         if count and count < limit and used + fused <= sram:
             count, used = count + 1, used + fused
         else:  # start a new section: every input comes from memory
             current += 1 if count else 0
-            count, used = 1, own + 2.0 * tile_out[preds[i]].sum()
+            count, used = 1, own + 2.0 * sum(t_out[p] for p in preds[i])
         section[i] = current
-    return section
+    return np.array(section, dtype=np.int64)
 
 
 def balanced_pcus(units: np.ndarray, per_unit: np.ndarray, section: np.ndarray, budget: int) -> np.ndarray:
-    """PCUs per kernel minimising each section's ``max_k ⌈units_k/P_k⌉·per_unit_k`` under ``Σ P_k ≤ budget``."""
-    pcu = np.ones_like(units)
-    for s in np.unique(section):
-        idx = np.flatnonzero(section == s)
-        if idx.size > budget:
-            continue  # infeasible: the model reports pcu_capacity
-        u, c = units[idx], per_unit[idx]
-        lo, hi = int(c.max()), int((u * c).max())
-        while lo < hi:
-            mid = (lo + hi) // 2
-            if (-(-u // (mid // c))).sum() <= budget:
-                hi = mid
-            else:
-                lo = mid + 1
-        pcu[idx] = -(-u // (lo // c))
-    return pcu
+    """PCUs per kernel minimising each section's ``max_k ⌈units_k/P_k⌉·per_unit_k`` under ``Σ P_k ≤ budget``:
+    a binary search on the step time, all sections at once (integer arithmetic)."""
+    n_sec = int(section.max()) + 1
+    size = np.bincount(section, minlength=n_sec)
+    lo = np.zeros(n_sec, dtype=np.int64)
+    hi = np.zeros(n_sec, dtype=np.int64)
+    np.maximum.at(lo, section, per_unit)
+    np.maximum.at(hi, section, units * per_unit)
+    lo = np.where(size > budget, hi, lo)        # infeasible sections: no search (the model reports pcu_capacity)
+    while (active := lo < hi).any():
+        mid = (lo + hi) // 2
+        need = np.bincount(section, weights=-(-units // (mid[section] // per_unit)), minlength=n_sec)
+        fits = need <= budget
+        hi = np.where(active & fits, mid, hi)
+        lo = np.where(active & ~fits, mid + 1, lo)
+    return np.where(size[section] > budget, 1, -(-units // (lo[section] // per_unit)))
 
 
 def share_pcus(units: np.ndarray, per_unit: np.ndarray, section: np.ndarray, budget: int,
