@@ -143,8 +143,18 @@ def _merged(sections: Mapping[str, Mapping[str, object]], section: str) -> dict[
 def _int(section: dict[str, object], key: str, where: str) -> int:
     try:
         return int(float(str(section[key])))
-    except (TypeError, ValueError):
+    except (TypeError, ValueError, OverflowError):
         raise ConfigError(f"{where}: {key}: {section[key]!r} is not a number") from None
+
+
+def _float(section: dict[str, object], key: str, where: str) -> float:
+    try:
+        value = float(str(section[key]))
+    except ValueError:
+        raise ConfigError(f"{where}: {key}: {section[key]!r} is not a number") from None
+    if not (value >= 0 and value < float("inf")):
+        raise ConfigError.bad_value(f"{where} {key}", value, "a finite number ≥ 0")
+    return value
 
 
 def device_from_ini(sections: Mapping[str, Mapping[str, object]], name: str = "custom",
@@ -158,6 +168,16 @@ def device_from_ini(sections: Mapping[str, Mapping[str, object]], name: str = "c
     i = {k: _int(ds, k, f"{name} [dram_structure]") for k in _DEFAULTS["dram_structure"]}
     t = {k: _int(tm, k, f"{name} [timing]") for k in _DEFAULTS["timing"] if k != "tCK"}
     s = {k: _int(sy, k, f"{name} [system]") for k in _DEFAULTS["system"]}
+    tck = _float(tm, "tCK", f"{name} [timing]")
+    power = {k: _float(pw, k, f"{name} [power]") for k in _DEFAULTS["power"]}
+    negative = [k for k, v in t.items() if v < 0]
+    if negative:
+        raise ConfigError.bad_value(f"{name}: [timing] {negative[0]}", t[negative[0]], "cycles ≥ 0")
+    if tck <= 0:
+        raise ConfigError.bad_value(f"{name}: [timing] tCK", tck, "ns > 0")
+    if s["bus_width"] < 8 or s["bus_width"] < i["device_width"] or s["channel_size"] < 1:
+        raise ConfigError(f"{name}: [system] bus_width {s['bus_width']} must be ≥ 8 and ≥ device_width "
+                          f"{i['device_width']}, channel_size ≥ 1")
     if str(ds.get("bankgroup_enable", "true")).lower() in ("false", "0", "no"):
         i["banks_per_group"] *= i["bankgroups"]
         i["bankgroups"] = 1
@@ -180,7 +200,7 @@ def device_from_ini(sections: Mapping[str, Mapping[str, object]], name: str = "c
         raise ConfigError(f"{name}: [dram_structure] BL: {bl} gives {burst} data-bus cycles; allowed: BL ≥ 2")
     bg1 = i["bankgroups"] == 1  # DRAMsim3 uses the _S values when bank groups are disabled
     return Device(
-        name=name, protocol=protocol, tck_ns=float(str(tm["tCK"])), channels=s["channels"], ranks=ranks,
+        name=name, protocol=protocol, tck_ns=tck, channels=s["channels"], ranks=ranks,
         bankgroups=i["bankgroups"], banks_per_group=i["banks_per_group"], rows=i["rows"], columns=columns,
         device_width=i["device_width"], bus_width=s["bus_width"], BL=bl, burst_cycles=burst,
         CL=t["CL"], CWL=t["CWL"], AL=t["AL"], tRCDRD=rcd_rd, tRCDWR=rcd_wr, tRP=t["tRP"], tRAS=t["tRAS"],
@@ -189,7 +209,7 @@ def device_from_ini(sections: Mapping[str, Mapping[str, object]], name: str = "c
         tFAW=t["tFAW"], t32AW=t["t32AW"] if gddr else 0, tWR=t["tWR"], tRTP=t["tRTP"], tCCD_S=t["tCCD_S"],
         tCCD_L=t["tCCD_S"] if bg1 else t["tCCD_L"], tRTRS=t["tRTRS"],
         tPPD=t["tPPD"] if (gddr or protocol == "LPDDR4") else 0,
-        **{k: float(str(pw[k])) for k in _DEFAULTS["power"]}, source=source)
+        **power, source=source)
 
 
 def _preset(name: str, source: str, structure: dict[str, object], timing: dict[str, object],
