@@ -48,7 +48,7 @@ N_COUNTERS = 9
  T_RFC, T_RFCB, T_REFI, T_PPD) = range(31)
 # knob-vector slots
 (K_PAGE, K_SCHED, K_BUFFER, K_BUFSIZE, K_REFRESH, K_POSTPONE, K_PULLIN, K_MAXACTIVE, K_FRONT, K_HITCAP,
- K_DUAL, K_PENDCAP) = range(12)
+ K_DUAL, K_PENDCAP, K_RR) = range(13)
 NEVER = np.int64(1) << np.int64(62)
 
 
@@ -156,6 +156,7 @@ def simulate_channel(arrive: np.ndarray, is_write: np.ndarray, bank: np.ndarray,
     page, sched, buffer, bufsize = K[K_PAGE], K[K_SCHED], K[K_BUFFER], K[K_BUFSIZE]
     refresh, postpone, pullin, max_active = K[K_REFRESH], K[K_POSTPONE], K[K_PULLIN], K[K_MAXACTIVE]
     front, hit_cap, dual, pend_cap = K[K_FRONT], K[K_HITCAP], K[K_DUAL], K[K_PENDCAP]
+    round_robin = K[K_RR]
     accept = np.full(n, -1, np.int64)
     done = np.full(n, -1, np.int64)
     hit = np.zeros(n, np.bool_)
@@ -192,6 +193,8 @@ def simulate_channel(arrive: np.ndarray, is_write: np.ndarray, bank: np.ndarray,
     hitpend = np.zeros(nb, np.int64)
     misspend = np.zeros(nb, np.int64)
     seen = np.zeros(nq, np.bool_)
+    first_in_q = np.full(nq, -1, np.int64)  # round robin: each queue's first ready command
+    rr_ptr = nq - 1
     active = 0
     nreq = 0
     last_dir = 0
@@ -308,6 +311,7 @@ def simulate_channel(arrive: np.ndarray, is_write: np.ndarray, bank: np.ndarray,
         best_row = -1
         for q in range(nq):
             seen[q] = False
+            first_in_q[q] = -1
         for k in range(nbuf if scan else 0):
             i = buf[k]
             b = bank[i]
@@ -320,6 +324,8 @@ def simulate_channel(arrive: np.ndarray, is_write: np.ndarray, bank: np.ndarray,
             if orow == row[i]:
                 at = max(ready_at[i], nxt[b, WR if is_write[i] else RD])
                 if at <= t:
+                    if first_in_q[q] < 0:
+                        first_in_q[q] = k
                     if best_col < 0:
                         best_col = k
                     if best_col_dir < 0 and np.int64(is_write[i]) == last_dir:
@@ -334,12 +340,27 @@ def simulate_channel(arrive: np.ndarray, is_write: np.ndarray, bank: np.ndarray,
                         continue
                     at = max(ready_at[i], nxt[b, PRE])
                 if at <= t:
+                    if first_in_q[q] < 0:
+                        first_in_q[q] = k
                     if best_row < 0:
                         best_row = k
                 else:
                     t_next = min(t_next, at)
         if sched == 2 and best_col_dir >= 0:
             best_col = best_col_dir
+        if round_robin == 1 and (best_col >= 0 or best_row >= 0):
+            # DRAMsim3: queues in turn from the one after the last served, each its first ready command
+            for step in range(1, nq + 1):
+                q = (rr_ptr + step) % nq
+                k = first_in_q[q]
+                if k >= 0:
+                    rr_ptr = q
+                    other_row, other_col = best_row, best_col
+                    if open_row[bank[buf[k]]] == row[buf[k]]:
+                        best_col, best_row = k, (other_row if dual == 1 else -1)
+                    else:
+                        best_row, best_col = k, (other_col if dual == 1 else -1)
+                    break
         if best_col >= 0 and best_row >= 0:
             if dual == 1:  # HBM: a row and a column command in one cycle, to different banks
                 if bank[buf[best_col]] == bank[buf[best_row]]:
@@ -456,11 +477,13 @@ class ChannelRun:
 @dataclass(frozen=True)
 class KernelOptions:
     """Controller behaviour outside the knob set: DRAMsim3 compatibility uses ``front_delay=1``,
-    ``hit_cap=4``, a transaction queue (``pending_cap``) and no response-path cycles."""
+    ``hit_cap=4``, its transaction queues (``pending_cap``), round-robin arbitration and no
+    response-path cycles."""
 
     front_delay: int = 0
     hit_cap: int = 0
     pending_cap: int = 0  # > 0: DRAMsim3's read queue and write buffer (this many each), writes moved in drains
+    round_robin: bool = False  # DRAMsim3's arbitration: queues in turn, each its first ready command
     response_delay: int = 0
     in_order: bool = False
     #: read latency from the trace's arrival cycle (stalls under back-pressure included); False:
@@ -473,7 +496,7 @@ def knob_vector(codes: tuple[int, ...], device: Device, opts: KernelOptions) -> 
     page, sched, buffer, buf_size, _resp, refresh, postpone, pullin, _arb, max_active, _mapping = codes
     dual = 1 if device.protocol.startswith("HBM") else 0
     return np.asarray([page, sched, buffer, buf_size, refresh, postpone, pullin, max_active, opts.front_delay,
-                       opts.hit_cap, dual, opts.pending_cap], dtype=np.int64)
+                       opts.hit_cap, dual, opts.pending_cap, int(opts.round_robin)], dtype=np.int64)
 
 
 def options_for(codes: tuple[int, ...]) -> KernelOptions:

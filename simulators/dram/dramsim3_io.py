@@ -79,7 +79,8 @@ def read_config(path: str | Path) -> DRAMsim3Config:
     n_queues = device.ranks * device.banks if queues == 0 else device.ranks
     outstanding = sizes["trans_queue_size"] + sizes["cmd_queue_size"] * n_queues
     codes = (page, 1, queues, sizes["cmd_queue_size"], 0, refresh, 1, 1, 0, outstanding, 0)
-    opts = cycle.KernelOptions(front_delay=1, hit_cap=4, pending_cap=sizes["trans_queue_size"], from_arrival=False)
+    opts = cycle.KernelOptions(front_delay=1, hit_cap=4, pending_cap=sizes["trans_queue_size"],
+                                from_arrival=False, round_robin=True)
     return DRAMsim3Config(device, mapping, cycle.knob_vector(codes, device, opts), opts)
 
 
