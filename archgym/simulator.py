@@ -65,7 +65,8 @@ class Simulator(ABC):
         """
         if isinstance(designs, Mapping):
             n = len(next(iter(designs.values()))) if designs else 0
-            designs = [{k: _py(v[i]) for k, v in designs.items()} for i in range(n)]
+            lists = {k: np.asarray(v).tolist() for k, v in designs.items()}    # numpy scalars → Python
+            designs = [{k: v[i] for k, v in lists.items()} for i in range(n)]
         return BatchResult.from_results([self.evaluate(d, workload, fidelity) for d in designs])
 
     def model_version(self, fidelity: str) -> str:
@@ -97,10 +98,6 @@ class Simulator(ABC):
 
     def describe(self) -> str:
         return (self.__doc__ or "").strip().splitlines()[0] if self.__doc__ else self.name
-
-
-def _py(value: Any) -> Any:
-    return value.item() if isinstance(value, np.generic) else value
 
 
 #: family name → "module:Class", imported on first use so ``import archgym`` stays light.
