@@ -141,7 +141,9 @@ _WRITES = {"WRITE", "write", "P_MEM_WR", "BOFF", "W", "w"}
 
 def _parse(lines: list[str], pattern: re.Pattern[str], fields: tuple[int, int, int | None], path: str,
            fmt: str) -> tuple[list[int], list[bool], list[int]]:
-    addr, wr, cyc = [], [], []
+    addr: list[int] = []
+    wr: list[bool] = []
+    cyc: list[int] = []
     for num, raw in enumerate(lines, 1):
         text = raw.split("#", 1)[0].strip()
         if not text:
