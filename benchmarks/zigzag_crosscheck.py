@@ -42,11 +42,13 @@ FILES = ROOT / "tests" / "data" / "zigzag"
 OUT = ROOT / "benchmarks" / "results" / "zigzag_crosscheck.md"
 MAPPING_FILE = {"tpu_like": "tpu_like", "edge_tpu_like": "edge_tpu_like", "eyeriss_like": "default"}
 COUNT_TOLERANCE = 0.01      # ZigZag rounds fractional unrolling (docs/zigzag-schema.md §2.3)
+#: ZigZag GEMM dims: rows ``D`` are archgym's ``OX`` (a GEMM is ``OX=M, C=K, K=N``), heads ``H`` its ``G``
+ALIAS = {"D": "OX", "H": "G"}
 
 
 def layer_of(entry: dict[str, Any]) -> LoopLayer:
     """A ZigZag layer record as a loop nest (strides and dilations from its dimension relations)."""
-    dims = entry["loop_dims"]
+    dims = {ALIAS.get(d, d): v for d, v in entry["loop_dims"].items()}
     stride, dilation = [1, 1], [1, 1]
     for rel in entry.get("dimension_relations", []):
         m = re.match(r"I([XY]) = (\d+)\*O[XY] \+ (\d+)\*F[XY]", rel)
@@ -66,12 +68,13 @@ def layer_of(entry: dict[str, Any]) -> LoopLayer:
 def fixed_mapping(hw: Hardware, axes: list[str], best: dict[str, Any]) -> tuple[np.ndarray, ...]:
     """ZigZag's mapping as (spatial, dims, facs, cuts) for :func:`cost.evaluate`."""
     # ZigZag's fractional unrolling (``spatial_per_level``), on the axes ``spatial_mapping`` names
-    used = {d: float(f) for level in best["spatial_per_level"]["W"] for d, f in level}
+    used = {ALIAS.get(d, d): float(f) for level in best["spatial_per_level"]["W"] for d, f in level}
     spatial = np.ones((len(hw.array), len(DIMS)))
     for axis, unrolls in best["spatial_mapping"].items():
         for dim in unrolls:
+            dim = ALIAS.get(dim, dim)
             spatial[axes.index(axis), D[dim]] *= max(1.0, used.get(dim, 1.0))
-    loops = [(D[d], int(f)) for d, f in best["loop_order"]]
+    loops = [(D[ALIAS.get(d, d)], int(f)) for d, f in best["loop_order"]]
     dims = np.array([[d for d, _ in loops]])
     facs = np.array([[f for _, f in loops]])
     cuts = np.full((1, len(hw.memories), 3), -1, dtype=np.int64)

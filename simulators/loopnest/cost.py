@@ -22,9 +22,10 @@ from typing import Any
 import numpy as np
 
 from simulators.loopnest.hardware import Hardware, Memory
-from simulators.loopnest.problem import DIMS, OPERANDS, REDUCTION, RELEVANT, LoopLayer
+from simulators.loopnest.problem import DIMS, OPERANDS, REDUCTION, RELEVANT, D, LoopLayer
 
 _X = {x: i for i, x in enumerate(OPERANDS)}
+WINDOW_DIMS = [D[d] for d in ("OY", "OX", "FY", "FX")]
 
 
 @dataclass
@@ -137,8 +138,14 @@ def evaluate_many(geom: Geometry, hw: Hardware, spatial: np.ndarray, dims: np.nd
         """(N, P+1, 3) footprints at every cut, as one instance of memory ``mi`` sees them."""
         key = mems[mi].served_axes
         if key not in fp_cache:
-            fp = geom.footprints(prefix * _served_extent(mems[mi], spatial)[:, None, :] * real)
-            fp_cache[key] = np.round(fp) if hw.fractional_unrolling else fp   # ZigZag rounds tiles
+            served = _served_extent(mems[mi], spatial)
+            fp = geom.footprints(prefix * served[:, None, :] * real)
+            if hw.fractional_unrolling:     # ZigZag rounds tiles, and sizes input windows on whole PEs
+                window = np.isin(np.arange(len(DIMS)), WINDOW_DIMS)
+                whole = np.where(window, np.floor(served), served)
+                fp[..., 1] = geom.footprints(prefix * whole[:, None, :] * real)[..., 1]
+                fp = np.round(fp)
+            fp_cache[key] = fp
         return fp_cache[key]
 
     def footprint(mi: int, c: np.ndarray) -> np.ndarray:
