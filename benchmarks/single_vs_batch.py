@@ -35,7 +35,7 @@ def _seconds(fn: Callable[[], Any], repeat: int = 3) -> float:
     return best
 
 
-def measure(batch: int = 1000, singles: int = 50, cycle_designs: int = 7, seed: int = 0) -> dict[str, Any]:
+def measure(batch: int = 1000, singles: int = 50, cycle_designs: int = 25, seed: int = 0) -> dict[str, Any]:
     """``{"family/workload": {"single_ms", "batch_ms", "ratio", "cycle": {fidelity: {...}}}}``; times
     are per design in milliseconds."""
     return {f"{family}/{name}": _row(get_simulator(family), get_workload(name), batch, singles, cycle_designs, seed)
