@@ -133,8 +133,9 @@ class Family(Simulator):
         """One design: :meth:`evaluate_batch` of one, with design 0's per-layer detail."""
         out, batch = self._run(Designs(self.name, [design]), workload, fidelity)
         layers, info = out.detail() if out.detail is not None else ([], {})
-        row = batch.row(0)
-        return Result(row.metrics, row.valid, row.violations, layers, {"fidelity": fidelity, **info})
+        values = np.stack(list(batch.metrics.values()))[:, 0].tolist() if batch.metrics else []
+        metrics = dict(zip(batch.metrics, values))
+        return Result(metrics, bool(batch.valid[0]), list(batch.violations[0]), layers, {"fidelity": fidelity, **info})
 
     def evaluate_batch(self, designs: Sequence[Mapping[str, Any]] | Mapping[str, Any],
                        workload: Workload, fidelity: str = "analytical") -> BatchResult:
@@ -155,9 +156,9 @@ class Family(Simulator):
         flagged = np.logical_or.reduce(list(masks.values())) if masks else np.zeros(n, dtype=bool)
         if metrics:     # a design the model passed but that has a non-finite metric
             bad = ~np.isfinite(np.stack(list(metrics.values()))) & ~flagged
-            for k, row in zip(metrics, bad):
-                if row.any():
-                    masks[f"non_finite:{k}"] = row
+            names = list(metrics)
+            for j in np.flatnonzero(bad.any(axis=1)).tolist():
+                masks[f"non_finite:{names[j]}"] = bad[j]
         return out, BatchResult(metrics, *_validity(masks, n))
 
 
@@ -165,8 +166,8 @@ def _stacked(values: Mapping[str, Any], n: int, dtype: type = np.float64) -> dic
     """Name → one numpy row of ``n`` entries per value (scalars, length-1 arrays and tensors broadcast),
     all rows views of one block."""
     block: np.ndarray = np.empty((len(values), n), dtype=dtype)
-    for row, v in zip(block, values.values()):
-        row[:] = to_numpy(v).reshape(-1)
+    for i, v in enumerate(values.values()):
+        block[i] = v.reshape(-1) if type(v) is np.ndarray else to_numpy(v).reshape(-1)
     return dict(zip(values, block))
 
 
