@@ -99,8 +99,15 @@ def evaluate(stats: TraceStats, device: Device, k: Knobs) -> Outcome:
     share = np.where(k.buffer == 0, np.minimum(k.buf_size, window / banks), window / banks)
     per_bank = np.where(fifo, 1.0, np.maximum(share, 1.0))
     per_bank_window = np.where(fifo, 1.0, window)
+    # banks worked on at once: Bankwise queues admit any of MaxActiveTransactions requests; a Fifo
+    # Shared (ReadWrite) buffer serves one (two) heads
+    admitted = _interp_windows(stats.banks_in_window, np.where(k.buffer == 0, k.max_active + 0.0, window))
+    parallel = np.where(fifo & (k.buffer == 2), 1.0, np.where(fifo & (k.buffer == 1), 2.0, admitted))
     w_idx = np.clip(np.floor(per_bank).astype(np.int64), 1, 256)
     hit = stats.reuse_cdf[w_idx]
+    # ClosedAdaptive keeps a row open only while a later hit already waits in the buffer
+    buffered_ahead = np.clip(np.floor(np.maximum(share, 1.0)).astype(np.int64) - 1, 0, 256)
+    hit = np.where(k.page == 3, np.minimum(hit, stats.reuse_cdf[buffered_ahead]), hit)
     closed, open_adaptive = k.page == 2, k.page == 1
     hit = np.where(closed, 0.0, hit)
     miss = 1.0 - hit
@@ -120,9 +127,11 @@ def evaluate(stats: TraceStats, device: Device, k: Knobs) -> Outcome:
         - d.burst_cycles
     t_turn = per_channel * switch_rate * turnaround
     # banks: the busiest bank over the trace, and back-to-back row cycles: a miss g requests after the
-    # bank's previous one waits tRC/g request slots (the window lets the scheduler widen g)
+    # bank's previous one waits tRC/g request slots (the window widens g), at most tRC over the banks
+    # the controller works on at once
     t_bank = np.maximum(n * stats.busiest_share * (miss * d.tRC + hit * max(d.burst_cycles, d.tCCD_L)),
-                        n * miss * d.tRC * _interp_windows(stats.inv_gap, per_bank_window))
+                        n * miss * d.tRC * np.minimum(_interp_windows(stats.inv_gap, per_bank_window),
+                                                      1.0 / parallel))
     t_act = acts * stats.channel_share / d.ranks * max(d.tRRD_S, d.tFAW / 4.0)
     unloaded = d.RL + d.burst_cycles + miss * miss_lat
     # concurrency: a request holds a transaction slot and its queue head from its first command to
