@@ -61,11 +61,12 @@ def first_hit(trace: Trace, opt: Optimum, target: float = 0.05) -> tuple[int, in
 
 
 def _cell(values: list[float]) -> str:
-    finite = [v for v in values if np.isfinite(v)]
-    if len(finite) < len(values):
-        return "—" if not finite else f"— ({len(finite)}/{len(values)} seeds)"
-    q25, med, q75 = np.percentile(finite, [25, 50, 75])
-    return f"{med:.1f} [{q25:.1f}, {q75:.1f}]" if len(values) > 1 else f"{med:.1f}"
+    """Median [IQR] over seeds (nearest ranks, so a seed with nothing paid for yet counts as ∞)."""
+    v = np.asarray(values, dtype=float)
+    if not np.isfinite(v).any():
+        return "—"
+    q25, med, q75 = (f"{x:.1f}" if np.isfinite(x) else "∞" for x in np.percentile(v, [25, 50, 75], method="nearest"))
+    return f"{med} [{q25}, {q75}]" if len(v) > 1 else med
 
 
 def summarise(runs: dict[str, list[Trace]], limits: dict[str, int], opt: Optimum) -> dict[str, Any]:
@@ -142,8 +143,9 @@ def markdown(report: dict[str, Any]) -> str:
              f"Commit {meta['commit']}, {meta['date']}, {meta['machine']}. Command: `{meta['command']}`.", "",
              "Budget unit: one **layer-mapping evaluation** (one cost-model evaluation of one layer under one "
              "mapping): a flat design costs one per layer, a nested machine every candidate of its exhaustive "
-             "per-layer search (once per layer shape). Cells: median [IQR] regret % over seeds of the best "
-             "design paid for within the budget; — = nothing evaluated within it yet; blank = not run that "
+             "per-layer search (once per layer shape). Cells: median [IQR] regret % over seeds (nearest rank) of "
+             "the best design paid for within the budget; ∞ / — = nothing paid for within it yet (some / all "
+             "seeds); blank = not run that "
              "far. Successive is deterministic (one run). Evaluations: designs (flat) or machines (nested, "
              "successive) evaluated; units/evaluations to 5 %: median over seeds, a miss counted as ∞. Wall s "
              "of nested runs leaves out the machines' searches, memoised by the enumeration that ran first in "
@@ -203,7 +205,12 @@ def main() -> int:
     p.add_argument("--flat-seeds", type=int, default=None, help="seeds of the flat runs (default: --seeds)")
     p.add_argument("--nested-budget", type=int, default=300_000, help="layer-mapping evaluations")
     p.add_argument("--out", default="coopt")
+    p.add_argument("--render", action="store_true", help="only rewrite OUT.md from the existing OUT.json")
     args = p.parse_args()
+    if args.render:
+        report = json.loads((OUT / f"{args.out}.json").read_text())
+        (OUT / f"{args.out}.md").write_text(markdown(report))
+        return 0
     start = time.perf_counter()
 
     def log(msg: str) -> None:
