@@ -119,12 +119,12 @@ def evaluate(stats: TraceStats, device: Device, k: Knobs) -> Outcome:
     # -- time ------------------------------------------------------------------------------------
     per_channel = n * stats.channel_share
     t_bus = per_channel * max(d.burst_cycles, d.tCCD_S)
-    # read/write switches: FR-FCFS batches same-direction hits that are ready first (half the
+    # read/write switches: FR-FCFS batches same-direction commands that are ready first (half the
     # window), FrFcfsGrp groups the whole window; each switch costs the turnaround beyond a burst
     grouping = np.where(fifo, 1.0, np.maximum(per_bank * np.where(grp, 1.0, 0.5), 1.0))
     switch_rate = stats.switch_rate / grouping
-    turnaround = 0.5 * ((d.WL + d.burst_cycles + d.tWTR_L) + (d.RL + d.burst_cycles + d.tRTRS - d.WL)) \
-        - d.burst_cycles
+    wtr = (d.tWTR_L + (d.bankgroups - 1) * d.tWTR_S) / d.bankgroups  # same bank group with odds 1/groups
+    turnaround = 0.5 * ((d.WL + d.burst_cycles + wtr) + (d.RL + d.burst_cycles + d.tRTRS - d.WL)) - d.burst_cycles
     t_turn = per_channel * switch_rate * turnaround
     # banks: the busiest bank over the trace, and back-to-back row cycles: a miss g requests after the
     # bank's previous one waits tRC/g request slots (the window widens g), at most tRC over the banks
