@@ -220,7 +220,7 @@ def _preset(name: str, source: str, structure: dict[str, object], timing: dict[s
 
 #: the shipped devices (values and sources tabulated in docs/dram.md)
 PRESETS: dict[str, Device] = {d.name: d for d in (
-    _preset("ddr3-1600", "DRAMsim3 configs/DDR3_8Gb_x8_1600.ini (Micron 8Gb DDR3L x8 -125 numbers); "
+    _preset("ddr3-1600", "DRAMsim3 configs/DDR3_8Gb_x8_1600.ini; "
             "its 'REFI' key is read as tREFI = 6240 (7.8 µs)",
             {"protocol": "DDR3", "bankgroups": 1, "banks_per_group": 8, "rows": 65536, "columns": 2048,
              "device_width": 8, "BL": 8},
@@ -230,7 +230,7 @@ PRESETS: dict[str, Device] = {d.name: d for d in (
             {"VDD": 1.35, "IDD0": 67, "IDD2P": 11, "IDD2N": 36, "IDD3P": 36, "IDD3N": 51, "IDD4W": 125,
              "IDD4R": 125, "IDD5AB": 245, "IDD6x": 24},
             {"channel_size": 16384, "channels": 1, "bus_width": 64}),
-    _preset("ddr4-2400", "DRAMsim3 configs/DDR4_8Gb_x8_2400.ini (Micron 8Gb DDR4 x8 -083E numbers)",
+    _preset("ddr4-2400", "DRAMsim3 configs/DDR4_8Gb_x8_2400.ini",
             {"protocol": "DDR4", "bankgroups": 4, "banks_per_group": 4, "rows": 65536, "columns": 1024,
              "device_width": 8, "BL": 8},
             {"tCK": 0.83, "AL": 0, "CL": 17, "CWL": 12, "tRCD": 17, "tRP": 17, "tRAS": 39, "tRFC": 420,
