@@ -85,16 +85,17 @@ def _window(o: np.ndarray, f: np.ndarray, stride: np.ndarray, dilation: np.ndarr
 
 
 def evaluate(layer: LoopLayer, hw: Hardware, spatial: np.ndarray, dims: np.ndarray, facs: np.ndarray,
-             cuts: np.ndarray | None = None) -> Costs:
+             cuts: np.ndarray | None = None, cap: np.ndarray | None = None) -> Costs:
     """Costs of ``N`` mappings of one layer sharing one spatial unrolling (axes × dims)."""
     n = len(dims)
     return evaluate_many(Geometry.of([layer], [n]), hw, np.broadcast_to(spatial, (n, *spatial.shape)),
-                         dims, facs, cuts)
+                         dims, facs, cuts, cap)
 
 
 def evaluate_many(geom: Geometry, hw: Hardware, spatial: np.ndarray, dims: np.ndarray, facs: np.ndarray,
-                  cuts: np.ndarray | None = None) -> Costs:
-    """Costs of ``N`` mappings, each with its own layer geometry and unrolling (N × axes × dims)."""
+                  cuts: np.ndarray | None = None, cap: np.ndarray | None = None) -> Costs:
+    """Costs of ``N`` mappings, each with its own layer geometry and unrolling (N × axes × dims);
+    ``cap`` (N, −1 = none) bounds the cuts of the memories right below DRAM (``hold = tile``)."""
     n, p = dims.shape
     facs = facs.astype(np.float64)
     onehot = dims[..., None] == np.arange(len(DIMS))
@@ -110,12 +111,12 @@ def evaluate_many(geom: Geometry, hw: Hardware, spatial: np.ndarray, dims: np.nd
     for x, xi in _X.items():
         rel = RELEVANT[xi][safe_dims] & (facs > 1)
         start = np.zeros((n, p + 1), dtype=np.int64)     # where the irrelevant run ending at c begins
-        for c in range(1, p + 1):
-            start[:, c] = np.where(rel[:, c - 1], c, start[:, c - 1])
+        for pos in range(1, p + 1):
+            start[:, pos] = np.where(rel[:, pos - 1], pos, start[:, pos - 1])
         run_start[x] = start
         nxt = np.full((n, p + 1), p, dtype=np.int64)
-        for c in range(p - 1, -1, -1):
-            nxt[:, c] = np.where(rel[:, c], c, nxt[:, c + 1])
+        for pos in range(p - 1, -1, -1):
+            nxt[:, pos] = np.where(rel[:, pos], pos, nxt[:, pos + 1])
         refills[x] = suffix_all[rows[:, None], nxt]
         distinct[x] = _suffix_product(np.where(RELEVANT[xi][safe_dims], facs, 1.0))
 
@@ -175,6 +176,9 @@ def evaluate_many(geom: Geometry, hw: Hardware, spatial: np.ndarray, dims: np.nd
                 total += fp_all[..., _X[x]] * (np.where(red_after, ps_bits, o_bits) if bits is None else bits)
             lower = np.max([low[x] for x in holders], axis=0)
             fits = (total <= m.size_bits) & (np.arange(p + 1) >= lower[:, None])
+            if cap is not None and any(hw.hierarchy[x][-2:-1] == (mi,) for x in holders):
+                limit = np.where(cap < 0, p, np.maximum(cap, lower))
+                fits &= np.arange(p + 1) <= limit[:, None]
             last = p - np.argmax(fits[:, ::-1], axis=1)
             ok = fits.any(axis=1)
             valid &= ok
@@ -315,7 +319,7 @@ def _reduces_outside(m: Memory, spatial: np.ndarray) -> np.ndarray:
     axes = [a for a in range(spatial.shape[1]) if a not in m.served_axes]
     if not axes:
         return np.zeros(spatial.shape[0], dtype=bool)
-    return (spatial[:, axes][:, :, REDUCTION] > 1).any(axis=(1, 2))
+    return np.asarray((spatial[:, axes][:, :, REDUCTION] > 1).any(axis=(1, 2)), dtype=bool)
 
 
 def _words(bits: np.ndarray, word: float) -> np.ndarray:

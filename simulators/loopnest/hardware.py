@@ -13,6 +13,7 @@ sources are in docs/loopnest.md.
 from __future__ import annotations
 
 import math
+from collections.abc import Mapping
 from dataclasses import dataclass
 
 import numpy as np
@@ -63,7 +64,7 @@ class Hardware:
     name: str
     array: tuple[int, ...]
     memories: tuple[Memory, ...]
-    hierarchy: dict[str, tuple[int, ...]]
+    hierarchy: Mapping[str, tuple[int, ...]]
     spatial: tuple[SpatialOption, ...]
     mac_pj: float
     pe_area_mm2: float

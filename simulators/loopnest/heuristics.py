@@ -30,6 +30,7 @@ def heuristic_mapping(layer_names: list[str], dataflow: str) -> dict[str, Any]:
         out[f"{name}.dataflow"] = df
         out[f"{name}.order_in"] = ORDER
         out[f"{name}.order_out"] = ORDER
+        out[f"{name}.hold"] = "fill"
         out.update({f"{name}.tile_{d}": TILE_LEVELS - 1 for d in DIMS})
     return out
 

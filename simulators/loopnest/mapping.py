@@ -1,6 +1,6 @@
 """The searchable mapping space of one layer on one machine, and its compact encoding.
 
-A mapping is (spatial option, inner loop order, outer loop order, one tile level per dim):
+A mapping is (spatial option, inner loop order, outer loop order, hold, one tile level per dim):
 
 * the spatial option fixes the unrolling per array axis (:func:`hardware.spatial_factors`);
 * each dim's remaining temporal trip count ``T`` splits into an inner factor ``a`` (a divisor of
@@ -11,7 +11,8 @@ A mapping is (spatial option, inner loop order, outer loop order, one tile level
   innermost, then those irrelevant to a second one (Timeloop's permutation classes that change
   access counts).
 
-Memories then cut that sequence bottom-up (:mod:`.cost`). Every code is a legal mapping, so a
+Memories then cut that sequence bottom-up (:mod:`.cost`); ``hold`` says whether the memories right
+below DRAM take as much as fits or only the inner tile. Every code is a legal mapping, so a
 random action is a valid design unless the hardware's smallest memories cannot hold one element.
 """
 
@@ -29,6 +30,9 @@ from simulators.loopnest.hardware import Hardware, SpatialOption, spatial_factor
 from simulators.loopnest.problem import DIMS, OPERANDS, RELEVANT, LoopLayer
 
 TILE_LEVELS = 3
+#: what the memories right below DRAM hold: as much as fits (LOMA's greedy allocation), or just
+#: the inner tile (outer loops stay at DRAM: smaller first tiles to load, more refills)
+HOLDS = ("fill", "tile")
 ORDER_NAMES = tuple(f"{a}{b}" for a, b in itertools.permutations(OPERANDS, 2))   # "WI": W then I stationary
 
 
@@ -81,9 +85,10 @@ class LayerMappings:
     def codes_per_option(self) -> int:
         return len(ORDERS) ** 2 * self.levels ** len(DIMS)
 
-    def decode(self, s: int, order_in: np.ndarray, order_out: np.ndarray,
-               tiles: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        """Loop sequences (dims, facs), each (N, 2·len(DIMS)), of N encoded mappings."""
+    def decode(self, s: int, order_in: np.ndarray, order_out: np.ndarray, hold: np.ndarray,
+               tiles: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Loop sequences (dims, facs), each (N, 2·len(DIMS)), and the cap on the top on-chip
+        memories' cuts (−1: none) of N encoded mappings."""
         t = self.temporal(s)
         ladder = np.array(self.ladders(s), dtype=np.int64)              # dims × levels
         inner = ladder[np.arange(len(DIMS)), tiles]                     # N × dims
@@ -91,32 +96,35 @@ class LayerMappings:
         oi, oo = ORDERS[order_in], ORDERS[order_out]                    # N × dims
         dims = np.concatenate([oi, oo], axis=1)
         facs = np.concatenate([np.take_along_axis(inner, oi, 1), np.take_along_axis(outer, oo, 1)], axis=1)
-        return dims, facs
+        dims, facs = compact(dims, facs)
+        cap = np.where(np.asarray(hold) == 1, (inner > 1).sum(axis=1), -1)
+        return dims, facs, cap
 
-    def enumerate(self, s: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    def enumerate(self, s: int) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
         """All distinct mappings of option ``s`` (see :func:`_enumerate`; memoised: the set
         depends only on the layer's sizes, the array and the option, not on memories)."""
         return _enumerate(self.layer.sizes, self.hw.array, self.hw.spatial[s], self.levels)
 
-    def _enumerate_uncached(self, s: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        """All distinct mappings of option ``s``: (codes N×(2+dims), dims, facs), one code per
-        distinct loop sequence (dims with one iterate and repeated ladder steps add nothing)."""
+    def _enumerate_uncached(self, s: int) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+        """All distinct mappings of option ``s``: (codes N×(3+dims), dims, facs, cap), one code per
+        distinct loop sequence and cap (dims with one iterate and repeated ladder steps add nothing)."""
         ladders = self.ladders(s)
         choices = [sorted({lad.index(v) for v in lad}) for lad in ladders]
         tiles = np.array(list(itertools.product(*choices)), dtype=np.int64)
-        pairs = np.array(list(itertools.product(range(len(ORDERS)), repeat=2)), dtype=np.int64)
-        codes = np.concatenate([np.repeat(pairs, len(tiles), 0), np.tile(tiles, (len(pairs), 1))], axis=1)
-        dims, facs = self.decode(s, codes[:, 0], codes[:, 1], codes[:, 2:])
-        dims, facs = compact(dims, facs)
-        _, first = np.unique(dims * (1 << 32) + facs, axis=0, return_index=True)
+        heads = np.array(list(itertools.product(range(len(ORDERS)), range(len(ORDERS)), range(len(HOLDS)))),
+                         dtype=np.int64)
+        codes = np.concatenate([np.repeat(heads, len(tiles), 0), np.tile(tiles, (len(heads), 1))], axis=1)
+        dims, facs, cap = self.decode(s, codes[:, 0], codes[:, 1], codes[:, 2], codes[:, 3:])
+        key = np.concatenate([dims * (1 << 32) + facs, cap[:, None]], axis=1)
+        _, first = np.unique(key, axis=0, return_index=True)
         first.sort()
         width = max(1, int((facs > 1).sum(axis=1).max()))       # trailing trip-1 columns dropped
-        return codes[first], dims[first, :width], facs[first, :width]
+        return codes[first], dims[first, :width], facs[first, :width], cap[first]
 
 
 @functools.lru_cache(maxsize=512)
 def _enumerate(sizes: tuple[int, ...], array: tuple[int, ...], option: SpatialOption,
-               levels: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+               levels: int) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     space = LayerMappings(LoopLayer("_", sizes), enumeration_hardware(array, option), levels)
     out = space._enumerate_uncached(0)
     for a in out:

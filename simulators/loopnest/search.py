@@ -28,7 +28,7 @@ class LayerResult:
 
     layer: LoopLayer
     option: int
-    code: np.ndarray           # (order_in, order_out, tile level per dim)
+    code: np.ndarray           # (order_in, order_out, hold, tile level per dim)
     dims: np.ndarray           # loop sequence, inner → outer
     facs: np.ndarray
     spatial: np.ndarray        # axes × dims
@@ -65,13 +65,14 @@ def best_mappings(layers: list[LoopLayer], hw: Hardware, objective: str = "edp",
     counts = [len(p[2]) for p in parts]
     dims = np.concatenate([_pad(p[3], width, -1) for p in parts])
     facs = np.concatenate([_pad(p[4], width, 1) for p in parts])
+    cap = np.concatenate([p[5] for p in parts])
     spatial = np.concatenate([np.broadcast_to(spaces[li].spatial[s], (len(c), *spaces[li].spatial[s].shape))
-                              for li, s, c, _, _ in parts])
+                              for li, s, c, *_ in parts])
     geom = cost.Geometry.of([layers[li] for li, *_ in parts], counts)
     scores, energy, cycles = np.empty(len(dims)), np.empty(len(dims)), np.empty(len(dims))
     for lo in range(0, len(dims), chunk):
         hi = min(lo + chunk, len(dims))
-        c = cost.evaluate_many(_slice(geom, lo, hi), hw, spatial[lo:hi], dims[lo:hi], facs[lo:hi])
+        c = cost.evaluate_many(_slice(geom, lo, hi), hw, spatial[lo:hi], dims[lo:hi], facs[lo:hi], cap=cap[lo:hi])
         scores[lo:hi] = score(c, objective)
         energy[lo:hi] = np.where(c.valid, c.energy_pj, np.nan)
         cycles[lo:hi] = np.where(c.valid, c.cycles, np.nan)
@@ -80,20 +81,26 @@ def best_mappings(layers: list[LoopLayer], hw: Hardware, objective: str = "edp",
     for li, layer in enumerate(layers):
         segs = [k for k, p in enumerate(parts) if p[0] == li]
         lo, hi = bounds[segs[0]], bounds[segs[-1] + 1]
-        i = lo + int(np.argmin(scores[lo:hi]))
-        if not np.isfinite(scores[i]):
-            raise ConfigError(f"layer {layer.name}: no mapping fits {hw.name}'s memories")
+        i = lo + int(np.argmin(scores[lo:hi]))   # no mapping fits: an invalid result (costs.valid False)
         k = int(np.searchsorted(bounds, i, side="right") - 1)
-        _, s, codes, _, _ = parts[k]
-        one = cost.evaluate_many(_slice(geom, i, i + 1), hw, spatial[i:i + 1], dims[i:i + 1], facs[i:i + 1])
-        e, t = energy[lo:hi], cycles[lo:hi]
-        spread = {"energy_worst_over_best": float(np.nanmax(e) / np.nanmin(e)),
-                  "energy_median_over_best": float(np.nanmedian(e) / np.nanmin(e)),
-                  "latency_worst_over_best": float(np.nanmax(t) / np.nanmin(t)),
-                  "latency_median_over_best": float(np.nanmedian(t) / np.nanmin(t))}
+        _, s, codes, *_ = parts[k]
+        one = cost.evaluate_many(_slice(geom, i, i + 1), hw, spatial[i:i + 1], dims[i:i + 1], facs[i:i + 1],
+                                 cap=cap[i:i + 1])
+        spread = _spread(energy[lo:hi], cycles[lo:hi])
         results.append(LayerResult(layer, s, codes[i - bounds[k]], dims[i], facs[i], spaces[li].spatial[s], one,
                                    int(hi - lo), spread))
     return results
+
+
+def _spread(energy: np.ndarray, cycles: np.ndarray) -> dict[str, float]:
+    """Worst/best and median/best of the valid candidates (NaN: none valid)."""
+    if np.isnan(energy).all():
+        return dict.fromkeys(("energy_worst_over_best", "energy_median_over_best", "latency_worst_over_best",
+                              "latency_median_over_best"), float("nan"))
+    return {"energy_worst_over_best": float(np.nanmax(energy) / np.nanmin(energy)),
+            "energy_median_over_best": float(np.nanmedian(energy) / np.nanmin(energy)),
+            "latency_worst_over_best": float(np.nanmax(cycles) / np.nanmin(cycles)),
+            "latency_median_over_best": float(np.nanmedian(cycles) / np.nanmin(cycles))}
 
 
 def _pad(a: np.ndarray, width: int, value: int) -> np.ndarray:
@@ -106,8 +113,8 @@ def _slice(geom: cost.Geometry, lo: int, hi: int) -> cost.Geometry:
 
 def evaluate_code(layer: LoopLayer, hw: Hardware, option: int, code: np.ndarray,
                   levels: int | None = None) -> cost.Costs:
-    """Costs of given encoded mappings (``code``: N × (2 + dims)) under one spatial option."""
+    """Costs of given encoded mappings (``code``: N × (3 + dims)) under one spatial option."""
     space = LayerMappings(layer, hw) if levels is None else LayerMappings(layer, hw, levels)
     code = np.atleast_2d(code)
-    dims, facs = space.decode(option, code[:, 0], code[:, 1], code[:, 2:])
-    return cost.evaluate(layer, hw, space.spatial[option], dims, facs)
+    dims, facs, cap = space.decode(option, code[:, 0], code[:, 1], code[:, 2], code[:, 3:])
+    return cost.evaluate(layer, hw, space.spatial[option], dims, facs, cap=cap)

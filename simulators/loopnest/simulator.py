@@ -7,7 +7,8 @@ Timeloop/ZigZag-style (:mod:`.cost`). Mapping modes:
 ``auto``       the simulator searches every layer's mapping exhaustively over
                :class:`~.mapping.LayerMappings` for ``mapping_objective`` (edp, energy, latency);
 ``per-layer``  the mapping of each loop layer is design knobs: ``L.dataflow``, ``L.order_in``,
-               ``L.order_out`` (stationarity orders) and ``L.tile_<DIM>`` (tile-ladder steps) —
+               ``L.order_out`` (stationarity orders), ``L.hold`` (fill / tile) and ``L.tile_<DIM>``
+               (tile-ladder steps) —
                every value legal, so random designs are valid unless they break the area budget.
 """
 
@@ -28,7 +29,7 @@ from archgym.space import DesignSpace, Param, categorical, ordinal
 from archgym.workload import Workload
 from simulators.loopnest import search
 from simulators.loopnest.hardware import SYSTOLIC_SPATIAL, Hardware, systolic
-from simulators.loopnest.mapping import ORDER_NAMES, TILE_LEVELS
+from simulators.loopnest.mapping import HOLDS, ORDER_NAMES, TILE_LEVELS
 from simulators.loopnest.problem import DIMS, LoopLayer, from_op
 from simulators.systolic.hardware import PRESETS, SystolicConfig
 from simulators.systolic.space import area_constraint, hardware_params
@@ -100,6 +101,7 @@ class LoopNestSimulator(Simulator):
                 hw = _hardware(_hw_key(design, df))
                 code = np.array([ORDER_NAMES.index(str(design[f"{layer.name}.order_in"])),
                                  ORDER_NAMES.index(str(design[f"{layer.name}.order_out"])),
+                                 HOLDS.index(str(design.get(f"{layer.name}.hold", "fill"))),
                                  *(int(design[f"{layer.name}.tile_{d}"]) for d in DIMS)])
                 rows.append(_layer_row(layer, hw, search.evaluate_code(layer, hw, 0, code), {"dataflow": df}))
         else:
@@ -139,7 +141,9 @@ def layer_params(layer: str, default_dataflow: str) -> list[Param]:
     p = [categorical(f"{layer}.dataflow", tuple(SYSTOLIC_SPATIAL), default=default_dataflow),
          categorical(f"{layer}.order_in", ORDER_NAMES, default="WI",
                      doc="inner loops: first operand stationary, then the second"),
-         categorical(f"{layer}.order_out", ORDER_NAMES, default="WI", doc="outer loops' stationarity")]
+         categorical(f"{layer}.order_out", ORDER_NAMES, default="WI", doc="outer loops' stationarity"),
+         categorical(f"{layer}.hold", HOLDS, default="fill",
+                     doc="memories below DRAM: as much as fits, or just the inner tile")]
     p += [ordinal(f"{layer}.tile_{d}", tuple(range(TILE_LEVELS)), default=TILE_LEVELS // 2,
                   doc=f"inner tile of {d}: ladder step (0 = 1, top = all)") for d in DIMS]
     return p
