@@ -101,11 +101,11 @@ def _systolic(id: str, workload: str, objective: str, doc: str, **kw: Any) -> Ta
 
 
 def _dram_tasks() -> tuple[Task, ...]:
-    """ArchGym's DRAMSys controller search (its ten knobs; DRAMsim3's default address mapping, 663 552
-    designs, except on the GEMM trace, whose three streams conflict in one bank unless the mapping
-    moves them: there all four mappings, 2 654 208 designs) on DDR4-2400 over four traces, with its
-    objectives (power target, latency target, both; targets 1 W and 50 ns, assumed) and two plain
-    minimisations. Trace gaps keep good controllers just below saturation."""
+    """ArchGym's DRAMSys controller search on DDR4-2400 over four traces, with its objectives (power
+    target, latency target, both; targets 1 W and 50 ns, assumed) and two plain minimisations. The
+    space is its ten knobs with its GA/BO range of RequestBufferSize (1–8) and one address mapping
+    (DRAMsim3's default; the GEMM trace the bank-group-interleaved one): 331 776 designs. Trace gaps
+    keep good controllers just below saturation; the GEMM trace's three streams share a bank."""
     traces = {"stream": "trace:pattern=stream,n=20000,rw=0.2,gap=8",
               "random": "trace:pattern=random,n=20000,rw=0.3,gap=8",
               "cloud": "trace:pattern=bursty,n=20000,rw=0.4,gap=1,burst=256,idle=2048",
@@ -116,7 +116,8 @@ def _dram_tasks() -> tuple[Task, ...]:
     chosen = [(t, o) for t in traces for o in ("power", "latency", "both")] + [("stream", "readlat"),
                                                                                ("random", "energy")]
     return tuple(Task(f"dram-{t}-{o}", "dram", traces[t], objectives[o], preset="ddr4-2400",
-                      restrict={} if t == "gemm" else {"fix": {"AddressMapping": "rochrababgco"}},
+                      restrict={"fix": {"AddressMapping": "rorabachcobg" if t == "gemm" else "rochrababgco"},
+                                "values": {"RequestBufferSize": [1, 2, 4, 8]}},
                       doc=f"DDR4-2400 controller (ArchGym's DRAMSys knobs) on a {t} trace: {objectives[o]}")
                  for t, o in chosen)
 

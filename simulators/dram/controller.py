@@ -85,18 +85,22 @@ _FIELD_OF = dict(zip(KNOBS, _FIELDS, strict=True))
 
 def encode(design: Mapping[str, Any], n: int) -> Knobs:
     """Code a design dict or columns (name → array of length ``n``); missing knobs take defaults."""
+    import pandas as pd
+
     cols: dict[str, np.ndarray] = {}
     for knob, allowed in KNOBS.items():
         raw = np.asarray(design.get(knob, DEFAULTS[knob]), dtype=object).reshape(-1)
         raw = np.broadcast_to(raw, (n,)) if raw.size == 1 else raw
         if knob in CATEGORICAL:
-            index = {v: i for i, v in enumerate(allowed)}
-            bad = [v for v in set(raw.tolist()) if v not in index]
-            if bad:
-                raise ConfigError.bad_value(knob, bad[0], allowed)
-            cols[_FIELD_OF[knob]] = np.array([index[v] for v in raw.tolist()], dtype=np.int64)
+            codes = np.asarray(pd.Categorical(raw, categories=allowed).codes, dtype=np.int64)
+            if (codes < 0).any():
+                raise ConfigError.bad_value(knob, raw[np.argmax(codes < 0)], allowed)
+            cols[_FIELD_OF[knob]] = codes
         else:
-            vals = np.array([int(v) for v in raw.tolist()], dtype=np.int64)
+            try:
+                vals = raw.astype(np.int64)
+            except (TypeError, ValueError):
+                raise ConfigError.bad_value(knob, raw[0], "integers ≥ 1") from None
             if (vals < 1).any():
                 raise ConfigError.bad_value(knob, int(vals[vals < 1][0]), "integers ≥ 1")
             cols[_FIELD_OF[knob]] = vals
