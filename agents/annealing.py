@@ -24,9 +24,9 @@ class AnnealingConfig(StrictModel):
     t0: float = Field(default=0.3, gt=0)
     cooling: float = Field(default=0.99, gt=0, le=1)
     t_min: float = Field(default=1e-3, gt=0)
-    max_step: int = Field(default=2, ge=1)
-    restart_after: int = Field(default=100, ge=1)
-    batch_size: int = Field(default=1, ge=1)
+    max_step: int = Field(default=2, ge=1, le=1_000_000)
+    restart_after: int = Field(default=100, ge=1, le=1_000_000_000)
+    batch_size: int = Field(default=1, ge=1, le=100_000)
 
 
 class SimulatedAnnealing(Agent):

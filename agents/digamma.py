@@ -13,7 +13,7 @@ The operators respect that structure, on pymoo's operator interfaces:
   moves one ladder step, a loop order or dataflow is drawn anew.
 
 Survival, tournament selection and duplicate elimination are pymoo's GA; the ask/tell bridge,
-memory of evaluated designs and immigrants are :class:`agents.evolutionary._PymooAgent`'s.
+memory of evaluated designs and immigrants are :class:`agents.evolutionary.GeneticAlgorithm`'s.
 """
 
 from __future__ import annotations
@@ -23,7 +23,7 @@ from typing import Any
 import numpy as np
 from pydantic import Field
 
-from agents.evolutionary import _PymooAgent
+from agents.evolutionary import GeneticAlgorithm
 from archgym.config import StrictModel
 
 
@@ -33,13 +33,13 @@ class DiGammaConfig(StrictModel):
     ``hw_mutation``: chance a child gets one hardware knob mutated; ``layer_mutations``: expected
     layers per child with one mapping knob mutated; ``stale_generations``/``batch_size`` as the GA's."""
 
-    pop_size: int = Field(default=20, ge=2)
-    n_offsprings: int | None = Field(default=None, ge=1)
+    pop_size: int = Field(default=20, ge=2, le=100_000)
+    n_offsprings: int | None = Field(default=None, ge=1, le=100_000)
     crossover_prob: float = Field(default=0.9, ge=0, le=1)
     hw_mutation: float = Field(default=0.5, ge=0, le=1)
     layer_mutations: float = Field(default=2.0, gt=0)
-    stale_generations: int = Field(default=20, ge=1)
-    batch_size: int = Field(default=20, ge=1)
+    stale_generations: int = Field(default=20, ge=1, le=1_000_000)
+    batch_size: int = Field(default=20, ge=1, le=100_000)
 
 
 def _blocks(names: list[str]) -> list[np.ndarray]:
@@ -109,7 +109,7 @@ def _mutation_class() -> type:
     return MappingMutation
 
 
-class DiGammaGA(_PymooAgent):
+class DiGammaGA(GeneticAlgorithm):
     """GA with block crossover and mapping-aware mutation (see the module docstring)."""
 
     name = "digamma"
@@ -117,26 +117,15 @@ class DiGammaGA(_PymooAgent):
 
     def _build(self) -> Any:
         from pymoo.algorithms.soo.nonconvex.ga import GA
-        from pymoo.core.problem import Problem
 
         params = [self.space.params[j] for j in self._free]
         sizes = np.array([p.size for p in params], dtype=np.int64)
         ordered = np.array([p.kind != "categorical" for p in params], dtype=bool)
         blocks = _blocks([p.name for p in params])
         hp = self.hp
-        algorithm = GA(pop_size=hp.pop_size, n_offsprings=hp.n_offsprings, sampling=self._initial_population(),
-                       crossover=_crossover_class()(blocks, hp.crossover_prob),
-                       mutation=_mutation_class()(blocks, sizes, ordered, hp.hw_mutation, hp.layer_mutations),
-                       eliminate_duplicates=True)
-        problem = Problem(n_var=len(params), n_obj=1, n_ieq_constr=1, xl=np.zeros(len(params)), xu=sizes - 1,
-                          vtype=int)
-        algorithm.setup(problem, seed=self.seed, termination=("n_eval", 1 << 62), verbose=False)
-        return algorithm
-
-    def _to_x(self, row: np.ndarray) -> np.ndarray:  # type: ignore[override]
-        return np.array([int(row[j]) for j in self._free], dtype=np.int64)
-
-    def _from_x(self, x: Any) -> tuple[int, ...]:
-        row = np.zeros(len(self.space), dtype=np.int64)
-        row[self._free] = np.asarray(x, dtype=np.int64)
-        return tuple(int(v) for v in row)
+        return self._setup(GA(
+            pop_size=hp.pop_size, n_offsprings=hp.n_offsprings,
+            sampling=self.sample_feasible(hp.pop_size)[:, self._free].astype(float),
+            selection=self._tournament(), crossover=_crossover_class()(blocks, hp.crossover_prob),
+            mutation=_mutation_class()(blocks, sizes, ordered, hp.hw_mutation, hp.layer_mutations),
+            eliminate_duplicates=True))

@@ -85,11 +85,11 @@ class RLConfig(StrictModel):
     """Shared RL settings: ``episode_length`` (one-shot designs per episode), ``net_arch`` (hidden
     layers of policy and value nets), ``gamma``, ``learning_rate``, ``torch_threads``."""
 
-    episode_length: int = Field(default=16, ge=1)
+    episode_length: int = Field(default=16, ge=1, le=1_000_000)
     net_arch: list[int] = Field(default_factory=lambda: [64, 64])
     gamma: float = Field(default=0.9, ge=0, le=1)
     learning_rate: float = Field(default=3e-4, gt=0)
-    torch_threads: int = Field(default=1, ge=1)
+    torch_threads: int = Field(default=1, ge=1, le=256)
     batch_size: int = Field(default=1, ge=1, le=1)
 
 
@@ -97,9 +97,9 @@ class PPOConfig(RLConfig):
     """PPO (Schulman et al., 2017): ``n_steps`` per rollout, ``minibatch_size``, ``n_epochs``,
     ``gae_lambda``, ``clip_range``, ``ent_coef`` (entropy bonus: exploration)."""
 
-    n_steps: int = Field(default=256, ge=2)
-    minibatch_size: int = Field(default=64, ge=2)
-    n_epochs: int = Field(default=10, ge=1)
+    n_steps: int = Field(default=256, ge=2, le=1_000_000)
+    minibatch_size: int = Field(default=64, ge=2, le=1_000_000)
+    n_epochs: int = Field(default=10, ge=1, le=10_000)
     gae_lambda: float = Field(default=0.95, ge=0, le=1)
     clip_range: float = Field(default=0.2, gt=0)
     ent_coef: float = Field(default=0.01, ge=0)
@@ -117,7 +117,7 @@ class DQNConfig(RLConfig):
     exploration_final_eps: float = Field(default=0.05, ge=0, le=1)
     train_freq: int = Field(default=4, ge=1)
     target_update_interval: int = Field(default=500, ge=1)
-    minibatch_size: int = Field(default=64, ge=2)
+    minibatch_size: int = Field(default=64, ge=2, le=1_000_000)
     expected_evaluations: int = Field(default=1000, ge=1)
 
 
