@@ -17,12 +17,9 @@ Writes ``benchmarks/results/zigzag_crosscheck.md``. Run: ``.venv/bin/python benc
 from __future__ import annotations
 
 import json
-import platform
 import re
-import subprocess
 import sys
 import time
-from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
@@ -31,6 +28,7 @@ import numpy as np
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from benchmarks.provenance import met, write_results  # noqa: E402
 from simulators.loopnest import cost  # noqa: E402
 from simulators.loopnest.hardware import Hardware  # noqa: E402
 from simulators.loopnest.problem import D, DIMS, LoopLayer  # noqa: E402
@@ -185,22 +183,6 @@ def run_sweep(path: Path) -> dict[str, Any]:
             "our_cpu_s": cpu, "zz_cpu_s": sum(d["cpu_time_s"] for d in doc["designs"])}
 
 
-def provenance() -> str:
-    commit = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=ROOT, capture_output=True, text=True).stdout.strip()
-    cpu = platform.processor() or platform.machine()
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                cpu = line.split(":", 1)[1].strip()
-                break
-    except OSError:
-        pass
-    import os
-
-    return (f"commit {commit or 'unknown'} · {datetime.now(timezone.utc):%Y-%m-%d %H:%M} UTC · "
-            f"{os.cpu_count()} cores, {cpu} · load {os.getloadavg()[0]:.1f}")
-
-
 def main() -> int:
     files = sorted(f for f in DATA.glob("*.json") if not f.name.startswith("sweep-"))
     sweeps = [run_sweep(f) for f in sorted(DATA.glob("sweep-*.json"))]
@@ -208,14 +190,14 @@ def main() -> int:
         print(f"no oracle data in {DATA}: run benchmarks/zigzag_oracle.py with ZigZag installed")
         return 2
     results = [run_file(f) for f in files]
-    lines = ["# Loop-nest model vs ZigZag", "", provenance(), "",
-             "Written by `benchmarks/zigzag_crosscheck.py` from ZigZag's own results "
-             "(`benchmarks/data/zigzag/`, made by `benchmarks/zigzag_oracle.py`).", "",
+    lines = ["From ZigZag's own results (`benchmarks/data/zigzag/`, recorded by `benchmarks/zigzag_oracle.py` "
+             "with ZigZag installed).", "",
              "| hardware · network | layers | counts equal (±1%), fixed mapping | energy ours/ZZ (median, range) | "
              "latency ours/ZZ (median, range) | search: our best energy / ZZ best (median, worst) | "
              "search: our best latency / ZZ best (median, worst) | layers ≤ 1.02 (E / L) | "
-             "our search CPU s per layer | LOMA CPU s per layer | energy median/best: ZZ, ours |",
-             "|---|---|---|---|---|---|---|---|---|---|---|"]
+             "our search CPU s per layer | LOMA CPU s per layer | energy median/best: ZZ, ours | "
+             "latency within 10% | targets met? (counts ≥95%, energy ±5%, latency ±10%, search ≤2% on ≥90%) |",
+             "|---|---|---|---|---|---|---|---|---|---|---|---|---|"]
     for r in results:
         rows = r["rows"]
         n = len(rows)
@@ -224,15 +206,21 @@ def main() -> int:
             v = np.array([x[key] for x in rows])
             return f"{np.median(v):.3f} ({v.min():.3f}–{v.max():.3f})"
 
+        counts = sum(x["counts_match"] for x in rows)
+        e5 = sum(abs(x["energy_ratio"] - 1) <= 0.05 for x in rows)
+        lat10 = sum(abs(x["latency_ratio"] - 1) <= 0.10 for x in rows)
         se = np.array([x["search_energy_vs_zz"] for x in rows])
         sl = np.array([x["search_latency_vs_zz"] for x in rows])
         loma = np.nanmean([x["loma_cpu_s"] for x in rows])
+        s2e, s2l = int((se <= 1.02).sum()), int((sl <= 1.02).sum())
         lines.append(
             f"| {r['file'][:-5]} | {n} | {sum(x['counts_match'] for x in rows)}/{n} | {stat('energy_ratio')} | "
             f"{stat('latency_ratio')} | {np.median(se):.3f}, {se.max():.3f} | {np.median(sl):.3f}, {sl.max():.3f} | "
             f"{int((se <= 1.02).sum())}/{n} / {int((sl <= 1.02).sum())}/{n} | {r['search_cpu_s'] / n:.3f} | "
             f"{loma:.2f} | {np.median([x['zz_energy_spread'] for x in rows]):.2f}, "
-            f"{np.median([x['our_energy_spread'] for x in rows]):.2f} |")
+            f"{np.median([x['our_energy_spread'] for x in rows]):.2f} | {lat10}/{n} | "
+            f"{met(counts / n, 0.95, at_most=False)}, {met(e5 / n, 1.0, at_most=False)}, "
+            f"{met(lat10 / n, 1.0, at_most=False)}, {met(min(s2e, s2l) / n, 0.9, at_most=False)} |")
     if sweeps:
         lines += ["", "Design ranking (one layer, tpu_like variants: array shape × SRAM size × DRAM bandwidth; "
                   "each design's best mapping searched by each tool):", "",
@@ -253,8 +241,8 @@ def main() -> int:
                          f"{x['energy_ratio']:.3f} | {x['latency_ratio']:.3f} | {x['search_energy_vs_zz']:.3f} | "
                          f"{x['search_latency_vs_zz']:.3f} |")
         lines.append("")
-    OUT.write_text("\n".join(lines) + "\n")
-    print("\n".join(lines[:10 + len(results)]))
+    write_results(OUT, "Loop-nest model vs ZigZag", "\n".join(lines))
+    print("\n".join(lines[:6 + len(results)]))
     return 0
 
 

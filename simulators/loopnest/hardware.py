@@ -20,7 +20,7 @@ import numpy as np
 
 from archgym.errors import ConfigError
 from simulators.common.technology import get_tech
-from simulators.loopnest.problem import D, DIMS, OPERANDS
+from simulators.loopnest.problem import DIMS, OPERANDS, D
 
 INF_BITS = float("inf")
 

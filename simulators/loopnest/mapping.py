@@ -26,7 +26,7 @@ from functools import cached_property
 
 import numpy as np
 
-from simulators.loopnest.hardware import Hardware, SpatialOption, spatial_factors, enumeration_hardware
+from simulators.loopnest.hardware import Hardware, SpatialOption, enumeration_hardware, spatial_factors
 from simulators.loopnest.problem import DIMS, OPERANDS, RELEVANT, LoopLayer
 
 TILE_LEVELS = 3

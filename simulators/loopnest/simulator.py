@@ -16,17 +16,17 @@ from __future__ import annotations
 
 import functools
 from collections import OrderedDict
+from collections.abc import Mapping
 from dataclasses import replace
-from collections.abc import Mapping, Sequence
 from typing import Any
 
 import numpy as np
 
 from archgym.errors import ConfigError
-from archgym.metrics import BatchResult, Result, derive
-from archgym.simulator import Simulator
+from archgym.metrics import Result, derive
 from archgym.space import DesignSpace, Param, categorical, ordinal
 from archgym.workload import Workload
+from simulators.common.family import Designs, Family, ModelOutput, loop
 from simulators.loopnest import search
 from simulators.loopnest.hardware import SYSTOLIC_SPATIAL, Hardware, systolic
 from simulators.loopnest.mapping import HOLDS, ORDER_NAMES, TILE_LEVELS
@@ -58,7 +58,7 @@ def hardware_from_design(design: Mapping[str, Any], dataflow: str | None = None)
                     int(design["word_bytes"]), float(design["clock_mhz"]), str(design["tech"]), flows)
 
 
-class LoopNestSimulator(Simulator):
+class LoopNestSimulator(Family):
     """Systolic arrays under a Timeloop/ZigZag-style loop-nest model: per-operand register/SRAM/
     DRAM hierarchy, searched per-layer mappings (spatial unrolling, tiling, loop order)."""
 
@@ -66,6 +66,7 @@ class LoopNestSimulator(Simulator):
     version = "1"
     fidelities = ("analytical",)
     default_preset = "scalesim"
+    parameters = tuple(k for k in HW_KEYS if k != "dataflow")   # dataflow: shared or per layer
 
     def presets(self) -> dict[str, SystolicConfig]:
         return dict(PRESETS)
@@ -88,8 +89,12 @@ class LoopNestSimulator(Simulator):
         return DesignSpace(tuple(params), cons, f"loopnest-{cfg.name}-per-layer")
 
     # -- evaluation ---------------------------------------------------------------------------------
-    def evaluate(self, design: Mapping[str, Any], workload: Workload, fidelity: str = "analytical") -> Result:
-        self.check_fidelity(fidelity)
+    def model(self, designs: Designs, workload: Workload, fidelity: str) -> ModelOutput:
+        """Design by design: each hardware point's layer searches run as a few array calls
+        (memoised per hardware), so designs differing only in other knobs share them."""
+        return loop(designs, lambda design: self._evaluate_one(design, workload, fidelity))
+
+    def _evaluate_one(self, design: Mapping[str, Any], workload: Workload, fidelity: str) -> Result:
         layers = loop_layers(workload)
         if not layers:
             raise ConfigError(f"workload {workload.name}: no MAC layers to map")
@@ -126,15 +131,6 @@ class LoopNestSimulator(Simulator):
         return Result(derive(_network_metrics(rows, hw, workload)), valid, [] if valid else ["mapping_does_not_fit"],
                       rows, {"fidelity": "analytical", "model": "loopnest", "machine": hw.name})
 
-    def evaluate_batch(self, designs: Sequence[Mapping[str, Any]] | Mapping[str, Any],
-                       workload: Workload, fidelity: str = "analytical") -> BatchResult:
-        """Per design: every layer's mapping costs as one array call (auto mode: memoised per
-        hardware, so designs differing only in other knobs share the search)."""
-        if isinstance(designs, Mapping):
-            n = len(next(iter(designs.values()))) if designs else 0
-            designs = [{k: _plain(v[i]) for k, v in designs.items()} for i in range(n)]
-        return BatchResult.from_results([self.evaluate(d, workload, fidelity) for d in designs])
-
 
 def layer_params(layer: str, default_dataflow: str) -> list[Param]:
     """The per-layer mapping knobs of one loop layer."""
@@ -153,7 +149,7 @@ def _hw_key(design: Mapping[str, Any], dataflow: str | None) -> tuple[Any, ...]:
     missing = [k for k in HW_KEYS if k not in design and not (k == "dataflow" and dataflow)]
     if missing:
         raise ConfigError(f"loopnest design: missing parameter {missing[0]!r}")
-    return tuple(dataflow if (k == "dataflow" and dataflow) else _plain(design[k]) for k in HW_KEYS)
+    return tuple(dataflow if (k == "dataflow" and dataflow) else design[k] for k in HW_KEYS)
 
 
 @functools.lru_cache(maxsize=256)
@@ -214,7 +210,3 @@ def _loops_text(dims: np.ndarray, facs: np.ndarray) -> str:
 def _spatial_text(spatial: np.ndarray) -> str:
     return " | ".join("×".join(f"{DIMS[d]}{int(f)}" for d, f in enumerate(axis) if f > 1) or "-"
                       for axis in spatial)
-
-
-def _plain(value: Any) -> Any:
-    return value.item() if isinstance(value, np.generic) else value
