@@ -61,7 +61,7 @@ def tables(out_dir: Path, out: Path) -> None:
              (f"commit {commit}, {datetime.now(timezone.utc):%Y-%m-%d %H:%M} UTC, {platform.machine()} "
              f"({platform.node()}); `archgym bench` per trace with seeds {meta.get('seeds')}, budget "
              f"{meta.get('budget')} evaluations for every agent (`benchmarks/dram_marl.py --run`)."), "",
-             ("DDR4-2400, ArchGym's ten DRAMSys knobs (GEMM trace: + address mapping), analytical fidelity. "
+             ("DDR4-2400, ArchGym's ten DRAMSys knobs (RequestBufferSize 1-8, one address mapping per trace: 331 776 designs), analytical fidelity. "
              "Targets: power 1 W, average read latency 50 ns (both: the sum of the two distances). Cells: the "
              "best design's target distance above the exact optimum's after the budget, median [q25, q75] over "
              "seeds (0 = optimal)."), "",
