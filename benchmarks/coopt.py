@@ -16,12 +16,8 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
-import platform
-import subprocess
 import sys
 import time
-from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
@@ -32,21 +28,11 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from agents.coopt_tasks import flat_task  # noqa: E402
 from agents.formulations import Trace, flat, nested, successive  # noqa: E402
 from agents.tasks import Optimum, get_task, optimum  # noqa: E402
+from benchmarks.provenance import stamp, write_results  # noqa: E402
 
 OUT = Path(__file__).resolve().parent / "results"
+TITLE = "Hardware × mapping co-optimisation: three formulations at equal budgets"
 BUDGETS = (500, 1_000, 2_000, 4_000, 10_000, 30_000, 100_000, 300_000)
-
-
-def provenance() -> dict[str, Any]:
-    root = Path(__file__).resolve().parent.parent
-    commit = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=root, capture_output=True,
-                            text=True).stdout.strip()
-    dirty = subprocess.run(["git", "status", "--porcelain", "--", "agents", "simulators/loopnest"], cwd=root,
-                           capture_output=True, text=True).stdout.strip()
-    return {"commit": commit + (" (+ uncommitted changes in agents/ or simulators/loopnest/)" if dirty else ""),
-            "date": datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M UTC"),
-            "machine": f"{platform.machine()} {platform.processor() or ''} {os.cpu_count()} cores, "
-                       f"load {os.getloadavg()[0]:.1f}, Python {platform.python_version()}".replace("  ", " ")}
 
 
 def regret_pct(trace: Trace, opt: Optimum, budget: float) -> float:
@@ -138,10 +124,7 @@ def run_task(task_id: str, seeds: int, nested_agents: list[str], flat_agents: li
 
 
 def markdown(report: dict[str, Any]) -> str:
-    meta = report["meta"]
-    lines = ["# Hardware × mapping co-optimisation: three formulations at equal budgets", "",
-             f"Commit {meta['commit']}, {meta['date']}, {meta['machine']}. Command: `{meta['command']}`.", "",
-             "Budget unit: one **layer-mapping evaluation** (one cost-model evaluation of one layer under one "
+    lines = ["Budget unit: one **layer-mapping evaluation** (one cost-model evaluation of one layer under one "
              "mapping): a flat design costs one per layer, a nested machine every candidate of its exhaustive "
              "per-layer search (once per layer shape). Cells: median [IQR] regret % over seeds (nearest rank) of "
              "the best design paid for within the budget; ∞ / — = nothing paid for within it yet (some / all "
@@ -209,22 +192,22 @@ def main() -> int:
     args = p.parse_args()
     if args.render:
         report = json.loads((OUT / f"{args.out}.json").read_text())
-        (OUT / f"{args.out}.md").write_text(markdown(report))
+        write_results(OUT / f"{args.out}.md", TITLE, markdown(report), report["meta"]["provenance"])
         return 0
     start = time.perf_counter()
 
     def log(msg: str) -> None:
         print(f"[{time.perf_counter() - start:6.0f} s] {msg}", flush=True)
 
-    report = {"meta": {**provenance(), "command": "python benchmarks/coopt.py " + " ".join(sys.argv[1:]),
-                       "seeds": args.seeds, "flat_seeds": args.flat_seeds or args.seeds}, "tasks": {}}
+    report = {"meta": {"provenance": stamp(), "seeds": args.seeds, "flat_seeds": args.flat_seeds or args.seeds},
+              "tasks": {}}
     for tid in args.tasks:
         report["tasks"][tid] = run_task(tid, args.seeds, args.nested_agents, args.flat_agents, args.flat_designs,
                                         args.flat_seeds or args.seeds, args.nested_budget, log)
     report["meta"]["total_wall_s"] = time.perf_counter() - start
     OUT.mkdir(parents=True, exist_ok=True)
     (OUT / f"{args.out}.json").write_text(json.dumps(report, indent=1, default=str))
-    (OUT / f"{args.out}.md").write_text(markdown(report))
+    write_results(OUT / f"{args.out}.md", TITLE, markdown(report), report["meta"]["provenance"])
     log(f"wrote {OUT / args.out}.md")
     return 0
 
