@@ -27,9 +27,9 @@ from archgym.metrics import Result, derive
 from archgym.space import DesignSpace, Param, categorical, ordinal
 from archgym.workload import Workload
 from simulators.common.family import Designs, Family, ModelOutput, loop
-from simulators.loopnest import search
+from simulators.loopnest import cost, search
 from simulators.loopnest.hardware import SYSTOLIC_SPATIAL, Hardware, systolic
-from simulators.loopnest.mapping import HOLDS, ORDER_NAMES, TILE_LEVELS
+from simulators.loopnest.mapping import HOLDS, ORDER_NAMES, TILE_LEVELS, LayerMappings
 from simulators.loopnest.problem import DIMS, LoopLayer, from_op
 from simulators.systolic.hardware import PRESETS, SystolicConfig
 from simulators.systolic.space import area_constraint, hardware_params
@@ -90,9 +90,18 @@ class LoopNestSimulator(Family):
 
     # -- evaluation ---------------------------------------------------------------------------------
     def model(self, designs: Designs, workload: Workload, fidelity: str) -> ModelOutput:
-        """Design by design: each hardware point's layer searches run as a few array calls
-        (memoised per hardware), so designs differing only in other knobs share them."""
-        return loop(designs, lambda design: self._evaluate_one(design, workload, fidelity))
+        """``auto``: design by design, each hardware point's layer searches a few array calls
+        (memoised per hardware); ``per-layer``: every (design, layer) mapping of a batch through
+        the cost model at once, one call per hardware point."""
+        layers = loop_layers(workload)
+        if not layers:
+            raise ConfigError(f"workload {workload.name}: no MAC layers to map")
+        if f"{layers[0].name}.order_in" not in designs:
+            return loop(designs, lambda design: self._evaluate_one(design, workload, fidelity))
+        first = designs.rows[0]
+        out = _per_layer_batch(designs.rows, layers)
+        out.detail = lambda: (self._evaluate_one(first, workload, fidelity).layers, {"model": "loopnest"})
+        return out
 
     def _evaluate_one(self, design: Mapping[str, Any], workload: Workload, fidelity: str) -> Result:
         layers = loop_layers(workload)
@@ -130,6 +139,60 @@ class LoopNestSimulator(Family):
         valid = all(r["valid"] for r in rows)
         return Result(derive(_network_metrics(rows, hw, workload)), valid, [] if valid else ["mapping_does_not_fit"],
                       rows, {"fidelity": "analytical", "model": "loopnest", "machine": hw.name})
+
+
+def _per_layer_batch(rows: list[Mapping[str, Any]], layers: list[LoopLayer]) -> ModelOutput:
+    """Network metrics of per-layer-mode designs: all their layer mappings costed together, one
+    cost-model call (in chunks) per hardware point."""
+    n = len(rows)
+    cycles, energy, dram = np.zeros(n), np.zeros(n), np.zeros(n)
+    area, clock, pes = np.zeros(n), np.zeros(n), np.zeros(n)
+    fits = np.ones(n, dtype=bool)
+    flows = list(SYSTOLIC_SPATIAL)
+    groups: dict[tuple[Any, ...], list[int]] = {}
+    for i, d in enumerate(rows):
+        groups.setdefault(_hw_key(d, "flex"), []).append(i)
+    for key, members in groups.items():
+        hw = _hardware(key)
+        idx = np.array(members)
+        dram_mems = [mi for mi, m in enumerate(hw.memories) if m.is_dram]
+        parts: list[tuple[LoopLayer, np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]] = []
+        for layer in layers:
+            space = LayerMappings(layer, hw)
+            codes = np.array([[ORDER_NAMES.index(str(rows[i][f"{layer.name}.order_in"])),
+                               ORDER_NAMES.index(str(rows[i][f"{layer.name}.order_out"])),
+                               HOLDS.index(str(rows[i].get(f"{layer.name}.hold", "fill"))),
+                               *(int(rows[i][f"{layer.name}.tile_{d}"]) for d in DIMS)] for i in members])
+            options = np.array([flows.index(str(rows[i].get(f"{layer.name}.dataflow", rows[i].get("dataflow", "ws"))))
+                                for i in members])
+            for o in np.unique(options):
+                sel = np.flatnonzero(options == o)
+                dims, facs, cap = space.decode(int(o), codes[sel, 0], codes[sel, 1], codes[sel, 2], codes[sel, 3:])
+                parts.append((layer, sel, dims, facs, cap, space.spatial[int(o)]))
+        width = max(p[2].shape[1] for p in parts)
+        owner = np.concatenate([idx[p[1]] for p in parts])
+        dims = np.concatenate([np.pad(p[2], ((0, 0), (0, width - p[2].shape[1])), constant_values=-1) for p in parts])
+        facs = np.concatenate([np.pad(p[3], ((0, 0), (0, width - p[3].shape[1])), constant_values=1) for p in parts])
+        cap = np.concatenate([p[4] for p in parts])
+        spatial = np.concatenate([np.broadcast_to(p[5], (len(p[1]), *p[5].shape)) for p in parts])
+        geom = cost.Geometry.of([p[0] for p in parts], [len(p[1]) for p in parts])
+        bits = np.repeat(np.array([p[0].bits[:3] for p in parts], dtype=np.float64), [len(p[1]) for p in parts], 0)
+        for lo in range(0, len(owner), search.CHUNK):
+            sl = slice(lo, lo + search.CHUNK)
+            c = cost.evaluate_many(cost.Geometry(geom.sizes[sl], geom.stride[sl], geom.dilation[sl],
+                                                 geom.input_hw[sl], geom.bits),
+                                   hw, spatial[sl], dims[sl], facs[sl], cap=cap[sl])
+            who = owner[sl]
+            np.add.at(cycles, who, c.cycles)
+            np.add.at(energy, who, c.energy_pj * 1e-12)
+            moved = sum(((c.reads[:, mi] + c.writes[:, mi]) * bits[sl]).sum(axis=1) for mi in dram_mems)
+            np.add.at(dram, who, moved / 8.0)
+            np.logical_and.at(fits, who, c.valid)
+        area[idx], clock[idx], pes[idx] = hw.area_mm2(), hw.clock_hz, hw.pes
+    macs = float(sum(layer.macs for layer in layers))
+    metrics = {"latency_s": cycles / clock, "energy_j": energy, "area_mm2": area, "cycles": cycles,
+               "utilization": macs / (pes * cycles), "dram_bytes": dram, "throughput_ops": 2.0 * macs * clock / cycles}
+    return ModelOutput(metrics, {"mapping_does_not_fit": ~fits})
 
 
 def layer_params(layer: str, default_dataflow: str) -> list[Param]:
