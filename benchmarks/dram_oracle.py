@@ -55,9 +55,7 @@ def _dramsim3(binary: str, config: Path, trace: Path, cycles: int, out: Path) ->
                    capture_output=True, text=True, check=True)
     after = resource.getrusage(resource.RUSAGE_CHILDREN)
     stats = json.loads((out / "dramsim3.json").read_text())
-    agg = {k: sum(float(c[k]) for c in stats.values()) for k in KEYS if k != "average_read_latency"}
-    agg["average_read_latency"] = float(np.mean([float(c["average_read_latency"]) for c in stats.values()]))
-    return agg, (after.ru_utime + after.ru_stime) - (before.ru_utime + before.ru_stime)
+    return dramsim3_io.aggregate(stats), (after.ru_utime + after.ru_stime) - (before.ru_utime + before.ru_stime)
 
 
 def main() -> None:
@@ -83,7 +81,7 @@ def main() -> None:
                 ref, cpu = _dramsim3(args.dramsim3, cpath, tpath, args.cycles, folder / f"o_{tname}_{cpath.stem}")
                 ds3_cpu += cpu
                 start = time.process_time()
-                ours = dramsim3_io.simulate(cfg, trace, args.cycles)
+                ours = dramsim3_io.aggregate(dramsim3_io.simulate(cfg, trace, args.cycles))
                 ours_cpu += time.process_time() - start
                 ours_reqs += len(trace)
                 rows.append((tname, g, ref, ours))

@@ -71,7 +71,9 @@ def run(tmp_path: Path, policy: str) -> dict[str, float]:
     trace.write_text("".join(f"{0x40 * i:#x} {'WRITE' if i % 4 == 3 else 'READ'} {2 * i}\n" for i in range(64)))
     out = tmp_path / policy
     assert main(["dramsim3", str(ini), "-t", str(trace), "-c", "2000", "-o", str(out), "-q"]) == 0
-    return json.loads((out / "dramsim3.json").read_text())
+    stats = json.loads((out / "dramsim3.json").read_text())
+    assert list(stats) == ["0"]  # one object per channel, as DRAMsim3 writes them
+    return stats["0"]
 
 
 def test_stats_have_dramsim3_keys_and_page_policy_matters(tmp_path: Path) -> None:

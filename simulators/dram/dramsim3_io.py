@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import configparser
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import numpy as np
@@ -78,34 +78,54 @@ def read_config(path: str | Path) -> DRAMsim3Config:
     # DRAMsim3 holds up to trans_queue_size transactions before its command queues (cmd_queue_size each)
     n_queues = device.ranks * device.banks if queues == 0 else device.ranks
     outstanding = sizes["trans_queue_size"] + sizes["cmd_queue_size"] * n_queues
-    codes = (page, 1, queues, sizes["cmd_queue_size"], 0, refresh, 1, 1, 0, outstanding, 0)
+    # refresh as DRAMsim3 does it: issued when due (postpone 1), never pulled in (0)
+    codes = (page, 1, queues, sizes["cmd_queue_size"], 0, refresh, 1, 0, 0, outstanding, 0)
     opts = cycle.KernelOptions(front_delay=1, hit_cap=4, pending_cap=sizes["trans_queue_size"],
                                 from_arrival=False, round_robin=True)
     return DRAMsim3Config(device, mapping, cycle.knob_vector(codes, device, opts), opts)
 
 
-def simulate(cfg: DRAMsim3Config, trace: Trace, cycles: int) -> dict[str, float]:
-    """Run ``cycles`` DRAM cycles of ``trace`` and return DRAMsim3's stats keys (summed over channels;
-    latency averaged over reads; ``total_energy`` in DRAMsim3's unit, V·mA·cycles)."""
+def simulate(cfg: DRAMsim3Config, trace: Trace, cycles: int) -> dict[str, dict[str, float]]:
+    """Run ``cycles`` DRAM cycles of ``trace``: DRAMsim3's stats keys per channel (``"0"``, ``"1"``, …,
+    as its JSON has them; ``total_energy`` in DRAMsim3's unit, V·mA·cycles)."""
     if cycles < 1:
         raise ConfigError.bad_value("cycles", cycles, "≥ 1")
     d = cfg.device
+    one = replace(d, channels=1)
     dec = decode(trace.addr, d, cfg.mapping)
-    out = cycle.run((dec.channel, dec.bank, dec.row), trace.cycle, trace.is_write, d, cfg.K, cfg.opts, cycles)
-    energy = float(total_energy(command_energy(d), np.float64(out["acts"]), np.float64(out["reads"]),
-                                np.float64(out["writes"]), np.float64(out["refs"]), np.float64(out["refbs"]),
-                                np.float64(out["active_cycles"]), np.float64(out["idle_cycles"])))
-    done = out["reads"] + out["writes"]
-    return {"num_cycles": cycles, "num_reads_done": out["reads"], "num_writes_done": out["writes"],
+    energy_of = command_energy(one)
+    stats: dict[str, dict[str, float]] = {}
+    for ch in range(d.channels):
+        sel = dec.channel == ch
+        out = cycle.run((np.zeros(int(sel.sum()), np.int64), dec.bank[sel], dec.row[sel]), trace.cycle[sel],
+                        trace.is_write[sel], one, cfg.K, cfg.opts, cycles)
+        energy = float(total_energy(energy_of, *(np.float64(out[k]) for k in
+                                                 ("acts", "reads", "writes", "refs", "refbs", "active_cycles",
+                                                  "idle_cycles"))))
+        done = out["reads"] + out["writes"]
+        stats[str(ch)] = {
+            "num_cycles": cycles, "num_reads_done": out["reads"], "num_writes_done": out["writes"],
             "num_read_cmds": out["reads"], "num_write_cmds": out["writes"], "num_act_cmds": out["acts"],
             "num_pre_cmds": out["pres"], "num_ref_cmds": out["refs"], "num_refb_cmds": out["refbs"],
             "num_read_row_hits": out["read_hits"], "num_write_row_hits": out["write_hits"],
             "average_read_latency": out["avg_read_latency"],
             "average_bandwidth": done * d.request_bytes / (cycles * d.tck_ns),
             "total_energy": energy, "average_power": energy / cycles}
+    return stats
 
 
-def write_stats(stats: dict[str, float], outdir: str | Path, prefix: str = "dramsim3") -> Path:
+def aggregate(stats: dict[str, dict[str, float]]) -> dict[str, float]:
+    """One row from per-channel stats: counts, bandwidth, energy and power summed, latency averaged
+    over channels (applied alike to DRAMsim3's JSON and ours)."""
+    first = next(iter(stats.values()))
+    scalars = [k for k, v in first.items() if isinstance(v, (int, float))]  # DRAMsim3 also nests vectors
+    out = {k: sum(float(c[k]) for c in stats.values()) for k in scalars}
+    out["average_read_latency"] = float(np.mean([float(c["average_read_latency"]) for c in stats.values()]))
+    out["num_cycles"] = float(first["num_cycles"])
+    return out
+
+
+def write_stats(stats: dict[str, dict[str, float]], outdir: str | Path, prefix: str = "dramsim3") -> Path:
     """Write ``OUTDIR/PREFIX.json`` (DRAMsim3's file name)."""
     folder = Path(outdir)
     folder.mkdir(parents=True, exist_ok=True)

@@ -1,6 +1,7 @@
 """``archgym dramsim3 CONFIG.ini -t TRACE -c CYCLES -o OUTDIR``: run DRAMsim3's own config and trace
 files (``0xADDR READ|WRITE CYCLE``) through the command-level DRAM model and write a stats JSON
-with DRAMsim3's key names to OUTDIR/dramsim3.json (see simulators.dram.dramsim3_io)."""
+with DRAMsim3's key names, one object per channel, to OUTDIR/dramsim3.json (see
+simulators.dram.dramsim3_io)."""
 
 from __future__ import annotations
 
@@ -22,8 +23,9 @@ def run(args: argparse.Namespace) -> int:
     from simulators.dram.traces import read_trace
 
     cfg = io.read_config(args.config)
-    stats = io.simulate(cfg, read_trace(args.trace, "dramsim3"), args.cycles)
-    path = io.write_stats(stats, args.outdir)
+    per_channel = io.simulate(cfg, read_trace(args.trace, "dramsim3"), args.cycles)
+    path = io.write_stats(per_channel, args.outdir)
+    stats = io.aggregate(per_channel)
     if not args.quiet:
         print(f"{cfg.device.name}: {int(stats['num_reads_done'])} reads, {int(stats['num_writes_done'])} writes "
               f"in {args.cycles} cycles; {stats['average_bandwidth']:.2f} GB/s, "
