@@ -19,6 +19,8 @@ from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
 from dataclasses import dataclass, field
 from typing import Any
 
+import numpy as np
+
 from archgym.app.limits import MAX_WORKERS
 from archgym.errors import ConfigError
 from archgym.evaluator import Evaluator
@@ -29,7 +31,9 @@ from archgym.store import EvalRecord
 from archgym.workload import get_workload
 
 EXECUTORS = ("local", "ray")
-Chunk = tuple[int, list[Design]]
+#: (first step, designs): a list of design dicts, or an ``(n, d)`` value-index matrix (planned
+#: strategies), which is evaluated without per-design Python objects until the rows are written
+Chunk = tuple[int, list[Design] | np.ndarray]
 
 
 @dataclass(frozen=True)
@@ -88,13 +92,17 @@ def _parts(spec: EvalSpec) -> tuple[Any, Any, DesignSpace]:
     return _PARTS[spec.key]
 
 
-def evaluate_chunk(spec: EvalSpec, start: int, designs: list[Design]) -> list[EvalRecord]:
-    """Evaluate ``designs`` as steps ``start, start+1, …`` of ``spec.run_id``; return the rows."""
+def evaluate_chunk(spec: EvalSpec, start: int, designs: list[Design] | np.ndarray) -> list[EvalRecord]:
+    """Evaluate ``designs`` (dicts, or a value-index matrix) as steps ``start, start+1, …`` of
+    ``spec.run_id``; return the rows."""
     sim, workload, space = _parts(spec)
     sink = _Collector()
     evaluator = Evaluator(sim, workload, space, spec.objective, spec.fidelity, store=sink,  # type: ignore[arg-type]
                           run_id=spec.run_id, agent=spec.agent, seed=spec.seed, step_offset=start)
-    evaluator.evaluate(designs)
+    if isinstance(designs, np.ndarray):
+        evaluator.evaluate_indices(designs)
+    else:
+        evaluator.evaluate(designs)
     return sink.records
 
 

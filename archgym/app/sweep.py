@@ -254,7 +254,7 @@ def _run_planned(run: SweepRun, store: RunStore, pool: Any, bar: Progress) -> in
     assert run.plan is not None
     plan = run.plan
     done = _done_steps(store, run)
-    chunks: Iterator[Chunk] = ((a, plan.designs(a, b))
+    chunks: Iterator[Chunk] = ((a, plan.indices(a, b))
                                for a, b in _aligned(0, run.total, run.config.batch_size, done))
     count = 0
     for records in pool.run(run.spec, chunks):
