@@ -191,7 +191,7 @@ def report(res: dict[str, Any]) -> str:
               f"on the same designs: {s['batch_per_s']:,.0f} designs/s; ratio **{s['ratio']:.0%}** (target ≥ 30 %)."), ""]
     lines += ["## 5. `archgym scalesim` vs SCALE-Sim 3.0.0 (conv topology, per layer; target ≥ 100×)", ""]
     if not res["scalesim"]:
-        lines.append("SCALE-Sim's Python not found (`make scalesim-venv`): not measured.")
+        lines.append("Not measured (`--quick`, or SCALE-Sim's Python not found: `make scalesim-venv`).")
     else:
         lines += ["| config | layer | ours s | SCALE-Sim s/layer (its run ÷ layers) | speed-up | total cycles exact |",
                   "|---|---|---|---|---|---|"]
