@@ -16,6 +16,7 @@ M = TypeVar("M", bound=BaseModel)
 #: bounds on a YAML config file, checked before its data is built (docs/robustness.md)
 MAX_CONFIG_BYTES = 1 << 20        # 1 MiB: the largest shipped config is < 2 KB
 MAX_YAML_NODES = 100_000          # nodes after expanding aliases (a 9-level alias bomb has 9⁹ ≈ 3.9·10⁸)
+MAX_YAML_DEPTH = 100              # nesting levels (shipped configs nest at most 4)
 
 
 class StrictModel(BaseModel):
@@ -65,6 +66,7 @@ def read_yaml(path: str | Path) -> Any:
 def parse_yaml(text: str, where: str) -> Any:
     """:func:`read_yaml` for text already read (``where`` names it in errors)."""
     try:
+        check_depth(text, where)
         node = yaml.compose(text, Loader=yaml.SafeLoader)
         if node is not None:
             expanded_size(node, where)
@@ -75,6 +77,20 @@ def parse_yaml(text: str, where: str) -> Any:
         raise ConfigError(f"{where}:{line}: not valid YAML ({getattr(exc, 'problem', exc)})") from None
     except RecursionError:
         raise ConfigError(f"{where}: nested too deeply") from None
+
+
+def check_depth(text: str, where: str) -> None:
+    """Refuse nesting deeper than :data:`MAX_YAML_DEPTH`, found with PyYAML's event parser (a
+    state machine, not recursive) before the recursive composer sees the document."""
+    depth = 0
+    for event in yaml.parse(text, Loader=yaml.SafeLoader):
+        if isinstance(event, (yaml.SequenceStartEvent, yaml.MappingStartEvent)):
+            depth += 1
+            if depth > MAX_YAML_DEPTH:
+                raise ConfigError(f"{where}: line {event.start_mark.line + 1}: nesting deeper than "
+                                  f"{MAX_YAML_DEPTH} levels is not allowed")
+        elif isinstance(event, (yaml.SequenceEndEvent, yaml.MappingEndEvent)):
+            depth -= 1
 
 
 def expanded_size(node: yaml.Node, where: str) -> int:

@@ -152,7 +152,7 @@ def _sane_sweep(rc: int, out: str) -> bool:
 
 
 @fuzz_settings(6)
-@given(edits=st.lists(st.tuples(st.sampled_from(FIELDS), yaml_value), min_size=1, max_size=3),
+@given(edits=st.lists(st.tuples(st.sampled_from(FIELDS), yaml_value), max_size=2),
        agent=st.sampled_from([None, "ga", "sa", "random"]), raw=st.one_of(st.none(), st.sampled_from(RAW)),
        cut=st.integers(0, 400))
 def test_fuzz_sweep_yaml(edits: list[tuple[str, Any]], agent: str | None, raw: bytes | None, cut: int) -> None:
@@ -174,7 +174,8 @@ def test_fuzz_sweep_yaml(edits: list[tuple[str, Any]], agent: str | None, raw: b
 # -- SCALE-Sim topologies and configs, ONNX ---------------------------------------------------------
 HEADERS = ["Layer, M, N, K,", "Layer name, IFMAP Height, IFMAP Width, Filter Height, Filter Width, Channels, "
            "Num Filter, Strides,", "", "garbage"]
-cell = st.one_of(st.integers(1, 64).map(str), st.sampled_from(TOKENS))
+small = st.integers(1, 64).map(str)
+cell = st.one_of(small, small, small, st.sampled_from(TOKENS))          # mostly valid: reach the models
 topology = st.tuples(st.sampled_from(HEADERS),
                      st.lists(st.tuples(st.sampled_from(["L", "DP1", "", "a,b"]), st.lists(cell, max_size=8)), max_size=3))
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 import argparse
 import importlib
 import os
+import select
 import sys
 from collections.abc import Sequence
 from typing import NoReturn
@@ -36,7 +37,7 @@ class OneLineParser(argparse.ArgumentParser):
     """argparse with its usage errors as one line (``archgym CMD: error: …``), exit code 2."""
 
     def error(self, message: str) -> NoReturn:
-        self.exit(2, f"{self.prog}: error: {message}\n")
+        self.exit(2, f"{self.prog}: error: {one_line(message)}\n")
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -63,8 +64,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     except UnicodeDecodeError as exc:
         return _fail(args.command, f"a file is not UTF-8 text (byte {exc.start}: {exc.reason})", 2)
     except OSError as exc:
-        if isinstance(exc, BrokenPipeError):     # `archgym … | head`: the reader left; not an error
-            os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        if isinstance(exc, BrokenPipeError) and _stdout_closed():   # `archgym … | head`: not an error
             return 0
         where = f"{exc.filename}: " if exc.filename else ""
         return _fail(args.command, f"{where}{exc.strerror or exc}", 2)
@@ -78,9 +78,30 @@ def main(argv: Sequence[str] | None = None) -> int:
                      "(a bug; ARCHGYM_DEBUG=1 shows the traceback)", 3)
 
 
+def _stdout_closed() -> bool:
+    """Whether stdout's reader has gone (its pipe polls as an error); if so, point stdout at
+    /dev/null so that the interpreter's final flush stays quiet. A broken pipe elsewhere is an
+    ordinary error."""
+    try:
+        fd = sys.stdout.fileno()
+    except (OSError, ValueError):
+        return False
+    poll = select.poll()
+    poll.register(fd, select.POLLOUT)
+    if not any(events & select.POLLERR for _, events in poll.poll(0)):
+        return False
+    os.dup2(os.open(os.devnull, os.O_WRONLY), fd)
+    return True
+
+
 def _fail(command: str, message: str, code: int, label: str = "error: ") -> int:
-    print(f"archgym {command}: {label}{message}", file=sys.stderr)
+    print(f"archgym {command}: {label}{one_line(message)}", file=sys.stderr)
     return code
+
+
+def one_line(text: str) -> str:
+    """``text`` with control characters (from user input) escaped, so that it stays one line."""
+    return "".join(c if c.isprintable() else repr(c)[1:-1] for c in text)
 
 
 if __name__ == "__main__":  # pragma: no cover
