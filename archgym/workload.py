@@ -33,9 +33,10 @@ import networkx as nx
 from archgym.errors import ConfigError, UnknownNameError
 
 OP_KINDS = ("conv2d", "gemm", "gemv", "attention", "eltwise")
-#: bounds every operator is checked against (docs/robustness.md): one dimension at most 2²⁴, one
-#: operator at most 2⁵³ MACs (exact in float64; products of dimensions stay inside int64)
-MAX_DIM = 1 << 24
+#: bounds every operator is checked against (docs/robustness.md): one dimension at most 2³¹ (an
+#: element-wise operator's element count is a dimension: 12 heads × 2048² attention scores is
+#: 5·10⁷), one operator at most 2⁵³ MACs (exact in float64; products of dimensions stay in int64)
+MAX_DIM = 1 << 31
 MAX_MACS = 1 << 53
 
 _REQUIRED = {
