@@ -14,26 +14,20 @@ import math
 from pathlib import Path
 from typing import Any
 
-import yaml
-
+from archgym.config import read_yaml
 from archgym.errors import ConfigError
 from simulators.loopnest.hardware import INF_BITS, Hardware, Memory, SpatialOption
 from simulators.loopnest.problem import DIMS
 
-MAX_FILE_BYTES = 1 << 20
 DEFAULT_LINKS = {"O": "O", "W": "I2", "I": "I1"}
 
 
 def _load(path: str | Path, what: str) -> Any:
-    p = Path(path)
-    if not p.is_file():
-        raise ConfigError(f"{what}: {str(path)!r} is not a file")
-    if p.stat().st_size > MAX_FILE_BYTES:
-        raise ConfigError(f"{what}: {p.name} is larger than {MAX_FILE_BYTES} bytes")
+    """A ZigZag YAML file through the core's safe reader (size, UTF-8, alias and nesting limits)."""
     try:
-        return yaml.safe_load(p.read_text(encoding="utf-8"))
-    except (yaml.YAMLError, UnicodeDecodeError) as exc:
-        raise ConfigError(f"{what}: {p.name} is not valid UTF-8 YAML ({type(exc).__name__})") from None
+        return read_yaml(path)
+    except ConfigError as exc:
+        raise ConfigError(f"{what}: {exc}") from None
 
 
 def load_mapping(path: str | Path | None, layer: str = "default") -> dict[str, Any]:
