@@ -6,7 +6,7 @@ workload, and a batched path over many designs.
 
 Mapping modes (the ``mapping`` argument of :meth:`Simulator.space`):
   ``auto``       hardware parameters only; the simulator picks each layer's mapping with its
-                 own best heuristic (``Systolic-v0``-style search).
+                 own best heuristic (``Systolic-v1``-style search).
   ``shared``     hardware × one mapping used by every layer.
   ``per-layer``  hardware × one mapping per layer (co-optimisation, ``*Mapping-v0``).
 """

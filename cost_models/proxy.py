@@ -10,7 +10,7 @@ On disk a proxy is a directory with ``proxy.json`` (metadata, feature spec, scor
 
 :class:`ProxySimulator` wraps a model as an :class:`archgym.simulator.Simulator` over the real
 simulator's design space: ``get_simulator("proxy:DIR")`` and
-``gymnasium.make("archgym/Systolic-v0", backend="proxy:DIR")`` use it. Its results carry
+``gymnasium.make("archgym/Systolic-v1", backend="proxy:DIR")`` use it. Its results carry
 ``info["predicted"] = True``.
 """
 

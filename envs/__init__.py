@@ -3,7 +3,7 @@
 Importing this package registers the ``archgym/`` ids (:data:`ENV_IDS`) with Gymnasium::
 
     import gymnasium as gym, envs
-    env = gym.make("archgym/Systolic-v0", workload="gemm:M=64,N=64,K=64", objective="edp")
+    env = gym.make("archgym/Systolic-v1", workload="gemm:M=64,N=64,K=64", objective="edp")
 """
 
 from envs.design_env import DEFAULT_WORKLOADS, MODES, DesignEnv

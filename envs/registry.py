@@ -24,22 +24,24 @@ class EnvEntry:
     simulator: str
     mapping: str
     doc: str
+    #: bumped whenever the family's dynamics change (its model version); tests keep them in step
+    version: int = 0
 
     @property
     def id(self) -> str:
-        return f"{NAMESPACE}/{self.name}-v0"
+        return f"{NAMESPACE}/{self.name}-v{self.version}"
 
 
 ENTRIES: tuple[EnvEntry, ...] = (
     EnvEntry("Systolic", "systolic", "auto",
-             "systolic array hardware; each layer's mapping chosen by the simulator's heuristic"),
-    EnvEntry("SystolicMapping", "systolic", "per-layer", "systolic hardware × per-layer mapping co-optimisation"),
+             "systolic array hardware; each layer's mapping chosen by the simulator's heuristic", 1),
+    EnvEntry("SystolicMapping", "systolic", "per-layer", "systolic hardware × per-layer mapping co-optimisation", 1),
     EnvEntry("PIM", "pim", "auto", "processing-in-memory hardware (HBM-PIM / GDDR6-AiM class)"),
     EnvEntry("PIMMapping", "pim", "per-layer", "PIM hardware × per-layer mapping"),
     EnvEntry("RDU", "rdu", "auto", "reconfigurable dataflow unit hardware (SN10/SN40L class)"),
     EnvEntry("RDUMapping", "rdu", "per-layer", "RDU hardware × per-kernel sectioning and PCU shares"),
-    EnvEntry("FPGA", "fpga", "auto", "FPGA accelerator (Alveo / Zynq devices)"),
-    EnvEntry("FPGAMapping", "fpga", "per-layer", "FPGA hardware × per-layer parallelism"),
+    EnvEntry("FPGA", "fpga", "auto", "FPGA accelerator (Alveo / Zynq devices)", 1),
+    EnvEntry("FPGAMapping", "fpga", "per-layer", "FPGA hardware × per-layer parallelism", 1),
     EnvEntry("DRAM", "dram", "auto", "DRAM memory controller (DRAMSys/ArchGym knobs, address mapping) on a trace"),
     EnvEntry("LoopNest", "loopnest", "auto",
              "systolic hardware on the loop-nest model; every layer's mapping searched exhaustively"),

@@ -297,7 +297,7 @@ def test_env_runs_on_proxy_backend(proxy_dir: Path) -> None:
 
     import envs  # noqa: F401 - registers the archgym envs
 
-    env = gym.make("archgym/Systolic-v0", backend=f"proxy:{proxy_dir}")
+    env = gym.make("archgym/Systolic-v1", backend=f"proxy:{proxy_dir}")
     env.reset(seed=0)
     _, reward, _, _, info = env.step(env.action_space.sample())
     assert info["predicted"] is True and np.isfinite(reward)

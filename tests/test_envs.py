@@ -32,8 +32,8 @@ ALL_IDS = [*envs.ENV_IDS, TOY_ENV_ID]
 
 
 def test_every_family_and_mapping_is_registered():
-    assert envs.ENV_IDS[:2] == ["archgym/Systolic-v0", "archgym/SystolicMapping-v0"]
-    for needed in ("archgym/PIM-v0", "archgym/RDU-v0", "archgym/FPGA-v0"):
+    assert envs.ENV_IDS[:2] == ["archgym/Systolic-v1", "archgym/SystolicMapping-v1"]
+    for needed in ("archgym/PIM-v0", "archgym/RDU-v0", "archgym/FPGA-v1"):
         assert needed in envs.ENV_IDS and needed in gym.registry
 
 
@@ -81,7 +81,7 @@ def _trajectory(env_id: str, mode: str, seed: int, steps: int = 40) -> list:
 
 
 @pytest.mark.parametrize("mode", ["one-shot", "sequential"])
-@pytest.mark.parametrize("env_id", [TOY_ENV_ID, "archgym/Systolic-v0", "archgym/SystolicMapping-v0"])
+@pytest.mark.parametrize("env_id", [TOY_ENV_ID, "archgym/Systolic-v1", "archgym/SystolicMapping-v1"])
 def test_same_seed_same_trajectory(env_id, mode):
     a, b, c = (_trajectory(env_id, mode, s) for s in (3, 3, 4))
     assert all(np.array_equal(x, y) for x, y in zip(a, b))
@@ -300,3 +300,12 @@ def test_evaluate_actions_is_one_batch():
     assert rewards.shape == (16,) and rewards[0] == -env.objective.invalid_cost
     assert infos[0]["violations"] == ["action_out_of_range:rows"]
     assert env.simulator.batches[-1] == sum(1 for i in infos[1:] if not set(i["violations"]) & {"pe_budget", "clock_limit"})
+
+
+def test_env_versions_follow_the_model_versions():
+    """An env id's version moves with its family's dynamics: v(model version − 1), so a family whose
+    numbers change bumps both (issue 16)."""
+    from archgym.simulator import get_simulator
+
+    for e in envs.registry.ENTRIES:
+        assert e.version == int(get_simulator(e.simulator).version) - 1, e.id

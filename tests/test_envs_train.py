@@ -33,7 +33,7 @@ def _one_thread():
 
 
 
-@pytest.mark.parametrize("env_id", ["archgym/Systolic-v0", TOY_ENV_ID])
+@pytest.mark.parametrize("env_id", ["archgym/Systolic-v1", TOY_ENV_ID])
 def test_ppo_improves_the_reward_over_its_first_episodes(env_id):
     from stable_baselines3 import PPO
     from stable_baselines3.common.monitor import Monitor

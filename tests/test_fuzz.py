@@ -118,7 +118,7 @@ def test_fuzz_bench_flags(flag: str, value: str) -> None:
 def test_fuzz_search_arguments(budget: str, seed: str, agent: str, hp: list[tuple[str, str]], objective: str) -> None:
     if budget.strip().lstrip("+").isdigit() and int(budget) > 3:      # a valid large budget is just slow
         budget = "3"
-    argv = ["search", "--env", "archgym/Systolic-v0", "--workload", SMALL_GEMM, "--agent", agent,
+    argv = ["search", "--env", "archgym/Systolic-v1", "--workload", SMALL_GEMM, "--agent", agent,
             "--budget", budget, "--seed", seed, "--objective", objective, "--set", *(f"{k}={v}" for k, v in hp)]
     outcome, detail = run_cli("CLI", argv)
     expect(outcome, ("clean error", "sane result"), argv, detail)

@@ -364,7 +364,7 @@ def test_scalesim_fidelity_in_an_env_and_only_for_systolic() -> None:
 
     import envs  # noqa: F401 - registers the ids
 
-    env = gym.make("archgym/Systolic-v0", workload="gemm:M=256,N=128,K=64", preset="scalesim", fidelity="scalesim")
+    env = gym.make("archgym/Systolic-v1", workload="gemm:M=256,N=128,K=64", preset="scalesim", fidelity="scalesim")
     env.reset(seed=0)
     *_, info = env.step(env.action_space.sample())
     assert info["valid"] and info["metrics"]["cycles"] > 0

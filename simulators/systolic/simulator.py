@@ -1,5 +1,5 @@
 """``SystolicSimulator``: the systolic-array family behind ``archgym simulate systolic`` and
-``Systolic-v0``: SCALE-Sim-compatible fold arithmetic, an analytical roofline model vectorised
+``Systolic-v1``: SCALE-Sim-compatible fold arithmetic, an analytical roofline model vectorised
 over designs × layers (numpy or torch, :mod:`.network`) and a fold-level cycle model (:mod:`.cycle`)."""
 
 from __future__ import annotations

@@ -42,7 +42,7 @@ def run(args: argparse.Namespace) -> int:
     run_id = f"demo-{args.agent}-s{args.seed}-{uuid.uuid4().hex[:6]}"
     with RunStore(args.store) as store:
         evaluator = Evaluator.build("systolic", args.workload, "tpu-v1", "auto", objective, fidelity="analytical",
-                                    store=store, run_id=run_id, env_id="archgym/Systolic-v0",
+                                    store=store, run_id=run_id, env_id="archgym/Systolic-v1",
                                     agent=args.agent, seed=args.seed)
         store.register_run(run_id, {"agent": args.agent, "seed": args.seed, "budget": args.budget,
                                     "objective": objective.describe(), "workload": evaluator.workload.name})

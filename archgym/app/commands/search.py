@@ -13,7 +13,7 @@ from archgym.errors import ConfigError
 
 
 def add_arguments(p: argparse.ArgumentParser) -> None:
-    p.add_argument("--env", default="archgym/Systolic-v0", help="environment id (see `archgym list envs`)")
+    p.add_argument("--env", default="archgym/Systolic-v1", help="environment id (see `archgym list envs`)")
     p.add_argument("--task", default=None, help="a benchmark task id instead of --env (reports regret)")
     p.add_argument("--agent", default="random", help="agent name (see `archgym list agents`)")
     p.add_argument("--budget", type=budget_arg, default=200, help="simulator evaluations")

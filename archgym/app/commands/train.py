@@ -27,7 +27,7 @@ ALGOS: dict[str, tuple[str, str]] = {
 
 
 def add_arguments(p: argparse.ArgumentParser) -> None:
-    p.add_argument("--env", required=True, help="environment id, e.g. archgym/Systolic-v0 (see `archgym list envs`)")
+    p.add_argument("--env", required=True, help="environment id, e.g. archgym/Systolic-v1 (see `archgym list envs`)")
     p.add_argument("--algo", default="ppo", choices=list(ALGOS))
     p.add_argument("--steps", type=int_in(1, MAX_STEPS), default=2048, help="environment steps to train for")
     p.add_argument("--seed", type=seed_arg, default=0)
