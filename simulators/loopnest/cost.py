@@ -22,7 +22,7 @@ from typing import Any
 import numpy as np
 
 from simulators.loopnest.hardware import Hardware, Memory
-from simulators.loopnest.problem import DIMS, OPERANDS, REDUCTION, RELEVANT, D, LoopLayer
+from simulators.loopnest.problem import DIMS, OPERANDS, REDUCTION, RELEVANT, D, LoopLayer, footprints
 
 _X = {x: i for i, x in enumerate(OPERANDS)}
 WINDOW_DIMS = [D[d] for d in ("OY", "OX", "FY", "FX")]
@@ -42,9 +42,6 @@ class Costs:
     cuts: np.ndarray            # (N, memories, 3): loops inside each memory's tile of W, I, O (-1: not held)
     utilization: np.ndarray
     mem_cycles: np.ndarray      # (N, memories): cycles each memory's ports are busy
-
-    def take(self, i: Any) -> Costs:
-        return Costs(*(getattr(self, f)[i] for f in self.__dataclass_fields__))
 
 
 @dataclass(frozen=True)
@@ -70,18 +67,8 @@ class Geometry:
     def footprints(self, ext: np.ndarray) -> np.ndarray:
         """W, I, O footprints of tiles with extents ``ext`` (N, …, dims) → (N, …, 3)."""
         shape = (-1,) + (1,) * (ext.ndim - 2)
-        g, b, k, c, oy, ox, fy, fx = (ext[..., i] for i in range(len(DIMS)))
-        iy = _window(oy, fy, self.stride[:, 0].reshape(shape), self.dilation[:, 0].reshape(shape))
-        ix = _window(ox, fx, self.stride[:, 1].reshape(shape), self.dilation[:, 1].reshape(shape))
-        iy = np.minimum(iy, self.input_hw[:, 0].reshape(shape))
-        ix = np.minimum(ix, self.input_hw[:, 1].reshape(shape))
-        return np.stack([g * k * c * fy * fx, g * b * c * iy * ix, g * b * k * oy * ox], -1)
-
-
-def _window(o: np.ndarray, f: np.ndarray, stride: np.ndarray, dilation: np.ndarray) -> np.ndarray:
-    """Rows touched by ``o`` outputs × ``f`` filter taps (see :func:`problem._window`)."""
-    box = (o - 1) * stride + (f - 1) * dilation + 1
-    return np.where((dilation == 1) & (f < stride), o * f, box)
+        return footprints(ext, *((a[:, 0].reshape(shape), a[:, 1].reshape(shape))
+                                 for a in (self.stride, self.dilation, self.input_hw)))
 
 
 def evaluate(layer: LoopLayer, hw: Hardware, spatial: np.ndarray, dims: np.ndarray, facs: np.ndarray,
@@ -153,11 +140,14 @@ def evaluate_many(geom: Geometry, hw: Hardware, spatial: np.ndarray, dims: np.nd
         """(N, 3) footprints at cuts ``c`` (one per candidate)."""
         return footprints_all(mi)[rows, c]
 
-    def o_bits_at(c: np.ndarray) -> np.ndarray:
-        return np.where(red_after[rows, c], ps_bits, o_bits)
+    def bits(x: str, red: np.ndarray) -> Any:
+        """Bits per element of operand ``x``; outputs at partial-sum precision where ``red``
+        (reduction loops still above the cut) holds."""
+        return w_bits if x == "W" else i_bits if x == "I" else np.where(red, ps_bits, o_bits)
 
     # -- cuts (LOMA-style greedy, bottom-up) -------------------------------------------------------
     valid = np.ones(n, dtype=bool)
+    given_cuts = cuts is not None
     if cuts is None:
         cuts = np.full((n, len(mems), 3), -1, dtype=np.int64)
         low = {x: np.zeros(n, dtype=np.int64) for x in OPERANDS}
@@ -172,8 +162,7 @@ def evaluate_many(geom: Geometry, hw: Hardware, spatial: np.ndarray, dims: np.nd
             fp_all = footprints_all(mi)
             total = np.zeros((n, p + 1))
             for x in holders:
-                bits = {"W": w_bits, "I": i_bits}.get(x)
-                total += fp_all[..., _X[x]] * (np.where(red_after, ps_bits, o_bits) if bits is None else bits)
+                total += fp_all[..., _X[x]] * bits(x, red_after)
             lower = np.max([low[x] for x in holders], axis=0)
             fits = (total <= m.size_bits) & (np.arange(p + 1) >= lower[:, None])
             if cap is not None and any(hw.hierarchy[x][-2:-1] == (mi,) for x in holders):
@@ -190,28 +179,21 @@ def evaluate_many(geom: Geometry, hw: Hardware, spatial: np.ndarray, dims: np.nd
         cuts = np.asarray(cuts, dtype=np.int64)
         if cuts.ndim == 2:                      # one cut per memory, shared by its operands
             cuts = np.repeat(cuts[..., None], 3, axis=2)
-        for mi, m in enumerate(mems):
-            holders = [x for x in OPERANDS if mi in hw.hierarchy[x]]
-            if not holders or m.is_dram:
-                continue
-            total = np.zeros(n)
-            for x in holders:
-                cx = cuts[:, mi, _X[x]]
-                total += footprint(mi, cx)[:, _X[x]] * ({"W": w_bits, "I": i_bits}.get(x) or o_bits_at(cx))
-            valid &= total <= m.size_bits
 
-    # a memory whose tiles fill more than half of it cannot double-buffer (ZigZag's test)
-    occupancy = np.zeros((n, len(mems)))
+    # bits each on-chip memory holds at its cuts: given cuts must fit; a memory whose tiles fill
+    # more than half of it cannot double-buffer (ZigZag's test)
+    held = np.zeros((n, len(mems)))
     for mi, m in enumerate(mems):
         if m.is_dram:
             continue
         for x in OPERANDS:
             if mi in hw.hierarchy[x]:
                 cx = cuts[:, mi, _X[x]]
-                occupancy[:, mi] += footprint(mi, cx)[:, _X[x]] * (
-                    {"W": w_bits, "I": i_bits}.get(x) or o_bits_at(cx)) / m.size_bits
-    prefix_prod = np.ones((n, p + 1))
-    prefix_prod[:, 1:] = np.cumprod(facs, axis=1)
+                held[:, mi] += footprint(mi, cx)[:, _X[x]] * bits(x, red_after[rows, cx])
+        if given_cuts:
+            valid &= held[:, mi] <= m.size_bits
+    occupancy = held / np.array([m.size_bits for m in mems])
+    prefix_prod = prefix.prod(axis=2)           # (N, P+1): product of all trips below each cut
     stall_by_port = np.zeros((n, len(mems)))
 
     def stall(child: int, parent: int, xi: int, c: np.ndarray, lower: np.ndarray, r: np.ndarray,
@@ -242,15 +224,16 @@ def evaluate_many(geom: Geometry, hw: Hardware, spatial: np.ndarray, dims: np.nd
             inst_p, inst_c = inst[:, parent], (pes if child < 0 else inst[:, child])
             mp, mc = mems[parent], (None if child < 0 else mems[child])
             if x != "O":
-                bits = w_bits if x == "W" else i_bits
+                b = w_bits if x == "W" else i_bits
+                out_p = _words(amount_p * b, mp.read_word_bits)      # bits per trip out of the parent
                 reads[:, parent, xi] += inst_p * amount_p * r
-                rd_bits[:, parent] += inst_p * r * _words(amount_p * bits, mp.read_word_bits)
+                rd_bits[:, parent] += inst_p * r * out_p
                 if mc is not None:
+                    in_c = _words(amount_c * b, mc.write_word_bits)
                     writes[:, child, xi] += inst_c * amount_c * r
-                    wr_bits[:, child] += inst_c * r * _words(amount_c * bits, mc.write_word_bits)
-                    trip = np.maximum(_words(amount_p * bits, mp.read_word_bits) / mp.read_bw_bits,
-                                      _words(amount_c * bits, mc.write_word_bits) / mc.write_bw_bits)
-                    stall(child, parent, xi, c, lower, r, trip)
+                    wr_bits[:, child] += inst_c * r * in_c
+                    stall(child, parent, xi, c, lower, r,
+                          np.maximum(out_p / mp.read_bw_bits, in_c / mc.write_bw_bits))
                 continue
             if hw.psum_reads_every_write:     # ZigZag: all trips at one precision, every one read back
                 # … where "partial" includes outputs still to be reduced across the axes the parent
@@ -261,20 +244,21 @@ def evaluate_many(geom: Geometry, hw: Hardware, spatial: np.ndarray, dims: np.nd
             else:                               # last trip final; only revisited tiles read back
                 final = distinct[x][rows, c]
                 partial = reload = r - final
+            final_in_p = _words(amount_p * o_bits, mp.write_word_bits)   # a final-output trip into the parent
             writes[:, parent, xi] += inst_p * amount_p * r
-            wr_bits[:, parent] += inst_p * (final * _words(amount_p * o_bits, mp.write_word_bits)
+            wr_bits[:, parent] += inst_p * (final * final_in_p
                                             + partial * _words(amount_p * ps_bits, mp.write_word_bits))
             reads[:, parent, xi] += inst_p * amount_p * reload
             rd_bits[:, parent] += inst_p * reload * _words(amount_p * ps_bits, mp.read_word_bits)
             if mc is not None:
+                final_out_c = _words(amount_c * o_bits, mc.read_word_bits)
                 reads[:, child, xi] += inst_c * amount_c * r
-                rd_bits[:, child] += inst_c * (final * _words(amount_c * o_bits, mc.read_word_bits)
+                rd_bits[:, child] += inst_c * (final * final_out_c
                                                + partial * _words(amount_c * ps_bits, mc.read_word_bits))
                 writes[:, child, xi] += inst_c * amount_c * reload
                 wr_bits[:, child] += inst_c * reload * _words(amount_c * ps_bits, mc.write_word_bits)
-                trip = np.maximum(_words(amount_p * o_bits, mp.write_word_bits) / mp.write_bw_bits,
-                                  _words(amount_c * o_bits, mc.read_word_bits) / mc.read_bw_bits)
-                stall(child, parent, xi, c, lower, r, trip)
+                stall(child, parent, xi, c, lower, r,
+                      np.maximum(final_in_p / mp.write_bw_bits, final_out_c / mc.read_bw_bits))
 
     # -- latency and energy -----------------------------------------------------------------------------
     # on-load: every operand's first top on-chip tile arrives from DRAM before compute starts (so it
@@ -291,9 +275,9 @@ def evaluate_many(geom: Geometry, hw: Hardware, spatial: np.ndarray, dims: np.nd
             continue
         if x != "O":
             top, dram = chain[-2], chain[-1]
-            bits = inst[:, top] * footprint(top, cuts[:, top, xi])[:, xi] * (w_bits if x == "W" else i_bits)
-            first_bits[:, dram] += bits
-            onload += bits / mems[dram].read_bw_bits
+            first_tile = inst[:, top] * footprint(top, cuts[:, top, xi])[:, xi] * (w_bits if x == "W" else i_bits)
+            first_bits[:, dram] += first_tile
+            onload += first_tile / mems[dram].read_bw_bits
             continue
         for child, parent in zip(chain[:-2], chain[1:-1]):
             tile = footprint(child, cuts[:, child, xi])[:, xi] * o_bits
@@ -325,12 +309,6 @@ def _reduces_outside(m: Memory, spatial: np.ndarray) -> np.ndarray:
 def _words(bits: np.ndarray, word: float) -> np.ndarray:
     """Bits a port moves for one trip: ``bits`` rounded up to whole ``word``-bit accesses (0: exact)."""
     return np.ceil(bits / word - 1e-9) * word if word > 0 else bits
-
-
-def facs_per_dim(dims: np.ndarray, facs: np.ndarray) -> np.ndarray:
-    """(N, dims): the product of each dim's temporal trip counts."""
-    onehot = dims[..., None] == np.arange(len(DIMS))
-    return np.where(onehot, facs[..., None], 1.0).prod(axis=1)
 
 
 def _suffix_product(f: np.ndarray) -> np.ndarray:

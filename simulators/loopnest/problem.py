@@ -52,7 +52,7 @@ class LoopLayer:
     def macs(self) -> int:
         return int(np.prod(self.sizes, dtype=np.int64))
 
-    def footprints(self, ext: Any) -> Any:
+    def footprints(self, ext: np.ndarray) -> np.ndarray:
         """Elements of W, I, O touched by a tile with per-dim extents ``ext`` (…, 8) → (…, 3)."""
         return footprints(ext, self.stride, self.dilation, self.input_hw)
 
@@ -71,31 +71,23 @@ class LoopLayer:
         return self.footprints(np.asarray(self.sizes, dtype=np.float64))
 
 
-def footprints(ext: Any, stride: tuple[int, int], dilation: tuple[int, int],
-               input_hw: tuple[int, int]) -> Any:
-    """W, I, O footprints (elements) of tiles with extents ``ext`` (…, 8); numpy or torch."""
-    e = [ext[..., i] for i in range(len(DIMS))]
-    g, b, k, c, oy, ox, fy, fx = e
-    iy = _window(oy, fy, stride[0], dilation[0])
-    ix = _window(ox, fx, stride[1], dilation[1])
-    iy = iy.clamp(max=input_hw[0]) if hasattr(iy, "clamp") else np.minimum(iy, input_hw[0])
-    ix = ix.clamp(max=input_hw[1]) if hasattr(ix, "clamp") else np.minimum(ix, input_hw[1])
-    w = g * k * c * fy * fx
-    i = g * b * c * iy * ix
-    o = g * b * k * oy * ox
-    stack = __import__("torch").stack if hasattr(w, "clamp") else np.stack
-    return stack([w, i, o], -1)
+def footprints(ext: np.ndarray, stride: Any, dilation: Any, input_hw: Any) -> np.ndarray:
+    """W, I, O footprints (elements) of tiles with extents ``ext`` (…, dims) → (…, 3).
+
+    ``stride``, ``dilation`` and ``input_hw`` are (y, x) pairs: scalars, or arrays that broadcast
+    against ``ext[..., 0]`` (one geometry per candidate)."""
+    g, b, k, c, oy, ox, fy, fx = (ext[..., i] for i in range(len(DIMS)))
+    iy = np.minimum(_window(oy, fy, stride[0], dilation[0]), input_hw[0])
+    ix = np.minimum(_window(ox, fx, stride[1], dilation[1]), input_hw[1])
+    return np.stack([g * k * c * fy * fx, g * b * c * iy * ix, g * b * k * oy * ox], -1)
 
 
-def _window(o: Any, f: Any, stride: int, dilation: int) -> Any:
+def _window(o: Any, f: Any, stride: Any, dilation: Any) -> Any:
     """Input rows touched by ``o`` output rows × ``f`` filter rows: the bounding box
     ``(o−1)·stride + (f−1)·dilation + 1``, except that with dilation 1 a window narrower than
     the stride leaves gaps, touching exactly ``o·f`` rows."""
     box = (o - 1) * stride + (f - 1) * dilation + 1
-    if dilation != 1 or stride == 1:
-        return box
-    gaps = f < stride
-    return gaps * (o * f) + (~gaps if not hasattr(gaps, "clamp") else gaps.logical_not()) * box
+    return np.where((dilation == 1) & (f < stride), o * f, box)
 
 
 def from_op(op: Op, psum_bits: int = 0) -> list[LoopLayer]:
