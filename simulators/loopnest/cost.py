@@ -16,6 +16,7 @@ revisited output tile is first read back (``refills − distinct tiles`` reloads
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
@@ -64,11 +65,43 @@ class Geometry:
                    np.repeat(np.array([ly.input_hw for ly in layers], dtype=np.float64), rep, 0),
                    layers[0].bits)
 
+    def rows(self, sl: slice) -> Geometry:
+        """The geometry of candidates ``sl``."""
+        return Geometry(self.sizes[sl], self.stride[sl], self.dilation[sl], self.input_hw[sl], self.bits)
+
     def footprints(self, ext: np.ndarray) -> np.ndarray:
         """W, I, O footprints of tiles with extents ``ext`` (N, …, dims) → (N, …, 3)."""
         shape = (-1,) + (1,) * (ext.ndim - 2)
         return footprints(ext, *((a[:, 0].reshape(shape), a[:, 1].reshape(shape))
                                  for a in (self.stride, self.dilation, self.input_hw)))
+
+
+@dataclass(frozen=True)
+class Block:
+    """Candidates of one layer under one spatial unrolling: loop sequences ``dims``/``facs``
+    (N × P), caps (N) and the unrolling (axes × dims)."""
+
+    layer: LoopLayer
+    dims: np.ndarray
+    facs: np.ndarray
+    cap: np.ndarray
+    spatial: np.ndarray
+
+
+def evaluate_blocks(blocks: list[Block], hw: Hardware, chunk: int) -> Iterator[tuple[slice, Costs]]:
+    """Costs of every candidate of ``blocks``, in order, ``chunk`` candidates per call (memory stays
+    bounded whatever the network); yields each chunk's slice of the concatenated candidates."""
+    width = max(b.dims.shape[1] for b in blocks)
+    dims = np.concatenate([np.pad(b.dims, ((0, 0), (0, width - b.dims.shape[1])), constant_values=-1)
+                           for b in blocks])
+    facs = np.concatenate([np.pad(b.facs, ((0, 0), (0, width - b.facs.shape[1])), constant_values=1)
+                           for b in blocks])
+    cap = np.concatenate([b.cap for b in blocks])
+    spatial = np.concatenate([np.broadcast_to(b.spatial, (len(b.dims), *b.spatial.shape)) for b in blocks])
+    geom = Geometry.of([b.layer for b in blocks], [len(b.dims) for b in blocks])
+    for lo in range(0, len(dims), chunk):
+        sl = slice(lo, lo + chunk)
+        yield sl, evaluate_many(geom.rows(sl), hw, spatial[sl], dims[sl], facs[sl], cap=cap[sl])
 
 
 def evaluate(layer: LoopLayer, hw: Hardware, spatial: np.ndarray, dims: np.ndarray, facs: np.ndarray,

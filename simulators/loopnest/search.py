@@ -61,21 +61,13 @@ def best_mappings(layers: list[LoopLayer], hw: Hardware, objective: str = "edp",
     evaluated together, ``chunk`` at a time (memory stays bounded whatever the network)."""
     spaces = [LayerMappings(ly, hw) if levels is None else LayerMappings(ly, hw, levels) for ly in layers]
     parts = [(li, s, *sp.enumerate(s)) for li, sp in enumerate(spaces) for s in range(len(hw.spatial))]
-    width = max(p[3].shape[1] for p in parts)
-    counts = [len(p[2]) for p in parts]
-    dims = np.concatenate([_pad(p[3], width, -1) for p in parts])
-    facs = np.concatenate([_pad(p[4], width, 1) for p in parts])
-    cap = np.concatenate([p[5] for p in parts])
-    spatial = np.concatenate([np.broadcast_to(spaces[li].spatial[s], (len(c), *spaces[li].spatial[s].shape))
-                              for li, s, c, *_ in parts])
-    geom = cost.Geometry.of([layers[li] for li, *_ in parts], counts)
-    scores, energy, cycles = np.empty(len(dims)), np.empty(len(dims)), np.empty(len(dims))
-    for lo in range(0, len(dims), chunk):
-        hi = min(lo + chunk, len(dims))
-        c = cost.evaluate_many(_slice(geom, lo, hi), hw, spatial[lo:hi], dims[lo:hi], facs[lo:hi], cap=cap[lo:hi])
-        scores[lo:hi] = score(c, objective)
-        energy[lo:hi] = np.where(c.valid, c.energy_pj, np.nan)
-        cycles[lo:hi] = np.where(c.valid, c.cycles, np.nan)
+    blocks = [cost.Block(layers[li], dims, facs, cap, spaces[li].spatial[s]) for li, s, _, dims, facs, cap in parts]
+    counts = [len(b.dims) for b in blocks]
+    scores, energy, cycles = np.empty(sum(counts)), np.empty(sum(counts)), np.empty(sum(counts))
+    for sl, c in cost.evaluate_blocks(blocks, hw, chunk):
+        scores[sl] = score(c, objective)
+        energy[sl] = np.where(c.valid, c.energy_pj, np.nan)
+        cycles[sl] = np.where(c.valid, c.cycles, np.nan)
     bounds = np.concatenate([[0], np.cumsum(counts)])
     results = []
     for li, layer in enumerate(layers):
@@ -83,12 +75,11 @@ def best_mappings(layers: list[LoopLayer], hw: Hardware, objective: str = "edp",
         lo, hi = bounds[segs[0]], bounds[segs[-1] + 1]
         i = lo + int(np.argmin(scores[lo:hi]))   # no mapping fits: an invalid result (costs.valid False)
         k = int(np.searchsorted(bounds, i, side="right") - 1)
-        _, s, codes, *_ = parts[k]
-        one = cost.evaluate_many(_slice(geom, i, i + 1), hw, spatial[i:i + 1], dims[i:i + 1], facs[i:i + 1],
-                                 cap=cap[i:i + 1])
-        spread = _spread(energy[lo:hi], cycles[lo:hi])
-        results.append(LayerResult(layer, s, codes[i - bounds[k]], dims[i], facs[i], spaces[li].spatial[s], one,
-                                   int(hi - lo), spread))
+        j, block = i - bounds[k], blocks[k]
+        one = cost.evaluate(layer, hw, block.spatial, block.dims[j:j + 1], block.facs[j:j + 1],
+                            cap=block.cap[j:j + 1])
+        results.append(LayerResult(layer, parts[k][1], parts[k][2][j], block.dims[j], block.facs[j], block.spatial,
+                                   one, int(hi - lo), _spread(energy[lo:hi], cycles[lo:hi])))
     return results
 
 
@@ -101,14 +92,6 @@ def _spread(energy: np.ndarray, cycles: np.ndarray) -> dict[str, float]:
             "energy_median_over_best": float(np.nanmedian(energy) / np.nanmin(energy)),
             "latency_worst_over_best": float(np.nanmax(cycles) / np.nanmin(cycles)),
             "latency_median_over_best": float(np.nanmedian(cycles) / np.nanmin(cycles))}
-
-
-def _pad(a: np.ndarray, width: int, value: int) -> np.ndarray:
-    return np.pad(a, ((0, 0), (0, width - a.shape[1])), constant_values=value)
-
-
-def _slice(geom: cost.Geometry, lo: int, hi: int) -> cost.Geometry:
-    return cost.Geometry(geom.sizes[lo:hi], geom.stride[lo:hi], geom.dilation[lo:hi], geom.input_hw[lo:hi], geom.bits)
 
 
 def evaluate_code(layer: LoopLayer, hw: Hardware, option: int, code: np.ndarray,

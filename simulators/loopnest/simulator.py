@@ -156,7 +156,8 @@ def _per_layer_batch(rows: list[Mapping[str, Any]], layers: list[LoopLayer]) -> 
         hw = _hardware(key)
         idx = np.array(members)
         dram_mems = [mi for mi, m in enumerate(hw.memories) if m.is_dram]
-        parts: list[tuple[LoopLayer, np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]] = []
+        blocks: list[cost.Block] = []
+        owners: list[np.ndarray] = []
         for layer in layers:
             space = LayerMappings(layer, hw)
             codes = np.array([[ORDER_NAMES.index(str(rows[i][f"{layer.name}.order_in"])),
@@ -168,20 +169,12 @@ def _per_layer_batch(rows: list[Mapping[str, Any]], layers: list[LoopLayer]) -> 
             for o in np.unique(options):
                 sel = np.flatnonzero(options == o)
                 dims, facs, cap = space.decode(int(o), codes[sel, 0], codes[sel, 1], codes[sel, 2], codes[sel, 3:])
-                parts.append((layer, sel, dims, facs, cap, space.spatial[int(o)]))
-        width = max(p[2].shape[1] for p in parts)
-        owner = np.concatenate([idx[p[1]] for p in parts])
-        dims = np.concatenate([np.pad(p[2], ((0, 0), (0, width - p[2].shape[1])), constant_values=-1) for p in parts])
-        facs = np.concatenate([np.pad(p[3], ((0, 0), (0, width - p[3].shape[1])), constant_values=1) for p in parts])
-        cap = np.concatenate([p[4] for p in parts])
-        spatial = np.concatenate([np.broadcast_to(p[5], (len(p[1]), *p[5].shape)) for p in parts])
-        geom = cost.Geometry.of([p[0] for p in parts], [len(p[1]) for p in parts])
-        bits = np.repeat(np.array([p[0].bits[:3] for p in parts], dtype=np.float64), [len(p[1]) for p in parts], 0)
-        for lo in range(0, len(owner), search.CHUNK):
-            sl = slice(lo, lo + search.CHUNK)
-            c = cost.evaluate_many(cost.Geometry(geom.sizes[sl], geom.stride[sl], geom.dilation[sl],
-                                                 geom.input_hw[sl], geom.bits),
-                                   hw, spatial[sl], dims[sl], facs[sl], cap=cap[sl])
+                blocks.append(cost.Block(layer, dims, facs, cap, space.spatial[int(o)]))
+                owners.append(idx[sel])
+        owner = np.concatenate(owners)
+        bits = np.concatenate([np.broadcast_to(np.array(b.layer.bits[:3], dtype=np.float64), (len(b.dims), 3))
+                               for b in blocks])
+        for sl, c in cost.evaluate_blocks(blocks, hw, search.CHUNK):
             who = owner[sl]
             np.add.at(cycles, who, c.cycles)
             np.add.at(energy, who, c.energy_pj * 1e-12)
