@@ -93,9 +93,7 @@ class LoopNestSimulator(Family):
         """``auto``: design by design, each hardware point's layer searches a few array calls
         (memoised per hardware); ``per-layer``: every (design, layer) mapping of a batch through
         the cost model at once, one call per hardware point."""
-        layers = loop_layers(workload)
-        if not layers:
-            raise ConfigError(f"workload {workload.name}: no MAC layers to map")
+        layers = _mac_layers(workload)
         if f"{layers[0].name}.order_in" not in designs:
             return loop(designs, lambda design: self._evaluate_one(design, workload, fidelity))
         first = designs.rows[0]
@@ -104,41 +102,29 @@ class LoopNestSimulator(Family):
         return out
 
     def _evaluate_one(self, design: Mapping[str, Any], workload: Workload, fidelity: str) -> Result:
-        layers = loop_layers(workload)
-        if not layers:
-            raise ConfigError(f"workload {workload.name}: no MAC layers to map")
-        per_layer = any(f"{layers[0].name}.order_in" == k for k in design)
+        layers = _mac_layers(workload)
+        per_layer = f"{layers[0].name}.order_in" in design
         rows = []
         if per_layer:
             for layer in layers:
-                df = str(design.get(f"{layer.name}.dataflow", design.get("dataflow", "ws")))
+                df = _layer_dataflow(design, layer)
                 hw = _hardware(_hw_key(design, df))
-                code = np.array([ORDER_NAMES.index(str(design[f"{layer.name}.order_in"])),
-                                 ORDER_NAMES.index(str(design[f"{layer.name}.order_out"])),
-                                 HOLDS.index(str(design.get(f"{layer.name}.hold", "fill"))),
-                                 *(int(design[f"{layer.name}.tile_{d}"]) for d in DIMS)])
-                rows.append(_layer_row(layer, hw, search.evaluate_code(layer, hw, 0, code), {"dataflow": df}))
+                costs = search.evaluate_code(layer, hw, 0, _layer_code(design, layer))
+                rows.append(_layer_row(layer, hw, costs, {"dataflow": df}))
         else:
             key = _hw_key(design, None)
             hw = _hardware(key)
             found = _best_all(layers, key, str(design.get("mapping_objective", "edp")))
             for layer, res in zip(layers, found):
                 rows.append(_layer_row(layer, hw, res.costs, _mapping_info(hw, res)))
-        metrics = _network_metrics(rows, hw, workload)
-        valid = all(r["valid"] for r in rows)
-        violations = [] if valid else ["mapping_does_not_fit"]
-        return Result(derive(metrics), valid, violations, rows, {"fidelity": fidelity, "model": "loopnest"})
+        return _network_result(rows, hw, {"fidelity": fidelity, "model": "loopnest"})
 
     def evaluate_machine(self, hw: Hardware, workload: Workload, objective: str = "edp") -> Result:
         """Every layer's best mapping on a fixed machine (e.g. a ZigZag hardware file)."""
-        layers = loop_layers(workload)
-        if not layers:
-            raise ConfigError(f"workload {workload.name}: no MAC layers to map")
+        layers = _mac_layers(workload)
         rows = [_layer_row(layer, hw, res.costs, _mapping_info(hw, res))
                 for layer, res in zip(layers, search.best_mappings(layers, hw, objective))]
-        valid = all(r["valid"] for r in rows)
-        return Result(derive(_network_metrics(rows, hw, workload)), valid, [] if valid else ["mapping_does_not_fit"],
-                      rows, {"fidelity": "analytical", "model": "loopnest", "machine": hw.name})
+        return _network_result(rows, hw, {"fidelity": "analytical", "model": "loopnest", "machine": hw.name})
 
 
 def _per_layer_batch(rows: list[Mapping[str, Any]], layers: list[LoopLayer]) -> ModelOutput:
@@ -160,12 +146,8 @@ def _per_layer_batch(rows: list[Mapping[str, Any]], layers: list[LoopLayer]) -> 
         owners: list[np.ndarray] = []
         for layer in layers:
             space = LayerMappings(layer, hw)
-            codes = np.array([[ORDER_NAMES.index(str(rows[i][f"{layer.name}.order_in"])),
-                               ORDER_NAMES.index(str(rows[i][f"{layer.name}.order_out"])),
-                               HOLDS.index(str(rows[i].get(f"{layer.name}.hold", "fill"))),
-                               *(int(rows[i][f"{layer.name}.tile_{d}"]) for d in DIMS)] for i in members])
-            options = np.array([flows.index(str(rows[i].get(f"{layer.name}.dataflow", rows[i].get("dataflow", "ws"))))
-                                for i in members])
+            codes = np.array([_layer_code(rows[i], layer) for i in members])
+            options = np.array([flows.index(_layer_dataflow(rows[i], layer)) for i in members])
             for o in np.unique(options):
                 sel = np.flatnonzero(options == o)
                 dims, facs, cap = space.decode(int(o), codes[sel, 0], codes[sel, 1], codes[sel, 2], codes[sel, 3:])
@@ -182,10 +164,29 @@ def _per_layer_batch(rows: list[Mapping[str, Any]], layers: list[LoopLayer]) -> 
             np.add.at(dram, who, moved / 8.0)
             np.logical_and.at(fits, who, c.valid)
         area[idx], clock[idx], pes[idx] = hw.area_mm2(), hw.clock_hz, hw.pes
-    macs = float(sum(layer.macs for layer in layers))
-    metrics = {"latency_s": cycles / clock, "energy_j": energy, "area_mm2": area, "cycles": cycles,
-               "utilization": macs / (pes * cycles), "dram_bytes": dram, "throughput_ops": 2.0 * macs * clock / cycles}
+    metrics = _metrics(cycles, energy, dram, float(sum(layer.macs for layer in layers)), area, clock, pes)
     return ModelOutput(metrics, {"mapping_does_not_fit": ~fits})
+
+
+def _mac_layers(workload: Workload) -> list[LoopLayer]:
+    """The workload's loop layers; a workload without MAC layers is a one-line error."""
+    layers = loop_layers(workload)
+    if not layers:
+        raise ConfigError(f"workload {workload.name}: no MAC layers to map")
+    return layers
+
+
+def _layer_dataflow(design: Mapping[str, Any], layer: LoopLayer) -> str:
+    """A per-layer design's unrolling for ``layer`` (its own knob, else the shared one, else ws)."""
+    return str(design.get(f"{layer.name}.dataflow", design.get("dataflow", "ws")))
+
+
+def _layer_code(design: Mapping[str, Any], layer: LoopLayer) -> np.ndarray:
+    """A per-layer design's mapping knobs for ``layer`` as a :class:`~.mapping.LayerMappings` code."""
+    return np.array([ORDER_NAMES.index(str(design[f"{layer.name}.order_in"])),
+                     ORDER_NAMES.index(str(design[f"{layer.name}.order_out"])),
+                     HOLDS.index(str(design.get(f"{layer.name}.hold", "fill"))),
+                     *(int(design[f"{layer.name}.tile_{d}"]) for d in DIMS)])
 
 
 def layer_params(layer: str, default_dataflow: str) -> list[Param]:
@@ -249,13 +250,21 @@ def _layer_row(layer: LoopLayer, hw: Hardware, c: Any, info: dict[str, Any]) -> 
             "accesses": access, **info}
 
 
-def _network_metrics(rows: list[dict[str, Any]], hw: Hardware, workload: Workload) -> dict[str, float]:
-    cycles = sum(r["cycles"] for r in rows)
-    macs = sum(r["macs"] for r in rows)
-    return {"latency_s": cycles / hw.clock_hz, "energy_j": sum(r["energy_j"] for r in rows),
-            "area_mm2": hw.area_mm2(), "cycles": cycles, "utilization": macs / (hw.pes * cycles),
-            "dram_bytes": sum(r["dram_bytes"] for r in rows),
-            "throughput_ops": 2.0 * macs * hw.clock_hz / cycles}
+def _network_result(rows: list[dict[str, Any]], hw: Hardware, info: dict[str, Any]) -> Result:
+    """One design's result from its layer rows (invalid when a layer's mapping does not fit)."""
+    metrics = _metrics(sum(r["cycles"] for r in rows), sum(r["energy_j"] for r in rows),
+                       sum(r["dram_bytes"] for r in rows), sum(r["macs"] for r in rows),
+                       hw.area_mm2(), hw.clock_hz, hw.pes)
+    valid = all(r["valid"] for r in rows)
+    return Result(derive(metrics), valid, [] if valid else ["mapping_does_not_fit"], rows, info)
+
+
+def _metrics(cycles: Any, energy_j: Any, dram_bytes: Any, macs: float, area_mm2: Any, clock_hz: Any,
+             pes: Any) -> dict[str, Any]:
+    """Network metrics from summed layer cycles, energy and DRAM bytes (scalars or per-design arrays)."""
+    return {"latency_s": cycles / clock_hz, "energy_j": energy_j, "area_mm2": area_mm2, "cycles": cycles,
+            "utilization": macs / (pes * cycles), "dram_bytes": dram_bytes,
+            "throughput_ops": 2.0 * macs * clock_hz / cycles}
 
 
 def _loops_text(dims: np.ndarray, facs: np.ndarray) -> str:
