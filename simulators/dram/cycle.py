@@ -103,26 +103,16 @@ def _timing(nxt: np.ndarray, cmd: int, auto_pre: bool, b: int, t: int, T: np.nda
             elif cmd == PRE:
                 _bump(nxt, j, ACT, t + T[T_RP])
                 _bump(nxt, j, REF, t + T[T_RP])
-        elif same_rank and bg_of[j] == bg_of[b]:
+        elif same_rank:                 # same bank group: the _L timings, else the _S ones
+            long = bg_of[j] == bg_of[b]
             if cmd == ACT:
-                _bump(nxt, j, ACT, t + T[T_RRDL])
+                _bump(nxt, j, ACT, t + T[T_RRDL if long else T_RRDS])
             elif cmd == RD:
-                _bump(nxt, j, RD, t + T[T_RR_L])
+                _bump(nxt, j, RD, t + T[T_RR_L if long else T_RR_S])
                 _bump(nxt, j, WR, t + T[T_R2W])
             elif cmd == WR:
-                _bump(nxt, j, RD, t + T[T_W2R_L])
-                _bump(nxt, j, WR, t + T[T_WW_L])
-            elif cmd == PRE:
-                _bump(nxt, j, PRE, t + T[T_PPD])
-        elif same_rank:
-            if cmd == ACT:
-                _bump(nxt, j, ACT, t + T[T_RRDS])
-            elif cmd == RD:
-                _bump(nxt, j, RD, t + T[T_RR_S])
-                _bump(nxt, j, WR, t + T[T_R2W])
-            elif cmd == WR:
-                _bump(nxt, j, RD, t + T[T_W2R_S])
-                _bump(nxt, j, WR, t + T[T_WW_S])
+                _bump(nxt, j, RD, t + T[T_W2R_L if long else T_W2R_S])
+                _bump(nxt, j, WR, t + T[T_WW_L if long else T_WW_S])
             elif cmd == PRE:
                 _bump(nxt, j, PRE, t + T[T_PPD])
         else:
