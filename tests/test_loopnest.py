@@ -214,3 +214,16 @@ def test_per_layer_batch_equals_design_by_design() -> None:
         assert bool(batch.valid[i]) == one.valid
         for key in ("cycles", "energy_j", "dram_bytes", "area_mm2", "utilization"):
             assert batch.metrics[key][i] == pytest.approx(one.metrics[key], rel=1e-12)
+
+
+@pytest.mark.parametrize("dataflow", ["ws", "flex"])
+def test_more_dram_bandwidth_never_slows_the_searched_mapping(dataflow: str) -> None:
+    """For a fixed mapping, every port time, on-load and stall shrinks with bandwidth, so the best
+    latency over the same mapping space cannot grow (issue 20's physics property)."""
+    sim = get_simulator("loopnest")
+    wl = get_workload("conv2d:C=64,K=64,H=28,W=28,R=3,S=3,pad=1")
+    base = {"rows": 16, "cols": 16, "dataflow": dataflow, "ifmap_kb": 16, "filter_kb": 16, "ofmap_kb": 16,
+            "word_bytes": 1, "clock_mhz": 1000, "tech": "45nm", "mapping_objective": "latency"}
+    cycles = [sim.evaluate({**base, "dram_bw": bw}, wl).metrics["cycles"] for bw in (1, 2, 4, 8, 16)]
+    assert all(b <= a * (1 + 1e-12) for a, b in zip(cycles, cycles[1:])), cycles
+    assert cycles[-1] < cycles[0]
