@@ -1,4 +1,5 @@
-"""The registered ``archgym/`` environment ids: one generic factory, one entry per family × mapping.
+"""The registered ``archgym/`` environment ids (defined in the core, :mod:`archgym.envids`, so that
+``import archgym`` registers them).
 
 ``gymnasium.make(ID, workload=..., objective=..., fidelity=..., store=..., mode=..., ...)`` builds a
 :class:`~envs.design_env.DesignEnv`; ``gymnasium.make_vec(ID, num_envs=N)`` builds a
@@ -7,66 +8,6 @@ one batched ``evaluate_batch`` call. Every id is registered whether or not its s
 is present; making one whose simulator package fails to import raises that ImportError.
 """
 
-from __future__ import annotations
+from archgym.envids import ENTRIES, ENV_IDS, NAMESPACE, EnvEntry, entry, register_all
 
-from dataclasses import dataclass
-
-import gymnasium as gym
-
-NAMESPACE = "archgym"
-
-
-@dataclass(frozen=True)
-class EnvEntry:
-    """One registered id: which simulator family and which mapping mode."""
-
-    name: str
-    simulator: str
-    mapping: str
-    doc: str
-    #: bumped whenever the family's dynamics change (its model version); tests keep them in step
-    version: int = 0
-
-    @property
-    def id(self) -> str:
-        return f"{NAMESPACE}/{self.name}-v{self.version}"
-
-
-ENTRIES: tuple[EnvEntry, ...] = (
-    EnvEntry("Systolic", "systolic", "auto",
-             "systolic array hardware; each layer's mapping chosen by the simulator's heuristic", 1),
-    EnvEntry("SystolicMapping", "systolic", "per-layer", "systolic hardware × per-layer mapping co-optimisation", 1),
-    EnvEntry("PIM", "pim", "auto", "processing-in-memory hardware (HBM-PIM / GDDR6-AiM class)"),
-    EnvEntry("PIMMapping", "pim", "per-layer", "PIM hardware × per-layer mapping"),
-    EnvEntry("RDU", "rdu", "auto", "reconfigurable dataflow unit hardware (SN10/SN40L class)"),
-    EnvEntry("RDUMapping", "rdu", "per-layer", "RDU hardware × per-kernel sectioning and PCU shares"),
-    EnvEntry("FPGA", "fpga", "auto", "FPGA accelerator (Alveo / Zynq devices)", 1),
-    EnvEntry("FPGAMapping", "fpga", "per-layer", "FPGA hardware × per-layer parallelism", 1),
-    EnvEntry("DRAM", "dram", "auto", "DRAM memory controller (DRAMSys/ArchGym knobs, address mapping) on a trace"),
-    EnvEntry("LoopNest", "loopnest", "auto",
-             "systolic hardware on the loop-nest model; every layer's mapping searched exhaustively"),
-    EnvEntry("LoopNestMapping", "loopnest", "per-layer",
-             "loop-nest hardware × per-layer mapping (unrolling, stationarity orders, tiles)"),
-)
-
-ENV_IDS: list[str] = [e.id for e in ENTRIES]
-
-
-def entry(env_id: str) -> EnvEntry:
-    for e in ENTRIES:
-        if e.id == env_id:
-            return e
-    from archgym.errors import UnknownNameError
-
-    raise UnknownNameError(f"env: {env_id!r} is not known; allowed: {', '.join(ENV_IDS)}")
-
-
-def register_all() -> None:
-    """Register every entry with Gymnasium (idempotent)."""
-    for e in ENTRIES:
-        if e.id in gym.registry:
-            continue
-        gym.register(e.id, entry_point="envs.design_env:DesignEnv",
-                     vector_entry_point="envs.vector:DesignVectorEnv",
-                     kwargs={"simulator": e.simulator, "mapping": e.mapping, "env_id": e.id},
-                     disable_env_checker=False, order_enforce=True)
+__all__ = ["ENTRIES", "ENV_IDS", "NAMESPACE", "EnvEntry", "entry", "register_all"]

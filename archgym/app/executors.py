@@ -142,7 +142,7 @@ class RayExecutor:
         try:
             import ray
         except ImportError:
-            raise ConfigError("executor: 'ray' needs Ray; install it with `pip install archgym[ray]`") from None
+            raise ConfigError("executor: 'ray' needs Ray; install it with `pip install -e '.[ray]'` from the source tree") from None
         self._ray = ray
         self._started = not ray.is_initialized()
         if self._started:
