@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import json
 import math
-import sys
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -25,6 +24,7 @@ from typing import Any
 import numpy as np
 
 from archgym.app.executors import Chunk, EvalSpec, make_executor
+from archgym.app.progress import Progress
 from archgym.app.summary import RunSummary, summarize
 from archgym.app.sweep_config import StrategyConfig, SweepConfig
 from archgym.errors import ConfigError
@@ -143,38 +143,6 @@ def check_metrics(spec: EvalSpec, objectives: list[Objective], where: str) -> No
                 raise ConfigError.bad_value("objectives/constraints metric", metric, sorted(result.metrics), where)
 
 
-class Progress:
-    """A tqdm bar (rate, ETA) when stderr is a terminal; otherwise a quiet log line now and then."""
-
-    def __init__(self, total: int, initial: int = 0, enabled: bool | None = None, every_s: float = 30.0):
-        self.total, self.done, self.every_s = total, initial, every_s
-        self.enabled = sys.stderr.isatty() if enabled is None else enabled
-        self._t0 = self._last = time.perf_counter()
-        self._start = initial
-        self._bar = None
-        if self.enabled:
-            from tqdm import tqdm
-
-            self._bar = tqdm(total=total, initial=initial, unit="eval", dynamic_ncols=True, smoothing=0.1)
-
-    def update(self, n: int) -> None:
-        self.done += n
-        if self._bar is not None:
-            self._bar.update(n)
-            return
-        now = time.perf_counter()
-        if now - self._last >= self.every_s:
-            self._last = now
-            rate = (self.done - self._start) / max(now - self._t0, 1e-9)
-            eta = (self.total - self.done) / rate if rate > 0 else float("inf")
-            print(f"sweep: {self.done}/{self.total} evaluations, {rate:.1f} eval/s, ETA {eta:.0f} s",
-                  file=sys.stderr, flush=True)
-
-    def close(self) -> None:
-        if self._bar is not None:
-            self._bar.close()
-
-
 @dataclass
 class SweepOutcome:
     """What :func:`run_sweep` did: rows evaluated now, wall time, and a summary per run."""
@@ -209,7 +177,7 @@ def run_sweep(config: SweepConfig, store: RunStore, executor: str = "local", wor
     evaluated = 0
     if done_before < total:
         pool = make_executor(executor, workers, address)
-        bar = Progress(total, done_before, progress)
+        bar = Progress(total, "sweep", initial=done_before, bar=progress)
         try:
             for r in runs:
                 if r.plan is not None:
