@@ -97,7 +97,9 @@ class Simulator(ABC):
         return self.space(workload, preset, mapping).complete(dict(overrides or {}))
 
     def describe(self) -> str:
-        return (self.__doc__ or "").strip().splitlines()[0] if self.__doc__ else self.name
+        """The class docstring's first paragraph on one line (its whole summary, not its first line)."""
+        paragraph = (self.__doc__ or "").strip().split("\n\n")[0]
+        return " ".join(paragraph.split()) or self.name
 
 
 #: family name → "module:Class", imported on first use so ``import archgym`` stays light.

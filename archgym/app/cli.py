@@ -19,13 +19,16 @@ from archgym.errors import ArchGymError
 
 #: subcommand → (module under archgym.app.commands, one-line help)
 COMMANDS: dict[str, tuple[str, str]] = {
-    "list": ("list_cmd", "list simulators, presets, workloads, envs and agents"),
+    "list": ("list_cmd", "list simulators, presets, workloads, envs and agents, or a family's parameters"),
+    "describe": ("describe", "a family's parameters (values, units, defaults), constraints and presets"),
+    "schema": ("schema", "JSON Schema of the sweep YAML or an agent's YAML"),
     "simulate": ("simulate", "evaluate one design of a simulator on a workload"),
     "demo": ("demo", "a small end-to-end exploration on the embedded defaults"),
     "sweep": ("sweep", "sweep accelerator designs from a YAML config"),
     "search": ("search", "search an environment with an agent"),
     "bench": ("bench", "compare agents on the benchmark tasks (regret against exact optima)"),
     "train": ("train", "train a stable-baselines3 agent on an environment"),
+    "propose": ("propose", "propose designs with a policy saved by `archgym train --out DIR`"),
     "fit-proxy": ("fit_proxy", "fit a proxy cost model from a run store"),
     "report": ("report", "plots and tables from a run store or a benchmark JSON"),
     "scalesim": ("scalesim", "run SCALE-Sim config and topology files (SCALE-Sim compatible reports)"),

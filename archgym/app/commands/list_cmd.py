@@ -1,61 +1,82 @@
-"""``archgym list [simulators|presets|workloads|envs|agents]``."""
+"""``archgym list [simulators|presets|workloads|envs|agents|FAMILY]``: long descriptions wrap, never cut;
+``archgym list FAMILY`` is ``archgym describe FAMILY``."""
 
 from __future__ import annotations
 
 import argparse
 
+from archgym.app.commands.describe import WRAP, add_space_options, print_family
 from archgym.simulator import SIMULATORS, get_simulator
 
 WHAT = ("simulators", "presets", "workloads", "envs", "agents")
+#: column where descriptions start (names are padded to it)
+NAME_WIDTH = 28
 
 
 def add_arguments(p: argparse.ArgumentParser) -> None:
-    p.add_argument("what", nargs="?", choices=WHAT, help="one section only (default: all)")
+    p.add_argument("what", nargs="?", choices=[*WHAT, *SIMULATORS],
+                   help="one section only (default: all), or a family: its parameters, values, units and presets")
+    add_space_options(p)
 
 
 def run(args: argparse.Namespace) -> int:
+    if args.what in SIMULATORS:
+        print_family(args.what, args.workload, args.preset, args.mapping, args.json)
+        return 0
     sections = [args.what] if args.what else list(WHAT)
     for section in sections:
         print(f"{section}:")
-        for line in _SECTIONS[section]():
-            print(f"  {line}")
+        for name, text in _SECTIONS[section]():
+            print("\n".join(_entry(name, text)))
     return 0
 
 
-def _simulators() -> list[str]:
-    return [f"{name:<10} {get_simulator(name).describe()}" for name in SIMULATORS]
+def _entry(name: str, text: str) -> list[str]:
+    """``name`` then ``text`` wrapped at word boundaries, continuation lines under the text's column."""
+    import textwrap
+
+    head = f"  {name:<{NAME_WIDTH - 3}} " if text else f"  {name}"
+    if len(head) > NAME_WIDTH:
+        return [f"  {name}", *textwrap.wrap(text, WRAP, initial_indent=" " * NAME_WIDTH,
+                                            subsequent_indent=" " * NAME_WIDTH)]
+    return textwrap.wrap(text, WRAP, initial_indent=head, subsequent_indent=" " * len(head),
+                         break_on_hyphens=False) or [head.rstrip()]
 
 
-def _presets() -> list[str]:
-    lines = []
-    for name in SIMULATORS:
-        for preset, cfg in get_simulator(name).presets().items():
-            source = getattr(cfg, "source", "")
-            lines.append(f"{name}/{preset:<20} {source}")
-    return lines
+def _simulators() -> list[tuple[str, str]]:
+    return [(name, get_simulator(name).describe()) for name in SIMULATORS]
 
 
-def _workloads() -> list[str]:
+def _presets() -> list[tuple[str, str]]:
+    return [(f"{name}/{preset}", str(getattr(cfg, "source", "")))
+            for name in SIMULATORS for preset, cfg in get_simulator(name).presets().items()]
+
+
+def _workloads() -> list[tuple[str, str]]:
     from archgym import zoo
 
-    lines = []
+    rows = []
     for name in zoo.ZOO:
         w = zoo.build(name)
-        lines.append(f"{name:<16} {len(w.layers):>4} MAC layers, {w.total_macs / 1e9:10.3f} GMAC")
-    lines.append("gemm:M=..,N=..,K=..  gemv:M=..,K=..[,B=..]  conv2d:…  attention:…  FILE.csv  FILE.onnx")
-    return lines
+        rows.append((name, f"{len(w.layers):>4} MAC layers, {w.total_macs / 1e9:10.3f} GMAC"))
+    rows.append(("gemm:M=..,N=..,K=..  gemv:M=..,K=..[,B=..]  conv2d:…  attention:…  FILE.csv  FILE.onnx", ""))
+    return rows
 
 
-def _envs() -> list[str]:
-    from envs import ENV_IDS
+def _envs() -> list[tuple[str, str]]:
+    from archgym.envids import ENTRIES
 
-    return list(ENV_IDS)
+    return [(e.id, e.doc) for e in ENTRIES]
 
 
-def _agents() -> list[str]:
-    from agents.registry import AGENTS
+def _agents() -> list[tuple[str, str]]:
+    from agents.registry import AGENTS, agent_class
 
-    return list(AGENTS)
+    return [(name, _first_paragraph(agent_class(name).__doc__)) for name in AGENTS]
+
+
+def _first_paragraph(doc: str | None) -> str:
+    return " ".join((doc or "").strip().split("\n\n")[0].split())
 
 
 _SECTIONS = {"simulators": _simulators, "presets": _presets, "workloads": _workloads,
