@@ -1,5 +1,7 @@
-"""``archgym train --env ID --algo ppo|maskable-ppo|dqn|a2c --steps N``: train a stable-baselines3
-agent on an ``archgym/`` environment, logging to TensorBoard and every evaluation to a run store.
+"""``archgym train --env ID --algo ppo|maskable-ppo|dqn|a2c --steps N [--out DIR]``: train a
+stable-baselines3 agent on an ``archgym/`` environment, logging to TensorBoard and every evaluation
+to a run store; ``--out DIR`` keeps the policy (SB3 zip + env spec, :mod:`archgym.app.trained`) for
+``archgym propose --model DIR``. Progress (steps, ETA, best cost) goes to stderr.
 
 The ``--n-envs`` environments are one native :class:`~envs.vector.DesignVectorEnv` (one batched
 evaluation per step, one run id) seen through the :class:`~envs.sb3_vec.SB3VecEnv` adapter, which
@@ -15,6 +17,7 @@ from pathlib import Path
 from typing import Any, cast
 
 from archgym.app.limits import MAX_ENVS, MAX_STEPS, int_in, seed_arg
+from archgym.app.progress import Progress
 from archgym.errors import ConfigError
 
 #: algorithm name → (module, class)
@@ -37,6 +40,8 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--logdir", default=None, help="TensorBoard directory; default runs/train/ENV-ALGO-sSEED")
     p.add_argument("--env-kwargs", nargs="*", default=[], metavar="KEY=VALUE",
                    help="environment kwargs, e.g. workload=gemm:M=64,N=64,K=64 objective=edp mode=sequential")
+    p.add_argument("--out", default=None, metavar="DIR",
+                   help="save the trained policy here (model.zip + spec.json) for `archgym propose --model DIR`")
     p.add_argument("--json", action="store_true", help="print the summary as one JSON object")
 
 
@@ -77,8 +82,10 @@ def run(args: argparse.Namespace) -> int:
     store_path.parent.mkdir(parents=True, exist_ok=True)
     store = RunStore(store_path)
     run_id = f"train-{short}-{args.algo}-s{args.seed}-{uuid.uuid4().hex[:6]}"
-    _, vec_env = _train(args, env_kwargs, store, run_id, logdir)
+    model, vec_env = _train(args, env_kwargs, store, run_id, logdir)
     summary = _summary(args, vec_env, store, run_id, logdir, store_path)
+    if args.out:
+        summary["model"] = str(_save(model, args, env_kwargs, vec_env, summary["best"]))
     vec_env.close()
     store.close()
     if args.json:
@@ -114,12 +121,31 @@ def _train(args: argparse.Namespace, env_kwargs: dict[str, Any], store: Any, run
     elif args.algo == "dqn":
         kw = {"learning_starts": min(1000, max(1, args.steps // 10))}
     model = algo(policy, vec_env, seed=args.seed, tensorboard_log=str(logdir), verbose=0, **kw)
-    model.learn(total_timesteps=args.steps, tb_log_name=f"{args.algo}", callback=_design_logger())
+    with Progress(args.steps, f"train {args.algo}", unit="step") as bar:
+        model.learn(total_timesteps=args.steps, tb_log_name=f"{args.algo}", callback=_design_logger(bar))
     return model, vec_env
 
 
-def _design_logger() -> Any:
-    """An SB3 callback that adds ``archgym/best_reward`` and ``archgym/valid_fraction`` to TensorBoard."""
+def _save(model: Any, args: argparse.Namespace, env_kwargs: dict[str, Any], vec_env: Any,
+          best: dict[str, Any] | None) -> Path:
+    """The policy and the spec of the env it was trained on, under ``--out``."""
+    import stable_baselines3
+
+    from archgym.app import trained
+    from archgym.version import __version__
+
+    ev = vec_env.get_attr("evaluator")[0]
+    spec = trained.TrainedSpec(
+        env_id=args.env, env_kwargs=env_kwargs, algo=args.algo, steps=args.steps, seed=args.seed,
+        n_envs=args.n_envs, simulator=ev.simulator.name, workload=ev.workload.name, fidelity=ev.fidelity,
+        model_version=str(ev.simulator.model_version(ev.fidelity)), archgym_version=__version__,
+        sb3_version=stable_baselines3.__version__, best=best)
+    return trained.save(model, spec, args.out)
+
+
+def _design_logger(bar: Progress) -> Any:
+    """An SB3 callback that adds ``archgym/best_reward`` and ``archgym/valid_fraction`` to TensorBoard
+    and moves ``bar`` to the steps done, with the best cost so far."""
     from stable_baselines3.common.callbacks import BaseCallback
 
     class DesignLogger(BaseCallback):
@@ -140,6 +166,7 @@ def _design_logger() -> Any:
                 self.logger.record("archgym/evaluations", self.evaluated)
             if self.valid:
                 self.logger.record("archgym/best_reward", self.best)
+            bar.set(self.num_timesteps, f"best cost {-self.best:.4g}" if self.valid else "no valid design yet")
             return True
 
     return DesignLogger()
@@ -166,3 +193,5 @@ def _print(s: dict[str, Any]) -> None:
             print(f"  {k:<26} {v:.6g}")
     print(f"TensorBoard logs: {s['logdir']}   (tensorboard --logdir {s['logdir']})")
     print(f"run store: {s['store']}  run ids: {', '.join(s['run_ids'])}")
+    if "model" in s:
+        print(f"policy saved in {s['model']}; next: archgym propose --model {s['model']}")
