@@ -1,9 +1,11 @@
-"""Figures from a benchmark JSON (``archgym bench --json``): anytime regret curves per task and
-Pareto fronts of the multi-objective tasks, as PNG files."""
+"""Figures from a benchmark JSON (``archgym bench --json``): anytime regret curves per task (regret
+in % over feasible designs, with the fraction of runs that have one) and Pareto fronts of the
+multi-objective tasks, as PNG files."""
 
 from __future__ import annotations
 
 import json
+import textwrap
 from pathlib import Path
 from typing import Any
 
@@ -38,25 +40,48 @@ def plot_bench(bench_json_path: str | Path, out_dir: str | Path) -> list[Path]:
     out.mkdir(parents=True, exist_ok=True)
     written: list[Path] = []
     for tid, entry in data["tasks"].items():
-        fig, ax = plt.subplots(figsize=(6, 4))
-        for name, a in entry["agents"].items():
-            c = a["curve"]
-            x = np.asarray(c["evals"])
-            med = np.maximum(np.asarray(c["median"]), FLOOR_PCT)
-            ax.plot(x, med, label=name)
-            ax.fill_between(x, np.maximum(c["q25"], FLOOR_PCT), np.maximum(c["q75"], FLOOR_PCT), alpha=0.2)
-        ax.axhline(5.0, color="grey", lw=0.8, ls="--")
-        ax.set(xscale="log", yscale="log", xlabel="simulator evaluations",
-               ylabel="regret, % above the exact optimum", title=f"{tid}\n{entry.get('objective', '')}")
-        ax.legend(fontsize=8)
-        fig.tight_layout()
-        path = out / f"regret_{tid}.png"
-        fig.savefig(path, dpi=120)
+        fig = regret_figure(plt, tid, entry)
+        fig.savefig(out / f"regret_{tid}.png", dpi=120)
         plt.close(fig)
-        written.append(path)
+        written.append(out / f"regret_{tid}.png")
         if "exact_front" in entry:
             written.append(_pareto(plt, entry, out / f"pareto_{tid}.png"))
     return written
+
+
+def regret_figure(plt: Any, tid: str, entry: dict[str, Any]) -> Any:
+    """Top: median and IQR regret (%, log axis) over feasible designs, drawn only where a median
+    exists (an IQR open above reaches the top of the axis); bottom: the fraction of runs that have
+    found a feasible design."""
+    fig, (ax, feas) = plt.subplots(2, 1, figsize=(6.4, 5.6), sharex=True, height_ratios=(3, 1),
+                                   layout="constrained")
+    curves = {name: _curve(a["curve"]) for name, a in entry["agents"].items()}
+    finite = np.concatenate([c[k][np.isfinite(c[k])] for c in curves.values() for k in ("median", "q75")])
+    top = max(10 ** np.ceil(np.log10(max(finite.max(initial=0.0), 10 * FLOOR_PCT))), 10.0)
+    for k, (name, c) in enumerate(curves.items()):
+        has = np.isfinite(c["median"])
+        ax.plot(c["evals"], np.where(has, np.maximum(c["median"], FLOOR_PCT), np.nan), color=f"C{k}", label=name)
+        q75 = np.where(np.isfinite(c["q75"]), c["q75"], top)
+        ax.fill_between(c["evals"], np.maximum(np.nan_to_num(c["q25"], nan=top), FLOOR_PCT),
+                        np.maximum(q75, FLOOR_PCT), where=has, color=f"C{k}", alpha=0.2, lw=0)
+        feas.plot(c["evals"], c["feasible_fraction"], color=f"C{k}", label=name)
+    ax.axhline(5.0, color="grey", lw=0.8, ls="--")
+    ax.set(xscale="log", yscale="log", ylim=(FLOOR_PCT, top),
+           ylabel="regret, % above optimum\n(feasible designs only)")
+    ax.set_title("\n".join(textwrap.wrap(f"{tid}: {entry.get('objective', '')}", 60)), fontsize=10)
+    ax.legend(fontsize=8)
+    feas.set(xscale="log", ylim=(-0.05, 1.05), xlabel="simulator evaluations",
+             ylabel="runs with a\nfeasible design")
+    return fig
+
+
+def _curve(curve: dict[str, Any]) -> dict[str, np.ndarray]:
+    """A bench curve as float arrays, ``null`` (no feasible design) as NaN; a JSON from before the
+    feasible-only protocol has no ``feasible_fraction``, which is then NaN (not drawn)."""
+    out = {k: np.array([np.nan if v is None else v for v in curve[k]], dtype=float)
+           for k in ("evals", "median", "q25", "q75")}
+    out["feasible_fraction"] = np.asarray(curve.get("feasible_fraction", np.full(len(out["evals"]), np.nan)), dtype=float)
+    return out
 
 
 def _pareto(plt: Any, entry: dict[str, Any], path: Path) -> Path:

@@ -102,6 +102,8 @@ def target_cell(agent: str, entry: dict, agents: dict) -> str:
     mine, theirs = entry["regret_pct"].get(final), rnd["regret_pct"].get(final)
     if not mine or not theirs:
         return "—"
+    if theirs["median"] is None:   # random has no feasible median: any feasible median beats it
+        return f"{'no' if mine['median'] is None else 'yes'} (< random @{final})"
     return f"{met(mine['median'], theirs['median'] - 1e-12)} (< random @{final})"
 
 
