@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import sys
 import time
+from collections.abc import Callable
 from types import TracebackType
 from typing import Any, TextIO
 
@@ -82,3 +83,16 @@ class Progress:
     def __exit__(self, kind: type[BaseException] | None, exc: BaseException | None,
                  tb: TracebackType | None) -> None:
         self.close()
+
+
+def best_so_far(bar: Progress) -> Callable[[Any], bool]:
+    """An ``agents.base.run`` callback that moves ``bar`` to the evaluations done, noting the best
+    cost so far (never stops the run)."""
+    best, seen = float("inf"), 0
+
+    def callback(history: Any) -> bool:
+        nonlocal best, seen
+        best, seen = min([best, *history.costs[seen:]]), len(history.costs)
+        bar.set(history.evaluations, f"best cost {best:.4g}")
+        return False
+    return callback

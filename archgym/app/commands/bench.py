@@ -6,7 +6,9 @@ from __future__ import annotations
 
 import argparse
 import sys
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 from archgym.app.limits import (
     MAX_BUDGET,
@@ -17,6 +19,7 @@ from archgym.app.limits import (
     workers_arg,
     writable_file,
 )
+from archgym.app.progress import Progress
 from archgym.errors import ConfigError
 
 
@@ -43,7 +46,7 @@ def _split_commas(items: list[str] | None) -> list[str] | None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from agents.bench import bench, markdown, write_json
+    from agents.bench import markdown, write_json
     from agents.registry import AGENTS
     from agents.tasks import TASKS
 
@@ -67,9 +70,30 @@ def run(args: argparse.Namespace) -> int:
                               f"got {item!r}")
         budgets[name] = int(n)
 
-    def progress(r: dict) -> None:
-        print(f"  {r['task']} {r['agent']} seed {r['seed']}: {r['evaluations']} evaluations, "
-              f"{r['wall_time_s']:.1f} s", file=sys.stderr)
+    # evaluations planned (--sweep runs every trial at --budget or the task's; it has no per-agent budgets)
+    agents, per_agent = ([args.sweep] * args.trials, {}) if args.sweep else (args.agents, budgets)
+    total = sum(per_agent.get(a, args.budget or TASKS[t].budget) for t in tasks for a in agents) * args.seeds
+    with Progress(total, "bench") as bar:
+        def progress(r: dict) -> None:
+            bar.write(f"  {r['task']} {r['agent']} seed {r['seed']}: {r['evaluations']} evaluations, "
+                      f"{r['wall_time_s']:.1f} s")
+            bar.update(r["evaluations"])
+
+        report = _run(args, tasks, budgets, progress)
+    if not args.sweep:
+        print(markdown(report))
+        if args.markdown:
+            Path(args.markdown).parent.mkdir(parents=True, exist_ok=True)
+            Path(args.markdown).write_text(markdown(report))
+    if args.json:
+        print(f"wrote {write_json(report, args.json)}", file=sys.stderr)
+    return 0
+
+
+def _run(args: argparse.Namespace, tasks: list[str], budgets: dict[str, int],
+         progress: Callable[[dict[str, Any]], None]) -> dict[str, Any]:
+    """The benchmark (or ``--sweep``'s hyperparameter lottery, whose summary line it prints)."""
+    from agents.bench import bench
 
     if args.sweep:
         from agents.hpsweep import sweep
@@ -79,13 +103,5 @@ def run(args: argparse.Namespace) -> int:
         print(f"{args.sweep}: {args.trials} configurations × {len(tasks)} tasks × {args.seeds} seeds; mean "
               f"median regret best {s['best_pct']:.2f} %, median {s['median_pct']:.2f} %, worst "
               f"{s['worst_pct']:.2f} %; default {s['default_pct']:.2f} % (rank {s['default_rank']})")
-    else:
-        report = bench(tasks, args.agents, args.seeds, args.budget, budgets, workers=args.workers,
-                       progress=progress)
-        print(markdown(report))
-        if args.markdown:
-            Path(args.markdown).parent.mkdir(parents=True, exist_ok=True)
-            Path(args.markdown).write_text(markdown(report))
-    if args.json:
-        print(f"wrote {write_json(report, args.json)}", file=sys.stderr)
-    return 0
+        return report
+    return bench(tasks, args.agents, args.seeds, args.budget, budgets, workers=args.workers, progress=progress)

@@ -3,16 +3,20 @@
 It searches a systolic-array design (array shape, SRAM sizes, dataflow) for ResNet-18 with a
 genetic algorithm, minimising energy-delay product under an area budget, logs every evaluation to
 a local SQLite run store, and prints the best design against the TPU-v1-like preset it started from.
+The run id is a digest of the demo's settings, so rerunning it (``make demo`` twice) writes the same
+rows again, which the store ignores: the report shows one run, not a duplicate.
 """
 
 from __future__ import annotations
 
 import argparse
+import hashlib
+import json
 import math
-import uuid
 from pathlib import Path
 
 from archgym.app.limits import budget_arg, float_in, seed_arg
+from archgym.app.progress import Progress, best_so_far
 from archgym.errors import ConfigError
 
 
@@ -39,7 +43,10 @@ def run(args: argparse.Namespace) -> int:
     Path(args.store).parent.mkdir(parents=True, exist_ok=True)
     objective = Objective("weighted_log", weights={"latency_s": 1.0, "energy_j": 1.0},
                           constraints={"area_mm2": args.area_mm2})
-    run_id = f"demo-{args.agent}-s{args.seed}-{uuid.uuid4().hex[:6]}"
+    settings = {"agent": args.agent, "seed": args.seed, "budget": args.budget, "workload": args.workload,
+                "objective": objective.describe()}
+    digest = hashlib.sha256(json.dumps(settings, sort_keys=True).encode()).hexdigest()[:10]
+    run_id = f"demo-{args.agent}-s{args.seed}-{digest}"
     with RunStore(args.store) as store:
         evaluator = Evaluator.build("systolic", args.workload, "tpu-v1", "auto", objective, fidelity="analytical",
                                     store=store, run_id=run_id, env_id="archgym/Systolic-v1",
@@ -48,7 +55,8 @@ def run(args: argparse.Namespace) -> int:
                                     "objective": objective.describe(), "workload": evaluator.workload.name})
         baseline = evaluator.simulator.evaluate(evaluator.space.default(), evaluator.workload, "analytical")
         agent = make_agent(args.agent, evaluator.space, objective, args.seed)
-        history = run_agent(agent, evaluator, args.budget)
+        with Progress(args.budget, f"demo {args.agent}") as bar:
+            history = run_agent(agent, evaluator, args.budget, callback=best_so_far(bar))
     design, result, cost = history.best
     wl = evaluator.workload
     print(f"archgym demo: {args.agent} searched {history.evaluations} systolic designs for {wl.name} "

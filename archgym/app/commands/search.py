@@ -9,6 +9,7 @@ import uuid
 from typing import Any
 
 from archgym.app.limits import MAX_BATCH, budget_arg, int_in, seed_arg
+from archgym.app.progress import Progress, best_so_far
 from archgym.errors import ConfigError
 
 
@@ -65,7 +66,8 @@ def run(args: argparse.Namespace) -> int:
                                     "env_id": args.env, "workload": evaluator.workload.name})
     agent = make_agent(args.agent, evaluator.space, evaluator.objective, args.seed,
                        parse_env_kwargs(args.set), objectives=objectives)
-    history = run_agent(agent, evaluator, args.budget, args.batch_size)
+    with Progress(args.budget, f"search {args.agent}") as bar:
+        history = run_agent(agent, evaluator, args.budget, args.batch_size, callback=best_so_far(bar))
     summary: dict[str, Any] = {"agent": args.agent, "seed": args.seed, "run_id": run_id,
                                "objective": evaluator.objective.describe(), **history.summary()}
     if opt is not None and history.costs:
