@@ -23,7 +23,8 @@ from typing import Any
 import numpy as np
 
 from simulators.loopnest.hardware import Hardware, Memory
-from simulators.loopnest.problem import DIMS, OPERANDS, REDUCTION, RELEVANT, D, LoopLayer, footprints
+from simulators.loopnest.problem import (DIMS, OPERANDS, REDUCTION, RELEVANT, D, LoopLayer, array_namespace,
+                                         footprints, host)
 
 _X = {x: i for i, x in enumerate(OPERANDS)}
 WINDOW_DIMS = [D[d] for d in ("OY", "OX", "FY", "FX")]
@@ -68,6 +69,11 @@ class Geometry:
     def rows(self, sl: slice) -> Geometry:
         """The geometry of candidates ``sl``."""
         return Geometry(self.sizes[sl], self.stride[sl], self.dilation[sl], self.input_hw[sl], self.bits)
+
+    def on(self, xp: Any) -> Geometry:
+        """The same geometry as arrays of namespace ``xp`` (numpy, or the relaxed model's torch)."""
+        return Geometry(xp.asarray(self.sizes), xp.asarray(self.stride), xp.asarray(self.dilation),
+                        xp.asarray(self.input_hw), self.bits)
 
     def footprints(self, ext: np.ndarray) -> np.ndarray:
         """W, I, O footprints of tiles with extents ``ext`` (N, …, dims) → (N, …, 3)."""
@@ -115,21 +121,27 @@ def evaluate(layer: LoopLayer, hw: Hardware, spatial: np.ndarray, dims: np.ndarr
 def evaluate_many(geom: Geometry, hw: Hardware, spatial: np.ndarray, dims: np.ndarray, facs: np.ndarray,
                   cuts: np.ndarray | None = None, cap: np.ndarray | None = None) -> Costs:
     """Costs of ``N`` mappings, each with its own layer geometry and unrolling (N × axes × dims);
-    ``cap`` (N, −1 = none) bounds the cuts of the memories right below DRAM (``hold = tile``)."""
+    ``cap`` (N, −1 = none) bounds the cuts of the memories right below DRAM (``hold = tile``).
+
+    ``facs`` may be a torch tensor (the relaxed model, :mod:`.relaxed`): every count, latency and
+    energy is then a differentiable function of the trip counts, while the discrete choices —
+    loop relevance (trip > 1), the greedy cuts, validity and the double-buffering test — are taken
+    on their values and held constant (their gradient is zero)."""
+    xp = array_namespace(facs)
     n, p = dims.shape
-    facs = facs.astype(np.float64)
+    facs = facs.astype(np.float64) if xp is np else facs
+    facs_v = host(facs)                 # values: the discrete choices below are taken on them
     onehot = dims[..., None] == np.arange(len(DIMS))
-    per_dim = np.where(onehot, facs[..., None], 1.0)
-    prefix = np.ones((n, p + 1, len(DIMS)))
-    prefix[:, 1:] = np.cumprod(per_dim, axis=1)
+    per_dim = xp.where(onehot, facs[..., None], 1.0)
+    prefix = xp.concatenate([xp.ones((n, 1, len(DIMS))), xp.cumprod(per_dim, axis=1)], axis=1)
     rows = np.arange(n)
     safe_dims = np.where(dims < 0, 0, dims)
-    suffix_all = _suffix_product(facs)
-    red_after = _suffix_product(np.where(REDUCTION[safe_dims], facs, 1.0)) > 1.0
+    suffix_all = _suffix_product(facs, xp)
+    red_after = _suffix_product(np.where(REDUCTION[safe_dims], facs_v, 1.0), np) > 1.0
 
     refills, distinct, run_start = {}, {}, {}
     for x, xi in _X.items():
-        rel = RELEVANT[xi][safe_dims] & (facs > 1)
+        rel = RELEVANT[xi][safe_dims] & (facs_v > 1)
         start = np.zeros((n, p + 1), dtype=np.int64)     # where the irrelevant run ending at c begins
         for pos in range(1, p + 1):
             start[:, pos] = np.where(rel[:, pos - 1], pos, start[:, pos - 1])
@@ -138,20 +150,22 @@ def evaluate_many(geom: Geometry, hw: Hardware, spatial: np.ndarray, dims: np.nd
         for pos in range(p - 1, -1, -1):
             nxt[:, pos] = np.where(rel[:, pos], pos, nxt[:, pos + 1])
         refills[x] = suffix_all[rows[:, None], nxt]
-        distinct[x] = _suffix_product(np.where(RELEVANT[xi][safe_dims], facs, 1.0))
+        distinct[x] = _suffix_product(xp.where(RELEVANT[xi][safe_dims], facs, 1.0), xp)
 
     mems = hw.memories
-    spatial = spatial.astype(np.float64)
-    used = spatial.prod(axis=2)                                 # (N, axes): PEs used along each axis
-    pes = used.prod(axis=1)
+    spatial_v = spatial
+    spatial = xp.asarray(spatial.astype(np.float64))
+    geom = geom if xp is np else geom.on(xp)
+    used = xp.prod(spatial, axis=2)                             # (N, axes): PEs used along each axis
+    pes = xp.prod(used, axis=1)
     # padded iterates (ceil splits) touch no data: a tile's extent in a dim, averaged over its
     # positions, is its padded extent × size / padded size (exact for W and O, whose footprints
     # are products over dims; inputs' windows use the averaged extents too)
-    padded = spatial.prod(axis=1) * prefix[:, -1, :]
+    padded = xp.prod(spatial, axis=1) * prefix[:, -1, :]
     real = (geom.sizes / padded)[:, None, :]
-    inst = np.stack([_instances(m, used) for m in mems], axis=1)   # (N, memories)
+    inst = xp.stack([_instances(m, used, xp) for m in mems], axis=1)   # (N, memories)
     if hw.fractional_unrolling:             # ZigZag rounds fractional instance counts
-        inst = np.round(inst)
+        inst = xp.round(inst)
     w_bits, i_bits, o_bits, ps_bits = geom.bits
     fp_cache: dict[tuple[int, ...], np.ndarray] = {}
 
@@ -159,13 +173,13 @@ def evaluate_many(geom: Geometry, hw: Hardware, spatial: np.ndarray, dims: np.nd
         """(N, P+1, 3) footprints at every cut, as one instance of memory ``mi`` sees them."""
         key = mems[mi].served_axes
         if key not in fp_cache:
-            served = _served_extent(mems[mi], spatial)
+            served = _served_extent(mems[mi], spatial, xp)
             fp = geom.footprints(prefix * served[:, None, :] * real)
             if hw.fractional_unrolling:     # ZigZag rounds tiles, and sizes input windows on whole PEs
                 window = np.isin(np.arange(len(DIMS)), WINDOW_DIMS)
-                whole = np.where(window, np.floor(served), served)
+                whole = xp.where(window, xp.floor(served), served)
                 fp[..., 1] = geom.footprints(prefix * whole[:, None, :] * real)[..., 1]
-                fp = np.round(fp)
+                fp = xp.round(fp)
             fp_cache[key] = fp
         return fp_cache[key]
 
@@ -192,7 +206,7 @@ def evaluate_many(geom: Geometry, hw: Hardware, spatial: np.ndarray, dims: np.nd
                 for x in holders:
                     cuts[:, mi, _X[x]] = p
                 continue
-            fp_all = footprints_all(mi)
+            fp_all = host(footprints_all(mi))
             total = np.zeros((n, p + 1))
             for x in holders:
                 total += fp_all[..., _X[x]] * bits(x, red_after)
@@ -222,12 +236,12 @@ def evaluate_many(geom: Geometry, hw: Hardware, spatial: np.ndarray, dims: np.nd
         for x in OPERANDS:
             if mi in hw.hierarchy[x]:
                 cx = cuts[:, mi, _X[x]]
-                held[:, mi] += footprint(mi, cx)[:, _X[x]] * bits(x, red_after[rows, cx])
+                held[:, mi] += host(footprint(mi, cx))[:, _X[x]] * bits(x, red_after[rows, cx])
         if given_cuts:
             valid &= held[:, mi] <= m.size_bits
     occupancy = held / np.array([m.size_bits for m in mems])
-    prefix_prod = prefix.prod(axis=2)           # (N, P+1): product of all trips below each cut
-    stall_by_port = np.zeros((n, len(mems)))
+    prefix_prod = xp.prod(prefix, axis=2)       # (N, P+1): product of all trips below each cut
+    stall_by_port = xp.zeros((n, len(mems)))
 
     def stall(child: int, parent: int, xi: int, c: np.ndarray, lower: np.ndarray, r: np.ndarray,
               trip_cycles: np.ndarray) -> None:
@@ -236,14 +250,14 @@ def evaluate_many(geom: Geometry, hw: Hardware, spatial: np.ndarray, dims: np.nd
         finish while the irrelevant loops at the top of its level run (ZigZag's stall model)."""
         period = suffix_all[:, 0] / r
         top_ir = prefix_prod[rows, c] / prefix_prod[rows, np.maximum(run_start[OPERANDS[xi]][rows, c], lower)]
-        allowed = np.where(occupancy[:, child] <= 0.5, period, period / top_ir)
-        stall_by_port[:, parent] += np.maximum(trip_cycles - allowed, 0.0) * np.maximum(r - 1, 0.0)
+        allowed = xp.where(occupancy[:, child] <= 0.5, period, period / top_ir)
+        stall_by_port[:, parent] += xp.maximum(trip_cycles - allowed, 0.0) * xp.maximum(r - 1, 0.0)
 
     # -- access counts -------------------------------------------------------------------------------
-    reads = np.zeros((n, len(mems), 3))
-    writes = np.zeros((n, len(mems), 3))
-    rd_bits = np.zeros((n, len(mems)))
-    wr_bits = np.zeros((n, len(mems)))
+    reads = xp.zeros((n, len(mems), 3))
+    writes = xp.zeros((n, len(mems), 3))
+    rd_bits = xp.zeros((n, len(mems)))
+    wr_bits = xp.zeros((n, len(mems)))
     zero = np.zeros(n, dtype=np.int64)
     for x, xi in _X.items():
         chain = (-1, *hw.hierarchy[x])
@@ -253,7 +267,7 @@ def evaluate_many(geom: Geometry, hw: Hardware, spatial: np.ndarray, dims: np.nd
             # an output's first level is its accumulator: updated every cycle, no stationarity
             r = suffix_all[:, 0] if (child < 0 and x == "O") else refills[x][rows, c]
             amount_p = footprint(parent, c)[:, xi]           # elements per instance per trip
-            amount_c = np.ones(n) if child < 0 else footprint(child, c)[:, xi]
+            amount_c = xp.ones(n) if child < 0 else footprint(child, c)[:, xi]
             inst_p, inst_c = inst[:, parent], (pes if child < 0 else inst[:, child])
             mp, mc = mems[parent], (None if child < 0 else mems[child])
             if x != "O":
@@ -266,13 +280,13 @@ def evaluate_many(geom: Geometry, hw: Hardware, spatial: np.ndarray, dims: np.nd
                     writes[:, child, xi] += inst_c * amount_c * r
                     wr_bits[:, child] += inst_c * r * in_c
                     stall(child, parent, xi, c, lower, r,
-                          np.maximum(out_p / mp.read_bw_bits, in_c / mc.write_bw_bits))
+                          xp.maximum(out_p / mp.read_bw_bits, in_c / mc.write_bw_bits))
                 continue
             if hw.psum_reads_every_write:     # ZigZag: all trips at one precision, every one read back
                 # … where "partial" includes outputs still to be reduced across the axes the parent
                 # does not serve (ZigZag's psum flag counts spatial reduction above the level)
-                psum = red_after[rows, c] | _reduces_outside(mp, spatial)
-                final, partial = np.where(psum, 0.0, r), np.where(psum, r, 0.0)
+                psum = red_after[rows, c] | _reduces_outside(mp, spatial_v)
+                final, partial = xp.where(psum, 0.0, r), xp.where(psum, r, 0.0)
                 reload = partial
             else:                               # last trip final; only revisited tiles read back
                 final = distinct[x][rows, c]
@@ -291,7 +305,7 @@ def evaluate_many(geom: Geometry, hw: Hardware, spatial: np.ndarray, dims: np.nd
                 writes[:, child, xi] += inst_c * amount_c * reload
                 wr_bits[:, child] += inst_c * reload * _words(amount_c * ps_bits, mc.write_word_bits)
                 stall(child, parent, xi, c, lower, r,
-                      np.maximum(final_in_p / mp.write_bw_bits, final_out_c / mc.read_bw_bits))
+                      xp.maximum(final_in_p / mp.write_bw_bits, final_out_c / mc.read_bw_bits))
 
     # -- latency and energy -----------------------------------------------------------------------------
     # on-load: every operand's first top on-chip tile arrives from DRAM before compute starts (so it
@@ -299,9 +313,9 @@ def evaluate_many(geom: Geometry, hw: Hardware, spatial: np.ndarray, dims: np.nd
     # levels (the write-back to DRAM overlaps the next layer, as in ZigZag); systolic axes add
     # their ripple once per layer
     compute = suffix_all[:, 0]
-    onload = np.zeros(n)
-    offload = np.zeros(n)
-    first_bits = np.zeros((n, len(mems)))
+    onload = xp.zeros(n)
+    offload = xp.zeros(n)
+    first_bits = xp.zeros((n, len(mems)))
     for x, xi in _X.items():
         chain = hw.hierarchy[x]
         if len(chain) < 2:
@@ -314,19 +328,19 @@ def evaluate_many(geom: Geometry, hw: Hardware, spatial: np.ndarray, dims: np.nd
             continue
         for child, parent in zip(chain[:-2], chain[1:-1]):
             tile = footprint(child, cuts[:, child, xi])[:, xi] * o_bits
-            offload += np.maximum(tile / mems[child].read_bw_bits, tile / mems[parent].write_bw_bits)
-    mem_cycles = np.zeros((n, len(mems)))
+            offload += xp.maximum(tile / mems[child].read_bw_bits, tile / mems[parent].write_bw_bits)
+    mem_cycles = xp.zeros((n, len(mems)))
     for mi, m in enumerate(mems):
-        rd = np.maximum(rd_bits[:, mi] - first_bits[:, mi], 0.0) / inst[:, mi] / m.read_bw_bits
+        rd = xp.maximum(rd_bits[:, mi] - first_bits[:, mi], 0.0) / inst[:, mi] / m.read_bw_bits
         wr = wr_bits[:, mi] / inst[:, mi] / m.write_bw_bits
-        mem_cycles[:, mi] = rd + wr if m.shared_port else np.maximum(rd, wr)
-    drain = sum(np.maximum(used[:, a] - 1, 0) for a in hw.systolic_axes) if hw.systolic_axes else 0.0
+        mem_cycles[:, mi] = rd + wr if m.shared_port else xp.maximum(rd, wr)
+    drain = sum(xp.maximum(used[:, a] - 1, 0) for a in hw.systolic_axes) if hw.systolic_axes else 0.0
     # ports busy beyond the compute time bound the layer too (several streams sharing one port)
-    core = np.maximum(compute + stall_by_port.max(axis=1), mem_cycles.max(axis=1))
+    core = xp.maximum(compute + xp.max(stall_by_port, axis=1), xp.max(mem_cycles, axis=1))
     cycles = core + onload + offload + drain
-    macs = geom.sizes.prod(axis=1)
-    energy = macs * hw.mac_pj + rd_bits @ np.array([m.read_pj_per_bit for m in mems]) \
-        + wr_bits @ np.array([m.write_pj_per_bit for m in mems])
+    macs = xp.prod(geom.sizes, axis=1)
+    energy = macs * hw.mac_pj + rd_bits @ xp.asarray(np.array([m.read_pj_per_bit for m in mems])) \
+        + wr_bits @ xp.asarray(np.array([m.write_pj_per_bit for m in mems]))
     util = macs / (hw.pes * cycles)
     return Costs(valid, cycles, compute, energy, reads, writes, cuts, util, mem_cycles)
 
@@ -339,26 +353,26 @@ def _reduces_outside(m: Memory, spatial: np.ndarray) -> np.ndarray:
     return np.asarray((spatial[:, axes][:, :, REDUCTION] > 1).any(axis=(1, 2)), dtype=bool)
 
 
-def _words(bits: np.ndarray, word: float) -> np.ndarray:
-    """Bits a port moves for one trip: ``bits`` rounded up to whole ``word``-bit accesses (0: exact)."""
-    return np.ceil(bits / word - 1e-9) * word if word > 0 else bits
+def _words(bits: Any, word: float) -> Any:
+    """Bits a port moves for one trip: ``bits`` rounded up to whole ``word``-bit accesses (0: exact;
+    on the relaxed path the rounding has zero gradient)."""
+    return array_namespace(bits).ceil(bits / word - 1e-9) * word if word > 0 else bits
 
 
-def _suffix_product(f: np.ndarray) -> np.ndarray:
+def _suffix_product(f: Any, xp: Any) -> Any:
     """(N, P) → (N, P+1): product of ``f[:, c:]`` for every c (1 at c = P)."""
-    out = np.ones((f.shape[0], f.shape[1] + 1))
-    out[:, :-1] = np.cumprod(f[:, ::-1], axis=1)[:, ::-1]
-    return out
+    tail = xp.flip(xp.cumprod(xp.flip(f, axis=1), axis=1), axis=1)
+    return xp.concatenate([tail, xp.ones((f.shape[0], 1))], axis=1)
 
 
-def _served_extent(m: Memory, spatial: np.ndarray) -> np.ndarray:
+def _served_extent(m: Memory, spatial: Any, xp: Any) -> Any:
     """(N, dims): the spatial extent one instance of ``m`` sees (product over the axes it serves)."""
     if not m.served_axes:
-        return np.ones((spatial.shape[0], spatial.shape[2]))
-    return spatial[:, list(m.served_axes)].prod(axis=1)
+        return xp.ones((spatial.shape[0], spatial.shape[2]))
+    return xp.prod(spatial[:, list(m.served_axes)], axis=1)
 
 
-def _instances(m: Memory, used: np.ndarray) -> np.ndarray:
+def _instances(m: Memory, used: Any, xp: Any) -> Any:
     """(N,): instances of ``m`` in use (product of the used unrolling on the axes it does not serve)."""
     axes = [a for a in range(used.shape[1]) if a not in m.served_axes]
-    return used[:, axes].prod(axis=1) if axes else np.ones(used.shape[0])
+    return xp.prod(used[:, axes], axis=1) if axes else xp.ones(used.shape[0])

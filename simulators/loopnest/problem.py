@@ -71,23 +71,40 @@ class LoopLayer:
         return self.footprints(np.asarray(self.sizes, dtype=np.float64))
 
 
+def array_namespace(*arrays: Any) -> Any:
+    """numpy, or the torch namespace of the relaxed model (:mod:`.relaxed`) when any of ``arrays``
+    is a torch tensor: the one cost-model code path serves both."""
+    if any(type(a).__module__.startswith("torch") for a in arrays):
+        from simulators.loopnest.relaxed import TORCH
+
+        return TORCH
+    return np
+
+
+def host(a: Any) -> np.ndarray:
+    """``a``'s values as a numpy array (a torch tensor is detached: its gradient stops here)."""
+    return a.detach().cpu().numpy() if type(a).__module__.startswith("torch") else np.asarray(a)
+
+
 def footprints(ext: np.ndarray, stride: Any, dilation: Any, input_hw: Any) -> np.ndarray:
     """W, I, O footprints (elements) of tiles with extents ``ext`` (…, dims) → (…, 3).
 
     ``stride``, ``dilation`` and ``input_hw`` are (y, x) pairs: scalars, or arrays that broadcast
-    against ``ext[..., 0]`` (one geometry per candidate)."""
+    against ``ext[..., 0]`` (one geometry per candidate); numpy arrays, or torch tensors on the
+    relaxed path."""
+    xp = array_namespace(ext)
     g, b, k, c, oy, ox, fy, fx = (ext[..., i] for i in range(len(DIMS)))
-    iy = np.minimum(_window(oy, fy, stride[0], dilation[0]), input_hw[0])
-    ix = np.minimum(_window(ox, fx, stride[1], dilation[1]), input_hw[1])
-    return np.stack([g * k * c * fy * fx, g * b * c * iy * ix, g * b * k * oy * ox], -1)
+    iy = xp.minimum(_window(oy, fy, stride[0], dilation[0], xp), input_hw[0])
+    ix = xp.minimum(_window(ox, fx, stride[1], dilation[1], xp), input_hw[1])
+    return xp.stack([g * k * c * fy * fx, g * b * c * iy * ix, g * b * k * oy * ox], -1)
 
 
-def _window(o: Any, f: Any, stride: Any, dilation: Any) -> Any:
+def _window(o: Any, f: Any, stride: Any, dilation: Any, xp: Any) -> Any:
     """Input rows touched by ``o`` output rows × ``f`` filter rows: the bounding box
     ``(o−1)·stride + (f−1)·dilation + 1``, except that with dilation 1 a window narrower than
     the stride leaves gaps, touching exactly ``o·f`` rows."""
     box = (o - 1) * stride + (f - 1) * dilation + 1
-    return np.where((dilation == 1) & (f < stride), o * f, box)
+    return xp.where((dilation == 1) & (f < stride), o * f, box)
 
 
 def from_op(op: Op, psum_bits: int = 0) -> list[LoopLayer]:
