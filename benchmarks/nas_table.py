@@ -1,0 +1,124 @@
+"""Rebuild the accuracy tables (nas/data/<space>-<task>.json) and write benchmarks/results/nas_table.md.
+
+Resumable: a table's existing rows (same version, recipe and seeds) are kept and only missing
+architectures are trained; the JSON is rewritten after every architecture.
+
+    python -m benchmarks.nas_table                      # all tables, 1 worker
+    python -m benchmarks.nas_table --tables cell-digits --workers 2
+    python -m benchmarks.nas_table --report-only        # the results table from the shipped JSONs
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib.metadata as md
+import json
+import os
+import time
+from collections.abc import Iterator
+from multiprocessing import Pool
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from benchmarks.provenance import ROOT, stamp
+from nas.archs import Arch
+from nas.space import get_space
+from nas.table import DATA, FORMAT, SPLITS, TABLE_VERSION, table_path
+from nas.tasks import TASKS, get_task
+from nas.train import RECIPE, recipe_dict, train
+
+SEEDS = (0, 1)
+#: (space, task, architectures): the cell space exhaustively; the MobileNetV2-style space as a
+#: balanced sample (63 blocks of 6) so that digits has ≥ 500 architectures (docs/nas.md)
+TABLES = {"cell-digits": ("cell", "digits", None), "cell-digits-rot": ("cell", "digits-rot", None),
+          "mbv2-digits": ("mbv2", "digits", 378)}
+SAMPLE_SEED = 0
+RESULTS = ROOT / "benchmarks" / "results" / "nas_table.md"
+
+
+def archs_of(name: str) -> list[Arch]:
+    space_name, _, n = TABLES[name]
+    space = get_space(space_name)
+    return list(space.enumerate()) if n is None else space.stratified(np.random.default_rng(SAMPLE_SEED), n)
+
+
+def header(space: str, task: str) -> dict[str, Any]:
+    """A new table's header: what makes its numbers what they are."""
+    t = get_task(task)
+    return {"format": FORMAT, "version": TABLE_VERSION, "space": space, "task": task,
+            "dataset": {"source": "sklearn.datasets.load_digits (ships in scikit-learn; no download)",
+                        "classes": t.classes, "sizes": {k: len(v) for k, v in t.y.items()},
+                        "resolution": get_space(space).resolution},
+            "recipe": recipe_dict(), "seeds": list(SEEDS),
+            "versions": {p: md.version(p) for p in ("torch", "scikit-learn", "numpy")},
+            "provenance": stamp(), "archs": {}}
+
+
+def _job(args: tuple[Arch, str]) -> tuple[Arch, list[dict[str, float]]]:
+    arch, task = args
+    return arch, [train(arch, task, seed) for seed in SEEDS]
+
+
+def build(name: str, workers: int, root: Path) -> dict[str, Any]:
+    """Train the table's missing architectures; return the table."""
+    space, task, _ = TABLES[name]
+    path = table_path(space, task, root)
+    fresh = header(space, task)
+    data = json.loads(path.read_text()) if path.exists() else fresh
+    for field in ("version", "recipe", "seeds"):
+        if data[field] != fresh[field]:
+            raise SystemExit(f"{path}: {field} {data[field]!r} differs from this code's {fresh[field]!r}; "
+                             "move the file away to rebuild")
+    root.mkdir(parents=True, exist_ok=True)
+    todo = [(a, task) for a in archs_of(name) if a.key not in data["archs"]]
+    print(f"{name}: {len(data['archs'])} done, {len(todo)} to train", flush=True)
+    results: Iterator[tuple[Arch, list[dict[str, float]]]]
+    with Pool(workers) if workers > 1 else _Serial() as pool:
+        results = pool.imap(_job, todo)
+        for i, (arch, runs) in enumerate(results, 1):
+            data["archs"][arch.key] = {
+                **{s: [r[s] for r in runs] for s in SPLITS},
+                **{t: [round(r[t], 3) for r in runs] for t in ("wall_s", "cpu_s")},
+                "params": int(runs[0]["params"]), "epochs": RECIPE.epochs}
+            tmp = path.with_suffix(".tmp")
+            tmp.write_text(json.dumps(data, indent=1))
+            os.replace(tmp, path)
+            if i % 10 == 0:
+                print(f"{name}: {i}/{len(todo)} {time.strftime('%H:%M:%S')}", flush=True)
+    return data
+
+
+class _Serial:
+    """``Pool``'s ``imap`` in this process (one worker)."""
+
+    def __enter__(self) -> _Serial:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        return None
+
+    def imap(self, fn: Any, items: list[Any]) -> Iterator[Any]:
+        return map(fn, items)
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--tables", default=",".join(TABLES), help=f"comma-separated, of {', '.join(TABLES)}")
+    ap.add_argument("--workers", type=int, default=1)
+    ap.add_argument("--root", type=Path, default=DATA, help="where the JSON tables are")
+    ap.add_argument("--report-only", action="store_true")
+    args = ap.parse_args()
+    names = args.tables.split(",")
+    bad = [n for n in names if n not in TABLES]
+    if bad:
+        raise SystemExit(f"--tables: {bad[0]!r} is not allowed; allowed: {', '.join(TABLES)}")
+    assert set(t for _, t, _ in TABLES.values()) <= set(TASKS)
+    if not args.report_only:
+        for name in names:
+            build(name, args.workers, args.root)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,1 @@
+"""Neural-architecture spaces as workload generators, with measured accuracy tables (docs/nas.md)."""
