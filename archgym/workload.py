@@ -365,15 +365,20 @@ def _unique_names(ops: list[Op]) -> list[Op]:
 # -- ONNX -----------------------------------------------------------------------------------------
 
 def load_onnx(path: str | Path, batch: int = 1) -> Workload:
-    """Read Conv, Gemm and MatMul (and element-wise nodes) from an ONNX model's graph."""
+    """Read Conv, Gemm and MatMul (and element-wise nodes) from an ONNX model's graph.
+
+    Only shapes are read: weights are never loaded, so a model whose weights live in an external
+    data file (``resnet18.onnx`` + ``resnet18.onnx.data``, as ``torch.onnx.export`` and ZigZag ship
+    them) loads with or without that file; initializers give their shapes from their ``dims``.
+    """
     try:
         import onnx
-        from onnx import numpy_helper, shape_inference
+        from onnx import shape_inference
     except ImportError as exc:  # pragma: no cover - onnx is a dependency
         raise ConfigError("loading ONNX workloads needs the 'onnx' package") from exc
     path = Path(path)
     try:
-        model = shape_inference.infer_shapes(onnx.load(str(path)))
+        model = shape_inference.infer_shapes(onnx.load(str(path), load_external_data=False))
     except Exception as exc:  # noqa: BLE001 - onnx raises many types for malformed files
         raise ConfigError(f"{path}: not a readable ONNX model ({exc.__class__.__name__})") from None
     graph = model.graph
@@ -382,7 +387,7 @@ def load_onnx(path: str | Path, batch: int = 1) -> Workload:
         dims = [d.dim_value if d.HasField("dim_value") else batch for d in vi.type.tensor_type.shape.dim]
         shapes[vi.name] = dims
     for init in graph.initializer:
-        shapes[init.name] = list(numpy_helper.to_array(init).shape)
+        shapes[init.name] = list(init.dims)
 
     g = nx.DiGraph()
     producer: dict[str, str] = {}
@@ -424,7 +429,7 @@ def _onnx_op(name: str, node: Any, attrs: dict[str, Any], shapes: dict[str, list
         m = math.prod(a[:-1])
         return Op(name, "gemm", {"M": m, "K": a[-1], "N": b[-1]})
     out = node.output[0] if node.output else ""
-    elems = math.prod(shapes.get(out) or shapes.get(node.input[0], [1]) or [1])
+    elems = math.prod(shapes.get(out) or (shapes.get(node.input[0]) if node.input else None) or [1])
     return Op(name, "eltwise", {"E": max(elems, 1), "inputs": max(len(node.input), 1)})
 
 
