@@ -28,7 +28,9 @@ budget's edge that a smooth GP cannot fit, and the optimum usually sits on that 
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import warnings
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import replace
 from typing import Any
 
@@ -42,6 +44,21 @@ from archgym.space import Design
 
 #: candidates re-scored for the 2nd…q-th pick of a batch (the best by single-point acquisition)
 SHORTLIST = 64
+
+#: linear_operator's warning when a Cholesky factorisation needed diagonal jitter (``A not p.d.,
+#: added jitter of …``): routine for GPs on a discrete grid, where designs repeat or nearly do
+JITTER_MESSAGE = r"A not p\.d\., added jitter"
+
+
+@contextmanager
+def routine_jitter_quiet() -> Iterator[None]:
+    """Silence exactly linear_operator's jitter ``NumericalWarning`` (every other warning passes):
+    it is the GP's own numerical safeguard, not something a user can act on (issue 21)."""
+    from linear_operator.utils.warnings import NumericalWarning
+
+    with warnings.catch_warnings():
+        warnings.filterwarnings("ignore", message=JITTER_MESSAGE, category=NumericalWarning)
+        yield
 
 
 class BOConfig(StrictModel):
@@ -108,7 +125,8 @@ class BayesianOptimization(Agent):
         pool = self._pool()
         if len(pool) == 0:
             return []
-        chosen = self._select(pool, min(n, len(pool)))
+        with routine_jitter_quiet():
+            chosen = self._select(pool, min(n, len(pool)))
         return self.designs(pool[chosen])
 
     def tell(self, designs: Sequence[Design], results: Sequence[Result]) -> None:
@@ -221,8 +239,6 @@ class BayesianOptimization(Agent):
             mll = SumMarginalLogLikelihood(model.likelihood, model)
         if self._warm:   # warm start: hyperparameters only (the outcome transform is the data's)
             model.load_state_dict(self._warm, strict=False)
-        import warnings
-
         from botorch.exceptions import ModelFittingError
 
         try:

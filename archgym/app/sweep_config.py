@@ -72,7 +72,7 @@ class StrategyConfig(StrictModel):
             return name
         agents = agent_names()
         if name not in agents:
-            raise ValueError(f"{name!r} is not known; allowed: {', '.join([*PLANNED, *agents])}")
+            raise ValueError(f"{name!r} is not known; allowed: {', '.join(dict.fromkeys([*PLANNED, *agents]))}")
         return name
 
     @property

@@ -2,7 +2,12 @@
 config and topology files through the fold-level cycle model and write SCALE-Sim's reports
 (COMPUTE_REPORT.csv, BANDWIDTH_REPORT.csv, DETAILED_ACCESS_REPORT.csv) under OUTDIR/run_name/.
 ``--memory scalesim`` (default) reproduces SCALE-Sim's buffer behaviour exactly (DRAM reads, stall
-and total cycles at any SRAM size); ``--memory fold`` uses the design-space simulator's model."""
+and total cycles at any SRAM size); ``--memory fold`` uses the design-space simulator's model.
+
+It prints two totals: SCALE-Sim's *Total Cycles* (compute + stall, what SCALE-Sim's COMPUTE_REPORT
+sums) and the end-to-end count that ``archgym simulate --fidelity scalesim`` reports for the same
+array, buffers and layers (each layer's prefetch before its first fold and final ofmap drain added);
+docs/validation.md, "The two SCALE-Sim totals", breaks the difference down."""
 
 from __future__ import annotations
 
@@ -19,6 +24,9 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--memory", choices=("scalesim", "fold"), default="scalesim",
                    help="SRAM/DRAM model: SCALE-Sim's own buffers (exact) or the fold-level model")
     p.add_argument("-q", "--quiet", action="store_true", help="print nothing but errors")
+    p.epilog = ("Totals: SCALE-Sim's Total Cycles (compute + stall) and the end-to-end cycles that "
+                "`archgym simulate --fidelity scalesim` reports (+ prefetch and final drain per layer); "
+                "see docs/validation.md, 'The two SCALE-Sim totals'.")
 
 
 def run(args: argparse.Namespace) -> int:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import numbers
 from typing import Any
 
 from archgym.errors import ConfigError
@@ -21,8 +22,11 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--workload", "-w", required=True, help="zoo name, gemm:M=..,N=..,K=.., .csv or .onnx")
     p.add_argument("--set", dest="overrides", action="append", default=[], metavar="KEY=VALUE",
                    help="override one design parameter (repeatable)")
-    p.add_argument("--fidelity", default="analytical", choices=KNOWN_FIDELITIES,
-                   help="scalesim: systolic cycle level with SCALE-Sim's own buffers")
+    p.add_argument("--fidelity", default=None, choices=KNOWN_FIDELITIES,
+                   help="default: analytical (a proxy: the fidelity it imitates); scalesim: systolic cycle "
+                        "level with SCALE-Sim's own buffers, cycles end to end (prefetch and final drain "
+                        "included; `archgym scalesim` also prints SCALE-Sim's Total Cycles, which leave them "
+                        "out: docs/validation.md, 'The two SCALE-Sim totals')")
     p.add_argument("--mapping", default="auto", choices=MAPPING_MODES,
                    help="auto: the simulator's own mapping heuristic")
     p.add_argument("--zigzag-hardware", metavar="HW.yaml", default=None,
@@ -50,13 +54,16 @@ def run(args: argparse.Namespace) -> int:
             raise ConfigError(f"--set: expected KEY=VALUE, got {item!r}")
         overrides.update(parse_kv(item, "--set"))
     design = sim.design_for(workload, args.preset, overrides, args.mapping)
-    result = sim.evaluate(design, workload, args.fidelity)
+    fidelity = args.fidelity or ("analytical" if "analytical" in sim.fidelities else sim.fidelities[0])
+    result = sim.evaluate(design, workload, fidelity)
     if args.json:
         out = result.to_json(with_layers=args.layers)
         out["design"] = design
         print(json.dumps(out, default=str))
     else:
-        print(f"{sim.name} · preset {args.preset or sim.default_preset} · {workload.name} · {args.fidelity}")
+        imitates = result.info.get("imitates")       # a proxy: say what it predicts, not the flag
+        label = f"proxy predicting {imitates}" if imitates else fidelity
+        print(f"{sim.name} · preset {args.preset or sim.default_preset} · {workload.name} · {label}")
         for key, value in result.metrics.items():
             print(f"  {key:<26} {value:.6g} {unit(key)}")
         print(f"  {'valid':<26} {result.valid}")
@@ -75,7 +82,7 @@ def _run_machine(args: argparse.Namespace, workload: Workload) -> int:
         raise ConfigError.bad_value(f"simulator (with {flag})", args.simulator, ("systolic", "loopnest"))
     if args.zigzag_hardware and args.machine:
         raise ConfigError("--machine and --zigzag-hardware: give one of them")
-    if args.overrides or args.preset or args.fidelity != "analytical":
+    if args.overrides or args.preset or args.fidelity not in (None, "analytical"):
         raise ConfigError(f"{flag}: the machine is the design; --preset, --set and --fidelity do not apply")
     hw = load_hardware(args.zigzag_hardware, args.zigzag_mapping) if args.zigzag_hardware else MACHINES[args.machine]()
     result = LoopNestSimulator().evaluate_machine(hw, workload, args.mapping_objective)
@@ -96,10 +103,31 @@ def _run_machine(args: argparse.Namespace, workload: Workload) -> int:
 
 
 def _print_layers(layers: list[dict[str, Any]]) -> None:
-    for row in layers:
-        text = "  ".join(f"{k}={_short(v)}" for k, v in row.items() if k not in ("name", "accesses"))
-        print(f"  · {row.get('name', '?')}: {text}")
+    """The per-layer breakdown as a table: one row per layer, one column per scalar field; a mapping
+    of numbers shows its sum (``Σ dram_words``), a list its length (``# kernels``); other nested
+    fields are named below the table (``--json`` has them all)."""
+    cells = [{head: text for key, value in row.items() if (cell := _cell(key, value)) for head, text in [cell]}
+             for row in layers]
+    heads = list(dict.fromkeys(h for row in cells for h in row))
+    nested = sorted({k for row in layers for k, v in row.items() if not _cell(k, v)})
+    widths = [max(len(h), *(len(row.get(h, "")) for row in cells)) for h in heads]
+    print()
+    for line in ([dict(zip(heads, heads))], cells):
+        for row in line:
+            text = [row.get(h, "-") for h in heads]     # the first column (the layer's name) left-aligned
+            print("  " + "  ".join([text[0].ljust(widths[0]), *(t.rjust(w) for t, w in zip(text[1:], widths[1:]))]))
+    if nested:
+        print(f"  (not shown: {', '.join(nested)}; --json has every field)")
 
 
-def _short(value: Any) -> str:
-    return f"{value:.4g}" if isinstance(value, float) else str(value)
+def _cell(key: str, value: Any) -> tuple[str, str] | None:
+    """A layer field as (column head, text), or None for a nested field that has no short form."""
+    if isinstance(value, (str, numbers.Integral)):
+        return key, str(value)
+    if isinstance(value, numbers.Real):
+        return key, f"{value:.4g}"
+    if isinstance(value, dict) and all(isinstance(v, numbers.Real) for v in value.values()):
+        return f"Σ {key}", f"{sum(value.values()):.4g}"
+    if isinstance(value, (list, tuple)):
+        return f"# {key}", str(len(value))
+    return None

@@ -9,6 +9,7 @@ from pathlib import Path
 
 from archgym.app.executors import EXECUTORS
 from archgym.app.limits import workers_arg
+from archgym.errors import ConfigError
 
 DEFAULT_STORE = "runs/sweeps.db"
 
@@ -35,6 +36,8 @@ def run(args: argparse.Namespace) -> int:
 
     config = load_sweep_config(args.config)
     store_path = Path(args.store)
+    if args.resume and not store_path.is_file():   # resuming creates nothing
+        raise ConfigError(f"--resume: the store {args.store!r} does not exist (without --resume a new one is created)")
     store_path.parent.mkdir(parents=True, exist_ok=True)
     with RunStore(store_path) as store:
         outcome = run_sweep(config, store, executor=args.executor, workers=args.workers,
