@@ -11,6 +11,7 @@ architectures are trained; the JSON is rewritten after every architecture.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import importlib.metadata as md
 import json
 import os
@@ -74,9 +75,8 @@ def build(name: str, workers: int, root: Path) -> dict[str, Any]:
     root.mkdir(parents=True, exist_ok=True)
     todo = [(a, task) for a in archs_of(name) if a.key not in data["archs"]]
     print(f"{name}: {len(data['archs'])} done, {len(todo)} to train", flush=True)
-    results: Iterator[tuple[Arch, list[dict[str, float]]]]
-    with Pool(workers) if workers > 1 else _Serial() as pool:
-        results = pool.imap(_job, todo)
+    with Pool(workers) if workers > 1 else contextlib.nullcontext() as pool:
+        results: Iterator[tuple[Arch, list[dict[str, float]]]] = pool.imap(_job, todo) if pool else map(_job, todo)
         for i, (arch, runs) in enumerate(results, 1):
             data["archs"][arch.key] = {
                 **{s: [r[s] for r in runs] for s in SPLITS},
@@ -90,19 +90,6 @@ def build(name: str, workers: int, root: Path) -> dict[str, Any]:
     return data
 
 
-class _Serial:
-    """``Pool``'s ``imap`` in this process (one worker)."""
-
-    def __enter__(self) -> _Serial:
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        return None
-
-    def imap(self, fn: Any, items: list[Any]) -> Iterator[Any]:
-        return map(fn, items)
-
-
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--tables", default=",".join(TABLES), help=f"comma-separated, of {', '.join(TABLES)}")
@@ -114,7 +101,7 @@ def main() -> None:
     bad = [n for n in names if n not in TABLES]
     if bad:
         raise SystemExit(f"--tables: {bad[0]!r} is not allowed; allowed: {', '.join(TABLES)}")
-    assert set(t for _, t, _ in TABLES.values()) <= set(TASKS)
+    assert {t for _, t, _ in TABLES.values()} <= set(TASKS)
     if not args.report_only:
         for name in names:
             build(name, args.workers, args.root)

@@ -7,11 +7,13 @@ import math
 from abc import ABC, abstractmethod
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
+from typing import ClassVar
 
 import numpy as np
 
 from archgym.errors import ConfigError
 from archgym.workload import Workload
+from nas.graph import Net, to_workload
 
 
 @dataclass(frozen=True)
@@ -32,11 +34,11 @@ class ArchSpace(ABC):
 
     Subclasses set ``name``, ``choices`` (choice name → allowed values, in order), ``resolution``
     (the input height/width the accuracy tables were trained at) and ``in_channels``, and implement
-    :meth:`workload`.
+    :meth:`net`.
     """
 
     name: str
-    choices: dict[str, tuple[object, ...]]
+    choices: ClassVar[dict[str, tuple[object, ...]]]
     resolution: int
     in_channels: int
 
@@ -117,5 +119,9 @@ class ArchSpace(ABC):
         return dict(zip(self.choices, arch.values))
 
     @abstractmethod
+    def net(self, arch: Arch, classes: int = 10) -> Net:
+        """The network's layer graph, what :mod:`nas.models` trains and :meth:`workload` costs."""
+
     def workload(self, arch: Arch, *, resolution: int | None = None, classes: int = 10) -> Workload:
-        """The network as operators, batch 1, at ``resolution`` (default: the trained one)."""
+        """The network as operators, batch 1, on a ``resolution``² input (default: the trained one)."""
+        return to_workload(self.net(arch, classes), resolution or self.resolution)

@@ -9,9 +9,10 @@ incoming edges. Both cells share one genotype, as in NAS-Bench-201.
 
 from __future__ import annotations
 
-from archgym.workload import Workload
+from typing import ClassVar
+
 from nas.archs import Arch, ArchSpace
-from nas.graph import Net, Node, to_workload
+from nas.graph import Net, Node
 
 OPS = ("none", "skip", "conv1x1", "conv3x3", "avgpool3x3")
 EDGES = ((0, 1), (0, 2), (1, 2))
@@ -24,7 +25,7 @@ class CellSpace(ArchSpace):
     """5 operations on each of 3 edges: 125 architectures."""
 
     name = "cell"
-    choices = {f"edge{i}{j}": OPS for i, j in EDGES}
+    choices: ClassVar[dict[str, tuple[object, ...]]] = {f"edge{i}{j}": OPS for i, j in EDGES}
     resolution = 8
     in_channels = 1
 
@@ -42,9 +43,6 @@ class CellSpace(ArchSpace):
         nodes += [Node("gap", "gap", (prev,), cout=WIDTHS[-1]),
                   Node("fc", "fc", ("gap",), WIDTHS[-1], classes)]
         return Net(arch.key, tuple(nodes))
-
-    def workload(self, arch: Arch, *, resolution: int | None = None, classes: int = 10) -> Workload:
-        return to_workload(self.net(arch, classes), resolution or self.resolution)
 
 
 def _cell(nodes: list[Node], p: str, entry: str, c: int, ops: dict[tuple[int, int], object]) -> str:

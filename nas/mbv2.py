@@ -8,9 +8,10 @@ residual add when shape is kept) → conv1×1 head → global average pool → f
 
 from __future__ import annotations
 
-from archgym.workload import Workload
+from typing import ClassVar
+
 from nas.archs import Arch, ArchSpace
-from nas.graph import Net, Node, to_workload
+from nas.graph import Net, Node
 
 #: per stage: base output channels and the first block's stride. MobileNetV2's 16/24/32 halved
 #: (assumed, digits-scale); strides 1, 2, 2 take 8×8 to 8, 4, 2
@@ -31,7 +32,7 @@ class MBV2Space(ArchSpace):
     """3 stages × (2 depths × 3 widths × 2 kernels × 3 expansions): 46,656 architectures."""
 
     name = "mbv2"
-    choices = {f"s{s}_{c}": opts for s in range(1, len(STAGES) + 1)
+    choices: ClassVar[dict[str, tuple[object, ...]]] = {f"s{s}_{c}": opts for s in range(1, len(STAGES) + 1)
                for c, opts in (("depth", DEPTHS), ("width", WIDTHS), ("kernel", KERNELS),
                                ("expand", EXPANSIONS))}
     resolution = 8
@@ -62,6 +63,3 @@ class MBV2Space(ArchSpace):
                   Node("gap", "gap", ("head",), cout=HEAD),
                   Node("fc", "fc", ("gap",), HEAD, classes)]
         return Net(arch.key, tuple(nodes))
-
-    def workload(self, arch: Arch, *, resolution: int | None = None, classes: int = 10) -> Workload:
-        return to_workload(self.net(arch, classes), resolution or self.resolution)

@@ -38,8 +38,8 @@ TASKS = ("digits", "digits-rot")
 @cache
 def get_task(name: str) -> Task:
     """Load task ``name`` (cached)."""
-    from sklearn.datasets import load_digits
-    from sklearn.model_selection import train_test_split
+    from sklearn.datasets import load_digits  # type: ignore[import-untyped]
+    from sklearn.model_selection import train_test_split  # type: ignore[import-untyped]
 
     if name not in TASKS:
         raise UnknownNameError(f"task: {name!r} is not known; known: {', '.join(TASKS)}")

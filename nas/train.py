@@ -56,7 +56,8 @@ def train(arch: Arch, task: str, seed: int, recipe: Recipe = RECIPE) -> dict[str
     data = get_task(task)
     start, cpu = time.perf_counter(), time.process_time()
     # channels-last: oneDNN's depthwise convolution is ~3x faster in it on CPU (measured, docs/nas.md)
-    model = GraphModule(get_space(arch.space).net(arch, data.classes)).to(memory_format=CL)
+    net = GraphModule(get_space(arch.space).net(arch, data.classes))
+    model = net.to(memory_format=CL)  # type: ignore[call-overload]  # torch's stubs lack the keyword
     params = sum(p.numel() for p in model.parameters())
     x, y = _images(data.x["train"]), torch.from_numpy(data.y["train"])
     opt = torch.optim.SGD(model.parameters(), lr=recipe.lr, momentum=recipe.momentum, nesterov=True,
