@@ -6,7 +6,7 @@ traceback, hang, silent nonsense — and written with commit, date and machine.
 
 Each example is a fresh input; an "area" groups the tests (CLI, sweep/agent YAML, topology/ONNX
 files, proxy folders, env step(), corrupted stores). A hang is an input past
-``ARCHGYM_FUZZ_HANG_S`` (default 20 s). Non-deterministic: set ``--seed`` to repeat a run.
+``ARCHGYM_FUZZ_HANG_S`` CPU seconds (default 20). Non-deterministic: set ``--seed`` to repeat a run.
 """
 
 from __future__ import annotations

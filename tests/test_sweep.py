@@ -141,8 +141,7 @@ def test_sigkill_mid_sweep_then_resume_matches_uninterrupted(tmp_path):
     _, reference = _sweep(path, tmp_path / "ref.db", workers=1)
     store = tmp_path / "killed.db"
     proc = _start(path, store, "--workers", "2")
-    deadline = time.time() + 60
-    while _count(store) < 25 and proc.poll() is None and time.time() < deadline:
+    while _count(store) < 25 and proc.poll() is None:   # no deadline: a loaded machine only makes it wait
         time.sleep(0.01)
     assert proc.poll() is None, "the sweep finished before it could be killed"
     os.killpg(proc.pid, signal.SIGKILL)  # the sweep and its workers, at an arbitrary moment
