@@ -1,8 +1,12 @@
 """Training data for proxy models: read a run store, or collect one by sampling a space.
 
-A :class:`Dataset` holds, for one simulator / fidelity / preset / mapping, the valid simulated
-(not predicted) rows of a :class:`~archgym.store.RunStore` grouped by workload: the designs as
-dicts, the workload objects, and the metric values. Rows logged by another model version of the
+A :class:`Dataset` holds, for one simulator / fidelity / preset / mapping, the simulated (not
+predicted) rows of a :class:`~archgym.store.RunStore`: the designs as dicts, the workload objects,
+the metric values and whether the simulator accepted each design (the regressors fit the valid
+rows, the validity classifier all of them). The preset is the one the runs registered (sweeps and
+envs record it), else the preset whose space accepts the designs and whose defaults agree with
+most parameters the rows hold at one value (an FPGA sweep fixed to ``device: u280`` is ``u280``,
+not the family's default board). Rows logged by another model version of the
 simulator (or before versions were recorded: ``"unknown"``) are refused unless
 ``allow_mixed_versions=True``: a proxy fitted on them would imitate a model that no longer exists.
 """
@@ -40,6 +44,12 @@ class Dataset:
     wall_time_s: np.ndarray = field(default_factory=lambda: np.zeros(0))
     #: model version of the rows (several, comma-separated, when mixed versions were allowed)
     model_version: str = "unknown"
+    #: per row: did the simulator accept the design (default: all valid)
+    valid: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=bool))
+
+    def __post_init__(self) -> None:
+        if len(self.valid) != len(self.designs):
+            self.valid = np.ones(len(self.designs), dtype=bool)
 
     def __len__(self) -> int:
         return len(self.designs)
@@ -59,7 +69,8 @@ class Dataset:
         return Dataset(self.simulator, self.fidelity, self.preset, self.mapping,
                        [self.designs[i] for i in idx], [self.workload_names[i] for i in idx],
                        {k: v[idx] for k, v in self.metrics.items()}, self.workloads,
-                       self.wall_time_s[idx] if len(self.wall_time_s) else self.wall_time_s, self.model_version)
+                       self.wall_time_s[idx] if len(self.wall_time_s) else self.wall_time_s, self.model_version,
+                       self.valid[idx])
 
     def space(self, workload: str | None = None) -> DesignSpace:
         """The real simulator's space for ``workload`` (default: the first one)."""
@@ -68,7 +79,7 @@ class Dataset:
 
 
 def _usable(r: EvalRecord) -> bool:
-    return r.valid and not r.predicted and not r.simulator.startswith("proxy")
+    return not r.predicted and not r.simulator.startswith("proxy")
 
 
 def load_dataset(store: RunStore, env_id: str | None = None, simulator: str | None = None,
@@ -82,7 +93,7 @@ def load_dataset(store: RunStore, env_id: str | None = None, simulator: str | No
     unless ``allow_mixed_versions``.
     """
     records = [r for r in store.records(run_id, env_id) if _usable(r)]
-    if not records:
+    if not any(r.valid for r in records):
         raise ConfigError(f"store {store.path}: no valid simulated rows"
                           + (f" for env {env_id!r}" if env_id else ""))
     simulator = simulator or Counter(r.simulator for r in records).most_common(1)[0][0]
@@ -96,13 +107,16 @@ def load_dataset(store: RunStore, env_id: str | None = None, simulator: str | No
     sim = get_simulator(simulator)
     versions = _check_versions(store, records, sim.model_version(fidelity), allow_mixed_versions)
     workloads = {name: get_workload(name) for name in sorted({r.workload for r in records})}
-    first = workloads[records[0].workload]
-    preset, mapping = _infer_space(sim, first, [r.design for r in records if r.workload == first.name], preset)
+    valid = [r for r in records if r.valid]
+    first = workloads[valid[0].workload]
+    preset = preset or _registered_preset(store, records)
+    preset, mapping = _infer_space(sim, first, [r.design for r in valid if r.workload == first.name], preset)
     keys = sorted({k for r in records for k in r.metrics})
     metrics = {k: np.array([_num(r.metrics.get(k)) for r in records]) for k in keys}
     return Dataset(simulator, fidelity, preset, mapping, [r.design for r in records],
                    [r.workload for r in records], metrics, workloads,
-                   np.array([r.wall_time_s for r in records], dtype=float), versions)
+                   np.array([r.wall_time_s for r in records], dtype=float), versions,
+                   np.array([r.valid for r in records], dtype=bool))
 
 
 def _check_versions(store: RunStore, records: list[EvalRecord], current: str, allow_mixed: bool) -> str:
@@ -122,12 +136,22 @@ def _num(v: Any) -> float:
     return float(v) if v is not None else np.nan
 
 
+def _registered_preset(store: RunStore, records: list[EvalRecord]) -> str | None:
+    """The one preset the rows' runs registered (``None`` when none did, or they differ)."""
+    presets = {(store.run_config(run) or {}).get("preset") for run in {r.run_id for r in records}}
+    return presets.pop() if len(presets) == 1 else None
+
+
 def _infer_space(sim: Simulator, workload: Workload, designs: list[dict[str, Any]],
                  preset: str | None) -> tuple[str, str]:
-    """The (preset, mapping) whose space has exactly the designs' parameters and accepts them."""
+    """The (preset, mapping) whose space has exactly the designs' parameters and accepts them;
+    among several presets, the one whose defaults match most parameters the designs hold fixed
+    (the default preset on ties)."""
     sample = designs[:: max(len(designs) // 50, 1)]
     keys = set(sample[0])
+    fixed = {k: v for k, v in sample[0].items() if all(d.get(k) == v for d in designs)}
     presets = [preset] if preset else [sim.default_preset, *[p for p in sim.presets() if p != sim.default_preset]]
+    found: list[tuple[int, str, str]] = []
     for p in presets:
         for mapping in MAPPING_MODES:
             space = sim.space(workload, p, mapping)
@@ -138,7 +162,12 @@ def _infer_space(sim: Simulator, workload: Workload, designs: list[dict[str, Any
                     space.validate(d)
             except ConfigError:
                 continue
-            return p, mapping
+            default = space.default()
+            found.append((sum(default.get(k) == v for k, v in fixed.items()), p, mapping))
+            break
+    if found:
+        best = max(f[0] for f in found)
+        return next((p, m) for score, p, m in found if score == best)
     raise ConfigError(f"{sim.name}: no preset/mapping space accepts the logged designs"
                       + (f" (preset {preset!r})" if preset else "; pass --preset"))
 

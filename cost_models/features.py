@@ -189,10 +189,10 @@ class FeatureSpec:
             cols += self.choice.columns()
         return cols
 
-    def transform(self, columns: Mapping[str, Any], workload: Workload) -> np.ndarray:
+    def transform(self, columns: Mapping[str, Any] | Sequence[Mapping[str, Any]], workload: Workload) -> np.ndarray:
         """Features ``(n, len(names))`` of designs given as name → value array (or a list of dicts)."""
         if not isinstance(columns, Mapping):
-            columns = _to_columns(columns)
+            columns = to_columns(columns)
         n = len(next(iter(columns.values()))) if columns else 0
         static = self._static(workload)
         weights = static["weights"]
@@ -368,7 +368,7 @@ _DERIVED_ROOFLINE = ["x.log10_folds_os", "x.log10_folds_ws", "x.log10_folds_is",
                      "x.log10_dram_words", "x.log10_sram_words", "x.fit_ifmap", "x.fit_filter", "x.fit_ofmap"]
 
 
-def _to_columns(designs: Sequence[Mapping[str, Any]]) -> dict[str, np.ndarray]:
+def to_columns(designs: Sequence[Mapping[str, Any]]) -> dict[str, np.ndarray]:
     if not designs:
         return {}
     keys = list(designs[0])

@@ -1,5 +1,8 @@
-"""Fit a proxy and measure it: held-out accuracy (random designs and unseen workloads) and the
-speed-up over the simulator it imitates. Used by ``archgym fit-proxy`` and the benchmarks."""
+"""Fit a proxy and measure it: held-out accuracy (a random split of the rows, unseen workloads,
+and fresh random designs of the training domain simulated for the purpose where that is cheap),
+the validity classifier's held-out accuracy, and the speed-up over the simulator it imitates.
+The headline is the latency error on the user's scale (seconds): on the fresh designs when they
+were simulated, else on the held-out split. Used by ``archgym fit-proxy`` and the benchmarks."""
 
 from __future__ import annotations
 
@@ -10,21 +13,68 @@ from typing import Any
 import numpy as np
 
 from archgym.errors import ConfigError
+from archgym.evaluator import Evaluator
+from archgym.metrics import Objective
 from archgym.simulator import get_simulator
 from cost_models.data import Dataset
 from cost_models.evaluation import random_split, ranges, score, workload_split
-from cost_models.proxy import DEFAULT_TARGETS, ProxyModel, _offset_values, featurize, time_per_eval
+from cost_models.proxy import DEFAULT_TARGETS, ProxyModel, featurize, time_per_eval
+from cost_models.validity import accuracy
+
+#: fresh designs simulated for the headline when the imitated simulator is cheap enough
+FRESH_DESIGNS = 300
+#: at most this many seconds of (estimated) simulation for the fresh designs
+FRESH_BUDGET_S = 60.0
+#: the target the headline leads with
+HEADLINE_TARGET = "latency_s"
 
 
 def evaluate_split(model: ProxyModel, data: Dataset, test_idx: np.ndarray, log_range: np.ndarray,
-                   lin_range: np.ndarray) -> dict[str, dict[str, float]]:
-    """Scores of ``model`` on the rows ``test_idx`` of ``data``, per target."""
+                   lin_range: np.ndarray) -> dict[str, Any]:
+    """Scores of ``model`` on the valid rows among ``test_idx`` of ``data`` per target, and the
+    validity classifier's accuracy on all of them (key ``validity``)."""
     test = data.subset(test_idx)
     x = featurize(model.spec, test)
-    pred = model.regressor.predict(x) + _offset_values(x, model.meta["offsets"])
+    pred, _ = model._predict_x(x)
     y = test.targets(model.targets)
-    return {t: score(y[:, j], pred[:, j], float(log_range[j]), float(lin_range[j]))
-            for j, t in enumerate(model.targets)}
+    ok = test.valid
+    out: dict[str, Any] = {t: score(y[ok, j], pred[ok, j], float(log_range[j]), float(lin_range[j]))
+                           for j, t in enumerate(model.targets)}
+    return {"scores": out, "validity": accuracy(model.validity, x, test.valid)}
+
+
+def fresh_designs(model: ProxyModel, data: Dataset, n: int = FRESH_DESIGNS, seed: int = 0,
+                  budget_s: float = FRESH_BUDGET_S) -> dict[str, Any]:
+    """Scores on ``n`` fresh random designs of the training domain (spread over the training
+    workloads), simulated now; each target's range is that of the fresh designs. Skipped (with
+    the reason) when the logged simulation time says it would take more than ``budget_s``."""
+    logged = float(np.nanmedian(data.wall_time_s)) if np.isfinite(data.wall_time_s).any() else float("nan")
+    estimate = logged * n
+    if not estimate <= budget_s:
+        return {"skipped": f"{n} designs × {logged:.3g} s logged per evaluation > {budget_s:g} s"}
+    rng = np.random.default_rng([seed, 21])
+    sim = get_simulator(data.simulator)
+    workloads = sorted(set(data.workload_names))
+    y, pred, valid, p_valid = [], [], [], []
+    for i, name in enumerate(workloads):
+        wl = data.workloads[name]
+        space = model.domain.restrict(data.space(name), [op.name for op in wl.layers])
+        designs = space.sample(n // len(workloads) + (i < n % len(workloads)), rng)
+        results = Evaluator(sim, wl, space, Objective(), data.fidelity).evaluate(designs)
+        ans = model.answer(designs, wl)
+        y.append(np.log10([[r.metrics.get(t, np.nan) if r.valid else np.nan for t in model.targets]
+                           for r in results]))
+        pred.append(ans.mean)
+        valid.append([r.valid for r in results])
+        p_valid.append(ans.p_valid)
+    y_all, p_all, v_all = np.concatenate(y), np.concatenate(pred), np.concatenate(valid).astype(bool)
+    log_range, lin_range = ranges(y_all[v_all])
+    pv = np.concatenate(p_valid)
+    hits = (pv >= 0.5) == v_all
+    return {"n": int(len(v_all)), "n_valid": int(v_all.sum()),
+            "scores": {t: score(y_all[v_all, j], p_all[v_all, j], float(log_range[j]), float(lin_range[j]))
+                       for j, t in enumerate(model.targets)},
+            "validity": {"accuracy": float(hits.mean()), "n": int(len(v_all)), "n_invalid": int((~v_all).sum())}}
 
 
 def measure_speed(model: ProxyModel, data: Dataset, idx: np.ndarray, n_sim: int = 16,
@@ -51,52 +101,81 @@ def measure_speed(model: ProxyModel, data: Dataset, idx: np.ndarray, n_sim: int 
 
 def fit_and_report(data: Dataset, targets: Sequence[str] = DEFAULT_TARGETS, kind: str = "gbm",
                    feature_set: str = "roofline", test_frac: float = 0.2, seed: int = 0,
-                   test_workloads: list[str] | None = None, speed: bool = True,
+                   test_workloads: list[str] | None = None, speed: bool = True, fresh: int = FRESH_DESIGNS,
                    **params: Any) -> tuple[ProxyModel, dict[str, Any]]:
-    """Fit on a random training split, score on the held-out designs; separately fit on some
-    workloads and score on the others (unseen layers); time proxy vs simulator.
+    """Fit on a random training split, score on the held-out rows; separately fit on some
+    workloads and score on the others (unseen layers); score on ``fresh`` new designs (0: skip);
+    time proxy vs simulator.
 
     The returned model is the one trained on the random split (its scores are the ``random``
-    ones)."""
+    ones). Invalid rows train and test the validity classifier; the regressor's scores are on
+    valid rows."""
     rng = np.random.default_rng(seed)
     y_all = data.targets(targets)
-    usable = np.flatnonzero(np.isfinite(y_all).all(axis=1))
-    if len(usable) < 10:
-        raise ConfigError(f"proxy: {len(usable)} usable rows; at least 10 are needed to fit and test")
+    usable = np.flatnonzero(~data.valid | np.isfinite(y_all).all(axis=1))
+    if int(np.sum(data.valid[usable])) < 10:
+        raise ConfigError(f"proxy: {int(np.sum(data.valid[usable]))} usable valid rows; at least 10 are needed "
+                          "to fit and test")
     data = data.subset(usable)
-    log_range, lin_range = ranges(data.targets(targets))
+    log_range, lin_range = ranges(data.targets(targets)[data.valid])
     train, test = random_split(len(data), test_frac, rng)
     model = ProxyModel.fit(data.subset(train), targets, kind, feature_set, seed, **params)
     report: dict[str, Any] = {
-        "simulator": data.simulator, "fidelity": data.fidelity, "preset": data.preset, "mapping": data.mapping,
-        "model": kind, "feature_set": feature_set, "params": params, "rows": len(data),
-        "workloads": sorted(set(data.workload_names)),
+        "simulator": data.simulator, "fidelity": data.fidelity, "imitates": model.meta["imitates"],
+        "preset": data.preset, "mapping": data.mapping, "model": kind, "feature_set": feature_set,
+        "params": params, "rows": len(data), "invalid_rows": int((~data.valid).sum()),
+        "workloads": sorted(set(data.workload_names)), "domain": model.meta["domain"],
         "splits": {"random": {"n_train": len(train), "n_test": len(test),
-                              "scores": evaluate_split(model, data, test, log_range, lin_range)}}}
+                              **evaluate_split(model, data, test, log_range, lin_range)}}}
     wtrain, wtest, held = workload_split(data.workload_names, test_frac, rng, test_workloads)
     if len(wtest) and len(wtrain) >= 2:
         wmodel = ProxyModel.fit(data.subset(wtrain), targets, kind, feature_set, seed, **params)
         report["splits"]["workload"] = {"n_train": len(wtrain), "n_test": len(wtest), "test_workloads": held,
-                                        "scores": evaluate_split(wmodel, data, wtest, log_range, lin_range)}
+                                        **evaluate_split(wmodel, data, wtest, log_range, lin_range)}
     if len(data.wall_time_s) and np.isfinite(data.wall_time_s).any():
         report["logged_sim_s_per_eval_median"] = float(np.nanmedian(data.wall_time_s))
+    if fresh:
+        report["fresh"] = fresh_designs(model, data, fresh, seed)
+    report["headline"] = headline(report)
     if speed:
-        report["speed"] = measure_speed(model, data, test)
+        report["speed"] = measure_speed(model, data, test[data.valid[test]])
     return model, report
 
 
+def headline(report: dict[str, Any]) -> dict[str, Any]:
+    """The error a user should read first: latency (else the first target) on the fresh designs
+    when they were simulated, else on the held-out split; with the validity accuracy there."""
+    fresh = report.get("fresh", {})
+    source, block = ("fresh", fresh) if "scores" in fresh else ("random", report["splits"]["random"])
+    target = HEADLINE_TARGET if HEADLINE_TARGET in block["scores"] else next(iter(block["scores"]))
+    return {"on": source, "target": target, **block["scores"][target], "validity_accuracy": block["validity"]["accuracy"]}
+
+
 def format_report(report: dict[str, Any]) -> str:
-    """A Markdown table of a :func:`fit_and_report` report."""
+    """The headline, then a Markdown table of a :func:`fit_and_report` report."""
     from cost_models.evaluation import TABLE_HEADER, summary_row
 
-    lines = [(f"proxy {report['model']} ({report['feature_set']} features) of {report['simulator']}/"
-             f"{report['fidelity']} (preset {report['preset']}, mapping {report['mapping']}), "
-             f"{report['rows']} rows, {len(report['workloads'])} workloads"), "", TABLE_HEADER]
-    for split, block in report["splits"].items():
+    h = report["headline"]
+    on = (f"{report['fresh']['n']} fresh random designs of the training domain" if h["on"] == "fresh"
+          else f"{report['splits']['random']['n_test']} held-out rows")
+    lines = [(f"held-out error of {h['target']} on {on}: RMSE {h['rmse_pct_range_linear']:.2f} % of range, "
+              f"mean |error| {h['mape_pct']:.2f} % (bias {h['bias_pct']:+.2f} %, p90 {h['p90_ape_pct']:.1f} %), "
+              f"Kendall τ {h['kendall_tau']:.3f}; validity predicted right for {100 * h['validity_accuracy']:.1f} %"),
+             (f"proxy {report['model']} ({report['feature_set']} features) imitating {report['imitates']} "
+              f"(preset {report['preset']}, mapping {report['mapping']}), {report['rows']} rows "
+              f"({report['invalid_rows']} invalid), {len(report['workloads'])} workloads"),
+             "domain: " + _domain_line(report["domain"]), "", TABLE_HEADER]
+    blocks = {**report["splits"], **({"fresh": report["fresh"]} if "scores" in report.get("fresh", {}) else {})}
+    for split, block in blocks.items():
         for target, s in block["scores"].items():
             lines.append(summary_row(target, split, s))
+    lines.append("")
+    lines.append("validity classifier: " + ", ".join(
+        f"{split} {100 * b['validity']['accuracy']:.1f} % right ({b['validity']['n_invalid']} invalid of "
+        f"{b['validity']['n']})" for split, b in blocks.items()))
+    if "skipped" in report.get("fresh", {}):
+        lines.append(f"fresh designs skipped: {report['fresh']['skipped']}")
     if "workload" in report["splits"]:
-        lines.append("")
         lines.append("held-out workloads: " + ", ".join(report["splits"]["workload"]["test_workloads"]))
     if "speed" in report:
         sp = report["speed"]
@@ -105,3 +184,9 @@ def format_report(report: dict[str, Any]) -> str:
                       f"({sp['speedup_batched']:.0f}×), {sp['proxy_s_per_eval_single'] * 1e6:.0f} µs single "
                       f"({sp['speedup_single']:.1f}×)")]
     return "\n".join(lines)
+
+
+def _domain_line(domain: dict[str, Any]) -> str:
+    from cost_models.domain import Domain
+
+    return Domain.from_json(domain).describe()

@@ -30,6 +30,7 @@ LIMITS: dict[str, int] = {
     "mlp_layers": 32,
     "mlp_epochs": 100_000,
     "gp_points": 20_000,
+    "domain_entries": 100_000,     # parameters, workloads, presets and categorical values of meta.domain
 }
 _METRIC = re.compile(r"^[a-z][a-z0-9_]{0,63}$")
 
@@ -103,6 +104,55 @@ def check_doc(doc: Any, where: str, fmt: str, regressors: Mapping[str, Any]) -> 
     if not isinstance(reg, dict) or not isinstance(reg.get("params"), dict):
         raise _fail(where, "regressor", reg, "an object with params")
     _check_params(where, kind, reg, len(targets))
+    _check_domain(where, meta.get("domain"))
+    _check_validity(where, doc.get("validity"))
+
+
+def _scalar(v: Any) -> bool:
+    return isinstance(v, str) or (isinstance(v, (int, float)) and math.isfinite(v))
+
+
+def _check_domain(where: str, dom: Any) -> None:
+    """``meta.domain`` (:class:`cost_models.domain.Domain`): bounded lists and maps of plain values."""
+    keys = ("imitates", "presets", "workloads", "fixed", "ranges", "sets")
+    if not isinstance(dom, dict) or set(dom) != set(keys):
+        raise _fail(where, "meta.domain", type(dom).__name__, "an object with " + ", ".join(keys)
+                    + " (proxies before format 2 have none: refit them with archgym fit-proxy)")
+    if not isinstance(dom["imitates"], str):
+        raise _fail(where, "meta.domain.imitates", dom["imitates"], "SIMULATOR/FIDELITY")
+    for name in ("presets", "workloads"):
+        v = dom[name]
+        if not isinstance(v, list) or not all(isinstance(x, str) for x in v):
+            raise _fail(where, f"meta.domain.{name}", v, "a list of names")
+    for name in ("fixed", "ranges", "sets"):
+        if not isinstance(dom[name], dict):
+            raise _fail(where, f"meta.domain.{name}", dom[name], "an object")
+    for k, v in dom["fixed"].items():
+        if not _scalar(v):
+            raise _fail(where, f"meta.domain.fixed.{k}", v, "a string or a finite number")
+    for k, v in dom["ranges"].items():
+        if not (isinstance(v, list) and len(v) == 2 and all(_scalar(x) and not isinstance(x, str) for x in v)
+                and v[0] <= v[1]):
+            raise _fail(where, f"meta.domain.ranges.{k}", v, "[min, max], finite numbers, min <= max")
+    for k, v in dom["sets"].items():
+        if not (isinstance(v, list) and v and all(_scalar(x) for x in v)):
+            raise _fail(where, f"meta.domain.sets.{k}", v, "a non-empty list of strings or finite numbers")
+    entries = sum(len(dom[n]) for n in ("presets", "workloads", "fixed", "ranges")) + sum(
+        len(v) for v in dom["sets"].values())
+    if entries > LIMITS["domain_entries"]:
+        raise _fail(where, "meta.domain", f"{entries} entries", f"at most {LIMITS['domain_entries']}")
+
+
+def _check_validity(where: str, val: Any) -> None:
+    """``validity`` (:class:`cost_models.validity.ValidityModel`'s JSON state)."""
+    if not isinstance(val, dict) or not isinstance(val.get("counts"), dict):
+        raise _fail(where, "validity", type(val).__name__, "an object with counts (the validity classifier)")
+    for k in ("valid", "invalid"):
+        _int_in(where, f"validity.counts.{k}", val["counts"].get(k), 0, 2**53)
+    if val.get("constant") is not None and not isinstance(val.get("constant"), bool):
+        raise _fail(where, "validity.constant", val.get("constant"), "true, false or null")
+    _finite(where, "validity.init", val.get("init"))
+    _finite(where, "validity.learning_rate", val.get("learning_rate"))
 
 
 def _check_params(where: str, kind: str, reg: dict[str, Any], n_targets: int) -> None:
@@ -134,6 +184,8 @@ def check_arrays(arrays: Mapping[str, np.ndarray], where: str, kind: str, doc: M
         bound = "_constraint." in name          # GP constraint bounds are ±inf when one-sided
         if a.dtype.kind == "f" and not (~np.isnan(a) if bound else np.isfinite(a)).all():
             raise _fail(where, name, "non-finite values", "finite numbers" + (" or ±inf" if bound else ""))
+    if doc["validity"].get("constant") is None:
+        _check_trees(arrays, where, "validity.", 1, n_features)
     if kind == "rf":
         _check_trees(arrays, where, "rf.", n_targets, n_features)
     elif kind == "gbm":

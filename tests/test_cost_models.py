@@ -222,9 +222,9 @@ sys.path.insert(0, {str(ROOT)!r})
 from archgym.simulator import get_simulator
 from archgym.workload import get_workload
 sim = get_simulator("proxy:{tmp_path / 'p'}")
-wl = get_workload("resnet18")
+wl = get_workload({WORKLOADS[0]!r})
 r = sim.evaluate(sim.space(wl).default(), wl)
-assert r.info["predicted"] and r.metrics["latency_s"] > 0
+assert r.valid and r.info["predicted"] and r.metrics["latency_s"] > 0
 print("ok")
 """
     done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, cwd=ROOT, timeout=120, check=False)
@@ -275,7 +275,7 @@ def proxy_dir(data, tmp_path_factory: pytest.TempPathFactory) -> Path:
 def test_proxy_simulator_mirrors_space_and_flags_predictions(proxy_dir: Path) -> None:
     sim = get_simulator(f"proxy:{proxy_dir}")
     real = get_simulator("systolic")
-    wl = get_workload("resnet18")
+    wl = get_workload(WORKLOADS[0])
     assert sim.space(wl).names == real.space(wl, "scalesim").names
     designs = sim.space(wl).sample(5, 0)
     batch = sim.evaluate_batch(designs, wl)
@@ -297,10 +297,91 @@ def test_env_runs_on_proxy_backend(proxy_dir: Path) -> None:
 
     import envs  # noqa: F401 - registers the archgym envs
 
-    env = gym.make("archgym/Systolic-v1", backend=f"proxy:{proxy_dir}")
+    env = gym.make("archgym/Systolic-v1", workload=WORKLOADS[0], backend=f"proxy:{proxy_dir}")
     env.reset(seed=0)
     _, reward, _, _, info = env.step(env.action_space.sample())
-    assert info["predicted"] is True and np.isfinite(reward)
+    assert info["predicted"] is True and info["valid"] and np.isfinite(reward)
+
+
+# -- the training domain and validity -----------------------------------------------------------------
+
+def test_domain_records_what_training_saw(proxy_dir: Path, data) -> None:
+    dom = ProxyModel.load(proxy_dir).meta["domain"]
+    assert dom["imitates"] == "systolic/analytical" and dom["presets"] == ["scalesim"]
+    assert dom["workloads"] == sorted(WORKLOADS)
+    rows = [d["rows"] for d in data.designs]
+    assert dom["ranges"]["rows"] == [min(rows), max(rows)]
+    assert set(dom["sets"]["dataflow"]) == {d["dataflow"] for d in data.designs}
+    assert dom["fixed"]["clock_mhz"] == data.designs[0]["clock_mhz"]
+
+
+def test_designs_outside_the_domain_are_invalid_with_the_reason(proxy_dir: Path) -> None:
+    sim = get_simulator(f"proxy:{proxy_dir}")
+    wl = get_workload(WORKLOADS[0])
+    d = sim.space(wl).default()
+    assert sim.evaluate(d, wl).valid
+    cases = {"clock_mhz": d["clock_mhz"] * 2, "rows": 4096, "dataflow": "xy"}
+    batch = sim.evaluate_batch([dict(d, **{k: v}) for k, v in cases.items()], wl)
+    assert not batch.valid.any() and np.isnan(batch.metrics["latency_s"]).all()
+    for (k, v), found in zip(cases.items(), batch.violations):
+        assert found == [found[0]] and found[0].startswith(f"out_of_domain:{k}={v} (training ")
+    other = get_workload("resnet18")
+    assert sim.evaluate(sim.space(other).default(), other).violations[0].startswith("out_of_domain:workload=resnet18")
+    sim.space(wl, preset="tpu-v1")
+    assert "out_of_domain:preset=tpu-v1 (trained on scalesim)" in sim.evaluate(d, wl).violations
+    flagged = get_simulator(f"proxy:{proxy_dir}?out_of_domain=flag").evaluate(dict(d, rows=4096), wl)
+    assert flagged.valid and flagged.metrics["latency_s"] > 0 and flagged.violations[0].startswith("out_of_domain:rows")
+    with pytest.raises(ConfigError, match="out_of_domain=flag"):
+        get_simulator(f"proxy:{proxy_dir}?ood=1")
+    with pytest.raises(ConfigError, match="fidelity"):
+        sim.evaluate(d, wl, "cycle")
+
+
+def test_env_on_a_proxy_backend_refuses_or_flags_other_presets(proxy_dir: Path) -> None:
+    import gymnasium as gym
+
+    import envs  # noqa: F401 - registers the archgym envs
+
+    for backend, valid in ((f"proxy:{proxy_dir}", False), (f"proxy:{proxy_dir}?out_of_domain=flag", True)):
+        env = gym.make("archgym/Systolic-v1", workload=WORKLOADS[0], preset="tpu-v1", backend=backend)
+        env.reset(seed=0)
+        _, _, _, _, info = env.step(env.action_space.sample())
+        assert info["valid"] is valid and "out_of_domain:preset=tpu-v1 (trained on scalesim)" in info["violations"]
+
+
+@pytest.fixture(scope="module")
+def fpga_data():
+    """An FPGA sweep on one board at one clock, as in issue 21 (about a quarter over budget)."""
+    sim, wl = get_simulator("fpga"), get_workload(WORKLOADS[0])
+    space = sim.space(wl).restrict(fix={"device": "u280", "clock_mhz": 300})
+    store = RunStore(":memory:")
+    Evaluator(sim, wl, space, store=store, run_id="fpga").evaluate(space.sample(400, np.random.default_rng(0)))
+    return load_dataset(store)
+
+
+def test_one_board_sweep_is_labelled_with_its_board_and_predicts_validity(fpga_data, tmp_path: Path) -> None:
+    assert fpga_data.preset == "u280" and 50 < (~fpga_data.valid).sum() < 200   # not the family default zcu102
+    model, report = fit_and_report(fpga_data, ["latency_s", "energy_j"], "gbm", speed=False, fresh=100,
+                                   n_estimators=60, max_depth=4)
+    dom = model.meta["domain"]
+    assert dom["presets"] == ["u280"] and dom["fixed"]["device"] == "u280" and dom["fixed"]["clock_mhz"] == 300
+    held = report["splits"]["random"]["validity"]
+    assert held["n_invalid"] > 0 and held["accuracy"] > 0.85 and held["invalid_recall"] > 0.5
+    assert report["headline"]["on"] == "fresh" and report["fresh"]["validity"]["accuracy"] > 0.85
+    text = format_report(report)
+    assert text.startswith("held-out error of latency_s on 100 fresh") and "imitating fpga/analytical" in text
+    sim = get_simulator(f"proxy:{model.save(tmp_path / 'fpga')}")
+    wl = get_workload(WORKLOADS[0])
+    d = sim.space(wl).default()
+    assert d["device"] == "u280"
+    assert sim.evaluate(dict(d, clock_mhz=200), wl).violations == ["out_of_domain:clock_mhz=200 (training fixed 300)"]
+    assert sim.evaluate(dict(d, device="zcu102"), wl).violations == [
+        "out_of_domain:device=zcu102 (training fixed u280)"]
+    designs = [fpga_data.designs[i] for i in np.flatnonzero(~fpga_data.valid)[:20]]
+    rejected = sim.evaluate_batch(designs, wl)
+    assert (~rejected.valid).mean() > 0.8
+    assert all(v[0].startswith("predicted_invalid:p_valid=") for v, ok in zip(rejected.violations, rejected.valid)
+               if not ok)
 
 
 # -- the CLI ------------------------------------------------------------------------------------------
