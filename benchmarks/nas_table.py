@@ -28,9 +28,8 @@ from nas.archs import Arch
 from nas.space import get_space
 from nas.table import DATA, FORMAT, SPLITS, TABLE_VERSION, table_path
 from nas.tasks import TASKS, get_task
-from nas.train import RECIPE, recipe_dict, train
+from nas.train import RECIPE, SEEDS, recipe_dict, train
 
-SEEDS = (0, 1)
 #: (space, task, architectures): the cell space exhaustively; the MobileNetV2-style space as a
 #: balanced sample (63 blocks of 6) so that digits has ≥ 500 architectures (docs/nas.md)
 TABLES = {"cell-digits": ("cell", "digits", None), "cell-digits-rot": ("cell", "digits-rot", None),

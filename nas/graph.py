@@ -57,6 +57,19 @@ class Net:
                 live.update(node.inputs)
         return Net(self.name, tuple(n for n in self.nodes if n.name in live))
 
+    def input_reaches_output(self) -> bool:
+        """Whether the output depends on the input (False when a ``zero`` node cuts every path)."""
+        reached: set[str] = set()
+        for node in self.nodes:
+            if node.kind == "input" or (node.kind != "zero" and reached.intersection(node.inputs)):
+                reached.add(node.name)
+        return self.nodes[-1].name in reached
+
+    def params(self) -> int:
+        """Trainable parameters: conv weights and batch-norm scale/shift, fc weights and biases."""
+        return sum(n.k * n.k * n.cin // n.groups * n.cout + 2 * n.cout if n.kind == "conv" else
+                   (n.cin + 1) * n.cout if n.kind == "fc" else 0 for n in self.pruned().nodes)
+
 
 def out_hw(node: Node, hw: int) -> int:
     """Output height/width of ``node`` on a ``hw``×``hw`` input (padding k // 2)."""
