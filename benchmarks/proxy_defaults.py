@@ -22,11 +22,11 @@ from typing import Any
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from archgym.store import RunStore  # noqa: E402
-from benchmarks.provenance import stamp, write_results  # noqa: E402
-from benchmarks.proxy_issue_check import check  # noqa: E402
-from cost_models.data import load_dataset  # noqa: E402
-from cost_models.fit import fit_and_report  # noqa: E402
+from archgym.store import RunStore
+from benchmarks.provenance import stamp, write_results
+from benchmarks.proxy_issue_check import check
+from cost_models.data import load_dataset
+from cost_models.fit import fit_and_report
 
 TARGETS = ["latency_s", "energy_j", "area_mm2"]
 #: name → (model, feature set, hyperparameters); empty hyperparameters = the model's defaults
@@ -61,12 +61,12 @@ def run(store: str, names: list[str], designs: int, seed: int) -> list[dict[str,
 
 
 def render(rows: list[dict[str, Any]]) -> str:
-    lines = ["Latency of the proxy against the simulator, in seconds (the user's scale). *env*: 300 fresh "
+    lines = [("Latency of the proxy against the simulator, in seconds (the user's scale). *env*: 300 fresh "
              "random designs of `archgym/Systolic-v1` (ResNet-18, preset tpu-v1) with and without "
              "`backend=\"proxy:DIR\"`, RMSE as % of their latency range; *split*: the 20 % of the recipe's "
-             "20 000 rows the fit never saw (five workloads), RMSE as % of the data set's latency range.", "",
-             "| candidate | model | features | env τ | env RMSE % range | env MAPE % | split τ | split RMSE % range "
-             "| split MAPE % | split bias % | fit s |", "|---|---|---|---|---|---|---|---|---|---|---|"]
+             "20 000 rows the fit never saw (five workloads), RMSE as % of the data set's latency range."), "",
+             ("| candidate | model | features | env τ | env RMSE % range | env MAPE % | split τ | split RMSE % range "
+             "| split MAPE % | split bias % | fit s |"), "|---|---|---|---|---|---|---|---|---|---|---|"]
     for r in sorted(rows, key=lambda r: r["env"]["rmse_pct_range"]):
         e, s = r["env"], r["split"]
         lines.append(f"| {r['name']} | {r['model']} | {r['features']} | {e['kendall_tau']:.4f} | "

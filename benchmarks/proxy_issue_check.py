@@ -25,8 +25,8 @@ from scipy.stats import kendalltau
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-import envs  # noqa: E402,F401  (registers the env ids)
-from benchmarks.provenance import header, stamp  # noqa: E402
+import envs  # noqa: F401  (registers the env ids)
+from benchmarks.provenance import header, stamp
 
 RECIPE = ROOT / "configs/sweeps/proxy-data-systolic.yaml"
 ENV_ID = "archgym/Systolic-v1"
@@ -62,8 +62,8 @@ def check(proxy: str, n: int, seed: int) -> dict[str, Any]:
 
 def render(rows: list[dict[str, Any]]) -> str:
     lines = ["# Issue 21 point 2: proxy-data recipe → `fit-proxy --model gbm` → fresh designs via the env", ""]
-    lines += ["| label | run | designs | valid sim / proxy | validity agreement | scored | latency τ | "
-              "latency RMSE % range | latency MAPE % |", "|---|---|---|---|---|---|---|---|---|"]
+    lines += [("| label | run | designs | valid sim / proxy | validity agreement | scored | latency τ | "
+              "latency RMSE % range | latency MAPE % |"), "|---|---|---|---|---|---|---|---|---|"]
     for r in rows:
         lines.append(f"| {r['label']} | {header(r['provenance'])} | {r['designs']} | {r['valid_sim']} / "
                      f"{r['valid_proxy']} | {r['validity_agreement']:.3f} | {r['scored']} | {r['kendall_tau']:.4f} | "

@@ -71,10 +71,10 @@ def fresh_designs(model: ProxyModel, data: Dataset, n: int = FRESH_DESIGNS, seed
     log_range, lin_range = ranges(y_all[v_all])
     pv = np.concatenate(p_valid)
     hits = (pv >= 0.5) == v_all
-    return {"n": int(len(v_all)), "n_valid": int(v_all.sum()),
+    return {"n": len(v_all), "n_valid": int(v_all.sum()),
             "scores": {t: score(y_all[v_all, j], p_all[v_all, j], float(log_range[j]), float(lin_range[j]))
                        for j, t in enumerate(model.targets)},
-            "validity": {"accuracy": float(hits.mean()), "n": int(len(v_all)), "n_invalid": int((~v_all).sum())}}
+            "validity": {"accuracy": float(hits.mean()), "n": len(v_all), "n_invalid": int((~v_all).sum())}}
 
 
 def measure_speed(model: ProxyModel, data: Dataset, idx: np.ndarray, n_sim: int = 16,

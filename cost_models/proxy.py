@@ -18,8 +18,8 @@ from __future__ import annotations
 
 import json
 import time
-from dataclasses import dataclass
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -27,13 +27,12 @@ import numpy as np
 
 from archgym.errors import ConfigError
 from archgym.metrics import BatchResult, Result, derive
-from archgym.simulator import FIDELITIES, Simulator, get_simulator
+from archgym.simulator import Simulator, get_simulator
 from archgym.space import DesignSpace
 from archgym.store import UNKNOWN_VERSION
 from archgym.workload import Workload
 from cost_models import schema
 from cost_models.data import Dataset
-from cost_models.domain import PREFIX as OUT_OF_DOMAIN
 from cost_models.domain import Domain
 from cost_models.features import FeatureSpec, to_columns
 from cost_models.models import REGRESSORS, Regressor, make_regressor

@@ -77,7 +77,7 @@ def accuracy(model: ValidityModel, x: np.ndarray, valid: np.ndarray) -> dict[str
     """Held-out accuracy, and the recall of each class (how many invalid designs it catches)."""
     valid = np.asarray(valid, dtype=bool)
     pred = model.predict(x)
-    out: dict[str, float] = {"n": int(len(valid)), "accuracy": float(np.mean(pred == valid)) if len(valid) else np.nan,
+    out: dict[str, float] = {"n": len(valid), "accuracy": float(np.mean(pred == valid)) if len(valid) else np.nan,
                              "n_invalid": int((~valid).sum())}
     out["invalid_recall"] = float(np.mean(~pred[~valid])) if (~valid).any() else float("nan")
     out["valid_recall"] = float(np.mean(pred[valid])) if valid.any() else float("nan")
