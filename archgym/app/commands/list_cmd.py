@@ -70,13 +70,26 @@ def _envs() -> list[tuple[str, str]]:
 
 
 def _agents() -> list[tuple[str, str]]:
-    from agents.registry import AGENTS, agent_class
+    from agents.registry import AGENTS
 
-    return [(name, _first_paragraph(agent_class(name).__doc__)) for name in AGENTS]
+    return [(name, _class_summary(entry)) for name, entry in AGENTS.items()]
 
 
-def _first_paragraph(doc: str | None) -> str:
-    return " ".join((doc or "").strip().split("\n\n")[0].split())
+def _class_summary(entry: str) -> str:
+    """The first docstring paragraph of ``"module:Class"``, read from its source without importing
+    it (agent modules import torch, BoTorch, SB3: seconds per ``archgym list``)."""
+    import ast
+    import importlib.util
+
+    module, _, cls = entry.partition(":")
+    spec = importlib.util.find_spec(module)
+    if spec is None or spec.origin is None:
+        return ""
+    with open(spec.origin, encoding="utf-8") as f:
+        tree = ast.parse(f.read())
+    doc = next((ast.get_docstring(node) for node in tree.body if isinstance(node, ast.ClassDef) and node.name == cls),
+               None)
+    return " ".join((doc or "").split("\n\n")[0].split())
 
 
 _SECTIONS = {"simulators": _simulators, "presets": _presets, "workloads": _workloads,
