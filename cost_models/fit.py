@@ -29,6 +29,15 @@ FRESH_BUDGET_S = 60.0
 HEADLINE_TARGET = "latency_s"
 
 
+def default_features(fidelity: str) -> str:
+    """The feature set ``fit-proxy`` uses unless told: the measured best for rows of ``fidelity``.
+    Cycle-level rows: ``multifidelity`` (``benchmarks/results/proxy.md``: latency RMSE 0.05-0.07 %
+    of the log10 range against 0.80-0.99 % for the others). Analytical rows: ``roofline``
+    (``benchmarks/results/proxy_defaults.md``; ``multifidelity`` there would feed the proxy the very
+    model it imitates, at that model's cost)."""
+    return "roofline" if fidelity == "analytical" else "multifidelity"
+
+
 def evaluate_split(model: ProxyModel, data: Dataset, test_idx: np.ndarray, log_range: np.ndarray,
                    lin_range: np.ndarray) -> dict[str, Any]:
     """Scores of ``model`` on the valid rows among ``test_idx`` of ``data`` per target, and the

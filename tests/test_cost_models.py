@@ -395,7 +395,11 @@ def test_cli_fit_proxy(store: RunStore, tmp_path: Path, capsys: pytest.CaptureFi
     assert rc == 0
     report = json.loads(capsys.readouterr().out)
     assert set(report["splits"]["random"]["scores"]) == {"latency_s", "energy_j"}
+    assert report["feature_set"] == "roofline" and report["headline"]["on"] == "fresh"   # auto, analytical rows
     assert (out / META_FILE).is_file()
+    assert main(["fit-proxy", "--store", store.path, "--model", "rf", "--param", "n_estimators=10",
+                 "--no-speed", "--fresh", "30", "--out", str(out)]) == 0
+    assert capsys.readouterr().out.startswith("held-out error of latency_s on 30 fresh random designs")
     assert main(["fit-proxy", "--store", str(tmp_path / "none.db"), "--out", str(out)]) == 2
     assert main(["fit-proxy", "--store", store.path, "--targets", "bogus_metric", "--out", str(out)]) == 2
     assert "target" in capsys.readouterr().err
