@@ -133,6 +133,11 @@ def test_propose_rejects_a_folder_without_a_policy_and_a_foreign_spec(tmp_path, 
     (bad / trained.SPEC_FILE).write_text(json.dumps({**spec, "format_version": 99}))
     code, _, err = cli(capsys, "propose", "--model", str(bad))
     assert code == 2 and "format_version: 99 is not allowed" in err
+    # an env that no longer observes what the policy was trained on: one line, not a shape error
+    other = {**spec, "env_kwargs": {**spec["env_kwargs"], "obs_metrics": ["latency_s"]}}
+    (bad / trained.SPEC_FILE).write_text(json.dumps(other))
+    code, _, err = cli(capsys, "propose", "--model", str(bad))
+    assert code == 2 and "observation_space" in err and len(err.strip().splitlines()) == 1
 
 
 # -- labels and errors that match behaviour ----------------------------------------------------------

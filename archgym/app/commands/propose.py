@@ -76,8 +76,12 @@ def _load(spec: Any, folder: str) -> tuple[Any, Any]:
         raise ConfigError.bad_value(f"{folder}: env_id", spec.env_id, envs.ENV_IDS)
     env = gym.make(spec.env_id, agent=f"sb3-{spec.algo}", **spec.env_kwargs)
     module_name, cls_name = ALGOS[spec.algo]
-    algo = getattr(importlib.import_module(module_name), cls_name)
-    return env, algo.load(Path(folder) / MODEL_FILE, device="cpu")
+    model = getattr(importlib.import_module(module_name), cls_name).load(Path(folder) / MODEL_FILE, device="cpu")
+    for what in ("observation_space", "action_space"):
+        if getattr(model, what) != getattr(env, what):
+            raise ConfigError(f"--model {folder}: the policy's {what} {getattr(model, what)} differs from "
+                              f"{spec.env_id}'s now ({getattr(env, what)}); retrain it with this archgym version")
+    return env, model
 
 
 def _rollout(env: Any, model: Any, episodes: int, masked: bool) -> dict[tuple[Any, ...], dict[str, Any]]:

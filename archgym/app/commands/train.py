@@ -135,6 +135,9 @@ def _save(model: Any, args: argparse.Namespace, env_kwargs: dict[str, Any], vec_
     from archgym.version import __version__
 
     ev = vec_env.get_attr("evaluator")[0]
+    workload = env_kwargs.get("workload")
+    if isinstance(workload, str) and Path(workload).is_file():   # a topology/ONNX file: found from anywhere
+        env_kwargs = {**env_kwargs, "workload": str(Path(workload).resolve())}
     spec = trained.TrainedSpec(
         env_id=args.env, env_kwargs=env_kwargs, algo=args.algo, steps=args.steps, seed=args.seed,
         n_envs=args.n_envs, simulator=ev.simulator.name, workload=ev.workload.name, fidelity=ev.fidelity,
