@@ -22,7 +22,7 @@ from typing import Any
 
 import numpy as np
 
-from agents.base import History, run
+from agents.base import Agent, History, run
 from agents.coopt_tasks import flat_task
 from agents.registry import make_agent
 from agents.tasks import Task
@@ -75,6 +75,8 @@ class Trace:
     costs: list[float] = field(default_factory=list)
     designs: list[dict[str, Any]] = field(default_factory=list)
     wall_time_s: float = 0.0
+    #: gradient steps taken by the time of each evaluation (the gradient agent; DOSA's sample count)
+    steps: list[int] = field(default_factory=list)
 
     def add(self, design: Mapping[str, Any], cost: float, cost_units: int) -> None:
         self.spent.append((self.spent[-1] if self.spent else 0) + cost_units)
@@ -93,14 +95,20 @@ class Trace:
 
 
 class _Meter:
-    """``run`` callback: charges each design through the ledger; stops once ``budget`` is spent."""
+    """``run`` callback: charges each design through the ledger, plus the layer mappings an agent
+    evaluated itself since the last charge (its ``inner_units``: the gradient agent's relaxed
+    steps and order tries), to the first design of the round; stops once ``budget`` is spent."""
 
-    def __init__(self, trace: Trace, ledger: Ledger, budget: int):
-        self.trace, self.ledger, self.budget, self.done = trace, ledger, budget, 0
+    def __init__(self, trace: Trace, ledger: Ledger, budget: int, searcher: Agent):
+        self.trace, self.ledger, self.budget, self.searcher = trace, ledger, budget, searcher
+        self.done = self.relaxed = 0
 
     def __call__(self, history: History) -> bool:
+        relaxed = int(getattr(self.searcher, "inner_units", 0))
         for d, r, c in zip(history.designs[self.done:], history.results[self.done:], history.costs[self.done:]):
-            self.trace.add(d, c, self.ledger.charge(d, r))
+            self.trace.add(d, c, self.ledger.charge(d, r) + relaxed - self.relaxed)
+            self.trace.steps.append(int(getattr(self.searcher, "gradient_steps", 0)))
+            self.relaxed = relaxed
         self.done = history.evaluations
         return bool(self.trace.spent) and self.trace.spent[-1] >= self.budget
 
@@ -111,7 +119,7 @@ def _agent_search(task: Task, formulation: str, agent: str, budget: int, seed: i
     searcher = make_agent(agent, evaluator.space, evaluator.objective, seed, config)
     trace = Trace(formulation, agent, seed)
     start = time.perf_counter()
-    run(searcher, evaluator, budget, batch_size, callback=_Meter(trace, Ledger(evaluator.workload), budget))
+    run(searcher, evaluator, budget, batch_size, callback=_Meter(trace, Ledger(evaluator.workload), budget, searcher))
     trace.wall_time_s = time.perf_counter() - start
     return trace
 

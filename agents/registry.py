@@ -23,6 +23,7 @@ AGENTS: dict[str, str] = {
     "random": "agents.random_search:RandomSearch",
     "ga": "agents.evolutionary:GeneticAlgorithm",
     "digamma": "agents.digamma:DiGammaGA",
+    "gradient": "agents.gradient:GradientDescent",
     "nsga2": "agents.evolutionary:NSGA2Agent",
     "bo": "agents.bayesian:BayesianOptimization",
     "sa": "agents.annealing:SimulatedAnnealing",

@@ -110,15 +110,16 @@ def evaluate_blocks(blocks: list[Block], hw: Hardware, chunk: int) -> Iterator[t
         yield sl, evaluate_many(geom.rows(sl), hw, spatial[sl], dims[sl], facs[sl], cap=cap[sl])
 
 
-def evaluate(layer: LoopLayer, hw: Hardware, spatial: np.ndarray, dims: np.ndarray, facs: np.ndarray,
+def evaluate(layer: LoopLayer, hw: Hardware, spatial: np.ndarray, dims: np.ndarray, facs: Any,
              cuts: np.ndarray | None = None, cap: np.ndarray | None = None) -> Costs:
-    """Costs of ``N`` mappings of one layer sharing one spatial unrolling (axes × dims)."""
+    """Costs of ``N`` mappings of one layer sharing one spatial unrolling (axes × dims); ``facs``
+    numpy (exact) or a float64 torch tensor (relaxed, see :func:`evaluate_many`)."""
     n = len(dims)
     return evaluate_many(Geometry.of([layer], [n]), hw, np.broadcast_to(spatial, (n, *spatial.shape)),
                          dims, facs, cuts, cap)
 
 
-def evaluate_many(geom: Geometry, hw: Hardware, spatial: np.ndarray, dims: np.ndarray, facs: np.ndarray,
+def evaluate_many(geom: Geometry, hw: Hardware, spatial: np.ndarray, dims: np.ndarray, facs: Any,
                   cuts: np.ndarray | None = None, cap: np.ndarray | None = None) -> Costs:
     """Costs of ``N`` mappings, each with its own layer geometry and unrolling (N × axes × dims);
     ``cap`` (N, −1 = none) bounds the cuts of the memories right below DRAM (``hold = tile``).
