@@ -62,9 +62,7 @@ def _bumped(name: str, design: dict[str, Any], knob: str) -> dict[str, Any] | No
 
 
 #: known failures, kept visible (strict: they must still fail until fixed)
-KNOWN = {("rdu", "cycle", "clock_mhz"): "the RDU event model's earliest-gap DRAM calendar is a greedy "
-         "list schedule: a faster stage's early request can take a gap and delay a later one (an "
-         "in-order channel is monotone but 3-4x off the analytical steady state); needs an issue-ordered queue"}
+KNOWN: dict[tuple[str, str, str], str] = {}
 
 
 def _cases() -> list[Any]:

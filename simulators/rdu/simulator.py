@@ -1,4 +1,4 @@
-"""``RDUSimulator``: the reconfigurable-dataflow family behind ``archgym simulate rdu`` and ``RDU-v0``."""
+"""``RDUSimulator``: the reconfigurable-dataflow family behind ``archgym simulate rdu`` and ``RDU-v1``."""
 
 from __future__ import annotations
 
@@ -28,7 +28,7 @@ class RDUSimulator(Family):
 
     name = "rdu"
     default_preset = "sn40l"
-    version = "1"
+    version = "2"
     parameters = (*HW_PARAMS, *_CONSTS)
 
     def __init__(self) -> None:
@@ -52,7 +52,7 @@ class RDUSimulator(Family):
         name = f"rdu-{cfg.name}-{mapping}"
         if mapping != "per-layer":
             return build_space(cfg, kg, mapping, name)
-        best = self._auto_mappings([{**cfg.design(), **_consts(cfg)}], kg)[0]
+        best = self._auto_mappings([{**cfg.design(), **_consts(cfg)}], kg)[0][0]
         return build_space(cfg, kg, mapping, name, np.r_[0, np.diff(best.section)], best.tile)
 
     def model(self, designs: Designs, workload: Workload, fidelity: str) -> ModelOutput:
@@ -63,12 +63,13 @@ class RDUSimulator(Family):
             designs.single(k)
         rows = designs.rows
         kg = self.kernel_graph(workload)
-        maps = self._mappings(rows, kg)
+        maps, known = self._mappings(rows, kg, fidelity)
         model = self._model(rows, kg, maps)
         metrics: dict[str, Any] = dict(model.metrics)
         times: list[np.ndarray] = []
         if fidelity == "cycle":
-            times = [cycle.section_times(model, i, (kg.edge_src, kg.edge_dst)) for i in range(designs.n)]
+            times = [known[i] if i in known else cycle.section_times(model, i, (kg.edge_src, kg.edge_dst))
+                     for i in range(designs.n)]
             per = [cycle.metrics(model, i, t, kg.total_flops) for i, t in enumerate(times)]
             metrics = {k: np.array([p[k] for p in per]) for k in per[0]}
         cols = {k: designs.column(k) for k in ("n_pcu", "n_pmu", "lanes", "stages", "pmu_kib")}
@@ -84,32 +85,50 @@ class RDUSimulator(Family):
         return ModelOutput(metrics, model.violations, detail)
 
     # -- mapping ----------------------------------------------------------------------------------
-    def _mappings(self, designs: Sequence[MappingABC[str, Any]], kg: KernelGraph) -> list[mp.Mapping]:
+    def _mappings(self, designs: Sequence[MappingABC[str, Any]], kg: KernelGraph,
+                  fidelity: str = "analytical") -> tuple[list[mp.Mapping], dict[int, np.ndarray]]:
+        """Each design's mapping, and the simulated section times of those the cycle-level mapper
+        already ran (by design index)."""
         out: list[mp.Mapping | None] = [None] * len(designs)
         auto = [i for i, d in enumerate(designs) if "tile_rows" not in d]
-        for i, m in zip(auto, self._auto_mappings([designs[i] for i in auto], kg)):
+        chosen = self._auto_mappings([designs[i] for i in auto], kg, fidelity)
+        known = {}
+        for i, (m, t) in zip(auto, chosen):
             out[i] = m
+            if t is not None:
+                known[i] = t
         for i, d in enumerate(designs):
             if out[i] is None:
                 out[i] = _explicit_mapping(d, kg)
-        return [m for m in out if m is not None]
+        return [m for m in out if m is not None], known
 
-    def _auto_mappings(self, designs: Sequence[MappingABC[str, Any]], kg: KernelGraph) -> list[mp.Mapping]:
+    def _auto_mappings(self, designs: Sequence[MappingABC[str, Any]], kg: KernelGraph,
+                       fidelity: str = "analytical") -> list[tuple[mp.Mapping, np.ndarray | None]]:
         """The default mapper: greedy capacity cuts + balanced PCUs for each tile size, TP degree
-        and section-length cap; the candidate with the lowest analytical latency wins."""
+        and section-length cap; the valid candidate with the lowest latency at ``fidelity`` wins
+        (at cycle level with the section times it simulated, else None)."""
         cands = [self._candidates(d, kg) for d in designs]
         rows = [i for i, c in enumerate(cands) for _ in c]
         flat = [m for c in cands for m in c]
         if not flat:
             return []
         model = self._model([designs[i] for i in rows], kg, flat)
-        score = np.where(np.stack(list(model.violations.values())).any(axis=0), np.inf, 0.0)
-        score = score + model.metrics["latency_s"]
-        best: dict[int, int] = {}
+        bad = np.stack(list(model.violations.values())).any(axis=0)
+        score = np.where(bad, np.inf, model.metrics["latency_s"])
+        groups: dict[int, list[int]] = {}
         for j, i in enumerate(rows):
-            if i not in best or score[j] < score[best[i]]:
-                best[i] = j
-        return [flat[best[i]] for i in range(len(designs))]
+            groups.setdefault(i, []).append(j)
+        edges = (kg.edge_src, kg.edge_dst)
+        bound = cycle.lower_bound(model, edges) if fidelity == "cycle" else score
+        out: list[tuple[mp.Mapping, np.ndarray | None]] = []
+        for i in range(len(designs)):
+            valid = [j for j in groups[i] if np.isfinite(score[j])]
+            if fidelity == "cycle" and valid:
+                j, times = cycle.best_candidate(model, bound, valid, edges)
+                out.append((flat[j], times))
+            else:
+                out.append((flat[min(groups[i], key=lambda j: score[j])], None))
+        return out
 
     def _candidates(self, d: MappingABC[str, Any], kg: KernelGraph) -> list[mp.Mapping]:
         key = ("auto", *(int(d[k]) for k in ("n_pcu", "n_pmu", "lanes", "stages", "pmu_kib", "sockets",
