@@ -8,8 +8,8 @@ import json
 
 import numpy as np
 
-from agents.bench import REGRET_NOTE, feasible_best_so_far, markdown, score
 from agents.base import History
+from agents.bench import REGRET_NOTE, feasible_best_so_far, markdown, score
 from agents.tasks import Optimum
 from archgym.metrics import Result
 
