@@ -5,6 +5,7 @@ import io
 import json
 import subprocess
 import sys
+import time
 import warnings
 from types import SimpleNamespace
 
@@ -37,8 +38,21 @@ def test_progress_off_a_terminal_prints_plain_lines_at_the_interval():
     assert lines[0].startswith("search ga: 3/10 evals,") and "ETA" in lines[0] and lines[0].endswith("best cost 1.5")
     assert lines[1].startswith("search ga: 10/10 evals,") and "ETA 0 s" in lines[1]
     quiet = io.StringIO()
-    Progress(10, "x", bar=False, every_s=3600.0, stream=quiet).update(5)
+    with Progress(10, "x", bar=False, every_s=3600.0, stream=quiet) as bar:
+        bar.update(5)
     assert quiet.getvalue() == ""
+
+
+def test_progress_heartbeat_prints_while_one_unit_of_work_runs_long():
+    stream = io.StringIO()
+    with Progress(2, "bench", bar=False, every_s=0.05, stream=stream) as bar:
+        bar.update(1)
+        for _ in range(6000):          # no update while "a long run" goes on; the heartbeat speaks
+            if stream.getvalue().count("\n") >= 2:
+                break
+            time.sleep(0.01)
+    lines = stream.getvalue().splitlines()
+    assert len(lines) >= 2 and all(line.startswith("bench: 1/2 evals,") for line in lines)
 
 
 def test_progress_never_counts_past_its_total_and_draws_a_bar_when_asked():
@@ -50,7 +64,7 @@ def test_progress_never_counts_past_its_total_and_draws_a_bar_when_asked():
 
 
 def test_best_so_far_callback_tracks_the_running_minimum():
-    bar = Progress(6, "x", bar=False, every_s=3600.0, stream=io.StringIO())
+    bar = Progress(6, "x", bar=False, every_s=0.0, stream=io.StringIO())
     callback = best_so_far(bar)
     history = SimpleNamespace(costs=[3.0, 1.0], evaluations=2)
     assert callback(history) is False and bar.note == "best cost 1"

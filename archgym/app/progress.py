@@ -1,10 +1,13 @@
 """Progress of long commands on stderr, one helper for all of them (train, search, bench, sweep,
 demo, propose): a tqdm bar with rate and ETA when stderr is a terminal, otherwise one plain line
-every :data:`EVERY_S` seconds (logs and CI see the same numbers without carriage returns)."""
+every :data:`EVERY_S` seconds (logs and CI see the same numbers without carriage returns). A
+background heartbeat keeps both alive while one unit of work takes long (a 5-minute BO run in a
+benchmark): the bar's clock ticks each second, and a line is printed when none was for ``EVERY_S``."""
 
 from __future__ import annotations
 
 import sys
+import threading
 import time
 from collections.abc import Callable
 from types import TracebackType
@@ -14,6 +17,8 @@ from typing_extensions import Self
 
 #: seconds between two plain progress lines when stderr is not a terminal (issue 21: "a line every 30 s")
 EVERY_S = 30.0
+#: seconds between two redraws of the bar while no work is reported (tqdm's own default mininterval is 0.1 s)
+BAR_TICK_S = 1.0
 
 
 class Progress:
@@ -35,6 +40,11 @@ class Progress:
 
             self._bar = tqdm(total=self.total, initial=self.done, desc=label, unit=unit, dynamic_ncols=True,
                              smoothing=0.1, file=self.stream)
+        self._lock = threading.Lock()
+        self._stop = threading.Event()
+        tick = BAR_TICK_S if self._bar is not None else self.every_s
+        if tick > 0:    # every_s = 0 (a line at every update) needs no heartbeat
+            threading.Thread(target=self._beat, args=(tick,), daemon=True, name=f"progress {label}").start()
 
     def update(self, n: int = 1, note: str | None = None) -> None:
         """``n`` more units done."""
@@ -51,10 +61,24 @@ class Progress:
                 self._bar.set_postfix_str(note, refresh=False)
             self._bar.update(step)
             return
-        now = time.perf_counter()
-        if now - self._last >= self.every_s:
-            self._last = now
-            print(self.line(now), file=self.stream, flush=True)
+        self._print_due()
+
+    def _print_due(self) -> None:
+        """Print the plain line if none was printed for ``every_s``."""
+        with self._lock:
+            now = time.perf_counter()
+            if now - self._last >= self.every_s:
+                self._last = now
+                print(self.line(now), file=self.stream, flush=True)
+
+    def _beat(self, tick: float) -> None:
+        while not self._stop.wait(tick):
+            if self._bar is None:
+                self._print_due()
+            else:
+                with self._lock:
+                    if self._bar is not None:
+                        self._bar.refresh()
 
     def line(self, now: float | None = None) -> str:
         """The plain progress line: done/total, rate, elapsed and ETA, and the note."""
@@ -73,9 +97,11 @@ class Progress:
             print(text, file=self.stream, flush=True)
 
     def close(self) -> None:
-        if self._bar is not None:
-            self._bar.close()
-            self._bar = None
+        self._stop.set()
+        with self._lock:
+            if self._bar is not None:
+                self._bar.close()
+                self._bar = None
 
     def __enter__(self) -> Self:
         return self
