@@ -67,8 +67,26 @@ def summarise(runs: dict[str, list[Trace]], limits: dict[str, int], opt: Optimum
                      "final_regret_pct": [regret_pct(t, opt, limits[name]) for t in traces],
                      "spent": [t.spent[-1] for t in traces], "evaluations": [len(t.costs) for t in traces],
                      "wall_time_s": [t.wall_time_s for t in traces],
+                     "gradient_steps": [t.steps[-1] if t.steps else 0 for t in traces],
                      "best_design": [t.best_design(limits[name]) for t in traces]}
+    if "flat gradient" in runs and "flat random" in runs:
+        out["gradient_vs_random"] = gradient_vs_random(runs["flat gradient"], runs["flat random"])
     return out
+
+
+def gradient_vs_random(grad: list[Trace], rand: list[Trace]) -> dict[str, Any]:
+    """Per seed, random search's best objective over the gradient agent's (×, on the objective's
+    scale: EDP for EDP tasks) at the gradient run's end: at equal layer-mapping units (relaxed steps
+    and order tries charged) and at equal DOSA samples (one per gradient step and per exact
+    evaluation, against as many random designs)."""
+    units, samples = [], []
+    for g, r in zip(grad, rand):
+        best = min(g.costs)
+        units.append(float(10 ** (r.best_at(g.spent[-1]) - best)))
+        n = len(g.costs) + g.steps[-1]
+        samples.append(float(10 ** (min(r.costs[:n]) - best)) if len(r.costs) >= n else None)
+    return {"equal_units": units, "equal_samples": samples,
+            "samples": [len(g.costs) + g.steps[-1] for g in grad], "units": [g.spent[-1] for g in grad]}
 
 
 def edp_lower_bound(task_id: str) -> float:
@@ -89,8 +107,10 @@ def edp_lower_bound(task_id: str) -> float:
 
 
 def run_task(task_id: str, seeds: int, nested_agents: list[str], flat_agents: list[str], flat_designs: int,
-             flat_seeds: int, nested_budget: int, log: Any) -> dict[str, Any]:
+             flat_seeds: int, nested_budget: int, log: Any,
+             flat_config: dict[str, Any] | None = None) -> dict[str, Any]:
     task = get_task(task_id)
+    flat_config = flat_config or {}
     opt = optimum(task)
     log(f"{task_id}: optimum by enumeration in {opt.seconds:.1f} s: {opt.design}")
     layers = sum(1 for p in flat_task(task).space().params if p.name.endswith(".order_in"))
@@ -105,7 +125,7 @@ def run_task(task_id: str, seeds: int, nested_agents: list[str], flat_agents: li
         log(f"  nested {agent}: {[t.spent[-1] for t in runs[f'nested {agent}']]} units")
     for agent in flat_agents if flat_designs else []:
         budget = flat_designs * layers
-        runs[f"flat {agent}"] = [flat(task, agent, budget, s) for s in range(flat_seeds)]
+        runs[f"flat {agent}"] = [flat(task, agent, budget, s, flat_config.get(agent)) for s in range(flat_seeds)]
         limits[f"flat {agent}"] = budget
         log(f"  flat {agent}: {np.median([t.wall_time_s for t in runs[f'flat {agent}']]):.0f} s per seed")
     bounds = {}
@@ -152,12 +172,29 @@ def markdown(report: dict[str, Any]) -> str:
                " | units to 5 % | evaluations to 5 % | evaluations | wall s |"
         lines += [head, "|" + "---|" * (head.count("|") - 1)]
         for name, f in entry["formulations"].items():
+            if name == "gradient_vs_random":
+                continue
             cells = ["" if f["regret_pct"][str(b)] is None else _cell(f["regret_pct"][str(b)]) for b in BUDGETS]
             lines.append(f"| {name} | " + " | ".join(cells) + f" | {_reach(f['units_to_5pct'])} | "
                          f"{_reach(f['evaluations_to_5pct'])} | {int(np.median(f['evaluations']))} | "
                          f"{np.median(f['wall_time_s']):.0f} |")
         lines.append("")
+        if "gradient_vs_random" in entry["formulations"]:
+            lines += [_gradient_line(entry["formulations"]), ""]
     return "\n".join(lines)
+
+
+def _gradient_line(forms: dict[str, Any]) -> str:
+    g = forms["gradient_vs_random"]
+    seeds = len(g["units"])
+    per = ", ".join(f"{u:.1f}×" for u in g["equal_units"])
+    sam = ", ".join("—" if v is None else f"{v:.1f}×" for v in g["equal_samples"])
+    steps = int(np.median(forms["flat gradient"]["gradient_steps"]))
+    return (f"Gradient vs random (flat, {seeds} seeds, same seed each): random's best objective over the gradient "
+            f"agent's at the gradient run's end — at equal layer-mapping units ({int(np.median(g['units'])):,}, "
+            f"relaxed steps and order tries charged): {per} (median {np.median(g['equal_units']):.1f}×); at equal "
+            f"DOSA samples (gradient steps + exact evaluations, median {int(np.median(g['samples']))}; "
+            f"{steps} steps): {sam}.")
 
 
 def _reach(hits: list[int | None]) -> str:
@@ -187,6 +224,7 @@ def main() -> int:
     p.add_argument("--flat-designs", type=int, default=200, help="network evaluations per flat run (0: skip)")
     p.add_argument("--flat-seeds", type=int, default=None, help="seeds of the flat runs (default: --seeds)")
     p.add_argument("--nested-budget", type=int, default=300_000, help="layer-mapping evaluations")
+    p.add_argument("--flat-config", default="{}", help="JSON: agent → hyperparameters of its flat runs")
     p.add_argument("--out", default="coopt")
     p.add_argument("--render", action="store_true", help="only rewrite OUT.md from the existing OUT.json")
     args = p.parse_args()
@@ -199,11 +237,17 @@ def main() -> int:
     def log(msg: str) -> None:
         print(f"[{time.perf_counter() - start:6.0f} s] {msg}", flush=True)
 
-    report = {"meta": {"provenance": stamp(), "seeds": args.seeds, "flat_seeds": args.flat_seeds or args.seeds},
+    if "gradient" in args.flat_agents:
+        import torch
+
+        torch.set_num_threads(1)   # small tensors: one thread is faster on this shared 2-core machine
+    report = {"meta": {"provenance": stamp(), "seeds": args.seeds, "flat_seeds": args.flat_seeds or args.seeds,
+                       "flat_config": json.loads(args.flat_config)},
               "tasks": {}}
     for tid in args.tasks:
         report["tasks"][tid] = run_task(tid, args.seeds, args.nested_agents, args.flat_agents, args.flat_designs,
-                                        args.flat_seeds or args.seeds, args.nested_budget, log)
+                                        args.flat_seeds or args.seeds, args.nested_budget, log,
+                                        json.loads(args.flat_config))
     report["meta"]["total_wall_s"] = time.perf_counter() - start
     OUT.mkdir(parents=True, exist_ok=True)
     (OUT / f"{args.out}.json").write_text(json.dumps(report, indent=1, default=str))
