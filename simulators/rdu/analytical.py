@@ -21,7 +21,8 @@ weights / weight tiling ≤ ``n_pmu · pmu``.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
+from typing import Any
 
 import numpy as np
 
@@ -66,6 +67,14 @@ class Model:
     clock_hz: np.ndarray
     violations: dict[str, np.ndarray]  # name -> (D,) bool (True = violated)
     metrics: dict[str, np.ndarray]
+
+    def take(self, rows: np.ndarray) -> Model:
+        """The model of designs ``rows`` (every array and dict entry indexed on its first axis)."""
+        parts: dict[str, Any] = {}
+        for f in fields(self):
+            val = getattr(self, f.name)
+            parts[f.name] = {k: v[rows] for k, v in val.items()} if isinstance(val, dict) else val[rows]
+        return Model(**parts)
 
 
 def evaluate(kg: KernelGraph, hw: dict[str, np.ndarray], word_bytes: int, reconfig_s: float,

@@ -52,7 +52,7 @@ class RDUSimulator(Family):
         name = f"rdu-{cfg.name}-{mapping}"
         if mapping != "per-layer":
             return build_space(cfg, kg, mapping, name)
-        best = self._auto_mappings([{**cfg.design(), **_consts(cfg)}], kg)[0][0]
+        best = self._auto_mappings([{**cfg.design(), **_consts(cfg)}], kg, "analytical")[0][0][0]
         return build_space(cfg, kg, mapping, name, np.r_[0, np.diff(best.section)], best.tile)
 
     def model(self, designs: Designs, workload: Workload, fidelity: str) -> ModelOutput:
@@ -63,13 +63,12 @@ class RDUSimulator(Family):
             designs.single(k)
         rows = designs.rows
         kg = self.kernel_graph(workload)
-        maps, known = self._mappings(rows, kg, fidelity)
-        model = self._model(rows, kg, maps)
+        maps, model, known = self._mappings(rows, kg, fidelity)
         metrics: dict[str, Any] = dict(model.metrics)
         times: list[np.ndarray] = []
         if fidelity == "cycle":
-            times = [known[i] if i in known else cycle.section_times(model, i, (kg.edge_src, kg.edge_dst))
-                     for i in range(designs.n)]
+            times = [t if t is not None else cycle.section_times(model, i, (kg.edge_src, kg.edge_dst))
+                     for i, t in enumerate(known)]
             per = [cycle.metrics(model, i, t, kg.total_flops) for i, t in enumerate(times)]
             metrics = {k: np.array([p[k] for p in per]) for k in per[0]}
         cols = {k: designs.column(k) for k in ("n_pcu", "n_pmu", "lanes", "stages", "pmu_kib")}
@@ -85,33 +84,32 @@ class RDUSimulator(Family):
         return ModelOutput(metrics, model.violations, detail)
 
     # -- mapping ----------------------------------------------------------------------------------
-    def _mappings(self, designs: Sequence[MappingABC[str, Any]], kg: KernelGraph,
-                  fidelity: str = "analytical") -> tuple[list[mp.Mapping], dict[int, np.ndarray]]:
-        """Each design's mapping, and the simulated section times of those the cycle-level mapper
-        already ran (by design index)."""
-        out: list[mp.Mapping | None] = [None] * len(designs)
+    def _mappings(self, designs: Sequence[MappingABC[str, Any]], kg: KernelGraph, fidelity: str
+                  ) -> tuple[list[mp.Mapping], analytical.Model, list[np.ndarray | None]]:
+        """Each design's mapping, their analytical model, and the section times the cycle-level
+        mapper already simulated (None where it did not). When every design is auto-mapped the
+        model's rows are taken from the mapper's pass over the candidates, not recomputed."""
         auto = [i for i, d in enumerate(designs) if "tile_rows" not in d]
-        chosen = self._auto_mappings([designs[i] for i in auto], kg, fidelity)
-        known = {}
-        for i, (m, t) in zip(auto, chosen):
-            out[i] = m
-            if t is not None:
-                known[i] = t
-        for i, d in enumerate(designs):
-            if out[i] is None:
-                out[i] = _explicit_mapping(d, kg)
-        return [m for m in out if m is not None], known
+        chosen, cand_model, known = self._auto_mappings([designs[i] for i in auto], kg, fidelity)
+        if cand_model is not None and len(auto) == len(designs):
+            return [m for m, _ in chosen], cand_model.take(np.array([j for _, j in chosen], dtype=np.int64)), known
+        out: list[mp.Mapping] = [_explicit_mapping(d, kg) for d in designs]
+        times: list[np.ndarray | None] = [None] * len(designs)
+        for i, (m, _), t in zip(auto, chosen, known):
+            out[i], times[i] = m, t
+        return out, self._model(designs, kg, out), times
 
-    def _auto_mappings(self, designs: Sequence[MappingABC[str, Any]], kg: KernelGraph,
-                       fidelity: str = "analytical") -> list[tuple[mp.Mapping, np.ndarray | None]]:
+    def _auto_mappings(self, designs: Sequence[MappingABC[str, Any]], kg: KernelGraph, fidelity: str
+                       ) -> tuple[list[tuple[mp.Mapping, int]], analytical.Model | None, list[np.ndarray | None]]:
         """The default mapper: greedy capacity cuts + balanced PCUs for each tile size, TP degree
-        and section-length cap; the valid candidate with the lowest latency at ``fidelity`` wins
-        (at cycle level with the section times it simulated, else None)."""
+        and section-length cap; the valid candidate with the lowest latency at ``fidelity`` wins.
+        Returns each design's (mapping, row in the candidates' model), that model, and at cycle
+        level the winner's simulated section times."""
         cands = [self._candidates(d, kg) for d in designs]
         rows = [i for i, c in enumerate(cands) for _ in c]
         flat = [m for c in cands for m in c]
         if not flat:
-            return []
+            return [], None, []
         model = self._model([designs[i] for i in rows], kg, flat)
         bad = np.stack(list(model.violations.values())).any(axis=0)
         score = np.where(bad, np.inf, model.metrics["latency_s"])
@@ -120,15 +118,18 @@ class RDUSimulator(Family):
             groups.setdefault(i, []).append(j)
         edges = (kg.edge_src, kg.edge_dst)
         bound = cycle.lower_bound(model, edges) if fidelity == "cycle" else score
-        out: list[tuple[mp.Mapping, np.ndarray | None]] = []
+        chosen: list[tuple[mp.Mapping, int]] = []
+        known: list[np.ndarray | None] = []
         for i in range(len(designs)):
             valid = [j for j in groups[i] if np.isfinite(score[j])]
+            times = None
             if fidelity == "cycle" and valid:
                 j, times = cycle.best_candidate(model, bound, valid, edges)
-                out.append((flat[j], times))
             else:
-                out.append((flat[min(groups[i], key=lambda j: score[j])], None))
-        return out
+                j = min(groups[i], key=lambda j: score[j])
+            chosen.append((flat[j], j))
+            known.append(times)
+        return chosen, model, known
 
     def _candidates(self, d: MappingABC[str, Any], kg: KernelGraph) -> list[mp.Mapping]:
         key = ("auto", *(int(d[k]) for k in ("n_pcu", "n_pmu", "lanes", "stages", "pmu_kib", "sockets",
