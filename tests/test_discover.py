@@ -37,6 +37,7 @@ def test_describe_json_matches_the_space(capsys: pytest.CaptureFixture[str]) -> 
     assert [p["name"] for p in info["parameters"]] == space.names
     rows = {p["name"]: p for p in info["parameters"]}
     assert rows["rows"]["unit"] == "PEs" and rows["rows"]["default"] == space["rows"].default
+    assert rows["rows"]["values"] == list(space["rows"].values) and rows["rows"]["allowed"] == ", ".join(str(v) for v in space["rows"].values)
     assert info["preset"] == "eyeriss" and set(info["presets"]) == set(get_simulator("systolic").presets())
 
 

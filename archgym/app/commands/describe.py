@@ -63,7 +63,7 @@ def describe_family(family: str, workload: str | None = None, preset: str | None
         "mapping": mapping,
         "fidelities": list(sim.fidelities),
         "envs": [e.id for e in ENTRIES if e.simulator == family],
-        "parameters": [{**p, "values": _values_text(space[p["name"]])} for p in space.describe()],
+        "parameters": [{**p, "allowed": _values_text(space[p["name"]])} for p in space.describe()],
         "space_size": space.size,
         "constraints": [{"name": c.name, "doc": c.doc} for c in space.constraints],
         "presets": _presets(sim),
@@ -76,8 +76,8 @@ def format_family(info: dict[str, Any]) -> list[str]:
     lines.extend(_wrap(f"space for workload {info['workload']}, preset {info['preset']} (its values are the "
                        f"defaults), mapping {info['mapping']}: {len(info['parameters'])} parameters, "
                        f"{info['space_size']:.3g} designs", ""))
-    rows = [("parameter", "unit", "kind", "values", "default"),
-            *((p["name"], p["unit"] or "-", p["kind"], p["values"], str(p["default"])) for p in info["parameters"])]
+    rows = [("parameter", "unit", "kind", "allowed values", "default"),
+            *((p["name"], p["unit"] or "-", p["kind"], p["allowed"], str(p["default"])) for p in info["parameters"])]
     widths = [max(len(r[i]) for r in rows) for i in range(4)]
     for row, param in zip(rows, [None, *info["parameters"]]):
         lines.append("  " + "  ".join(c.ljust(w) for c, w in zip(row, widths)) + "  " + row[4])
