@@ -2,7 +2,8 @@
 demo, propose): a tqdm bar with rate and ETA when stderr is a terminal, otherwise one plain line
 every :data:`EVERY_S` seconds (logs and CI see the same numbers without carriage returns). A
 background heartbeat keeps both alive while one unit of work takes long (a 5-minute BO run in a
-benchmark): the bar's clock ticks each second, and a line is printed when none was for ``EVERY_S``."""
+benchmark): the bar's clock ticks each second, and a line is printed when none was for ``EVERY_S``.
+Constants and their sources: docs/workflows.md."""
 
 from __future__ import annotations
 
