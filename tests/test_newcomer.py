@@ -116,16 +116,26 @@ def _bench(argv: list[str], out: str) -> None:
     if "--list" in argv:
         assert all(t in out for t in re.findall(r"--tasks ([\w,-]+)", README)[0].split(","))
         return
-    report = json.loads(Path(_option(argv, "--json")).read_text())
-    task = next(iter(report["tasks"].values()))
-    assert set(task["agents"]) == set(_option(argv, "--agents").split(","))
-    assert "regret %" in out and "feasible" in report["meta"]["regret"]
+    assert "regret %" in out and all(f"| {a} |" in out for a in _option(argv, "--agents").split(","))
+    if "--json" in argv:
+        report = json.loads(Path(_option(argv, "--json")).read_text())
+        task = next(iter(report["tasks"].values()))
+        assert set(task["agents"]) == set(_option(argv, "--agents").split(","))
+        assert "feasible" in report["meta"]["regret"]
 
 
 def _train(argv: list[str], out: str) -> None:
     model = _option(argv, "--out")
-    assert model is None or any(Path(model).rglob("*.zip")), f"train --out {model}: no saved policy"
+    assert model is None or {"model.zip", "spec.json"} <= {p.name for p in Path(model).iterdir()}, \
+        f"train --out {model}: no saved policy"
     assert "64" in out
+
+
+def _propose(argv: list[str], out: str) -> None:
+    """Up to ``--n`` designs (fewer when a briefly trained policy proposes fewer distinct ones)."""
+    best = int(re.search(r"distinct designs in \d+ deterministic episodes; best (\d+):", out).group(1))
+    assert 1 <= best <= int(_option(argv, "--n") or 1)
+    assert len(re.findall(r"^\d+\. cost .*\n   design: rows=\d+", out, flags=re.MULTILINE)) == best, out[-500:]
 
 
 def _fit_proxy(argv: list[str], out: str) -> None:
@@ -148,7 +158,7 @@ def _any_output(argv: list[str], out: str) -> None:
 CHECKS: dict[str, Callable[[list[str], str], None]] = {
     "list": _list, "describe": _describe, "schema": _schema, "simulate": _simulate, "sweep": _sweep,
     "demo": _any_output, "report": _report, "search": _search, "bench": _bench, "train": _train,
-    "fit-proxy": _fit_proxy, "scalesim": _scalesim, "dramsim3": _dramsim3,
+    "propose": _propose, "fit-proxy": _fit_proxy, "scalesim": _scalesim, "dramsim3": _dramsim3,
 }
 
 
