@@ -7,9 +7,11 @@ from functools import cache
 from typing import Any
 
 import numpy as np
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from archgym.errors import ConfigError
 from archgym.simulator import get_simulator
 from archgym.workload import Workload, get_workload
 from simulators.rdu import RDUSimulator, cycle
@@ -82,3 +84,14 @@ def test_cycle_mapper_is_the_exact_minimum() -> None:
             best, _ = cycle.best_candidate(model, bound, valid, edges)
             assert lat[best] == min(lat.values())
             assert sim.evaluate(design, wl, "cycle").metrics["latency_s"] == lat[best]
+
+
+def test_mapping_counts_below_one_are_one_line_errors() -> None:
+    """A depth-0 FIFO would deadlock the credit loop (the simulation would end early and report a
+    partial makespan as valid); a 0 tile or TP degree divided by zero."""
+    wl = _workload("resnet18")
+    design = _sim().space(wl, mapping="shared").default()
+    for name in ("buffer_depth", "tile_rows", "tp"):
+        for bad in (0, -1, 2.5, float("nan"), "x"):
+            with pytest.raises(ConfigError, match=f"{name}: .* is not allowed; allowed: integers >= 1"):
+                _sim().evaluate({**design, name: bad}, wl, "cycle")
