@@ -155,6 +155,8 @@ class _Section:
                 while self._ready(k):
                     self._step(k)
             if not self.queue:
+                if min(self.next) < self.nt:   # impossible with depth >= 1 (the caller checks it)
+                    raise RuntimeError(f"RDU cycle model: a section deadlocked at steps {self.next}")
                 return self.end
             issue, i, kind, k = heapq.heappop(self.queue)
             ch = kind == _LINK
