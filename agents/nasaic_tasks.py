@@ -129,9 +129,10 @@ def exact_optimum(sim: NASAICSimulator, objective: Objective, nets: Sequence[int
 
 
 def best_accuracy_nets(sim: NASAICSimulator) -> list[int]:
-    """Each task's most accurate architecture (validation accuracy; the first of ties): the NAS
-    step of the successive formulation at table accuracy."""
-    return [int(np.argmax(a)) for a in sim.accuracy["valid"]]
+    """Each task's most accurate architecture (validation accuracy; of ties the one with fewest
+    MACs, a hardware-blind tie-break): the NAS step of the successive formulation at table accuracy."""
+    macs = np.array([sum(op.macs for op in sim.arch_space.workload(a).layers) for a in sim.archs])
+    return [int(np.lexsort((macs, -a))[0]) for a in sim.accuracy["valid"]]
 
 
 def design_of(sim: NASAICSimulator, nets: np.ndarray, slots: np.ndarray, assign: np.ndarray) -> dict[str, Any]:

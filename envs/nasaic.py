@@ -96,7 +96,7 @@ class Problem:
 #: networks miss them on every sub-accelerator of the space
 PROBLEMS: dict[str, Problem] = {p.name: p for p in (
     Problem("nasaic", "cell", ("digits", "digits-rot"), 2, (2.0e-6, 2.0e-6), 2.0e-6, 0.5),
-    Problem("hwnas", "cell", ("digits",), 1, (1.5e-6,), 1.2e-6, 0.3, bw_share=(0.5, 1.0)),
+    Problem("hwnas", "cell", ("digits",), 1, (2.2e-6,), 2.0e-6, 0.3, bw_share=(0.5, 1.0)),
 )}
 
 
