@@ -87,10 +87,16 @@ def main() -> None:
     ap.add_argument("--designs", type=int, default=300)
     ap.add_argument("--seed", type=int, default=0)
     ap.add_argument("--out", default="benchmarks/results/proxy_defaults.md")
+    ap.add_argument("--append", action="store_true", help="keep the other candidates' rows of --out's JSON")
     args = ap.parse_args()
     run_stamp = stamp()
-    rows = run(args.store, args.only.split(","), args.designs, args.seed)
+    rows = run(args.store, [n for n in args.only.split(",") if n], args.designs, args.seed)
+    for r in rows:
+        r["provenance"] = run_stamp
     out = Path(args.out)
+    if args.append and out.with_suffix(".json").exists():
+        names = {r["name"] for r in rows}
+        rows = [r for r in json.loads(out.with_suffix(".json").read_text())["rows"] if r["name"] not in names] + rows
     out.with_suffix(".json").write_text(json.dumps({"meta": {"provenance": run_stamp}, "rows": rows}, indent=1))
     write_results(out, "Proxy defaults: candidates on the proxy-data recipe", render(rows), run_stamp)
 

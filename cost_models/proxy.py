@@ -193,11 +193,25 @@ def _json_default(v: Any) -> Any:
     raise TypeError(f"not JSON serialisable: {type(v).__name__}")
 
 
+#: per target, the roofline feature holding a cheap estimate of it (systolic fold arithmetic, see
+#: :mod:`cost_models.features`); the regressor fits the residual against it when no analytical one exists
+ROOFLINE_OFFSETS = {"latency_s": "x.log10_roofline_cycles", "cycles": "x.log10_roofline_cycles"}
+ROOFLINE_OFFSET_SIMULATORS = ("systolic",)
+
+
 def _offsets(spec: FeatureSpec, targets: Sequence[str]) -> list[int | None]:
-    """Per target, the feature column holding the analytical model's log10 value of the same
-    metric (``multifidelity`` features): the regressor then learns only the residual
-    ``log10(target) − log10(analytical)``, which trees approximate far better than the identity."""
-    return [spec.names.index(f"a.log10_{t}") if f"a.log10_{t}" in spec.names else None for t in targets]
+    """Per target, the feature column holding an estimate of its log10 value: the analytical
+    model's (``multifidelity`` features), else for the systolic family the roofline cycle estimate
+    of latency (a clock held fixed in the space is a constant the regressor absorbs). The regressor
+    then learns only the residual ``log10(target) − estimate``, which trees approximate far better
+    than the identity (``benchmarks/results/proxy_defaults.md``)."""
+    def column(t: str) -> int | None:
+        roofline = ROOFLINE_OFFSETS.get(t) if spec.simulator in ROOFLINE_OFFSET_SIMULATORS else None
+        for name in (f"a.log10_{t}", roofline):
+            if name in spec.names:
+                return spec.names.index(name)
+        return None
+    return [column(t) for t in targets]
 
 
 def _offset_values(x: np.ndarray, offsets: Sequence[int | None]) -> np.ndarray:
