@@ -69,20 +69,29 @@ def sweep(agent: str, tasks: Sequence[str], trials: int, seeds: int, budget: int
     jobs = [(t.id, agent, s, int(budget or t.budget), c, None)
             for c in configs for t in task_objs for s in range(seeds)]
     runs = execute(jobs, workers, progress)
-    per_trial = []
+    per_trial, scores = [], []
     for i, config in enumerate(configs):
         row: dict[str, Any] = {"trial": i, "config": config, "tasks": {}}
+        medians = []
         for t in task_objs:
             mine = runs[(i * len(task_objs) + task_objs.index(t)) * seeds:][:seeds]
-            regrets = [float(optima[t.id].regret(min(r["curve"])) * 100) for r in mine]
-            row["tasks"][t.id] = {"median_regret_pct": float(np.median(regrets)), "regrets_pct": regrets}
-        row["mean_median_regret_pct"] = float(np.mean([v["median_regret_pct"] for v in row["tasks"].values()]))
+            # over feasible designs: +inf for a run that found none (never its penalty cost)
+            regrets = [float(optima[t.id].regret(min(r["feasible_curve"])) * 100) for r in mine]
+            medians.append(float(np.median(regrets)))
+            row["tasks"][t.id] = {"median_regret_pct": _finite(medians[-1]),
+                                  "regrets_pct": [_finite(x) for x in regrets]}
+        scores.append(float(np.mean(medians)))
+        row["mean_median_regret_pct"] = _finite(scores[-1])
         per_trial.append(row)
-    scores = np.array([r["mean_median_regret_pct"] for r in per_trial])
     order = np.argsort(scores)
-    summary = {"best_trial": int(order[0]), "best_pct": float(scores[order[0]]),
-               "median_pct": float(np.median(scores)), "worst_pct": float(scores[order[-1]]),
-               "default_pct": float(scores[0]), "default_rank": int(np.flatnonzero(order == 0)[0]) + 1,
-               "spread_ratio": float(scores[order[-1]] / max(scores[order[0]], 1e-9))}
+    summary = {"best_trial": int(order[0]), "best_pct": _finite(scores[order[0]]),
+               "median_pct": _finite(float(np.median(scores))), "worst_pct": _finite(scores[order[-1]]),
+               "default_pct": _finite(scores[0]), "default_rank": int(np.flatnonzero(order == 0)[0]) + 1,
+               "spread_ratio": _finite(scores[order[-1]] / max(scores[order[0]], 1e-9))}
     return {"agent": agent, "tasks": list(tasks), "trials": trials, "seeds": seeds, "budget": budget,
             "per_trial": per_trial, "summary": summary}
+
+
+def _finite(value: float) -> float | None:
+    """``value``, or ``None`` (JSON ``null``) where it is +∞: regret with no feasible design."""
+    return float(value) if np.isfinite(value) else None

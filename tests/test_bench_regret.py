@@ -83,3 +83,15 @@ def test_regret_plot_has_a_sane_axis_a_whole_title_and_a_feasibility_panel() -> 
     title = regret_ax.title.get_window_extent()
     assert 0 <= title.x0 and title.x1 <= fig.bbox.x1 and title.y1 <= fig.bbox.y1   # not cut
     plt.close(fig)
+
+
+def test_hyperparameter_sweep_reports_no_penalty_as_regret() -> None:
+    """``bench --sweep``: 3 random designs on the PIM task (feasible designs are rare under its
+    3 mm² budget) score regret over feasible designs, null without one, never 10^100 %."""
+    from agents.hpsweep import sweep
+
+    report = sweep("random", ["pim-gpt2decode-edp"], trials=1, seeds=3, budget=3)
+    row = report["per_trial"][0]["tasks"]["pim-gpt2decode-edp"]
+    assert None in row["regrets_pct"]                                    # a seed without a feasible design
+    assert all(r is None or 0 <= r < 1e4 for r in row["regrets_pct"])
+    assert "Infinity" not in json.dumps(report) and "NaN" not in json.dumps(report)

@@ -99,9 +99,9 @@ def _run(args: argparse.Namespace, tasks: list[str], budgets: dict[str, int],
         from agents.hpsweep import sweep
 
         report = sweep(args.sweep, tasks, args.trials, args.seeds, args.budget, args.workers, progress=progress)
-        s = report["summary"]
+        s = {k: "no feasible design" if v is None else f"{v:.2f} %" for k, v in report["summary"].items()}
         print(f"{args.sweep}: {args.trials} configurations × {len(tasks)} tasks × {args.seeds} seeds; mean "
-              f"median regret best {s['best_pct']:.2f} %, median {s['median_pct']:.2f} %, worst "
-              f"{s['worst_pct']:.2f} %; default {s['default_pct']:.2f} % (rank {s['default_rank']})")
+              f"median regret (feasible designs) best {s['best_pct']}, median {s['median_pct']}, worst "
+              f"{s['worst_pct']}; default {s['default_pct']} (rank {report['summary']['default_rank']})")
         return report
     return bench(tasks, args.agents, args.seeds, args.budget, budgets, workers=args.workers, progress=progress)
