@@ -95,3 +95,16 @@ def test_hyperparameter_sweep_reports_no_penalty_as_regret() -> None:
     assert None in row["regrets_pct"]                                    # a seed without a feasible design
     assert all(r is None or 0 <= r < 1e4 for r in row["regrets_pct"])
     assert "Infinity" not in json.dumps(report) and "NaN" not in json.dumps(report)
+
+
+def test_search_reports_no_regret_without_a_feasible_design(capsys, tmp_path) -> None:
+    """``archgym search --task``: 3 random PIM designs, none within the budget: no regret, not 10^36 %."""
+    from archgym.app.cli import main
+
+    args = ["search", "--task", "pim-gpt2decode-edp", "--agent", "random", "--budget", "3",
+            "--store", str(tmp_path / "s.db")]
+    assert main([*args, "--json"]) == 0
+    out = json.loads(capsys.readouterr().out)
+    assert out["regret_pct"] is None and out["best_cost"] > 10                # its best is a penalised design
+    assert main(args) == 0
+    assert "no feasible design found, so no regret" in capsys.readouterr().out

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import math
 import uuid
 from typing import Any
 
@@ -71,7 +72,10 @@ def run(args: argparse.Namespace) -> int:
     summary: dict[str, Any] = {"agent": args.agent, "seed": args.seed, "run_id": run_id,
                                "objective": evaluator.objective.describe(), **history.summary()}
     if opt is not None and history.costs:
-        summary["regret_pct"] = float(opt.regret(summary["best_cost"]) * 100)
+        from agents.bench import feasible_best_so_far
+
+        best_feasible = feasible_best_so_far(history)[-1]     # +inf: no feasible design, so no regret
+        summary["regret_pct"] = float(opt.regret(best_feasible) * 100) if math.isfinite(best_feasible) else None
         summary["optimal_cost"] = opt.cost
     if args.json:
         print(json.dumps(summary, default=str))
@@ -79,10 +83,18 @@ def run(args: argparse.Namespace) -> int:
         print(f"{args.agent} (seed {args.seed}): {history.evaluations} evaluations in {history.wall_time_s:.1f} s; "
               f"objective: {summary['objective']}")
         if history.costs:
-            print(f"  best cost {summary['best_cost']:.4f}" +
-                  (f" (regret {summary['regret_pct']:.2f} % above the exact optimum)" if opt is not None else ""))
+            print(f"  best cost {summary['best_cost']:.4f}" + _regret_text(summary.get("regret_pct"), opt))
             print("  design: " + ", ".join(f"{k}={v}" for k, v in summary["best_design"].items()))
             print("  metrics: " + ", ".join(f"{k}={v:.4g}" for k, v in summary["best_metrics"].items()))
     if store is not None:
         store.close()
     return 0 if history.costs else 1
+
+
+def _regret_text(regret_pct: float | None, opt: Any) -> str:
+    """The regret clause of the summary line (regret is over feasible designs: none, no regret)."""
+    if opt is None:
+        return ""
+    if regret_pct is None:
+        return " (no feasible design found, so no regret against the exact optimum)"
+    return f" (regret {regret_pct:.2f} % above the exact optimum, best feasible design)"
