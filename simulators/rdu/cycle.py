@@ -67,16 +67,17 @@ def section_times(model: Model, d: int, kg_edges: tuple[np.ndarray, np.ndarray])
 def best_candidate(model: Model, bound: np.ndarray, rows: list[int],
                    kg_edges: tuple[np.ndarray, np.ndarray]) -> tuple[int, np.ndarray]:
     """Of ``rows`` of ``model`` (one design's candidate mappings), the one with the lowest simulated
-    latency, and its section times. Rows are tried in order of ``bound`` (:func:`lower_bound`)
-    and one is simulated only when its bound is below the best latency so far, so the result is
-    the exact minimum over ``rows`` (the first of equals)."""
+    latency (the lowest row among equals), and its section times. Rows are tried in order of
+    ``bound`` (:func:`lower_bound`) and one is simulated only when its bound does not exceed the
+    best latency so far (give or take rounding: the bound can meet the simulated latency exactly),
+    so the result is the exact minimum over ``rows`` whatever the bound."""
     best, best_lat, best_times = rows[0], np.inf, np.zeros(0)
     for j in sorted(rows, key=lambda j: bound[j]):
-        if bound[j] >= best_lat:
+        if bound[j] > best_lat * (1 + 1e-9):
             break
         times = section_times(model, j, kg_edges)
         lat = float(times.sum() + model.t_p2p[j])
-        if lat < best_lat:
+        if (lat, j) < (best_lat, best):
             best, best_lat, best_times = j, lat, times
     return best, best_times
 
@@ -85,19 +86,25 @@ def lower_bound(model: Model, kg_edges: tuple[np.ndarray, np.ndarray]) -> np.nda
     """``(D,)`` latencies no simulation of ``model``'s rows can beat: per section its setup plus the
     most of: all its DRAM transfers back to back (``T_dram``), all its all-reduces (``T_net``),
     and for every kernel the earliest its first step can start (its first read; an on-chip
-    producer's start plus one unit), then ``n_tile`` steps, the last all-reduce and write."""
+    producer's earliest start plus one unit), then ``n_tile`` steps, then the shortest way out:
+    its last all-reduce, then its last write or an on-chip consumer's last unit and way out."""
     es, ed = kg_edges
     nt = np.take_along_axis(model.n_tile, model.section, axis=1).astype(float)
     clock = model.clock_hz[:, None]
     busy, unit = model.cyc / clock, model.unit_cyc / clock
     first = model.read_b_k / nt / model.act_bw[:, None]
-    tail = model.write_b_k / nt / model.act_bw[:, None] + model.net_b_k / nt / model.link_bw[:, None]
-    head = first.copy()
-    for a, b in sorted(zip(es.tolist(), ed.tolist()), key=lambda e: e[1]):   # producers before consumers
+    write = model.write_b_k / nt / model.act_bw[:, None]
+    net = model.net_b_k / nt / model.link_bw[:, None]
+    edges = list(zip(es.tolist(), ed.tolist()))
+    head, down = first.copy(), write.copy()
+    for a, b in sorted(edges, key=lambda e: e[1]):                  # producers before consumers
         same = model.section[:, a] == model.section[:, b]
         head[:, b] = np.where(same, np.maximum(head[:, b], head[:, a] + unit[:, a]), head[:, b])
+    for a, b in sorted(edges, key=lambda e: -e[0]):                 # consumers before producers
+        same = model.section[:, a] == model.section[:, b]
+        down[:, a] = np.where(same, np.maximum(down[:, a], unit[:, b] + net[:, b] + down[:, b]), down[:, a])
     chain = np.zeros(model.n_tile.shape)
-    np.maximum.at(chain, (np.arange(nt.shape[0])[:, None], model.section), head + nt * busy + tail)
+    np.maximum.at(chain, (np.arange(nt.shape[0])[:, None], model.section), head + nt * busy + net + down)
     per = np.maximum(np.maximum(chain, model.t_dram), model.t_net) + model.t_setup
     return np.where(model.used, per, 0.0).sum(axis=1) + model.t_p2p
 
