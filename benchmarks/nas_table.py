@@ -150,8 +150,8 @@ def main() -> None:
             build(name, args.workers, args.root)
     body = (f"Recipe: {recipe_dict()}; seeds {list(SEEDS)}; tables in `nas/data/` (format version "
             f"{TABLE_VERSION}); each table's JSON header has its own provenance. Predictor: "
-            "`nas.predictor` (gradient-boosted trees), fitted on 80% of a table, τ on the other 20% "
-            "(seed 0). Seed-0 vs seed-1 τ is the ranking agreement of two trainings of the same "
+            "`nas.predictor` (gradient-boosted trees); τ is 5-fold cross-validated: every architecture "
+            "predicted by a model fitted without it. Seed-0 vs seed-1 τ is the ranking agreement of two trainings of the same "
             "architectures: a ceiling no predictor of a single seed's ranking can beat by much.\n\n"
             + report(list(TABLES), args.root))
     write_results(RESULTS, "Accuracy tables of the architecture spaces (issue 24)", body)

@@ -1,7 +1,9 @@
 """An accuracy predictor fitted on a measured table, for architectures the table lacks (docs/nas.md).
 
-Features: each choice one-hot, plus counts derived from the network: log₁₀ parameters, log₁₀ MACs
-at the trained resolution, MAC-bearing layers, and whether the input reaches the output at all.
+Features: each choice one-hot, plus counts derived from the (pruned) network: log₁₀ parameters,
+log₁₀ MACs at the trained resolution, whether the input reaches the output at all, the number of
+convolutions per kernel size (dense and depthwise apart), pools and adds, and the longest chain of
+convolutions. Architectures whose networks are equal thus share every derived feature.
 Model: scikit-learn's gradient-boosted trees.
 """
 
@@ -14,6 +16,8 @@ import numpy as np
 from scipy.stats import kendalltau
 
 from nas.archs import Arch, ArchSpace
+from nas.graph import Net
+from nas.space import get_space
 from nas.table import AccuracyTable, get_table
 
 #: gradient boosting settings (assumed: sklearn defaults but more, shallower, subsampled trees)
@@ -22,14 +26,33 @@ MODEL = {"n_estimators": 300, "max_depth": 3, "learning_rate": 0.05, "subsample"
 
 def features(space: ArchSpace, archs: Sequence[Arch]) -> np.ndarray:
     """``(len(archs), n_features)`` float array."""
-    rows = []
     for arch in archs:
-        codes = space.encode(arch)
-        onehot = [float(c == i) for c, opts in zip(codes, space.choices.values()) for i in range(len(opts))]
-        net, work = space.net(arch), space.workload(arch)
-        rows.append([*onehot, np.log10(net.params()), np.log10(max(work.total_macs, 1)),
-                     float(len(work.layers)), float(net.input_reaches_output())])
-    return np.array(rows)
+        space.check(arch)
+    return np.array([_row(space.name, arch.key) for arch in archs])
+
+
+@cache
+def _row(space_name: str, key: str) -> tuple[float, ...]:
+    """One architecture's features (cached: folds and refits reuse them)."""
+    space = get_space(space_name)
+    arch = space.parse(key)
+    codes = space.encode(arch)
+    onehot = [float(c == i) for c, opts in zip(codes, space.choices.values()) for i in range(len(opts))]
+    net, work = space.net(arch), space.workload(arch)
+    return (*onehot, np.log10(net.params()), np.log10(max(work.total_macs, 1)),
+            float(net.input_reaches_output()), *_counts(net))
+
+
+def _counts(net: Net) -> list[float]:
+    """Convolutions by kernel size (dense, depthwise), pools, adds, longest convolution chain."""
+    nodes = net.pruned().nodes
+    convs = [n for n in nodes if n.kind == "conv"]
+    depth: dict[str, int] = {}
+    for n in nodes:
+        depth[n.name] = max((depth[i] for i in n.inputs), default=0) + (n.kind == "conv")
+    return [*(float(sum(c.k == k and (c.groups > 1) == dw for c in convs)) for k in (1, 3, 5) for dw in (False, True)),
+            float(sum(n.kind == "pool" for n in nodes)), float(sum(n.kind == "add" and len(n.inputs) > 1 for n in nodes)),
+            float(depth[nodes[-1].name])]
 
 
 class AccuracyPredictor:
@@ -48,16 +71,16 @@ class AccuracyPredictor:
         return np.asarray(self.model.predict(features(self.space, archs)), dtype=float)
 
 
-def holdout_tau(table: AccuracyTable, split: str = "test", frac: float = 0.2, seed: int = 0) -> tuple[float, int]:
-    """Kendall τ between measured and predicted accuracy on a random ``frac`` of the table held out
-    of the fit, and the number held out."""
+def holdout_tau(table: AccuracyTable, split: str = "test", folds: int = 5, seed: int = 0) -> tuple[float, int]:
+    """Kendall τ between measured and predicted accuracy where every architecture is predicted by a
+    model fitted without it (``folds``-fold cross-validation, random folds), and how many."""
     archs = table.archs()
-    order = np.random.default_rng(seed).permutation(len(archs))
-    n_test = max(2, round(frac * len(archs)))
-    test, fit = [archs[i] for i in order[:n_test]], [archs[i] for i in order[n_test:]]
-    pred = AccuracyPredictor(table, fit, split).predict(test)
-    tau = kendalltau([table.accuracy(a, split) for a in test], pred).statistic
-    return float(tau), n_test
+    fold = np.random.default_rng(seed).permutation(len(archs)) % folds
+    pred = np.empty(len(archs))
+    for f in range(folds):
+        fit = [a for a, g in zip(archs, fold) if g != f]
+        pred[fold == f] = AccuracyPredictor(table, fit, split).predict([a for a, g in zip(archs, fold) if g == f])
+    return float(kendalltau([table.accuracy(a, split) for a in archs], pred).statistic), len(archs)
 
 
 @cache
