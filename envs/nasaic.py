@@ -95,7 +95,7 @@ class Problem:
 #: specs (assumed; docs/nasaic.md says how they were chosen): tight enough that the most accurate
 #: networks miss them on every sub-accelerator of the space
 PROBLEMS: dict[str, Problem] = {p.name: p for p in (
-    Problem("nasaic", "cell", ("digits", "digits-rot"), 2, (2.0e-6, 2.0e-6), 2.0e-6, 0.5),
+    Problem("nasaic", "cell", ("digits", "digits-rot"), 2, (3.0e-6, 3.0e-6), 5.5e-6, 0.5),
     Problem("hwnas", "cell", ("digits",), 1, (2.2e-6,), 2.0e-6, 0.3, bw_share=(0.5, 1.0)),
 )}
 
@@ -143,9 +143,12 @@ class NASAICSimulator(Simulator):
 
     @functools.cached_property
     def tables(self) -> list[Table]:
-        """Per task: every architecture on every sub-accelerator (the search runs on first use)."""
-        nets = table([self.arch_space.workload(a) for a in self.archs], self.problem.subs)
-        return [nets] * len(self.problem.tasks)   # the tasks share the space and its input size
+        """Per task: every architecture (with the task's classifier width) on every sub-accelerator
+        (the search runs on first use; layer shapes the tasks share are searched once)."""
+        from nas.tasks import get_task
+
+        return [table([self.arch_space.workload(a, classes=get_task(t).classes) for a in self.archs],
+                      self.problem.subs) for t in self.problem.tasks]
 
     def placeholder(self) -> Workload:
         """The workload the contract asks for: the space's default architecture's network."""
