@@ -23,6 +23,9 @@ class EnvEntry:
     doc: str
     #: bumped whenever the family's dynamics change (its model version); tests keep them in step
     version: int = 0
+    #: the env class (``"module:Class"``) and its vector twin (None: Gymnasium's default wrapper)
+    entry_point: str = "envs.design_env:DesignEnv"
+    vector_entry_point: str | None = "envs.vector:DesignVectorEnv"
 
     @property
     def id(self) -> str:
@@ -44,6 +47,11 @@ ENTRIES: tuple[EnvEntry, ...] = (
              "systolic hardware on the loop-nest model; every layer's mapping searched exhaustively"),
     EnvEntry("LoopNestMapping", "loopnest", "per-layer",
              "loop-nest hardware × per-layer mapping (unrolling, stationarity orders, tiles)"),
+    EnvEntry("NASAIC", "loopnest", "auto", "networks of several tasks × heterogeneous sub-accelerators "
+             "(OS/WS/RS templates on the loop-nest model): accuracy under latency/energy/area specs", 0,
+             "envs.nasaic:NASAICEnv", None),
+    EnvEntry("HWNAS", "loopnest", "auto", "one task's network × one accelerator (OS/WS/RS template on the "
+             "loop-nest model): accuracy under latency/energy/area specs", 0, "envs.nasaic:HWNASEnv", None),
 )
 
 ENV_IDS: list[str] = [e.id for e in ENTRIES]
@@ -66,7 +74,6 @@ def register_all() -> None:
     for e in ENTRIES:
         if e.id in gym.registry:
             continue
-        gym.register(e.id, entry_point="envs.design_env:DesignEnv",
-                     vector_entry_point="envs.vector:DesignVectorEnv",
+        gym.register(e.id, entry_point=e.entry_point, vector_entry_point=e.vector_entry_point,
                      kwargs={"simulator": e.simulator, "mapping": e.mapping, "env_id": e.id},
                      disable_env_checker=False, order_enforce=True)

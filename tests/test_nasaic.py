@@ -8,10 +8,12 @@ the bookkeeping, not the shipped accuracy tables.
 
 from __future__ import annotations
 
+import gymnasium as gym
 import numpy as np
 import pytest
 from gymnasium.utils.env_checker import check_env
 
+import envs
 from agents.nasaic_tasks import best_accuracy_nets, exact_optimum, pareto_archs
 from agents.tasks import TASKS
 from archgym.errors import ConfigError
@@ -125,7 +127,9 @@ def test_env_reports_spec_violations_as_invalid(tiny_env):
     assert reward == pytest.approx(-info["cost"]) and np.isfinite(reward)
 
 
-def test_registered_tasks():
+def test_registered_ids_and_tasks():
+    for env_id, cls in (("archgym/NASAIC-v0", "NASAICEnv"), ("archgym/HWNAS-v0", "HWNASEnv")):
+        assert env_id in envs.ENV_IDS and gym.registry[env_id].entry_point == f"envs.nasaic:{cls}"
     with pytest.raises(ConfigError, match="simulator/mapping"):
         nasaic.NASAICEnv(problem=TINY, mapping="per-layer")
     task = TASKS["nasaic-cell-digits2"]
