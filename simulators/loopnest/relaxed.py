@@ -104,11 +104,12 @@ class _TorchNamespace:
 TORCH = _TorchNamespace()
 
 
-def relaxed_loops(space: LayerMappings, option: int, order_in: np.ndarray, order_out: np.ndarray,
+def relaxed_loops(temporal: np.ndarray, order_in: np.ndarray, order_out: np.ndarray,
                   u: torch.Tensor) -> tuple[np.ndarray, torch.Tensor]:
     """Loop sequences (dims, facs; N × 2·dims, inner loops then outer, not compacted) of N relaxed
-    tilings ``u`` (N × dims, in [0, 1]) under spatial option ``option`` and the given loop orders."""
-    t = torch.as_tensor(space.temporal(option).astype(np.float64))
+    tilings ``u`` (N × dims, in [0, 1]) of temporal trip counts ``temporal`` (N × dims, e.g.
+    :meth:`~.mapping.LayerMappings.temporal`) under the given loop orders (N indices into ORDERS)."""
+    t = torch.as_tensor(temporal.astype(np.float64))
     inner = t ** u
     outer = t / inner
     oi, oo = ORDERS[order_in], ORDERS[order_out]
