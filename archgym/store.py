@@ -107,6 +107,29 @@ def _dumps(mapping: Mapping[str, Any]) -> str:
     return json.dumps({k: _plain(v) for k, v in mapping.items()}, sort_keys=True)
 
 
+def json_values(values: Any) -> list[str]:
+    """Each value as the JSON text :func:`_dumps` writes for it inside an object (numpy scalars
+    as Python ones, non-finite floats as ``null``); a float array is encoded without per-value
+    type checks."""
+    if isinstance(values, np.ndarray) and values.dtype.kind == "f":
+        texts = list(map(float.__repr__, values.astype(float).tolist()))
+        for i in np.flatnonzero(~np.isfinite(values)).tolist():
+            texts[i] = "null"
+        return texts
+    return [json.dumps(_plain(v)) for v in values]
+
+
+def json_objects(columns: Mapping[str, list[str]], n: int) -> list[str]:
+    """Row ``i`` of ``columns`` (each key's values already JSON texts, :func:`json_values`) as
+    the text :func:`_dumps` writes for ``{key: value_i}``: the same sorted keys and separators,
+    built from one template instead of one ``json.dumps`` per row."""
+    keys = sorted(columns)
+    if not keys:
+        return ["{}"] * n
+    template = "{" + ", ".join(json.dumps(k).replace("%", "%%") + ": %s" for k in keys) + "}"
+    return [template % row for row in zip(*(columns[k] for k in keys))]
+
+
 def _first_line(exc: BaseException) -> str:
     lines = str(exc).strip().splitlines()
     return lines[0][:160] if lines else type(exc).__name__
@@ -118,6 +141,32 @@ def _migrate(db: sqlite3.Connection) -> None:
     for name, definition in ADDED_COLUMNS.items():
         if name not in have:
             db.execute(f"ALTER TABLE evaluations ADD COLUMN {name} {definition}")
+
+
+@dataclass
+class RowBlock:
+    """Consecutive rows of one run (steps ``template.step``, ``template.step + 1`` …) that share
+    every column of ``template`` but the design, metrics, validity and violations, which come
+    already encoded as JSON texts: a planned sweep chunk built column-wise, cheap to send from a
+    worker process and to insert."""
+
+    template: EvalRecord
+    designs: list[str]
+    metrics: list[str]
+    valid: list[bool]
+    violations: list[str]
+
+    def __len__(self) -> int:
+        return len(self.designs)
+
+    def rows(self) -> list[tuple[Any, ...]]:
+        """The rows in :data:`COLUMNS` order."""
+        (run_id, first, env_id, simulator, fidelity, workload, _, _, _, _, agent, seed, wall, predicted,
+         created, model_version, package_version) = self.template.as_row()
+        return [(run_id, step, env_id, simulator, fidelity, workload, design, metrics, int(ok), violations,
+                 agent, seed, wall, predicted, created, model_version, package_version)
+                for step, design, metrics, ok, violations in
+                zip(range(first, first + len(self)), self.designs, self.metrics, self.valid, self.violations)]
 
 
 class RunStore:
@@ -168,7 +217,13 @@ class RunStore:
 
     def log_many(self, records: Iterable[EvalRecord]) -> int:
         """Insert rows in one transaction (all or none); returns how many were new."""
-        rows = [r.as_row() for r in records]
+        return self._insert([r.as_row() for r in records])
+
+    def log_block(self, block: RowBlock) -> int:
+        """Insert a :class:`RowBlock` in one transaction (all or none); returns how many were new."""
+        return self._insert(block.rows())
+
+    def _insert(self, rows: list[tuple[Any, ...]]) -> int:
         if not rows:
             return 0
         placeholders = ",".join("?" * len(COLUMNS))

@@ -205,3 +205,23 @@ def test_registered_agent_resumes_by_replay(tmp_path):
         db.execute("DELETE FROM evaluations WHERE step >= 24")
     out, resumed = _sweep(path, part, workers=2)
     assert out.evaluated == 24 and resumed == full
+
+
+def test_index_chunks_write_the_same_rows_as_design_chunks():
+    """A planned chunk's rows are built column-wise (RowBlock); they must be the texts the
+    per-design records write, including rows the space's constraints reject (metrics left out)."""
+    from archgym.app.executors import EvalSpec, evaluate_chunk
+    from archgym.metrics import Objective
+    from archgym.store import COLUMNS, RowBlock
+
+    spec = EvalSpec("r", "systolic", "gemm:M=256,N=512,K=256", "edge-7nm", "auto", "analytical", "{}",
+                    Objective.parse("edp"), "random", 3)
+    space = spec.build_space()
+    indices = space.sample_indices(300, np.random.default_rng(0))
+    block = evaluate_chunk(spec, 17, indices)
+    records = evaluate_chunk(spec, 17, space.columns_to_designs(space.indices_to_columns(indices)))
+    assert isinstance(block, RowBlock) and isinstance(records, list)
+    assert 0 < sum(block.valid) < len(block)  # both kinds of row are covered
+    keep = [i for i, c in enumerate(COLUMNS) if c not in ("wall_time_s", "created_at")]  # when, not what
+    assert [tuple(row[i] for i in keep) for row in block.rows()] == \
+        [tuple(row[i] for i in keep) for row in (r.as_row() for r in records)]

@@ -14,6 +14,7 @@ import multiprocessing as mp
 import os
 import signal
 import sys
+import time
 from collections.abc import Iterable, Iterator
 from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
 from dataclasses import dataclass, field
@@ -24,16 +25,18 @@ import numpy as np
 from archgym.app.limits import MAX_WORKERS
 from archgym.errors import ConfigError
 from archgym.evaluator import Evaluator
-from archgym.metrics import Objective
+from archgym.metrics import Objective, Result
 from archgym.simulator import get_simulator
 from archgym.space import Design, DesignSpace
-from archgym.store import EvalRecord
+from archgym.store import EvalRecord, RowBlock, json_objects, json_values
 from archgym.workload import get_workload
 
 EXECUTORS = ("local", "ray")
 #: (first step, designs): a list of design dicts, or an ``(n, d)`` value-index matrix (planned
 #: strategies), which is evaluated without per-design Python objects until the rows are written
 Chunk = tuple[int, list[Design] | np.ndarray]
+#: a chunk's rows: records (design dicts) or a column-wise :class:`RowBlock` (value-index matrices)
+ChunkRows = list[EvalRecord] | RowBlock
 
 
 @dataclass(frozen=True)
@@ -92,18 +95,54 @@ def _parts(spec: EvalSpec) -> tuple[Any, Any, DesignSpace]:
     return _PARTS[spec.key]
 
 
-def evaluate_chunk(spec: EvalSpec, start: int, designs: list[Design] | np.ndarray) -> list[EvalRecord]:
-    """Evaluate ``designs`` (dicts, or a value-index matrix) as steps ``start, start+1, …`` of
-    ``spec.run_id``; return the rows."""
+def evaluate_chunk(spec: EvalSpec, start: int, designs: list[Design] | np.ndarray) -> ChunkRows:
+    """Evaluate ``designs`` as steps ``start, start+1, …`` of ``spec.run_id``; return the rows:
+    records for design dicts, a :class:`RowBlock` built column-wise for a value-index matrix."""
+    if isinstance(designs, np.ndarray):
+        return _index_rows(spec, start, designs)
     sim, workload, space = _parts(spec)
     sink = _Collector()
     evaluator = Evaluator(sim, workload, space, spec.objective, spec.fidelity, store=sink,  # type: ignore[arg-type]
                           run_id=spec.run_id, agent=spec.agent, seed=spec.seed, step_offset=start)
-    if isinstance(designs, np.ndarray):
-        evaluator.evaluate_indices(designs)
-    else:
-        evaluator.evaluate(designs)
+    evaluator.evaluate(designs)
     return sink.records
+
+
+def _index_rows(spec: EvalSpec, start: int, indices: np.ndarray) -> RowBlock:
+    """The rows of a value-index chunk, encoded column by column: the same texts as the per-design
+    records (``tests/test_sweep.py`` checks), without a dict, Result or ``json.dumps`` per design.
+    A row with a metric not computed (NaN: left out of its metrics object) is encoded alone."""
+    sim, workload, space = _parts(spec)
+    evaluator = Evaluator(sim, workload, space, spec.objective, spec.fidelity, run_id=spec.run_id,
+                          agent=spec.agent, seed=spec.seed, step_offset=start)
+    t0 = time.perf_counter()
+    batch = evaluator.evaluate_indices(indices)
+    n = len(indices)
+    template = evaluator._record(start, {}, Result({}, info=dict(batch.info)), (time.perf_counter() - t0) / max(n, 1))
+    tables = _design_texts(spec)
+    designs = json_objects({name: texts[indices[:, j]].tolist() for j, (name, texts) in enumerate(tables)}, n)
+    values = {k: np.asarray(v, dtype=float) for k, v in batch.metrics.items()}
+    metrics = json_objects({k: json_values(v) for k, v in values.items()}, n)
+    missing = np.any(np.isnan(np.stack(list(values.values()))), axis=0) if values else np.zeros(n, dtype=bool)
+    for i in np.flatnonzero(missing).tolist():
+        metrics[i] = json_objects({k: json_values(v[i:i + 1]) for k, v in values.items() if not np.isnan(v[i])}, 1)[0]
+    return RowBlock(template, designs, metrics, batch.valid.astype(bool).tolist(),
+                    [json.dumps(list(v)) for v in batch.violations])
+
+
+_DESIGN_TEXTS: dict[str, list[tuple[str, np.ndarray]]] = {}
+
+
+def _design_texts(spec: EvalSpec) -> list[tuple[str, np.ndarray]]:
+    """Per parameter of the spec's space: its name and each value index's JSON text, taken from
+    the designs ``columns_to_designs`` makes (so the texts are the per-design path's), cached."""
+    if spec.key not in _DESIGN_TEXTS:
+        space = _parts(spec)[2]
+        probe = np.minimum(np.arange(int(space.nvec.max(initial=1)))[:, None], space.nvec - 1)
+        rows = space.columns_to_designs(space.indices_to_columns(probe))
+        _DESIGN_TEXTS[spec.key] = [(name, np.array(json_values([row[name] for row in rows[:size]]), dtype=object))
+                                   for name, size in zip(space.names, space.nvec.tolist())]
+    return _DESIGN_TEXTS[spec.key]
 
 
 class LocalExecutor:
@@ -113,7 +152,7 @@ class LocalExecutor:
         self.workers = max(1, int(workers or os.cpu_count() or 1))
         self._pool: ProcessPoolExecutor | None = None
 
-    def run(self, spec: EvalSpec, chunks: Iterable[Chunk]) -> Iterator[list[EvalRecord]]:
+    def run(self, spec: EvalSpec, chunks: Iterable[Chunk]) -> Iterator[ChunkRows]:
         if self.workers == 1:
             for start, designs in chunks:
                 yield evaluate_chunk(spec, start, designs)
@@ -156,7 +195,7 @@ class RayExecutor:
         self.workers = int(workers or ray.cluster_resources().get("CPU", 1))
         self._remote = ray.remote(num_cpus=1)(evaluate_chunk)
 
-    def run(self, spec: EvalSpec, chunks: Iterable[Chunk]) -> Iterator[list[EvalRecord]]:
+    def run(self, spec: EvalSpec, chunks: Iterable[Chunk]) -> Iterator[ChunkRows]:
         ray = self._ray
         spec_ref = ray.put(spec)
         yield from _windowed(chunks, 2 * self.workers,
@@ -170,7 +209,7 @@ class RayExecutor:
 
 
 def _windowed(chunks: Iterable[Chunk], window: int, submit: Any, wait_any: Any, result: Any
-              ) -> Iterator[list[EvalRecord]]:
+              ) -> Iterator[ChunkRows]:
     """Keep at most ``window`` chunks in flight; yield each one's records as it finishes."""
     it = iter(chunks)
     pending: set[Any] = set()

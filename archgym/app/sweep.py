@@ -23,7 +23,7 @@ from typing import Any
 
 import numpy as np
 
-from archgym.app.executors import Chunk, EvalSpec, make_executor
+from archgym.app.executors import Chunk, ChunkRows, EvalSpec, make_executor
 from archgym.app.progress import Progress
 from archgym.app.summary import RunSummary, summarize
 from archgym.app.sweep_config import StrategyConfig, SweepConfig
@@ -31,7 +31,7 @@ from archgym.errors import ConfigError
 from archgym.evaluator import Evaluator
 from archgym.metrics import Objective, Result
 from archgym.space import Design, DesignSpace
-from archgym.store import EvalRecord, RunStore
+from archgym.store import EvalRecord, RowBlock, RunStore
 
 #: largest space a grid sweep enumerates
 GRID_LIMIT = 10_000_000
@@ -213,9 +213,12 @@ def _aligned(start: int, stop: int, size: int, done: set[int]) -> Iterator[tuple
             yield a, c1
 
 
-def _commit(store: RunStore, records: list[EvalRecord], bar: Progress) -> None:
-    store.log_many(records)
-    bar.update(len(records))
+def _commit(store: RunStore, rows: ChunkRows, bar: Progress) -> None:
+    if isinstance(rows, RowBlock):
+        store.log_block(rows)
+    else:
+        store.log_many(rows)
+    bar.update(len(rows))
 
 
 def _run_planned(run: SweepRun, store: RunStore, pool: Any, bar: Progress) -> int:
@@ -263,6 +266,7 @@ def _run_agent(run: SweepRun, store: RunStore, pool: Any, bar: Progress,
         chunks = [(a, designs[a - step:b - step])
                   for a, b in _aligned(step, step + k, run.config.batch_size, set(logged))]
         for records in pool.run(run.spec, chunks):
+            assert not isinstance(records, RowBlock)  # design dicts come back as records
             _commit(store, records, bar)
             count += len(records)
             logged.update((r.step, r) for r in records)
