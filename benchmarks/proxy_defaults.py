@@ -32,6 +32,8 @@ TARGETS = ["latency_s"]   # the headline target (one regressor per candidate kee
 #: name → (model, feature set, hyperparameters); empty hyperparameters = the model's defaults
 CANDIDATES: dict[str, tuple[str, str, dict[str, Any]]] = {
     "gbm-roofline": ("gbm", "roofline", {}),
+    "gbm-roofline-raw": ("gbm", "roofline", {"residual": 0}),
+    "mlp-roofline-raw": ("mlp", "roofline", {"epochs": 100, "residual": 0}),
     "gbm-basic": ("gbm", "basic", {}),
     "gbm-roofline-deep": ("gbm", "roofline", {"n_estimators": 1000, "learning_rate": 0.1, "max_depth": 8}),
     "rf-roofline": ("rf", "roofline", {"n_estimators": 100}),
@@ -48,7 +50,7 @@ def run(store: str, names: list[str], designs: int, seed: int) -> list[dict[str,
         kind, features, params = CANDIDATES[name]
         t0 = time.perf_counter()
         model, rep = fit_and_report(data, TARGETS, kind, features, seed=seed, test_workloads=[],
-                                    speed=features == "multifidelity", fresh=0, **params)
+                                    speed=features == "multifidelity", fresh=0, **dict(params))
         fit_s = time.perf_counter() - t0
         with tempfile.TemporaryDirectory() as tmp:
             env = check(str(model.save(tmp)), designs, 21)

@@ -191,7 +191,7 @@ class MLP(Regressor):
 
     kind = "mlp"
 
-    def __init__(self, hidden: int = 256, layers: int = 3, epochs: int = 200, lr: float = 3e-3,
+    def __init__(self, hidden: int = 256, layers: int = 3, epochs: int = 100, lr: float = 3e-3,
                  batch_size: int = 128, weight_decay: float = 1e-5, **_: Any):
         self.params = {"hidden": int(hidden), "layers": int(layers), "epochs": int(epochs), "lr": float(lr),
                        "batch_size": int(batch_size), "weight_decay": float(weight_decay)}

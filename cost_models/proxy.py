@@ -72,7 +72,10 @@ class ProxyModel:
     def fit(cls, data: Dataset, targets: Sequence[str] = DEFAULT_TARGETS, kind: str = "gbm",
             feature_set: str = "roofline", seed: int = 0, **params: Any) -> ProxyModel:
         """Fit the regressor on the valid rows of ``data`` (rows with a missing or non-positive
-        target dropped), the validity classifier on every row, and record the training domain."""
+        target dropped), the validity classifier on every row, and record the training domain.
+        ``residual=0`` among ``params`` fits the targets themselves, not their residual over the
+        roofline estimate (:func:`_offsets`; analytical offsets of ``multifidelity`` stay)."""
+        roofline = bool(params.pop("residual", True))
         regressor = make_regressor(kind, **params)
         space = data.space()
         spec = FeatureSpec.from_space(space, data.workloads[data.workload_names[0]], feature_set, data.simulator)
@@ -82,7 +85,7 @@ class ProxyModel:
         ok = featured & data.valid & np.isfinite(y).all(axis=1)
         if ok.sum() < 2:
             raise ConfigError(f"proxy: only {int(ok.sum())} usable rows for targets {list(targets)}")
-        offsets = _offsets(spec, targets)
+        offsets = _offsets(spec, targets, roofline)
         regressor.fit(x[ok], y[ok] - _offset_values(x[ok], offsets), seed=seed)
         validity = ValidityModel.fit(x[featured], data.valid[featured], seed)
         imitates = f"{data.simulator}/{data.fidelity}"
@@ -199,15 +202,15 @@ ROOFLINE_OFFSETS = {"latency_s": "x.log10_roofline_cycles", "cycles": "x.log10_r
 ROOFLINE_OFFSET_SIMULATORS = ("systolic",)
 
 
-def _offsets(spec: FeatureSpec, targets: Sequence[str]) -> list[int | None]:
+def _offsets(spec: FeatureSpec, targets: Sequence[str], roofline: bool = True) -> list[int | None]:
     """Per target, the feature column holding an estimate of its log10 value: the analytical
     model's (``multifidelity`` features), else for the systolic family the roofline cycle estimate
     of latency (a clock held fixed in the space is a constant the regressor absorbs). The regressor
     then learns only the residual ``log10(target) − estimate``, which trees approximate far better
     than the identity (``benchmarks/results/proxy_defaults.md``)."""
     def column(t: str) -> int | None:
-        roofline = ROOFLINE_OFFSETS.get(t) if spec.simulator in ROOFLINE_OFFSET_SIMULATORS else None
-        for name in (f"a.log10_{t}", roofline):
+        estimate = ROOFLINE_OFFSETS.get(t) if roofline and spec.simulator in ROOFLINE_OFFSET_SIMULATORS else None
+        for name in (f"a.log10_{t}", estimate):
             if name in spec.names:
                 return spec.names.index(name)
         return None

@@ -26,7 +26,8 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--allow-mixed-versions", action="store_true",
                    help="train on rows of other model versions of the simulator too (refused by default)")
     p.add_argument("--targets", default="latency_s,energy_j,area_mm2", help="comma-separated metrics")
-    p.add_argument("--model", default="gbm", choices=MODELS)
+    p.add_argument("--model", default="mlp", choices=MODELS,
+                   help="regressor (default mlp: the measured best, benchmarks/results/proxy_defaults.md and proxy.md)")
     p.add_argument("--features", default="auto", choices=("auto", "roofline", "basic", "multifidelity"),
                    help="auto (default): the measured best for the rows' fidelity (multifidelity for cycle-level "
                         "rows, roofline for analytical ones; cost_models/README.md); roofline: add fold/traffic "
