@@ -74,6 +74,9 @@ def render(rows: list[dict[str, Any]]) -> str:
         lines.append(f"| {r['name']} | {r['model']} | {r['features']} | {e['kendall_tau']:.4f} | "
                      f"{e['rmse_pct_range']:.3f} | {e['mape_pct']:.2f} | {s['kendall_tau']:.4f} | "
                      f"{s['rmse_pct_range_linear']:.3f} | {s['mape_pct']:.2f} | {s['bias_pct']:+.2f} | {r['fit_s']:.0f} |")
+    lines += ["", ("Rows may come from several runs (`--append`); each row's own commit and date are in the JSON "
+              "(`rows[].provenance`). One seed each; `-raw` = `residual=0` (no roofline offset). "
+              "`multifidelity` on analytical rows is exact because the model it imitates is one of its features.")]
     sp = [r for r in rows if r["speedup_batched"]]
     if sp:
         lines += ["", "Batched speed-up over the analytical model it imitates: " + ", ".join(
