@@ -23,8 +23,17 @@ from typing import Any
 import numpy as np
 
 from simulators.loopnest.hardware import Hardware, Memory
-from simulators.loopnest.problem import (DIMS, OPERANDS, REDUCTION, RELEVANT, D, LoopLayer, array_namespace,
-                                         footprints, host)
+from simulators.loopnest.problem import (
+    DIMS,
+    OPERANDS,
+    REDUCTION,
+    RELEVANT,
+    D,
+    LoopLayer,
+    array_namespace,
+    footprints,
+    host,
+)
 
 _X = {x: i for i, x in enumerate(OPERANDS)}
 WINDOW_DIMS = [D[d] for d in ("OY", "OX", "FY", "FX")]
