@@ -183,7 +183,7 @@ def markdown(report: Mapping[str, Any]) -> str:
             outs = [r for r in report["runs"] if r["agent"] == label and r["formulation"] == form]
             if outs:
                 lines.append(_row(label, form, outs, tasks))
-    return "\n".join([*lines, "", *target_lines(report)])
+    return "\n".join([*lines, "", *target_lines(report), "", "Reading: docs/nasaic.md, section *Reading*."])
 
 
 def main() -> int:
