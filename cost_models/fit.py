@@ -44,7 +44,7 @@ def evaluate_split(model: ProxyModel, data: Dataset, test_idx: np.ndarray, log_r
     validity classifier's accuracy on all of them (key ``validity``)."""
     test = data.subset(test_idx)
     x = featurize(model.spec, test)
-    pred, _ = model._predict_x(x)
+    pred, _ = model.predict_features(x)
     y = test.targets(model.targets)
     ok = test.valid
     out: dict[str, Any] = {t: score(y[ok, j], pred[ok, j], float(log_range[j]), float(lin_range[j]))

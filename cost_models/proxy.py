@@ -106,9 +106,10 @@ class ProxyModel:
     def predict_log10(self, designs: Sequence[Mapping[str, Any]] | Mapping[str, Any], workload: Workload,
                       with_std: bool = False) -> tuple[np.ndarray, np.ndarray | None]:
         """``(n, t)`` log10 predictions (and their standard deviation where the model has one)."""
-        return self._predict_x(self.features(designs, workload), with_std)
+        return self.predict_features(self.features(designs, workload), with_std)
 
-    def _predict_x(self, x: np.ndarray, with_std: bool = False) -> tuple[np.ndarray, np.ndarray | None]:
+    def predict_features(self, x: np.ndarray, with_std: bool = False) -> tuple[np.ndarray, np.ndarray | None]:
+        """:meth:`predict_log10` from a feature matrix ``x`` already built."""
         base = _offset_values(x, self.meta.get("offsets", [None] * len(self.targets)))
         return self.regressor.predict(x) + base, (self.regressor.predict_std(x) if with_std else None)
 
@@ -124,7 +125,7 @@ class ProxyModel:
         classifier and, per design, the reasons it lies outside the training domain."""
         cols = designs if isinstance(designs, Mapping) else to_columns(designs)
         x = self.features(cols, workload)
-        mean, std = self._predict_x(x, with_std)
+        mean, std = self.predict_features(x, with_std)
         reasons = self.domain.reasons(cols, workload.name, [op.name for op in workload.layers], len(x), preset)
         return Answer(mean, std, self.validity.probability(x), reasons)
 
