@@ -26,6 +26,8 @@ def ceil_div(a: Any, b: Any) -> Any:
 
 
 def maximum(a: Any, b: Any) -> Any:
+    if type(a) in _PLAIN and type(b) in _PLAIN:      # the common numpy case, without dispatch calls
+        return np.maximum(a, b)
     if is_torch(a) or is_torch(b):
         import torch
 
@@ -36,6 +38,8 @@ def maximum(a: Any, b: Any) -> Any:
 
 
 def minimum(a: Any, b: Any) -> Any:
+    if type(a) in _PLAIN and type(b) in _PLAIN:
+        return np.minimum(a, b)
     if is_torch(a) or is_torch(b):
         import torch
 
@@ -47,7 +51,8 @@ def minimum(a: Any, b: Any) -> Any:
 
 def where(cond: Any, a: Any, b: Any) -> Any:
     """Element-wise choice; a torch tensor among the arguments makes the result a tensor on its device."""
-    if not (is_torch(cond) or is_torch(a) or is_torch(b)):
+    if (type(cond) in _PLAIN and type(a) in _PLAIN and type(b) in _PLAIN) \
+            or not (is_torch(cond) or is_torch(a) or is_torch(b)):
         return np.where(cond, a, b)
     import torch
 
@@ -56,7 +61,19 @@ def where(cond: Any, a: Any, b: Any) -> Any:
                        torch.as_tensor(b, device=dev))
 
 
+def stack(xs: Sequence[Any]) -> Any:
+    """Arrays of one shape stacked on a new leading axis (a torch tensor when any of them is one)."""
+    if any(is_torch(x) for x in xs):
+        import torch
+
+        dev = next(x for x in xs if is_torch(x)).device
+        return torch.stack([torch.as_tensor(x, device=dev) for x in xs])
+    return np.array(xs)
+
+
 def to_float(x: Any) -> Any:
+    if type(x) in _PLAIN:
+        return np.asarray(x, dtype=np.float64)
     if is_torch(x):
         import torch
 
@@ -65,6 +82,8 @@ def to_float(x: Any) -> Any:
 
 
 def to_numpy(x: Any) -> np.ndarray:
+    if type(x) is np.ndarray:
+        return x
     if is_torch(x):
         return x.detach().cpu().numpy()
     return np.asarray(x)

@@ -18,13 +18,14 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from archgym.workload import Gemm
-from simulators.common.arrays import ceil_div, maximum, to_float
+from simulators.common.arrays import ceil_div, maximum, stack, to_float
 from simulators.common.technology import get_tech
 from simulators.systolic.folds import folds, sram_counts
 from simulators.systolic.hardware import area_mm2, peak_ops_per_s
 from simulators.systolic.traffic import active_words, traffic
 
 REG_ACCESSES_PER_MAC = 2  # operand hop into the PE + partial-sum update
+BUFFERS = ("ifmap", "filter", "ofmap")
 
 
 @dataclass
@@ -47,10 +48,11 @@ def prepare(hw: Mapping[str, Any], word_bytes: int, tech: str) -> dict[str, Any]
     """``hw`` plus per-design constants used by every GEMM: active-half words of each SRAM
     (``act_*``) and SRAM energy per word (``e_*``, pJ)."""
     out = dict(hw)
-    tn = get_tech(tech)
-    for b in ("ifmap", "filter", "ofmap"):
-        out[f"act_{b}"] = active_words(hw[f"{b}_kb"], word_bytes)
-        out[f"e_{b}"] = word_bytes * tn.sram_pj_per_byte(to_float(hw[f"{b}_kb"]))
+    kb = stack([hw[f"{b}_kb"] for b in BUFFERS])       # the three SRAMs in one array pass
+    act = active_words(kb, word_bytes)
+    energy = word_bytes * get_tech(tech).sram_pj_per_byte(to_float(kb))
+    for i, b in enumerate(BUFFERS):
+        out[f"act_{b}"], out[f"e_{b}"] = act[i], energy[i]
     return out
 
 

@@ -42,6 +42,7 @@ class GemmStack:
     starts: np.ndarray          # index of each layer's first GEMM
     names: tuple[str, ...]      # layer names
     macs_total: float
+    layer_macs: tuple[float, ...] = ()    # MACs of each layer (the per-layer rows of one evaluation)
 
     @property
     def macs(self) -> np.ndarray:
@@ -57,7 +58,7 @@ class GemmStack:
             return torch.as_tensor(x, device=like.device)
 
         return GemmStack(t(self.m), t(self.k), t(self.n), t(self.repeat), self.layer, self.starts, self.names,
-                         self.macs_total)
+                         self.macs_total, self.layer_macs)
 
 
 _STACKS: weakref.WeakKeyDictionary[Workload, GemmStack] = weakref.WeakKeyDictionary()
@@ -71,8 +72,11 @@ def gemm_stack(workload: Workload) -> GemmStack:
         gemms = [(g, j) for j, op in enumerate(layers) for g in op.gemms()]
         cols = np.array([(g.m, g.k, g.n, g.repeat, j) for g, j in gemms], dtype=np.int64).reshape(-1, 5)
         starts = np.searchsorted(cols[:, 4], np.arange(len(layers)))
+        macs = np.bincount(cols[:, 4], weights=cols[:, 0] * cols[:, 1] * cols[:, 2] * cols[:, 3],
+                           minlength=len(layers))
         stack = _STACKS[workload] = GemmStack(cols[:, 0], cols[:, 1], cols[:, 2], cols[:, 3], cols[:, 4], starts,
-                                              tuple(op.name for op in layers), float(workload.total_macs))
+                                              tuple(op.name for op in layers), float(workload.total_macs),
+                                              tuple(macs.tolist()))
     return stack
 
 
@@ -81,9 +85,15 @@ class NetworkCost:
     """Metrics over the designs, and the per-layer costs (arrays ``(designs, layers)``)."""
 
     metrics: dict[str, Any]
-    layers: LayerCost
+    packed: Any                 # the additive per-layer fields, (fields, designs, layers) (see :func:`_pack`)
+    tile_folds_used: Any        # (designs, layers)
     dataflow: Any               # codes (designs, layers)
     row_order: Any              # 1 where the layer runs row folds outer
+
+    @property
+    def layers(self) -> LayerCost:
+        """The per-layer costs (arrays ``(designs, layers)``)."""
+        return _unpack(self.packed, self.tile_folds_used)
 
 
 def evaluate(designs: Designs, workload: Workload) -> NetworkCost:
@@ -105,35 +115,34 @@ def evaluate(designs: Designs, workload: Workload) -> NetworkCost:
     chosen, tile_used = where(use_row, both[:, 1], both[:, 0]), where(use_row, tiles[1], tiles[0])
     total = _unpack(chosen.cumsum(-1)[..., -1:], _peak(tile_used))   # layers added one after another
     metrics = analytical.summarize([total], hw, word_bytes, tech, stack.macs_total)
-    return NetworkCost(metrics, _unpack(chosen, tile_used), df, use_row * 1)
+    return NetworkCost(metrics, chosen, tile_used, df, use_row * 1)
 
 
 def layer_rows(cost: NetworkCost, workload: Workload, d: int = 0) -> list[dict[str, Any]]:
     """Design ``d``'s per-layer breakdown (the ``Result.layers`` of one evaluation)."""
-    lc = cost.layers
     ops = workload.layers
-    stack = gemm_stack(workload)
-    macs = np.bincount(stack.layer, weights=stack.macs, minlength=len(ops)).tolist()
-
-    def row(x: Any) -> list[float]:
-        return _row_list(x, d, len(ops))
-
-    fields = {k: row(getattr(lc, k)) for k in ("cycles", "compute_cycles", "stall_cycles", "folds", "energy_pj")}
-    tiles, dfs, orders = row(lc.tile_folds_used), row(cost.dataflow), row(cost.row_order)
-    dram = {k: row(v) for k, v in lc.dram_words.items()}
-    sram = {k: row(v) for k, v in lc.sram_words.items()}
+    n_layers = len(ops)
+    packed = to_numpy(cost.packed)
+    fields = dict(zip(_PACKED, packed[:, d if packed.shape[1] > 1 else 0].tolist()))
+    macs = gemm_stack(workload).layer_macs
+    tiles, dfs, orders = (_row_list(x, d, n_layers) for x in (cost.tile_folds_used, cost.dataflow, cost.row_order))
+    dram = [(b, fields[f"dram_{b}"]) for b in _BUFFERS]
+    sram = [(b, fields[f"sram_{b}"]) for b in _BUFFERS]
+    cycles, compute, stall, folds, energy = (fields[k] for k in ("cycles", "compute_cycles", "stall_cycles",
+                                                                 "folds", "energy_pj"))
     return [{"name": op.name, "dataflow": DATAFLOWS[int(dfs[j])], "fold_order": "row" if orders[j] else "col",
-             "tile_folds_used": int(tiles[j]), "cycles": fields["cycles"][j],
-             "compute_cycles": fields["compute_cycles"][j], "stall_cycles": fields["stall_cycles"][j],
-             "energy_j": fields["energy_pj"][j] * 1e-12, "folds": fields["folds"][j], "macs": macs[j],
-             "dram_words": {k: v[j] for k, v in dram.items()}, "sram_words": {k: v[j] for k, v in sram.items()}}
+             "tile_folds_used": int(tiles[j]), "cycles": cycles[j], "compute_cycles": compute[j],
+             "stall_cycles": stall[j], "energy_j": energy[j] * 1e-12, "folds": folds[j], "macs": macs[j],
+             "dram_words": {k: v[j] for k, v in dram}, "sram_words": {k: v[j] for k, v in sram}}
             for j, op in enumerate(ops)]
 
 
 # -- packed fields and reductions ---------------------------------------------------------------------
 #: the additive per-GEMM fields of :class:`.analytical.LayerCost`, packed on a leading axis
 _FIELDS = ("cycles", "compute_cycles", "stall_cycles", "used_pe_cycles", "folds", "energy_pj")
-_BUFFERS = ("ifmap", "filter", "ofmap")
+_BUFFERS = analytical.BUFFERS
+#: the names of :func:`_pack`'s rows
+_PACKED = (*_FIELDS, *(f"sram_{b}" for b in _BUFFERS), *(f"dram_{b}" for b in _BUFFERS))
 
 
 def _pack(lc: LayerCost) -> Any:
@@ -144,7 +153,10 @@ def _pack(lc: LayerCost) -> Any:
 
         ref = next(x for x in xs if is_torch(x))
         return torch.stack(torch.broadcast_tensors(*(torch.as_tensor(x, device=ref.device) for x in xs)))
-    return np.stack(np.broadcast_arrays(*xs))
+    out = np.empty((len(xs), *np.broadcast(*xs).shape))     # every field is float64 (see gemm_cost)
+    for i, x in enumerate(xs):
+        out[i] = x
+    return out
 
 
 def _unpack(packed: Any, tile: Any) -> LayerCost:
