@@ -48,6 +48,7 @@ class Plan:
     batch: int                  # sequences per step (tokens/s = batch / latency)
     resident_elems: int         # weights and KV cache that live in the PIM memory
     dedup: dict[tuple[Any, ...], tuple[np.ndarray, np.ndarray]] = field(default_factory=dict)
+    sources: dict[tuple[Any, ...], tuple[str, ...]] = field(default_factory=dict)
 
     @classmethod
     def of(cls, workload: Workload) -> Plan:
@@ -86,6 +87,17 @@ class Plan:
                 inverse.append(index[k])
             self.dedup[key] = (np.array(reps, dtype=np.int64), np.array(inverse, dtype=np.int64))
         return self.dedup[key]
+
+    def knob_sources(self, names: tuple[str, ...], key: str, shared: tuple[str, ...]) -> tuple[str, ...]:
+        """The column each MAC operator reads knob ``key`` from, given the design's column ``names``:
+        ``OP.key``, else its ``shared`` column, else "" (the default); memoised per column set."""
+        memo = (names, key, shared)
+        if memo not in self.sources:
+            present = set(names)
+            own = [f"{self.ops[i].name}.{key}" for i in self.mac]
+            self.sources[memo] = tuple(o if o in present else (s if s in present else "")
+                                       for o, s in zip(own, shared))
+        return self.sources[memo]
 
 
 _PLANS: weakref.WeakKeyDictionary[Workload, Plan] = weakref.WeakKeyDictionary()
@@ -174,8 +186,7 @@ def _per_op(cols: Mapping[str, Any], plan: Plan, key: str, shared: tuple[str, ..
             ) -> tuple[np.ndarray, tuple[str, ...]]:
     """``(designs or 1, MAC ops or 1)`` values of a mapping knob (``OP.key``, else the shared column,
     else ``default``), and the column each op read ("" for the default)."""
-    own = [f"{plan.ops[i].name}.{key}" for i in plan.mac]
-    srcs = tuple(o if o in cols else (s if s in cols else "") for o, s in zip(own, shared))
+    srcs = plan.knob_sources(tuple(cols), key, shared)
     if len(set(srcs)) == 1:      # one column (or the default) for every op
         col = _column(cols, srcs[:1], default, n) if srcs[0] else np.full(1, default, dtype=_dtype(default))
         return col[:, None], srcs

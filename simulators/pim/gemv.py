@@ -33,6 +33,7 @@ from typing import Any
 
 import numpy as np
 
+from simulators.common.arrays import broadcast_stack
 from simulators.common.dram import PJ_PER_BIT_BG_MUX, PJ_PER_BIT_CELL_RW, DRAMTiming
 from simulators.pim import energy
 from simulators.pim.hardware import PIMConfig, pim_command_ns
@@ -243,7 +244,7 @@ def best_pim_jobs(hw: Hardware, jobs: Job | Jobs, s_fixed: np.ndarray, m_fixed: 
     score = np.where(c.reg_ok, c.total_ns, np.inf)
     best = np.argmin(score, axis=0)[None, None]
     fields = [c.pim_ns, c.io_ns, c.energy_pj, c.ext_bytes, *c.parts.values(), *c.choice.values(), c.reg_ok]
-    packed = np.stack(np.broadcast_arrays(*(np.asarray(f, dtype=float) for f in fields)))   # (fields, cand, ...)
+    packed = broadcast_stack(fields)   # (fields, cand, ...) as float
     won = np.take_along_axis(packed, np.broadcast_to(best, (len(fields), 1, *best.shape[2:])), axis=1)[:, 0]
     n_parts, n_choice = len(c.parts), len(c.choice)
     parts = dict(zip(c.parts, won[4:4 + n_parts]))

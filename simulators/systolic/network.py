@@ -9,6 +9,7 @@ their order (a sequential sum: the same floating-point result as adding layer by
 
 from __future__ import annotations
 
+import functools
 import weakref
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -18,7 +19,7 @@ import numpy as np
 
 from archgym.errors import ConfigError
 from archgym.workload import Workload
-from simulators.common.arrays import is_torch, to_numpy, where
+from simulators.common.arrays import broadcast_stack, is_torch, to_numpy, where
 from simulators.common.family import Designs
 from simulators.systolic import analytical
 from simulators.systolic.analytical import LayerCost
@@ -153,10 +154,7 @@ def _pack(lc: LayerCost) -> Any:
 
         ref = next(x for x in xs if is_torch(x))
         return torch.stack(torch.broadcast_tensors(*(torch.as_tensor(x, device=ref.device) for x in xs)))
-    out = np.empty((len(xs), *np.broadcast(*xs).shape))     # every field is float64 (see gemm_cost)
-    for i, x in enumerate(xs):
-        out[i] = x
-    return out
+    return broadcast_stack(xs)     # every field is float64 (see analytical.gemm_cost)
 
 
 def _unpack(packed: Any, tile: Any) -> LayerCost:
@@ -211,9 +209,10 @@ def _to_layers(x: Any, stack: GemmStack, op: Any) -> Any:
 def _per_layer(cols: Mapping[str, Any], layers: tuple[str, ...], key: str, default: Any = None) -> Any:
     """``(designs or 1, layers)`` values of a per-layer knob: ``LAYER.key`` columns, else the shared
     ``key`` column (one column broadcast over layers), else ``default``."""
-    own = [cols.get(f"{name}.{key}") for name in layers]
+    names = _layer_keys(layers, key)
+    own = [cols.get(name) for name in names] if not cols.keys().isdisjoint(names) else None
     shared = cols.get(key)
-    if all(c is None for c in own):
+    if own is None:
         if shared is not None:
             return shared[:, None]
         if default is None:
@@ -231,6 +230,12 @@ def _per_layer(cols: Mapping[str, Any], layers: tuple[str, ...], key: str, defau
         return torch.stack([torch.as_tensor(p).expand(n) for p in parts], dim=-1)
     n = max(len(p) for p in parts)
     return np.stack([np.broadcast_to(p, (n,)) for p in parts], axis=-1)
+
+
+@functools.lru_cache(maxsize=64)
+def _layer_keys(layers: tuple[str, ...], key: str) -> tuple[str, ...]:
+    """The per-layer column names ``LAYER.key`` of a workload's layers."""
+    return tuple(f"{name}.{key}" for name in layers)
 
 
 def _like(x: Any, ref: Any) -> Any:
