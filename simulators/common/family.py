@@ -28,7 +28,7 @@ from archgym.errors import ConfigError
 from archgym.metrics import BatchResult, Result, derive
 from archgym.simulator import Simulator
 from archgym.workload import Workload
-from simulators.common.arrays import is_torch, to_numpy
+from simulators.common.arrays import broadcast_stack, is_torch, to_numpy
 
 #: design 0's per-layer rows and info extras, computed only when one design is evaluated
 Detail = Callable[[], tuple[list[dict[str, Any]], dict[str, Any]]]
@@ -131,10 +131,9 @@ class Family(Simulator):
     # -- template methods ------------------------------------------------------------------------
     def evaluate(self, design: Mapping[str, Any], workload: Workload, fidelity: str = "analytical") -> Result:
         """One design: :meth:`evaluate_batch` of one, with design 0's per-layer detail."""
-        out, batch = self._run(Designs(self.name, [design]), workload, fidelity)
+        out, batch, block = self._run(Designs(self.name, [design]), workload, fidelity)
         layers, info = out.detail() if out.detail is not None else ([], {})
-        values = np.stack(list(batch.metrics.values()))[:, 0].tolist() if batch.metrics else []
-        metrics = dict(zip(batch.metrics, values))
+        metrics = dict(zip(batch.metrics, block[:, 0].tolist()))
         return Result(metrics, bool(batch.valid[0]), list(batch.violations[0]), layers, {"fidelity": fidelity, **info})
 
     def evaluate_batch(self, designs: Sequence[Mapping[str, Any]] | Mapping[str, Any],
@@ -142,24 +141,28 @@ class Family(Simulator):
         """Many designs (a list of dicts, or name → array: numpy, or torch where a family allows)."""
         return self._run(Designs(self.name, designs), workload, fidelity)[1]
 
-    def _run(self, designs: Designs, workload: Workload, fidelity: str) -> tuple[ModelOutput, BatchResult]:
+    def _run(self, designs: Designs, workload: Workload, fidelity: str
+             ) -> tuple[ModelOutput, BatchResult, np.ndarray]:
+        """The model's output, the batch result, and its metrics as one ``(metrics, designs)`` block
+        (the rows of ``BatchResult.metrics`` are views of it)."""
         self.check_fidelity(fidelity)
         if designs.n == 0:
-            return ModelOutput({}), BatchResult({}, np.zeros(0, dtype=bool), [])
+            return ModelOutput({}), BatchResult({}, np.zeros(0, dtype=bool), []), np.zeros((0, 0))
         for name in self.parameters:
             if name not in designs:
                 raise designs.missing(name)
         out = self.model(designs, workload, fidelity)
         n = designs.n
-        metrics = derive(_stacked(out.metrics, n))
+        derived = derive(_stacked(out.metrics, n))
+        block = broadcast_stack(list(derived.values())) if derived else np.zeros((0, n))
+        metrics = dict(zip(derived, block))
         masks = _stacked(out.violations, n, bool)
         flagged = np.logical_or.reduce(list(masks.values())) if masks else np.zeros(n, dtype=bool)
-        if metrics:     # a design the model passed but that has a non-finite metric
-            bad = ~np.isfinite(np.stack(list(metrics.values()))) & ~flagged
-            names = list(metrics)
-            for j in np.flatnonzero(bad.any(axis=1)).tolist():
-                masks[f"non_finite:{names[j]}"] = bad[j]
-        return out, BatchResult(metrics, *_validity(masks, n))
+        bad = ~np.isfinite(block) & ~flagged    # a design the model passed but that has a non-finite metric
+        names = list(metrics)
+        for j in np.flatnonzero(bad.any(axis=1)).tolist():
+            masks[f"non_finite:{names[j]}"] = bad[j]
+        return out, BatchResult(metrics, *_validity(masks, n)), block
 
 
 def _stacked(values: Mapping[str, Any], n: int, dtype: type = np.float64) -> dict[str, np.ndarray]:
