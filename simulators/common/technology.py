@@ -129,6 +129,8 @@ TECH_NODES: dict[str, TechNode] = {
 
 def get_tech(node: str | int) -> TechNode:
     """A node by name (``"45nm"``) or size in nm (``45``)."""
+    if type(node) is str and node in TECH_NODES:     # the common case, checked first
+        return TECH_NODES[node]
     key = f"{int(node)}nm" if isinstance(node, (int, float, np.integer)) or str(node).isdigit() else str(node)
     if key not in TECH_NODES:
         raise UnknownNameError(f"technology node: {node!r} is not known; allowed: {', '.join(TECH_NODES)}")

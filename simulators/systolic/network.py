@@ -19,7 +19,7 @@ import numpy as np
 
 from archgym.errors import ConfigError
 from archgym.workload import Workload
-from simulators.common.arrays import broadcast_stack, is_torch, to_numpy, where
+from simulators.common.arrays import broadcast_stack, is_torch, stack, to_numpy, where
 from simulators.common.family import Designs
 from simulators.systolic import analytical
 from simulators.systolic.analytical import LayerCost
@@ -102,7 +102,7 @@ def evaluate(designs: Designs, workload: Workload) -> NetworkCost:
     cols = designs.columns
     word_bytes = int(designs.single("word_bytes"))
     tech = str(designs.single("tech"))
-    hw = analytical.prepare({k: _integers(designs.column(k))[:, None] for k in HW_NUMERIC}, word_bytes, tech)
+    hw = analytical.prepare(_hardware(designs), word_bytes, tech)
     stack = gemm_stack(workload).on(hw["rows"])
     df = _codes(_per_layer(cols, stack.names, "dataflow"), DATAFLOWS, "dataflow")
     order = _codes(_per_layer(cols, stack.names, "fold_order", "auto"), FOLD_ORDERS, "fold_order")
@@ -127,21 +127,23 @@ def layer_rows(cost: NetworkCost, workload: Workload, d: int = 0) -> list[dict[s
     fields = dict(zip(_PACKED, packed[:, d if packed.shape[1] > 1 else 0].tolist()))
     macs = gemm_stack(workload).layer_macs
     tiles, dfs, orders = (_row_list(x, d, n_layers) for x in (cost.tile_folds_used, cost.dataflow, cost.row_order))
-    dram = [(b, fields[f"dram_{b}"]) for b in _BUFFERS]
-    sram = [(b, fields[f"sram_{b}"]) for b in _BUFFERS]
-    cycles, compute, stall, folds, energy = (fields[k] for k in ("cycles", "compute_cycles", "stall_cycles",
-                                                                 "folds", "energy_pj"))
-    return [{"name": op.name, "dataflow": DATAFLOWS[int(dfs[j])], "fold_order": "row" if orders[j] else "col",
-             "tile_folds_used": int(tiles[j]), "cycles": cycles[j], "compute_cycles": compute[j],
-             "stall_cycles": stall[j], "energy_j": energy[j] * 1e-12, "folds": folds[j], "macs": macs[j],
-             "dram_words": {k: v[j] for k, v in dram}, "sram_words": {k: v[j] for k, v in sram}}
-            for j, op in enumerate(ops)]
+    columns = zip(ops, dfs, orders, tiles, *(fields[k] for k in _ROW_FIELDS), macs)
+    return [{"name": op.name, "dataflow": DATAFLOWS[int(df)], "fold_order": "row" if order else "col",
+             "tile_folds_used": int(tile), "cycles": cycles, "compute_cycles": compute, "stall_cycles": stall,
+             "energy_j": energy * 1e-12, "folds": folds, "macs": mac,
+             "dram_words": {"ifmap": dram_i, "filter": dram_f, "ofmap": dram_o},
+             "sram_words": {"ifmap": sram_i, "filter": sram_f, "ofmap": sram_o}}
+            for (op, df, order, tile, cycles, compute, stall, energy, folds, dram_i, dram_f, dram_o, sram_i, sram_f,
+                 sram_o, mac) in columns]
 
 
 # -- packed fields and reductions ---------------------------------------------------------------------
 #: the additive per-GEMM fields of :class:`.analytical.LayerCost`, packed on a leading axis
 _FIELDS = ("cycles", "compute_cycles", "stall_cycles", "used_pe_cycles", "folds", "energy_pj")
 _BUFFERS = analytical.BUFFERS
+#: the packed rows read by :func:`layer_rows`, in the order it unpacks them
+_ROW_FIELDS = ("cycles", "compute_cycles", "stall_cycles", "energy_pj", "folds", "dram_ifmap", "dram_filter",
+               "dram_ofmap", "sram_ifmap", "sram_filter", "sram_ofmap")
 #: the names of :func:`_pack`'s rows
 _PACKED = (*_FIELDS, *(f"sram_{b}" for b in _BUFFERS), *(f"dram_{b}" for b in _BUFFERS))
 
@@ -245,6 +247,13 @@ def _like(x: Any, ref: Any) -> Any:
 
         return torch.as_tensor(x, device=ref.device)
     return x
+
+
+def _hardware(designs: Designs) -> dict[str, Any]:
+    """The hardware columns as ``(designs, 1)`` integers, views of one block (one conversion for numpy)."""
+    raw = [designs.column(k) for k in HW_NUMERIC]
+    block = stack([_integers(c) for c in raw]) if any(is_torch(c) for c in raw) else _integers(np.array(raw))
+    return dict(zip(HW_NUMERIC, block[:, :, None]))
 
 
 def _integers(v: Any) -> Any:
