@@ -200,3 +200,12 @@ def test_output_piped_into_head_ends_without_a_traceback(tmp_path):
     proc = subprocess.run(["bash", "-o", "pipefail", "-c", cmd], capture_output=True, text=True, timeout=300,
                           check=False)
     assert proc.returncode == 0 and proc.stdout.startswith("systolic") and proc.stderr == ""
+
+
+def test_search_on_an_env_with_its_own_class_uses_that_env_s_problem(capsys):
+    code, out, _ = cli(capsys, "search", "--env", "archgym/HWNAS-v0", "--agent", "random", "--budget", "4", "--json")
+    summary = json.loads(out)
+    assert code == 0 and summary["evaluations"] == 4
+    assert "accuracy" in summary["objective"] and "slot0.template" in summary["best_design"]
+    code, _, err = cli(capsys, "search", "--env", "archgym/HWNAS-v0", "--workload", "resnet18")
+    assert code == 2 and "--workload" in err and "HWNAS" in err

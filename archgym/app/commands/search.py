@@ -21,7 +21,8 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--budget", type=budget_arg, default=200, help="simulator evaluations")
     p.add_argument("--seed", type=seed_arg, default=0)
     p.add_argument("--workload", default=None, help="workload (default: the env family's)")
-    p.add_argument("--objective", default="edp", help="edp, METRIC, min:M, max:M, log:M=w,…")
+    p.add_argument("--objective", default=None,
+                   help="edp, METRIC, min:M, max:M, log:M=w,… (default: edp, or the env's own objective)")
     p.add_argument("--objectives", nargs="*", default=None,
                    help="several objectives for multi-objective agents (nsga2, bo), e.g. min:latency_s min:energy_j")
     p.add_argument("--preset", default=None)
@@ -53,13 +54,17 @@ def run(args: argparse.Namespace) -> int:
         objectives = args.objectives if args.objectives is not None else (list(task.objectives) or None)
         opt = optimum(task)
     else:
+        from archgym.envids import EnvEntry
         from envs import DEFAULT_WORKLOADS, entry
 
         e = entry(args.env)
-        workload = args.workload or DEFAULT_WORKLOADS.get(e.simulator, "resnet18")
-        evaluator = Evaluator.build(e.simulator, workload, args.preset, e.mapping, args.objective,
-                                    fidelity=args.fidelity, store=store, run_id=run_id, env_id=args.env,
-                                    agent=args.agent, seed=args.seed)
+        if e.entry_point != EnvEntry.entry_point:
+            evaluator = _env_evaluator(args, store, run_id)
+        else:
+            workload = args.workload or DEFAULT_WORKLOADS.get(e.simulator, "resnet18")
+            evaluator = Evaluator.build(e.simulator, workload, args.preset, e.mapping, args.objective or "edp",
+                                        fidelity=args.fidelity, store=store, run_id=run_id, env_id=args.env,
+                                        agent=args.agent, seed=args.seed)
         objectives = args.objectives
     if store is not None:
         store.register_run(run_id, {"agent": args.agent, "seed": args.seed, "budget": args.budget,
@@ -89,6 +94,22 @@ def run(args: argparse.Namespace) -> int:
     if store is not None:
         store.close()
     return 0 if history.costs else 1
+
+
+def _env_evaluator(args: argparse.Namespace, store: Any, run_id: str) -> Any:
+    """The evaluator of an env with its own class (NASAIC, HW-NAS): built by the env itself, which
+    knows its simulator and objective; family options that such an env does not take are refused."""
+    import gymnasium as gym
+
+    for flag, value in (("--workload", args.workload), ("--preset", args.preset)):
+        if value is not None:
+            raise ConfigError(f"{flag}: {args.env} builds its own networks and hardware; drop {flag}")
+    if args.fidelity != "analytical":
+        raise ConfigError.bad_value("--fidelity", args.fidelity, ["analytical"], where=args.env)
+    kwargs: dict[str, Any] = {"store": store, "run_id": run_id, "env_id": args.env, "agent": args.agent}
+    if args.objective is not None:
+        kwargs["objective"] = args.objective
+    return gym.make(args.env, **kwargs).unwrapped.evaluator
 
 
 def _regret_text(regret_pct: float | None, opt: Any) -> str:
