@@ -109,7 +109,8 @@ def _env_evaluator(args: argparse.Namespace, store: Any, run_id: str) -> Any:
     kwargs: dict[str, Any] = {"store": store, "run_id": run_id, "env_id": args.env, "agent": args.agent}
     if args.objective is not None:
         kwargs["objective"] = args.objective
-    return gym.make(args.env, **kwargs).unwrapped.evaluator
+    env: Any = gym.make(args.env, **kwargs).unwrapped
+    return env.evaluator
 
 
 def _regret_text(regret_pct: float | None, opt: Any) -> str:
