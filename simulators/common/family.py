@@ -159,9 +159,10 @@ class Family(Simulator):
         masks = _stacked(out.violations, n, bool)
         flagged = np.logical_or.reduce(list(masks.values())) if masks else np.zeros(n, dtype=bool)
         bad = ~np.isfinite(block) & ~flagged    # a design the model passed but that has a non-finite metric
-        names = list(metrics)
-        for j in np.flatnonzero(bad.any(axis=1)).tolist():
-            masks[f"non_finite:{names[j]}"] = bad[j]
+        if bad.any():
+            names = list(metrics)
+            for j in np.flatnonzero(bad.any(axis=1)).tolist():
+                masks[f"non_finite:{names[j]}"] = bad[j]
         return out, BatchResult(metrics, *_validity(masks, n)), block
 
 

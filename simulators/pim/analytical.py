@@ -49,6 +49,7 @@ class Plan:
     resident_elems: int         # weights and KV cache that live in the PIM memory
     dedup: dict[tuple[Any, ...], tuple[np.ndarray, np.ndarray]] = field(default_factory=dict)
     sources: dict[tuple[Any, ...], tuple[str, ...]] = field(default_factory=dict)
+    row_keys: dict[tuple[str, ...], tuple[Any, ...]] = field(default_factory=dict)
 
     @classmethod
     def of(cls, workload: Workload) -> Plan:
@@ -87,6 +88,18 @@ class Plan:
                 inverse.append(index[k])
             self.dedup[key] = (np.array(reps, dtype=np.int64), np.array(inverse, dtype=np.int64))
         return self.dedup[key]
+
+    def choice_keys(self, names: tuple[str, ...]) -> tuple[tuple[tuple[str, str, int], ...] | None, ...]:
+        """Per operator: None for an element-wise one, else the (row key, choice name, job column)
+        of each of its jobs' mapping choices ``names`` (``KEY``, ``KEY1``, … for its jobs 0, 1, …);
+        memoised per ``names``."""
+        if names not in self.row_keys:
+            mac_of = {int(i): j for j, i in enumerate(self.mac)}
+            self.row_keys[names] = tuple(
+                None if i not in mac_of else
+                tuple((f"{k}{'' if p == 0 else p}", k, q) for q, p in self.op_jobs[mac_of[i]] for k in names)
+                for i in range(len(self.ops)))
+        return self.row_keys[names]
 
     def knob_sources(self, names: tuple[str, ...], key: str, shared: tuple[str, ...]) -> tuple[str, ...]:
         """The column each MAC operator reads knob ``key`` from, given the design's column ``names``:
@@ -145,18 +158,16 @@ class WorkloadCost:
         c, plan = self.costs, self.costs.plan
         ns, pj, ext, host = (x[d].tolist() for x in (c.ns, c.pj, c.ext_bytes, c.host_ns))
         on_pim = dict(zip(plan.mac.tolist(), c.on_pim[d].tolist()))
-        mac_of = {int(i): j for j, i in enumerate(plan.mac)}
         choice = {k: np.asarray(v)[d].tolist() for k, v in c.job.choice.items()}
         rows = []
-        for i, op in enumerate(plan.ops):
+        for i, (op, keys) in enumerate(zip(plan.ops, plan.choice_keys(tuple(choice)))):
             pim = on_pim.get(i, False)
             row: dict[str, Any] = {"name": op.name, "kind": op.kind, "place": "pim" if pim else "host",
                                    "latency_s": ns[i] * 1e-9, "energy_j": pj[i] * 1e-12,
                                    "host_latency_s": host[i] * 1e-9, "dram_bytes": ext[i],
                                    "macs": plan.op_macs[i]}
-            if pim:
-                row.update({f"{k}{'' if p == 0 else p}": v[q] for q, p in plan.op_jobs[mac_of[i]]
-                            for k, v in choice.items()})
+            if pim and keys:
+                row.update({key: choice[k][q] for key, k, q in keys})
             rows.append(row)
         return rows
 

@@ -27,6 +27,7 @@ Energy (pJ) uses the AttAcc/FGDRAM per-bit table (:mod:`simulators.common.dram`)
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -87,7 +88,8 @@ class Jobs:
 
 @dataclass
 class Hardware:
-    """Hardware parameters of a batch of designs as float arrays (shape ``(n,)`` or scalars)."""
+    """Hardware parameters of a batch of designs as float arrays (shape ``(n,)`` or scalars); never
+    mutated after construction (``banks`` and ``t_cmd`` are computed once)."""
 
     cfg: PIMConfig
     channels: np.ndarray          # total channels (stacks × channels per stack)
@@ -119,11 +121,11 @@ class Hardware:
     def t(self) -> DRAMTiming:
         return self.cfg.timing
 
-    @property
+    @functools.cached_property
     def banks(self) -> np.ndarray:
         return self.channels * self.t.banks
 
-    @property
+    @functools.cached_property
     def t_cmd(self) -> np.ndarray:
         return np.asarray(pim_command_ns(self.cfg.t_ccd_ab_ns, self.clock_mhz, self.lanes, self.bits,
                                          self.t.col_bits), dtype=float)
