@@ -13,7 +13,7 @@ side and DRAM side) × E_SRAM(size) + DRAM words × E_DRAM (see :mod:`simulators
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -93,21 +93,9 @@ def gemm_cost(g: Gemm | Any, hw: Mapping[str, Any], df: Any, order: Any, word_by
         sram_words=sram_w, dram_words=dram_w, energy_pj=energy, tile_folds_used=t.tile_folds)
 
 
-def add(a: LayerCost, b: LayerCost) -> LayerCost:
-    return LayerCost(
-        a.cycles + b.cycles, a.compute_cycles + b.compute_cycles, a.stall_cycles + b.stall_cycles,
-        a.macs + b.macs, a.used_pe_cycles + b.used_pe_cycles, a.folds + b.folds,
-        {k: a.sram_words.get(k, 0) + v for k, v in b.sram_words.items()},
-        {k: a.dram_words.get(k, 0) + v for k, v in b.dram_words.items()},
-        a.energy_pj + b.energy_pj, maximum(a.tile_folds_used, b.tile_folds_used))
-
-
-def summarize(layers: Sequence[LayerCost], hw: Mapping[str, Any], word_bytes: int, tech: str,
+def summarize(total: LayerCost, hw: Mapping[str, Any], word_bytes: int, tech: str,
               macs_total: float) -> dict[str, Any]:
-    """Workload metrics (arrays over designs) from the per-layer costs."""
-    total = LayerCost()
-    for lc in layers:
-        total = add(total, lc)
+    """Workload metrics (arrays over designs) from the network's summed cost ``total``."""
     rows, cols, clock = to_float(hw["rows"]), to_float(hw["cols"]), to_float(hw["clock_mhz"])
     cycles = maximum(total.cycles, 1.0)
     latency = cycles / (clock * 1e6)
@@ -133,17 +121,3 @@ def summarize(layers: Sequence[LayerCost], hw: Mapping[str, Any], word_bytes: in
         "dram_bytes": dram_words * word_bytes,
         "sram_bytes": sram_words * word_bytes,
     }
-
-
-def select(cond: Any, a: LayerCost, b: LayerCost) -> LayerCost:
-    """Element-wise choice between two per-design layer costs (``a`` where ``cond``)."""
-    from simulators.common.arrays import where
-
-    def pick(x: Any, y: Any) -> Any:
-        return where(cond, x, y)
-
-    return LayerCost(pick(a.cycles, b.cycles), pick(a.compute_cycles, b.compute_cycles),
-                     pick(a.stall_cycles, b.stall_cycles), a.macs, pick(a.used_pe_cycles, b.used_pe_cycles),
-                     pick(a.folds, b.folds), {k: pick(v, b.sram_words[k]) for k, v in a.sram_words.items()},
-                     {k: pick(v, b.dram_words[k]) for k, v in a.dram_words.items()}, pick(a.energy_pj, b.energy_pj),
-                     pick(a.tile_folds_used, b.tile_folds_used))

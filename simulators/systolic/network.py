@@ -115,7 +115,7 @@ def evaluate(designs: Designs, workload: Workload) -> NetworkCost:
     use_row = (order == 2) | ((order == 0) & (both[0, 1] < both[0, 0]))   # field 0: cycles
     chosen, tile_used = where(use_row, both[:, 1], both[:, 0]), where(use_row, tiles[1], tiles[0])
     total = _unpack(chosen.cumsum(-1)[..., -1:], _peak(tile_used))   # layers added one after another
-    metrics = analytical.summarize([total], hw, word_bytes, tech, stack.macs_total)
+    metrics = analytical.summarize(total, hw, word_bytes, tech, stack.macs_total)
     return NetworkCost(metrics, chosen, tile_used, df, use_row * 1)
 
 
