@@ -77,3 +77,13 @@ def test_pim_per_op_split_reaches_the_rows() -> None:
     assert pinned[op]["place"] == "pim" and pinned[op]["split_k"] == pin
     again = {r["name"]: r for r in sim.evaluate({**plain, f"{op}.place": "pim"}, wl).layers}
     assert again[op] == auto[op]
+
+
+def test_pim_half_batch_is_built_once_per_workload() -> None:
+    """Sub-batched decode lowers its half workload (and so its plan) once, not on every evaluation."""
+    from simulators.pim.mapping import half_batch
+
+    w = get_workload("gpt2-decode:ctx=256,batch=8")
+    half = half_batch(w)
+    assert half is not None and half_batch(w) is half
+    assert half_batch(get_workload("gpt2-decode")) is None     # batch 1 does not split

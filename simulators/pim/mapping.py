@@ -17,6 +17,7 @@ Mapping choices (design parameters in ``shared`` / ``per-layer`` modes, searched
 
 from __future__ import annotations
 
+import weakref
 from dataclasses import replace
 
 from archgym.workload import Op, Workload
@@ -47,7 +48,14 @@ def half_batch(workload: Workload) -> Workload | None:
 
     Only decode-style workloads split: every MAC operator a ``gemv`` or ``attention`` with batch
     B ≥ 2 (each sub-batch gets ``ceil(B/2)``); element-wise operators get half their elements.
+    Memoised per workload object (one half workload, so its lowered plan is built once too).
     """
+    if workload not in _HALVES:
+        _HALVES[workload] = _halve(workload)
+    return _HALVES[workload]
+
+
+def _halve(workload: Workload) -> Workload | None:
     ops = workload.ops
     mac_ops = [op for op in ops if op.kind != "eltwise"]
     if not mac_ops or any(op.kind not in ("gemv", "attention") or op.dims["B"] < 2 for op in mac_ops):
@@ -61,3 +69,6 @@ def half_batch(workload: Workload) -> Workload | None:
             dims["B"] = -(-dims["B"] // 2)
         halved.append(replace(op, dims=dims))
     return Workload.chain(f"{workload.name}/2", halved)
+
+
+_HALVES: weakref.WeakKeyDictionary[Workload, Workload | None] = weakref.WeakKeyDictionary()
