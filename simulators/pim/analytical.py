@@ -47,7 +47,7 @@ class Plan:
     total_macs: float
     batch: int                  # sequences per step (tokens/s = batch / latency)
     resident_elems: int         # weights and KV cache that live in the PIM memory
-    dedup: dict[tuple[Any, ...], tuple[np.ndarray, np.ndarray]] = field(default_factory=dict)
+    dedup: dict[tuple[Any, ...], tuple[Jobs, np.ndarray, np.ndarray]] = field(default_factory=dict)
     sources: dict[tuple[Any, ...], tuple[str, ...]] = field(default_factory=dict)
     row_keys: dict[tuple[str, ...], tuple[Any, ...]] = field(default_factory=dict)
 
@@ -72,8 +72,8 @@ class Plan:
                 max([op.dims.get("B", 1) for op in layers] or [1]), sum(resident_elems(op) for op in layers))
         return plan
 
-    def unique_jobs(self, s_src: tuple[str, ...], m_src: tuple[str, ...]) -> tuple[np.ndarray, np.ndarray]:
-        """(one representative per distinct job, each job's representative's position): jobs of the
+    def unique_jobs(self, s_src: tuple[str, ...], m_src: tuple[str, ...]) -> tuple[Jobs, np.ndarray, np.ndarray]:
+        """(the distinct jobs, the MAC operator of each, each job's position among them): jobs of the
         same shape that read the same mapping columns cost the same, so each is costed once."""
         key = (s_src, m_src)
         if key not in self.dedup:
@@ -86,7 +86,8 @@ class Plan:
                     index[k] = len(reps)
                     reps.append(j)
                 inverse.append(index[k])
-            self.dedup[key] = (np.array(reps, dtype=np.int64), np.array(inverse, dtype=np.int64))
+            self.dedup[key] = (Jobs.of([self.job_list[j] for j in reps]), self.job_op[reps],
+                               np.array(inverse, dtype=np.int64))
         return self.dedup[key]
 
     def choice_keys(self, names: tuple[str, ...]) -> tuple[tuple[tuple[str, str, int], ...] | None, ...]:
@@ -235,15 +236,14 @@ def op_costs(hw: Hardware, plan: Plan, cols: Mapping[str, Any], n: int, cycle: b
         place = _place_codes(_per_op(cols, plan, "place", plan.place_group, "auto", n)[0])
     s, s_src = _per_op(cols, plan, "split_k", ("split_k",) * len(plan.mac), 0, n)
     m, m_src = _per_op(cols, plan, "tile_rows", ("tile_rows",) * len(plan.mac), 0, n)
-    reps, inverse = plan.unique_jobs(s_src, m_src)
-    u_jobs, u_op = Jobs.of([plan.job_list[j] for j in reps]), plan.job_op[reps]
+    u_jobs, u_op, inverse = plan.unique_jobs(s_src, m_src)
     c = gemv.best_pim_jobs(hw, u_jobs, _to_jobs(s, u_op), _to_jobs(m, u_op))
     if cycle:
         from simulators.pim.cycle import simulate_jobs
 
         c = simulate_jobs(hw, u_jobs, c)
     c = c.take(inverse)
-    h_ns, h_pj, h_b = (np.broadcast_to(x, (n, len(reps)))[:, inverse] for x in gemv.host_job(hw, u_jobs))
+    h_ns, h_pj, h_b = (np.broadcast_to(x, (n, len(u_jobs)))[:, inverse] for x in gemv.host_job(hw, u_jobs))
     pim_ns, pim_pj, pim_ext = _seg(c.total_ns, plan), _seg(c.energy_pj, plan), _seg(c.ext_bytes, plan)
     reg_ok = _seg(np.broadcast_to(np.asarray(c.reg_ok, dtype=bool), pim_ns.shape[:1] + c.total_ns.shape[1:]),
                   plan, np.logical_and)
