@@ -33,7 +33,7 @@ ALL_IDS = [*envs.ENV_IDS, TOY_ENV_ID]
 
 def test_every_family_and_mapping_is_registered():
     assert envs.ENV_IDS[:2] == ["archgym/Systolic-v1", "archgym/SystolicMapping-v1"]
-    for needed in ("archgym/PIM-v0", "archgym/RDU-v1", "archgym/FPGA-v1"):
+    for needed in ("archgym/PIM-v0", "archgym/RDU-v2", "archgym/FPGA-v1"):
         assert needed in envs.ENV_IDS and needed in gym.registry
 
 

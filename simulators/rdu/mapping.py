@@ -4,8 +4,11 @@ A :class:`Mapping` cuts the kernels (topological order) into contiguous *section
 which is configured onto the chip at once and runs as a pipeline; edges inside a section stay
 on chip. Builders here are pure functions of one design:
 
-* :func:`greedy_cuts` — fuse kernels while the section's buffers and weights fit in the PMUs
-  and it has PCUs to spare (DFModel's SRAM constraint, without weight tiling);
+* :func:`greedy_cuts` — fuse kernels while the section's buffers and weights fit in an SRAM
+  budget and it has PCUs to spare (DFModel's SRAM constraint, without weight tiling);
+* :func:`ladder_cuts` — the distinct greedy cuts for every budget of a fixed ladder up to twice
+  the chip's SRAM (the default mapper's cut set: it only grows with the SRAM, so more PMUs never
+  lose a candidate, issue 20);
 * :func:`balanced_pcus` — the PCU split that minimises the section's slowest stage
   (binary search on the step time; exact for the ``⌈units/P⌉·cycles`` model);
 * :func:`share_pcus`, :func:`equal_pcus` — work-proportional (with per-kernel shares) and naive splits.
@@ -20,6 +23,11 @@ from typing import Any
 import numpy as np
 
 from simulators.rdu.kernels import KernelGraph, units_and_unit_cycles
+
+#: SRAM budgets per octave of :func:`ladder_cuts` (budgets ``2^(k/LADDER_STEPS)`` bytes); 2 is the
+#: measured trade-off (docs/rdu.md "The mapper's candidates"): 1 left a design 0.08 % slower than
+#: the exact-SRAM greedy, 4 cost twice as much for no gain on the samples measured
+LADDER_STEPS = 2
 
 
 @dataclass(frozen=True)
@@ -46,29 +54,53 @@ class Mapping:
                 "n_sections": len(sections), "sections": sections}
 
 
-def rows_per_step(kg: KernelGraph, section: np.ndarray, tile: int) -> np.ndarray:
-    """Rows each kernel processes per pipeline step (its section's tile count is the max)."""
-    nt = -(-kg.rows // max(int(tile), 1))
-    n_sec = int(section.max()) + 1
-    sec_nt = np.zeros(n_sec, dtype=np.int64)
-    np.maximum.at(sec_nt, section, nt)
-    return -(-kg.rows // sec_nt[section])
+def rows_per_step(kg: KernelGraph, section: np.ndarray, tile: int | np.ndarray) -> np.ndarray:
+    """Rows each kernel processes per pipeline step (its section's tile count is the max).
+    ``section`` is one cut ``(N,)`` or several ``(C, N)`` (then ``tile`` may be ``(C, 1)``);
+    the result has its shape."""
+    cuts = np.atleast_2d(section)
+    flat = _flat_sections(cuts)
+    rows = np.broadcast_to(kg.rows, cuts.shape).ravel()
+    nt = -(-rows // np.broadcast_to(np.maximum(np.asarray(tile, dtype=np.int64), 1), cuts.shape).ravel())
+    sec_nt = np.zeros(int(flat.max()) + 1, dtype=np.int64)
+    np.maximum.at(sec_nt, flat, nt)
+    return (-(-rows // sec_nt[flat])).reshape(np.shape(section))
 
 
-def greedy_cuts(kg: KernelGraph, hw: MappingABC[str, Any], word_bytes: int, tile: int, depth: int,
-                tp: int, max_len: int | None = None) -> np.ndarray:
-    """Section ids: extend the current section while its PMU bytes and PCU count fit."""
+def _flat_sections(cuts: np.ndarray) -> np.ndarray:
+    """Section ids of ``(C, N)`` cuts made distinct across cuts (``c·N + section``), flattened."""
+    return (np.arange(cuts.shape[0])[:, None] * cuts.shape[1] + cuts).ravel()
+
+
+def sram_bytes(hw: MappingABC[str, Any]) -> float:
+    """On-chip SRAM of one socket, bytes."""
+    return float(hw["n_pmu"]) * float(hw["pmu_kib"]) * 1024.0
+
+
+def section_limit(kg: KernelGraph, hw: MappingABC[str, Any], max_len: int | None) -> int:
+    """Most kernels per section: one PCU each, at most ``max_len``."""
+    return min(int(hw["n_pcu"]), max_len or len(kg))
+
+
+def _own_bytes(kg: KernelGraph, word_bytes: int, tile: int, tp: int) -> tuple[list[float], list[float]]:
+    """Per kernel: its output tile's bytes, and the PMU bytes it needs on its own (double-buffered
+    output and graph inputs, its weights)."""
     wb = float(word_bytes)
-    sram = float(hw["n_pmu"]) * float(hw["pmu_kib"]) * 1024.0
-    limit = min(int(hw["n_pcu"]), max_len or len(kg))
     nt = -(-kg.rows // max(int(tile), 1))
     tile_out = kg.out_elems * wb / tp / nt
     weights = kg.weight_elems * wb / tp
+    # plain Python floats: the same IEEE operations as numpy scalars, without their per-call overhead
+    return tile_out.tolist(), (2.0 * tile_out + 2.0 * kg.src_in_elems * wb / nt + weights).tolist()
+
+
+def greedy_cuts(kg: KernelGraph, sram: float, limit: int, word_bytes: int, tile: int, depth: int,
+                tp: int) -> np.ndarray:
+    """Section ids: extend the current section while its bytes fit in ``sram`` and it has at most
+    ``limit`` kernels."""
+    t_out, own_b = _own_bytes(kg, word_bytes, tile, tp)
     preds: list[list[int]] = [[] for _ in range(len(kg))]
     for s, d in zip(kg.edge_src.tolist(), kg.edge_dst.tolist()):
         preds[d].append(s)
-    # plain Python floats: the same IEEE operations as numpy scalars, without their per-call overhead
-    t_out, own_b = tile_out.tolist(), (2.0 * tile_out + 2.0 * kg.src_in_elems * wb / nt + weights).tolist()
     section = [0] * len(kg)
     current, count, used = 0, 0, 0.0
     for i in range(len(kg)):
@@ -83,6 +115,46 @@ def greedy_cuts(kg: KernelGraph, hw: MappingABC[str, Any], word_bytes: int, tile
             count, used = 1, own + 2.0 * sum(t_out[p] for p in preds[i])
         section[i] = current
     return np.array(section, dtype=np.int64)
+
+
+def ladder_top(sram: float) -> int:
+    """Index ``k`` of the largest budget ``2^(k/LADDER_STEPS)`` of :func:`ladder_cuts` for ``sram`` bytes."""
+    return int(np.floor(np.log2(max(2.0 * sram, 1.0)) * LADDER_STEPS))
+
+
+def ladder_cuts(kg: KernelGraph, sram: float, limit: int, word_bytes: int, tile: int, depth: int,
+                tp: int) -> list[np.ndarray]:
+    """The distinct :func:`greedy_cuts` for every SRAM budget ``2^(k/LADDER_STEPS)`` bytes up to
+    twice ``sram`` (a cut sized for more SRAM may still fit by tiling its weights: the model
+    judges), from the smallest kernel's own bytes (below it nothing fuses: the unfused cut)
+    upwards. The budgets do not depend on the chip, so a bigger SRAM keeps every cut of a
+    smaller one (issue 20: greedy fusion at the chip's exact SRAM is not monotone in it).
+    Memoised in ``kg.memo``."""
+    top = ladder_top(sram)
+    key = ("ladder", int(word_bytes), int(tile), int(depth), int(tp), int(limit), top)
+    if key not in kg.memo:
+        _, own_b = _own_bytes(kg, word_bytes, tile, tp)
+        low = int(np.floor(np.log2(max(min(own_b), 1.0)) * LADDER_STEPS))
+        out: dict[bytes, np.ndarray] = {}
+        for k in range(low, max(top, low) + 1):
+            at = ("cut", *key[1:-1], k)
+            if at not in kg.memo:
+                kg.memo[at] = greedy_cuts(kg, 2.0 ** (k / LADDER_STEPS), limit, word_bytes, tile, depth, tp)
+            out.setdefault(kg.memo[at].tobytes(), kg.memo[at])
+        kg.memo[key] = list(out.values())
+    return list(kg.memo[key])
+
+
+def balanced_many(kg: KernelGraph, hw: MappingABC[str, Any], cuts: list[tuple[np.ndarray, int, int]],
+                  depth: int) -> list[Mapping]:
+    """:func:`allocate` with balanced PCUs for many ``(cut, tile, tp)`` at once: one binary search
+    over the sections of all of them (sections are independent: each result equals its own call)."""
+    stacked = np.stack([c for c, _, _ in cuts])
+    tile, tp = (np.array([[c[i]] for c in cuts], dtype=np.int64) for i in (1, 2))
+    units, per_unit = work(kg, hw, stacked, tile, tp)
+    pcu = balanced_pcus(units.ravel(), np.broadcast_to(per_unit, units.shape).ravel(), _flat_sections(stacked),
+                        int(hw["n_pcu"])).reshape(stacked.shape)
+    return [Mapping(c, p, int(t), int(depth), int(q)) for (c, t, q), p in zip(cuts, pcu)]
 
 
 def balanced_pcus(units: np.ndarray, per_unit: np.ndarray, section: np.ndarray, budget: int) -> np.ndarray:
@@ -120,9 +192,9 @@ def equal_pcus(section: np.ndarray, budget: int) -> np.ndarray:
     return np.maximum(budget // counts[section], 1).astype(np.int64)
 
 
-def work(kg: KernelGraph, hw: MappingABC[str, Any], section: np.ndarray, tile: int,
-         tp: int) -> tuple[np.ndarray, np.ndarray]:
-    """``(units, cycles per unit)`` of every kernel under ``section`` and ``tile``."""
+def work(kg: KernelGraph, hw: MappingABC[str, Any], section: np.ndarray, tile: int | np.ndarray,
+         tp: int | np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """``(units, cycles per unit)`` of every kernel under ``section`` (one cut or ``(C, N)``) and ``tile``."""
     return units_and_unit_cycles(kg, rows_per_step(kg, section, tile), tp, int(hw["lanes"]),
                                  int(hw["stages"]))
 
@@ -135,7 +207,7 @@ def build(kg: KernelGraph, hw: MappingABC[str, Any], word_bytes: int, tile: int,
     n = len(kg)
     if isinstance(cuts, str):
         if cuts == "greedy":
-            section = greedy_cuts(kg, hw, word_bytes, tile, depth, tp, max_len)
+            section = greedy_cuts(kg, sram_bytes(hw), section_limit(kg, hw, max_len), word_bytes, tile, depth, tp)
         elif cuts == "unfused":
             section = np.arange(n, dtype=np.int64)
         elif cuts == "fused":
@@ -146,6 +218,12 @@ def build(kg: KernelGraph, hw: MappingABC[str, Any], word_bytes: int, tile: int,
         flags = np.asarray(cuts, dtype=np.int64).copy()
         flags[0] = 0
         section = np.cumsum(flags)
+    return allocate(kg, hw, section, tile, depth, tp, alloc, shares)
+
+
+def allocate(kg: KernelGraph, hw: MappingABC[str, Any], section: np.ndarray, tile: int, depth: int,
+             tp: int, alloc: str = "balanced", shares: np.ndarray | None = None) -> Mapping:
+    """The mapping of the cut ``section`` with PCUs split by ``alloc`` (balanced, share or equal)."""
     budget = int(hw["n_pcu"])
     if alloc == "equal":
         pcu = equal_pcus(section, budget)

@@ -1,4 +1,4 @@
-"""``RDUSimulator``: the reconfigurable-dataflow family behind ``archgym simulate rdu`` and ``RDU-v1``."""
+"""``RDUSimulator``: the reconfigurable-dataflow family behind ``archgym simulate rdu`` and ``RDU-v2``."""
 
 from __future__ import annotations
 
@@ -29,7 +29,7 @@ class RDUSimulator(Family):
 
     name = "rdu"
     default_preset = "sn40l"
-    version = "2"
+    version = "3"
     parameters = (*HW_PARAMS, *_CONSTS)
 
     def __init__(self) -> None:
@@ -133,13 +133,19 @@ class RDUSimulator(Family):
         return chosen, model, known
 
     def _candidates(self, d: MappingABC[str, Any], kg: KernelGraph) -> list[mp.Mapping]:
-        key = ("auto", *(int(d[k]) for k in ("n_pcu", "n_pmu", "lanes", "stages", "pmu_kib", "sockets",
-                                              "word_bytes")))
+        """Every cut of :func:`mp.ladder_cuts` (a fixed ladder of SRAM budgets) per tile size, TP
+        degree and section-length cap, each with balanced PCUs: more PMUs only add cuts (and no
+        cut's weight tiling grows), more PCUs only shorten every kernel's step, so the best
+        candidate's analytical latency never grows with either (issue 20)."""
+        sram = mp.sram_bytes(d)
+        key = ("auto", mp.ladder_top(sram),
+               *(int(d[k]) for k in ("n_pcu", "lanes", "stages", "sockets", "word_bytes")))
         if key not in kg.memo:
             sockets, wb = int(d["sockets"]), int(d["word_bytes"])
-            tps = sorted({1, sockets})
-            kg.memo[key] = [mp.build(kg, d, wb, tile, 2, tp, "greedy", "balanced", max_len)
-                            for tile in mp.tile_candidates(kg) for tp in tps for max_len in (None, 8)]
+            cuts = {(c.tobytes(), tile, tp): (c, tile, tp)
+                    for tile in mp.tile_candidates(kg) for tp in sorted({1, sockets}) for max_len in (None, 8)
+                    for c in mp.ladder_cuts(kg, sram, mp.section_limit(kg, d, max_len), wb, tile, 2, tp)}
+            kg.memo[key] = mp.balanced_many(kg, d, list(cuts.values()), 2)
         return kg.memo[key]
 
     def _model(self, designs: Sequence[MappingABC[str, Any]], kg: KernelGraph,
