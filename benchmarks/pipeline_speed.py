@@ -10,9 +10,12 @@ process, written to ``benchmarks/results/pipeline_speed.md`` with commit, date, 
 5. ``archgym scalesim`` vs SCALE-Sim 3.0.0 per conv layer (when SCALE-Sim's Python is present).
 
 Targets (issue 17) are in the tables. The machine is shared: ratios are what to read; absolute
-times move with load (the load average is recorded). ``--quick`` shrinks every size for a smoke run.
+times move with load (the load average is recorded, and agents also report their process CPU
+time, which load moves less). ``--quick`` shrinks every size for a smoke run; ``--sections``
+runs some sections only and then writes ``pipeline_speed-<sections>.md`` beside the full table.
 
-    python -m benchmarks.pipeline_speed [--quick] [--tasks ID,...] [--sweep-designs N]
+    python -m benchmarks.pipeline_speed [--quick] [--sections single,envs,agents,sweep,scalesim]
+        [--tasks ID,...] [--sweep-designs N]
 """
 
 from __future__ import annotations
@@ -31,6 +34,7 @@ import numpy as np
 from benchmarks import provenance, single_vs_batch
 
 RESULTS = Path(__file__).parent / "results" / "pipeline_speed.md"
+SECTIONS = ("single", "envs", "agents", "sweep", "scalesim")
 ENV_COUNT = 1024
 
 
@@ -91,11 +95,12 @@ def agents(tasks: list[str], bo_budget: int = 100, ga_budget: int = 1000) -> dic
             ev = task.evaluator()
             objectives = task.objective_list() if name == "nsga2" and task.objectives else None
             agent = make_agent(name, ev.space, ev.objective, 0, {}, objectives=objectives)
+            cpu = time.process_time()
             with warnings.catch_warnings():
                 warnings.simplefilter("ignore")
                 h = run(agent, ev, budget)
             row[name] = {"evaluations": h.evaluations, "wall_s": h.wall_time_s, "agent_s": h.agent_time_s,
-                         "regret": float(best.regret(min(h.costs)))}
+                         "cpu_s": time.process_time() - cpu, "regret": float(best.regret(min(h.costs)))}
         out[task_id] = row
     return out
 
@@ -175,10 +180,27 @@ def report(res: dict[str, Any]) -> str:
     load = res["load"]
     lines = [(f"Load average while measuring: {load[0]:.1f} / {load[1]:.1f} / {load[2]:.1f} (1 / 5 / 15 min) on "
              f"{os.cpu_count()} cores; read the ratios, absolute times move with load."), ""]
-    lines += ["## 1. Single design vs batch (target: ratio ≤ 5; cycle batch ≥ 5× a loop)", "",
-              single_vs_batch.table(res["single"]), ""]
+    if "single" in res:
+        lines += _single(res)
+    if "envs" in res:
+        lines += _envs(res)
+    if "agents" in res:
+        lines += _agents(res)
+    if "sweep" in res:
+        lines += _sweep(res)
+    if "scalesim" in res:
+        lines += _scalesim(res)
+    return "\n".join(lines)
+
+
+def _single(res: dict[str, Any]) -> list[str]:
+    return ["## 1. Single design vs batch (target: ratio ≤ 5; cycle batch ≥ 5× a loop)", "",
+            single_vs_batch.table(res["single"]), ""]
+
+
+def _envs(res: dict[str, Any]) -> list[str]:
     e = res["envs"]
-    lines += ["## 2. Environments (analytical ResNet-18)", "", "| measure | value | target |", "|---|---|---|",
+    return ["## 2. Environments (analytical ResNet-18)", "", "| measure | value | target |", "|---|---|---|",
               f"| `evaluate` (one design) | {e['evaluate_ms']:.3f} ms | ≤ 0.5 ms |",
               f"| `DesignEnv.step` | {e['step_ms']:.3f} ms: overhead {e['step_overhead']:.0%} | ≤ 20 % |",
               f"| `evaluate_batch` of {ENV_COUNT} | {e['batch_per_s']:,.0f} designs/s | – |",
@@ -186,19 +208,32 @@ def report(res: dict[str, Any]) -> str:
               f"({e['vector_ratio']:.0%} of `evaluate_batch`) | ≥ 100,000 steps/s |"),
               (f"| `SB3VecEnv` adapter, {ENV_COUNT} envs | {e['sb3_per_s']:,.0f} steps/s "
               f"({e['sb3_ratio']:.0%} of `evaluate_batch`) | ≥ 100,000 steps/s |"), ""]
-    lines += ["## 3. Agents (seed 0; framework time = wall − evaluator time)", "",
-              ("| task | BO s / 100 evals (≤ 15) | BO regret | GA agent s / 1,000 (≤ 1) | GA regret | "
-              "NSGA-II agent s / 1,000 (≤ 1) | NSGA-II regret |"), "|---|---|---|---|---|---|---|"]
+
+
+def _agents(res: dict[str, Any]) -> list[str]:
+    lines = ["## 3. Agents (seed 0; framework time = wall − evaluator time; CPU = the process's CPU time)", "",
+             ("| task | BO s / 100 evals (≤ 15) | BO CPU s / 100 | BO regret | GA agent s / 1,000 (≤ 1) | "
+              "GA CPU s / 1,000 | GA regret | NSGA-II agent s / 1,000 (≤ 1) | NSGA-II CPU s / 1,000 | "
+              "NSGA-II regret |"), "|---|---|---|---|---|---|---|---|---|---|"]
     for task, row in res["agents"].items():
         bo, ga, ns = row["bo"], row["ga"], row["nsga2"]
-        lines.append(f"| {task} | {100 * bo['wall_s'] / bo['evaluations']:.1f} | {bo['regret']:.2%} | "
-                     f"{1000 * ga['agent_s'] / ga['evaluations']:.2f} | {ga['regret']:.2%} | "
-                     f"{1000 * ns['agent_s'] / ns['evaluations']:.2f} | {ns['regret']:.2%} |")
+        lines.append(f"| {task} | {100 * bo['wall_s'] / bo['evaluations']:.1f} | "
+                     f"{100 * bo['cpu_s'] / bo['evaluations']:.1f} | {bo['regret']:.2%} | "
+                     f"{1000 * ga['agent_s'] / ga['evaluations']:.2f} | {1000 * ga['cpu_s'] / ga['evaluations']:.2f} | "
+                     f"{ga['regret']:.2%} | {1000 * ns['agent_s'] / ns['evaluations']:.2f} | "
+                     f"{1000 * ns['cpu_s'] / ns['evaluations']:.2f} | {ns['regret']:.2%} |")
+    return lines + [""]
+
+
+def _sweep(res: dict[str, Any]) -> list[str]:
     s = res["sweep"]
-    lines += ["", "## 4. Sweep (analytical ResNet-18, random strategy, one worker, fresh SQLite store)", "",
+    return ["## 4. Sweep (analytical ResNet-18, random strategy, one worker, fresh SQLite store)", "",
               (f"{s['designs']:,} designs → {s['rows']:,} rows at {s['sweep_per_s']:,.0f} rows/s; `evaluate_batch` "
               f"on the same designs: {s['batch_per_s']:,.0f} designs/s; ratio **{s['ratio']:.0%}** (target ≥ 30 %)."), ""]
-    lines += ["## 5. `archgym scalesim` vs SCALE-Sim 3.0.0 (conv topology, per layer; target ≥ 100×)", ""]
+
+
+def _scalesim(res: dict[str, Any]) -> list[str]:
+    lines = ["## 5. `archgym scalesim` vs SCALE-Sim 3.0.0 (conv topology, per layer; target ≥ 100×)", ""]
     if not res["scalesim"]:
         lines.append("Not measured (`--quick`, or SCALE-Sim's Python not found: `make scalesim-venv`).")
     else:
@@ -208,7 +243,7 @@ def report(res: dict[str, Any]) -> str:
                   f"{r['scalesim_layer_s']:.2f} | {'> ' * r['timed_out']}{r['scalesim_layer_s'] / r['ours_s']:,.0f}× | "
                   f"{'SCALE-Sim timed out' if r['exact'] is None else 'yes' if r['exact'] else 'no'} |"
                   for r in res["scalesim"]]
-    return "\n".join(lines)
+    return lines
 
 
 def main() -> None:
@@ -216,16 +251,29 @@ def main() -> None:
     p.add_argument("--quick", action="store_true", help="small sizes (a smoke run, not the table)")
     p.add_argument("--tasks", default="systolic-resnet18-edp,pim-gpt2decode-edp")
     p.add_argument("--sweep-designs", type=int, default=100_000)
-    p.add_argument("--out", default=str(RESULTS))
+    p.add_argument("--sections", default=",".join(SECTIONS), help=f"some of {','.join(SECTIONS)}")
+    p.add_argument("--out", default=None, help="default: results/pipeline_speed.md (…-<sections>.md for some)")
     args = p.parse_args()
     q = args.quick
+    sections = args.sections.split(",")
+    unknown = sorted(set(sections) - set(SECTIONS))
+    if unknown:
+        p.error(f"--sections: {unknown[0]!r} is not a section; allowed: {', '.join(SECTIONS)}")
+    if args.out is None:
+        some = [x for x in SECTIONS if x in sections]
+        args.out = str(RESULTS if len(some) == len(SECTIONS) else RESULTS.with_stem(f"{RESULTS.stem}-{'-'.join(some)}"))
     res: dict[str, Any] = {}
-    res["single"] = single_vs_batch.measure(batch=200 if q else 1000, singles=10 if q else 50,
-                                            cycle_designs=4 if q else 25)
-    res["envs"] = envs(steps=20 if q else 200, vector_steps=2 if q else 8)
-    res["agents"] = agents(args.tasks.split(","), bo_budget=20 if q else 100, ga_budget=100 if q else 1000)
-    res["sweep"] = sweep(5_000 if q else args.sweep_designs)
-    res["scalesim"] = [] if q else scalesim()
+    if "single" in sections:
+        res["single"] = single_vs_batch.measure(batch=200 if q else 1000, singles=10 if q else 50,
+                                                cycle_designs=4 if q else 25)
+    if "envs" in sections:
+        res["envs"] = envs(steps=20 if q else 200, vector_steps=2 if q else 8)
+    if "agents" in sections:
+        res["agents"] = agents(args.tasks.split(","), bo_budget=20 if q else 100, ga_budget=100 if q else 1000)
+    if "sweep" in sections:
+        res["sweep"] = sweep(5_000 if q else args.sweep_designs)
+    if "scalesim" in sections:
+        res["scalesim"] = [] if q else scalesim()
     res["load"] = os.getloadavg()
     provenance.write_results(args.out, "Pipeline speed (issue 17): every ratio in one run", report(res))
     print(Path(args.out).read_text())
