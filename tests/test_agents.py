@@ -74,6 +74,27 @@ def test_bo_single_and_multi_objective_tiny():
     assert run(agent, ev, budget=12).evaluations == 12
 
 
+def test_bo_refits_hyperparameters_only_as_the_data_grows(monkeypatch):
+    import botorch.fit
+
+    real, sizes = botorch.fit.fit_gpytorch_mll, []
+
+    def counting(mll, **kw):
+        sizes.append(mll.model.train_inputs[0].shape[-2])
+        return real(mll, **kw)
+
+    monkeypatch.setattr(botorch.fit, "fit_gpytorch_mll", counting)
+    cfg = {"n_init": 6, "pool_size": 64, "mc_samples": 16, "batch_size": 2, "fit_maxiter": 20}
+    for growth in (1.0, 1.5):
+        sizes.clear()
+        ev = toy_evaluator()
+        run(make_agent("bo", ev.space, ev.objective, seed=0, config={**cfg, "refit_growth": growth}), ev, budget=20)
+        if growth == 1.0:
+            assert sizes == list(range(6, 20, 2))  # every ask
+        else:
+            assert sizes == [6, 10, 16]  # 6, then once 1.5 × the last fit's points are in
+
+
 def test_bo_models_metric_budgets_instead_of_penalising_them():
     sim, wl = ToySimulator(), get_workload(GEMM)
     space = sim.space(wl, mapping="shared")
