@@ -87,3 +87,20 @@ def test_pim_half_batch_is_built_once_per_workload() -> None:
     half = half_batch(w)
     assert half is not None and half_batch(w) is half
     assert half_batch(get_workload("gpt2-decode")) is None     # batch 1 does not split
+
+
+def test_pim_plan_memos_are_bounded(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The per-plan memos (keyed by column sets) never exceed MEMO_LIMIT entries, and results stay exact."""
+    from simulators.pim import analytical
+
+    monkeypatch.setattr(analytical, "MEMO_LIMIT", 2)
+    sim = get_simulator("pim")
+    wl = get_workload("gpt2-decode")
+    plan = analytical.Plan.of(wl)
+    for store in (plan.sources, plan.dedup, plan.row_keys):     # entries of earlier tests in this process
+        store.clear()
+    designs = [sim.space(wl, mapping=m).sample(1, 5)[0] for m in ("per-layer", "auto", "shared")] * 2
+    for d in designs:
+        got = sim.evaluate(d, wl).metrics
+        assert got == {k: float(v[0]) for k, v in sim.evaluate_batch([d], wl).metrics.items()}
+        assert max(len(plan.sources), len(plan.dedup), len(plan.row_keys)) <= 2

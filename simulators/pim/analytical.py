@@ -13,9 +13,9 @@ PIM time of each job with the command-level simulation of the same mapping (:mod
 from __future__ import annotations
 
 import weakref
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, TypeVar
 
 import numpy as np
 
@@ -75,8 +75,7 @@ class Plan:
     def unique_jobs(self, s_src: tuple[str, ...], m_src: tuple[str, ...]) -> tuple[Jobs, np.ndarray, np.ndarray]:
         """(the distinct jobs, the MAC operator of each, each job's position among them): jobs of the
         same shape that read the same mapping columns cost the same, so each is costed once."""
-        key = (s_src, m_src)
-        if key not in self.dedup:
+        def build() -> tuple[Jobs, np.ndarray, np.ndarray]:
             index: dict[tuple[Any, ...], int] = {}
             reps: list[int] = []
             inverse = []
@@ -86,35 +85,46 @@ class Plan:
                     index[k] = len(reps)
                     reps.append(j)
                 inverse.append(index[k])
-            self.dedup[key] = (Jobs.of([self.job_list[j] for j in reps]), self.job_op[reps],
-                               np.array(inverse, dtype=np.int64))
-        return self.dedup[key]
+            return (Jobs.of([self.job_list[j] for j in reps]), self.job_op[reps], np.array(inverse, dtype=np.int64))
+
+        return _remember(self.dedup, (s_src, m_src), build)
 
     def choice_keys(self, names: tuple[str, ...]) -> tuple[tuple[tuple[str, str, int], ...] | None, ...]:
         """Per operator: None for an element-wise one, else the (row key, choice name, job column)
         of each of its jobs' mapping choices ``names`` (``KEY``, ``KEY1``, … for its jobs 0, 1, …);
         memoised per ``names``."""
-        if names not in self.row_keys:
+        def build() -> tuple[tuple[tuple[str, str, int], ...] | None, ...]:
             mac_of = {int(i): j for j, i in enumerate(self.mac)}
-            self.row_keys[names] = tuple(
-                None if i not in mac_of else
-                tuple((f"{k}{'' if p == 0 else p}", k, q) for q, p in self.op_jobs[mac_of[i]] for k in names)
-                for i in range(len(self.ops)))
-        return self.row_keys[names]
+            return tuple(None if i not in mac_of else
+                         tuple((f"{k}{'' if p == 0 else p}", k, q) for q, p in self.op_jobs[mac_of[i]] for k in names)
+                         for i in range(len(self.ops)))
+
+        return _remember(self.row_keys, names, build)
 
     def knob_sources(self, names: tuple[str, ...], key: str, shared: tuple[str, ...]) -> tuple[str, ...]:
         """The column each MAC operator reads knob ``key`` from, given the design's column ``names``:
         ``OP.key``, else its ``shared`` column, else "" (the default); memoised per column set."""
-        memo = (names, key, shared)
-        if memo not in self.sources:
+        def build() -> tuple[str, ...]:
             present = set(names)
             own = [f"{self.ops[i].name}.{key}" for i in self.mac]
-            self.sources[memo] = tuple(o if o in present else (s if s in present else "")
-                                       for o, s in zip(own, shared))
-        return self.sources[memo]
+            return tuple(o if o in present else (s if s in present else "") for o, s in zip(own, shared))
+
+        return _remember(self.sources, (names, key, shared), build)
 
 
 _PLANS: weakref.WeakKeyDictionary[Workload, Plan] = weakref.WeakKeyDictionary()
+#: entries a Plan memo keeps (one per column set or mapping-source pattern seen; a space has a few)
+MEMO_LIMIT = 64
+_V = TypeVar("_V")
+
+
+def _remember(store: dict[Any, _V], key: Any, build: Callable[[], _V]) -> _V:
+    """``store[key]``, built on a miss; a full store (``MEMO_LIMIT`` entries) is emptied first (a bound)."""
+    if key not in store:
+        if len(store) >= MEMO_LIMIT:
+            store.clear()
+        store[key] = build()
+    return store[key]
 
 
 @dataclass
