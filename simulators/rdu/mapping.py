@@ -24,10 +24,12 @@ import numpy as np
 
 from simulators.rdu.kernels import KernelGraph, units_and_unit_cycles
 
-#: SRAM budgets per octave of :func:`ladder_cuts` (budgets ``2^(k/LADDER_STEPS)`` bytes); 2 is the
-#: measured trade-off (docs/rdu.md "The mapper's candidates"): 1 left a design 0.08 % slower than
-#: the exact-SRAM greedy, 4 cost twice as much for no gain on the samples measured
+#: SRAM budgets per octave of :func:`ladder_cuts` (budgets ``2^(k/LADDER_STEPS)`` bytes), and the
+#: largest budget as a multiple of the chip's SRAM. Measured trade-offs (docs/rdu.md, "More PCUs or
+#: PMUs"): 1 step left a design 0.08 % slower than version 2's exact-SRAM greedy, 4 steps cost twice
+#: as much as 2 for no gain; without the 2× headroom 47 of 301 Llama decode designs were slower.
 LADDER_STEPS = 2
+LADDER_HEADROOM = 2.0
 
 
 @dataclass(frozen=True)
@@ -119,13 +121,13 @@ def greedy_cuts(kg: KernelGraph, sram: float, limit: int, word_bytes: int, tile:
 
 def ladder_top(sram: float) -> int:
     """Index ``k`` of the largest budget ``2^(k/LADDER_STEPS)`` of :func:`ladder_cuts` for ``sram`` bytes."""
-    return int(np.floor(np.log2(max(2.0 * sram, 1.0)) * LADDER_STEPS))
+    return int(np.floor(np.log2(max(LADDER_HEADROOM * sram, 1.0)) * LADDER_STEPS))
 
 
 def ladder_cuts(kg: KernelGraph, sram: float, limit: int, word_bytes: int, tile: int, depth: int,
                 tp: int) -> list[np.ndarray]:
     """The distinct :func:`greedy_cuts` for every SRAM budget ``2^(k/LADDER_STEPS)`` bytes up to
-    twice ``sram`` (a cut sized for more SRAM may still fit by tiling its weights: the model
+    ``LADDER_HEADROOM × sram`` (a cut sized for more SRAM may still fit by tiling its weights: the model
     judges), from the smallest kernel's own bytes (below it nothing fuses: the unfused cut)
     upwards. The budgets do not depend on the chip, so a bigger SRAM keeps every cut of a
     smaller one (issue 20: greedy fusion at the chip's exact SRAM is not monotone in it).
