@@ -29,6 +29,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "bench": ("bench", "compare agents on the benchmark tasks (regret against exact optima)"),
     "train": ("train", "train a stable-baselines3 agent on an environment"),
     "propose": ("propose", "propose designs with a policy saved by `archgym train --out DIR`"),
+    "nas": ("nas", "an architecture space's choices, or architectures' measured accuracy, size and cost"),
     "fit-proxy": ("fit_proxy", "fit a proxy cost model from a run store"),
     "report": ("report", "plots and tables from a run store or a benchmark JSON"),
     "scalesim": ("scalesim", "run SCALE-Sim config and topology files (SCALE-Sim compatible reports)"),
