@@ -17,7 +17,7 @@ from simulators.rdu import analytical, cycle
 from simulators.rdu import mapping as mp
 from simulators.rdu.hardware import HW_PARAMS, PRESETS, RDUConfig, area_mm2
 from simulators.rdu.kernels import KernelGraph, lower
-from simulators.rdu.space import build_space
+from simulators.rdu.space import build_space, pcu_grid
 
 _CONSTS = ("word_bytes", "process_nm", "reconfig_us")
 
@@ -92,20 +92,20 @@ class RDUSimulator(Family):
         model's rows are taken from the mapper's pass over the candidates, not recomputed."""
         auto = [i for i, d in enumerate(designs) if "tile_rows" not in d]
         chosen, cand_model, known = self._auto_mappings([designs[i] for i in auto], kg, fidelity)
-        if cand_model is not None and len(auto) == len(designs):
+        if cand_model is not None and len(auto) == len(designs) and all(j >= 0 for _, j in chosen):
             return [m for m, _ in chosen], cand_model.take(np.array([j for _, j in chosen], dtype=np.int64)), known
-        out: list[mp.Mapping] = [_explicit_mapping(d, kg) for d in designs]
-        times: list[np.ndarray | None] = [None] * len(designs)
-        for i, (m, _), t in zip(auto, chosen, known):
-            out[i], times[i] = m, t
+        picked = {i: (m, t) for i, (m, _), t in zip(auto, chosen, known)}
+        out = [picked[i][0] if i in picked else _explicit_mapping(d, kg) for i, d in enumerate(designs)]
+        times = [picked[i][1] if i in picked else None for i in range(len(designs))]
         return out, self._model(designs, kg, out), times
 
     def _auto_mappings(self, designs: Sequence[MappingABC[str, Any]], kg: KernelGraph, fidelity: str
                        ) -> tuple[list[tuple[mp.Mapping, int]], analytical.Model | None, list[np.ndarray | None]]:
         """The default mapper: greedy capacity cuts + balanced PCUs for each tile size, TP degree
         and section-length cap; the valid candidate with the lowest latency at ``fidelity`` wins.
-        Returns each design's (mapping, row in the candidates' model), that model, and at cycle
-        level the winner's simulated section times."""
+        Returns each design's (mapping, row in the candidates' model, or -1 for a smaller PCU
+        budget's split, :meth:`_fewer_pcus`), that model, and at cycle level the winner's simulated
+        section times."""
         cands = [self._candidates(d, kg) for d in designs]
         rows = [i for i, c in enumerate(cands) for _ in c]
         flat = [m for c in cands for m in c]
@@ -130,7 +130,48 @@ class RDUSimulator(Family):
                 j = min(groups[i], key=lambda j: score[j])
             chosen.append((flat[j], j))
             known.append(times)
+        if fidelity == "cycle":
+            self._fewer_pcus(designs, kg, [groups[i] for i in range(len(designs))], model, bound, chosen, known)
         return chosen, model, known
+
+    def _fewer_pcus(self, designs: Sequence[MappingABC[str, Any]], kg: KernelGraph, groups: list[list[int]],
+                    model: analytical.Model, bound: np.ndarray, chosen: list[tuple[mp.Mapping, int]],
+                    known: list[np.ndarray | None]) -> None:
+        """Extend the cycle-level choice (in place) to the rest of :meth:`_cycle_candidates`, the
+        smaller PCU budgets' splits, keeping it the exact minimum (lowest candidate among equals).
+        Fewer PCUs never lower a kernel's step, its first read, its way out or a section's DRAM,
+        link or setup time, so a split's :func:`cycle.lower_bound` is at least that of its own
+        budget's split of the same cut less the pipeline transfers (their groups follow the
+        section times): a cut whose own bound, so reduced, exceeds the best simulated latency is
+        skipped with all its smaller splits; the others' are modelled together and tried in
+        order of bound."""
+        edges = (kg.edge_src, kg.edge_dst)
+        extra: list[mp.Mapping] = []
+        owner: list[int] = []
+        best: dict[int, float] = {}
+        for i, d in enumerate(designs):
+            times = known[i]
+            if times is None:
+                continue
+            best[i] = lat = float(times.sum() + model.t_p2p[chosen[i][1]])
+            own = self._candidates(d, kg)
+            open_cuts = [m for m, j in zip(own, groups[i]) if bound[j] - model.t_p2p[j] <= lat * (1 + 1e-9)]
+            splits = self._smaller_splits(d, kg, open_cuts)
+            extra += splits
+            owner += [i] * len(splits)
+        if not extra:
+            return
+        more = self._model([designs[i] for i in owner], kg, extra)
+        ok = np.logical_not(np.stack(list(more.violations.values())).any(axis=0)).tolist()
+        more_bound = cycle.lower_bound(more, edges)
+        rows: dict[int, list[int]] = {}
+        for j, i in enumerate(owner):
+            if ok[j] and more_bound[j] <= best[i] * (1 + 1e-9):
+                rows.setdefault(i, []).append(j)
+        for i, js in rows.items():
+            j, times = cycle.best_candidate(more, more_bound, js, edges)
+            if float(times.sum() + more.t_p2p[j]) < best[i]:
+                chosen[i], known[i] = (extra[j], -1), times
 
     def _candidates(self, d: MappingABC[str, Any], kg: KernelGraph) -> list[mp.Mapping]:
         """Every cut of :func:`mp.ladder_cuts` (a fixed ladder of SRAM budgets) per tile size, TP
@@ -147,6 +188,33 @@ class RDUSimulator(Family):
                     for c in mp.ladder_cuts(kg, sram, mp.section_limit(kg, d, max_len), wb, tile, 2, tp)}
             kg.memo[key] = mp.balanced_many(kg, d, list(cuts.values()), 2)
         return kg.memo[key]
+
+    def _cycle_candidates(self, d: MappingABC[str, Any], kg: KernelGraph) -> list[mp.Mapping]:
+        """:meth:`_candidates` of ``d``, then :meth:`_smaller_splits` of all their cuts. For ``P1``
+        in :func:`pcu_grid` with at least as many PCUs as kernels (the cuts then do not depend on
+        ``n_pcu``) and any ``P2 > P1`` the candidates of ``P2`` contain those of ``P1``, each valid
+        on both with the same simulated latency (only a mapping's PCUs depend on ``n_pcu``), so the
+        simulated minimum never grows with more PCUs (issue 20: first come, first served is not
+        monotone in a kernel's PCUs). The cycle-level mapper searches them lazily (:meth:`_fewer_pcus`)."""
+        own = self._candidates(d, kg)
+        return own + self._smaller_splits(d, kg, own)
+
+    def _smaller_splits(self, d: MappingABC[str, Any], kg: KernelGraph, cuts: Sequence[mp.Mapping]
+                        ) -> list[mp.Mapping]:
+        """Balanced splits of the cuts of ``cuts`` (tile and TP kept) for every ``n_pcu`` of
+        :func:`pcu_grid` below ``d``'s, largest budget first, without repeats or ``d``'s own
+        candidates."""
+        own = int(d["n_pcu"])
+        triples = [(m.section, m.tile, m.tp) for m in cuts]
+        seen = {(m.section.tobytes(), m.pcu.tobytes(), m.tile, m.tp) for m in self._candidates(d, kg)}
+        out: list[mp.Mapping] = []
+        for budget in sorted((p for p in pcu_grid() if p < own), reverse=True):
+            for m in mp.balanced_many(kg, {**d, "n_pcu": budget}, triples, 2) if triples else []:
+                key = (m.section.tobytes(), m.pcu.tobytes(), m.tile, m.tp)
+                if key not in seen:
+                    seen.add(key)
+                    out.append(m)
+        return out
 
     def _model(self, designs: Sequence[MappingABC[str, Any]], kg: KernelGraph,
                maps: Sequence[mp.Mapping]) -> analytical.Model:

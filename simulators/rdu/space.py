@@ -12,12 +12,13 @@ Mapping modes (see :mod:`archgym.simulator`):
 from __future__ import annotations
 
 from collections.abc import Sequence
+from functools import cache
 from typing import Any
 
 import numpy as np
 
 from archgym.space import Constraint, DesignSpace, Param, categorical, ordinal
-from simulators.rdu.hardware import RDUConfig
+from simulators.rdu.hardware import PRESETS, RDUConfig
 from simulators.rdu.kernels import KernelGraph
 
 SHARED_KNOBS = ("tile_rows", "fusion", "max_section", "tp", "buffer_depth", "pcu_alloc")
@@ -56,6 +57,13 @@ def hardware_params(cfg: RDUConfig) -> list[Param]:
         ordinal("reconfig_us", (cfg.reconfig_s * 1e6,), unit="µs", doc="program load per section"),
     ]
     return p
+
+
+@cache
+def pcu_grid() -> tuple[int, ...]:
+    """Every ``n_pcu`` value of every preset's space (the cycle-level mapper's extra PCU budgets)."""
+    return tuple(sorted({int(v) for cfg in PRESETS.values() for p in hardware_params(cfg) if p.name == "n_pcu"
+                         for v in p.values}))
 
 
 def tile_values(kg: KernelGraph) -> tuple[int, ...]:
