@@ -148,21 +148,29 @@ def ladder_cuts(kg: KernelGraph, sram: float, limit: int, word_bytes: int, tile:
 
 
 def balanced_many(kg: KernelGraph, hw: MappingABC[str, Any], cuts: list[tuple[np.ndarray, int, int]],
-                  depth: int) -> list[Mapping]:
-    """:func:`allocate` with balanced PCUs for many ``(cut, tile, tp)`` at once: one binary search
-    over the sections of all of them (sections are independent: each result equals its own call)."""
+                  depth: int, budgets: list[int] | None = None) -> list[Mapping]:
+    """:func:`allocate` with balanced PCUs for many ``(cut, tile, tp)`` at once, each for its PCU
+    budget in ``budgets`` (default ``hw["n_pcu"]``): one binary search over the sections of all
+    of them (sections are independent: each result equals its own call)."""
     stacked = np.stack([c for c, _, _ in cuts])
     tile, tp = (np.array([[c[i]] for c in cuts], dtype=np.int64) for i in (1, 2))
     units, per_unit = work(kg, hw, stacked, tile, tp)
-    pcu = balanced_pcus(units.ravel(), np.broadcast_to(per_unit, units.shape).ravel(), _flat_sections(stacked),
-                        int(hw["n_pcu"])).reshape(stacked.shape)
+    flat = _flat_sections(stacked)
+    per_cut = np.array(budgets if budgets is not None else [int(hw["n_pcu"])] * len(cuts), dtype=np.int64)
+    per_section = np.zeros(int(flat.max()) + 1, dtype=np.int64)
+    per_section[flat] = np.repeat(per_cut, stacked.shape[1])
+    pcu = balanced_pcus(units.ravel(), np.broadcast_to(per_unit, units.shape).ravel(), flat,
+                        per_section).reshape(stacked.shape)
     return [Mapping(c, p, int(t), int(depth), int(q)) for (c, t, q), p in zip(cuts, pcu)]
 
 
-def balanced_pcus(units: np.ndarray, per_unit: np.ndarray, section: np.ndarray, budget: int) -> np.ndarray:
-    """PCUs per kernel minimising each section's ``max_k ⌈units_k/P_k⌉·per_unit_k`` under ``Σ P_k ≤ budget``:
-    a binary search on the step time, all sections at once (integer arithmetic)."""
+def balanced_pcus(units: np.ndarray, per_unit: np.ndarray, section: np.ndarray,
+                  budget: int | np.ndarray) -> np.ndarray:
+    """PCUs per kernel minimising each section's ``max_k ⌈units_k/P_k⌉·per_unit_k`` under ``Σ P_k ≤ budget``
+    (one budget, or one per section id): a binary search on the step time, all sections at once
+    (integer arithmetic)."""
     n_sec = int(section.max()) + 1
+    budget = np.broadcast_to(np.asarray(budget, dtype=np.int64), (n_sec,))
     size = np.bincount(section, minlength=n_sec)
     lo = np.zeros(n_sec, dtype=np.int64)
     hi = np.zeros(n_sec, dtype=np.int64)
@@ -175,7 +183,7 @@ def balanced_pcus(units: np.ndarray, per_unit: np.ndarray, section: np.ndarray, 
         fits = need <= budget
         hi = np.where(active & fits, mid, hi)
         lo = np.where(active & ~fits, mid + 1, lo)
-    return np.where(size[section] > budget, 1, -(-units // (lo[section] // per_unit)))
+    return np.where(size[section] > budget[section], 1, -(-units // (lo[section] // per_unit)))
 
 
 def share_pcus(units: np.ndarray, per_unit: np.ndarray, section: np.ndarray, budget: int,

@@ -204,16 +204,17 @@ class RDUSimulator(Family):
         """Balanced splits of the cuts of ``cuts`` (tile and TP kept) for every ``n_pcu`` of
         :func:`pcu_grid` below ``d``'s, largest budget first, without repeats or ``d``'s own
         candidates."""
-        own = int(d["n_pcu"])
-        triples = [(m.section, m.tile, m.tp) for m in cuts]
+        budgets = sorted((p for p in pcu_grid() if p < int(d["n_pcu"])), reverse=True)
+        if not cuts or not budgets:
+            return []
+        triples = [(m.section, m.tile, m.tp) for _ in budgets for m in cuts]
         seen = {(m.section.tobytes(), m.pcu.tobytes(), m.tile, m.tp) for m in self._candidates(d, kg)}
         out: list[mp.Mapping] = []
-        for budget in sorted((p for p in pcu_grid() if p < own), reverse=True):
-            for m in mp.balanced_many(kg, {**d, "n_pcu": budget}, triples, 2) if triples else []:
-                key = (m.section.tobytes(), m.pcu.tobytes(), m.tile, m.tp)
-                if key not in seen:
-                    seen.add(key)
-                    out.append(m)
+        for m in mp.balanced_many(kg, d, triples, 2, [b for b in budgets for _ in cuts]):
+            key = (m.section.tobytes(), m.pcu.tobytes(), m.tile, m.tp)
+            if key not in seen:
+                seen.add(key)
+                out.append(m)
         return out
 
     def _model(self, designs: Sequence[MappingABC[str, Any]], kg: KernelGraph,
