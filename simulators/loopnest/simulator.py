@@ -59,8 +59,8 @@ def hardware_from_design(design: Mapping[str, Any], dataflow: str | None = None)
 
 
 class LoopNestSimulator(Family):
-    """Systolic arrays under a Timeloop/ZigZag-style loop-nest model: per-operand register/SRAM/
-    DRAM hierarchy, searched per-layer mappings (spatial unrolling, tiling, loop order)."""
+    """Systolic arrays under a Timeloop/ZigZag-style loop-nest model: per-operand register, SRAM
+    and DRAM hierarchy, searched per-layer mappings (spatial unrolling, tiling, loop order)."""
 
     name = "loopnest"
     version = "1"
