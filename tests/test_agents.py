@@ -53,6 +53,20 @@ def test_agent_contract_and_budget(name):
     assert again.costs == history.costs, "same seed, same run"
 
 
+
+@pytest.mark.parametrize("name", ["ga", "nsga2"])
+def test_evolution_on_a_tiny_space_exhausts_it_without_error(name):
+    """pymoo finds no offspring new to a converged population of a tiny space: the agent counts the
+    generation as stale and spends the budget on immigrants until every design is evaluated."""
+    sim, wl = ToySimulator(), get_workload(GEMM)
+    space = sim.space(wl, mapping="shared")
+    free = [p for p in space.params if p.size > 1]
+    small = space.restrict(fix={p.name: p.values[0] for p in free[2:]},
+                           values={p.name: p.values[:2] for p in free[:2]})
+    ev = Evaluator(sim, wl, small, Objective.parse("edp"))
+    history = run(make_agent(name, small, ev.objective, seed=0, config={"pop_size": 2}), ev, budget=50)
+    assert history.evaluations == 4 and len({tuple(sorted(d.items())) for d in history.designs}) == 4
+
 def test_learned_agents_beat_random_on_toy():
     def final(name: str, seed: int) -> float:
         ev = toy_evaluator()
