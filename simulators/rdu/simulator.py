@@ -249,7 +249,7 @@ def _count(d: MappingABC[str, Any], name: str) -> int:
     except (TypeError, ValueError):
         number = float("nan")
     if not (number >= 1 and number.is_integer()):
-        raise ConfigError(f"rdu design: {name}: {value!r} is not allowed; allowed: integers >= 1")
+        raise ConfigError.bad_value(name, value, "integers >= 1", where="rdu design")
     return int(number)
 
 
