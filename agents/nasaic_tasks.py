@@ -21,6 +21,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from agents.pareto import pareto_mask
 from archgym.errors import ConfigError
 from archgym.metrics import Objective
 from archgym.simulator import Simulator
@@ -44,7 +45,7 @@ def task_class() -> type[Task]:
     @dataclass(frozen=True)
     class NASAICTask(Task):
         def simulator_obj(self) -> Simulator:
-            return _simulator(get_problem(self.workload))
+            return simulator(self)
 
         def workload_obj(self) -> Workload:
             return simulator(self).placeholder()
@@ -79,12 +80,7 @@ def pareto_archs(latency: np.ndarray, energy: np.ndarray, accuracy: np.ndarray, 
     """Indices of the valid architectures no other valid one dominates in (latency, energy,
     −accuracy); of identical points the first is kept."""
     idx = np.flatnonzero(valid)
-    pts = np.stack([latency[idx], energy[idx], -accuracy[idx]], axis=1)
-    le = np.all(pts[None, :, :] <= pts[:, None, :], axis=2)      # [i, j]: j no worse than i everywhere
-    lt = np.any(pts[None, :, :] < pts[:, None, :], axis=2)       # [i, j]: j better somewhere
-    earlier_same = np.any(np.tril(le & ~lt, k=-1), axis=1)
-    dominated = np.any(le & lt, axis=1)
-    return np.asarray(idx[~dominated & ~earlier_same])
+    return np.asarray(idx[pareto_mask(np.stack([latency[idx], energy[idx], -accuracy[idx]], axis=1))])
 
 
 def exact_optimum(sim: NASAICSimulator, objective: Objective, nets: Sequence[int] | None = None) -> Optimum:
@@ -131,7 +127,7 @@ def exact_optimum(sim: NASAICSimulator, objective: Objective, nets: Sequence[int
 def best_accuracy_nets(sim: NASAICSimulator) -> list[int]:
     """Each task's most accurate architecture (validation accuracy; of ties the one with fewest
     MACs, a hardware-blind tie-break): the NAS step of the successive formulation at table accuracy."""
-    macs = np.array([sum(op.macs for op in sim.arch_space.workload(a).layers) for a in sim.archs])
+    macs = np.array([sim.arch_space.workload(a).total_macs for a in sim.archs])
     return [int(np.lexsort((macs, -a))[0]) for a in sim.accuracy["valid"]]
 
 

@@ -43,7 +43,6 @@ def run(args: argparse.Namespace) -> int:
 
     from nas.accuracy import accuracy
     from nas.space import get_space
-    from nas.table import table_path
     from nas.tasks import get_task
 
     space = get_space(args.space)
@@ -55,7 +54,7 @@ def run(args: argparse.Namespace) -> int:
     if len(archs) > MAX_ARCHS:
         raise ConfigError.bad_value("--arch count", len(archs), f"at most {MAX_ARCHS}")
     if not archs:
-        return _describe(space, args, table_path)
+        return _describe(space, args)
     source = "train" if args.train else args.source
     sim = get_simulator(args.simulate) if args.simulate else None
     rows = []
@@ -86,8 +85,9 @@ def run(args: argparse.Namespace) -> int:
     return 0
 
 
-def _describe(space: Any, args: argparse.Namespace, table_path: Any) -> int:
+def _describe(space: Any, args: argparse.Namespace) -> int:
     """The space's choices, its size and which tasks have a measured table."""
+    from nas.table import table_path
     from nas.tasks import TASKS
 
     tables = [t for t in TASKS if table_path(space.name, t).exists()]
