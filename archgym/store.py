@@ -18,7 +18,8 @@ import math
 import random
 import sqlite3
 import time
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Iterator, Mapping
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -260,17 +261,21 @@ class RunStore:
             return self._db.execute("SELECT COUNT(*) FROM evaluations").fetchone()[0]
         return self._db.execute("SELECT COUNT(*) FROM evaluations WHERE run_id = ?", (run_id,)).fetchone()[0]
 
-    def runs(self) -> list[str]:
+    @contextmanager
+    def _reading(self) -> Iterator[None]:
+        """SQLite's errors and undecodable text while reading as one :class:`ConfigError` line."""
         try:
-            return [r[0] for r in self._db.execute("SELECT DISTINCT run_id FROM evaluations ORDER BY run_id")]
+            yield
         except (sqlite3.DatabaseError, UnicodeDecodeError) as exc:
             raise ConfigError(f"store {self.path!r}: cannot be read ({_first_line(exc)}; a damaged file)") from None
 
+    def runs(self) -> list[str]:
+        with self._reading():
+            return [r[0] for r in self._db.execute("SELECT DISTINCT run_id FROM evaluations ORDER BY run_id")]
+
     def run_config(self, run_id: str) -> dict[str, Any] | None:
-        try:
+        with self._reading():
             row = self._db.execute("SELECT config FROM runs WHERE run_id = ?", (run_id,)).fetchone()
-        except (sqlite3.DatabaseError, UnicodeDecodeError) as exc:
-            raise ConfigError(f"store {self.path!r}: cannot be read ({_first_line(exc)}; a damaged file)") from None
         return self._json(row[0], dict, f"run {run_id!r} config") if row else None
 
     def records(self, run_id: str | None = None, env_id: str | None = None) -> list[EvalRecord]:
@@ -278,7 +283,7 @@ class RunStore:
         naming the store, run, step and column, never a traceback or a silently skipped row."""
         where, args = self._where(run_id, env_id)
         out = []
-        try:
+        with self._reading():
             cur = self._db.execute(f"SELECT {','.join(COLUMNS)} FROM evaluations{where} ORDER BY run_id, step", args)
             for row in cur:
                 d = dict(zip(COLUMNS, row))
@@ -293,8 +298,6 @@ class RunStore:
                     raise ConfigError(f"store {self.path!r}: {at} {field}: not a number (a damaged row)")
                 d["valid"], d["predicted"] = bool(d["valid"]), bool(d["predicted"])
                 out.append(EvalRecord(**d))
-        except (sqlite3.DatabaseError, UnicodeDecodeError) as exc:
-            raise ConfigError(f"store {self.path!r}: cannot be read ({_first_line(exc)}; a damaged file)") from None
         return out
 
     def _json(self, text: Any, kind: type, at: str) -> Any:
