@@ -66,7 +66,7 @@ def describe_family(family: str, workload: str | None = None, preset: str | None
         "parameters": [{**p, "allowed": _values_text(space[p["name"]])} for p in space.describe()],
         "space_size": space.size,
         "constraints": [{"name": c.name, "doc": c.doc} for c in space.constraints],
-        "presets": _presets(sim),
+        "presets": preset_sources(sim),
     }
 
 
@@ -108,7 +108,8 @@ def _values_text(param: Param) -> str:
     return f"{', '.join(str(v) for v in vals[:3])}, … {vals[-1]} ({len(vals)} values)"
 
 
-def _presets(sim: Simulator) -> dict[str, str]:
+def preset_sources(sim: Simulator) -> dict[str, str]:
+    """Preset name → its source (a paper, datasheet …; empty when the preset names none)."""
     return {name: str(getattr(cfg, "source", "")) for name, cfg in sim.presets().items()}
 
 

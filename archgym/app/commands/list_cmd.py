@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import argparse
 
-from archgym.app.commands.describe import WRAP, add_space_options, print_family
+from archgym.app.commands.describe import WRAP, add_space_options, preset_sources, print_family
 from archgym.simulator import SIMULATORS, get_simulator
 
 WHAT = ("simulators", "presets", "workloads", "envs", "agents")
@@ -48,8 +48,8 @@ def _simulators() -> list[tuple[str, str]]:
 
 
 def _presets() -> list[tuple[str, str]]:
-    return [(f"{name}/{preset}", str(getattr(cfg, "source", "")))
-            for name in SIMULATORS for preset, cfg in get_simulator(name).presets().items()]
+    return [(f"{name}/{preset}", source)
+            for name in SIMULATORS for preset, source in preset_sources(get_simulator(name)).items()]
 
 
 def _workloads() -> list[tuple[str, str]]:
