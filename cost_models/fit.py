@@ -17,9 +17,10 @@ from archgym.evaluator import Evaluator
 from archgym.metrics import Objective
 from archgym.simulator import get_simulator
 from cost_models.data import Dataset
+from cost_models.domain import Domain
 from cost_models.evaluation import random_split, ranges, score, workload_split
 from cost_models.proxy import DEFAULT_TARGETS, ProxyModel, featurize, time_per_eval
-from cost_models.validity import accuracy
+from cost_models.validity import THRESHOLD, accuracy
 
 #: fresh designs simulated for the headline when the imitated simulator is cheap enough
 FRESH_DESIGNS = 300
@@ -98,7 +99,7 @@ def fresh_designs(model: ProxyModel, data: Dataset, n: int = FRESH_DESIGNS, seed
         return {"skipped": f"{int(v_all.sum())} of {len(v_all)} fresh designs valid"}
     log_range, lin_range = ranges(y_all[v_all])
     pv = np.concatenate(p_valid)
-    hits = (pv >= 0.5) == v_all
+    hits = (pv >= THRESHOLD) == v_all
     return {"n": len(v_all), "n_valid": int(v_all.sum()),
             "scores": {t: score(y_all[v_all, j], p_all[v_all, j], float(log_range[j]), float(lin_range[j]))
                        for j, t in enumerate(model.targets)},
@@ -203,7 +204,7 @@ def format_report(report: dict[str, Any]) -> str:
              (f"proxy {report['model']} ({report['feature_set']} features) imitating {report['imitates']} "
               f"(preset {report['preset']}, mapping {report['mapping']}), {report['rows']} rows "
               f"({report['invalid_rows']} invalid), {len(report['workloads'])} workloads"),
-             "domain: " + _domain_line(report["domain"]), "", TABLE_HEADER]
+             "domain: " + Domain.from_json(report["domain"]).describe(), "", TABLE_HEADER]
     blocks = {**report["splits"], **({"fresh": report["fresh"]} if "scores" in report.get("fresh", {}) else {})}
     for split, block in blocks.items():
         for target, s in block["scores"].items():
@@ -223,9 +224,3 @@ def format_report(report: dict[str, Any]) -> str:
                       f"({sp['speedup_batched']:.0f}×), {sp['proxy_s_per_eval_single'] * 1e6:.0f} µs single "
                       f"({sp['speedup_single']:.1f}×)")]
     return "\n".join(lines)
-
-
-def _domain_line(domain: dict[str, Any]) -> str:
-    from cost_models.domain import Domain
-
-    return Domain.from_json(domain).describe()

@@ -71,6 +71,8 @@ def run(args: argparse.Namespace) -> int:
         raise ConfigError(f"--store: {args.store!r} does not exist")
     if not 0.0 < args.test_frac < 1.0:
         raise ConfigError.bad_value("--test-frac", args.test_frac, "a fraction in (0, 1)")
+    if not 0 <= args.fresh <= 100_000:
+        raise ConfigError.bad_value("--fresh", args.fresh, "an integer in [0, 100000]")
     targets = [t.strip() for t in args.targets.split(",") if t.strip()]
     if not targets:
         raise ConfigError("--targets: name at least one metric")
@@ -78,8 +80,6 @@ def run(args: argparse.Namespace) -> int:
     with RunStore(args.store) as store:
         data = load_dataset(store, args.env, args.simulator, args.fidelity, args.preset, args.run,
                             allow_mixed_versions=args.allow_mixed_versions)
-    if not 0 <= args.fresh <= 100_000:
-        raise ConfigError.bad_value("--fresh", args.fresh, "an integer in [0, 100000]")
     features = default_features(data.fidelity) if args.features == "auto" else args.features
     model, report = fit_and_report(data, targets, args.model, features, args.test_frac, args.seed,
                                    held, speed=not args.no_speed, fresh=args.fresh, **_params(args.param))
