@@ -245,8 +245,6 @@ class BayesianOptimization(Agent):
 
     def _fit(self, tX: Any, tY: Any) -> Any:
         """One batched multi-output GP on every column of ``tY``, warm-started and capped."""
-        import warnings
-
         from botorch.exceptions import ModelFittingError
         from botorch.fit import fit_gpytorch_mll
         from botorch.models import SingleTaskGP

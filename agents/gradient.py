@@ -207,11 +207,11 @@ class GradientDescent(Agent):
         """One Adam step on the relaxed loss, interpolated over the surrounding corner machines."""
         sizes = [p.size for p in self._knobs]
         low = [min(int(np.floor(float(v))), n - 2) for v, n in zip(st.x.detach(), sizes)]
+        frac = st.x - torch.tensor(np.array(low, dtype=np.float64))
         loss = torch.zeros((), dtype=torch.float64)
         area = torch.zeros((), dtype=torch.float64)
         for corner in itertools.product((0, 1), repeat=len(sizes)):
             index = [lo + c for lo, c in zip(low, corner)]
-            frac = st.x - torch.tensor(np.array(low, dtype=np.float64))
             w = torch.prod(torch.where(torch.tensor(corner, dtype=torch.bool), frac, 1.0 - frac)) if sizes else 1.0
             _, hw = self._machine(st.base, index)
             loss = loss + w * self._corner_cost(st, hw)

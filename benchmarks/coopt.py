@@ -241,13 +241,13 @@ def main() -> int:
         import torch
 
         torch.set_num_threads(1)   # small tensors: one thread is faster on this shared 2-core machine
-    report = {"meta": {"provenance": stamp(), "seeds": args.seeds, "flat_seeds": args.flat_seeds or args.seeds,
-                       "flat_config": json.loads(args.flat_config)},
+    flat_seeds, flat_config = args.flat_seeds or args.seeds, json.loads(args.flat_config)
+    report = {"meta": {"provenance": stamp(), "seeds": args.seeds, "flat_seeds": flat_seeds,
+                       "flat_config": flat_config},
               "tasks": {}}
     for tid in args.tasks:
         report["tasks"][tid] = run_task(tid, args.seeds, args.nested_agents, args.flat_agents, args.flat_designs,
-                                        args.flat_seeds or args.seeds, args.nested_budget, log,
-                                        json.loads(args.flat_config))
+                                        flat_seeds, args.nested_budget, log, flat_config)
     report["meta"]["total_wall_s"] = time.perf_counter() - start
     OUT.mkdir(parents=True, exist_ok=True)
     (OUT / f"{args.out}.json").write_text(json.dumps(report, indent=1, default=str))

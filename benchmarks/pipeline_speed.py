@@ -25,7 +25,6 @@ import os
 import tempfile
 import time
 import warnings
-from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -38,15 +37,8 @@ SECTIONS = ("single", "envs", "agents", "sweep", "scalesim")
 ENV_COUNT = 1024
 
 
-def _best(fn: Callable[[], Any], repeat: int = 3) -> float:
-    """Best of ``repeat`` wall times (the least disturbed by other load)."""
-    return min(_wall(fn) for _ in range(repeat))
-
-
-def _wall(fn: Callable[[], Any]) -> float:
-    t0 = time.perf_counter()
-    fn()
-    return time.perf_counter() - t0
+#: best of ``repeat`` wall times of ``fn()`` (the least disturbed by other load)
+_best = single_vs_batch._seconds
 
 
 # -- 2. environments ----------------------------------------------------------------------------
