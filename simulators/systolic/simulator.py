@@ -31,11 +31,15 @@ class SystolicSimulator(Family):
     def model(self, designs: Designs, workload: Workload, fidelity: str) -> ModelOutput:
         """Analytical: one array pass over designs × GEMMs (designs as dicts, or name → numpy array, or
         torch tensors with integer codes for dataflow 0/1/2 = os/ws/is and fold order 0/1/2 =
-        auto/col/row, to run on a GPU). Cycle levels: the fold walk of each design."""
+        auto/col/row, to run on a GPU). Cycle: the fold walks of the whole batch as one array pass
+        (:mod:`.cycle_batch`); scalesim: SCALE-Sim's buffers, one design at a time."""
         if fidelity == "analytical":
             cost = network.evaluate(designs, workload)
             return ModelOutput(cost.metrics, {}, lambda: (network.layer_rows(cost, workload), {}))
+        if fidelity == "cycle":
+            from simulators.systolic import cycle_batch
+
+            return cycle_batch.evaluate(designs, workload)
         from simulators.systolic import cycle
 
-        memory = "scalesim" if fidelity == "scalesim" else "fold"
-        return loop(designs, lambda d: cycle.evaluate(d, workload, memory))
+        return loop(designs, lambda d: cycle.evaluate(d, workload, "scalesim"))
