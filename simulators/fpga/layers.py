@@ -13,13 +13,19 @@ In FINN's terms a MAC stage is an MVAU with ``MW = N·Kr·Ks`` (SIMD folds it), 
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from functools import cached_property
+from typing import Any, TypeVar
 
 import numpy as np
 
 from archgym.errors import ConfigError
 from archgym.workload import Workload
+
+#: entries a table's memo keeps (fold candidates, one per group count of the hybrid style); a bound
+MEMO_LIMIT = 64
+_V = TypeVar("_V")
 
 
 @dataclass(frozen=True)
@@ -84,6 +90,21 @@ class StageTable:
     @cached_property
     def out_elems(self) -> np.ndarray:
         return np.where(self.is_mac, self.MH * self.pix, self.E)
+
+    @cached_property
+    def _memo(self) -> dict[Any, Any]:
+        return {}
+
+    def remember(self, key: Any, build: Callable[[], _V]) -> _V:
+        """``build()`` memoised on this table under ``key`` (workload-only quantities the models
+        derive: fold candidates, hybrid group sub-tables); a full memo (``MEMO_LIMIT``) is emptied first."""
+        memo = self._memo
+        if key not in memo:
+            if len(memo) >= MEMO_LIMIT:
+                memo.clear()
+            memo[key] = build()
+        value: _V = memo[key]
+        return value
 
 
 def lower(workload: Workload) -> StageTable:

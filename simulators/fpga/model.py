@@ -14,8 +14,9 @@ groups a batch by those two) for the three architecture styles:
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-from typing import Any
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any, TypeVar
 
 import numpy as np
 
@@ -25,7 +26,7 @@ from simulators.fpga.layers import StageTable
 from simulators.fpga.precision import Precision
 from simulators.fpga.resources import achieved_clock
 from simulators.fpga.streaming import StreamingModel, auto_fold, fold_within, producer_lanes, streaming
-from simulators.fpga.tiled import TiledModel, tiled
+from simulators.fpga.tiled import TiledModel, engine_resources, tiled
 
 RESOURCES = ("dsp", "bram18k", "uram", "lut", "ff")
 DRAM_EFFICIENCY = 0.85          # sustained / peak off-chip bandwidth for long bursts [U]
@@ -33,25 +34,55 @@ INTAR_SWITCH_S = 15e-9          # InTAR runtime mode switch, 10–20 ns (InTAR R
 INTAR_LUT_OVERHEAD = 0.15       # reconfigurable interconnect and mode control, fraction of engine LUTs [U]
 CONFIG_BITS_PER_LUT = 800.0     # bitstream bits per LUT of a region, ≈ XCZU9EG 212 Mb / 274 k LUT [U]
 ICAP_BITS_PER_S = 3.2e9         # ICAP 32 bit × 100 MHz (UG909) [U]
+_V = TypeVar("_V")
+
+
+@dataclass
+class Pipeline:
+    """The streaming style over the ``D`` designs: folding, weight placement, the pipeline model."""
+
+    pe: np.ndarray                       # (D, n_mac)
+    simd: np.ndarray
+    weights_onchip: np.ndarray           # (D,)
+    model: StreamingModel
 
 
 @dataclass
 class Analysis:
-    """Everything one batch evaluation computed (arrays over the ``D`` designs)."""
+    """Everything one batch evaluation computed (arrays over the ``D`` designs). The streaming
+    pipeline and the tiled engine's timing are built on first use: a batch without a streaming
+    (or without a tiled/hybrid) design never needs them for its metrics."""
 
     metrics: dict[str, np.ndarray]
     violations: dict[str, np.ndarray]
-    stream: StreamingModel
-    engine: TiledModel
-    pe: np.ndarray
-    simd: np.ndarray
     group_of: np.ndarray                 # (n,) group index of each stage
     group_mode: np.ndarray               # (D, G) True = dataflow
-    weights_onchip: np.ndarray
     f_mhz: np.ndarray
     # res/util/lanes/bpc (bytes per cycle), is_s/is_t; hybrid: group_cycles and group_bytes (D, G)
     # (cycles and DRAM bytes of each group), reconfig_cycles (D,) (all switches of one inference)
-    extra: dict[str, Any] = field(default_factory=dict)
+    extra: dict[str, Any]
+    pipeline: Callable[[], Pipeline]     # memoised
+    timed_engine: Callable[[], TiledModel]   # memoised
+
+    @property
+    def stream(self) -> StreamingModel:
+        return self.pipeline().model
+
+    @property
+    def pe(self) -> np.ndarray:
+        return self.pipeline().pe
+
+    @property
+    def simd(self) -> np.ndarray:
+        return self.pipeline().simd
+
+    @property
+    def weights_onchip(self) -> np.ndarray:
+        return self.pipeline().weights_onchip
+
+    @property
+    def engine(self) -> TiledModel:
+        return self.timed_engine()
 
 
 def group_index(table: StageTable, groups: int) -> np.ndarray:
@@ -64,9 +95,13 @@ def group_index(table: StageTable, groups: int) -> np.ndarray:
 
 def group_stages(table: StageTable, groups: int) -> list[tuple[int, np.ndarray]]:
     """``(g, stage indices)`` of each non-empty group of :func:`group_index`, in execution order
-    (a workload with fewer MAC stages than ``groups`` leaves some groups empty)."""
-    gi = group_index(table, groups)
-    return [(g, idx) for g in range(groups) if (idx := np.flatnonzero(gi == g)).size]
+    (a workload with fewer MAC stages than ``groups`` leaves some groups empty); memoised per
+    table (read the result, never modify it)."""
+    def build() -> list[tuple[int, np.ndarray]]:
+        gi = group_index(table, groups)
+        return [(g, idx) for g in range(groups) if (idx := np.flatnonzero(gi == g)).size]
+
+    return table.remember(("groups", groups), build)
 
 
 def dataflow_group(table: StageTable, idx: np.ndarray, dev: FPGADevice, prec: Precision, lanes: np.ndarray,
@@ -76,7 +111,7 @@ def dataflow_group(table: StageTable, idx: np.ndarray, dev: FPGADevice, prec: Pr
     weights streamed from DRAM, the group's input and output activations through DRAM (in the
     model's ``offchip_bytes``). ``fifo``: FIFO depth knob in words, ``(D,)``. Folded by
     :func:`fold_within`; :func:`dataflow_fits` says whether the lanes fit the engine's."""
-    sub = _subtable(table, idx)
+    sub = table.remember(("sub", idx.tobytes()), lambda: _subtable(table, idx))
     lanes = np.asarray(lanes, dtype=float)
     spe, ssimd, sle = fold_within(sub, lanes)
     return sub, streaming(sub, dev, prec, spe, ssimd, sle, np.zeros(lanes.size, bool), fifo)
@@ -95,6 +130,49 @@ def _subtable(table: StageTable, idx: np.ndarray) -> StageTable:
     return StageTable(tuple(table.names[i] for i in idx), producer=producer, **fields)
 
 
+def _pipeline(table: StageTable, dev: FPGADevice, prec: Precision, cols: dict[str, np.ndarray],
+              lanes: np.ndarray, user: dict[str, float]) -> Pipeline:
+    """Streaming folding (explicit ``pe``/``simd`` columns, else :func:`auto_fold` to ``MACs / lanes``)
+    and on-chip/off-chip weights (``weight_mem``; ``auto``: on chip when the memories fit ``util_cap``)."""
+    d = lanes.size
+    if cols.get("pe") is not None:
+        pe, simd = np.asarray(cols["pe"], dtype=np.int64), np.asarray(cols["simd"], dtype=np.int64)
+        lanes_e = producer_lanes(table, pe)
+    else:
+        pe, simd, lanes_e = auto_fold(table, float(table.macs.sum()) / lanes)
+    fifo = np.asarray(cols["fifo_depth"], dtype=float)
+    cap = np.asarray(cols["util_cap"], dtype=float)
+    wmem = np.asarray(cols["weight_mem"], dtype=object)
+    s_on = streaming(table, dev, prec, pe, simd, lanes_e, np.ones(d, bool), fifo)
+    on_tot = s_on.totals()
+    fits = (on_tot["bram18k"] <= cap * user["bram18k"]) & (on_tot["uram"] <= cap * max(user["uram"], 0.0))
+    onchip = np.where(wmem == "auto", fits, wmem == "on-chip")
+    stream = s_on if onchip.all() else streaming(table, dev, prec, pe, simd, lanes_e, onchip, fifo)
+    return Pipeline(pe, simd, onchip, stream)
+
+
+def _once(build: Callable[[], _V]) -> Callable[[], _V]:
+    """``build`` called on first use only (its result kept): parts of the model a batch may not need."""
+    box: list[_V] = []
+
+    def get() -> _V:
+        if not box:
+            box.append(build())
+        return box[0]
+
+    return get
+
+
+def _styles(is_s: np.ndarray, s: Callable[[], Any], other: Callable[[], Any]) -> Any:
+    """``np.where(is_s, s(), other())``, calling only the side(s) some design takes (0.0 stands in
+    for the other: every caller's values are float)."""
+    if is_s.all():
+        return np.where(is_s, s(), 0.0)
+    if not is_s.any():
+        return np.where(is_s, 0.0, other())
+    return np.where(is_s, s(), other())
+
+
 def analyze(table: StageTable, dev: FPGADevice, prec: Precision, cols: dict[str, np.ndarray]) -> Analysis:
     """Evaluate ``D`` designs (``cols``: one array per knob; ``pe``/``simd`` ``(D, n_mac)`` when
     folding is explicit; ``sched`` ``(D, G)`` of "dataflow"/"sequential"/"auto")."""
@@ -103,32 +181,21 @@ def analyze(table: StageTable, dev: FPGADevice, prec: Precision, cols: dict[str,
     tm = np.asarray(cols["tm"], dtype=float)
     tn = np.asarray(cols["tn"], dtype=float)
     cap = np.asarray(cols["util_cap"], dtype=float)
-    macs_total = float(table.macs.sum())
     user = {r: float(dev.user(r)) for r in RESOURCES}
-
-    # -- streaming folding and on-chip/off-chip weights ------------------------------------------
-    if cols.get("pe") is not None:
-        pe, simd = np.asarray(cols["pe"], dtype=np.int64), np.asarray(cols["simd"], dtype=np.int64)
-        lanes_e = producer_lanes(table, pe)
-    else:
-        pe, simd, lanes_e = auto_fold(table, macs_total / (tm * tn))
-    fifo = np.asarray(cols["fifo_depth"], dtype=float)
-    wmem = np.asarray(cols["weight_mem"], dtype=object)
-    s_on = streaming(table, dev, prec, pe, simd, lanes_e, np.ones(d, bool), fifo)
-    on_tot = s_on.totals()
-    fits = (on_tot["bram18k"] <= cap * user["bram18k"]) & (on_tot["uram"] <= cap * max(user["uram"], 0.0))
-    onchip = np.where(wmem == "auto", fits, wmem == "on-chip")
-    stream = s_on if onchip.all() else streaming(table, dev, prec, pe, simd, lanes_e, onchip, fifo)
+    is_s, is_t = style == "streaming", style == "tiled"
+    pipeline = _once(lambda: _pipeline(table, dev, prec, cols, tm * tn, user))
 
     # -- resources per style -----------------------------------------------------------------------
-    s_tot = stream.totals()
-    eng_probe = tiled(table, dev, prec, tm, tn, cols["buf_kib"], np.ones(d))
-    e_tot = eng_probe.res
+    engine_res = _once(lambda: engine_resources(table, dev, prec, tm, tn, cols["buf_kib"]))
     hybrid_partial = np.asarray(cols["reconfig"], dtype=object) == "partial"
-    h_tot = {r: e_tot[r] * (1.0 + np.where(hybrid_partial, 0.0, INTAR_LUT_OVERHEAD)) if r in ("lut", "ff")
-             else e_tot[r] for r in RESOURCES}
-    is_s, is_t = style == "streaming", style == "tiled"
-    res = {r: np.where(is_s, s_tot[r], np.where(is_t, e_tot[r], h_tot[r])) for r in RESOURCES}
+
+    def engine_side(r: str) -> np.ndarray:
+        e = engine_res()[0][r]
+        h = e * (1.0 + np.where(hybrid_partial, 0.0, INTAR_LUT_OVERHEAD)) if r in ("lut", "ff") else e
+        return np.where(is_t, e, h)
+
+    s_tot = _once(lambda: pipeline().model.totals())
+    res = {r: _styles(is_s, lambda: s_tot()[r], lambda: engine_side(r)) for r in RESOURCES}
     util = {r: np.divide(res[r], user[r], out=np.where(res[r] > 0, np.inf, 0.0), where=user[r] > 0)
             for r in RESOURCES}
     util_max = np.max(np.stack([util[r] for r in ("dsp", "bram18k", "uram", "lut")]), axis=0)
@@ -137,10 +204,7 @@ def analyze(table: StageTable, dev: FPGADevice, prec: Precision, cols: dict[str,
     bpc = dev.offchip_gbps * 1e9 * DRAM_EFFICIENCY / f_hz
 
     # -- time ------------------------------------------------------------------------------------
-    engine = tiled(table, dev, prec, tm, tn, cols["buf_kib"], bpc)
-    s_ii, s_lat = stream.ii(bpc), stream.latency(bpc)
-    t_lat = engine.cycles.sum(axis=1)
-
+    engine = _once(lambda: tiled(table, dev, prec, tm, tn, cols["buf_kib"], bpc, engine_res()))
     gmax = int(np.max(cols["groups"]))
     h_lat = np.zeros(d)
     h_bytes = np.zeros(d)
@@ -153,7 +217,9 @@ def analyze(table: StageTable, dev: FPGADevice, prec: Precision, cols: dict[str,
     if need_h.any():
         groups = np.asarray(cols["groups"], dtype=np.int64)
         sched = np.asarray(cols.get("sched", np.full((d, gmax), "auto", dtype=object)), dtype=object)
+        e_tot = engine_res()[0]
         buf_mem = e_tot["bram18k"] + 8 * e_tot["uram"]
+        fifo = np.asarray(cols["fifo_depth"], dtype=float)
         reconfig_s = np.where(hybrid_partial, util_max * CONFIG_BITS_PER_LUT * dev.lut / ICAP_BITS_PER_S,
                               INTAR_SWITCH_S)
         for g_count in np.unique(groups[need_h]):
@@ -162,8 +228,8 @@ def analyze(table: StageTable, dev: FPGADevice, prec: Precision, cols: dict[str,
                 group_of = group_index(table, int(g_count))
             parts = group_stages(table, int(g_count))
             for g, idx in parts:
-                seq = engine.cycles[rows][:, idx].sum(axis=1)
-                seq_bytes = engine.dram_bytes[rows][:, idx].sum(axis=1)
+                seq = engine().cycles[rows][:, idx].sum(axis=1)
+                seq_bytes = engine().dram_bytes[rows][:, idx].sum(axis=1)
                 sub, df = dataflow_group(table, idx, dev, prec, tm[rows] * tn[rows], fifo[rows])
                 df_tot = df.totals()
                 df_ok = ((df_tot["bram18k"] + 8 * df_tot["uram"]) <= buf_mem[rows]) & \
@@ -178,20 +244,23 @@ def analyze(table: StageTable, dev: FPGADevice, prec: Precision, cols: dict[str,
         h_lat = group_cycles.sum(axis=1) + reconfig_cycles
         h_bytes = group_bytes.sum(axis=1)
 
-    lat_cycles = np.where(is_s, s_lat, np.where(is_t, t_lat, h_lat))
-    ii_cycles = np.where(is_s, s_ii, lat_cycles)
-    dram = np.where(is_s, stream.offchip_bytes, np.where(is_t, engine.dram_bytes.sum(axis=1), h_bytes))
-    lanes = np.where(is_s, stream.lanes[:, table.is_mac].sum(axis=1), tm * tn)
+    lat_cycles = _styles(is_s, lambda: pipeline().model.latency(bpc), lambda: np.where(is_t, engine().cycles.sum(axis=1), h_lat))
+    ii_cycles = _styles(is_s, lambda: pipeline().model.ii(bpc), lambda: lat_cycles)
+    dram = _styles(is_s, lambda: pipeline().model.offchip_bytes,
+                   lambda: np.where(is_t, engine().dram_bytes.sum(axis=1), h_bytes))
+    lanes = _styles(is_s, lambda: pipeline().model.lanes[:, table.is_mac].sum(axis=1), lambda: tm * tn)
 
     metrics = time_metrics(table, dev, res, util, f_mhz, lat_cycles, ii_cycles, dram, lanes)
 
     weight_bytes = float(table.weight_elems.sum()) * prec.bits / 8.0
     violations = {f"{r}_budget": res[r] > cap * user[r] + 1e-9 for r in RESOURCES}
-    violations["tile_buffer"] = ~is_s & ~engine.buffer_ok
-    violations["dram_capacity"] = np.full(d, weight_bytes > dev.offchip_gib * 2**30) & ~(is_s & onchip)
-    return Analysis(metrics, violations, stream, engine, pe, simd, group_of, group_mode, onchip, f_mhz,
+    violations["tile_buffer"] = ~is_s & ~engine().buffer_ok if not is_s.all() else ~is_s
+    streamed_onchip = is_s & pipeline().weights_onchip if is_s.any() else is_s
+    violations["dram_capacity"] = np.full(d, weight_bytes > dev.offchip_gib * 2**30) & ~streamed_onchip
+    return Analysis(metrics, violations, group_of, group_mode, f_mhz,
                     {"res": res, "util": util, "lanes": lanes, "bpc": bpc, "is_s": is_s, "is_t": is_t,
-                     "group_cycles": group_cycles, "group_bytes": group_bytes, "reconfig_cycles": reconfig_cycles})
+                     "group_cycles": group_cycles, "group_bytes": group_bytes, "reconfig_cycles": reconfig_cycles},
+                    pipeline, engine)
 
 
 def time_metrics(table: StageTable, dev: FPGADevice, res: dict[str, np.ndarray], util: dict[str, np.ndarray],

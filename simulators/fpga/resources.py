@@ -24,21 +24,25 @@ CLOCK_SLOPE = 0.5           # fractional fmax loss per unit utilisation above th
 
 def ceil_div(a: ArrayLike, b: ArrayLike) -> np.ndarray:
     a = np.asarray(a, dtype=float)
-    b = np.asarray(b, dtype=float)
-    return np.ceil(a / np.maximum(b, 1e-12))
+    if type(b) is float or type(b) is int:          # a constant divisor: no array round trip
+        return np.ceil(a / max(float(b), 1e-12))
+    return np.ceil(a / np.maximum(np.asarray(b, dtype=float), 1e-12))
+
+
+#: FINN-R's BRAM18 aspect-ratio bands: widths up to 1, 2, 4, 9, then 18 or 36 bits, and the depth
+#: and width of one BRAM18 in each (16K×1, 8K×2, 4K×4, 2K×9, 1K×18, 512×36)
+_BAND_WIDTHS = np.array([1.0, 2.0, 4.0, 9.0])
+_BAND_DEPTH = np.array([16384.0, 8192.0, 4096.0, 2048.0, 1024.0, 512.0])
+_BAND_WIDTH = np.array([1.0, 2.0, 4.0, 9.0, 18.0, 36.0])
 
 
 def bram18_count(width_bits: ArrayLike, depth: ArrayLike) -> np.ndarray:
-    """BRAM18s for a ``width × depth`` memory by FINN-R's width/depth bands."""
+    """BRAM18s for a ``width × depth`` memory by FINN-R's width/depth bands: ``⌈depth/D⌉·⌈width/W⌉``
+    with the band's ``D × W`` (memories over 18 bits use 1K×18 when deeper than 512 words)."""
     w = np.asarray(width_bits, dtype=float)
     d = np.asarray(depth, dtype=float)
-    out = np.where(
-        w <= 1, ceil_div(d, 16384), np.where(
-            w <= 2, ceil_div(d, 8192), np.where(
-                w <= 4, ceil_div(d, 4096) * ceil_div(w, 4), np.where(
-                    w <= 9, ceil_div(d, 2048) * ceil_div(w, 9), np.where(
-                        (w <= 18) | (d > 512), ceil_div(d, 1024) * ceil_div(w, 18),
-                        ceil_div(d, 512) * ceil_div(w, 36))))))
+    band = np.searchsorted(_BAND_WIDTHS, w) + ((w > 18) & (d <= 512))
+    out = np.ceil(d / _BAND_DEPTH[band]) * np.ceil(w / _BAND_WIDTH[band])
     return np.where((w > 0) & (d > 0), out, 0.0)
 
 

@@ -131,28 +131,29 @@ class FPGASimulator(Family):
         return {r: float(v[0]) for r, v in m.items()}, detail
 
     def _layers(self, table: StageTable, an: Analysis, style: str) -> list[dict[str, Any]]:
-        col = {int(i): j for j, i in enumerate(table.mac_idx)}
-        rows = []
-        for i, name in enumerate(table.names):
-            row: dict[str, Any] = {"name": name, "kind": "mac" if table.is_mac[i] else "eltwise",
-                                   "macs": int(table.macs[i])}
-            if style == "streaming":
-                row["cycles"] = float(an.stream.cycles[0, i])
-                row["lanes"] = int(an.stream.lanes[0, i])
-                if i in col:
-                    row["pe"], row["simd"] = int(an.pe[0, col[i]]), int(an.simd[0, col[i]])
-                for r, v in an.stream.res.items():
-                    row[r] = float(v[0, i])
-            else:
-                row["cycles"] = float(an.engine.cycles[0, i])
-                row["compute_cycles"] = float(an.engine.compute[0, i])
-                row["dram_bytes"] = float(an.engine.dram_bytes[0, i])
-                row["tr"], row["tc"] = int(an.engine.tr[0, i]), int(an.engine.tc[0, i])
-                if style == "hybrid":
-                    g = int(an.group_of[i])
-                    row["group"] = g
-                    row["mode"] = "dataflow" if an.group_mode[0, g] else "sequential"
-            rows.append(row)
+        """Design 0's per-stage rows (each array row converted to Python values once)."""
+        kinds = ["mac" if m else "eltwise" for m in table.is_mac.tolist()]
+        rows: list[dict[str, Any]] = [{"name": name, "kind": kind, "macs": macs}
+                                      for name, kind, macs in zip(table.names, kinds, table.macs.tolist())]
+        if style == "streaming":
+            s = an.stream
+            pe_simd = dict(zip(table.mac_idx.tolist(), zip(an.pe[0].tolist(), an.simd[0].tolist())))
+            res = {r: v[0].tolist() for r, v in s.res.items()}
+            for i, (row, cyc, lanes) in enumerate(zip(rows, s.cycles[0].tolist(), s.lanes[0].tolist())):
+                row["cycles"], row["lanes"] = cyc, int(lanes)
+                if i in pe_simd:
+                    row["pe"], row["simd"] = pe_simd[i]
+                for r, v in res.items():
+                    row[r] = v[i]
+            return rows
+        e = an.engine
+        modes = ["dataflow" if m else "sequential" for m in an.group_mode[0].tolist()]
+        for row, cyc, comp, dram, tr, tc, g in zip(rows, e.cycles[0].tolist(), e.compute[0].tolist(),
+                                                   e.dram_bytes[0].tolist(), e.tr[0].tolist(), e.tc[0].tolist(),
+                                                   an.group_of.tolist()):
+            row.update(cycles=cyc, compute_cycles=comp, dram_bytes=dram, tr=int(tr), tc=int(tc))
+            if style == "hybrid":
+                row["group"], row["mode"] = g, modes[g]
         return rows
 
     def _info(self, table: StageTable, an: Analysis, cols: dict[str, Any]) -> dict[str, Any]:

@@ -15,8 +15,11 @@ from __future__ import annotations
 
 import functools
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
+
+from archgym.errors import ConfigError
 
 from simulators.fpga.devices import FPGADevice
 from simulators.fpga.layers import StageTable
@@ -56,20 +59,20 @@ def auto_fold(table: StageTable, target: np.ndarray) -> tuple[np.ndarray, np.nda
     """FINN ``SetFolding``: per MAC stage, the fewest lanes whose cycles meet ``target`` (per design);
     stages that cannot meet it get their fastest folding. Eltwise stages get ``ceil(E/target)``
     lanes rounded up to a power of two. Returns ``pe, simd`` of shape ``(D, n_mac)`` and
-    eltwise lanes of shape ``(D, n)`` (1 on MAC stages)."""
-    target = np.asarray(target, dtype=float)
-    macs = table.mac_idx
-    pe = np.ones((target.size, macs.size), dtype=np.int64)
-    simd = np.ones_like(pe)
-    for j, i in enumerate(macs):
-        cyc, arg, pp, ss = _fold_table(table.MH[i], table.MW[i], table.pix[i])
-        pos = np.searchsorted(cyc, target, side="right") - 1
-        pick = np.where(pos >= 0, arg[np.clip(pos, 0, None)], 0)
-        pe[:, j], simd[:, j] = pp[pick], ss[pick]
+    eltwise lanes of shape ``(D, n)`` (1 on MAC stages). All stages in one array pass."""
+    target = np.asarray(target, dtype=float).reshape(-1)
+    pack = table.remember("fold", lambda: _FoldPack.of(table))
+    # a stage's cycles are integers, so "cycles ≤ target" is "cycles ≤ floor(target)"
+    t = np.minimum(np.maximum(np.nan_to_num(np.floor(target), nan=pack.span - 1), -1.0), pack.span - 1)
+    idx = np.searchsorted(pack.key, pack.offset + t[:, None], side="right") - 1
+    pick = np.where(idx >= pack.start, pack.pick[np.maximum(idx, 0)], pack.start)
+    pe, simd = pack.pe[pick], pack.simd[pick]
     lanes_e = np.ones((target.size, table.n), dtype=np.int64)
-    for i in np.flatnonzero(~table.is_mac):
-        need = np.clip(np.ceil(table.E[i] / np.maximum(target, 1.0)), 1, table.E[i])
-        lanes_e[:, i] = np.minimum(2 ** np.ceil(np.log2(need)), table.E[i]).astype(np.int64)
+    elts = pack.elts
+    if elts.size:
+        E = table.E[elts]
+        need = np.clip(np.ceil(E / np.maximum(target, 1.0)[:, None]), 1, E)
+        lanes_e[:, elts] = np.minimum(2 ** np.ceil(np.log2(need)), E).astype(np.int64)
     return pe, simd, lanes_e
 
 
@@ -92,19 +95,60 @@ def _fold_table(mh: float, mw: float, pix: float) -> tuple[np.ndarray, np.ndarra
     return cyc, arg, pp, ss
 
 
+@dataclass(frozen=True)
+class _FoldPack:
+    """Every MAC stage's :func:`_fold_table` in one sorted array (built once per stage table).
+
+    Stage ``j``'s candidate cycles sit at ``key = j·span + cycles`` (``span`` above every stage's
+    cycles), so one ``searchsorted`` of ``j·span + floor(target)`` finds each stage's last candidate
+    within the target; exact while ``n_mac · span < 2^53``."""
+
+    key: np.ndarray       # (candidates,) stage-major, ascending
+    offset: np.ndarray    # (n_mac,) j·span
+    start: np.ndarray     # (n_mac,) first candidate of each stage
+    pick: np.ndarray      # (candidates,) global index of the fewest-lanes candidate up to each one
+    pe: np.ndarray
+    simd: np.ndarray
+    span: float
+    elts: np.ndarray      # indices of the eltwise stages
+
+    @classmethod
+    def of(cls, table: StageTable) -> _FoldPack:
+        tabs = [_fold_table(table.MH[i], table.MW[i], table.pix[i]) for i in table.mac_idx]
+        sizes = np.array([len(c) for c, *_ in tabs], dtype=np.int64)
+        start = np.cumsum(sizes) - sizes
+        span = float(max((c[-1] for c, *_ in tabs), default=0.0)) + 2.0
+        offset = np.arange(len(tabs)) * span
+        if len(tabs) * span >= 2.0 ** 53:
+            raise ConfigError(f"fpga workload: stage cycles up to {span:.3g} over {len(tabs)} MAC stages "
+                              f"exceed the exact folding search (n_mac * cycles < 2^53)")
+
+        def flat(parts: list[np.ndarray], dtype: Any) -> np.ndarray:
+            return np.concatenate(parts).astype(dtype) if parts else np.zeros(0, dtype=dtype)
+
+        key = flat([o + c for o, (c, *_) in zip(offset, tabs)], float)
+        pick = flat([s + a for s, (_, a, _, _) in zip(start, tabs)], np.int64)
+        return cls(key, offset, start, pick, flat([t[2] for t in tabs], np.int64),
+                   flat([t[3] for t in tabs], np.int64), span, np.flatnonzero(~table.is_mac))
+
+
 def fold_within(table: StageTable, lanes: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """:func:`auto_fold` for a MAC-lane budget ``lanes`` (``(D,)``): the target ``MACs / lanes``
     is doubled (up to :data:`FOLD_RELAX_STEPS` times) while the folds' lanes exceed the budget,
-    since FINN's power-of-two and divisor folds overshoot it."""
+    since FINN's power-of-two and divisor folds overshoot it. The designs over budget at the first
+    target get all their doublings folded in one pass, each keeping its first that fits (else the last)."""
     lanes = np.asarray(lanes, dtype=float)
     target = float(table.macs.sum()) / lanes
     pe, simd, lanes_e = auto_fold(table, target)
-    for _ in range(FOLD_RELAX_STEPS):
-        over = (pe * simd).sum(axis=1) > lanes
-        if not over.any():
-            break
-        target = np.where(over, 2.0 * target, target)
-        pe, simd, lanes_e = auto_fold(table, target)
+    over = np.flatnonzero((pe * simd).sum(axis=1) > lanes)
+    if over.size:
+        steps = FOLD_RELAX_STEPS
+        doubled = target[over, None] * 2.0 ** np.arange(1, steps + 1)     # exact: powers of two
+        p2, s2, e2 = auto_fold(table, doubled.reshape(-1))
+        still = ((p2 * s2).sum(axis=1) > np.repeat(lanes[over], steps)).reshape(-1, steps)
+        k = np.where(still[:, :-1].all(axis=1), steps - 1, np.argmin(still[:, :-1], axis=1))
+        rows = np.arange(over.size) * steps + k
+        pe[over], simd[over], lanes_e[over] = p2[rows], s2[rows], e2[rows]
     return pe, simd, lanes_e
 
 

@@ -64,9 +64,11 @@ def engine_resources(table: StageTable, dev: FPGADevice, prec: Precision, tm: np
 
 
 def tiled(table: StageTable, dev: FPGADevice, prec: Precision, tm: np.ndarray, tn: np.ndarray,
-          buf_kib: np.ndarray, bytes_per_cycle: np.ndarray) -> TiledModel:
-    """Evaluate the tiled engine for ``D`` designs sharing ``dev`` and ``prec``."""
-    res, in_words, out_words = engine_resources(table, dev, prec, tm, tn, buf_kib)
+          buf_kib: np.ndarray, bytes_per_cycle: np.ndarray,
+          resources: tuple[dict[str, np.ndarray], np.ndarray, np.ndarray] | None = None) -> TiledModel:
+    """Evaluate the tiled engine for ``D`` designs sharing ``dev`` and ``prec`` (``resources``: what
+    :func:`engine_resources` returns for the same designs, when the caller has it already)."""
+    res, in_words, out_words = resources or engine_resources(table, dev, prec, tm, tn, buf_kib)
     B = prec.bits / 8.0
     tm = np.asarray(tm, dtype=float)[:, None]
     tn = np.asarray(tn, dtype=float)[:, None]
