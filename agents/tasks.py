@@ -70,6 +70,11 @@ class Task:
         sim, wl = self.simulator_obj(), self.workload_obj()
         return Evaluator(sim, wl, self.space(sim, wl), self.objective_obj(), **kw)
 
+    def exact_optimum(self) -> Optimum | None:
+        """The optimum found without enumerating the space (tasks whose space is too large to
+        enumerate but solvable exactly override this); ``None``: :func:`optimum` enumerates."""
+        return None
+
     def describe(self) -> dict[str, Any]:
         sim, wl = self.simulator_obj(), self.workload_obj()
         return {"id": self.id, "simulator": self.simulator, "workload": self.workload, "preset": self.preset,
@@ -187,10 +192,10 @@ def optimum(task: Task | str, chunk: int = 32768) -> Optimum:
     task = get_task(task) if isinstance(task, str) else task
     if task.id in _OPTIMA:
         return _OPTIMA[task.id]
-    exact = getattr(task, "exact_optimum", None)
-    if exact is not None:   # a space too large to enumerate whose task finds its optimum exactly
-        _OPTIMA[task.id] = exact()
-        return _OPTIMA[task.id]
+    exact = task.exact_optimum()
+    if exact is not None:
+        _OPTIMA[task.id] = exact
+        return exact
     start = time.perf_counter()
     sim, wl = task.simulator_obj(), task.workload_obj()
     space, objective = task.space(sim, wl), task.objective_obj()
