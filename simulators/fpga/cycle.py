@@ -17,14 +17,25 @@ simulated by :func:`simulate_pipeline` on the group's own pipeline (folded for t
 weights and the group's input/output activations through DRAM), a *sequential* group by
 :func:`simulate_engine` on the group's layers, plus the analytical model's reconfiguration time
 between groups. Modes are the ones the analytical model chose (or the ``sched_*`` knobs set).
+
+The row and tile walks are compiled by numba (``cache=True``; without numba they run as plain
+Python, the same code): float operations in the order of their Python definitions, so the compiled
+and plain walks agree bit for bit (``tests/test_fpga_cycle_batch.py``).
 """
 
 from __future__ import annotations
 
 import math
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
+
+try:
+    from numba import njit
+except ImportError:  # pragma: no cover - the walks run (slowly) as plain Python
+    def njit(*args: Any, **kwargs: Any) -> Any:  # type: ignore[no-redef]
+        return args[0] if args and callable(args[0]) else (lambda f: f)
 
 from simulators.fpga.devices import FPGADevice
 from simulators.fpga.layers import StageTable
@@ -43,74 +54,91 @@ def simulate_pipeline(table: StageTable, model: StreamingModel, k: int, bytes_pe
     ``bytes_per_cycle`` the sustained DRAM bandwidth in bytes per clock cycle. With ``images=1`` the
     interval is the latency (no steady state to measure); the first image's timing does not depend
     on ``images`` (rows are issued in order)."""
-    n = table.n
-    rows = [max(int(r), 1) for r in table.out_rows]
-    row_t = [float(model.cycles[k, i]) / rows[i] for i in range(n)]
+    rows = np.maximum(table.out_rows.astype(np.int64), 1)
     # the DRAM source: input image (and streamed weights), one "row" per row of stage 0's input
     src_rows = max(int(table.in_rows[0]), 1)
     src_t = float(model.offchip_bytes[k]) / bytes_per_cycle / src_rows
-    prev_rows = [src_rows] + rows[:-1]
+    row_words = table.out_elems.astype(np.float64) / rows / np.maximum(model.width[k].astype(np.float64), 1.0)
+    ints = np.stack([rows, *(getattr(table, a).astype(np.int64) for a in ("in_rows", "S", "Kr", "pad"))])
+    return _pipeline(ints, model.cycles[k].astype(np.float64) / rows, row_words, model.fifo[k].astype(np.float64),
+                     src_rows, src_t, images)
 
-    def need(i: int, r: int) -> int:      # producer rows stage i needs for its output row r
-        own = min(int(table.in_rows[i]), r * int(table.S[i]) + int(table.Kr[i]) - int(table.pad[i]))
-        return max(1, math.ceil(max(own, 1) * prev_rows[i] / max(int(table.in_rows[i]), 1)))
 
-    def release(i: int, r: int) -> int:   # producer rows stage i no longer needs once it starts row r
-        gone = max(0, r * int(table.S[i]) - int(table.pad[i]))
-        return min(prev_rows[i], gone * prev_rows[i] // max(int(table.in_rows[i]), 1))
-
-    need_tab = [np.array([need(i, r) for r in range(rows[i])]) for i in range(n)]
-    rel_tab = [np.array([release(i, r) for r in range(rows[i])]) for i in range(n)]
-    rel_global = [np.concatenate([m * prev_rows[i] + rel_tab[i] for m in range(images)]) for i in range(n)]
-    # rows producer i may hold ahead of its consumer's releases: FIFO words plus the line buffer
-    allowed = []
+@njit(cache=True)
+def _pipeline(ints: np.ndarray, row_t: np.ndarray, row_words: np.ndarray, fifo: np.ndarray, src_rows: int,
+              src_t: float, images: int) -> tuple[float, float]:   # pragma: no cover - compiled
+    """The row-level pipeline walk (compiled): ``ints`` = stage rows, input rows, stride, kernel rows,
+    padding (one row each); ``row_t`` cycles per output row; ``row_words`` FIFO words per row."""
+    rows, in_rows, stride, kr, pad = ints[0], ints[1], ints[2], ints[3], ints[4]
+    n = len(rows)
+    prev_rows = np.empty(n, np.int64)
+    prev_rows[0] = src_rows
+    prev_rows[1:] = rows[:-1]
+    off = np.zeros(n + 1, np.int64)      # stage i's rows: [off[i], off[i + 1]) of the per-row tables
+    off[1:] = np.cumsum(rows)
+    need_tab = np.empty(off[n], np.int64)     # producer rows stage i needs for its output row r
+    rel_tab = np.empty(off[n], np.int64)      # producer rows it no longer needs once it starts row r
     for i in range(n):
-        if i + 1 < n:
-            row_words = float(table.out_elems[i]) / rows[i] / max(float(model.width[k, i]), 1.0)
-            fifo_rows = int(float(model.fifo[k, i]) // max(row_words, 1.0))
-            allowed.append(int(need_tab[i + 1].max() - rel_tab[i + 1].min()) + 1 + fifo_rows)
-        else:
-            allowed.append(10**9)
-
-    src_done = [(g + 1) * src_t for g in range(src_rows * images)]
-    start: list[list[float]] = [[] for _ in range(n)]
-    done: list[list[float]] = [[] for _ in range(n)]
-    total = [rows[i] * images for i in range(n)]
+        per_in = max(in_rows[i], 1)
+        for r in range(rows[i]):
+            own = min(in_rows[i], r * stride[i] + kr[i] - pad[i])
+            need_tab[off[i] + r] = max(1, math.ceil(max(own, 1) * prev_rows[i] / per_in))
+            gone = max(0, r * stride[i] - pad[i])
+            rel_tab[off[i] + r] = min(prev_rows[i], gone * prev_rows[i] // per_in)
+    rel_global = np.empty(off[n] * images, np.int64)   # releases over all images, stage i at images·off[i]
+    for i in range(n):
+        for m in range(images):
+            base = images * off[i] + m * rows[i]
+            rel_global[base:base + rows[i]] = m * prev_rows[i] + rel_tab[off[i]:off[i + 1]]
+    # rows producer i may hold ahead of its consumer's releases: FIFO words plus the line buffer
+    allowed = np.full(n, 10**9, np.int64)
+    for i in range(n - 1):
+        fifo_rows = int(fifo[i] // max(row_words[i], 1.0))
+        a, b = off[i + 1], off[i + 2]
+        allowed[i] = need_tab[a:b].max() - rel_tab[a:b].min() + 1 + fifo_rows
+    n_src = src_rows * images
+    start = np.empty(off[n] * images)
+    done = np.empty(off[n] * images)
+    count = np.zeros(n, np.int64)
     progress = True
     while progress:
         progress = False
         for i in range(n):
-            while len(done[i]) < total[i]:
-                g = len(done[i])
-                img, r = divmod(g, rows[i])
-                t = done[i][-1] if done[i] else 0.0
-                dep = img * prev_rows[i] + int(need_tab[i][r]) - 1
+            base = images * off[i]
+            while count[i] < rows[i] * images:
+                g = count[i]
+                img, r = g // rows[i], g % rows[i]
+                t = done[base + g - 1] if g else 0.0
+                dep = img * prev_rows[i] + need_tab[off[i] + r] - 1
                 if i == 0:
-                    t = max(t, src_done[min(dep, len(src_done) - 1)])
-                elif dep < len(done[i - 1]):
-                    t = max(t, done[i - 1][dep])
+                    t = max(t, (min(dep, n_src - 1) + 1) * src_t)
+                elif dep < count[i - 1]:
+                    t = max(t, done[images * off[i - 1] + dep])
                 else:
                     break
                 over = g + 1 - allowed[i]
                 if over > 0 and i + 1 < n:
                     c = i + 1
-                    h = int(np.searchsorted(rel_global[c], over, side="left"))
-                    m_end = math.ceil(over / rows[i]) - 1
-                    e = (m_end + 1) * rows[c] - 1
-                    if h <= e and h < len(rel_global[c]):
-                        if h >= len(start[c]):
+                    cb, cn = images * off[c], rows[c] * images
+                    h = np.searchsorted(rel_global[cb:cb + cn], over)
+                    e = math.ceil(over / rows[i]) * rows[c] - 1
+                    if h <= e and h < cn:
+                        if h >= count[c]:
                             break
-                        t = max(t, start[c][h])
+                        t = max(t, start[cb + h])
                     else:
-                        if e >= len(done[c]):
+                        if e >= count[c]:
                             break
-                        t = max(t, done[c][e])
-                start[i].append(t)
-                done[i].append(t + row_t[i])
+                        t = max(t, done[cb + e])
+                start[base + g] = t
+                done[base + g] = t + row_t[i]
+                count[i] += 1
                 progress = True
-    last = done[n - 1]
-    ends = [last[(m + 1) * rows[n - 1] - 1] for m in range(images)]
-    return ends[0], (ends[-1] - ends[-2]) if images > 1 else ends[0]
+    last = images * off[n - 1]
+    first_end = done[last + rows[n - 1] - 1]
+    if images == 1:
+        return first_end, first_end
+    return first_end, done[last + images * rows[n - 1] - 1] - done[last + (images - 1) * rows[n - 1] - 1]
 
 
 def simulate_engine(table: StageTable, engine: TiledModel, k: int, tm: float, tn: float, word_bytes: float,
@@ -118,58 +146,76 @@ def simulate_engine(table: StageTable, engine: TiledModel, k: int, tm: float, tn
     """Cycles of design ``k`` running ``stages`` (default: all) layer after layer on the tiled engine
     (``tm × tn`` MAC lanes, ``word_bytes`` bytes per element, DRAM ``bytes_per_cycle`` bytes per cycle),
     starting with empty buffers at cycle 0."""
-    idx = np.arange(table.n) if stages is None else stages
+    idx = np.arange(table.n) if stages is None else np.asarray(stages, dtype=np.int64)
+    dims = np.stack([getattr(table, a).astype(np.float64) for a in ("M", "N", "Kr", "Ks", "R", "C", "S", "rep")])
+    return _engine(idx, table.is_mac, dims, engine.cycles[k].astype(np.float64), engine.tr[k].astype(np.float64),
+                   engine.tc[k].astype(np.float64), float(tm), float(tn), float(word_bytes), float(bytes_per_cycle))
+
+
+@njit(cache=True)
+def _engine(idx: np.ndarray, is_mac: np.ndarray, dims: np.ndarray, cycles: np.ndarray, tr: np.ndarray,
+            tc: np.ndarray, tm: float, tn: float, B: float, bpc: float) -> float:   # pragma: no cover - compiled
+    """The stages ``idx`` one after another (compiled); ``dims`` = M, N, Kr, Ks, R, C, S, rep rows."""
     t = 0.0
     for i in idx:
-        if not table.is_mac[i]:
-            t += float(engine.cycles[k, i])
+        if not is_mac[i]:
+            t += cycles[i]
             continue
-        t = _layer(table, engine, k, int(i), tm, tn, word_bytes, bytes_per_cycle, t)
+        M, N, Kr, Ks, R, C, S, rep = dims[0, i], dims[1, i], dims[2, i], dims[3, i], dims[4, i], dims[5, i], \
+            dims[6, i], dims[7, i]
+        nM, nN, nR, nC = math.ceil(M / tm), math.ceil(N / tn), math.ceil(R / tr[i]), math.ceil(C / tc[i])
+        in_tile = (S * tr[i] + Kr - S) * (S * tc[i] + Ks - S)
+        groups = int(rep) * nM * nR * nC                 # output tiles
+        merge = max(1, math.ceil(groups * nN / MAX_TILES_PER_LAYER))
+        steps = math.ceil(nN / merge)                    # load/compute steps per output tile
+        n_per = nN / steps                               # N-tiles per step (average)
+        # average tile sizes so that the totals equal the analytical traffic and compute exactly
+        load_w = (M / nM) * (N / nN) * Kr * Ks * n_per * B / bpc
+        load_in = (N / nN) * in_tile * n_per * B / bpc
+        store = (M / nM) * (R * C / (nR * nC)) * B / bpc
+        t = _tiles(groups, steps, load_in + load_w, tr[i] * tc[i] * Kr * Ks * n_per, store, t)
     return t
 
 
-def _layer(table: StageTable, engine: TiledModel, k: int, i: int, tm: float, tn: float, B: float, bpc: float,
-           t0: float) -> float:
-    M, N, Kr, Ks, R, C, S, rep = (float(getattr(table, a)[i]) for a in ("M", "N", "Kr", "Ks", "R", "C", "S", "rep"))
-    tr, tc = float(engine.tr[k, i]), float(engine.tc[k, i])
-    nM, nN, nR, nC = math.ceil(M / tm), math.ceil(N / tn), math.ceil(R / tr), math.ceil(C / tc)
-    in_tile = (S * tr + Kr - S) * (S * tc + Ks - S)
-    groups = int(rep) * nM * nR * nC                 # output tiles
-    merge = max(1, math.ceil(groups * nN / MAX_TILES_PER_LAYER))
-    steps = math.ceil(nN / merge)                    # load/compute steps per output tile
-    n_per = nN / steps                               # N-tiles per step (average)
-    # average tile sizes so that the totals equal the analytical traffic and compute exactly
-    load_w = (M / nM) * (N / nN) * Kr * Ks * n_per * B / bpc
-    load_in = (N / nN) * in_tile * n_per * B / bpc
-    load = load_in + load_w
-    comp = tr * tc * Kr * Ks * n_per
-    store = (M / nM) * (R * C / (nR * nC)) * B / bpc
+@njit(cache=True)
+def _tiles(groups: int, steps: int, load: float, comp: float, store: float,
+           t0: float) -> float:   # pragma: no cover - compiled
+    """One layer's tiles from ``t0``: one DMA engine serves loads (double-buffered inputs) and stores
+    (double-buffered outputs) in order of readiness; the MAC array computes a tile once its operands
+    are loaded and its output buffer is free. Returns when the last store and compute are done."""
     dma = t0
-    comp_done: list[float] = []
-    store_done: list[float] = []
-    pending_store: list[float] = []      # compute-done times of output tiles awaiting their store
+    prev2, prev1 = t0, t0            # compute-done times of the two previous steps (t0 before any)
+    n_done = 0                       # steps computed
+    store_done = np.empty(groups)    # store-done time of each output tile
+    pending = np.empty(groups)       # compute-done times of output tiles awaiting their store (a queue)
+    head = tail = stored = 0
     for gidx in range(groups):
         for s in range(steps):
-            j = gidx * steps + s
             # a load needs the DMA and a free input buffer (the tile two back has been computed)
-            free = comp_done[j - 2] if j >= 2 else t0
-            while pending_store and pending_store[0] <= max(dma, free):
-                dma = max(dma, pending_store.pop(0)) + store
-                store_done.append(dma)
+            free = prev2 if n_done >= 2 else t0
+            while head < tail and pending[head] <= max(dma, free):
+                dma = max(dma, pending[head]) + store
+                head += 1
+                store_done[stored] = dma
+                stored += 1
             ld = max(dma, free) + load
             dma = ld
-            ready = max(ld, comp_done[-1] if comp_done else t0)
+            ready = max(ld, prev1 if n_done else t0)
             if s == 0 and gidx >= 2:                 # output buffer of tile gidx-2 must be stored
-                while len(store_done) < gidx - 1:
-                    dma = max(dma, pending_store.pop(0)) + store
-                    store_done.append(dma)
+                while stored < gidx - 1:
+                    dma = max(dma, pending[head]) + store
+                    head += 1
+                    store_done[stored] = dma
+                    stored += 1
                 ready = max(ready, store_done[gidx - 2])
-            comp_done.append(ready + comp)
-        pending_store.append(comp_done[-1])
-    while pending_store:
-        dma = max(dma, pending_store.pop(0)) + store
-        store_done.append(dma)
-    return max(dma, comp_done[-1])
+            prev2, prev1 = prev1, ready + comp
+            n_done += 1
+        pending[tail] = prev1
+        tail += 1
+    while head < tail:
+        dma = max(dma, pending[head]) + store
+        head += 1
+    return max(dma, prev1)
 
 
 @dataclass(frozen=True)
