@@ -160,8 +160,7 @@ def _per_layer_batch(rows: list[Mapping[str, Any]], layers: list[LoopLayer]) -> 
             who = owner[sl]
             np.add.at(cycles, who, c.cycles)
             np.add.at(energy, who, c.energy_pj * 1e-12)
-            moved = sum(((c.reads[:, mi] + c.writes[:, mi]) * bits[sl]).sum(axis=1) for mi in dram_mems)
-            np.add.at(dram, who, moved / 8.0)
+            np.add.at(dram, who, _dram_bytes(c.reads, c.writes, bits[sl], dram_mems))
             np.logical_and.at(fits, who, c.valid)
         area[idx], clock[idx], pes[idx] = hw.area_mm2(), hw.clock_hz, hw.pes
     metrics = _metrics(cycles, energy, dram, float(sum(layer.macs for layer in layers)), area, clock, pes)
@@ -242,12 +241,17 @@ def _layer_row(layer: LoopLayer, hw: Hardware, c: Any, info: dict[str, Any]) -> 
               for mi, m in enumerate(hw.memories) for xi, x in enumerate("WIO")
               if reads[mi, xi] or writes[mi, xi]}
     dram = [mi for mi, m in enumerate(hw.memories) if m.is_dram]
-    bits = np.array(layer.bits[:3], dtype=float)
-    dram_bytes = float(sum(((reads[mi] + writes[mi]) * bits).sum() for mi in dram) / 8.0)
+    dram_bytes = float(_dram_bytes(reads, writes, np.array(layer.bits[:3], dtype=float), dram))
     return {"name": layer.name, "valid": bool(c.valid[0]), "cycles": float(c.cycles[0]),
             "compute_cycles": float(c.compute_cycles[0]), "energy_j": float(c.energy_pj[0]) * 1e-12,
             "macs": layer.macs, "utilization": float(c.utilization[0]), "dram_bytes": dram_bytes,
             "accesses": access, **info}
+
+
+def _dram_bytes(reads: np.ndarray, writes: np.ndarray, bits: np.ndarray, dram_mems: list[int]) -> Any:
+    """Bytes moved to and from the DRAM levels: ``reads``/``writes`` are words per (memory, operand W/I/O)
+    on the last two axes (a leading axis of mappings optional), ``bits`` the operands' word widths."""
+    return sum(((reads[..., mi, :] + writes[..., mi, :]) * bits).sum(axis=-1) for mi in dram_mems) / 8.0
 
 
 def _network_result(rows: list[dict[str, Any]], hw: Hardware, info: dict[str, Any]) -> Result:
