@@ -29,16 +29,18 @@ write_buffer.py, double_buffered_scratchpad_mem.py):
   a Python ``set`` of addresses and a demand hits when its address lies in *any* set of the
   window — a word whose own set is ahead of (or behind) the window hits through an earlier
   occurrence of the same pixel. Pass ``conv=ConvGeometry(...)``: the ifmap is then walked
-  per demanded word in SCALE-Sim's checking order, event by event (vectorised hit tests on
-  sorted address/position keys up to the next miss; a miss slides ``⌈(gap − A + 1)/P⌉`` sets to
-  its nearest occurrence ahead). Exact on 108 conv layers in 30 SCALE-Sim runs (3×3/5×5/1×1,
-  stride 1/2, depth-wise; 4×4–16×16 arrays, 1–4 KB, os/ws/is); the GEMM path is unchanged.
+  per demanded word in SCALE-Sim's checking order in compiled code (:mod:`.scalesim_walk`:
+  a word whose own position is in the window hits; else its pixel's other occurrences are
+  checked; a miss slides ``⌈(gap − A + 1)/P⌉`` sets to its nearest occurrence ahead). Exact on
+  108 conv layers in 30 SCALE-Sim runs (3×3/5×5/1×1, stride 1/2, depth-wise; 4×4–16×16 arrays,
+  1–4 KB, os/ws/is) and equal to SCALE-Sim's read buffer written out literally on random
+  layers (tests/test_scalesim_walk.py); the GEMM path is unchanged.
 
 Cost: one integer loop over folds (over array rows for the row-streamed ws filter / is ifmap),
 vectorised slide placement, and a walk over only the rows with slide bursts or drain events —
 never per cycle or per address; it grows with DRAM traffic / half-buffer size. With ``conv``
-the ifmap costs O(im2col entries × times demanded) vectorised work plus a short step per slide
-burst (a 3136×576×64 layer: 1–7 s).
+the ifmap costs nothing when it fits its window, else one compiled pass over the im2col entries
+(an address-occurrence index, ~25 ns an entry) and one over the demands (a few ns each).
 """
 
 from __future__ import annotations
@@ -46,7 +48,6 @@ from __future__ import annotations
 import bisect
 import math
 import os
-from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -54,10 +55,13 @@ import numpy as np
 
 from archgym.errors import ConfigError
 from archgym.workload import Gemm
+from simulators.systolic import scalesim_walk
 
-#: peak bytes per ifmap entry of the addressed (conv) walk: 129–131 B measured with tracemalloc on
-#: four ResNet-like layers (ws/os/is, 0.2–1.8 M entries), rounded up (docs/scalesim-memory.md)
-WALK_BYTES_PER_ENTRY = 136
+#: bytes per im2col entry of the conv ifmap walk: three int64 arrays (fetch position → address
+#: index, index → address, occurrence lists) in :func:`_read_slides_addressed` (docs/scalesim-memory.md)
+WALK_BYTES_PER_ENTRY = 24
+#: bytes per ifmap word of the same walk: two int64 arrays (occurrence-list starts and cursors)
+WALK_BYTES_PER_PIXEL = 16
 #: bytes per slide inside the sweeps (:func:`_sweep_slide_rows`: ~10 int64 arrays over the slides)
 SLIDE_BYTES = 96
 #: the environment variable that sets the memory budget of one walk, in MiB
@@ -144,38 +148,13 @@ class _FetchOrder:
         self.block_widths = np.full(blocks, width, np.int64)   # valid words a row, per block
         self.block_widths[-1] = last_width
 
-    def _diagonal_start(self, d: np.ndarray) -> np.ndarray:
-        """Padded index of the first word of anti-diagonal ``d``."""
-        rows, width = self.rows, self.width
-        before = np.where(d <= rows, d * (d + 1) // 2, rows * (rows + 1) // 2 + (d - rows) * rows)
-        cut = np.maximum(d - width, 0)
-        return before - cut * (cut + 1) // 2
+    @property
+    def shape(self) -> tuple[int, int, int, int, int]:
+        """(rows, height, width, last width, diagonal) as the compiled walk takes them."""
+        return self.rows, self.height, self.width, self.last_width, int(self.diagonal)
 
     def rank(self, r: np.ndarray, c: np.ndarray) -> np.ndarray:
-        r, c = np.asarray(r, dtype=np.int64), np.asarray(c, dtype=np.int64)
-        rows, h, w, wl = self.rows, self.height, self.width, self.last_width
-        if not self.diagonal:
-            padding = np.where(r >= rows - h, (r - (rows - h)) * (w - wl), 0)
-            return r * w + c - padding
-        d = r + c
-        pos = self._diagonal_start(d) + np.minimum(d, rows - 1) - r
-        if wl == w:
-            return pos
-        # padding words (rows ≥ rows − h, columns wl..w−1) that come before (r, c) in diagonal
-        # order, in closed form (O(1) memory per word): those on earlier diagonals,
-        # Σ_{pc=wl}^{w−1} clip(x − pc, 0, h) with x = d − (rows − h), and those on the same
-        # diagonal in a lower row (a diagonal is walked from its bottom row up)
-        x = d - (rows - h)
-        earlier = _ramp(x - wl, h) - _ramp(x - w, h)
-        same = np.maximum(np.minimum(rows - 1, d - wl) - np.maximum(np.maximum(rows - h, r + 1), d - w + 1) + 1, 0)
-        return pos - earlier - same
-
-
-def _ramp(u: np.ndarray, h: int) -> np.ndarray:
-    """Σ_{v=1}^{u} min(v, h) (0 for u ≤ 0)."""
-    u = np.maximum(u, 0)
-    low = np.minimum(u, h)
-    return low * (low + 1) // 2 + (u - low) * h
+        return scalesim_walk.fetch_rank(np.asarray(r, dtype=np.int64), np.asarray(c, dtype=np.int64), self.shape)
 
 
 # a fold's demand on one operand: (block, "sweep", first demand row in the fold) for a skewed
@@ -297,90 +276,39 @@ class ConvGeometry:
         return np.where((y < self.h) & (x < self.w), (y * self.w + x) * self.c + ch, -1)
 
 
-def _demand_sequence(order: _FetchOrder, demand: _Demand, base: int
-                     ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """One fold's demanded words in SCALE-Sim's checking order (row by row, columns ascending):
-    (stacked row, column, global demand row)."""
-    b, kind, arg = demand
-    h, w = order.height, int(order.block_widths[b])
-    if kind == "sweep":                      # skewed: element (t, c) demanded at row arg + t + c
-        tt, cc = np.meshgrid(np.arange(h, dtype=np.int64), np.arange(w, dtype=np.int64), indexing="ij")
-        t, c = tt.ravel(), cc.ravel()
-        d = t + c
-        sort = np.lexsort((c, d))
-        t, c, d = t[sort], c[sort], d[sort]
-        return b * h + t, c, base + arg + d
-    r0, r1, array_rows = arg                 # rows demanded last first
-    r = np.repeat(np.arange(r1 - 1, r0 - 1, -1, dtype=np.int64), w)
-    c = np.tile(np.arange(w, dtype=np.int64), r1 - r0)
-    return b * h + r, c, base + (array_rows - 1) - (r - r0)
+def _present_entries(conv: ConvGeometry) -> int:
+    """im2col entries with an address (windows overhanging a rounded-up ifmap have none)."""
+    def inside(out: int, filt: int, size: int) -> int:
+        return sum(min(filt, max(size - o * conv.stride, 0)) for o in range(out))
+    return inside(conv.p, conv.r, conv.h) * inside(conv.q, conv.s, conv.w) * conv.c
 
 
 def _read_slides_addressed(buf: _ReadBuffer, order: _FetchOrder, demands: list[_Demand], fold_rows: int,
-                           address: Callable[[np.ndarray, np.ndarray], np.ndarray]
-                           ) -> tuple[int, np.ndarray, np.ndarray]:
-    """:func:`_read_slides` for a fetch order whose words carry addresses that may repeat
-    (``address(stacked row, column)``): SCALE-Sim's sets are Python sets of addresses, so a
-    demanded word hits when *any* occurrence of its address lies in one of the window's sets.
-    Event-driven: vectorised hit tests (sorted address/position keys) over each fold's demanded
-    words up to the next miss; per slide burst only a small search."""
-    eps, window = buf.set_words, buf.window_sets
-    _check_budget(WALK_BYTES_PER_ENTRY * order.valid, "conv ifmap")
-    # address of every fetch position (−1: no word, which SCALE-Sim neither counts nor demands)
-    row_w = order.block_widths[np.arange(order.rows) // order.height]
-    rr = np.repeat(np.arange(order.rows, dtype=np.int64), row_w)
-    cc = np.arange(len(rr), dtype=np.int64) - np.repeat(np.cumsum(row_w) - row_w, row_w)
-    raw = np.empty(order.valid, np.int64)
-    raw[order.rank(rr, cc)] = address(rr, cc)
-    del rr, cc, row_w
-    present = raw >= 0
-    valid = int(present.sum())
+                           conv: ConvGeometry, m_from_column: bool) -> tuple[int, np.ndarray, np.ndarray]:
+    """:func:`_read_slides` for a conv ifmap, whose words repeat addresses: SCALE-Sim's sets are
+    Python sets of addresses, so a demanded word hits when *any* occurrence of its address lies in
+    one of the window's sets. A stacked row's column indexes im2col rows (``m_from_column``: os,
+    is) or im2col columns (ws). Walked demand by demand in compiled code (:mod:`.scalesim_walk`)."""
+    valid = _present_entries(conv)
     reads, n_sets, step = _window_walk(buf, order, valid)
-    if not step:
+    if not step:                                            # fits: no walk at all
         return reads, np.zeros(0, np.int64), np.zeros(0, np.int64)
-    addr = np.full(order.valid, -1, np.int64)               # dense address ids by fetch position
-    addr[present] = np.unique(raw[present], return_inverse=True)[1].ravel()
-    del raw
-    L = valid + 1            # keys: id · L + rank among the words with an address
-    keys = np.sort(addr[present] * L + np.arange(valid, dtype=np.int64))
-
-    def hits(a: np.ndarray, s: int) -> np.ndarray:
-        lo, hi = s * eps, min((s + window) * eps, valid)
-        ok = np.searchsorted(keys, a * L + hi) > np.searchsorted(keys, a * L + lo)
-        if s + window > n_sets:
-            ok |= np.searchsorted(keys, a * L + min((s + window - n_sets) * eps, valid)) > \
-                np.searchsorted(keys, a * L)
-        return ok
-
-    def slides(a: int, s: int) -> int:
-        """Slides until the window holds an occurrence of ``a`` (all lie ahead of it: a miss).
-        ``step`` ≤ ``window``, so the first slide covering a set is ⌈(gap − A + 1)/step⌉."""
-        i0, i1 = np.searchsorted(keys, [a * L, (a + 1) * L])
-        gap = ((keys[i0:i1] - a * L) // eps - s) % n_sets
-        return _ceil(int(gap.min()) - window + 1, step)
-
-    start = 0
-    ev_rows: list[int] = []
-    ev_k: list[int] = []
-    for f, dem in enumerate(demands):
-        r, c, drow = _demand_sequence(order, dem, f * fold_rows)
-        a = addr[order.rank(r, c)]
-        if valid < order.valid:
-            drow, a = drow[a >= 0], a[a >= 0]
-        i, n, chunk = 0, len(a), 256
-        while i < n:
-            j = min(n, i + chunk)
-            ok = hits(a[i:j], start)
-            if ok.all():
-                i, chunk = j, chunk * 2
-                continue
-            miss = i + int(np.argmin(ok))
-            k = slides(int(a[miss]), start)
-            start = (start + k * step) % n_sets
-            ev_rows.append(int(drow[miss]))
-            ev_k.append(k)
-            i, chunk = miss + 1, 256
-    return _slide_result(buf, reads, np.asarray(ev_rows, np.int64), np.asarray(ev_k, np.int64))
+    ifmap_words = conv.h * conv.w * conv.c
+    _check_budget(WALK_BYTES_PER_ENTRY * order.valid + WALK_BYTES_PER_PIXEL * ifmap_words, "conv ifmap")
+    shape = order.shape
+    geometry = (conv.h, conv.w, conv.c, conv.r, conv.s, conv.stride, conv.q, int(m_from_column))
+    compact = np.empty(order.valid, np.int64)
+    address = np.empty(valid, np.int64)
+    occurrences = np.empty(valid, np.int64)
+    first = np.zeros(ifmap_words + 1, np.int64)
+    tables = scalesim_walk.conv_tables(geometry, conv.p)
+    found = scalesim_walk.build_index(shape, geometry, tables, compact, address, first, occurrences)
+    assert found == valid, (found, valid)
+    table = np.array([(b, scalesim_walk.SWEEP, arg, 0, 0) if kind == "sweep" else (b, scalesim_walk.ROWS, *arg)
+                      for b, kind, arg in demands], np.int64).reshape(-1, 5)
+    window = (buf.set_words, buf.window_sets, step, n_sets, valid)
+    rows, slides, _ = scalesim_walk.walk(shape, table, fold_rows, window, compact, address, first, occurrences)
+    return _slide_result(buf, reads, rows, slides)
 
 
 def _sweep_slide_rows(order: _FetchOrder, sweeps: np.ndarray, window: int, step: int, eps: int
@@ -612,19 +540,7 @@ def scalesim_memory(g: Gemm, rows: int, cols: int, dataflow: str, ifmap_kb: int,
     if conv is not None and not (conv.r == conv.s == 1 and conv.stride == 1):   # repeated addresses
         if (conv.p * conv.q, conv.r * conv.s * conv.c) != (g.m, g.k):
             raise ConfigError(f"scalesim memory: conv geometry {conv} does not match GEMM {g}")
-        if dataflow == "os":      # stacked row b*K + k, column j -> im2col (b*R + j, k)
-            def addr(r: np.ndarray, c: np.ndarray) -> np.ndarray:
-                b, k = np.divmod(r, g.k)
-                return conv.address(b * r_ + c, k)
-        elif dataflow == "ws":    # stacked row b*M + m, column j -> im2col (m, b*R + j)
-            def addr(r: np.ndarray, c: np.ndarray) -> np.ndarray:
-                b, m = np.divmod(r, g.m)
-                return conv.address(m, b * r_ + c)
-        else:                     # stacked row b*K + k, column j -> im2col (b*C + j, k)
-            def addr(r: np.ndarray, c: np.ndarray) -> np.ndarray:
-                b, k = np.divmod(r, g.k)
-                return conv.address(b * c_ + c, k)
-        reads_i, rows_i, k_i = _read_slides_addressed(ifmap, i_order, i_dem, fold_rows, addr)
+        reads_i, rows_i, k_i = _read_slides_addressed(ifmap, i_order, i_dem, fold_rows, conv, dataflow != "ws")
     else:
         reads_i, rows_i, k_i = _read_slides(ifmap, i_order, i_dem, fold_rows)
     reads_f, rows_f, k_f = _read_slides(filt, f_order, f_dem, fold_rows)
