@@ -15,7 +15,7 @@ import pytest
 
 from archgym.workload import Gemm
 from simulators.systolic import reference as ref
-from simulators.systolic.scalesim_io import ScaleSimConfig, report_rows, simulate
+from simulators.systolic.scalesim_io import ScaleSimConfig, read_config, read_layers, report_rows, simulate
 
 pytestmark = pytest.mark.skipif(ref.scalesim_python() is None,
                                 reason="SCALE-Sim not installed: `make scalesim-venv` (or set "
@@ -50,3 +50,31 @@ def test_matches_scalesim(tmp_path, shape: tuple[int, int], kb: int, dataflow: s
         assert int(theirs["SRAM Filter Reads"]) == ours[6]
         assert int(theirs["SRAM OFMAP Writes"]) == ours[9]
         assert int(theirs["DRAM OFMAP Writes"]) == ours[18]
+
+
+# conv layers whose (H − R) is not a multiple of the stride (SCALE-Sim rounds the ofmap up and
+# its overhanging windows read nothing), a 5×5 stride-3 with unequal sides, and a strided 1×1
+CONV_TOPOLOGY = ("Layer name, IFMAP Height, IFMAP Width, Filter Height, Filter Width, Channels, Num Filter, Strides,\n"
+                 "s2, 14, 14, 3, 3, 6, 20, 2,\ns3, 11, 9, 5, 5, 3, 9, 3,\npw_s2, 10, 10, 1, 1, 16, 12, 2,\n"
+                 "c1, 9, 9, 3, 3, 4, 10, 1,\n")
+
+
+@pytest.mark.parametrize("dataflow,array,kb", [("os", 8, 1), ("ws", 8, 1), ("is", 4, 1), ("ws", 16, 2)])
+def test_conv_layers_match_scalesim(tmp_path, dataflow: str, array: int, kb: int) -> None:
+    """Conv mode, live: compute cycles (with SCALE-Sim's rounded-up ofmap), total and stall
+    cycles and DRAM reads exact per layer, through the compiled ifmap walk."""
+    cfg_path = ref.write_config(tmp_path / "c.cfg", "v", array, array, dataflow, kb, kb, kb, 10)
+    topo = tmp_path / "t.csv"
+    topo.write_text(CONV_TOPOLOGY)
+    reports, _ = ref.run(cfg_path, topo, gemm=False)
+    cfg = read_config(cfg_path)
+    read = read_layers(topo, False)
+    layers = [(name, g) for name, g, _ in read]
+    timings = simulate(cfg, layers, "scalesim", [conv for *_, conv in read])
+    mine = report_rows(cfg, layers, timings)
+    assert len(reports["COMPUTE_REPORT"]) == len(read) == 4
+    for theirs, detail, ours, ours_detail, t in zip(reports["COMPUTE_REPORT"], reports["DETAILED_ACCESS_REPORT"],
+                                                    mine["compute"], mine["detail"], timings):
+        assert t.compute_cycles - 1 == int(theirs["Total Cycles"]) - int(theirs["Stall Cycles"])
+        assert (ours[2], ours[3]) == (int(theirs["Total Cycles"]), int(theirs["Stall Cycles"]))
+        assert (ours_detail[12], ours_detail[15]) == (int(detail["DRAM IFMAP Reads"]), int(detail["DRAM Filter Reads"]))
