@@ -12,10 +12,10 @@ from archgym.errors import ConfigError
 from archgym.space import DesignSpace
 from archgym.workload import Workload
 from simulators.common.family import Designs, Family, ModelOutput
-from simulators.fpga import cycle
+from simulators.fpga import cycle_batch
 from simulators.fpga.devices import DEVICES, FPGADevice
 from simulators.fpga.layers import StageTable, lower
-from simulators.fpga.model import Analysis, analyze, group_stages, time_metrics
+from simulators.fpga.model import Analysis, analyze, group_stages
 from simulators.fpga.precision import get_precision
 from simulators.fpga.space import SCHEDULE, STYLES, build_space, param_name
 
@@ -39,7 +39,7 @@ class FPGASimulator(Family):
 
     def model(self, designs: Designs, workload: Workload, fidelity: str) -> ModelOutput:
         """One vectorised analysis per (device, precision) present in the batch; the cycle level then
-        runs each design's pipeline / engine / hybrid simulation on it."""
+        runs each design's pipeline / engine / hybrid walk on it (:mod:`.cycle_batch`)."""
         table = _table(workload)
         rows, n = designs.rows, designs.n
         groups: dict[tuple[str, str], list[int]] = {}
@@ -54,10 +54,9 @@ class FPGASimulator(Family):
             an = analyze(table, dev, prec, cols)
             group_metrics = an.metrics
             if fidelity == "cycle":
-                per = [self._cycle_metrics(table, dev, prec, an, cols, k) for k in range(len(idx))]
-                group_metrics = {k: np.array([m[k] for m, _ in per]) for k in per[0][0]}
+                group_metrics, info = cycle_batch.metrics(table, dev, prec, an, cols)
                 if idx[0] == 0:
-                    cycle_info = per[0][1]
+                    cycle_info = info
             for k, v in group_metrics.items():
                 metrics.setdefault(k, np.full(n, np.nan))[idx] = v
             for k, v in an.violations.items():
@@ -100,35 +99,6 @@ class FPGASimulator(Family):
             if bad:
                 raise ConfigError.bad_value("sched", bad[0], SCHEDULE)
         return dev, prec, cols
-
-    def _cycle_metrics(self, table: StageTable, dev: FPGADevice, prec: Any, an: Analysis,
-                       cols: dict[str, Any], k: int) -> tuple[dict[str, float], dict[str, Any]]:
-        """Metrics of design ``k`` with times from the cycle-level models, and what to add to ``info``
-        (hybrid: the per-group breakdown at cycle level)."""
-        style = str(cols["style"][k])
-        bpc = float(an.extra["bpc"][k])
-        detail: dict[str, Any] = {}
-        if style == "streaming":
-            lat, ii = cycle.simulate_pipeline(table, an.stream, k, bpc)
-            dram = float(an.stream.offchip_bytes[k])
-        elif style == "tiled":
-            lat = cycle.simulate_engine(table, an.engine, k, float(cols["tm"][k]), float(cols["tn"][k]),
-                                        prec.bits / 8.0, bpc)
-            ii = lat
-            dram = float(an.engine.dram_bytes[k].sum())
-        else:
-            trace = cycle.simulate_hybrid(table, dev, prec, an, k, int(cols["groups"][k]), float(cols["tm"][k]),
-                                          float(cols["tn"][k]), float(cols["fifo_depth"][k]))
-            lat = ii = trace.cycles
-            dram = trace.dram_bytes
-            detail["groups"] = [dict(vars(g), analytical_cycles=float(an.extra["group_cycles"][k, g.group]))
-                                for g in trace.groups]
-            detail["reconfig_cycles"] = trace.reconfig_cycles
-        one = {r: v[k:k + 1] for r, v in an.extra["res"].items()}
-        util = {r: v[k:k + 1] for r, v in an.extra["util"].items()}
-        m = time_metrics(table, dev, one, util, an.f_mhz[k:k + 1], np.array([lat]), np.array([ii]),
-                         np.array([dram]), an.extra["lanes"][k:k + 1])
-        return {r: float(v[0]) for r, v in m.items()}, detail
 
     def _layers(self, table: StageTable, an: Analysis, style: str) -> list[dict[str, Any]]:
         """Design 0's per-stage rows (each array row converted to Python values once)."""
