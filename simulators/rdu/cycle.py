@@ -31,14 +31,21 @@ slower (more HBM bandwidth: up to +16 % on BERT-base).
 from __future__ import annotations
 
 import heapq
+from typing import Any
 
 import numpy as np
 
 from simulators.rdu.analytical import Model
 
+#: simulated makespans of sections by their simulation's inputs (:func:`section_times`' ``memo``)
+Memo = dict[tuple[Any, ...], float]
 
-def section_times(model: Model, d: int, kg_edges: tuple[np.ndarray, np.ndarray]) -> np.ndarray:
-    """Simulated wall time (s) of every used section slot of design ``d`` (setup included)."""
+
+def section_times(model: Model, d: int, kg_edges: tuple[np.ndarray, np.ndarray], memo: Memo | None = None
+                  ) -> np.ndarray:
+    """Simulated wall time (s) of every used section slot of design ``d`` (setup included). With a
+    ``memo``, a section whose simulation inputs (kernels, steps, depth, per-kernel times) were
+    simulated before is not simulated again: candidates and designs of a batch share sections."""
     es, ed = kg_edges
     section = model.section[d]
     clock, bw, link = model.clock_hz[d], model.act_bw[d], model.link_bw[d]
@@ -60,12 +67,18 @@ def section_times(model: Model, d: int, kg_edges: tuple[np.ndarray, np.ndarray])
         wr = model.write_b_k[d, ks] / nt / bw
         net = model.net_b_k[d, ks] / nt / link
         unit = model.unit_cyc[d, ks] / clock
-        out[s] = model.t_setup[d, s] + _simulate(nt, busy, unit, rd, wr, net, preds, succs, depth)
+        key = (ks.tobytes(), nt, depth, *(x.tobytes() for x in (busy, unit, rd, wr, net)))
+        span = memo.get(key) if memo is not None else None
+        if span is None:
+            span = _simulate(nt, busy, unit, rd, wr, net, preds, succs, depth)
+            if memo is not None:
+                memo[key] = span
+        out[s] = model.t_setup[d, s] + span
     return out
 
 
 def best_candidate(model: Model, bound: np.ndarray, rows: list[int],
-                   kg_edges: tuple[np.ndarray, np.ndarray]) -> tuple[int, np.ndarray]:
+                   kg_edges: tuple[np.ndarray, np.ndarray], memo: Memo | None = None) -> tuple[int, np.ndarray]:
     """Of ``rows`` of ``model`` (one design's candidate mappings), the one with the lowest simulated
     latency (the lowest row among equals), and its section times. Rows are tried in order of
     ``bound`` (:func:`lower_bound`) and one is simulated only when its bound does not exceed the
@@ -75,7 +88,7 @@ def best_candidate(model: Model, bound: np.ndarray, rows: list[int],
     for j in sorted(rows, key=lambda j: bound[j]):
         if bound[j] > best_lat * (1 + 1e-9):
             break
-        times = section_times(model, j, kg_edges)
+        times = section_times(model, j, kg_edges, memo)
         lat = float(times.sum() + model.t_p2p[j])
         if (lat, j) < (best_lat, best):
             best, best_lat, best_times = j, lat, times

@@ -204,9 +204,10 @@ def equal_pcus(section: np.ndarray, budget: int) -> np.ndarray:
 
 def work(kg: KernelGraph, hw: MappingABC[str, Any], section: np.ndarray, tile: int | np.ndarray,
          tp: int | np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """``(units, cycles per unit)`` of every kernel under ``section`` (one cut or ``(C, N)``) and ``tile``."""
-    return units_and_unit_cycles(kg, rows_per_step(kg, section, tile), tp, int(hw["lanes"]),
-                                 int(hw["stages"]))
+    """``(units, cycles per unit)`` of every kernel under ``section`` (one cut or ``(C, N)``) and ``tile``;
+    ``hw``'s lanes and stages are numbers, or ``(C, 1)`` integer arrays (one per cut)."""
+    lanes, stages = (np.asarray(hw[k], dtype=np.int64) for k in ("lanes", "stages"))
+    return units_and_unit_cycles(kg, rows_per_step(kg, section, tile), tp, lanes, stages)
 
 
 def build(kg: KernelGraph, hw: MappingABC[str, Any], word_bytes: int, tile: int, depth: int, tp: int,

@@ -13,7 +13,7 @@ from archgym.errors import ConfigError
 from archgym.space import DesignSpace
 from archgym.workload import Workload
 from simulators.common.family import Designs, Family, ModelOutput
-from simulators.rdu import analytical, cycle
+from simulators.rdu import analytical, cycle, cycle_search
 from simulators.rdu import mapping as mp
 from simulators.rdu.hardware import HW_PARAMS, PRESETS, RDUConfig, area_mm2
 from simulators.rdu.kernels import KernelGraph, lower
@@ -107,6 +107,10 @@ class RDUSimulator(Family):
         budget's split, :meth:`_fewer_pcus`), that model, and at cycle level the winner's simulated
         section times."""
         cands = [self._candidates(d, kg) for d in designs]
+        memo: cycle.Memo = {}     # simulated sections, shared by all the cycle-level searches below
+        if fidelity == "cycle":   # drop the candidates a coarser bound proves slower than a few simulated
+            cands = cycle_search.prune(designs, kg, cands, [self._floor_terms(d, kg) for d in designs], self._model,
+                                       memo)
         rows = [i for i, c in enumerate(cands) for _ in c]
         flat = [m for c in cands for m in c]
         if not flat:
@@ -125,18 +129,19 @@ class RDUSimulator(Family):
             valid = [j for j in groups[i] if np.isfinite(score[j])]
             times = None
             if fidelity == "cycle" and valid:
-                j, times = cycle.best_candidate(model, bound, valid, edges)
+                j, times = cycle.best_candidate(model, bound, valid, edges, memo)
             else:
                 j = min(groups[i], key=lambda j: score[j])
             chosen.append((flat[j], j))
             known.append(times)
         if fidelity == "cycle":
-            self._fewer_pcus(designs, kg, [groups[i] for i in range(len(designs))], model, bound, chosen, known)
+            self._fewer_pcus(designs, kg, cands, [groups[i] for i in range(len(designs))], model, bound, chosen,
+                             known, memo)
         return chosen, model, known
 
-    def _fewer_pcus(self, designs: Sequence[MappingABC[str, Any]], kg: KernelGraph, groups: list[list[int]],
-                    model: analytical.Model, bound: np.ndarray, chosen: list[tuple[mp.Mapping, int]],
-                    known: list[np.ndarray | None]) -> None:
+    def _fewer_pcus(self, designs: Sequence[MappingABC[str, Any]], kg: KernelGraph, cands: list[list[mp.Mapping]],
+                    groups: list[list[int]], model: analytical.Model, bound: np.ndarray,
+                    chosen: list[tuple[mp.Mapping, int]], known: list[np.ndarray | None], memo: cycle.Memo) -> None:
         """Extend the cycle-level choice (in place) to the rest of :meth:`_cycle_candidates`, the
         smaller PCU budgets' splits, keeping it the exact minimum (lowest candidate among equals).
         Fewer PCUs never lower a kernel's step, its first read, its way out or a section's DRAM,
@@ -146,19 +151,16 @@ class RDUSimulator(Family):
         skipped with all its smaller splits; the others' are modelled together and tried in
         order of bound."""
         edges = (kg.edge_src, kg.edge_dst)
-        extra: list[mp.Mapping] = []
-        owner: list[int] = []
         best: dict[int, float] = {}
-        for i, d in enumerate(designs):
-            times = known[i]
-            if times is None:
-                continue
-            best[i] = lat = float(times.sum() + model.t_p2p[chosen[i][1]])
-            own = self._candidates(d, kg)
-            open_cuts = [m for m, j in zip(own, groups[i]) if bound[j] - model.t_p2p[j] <= lat * (1 + 1e-9)]
-            splits = self._smaller_splits(d, kg, open_cuts)
-            extra += splits
-            owner += [i] * len(splits)
+        open_cuts: list[list[mp.Mapping]] = []
+        for i, times in enumerate(known):
+            if times is not None:
+                best[i] = lat = float(times.sum() + model.t_p2p[chosen[i][1]])
+            open_cuts.append([] if times is None else [m for m, j in zip(cands[i], groups[i])
+                                                       if bound[j] - model.t_p2p[j] <= lat * (1 + 1e-9)])
+        splits = self._smaller_splits_many(designs, kg, open_cuts)
+        extra = [m for s in splits for m in s]
+        owner = [i for i, s in enumerate(splits) for _ in s]
         if not extra:
             return
         more = self._model([designs[i] for i in owner], kg, extra)
@@ -169,7 +171,7 @@ class RDUSimulator(Family):
             if ok[j] and more_bound[j] <= best[i] * (1 + 1e-9):
                 rows.setdefault(i, []).append(j)
         for i, js in rows.items():
-            j, times = cycle.best_candidate(more, more_bound, js, edges)
+            j, times = cycle.best_candidate(more, more_bound, js, edges, memo)
             if float(times.sum() + more.t_p2p[j]) < best[i]:
                 chosen[i], known[i] = (extra[j], -1), times
 
@@ -179,14 +181,20 @@ class RDUSimulator(Family):
         cut's weight tiling grows), more PCUs only shorten every kernel's step, so the best
         candidate's analytical latency never grows with either (issue 20)."""
         sram = mp.sram_bytes(d)
-        key = ("auto", mp.ladder_top(sram),
-               *(int(d[k]) for k in ("n_pcu", "lanes", "stages", "sockets", "word_bytes")))
+        key = _candidate_key(d)
         if key not in kg.memo:
             sockets, wb = int(d["sockets"]), int(d["word_bytes"])
             cuts = {(c.tobytes(), tile, tp): (c, tile, tp)
                     for tile in mp.tile_candidates(kg) for tp in sorted({1, sockets}) for max_len in (None, 8)
                     for c in mp.ladder_cuts(kg, sram, mp.section_limit(kg, d, max_len), wb, tile, 2, tp)}
             kg.memo[key] = mp.balanced_many(kg, d, list(cuts.values()), 2)
+        return kg.memo[key]
+
+    def _floor_terms(self, d: MappingABC[str, Any], kg: KernelGraph) -> np.ndarray:
+        """:func:`cycle_search.floor_terms` of :meth:`_candidates` (memoised with them)."""
+        key = ("floor", *_candidate_key(d))
+        if key not in kg.memo:
+            kg.memo[key] = cycle_search.floor_terms(kg, d, self._candidates(d, kg))
         return kg.memo[key]
 
     def _cycle_candidates(self, d: MappingABC[str, Any], kg: KernelGraph) -> list[mp.Mapping]:
@@ -204,18 +212,40 @@ class RDUSimulator(Family):
         """Balanced splits of the cuts of ``cuts`` (tile and TP kept) for every ``n_pcu`` of
         :func:`pcu_grid` below ``d``'s, largest budget first, without repeats or ``d``'s own
         candidates."""
-        budgets = sorted((p for p in pcu_grid() if p < int(d["n_pcu"])), reverse=True)
-        if not cuts or not budgets:
-            return []
-        triples = [(m.section, m.tile, m.tp) for _ in budgets for m in cuts]
-        seen = {(m.section.tobytes(), m.pcu.tobytes(), m.tile, m.tp) for m in self._candidates(d, kg)}
-        out: list[mp.Mapping] = []
-        for m in mp.balanced_many(kg, d, triples, 2, [b for b in budgets for _ in cuts]):
-            key = (m.section.tobytes(), m.pcu.tobytes(), m.tile, m.tp)
-            if key not in seen:
-                seen.add(key)
-                out.append(m)
+        return self._smaller_splits_many([d], kg, [cuts])[0]
+
+    def _smaller_splits_many(self, designs: Sequence[MappingABC[str, Any]], kg: KernelGraph,
+                             cuts: Sequence[Sequence[mp.Mapping]]) -> list[list[mp.Mapping]]:
+        """:meth:`_smaller_splits` of every design and its ``cuts``, all in one balanced split
+        (each cut with its design's lanes and stages: sections are split independently)."""
+        triples: list[tuple[np.ndarray, int, int]] = []
+        budgets: list[int] = []
+        owner: list[int] = []
+        for i, (d, own) in enumerate(zip(designs, cuts)):
+            for b in sorted((p for p in pcu_grid() if p < int(d["n_pcu"])), reverse=True):
+                triples += [(m.section, m.tile, m.tp) for m in own]
+                budgets += [b] * len(own)
+                owner += [i] * len(own)
+        out: list[list[mp.Mapping]] = [[] for _ in designs]
+        if not triples:
+            return out
+        hw = {k: np.array([[int(designs[i][k])] for i in owner]) for k in ("lanes", "stages")}
+        seen: dict[int, set[tuple[Any, ...]]] = {}
+        for i, m in zip(owner, mp.balanced_many(kg, hw, triples, 2, budgets)):
+            if i not in seen:
+                seen[i] = set(self._candidate_keys(designs[i], kg))
+            key = _mapping_key(m)
+            if key not in seen[i]:
+                seen[i].add(key)
+                out[i].append(m)
         return out
+
+    def _candidate_keys(self, d: MappingABC[str, Any], kg: KernelGraph) -> frozenset[tuple[Any, ...]]:
+        """:func:`_mapping_key` of every :meth:`_candidates` of ``d`` (memoised with them)."""
+        key = ("keys", *_candidate_key(d))
+        if key not in kg.memo:
+            kg.memo[key] = frozenset(_mapping_key(m) for m in self._candidates(d, kg))
+        return kg.memo[key]
 
     def _model(self, designs: Sequence[MappingABC[str, Any]], kg: KernelGraph,
                maps: Sequence[mp.Mapping]) -> analytical.Model:
@@ -225,6 +255,18 @@ class RDUSimulator(Family):
             kg, hw, int(first["word_bytes"]), float(first["reconfig_us"]) * 1e-6,
             np.stack([m.section for m in maps]), np.stack([m.pcu for m in maps]),
             np.array([m.tile for m in maps]), np.array([m.depth for m in maps]), np.array([m.tp for m in maps]))
+
+
+def _candidate_key(d: MappingABC[str, Any]) -> tuple[Any, ...]:
+    """What :meth:`RDUSimulator._candidates` depend on: the SRAM ladder's top and the PCU, lane,
+    stage, socket and word-size columns."""
+    return ("auto", mp.ladder_top(mp.sram_bytes(d)),
+            *(int(d[k]) for k in ("n_pcu", "lanes", "stages", "sockets", "word_bytes")))
+
+
+def _mapping_key(m: mp.Mapping) -> tuple[Any, ...]:
+    """What tells two candidate mappings apart: cut, PCUs, tile and TP (depth is always 2)."""
+    return (m.section.tobytes(), m.pcu.tobytes(), m.tile, m.tp)
 
 
 def _explicit_mapping(d: MappingABC[str, Any], kg: KernelGraph) -> mp.Mapping:

@@ -1,0 +1,94 @@
+"""The cycle-level mapper's candidates, pruned before their analytical model (issue 17).
+
+The cycle-level mapper (:meth:`RDUSimulator._auto_mappings`) takes the candidate with the lowest
+simulated latency; its exact search needs every candidate's analytical model (validity and
+:func:`.cycle.lower_bound`), the bulk of a cycle-level evaluation. A coarser bound needs far less:
+
+``floor = Σ_sections n_tile·max_k cyc_k / f + n_sections·t_reconfig + weight bytes / max(BW)``
+
+Each term is at most its part of a section's :func:`.cycle.lower_bound` term ``max(chain, T_dram,
+T_net) + T_setup`` (``chain`` ≥ the slowest kernel's ``n_tile`` steps; ``T_setup`` loads the weights
+at a mix of the two tiers' bandwidths, then reconfigures), so no simulation beats it, and it does
+not count the pipeline transfers, which :meth:`RDUSimulator._fewer_pcus` leaves out too. Its
+cycle count, section count and weight bytes depend only on the candidate and the hardware key of
+the candidate list, so they are memoised with it. A design's candidates with the lowest floors are
+modelled and searched first (:data:`PROBE` of them); a candidate whose floor exceeds the best
+latency found there cannot be chosen, nor open a cut to smaller PCU budgets, and is dropped.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from collections.abc import Mapping as MappingABC
+from typing import Any
+
+import numpy as np
+
+from simulators.rdu import cycle
+from simulators.rdu import mapping as mp
+from simulators.rdu.analytical import Model
+from simulators.rdu.kernels import KernelGraph
+
+#: candidates per design modelled and simulated first for a best latency to prune with (measured
+#: on ResNet-18, 24 designs: 3 keeps 1 in 8 candidates; docs/cycle-batch.md)
+PROBE = 3
+#: relative margin of the floor below the exact sum of its terms (float rounding; assumed, as the
+#: lower bound's own ``1e-9`` comparison margin in :func:`.cycle.best_candidate`)
+FLOOR_SLACK = 1e-7
+
+ModelFn = Callable[[Sequence[MappingABC[str, Any]], KernelGraph, Sequence[mp.Mapping]], Model]
+
+
+def floor_terms(kg: KernelGraph, d: MappingABC[str, Any], cands: Sequence[mp.Mapping]) -> np.ndarray:
+    """``(3, C)``: per candidate, ``Σ_sections n_tile·max_k cyc_k`` (cycles), its number of
+    sections and its weight bytes per socket (the analytical model's own formulas)."""
+    section = np.stack([m.section for m in cands])
+    pcu = np.stack([m.pcu for m in cands])
+    tile = np.array([[m.tile] for m in cands], dtype=np.int64)
+    tp = np.array([[m.tp] for m in cands], dtype=np.int64)
+    units, per_unit = mp.work(kg, d, section, tile, tp)
+    cyc = -(-units // np.maximum(pcu, 1)) * per_unit
+    flat = (np.arange(len(cands))[:, None] * section.shape[1] + section).ravel()   # sections distinct across cands
+    n_tile, step = (np.zeros(section.size, dtype=np.int64) for _ in range(2))
+    np.maximum.at(n_tile, flat, np.broadcast_to(-(-kg.rows // tile), section.shape).ravel())
+    np.maximum.at(step, flat, cyc.ravel())
+    cycles = (n_tile * step).reshape(section.shape).sum(axis=1)
+    n_sections = 1 + (section[:, 1:] != section[:, :-1]).sum(axis=1)
+    weights = (kg.weight_elems * float(d["word_bytes"]) / tp).sum(axis=1)
+    return np.stack([cycles.astype(float), n_sections.astype(float), weights])
+
+
+def floors(terms: np.ndarray, d: MappingABC[str, Any]) -> np.ndarray:
+    """``(C,)`` seconds: :func:`floor_terms` at design ``d``'s clock, reconfiguration time and
+    fastest memory tier."""
+    bw = max(max(float(d["hbm_bw_gbs"]), 1e-9) * 1e9, float(d["ddr_bw_gbs"]) * 1e9)
+    cycles, n_sections, weights = terms
+    exact = cycles / (float(d["clock_mhz"]) * 1e6) + n_sections * (float(d["reconfig_us"]) * 1e-6) + weights / bw
+    return np.asarray(exact * (1.0 - FLOOR_SLACK))
+
+
+def prune(designs: Sequence[MappingABC[str, Any]], kg: KernelGraph, cands: list[list[mp.Mapping]],
+          terms: list[np.ndarray], model: ModelFn, memo: cycle.Memo) -> list[list[mp.Mapping]]:
+    """Each design's candidates (in order) that the cycle-level mapper may still choose: the
+    :data:`PROBE` lowest floors are modelled and searched together for all designs; a design with
+    a valid one keeps the candidates whose floor does not exceed the best simulated latency
+    (``1e-9`` margin, as :func:`.cycle.best_candidate`), one without keeps all. ``memo`` keeps the
+    simulated sections for the search that follows (:func:`.cycle.section_times`)."""
+    fl = [floors(t, d) for t, d in zip(terms, designs)]
+    probes = [np.argsort(f, kind="stable")[:PROBE].tolist() for f in fl]
+    owner = [i for i, p in enumerate(probes) for _ in p]
+    if not owner:
+        return cands
+    first = model([designs[i] for i in owner], kg, [cands[i][j] for i, p in enumerate(probes) for j in p])
+    ok = np.logical_not(np.stack(list(first.violations.values())).any(axis=0)).tolist()
+    bound = cycle.lower_bound(first, (kg.edge_src, kg.edge_dst))
+    rows: dict[int, list[int]] = {}
+    for r, i in enumerate(owner):
+        if ok[r]:
+            rows.setdefault(i, []).append(r)
+    best: dict[int, float] = {}
+    for i, rs in rows.items():
+        j, times = cycle.best_candidate(first, bound, rs, (kg.edge_src, kg.edge_dst), memo)
+        best[i] = float(times.sum() + first.t_p2p[j])
+    return [c if i not in best else [m for m, f in zip(c, fl[i].tolist()) if f <= best[i] * (1 + 1e-9)]
+            for i, c in enumerate(cands)]
