@@ -1,0 +1,62 @@
+"""RDU cycle level in batch: batch == loop of single evaluations (invalid designs included), the
+pruning floor never exceeds the cycle-level lower bound, and pruning changes no result."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+import pytest
+
+from archgym.simulator import get_simulator
+from archgym.workload import get_workload
+from simulators.rdu import cycle, cycle_search
+
+
+def _designs(workload: str, n: int) -> list[dict[str, Any]]:
+    """``n`` random auto-mapped designs; the first cannot hold the network (no valid candidate)."""
+    designs = get_simulator("rdu").space(get_workload(workload)).sample(n, 5)
+    designs[0] = {**designs[0], "hbm_gb": 0, "ddr_gb": 0.001}
+    return designs
+
+
+@pytest.mark.parametrize("workload", ["resnet18", "bert-base:seq=128"])
+def test_cycle_batch_equals_singles(workload):
+    sim = get_simulator("rdu")
+    w = get_workload(workload)
+    designs = _designs(workload, 20 if workload == "resnet18" else 6)
+    batch = sim.evaluate_batch(designs, w, "cycle")
+    assert not batch.valid[0] and batch.valid[1:].all()
+    for i, d in enumerate(designs):
+        one = sim.evaluate(d, w, "cycle")
+        assert one.valid == bool(batch.valid[i]) and sorted(one.violations) == sorted(batch.violations[i])
+        assert one.metrics == {k: float(v[i]) for k, v in batch.metrics.items()}
+
+
+def test_floor_never_exceeds_the_lower_bound():
+    """The floor of every candidate is at most its cycle-level lower bound less the pipeline
+    transfers (so it never exceeds a simulation, nor opens fewer cuts to smaller PCU budgets)."""
+    sim = get_simulator("rdu")
+    w = get_workload("resnet18")
+    kg = sim.kernel_graph(w)
+    for d in sim.space(w).sample(6, 9):
+        cands = sim._candidates(d, kg)
+        model = sim._model([d] * len(cands), kg, cands)
+        reach = cycle.lower_bound(model, (kg.edge_src, kg.edge_dst)) - model.t_p2p
+        floor = cycle_search.floors(cycle_search.floor_terms(kg, d, cands), d)
+        assert np.all(floor <= reach) and np.median(floor / reach) > 0.25
+
+
+def test_pruning_changes_nothing(monkeypatch):
+    sim = get_simulator("rdu")
+    w = get_workload("resnet18")
+    designs = _designs("resnet18", 10)
+    kg = sim.kernel_graph(w)
+    pruned = sim.evaluate_batch(designs, w, "cycle")
+    kept = cycle_search.prune(designs, kg, [sim._candidates(d, kg) for d in designs],
+                              [sim._floor_terms(d, kg) for d in designs], sim._model, {})
+    assert sum(map(len, kept)) < sum(len(sim._candidates(d, kg)) for d in designs) / 2
+    monkeypatch.setattr(cycle_search, "floors", lambda terms, d: np.zeros(terms.shape[1]))
+    everything = sim.evaluate_batch(designs, w, "cycle")
+    for k, v in everything.metrics.items():
+        assert np.array_equal(v, pruned.metrics[k], equal_nan=True), k
