@@ -47,15 +47,28 @@ def test_batch_equals_single_on_a_streamed_gemm() -> None:
     assert any(cycle.evaluate(d, wl).metrics["stall_cycles"] > 0 for d in designs[:10])
 
 
-def test_chunked_walk_and_mixed_batches_equal_the_whole(monkeypatch: pytest.MonkeyPatch) -> None:
+def test_mixed_batches_equal_their_parts() -> None:
     designs = _designs("eyeriss", "per-layer", n=12)
     edge = _designs("edge-7nm", "per-layer", n=6)        # another technology: its own group
     whole = SIM.evaluate_batch(designs + edge, RESNET, "cycle")
-    monkeypatch.setattr(fold_walk, "CHUNK_FOLDS", 256)    # many chunks, GEMMs larger than a chunk alone
-    chunked = SIM.evaluate_batch(designs + edge, RESNET, "cycle")
+    parts = [SIM.evaluate_batch(designs, RESNET, "cycle"), SIM.evaluate_batch(edge, RESNET, "cycle")]
     for k, v in whole.metrics.items():
-        np.testing.assert_array_equal(chunked.metrics[k], v, err_msg=k)
+        np.testing.assert_array_equal(v, np.concatenate([p.metrics[k] for p in parts]), err_msg=k)
     _assert_equal_to_walk(edge)
+
+
+@pytest.mark.skipif(not hasattr(fold_walk._walk, "py_func"), reason="numba absent: the walk runs as plain Python")
+def test_compiled_walk_equals_plain_python(monkeypatch: pytest.MonkeyPatch) -> None:
+    wl = get_workload("gemm:M=2048,N=1024,K=768")
+    designs = [{**d, "ifmap_kb": 4, "filter_kb": 8, "ofmap_kb": 4, "dram_bw": 2}
+               for d in SIM.space(wl, "scalesim", "shared").sample(8, 9)]
+    compiled = SIM.evaluate_batch(designs, wl, "cycle")
+    for name in ("_walk", "_arrival"):
+        monkeypatch.setattr(fold_walk, name, getattr(fold_walk, name).py_func)
+    plain = SIM.evaluate_batch(designs, wl, "cycle")
+    assert (compiled.metrics["stall_cycles"] > 0).any()
+    for k, v in compiled.metrics.items():
+        np.testing.assert_array_equal(v, plain.metrics[k], err_msg=k)
 
 
 def test_evaluate_batch_equals_a_loop_of_evaluate_including_invalid() -> None:
@@ -77,12 +90,3 @@ def test_bad_hardware_and_mapping_values_are_config_errors() -> None:
         SIM.evaluate({**d, "rows": 0}, RESNET, "cycle")
     with pytest.raises(ConfigError, match="fold_order: 'diagonal' is not allowed"):
         SIM.evaluate({**d, "fold_order": "diagonal"}, RESNET, "cycle")
-
-
-def test_segmented_cummax_equals_per_segment_both_paths() -> None:
-    rng = np.random.default_rng(0)
-    seg = np.repeat(np.arange(1000), rng.integers(1, 5, 1000))
-    for scale in (100, 2**52):                       # small values: one offset accumulate; huge: per segment
-        x = rng.integers(-scale, scale, len(seg)).astype(np.float64)
-        want = np.concatenate([np.maximum.accumulate(x[seg == s]) for s in range(1000)])
-        np.testing.assert_array_equal(fold_walk._segmented_cummax(x, seg), want)

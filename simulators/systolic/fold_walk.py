@@ -1,11 +1,10 @@
-"""The fold walk of :func:`.cycle.gemm_timing` for many GEMMs at once (numpy, no Python loop per GEMM).
+"""The fold walk of :func:`.cycle.gemm_timing` for many GEMMs at once, compiled by numba.
 
-Every GEMM (one entry of the 1-D integer arrays given) contributes its folds, in execution order,
-to one flat fold axis; the per-fold quantities of :mod:`.cycle` (operand stream needed, arrival,
-ofmap back-pressure, lag, drain) are computed on that axis with the same floating-point operations
-in the same order, and reduced per GEMM with segmented maxima, so every field equals the
-single-GEMM walk's bit for bit. GEMMs are walked in chunks of about :data:`CHUNK_FOLDS` folds, so
-memory is bounded by the largest single GEMM (which the single walk allocates as well).
+For every GEMM (one entry of the 1-D integer arrays given) the compiled walk visits its folds in
+execution order and computes the per-fold quantities of :mod:`.cycle` (operand stream needed,
+arrival, ofmap back-pressure, lag, drain) with the same floating-point operations in the same
+order, keeping only running maxima, so every field equals the single-GEMM walk's bit for bit and
+memory is constant per GEMM. Without numba the same code runs as plain Python (slowly).
 """
 
 from __future__ import annotations
@@ -15,12 +14,16 @@ from typing import Any
 
 import numpy as np
 
+try:
+    from numba import njit
+except ImportError:  # pragma: no cover - the walk runs (slowly) as plain Python
+    def njit(*args: Any, **kwargs: Any) -> Any:  # type: ignore[no-redef]
+        return args[0] if args and callable(args[0]) else (lambda f: f)
+
 from simulators.systolic.cycle import GemmTiming
 from simulators.systolic.folds import OS, WS, folds, sram_counts
 from simulators.systolic.traffic import traffic
 
-#: folds walked per chunk (~20 float64 arrays of this length live at once: ~20 MB)
-CHUNK_FOLDS = 1 << 17
 #: :class:`.cycle.GemmTiming`'s fields, the keys of :func:`timings`' result
 FIELDS = tuple(f.name for f in fields(GemmTiming))
 
@@ -38,16 +41,14 @@ def timings(m: np.ndarray, k: np.ndarray, n: np.ndarray, rows: np.ndarray, cols:
     nf = f.folds
     pro_i = np.ceil(tr.ifmap_prologue / dram_bw).astype(np.int64)
     pro_f = np.ceil(tr.filter_prologue / dram_bw).astype(np.int64)
-    walk = {"rf": f.row_folds, "cf": f.col_folds, "nf": nf, "L": f.fold_cycles, "order": order,
-            "block": np.broadcast_to(tr.tile_folds, nf.shape), "row_i": (df == OS) | (df == WS),
-            "fetch_i": tr.ifmap_fetch, "fetch_f": tr.filter_fetch, "reads_i": tr.ifmap_reads,
-            "reads_f": tr.filter_reads, "words_i": pro_i * dram_bw, "words_f": pro_f * dram_bw,
-            "words_o": words[2], "w_o": tr.ofmap_writes, "bw": dram_bw}
-    stall, epilogue = np.zeros_like(nf), np.zeros_like(nf)
-    chunk = (np.cumsum(nf) - nf) // CHUNK_FOLDS
-    for c in np.unique(chunk):
-        sel = np.flatnonzero(chunk == c)
-        stall[sel], epilogue[sel] = _walk({key: v[sel] for key, v in walk.items()})
+    block = np.broadcast_to(tr.tile_folds, nf.shape).astype(np.int64)
+    ints = [np.ascontiguousarray(x, dtype=np.int64) for x in (
+        f.row_folds, f.col_folds, f.fold_cycles, order, block)]
+    streams = [np.ascontiguousarray(x, dtype=np.int64) for x in (
+        tr.ifmap_fetch, tr.filter_fetch, tr.ifmap_reads, tr.filter_reads, pro_i * dram_bw, pro_f * dram_bw, words[2],
+        tr.ofmap_writes, dram_bw)]
+    row_i = np.ascontiguousarray((df == OS) | (df == WS))
+    stall, epilogue = _walk(*ints, row_i, *streams)  # type: ignore[call-arg]  # numba dispatcher
     me = f.mapping_efficiency(rows, cols)
     return {"compute_cycles": nf * f.fold_cycles, "stall_cycles": stall, "prologue_cycles": np.maximum(pro_i, pro_f),
             "epilogue_cycles": epilogue, "folds": nf, "mapping_efficiency": me,
@@ -55,76 +56,66 @@ def timings(m: np.ndarray, k: np.ndarray, n: np.ndarray, rows: np.ndarray, cols:
             "sram_filter_reads": s.filter_reads, "sram_ofmap_writes": s.ofmap_writes,
             "dram_ifmap_reads": tr.ifmap_reads, "dram_filter_reads": tr.filter_reads,
             "dram_ofmap_writes": tr.ofmap_writes, "ifmap_prologue_cycles": pro_i, "filter_prologue_cycles": pro_f,
-            "tile_folds_used": np.broadcast_to(tr.tile_folds, nf.shape)}
+            "tile_folds_used": block}
 
 
-def _walk(g: dict[str, Any]) -> tuple[np.ndarray, np.ndarray]:
-    """(stall, epilogue) cycles of the GEMMs of one chunk (``g``: per-GEMM arrays, see :func:`timings`)."""
-    nf = g["nf"]
-    starts = np.cumsum(nf) - nf
-    seg = np.repeat(np.arange(len(nf)), nf)
-    j = np.arange(int(nf.sum()), dtype=np.int64) - starts[seg]
-    fr, fc = _fold_sequence(j, seg, g)
-    col_outer = (g["order"] == 0)[seg]
-    ready = np.maximum(_arrival(j, seg, fr, fc, col_outer, g, "i"), _arrival(j, seg, fr, fc, col_outer, g, "f"))
-    out_per_fold = g["w_o"] / nf
-    written = (j + 1) * out_per_fold[seg]
-    ready = np.maximum(ready, np.ceil(np.maximum(written - g["words_o"][seg], 0) / g["bw"][seg]))
-    ideal_end = (j + 1) * g["L"][seg]
-    delay = ready - ideal_end
-    lag = _segmented_cummax(delay, seg)
-    stall = np.maximum(np.maximum.reduceat(delay, starts), 0).astype(np.int64)
-    drain = (out_per_fold / g["bw"])[seg]
-    last = np.maximum.reduceat(ideal_end + np.maximum(lag, 0) + (nf[seg] - j) * drain, starts)
-    epilogue = np.maximum(np.ceil(last - (nf * g["L"] + stall) - 1e-9), 0).astype(np.int64)
+@njit(cache=True)
+def _walk(rf: np.ndarray, cf: np.ndarray, L: np.ndarray, order: np.ndarray, block: np.ndarray, row_i: np.ndarray,
+          fetch_i: np.ndarray, fetch_f: np.ndarray, reads_i: np.ndarray, reads_f: np.ndarray, words_i: np.ndarray,
+          words_f: np.ndarray, words_o: np.ndarray, w_o: np.ndarray,
+          bw: np.ndarray) -> tuple[np.ndarray, np.ndarray]:   # pragma: no cover - compiled
+    """(stall, epilogue) cycles of every GEMM: its folds in execution order (blocks of ``block`` outer
+    folds, then the inner folds, then the folds of the block: :func:`.cycle._fold_sequence`), each
+    fold's arrival (:func:`.cycle._stream_need`, :func:`.cycle._arrival`), back-pressure, lag
+    (running maximum) and drain (:func:`.cycle._drain_epilogue`). ``words_*``: read ports' prologue
+    words, then the ofmap buffer's words."""
+    n_gemms = len(rf)
+    stall = np.zeros(n_gemms, np.int64)
+    epilogue = np.zeros(n_gemms, np.int64)
+    for t in range(n_gemms):
+        col_outer = order[t] == 0
+        outer_n, inner_n = (cf[t], rf[t]) if col_outer else (rf[t], cf[t])
+        nf = rf[t] * cf[t]
+        out_per_fold = w_o[t] / nf
+        drain = out_per_fold / bw[t]
+        lag = 0.0
+        last = 0.0
+        j = 0
+        for b0 in range(0, outer_n, block[t]):
+            for inner in range(inner_n):
+                for outer in range(b0, min(b0 + block[t], outer_n)):
+                    fr, fc = (inner, outer) if col_outer else (outer, inner)
+                    ready = max(_arrival(fetch_i[t], reads_i[t], row_i[t], col_outer, rf[t], cf[t], fr, fc,
+                                         block[t], words_i[t], bw[t]),
+                                _arrival(fetch_f[t], reads_f[t], not row_i[t], col_outer, rf[t], cf[t], fr, fc,
+                                         block[t], words_f[t], bw[t]))
+                    written = (j + 1) * out_per_fold
+                    ready = max(ready, np.ceil(max(written - words_o[t], 0.0) / bw[t]))
+                    ideal_end = (j + 1) * L[t]
+                    delay = ready - ideal_end
+                    lag = delay if j == 0 else max(lag, delay)
+                    end = ideal_end + max(lag, 0.0) + (nf - j) * drain
+                    last = end if j == 0 else max(last, end)
+                    j += 1
+        stall[t] = int(max(lag, 0.0))
+        epilogue[t] = int(max(np.ceil(last - (nf * L[t] + stall[t]) - 1e-9), 0.0))
     return stall, epilogue
 
 
-def _fold_sequence(j: np.ndarray, seg: np.ndarray, g: dict[str, Any]) -> tuple[np.ndarray, np.ndarray]:
-    """(row fold, column fold) of the ``j``-th fold of each GEMM in execution order: blocks of
-    ``block`` outer folds, then the inner folds, then the folds of the block (:func:`.cycle._fold_sequence`
-    in closed form; only the last block can be narrower)."""
-    col_outer = g["order"] == 0
-    outer_n = np.where(col_outer, g["cf"], g["rf"])[seg]
-    inner_n = np.where(col_outer, g["rf"], g["cf"])[seg]
-    block = g["block"][seg]
-    per_block = block * inner_n
-    b = j // per_block
-    q = j - b * per_block
-    width = np.minimum(block, outer_n - b * block)
-    inner, outer = q // width, b * block + q % width
-    c = col_outer[seg]
-    return np.where(c, inner, outer), np.where(c, outer, inner)
-
-
-def _arrival(j: np.ndarray, seg: np.ndarray, fr: np.ndarray, fc: np.ndarray, col_outer: np.ndarray,
-             g: dict[str, Any], buf: str) -> np.ndarray:
-    """Cycle at which each fold's share of ``buf``'s (``i``: ifmap, ``f``: filter) fetch stream has
-    arrived (:func:`.cycle._stream_need` then :func:`.cycle._arrival`, per fold)."""
-    fetch = g[f"fetch_{buf}"]
-    row_operand = g["row_i"] if buf == "i" else ~g["row_i"]     # indexed by the row folds
-    many = (np.maximum(g[f"reads_{buf}"] // np.maximum(fetch, 1), 1) > 1)[seg]
-    slab = (fetch / np.where(row_operand, g["rf"], g["cf"]))[seg]
-    r = row_operand[seg]
-    own, other = np.where(r, fr, fc), np.where(r, fc, fr)
-    # the operand of the inner loop is re-read per block of outer folds; the outer one per fold
-    by_block = r == col_outer
-    blocked = np.where(many, (other // g["block"][seg]) * fetch[seg], 0) + (own + 1) * slab
-    linear = own * np.where(r, g["cf"][seg], g["rf"][seg]) + other
-    need = np.where(by_block, blocked, np.where(many, (linear + 1) * slab, (own + 1) * slab))
-    bw = g["bw"][seg]
-    return np.ceil(np.maximum(need - g[f"words_{buf}"][seg], 0) / bw)
-
-
-def _segmented_cummax(x: np.ndarray, seg: np.ndarray) -> np.ndarray:
-    """Running maximum of integer-valued ``x`` restarting at each segment (``seg`` sorted): one
-    accumulate over values lifted by a per-segment offset, exact in int64 (x < 2⁵³)."""
-    xi = x.astype(np.int64)
-    lo = int(xi.min())
-    span = int(xi.max()) - lo + 1
-    if span * (int(seg[-1]) + 1) >= 1 << 62:       # offsets would overflow: one segment at a time
-        bounds = np.flatnonzero(np.diff(seg)) + 1
-        return np.concatenate([np.maximum.accumulate(p) for p in np.split(x, bounds)])
-    lift = seg * span
-    return (np.maximum.accumulate(xi - lo + lift) - lift + lo).astype(np.float64)
-
+@njit(cache=True)
+def _arrival(fetch: int, reads: int, row_operand: bool, col_outer: bool, rf: int, cf: int, fr: int, fc: int,
+             block: int, words: int, bw: int) -> float:   # pragma: no cover - compiled
+    """Cycle at which fold (fr, fc)'s share of one operand's fetch stream has arrived: the operand of
+    the inner loop is re-read per block of outer folds, the outer one per fold (when it streams)."""
+    many = max(reads // max(fetch, 1), 1) > 1
+    if row_operand:                      # indexed by the row folds
+        own, other, slab, stride = fr, fc, fetch / rf, cf
+    else:
+        own, other, slab, stride = fc, fr, fetch / cf, rf
+    if row_operand == col_outer:
+        need = ((other // block) * fetch if many else 0) + (own + 1) * slab
+    elif many:
+        need = (own * stride + other + 1) * slab
+    else:
+        need = (own + 1) * slab
+    return np.ceil(max(need - words, 0.0) / bw)
