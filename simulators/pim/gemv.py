@@ -28,9 +28,9 @@ Energy (pJ) uses the AttAcc/FGDRAM per-bit table (:mod:`simulators.common.dram`)
 from __future__ import annotations
 
 import functools
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, TypeVar
 
 import numpy as np
 
@@ -42,6 +42,9 @@ from simulators.pim.hardware import PIMConfig, pim_command_ns
 #: candidate split-K degrees and row-block heights searched by the simulator's own mapper
 SPLIT_K = (1, 2, 4, 8, 16)
 TILE_ROWS = (8, 16, 32, 64)
+#: geometries a :class:`Jobs` memo keeps (one per preset and pinned-mapping pattern seen); a bound
+MEMO_LIMIT = 64
+_V = TypeVar("_V")
 
 
 @dataclass(frozen=True)
@@ -84,6 +87,21 @@ class Jobs:
 
     def __getitem__(self, j: int) -> Job:
         return Job(int(self.G[j]), int(self.M[j]), int(self.K[j]), int(self.N[j]))
+
+    @functools.cached_property
+    def _memo(self) -> dict[Any, Any]:
+        return {}
+
+    def remember(self, key: Any, build: Callable[[], _V]) -> _V:
+        """``build()`` memoised on these jobs under ``key`` (mapping geometries); a full memo
+        (``MEMO_LIMIT`` entries) is emptied first."""
+        memo = self._memo
+        if key not in memo:
+            if len(memo) >= MEMO_LIMIT:
+                memo.clear()
+            memo[key] = build()
+        value: _V = memo[key]
+        return value
 
 
 @dataclass
@@ -172,32 +190,73 @@ def _ceil(x: Any) -> np.ndarray:
     return np.ceil(np.asarray(x, dtype=float) - 1e-9)
 
 
-def layout(hw: Hardware, job: Job | Jobs, s: Any, m: Any) -> dict[str, np.ndarray]:
-    """Placement quantities: blocks per bank, rows per bank, registers, tile order, passes."""
-    t = hw.t
+@dataclass(frozen=True)
+class Geometry:
+    """The quantities of jobs × mappings (split-K ``s``, row blocks of ``m``) that the hardware columns
+    do not change: only the preset's widths and energies enter (see :func:`geometry`)."""
+
+    s: np.ndarray
+    m: np.ndarray
+    kpart: np.ndarray        # K/s columns per block
+    blocks: np.ndarray       # row blocks over all banks
+    r_b: np.ndarray          # output registers a row block needs
+    writes: np.ndarray       # input-register writes per vector
+    gs: np.ndarray           # G·s partial matrices
+    in_bytes: np.ndarray | float   # input vectors the host sends
+    out_bytes: np.ndarray    # (partial) outputs the host reads back
+    reduce_ops: np.ndarray   # host additions of split-K partials
+    io_bytes: np.ndarray     # in + out
+    out_pj: np.ndarray       # energy of the outputs' DRAM write and host read
+    in_pj: np.ndarray | float      # energy of the inputs' host read
+    reduce_pj: np.ndarray    # energy of the host reduction
+    mac_pj: float            # one PIM MAC
+
+
+def geometry(cfg: PIMConfig, job: Job | Jobs, s: Any, m: Any) -> Geometry:
+    """:class:`Geometry` of ``job`` with split-K ``s`` and row blocks of ``m`` (any broadcastable shapes)."""
+    t = cfg.timing
+    bits, acc_bits = cfg.operand_bits, cfg.acc_bits
     s = np.asarray(s, dtype=float)
     m = np.asarray(m, dtype=float)
     kpart = _ceil(job.K / s)
-    blocks = job.G * _ceil(job.M / m) * s
-    q = _ceil(blocks / hw.banks)
-    rows = q * m * kpart * hw.bits / (8.0 * t.row_bytes)
-    r_b = _ceil(m * hw.acc_bits / hw.orf_bits)
-    order = np.clip(np.floor(hw.orf_regs / r_b), 1, q)
-    writes = _ceil(kpart * hw.bits / hw.irf_bits)
-    groups = _ceil(writes / hw.irf_regs)
-    passes = _ceil(q / order)
-    vectors = _ceil(np.minimum(job.G * s, hw.banks) / hw.channels)
-    return {"s": s, "m": m, "kpart": kpart, "q": q, "rows": rows, "r_b": r_b, "order": order, "writes": writes,
-                "groups": groups, "passes": passes, "vectors": vectors, "reg_ok": r_b <= hw.orf_regs}
+    m_pad = _ceil(job.M / m) * m
+    in_bytes = job.G * job.K * job.N * bits / 8.0
+    out_bytes = job.G * m_pad * s * job.N * acc_bits / 8.0
+    reduce_ops = job.G * job.M * (s - 1) * job.N
+    return Geometry(s, m, kpart, job.G * _ceil(job.M / m) * s, _ceil(m * acc_bits / cfg.orf_bits),
+                    _ceil(kpart * bits / cfg.irf_bits), job.G * s, in_bytes, out_bytes, reduce_ops,
+                    in_bytes + out_bytes, out_bytes * 8 * (PJ_PER_BIT_CELL_RW + t.host_read_pj_per_bit),
+                    in_bytes * 8 * t.host_read_pj_per_bit, reduce_ops * cfg.host_pj_per_op,
+                    energy.pim_mac_pj(bits))
 
 
-def pim_job(hw: Hardware, job: Job | Jobs, s: Any, m: Any, refresh: bool = True) -> JobCost:
-    """The analytical PIM cost of ``job`` with split-K ``s`` and row blocks of ``m`` rows."""
+def layout(hw: Hardware, job: Job | Jobs, s: Any, m: Any, geo: Geometry | None = None) -> dict[str, np.ndarray]:
+    """Placement quantities: blocks per bank, rows per bank, registers, tile order, passes
+    (``geo``: :func:`geometry` of the same job and mapping, when the caller has it)."""
     t = hw.t
-    lay = layout(hw, job, s, m)
+    geo = geo or geometry(hw.cfg, job, s, m)
+    q = _ceil(geo.blocks / hw.banks)
+    rows = q * geo.m * geo.kpart * hw.bits / (8.0 * t.row_bytes)
+    order = np.clip(np.floor(hw.orf_regs / geo.r_b), 1, q)
+    groups = _ceil(geo.writes / hw.irf_regs)
+    passes = _ceil(q / order)
+    vectors = _ceil(np.minimum(geo.gs, hw.banks) / hw.channels)
+    return {"s": geo.s, "m": geo.m, "kpart": geo.kpart, "q": q, "rows": rows, "r_b": geo.r_b, "order": order,
+            "writes": geo.writes, "groups": groups, "passes": passes, "vectors": vectors,
+            "reg_ok": geo.r_b <= hw.orf_regs}
+
+
+def pim_job(hw: Hardware, job: Job | Jobs, s: Any, m: Any, refresh: bool = True,
+            geo: Geometry | None = None) -> JobCost:
+    """The analytical PIM cost of ``job`` with split-K ``s`` and row blocks of ``m`` rows
+    (``geo``: :func:`geometry` of the same job and mapping, when the caller has it)."""
+    t = hw.t
+    geo = geo or geometry(hw.cfg, job, s, m)
+    lay = layout(hw, job, s, m, geo)
     t_cmd, g = hw.t_cmd, hw.g
     cols_per_row = 8.0 * t.row_bytes / t.col_bits
-    row = _ceil(lay["rows"]) * hw.act_round_ns()
+    rows_up = _ceil(lay["rows"])
+    row = rows_up * hw.act_round_ns()
     mac = lay["rows"] * cols_per_row * t_cmd * g
     vec = lay["passes"] * (lay["vectors"] * lay["writes"] * hw.cfg.t_wr_ns + lay["groups"] * (t.tRTW + t.tWTR))
     cro = np.where(lay["order"] > 1, lay["groups"] * lay["q"] * t_cmd * g, 0.0)
@@ -209,28 +268,22 @@ def pim_job(hw: Hardware, job: Job | Jobs, s: Any, m: Any, refresh: bool = True)
     pim_ns = sum(parts.values()) / derate
 
     # host side: read the input vectors and the (partial) outputs, reduce split-K partials
-    m_pad = _ceil(job.M / lay["m"]) * lay["m"]
-    in_bytes = job.G * job.K * job.N * hw.bits / 8.0
-    out_bytes = job.G * m_pad * lay["s"] * job.N * hw.acc_bits / 8.0
-    reduce_ops = job.G * job.M * (lay["s"] - 1) * job.N
-    io_ns = (in_bytes + out_bytes) / hw.host_bytes_per_ns + reduce_ops / hw.host_ops_per_ns
+    io_ns = geo.io_bytes / hw.host_bytes_per_ns + geo.reduce_ops / hw.host_ops_per_ns
 
     # energy (pJ)
     banks = hw.banks
-    acts = job.N * _ceil(lay["rows"]) * banks
+    acts = job.N * rows_up * banks
     streamed_bits = job.N * lay["q"] * lay["m"] * lay["kpart"] * hw.bits * banks
     mux = np.where(g > 1, PJ_PER_BIT_BG_MUX, 0.0)
     vec_bits = job.N * lay["passes"] * lay["vectors"] * lay["writes"] * hw.irf_bits * hw.channels
     e = (acts * t.act_pj + streamed_bits * (PJ_PER_BIT_CELL_RW + mux)
-         + (streamed_bits / hw.bits) * energy.pim_mac_pj(hw.bits)
+         + (streamed_bits / hw.bits) * geo.mac_pj
          + vec_bits * t.host_read_pj_per_bit
-         + out_bytes * 8 * (PJ_PER_BIT_CELL_RW + t.host_read_pj_per_bit)
-         + in_bytes * 8 * t.host_read_pj_per_bit
-         + reduce_ops * hw.cfg.host_pj_per_op)
-    ext = in_bytes + out_bytes + vec_bits / 8.0
-    choice = {"split_k": lay["s"] + 0 * pim_ns, "tile_rows": lay["m"] + 0 * pim_ns,
-              "tile_order": lay["order"] + 0 * pim_ns}
-    return JobCost(pim_ns, io_ns + 0 * pim_ns, e + 0 * pim_ns, ext + 0 * pim_ns, parts, choice, lay["reg_ok"])
+         + geo.out_pj + geo.in_pj + geo.reduce_pj)
+    ext = geo.io_bytes + vec_bits / 8.0
+    zero = 0 * pim_ns
+    choice = {"split_k": lay["s"] + zero, "tile_rows": lay["m"] + zero, "tile_order": lay["order"] + zero}
+    return JobCost(pim_ns, io_ns + zero, e + zero, ext + zero, parts, choice, lay["reg_ok"])
 
 
 #: the mapper's candidates (split-K outer, tile rows inner) on a leading axis of their own
@@ -241,8 +294,17 @@ _CAND_S, _CAND_M = (np.array(v, dtype=float).reshape(-1, 1, 1)
 def best_pim_jobs(hw: Hardware, jobs: Job | Jobs, s_fixed: np.ndarray, m_fixed: np.ndarray,
                   refresh: bool = True) -> JobCost:
     """The fastest (split-K, tile rows) per design and job, all candidates in one array pass;
-    ``*_fixed`` arrays ``(designs, jobs)`` pin them (0 = search). Ties keep the earlier candidate."""
-    c = pim_job(hw, jobs, np.where(s_fixed > 0, s_fixed, _CAND_S), np.where(m_fixed > 0, m_fixed, _CAND_M), refresh)
+    ``*_fixed`` arrays ``(designs, jobs)`` pin them (0 = search). Ties keep the earlier candidate.
+    When the pins are the same for every design (one row), the candidates' :class:`Geometry` is
+    memoised on ``jobs`` (a :class:`Jobs`)."""
+    s = np.where(s_fixed > 0, s_fixed, _CAND_S)
+    m = np.where(m_fixed > 0, m_fixed, _CAND_M)
+    geo = None
+    if isinstance(jobs, Jobs) and s_fixed.shape[0] == 1 and m_fixed.shape[0] == 1:
+        key = (hw.cfg, s_fixed.shape, s_fixed.dtype.str, s_fixed.tobytes(), m_fixed.shape, m_fixed.dtype.str,
+               m_fixed.tobytes())
+        geo = jobs.remember(key, lambda: geometry(hw.cfg, jobs, s, m))
+    c = pim_job(hw, jobs, s, m, refresh, geo)
     score = np.where(c.reg_ok, c.total_ns, np.inf)
     best = np.argmin(score, axis=0)[None, None]
     fields = [c.pim_ns, c.io_ns, c.energy_pj, c.ext_bytes, *c.parts.values(), *c.choice.values(), c.reg_ok]
