@@ -4,11 +4,12 @@ The cycle-level mapper (:meth:`RDUSimulator._auto_mappings`) takes the candidate
 simulated latency; its exact search needs every candidate's analytical model (validity and
 :func:`.cycle.lower_bound`), the bulk of a cycle-level evaluation. A coarser bound needs far less:
 
-``floor = Σ_sections n_tile·max_k cyc_k / f + n_sections·t_reconfig + weight bytes / max(BW)``
+``floor = Σ_sections n_tile·max_k cyc_k / f + n_sections·t_reconfig + weight bytes / BW``
 
-Each term is at most its part of a section's :func:`.cycle.lower_bound` term ``max(chain, T_dram,
-T_net) + T_setup`` (``chain`` ≥ the slowest kernel's ``n_tile`` steps; ``T_setup`` loads the weights
-at a mix of the two tiers' bandwidths, then reconfigures), so no simulation beats it, and it does
+(``BW`` the faster tier's bandwidth, DDR's without HBM.) Each term is at most its part of a
+section's :func:`.cycle.lower_bound` term ``max(chain, T_dram, T_net) + T_setup`` (``chain`` ≥ the
+slowest kernel's ``n_tile`` steps; ``T_setup`` loads the weights at a mix of the two tiers'
+bandwidths, DDR's alone without HBM, then reconfigures), so no simulation beats it, and it does
 not count the pipeline transfers, which :meth:`RDUSimulator._fewer_pcus` leaves out too. Its
 cycle count, section count and weight bytes depend only on the candidate and the hardware key of
 the candidate list, so they are memoised with it. A design's candidates with the lowest floors are
@@ -60,8 +61,10 @@ def floor_terms(kg: KernelGraph, d: MappingABC[str, Any], cands: Sequence[mp.Map
 
 def floors(terms: np.ndarray, d: MappingABC[str, Any]) -> np.ndarray:
     """``(C,)`` seconds: :func:`floor_terms` at design ``d``'s clock, reconfiguration time and
-    fastest memory tier."""
-    bw = max(max(float(d["hbm_bw_gbs"]), 1e-9) * 1e9, float(d["ddr_bw_gbs"]) * 1e9)
+    fastest memory tier holding weights (DDR alone without HBM, as the analytical model)."""
+    ddr = float(d["ddr_bw_gbs"]) * 1e9
+    has_hbm = float(d["hbm_gb"]) > 0 and float(d["hbm_bw_gbs"]) > 0
+    bw = max(max(float(d["hbm_bw_gbs"]), 1e-9) * 1e9, ddr) if has_hbm else ddr
     cycles, n_sections, weights = terms
     exact = cycles / (float(d["clock_mhz"]) * 1e6) + n_sections * (float(d["reconfig_us"]) * 1e-6) + weights / bw
     return np.asarray(exact * (1.0 - FLOOR_SLACK))
