@@ -58,10 +58,11 @@ from archgym.workload import Gemm
 from simulators.systolic import scalesim_walk
 
 #: bytes per im2col entry of the conv ifmap walk: three int64 arrays (fetch position → address
-#: index, index → address, occurrence lists) in :func:`_read_slides_addressed` (docs/scalesim-memory.md)
+#: index, the previous and next index of the same pixel) in :func:`_read_slides_addressed`
+#: (docs/scalesim-memory.md)
 WALK_BYTES_PER_ENTRY = 24
-#: bytes per ifmap word of the same walk: two int64 arrays (occurrence-list starts and cursors)
-WALK_BYTES_PER_PIXEL = 16
+#: bytes per ifmap word of the same walk: one int64 array (each pixel's latest index while building)
+WALK_BYTES_PER_PIXEL = 8
 #: bytes per slide inside the sweeps (:func:`_sweep_slide_rows`: ~10 int64 arrays over the slides)
 SLIDE_BYTES = 96
 #: the environment variable that sets the memory budget of one walk, in MiB
@@ -298,16 +299,15 @@ def _read_slides_addressed(buf: _ReadBuffer, order: _FetchOrder, demands: list[_
     shape = order.shape
     geometry = (conv.h, conv.w, conv.c, conv.r, conv.s, conv.stride, conv.q, int(m_from_column))
     compact = np.empty(order.valid, np.int64)
-    address = np.empty(valid, np.int64)
-    occurrences = np.empty(valid, np.int64)
-    first = np.zeros(ifmap_words + 1, np.int64)
+    before, after = np.empty(valid, np.int64), np.empty(valid, np.int64)
     tables = scalesim_walk.conv_tables(geometry, conv.p)
-    found = scalesim_walk.build_index(shape, geometry, tables, compact, address, first, occurrences)
+    found = scalesim_walk.build_index(shape, geometry, tables, compact, before, after,
+                                      np.full(ifmap_words, -1, np.int64))
     assert found == valid, (found, valid)
     table = np.array([(b, scalesim_walk.SWEEP, arg, 0, 0) if kind == "sweep" else (b, scalesim_walk.ROWS, *arg)
                       for b, kind, arg in demands], np.int64).reshape(-1, 5)
     window = (buf.set_words, buf.window_sets, step, n_sets, valid)
-    rows, slides, _ = scalesim_walk.walk(shape, table, fold_rows, window, compact, address, first, occurrences)
+    rows, slides = scalesim_walk.walk(shape, table, fold_rows, window, compact, before, after)
     return _slide_result(buf, reads, rows, slides)
 
 
@@ -437,14 +437,20 @@ class _WriteBuffer:
         self.drain_end = cycle + n - 1                     # write latency 0
 
     def row(self, k: int, cycle: int) -> int:
-        """``k`` words arrive in one row at ``cycle``; returns the row's stall."""
+        """``k`` words arrive in one row at ``cycle``; returns the row's stall. Word by word, a word
+        that fills the buffer during a drain waits for its end, and one that takes it past half
+        full otherwise starts a drain; the words in between are stored in one step."""
         now = cycle
-        for _ in range(k):
-            self.store(1)
-            if now < self.drain_end:
-                if self.used >= self.capacity:
-                    now = self.drain_end
-            elif self.used > self.drain_words:
+        while k > 0:
+            draining = now < self.drain_end
+            n = max((self.capacity if draining else self.drain_words + 1) - self.used, 1)  # to the event
+            self.store(min(n, k))
+            if n > k:
+                break
+            k -= n
+            if draining:
+                now = self.drain_end
+            else:
                 self._drain(now)
         return now - cycle
 

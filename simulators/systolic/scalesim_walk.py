@@ -4,8 +4,8 @@
 kernels. SCALE-Sim checks each demanded address against the window's sets (Python sets, so any
 occurrence of the pixel in the window hits), and on a miss slides the window forward until it
 holds one. Per demand the kernel does O(1) work: the demanded word's own fetch position is in the
-window (nearly always), else the address's few other occurrences (at most R·S: one per window
-that covers the pixel) are scanned. Fetch positions come from the fetch order's closed form, once
+window (nearly always), else the pixel's few other occurrences (at most R·S: one per window that
+covers the pixel; a doubly linked list per pixel) are scanned. Fetch positions come from the fetch order's closed form, once
 per anti-diagonal (consecutive words of one block on one diagonal are consecutive in the fetch
 order), so no im2col-sized array of demands is built.
 
@@ -80,11 +80,11 @@ def conv_tables(conv: tuple[int, ...], p: int) -> tuple[np.ndarray, ...]:
 
 @njit(cache=True)
 def build_index(order: tuple[int, ...], conv: tuple[int, ...], tables: tuple[np.ndarray, ...], compact: np.ndarray,
-                address: np.ndarray, first: np.ndarray, occurrences: np.ndarray) -> int:
-    """Fill ``compact`` (fetch position → index among the words with an address, −1 for none),
-    ``address`` (that index → ifmap address) and the occurrence lists (``occurrences[first[a]:
-    first[a + 1]]``: the indices holding address ``a``, ascending); returns the words with an
-    address. ``first`` has one slot per ifmap word plus one, zeroed; ``tables``: :func:`conv_tables`."""
+                before: np.ndarray, after: np.ndarray, last: np.ndarray) -> int:
+    """Fill ``compact`` (fetch position → index among the words with an address, −1 for none) and,
+    per such index, the previous and next index holding the same address (``before``, ``after``;
+    −1 for none): each pixel's occurrences as a doubly linked list. Returns the words with an
+    address. ``last`` has one slot per ifmap word, −1; ``tables``: :func:`conv_tables`."""
     rows, height, width, wl, diagonal = order
     ih, iw, m_from_column = conv[0], conv[1], conv[7]
     my, mx, m_addr, ky, kx, k_addr = tables
@@ -105,8 +105,10 @@ def build_index(order: tuple[int, ...], conv: tuple[int, ...], tables: tuple[np.
                 if my[m] + ky[k] < ih and mx[m] + kx[k] < iw:
                     a = m_addr[m] + k_addr[k]
                     compact[p] = n
-                    address[n] = a
-                    first[a + 1] += 1
+                    before[n], after[n] = last[a], -1
+                    if last[a] >= 0:
+                        after[last[a]] = n
+                    last[a] = n
                     n += 1
                 else:
                     compact[p] = -1
@@ -114,23 +116,39 @@ def build_index(order: tuple[int, ...], conv: tuple[int, ...], tables: tuple[np.
             within -= 1
             if within < 0:
                 block, within = block - 1, height - 1
-    for a in range(1, len(first)):
-        first[a] += first[a - 1]
-    cursor = first[:-1].copy()
-    for i in range(n):
-        a = address[i]
-        occurrences[cursor[a]] = i
-        cursor[a] += 1
     return n
 
 
 @njit(cache=True)
+def _other_in_window(x: int, before: np.ndarray, after: np.ndarray, lo: int, hi: int, wrap: int) -> bool:
+    """Whether another occurrence of index ``x``'s pixel lies in the window [lo, hi) ∪ [0, wrap)."""
+    for links in (before, after):
+        y = links[x]
+        while y >= 0:
+            if (lo <= y < hi) or y < wrap:
+                return True
+            y = links[y]
+    return False
+
+
+@njit(cache=True)
+def _nearest_ahead(x: int, before: np.ndarray, after: np.ndarray, eps: int, start: int, n_sets: int) -> int:
+    """Sets from the window's start to the nearest set ahead holding ``x``'s pixel (circularly)."""
+    gap = (x // eps - start) % n_sets
+    for links in (before, after):
+        y = links[x]
+        while y >= 0:
+            gap = min(gap, (y // eps - start) % n_sets)
+            y = links[y]
+    return gap
+
+
+@njit(cache=True)
 def walk(order: tuple[int, ...], demands: np.ndarray, fold_rows: int, window: tuple[int, ...],
-         compact: np.ndarray, address: np.ndarray, first: np.ndarray, occurrences: np.ndarray
-         ) -> tuple[np.ndarray, np.ndarray, int]:
+         compact: np.ndarray, before: np.ndarray, after: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Every fold's demands in SCALE-Sim's checking order (demand rows ascending, columns
     ascending); ``window = (eps, sets in the window, sets per slide, sets, words with an
-    address)``. Returns the demand rows of the misses, the slides each triggers, and their count."""
+    address)``. Returns the demand rows of the misses and the slides each triggers."""
     rows, h, w, wl, _ = order
     eps, sets_in, step, n_sets, valid = window
     cap = 1024
@@ -161,17 +179,9 @@ def walk(order: tuple[int, ...], demands: np.ndarray, fold_rows: int, window: tu
                 x = compact[i]
                 if x < 0 or (lo <= x < hi) or x < wrap:
                     continue
-                a = address[x]
-                hit = False
-                gap = n_sets
-                for j in range(first[a], first[a + 1]):
-                    y = occurrences[j]
-                    if (lo <= y < hi) or y < wrap:
-                        hit = True
-                        break
-                    gap = min(gap, (y // eps - start) % n_sets)
-                if hit:
+                if _other_in_window(x, before, after, lo, hi, wrap):
                     continue
+                gap = _nearest_ahead(x, before, after, eps, start, n_sets)
                 k = -(-(gap - sets_in + 1) // step)
                 start = (start + k * step) % n_sets
                 lo, hi = start * eps, min((start + sets_in) * eps, valid)
@@ -183,4 +193,4 @@ def walk(order: tuple[int, ...], demands: np.ndarray, fold_rows: int, window: tu
                 ev_rows[n_ev] = demand_row
                 ev_k[n_ev] = k
                 n_ev += 1
-    return ev_rows[:n_ev], ev_k[:n_ev], n_ev
+    return ev_rows[:n_ev], ev_k[:n_ev]
