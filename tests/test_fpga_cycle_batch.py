@@ -3,26 +3,43 @@ definitions exactly, and a batch equals a loop of single evaluations, invalid de
 
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
 import pytest
 
-from archgym.workload import get_workload
+from archgym.metrics import Result
+from archgym.workload import Workload, get_workload
 from simulators.fpga import FPGASimulator, cycle
 from simulators.fpga.reference_nets import finn_cnv
 
 SIM = FPGASimulator()
 
 
-def test_batch_equals_a_loop_of_single_evaluations_including_invalid() -> None:
-    wl = get_workload("resnet18")
-    designs = SIM.space(wl).sample(20, 11)
+def _assert_batch_equals_singles(designs: list[dict[str, Any]], wl: Workload) -> list[Result]:
     batch = SIM.evaluate_batch(designs, wl, "cycle")
     singles = [SIM.evaluate(d, wl, "cycle") for d in designs]
-    assert 0 < batch.valid.sum() < len(designs)          # both kinds present
     assert batch.valid.tolist() == [r.valid for r in singles]
     assert batch.violations == [r.violations for r in singles]
     for k, v in batch.metrics.items():
         np.testing.assert_array_equal(v, [r.metrics.get(k, np.nan) for r in singles], err_msg=k)
+    return singles
+
+
+def test_batch_equals_a_loop_of_single_evaluations_including_invalid() -> None:
+    wl = get_workload("resnet18")
+    singles = _assert_batch_equals_singles(SIM.space(wl).sample(20, 11), wl)
+    assert 0 < sum(r.valid for r in singles) < len(singles)          # both kinds present
+
+
+def test_hybrids_sharing_an_analysis_equal_their_singles() -> None:
+    # one device and precision: one analysis, each hybrid group's dataflow pipeline built for several designs
+    wl = get_workload("resnet18")
+    designs = [{**d, "device": "vu9p", "precision": "int8"} for d in SIM.space(wl).sample(200, 3)
+               if d["style"] == "hybrid"][:16]
+    singles = _assert_batch_equals_singles(designs, wl)
+    modes = [g["mode"] for r in singles for g in r.info["groups"]]
+    assert modes.count("dataflow") >= 4 and "sequential" in modes
 
 
 @pytest.mark.skipif(not hasattr(cycle._tiles, "py_func"), reason="numba absent: the walks run as plain Python")

@@ -249,21 +249,27 @@ class HybridTrace:
         return sum(g.dram_bytes for g in self.groups)
 
 
-def simulate_hybrid(table: StageTable, dev: FPGADevice, prec: Precision, an: Analysis, k: int, groups: int,
-                    tm: float, tn: float, fifo_depth: float) -> HybridTrace:
-    """Design ``k`` of ``an`` (an :func:`~simulators.fpga.model.analyze` result) as a hybrid of ``groups``
-    layer groups on a ``tm × tn`` engine, ``fifo_depth`` words per dataflow FIFO (0: auto). DRAM
-    bandwidth, group modes and reconfiguration cycles come from ``an``."""
-    bpc = float(an.extra["bpc"][k])
-    traces = []
+def simulate_hybrid(table: StageTable, dev: FPGADevice, prec: Precision, an: Analysis, ks: np.ndarray, groups: int,
+                    tm: np.ndarray, tn: np.ndarray, fifo_depth: np.ndarray) -> list[HybridTrace]:
+    """Designs ``ks`` of ``an`` (an :func:`~simulators.fpga.model.analyze` result) as hybrids of ``groups``
+    layer groups each, on ``tm × tn`` engines with ``fifo_depth`` words per dataflow FIFO (0: auto), one
+    entry of each per design of ``ks``. DRAM bandwidth, group modes and reconfiguration cycles come from
+    ``an``; a group's dataflow pipeline is built once for all the designs that run it as one."""
+    bpc = an.extra["bpc"][ks]
+    traces: list[list[GroupTrace]] = [[] for _ in ks]
     for g, idx in group_stages(table, groups):
-        if bool(an.group_mode[k, g]):
-            sub, df = dataflow_group(table, idx, dev, prec, np.array([tm * tn]), np.array([float(fifo_depth)]))
-            cyc, _ = simulate_pipeline(sub, df, 0, bpc, images=1)
-            dram = float(df.offchip_bytes[0])
-        else:
-            cyc = simulate_engine(table, an.engine, k, tm, tn, prec.bits / 8.0, bpc, stages=idx)
-            dram = float(an.engine.dram_bytes[k, idx].sum())
-        traces.append(GroupTrace(g, "dataflow" if an.group_mode[k, g] else "sequential", table.names[idx[0]],
-                                 table.names[idx[-1]], float(cyc), dram))
-    return HybridTrace(tuple(traces), float(an.extra["reconfig_cycles"][k]))
+        dataflow = an.group_mode[ks, g]
+        pos = np.cumsum(dataflow) - 1                 # each dataflow design's row in the group's pipeline
+        if dataflow.any():
+            sub, df = dataflow_group(table, idx, dev, prec, tm[dataflow] * tn[dataflow], fifo_depth[dataflow])
+        for j, k in enumerate(ks.tolist()):
+            if dataflow[j]:
+                cyc, _ = simulate_pipeline(sub, df, int(pos[j]), float(bpc[j]), images=1)
+                dram = float(df.offchip_bytes[pos[j]])
+            else:
+                cyc = simulate_engine(table, an.engine, k, float(tm[j]), float(tn[j]), prec.bits / 8.0, float(bpc[j]),
+                                      stages=idx)
+                dram = float(an.engine.dram_bytes[k, idx].sum())
+            traces[j].append(GroupTrace(g, "dataflow" if dataflow[j] else "sequential", table.names[idx[0]],
+                                        table.names[idx[-1]], float(cyc), dram))
+    return [HybridTrace(tuple(t), float(an.extra["reconfig_cycles"][k])) for t, k in zip(traces, ks.tolist())]

@@ -1,6 +1,7 @@
-"""The FPGA cycle fidelity over a batch: each design's compiled walk (:mod:`.cycle`) for its times,
-then the metrics of every design of the analysis in one :func:`~simulators.fpga.model.time_metrics`
-pass (element-wise, so each design's numbers equal a batch of one's)."""
+"""The FPGA cycle fidelity over a batch: each design's compiled walk (:mod:`.cycle`) for its times (a
+hybrid group's dataflow pipeline built once for the designs that run it), then the metrics of every
+design of the analysis in one :func:`~simulators.fpga.model.time_metrics` pass (element-wise, so each
+design's numbers equal a batch of one's)."""
 
 from __future__ import annotations
 
@@ -21,27 +22,27 @@ def metrics(table: StageTable, dev: FPGADevice, prec: Precision, an: Analysis,
     walks, and what design 0 adds to ``info`` (hybrid: its per-group breakdown at cycle level)."""
     n = len(cols["style"])
     lat, ii, dram = np.empty(n), np.empty(n), np.empty(n)
+    style, bpc = np.asarray(cols["style"]), an.extra["bpc"]
+    tm, tn = np.asarray(cols["tm"], dtype=float), np.asarray(cols["tn"], dtype=float)
+    for k in np.flatnonzero(style == "streaming").tolist():
+        lat[k], ii[k] = cycle.simulate_pipeline(table, an.stream, k, float(bpc[k]))
+        dram[k] = float(an.stream.offchip_bytes[k])
+    for k in np.flatnonzero(style == "tiled").tolist():
+        lat[k] = ii[k] = cycle.simulate_engine(table, an.engine, k, float(tm[k]), float(tn[k]), prec.bits / 8.0,
+                                               float(bpc[k]))
+        dram[k] = float(an.engine.dram_bytes[k].sum())
     info: dict[str, Any] = {}
-    for k in range(n):
-        lat[k], ii[k], dram[k], extra = _times(table, dev, prec, an, cols, k)
-        info = info if k else extra
+    hybrid = np.flatnonzero(style == "hybrid")
+    groups = np.asarray(cols["groups"], dtype=np.int64)[hybrid]
+    fifo = np.asarray(cols["fifo_depth"], dtype=float)
+    for count in np.unique(groups).tolist():
+        ks = hybrid[groups == count]
+        for k, trace in zip(ks.tolist(), cycle.simulate_hybrid(table, dev, prec, an, ks, count, tm[ks], tn[ks],
+                                                               fifo[ks])):
+            lat[k] = ii[k] = trace.cycles
+            dram[k] = trace.dram_bytes
+            if k == 0:
+                info = {"groups": [dict(vars(g), analytical_cycles=float(an.extra["group_cycles"][k, g.group]))
+                                   for g in trace.groups], "reconfig_cycles": trace.reconfig_cycles}
     out = time_metrics(table, dev, an.extra["res"], an.extra["util"], an.f_mhz, lat, ii, dram, an.extra["lanes"])
     return out, info
-
-
-def _times(table: StageTable, dev: FPGADevice, prec: Precision, an: Analysis, cols: dict[str, Any],
-           k: int) -> tuple[float, float, float, dict[str, Any]]:
-    """(latency cycles, interval cycles, DRAM bytes, info extras) of design ``k``."""
-    style = str(cols["style"][k])
-    bpc = float(an.extra["bpc"][k])
-    if style == "streaming":
-        lat, ii = cycle.simulate_pipeline(table, an.stream, k, bpc)
-        return lat, ii, float(an.stream.offchip_bytes[k]), {}
-    if style == "tiled":
-        lat = cycle.simulate_engine(table, an.engine, k, float(cols["tm"][k]), float(cols["tn"][k]),
-                                    prec.bits / 8.0, bpc)
-        return lat, lat, float(an.engine.dram_bytes[k].sum()), {}
-    trace = cycle.simulate_hybrid(table, dev, prec, an, k, int(cols["groups"][k]), float(cols["tm"][k]),
-                                  float(cols["tn"][k]), float(cols["fifo_depth"][k]))
-    groups = [dict(vars(g), analytical_cycles=float(an.extra["group_cycles"][k, g.group])) for g in trace.groups]
-    return trace.cycles, trace.cycles, trace.dram_bytes, {"groups": groups, "reconfig_cycles": trace.reconfig_cycles}
