@@ -31,9 +31,11 @@ slower (more HBM bandwidth: up to +16 % on BERT-base).
 from __future__ import annotations
 
 import heapq
+import math
 from typing import Any
 
 import numpy as np
+from numba import njit
 
 from simulators.rdu.analytical import Model
 
@@ -108,18 +110,39 @@ def lower_bound(model: Model, kg_edges: tuple[np.ndarray, np.ndarray]) -> np.nda
     first = model.read_b_k / nt / model.act_bw[:, None]
     write = model.write_b_k / nt / model.act_bw[:, None]
     net = model.net_b_k / nt / model.link_bw[:, None]
-    edges = list(zip(es.tolist(), ed.tolist()))
-    head, down = first.copy(), write.copy()
-    for a, b in sorted(edges, key=lambda e: e[1]):                  # producers before consumers
-        same = model.section[:, a] == model.section[:, b]
-        head[:, b] = np.where(same, np.maximum(head[:, b], head[:, a] + unit[:, a]), head[:, b])
-    for a, b in sorted(edges, key=lambda e: -e[0]):                 # consumers before producers
-        same = model.section[:, a] == model.section[:, b]
-        down[:, a] = np.where(same, np.maximum(down[:, a], unit[:, b] + net[:, b] + down[:, b]), down[:, a])
+    edges = np.stack([es, ed], axis=1).astype(np.int64).reshape(-1, 2)
     chain = np.zeros(model.n_tile.shape)
-    np.maximum.at(chain, (np.arange(nt.shape[0])[:, None], model.section), head + nt * busy + net + down)
+    _chains(np.ascontiguousarray(model.section), unit, net, first.copy(), write.copy(), nt * busy,
+            edges[np.argsort(edges[:, 1], kind="stable")], edges[np.argsort(-edges[:, 0], kind="stable")], chain)
     per = np.maximum(np.maximum(chain, model.t_dram), model.t_net) + model.t_setup
     return np.where(model.used, per, 0.0).sum(axis=1) + model.t_p2p
+
+
+@njit(cache=True)
+def _max(x: float, y: float) -> float:
+    """``np.maximum`` of two floats (NaN wins)."""
+    return x if x >= y or math.isnan(x) else y
+
+
+@njit(cache=True)
+def _chains(section: np.ndarray, unit: np.ndarray, net: np.ndarray, head: np.ndarray, down: np.ndarray,
+            steps: np.ndarray, by_dst: np.ndarray, by_src: np.ndarray, chain: np.ndarray) -> None:
+    """:func:`lower_bound`'s paths, per row: ``head`` (a kernel's earliest first step) along the edges
+    in order of consumer, ``down`` (its way out) in reverse order of producer, both over on-chip edges
+    only, then each section's ``chain`` = the most over its kernels of head + steps + net + down
+    (``head``, ``down`` and ``chain`` updated in place; the same float operations as array code)."""
+    for d in range(section.shape[0]):
+        for e in range(by_dst.shape[0]):
+            a, b = by_dst[e, 0], by_dst[e, 1]
+            if section[d, a] == section[d, b]:
+                head[d, b] = _max(head[d, b], head[d, a] + unit[d, a])
+        for e in range(by_src.shape[0]):
+            a, b = by_src[e, 0], by_src[e, 1]
+            if section[d, a] == section[d, b]:
+                down[d, a] = _max(down[d, a], unit[d, b] + net[d, b] + down[d, b])
+        for k in range(section.shape[1]):
+            s = section[d, k]
+            chain[d, s] = _max(chain[d, s], head[d, k] + steps[d, k] + net[d, k] + down[d, k])
 
 
 def metrics(model: Model, d: int, times: np.ndarray, flops: float) -> dict[str, float]:
