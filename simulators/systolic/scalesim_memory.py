@@ -360,20 +360,28 @@ class _OfmapArrivals:
         self.total = self.before[-1]
 
     def _in_fold(self, f: int, t: int) -> int:
-        """Words in rows < t of fold f."""
-        w, span = self.widths[f], self.high - self.lows[f] + 1
-        u = t - self.lag - self.lows[f]
-
-        def ramp(x: int) -> int:                          # Σ_{c<w} max(x − c, 0)
-            m = min(w, max(x, 0))
-            return m * x - m * (m - 1) // 2
-        return ramp(u) - ramp(u - span)
+        """Words in rows < t of fold f: ramp(u) − ramp(u − span), ramp(x) = Σ_{c<w} max(x − c, 0)
+        (no closure: the stall walk calls it ~10 times per event)."""
+        w, low = self.widths[f], self.lows[f]
+        u = t - self.lag - low
+        v = u - (self.high - low + 1)
+        words = 0
+        if u > 0:
+            m = min(u, w)
+            words = m * u - m * (m - 1) // 2
+        if v > 0:
+            m = min(v, w)
+            words -= m * v - m * (m - 1) // 2
+        return words
 
     def cum(self, r: int) -> int:
         """Words in global rows < r."""
-        r = min(max(r, 0), self.rows)
+        if r <= 0:
+            return 0
+        if r >= self.rows:
+            return self.total
         f, t = divmod(r, self.fold_rows)
-        return self.total if f >= len(self.widths) else self.before[f] + self._in_fold(f, t)
+        return self.before[f] + self._in_fold(f, t)
 
     def words(self, r: int) -> int:
         return self.cum(r + 1) - self.cum(r)
