@@ -10,7 +10,7 @@ import pytest
 
 from archgym.simulator import get_simulator
 from archgym.workload import get_workload
-from simulators.rdu import cycle, cycle_search
+from simulators.rdu import cycle, cycle_search, simulator
 
 
 def _designs(workload: str, n: int) -> list[dict[str, Any]]:
@@ -60,3 +60,15 @@ def test_pruning_changes_nothing(monkeypatch):
     everything = sim.evaluate_batch(designs, w, "cycle")
     for k, v in everything.metrics.items():
         assert np.array_equal(v, pruned.metrics[k], equal_nan=True), k
+
+
+def test_chunked_batch_is_the_same(monkeypatch):
+    sim = get_simulator("rdu")
+    w = get_workload("resnet18")
+    designs = _designs("resnet18", 8)
+    whole = sim.evaluate_batch(designs, w, "cycle")
+    monkeypatch.setattr(simulator, "CYCLE_CHUNK", 3)
+    chunked = sim.evaluate_batch(designs, w, "cycle")
+    assert chunked.violations == whole.violations and list(chunked.valid) == list(whole.valid)
+    for k, v in whole.metrics.items():
+        assert np.array_equal(v, chunked.metrics[k], equal_nan=True), k

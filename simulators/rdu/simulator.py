@@ -20,6 +20,9 @@ from simulators.rdu.kernels import KernelGraph, lower
 from simulators.rdu.space import build_space, pcu_grid
 
 _CONSTS = ("word_bytes", "process_nm", "reconfig_us")
+#: designs per cycle-level pass: its candidate models hold ~10 KB per candidate on a 31-kernel
+#: network and ~60 candidates per design after pruning (docs/cycle-batch.md), ~150 MB a pass
+CYCLE_CHUNK = 256
 
 
 class RDUSimulator(Family):
@@ -59,10 +62,14 @@ class RDUSimulator(Family):
     def model(self, designs: Designs, workload: Workload, fidelity: str) -> ModelOutput:
         """Analytical: one vectorised pass over all designs (mappings may differ per design: the
         mappers run per distinct hardware key, memoised). Cycle: the same pass, then the tile-level
-        simulation of each design's sections."""
+        simulation of each design's sections, :data:`CYCLE_CHUNK` designs at a time."""
         for k in _CONSTS:
             designs.single(k)
         rows = designs.rows
+        if fidelity == "cycle" and designs.n > CYCLE_CHUNK:
+            parts = [rows[i:i + CYCLE_CHUNK] for i in range(0, designs.n, CYCLE_CHUNK)]
+            return _joined([self.model(Designs(self.name, p), workload, fidelity) for p in parts],
+                           [len(p) for p in parts])
         kg = self.kernel_graph(workload)
         maps, model, known = self._mappings(rows, kg, fidelity)
         metrics: dict[str, Any] = dict(model.metrics)
@@ -255,6 +262,15 @@ class RDUSimulator(Family):
             kg, hw, int(first["word_bytes"]), float(first["reconfig_us"]) * 1e-6,
             np.stack([m.section for m in maps]), np.stack([m.pcu for m in maps]),
             np.array([m.tile for m in maps]), np.array([m.depth for m in maps]), np.array([m.tp for m in maps]))
+
+
+def _joined(outs: Sequence[ModelOutput], sizes: Sequence[int]) -> ModelOutput:
+    """The model outputs of consecutive chunks of ``sizes`` designs as one (detail: the first's)."""
+    def cat(key: str, field: str) -> np.ndarray:
+        return np.concatenate([np.broadcast_to(getattr(o, field)[key], (n,)) for o, n in zip(outs, sizes)])
+
+    return ModelOutput({k: cat(k, "metrics") for k in outs[0].metrics},
+                       {k: cat(k, "violations") for k in outs[0].violations}, outs[0].detail)
 
 
 def _candidate_key(d: MappingABC[str, Any]) -> tuple[Any, ...]:
