@@ -12,6 +12,7 @@ PIM time of each job with the command-level simulation of the same mapping (:mod
 
 from __future__ import annotations
 
+import functools
 import weakref
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
@@ -101,6 +102,14 @@ class Plan:
 
         return _remember(self.row_keys, names, build)
 
+    @functools.cached_property
+    def names(self) -> tuple[str, ...]:
+        return tuple(op.name for op in self.ops)
+
+    @functools.cached_property
+    def kinds(self) -> tuple[str, ...]:
+        return tuple(op.kind for op in self.ops)
+
     def knob_sources(self, names: tuple[str, ...], key: str, shared: tuple[str, ...]) -> tuple[str, ...]:
         """The column each MAC operator reads knob ``key`` from, given the design's column ``names``:
         ``OP.key``, else its ``shared`` column, else "" (the default); memoised per column set."""
@@ -127,22 +136,50 @@ def _remember(store: dict[Any, _V], key: Any, build: Callable[[], _V]) -> _V:
     return store[key]
 
 
+#: the per-operator quantities of :class:`OpCosts`, rows of its block in this order
+OP_FIELDS = ("ns", "pj", "ext_bytes", "pim_ns", "pim_macs", "host_ns", "host_pj")
+
+
 @dataclass
 class OpCosts:
-    """Every operator over the designs: arrays ``(designs, ops)`` (ns, pJ, bytes) and, for the MAC
-    operators, the chosen placement and per-job mapping."""
+    """Every operator over the designs: one block ``(OP_FIELDS, designs, ops)`` (ns, pJ, bytes; each
+    row also a property) and, for the MAC operators, the chosen placement and per-job mapping."""
 
     plan: Plan
     on_pim: np.ndarray          # (designs, MAC ops)
-    ns: np.ndarray              # (designs, ops)
-    pj: np.ndarray
-    ext_bytes: np.ndarray
-    pim_ns: np.ndarray          # time of each op spent on the PIM side (0 on the host)
-    pim_macs: np.ndarray
-    host_ns: np.ndarray         # each op's host-only time (baseline)
-    host_pj: np.ndarray
+    block: np.ndarray           # (OP_FIELDS, designs, ops)
     reg_bad: np.ndarray         # (designs,) some op on PIM whose tile does not fit the registers
     job: JobCost                # the chosen PIM cost of every job (designs, jobs)
+
+    @property
+    def ns(self) -> np.ndarray:
+        return self.block[0]
+
+    @property
+    def pj(self) -> np.ndarray:
+        return self.block[1]
+
+    @property
+    def ext_bytes(self) -> np.ndarray:
+        return self.block[2]
+
+    @property
+    def pim_ns(self) -> np.ndarray:
+        """Time of each op spent on the PIM side (0 on the host)."""
+        return self.block[3]
+
+    @property
+    def pim_macs(self) -> np.ndarray:
+        return self.block[4]
+
+    @property
+    def host_ns(self) -> np.ndarray:
+        """Each op's host-only time (the baseline)."""
+        return self.block[5]
+
+    @property
+    def host_pj(self) -> np.ndarray:
+        return self.block[6]
 
 
 @dataclass
@@ -167,19 +204,17 @@ class WorkloadCost:
     def layer_rows(self, d: int = 0) -> list[dict[str, Any]]:
         """Design ``d``'s per-operator breakdown (the ``Result.layers`` of one evaluation)."""
         c, plan = self.costs, self.costs.plan
-        ns, pj, ext, host = (x[d].tolist() for x in (c.ns, c.pj, c.ext_bytes, c.host_ns))
-        on_pim = dict(zip(plan.mac.tolist(), c.on_pim[d].tolist()))
+        pim = np.zeros(len(plan.ops), dtype=bool)
+        pim[plan.mac] = c.on_pim[d]
+        rows = [{"name": name, "kind": kind, "place": "pim" if p else "host", "latency_s": ns, "energy_j": pj,
+                 "host_latency_s": host, "dram_bytes": ext, "macs": macs}
+                for name, kind, p, ns, pj, host, ext, macs in zip(
+                    plan.names, plan.kinds, pim.tolist(), (c.ns[d] * 1e-9).tolist(), (c.pj[d] * 1e-12).tolist(),
+                    (c.host_ns[d] * 1e-9).tolist(), c.ext_bytes[d].tolist(), plan.op_macs)]
         choice = {k: np.asarray(v)[d].tolist() for k, v in c.job.choice.items()}
-        rows = []
-        for i, (op, keys) in enumerate(zip(plan.ops, plan.choice_keys(tuple(choice)))):
-            pim = on_pim.get(i, False)
-            row: dict[str, Any] = {"name": op.name, "kind": op.kind, "place": "pim" if pim else "host",
-                                   "latency_s": ns[i] * 1e-9, "energy_j": pj[i] * 1e-12,
-                                   "host_latency_s": host[i] * 1e-9, "dram_bytes": ext[i],
-                                   "macs": plan.op_macs[i]}
-            if pim and keys:
+        for row, keys in zip(rows, plan.choice_keys(tuple(choice))):
+            if keys and row["place"] == "pim":
                 row.update({key: choice[k][q] for key, k, q in keys})
-            rows.append(row)
         return rows
 
     @property
@@ -210,8 +245,7 @@ def _per_op(cols: Mapping[str, Any], plan: Plan, key: str, shared: tuple[str, ..
     else ``default``), and the column each op read ("" for the default)."""
     srcs = plan.knob_sources(tuple(cols), key, shared)
     if len(set(srcs)) == 1:      # one column (or the default) for every op
-        col = _column(cols, srcs[:1], default, n) if srcs[0] else np.full(1, default, dtype=_dtype(default))
-        return col[:, None], srcs
+        return (_column(cols, srcs[:1], default, n)[:, None] if srcs[0] else _default(default)), srcs
     return np.stack([_column(cols, (src,), default, n) for src in srcs], axis=1), srcs
 
 
@@ -219,13 +253,27 @@ def _dtype(default: Any) -> Any:
     return object if isinstance(default, str) else float
 
 
+@functools.lru_cache(maxsize=8)
+def _default(value: Any) -> np.ndarray:
+    """A knob's default as a read-only ``(1, 1)`` column (shared by every evaluation)."""
+    col = np.full((1, 1), value, dtype=_dtype(value))
+    col.setflags(write=False)
+    return col
+
+
 def _place_codes(col: np.ndarray) -> np.ndarray:
+    if col is _default("auto"):      # no placement column: every op "auto"
+        return _AUTO_PLACE
     out = np.full(col.shape, -1, dtype=np.int64)
     for i, p in enumerate(PLACES):
         out[col == p] = i
     if (out < 0).any():
         raise ConfigError.bad_value("place", col[out < 0][0], PLACES)
     return out
+
+
+_AUTO_PLACE = np.zeros((1, 1), dtype=np.int64)     # PLACES.index("auto") for every op
+_AUTO_PLACE.setflags(write=False)
 
 
 def _to_jobs(x: np.ndarray, op_index: np.ndarray) -> np.ndarray:
@@ -263,25 +311,19 @@ def op_costs(hw: Hardware, plan: Plan, cols: Mapping[str, Any], n: int, cycle: b
     on_pim = np.where(place == 0, pim_ns <= host_ns, place == 1)
     e_ns = plan.elt_flops / hw.host_ops_per_ns
     e_pj = plan.elt_flops * hw.cfg.host_pj_per_op
-    full = len(plan.ops)
-
-    def ops(mac_vals: Any, elt_vals: Any) -> np.ndarray:
-        out = np.empty((n, full))
-        out[:, plan.mac] = mac_vals
-        out[:, plan.elt] = elt_vals
-        return out
-
-    return OpCosts(plan, on_pim,
-                   ops(np.where(on_pim, pim_ns, host_ns), e_ns), ops(np.where(on_pim, pim_pj, host_pj), e_pj),
-                   ops(np.where(on_pim, pim_ext, host_bytes), 0.0), ops(np.where(on_pim, pim_ns, 0.0), 0.0),
-                   ops(np.where(on_pim, plan.mac_macs, 0.0), 0.0), ops(host_ns, e_ns), ops(host_pj, e_pj),
-                   (on_pim & ~reg_ok).any(axis=1), c)
+    block = np.empty((len(OP_FIELDS), n, len(plan.ops)))
+    for row, mac_vals, elt_vals in zip(block, (np.where(on_pim, pim_ns, host_ns), np.where(on_pim, pim_pj, host_pj),
+                                              np.where(on_pim, pim_ext, host_bytes), np.where(on_pim, pim_ns, 0.0),
+                                              np.where(on_pim, plan.mac_macs, 0.0), host_ns, host_pj),
+                                       (e_ns, e_pj, 0.0, 0.0, 0.0, e_ns, e_pj)):
+        row[:, plan.mac] = mac_vals
+        row[:, plan.elt] = elt_vals
+    return OpCosts(plan, on_pim, block, (on_pim & ~reg_ok).any(axis=1), c)
 
 
-def _totals(*xs: np.ndarray) -> list[np.ndarray]:
-    """Sums over operators in their order (a cumulative sum's last column: adding op after op) of
-    arrays ``(designs, ops)``, in one pass."""
-    stacked = np.stack(xs)
+def _totals(stacked: np.ndarray) -> list[np.ndarray]:
+    """Sums over operators in their order (a cumulative sum's last column: adding op after op) of a
+    block ``(quantities, designs, ops)``, in one pass."""
     if not stacked.shape[-1]:
         return list(np.zeros(stacked.shape[:2]))
     return list(stacked.cumsum(axis=-1)[..., -1])
@@ -294,8 +336,7 @@ def evaluate(cfg: PIMConfig, cols: Mapping[str, Any], n: int, workload: Workload
     cycle = fidelity == "cycle"
     plan = Plan.of(workload)
     costs = op_costs(hw, plan, cols, n, cycle)
-    lat, pj, host_lat, host_pj, pim_time, pim_macs, dram = _totals(
-        costs.ns, costs.pj, costs.host_ns, costs.host_pj, costs.pim_ns, costs.pim_macs, costs.ext_bytes)
+    lat, pj, dram, pim_time, pim_macs, host_lat, host_pj = _totals(costs.block)
     sub = _column(cols, ("sub_batches",), 1, n).astype(int)
     half = half_batch(workload) if (sub != 1).any() else None
     if half is not None:
@@ -346,5 +387,5 @@ def _interleaved(hw: Hardware, half: Plan, cols: Mapping[str, Any], n: int, cycl
     c = op_costs(hw, half, cols, n, cycle, np.where(on_pim, 1, 2))
     pim_side = np.zeros((n, len(half.ops)), dtype=bool)
     pim_side[:, half.mac] = c.on_pim
-    p, h, e = _totals(2 * np.where(pim_side, c.ns, 0.0), 2 * np.where(pim_side, 0.0, c.ns), 2 * c.pj)
+    p, h, e = _totals(np.stack([2 * np.where(pim_side, c.ns, 0.0), 2 * np.where(pim_side, 0.0, c.ns), 2 * c.pj]))
     return p, h, e

@@ -318,8 +318,18 @@ def best_pim_jobs(hw: Hardware, jobs: Job | Jobs, s_fixed: np.ndarray, m_fixed: 
 
 def host_job(hw: Hardware, job: Job | Jobs) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Host roofline for ``job``: (time ns, energy pJ, DRAM bytes) over the designs."""
-    weight_bytes = job.G * job.M * job.K * hw.bits / 8.0
-    ops = 2.0 * job.macs
+    weight_bytes, ops, pj = host_fixed(hw.cfg, job)
     ns = np.maximum(ops / hw.host_ops_per_ns, weight_bytes / hw.host_bytes_per_ns)
-    pj = ops * hw.cfg.host_pj_per_op + weight_bytes * 8 * energy.host_dram_pj_per_bit(hw.t)
-    return ns, pj + 0 * ns, weight_bytes + 0 * ns
+    zero = 0 * ns
+    return ns, pj + zero, weight_bytes + zero
+
+
+def host_fixed(cfg: PIMConfig, job: Job | Jobs) -> tuple[Any, Any, Any]:
+    """The host roofline's design-independent parts of ``job``: (weight bytes, operations, energy pJ);
+    memoised on a :class:`Jobs` per preset."""
+    def build() -> tuple[Any, Any, Any]:
+        weight_bytes = job.G * job.M * job.K * cfg.operand_bits / 8.0
+        ops = 2.0 * job.macs
+        return weight_bytes, ops, ops * cfg.host_pj_per_op + weight_bytes * 8 * energy.host_dram_pj_per_bit(cfg.timing)
+
+    return job.remember(("host", cfg), build) if isinstance(job, Jobs) else build()
