@@ -58,10 +58,10 @@ from archgym.workload import Gemm
 from simulators.systolic import scalesim_walk
 
 #: bytes per im2col entry of the conv ifmap walk: three int64 arrays (fetch position → address
-#: index, the previous and next index of the same pixel) in :func:`_read_slides_addressed`
+#: index, its address, the previous index of the same pixel) in :func:`_read_slides_addressed`
 #: (docs/scalesim-memory.md)
 WALK_BYTES_PER_ENTRY = 24
-#: bytes per ifmap word of the same walk: one int64 array (each pixel's latest index while building)
+#: bytes per ifmap word of the same walk: one int64 array (each pixel's last index)
 WALK_BYTES_PER_PIXEL = 8
 #: bytes per slide inside the sweeps (:func:`_sweep_slide_rows`: ~10 int64 arrays over the slides)
 SLIDE_BYTES = 96
@@ -299,15 +299,15 @@ def _read_slides_addressed(buf: _ReadBuffer, order: _FetchOrder, demands: list[_
     shape = order.shape
     geometry = (conv.h, conv.w, conv.c, conv.r, conv.s, conv.stride, conv.q, int(m_from_column))
     compact = np.empty(order.valid, np.int64)
-    before, after = np.empty(valid, np.int64), np.empty(valid, np.int64)
+    address, before = np.empty(valid, np.int64), np.empty(valid, np.int64)
+    last = np.full(ifmap_words, -1, np.int64)
     tables = scalesim_walk.conv_tables(geometry, conv.p)
-    found = scalesim_walk.build_index(shape, geometry, tables, compact, before, after,
-                                      np.full(ifmap_words, -1, np.int64))
+    found = scalesim_walk.build_index(shape, geometry, tables, compact, address, before, last)
     assert found == valid, (found, valid)
     table = np.array([(b, scalesim_walk.SWEEP, arg, 0, 0) if kind == "sweep" else (b, scalesim_walk.ROWS, *arg)
                       for b, kind, arg in demands], np.int64).reshape(-1, 5)
     window = (buf.set_words, buf.window_sets, step, n_sets, valid)
-    rows, slides = scalesim_walk.walk(shape, table, fold_rows, window, compact, before, after)
+    rows, slides = scalesim_walk.walk(shape, table, fold_rows, window, compact, address, before, last)
     return _slide_result(buf, reads, rows, slides)
 
 

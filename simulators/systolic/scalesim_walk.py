@@ -4,8 +4,8 @@
 kernels. SCALE-Sim checks each demanded address against the window's sets (Python sets, so any
 occurrence of the pixel in the window hits), and on a miss slides the window forward until it
 holds one. Per demand the kernel does O(1) work: the demanded word's own fetch position is in the
-window (nearly always), else the pixel's few other occurrences (at most R·S: one per window that
-covers the pixel; a doubly linked list per pixel) are scanned. Fetch positions come from the fetch order's closed form, once
+window (nearly always), else the pixel's few occurrences (at most R·S: one per window that
+covers the pixel; a list per pixel, linked backwards from its last) are scanned. Fetch positions come from the fetch order's closed form, once
 per anti-diagonal (consecutive words of one block on one diagonal are consecutive in the fetch
 order), so no im2col-sized array of demands is built.
 
@@ -80,11 +80,12 @@ def conv_tables(conv: tuple[int, ...], p: int) -> tuple[np.ndarray, ...]:
 
 @njit(cache=True)
 def build_index(order: tuple[int, ...], conv: tuple[int, ...], tables: tuple[np.ndarray, ...], compact: np.ndarray,
-                before: np.ndarray, after: np.ndarray, last: np.ndarray) -> int:
+                address: np.ndarray, before: np.ndarray, last: np.ndarray) -> int:
     """Fill ``compact`` (fetch position → index among the words with an address, −1 for none) and,
-    per such index, the previous and next index holding the same address (``before``, ``after``;
-    −1 for none): each pixel's occurrences as a doubly linked list. Returns the words with an
-    address. ``last`` has one slot per ifmap word, −1; ``tables``: :func:`conv_tables`."""
+    per such index, its address and the previous index holding the same address (−1 for none);
+    ``last`` (one slot per ifmap word, −1 on entry) ends holding each pixel's last index: the
+    pixel's occurrences are a list linked backwards from there. Returns the words with an
+    address; ``tables``: :func:`conv_tables`."""
     rows, height, width, wl, diagonal = order
     ih, iw, m_from_column = conv[0], conv[1], conv[7]
     my, mx, m_addr, ky, kx, k_addr = tables
@@ -105,9 +106,8 @@ def build_index(order: tuple[int, ...], conv: tuple[int, ...], tables: tuple[np.
                 if my[m] + ky[k] < ih and mx[m] + kx[k] < iw:
                     a = m_addr[m] + k_addr[k]
                     compact[p] = n
-                    before[n], after[n] = last[a], -1
-                    if last[a] >= 0:
-                        after[last[a]] = n
+                    address[n] = a
+                    before[n] = last[a]
                     last[a] = n
                     n += 1
                 else:
@@ -120,32 +120,30 @@ def build_index(order: tuple[int, ...], conv: tuple[int, ...], tables: tuple[np.
 
 
 @njit(cache=True)
-def _other_in_window(x: int, before: np.ndarray, after: np.ndarray, lo: int, hi: int, wrap: int) -> bool:
-    """Whether another occurrence of index ``x``'s pixel lies in the window [lo, hi) ∪ [0, wrap)."""
-    for links in (before, after):
-        y = links[x]
-        while y >= 0:
-            if (lo <= y < hi) or y < wrap:
-                return True
-            y = links[y]
+def _occurrence_in_window(y: int, before: np.ndarray, lo: int, hi: int, wrap: int) -> bool:
+    """Whether an index of the list linked backwards from ``y`` lies in [lo, hi) ∪ [0, wrap)."""
+    while y >= 0:
+        if (lo <= y < hi) or y < wrap:
+            return True
+        y = before[y]
     return False
 
 
 @njit(cache=True)
-def _nearest_ahead(x: int, before: np.ndarray, after: np.ndarray, eps: int, start: int, n_sets: int) -> int:
-    """Sets from the window's start to the nearest set ahead holding ``x``'s pixel (circularly)."""
-    gap = (x // eps - start) % n_sets
-    for links in (before, after):
-        y = links[x]
-        while y >= 0:
-            gap = min(gap, (y // eps - start) % n_sets)
-            y = links[y]
+def _nearest_ahead(y: int, before: np.ndarray, eps: int, start: int, n_sets: int) -> int:
+    """Sets from the window's start to the nearest set ahead (circularly) holding an index of the
+    list linked backwards from ``y``."""
+    gap = n_sets
+    while y >= 0:
+        gap = min(gap, (y // eps - start) % n_sets)
+        y = before[y]
     return gap
 
 
 @njit(cache=True)
 def walk(order: tuple[int, ...], demands: np.ndarray, fold_rows: int, window: tuple[int, ...],
-         compact: np.ndarray, before: np.ndarray, after: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+         compact: np.ndarray, address: np.ndarray, before: np.ndarray, last: np.ndarray
+         ) -> tuple[np.ndarray, np.ndarray]:
     """Every fold's demands in SCALE-Sim's checking order (demand rows ascending, columns
     ascending); ``window = (eps, sets in the window, sets per slide, sets, words with an
     address)``. Returns the demand rows of the misses and the slides each triggers."""
@@ -179,9 +177,10 @@ def walk(order: tuple[int, ...], demands: np.ndarray, fold_rows: int, window: tu
                 x = compact[i]
                 if x < 0 or (lo <= x < hi) or x < wrap:
                     continue
-                if _other_in_window(x, before, after, lo, hi, wrap):
+                head = last[address[x]]
+                if _occurrence_in_window(head, before, lo, hi, wrap):
                     continue
-                gap = _nearest_ahead(x, before, after, eps, start, n_sets)
+                gap = _nearest_ahead(head, before, eps, start, n_sets)
                 k = -(-(gap - sets_in + 1) // step)
                 start = (start + k * step) % n_sets
                 lo, hi = start * eps, min((start + sets_in) * eps, valid)
