@@ -60,8 +60,10 @@ def memory(width_bits: ArrayLike, depth: ArrayLike, has_uram: ArrayLike,
     w = np.asarray(width_bits, dtype=float)
     d = np.asarray(depth, dtype=float)
     shallow = d <= LUTRAM_MAX_DEPTH
-    deep = (~shallow) & np.asarray(has_uram, dtype=bool) & (d >= URAM_MIN_DEPTH)
     lut = np.where(shallow, w * ceil_div(d, 64), 0.0) * copies
+    if has_uram is False:            # no URAM on the device: every deep memory is BRAM
+        return np.where(~shallow, bram18_count(w, d), 0.0) * copies, np.zeros(np.broadcast(w, d).shape) * copies, lut
+    deep = (~shallow) & np.asarray(has_uram, dtype=bool) & (d >= URAM_MIN_DEPTH)
     uram = np.where(deep, uram_count(w, d), 0.0) * copies
     bram = np.where(~shallow & ~deep, bram18_count(w, d), 0.0) * copies
     return bram, uram, lut

@@ -57,10 +57,13 @@ class FPGASimulator(Family):
                 group_metrics, info = cycle_batch.metrics(table, dev, prec, an, cols)
                 if idx[0] == 0:
                     cycle_info = info
-            for k, v in group_metrics.items():
-                metrics.setdefault(k, np.full(n, np.nan))[idx] = v
-            for k, v in an.violations.items():
-                violations.setdefault(k, np.zeros(n, dtype=bool))[idx] = v
+            if len(groups) == 1:     # one (device, precision): the group's arrays are the batch's
+                metrics, violations = dict(group_metrics), dict(an.violations)
+            else:
+                for k, v in group_metrics.items():
+                    metrics.setdefault(k, np.full(n, np.nan))[idx] = v
+                for k, v in an.violations.items():
+                    violations.setdefault(k, np.zeros(n, dtype=bool))[idx] = v
             if idx[0] == 0:
                 first = (dev, prec, cols, an)
 

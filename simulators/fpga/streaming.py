@@ -200,75 +200,105 @@ def first_need_rows(table: StageTable) -> np.ndarray:
     return np.ceil(own * prev_rows / np.maximum(table.in_rows, 1))
 
 
-def fifo_words(table: StageTable, pe: np.ndarray, lanes_e: np.ndarray, fifo: np.ndarray) -> np.ndarray:
-    """Depth (words) of each stage's output FIFO, ``(D, n)``. A requested depth of 0 means *auto*:
-    room for the rows the consumer's first output needs (its whole window), so that the producer
-    can run one window ahead — the depth FINN's FIFO sizing converges to for coarse consumers."""
-    width = lanes_e.astype(float).copy()
-    width[:, table.mac_idx] = pe
-    row_words = (table.out_elems / np.maximum(table.out_rows, 1))[None, :] / np.maximum(width, 1.0)
-    window = np.concatenate([first_need_rows(table)[1:], [1.0]])[None, :]
-    auto = np.ceil(row_words * window)
-    return np.where(fifo <= 0, auto, np.broadcast_to(fifo, width.shape))
+@dataclass(frozen=True)
+class _Stages:
+    """The workload-only arrays :func:`streaming` reads (built once per stage table)."""
+
+    macs: np.ndarray
+    MH: np.ndarray
+    MW: np.ndarray
+    pix: np.ndarray
+    lb_words: np.ndarray       # Kr · padded input columns · input channels (line buffer before ÷ SIMD)
+    spatial: np.ndarray        # MAC stages with a kernel wider than 1
+    elts: np.ndarray
+    E: np.ndarray              # eltwise elements
+    elt_ops: np.ndarray
+    skip: np.ndarray           # eltwise stages with a second operand (a skip FIFO)
+    skip_words: np.ndarray     # SKIP_ROWS rows of the eltwise input (before ÷ lanes)
+    out_rows: np.ndarray       # at least 1
+    row_elems: np.ndarray      # (1, n) output elements per row
+    need_next: np.ndarray      # rows the next stage needs first (1 after the last)
+    fill_rows: np.ndarray      # need_next capped at the stage's own rows
+    io_elems: float            # first input and last output elements
+
+    @classmethod
+    def of(cls, table: StageTable) -> _Stages:
+        macs, elts = table.mac_idx, np.flatnonzero(~table.is_mac)
+        out_rows = np.maximum(table.out_rows, 1)
+        need_next = np.concatenate([first_need_rows(table)[1:], [1.0]])
+        return cls(macs, table.MH[macs], table.MW[macs], table.pix[macs],
+                   table.Kr[macs] * table.in_cols[macs] * (table.N * table.rep)[macs],
+                   (table.Kr[macs] > 1) | (table.Ks[macs] > 1), elts, table.E[elts], table.elt_ops[elts],
+                   table.elt_inputs[elts] > 1, SKIP_ROWS * (table.E[elts] / np.maximum(table.in_rows[elts], 1)),
+                   out_rows, (table.out_elems / out_rows)[None, :], need_next,
+                   np.minimum(need_next, table.out_rows), table.in_elems[0] + table.out_elems[-1])
+
+
+def fifo_words(table: StageTable, width: np.ndarray, fifo: np.ndarray) -> np.ndarray:
+    """Depth (words) of each stage's output FIFO, ``(D, n)``, for output streams ``width`` elements
+    wide ``(D, n)``. A requested depth of 0 means *auto*: room for the rows the consumer's first
+    output needs (its whole window), so that the producer can run one window ahead — the depth
+    FINN's FIFO sizing converges to for coarse consumers."""
+    st = table.remember("stages", lambda: _Stages.of(table))
+    auto = np.ceil(st.row_elems / np.maximum(width, 1.0) * st.need_next[None, :])
+    return np.where(fifo <= 0, auto, fifo)
 
 
 def streaming(table: StageTable, dev: FPGADevice, prec: Precision, pe: np.ndarray, simd: np.ndarray,
               lanes_e: np.ndarray, weights_onchip: np.ndarray, fifo_depth: np.ndarray) -> StreamingModel:
     """Evaluate a streaming pipeline for ``D`` designs sharing ``dev`` and ``prec``."""
+    st = table.remember("stages", lambda: _Stages.of(table))
     d = pe.shape[0]
     n = table.n
     bits = float(prec.bits)
-    macs = table.mac_idx
+    macs = st.macs
     has_uram = dev.uram > 0
     uses_dsp = prec.macs_per_slice(dev.dsp_type) > 0
     onchip = np.asarray(weights_onchip, dtype=bool)[:, None]
     fifo = np.asarray(fifo_depth, dtype=float)[:, None]
-    depth = fifo_words(table, pe, lanes_e, fifo)
+    width = lanes_e.astype(float)
+    width[:, macs] = pe
+    depth = fifo_words(table, width, fifo)
 
     cycles = np.zeros((d, n))
-    lanes = lanes_e.astype(float).copy()
-    res = {k: np.zeros((d, n)) for k in ("dsp", "lut", "ff", "bram18k", "uram")}
+    lanes = lanes_e.astype(float)
+    res = {k: np.zeros((d, n)) for k in ("dsp", "lut", "bram18k", "uram")}
     offchip = np.zeros(d)
 
     # MAC stages
-    MH, MW, pix = table.MH[macs], table.MW[macs], table.pix[macs]
-    nf, sf = ceil_div(MH, pe), ceil_div(MW, simd)
-    cycles[:, macs] = nf * sf * pix
+    nf, sf = ceil_div(st.MH, pe), ceil_div(st.MW, simd)
+    cycles[:, macs] = nf * sf * st.pix
     ln = (pe * simd).astype(float)
     lanes[:, macs] = ln
     if uses_dsp:
         res["dsp"][:, macs] = np.ceil(ln / prec.macs_per_slice(dev.dsp_type))
-    lut = datapath_lut(pe, simd, prec, MW, uses_dsp)
+    lut = datapath_lut(pe, simd, prec, st.MW, uses_dsp)
     wdepth = nf * sf
     wb, wu, wl = memory(ln * bits, np.where(onchip, wdepth, WEIGHT_PREFETCH_DEPTH), has_uram)
-    cin = (table.N * table.rep)[macs]
-    spatial = (table.Kr[macs] > 1) | (table.Ks[macs] > 1)
-    lb_depth = np.where(spatial, table.Kr[macs] * table.in_cols[macs] * cin / simd, 0.0)
+    lb_depth = np.where(st.spatial, st.lb_words / simd, 0.0)
     lbb, lbu, lbl = memory(simd * bits, lb_depth, has_uram)
     fb, fu, fl = memory(pe * bits, depth[:, macs], has_uram)
     res["lut"][:, macs] = lut + wl + lbl + fl
     res["bram18k"][:, macs] = wb + lbb + fb
     res["uram"][:, macs] = wu + lbu + fu
-    offchip += np.where(onchip[:, 0], 0.0, (table.weight_elems[macs] * bits / 8.0).sum())
+    offchip += np.where(onchip[:, 0], 0.0, table.remember(("weight_bytes", bits), lambda: (
+        table.weight_elems[macs] * bits / 8.0).sum()))
 
     # eltwise stages
-    elts = np.flatnonzero(~table.is_mac)
+    elts = st.elts
     if elts.size:
         le = lanes[:, elts]
-        cycles[:, elts] = ceil_div(table.E[elts], le)
-        res["lut"][:, elts] = 100.0 + le * bits * table.elt_ops[elts] * ELT_LUT_PER_LANE_BIT
-        row_elems = table.E[elts] / np.maximum(table.in_rows[elts], 1)
-        skip_depth = np.where(table.elt_inputs[elts] > 1, SKIP_ROWS * row_elems / le, 0.0)
+        cycles[:, elts] = ceil_div(st.E, le)
+        res["lut"][:, elts] = 100.0 + le * bits * st.elt_ops * ELT_LUT_PER_LANE_BIT
+        skip_depth = np.where(st.skip, st.skip_words / le, 0.0)
         sb, su, sl = memory(le * bits, skip_depth, has_uram)
         res["lut"][:, elts] += sl
         res["bram18k"][:, elts] = sb
         res["uram"][:, elts] = su
     res["ff"] = res["lut"] * 1.3
 
-    offchip += (table.in_elems[0] + table.out_elems[-1]) * bits / 8.0
-    row_time = cycles / np.maximum(table.out_rows, 1)
-    need_next = np.concatenate([first_need_rows(table)[1:], [1.0]])
-    fill = row_time * np.minimum(need_next, table.out_rows)
-    width = lanes_e.astype(float).copy()
-    width[:, macs] = pe
+    offchip += st.io_elems * bits / 8.0
+    row_time = cycles / st.out_rows
+    fill = row_time * st.fill_rows
+    res = {k: res[k] for k in ("dsp", "lut", "ff", "bram18k", "uram")}
     return StreamingModel(cycles, lanes, res, offchip, fill, row_time, width, depth)
