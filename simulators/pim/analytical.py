@@ -24,7 +24,7 @@ from archgym.errors import ConfigError
 from archgym.workload import Op, Workload
 from simulators.pim import energy, gemv
 from simulators.pim.gemv import Hardware, Job, JobCost, Jobs
-from simulators.pim.hardware import PIMConfig, capacity_bytes
+from simulators.pim.hardware import HW_PARAMS, PIMConfig, capacity_bytes
 from simulators.pim.mapping import PLACES, half_batch, is_attention, jobs, resident_elems
 
 
@@ -332,7 +332,8 @@ def _totals(stacked: np.ndarray) -> list[np.ndarray]:
 def evaluate(cfg: PIMConfig, cols: Mapping[str, Any], n: int, workload: Workload,
              fidelity: str = "analytical") -> WorkloadCost:
     """Metrics (arrays over the ``n`` designs), per-operator costs and violation masks."""
-    hw = Hardware.from_columns(cfg, {k: np.asarray(v).reshape(-1, 1) for k, v in cols.items()})
+    hw = Hardware.from_columns(cfg, {k: np.asarray(cols[k]).reshape(-1, 1) for k in (*HW_PARAMS, "act_mode")
+                                     if k in cols})
     cycle = fidelity == "cycle"
     plan = Plan.of(workload)
     costs = op_costs(hw, plan, cols, n, cycle)

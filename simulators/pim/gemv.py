@@ -92,15 +92,19 @@ class Jobs:
     def _memo(self) -> dict[Any, Any]:
         return {}
 
-    def remember(self, key: Any, build: Callable[[], _V]) -> _V:
-        """``build()`` memoised on these jobs under ``key`` (mapping geometries); a full memo
-        (``MEMO_LIMIT`` entries) is emptied first."""
+    def remember(self, cfg: PIMConfig, key: Any, build: Callable[[], _V]) -> _V:
+        """``build()`` memoised on these jobs for preset ``cfg`` under ``key``; a full memo
+        (``MEMO_LIMIT`` entries) is emptied first. Keyed by the preset's identity (hashing a
+        preset costs more than the look-up saves); the entry holds the preset, so no other
+        object can take its id while the entry lives."""
         memo = self._memo
-        if key not in memo:
+        full_key = (id(cfg), key)
+        entry = memo.get(full_key)
+        if entry is None:
             if len(memo) >= MEMO_LIMIT:
                 memo.clear()
-            memo[key] = build()
-        value: _V = memo[key]
+            entry = memo[full_key] = (cfg, build())
+        value: _V = entry[1]
         return value
 
 
@@ -301,9 +305,8 @@ def best_pim_jobs(hw: Hardware, jobs: Job | Jobs, s_fixed: np.ndarray, m_fixed: 
     m = np.where(m_fixed > 0, m_fixed, _CAND_M)
     geo = None
     if isinstance(jobs, Jobs) and s_fixed.shape[0] == 1 and m_fixed.shape[0] == 1:
-        key = (hw.cfg, s_fixed.shape, s_fixed.dtype.str, s_fixed.tobytes(), m_fixed.shape, m_fixed.dtype.str,
-               m_fixed.tobytes())
-        geo = jobs.remember(key, lambda: geometry(hw.cfg, jobs, s, m))
+        key = (s_fixed.shape, s_fixed.dtype.str, s_fixed.tobytes(), m_fixed.shape, m_fixed.dtype.str, m_fixed.tobytes())
+        geo = jobs.remember(hw.cfg, key, lambda: geometry(hw.cfg, jobs, s, m))
     c = pim_job(hw, jobs, s, m, refresh, geo)
     score = np.where(c.reg_ok, c.total_ns, np.inf)
     best = np.argmin(score, axis=0)[None, None]
@@ -332,4 +335,4 @@ def host_fixed(cfg: PIMConfig, job: Job | Jobs) -> tuple[Any, Any, Any]:
         ops = 2.0 * job.macs
         return weight_bytes, ops, ops * cfg.host_pj_per_op + weight_bytes * 8 * energy.host_dram_pj_per_bit(cfg.timing)
 
-    return job.remember(("host", cfg), build) if isinstance(job, Jobs) else build()
+    return job.remember(cfg, "host", build) if isinstance(job, Jobs) else build()
