@@ -105,3 +105,57 @@ def test_fpga_single_equals_batch_row_for_every_style(workload: str) -> None:
             for k, v in got.metrics.items():
                 np.testing.assert_allclose(v, want.metrics[k][len(mixed):], rtol=1e-12)
             assert got.violations == want.violations[len(mixed):]
+
+
+@pytest.mark.parametrize("workload", ["resnet18", "gpt2-decode:batch=4,ctx=256"])
+def test_pim_single_equals_batch_row_every_mode(workload: str) -> None:
+    """Auto, shared and per-layer designs (sub-batching and pinned splits included), one at a time
+    and as one batch: the memoised geometry / host parts and the op block give the same rows."""
+    sim, wl = get_simulator("pim"), get_workload(workload)
+    designs = [d for m in ("per-layer", "auto", "shared") for d in sim.space(wl, mapping=m).sample(3, 11)]
+    for mode_designs in (designs[:3], designs[3:6], designs[6:]):
+        _same_rows("pim", workload, mode_designs)
+
+
+def test_pim_geometry_memo_is_exact_and_bounded(monkeypatch: pytest.MonkeyPatch) -> None:
+    """best_pim_jobs with the memoised geometry equals pim_job computed from scratch on the same
+    candidates; the memo on a Jobs never holds more than MEMO_LIMIT entries."""
+    from simulators.pim import gemv
+    from simulators.pim.analytical import Plan
+    from simulators.pim.hardware import PRESETS
+
+    monkeypatch.setattr(gemv, "MEMO_LIMIT", 2)
+    wl = get_workload("gpt2-decode")
+    plan = Plan.of(wl)
+    jobs = gemv.Jobs.of(list(plan.job_list))         # a fresh Jobs: an empty memo
+    sim = get_simulator("pim")
+    for i, d in enumerate(sim.space(wl).sample(3, 2)):
+        cfg = PRESETS[d["preset"]]
+        hw = gemv.Hardware.from_columns(cfg, {k: np.asarray([[v]]) for k, v in d.items()})
+        pin = np.full((1, len(jobs)), [0.0, 4.0, 0.0][i])
+        got = gemv.best_pim_jobs(hw, jobs, pin, np.zeros((1, 1)))
+        again = gemv.best_pim_jobs(hw, jobs, pin, np.zeros((1, 1)))      # from the memo
+        fresh = gemv.pim_job(hw, jobs, np.where(pin > 0, pin, gemv._CAND_S), gemv._CAND_M)
+        best = np.argmin(np.where(fresh.reg_ok, fresh.total_ns, np.inf), axis=0)
+        for x in (got, again):
+            np.testing.assert_array_equal(x.total_ns, np.take_along_axis(fresh.total_ns, best[None], 0)[0])
+            np.testing.assert_array_equal(x.energy_pj, np.take_along_axis(fresh.energy_pj, best[None], 0)[0])
+        host = gemv.host_job(hw, jobs)
+        assert len(jobs._memo) <= 2
+        np.testing.assert_array_equal(host[1], gemv.host_job(hw, gemv.Jobs.of(list(plan.job_list)))[1])
+
+
+def test_fpga_table_memo_is_bounded(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A stage table's memo (fold candidates, group sub-tables) stays within MEMO_LIMIT and exact."""
+    from simulators.fpga import layers
+
+    monkeypatch.setattr(layers, "MEMO_LIMIT", 3)
+    sim, wl = get_simulator("fpga"), get_workload("resnet18")
+    designs = [dict(d, style="hybrid", groups=g) for d in sim.space(wl).sample(2, 5) for g in (1, 2, 4)]
+    want = sim.evaluate_batch(designs, wl)
+    from simulators.fpga.simulator import _table
+
+    table = _table(wl)
+    for i, d in enumerate(designs):
+        assert sim.evaluate(d, wl).metrics == {k: float(v[i]) for k, v in want.metrics.items()}
+        assert len(table._memo) <= 3
