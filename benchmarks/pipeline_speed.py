@@ -127,10 +127,10 @@ def sweep(designs: int) -> dict[str, float]:
 
 # -- 5. archgym scalesim vs SCALE-Sim -------------------------------------------------------------
 SCALESIM_HEADER = "Layer name, IFMAP Height, IFMAP Width, Filter Height, Filter Width, Channels, Num Filter, Strides,\n"
-#: conv-form layers: a 3×3 conv, a stride-2 3×3 whose (H − R) is odd (SCALE-Sim rounds its ofmap
-#: up), a pointwise conv
+#: conv-form layers: a 3×3 conv, stride-2 3×3 and 7×7 convs whose (H − R) is odd (SCALE-Sim rounds
+#: their ofmaps up), a pointwise conv
 SCALESIM_LAYERS = ["conv_28x28_3x3, 30, 30, 3, 3, 64, 96, 1,", "conv_16x16_s2, 16, 16, 3, 3, 32, 64, 2,",
-                   "pw_14x14, 14, 14, 1, 1, 128, 128, 1,"]
+                   "conv1_7x7_s2, 38, 38, 7, 7, 3, 64, 2,", "pw_14x14, 14, 14, 1, 1, 128, 128, 1,"]
 #: (array side, SRAM KB, dataflow): corners of issue 17's range (8×8–256×256 arrays, 8 KB–6 MB SRAMs)
 #: and its slow middle (128×128 and 32×32 with 64 KB)
 SCALESIM_CONFIGS = [(8, 8, "is"), (8, 6144, "os"), (32, 64, "os"), (128, 64, "ws"), (256, 8, "ws"), (256, 6144, "is")]
