@@ -296,7 +296,7 @@ def op_costs(hw: Hardware, plan: Plan, cols: Mapping[str, Any], n: int, cycle: b
     m, m_src = _per_op(cols, plan, "tile_rows", ("tile_rows",) * len(plan.mac), 0, n)
     u_jobs, u_op, inverse = plan.unique_jobs(s_src, m_src)
     c = gemv.best_pim_jobs(hw, u_jobs, _to_jobs(s, u_op), _to_jobs(m, u_op))
-    h_ns, h_pj, h_b = (np.broadcast_to(x, (n, len(u_jobs)))[:, inverse] for x in gemv.host_job(hw, u_jobs))
+    h_ns, h_pj, h_b = (x[:, inverse] for x in gemv.host_job(hw, u_jobs))     # (designs, jobs): hw columns are (n, 1)
     if cycle:   # simulate only the jobs whose operator may run on PIM (its lower bound does not exceed the host)
         from simulators.pim import cycle as cyc
 
@@ -305,8 +305,9 @@ def op_costs(hw: Hardware, plan: Plan, cols: Mapping[str, Any], n: int, cycle: b
         c = cyc.simulate_jobs(hw, u_jobs, c, cyc.needed(maybe_pim[:, plan.job_op], inverse, len(u_jobs)))
     c = c.take(inverse)
     pim_ns, pim_pj, pim_ext = _seg(c.total_ns, plan), _seg(c.energy_pj, plan), _seg(c.ext_bytes, plan)
-    reg_ok = _seg(np.broadcast_to(np.asarray(c.reg_ok, dtype=bool), pim_ns.shape[:1] + c.total_ns.shape[1:]),
-                  plan, np.logical_and)
+    reg = np.asarray(c.reg_ok, dtype=bool)
+    shape = pim_ns.shape[:1] + c.total_ns.shape[1:]
+    reg_ok = _seg(reg if reg.shape == shape else np.broadcast_to(reg, shape), plan, np.logical_and)
     host_ns, host_pj, host_bytes = _seg(h_ns, plan), _seg(h_pj, plan), _seg(h_b, plan)
     on_pim = np.where(place == 0, pim_ns <= host_ns, place == 1)
     e_ns = plan.elt_flops / hw.host_ops_per_ns

@@ -309,10 +309,13 @@ def best_pim_jobs(hw: Hardware, jobs: Job | Jobs, s_fixed: np.ndarray, m_fixed: 
         geo = jobs.remember(hw.cfg, key, lambda: geometry(hw.cfg, jobs, s, m))
     c = pim_job(hw, jobs, s, m, refresh, geo)
     score = np.where(c.reg_ok, c.total_ns, np.inf)
-    best = np.argmin(score, axis=0)[None, None]
+    best = np.argmin(score, axis=0)
     fields = [c.pim_ns, c.io_ns, c.energy_pj, c.ext_bytes, *c.parts.values(), *c.choice.values(), c.reg_ok]
     packed = broadcast_stack(fields)   # (fields, cand, ...) as float
-    won = np.take_along_axis(packed, np.broadcast_to(best, (len(fields), 1, *best.shape[2:])), axis=1)[:, 0]
+    if best.shape != packed.shape[2:]:
+        best = np.broadcast_to(best, packed.shape[2:])
+    won = packed.reshape(len(fields), packed.shape[1], -1)[:, best.reshape(-1), np.arange(best.size)].reshape(
+        len(fields), *best.shape)      # each field at its winning candidate
     n_parts, n_choice = len(c.parts), len(c.choice)
     parts = dict(zip(c.parts, won[4:4 + n_parts]))
     choice = dict(zip(c.choice, won[4 + n_parts:4 + n_parts + n_choice]))
