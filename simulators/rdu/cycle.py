@@ -1,4 +1,6 @@
-"""The cycle-level RDU model: a tile-granularity discrete-event simulation of each section.
+"""The cycle-level RDU model: a tile-granularity discrete-event simulation of each section
+(compiled with numba; the float operations of the plain-Python version it replaced, in the same
+order, so the same times to the bit).
 
 Every (kernel, step) is an event with a start and a finish time. A kernel starts step ``i`` when
 
@@ -161,95 +163,122 @@ def metrics(model: Model, d: int, times: np.ndarray, flops: float) -> dict[str, 
 def _simulate(nt: int, busy: np.ndarray, unit: np.ndarray, rd: np.ndarray, wr: np.ndarray, net: np.ndarray,
               preds: list[list[int]], succs: list[list[int]], depth: int) -> float:
     """Event times of one section's pipeline; returns its makespan from time 0."""
-    return _Section(nt, busy, unit, rd, wr, net, preds, succs, depth).run()
+    p_ptr, p_idx = _csr(preds)
+    s_ptr, s_idx = _csr(succs)
+    end, steps = _run(nt, busy, unit, rd, wr, net, p_ptr, p_idx, s_ptr, s_idx, depth)
+    if steps.min() < nt:   # impossible with depth >= 1 (the caller checks it)
+        raise RuntimeError(f"RDU cycle model: a section deadlocked at steps {steps.tolist()}")
+    return float(end)
+
+
+def _csr(lists: list[list[int]]) -> tuple[np.ndarray, np.ndarray]:
+    """Adjacency lists as (offsets, indices) arrays."""
+    ptr = np.zeros(len(lists) + 1, dtype=np.int64)
+    ptr[1:] = np.cumsum([len(x) for x in lists])
+    return ptr, np.array([j for x in lists for j in x], dtype=np.int64)
 
 
 _READ, _WRITE, _LINK = 0, 1, 2
 _PENDING = -1.0      # a time not known yet (every event time is >= 0)
 
 
-class _Section:
-    """One section's discrete-event simulation: kernel steps are computed as soon as their inputs
-    are known; transfer requests wait in one queue ordered by issue time (ties by step, kind,
-    kernel), and each channel serves them first come, first served."""
+@njit(cache=True)
+def _later(a: float, b: float) -> float:
+    """Python's ``max(a, b)`` (the first of equals)."""
+    return max(a, b)
 
-    def __init__(self, nt: int, busy: np.ndarray, unit: np.ndarray, rd: np.ndarray, wr: np.ndarray,
-                 net: np.ndarray, preds: list[list[int]], succs: list[list[int]], depth: int) -> None:
-        n = busy.size
-        self.nt, self.depth, self.preds, self.succs = nt, depth, preds, succs
-        self.busy, self.unit, self.net = busy.tolist(), unit.tolist(), net.tolist()
-        self.dur = (rd.tolist(), wr.tolist(), self.net)        # per kind, per kernel
-        self.start = [[0.0] * nt for _ in range(n)]
-        self.finish = [[0.0] * nt for _ in range(n)]
-        self.ready = [[_PENDING] * nt for _ in range(n)]     # output usable downstream (after its all-reduce)
-        self.done = tuple([[_PENDING] * nt for _ in range(n)] for _ in range(2))   # reads, writes
-        self.next = [0] * n                                      # each kernel's next step
-        self.free = [0.0, 0.0]                                   # DRAM channel, link: busy until
-        self.end = 0.0
-        self.todo = list(range(n))                               # kernels whose next step may be ready
-        # the first two tiles' reads (both halves of the input double buffer) are issued at time 0
-        self.queue = [(0.0, i, _READ, k) for i in range(min(nt, 2)) for k in range(n) if self.dur[_READ][k] > 0]
-        heapq.heapify(self.queue)
 
-    def run(self) -> float:
-        while True:
-            while self.todo:
-                k = self.todo.pop()
-                while self._ready(k):
-                    self._step(k)
-            if not self.queue:
-                if min(self.next) < self.nt:   # impossible with depth >= 1 (the caller checks it)
-                    raise RuntimeError(f"RDU cycle model: a section deadlocked at steps {self.next}")
-                return self.end
-            issue, i, kind, k = heapq.heappop(self.queue)
-            ch = kind == _LINK
-            t = self.free[ch] = max(issue, self.free[ch]) + self.dur[kind][k]
-            if kind == _LINK:
-                self._emit(k, i, t)
-            else:
-                self.done[kind][k][i] = t
-                self.end = max(self.end, t)
-                self.todo.append(k)
-
-    def _ready(self, k: int) -> bool:
-        """Whether kernel ``k``'s next step has all its inputs (see the module docstring)."""
-        i = self.next[k]
-        return (i < self.nt
-                and (self.dur[_READ][k] <= 0 or self.done[_READ][k][i] >= 0)
-                and all(self.ready[p][i] >= 0 for p in self.preds[k])
-                and (i < self.depth or all(self.next[c] > i - self.depth for c in self.succs[k]))
-                and (i < 2 or self.dur[_WRITE][k] <= 0 or self.done[_WRITE][k][i - 2] >= 0))
-
-    def _step(self, k: int) -> None:
-        i = self.next[k]
-        t = self.finish[k][i - 1] if i else 0.0
-        if self.dur[_READ][k] > 0:
-            t = max(t, self.done[_READ][k][i])
-        last_in = 0.0
-        for p in self.preds[k]:
-            ready = self.ready[p][i]
-            t = max(t, self.start[p][i] + self.unit[p] + (ready - self.finish[p][i]))
-            last_in = max(last_in, ready)
-        if i >= self.depth:
-            for c in self.succs[k]:
-                t = max(t, self.finish[c][i - self.depth])
-        if i >= 2 and self.dur[_WRITE][k] > 0:
-            t = max(t, self.done[_WRITE][k][i - 2])
-        self.start[k][i] = t
-        f = self.finish[k][i] = max(t + self.busy[k], last_in + self.unit[k])
-        self.next[k] = i + 1
-        if self.dur[_READ][k] > 0 and i + 2 < self.nt:   # prefetch into the half of the buffer step i freed
-            heapq.heappush(self.queue, (f, i + 2, _READ, k))
-        if self.net[k] > 0:
-            heapq.heappush(self.queue, (f, i, _LINK, k))
+@njit(cache=True)
+def _run(nt: int, busy: np.ndarray, unit: np.ndarray, rd: np.ndarray, wr: np.ndarray, net: np.ndarray,
+         p_ptr: np.ndarray, p_idx: np.ndarray, s_ptr: np.ndarray, s_idx: np.ndarray, depth: int
+         ) -> tuple[float, np.ndarray]:
+    """One section's discrete-event simulation (compiled): kernel steps are computed as soon as their
+    inputs are known; transfer requests wait in one queue ordered by issue time (ties by step,
+    kind, kernel), and each channel (DRAM, link) serves them first come, first served. Returns the
+    makespan and each kernel's next step (all ``nt`` unless it deadlocked)."""
+    n = busy.size
+    start = np.zeros((n, nt))
+    finish = np.zeros((n, nt))
+    ready = np.full((n, nt), _PENDING)   # output usable downstream (after its all-reduce)
+    done = np.full((2, n, nt), _PENDING)  # reads, writes
+    nxt = np.zeros(n, dtype=np.int64)
+    free = np.zeros(2)                    # DRAM channel, link: busy until
+    end = 0.0
+    todo = list(range(n))                 # kernels whose next step may be ready (a stack)
+    # the first two tiles' reads (both halves of the input double buffer) are issued at time 0
+    queue = [(0.0, i, _READ, k) for i in range(min(nt, 2)) for k in range(n) if rd[k] > 0]
+    heapq.heapify(queue)
+    while True:
+        while todo:
+            k = todo.pop()
+            while _is_ready(k, nt, depth, rd, wr, ready, done, nxt, p_ptr, p_idx, s_ptr, s_idx):
+                i = nxt[k]
+                t = finish[k, i - 1] if i else 0.0
+                if rd[k] > 0:
+                    t = _later(t, done[_READ, k, i])
+                last_in = 0.0
+                for e in range(p_ptr[k], p_ptr[k + 1]):
+                    p = p_idx[e]
+                    r = ready[p, i]
+                    t = _later(t, start[p, i] + unit[p] + (r - finish[p, i]))
+                    last_in = _later(last_in, r)
+                if i >= depth:
+                    for e in range(s_ptr[k], s_ptr[k + 1]):
+                        t = _later(t, finish[s_idx[e], i - depth])
+                if i >= 2 and wr[k] > 0:
+                    t = _later(t, done[_WRITE, k, i - 2])
+                start[k, i] = t
+                f = _later(t + busy[k], last_in + unit[k])
+                finish[k, i] = f
+                nxt[k] = i + 1
+                if rd[k] > 0 and i + 2 < nt:   # prefetch into the half of the buffer step i freed
+                    heapq.heappush(queue, (f, i + 2, _READ, k))
+                if net[k] > 0:
+                    heapq.heappush(queue, (f, i, _LINK, k))
+                else:
+                    end = _emit(k, i, f, end, wr, ready, queue, todo, s_ptr, s_idx)
+                for e in range(p_ptr[k], p_ptr[k + 1]):   # their credits may have come back
+                    todo.append(p_idx[e])
+        if not queue:
+            return end, nxt
+        issue, i, kind, k = heapq.heappop(queue)
+        ch = 1 if kind == _LINK else 0
+        dur = net[k] if kind == _LINK else (rd[k] if kind == _READ else wr[k])
+        t = _later(issue, free[ch]) + dur
+        free[ch] = t
+        if kind == _LINK:
+            end = _emit(k, i, t, end, wr, ready, queue, todo, s_ptr, s_idx)
         else:
-            self._emit(k, i, f)
-        self.todo.extend(self.preds[k])                        # their credits may have come back
+            done[kind, k, i] = t
+            end = _later(end, t)
+            todo.append(k)
 
-    def _emit(self, k: int, i: int, t: float) -> None:
-        """Kernel ``k``'s step-``i`` output is usable at ``t`` (after its all-reduce): write it back."""
-        self.ready[k][i] = t
-        self.end = max(self.end, t)
-        if self.dur[_WRITE][k] > 0:
-            heapq.heappush(self.queue, (t, i, _WRITE, k))
-        self.todo.extend(self.succs[k])
+
+@njit(cache=True)
+def _is_ready(k: int, nt: int, depth: int, rd: np.ndarray, wr: np.ndarray, ready: np.ndarray, done: np.ndarray,
+              nxt: np.ndarray, p_ptr: np.ndarray, p_idx: np.ndarray, s_ptr: np.ndarray, s_idx: np.ndarray) -> bool:
+    """Whether kernel ``k``'s next step has all its inputs (see the module docstring)."""
+    i = nxt[k]
+    if i >= nt or (rd[k] > 0 and done[_READ, k, i] < 0):
+        return False
+    for e in range(p_ptr[k], p_ptr[k + 1]):
+        if ready[p_idx[e], i] < 0:
+            return False
+    if i >= depth:
+        for e in range(s_ptr[k], s_ptr[k + 1]):
+            if nxt[s_idx[e]] <= i - depth:
+                return False
+    return i < 2 or wr[k] <= 0 or done[_WRITE, k, i - 2] >= 0
+
+
+@njit(cache=True)
+def _emit(k: int, i: int, t: float, end: float, wr: np.ndarray, ready: np.ndarray, queue: list,
+          todo: list, s_ptr: np.ndarray, s_idx: np.ndarray) -> float:
+    """Kernel ``k``'s step-``i`` output is usable at ``t`` (after its all-reduce): write it back;
+    returns the new makespan."""
+    ready[k, i] = t
+    if wr[k] > 0:
+        heapq.heappush(queue, (t, i, _WRITE, k))
+    for e in range(s_ptr[k], s_ptr[k + 1]):
+        todo.append(s_idx[e])
+    return _later(end, t)
