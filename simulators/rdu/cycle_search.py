@@ -40,14 +40,15 @@ FLOOR_SLACK = 1e-7
 ModelFn = Callable[[Sequence[MappingABC[str, Any]], KernelGraph, Sequence[mp.Mapping]], Model]
 
 
-def floor_terms(kg: KernelGraph, d: MappingABC[str, Any], cands: Sequence[mp.Mapping]) -> np.ndarray:
+def floor_terms(kg: KernelGraph, hw: MappingABC[str, Any], cands: Sequence[mp.Mapping]) -> np.ndarray:
     """``(3, C)``: per candidate, ``Σ_sections n_tile·max_k cyc_k`` (cycles), its number of
-    sections and its weight bytes per socket (the analytical model's own formulas)."""
+    sections and its weight bytes per socket (the analytical model's own formulas). ``hw``'s
+    lanes and stages are numbers or ``(C, 1)`` arrays (:func:`.mapping.work`)."""
     section = np.stack([m.section for m in cands])
     pcu = np.stack([m.pcu for m in cands])
     tile = np.array([[m.tile] for m in cands], dtype=np.int64)
     tp = np.array([[m.tp] for m in cands], dtype=np.int64)
-    units, per_unit = mp.work(kg, d, section, tile, tp)
+    units, per_unit = mp.work(kg, hw, section, tile, tp)
     cyc = -(-units // np.maximum(pcu, 1)) * per_unit
     flat = (np.arange(len(cands))[:, None] * section.shape[1] + section).ravel()   # sections distinct across cands
     n_tile, step = (np.zeros(section.size, dtype=np.int64) for _ in range(2))
@@ -55,19 +56,33 @@ def floor_terms(kg: KernelGraph, d: MappingABC[str, Any], cands: Sequence[mp.Map
     np.maximum.at(step, flat, cyc.ravel())
     cycles = (n_tile * step).reshape(section.shape).sum(axis=1)
     n_sections = 1 + (section[:, 1:] != section[:, :-1]).sum(axis=1)
-    weights = (kg.weight_elems * float(d["word_bytes"]) / tp).sum(axis=1)
+    weights = (kg.weight_elems * float(hw["word_bytes"]) / tp).sum(axis=1)
     return np.stack([cycles.astype(float), n_sections.astype(float), weights])
 
 
-def floors(terms: np.ndarray, d: MappingABC[str, Any]) -> np.ndarray:
-    """``(C,)`` seconds: :func:`floor_terms` at design ``d``'s clock, reconfiguration time and
-    fastest memory tier holding weights (DDR alone without HBM, as the analytical model)."""
-    ddr = float(d["ddr_bw_gbs"]) * 1e9
-    has_hbm = float(d["hbm_gb"]) > 0 and float(d["hbm_bw_gbs"]) > 0
-    bw = max(max(float(d["hbm_bw_gbs"]), 1e-9) * 1e9, ddr) if has_hbm else ddr
+def floors(terms: np.ndarray, hw: MappingABC[str, Any]) -> np.ndarray:
+    """``(C,)`` seconds: :func:`floor_terms` at the clock, reconfiguration time and fastest memory
+    tier holding weights (DDR alone without HBM, as the analytical model) of ``hw`` (numbers, or
+    ``(C,)`` arrays: one design per candidate)."""
+    col = {k: np.asarray(hw[k], dtype=float) for k in ("ddr_bw_gbs", "hbm_gb", "hbm_bw_gbs", "clock_mhz", "reconfig_us")}
+    ddr = col["ddr_bw_gbs"] * 1e9
+    has_hbm = (col["hbm_gb"] > 0) & (col["hbm_bw_gbs"] > 0)
+    bw = np.where(has_hbm, np.maximum(np.maximum(col["hbm_bw_gbs"], 1e-9) * 1e9, ddr), ddr)
     cycles, n_sections, weights = terms
-    exact = cycles / (float(d["clock_mhz"]) * 1e6) + n_sections * (float(d["reconfig_us"]) * 1e-6) + weights / bw
+    exact = cycles / (col["clock_mhz"] * 1e6) + n_sections * (col["reconfig_us"] * 1e-6) + weights / bw
     return np.asarray(exact * (1.0 - FLOOR_SLACK))
+
+
+def below(designs: Sequence[MappingABC[str, Any]], kg: KernelGraph, maps: Sequence[mp.Mapping],
+          owner: Sequence[int], best: MappingABC[int, float]) -> np.ndarray:
+    """``(len(maps),)`` bool: whether mapping ``j``'s floor at design ``owner[j]`` does not exceed
+    that design's ``best`` latency (``1e-9`` margin): the others cannot beat it."""
+    rows = [designs[i] for i in owner]
+    hw = {k: np.array([[int(d[k])] for d in rows]) for k in ("lanes", "stages")}
+    terms = floor_terms(kg, {**hw, "word_bytes": rows[0]["word_bytes"]}, maps)
+    at = {k: np.array([float(d[k]) for d in rows]) for k in ("ddr_bw_gbs", "hbm_gb", "hbm_bw_gbs", "clock_mhz",
+                                                            "reconfig_us")}
+    return np.asarray(floors(terms, at) <= np.array([best[i] for i in owner]) * (1 + 1e-9))
 
 
 def prune(designs: Sequence[MappingABC[str, Any]], kg: KernelGraph, cands: list[list[mp.Mapping]],

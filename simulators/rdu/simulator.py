@@ -168,6 +168,9 @@ class RDUSimulator(Family):
         splits = self._smaller_splits_many(designs, kg, open_cuts)
         extra = [m for s in splits for m in s]
         owner = [i for i, s in enumerate(splits) for _ in s]
+        if extra:   # splits whose floor (cycle_search) exceeds the best latency cannot beat it
+            keep = cycle_search.below(designs, kg, extra, owner, best).tolist()
+            extra, owner = [m for m, k in zip(extra, keep) if k], [i for i, k in zip(owner, keep) if k]
         if not extra:
             return
         more = self._model([designs[i] for i in owner], kg, extra)
