@@ -55,16 +55,8 @@ def section_times(model: Model, d: int, kg_edges: tuple[np.ndarray, np.ndarray],
     clock, bw, link = model.clock_hz[d], model.act_bw[d], model.link_bw[d]
     depth = int(model.depth[d])
     out = np.zeros(section.size)
-    inner = section[es] == section[ed]
-    for s in np.flatnonzero(model.used[d]):
-        ks = np.flatnonzero(section == s)
-        local = {k: j for j, k in enumerate(ks.tolist())}
-        preds: list[list[int]] = [[] for _ in ks]
-        succs: list[list[int]] = [[] for _ in ks]
-        on = inner & (section[es] == s)
-        for a, b in zip(es[on].tolist(), ed[on].tolist()):
-            preds[local[b]].append(local[a])
-            succs[local[a]].append(local[b])
+    for s in np.flatnonzero(model.used[d]).tolist():
+        ks, adjacency = _adjacency(section, s, es, ed)
         nt = int(model.n_tile[d, s])
         busy = model.cyc[d, ks] / clock
         rd = model.read_b_k[d, ks] / nt / bw
@@ -74,7 +66,7 @@ def section_times(model: Model, d: int, kg_edges: tuple[np.ndarray, np.ndarray],
         key = (ks.tobytes(), nt, depth, *(x.tobytes() for x in (busy, unit, rd, wr, net)))
         span = memo.get(key) if memo is not None else None
         if span is None:
-            span = _simulate(nt, busy, unit, rd, wr, net, preds, succs, depth)
+            span = _simulate(nt, busy, unit, rd, wr, net, adjacency, depth)
             if memo is not None:
                 memo[key] = span
         out[s] = model.t_setup[d, s] + span
@@ -161,21 +153,43 @@ def metrics(model: Model, d: int, times: np.ndarray, flops: float) -> dict[str, 
 
 
 def _simulate(nt: int, busy: np.ndarray, unit: np.ndarray, rd: np.ndarray, wr: np.ndarray, net: np.ndarray,
-              preds: list[list[int]], succs: list[list[int]], depth: int) -> float:
-    """Event times of one section's pipeline; returns its makespan from time 0."""
-    p_ptr, p_idx = _csr(preds)
-    s_ptr, s_idx = _csr(succs)
+              adjacency: tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray], depth: int) -> float:
+    """Event times of one section's pipeline (``adjacency``: :func:`_adjacency`'s on-chip producers
+    and consumers); returns its makespan from time 0."""
+    p_ptr, p_idx, s_ptr, s_idx = adjacency
     end, steps = _run(nt, busy, unit, rd, wr, net, p_ptr, p_idx, s_ptr, s_idx, depth)
     if steps.min() < nt:   # impossible with depth >= 1 (the caller checks it)
         raise RuntimeError(f"RDU cycle model: a section deadlocked at steps {steps.tolist()}")
     return float(end)
 
 
-def _csr(lists: list[list[int]]) -> tuple[np.ndarray, np.ndarray]:
-    """Adjacency lists as (offsets, indices) arrays."""
-    ptr = np.zeros(len(lists) + 1, dtype=np.int64)
-    ptr[1:] = np.cumsum([len(x) for x in lists])
-    return ptr, np.array([j for x in lists for j in x], dtype=np.int64)
+@njit(cache=True)
+def _adjacency(section: np.ndarray, s: int, es: np.ndarray, ed: np.ndarray
+               ) -> tuple[np.ndarray, tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]]:
+    """Section ``s``'s kernels, and its on-chip producers and consumers of each of them (local
+    indices, in edge order) as offsets and indices: ``(p_ptr, p_idx, s_ptr, s_idx)``."""
+    local = np.full(section.size, -1, dtype=np.int64)
+    ks = np.flatnonzero(section == s)
+    local[ks] = np.arange(ks.size)
+    on = np.flatnonzero((section[es] == s) & (section[ed] == s))
+    p_ptr, p_idx = _grouped(local[ed[on]], local[es[on]], ks.size)
+    s_ptr, s_idx = _grouped(local[es[on]], local[ed[on]], ks.size)
+    return ks, (p_ptr, p_idx, s_ptr, s_idx)
+
+
+@njit(cache=True)
+def _grouped(key: np.ndarray, value: np.ndarray, n: int) -> tuple[np.ndarray, np.ndarray]:
+    """``value`` grouped by ``key`` in ``range(n)`` (order kept within a group): offsets, values."""
+    ptr = np.zeros(n + 1, dtype=np.int64)
+    for k in key:
+        ptr[k + 1] += 1
+    ptr = np.cumsum(ptr)
+    fill = ptr[:-1].copy()
+    out = np.empty(key.size, dtype=np.int64)
+    for e in range(key.size):
+        out[fill[key[e]]] = value[e]
+        fill[key[e]] += 1
+    return ptr, out
 
 
 _READ, _WRITE, _LINK = 0, 1, 2

@@ -259,7 +259,12 @@ class RDUSimulator(Family):
 
     def _model(self, designs: Sequence[MappingABC[str, Any]], kg: KernelGraph,
                maps: Sequence[mp.Mapping]) -> analytical.Model:
-        hw = {k: np.array([float(d[k]) for d in designs]) for k in HW_PARAMS}
+        distinct: dict[int, MappingABC[str, Any]] = {}     # a design repeats once per candidate
+        for d in designs:
+            distinct.setdefault(id(d), d)
+        at = {key: j for j, key in enumerate(distinct)}
+        rows = np.array([at[id(d)] for d in designs], dtype=np.int64)
+        hw = {k: np.array([float(d[k]) for d in distinct.values()])[rows] for k in HW_PARAMS}
         first = designs[0]
         return analytical.evaluate(
             kg, hw, int(first["word_bytes"]), float(first["reconfig_us"]) * 1e-6,
