@@ -195,7 +195,10 @@ def analyze(table: StageTable, dev: FPGADevice, prec: Precision, cols: dict[str,
         return np.where(is_t, e, h)
 
     s_tot = _once(lambda: pipeline().model.totals())
-    res = {r: _styles(is_s, lambda: s_tot()[r], lambda: engine_side(r)) for r in RESOURCES}
+    def resource(r: str) -> np.ndarray:
+        return _styles(is_s, lambda: s_tot()[r], lambda: engine_side(r))
+
+    res = {r: resource(r) for r in RESOURCES}
     util = {r: np.divide(res[r], user[r], out=np.where(res[r] > 0, np.inf, 0.0), where=user[r] > 0)
             for r in RESOURCES}
     util_max = np.max(np.stack([util[r] for r in ("dsp", "bram18k", "uram", "lut")]), axis=0)
@@ -227,15 +230,16 @@ def analyze(table: StageTable, dev: FPGADevice, prec: Precision, cols: dict[str,
             if g_count == gmax:
                 group_of = group_index(table, int(g_count))
             parts = group_stages(table, int(g_count))
+            e_cycles, e_bytes = engine().cycles[rows], engine().dram_bytes[rows]
+            lanes_r, fifo_r, bpc_r, buf_r, sched_r = tm[rows] * tn[rows], fifo[rows], bpc[rows], buf_mem[rows], sched[rows]
             for g, idx in parts:
-                seq = engine().cycles[rows][:, idx].sum(axis=1)
-                seq_bytes = engine().dram_bytes[rows][:, idx].sum(axis=1)
-                sub, df = dataflow_group(table, idx, dev, prec, tm[rows] * tn[rows], fifo[rows])
-                df_tot = df.totals()
-                df_ok = ((df_tot["bram18k"] + 8 * df_tot["uram"]) <= buf_mem[rows]) & \
-                    dataflow_fits(df, sub, tm[rows] * tn[rows])
-                df_lat = np.where(df_ok, df.latency(bpc[rows]), np.inf)
-                choice = sched[rows, g] if sched.shape[1] > g else np.full(rows.size, "auto", dtype=object)
+                seq = e_cycles[:, idx].sum(axis=1)
+                seq_bytes = e_bytes[:, idx].sum(axis=1)
+                sub, df = dataflow_group(table, idx, dev, prec, lanes_r, fifo_r)
+                df_ok = ((df.res["bram18k"].sum(axis=1) + 8 * df.res["uram"].sum(axis=1)) <= buf_r) & \
+                    dataflow_fits(df, sub, lanes_r)
+                df_lat = np.where(df_ok, df.latency(bpc_r), np.inf)
+                choice = sched_r[:, g] if sched.shape[1] > g else np.full(rows.size, "auto", dtype=object)
                 use_df = np.where(choice == "auto", df_lat < seq, (choice == "dataflow") & df_ok)
                 group_mode[rows, g] = use_df
                 group_cycles[rows, g] = np.where(use_df, df_lat, seq)

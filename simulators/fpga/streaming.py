@@ -20,7 +20,6 @@ from typing import Any
 import numpy as np
 
 from archgym.errors import ConfigError
-
 from simulators.fpga.devices import FPGADevice
 from simulators.fpga.layers import StageTable
 from simulators.fpga.precision import Precision
