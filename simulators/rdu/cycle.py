@@ -104,10 +104,9 @@ def lower_bound(model: Model, kg_edges: tuple[np.ndarray, np.ndarray]) -> np.nda
     first = model.read_b_k / nt / model.act_bw[:, None]
     write = model.write_b_k / nt / model.act_bw[:, None]
     net = model.net_b_k / nt / model.link_bw[:, None]
-    edges = np.stack([es, ed], axis=1).astype(np.int64).reshape(-1, 2)
     chain = np.zeros(model.n_tile.shape)
-    _chains(np.ascontiguousarray(model.section), unit, net, first.copy(), write.copy(), nt * busy,
-            edges[np.argsort(edges[:, 1], kind="stable")], edges[np.argsort(-edges[:, 0], kind="stable")], chain)
+    chains(np.ascontiguousarray(model.section), unit, net, first.copy(), write.copy(), nt * busy,
+           np.stack([es, ed], axis=1).astype(np.int64).reshape(-1, 2), chain)
     per = np.maximum(np.maximum(chain, model.t_dram), model.t_net) + model.t_setup
     return np.where(model.used, per, 0.0).sum(axis=1) + model.t_p2p
 
@@ -116,6 +115,13 @@ def lower_bound(model: Model, kg_edges: tuple[np.ndarray, np.ndarray]) -> np.nda
 def _max(x: float, y: float) -> float:
     """``np.maximum`` of two floats (NaN wins)."""
     return x if x >= y or math.isnan(x) else y
+
+
+def chains(section: np.ndarray, unit: np.ndarray, net: np.ndarray, head: np.ndarray, down: np.ndarray,
+           steps: np.ndarray, edges: np.ndarray, chain: np.ndarray) -> None:
+    """:func:`_chains` over the ``(E, 2)`` ``edges`` (producer, consumer), in place."""
+    _chains(section, unit, net, head, down, steps, edges[np.argsort(edges[:, 1], kind="stable")],
+            edges[np.argsort(-edges[:, 0], kind="stable")], chain)
 
 
 @njit(cache=True)

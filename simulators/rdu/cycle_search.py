@@ -4,17 +4,21 @@ The cycle-level mapper (:meth:`RDUSimulator._auto_mappings`) takes the candidate
 simulated latency; its exact search needs every candidate's analytical model (validity and
 :func:`.cycle.lower_bound`), the bulk of a cycle-level evaluation. A coarser bound needs far less:
 
-``floor = Σ_sections n_tile·max_k cyc_k / f + n_sections·t_reconfig + weight bytes / BW``
+``floor = Σ_sections chain / f + n_sections·t_reconfig + weight bytes / BW``
 
-(``BW`` the faster tier's bandwidth, DDR's without HBM.) Each term is at most its part of a
-section's :func:`.cycle.lower_bound` term ``max(chain, T_dram, T_net) + T_setup`` (``chain`` ≥ the
-slowest kernel's ``n_tile`` steps; ``T_setup`` loads the weights at a mix of the two tiers'
-bandwidths, DDR's alone without HBM, then reconfigures), so no simulation beats it, and it does
-not count the pipeline transfers, which :meth:`RDUSimulator._fewer_pcus` leaves out too. Its
-cycle count, section count and weight bytes depend only on the candidate and the hardware key of
-the candidate list, so they are memoised with it. A design's candidates with the lowest floors are
-modelled and searched first (:data:`PROBE` of them); a candidate whose floor exceeds the best
-latency found there cannot be chosen, nor open a cut to smaller PCU budgets, and is dropped.
+``chain`` is :func:`.cycle.lower_bound`'s chain in cycles with no transfer in it: per kernel, the
+longest path of one-unit steps through its on-chip producers, its ``n_tile`` steps, and the longest
+path of one-unit steps through its on-chip consumers; its section's most. (``BW`` is the faster
+tier's bandwidth, DDR's without HBM.) Each term is at most its part of a section's
+:func:`.cycle.lower_bound` term ``max(chain, T_dram, T_net) + T_setup`` (the transfers only add to
+the chain; ``T_setup`` loads the weights at a mix of the two tiers' bandwidths, DDR's alone without
+HBM, then reconfigures), so no simulation beats it, and it does not count the pipeline transfers,
+which :meth:`RDUSimulator._fewer_pcus` leaves out too. Its cycle count, section count and weight
+bytes depend only on the candidate and the hardware key of the candidate list, so they are
+memoised with it. A design's candidates with the lowest floors are modelled and searched first
+(:data:`PROBE` of them); a candidate whose floor exceeds the best latency found there cannot be
+chosen, nor open a cut to smaller PCU budgets, and is dropped; so are the smaller budgets' splits
+whose floor exceeds the best latency (:func:`below`).
 """
 
 from __future__ import annotations
@@ -41,8 +45,8 @@ ModelFn = Callable[[Sequence[MappingABC[str, Any]], KernelGraph, Sequence[mp.Map
 
 
 def floor_terms(kg: KernelGraph, hw: MappingABC[str, Any], cands: Sequence[mp.Mapping]) -> np.ndarray:
-    """``(3, C)``: per candidate, ``Σ_sections n_tile·max_k cyc_k`` (cycles), its number of
-    sections and its weight bytes per socket (the analytical model's own formulas). ``hw``'s
+    """``(3, C)``: per candidate, the sum of its sections' chains (cycles, module docstring), its
+    number of sections and its weight bytes per socket (the analytical model's own formulas). ``hw``'s
     lanes and stages are numbers or ``(C, 1)`` arrays (:func:`.mapping.work`)."""
     section = np.stack([m.section for m in cands])
     pcu = np.stack([m.pcu for m in cands])
@@ -51,10 +55,15 @@ def floor_terms(kg: KernelGraph, hw: MappingABC[str, Any], cands: Sequence[mp.Ma
     units, per_unit = mp.work(kg, hw, section, tile, tp)
     cyc = -(-units // np.maximum(pcu, 1)) * per_unit
     flat = (np.arange(len(cands))[:, None] * section.shape[1] + section).ravel()   # sections distinct across cands
-    n_tile, step = (np.zeros(section.size, dtype=np.int64) for _ in range(2))
+    n_tile = np.zeros(section.size, dtype=np.int64)
     np.maximum.at(n_tile, flat, np.broadcast_to(-(-kg.rows // tile), section.shape).ravel())
-    np.maximum.at(step, flat, cyc.ravel())
-    cycles = (n_tile * step).reshape(section.shape).sum(axis=1)
+    steps = (n_tile[flat].reshape(section.shape) * cyc).astype(float)
+    unit = np.broadcast_to(per_unit, section.shape).astype(float)
+    zero = np.zeros(section.shape)
+    chain = np.zeros(section.shape)
+    edges = np.stack([kg.edge_src, kg.edge_dst], axis=1).astype(np.int64).reshape(-1, 2)
+    cycle.chains(section, unit, zero, zero.copy(), zero.copy(), steps, edges, chain)
+    cycles = chain.sum(axis=1)
     n_sections = 1 + (section[:, 1:] != section[:, :-1]).sum(axis=1)
     weights = (kg.weight_elems * float(hw["word_bytes"]) / tp).sum(axis=1)
     return np.stack([cycles.astype(float), n_sections.astype(float), weights])
