@@ -39,6 +39,42 @@ class TiledModel:
     buffer_ok: np.ndarray     # (D,) every layer's smallest tile fits the buffers
 
 
+@dataclass(frozen=True)
+class _Layers:
+    """The workload-only arrays of the tiled engine's loop nest, as floats (built once per table)."""
+
+    M: np.ndarray
+    N: np.ndarray
+    Kr: np.ndarray
+    Ks: np.ndarray
+    R: np.ndarray
+    C: np.ndarray
+    S: np.ndarray
+    rep: np.ndarray
+    row_words: np.ndarray      # Kr·(S·C + Ks − S): input words of a full-row tile
+    weight_words: np.ndarray   # rep·M·N·Kr·Ks: one pass over a layer's weights
+    out_words: np.ndarray      # rep·M·R·C: a layer's outputs
+    E: np.ndarray
+    extra_words: np.ndarray    # (operands − 1)·E: an eltwise stage's other operands
+    kernel: np.ndarray         # Kr·Ks
+    mw_max: float              # the widest reduction (accumulator width)
+    kmax: float                # the largest MAC kernel (weight buffer depth)
+
+    @classmethod
+    def of(cls, table: StageTable) -> _Layers:
+        M, N, Kr, Ks, R, C, S, rep = (table.M.astype(float), table.N.astype(float), table.Kr.astype(float),
+                                      table.Ks.astype(float), table.R.astype(float), table.C.astype(float),
+                                      table.S.astype(float), table.rep.astype(float))
+        E = table.E.astype(float)
+        return cls(M, N, Kr, Ks, R, C, S, rep, Kr * (S * C + Ks - S), rep * M * N * Kr * Ks, rep * M * R * C, E,
+                   (table.elt_inputs - 1).astype(float) * E, Kr * Ks, float(table.MW.max()),
+                   float((table.Kr * table.Ks)[table.is_mac].max()))
+
+
+def _layers(table: StageTable) -> _Layers:
+    return table.remember("tiled", lambda: _Layers.of(table))
+
+
 def engine_resources(table: StageTable, dev: FPGADevice, prec: Precision, tm: np.ndarray, tn: np.ndarray,
                      buf_kib: np.ndarray) -> tuple[dict[str, np.ndarray], np.ndarray, np.ndarray]:
     """Engine resources (D,), and the words one input / output buffer bank holds (D,)."""
@@ -48,16 +84,17 @@ def engine_resources(table: StageTable, dev: FPGADevice, prec: Precision, tm: np
     buf_bits = np.asarray(buf_kib, dtype=float) * 8192.0
     uses_dsp = prec.macs_per_slice(dev.dsp_type) > 0
     has_uram = dev.uram > 0
-    acc = float(acc_bits(prec, np.array([float(table.MW.max())]))[0])
+    lay = _layers(table)
+    acc = float(acc_bits(prec, np.array([lay.mw_max]))[0])
     in_words = np.floor(buf_bits / (tn * bits))
     out_words = np.floor(buf_bits / (tm * acc))
-    kmax = float((table.Kr * table.Ks)[table.is_mac].max())
+    kmax = lay.kmax
     ib, iu, il = memory(np.full_like(tn, bits), in_words, has_uram, copies=2 * tn)
     ob, ou, ol = memory(np.full_like(tm, acc), out_words, has_uram, copies=2 * tm)
     wb, wu, wl = memory(tn * bits, np.full_like(tn, kmax), has_uram, copies=2 * tm)
     lanes = tm * tn
     dsp = np.ceil(lanes / prec.macs_per_slice(dev.dsp_type)) if uses_dsp else np.zeros_like(lanes)
-    lut = (ENGINE_CONTROL_LUT + datapath_lut(tm, tn, prec, float(table.MW.max()), uses_dsp)
+    lut = (ENGINE_CONTROL_LUT + datapath_lut(tm, tn, prec, lay.mw_max, uses_dsp)
            + tm * bits * VECTOR_LUT_PER_LANE_BIT + il + ol + wl)
     res = {"dsp": dsp, "lut": lut, "ff": lut * 1.3, "bram18k": ib + ob + wb, "uram": iu + ou + wu}
     return res, in_words, out_words
@@ -75,10 +112,9 @@ def tiled(table: StageTable, dev: FPGADevice, prec: Precision, tm: np.ndarray, t
     iw = in_words[:, None]
     ow = out_words[:, None]
     bpc = np.asarray(bytes_per_cycle, dtype=float)[:, None]
-    M, N, Kr, Ks, R, C, S, rep = (table.M.astype(float), table.N.astype(float), table.Kr.astype(float),
-                                  table.Ks.astype(float), table.R.astype(float), table.C.astype(float),
-                                  table.S.astype(float), table.rep.astype(float))
-    row_fits = Kr * (S * C + Ks - S) <= iw
+    lay = _layers(table)
+    M, N, Kr, Ks, R, C, S, rep = lay.M, lay.N, lay.Kr, lay.Ks, lay.R, lay.C, lay.S, lay.rep
+    row_fits = lay.row_words <= iw
     tc = np.where(row_fits, C, np.floor((iw / Kr - Ks + S) / S))
     tc = np.clip(np.minimum(tc, ow), 1, C)
     tr = np.floor((iw / (S * tc + Ks - S) - Kr + S) / S)
@@ -86,16 +122,16 @@ def tiled(table: StageTable, dev: FPGADevice, prec: Precision, tm: np.ndarray, t
     nM, nN, nR, nC = ceil_div(M, tm), ceil_div(N, tn), ceil_div(R, tr), ceil_div(C, tc)
     in_tile = (S * tr + Kr - S) * (S * tc + Ks - S)
     compute = rep * nM * nN * nR * nC * tr * tc * Kr * Ks
-    traffic = (rep * nM * N * nR * nC * in_tile + rep * M * N * Kr * Ks * nR * nC + rep * M * R * C) * B
+    traffic = (rep * nM * N * nR * nC * in_tile + lay.weight_words * nR * nC + lay.out_words) * B
     first = (np.minimum(tn, N) * in_tile + np.minimum(tm, M) * np.minimum(tn, N) * Kr * Ks) * B / bpc
     last = np.minimum(tm, M) * tr * tc * B / bpc
     mac_cycles = np.maximum(compute, traffic / bpc) + first + last
     # eltwise: the vector unit (Tm lanes) post-processes outputs; a second operand comes from DRAM
-    E, extra = table.E.astype(float), (table.elt_inputs - 1).astype(float)
-    elt_bytes = extra * E * B
+    E = lay.E
+    elt_bytes = lay.extra_words * B
     elt_cycles = np.maximum(ceil_div(E, tm), elt_bytes / bpc)
     mac = table.is_mac
     cycles = np.where(mac, mac_cycles, elt_cycles)
-    buffer_ok = ((iw >= (Kr * Ks)[None, :]) | ~mac).all(axis=1) & (ow[:, 0] >= 1)
+    buffer_ok = ((iw >= lay.kernel[None, :]) | ~mac).all(axis=1) & (ow[:, 0] >= 1)
     return TiledModel(cycles, np.where(mac, compute, ceil_div(E, tm)), np.where(mac, traffic, elt_bytes),
                       np.where(mac, tr, 1.0), np.where(mac, tc, 1.0), res, buffer_ok)
