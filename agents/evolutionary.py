@@ -5,13 +5,18 @@ on the whole population at once. Ordered parameters (int, pow2, ordinal) get SBX
 polynomial mutation with rounding; categorical parameters get uniform crossover and random-reset
 mutation (:class:`_IndexSBX`, :class:`_IndexPM`), so no order is invented for them. One-value
 parameters are not shown to pymoo. The initial population is sampled from the feasible designs.
-The agent remembers every result: an offspring that was already evaluated is answered from memory
-and costs no budget; once the population has converged (only known offspring for
-``stale_generations`` generations) the budget goes to random feasible immigrants.
+The agent remembers every result, and mating (:class:`_ArrayMating`) proposes only designs it has
+not evaluated; once the population has converged (no new offspring for ``stale_generations``
+generations) the budget goes to random feasible immigrants, which are told to pymoo as a
+generation, so survival lets in any better than the population and it breeds from them.
 
-(pymoo's mixed-variable machinery — one dict per individual, pairwise duplicate checks in Python
-— cost 15–60 s per 1,000 evaluations, far more than the simulator; the array form is the same
-search with per-generation vector operations.)
+pymoo's mixed-variable machinery (one dict per individual, pairwise duplicate checks in Python)
+cost 15–60 s per 1,000 evaluations, and its array GA still 1–8 s: its mating wraps every candidate
+in an ``Individual``, and a converged population re-proposed evaluated designs, so ~700
+generations ran per 1,000 evaluations. Here pymoo's selection, crossover, mutation and survival do
+the search, but mating runs its operators on plain arrays with integer-code duplicate checks, and
+the tournaments (:func:`_by_cv_then_fitness`, :func:`_by_dominance_then_crowding`) are pymoo's
+rules vectorised (docs/evolutionary.md).
 
 NSGA-II (Deb et al., IEEE TEC 2002) optimises ``objectives`` jointly (each one's cost, e.g.
 log10 latency, log10 energy, log10 area); with one objective it is a GA with rank-and-crowding
@@ -21,11 +26,14 @@ domination ranks after every feasible design.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import math
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any, Literal
 
 import numpy as np
 from pydantic import Field
+from pymoo.core.mating import Mating
+from pymoo.core.variable import get
 from pymoo.operators.crossover.sbx import SBX
 from pymoo.operators.mutation.pm import PM
 
@@ -34,12 +42,9 @@ from archgym.config import StrictModel
 from archgym.metrics import Result
 from archgym.space import Design
 
-#: matings pymoo tries per generation to find offspring that are not duplicates of the population
-#: (its default, 100, spent ~0.2 s a generation once the population had converged; at 10 nearly
-#: every generation still used all 10, ~20 ms each). 2 gave the same regret as 10 on
-#: systolic-resnet18-edp and pim-gpt2decode-edp (GA and NSGA-II, seeds 0-2, 1,000 evaluations) at
-#: a third of the framework time; the agent's stale-generation and immigrant logic handles
-#: convergence, and a generation with no new offspring counts as stale.
+#: candidates drawn per generation, in n_offsprings (pymoo's n_max_iterations mating rounds, drawn at
+#: once; pymoo's default is 100); a generation with none new to the agent counts as stale. 2, the
+#: earlier setting, is kept: it decides when the agent turns to immigrants (docs/evolutionary.md)
 MATING_TRIES = 2
 
 
@@ -75,26 +80,26 @@ class _PymooAgent(Agent):
         self._pop: Any = None  # the generation being evaluated
         self._pop_keys: list[tuple[int, ...]] = []
         self._queue: list[tuple[int, ...]] = []
+        self._asked: list[tuple[Design, tuple[int, ...]]] = []  # the last ask's designs and their keys
         self._stale = 0  # generations in a row whose offspring were all known
         self._algorithm = self._build()
 
     # -- pymoo plumbing ------------------------------------------------------------------------
     def _operators(self) -> dict[str, Any]:
         """Sampling and mating (selection, crossover, mutation, duplicate elimination) for pymoo."""
-        from pymoo.core.duplicate import DefaultDuplicateElimination
-        from pymoo.core.mating import Mating
-        from pymoo.operators.repair.rounding import RoundingRepair
-
         hp = self.hp
         categorical = np.array([self.space.params[j].kind == "categorical" for j in self._free], dtype=bool)
-        mating = Mating(self._tournament() if hp.selection == "tournament" else _random_selection(),
-                        _IndexSBX(categorical, prob_var=hp.crossover_prob_var, eta=hp.crossover_eta,
-                                  vtype=float, repair=RoundingRepair()),
-                        _IndexPM(categorical, eta=hp.mutation_eta, prob_var=hp.mutation_prob_var,
-                                 vtype=float, repair=RoundingRepair()),
-                        eliminate_duplicates=DefaultDuplicateElimination(), n_max_iterations=MATING_TRIES)
-        return {"sampling": self.sample_feasible(hp.pop_size)[:, self._free].astype(float), "mating": mating,
-                "eliminate_duplicates": True}
+        mating = _ArrayMating(self._tournament() if hp.selection == "tournament" else _random_selection(),
+                              _IndexSBX(categorical, prob_var=hp.crossover_prob_var, eta=hp.crossover_eta),
+                              _IndexPM(categorical, eta=hp.mutation_eta, prob_var=hp.mutation_prob_var),
+                              known=self._memory, keys=self._keys, n_max_iterations=MATING_TRIES)
+        return {"sampling": self._initial_population(), "mating": mating, "eliminate_duplicates": False}
+
+    def _initial_population(self) -> np.ndarray:
+        """``pop_size`` random feasible designs' free columns, duplicates dropped (first kept)."""
+        X = self.sample_feasible(self.hp.pop_size)[:, self._free]
+        first = np.sort(np.unique(X, axis=0, return_index=True)[1])
+        return X[first].astype(float)
 
     def _setup(self, algorithm: Any) -> Any:
         from pymoo.core.problem import Problem
@@ -103,7 +108,8 @@ class _PymooAgent(Agent):
         upper = (self.space.nvec[self._free] - 1).astype(float)
         problem = Problem(n_var=len(self._free), n_obj=n_obj, n_ieq_constr=1, xl=np.zeros_like(upper), xu=upper,
                           vtype=int)
-        algorithm.setup(problem, seed=self.seed, termination=("n_eval", 1 << 62), verbose=False)
+        algorithm.setup(problem, seed=int(self.rng.integers(1 << 31)), termination=("n_eval", 1 << 62),
+                        verbose=False)
         return algorithm
 
     def _build(self) -> Any:
@@ -137,17 +143,34 @@ class _PymooAgent(Agent):
         if not self._queue:  # converged: offspring are all known, so spend the budget on immigrants
             return self._immigrants(n)
         out, self._queue = self._queue[:n], self._queue[n:]
-        return self.designs(np.array(out))
+        return self._propose(out)
 
     def _immigrants(self, n: int) -> list[Design]:
+        """Up to ``n`` random feasible designs not evaluated yet, told to pymoo as a generation once
+        evaluated: survival lets in any better than the population, which then breeds from them."""
+        from pymoo.core.population import Population
+
         idx = [tuple(int(v) for v in row) for row in self.sample_feasible(4 * n)]
         fresh = list(dict.fromkeys(k for k in idx if k not in self._memory))[:n]
-        return self.designs(np.array(fresh)) if fresh else []
+        if fresh:
+            self._pop, self._pop_keys = Population.new("X", np.array(fresh, dtype=float)[:, self._free]), fresh
+        return self._propose(fresh)
+
+    def _propose(self, keys: list[tuple[int, ...]]) -> list[Design]:
+        """The designs of ``keys``, remembered with them so that ``tell`` need not map them back."""
+        designs = self.designs(np.array(keys)) if keys else []
+        self._asked = list(zip(designs, keys))
+        return designs
+
+    def _told_keys(self, designs: Sequence[Design]) -> list[tuple[int, ...]]:
+        """Keys of told designs: the last ask's when they are those very objects, else mapped back."""
+        if len(designs) <= len(self._asked) and all(d is a for d, (a, _) in zip(designs, self._asked)):
+            return [k for _, k in self._asked[:len(designs)]]
+        return [tuple(int(v) for v in self.space.to_indices(d)) for d in designs]
 
     def tell(self, designs: Sequence[Design], results: Sequence[Result]) -> None:
         costs = self.cost_matrix(results) if self.multi_objective else self.costs(results)[:, None]
-        for d, r, c in zip(designs, results, costs):
-            key = tuple(int(v) for v in self.space.to_indices(d))
+        for key, r, c in zip(self._told_keys(designs), results, costs):
             self._memory[key] = (np.asarray(c, dtype=float), 0.0 if r.valid else 1.0)
         if self._pop is not None and not self._queue and all(k in self._memory for k in self._pop_keys):
             self._finish_generation()
@@ -171,10 +194,9 @@ class GeneticAlgorithm(_PymooAgent):
         return self._setup(GA(pop_size=self.hp.pop_size, n_offsprings=self.hp.n_offsprings, **self._operators()))
 
     def _tournament(self) -> Any:
-        from pymoo.algorithms.soo.nonconvex.ga import comp_by_cv_and_fitness
         from pymoo.operators.selection.tournament import TournamentSelection
 
-        return TournamentSelection(func_comp=comp_by_cv_and_fitness)
+        return TournamentSelection(func_comp=_by_cv_then_fitness)
 
 
 class NSGA2Agent(_PymooAgent):
@@ -190,10 +212,86 @@ class NSGA2Agent(_PymooAgent):
                                  survival=RankAndCrowding(), **self._operators()))
 
     def _tournament(self) -> Any:
-        from pymoo.algorithms.moo.nsga2 import binary_tournament
         from pymoo.operators.selection.tournament import TournamentSelection
 
-        return TournamentSelection(func_comp=binary_tournament)
+        return TournamentSelection(func_comp=_by_dominance_then_crowding)
+
+
+class _ArrayMating(Mating):
+    """pymoo's mating — its selection, crossover (two parents, two children, as SBX) and mutation,
+    each result rounded to integer codes as pymoo's ``RoundingRepair`` does — on plain arrays,
+    keeping only offspring that repeat neither each other, the population nor a design in ``known``.
+
+    pymoo's own loop runs up to ``n_max_iterations`` rounds of ``n_offsprings`` candidates, wrapping
+    each in an ``Individual`` and comparing them pairwise, which cost more than the simulator once a
+    converged population mostly re-proposed evaluated designs; here the rounds' candidates are drawn
+    at once and their integer codes (``keys``) looked up in sets.
+    """
+
+    def __init__(self, selection: Any, crossover: Any, mutation: Any, known: Mapping[tuple[int, ...], Any],
+                 keys: Callable[[np.ndarray], list[tuple[int, ...]]], n_max_iterations: int) -> None:
+        super().__init__(selection, crossover, mutation, n_max_iterations=n_max_iterations)
+        self.known, self.keys = known, keys
+
+    def do(self, problem: Any, pop: Any, n_offsprings: int, random_state: Any = None,
+           **kwargs: Any) -> Any:
+        from pymoo.core.population import Population
+
+        X = pop.get("X")
+        seen = set(self.keys(X))
+        found: list[np.ndarray] = []
+        children = self._children(problem, pop, X, self.n_max_iterations * n_offsprings, random_state, **kwargs)
+        for key, row in zip(self.keys(children), children):
+            if key not in seen and key not in self.known:
+                seen.add(key)
+                found.append(row)
+        return Population.new("X", np.array(found[:n_offsprings], dtype=float).reshape(-1, problem.n_var))
+
+    def _children(self, problem: Any, pop: Any, X: np.ndarray, n: int, random_state: Any,
+                  **kwargs: Any) -> np.ndarray:
+        """About ``n`` children: crossover with pymoo's per-mating probability (else the parents'
+        copies), then mutation with its per-child probability, as ``Crossover.do``/``Mutation.do``."""
+        cx, mut = self.crossover, self.mutation
+        n_matings = math.ceil(n / cx.n_offsprings)
+        parents = self.selection.do(problem, pop, n_matings, n_parents=cx.n_parents, to_pop=False,
+                                    random_state=random_state, **kwargs)
+        Xp = X[parents.T].astype(float)  # (parents, matings, variables)
+        crossed = random_state.random(n_matings) < get(cx.prob, size=n_matings)
+        children = np.where(crossed[:, None], np.around(cx._do(problem, Xp, random_state=random_state)), Xp)
+        children = children.reshape(-1, X.shape[1])
+        mutated = random_state.random(len(children)) <= get(mut.prob, size=len(children))
+        return np.where(mutated[:, None], np.around(mut._do(problem, children, random_state=random_state)),
+                        children)
+
+
+def _winners(a: np.ndarray, b: np.ndarray, a_wins: np.ndarray, b_wins: np.ndarray, random_state: Any) -> np.ndarray:
+    """Per tournament, ``a`` or ``b`` by the masks; a coin toss where neither wins (pymoo's ``compare``)."""
+    coin = random_state.random(len(a)) < 0.5
+    return np.where(a_wins, a, np.where(b_wins, b, np.where(coin, a, b)))[:, None]
+
+
+def _by_cv_then_fitness(pop: Any, P: np.ndarray, random_state: Any = None, **kwargs: Any) -> np.ndarray:
+    """pymoo's ``comp_by_cv_and_fitness`` (GA binary tournament) on arrays: the smaller constraint
+    violation wins when either side violates, else the smaller fitness; ties by coin toss."""
+    cv, f = pop.get("CV")[:, 0], pop.get("F")[:, 0]
+    a, b = P[:, 0], P[:, 1]
+    infeasible = (cv[a] > 0) | (cv[b] > 0)
+    va, vb = np.where(infeasible, cv[a], f[a]), np.where(infeasible, cv[b], f[b])
+    return _winners(a, b, va < vb, vb < va, random_state)
+
+
+def _by_dominance_then_crowding(pop: Any, P: np.ndarray, random_state: Any = None, **kwargs: Any) -> np.ndarray:
+    """pymoo's NSGA-II ``binary_tournament`` (``comp_by_dom_and_crowding``) on arrays: the smaller
+    constraint violation wins when either side violates, else the dominating side, else the larger
+    crowding distance; ties by coin toss."""
+    cv, F, crowding = pop.get("CV")[:, 0], pop.get("F"), pop.get("crowding").astype(float)
+    a, b = P[:, 0], P[:, 1]
+    infeasible = (cv[a] > 0) | (cv[b] > 0)
+    a_some, b_some = np.any(F[a] < F[b], axis=1), np.any(F[b] < F[a], axis=1)
+    a_dom, b_dom = a_some & ~b_some, b_some & ~a_some
+    a_wins = np.where(infeasible, cv[a] < cv[b], a_dom | (~b_dom & (crowding[a] > crowding[b])))
+    b_wins = np.where(infeasible, cv[b] < cv[a], b_dom | (~a_dom & (crowding[b] > crowding[a])))
+    return _winners(a, b, a_wins, b_wins, random_state)
 
 
 def _random_selection() -> Any:
