@@ -34,8 +34,9 @@ from simulators.rdu import mapping as mp
 from simulators.rdu.analytical import Model
 from simulators.rdu.kernels import KernelGraph
 
-#: candidates per design modelled and simulated first for a best latency to prune with (measured
-#: on ResNet-18, 24 designs: 3 keeps 1 in 8 candidates; docs/cycle-batch.md)
+#: candidates per design modelled and simulated first for a best latency to prune with. Rows
+#: modelled for 25 designs (probes + kept), ResNet-18 / BERT-base: 1 → 256 / 604, 3 → 302 / 584,
+#: 6 → 377 on ResNet-18; 3 is kept so that an invalid lowest floor rarely leaves a design unpruned
 PROBE = 3
 #: relative margin of the floor below the exact sum of its terms (float rounding; assumed, as the
 #: lower bound's own ``1e-9`` comparison margin in :func:`.cycle.best_candidate`)
