@@ -139,7 +139,7 @@ class Hardware:
                    cfg.orf_bits, np.asarray(cols.get("act_mode", "all-bank" if cfg.all_bank_act
                                                      else "per-bank")) == "all-bank")
 
-    @property
+    @functools.cached_property
     def t(self) -> DRAMTiming:
         return self.cfg.timing
 
