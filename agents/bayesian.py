@@ -8,9 +8,8 @@ categorical kernel was the previous choice: its sum-and-product kernel made each
 likelihood evaluation ~10× dearer and half of BO's time went to fitting it.) Outputs are
 standardised negative costs (costs are log10 metrics, so the GP models log-latency / log-EDP …).
 
-Acquisition: log expected improvement (Ament et al., NeurIPS 2023) for one objective,
-``qLogNoisyExpectedHypervolumeImprovement`` (Daulton et al., NeurIPS 2021; log form from Ament
-et al.) for several. Because the space is finite and constrained, the acquisition is maximised
+Acquisition: log expected improvement (Ament et al., NeurIPS 2023) for one objective, expected
+hypervolume improvement (EHVI) for several (docs/bayesian.md). Because the space is finite and constrained, the acquisition is maximised
 over a discrete candidate pool rather than by gradients on a relaxation: a fresh random sample of
 feasible designs plus every one-parameter neighbour of the best designs so far, minus the designs
 already evaluated. A batch of ``n`` designs is chosen greedily, each pick added as a pending
@@ -19,6 +18,15 @@ With one objective the pool's first pick is scored in closed form (analytic ``Lo
 / ``LogConstrainedExpectedImprovement``: the exact value that quasi-MC ``qLogEI`` estimates at
 q = 1, one posterior pass over the pool and no samples); the later picks of a batch need the
 joint posterior with the pending points and use quasi-MC ``qLogEI`` on a shortlist.
+
+With several objectives every pick is scored by analytic EHVI (Yang et al., J. Glob. Optim. 2019)
+over a box decomposition of the observed front (``FastNondominatedPartitioning``): the simulators
+are deterministic, so the observed front is exact and the noisy variant's integration over
+baseline samples buys nothing. Later picks of a batch use the Kriging believer (Ginsbourger et
+al. 2010): the GP conditioned on its mean at the pending picks, which join the front. (qLogNEHVI
+re-decomposed the front for each of 32 samples at every pick: 196 CPU s per 100 evaluations on
+systolic-resnet18-pareto; benchmarks/results/bo_speed.md.) The pool's neighbours are those of
+random members of the observed Pareto front.
 
 Speed (issue 17; profile of PIM-GPT-2 at 100 evaluations on the loaded 2-core machine: 77 % in
 L-BFGS marginal-likelihood fits, 23 % in quasi-MC scoring of the pool): the GP work is a few
@@ -31,8 +39,12 @@ once the training set has grown by ``refit_growth`` (25 %) since the last fit, t
 conditioning the last fit's hyperparameters on the new points (about 10 fits per 100 evaluations
 instead of 23).
 
-Invalid results (the simulator rejected the design) are given the worst valid cost seen, so the
-GP learns to avoid them without a 100-unit outlier wrecking its length scales.
+Invalid results (the simulator rejected the design) are not costs: the cost GP is fitted on valid
+designs only, and once any design was rejected a second GP regresses validity (−1 valid, +1
+rejected) and every acquisition is weighted by P(valid) (Gelbart et al., UAI 2014). Giving rejected
+designs the worst valid cost, as before, taught the GP that whole regions were bad: on
+fpga-gpt2decode-edp a third of the int4 designs are rejected, int4 holds the optimum, and BO
+stayed at int8 (287 % regret on seed 0; now 0 %).
 
 Metric budgets of a single objective (``area_mm2 ≤ 2``) are modelled, not folded into the cost:
 one GP on the unpenalised cost and one per budget on ``log10(metric / bound)``, combined by
@@ -44,7 +56,7 @@ budget's edge that a smooth GP cannot fit, and the optimum usually sits on that 
 from __future__ import annotations
 
 import warnings
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import replace
 from typing import Any
@@ -53,6 +65,7 @@ import numpy as np
 from pydantic import Field
 
 from agents.base import Agent
+from agents.pareto import pareto_mask
 from archgym.config import StrictModel
 from archgym.metrics import Result
 from archgym.space import Design
@@ -126,8 +139,10 @@ class BayesianOptimization(Agent):
             if len(self.objectives) == 1 and self.hp.model_constraints else {}
         self._unpenalised = replace(objective, constraints={})
         self._Z: list[np.ndarray] = []  # [unpenalised cost, log10(metric / bound) …] per row
-        self._warm: dict[str, Any] = {}  # the last fit's kernel and likelihood hyperparameters
-        self._fitted_on = 0  # training points of the last hyperparameter fit
+        #: per GP ("cost", "valid"): the last fit's kernel and likelihood hyperparameters, and the
+        #: number of evaluations it was fitted after
+        self._warm: dict[str, dict[str, Any]] = {}
+        self._fitted_on: dict[str, int] = {}
 
     # -- encoding -----------------------------------------------------------------------------
     def _features(self, idx: np.ndarray) -> np.ndarray:
@@ -175,10 +190,11 @@ class BayesianOptimization(Agent):
         size = self.hp.pool_size if len(self.objectives) == 1 else self.hp.mo_pool_size
         parts = [self.sample_feasible(size)]
         if self.hp.neighbours_of:
-            y = self._train_targets()[:, 0] if len(self.objectives) == 1 else None
-            X = np.array(self._X)
-            order = np.argsort(-y)[: self.hp.neighbours_of] if y is not None else \
-                self.rng.permutation(len(X))[: self.hp.neighbours_of]
+            X, Y = np.array(self._X), self._train_targets()
+            if len(self.objectives) == 1:
+                order = np.argsort(-Y[:, 0])[: self.hp.neighbours_of]
+            else:  # random members of the observed Pareto front
+                order = self.rng.permutation(np.flatnonzero(pareto_mask(-Y)))[: self.hp.neighbours_of]
             for i in order:
                 parts.append(self._neighbours(X[i]))
         pool = np.unique(np.concatenate(parts), axis=0)
@@ -203,15 +219,12 @@ class BayesianOptimization(Agent):
         return np.where(ok[:, None], Y, worst[None, :])
 
     def _model_targets(self) -> np.ndarray:
-        """What the GPs fit: the training targets, or with modelled budgets the negative
-        unpenalised cost then each budget's log10(metric / bound) (≤ 0 = met); rows without a
-        value get the worst valid one."""
-        if not self._bounds:
-            return self._train_targets()
-        Z = np.array(self._Z, dtype=float) * np.r_[-1.0, np.ones(len(self._bounds))]
-        ok = np.array(self._ok) & np.isfinite(Z).all(axis=1)
-        worst = np.r_[Z[ok, 0].min(), Z[ok, 1:].max(axis=0)] if ok.any() else np.zeros(Z.shape[1])
-        return np.where(ok[:, None], Z, worst[None, :])
+        """What the cost GP fits: negative costs, or with modelled budgets the negative
+        unpenalised cost then each budget's log10(metric / bound) (≤ 0 = met); NaN in the rows of
+        invalid designs (the validity GP models those)."""
+        Z = -np.array(self._Y, dtype=float) if not self._bounds else \
+            np.array(self._Z, dtype=float) * np.r_[-1.0, np.ones(len(self._bounds))]
+        return np.where(np.array(self._ok)[:, None], Z, np.nan)
 
     # -- model and acquisition -------------------------------------------------------------------
     def _select(self, pool: np.ndarray, q: int) -> list[int]:
@@ -224,12 +237,17 @@ class BayesianOptimization(Agent):
             recent = np.arange(len(X) - self.hp.max_train // 2, len(X))
             keep = np.unique(np.concatenate([best, recent]))
             X, Y = X[keep], Y[keep]
+        ok = np.isfinite(Y).all(axis=1)
         with _one_torch_thread(), torch.no_grad():
             tX = torch.tensor(self._features(X), dtype=torch.double)
-            tY = torch.tensor(Y, dtype=torch.double)
+            tY = torch.tensor(Y[ok], dtype=torch.double)
             with torch.enable_grad():
-                model = self._fit(tX, tY)
-            first, acqf = self._acquisition(model, tX, tY)
+                model = self._fit("cost", tX[ok], tY)
+                validity = None if ok.all() else \
+                    self._fit("valid", tX, torch.tensor(np.where(ok, -1.0, 1.0)[:, None], dtype=torch.double))
+            first, rescore = self._acquisition(model, tY)
+            if validity is not None:
+                first, rescore = _weighted_by_validity(first, rescore, validity)
             cand = torch.tensor(self._features(pool), dtype=torch.double)
             values = torch.cat([first(chunk.unsqueeze(1)) for chunk in cand.split(2048)])
             # later picks of a batch re-score only the shortlist of the best single-point values:
@@ -237,14 +255,14 @@ class BayesianOptimization(Agent):
             shortlist = torch.topk(values, min(len(values), SHORTLIST)).indices
             chosen = [int(shortlist[0])]
             while len(chosen) < q:
-                acqf.set_X_pending(cand[chosen])
-                again = acqf(cand[shortlist].unsqueeze(1))
+                again = rescore(cand[shortlist], cand[chosen])
                 again[[k for k, i in enumerate(shortlist.tolist()) if i in chosen]] = -torch.inf
                 chosen.append(int(shortlist[int(torch.argmax(again))]))
         return chosen
 
-    def _fit(self, tX: Any, tY: Any) -> Any:
-        """One batched multi-output GP on every column of ``tY``, warm-started and capped."""
+    def _fit(self, key: str, tX: Any, tY: Any) -> Any:
+        """One batched multi-output GP on every column of ``tY``, warm-started from the last fit
+        of the GP named ``key`` and capped."""
         from botorch.exceptions import ModelFittingError
         from botorch.fit import fit_gpytorch_mll
         from botorch.models import SingleTaskGP
@@ -253,52 +271,96 @@ class BayesianOptimization(Agent):
 
         model = SingleTaskGP(tX, tY, outcome_transform=Standardize(m=tY.shape[1]))
         mll = ExactMarginalLogLikelihood(model.likelihood, model)
-        if self._warm:   # warm start: hyperparameters only (the outcome transform is the data's)
-            model.load_state_dict(self._warm, strict=False)
-            if len(self._X) < self.hp.refit_growth * self._fitted_on:  # (all points: training is capped)
+        if key in self._warm:   # warm start: hyperparameters only (the outcome transform is the data's)
+            model.load_state_dict(self._warm[key], strict=False)
+            if len(self._X) < self.hp.refit_growth * self._fitted_on[key]:  # (all points: training is capped)
                 return model.eval()
-        self._fitted_on = len(self._X)
+        self._fitted_on[key] = len(self._X)
         try:   # (an option batched L-BFGS does not know, such as maxfun, counts as a failed fit: 5 refits)
             fit_gpytorch_mll(mll, optimizer_kwargs={"options": {"maxiter": self.hp.fit_maxiter}})
         except ModelFittingError as exc:  # the GP keeps its prior hyperparameters
             warnings.warn(f"agent bo: GP fit failed ({exc}); using prior hyperparameters", stacklevel=2)
-        self._warm = {k: v.detach().clone() for k, v in model.state_dict().items()
-                      if "outcome_transform" not in k}
+        self._warm[key] = {k: v.detach().clone() for k, v in model.state_dict().items()
+                           if "outcome_transform" not in k}
         model.eval()
         return model
 
-    def _acquisition(self, model: Any, tX: Any, tY: Any) -> tuple[Any, Any]:
-        """The first pick's acquisition (closed form with one objective) and the quasi-MC one
-        that scores later picks of a batch against the pending points."""
+    def _acquisition(self, model: Any, tY: Any) -> tuple[Any, Rescore]:
+        """The first pick's log acquisition (closed form) and how later picks of a batch are scored
+        given the pending picks: quasi-MC qLogEI with one objective, Kriging believer with several."""
         import torch
+
+        if len(self.objectives) > 1:
+            return _hypervolume_acquisition(model, tY)
+        from botorch.acquisition.analytic import LogConstrainedExpectedImprovement, LogExpectedImprovement
+        from botorch.acquisition.logei import qLogExpectedImprovement
         from botorch.sampling import SobolQMCNormalSampler
 
         sampler = SobolQMCNormalSampler(sample_shape=torch.Size([self.hp.mc_samples]))
-        if len(self.objectives) == 1:
-            from botorch.acquisition.analytic import LogConstrainedExpectedImprovement, LogExpectedImprovement
-            from botorch.acquisition.logei import qLogExpectedImprovement
+        if not self._bounds:
+            return (LogExpectedImprovement(model, best_f=tY.max()),
+                    _with_pending(qLogExpectedImprovement(model, best_f=tY.max(), sampler=sampler)))
+        from botorch.acquisition.objective import GenericMCObjective
 
-            if not self._bounds:
-                return (LogExpectedImprovement(model, best_f=tY.max()),
-                        qLogExpectedImprovement(model, best_f=tY.max(), sampler=sampler))
-            from botorch.acquisition.objective import GenericMCObjective
+        feasible = (tY[:, 1:] <= 0).all(dim=1)
+        best_f = tY[feasible, 0].max() if feasible.any() else tY[:, 0].min()
+        budgets = range(1, tY.shape[1])
+        return (LogConstrainedExpectedImprovement(model, best_f=best_f, objective_index=0,
+                                                  constraints={k: (None, 0.0) for k in budgets}),
+                _with_pending(qLogExpectedImprovement(
+                    model, best_f=best_f, sampler=sampler,
+                    objective=GenericMCObjective(lambda samples, X=None: samples[..., 0]),
+                    constraints=[lambda samples, k=k: samples[..., k] for k in budgets])))
 
-            feasible = (tY[:, 1:] <= 0).all(dim=1)
-            best_f = tY[feasible, 0].max() if feasible.any() else tY[:, 0].min()
-            budgets = range(1, tY.shape[1])
-            return (LogConstrainedExpectedImprovement(model, best_f=best_f, objective_index=0,
-                                                      constraints={k: (None, 0.0) for k in budgets}),
-                    qLogExpectedImprovement(
-                        model, best_f=best_f, sampler=sampler,
-                        objective=GenericMCObjective(lambda samples, X=None: samples[..., 0]),
-                        constraints=[lambda samples, k=k: samples[..., k] for k in budgets]))
-        from botorch.acquisition.multi_objective.logei import qLogNoisyExpectedHypervolumeImprovement
 
-        span = (tY.max(dim=0).values - tY.min(dim=0).values).clamp_min(1e-6)
-        ref_point = tY.min(dim=0).values - 0.1 * span
-        acqf = qLogNoisyExpectedHypervolumeImprovement(model, ref_point=ref_point, X_baseline=tX,
-                                                       sampler=sampler, prune_baseline=True)
-        return acqf, acqf
+#: log acquisition values of candidates ``(n, d)`` given the pending picks ``(p, d)`` of the batch
+Rescore = Callable[[Any, Any], Any]
+
+
+def _weighted_by_validity(first: Any, rescore: Rescore, validity: Any) -> tuple[Any, Rescore]:
+    """Both acquisitions plus log P(valid): the validity GP regresses −1 (valid) / +1 (rejected by
+    the simulator) and P(valid) = P(latent ≤ 0), the unknown-constraint weighting of Gelbart et
+    al. (UAI 2014) with a regression GP in place of their classifier."""
+    from botorch.utils.probability.utils import log_ndtr
+
+    def log_valid(X: Any) -> Any:  # X: (n, 1, d)
+        posterior = validity.posterior(X)
+        return log_ndtr(-posterior.mean / posterior.variance.clamp_min(1e-12).sqrt()).reshape(-1)
+
+    return (lambda X: first(X) + log_valid(X),
+            lambda X, pending: rescore(X, pending) + log_valid(X.unsqueeze(1)))
+
+
+def _with_pending(acqf: Any) -> Rescore:
+    """A quasi-MC acquisition scoring candidates jointly with the pending points."""
+    def rescore(X: Any, pending: Any) -> Any:
+        acqf.set_X_pending(pending)
+        return acqf(X.unsqueeze(1))
+    return rescore
+
+
+def _hypervolume_acquisition(model: Any, tY: Any) -> tuple[Any, Rescore]:
+    """Analytic EHVI over the observed front (deterministic simulators: observed values are exact),
+    and Kriging-believer rescoring for later picks: the GP conditioned on its own mean at the
+    pending picks, which also join the front."""
+    import torch
+    from botorch.acquisition.multi_objective.analytic import ExpectedHypervolumeImprovement
+    from botorch.utils.multi_objective.box_decompositions.non_dominated import FastNondominatedPartitioning
+
+    span = (tY.max(dim=0).values - tY.min(dim=0).values).clamp_min(1e-6)
+    ref_point = tY.min(dim=0).values - 0.1 * span
+
+    def log_ehvi(gp: Any, front: Any) -> Any:
+        cells: Any = FastNondominatedPartitioning(ref_point, Y=front)  # (BoTorch's hint names the slow class)
+        acqf = ExpectedHypervolumeImprovement(gp, ref_point.tolist(), cells)
+        return lambda X: acqf(X).log()
+
+    def rescore(X: Any, pending: Any) -> Any:
+        believed = model.posterior(pending).mean
+        fantasy = model.condition_on_observations(pending, believed)
+        return log_ehvi(fantasy, torch.cat([tY, believed]))(X.unsqueeze(1))
+
+    return log_ehvi(model, tY), rescore
 
 
 @contextmanager

@@ -131,6 +131,34 @@ def test_bo_models_metric_budgets_instead_of_penalising_them():
     assert np.median(modelled) < np.median(penalised)
 
 
+def test_bo_models_rejected_designs_apart_from_costs(monkeypatch):
+    """Designs the simulator rejects (toy: SRAM below the reduction operand's 64 rows) are not given
+    a cost: the cost GP fits valid designs only, a validity GP fits all of them, and BO proposes
+    rejected designs less often than the space holds them."""
+    import botorch.fit
+
+    real, fits = botorch.fit.fit_gpytorch_mll, []
+
+    def counting(mll, **kw):
+        fits.append((mll.model.train_inputs[0].shape[-2], len(agent._X), sum(agent._ok)))
+        return real(mll, **kw)
+
+    monkeypatch.setattr(botorch.fit, "fit_gpytorch_mll", counting)
+    sim, wl = ToySimulator(), get_workload("gemm:M=64,N=64,K=8192")
+    space = sim.space(wl, mapping="shared")
+    rejected = 1 - sim.evaluate_batch(list(space.enumerate()), wl, "analytical").valid.mean()
+    assert 0.3 < rejected < 0.9
+    ev = Evaluator(sim, wl, space, Objective.parse("edp"))
+    cfg = {"n_init": 6, "pool_size": 64, "mc_samples": 16, "batch_size": 2, "fit_maxiter": 20, "refit_growth": 1.0}
+    agent = make_agent("bo", space, ev.objective, seed=0, config=cfg)
+    h = run(agent, ev, budget=30)
+    cost_fits = [n for n, total, ok in fits if n == ok < total]
+    validity_fits = [n for n, total, ok in fits if n == total > ok]
+    assert cost_fits and validity_fits and len(cost_fits) + len(validity_fits) == len(fits)
+    modelled = [r.valid for r in h.results[-15:]]   # proposals of the GPs (the random start comes first)
+    assert 1 - np.mean(modelled) < rejected
+
+
 def test_nsga2_optimises_several_objectives():
     ev = toy_evaluator()
     agent = make_agent("nsga2", ev.space, ev.objective, seed=0, objectives=["min:latency_s", "min:area_mm2"])

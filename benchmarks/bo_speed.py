@@ -1,0 +1,143 @@
+"""BO seconds per 100 evaluations and regret on every benchmark task (issue 17, item 3).
+
+Each run is the benchmark protocol's own (:func:`agents.bench.run_one`: the task's evaluator, BO
+with its ``configs/agents/bo.yaml`` defaults, the task's objectives for multi-objective tasks), timed
+by wall clock and by the process's CPU time (which the shared machine's load moves less). Regret is
+the bench's: % above the exact optimum over feasible designs at the final evaluation; multi-objective
+tasks also report the hypervolume ratio of the found front to the exact front (1 = exact).
+
+``--json`` keeps the raw runs; ``--baseline`` names an earlier run's JSON whose numbers fill the
+"before" columns of the table (written to ``benchmarks/results/bo_speed.md`` by default).
+
+    python -m benchmarks.bo_speed [--tasks ID,...] [--seeds 0,1,2] [--budget 100]
+        [--config '{"mo_pool_size": 250}'] [--json OUT] [--baseline BEFORE.json] [--markdown OUT]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import time
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from benchmarks import provenance
+
+RESULTS = Path(__file__).parent / "results" / "bo_speed.md"
+TARGET_S = 15.0  # issue 17: BO ≤ 15 s per 100 evaluations on every benchmark task
+
+
+def measure(task_id: str, seed: int, budget: int, config: Mapping[str, Any]) -> dict[str, Any]:
+    """One BO run under the bench protocol: seconds (wall, CPU) per 100 evaluations, regret, HV ratio."""
+    from agents.bench import hv_ratio, run_one
+    from agents.tasks import optimum
+
+    enumeration = time.process_time()
+    opt = optimum(task_id)  # enumerated before the clock starts (cached per process)
+    enumeration = time.process_time() - enumeration
+    cpu = time.process_time()
+    run = run_one(task_id, "bo", seed, budget, config)
+    cpu = time.process_time() - cpu
+    per100 = 100.0 / max(run["evaluations"], 1)
+    best = float(np.min(run["feasible_curve"])) if run["feasible_curve"] else np.inf
+    out = {"task": task_id, "seed": seed, "evaluations": run["evaluations"],
+           "wall_s_per_100": run["wall_time_s"] * per100, "cpu_s_per_100": cpu * per100,
+           "regret_pct": float(opt.regret(best)) * 100 if np.isfinite(best) else None,
+           "enumeration_cpu_s": enumeration, "load": os.getloadavg()[0]}
+    if "front" in run:
+        out["hv_ratio"] = hv_ratio(run["front"], opt)
+    return out
+
+
+def summarise(runs: Sequence[Mapping[str, Any]]) -> dict[str, dict[str, Any]]:
+    """Per task: the worst (max) wall and CPU s/100 over seeds, regrets and HV ratios per seed."""
+    out: dict[str, dict[str, Any]] = {}
+    for r in runs:
+        t = out.setdefault(r["task"], {"wall": 0.0, "cpu": 0.0, "regret": [], "hv": []})
+        t["wall"] = max(t["wall"], r["wall_s_per_100"])
+        t["cpu"] = max(t["cpu"], r["cpu_s_per_100"])
+        t["regret"].append(r["regret_pct"])
+        if "hv_ratio" in r:
+            t["hv"].append(r["hv_ratio"])
+    return out
+
+
+def _regrets(values: Sequence[float | None]) -> str:
+    return " / ".join("—" if v is None else f"{v:.1f}" for v in values)
+
+
+def table(after: Mapping[str, Any], before: Mapping[str, Any] | None) -> str:
+    """Markdown: per task, s/100 (wall, CPU) and regret per seed, before and after."""
+    now = summarise(after["runs"])
+    old = summarise(before["runs"]) if before else {}
+    head = ["task", "wall s/100 (≤ 15)", "CPU s/100", "regret % per seed", "HV ratio per seed"]
+    if before:
+        head = ["task", "wall s/100 before", "wall s/100 after (≤ 15)", "CPU s/100 before",
+                "CPU s/100 after", "regret % before", "regret % after", "HV before", "HV after"]
+    lines = ["| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
+    for task, s in now.items():
+        hv = " / ".join(f"{v:.3f}" for v in s["hv"])
+        if before:
+            o = old.get(task)
+            ohv = " / ".join(f"{v:.3f}" for v in o["hv"]) if o else ""
+            cells = [task, f"{o['wall']:.1f}" if o else "", f"{s['wall']:.1f}", f"{o['cpu']:.1f}" if o else "",
+                     f"{s['cpu']:.1f}", _regrets(o["regret"]) if o else "", _regrets(s["regret"]), ohv, hv]
+        else:
+            cells = [task, f"{s['wall']:.1f}", f"{s['cpu']:.1f}", _regrets(s["regret"]), hv]
+        lines.append("| " + " | ".join(cells) + " |")
+    return "\n".join(lines)
+
+
+def _split(text: str) -> list[str]:
+    return [x for x in text.split(",") if x]
+
+
+def main(argv: Sequence[str] | None = None) -> None:
+    from agents.tasks import TASKS
+
+    p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    p.add_argument("--tasks", default="", help="task ids, comma-separated (default: every task)")
+    p.add_argument("--seeds", default="0", help="seeds, comma-separated")
+    p.add_argument("--budget", type=int, default=100, help="evaluations per run")
+    p.add_argument("--config", default="{}", help="BO hyperparameters over bo.yaml's, as JSON")
+    p.add_argument("--json", type=Path, default=None, help="write the raw runs here")
+    p.add_argument("--baseline", type=Path, default=None, help="an earlier run's JSON: the 'before' columns")
+    p.add_argument("--markdown", type=Path, default=RESULTS, help="the table's path")
+    args = p.parse_args(argv)
+    tasks = _split(args.tasks) or list(TASKS)
+    seeds = [int(s) for s in _split(args.seeds)]
+    config = json.loads(args.config)
+    run = provenance.stamp()
+    load_before = os.getloadavg()
+    runs = []
+    for task in tasks:
+        for seed in seeds:
+            runs.append(measure(task, seed, args.budget, config))
+            r = runs[-1]
+            print(f"{task} seed {seed}: {r['wall_s_per_100']:.1f} s/100 wall, {r['cpu_s_per_100']:.1f} CPU, "
+                  f"regret {r['regret_pct']}, HV {r.get('hv_ratio')}, load {r['load']:.1f}", flush=True)
+    report = {"meta": {"provenance": run, "budget": args.budget, "seeds": seeds, "config": config,
+                       "load_before": load_before, "load_after": os.getloadavg()}, "runs": runs}
+    if args.json:
+        args.json.write_text(json.dumps(report, indent=1))
+    before = json.loads(args.baseline.read_text()) if args.baseline else None
+    loads = [r["load"] for r in runs]
+    body = (f"BO, {args.budget} evaluations, seeds {', '.join(map(str, seeds))}, under the bench protocol "
+            f"(`agents.bench.run_one`), BO config {json.dumps(config) if config else 'bo.yaml defaults'}. "
+            f"s/100 is the worst seed's; 1-min load average {min(loads):.1f}–{max(loads):.1f} on "
+            f"{os.cpu_count()} cores while measuring (CPU time is the process's: load moves it less).\n")
+    if before:
+        b = before["meta"]
+        body += (f"\nBefore: `{b['provenance']['command']}` at commit `{b['provenance']['commit']}`, "
+                 f"{b['provenance']['date']}, BO config {json.dumps(b['config']) or 'defaults'}.\n")
+    body += "\n" + table(report, before) + "\n"
+    provenance.write_results(args.markdown, "BO speed and regret on every benchmark task (issue 17)", body, run)
+    print(f"wrote {args.markdown}")
+
+
+if __name__ == "__main__":
+    main()
