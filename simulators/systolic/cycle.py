@@ -224,23 +224,28 @@ def layer_timings(workload: Workload, design: Mapping[str, Any], memory: str = "
                   ) -> list[tuple[str, Gemm, str, str, GemmTiming]]:
     """Timing of every GEMM of every MAC layer: (layer, gemm, dataflow, fold order, timing); the
     layer's SRAM tile (``tile_folds``, default 1) applies to whichever fold order runs. With
-    ``memory="scalesim"`` every layer runs SCALE-Sim's column-outer order."""
+    ``memory="scalesim"`` every layer runs SCALE-Sim's column-outer order. A GEMM shape that repeats
+    with the same mapping (a network's repeated blocks) is timed once."""
     out = []
+    memo: dict[tuple[Any, ...], tuple[GemmTiming, str]] = {}
     for op in workload.layers:
         df, order, tile = _layer_mapping(design, op.name)
         conv = None
         if memory == "scalesim":
             order, conv = "col", conv_geometry(op)
         for g in op.gemms():
-            kw: dict[str, Any] = {"rows": int(design["rows"]), "cols": int(design["cols"]), "dataflow": str(df),
-                  "ifmap_kb": int(design["ifmap_kb"]), "filter_kb": int(design["filter_kb"]),
-                  "ofmap_kb": int(design["ofmap_kb"]), "dram_bw": int(design["dram_bw"]),
-                  "word_bytes": int(design["word_bytes"]), "tile": tile, "memory": memory, "conv": conv}
-            if order == "auto":
-                cands = [(gemm_timing(g, fold_order=o, **kw), o) for o in ("col", "row")]
-                t, chosen = min(cands, key=lambda c: c[0].total_cycles)
-            else:
-                t, chosen = gemm_timing(g, fold_order=order, **kw), order
+            key = (g.m, g.k, g.n, g.repeat, str(df), order, tile, conv)
+            if key not in memo:
+                kw: dict[str, Any] = {"rows": int(design["rows"]), "cols": int(design["cols"]), "dataflow": str(df),
+                      "ifmap_kb": int(design["ifmap_kb"]), "filter_kb": int(design["filter_kb"]),
+                      "ofmap_kb": int(design["ofmap_kb"]), "dram_bw": int(design["dram_bw"]),
+                      "word_bytes": int(design["word_bytes"]), "tile": tile, "memory": memory, "conv": conv}
+                if order == "auto":
+                    cands = [(gemm_timing(g, fold_order=o, **kw), o) for o in ("col", "row")]
+                    memo[key] = min(cands, key=lambda c: c[0].total_cycles)
+                else:
+                    memo[key] = gemm_timing(g, fold_order=order, **kw), order
+            t, chosen = memo[key]
             out.append((op.name, g, str(df), chosen, t))
     return out
 
