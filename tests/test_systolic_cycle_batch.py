@@ -47,13 +47,16 @@ def test_batch_equals_single_on_a_streamed_gemm() -> None:
     assert any(cycle.evaluate(d, wl).metrics["stall_cycles"] > 0 for d in designs[:10])
 
 
-def test_mixed_batches_equal_their_parts() -> None:
+def test_mixed_and_chunked_batches_equal_their_parts(monkeypatch: pytest.MonkeyPatch) -> None:
     designs = _designs("eyeriss", "per-layer", n=12)
     edge = _designs("edge-7nm", "per-layer", n=6)        # another technology: its own group
     whole = SIM.evaluate_batch(designs + edge, RESNET, "cycle")
     parts = [SIM.evaluate_batch(designs, RESNET, "cycle"), SIM.evaluate_batch(edge, RESNET, "cycle")]
+    monkeypatch.setattr(cycle_batch, "CHUNK_DESIGNS", 5)
+    chunked = SIM.evaluate_batch(designs + edge, RESNET, "cycle")
     for k, v in whole.metrics.items():
         np.testing.assert_array_equal(v, np.concatenate([p.metrics[k] for p in parts]), err_msg=k)
+        np.testing.assert_array_equal(v, chunked.metrics[k], err_msg=k)
     _assert_equal_to_walk(edge)
 
 
