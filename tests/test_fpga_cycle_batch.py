@@ -48,7 +48,7 @@ def test_compiled_walks_equal_plain_python(monkeypatch: pytest.MonkeyPatch) -> N
     pool = SIM.space(wl).sample(60, 2)
     designs = [d for style in ("streaming", "tiled", "hybrid") for d in [d for d in pool if d["style"] == style][:6]]
     compiled = SIM.evaluate_batch(designs, wl, "cycle")
-    for name in ("_pipeline", "_engine", "_tiles"):
+    for name in ("_pipeline", "_first_at_least", "_engine", "_tiles"):
         monkeypatch.setattr(cycle, name, getattr(cycle, name).py_func)
     plain = SIM.evaluate_batch(designs, wl, "cycle")
     assert {d["style"] for d in designs} == {"streaming", "tiled", "hybrid"}

@@ -72,10 +72,10 @@ def _pipeline(ints: np.ndarray, row_t: np.ndarray, row_words: np.ndarray, fifo: 
     rows, in_rows, stride, kr, pad = ints[0], ints[1], ints[2], ints[3], ints[4]
     n = len(rows)
     prev_rows = np.empty(n, np.int64)
-    prev_rows[0] = src_rows
-    prev_rows[1:] = rows[:-1]
     off = np.zeros(n + 1, np.int64)      # stage i's rows: [off[i], off[i + 1]) of the per-row tables
-    off[1:] = np.cumsum(rows)
+    for i in range(n):                   # (plain loops throughout: numba compiles them quickly)
+        prev_rows[i] = rows[i - 1] if i else src_rows
+        off[i + 1] = off[i] + rows[i]
     need_tab = np.empty(off[n], np.int64)     # producer rows stage i needs for its output row r
     rel_tab = np.empty(off[n], np.int64)      # producer rows it no longer needs once it starts row r
     for i in range(n):
@@ -89,13 +89,16 @@ def _pipeline(ints: np.ndarray, row_t: np.ndarray, row_words: np.ndarray, fifo: 
     for i in range(n):
         for m in range(images):
             base = images * off[i] + m * rows[i]
-            rel_global[base:base + rows[i]] = m * prev_rows[i] + rel_tab[off[i]:off[i + 1]]
+            for r in range(rows[i]):
+                rel_global[base + r] = m * prev_rows[i] + rel_tab[off[i] + r]
     # rows producer i may hold ahead of its consumer's releases: FIFO words plus the line buffer
     allowed = np.full(n, 10**9, np.int64)
     for i in range(n - 1):
         fifo_rows = int(fifo[i] // max(row_words[i], 1.0))
-        a, b = off[i + 1], off[i + 2]
-        allowed[i] = need_tab[a:b].max() - rel_tab[a:b].min() + 1 + fifo_rows
+        most, least = need_tab[off[i + 1]], rel_tab[off[i + 1]]
+        for r in range(off[i + 1], off[i + 2]):
+            most, least = max(most, need_tab[r]), min(least, rel_tab[r])
+        allowed[i] = most - least + 1 + fifo_rows
     n_src = src_rows * images
     start = np.empty(off[n] * images)
     done = np.empty(off[n] * images)
@@ -120,7 +123,7 @@ def _pipeline(ints: np.ndarray, row_t: np.ndarray, row_words: np.ndarray, fifo: 
                 if over > 0 and i + 1 < n:
                     c = i + 1
                     cb, cn = images * off[c], rows[c] * images
-                    h = np.searchsorted(rel_global[cb:cb + cn], over)
+                    h = _first_at_least(rel_global, cb, cb + cn, over) - cb
                     e = math.ceil(over / rows[i]) * rows[c] - 1
                     if h <= e and h < cn:
                         if h >= count[c]:
@@ -139,6 +142,18 @@ def _pipeline(ints: np.ndarray, row_t: np.ndarray, row_words: np.ndarray, fifo: 
     if images == 1:
         return first_end, first_end
     return first_end, done[last + images * rows[n - 1] - 1] - done[last + (images - 1) * rows[n - 1] - 1]
+
+
+@njit(cache=True)
+def _first_at_least(a: np.ndarray, lo: int, hi: int, x: int) -> int:   # pragma: no cover - compiled
+    """First index in ``[lo, hi)`` of sorted ``a`` whose value is ≥ ``x`` (``hi`` if none): a left bisection."""
+    while lo < hi:
+        mid = (lo + hi) // 2
+        if a[mid] < x:
+            lo = mid + 1
+        else:
+            hi = mid
+    return lo
 
 
 def simulate_engine(table: StageTable, engine: TiledModel, k: int, tm: float, tn: float, word_bytes: float,
