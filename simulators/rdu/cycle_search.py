@@ -42,6 +42,9 @@ PROBE = 3
 #: lower bound's own ``1e-9`` comparison margin in :func:`.cycle.best_candidate`)
 FLOOR_SLACK = 1e-7
 
+#: the hardware columns of a floor
+_FLOOR_HW = ("ddr_bw_gbs", "hbm_gb", "hbm_bw_gbs", "clock_mhz", "reconfig_us")
+
 ModelFn = Callable[[Sequence[MappingABC[str, Any]], KernelGraph, Sequence[mp.Mapping]], Model]
 
 
@@ -74,7 +77,7 @@ def floors(terms: np.ndarray, hw: MappingABC[str, Any]) -> np.ndarray:
     """``(C,)`` seconds: :func:`floor_terms` at the clock, reconfiguration time and fastest memory
     tier holding weights (DDR alone without HBM, as the analytical model) of ``hw`` (numbers, or
     ``(C,)`` arrays: one design per candidate)."""
-    col = {k: np.asarray(hw[k], dtype=float) for k in ("ddr_bw_gbs", "hbm_gb", "hbm_bw_gbs", "clock_mhz", "reconfig_us")}
+    col = {k: np.asarray(hw[k], dtype=float) for k in _FLOOR_HW}
     ddr = col["ddr_bw_gbs"] * 1e9
     has_hbm = (col["hbm_gb"] > 0) & (col["hbm_bw_gbs"] > 0)
     bw = np.where(has_hbm, np.maximum(np.maximum(col["hbm_bw_gbs"], 1e-9) * 1e9, ddr), ddr)
@@ -90,9 +93,13 @@ def below(designs: Sequence[MappingABC[str, Any]], kg: KernelGraph, maps: Sequen
     rows = [designs[i] for i in owner]
     hw = {k: np.array([[int(d[k])] for d in rows]) for k in ("lanes", "stages")}
     terms = floor_terms(kg, {**hw, "word_bytes": rows[0]["word_bytes"]}, maps)
-    at = {k: np.array([float(d[k]) for d in rows]) for k in ("ddr_bw_gbs", "hbm_gb", "hbm_bw_gbs", "clock_mhz",
-                                                            "reconfig_us")}
-    return np.asarray(floors(terms, at) <= np.array([best[i] for i in owner]) * (1 + 1e-9))
+    return np.asarray(floors(terms, _hardware(designs, np.asarray(owner))) <= np.array([best[i] for i in owner])
+                      * (1 + 1e-9))
+
+
+def _hardware(designs: Sequence[MappingABC[str, Any]], owner: np.ndarray) -> dict[str, np.ndarray]:
+    """The columns :func:`floors` reads, of design ``owner[j]`` for each candidate ``j``."""
+    return {k: np.array([float(d[k]) for d in designs])[owner] for k in _FLOOR_HW}
 
 
 def prune(designs: Sequence[MappingABC[str, Any]], kg: KernelGraph, cands: list[list[mp.Mapping]],
@@ -102,7 +109,11 @@ def prune(designs: Sequence[MappingABC[str, Any]], kg: KernelGraph, cands: list[
     a valid one keeps the candidates whose floor does not exceed the best simulated latency
     (``1e-9`` margin, as :func:`.cycle.best_candidate`), one without keeps all. ``memo`` keeps the
     simulated sections for the search that follows (:func:`.cycle.section_times`)."""
-    fl = [floors(t, d) for t, d in zip(terms, designs)]
+    if not designs:
+        return cands
+    sizes = [t.shape[1] for t in terms]
+    every = floors(np.concatenate(terms, axis=1), _hardware(designs, np.repeat(np.arange(len(designs)), sizes)))
+    fl = np.split(every, np.cumsum(sizes)[:-1])
     probes = [np.argsort(f, kind="stable")[:PROBE].tolist() for f in fl]
     owner = [i for i, p in enumerate(probes) for _ in p]
     if not owner:
