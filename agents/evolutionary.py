@@ -46,6 +46,8 @@ from archgym.space import Design
 #: once; pymoo's default is 100); a generation with none new to the agent counts as stale. 2, the
 #: earlier setting, is kept: it decides when the agent turns to immigrants (docs/evolutionary.md)
 MATING_TRIES = 2
+#: generations' candidates drawn by one mating; an empty mating counts as that many stale generations
+GENERATIONS_PER_MATING = 5
 
 
 class EvolutionConfig(StrictModel):
@@ -126,24 +128,32 @@ class _PymooAgent(Agent):
 
     # -- ask / tell ------------------------------------------------------------------------------
     def ask(self, n: int) -> list[Design]:
-        # once converged, one generation per ask (not stale_generations) keeps watching for news
-        tries = 1 if self._stale >= self.hp.stale_generations else self.hp.stale_generations
-        for _ in range(tries):
-            if self._queue:
-                break
+        # once converged, one mating per ask (not up to stale_generations) keeps watching for news
+        converged = self._stale >= self.hp.stale_generations
+        while not self._queue:
             if self._pop is not None:  # every member of the generation is known: tell pymoo
                 self._finish_generation()
-            self._pop = self._algorithm.ask()
-            if self._pop is None or len(self._pop) == 0:   # no offspring new to the population
-                self._pop, self._stale = None, self._stale + 1
-                continue
-            self._pop_keys = self._keys(self._pop.get("X"))
-            self._queue = list(dict.fromkeys(k for k in self._pop_keys if k not in self._memory))
-            self._stale = 0 if self._queue else self._stale + 1
+            self._next_generation()
+            if not self._queue and (converged or self._stale >= self.hp.stale_generations):
+                break
         if not self._queue:  # converged: offspring are all known, so spend the budget on immigrants
             return self._immigrants(n)
         out, self._queue = self._queue[:n], self._queue[n:]
         return self._propose(out)
+
+    def _next_generation(self) -> None:
+        """Ask pymoo for offspring and queue those not evaluated yet; if there are none, count the
+        generations the mating drew from as stale."""
+        drawn = getattr(self._algorithm.mating, "generations", 1)
+        self._pop = self._algorithm.ask()
+        if self._pop is None or len(self._pop) == 0:   # no offspring new to the agent
+            # pymoo's GA then flags itself terminated and would build a Result on every tell
+            self._algorithm.termination.force_termination = False
+            self._pop, self._stale = None, self._stale + drawn
+            return
+        self._pop_keys = self._keys(self._pop.get("X"))
+        self._queue = list(dict.fromkeys(k for k in self._pop_keys if k not in self._memory))
+        self._stale = 0 if self._queue else self._stale + drawn
 
     def _immigrants(self, n: int) -> list[Design]:
         """Up to ``n`` random feasible designs not evaluated yet, told to pymoo as a generation once
@@ -232,22 +242,27 @@ class _ArrayMating(Mating):
                  keys: Callable[[np.ndarray], list[tuple[int, ...]]], n_max_iterations: int) -> None:
         super().__init__(selection, crossover, mutation, n_max_iterations=n_max_iterations)
         self.known, self.keys = known, keys
+        self._columns: _Columns | None = None  # the population last mated from
+        self.generations = GENERATIONS_PER_MATING
 
     def do(self, problem: Any, pop: Any, n_offsprings: int, random_state: Any = None,
            **kwargs: Any) -> Any:
         from pymoo.core.population import Population
 
-        X = pop.get("X")
+        if self._columns is None or self._columns.pop is not pop:
+            self._columns = _Columns(pop)
+        X = self._columns.get("X")
         seen = set(self.keys(X))
         found: list[np.ndarray] = []
-        children = self._children(problem, pop, X, self.n_max_iterations * n_offsprings, random_state, **kwargs)
+        children = self._children(self._columns, problem, X, self.generations * self.n_max_iterations * n_offsprings,
+                                  random_state, **kwargs)
         for key, row in zip(self.keys(children), children):
             if key not in seen and key not in self.known:
                 seen.add(key)
                 found.append(row)
         return Population.new("X", np.array(found[:n_offsprings], dtype=float).reshape(-1, problem.n_var))
 
-    def _children(self, problem: Any, pop: Any, X: np.ndarray, n: int, random_state: Any,
+    def _children(self, pop: _Columns, problem: Any, X: np.ndarray, n: int, random_state: Any,
                   **kwargs: Any) -> np.ndarray:
         """About ``n`` children: crossover with pymoo's per-mating probability (else the parents'
         copies), then mutation with its per-child probability, as ``Crossover.do``/``Mutation.do``."""
@@ -262,6 +277,23 @@ class _ArrayMating(Mating):
         mutated = random_state.random(len(children)) <= get(mut.prob, size=len(children))
         return np.where(mutated[:, None], np.around(mut._do(problem, children, random_state=random_state)),
                         children)
+
+
+class _Columns:
+    """A pymoo population's columns (``X``, ``F``, ``CV`` …), each read once: ``Population.get``
+    visits every individual, and a converged population is mated from many times over."""
+
+    def __init__(self, pop: Any) -> None:
+        self.pop = pop
+        self._read: dict[str, np.ndarray] = {}
+
+    def __len__(self) -> int:
+        return len(self.pop)
+
+    def get(self, name: str) -> np.ndarray:
+        if name not in self._read:
+            self._read[name] = self.pop.get(name)
+        return self._read[name]
 
 
 def _winners(a: np.ndarray, b: np.ndarray, a_wins: np.ndarray, b_wins: np.ndarray, random_state: Any) -> np.ndarray:
