@@ -56,7 +56,7 @@ def section_times(model: Model, d: int, kg_edges: tuple[np.ndarray, np.ndarray],
     depth = int(model.depth[d])
     out = np.zeros(section.size)
     for s in np.flatnonzero(model.used[d]).tolist():
-        ks, adjacency = _adjacency(section, s, es, ed)
+        ks = np.flatnonzero(section == s)
         nt = int(model.n_tile[d, s])
         busy = model.cyc[d, ks] / clock
         rd = model.read_b_k[d, ks] / nt / bw
@@ -66,7 +66,7 @@ def section_times(model: Model, d: int, kg_edges: tuple[np.ndarray, np.ndarray],
         key = (ks.tobytes(), nt, depth, *(x.tobytes() for x in (busy, unit, rd, wr, net)))
         span = memo.get(key) if memo is not None else None
         if span is None:
-            span = _simulate(nt, busy, unit, rd, wr, net, adjacency, depth)
+            span = _simulate(nt, busy, unit, rd, wr, net, _adjacency(section, ks, es, ed), depth)
             if memo is not None:
                 memo[key] = span
         out[s] = model.t_setup[d, s] + span
@@ -170,17 +170,17 @@ def _simulate(nt: int, busy: np.ndarray, unit: np.ndarray, rd: np.ndarray, wr: n
 
 
 @njit(cache=True)
-def _adjacency(section: np.ndarray, s: int, es: np.ndarray, ed: np.ndarray
-               ) -> tuple[np.ndarray, tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]]:
-    """Section ``s``'s kernels, and its on-chip producers and consumers of each of them (local
-    indices, in edge order) as offsets and indices: ``(p_ptr, p_idx, s_ptr, s_idx)``."""
+def _adjacency(section: np.ndarray, ks: np.ndarray, es: np.ndarray, ed: np.ndarray
+               ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """The on-chip producers and consumers of each kernel ``ks`` of one section (local indices, in
+    edge order) as offsets and indices: ``(p_ptr, p_idx, s_ptr, s_idx)``."""
     local = np.full(section.size, -1, dtype=np.int64)
-    ks = np.flatnonzero(section == s)
     local[ks] = np.arange(ks.size)
+    s = section[ks[0]]
     on = np.flatnonzero((section[es] == s) & (section[ed] == s))
     p_ptr, p_idx = _grouped(local[ed[on]], local[es[on]], ks.size)
     s_ptr, s_idx = _grouped(local[es[on]], local[ed[on]], ks.size)
-    return ks, (p_ptr, p_idx, s_ptr, s_idx)
+    return p_ptr, p_idx, s_ptr, s_idx
 
 
 @njit(cache=True)
