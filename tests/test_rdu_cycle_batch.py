@@ -11,6 +11,8 @@ import pytest
 from archgym.simulator import get_simulator
 from archgym.workload import get_workload
 from simulators.rdu import cycle, cycle_search, simulator
+from simulators.rdu import mapping as mp
+from simulators.rdu.space import pcu_grid
 
 
 def _designs(workload: str, n: int) -> list[dict[str, Any]]:
@@ -72,3 +74,24 @@ def test_chunked_batch_is_the_same(monkeypatch):
     assert chunked.violations == whole.violations and list(chunked.valid) == list(whole.valid)
     for k, v in whole.metrics.items():
         assert np.array_equal(v, chunked.metrics[k], equal_nan=True), k
+
+
+def test_split_floor_never_exceeds_the_lower_bound_of_a_valid_split():
+    """The bound on a smaller PCU budget's split, taken before splitting, against the split made."""
+    sim = get_simulator("rdu")
+    w = get_workload("resnet18")
+    kg = sim.kernel_graph(w)
+    checked = 0
+    for d in sim.space(w).sample(6, 9):
+        budgets = [b for b in pcu_grid() if b < int(d["n_pcu"])]
+        cuts = [(m.section, m.tile, m.tp) for m in sim._candidates(d, kg)[::10] for _ in budgets]
+        per = [b for _ in sim._candidates(d, kg)[::10] for b in budgets]
+        if not per:
+            continue
+        model = sim._model([d] * len(per), kg, mp.balanced_many(kg, d, cuts, 2, per))
+        ok = ~np.stack(list(model.violations.values())).any(axis=0)
+        reach = cycle.lower_bound(model, (kg.edge_src, kg.edge_dst)) - model.t_p2p
+        floor = cycle_search.floors(cycle_search.split_floor_terms(kg, d, cuts, per), d)
+        assert np.all(floor[ok] <= reach[ok])
+        checked += int(ok.sum())
+    assert checked > 50

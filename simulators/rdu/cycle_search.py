@@ -53,24 +53,42 @@ def floor_terms(kg: KernelGraph, hw: MappingABC[str, Any], cands: Sequence[mp.Ma
     number of sections and its weight bytes per socket (the analytical model's own formulas). ``hw``'s
     lanes and stages are numbers or ``(C, 1)`` arrays (:func:`.mapping.work`)."""
     section = np.stack([m.section for m in cands])
-    pcu = np.stack([m.pcu for m in cands])
-    tile = np.array([[m.tile] for m in cands], dtype=np.int64)
-    tp = np.array([[m.tp] for m in cands], dtype=np.int64)
-    units, per_unit = mp.work(kg, hw, section, tile, tp)
-    cyc = -(-units // np.maximum(pcu, 1)) * per_unit
-    flat = (np.arange(len(cands))[:, None] * section.shape[1] + section).ravel()   # sections distinct across cands
-    n_tile = np.zeros(section.size, dtype=np.int64)
-    np.maximum.at(n_tile, flat, np.broadcast_to(-(-kg.rows // tile), section.shape).ravel())
-    steps = (n_tile[flat].reshape(section.shape) * cyc).astype(float)
+    units, per_unit, n_tile, rest = _work(kg, hw, section, [m.tile for m in cands], [m.tp for m in cands])
+    steps = (n_tile * (-(-units // np.maximum(np.stack([m.pcu for m in cands]), 1)) * per_unit)).astype(float)
     unit = np.broadcast_to(per_unit, section.shape).astype(float)
     zero = np.zeros(section.shape)
     chain = np.zeros(section.shape)
     edges = np.stack([kg.edge_src, kg.edge_dst], axis=1).astype(np.int64).reshape(-1, 2)
     cycle.chains(section, unit, zero, zero.copy(), zero.copy(), steps, edges, chain)
-    cycles = chain.sum(axis=1)
+    return np.stack([chain.sum(axis=1), *rest])
+
+
+def split_floor_terms(kg: KernelGraph, hw: MappingABC[str, Any], cuts: Sequence[tuple[np.ndarray, int, int]],
+                      budgets: Sequence[int]) -> np.ndarray:
+    """:func:`floor_terms` of a lower bound of the balanced split of each ``(cut, tile, tp)`` for its
+    PCU budget, before splitting: a section's step is at least its kernels' work (units × cycles
+    per unit) over the budget (the most of ``⌈units/P⌉·cycles`` is at least their PCU-weighted mean),
+    and its chain at least ``n_tile`` steps."""
+    section = np.stack([c for c, _, _ in cuts])
+    units, per_unit, n_tile, rest = _work(kg, hw, section, [t for _, t, _ in cuts], [q for _, _, q in cuts])
+    work = (n_tile * units * per_unit).astype(float).sum(axis=1)
+    return np.stack([work / np.asarray(budgets, dtype=float), *rest])
+
+
+def _work(kg: KernelGraph, hw: MappingABC[str, Any], section: np.ndarray, tiles: Sequence[int],
+          tps: Sequence[int]) -> tuple[np.ndarray, np.ndarray, np.ndarray, tuple[np.ndarray, np.ndarray]]:
+    """Of ``(C, N)`` cuts with their tiles and TP degrees: units and cycles per unit per kernel
+    (:func:`.mapping.work`), each kernel's section's tile count, and per cut its number of sections
+    and weight bytes per socket."""
+    tile = np.array(tiles, dtype=np.int64).reshape(-1, 1)
+    tp = np.array(tps, dtype=np.int64).reshape(-1, 1)
+    units, per_unit = mp.work(kg, hw, section, tile, tp)
+    flat = (np.arange(len(section))[:, None] * section.shape[1] + section).ravel()   # sections distinct across cuts
+    n_tile = np.zeros(section.size, dtype=np.int64)
+    np.maximum.at(n_tile, flat, np.broadcast_to(-(-kg.rows // tile), section.shape).ravel())
     n_sections = 1 + (section[:, 1:] != section[:, :-1]).sum(axis=1)
     weights = (kg.weight_elems * float(hw["word_bytes"]) / tp).sum(axis=1)
-    return np.stack([cycles.astype(float), n_sections.astype(float), weights])
+    return units, per_unit, n_tile[flat].reshape(section.shape), (n_sections.astype(float), weights)
 
 
 def floors(terms: np.ndarray, hw: MappingABC[str, Any]) -> np.ndarray:
@@ -90,11 +108,28 @@ def below(designs: Sequence[MappingABC[str, Any]], kg: KernelGraph, maps: Sequen
           owner: Sequence[int], best: MappingABC[int, float]) -> np.ndarray:
     """``(len(maps),)`` bool: whether mapping ``j``'s floor at design ``owner[j]`` does not exceed
     that design's ``best`` latency (``1e-9`` margin): the others cannot beat it."""
-    rows = [designs[i] for i in owner]
-    hw = {k: np.array([[int(d[k])] for d in rows]) for k in ("lanes", "stages")}
-    terms = floor_terms(kg, {**hw, "word_bytes": rows[0]["word_bytes"]}, maps)
-    return np.asarray(floors(terms, _hardware(designs, np.asarray(owner))) <= np.array([best[i] for i in owner])
-                      * (1 + 1e-9))
+    return _below(floor_terms(kg, per_cut(designs, owner), maps), designs, owner, best)
+
+
+def splits_below(designs: Sequence[MappingABC[str, Any]], kg: KernelGraph,
+                 cuts: Sequence[tuple[np.ndarray, int, int]], budgets: Sequence[int], owner: Sequence[int],
+                 best: MappingABC[int, float]) -> np.ndarray:
+    """:func:`below` for the balanced splits of ``cuts`` for ``budgets``, before splitting them
+    (:func:`split_floor_terms`)."""
+    return _below(split_floor_terms(kg, per_cut(designs, owner), cuts, budgets), designs, owner, best)
+
+
+def per_cut(designs: Sequence[MappingABC[str, Any]], owner: Sequence[int]) -> dict[str, Any]:
+    """The lanes and stages of design ``owner[j]`` for each cut ``j`` (``(C, 1)`` arrays), and the
+    word size (one per batch)."""
+    hw: dict[str, Any] = {k: np.array([[int(designs[i][k])] for i in owner]) for k in ("lanes", "stages")}
+    return {**hw, "word_bytes": designs[owner[0]]["word_bytes"]}
+
+
+def _below(terms: np.ndarray, designs: Sequence[MappingABC[str, Any]], owner: Sequence[int],
+           best: MappingABC[int, float]) -> np.ndarray:
+    return np.asarray(floors(terms, _hardware(designs, np.asarray(owner)))
+                      <= np.array([best[i] for i in owner]) * (1 + 1e-9))
 
 
 def _hardware(designs: Sequence[MappingABC[str, Any]], owner: np.ndarray) -> dict[str, np.ndarray]:

@@ -165,7 +165,7 @@ class RDUSimulator(Family):
                 best[i] = lat = float(times.sum() + model.t_p2p[chosen[i][1]])
             open_cuts.append([] if times is None else [m for m, j in zip(cands[i], groups[i])
                                                        if bound[j] - model.t_p2p[j] <= lat * (1 + 1e-9)])
-        splits = self._smaller_splits_many(designs, kg, open_cuts)
+        splits = self._smaller_splits_many(designs, kg, open_cuts, best)
         extra = [m for s in splits for m in s]
         owner = [i for i, s in enumerate(splits) for _ in s]
         if extra:   # splits whose floor (cycle_search) exceeds the best latency cannot beat it
@@ -225,9 +225,12 @@ class RDUSimulator(Family):
         return self._smaller_splits_many([d], kg, [cuts])[0]
 
     def _smaller_splits_many(self, designs: Sequence[MappingABC[str, Any]], kg: KernelGraph,
-                             cuts: Sequence[Sequence[mp.Mapping]]) -> list[list[mp.Mapping]]:
+                             cuts: Sequence[Sequence[mp.Mapping]], best: MappingABC[int, float] | None = None
+                             ) -> list[list[mp.Mapping]]:
         """:meth:`_smaller_splits` of every design and its ``cuts``, all in one balanced split
-        (each cut with its design's lanes and stages: sections are split independently)."""
+        (each cut with its design's lanes and stages: sections are split independently). With
+        ``best`` latencies (design → s), a split whose floor before splitting exceeds its design's
+        is not made (:func:`cycle_search.splits_below`; nor is any for a smaller budget of its cut)."""
         triples: list[tuple[np.ndarray, int, int]] = []
         budgets: list[int] = []
         owner: list[int] = []
@@ -237,11 +240,15 @@ class RDUSimulator(Family):
                 budgets += [b] * len(own)
                 owner += [i] * len(own)
         out: list[list[mp.Mapping]] = [[] for _ in designs]
+        if triples and best is not None:
+            keep = cycle_search.splits_below(designs, kg, triples, budgets, owner, best).tolist()
+            triples = [t for t, k in zip(triples, keep) if k]
+            budgets = [b for b, k in zip(budgets, keep) if k]
+            owner = [i for i, k in zip(owner, keep) if k]
         if not triples:
             return out
-        hw = {k: np.array([[int(designs[i][k])] for i in owner]) for k in ("lanes", "stages")}
         seen: dict[int, set[tuple[Any, ...]]] = {}
-        for i, m in zip(owner, mp.balanced_many(kg, hw, triples, 2, budgets)):
+        for i, m in zip(owner, mp.balanced_many(kg, cycle_search.per_cut(designs, owner), triples, 2, budgets)):
             if i not in seen:
                 seen[i] = set(self._candidate_keys(designs[i], kg))
             key = _mapping_key(m)
