@@ -6,11 +6,13 @@ by wall clock and by the process's CPU time (which the shared machine's load mov
 the bench's: % above the exact optimum over feasible designs at the final evaluation; multi-objective
 tasks also report the hypervolume ratio of the found front to the exact front (1 = exact).
 
-``--json`` keeps the raw runs; ``--baseline`` names an earlier run's JSON whose numbers fill the
-"before" columns of the table (written to ``benchmarks/results/bo_speed.md`` by default).
+``--json`` keeps the raw runs; ``--baseline`` names earlier runs' JSON whose numbers fill the
+"before" columns of the table (written to ``benchmarks/results/bo_speed.md`` by default);
+``--render`` writes the table of stored runs (several files merged) without running anything.
 
     python -m benchmarks.bo_speed [--tasks ID,...] [--seeds 0,1,2] [--budget 100]
-        [--config '{"mo_pool_size": 250}'] [--json OUT] [--baseline BEFORE.json] [--markdown OUT]
+        [--config '{"mo_pool_size": 250}'] [--json OUT] [--baseline BEFORE.json,...] [--markdown OUT]
+    python -m benchmarks.bo_speed --render AFTER.json,... --baseline BEFORE.json,...
 """
 
 from __future__ import annotations
@@ -66,13 +68,20 @@ def summarise(runs: Sequence[Mapping[str, Any]]) -> dict[str, dict[str, Any]]:
     return out
 
 
+def _order(task: str) -> int:
+    """A task's place in the benchmark's own order (``TASKS``)."""
+    from agents.tasks import TASKS
+
+    return list(TASKS).index(task) if task in TASKS else len(TASKS)
+
+
 def _regrets(values: Sequence[float | None]) -> str:
     return " / ".join("—" if v is None else f"{v:.1f}" for v in values)
 
 
 def table(after: Mapping[str, Any], before: Mapping[str, Any] | None) -> str:
     """Markdown: per task, s/100 (wall, CPU) and regret per seed, before and after."""
-    now = summarise(after["runs"])
+    now = dict(sorted(summarise(after["runs"]).items(), key=lambda kv: _order(kv[0])))
     old = summarise(before["runs"]) if before else {}
     head = ["task", "wall s/100 (≤ 15)", "CPU s/100", "regret % per seed", "HV ratio per seed"]
     if before:
@@ -96,6 +105,41 @@ def _split(text: str) -> list[str]:
     return [x for x in text.split(",") if x]
 
 
+def _load(paths: str) -> dict[str, Any]:
+    """Runs merged from comma-separated JSON files (the later file's run wins for a task and seed),
+    with each file's meta kept."""
+    merged: dict[tuple[str, int], Any] = {}
+    metas = []
+    for path in _split(paths):
+        report = json.loads(Path(path).read_text())
+        metas.append(report["meta"])
+        merged.update({(r["task"], r["seed"]): r for r in report["runs"]})
+    return {"metas": metas, "runs": list(merged.values())}
+
+
+def _sources(label: str, report: Mapping[str, Any]) -> str:
+    lines = []
+    for m in report["metas"]:
+        p = m["provenance"]
+        lines.append(f"- {label}: `{p['command']}` at commit `{p['commit']}`, {p['date']}, seeds "
+                     f"{m['seeds']}, BO config {json.dumps(m['config']) if m['config'] else 'bo.yaml defaults'}")
+    return "\n".join(lines)
+
+
+def bench_estimate(report: Mapping[str, Any], seeds: int = 3) -> str:
+    """The default ``archgym bench``'s BO share and its enumerations, in CPU seconds, from these runs:
+    ``seeds`` × each task's mean BO CPU per run, and each task's enumeration once."""
+    by_task: dict[str, list[float]] = {}
+    enumeration: dict[str, float] = {}
+    for r in report["runs"]:
+        by_task.setdefault(r["task"], []).append(r["cpu_s_per_100"] * r["evaluations"] / 100)
+        enumeration[r["task"]] = max(enumeration.get(r["task"], 0.0), r.get("enumeration_cpu_s", 0.0))
+    bo = seeds * sum(float(np.mean(v)) for v in by_task.values())
+    return (f"Default `archgym bench` share from these runs ({len(by_task)} tasks): BO {bo:.0f} CPU s "
+            f"({seeds} seeds × each task's mean CPU per run), enumerating the optima "
+            f"{sum(enumeration.values()):.0f} CPU s (tasks whose runs recorded it).")
+
+
 def main(argv: Sequence[str] | None = None) -> None:
     from agents.tasks import TASKS
 
@@ -105,36 +149,38 @@ def main(argv: Sequence[str] | None = None) -> None:
     p.add_argument("--budget", type=int, default=100, help="evaluations per run")
     p.add_argument("--config", default="{}", help="BO hyperparameters over bo.yaml's, as JSON")
     p.add_argument("--json", type=Path, default=None, help="write the raw runs here")
-    p.add_argument("--baseline", type=Path, default=None, help="an earlier run's JSON: the 'before' columns")
+    p.add_argument("--render", default="", help="no runs: the table of these JSON files (comma-separated)")
+    p.add_argument("--baseline", default="", help="earlier runs' JSON files (comma-separated): 'before' columns")
     p.add_argument("--markdown", type=Path, default=RESULTS, help="the table's path")
     args = p.parse_args(argv)
-    tasks = _split(args.tasks) or list(TASKS)
-    seeds = [int(s) for s in _split(args.seeds)]
-    config = json.loads(args.config)
     run = provenance.stamp()
-    load_before = os.getloadavg()
-    runs = []
-    for task in tasks:
-        for seed in seeds:
-            runs.append(measure(task, seed, args.budget, config))
-            r = runs[-1]
-            print(f"{task} seed {seed}: {r['wall_s_per_100']:.1f} s/100 wall, {r['cpu_s_per_100']:.1f} CPU, "
-                  f"regret {r['regret_pct']}, HV {r.get('hv_ratio')}, load {r['load']:.1f}", flush=True)
-    report = {"meta": {"provenance": run, "budget": args.budget, "seeds": seeds, "config": config,
-                       "load_before": load_before, "load_after": os.getloadavg()}, "runs": runs}
-    if args.json:
-        args.json.write_text(json.dumps(report, indent=1))
-    before = json.loads(args.baseline.read_text()) if args.baseline else None
-    loads = [r["load"] for r in runs]
-    body = (f"BO, {args.budget} evaluations, seeds {', '.join(map(str, seeds))}, under the bench protocol "
-            f"(`agents.bench.run_one`), BO config {json.dumps(config) if config else 'bo.yaml defaults'}. "
-            f"s/100 is the worst seed's; 1-min load average {min(loads):.1f}–{max(loads):.1f} on "
-            f"{os.cpu_count()} cores while measuring (CPU time is the process's: load moves it less).\n")
-    if before:
-        b = before["meta"]
-        body += (f"\nBefore: `{b['provenance']['command']}` at commit `{b['provenance']['commit']}`, "
-                 f"{b['provenance']['date']}, BO config {json.dumps(b['config']) or 'defaults'}.\n")
-    body += "\n" + table(report, before) + "\n"
+    if args.render:
+        after = _load(args.render)
+    else:
+        import botorch  # noqa: F401 - imported before the clock: the first run would pay it
+
+        config = json.loads(args.config)
+        seeds = [int(s) for s in _split(args.seeds)]
+        runs = []
+        for task in _split(args.tasks) or list(TASKS):
+            for seed in seeds:
+                runs.append(measure(task, seed, args.budget, config))
+                r = runs[-1]
+                print(f"{task} seed {seed}: {r['wall_s_per_100']:.1f} s/100 wall, {r['cpu_s_per_100']:.1f} CPU, "
+                      f"regret {r['regret_pct']}, HV {r.get('hv_ratio')}, load {r['load']:.1f}", flush=True)
+        report = {"meta": {"provenance": run, "budget": args.budget, "seeds": seeds, "config": config}, "runs": runs}
+        if args.json:
+            args.json.write_text(json.dumps(report, indent=1))
+        after = {"metas": [report["meta"]], "runs": runs}
+    before = _load(args.baseline) if args.baseline else None
+    loads = [r["load"] for r in after["runs"]]
+    body = (f"BO under the bench protocol (`agents.bench.run_one`), 100 evaluations (fewer where the space "
+            f"runs out: the coopt tasks have 72 designs; s/100 is scaled to 100). s/100 is the worst seed's. "
+            f"1-min load average {min(loads):.1f}–{max(loads):.1f} on {os.cpu_count()} cores while measuring "
+            f"(others' jobs): read CPU time (the process's), which load moves less; wall time is inflated "
+            f"by the load. The first run of a process that did not import BoTorch first pays ~2–3 CPU s of imports.\n\n"
+            + _sources("after", after) + "\n" + (_sources("before", before) + "\n" if before else "")
+            + "\n" + table(after, before) + "\n\n" + bench_estimate(after) + "\n")
     provenance.write_results(args.markdown, "BO speed and regret on every benchmark task (issue 17)", body, run)
     print(f"wrote {args.markdown}")
 
