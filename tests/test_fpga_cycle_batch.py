@@ -42,7 +42,6 @@ def test_hybrids_sharing_an_analysis_equal_their_singles() -> None:
     assert modes.count("dataflow") >= 4 and "sequential" in modes
 
 
-@pytest.mark.skipif(not hasattr(cycle._tiles, "py_func"), reason="numba absent: the walks run as plain Python")
 def test_compiled_walks_equal_plain_python(monkeypatch: pytest.MonkeyPatch) -> None:
     wl = finn_cnv()
     pool = SIM.space(wl).sample(60, 2)

@@ -60,7 +60,6 @@ def test_mixed_and_chunked_batches_equal_their_parts(monkeypatch: pytest.MonkeyP
     _assert_equal_to_walk(edge)
 
 
-@pytest.mark.skipif(not hasattr(fold_walk._walk, "py_func"), reason="numba absent: the walk runs as plain Python")
 def test_compiled_walk_equals_plain_python(monkeypatch: pytest.MonkeyPatch) -> None:
     wl = get_workload("gemm:M=2048,N=1024,K=768")
     designs = [{**d, "ifmap_kb": 4, "filter_kb": 8, "ofmap_kb": 4, "dram_bw": 2}

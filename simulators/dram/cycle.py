@@ -28,12 +28,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
-
-try:
-    from numba import njit
-except ImportError:  # pragma: no cover - the model runs (slowly) as plain Python
-    def njit(*args, **kwargs):  # type: ignore[no-redef]
-        return args[0] if args and callable(args[0]) else (lambda f: f)
+from numba import njit
 
 from simulators.dram.devices import Device
 

@@ -18,24 +18,18 @@ weights and the group's input/output activations through DRAM), a *sequential* g
 :func:`simulate_engine` on the group's layers, plus the analytical model's reconfiguration time
 between groups. Modes are the ones the analytical model chose (or the ``sched_*`` knobs set).
 
-The row and tile walks are compiled by numba (``cache=True``; without numba they run as plain
-Python, the same code): float operations in the order of their Python definitions, so the compiled
-and plain walks agree bit for bit (``tests/test_fpga_cycle_batch.py``).
+The row and tile walks are compiled by numba (``cache=True``): float operations in the order of
+their Python definitions, so the compiled walks and their plain-Python ``py_func`` agree bit for bit
+(``tests/test_fpga_cycle_batch.py``).
 """
 
 from __future__ import annotations
 
 import math
 from dataclasses import dataclass
-from typing import Any
 
 import numpy as np
-
-try:
-    from numba import njit
-except ImportError:  # pragma: no cover - the walks run (slowly) as plain Python
-    def njit(*args: Any, **kwargs: Any) -> Any:  # type: ignore[no-redef]
-        return args[0] if args and callable(args[0]) else (lambda f: f)
+from numba import njit
 
 from simulators.fpga.devices import FPGADevice
 from simulators.fpga.layers import StageTable

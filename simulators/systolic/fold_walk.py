@@ -4,21 +4,15 @@ For every GEMM (one entry of the 1-D integer arrays given) the compiled walk vis
 execution order and computes the per-fold quantities of :mod:`.cycle` (operand stream needed,
 arrival, ofmap back-pressure, lag, drain) with the same floating-point operations in the same
 order, keeping only running maxima, so every field equals the single-GEMM walk's bit for bit and
-memory is constant per GEMM. Without numba the same code runs as plain Python (slowly).
+memory is constant per GEMM; the kernels' ``py_func`` (plain Python) is the tests' reference.
 """
 
 from __future__ import annotations
 
 from dataclasses import fields
-from typing import Any
 
 import numpy as np
-
-try:
-    from numba import njit
-except ImportError:  # pragma: no cover - the walk runs (slowly) as plain Python
-    def njit(*args: Any, **kwargs: Any) -> Any:  # type: ignore[no-redef]
-        return args[0] if args and callable(args[0]) else (lambda f: f)
+from numba import njit
 
 from simulators.systolic.cycle import GemmTiming
 from simulators.systolic.folds import OS, WS, folds, sram_counts

@@ -21,16 +21,8 @@ from __future__ import annotations
 from typing import Any
 
 import numpy as np
-
-try:
-    from numba import njit
-    from numba.extending import register_jitable
-except ImportError:  # pragma: no cover - the walk runs (slowly) as plain Python
-    def njit(*args: Any, **kwargs: Any) -> Any:  # type: ignore[no-redef]
-        return args[0] if args and callable(args[0]) else (lambda f: f)
-
-    def register_jitable(f: Any) -> Any:  # type: ignore[no-redef]
-        return f
+from numba import njit
+from numba.extending import register_jitable
 
 #: demand kinds of one fold (columns of the ``demands`` table: block, kind, arg0, arg1, arg2)
 SWEEP, ROWS = 0, 1
