@@ -28,12 +28,7 @@ import math
 from typing import Any
 
 import numpy as np
-
-try:
-    from numba import njit
-except ImportError:  # pragma: no cover - the model runs (slowly) as plain Python
-    def njit(*args: Any, **kwargs: Any) -> Any:  # type: ignore[no-redef]
-        return args[0] if args and callable(args[0]) else (lambda f: f)
+from numba import njit
 
 from simulators.pim import gemv
 from simulators.pim.gemv import Hardware, JobCost, Jobs
