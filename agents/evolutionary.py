@@ -137,6 +137,8 @@ class _PymooAgent(Agent):
             if not self._queue and (converged or self._stale >= self.hp.stale_generations):
                 break
         if not self._queue:  # converged: offspring are all known, so spend the budget on immigrants
+            if self._pop is not None:  # a generation of known offspring (pymoo's own mating) is told first
+                self._finish_generation()
             return self._immigrants(n)
         out, self._queue = self._queue[:n], self._queue[n:]
         return self._propose(out)
