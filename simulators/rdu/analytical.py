@@ -21,10 +21,12 @@ weights / weight tiling ≤ ``n_pmu · pmu``.
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, fields
 from typing import Any
 
 import numpy as np
+from numba import njit
 
 from simulators.rdu import energy
 from simulators.rdu.kernels import KernelGraph, units_and_unit_cycles
@@ -89,21 +91,21 @@ def evaluate(kg: KernelGraph, hw: dict[str, np.ndarray], word_bytes: int, reconf
     depth = np.asarray(depth, dtype=float).reshape(n_des, 1)
     tp = np.asarray(tp, dtype=np.int64).reshape(n_des, 1)
     wb = float(word_bytes)
-    flat = (np.arange(n_des)[:, None] * n + section).ravel()
+    rows = np.arange(n_des)[:, None] * n                          # flat offset of each design's row
+    flat = (rows + section).ravel()
+    segments = _Segments(flat, n_des * n)
 
     def seg_sum(vals: np.ndarray, idx: np.ndarray = flat) -> np.ndarray:
         vals = np.broadcast_to(vals, (n_des, idx.size // n_des)).ravel()
         return np.bincount(idx, weights=vals, minlength=n_des * n).reshape(n_des, n)
 
     def seg_max(vals: np.ndarray) -> np.ndarray:
-        out = np.zeros(n_des * n)
-        np.maximum.at(out, flat, np.broadcast_to(vals, (n_des, n)).ravel())
-        return out.reshape(n_des, n)
+        return segments.max(np.broadcast_to(vals, (n_des, n)).ravel()).reshape(n_des, n)
 
     def at_kernel(per_section: np.ndarray) -> np.ndarray:
-        return np.take_along_axis(per_section, section, axis=1)
+        return per_section.ravel()[flat].reshape(n_des, n)
 
-    used = seg_sum(np.ones((n_des, n))) > 0
+    used = (np.bincount(flat, minlength=n_des * n) > 0).reshape(n_des, n)
     n_tile = seg_max(-(-kg.rows // tile)).astype(np.int64)
     nt_k = at_kernel(n_tile)
     rows_step = -(-kg.rows // nt_k)
@@ -118,12 +120,13 @@ def evaluate(kg: KernelGraph, hw: dict[str, np.ndarray], word_bytes: int, reconf
     es, ed = kg.edge_src, kg.edge_dst
     out_b = kg.out_elems * wb / tp                                 # per socket (sharded)
     cross = section[:, es] != section[:, ed]                      # (D, E)
-    n_cross = np.zeros((n_des, n))
-    np.add.at(n_cross, (np.arange(n_des)[:, None], es[None, :]), cross)
+    flat_src = (rows + es).ravel()
+    n_cross = np.bincount(flat_src, weights=cross.ravel(), minlength=n_des * n).reshape(n_des, n)
     written = kg.is_sink[None, :] | (n_cross > 0)
     src_b = np.broadcast_to(kg.src_in_elems * wb, (n_des, n))
     edge_read = cross * out_b[:, es]                              # bytes read by the consumer
-    flat_dst = (np.arange(n_des)[:, None] * n + section[:, ed]).ravel()
+    flat_dst = (rows + section[:, ed]).ravel()
+    flat_ed = (rows + ed).ravel()
     tile_out = out_b / nt_k
     edge_buf = np.where(cross, 2.0, depth) * tile_out[:, es]
     buffers = (seg_sum(edge_buf, flat_dst) + seg_sum(2.0 * written * tile_out)
@@ -134,9 +137,7 @@ def evaluate(kg: KernelGraph, hw: dict[str, np.ndarray], word_bytes: int, reconf
     avail = sram - buffers
     sram_bad = (used & (avail <= 0)).any(axis=1)
     wt = np.where(weights > 0, np.maximum(1.0, np.ceil(weights / np.maximum(avail, 1.0))), 1.0)
-    read_k = np.zeros((n_des, n))
-    np.add.at(read_k, (np.arange(n_des)[:, None], ed[None, :]), edge_read)
-    read_k = (read_k + src_b) * at_kernel(wt)
+    read_k = (seg_sum(edge_read, flat_ed) + src_b) * at_kernel(wt)
     write_k = written * out_b
     act = seg_sum(read_k + write_k)
 
@@ -147,8 +148,8 @@ def evaluate(kg: KernelGraph, hw: dict[str, np.ndarray], word_bytes: int, reconf
     hbm_cap, ddr_cap = col["hbm_gb"] * 1e9, col["ddr_gb"] * 1e9
     has_hbm = (col["hbm_gb"] > 0) & (col["hbm_bw_gbs"] > 0)
     act_in_hbm = has_hbm & (resident_act <= hbm_cap)
-    w_frac = np.where(has_hbm, np.clip((hbm_cap - resident_act * act_in_hbm) / np.maximum(w_sock, 1.0),
-                                       0.0, 1.0), 0.0)
+    w_frac = np.where(has_hbm, np.minimum(np.maximum((hbm_cap - resident_act * act_in_hbm)
+                                                     / np.maximum(w_sock, 1.0), 0.0), 1.0), 0.0)
     mem_bad = (w_sock + resident_act > hbm_cap + ddr_cap).ravel()
     hbm_bw = np.maximum(col["hbm_bw_gbs"], 1e-9) * 1e9
     ddr_bw = col["ddr_bw_gbs"] * 1e9
@@ -163,13 +164,14 @@ def evaluate(kg: KernelGraph, hw: dict[str, np.ndarray], word_bytes: int, reconf
     # -- pipeline parallelism: sections split into pp groups of about equal time ---------------
     total = ii.sum(axis=1, keepdims=True)
     start = np.cumsum(ii, axis=1) - ii
-    group = np.clip(np.floor(start / np.maximum(total, 1e-30) * pp), 0, pp - 1).astype(np.int64)
+    group = np.minimum(np.maximum(np.floor(start / np.maximum(total, 1e-30) * pp), 0), pp - 1).astype(np.int64)
     group_k = at_kernel(group)
     boundary = group_k[:, 1:] != group_k[:, :-1]
     p2p_b = (boundary * out_b[:, :-1] * tp).sum(axis=1)          # full activation crosses
     t_p2p = p2p_b / (col["link_gbs"].ravel() * 1e9)
-    group_time = np.zeros((n_des, n))
-    np.add.at(group_time, (np.arange(n_des)[:, None], group), ii)
+    n_groups = int(group.max()) + 1                               # ≤ pp; may exceed the section slots
+    group_time = np.bincount((np.arange(n_des)[:, None] * n_groups + group).ravel(), weights=ii.ravel(),
+                             minlength=n_des * n_groups).reshape(n_des, n_groups)
     latency = total.ravel() + t_p2p
     per_hop = np.where(boundary.any(axis=1), t_p2p / np.maximum(boundary.sum(axis=1), 1), 0.0)
     interval = np.maximum(group_time.max(axis=1), per_hop)
@@ -188,8 +190,7 @@ def evaluate(kg: KernelGraph, hw: dict[str, np.ndarray], word_bytes: int, reconf
     hbm_bytes = act_total * act_in_hbm.ravel() + w_total * w_frac.ravel()
     ddr_bytes = act_total * (~act_in_hbm.ravel()) + w_total * (1.0 - w_frac.ravel())
     net_bytes = net_k.sum(axis=1) * tpf + p2p_b
-    in_b = np.zeros((n_des, n))
-    np.add.at(in_b, (np.arange(n_des)[:, None], ed[None, :]), out_b[:, es])
+    in_b = seg_sum(out_b[:, es], flat_ed)
     sram_bytes = ((in_b + out_b + src_b / tp + weights_k * nt_k).sum(axis=1)) * tpf
     flops = kg.total_flops
     energy_j = 1e-12 * (flops * energy.PJ_PER_OP + sram_bytes * energy.PJ_PER_SRAM_BYTE
@@ -228,14 +229,47 @@ def evaluate(kg: KernelGraph, hw: dict[str, np.ndarray], word_bytes: int, reconf
                  metrics=metrics)
 
 
+class _Segments:
+    """Reductions of a flat array over the segment ids ``idx`` (``0 ≤ idx < size``), by one sorted
+    pass (``np.ufunc.reduceat``) instead of ``np.ufunc.at``, which is slow."""
+
+    def __init__(self, idx: np.ndarray, size: int) -> None:
+        self.order = None if (idx[1:] >= idx[:-1]).all() else np.argsort(idx, kind="stable")
+        ids = idx if self.order is None else idx[self.order]
+        self.starts = np.flatnonzero(np.r_[True, ids[1:] != ids[:-1]])
+        self.ids = ids[self.starts]
+        self.size = size
+
+    def max(self, vals: np.ndarray) -> np.ndarray:
+        """``(size,)`` float: per segment the most of 0 and its ``vals`` (0 where it has none)."""
+        out = np.zeros(self.size)
+        out[self.ids] = np.maximum(np.maximum.reduceat(vals if self.order is None else vals[self.order],
+                                                       self.starts), 0.0)
+        return out
+
+
 def _longest_path(kg: KernelGraph, section: np.ndarray, step_s: np.ndarray) -> np.ndarray:
     """Per kernel: the longest chain of on-chip producers ending at it (sum of ``step_s``)."""
-    path = np.array(step_s, dtype=float)
-    preds: list[list[int]] = [[] for _ in range(len(kg))]
-    for a, b in zip(kg.edge_src.tolist(), kg.edge_dst.tolist()):
-        preds[b].append(a)
-    for k, ps in enumerate(preds):
-        if ps:
-            same = section[:, ps] == section[:, [k]]
-            path[:, k] += np.where(same, path[:, ps], 0.0).max(axis=1)
+    path = np.array(np.broadcast_to(step_s, section.shape), dtype=float)
+    order = np.argsort(kg.edge_dst, kind="stable")
+    _add_longest_pred(np.ascontiguousarray(section), kg.edge_src[order].astype(np.int64),
+                      kg.edge_dst[order].astype(np.int64), path)
     return path
+
+
+@njit(cache=True)
+def _add_longest_pred(section: np.ndarray, src: np.ndarray, dst: np.ndarray, path: np.ndarray) -> None:
+    """In place, per row and kernel ``k`` in order: ``path[k] +=`` the most over its producers ``p``
+    (edges sorted by consumer) of ``path[p]`` if ``p`` is in ``k``'s section, else 0."""
+    for d in range(section.shape[0]):
+        e = 0
+        while e < dst.size:
+            k = dst[e]
+            s = section[d, k]
+            best = path[d, src[e]] if section[d, src[e]] == s else 0.0
+            e += 1
+            while e < dst.size and dst[e] == k:
+                v = path[d, src[e]] if section[d, src[e]] == s else 0.0
+                best = best if best >= v or math.isnan(best) else v
+                e += 1
+            path[d, k] += best
