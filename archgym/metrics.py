@@ -8,9 +8,9 @@ report more (its own resource counts, say), but the shared ones mean the same ev
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, overload
 
 import numpy as np
 
@@ -57,22 +57,48 @@ def derive(metrics: Mapping[str, Any]) -> dict[str, Any]:
     return out
 
 
+class _LayerRows:
+    """``Result.layers``: a list, or a zero-argument callable that builds it on first read (a family's
+    ``evaluate`` passes one: most callers, agents and envs among them, never read the rows)."""
+
+    @overload
+    def __get__(self, obj: None, owner: Any = None) -> tuple[()]: ...
+
+    @overload
+    def __get__(self, obj: Result, owner: Any = None) -> list[dict[str, Any]]: ...
+
+    def __get__(self, obj: Result | None, owner: Any = None) -> tuple[()] | list[dict[str, Any]]:
+        if obj is None:
+            return ()                      # the dataclass field's default: no rows
+        rows = obj.__dict__["_layers"]
+        if callable(rows):
+            rows = obj.__dict__["_layers"] = rows()
+        return rows
+
+    def __set__(self, obj: Result, value: Sequence[dict[str, Any]] | Callable[[], list[dict[str, Any]]]) -> None:
+        obj.__dict__["_layers"] = value if callable(value) else list(value)
+
+
 @dataclass
 class Result:
     """The outcome of evaluating one design on one workload.
 
     ``metrics`` maps metric names (see :data:`METRICS`) to floats; an invalid design has
     ``valid=False``, the names of the violated constraints in ``violations``, and whatever
-    metrics could still be computed (possibly none). ``layers`` is the per-layer breakdown;
-    ``info`` carries extras such as the mapping the simulator chose, or ``predicted=True``
-    for proxy models.
+    metrics could still be computed (possibly none). ``layers`` is the per-layer breakdown (given
+    as rows, or as a callable that builds them when first read); ``info`` carries extras such as
+    the mapping the simulator chose, or ``predicted=True`` for proxy models.
     """
 
     metrics: dict[str, float]
     valid: bool = True
     violations: list[str] = field(default_factory=list)
-    layers: list[dict[str, Any]] = field(default_factory=list)
+    layers: _LayerRows = _LayerRows()
     info: dict[str, Any] = field(default_factory=dict)
+
+    def __getstate__(self) -> dict[str, Any]:
+        """Pickled with its rows built (a pending builder may be a closure)."""
+        return {**self.__dict__, "_layers": self.layers}
 
     @classmethod
     def invalid(cls, violations: Sequence[str], metrics: Mapping[str, float] | None = None,

@@ -22,10 +22,10 @@ from pathlib import Path
 from typing import Any
 
 ROOT = Path(__file__).resolve().parents[1]
-#: (family, workload, space arguments): the analytical ResNet-18 target and PIM's decode steps
+#: (family, workload, space arguments): the analytical ResNet-18 target, PIM's decode steps, FPGA
 CASES: tuple[tuple[str, str, tuple[str, ...]], ...] = (
     ("systolic", "resnet18", ()), ("pim", "resnet18", ()), ("pim", "gpt2-decode", ()),
-    ("pim", "gpt2-decode:ctx=256,batch=8", ("hbm-pim", "shared")))
+    ("pim", "gpt2-decode:ctx=256,batch=8", ("hbm-pim", "shared")), ("fpga", "resnet18", ()))
 _PACKAGES = ("archgym", "simulators")
 
 

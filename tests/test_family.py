@@ -94,7 +94,7 @@ class _Halves(Family):
         with np.errstate(divide="ignore"):
             latency = 1.0 / x
         return ModelOutput({"latency_s": latency, "energy_j": 2.0}, {"too_big": x > 2},
-                           lambda: ([{"name": "only"}], {"x": float(x[0])}))
+                           lambda: [{"name": "only"}], lambda: {"x": float(x[0])})
 
 
 def test_validity_is_the_same_for_single_and_batch() -> None:

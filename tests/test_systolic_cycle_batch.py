@@ -28,7 +28,7 @@ def _assert_equal_to_walk(designs: list[dict[str, Any]], workload: Any = RESNET)
         ref = cycle.evaluate(d, workload).metrics
         got = {k: float(v[i]) for k, v in out.metrics.items()}
         assert got == {k: ref[k] for k in got}, f"design {i}: {d}"
-    rows, _ = out.detail() if out.detail else ([], {})
+    rows = out.layers() if out.layers else []
     assert rows == cycle.evaluate(designs[0], workload).layers
 
 

@@ -30,8 +30,10 @@ from archgym.simulator import Simulator
 from archgym.workload import Workload
 from simulators.common.arrays import broadcast_stack, is_torch, to_numpy
 
-#: design 0's per-layer rows and info extras, computed only when one design is evaluated
-Detail = Callable[[], tuple[list[dict[str, Any]], dict[str, Any]]]
+#: design 0's per-layer rows, built only when ``Result.layers`` of one evaluation is read
+LayerRows = Callable[[], list[dict[str, Any]]]
+#: design 0's ``info`` extras, computed only when one design is evaluated
+Info = Callable[[], dict[str, Any]]
 
 
 class Designs:
@@ -110,12 +112,14 @@ class ModelOutput:
 
     ``metrics``: name (with unit) → array over the designs or a scalar shared by all;
     ``violations``: constraint name → boolean mask over the designs (True = violated);
-    ``detail``: design 0's per-layer rows and ``info`` extras (called only by ``evaluate``).
+    ``layers``: design 0's per-layer rows (``evaluate`` hands it to the result, which builds them
+    when they are first read); ``info``: design 0's extras (called only by ``evaluate``).
     """
 
     metrics: Mapping[str, Any]
     violations: Mapping[str, Any] = field(default_factory=dict)
-    detail: Detail | None = None
+    layers: LayerRows | None = None
+    info: Info | None = None
 
 
 class Family(Simulator):
@@ -130,11 +134,12 @@ class Family(Simulator):
 
     # -- template methods ------------------------------------------------------------------------
     def evaluate(self, design: Mapping[str, Any], workload: Workload, fidelity: str = "analytical") -> Result:
-        """One design: :meth:`evaluate_batch` of one, with design 0's per-layer detail."""
+        """One design: :meth:`evaluate_batch` of one, with its info and (built when read) per-layer rows."""
         out, batch, block = self._run(Designs(self.name, [design]), workload, fidelity)
-        layers, info = out.detail() if out.detail is not None else ([], {})
+        info = out.info() if out.info is not None else {}
         metrics = dict(zip(batch.metrics, block[:, 0].tolist()))
-        return Result(metrics, bool(batch.valid[0]), list(batch.violations[0]), layers, {"fidelity": fidelity, **info})
+        return Result(metrics, bool(batch.valid[0]), list(batch.violations[0]), out.layers or [],
+                      {"fidelity": fidelity, **info})
 
     def evaluate_batch(self, designs: Sequence[Mapping[str, Any]] | Mapping[str, Any],
                        workload: Workload, fidelity: str = "analytical") -> BatchResult:
@@ -192,7 +197,7 @@ def loop(designs: Designs, one: Callable[[Mapping[str, Any]], Result]) -> ModelO
     names = dict.fromkeys(v for r in results for v in r.violations)
     violations = {v: np.array([v in r.violations for r in results]) for v in names}
     first = results[0]
-    return ModelOutput(metrics, violations, lambda: (first.layers, first.info))
+    return ModelOutput(metrics, violations, lambda: first.layers, lambda: first.info)
 
 
 def _validity(masks: Mapping[str, np.ndarray], n: int) -> tuple[np.ndarray, list[list[str]]]:

@@ -65,7 +65,7 @@ class DRAMSimulator(Family):
                 rows = [self._cycle(trace, dec, device, sub.row(i)) for i in range(len(idx))]
                 parts.append((idx, Outcome.stack(rows)))
         return ModelOutput(_merge(device, parts, designs.n), {},
-                           lambda: ([], {"device": device.name, "trace": trace.name, "requests": len(trace)}))
+                           info=lambda: {"device": device.name, "trace": trace.name, "requests": len(trace)})
 
     # -- internals --------------------------------------------------------------------------------
     @staticmethod

@@ -67,12 +67,17 @@ class FPGASimulator(Family):
             if idx[0] == 0:
                 first = (dev, prec, cols, an)
 
-        def detail() -> tuple[list[dict[str, Any]], dict[str, Any]]:
+        def layers() -> list[dict[str, Any]]:
             assert first is not None
             _, _, cols, an = first
-            return self._layers(table, an, str(cols["style"][0])), {**self._info(table, an, cols), **cycle_info}
+            return self._layers(table, an, str(cols["style"][0]))
 
-        return ModelOutput(metrics, violations, detail)
+        def first_info() -> dict[str, Any]:
+            assert first is not None
+            _, _, cols, an = first
+            return {**self._info(table, an, cols), **cycle_info}
+
+        return ModelOutput(metrics, violations, layers, first_info)
 
     # -- helpers -----------------------------------------------------------------------------------
     def _columns(self, designs: Sequence[Mapping[str, Any]], table: StageTable

@@ -98,7 +98,8 @@ class LoopNestSimulator(Family):
             return loop(designs, lambda design: self._evaluate_one(design, workload, fidelity))
         first = designs.rows[0]
         out = _per_layer_batch(designs.rows, layers)
-        out.detail = lambda: (self._evaluate_one(first, workload, fidelity).layers, {"model": "loopnest"})
+        out.layers = lambda: self._evaluate_one(first, workload, fidelity).layers
+        out.info = lambda: {"model": "loopnest"}
         return out
 
     def _evaluate_one(self, design: Mapping[str, Any], workload: Workload, fidelity: str) -> Result:

@@ -42,6 +42,5 @@ class PIMSimulator(Family):
         if name not in PRESETS:
             raise UnknownNameError(f"pim preset: {name!r} is not known; allowed: {', '.join(PRESETS)}")
         cost = analytical.evaluate(PRESETS[name], designs.columns, designs.n, workload, fidelity)
-        return ModelOutput(cost.metrics, cost.violations,
-                           lambda: (cost.layer_rows(), {"preset": name}))
+        return ModelOutput(cost.metrics, cost.violations, cost.layer_rows, lambda: {"preset": name})
 

@@ -82,14 +82,13 @@ class RDUSimulator(Family):
         cols = {k: designs.column(k) for k in ("n_pcu", "n_pmu", "lanes", "stages", "pmu_kib")}
         metrics["area_mm2"] = area_mm2(cols, int(designs.single("process_nm")), int(designs.single("word_bytes")))
 
-        def detail() -> tuple[list[dict[str, Any]], dict[str, Any]]:
-            t = times[0] if times else model.ii[0]
-            info = {"mapping": maps[0].describe(kg, model.pmu_used[0]),
+        def info() -> dict[str, Any]:
+            return {"mapping": maps[0].describe(kg, model.pmu_used[0]),
                     "act_tier": "hbm" if model.act_in_hbm[0] else "ddr",
                     "weight_hbm_fraction": float(model.weight_hbm_frac[0])}
-            return _sections(model, kg, t), info
 
-        return ModelOutput(metrics, model.violations, detail)
+        return ModelOutput(metrics, model.violations, lambda: _sections(model, kg, times[0] if times else model.ii[0]),
+                           info)
 
     # -- mapping ----------------------------------------------------------------------------------
     def _mappings(self, designs: Sequence[MappingABC[str, Any]], kg: KernelGraph, fidelity: str
@@ -280,12 +279,12 @@ class RDUSimulator(Family):
 
 
 def _joined(outs: Sequence[ModelOutput], sizes: Sequence[int]) -> ModelOutput:
-    """The model outputs of consecutive chunks of ``sizes`` designs as one (detail: the first's)."""
+    """The model outputs of consecutive chunks of ``sizes`` designs as one (layers and info: the first's)."""
     def cat(key: str, field: str) -> np.ndarray:
         return np.concatenate([np.broadcast_to(getattr(o, field)[key], (n,)) for o, n in zip(outs, sizes)])
 
     return ModelOutput({k: cat(k, "metrics") for k in outs[0].metrics},
-                       {k: cat(k, "violations") for k in outs[0].violations}, outs[0].detail)
+                       {k: cat(k, "violations") for k in outs[0].violations}, outs[0].layers, outs[0].info)
 
 
 def _candidate_key(d: MappingABC[str, Any]) -> tuple[Any, ...]:

@@ -53,7 +53,7 @@ def evaluate(designs: Designs, workload: Workload) -> ModelOutput:
             for name, v in m.items():
                 metrics.setdefault(name, np.empty(designs.n))[idx] = v
             first = rows or first
-    return ModelOutput(metrics, {}, lambda: (first, {}))
+    return ModelOutput(metrics, {}, lambda: first)
 
 
 def _network(cols: dict[str, np.ndarray], stack: GemmStack, wb: int, tech: str, macs: float,

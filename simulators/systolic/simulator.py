@@ -35,7 +35,7 @@ class SystolicSimulator(Family):
         (:mod:`.cycle_batch`); scalesim: SCALE-Sim's buffers, one design at a time."""
         if fidelity == "analytical":
             cost = network.evaluate(designs, workload)
-            return ModelOutput(cost.metrics, {}, lambda: (network.layer_rows(cost, workload), {}))
+            return ModelOutput(cost.metrics, {}, lambda: network.layer_rows(cost, workload))
         if fidelity == "cycle":
             from simulators.systolic import cycle_batch
 
