@@ -208,6 +208,10 @@ def report(res: dict[str, Any]) -> str:
         lines += _sweep(res)
     if "scalesim" in res:
         lines += _scalesim(res)
+    else:
+        lines += ["## 5. `archgym scalesim` vs SCALE-Sim", "",
+                  ("Not in this run (each SCALE-Sim layer runs alone, minutes in all): "
+                  "`--sections scalesim` writes `pipeline_speed-scalesim.md`."), ""]
     return "\n".join(lines)
 
 
