@@ -124,14 +124,15 @@ def _evaluate(kg: KernelGraph, hw: dict[str, np.ndarray], word_bytes: int, recon
     wb = float(word_bytes)
     rows = np.arange(n_des)[:, None] * n                          # flat offset of each design's row
     flat = (rows + section).ravel()
-    segments = _Segments(flat, n_des * n)
 
     def seg_sum(vals: np.ndarray, idx: np.ndarray = flat) -> np.ndarray:
         vals = np.broadcast_to(vals, (n_des, idx.size // n_des)).ravel()
         return np.bincount(idx, weights=vals, minlength=n_des * n).reshape(n_des, n)
 
     def seg_max(vals: np.ndarray) -> np.ndarray:
-        return segments.max(np.broadcast_to(vals, (n_des, n)).ravel()).reshape(n_des, n)
+        out = np.zeros(n_des * n)
+        _max_at(out, flat, np.ascontiguousarray(vals, dtype=float).ravel())
+        return out.reshape(n_des, n)
 
     def at_kernel(per_section: np.ndarray) -> np.ndarray:
         return per_section.ravel()[flat].reshape(n_des, n)
@@ -260,23 +261,12 @@ def _evaluate(kg: KernelGraph, hw: dict[str, np.ndarray], word_bytes: int, recon
                  metrics=metrics)
 
 
-class _Segments:
-    """Reductions of a flat array over the segment ids ``idx`` (``0 ≤ idx < size``), by one sorted
-    pass (``np.ufunc.reduceat``) instead of ``np.ufunc.at``, which is slow."""
-
-    def __init__(self, idx: np.ndarray, size: int) -> None:
-        self.order = None if (idx[1:] >= idx[:-1]).all() else np.argsort(idx, kind="stable")
-        ids = idx if self.order is None else idx[self.order]
-        self.starts = np.flatnonzero(np.r_[True, ids[1:] != ids[:-1]])
-        self.ids = ids[self.starts]
-        self.size = size
-
-    def max(self, vals: np.ndarray) -> np.ndarray:
-        """``(size,)`` float: per segment the most of 0 and its ``vals`` (0 where it has none)."""
-        out = np.zeros(self.size)
-        out[self.ids] = np.maximum(np.maximum.reduceat(vals if self.order is None else vals[self.order],
-                                                       self.starts), 0.0)
-        return out
+@njit(cache=True)
+def _max_at(out: np.ndarray, idx: np.ndarray, vals: np.ndarray) -> None:
+    """``np.maximum.at(out, idx, vals)`` (NaN wins), compiled: ``np.ufunc.at`` is slow."""
+    for i in range(idx.size):
+        a, b = out[idx[i]], vals[i]
+        out[idx[i]] = a if a >= b or math.isnan(a) else b
 
 
 def _longest_path(kg: KernelGraph, section: np.ndarray, step_s: np.ndarray) -> np.ndarray:
