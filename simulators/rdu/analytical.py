@@ -270,11 +270,14 @@ def _max_at(out: np.ndarray, idx: np.ndarray, vals: np.ndarray) -> None:
 
 
 def _longest_path(kg: KernelGraph, section: np.ndarray, step_s: np.ndarray) -> np.ndarray:
-    """Per kernel: the longest chain of on-chip producers ending at it (sum of ``step_s``)."""
+    """Per kernel: the longest chain of on-chip producers ending at it (sum of ``step_s``). The
+    edges sorted by consumer are memoised in ``kg.memo``."""
+    if (key := "edges by consumer") not in kg.memo:
+        order = np.argsort(kg.edge_dst, kind="stable")
+        kg.memo[key] = (kg.edge_src[order].astype(np.int64), kg.edge_dst[order].astype(np.int64))
     path = np.array(np.broadcast_to(step_s, section.shape), dtype=float)
-    order = np.argsort(kg.edge_dst, kind="stable")
-    _add_longest_pred(np.ascontiguousarray(section), kg.edge_src[order].astype(np.int64),
-                      kg.edge_dst[order].astype(np.int64), path)
+    src, dst = kg.memo[key]
+    _add_longest_pred(np.ascontiguousarray(section), src, dst, path)
     return path
 
 
