@@ -168,9 +168,10 @@ def main(argv: Sequence[str] | None = None) -> None:
                 r = runs[-1]
                 print(f"{task} seed {seed}: {r['wall_s_per_100']:.1f} s/100 wall, {r['cpu_s_per_100']:.1f} CPU, "
                       f"regret {r['regret_pct']}, HV {r.get('hv_ratio')}, load {r['load']:.1f}", flush=True)
-        report = {"meta": {"provenance": run, "budget": args.budget, "seeds": seeds, "config": config}, "runs": runs}
-        if args.json:
-            args.json.write_text(json.dumps(report, indent=1))
+                report = {"meta": {"provenance": run, "budget": args.budget, "seeds": seeds, "config": config},
+                          "runs": runs}
+                if args.json:   # after every run: a stopped measurement keeps what it measured
+                    args.json.write_text(json.dumps(report, indent=1))
         after = {"metas": [report["meta"]], "runs": runs}
     before = _load(args.baseline) if args.baseline else None
     loads = [r["load"] for r in after["runs"]]

@@ -159,6 +159,29 @@ def test_bo_models_rejected_designs_apart_from_costs(monkeypatch):
     assert 1 - np.mean(modelled) < rejected
 
 
+def test_bo_pool_acquisition_equals_botorchs_analytic_one():
+    """The pool's first pick is scored on (n, d) candidates with BoTorch's LogEI / LogCEI formulas:
+    the same values as BoTorch's own acquisitions on (n, 1, d)."""
+    import torch
+    from botorch.acquisition.analytic import LogConstrainedExpectedImprovement, LogExpectedImprovement
+    from botorch.models import SingleTaskGP
+
+    from agents.bayesian import log_constrained_ei
+
+    g = torch.Generator().manual_seed(0)
+    X, Y = torch.rand(30, 4, generator=g, dtype=torch.double), torch.randn(30, 3, generator=g, dtype=torch.double)
+    cand = torch.rand(50, 4, generator=g, dtype=torch.double)
+    with torch.no_grad():
+        model = SingleTaskGP(X, Y).eval()
+        ours = log_constrained_ei(model, Y[:, 0].max())(cand)
+        theirs = LogConstrainedExpectedImprovement(model, best_f=Y[:, 0].max(), objective_index=0,
+                                                   constraints={1: (None, 0.0), 2: (None, 0.0)})(cand.unsqueeze(1))
+        assert torch.allclose(ours, theirs, atol=1e-9)
+        plain = SingleTaskGP(X, Y[:, :1]).eval()
+        ours = log_constrained_ei(plain, Y[:, 0].max())(cand)
+        assert torch.allclose(ours, LogExpectedImprovement(plain, best_f=Y[:, 0].max())(cand.unsqueeze(1)), atol=1e-9)
+
+
 def test_nsga2_optimises_several_objectives():
     ev = toy_evaluator()
     agent = make_agent("nsga2", ev.space, ev.objective, seed=0, objectives=["min:latency_s", "min:area_mm2"])
