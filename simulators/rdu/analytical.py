@@ -81,17 +81,23 @@ class Model:
             parts[f.name] = {k: v[rows] for k, v in val.items()} if isinstance(val, dict) else val[rows]
         return Model(**parts)
 
-    @staticmethod
-    def concat(parts: list[Model]) -> Model:
-        """The models of consecutive row blocks as one."""
-        if len(parts) == 1:
-            return parts[0]
-        joined: dict[str, Any] = {}
-        for f in fields(Model):
-            vals = [getattr(p, f.name) for p in parts]
-            joined[f.name] = ({k: np.concatenate([v[k] for v in vals]) for k in vals[0]}
-                              if isinstance(vals[0], dict) else np.concatenate(vals))
-        return Model(**joined)
+    def blank(self, n: int) -> Model:
+        """An uninitialised model of ``n`` rows shaped like this one's (:meth:`put` fills it)."""
+        def empty(v: np.ndarray) -> np.ndarray:
+            return np.empty((n, *v.shape[1:]), dtype=v.dtype)
+
+        parts: dict[str, Any] = {}
+        for f in fields(self):
+            val = getattr(self, f.name)
+            parts[f.name] = {k: empty(v) for k, v in val.items()} if isinstance(val, dict) else empty(val)
+        return Model(**parts)
+
+    def put(self, start: int, part: Model) -> None:
+        """Copy ``part``'s rows into rows ``start, start + 1, …`` of this model (in place)."""
+        for f in fields(self):
+            val, src = getattr(self, f.name), getattr(part, f.name)
+            for dst, block in ([(val[k], src[k]) for k in val] if isinstance(val, dict) else [(val, src)]):
+                dst[start:start + len(block)] = block
 
 
 def evaluate(kg: KernelGraph, hw: dict[str, np.ndarray], word_bytes: int, reconfig_s: float,
@@ -105,9 +111,17 @@ def evaluate(kg: KernelGraph, hw: dict[str, np.ndarray], word_bytes: int, reconf
         return _evaluate(kg, hw, word_bytes, reconfig_s, section, pcu, tile, depth, tp)
     col = {k: np.ravel(v) for k, v in hw.items()}
     per = [np.ravel(x) for x in (tile, depth, tp)]
-    return Model.concat([_evaluate(kg, {k: v[i:i + CHUNK] for k, v in col.items()}, word_bytes, reconfig_s,
-                                   section[i:i + CHUNK], pcu[i:i + CHUNK], *(x[i:i + CHUNK] for x in per))
-                         for i in range(0, n_des, CHUNK)])
+
+    def block(i: int) -> Model:
+        return _evaluate(kg, {k: v[i:i + CHUNK] for k, v in col.items()}, word_bytes, reconfig_s,
+                         section[i:i + CHUNK], pcu[i:i + CHUNK], *(x[i:i + CHUNK] for x in per))
+
+    first = block(0)
+    out = first.blank(n_des)
+    out.put(0, first)
+    for i in range(CHUNK, n_des, CHUNK):
+        out.put(i, block(i))
+    return out
 
 
 def _evaluate(kg: KernelGraph, hw: dict[str, np.ndarray], word_bytes: int, reconfig_s: float,
