@@ -139,9 +139,8 @@ def _evaluate(kg: KernelGraph, hw: dict[str, np.ndarray], word_bytes: int, recon
     rows = np.arange(n_des)[:, None] * n                          # flat offset of each design's row
     flat = (rows + section).ravel()
 
-    def seg_sum(vals: np.ndarray, idx: np.ndarray = flat) -> np.ndarray:
-        vals = np.broadcast_to(vals, (n_des, idx.size // n_des)).ravel()
-        return np.bincount(idx, weights=vals, minlength=n_des * n).reshape(n_des, n)
+    def seg_sum(vals: np.ndarray, idx: np.ndarray = flat) -> np.ndarray:     # vals: one per index
+        return np.bincount(idx, weights=vals.ravel(), minlength=n_des * n).reshape(n_des, n)
 
     def seg_max(vals: np.ndarray) -> np.ndarray:
         out = np.zeros(n_des * n)
