@@ -150,6 +150,7 @@ def main(argv: Sequence[str] | None = None) -> None:
     p.add_argument("--render", default="", help="no runs: the table of these JSON files (comma-separated)")
     p.add_argument("--baseline", default="", help="earlier runs' JSON files (comma-separated): 'before' columns")
     p.add_argument("--markdown", type=Path, default=RESULTS, help="the table's path")
+    p.add_argument("--note", default="", help="a paragraph under the sources (e.g. what runs outside git measured)")
     args = p.parse_args(argv)
     run = provenance.stamp()
     if args.render:
@@ -180,6 +181,7 @@ def main(argv: Sequence[str] | None = None) -> None:
             f"(others' jobs): read CPU time (the process's), which load moves less; wall time is inflated "
             f"by the load. The first run of a process that did not import BoTorch first pays ~2–3 CPU s of imports.\n\n"
             + _sources("after", after) + "\n" + (_sources("before", before) + "\n" if before else "")
+            + (f"\n{args.note}\n" if args.note else "")
             + "\n" + table(after, before) + "\n\n" + bench_estimate(after) + "\n")
     provenance.write_results(args.markdown, "BO speed and regret on every benchmark task (issue 17)", body, run)
     print(f"wrote {args.markdown}")
