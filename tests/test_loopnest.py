@@ -227,3 +227,19 @@ def test_more_dram_bandwidth_never_slows_the_searched_mapping(dataflow: str) -> 
     cycles = [sim.evaluate({**base, "dram_bw": bw}, wl).metrics["cycles"] for bw in (1, 2, 4, 8, 16)]
     assert all(b <= a * (1 + 1e-12) for a, b in zip(cycles, cycles[1:])), cycles
     assert cycles[-1] < cycles[0]
+
+
+def test_search_memo_answers_a_network_larger_than_itself(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The per-layer search memo evicts least-recently-used entries only after a call has its answers
+    (it used to evict a shape the same call still needed: KeyError in ``archgym bench``'s coopt tasks)."""
+    from simulators.loopnest import simulator as loopnest_sim
+
+    sim = get_simulator("loopnest")
+    wl = get_workload("resnet18")
+    design = sim.space(wl).default()
+    expected = sim.evaluate(design, wl).metrics
+    monkeypatch.setattr(loopnest_sim, "_SEARCHED_MAX", 2)
+    monkeypatch.setattr(loopnest_sim, "_SEARCHED", type(loopnest_sim._SEARCHED)())
+    assert sim.evaluate(design, wl).metrics == expected
+    assert sim.evaluate(design, wl).metrics == expected     # again, with an almost empty memo
+    assert len(loopnest_sim._SEARCHED) == 2

@@ -220,15 +220,22 @@ _SEARCHED_MAX = 8192
 
 
 def _best_all(layers: list[LoopLayer], key: tuple[Any, ...], objective: str) -> list[search.LayerResult]:
-    """Each layer's searched mapping; shapes not yet searched on this hardware go in one batch."""
+    """Each layer's searched mapping; shapes not yet searched on this hardware go in one batch. The
+    memo is least-recently-used: the call's answers are gathered before anything is evicted."""
     shapes = [replace(layer, name="") for layer in layers]
-    todo = list(dict.fromkeys(s for s in shapes if (s, key, objective) not in _SEARCHED))
+    found: dict[LoopLayer, search.LayerResult] = {}
+    for shape in dict.fromkeys(shapes):
+        entry = (shape, key, objective)
+        if entry in _SEARCHED:
+            _SEARCHED.move_to_end(entry)
+            found[shape] = _SEARCHED[entry]
+    todo = [shape for shape in dict.fromkeys(shapes) if shape not in found]
     if todo:
         for shape, res in zip(todo, search.best_mappings(todo, _hardware(key), objective)):
-            _SEARCHED[(shape, key, objective)] = res
+            found[shape] = _SEARCHED[(shape, key, objective)] = res
         while len(_SEARCHED) > _SEARCHED_MAX:
             _SEARCHED.popitem(last=False)
-    return [_SEARCHED[(s, key, objective)] for s in shapes]
+    return [found[shape] for shape in shapes]
 
 
 def _mapping_info(hw: Hardware, res: search.LayerResult) -> dict[str, Any]:
