@@ -15,7 +15,7 @@ from __future__ import annotations
 import json
 import os
 import time
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 from typing import Any
@@ -73,21 +73,26 @@ def _worker(args: tuple[Any, ...]) -> dict[str, Any]:
 def execute(jobs: Sequence[tuple[Any, ...]], workers: int = 1,
             progress: Callable[[dict[str, Any]], None] | None = None) -> list[dict[str, Any]]:
     """Run ``(task, agent, seed, budget, config, batch)`` jobs, in ``workers`` processes if > 1."""
-    out: list[dict[str, Any]] = []
+    return _map(_worker, jobs, workers, progress)
+
+
+def _map(fn: Callable[[Any], Any], items: Sequence[Any], workers: int,
+         progress: Callable[[Any], None] | None = None) -> list[Any]:
+    """``[fn(x) for x in items]``, in ``workers`` spawned processes if > 1 (results in order)."""
     if workers <= 1:
-        for job in jobs:
-            out.append(_worker(job))
-            if progress:
-                progress(out[-1])
-        return out
+        return _collect(map(fn, items), progress)
     import multiprocessing
 
-    ctx = multiprocessing.get_context("spawn")
-    with ProcessPoolExecutor(max_workers=workers, mp_context=ctx) as pool:
-        for result in pool.map(_worker, jobs):
-            out.append(result)
-            if progress:
-                progress(result)
+    with ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context("spawn")) as pool:
+        return _collect(pool.map(fn, items), progress)
+
+
+def _collect(results: Iterable[Any], progress: Callable[[Any], None] | None) -> list[Any]:
+    out = []
+    for result in results:
+        out.append(result)
+        if progress:
+            progress(result)
     return out
 
 
@@ -178,7 +183,8 @@ def bench(tasks: Sequence[str], agents: Sequence[str], seeds: int, budget: int |
     agent (default: each task's budget); ``budgets`` overrides it per agent (e.g. PPO's env steps)."""
     start = time.perf_counter()
     task_objs: list[Task] = [get_task(t) for t in tasks]
-    optima = {t.id: optimum(t) for t in task_objs}
+    # the exact optima first (in the workers too: enumerating them is a third of a default bench)
+    optima = dict(zip([t.id for t in task_objs], _map(optimum, [t.id for t in task_objs], workers)))
     jobs = []
     for t in task_objs:
         for a in agents:

@@ -5,6 +5,7 @@ samples T hyperparameter configurations of one agent (the hyperparameter lottery
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from collections.abc import Callable
 from pathlib import Path
@@ -22,6 +23,9 @@ from archgym.app.limits import (
 from archgym.app.progress import Progress
 from archgym.errors import ConfigError
 
+#: bench runs are independent, seeded processes (results do not depend on the count); two leave a laptop usable
+DEFAULT_WORKERS = min(2, os.cpu_count() or 1)
+
 
 def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--tasks", nargs="*", default=None, help="task ids, space- or comma-separated (default: all; `--list` shows them)")
@@ -30,7 +34,9 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--budget", type=budget_arg, default=None, help="evaluations per run (default: each task's)")
     p.add_argument("--agent-budget", nargs="*", default=[], metavar="AGENT=N",
                    help="per-agent budgets, e.g. ppo=5000")
-    p.add_argument("--workers", type=workers_arg, default=1, help="worker processes")
+    p.add_argument("--workers", type=workers_arg, default=DEFAULT_WORKERS,
+                   help=f"worker processes for the optima and the runs (default {DEFAULT_WORKERS}: "
+                        "this machine's cores, at most 2; results do not depend on it)")
     p.add_argument("--json", type=writable_file, default=None, help="write the results JSON here (checked first)")
     p.add_argument("--markdown", type=writable_file, default=None, help="write the Markdown tables here")
     p.add_argument("--sweep", default=None, metavar="AGENT", help="hyperparameter sweep of one agent")
