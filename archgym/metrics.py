@@ -47,7 +47,7 @@ def lower_is_better(metric: str) -> bool:
 def derive(metrics: Mapping[str, Any]) -> dict[str, Any]:
     """Add derived metrics (EDP, power) when their inputs are present; works on arrays too."""
     out = dict(metrics)
-    if "latency_s" in out and "energy_j" in out:
+    if "latency_s" in out and "energy_j" in out and not ("edp_js" in out and "power_w" in out):
         lat = np.asarray(out["latency_s"], dtype=float)
         energy = np.asarray(out["energy_j"], dtype=float)
         power = np.divide(energy, lat, out=np.zeros(np.broadcast(energy, lat).shape), where=lat > 0)
