@@ -127,7 +127,7 @@ def _index_rows(spec: EvalSpec, start: int, indices: np.ndarray) -> RowBlock:
     for i in np.flatnonzero(missing).tolist():
         metrics[i] = json_objects({k: json_values(v[i:i + 1]) for k, v in values.items() if not np.isnan(v[i])}, 1)[0]
     return RowBlock(template, designs, metrics, batch.valid.astype(bool).tolist(),
-                    [json.dumps(list(v)) for v in batch.violations])
+                    [json.dumps(list(v)) if v else "[]" for v in batch.violations])   # most rows: none
 
 
 _DESIGN_TEXTS: dict[str, list[tuple[str, np.ndarray]]] = {}
