@@ -39,22 +39,18 @@ class TiledModel:
     buffer_ok: np.ndarray     # (D,) every layer's smallest tile fits the buffers
 
 
+#: the stage table's extents the engine model reads, kept as floats
+_DIMS = ("M", "N", "Kr", "Ks", "R", "C", "S", "rep", "E")
+
+
 @dataclass(frozen=True)
 class _Layers:
     """The workload-only arrays of the tiled engine's loop nest, as floats (built once per table)."""
 
-    M: np.ndarray
-    N: np.ndarray
-    Kr: np.ndarray
-    Ks: np.ndarray
-    R: np.ndarray
-    C: np.ndarray
-    S: np.ndarray
-    rep: np.ndarray
+    dims: dict[str, np.ndarray]  # _DIMS of the stage table as floats
     row_words: np.ndarray      # Kr·(S·C + Ks − S): input words of a full-row tile
     weight_words: np.ndarray   # rep·M·N·Kr·Ks: one pass over a layer's weights
     out_words: np.ndarray      # rep·M·R·C: a layer's outputs
-    E: np.ndarray
     extra_words: np.ndarray    # (operands − 1)·E: an eltwise stage's other operands
     kernel: np.ndarray         # Kr·Ks
     mw_max: float              # the widest reduction (accumulator width)
@@ -62,11 +58,9 @@ class _Layers:
 
     @classmethod
     def of(cls, table: StageTable) -> _Layers:
-        M, N, Kr, Ks, R, C, S, rep = (table.M.astype(float), table.N.astype(float), table.Kr.astype(float),
-                                      table.Ks.astype(float), table.R.astype(float), table.C.astype(float),
-                                      table.S.astype(float), table.rep.astype(float))
-        E = table.E.astype(float)
-        return cls(M, N, Kr, Ks, R, C, S, rep, Kr * (S * C + Ks - S), rep * M * N * Kr * Ks, rep * M * R * C, E,
+        dims = {k: getattr(table, k).astype(float) for k in _DIMS}
+        M, N, Kr, Ks, R, C, S, rep, E = dims.values()
+        return cls(dims, Kr * (S * C + Ks - S), rep * M * N * Kr * Ks, rep * M * R * C,
                    (table.elt_inputs - 1).astype(float) * E, Kr * Ks, float(table.MW.max()),
                    float((table.Kr * table.Ks)[table.is_mac].max()))
 
@@ -113,7 +107,7 @@ def tiled(table: StageTable, dev: FPGADevice, prec: Precision, tm: np.ndarray, t
     ow = out_words[:, None]
     bpc = np.asarray(bytes_per_cycle, dtype=float)[:, None]
     lay = _layers(table)
-    M, N, Kr, Ks, R, C, S, rep = lay.M, lay.N, lay.Kr, lay.Ks, lay.R, lay.C, lay.S, lay.rep
+    M, N, Kr, Ks, R, C, S, rep, E = lay.dims.values()
     row_fits = lay.row_words <= iw
     tc = np.where(row_fits, C, np.floor((iw / Kr - Ks + S) / S))
     tc = np.clip(np.minimum(tc, ow), 1, C)
@@ -127,7 +121,6 @@ def tiled(table: StageTable, dev: FPGADevice, prec: Precision, tm: np.ndarray, t
     last = np.minimum(tm, M) * tr * tc * B / bpc
     mac_cycles = np.maximum(compute, traffic / bpc) + first + last
     # eltwise: the vector unit (Tm lanes) post-processes outputs; a second operand comes from DRAM
-    E = lay.E
     elt_bytes = lay.extra_words * B
     elt_cycles = np.maximum(ceil_div(E, tm), elt_bytes / bpc)
     mac = table.is_mac
