@@ -140,6 +140,12 @@ def _remember(store: dict[Any, _V], key: Any, build: Callable[[], _V]) -> _V:
 OP_FIELDS = ("ns", "pj", "ext_bytes", "pim_ns", "pim_macs", "host_ns", "host_pj")
 
 
+def _block_row(name: str, doc: str | None = None) -> Any:
+    """A read-only property: row ``name`` of :class:`OpCosts`' block, ``(designs, ops)``."""
+    i = OP_FIELDS.index(name)
+    return property(lambda self: self.block[i], doc=doc)
+
+
 @dataclass
 class OpCosts:
     """Every operator over the designs: one block ``(OP_FIELDS, designs, ops)`` (ns, pJ, bytes; each
@@ -151,35 +157,13 @@ class OpCosts:
     reg_bad: np.ndarray         # (designs,) some op on PIM whose tile does not fit the registers
     job: JobCost                # the chosen PIM cost of every job (designs, jobs)
 
-    @property
-    def ns(self) -> np.ndarray:
-        return self.block[0]
-
-    @property
-    def pj(self) -> np.ndarray:
-        return self.block[1]
-
-    @property
-    def ext_bytes(self) -> np.ndarray:
-        return self.block[2]
-
-    @property
-    def pim_ns(self) -> np.ndarray:
-        """Time of each op spent on the PIM side (0 on the host)."""
-        return self.block[3]
-
-    @property
-    def pim_macs(self) -> np.ndarray:
-        return self.block[4]
-
-    @property
-    def host_ns(self) -> np.ndarray:
-        """Each op's host-only time (the baseline)."""
-        return self.block[5]
-
-    @property
-    def host_pj(self) -> np.ndarray:
-        return self.block[6]
+    ns = _block_row("ns")
+    pj = _block_row("pj")
+    ext_bytes = _block_row("ext_bytes")
+    pim_ns = _block_row("pim_ns", "Time of each op spent on the PIM side (0 on the host).")
+    pim_macs = _block_row("pim_macs")
+    host_ns = _block_row("host_ns", "Each op's host-only time (the baseline).")
+    host_pj = _block_row("host_pj")
 
 
 @dataclass
