@@ -22,6 +22,7 @@ import numpy as np
 
 from archgym.errors import ConfigError
 from archgym.workload import Workload
+from simulators.common.memo import remember
 
 #: entries a table's memo keeps (fold candidates, one per group count of the hybrid style); a bound
 MEMO_LIMIT = 64
@@ -98,13 +99,7 @@ class StageTable:
     def remember(self, key: Any, build: Callable[[], _V]) -> _V:
         """``build()`` memoised on this table under ``key`` (workload-only quantities the models
         derive: fold candidates, hybrid group sub-tables); a full memo (``MEMO_LIMIT``) is emptied first."""
-        memo = self._memo
-        if key not in memo:
-            if len(memo) >= MEMO_LIMIT:
-                memo.clear()
-            memo[key] = build()
-        value: _V = memo[key]
-        return value
+        return remember(self._memo, key, build, MEMO_LIMIT)
 
 
 def lower(workload: Workload) -> StageTable:

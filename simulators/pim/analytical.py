@@ -14,14 +14,15 @@ from __future__ import annotations
 
 import functools
 import weakref
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Any, TypeVar
+from typing import Any
 
 import numpy as np
 
 from archgym.errors import ConfigError
 from archgym.workload import Op, Workload
+from simulators.common.memo import remember
 from simulators.pim import energy, gemv
 from simulators.pim.gemv import Hardware, Job, JobCost, Jobs
 from simulators.pim.hardware import HW_PARAMS, PIMConfig, capacity_bytes
@@ -88,7 +89,7 @@ class Plan:
                 inverse.append(index[k])
             return (Jobs.of([self.job_list[j] for j in reps]), self.job_op[reps], np.array(inverse, dtype=np.int64))
 
-        return _remember(self.dedup, (s_src, m_src), build)
+        return remember(self.dedup, (s_src, m_src), build, MEMO_LIMIT)
 
     def choice_keys(self, names: tuple[str, ...]) -> tuple[tuple[tuple[str, str, int], ...] | None, ...]:
         """Per operator: None for an element-wise one, else the (row key, choice name, job column)
@@ -100,7 +101,7 @@ class Plan:
                          tuple((f"{k}{'' if p == 0 else p}", k, q) for q, p in self.op_jobs[mac_of[i]] for k in names)
                          for i in range(len(self.ops)))
 
-        return _remember(self.row_keys, names, build)
+        return remember(self.row_keys, names, build, MEMO_LIMIT)
 
     @functools.cached_property
     def names(self) -> tuple[str, ...]:
@@ -118,22 +119,12 @@ class Plan:
             own = [f"{self.ops[i].name}.{key}" for i in self.mac]
             return tuple(o if o in present else (s if s in present else "") for o, s in zip(own, shared))
 
-        return _remember(self.sources, (names, key, shared), build)
+        return remember(self.sources, (names, key, shared), build, MEMO_LIMIT)
 
 
 _PLANS: weakref.WeakKeyDictionary[Workload, Plan] = weakref.WeakKeyDictionary()
 #: entries a Plan memo keeps (one per column set or mapping-source pattern seen; a space has a few)
 MEMO_LIMIT = 64
-_V = TypeVar("_V")
-
-
-def _remember(store: dict[Any, _V], key: Any, build: Callable[[], _V]) -> _V:
-    """``store[key]``, built on a miss; a full store (``MEMO_LIMIT`` entries) is emptied first (a bound)."""
-    if key not in store:
-        if len(store) >= MEMO_LIMIT:
-            store.clear()
-        store[key] = build()
-    return store[key]
 
 
 #: the per-operator quantities of :class:`OpCosts`, rows of its block in this order

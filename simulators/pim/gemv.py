@@ -36,6 +36,7 @@ import numpy as np
 
 from simulators.common.arrays import broadcast_stack
 from simulators.common.dram import PJ_PER_BIT_BG_MUX, PJ_PER_BIT_CELL_RW, DRAMTiming
+from simulators.common.memo import remember
 from simulators.pim import energy
 from simulators.pim.hardware import PIMConfig, pim_command_ns
 
@@ -97,15 +98,8 @@ class Jobs:
         (``MEMO_LIMIT`` entries) is emptied first. Keyed by the preset's identity (hashing a
         preset costs more than the look-up saves); the entry holds the preset, so no other
         object can take its id while the entry lives."""
-        memo = self._memo
-        full_key = (id(cfg), key)
-        entry = memo.get(full_key)
-        if entry is None:
-            if len(memo) >= MEMO_LIMIT:
-                memo.clear()
-            entry = memo[full_key] = (cfg, build())
-        value: _V = entry[1]
-        return value
+        entry: tuple[PIMConfig, _V] = remember(self._memo, (id(cfg), key), lambda: (cfg, build()), MEMO_LIMIT)
+        return entry[1]
 
 
 @dataclass
