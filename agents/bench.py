@@ -76,6 +76,11 @@ def execute(jobs: Sequence[tuple[Any, ...]], workers: int = 1,
     return _map(_worker, jobs, workers, progress)
 
 
+def optima(tasks: Sequence[Task], workers: int = 1) -> dict[str, Optimum]:
+    """Each task's exact optimum, enumerated in ``workers`` processes if > 1 (a third of a default bench)."""
+    return dict(zip([t.id for t in tasks], _map(optimum, [t.id for t in tasks], workers)))
+
+
 def _map(fn: Callable[[Any], Any], items: Sequence[Any], workers: int,
          progress: Callable[[Any], None] | None = None) -> list[Any]:
     """``[fn(x) for x in items]``, in ``workers`` spawned processes if > 1 (results in order)."""
@@ -183,8 +188,7 @@ def bench(tasks: Sequence[str], agents: Sequence[str], seeds: int, budget: int |
     agent (default: each task's budget); ``budgets`` overrides it per agent (e.g. PPO's env steps)."""
     start = time.perf_counter()
     task_objs: list[Task] = [get_task(t) for t in tasks]
-    # the exact optima first (in the workers too: enumerating them is a third of a default bench)
-    optima = dict(zip([t.id for t in task_objs], _map(optimum, [t.id for t in task_objs], workers)))
+    best = optima(task_objs, workers)
     jobs = []
     for t in task_objs:
         for a in agents:
@@ -199,7 +203,7 @@ def bench(tasks: Sequence[str], agents: Sequence[str], seeds: int, budget: int |
                                        "workers": workers, "cpu_count": os.cpu_count()},
                               "tasks": {}}
     for t in task_objs:
-        opt = optima[t.id]
+        opt = best[t.id]
         entry: dict[str, Any] = {**t.describe(), "optimum": {
             "cost": opt.cost, "design": opt.design, "metrics": opt.metrics, "feasible": opt.feasible,
             "enumeration_s": opt.seconds}, "agents": {}}

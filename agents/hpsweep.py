@@ -16,9 +16,9 @@ from typing import Any
 
 import numpy as np
 
-from agents.bench import execute
+from agents.bench import execute, optima
 from agents.registry import agent_class, load_agent_config, load_sweep_ranges
-from agents.tasks import get_task, optimum
+from agents.tasks import get_task
 from archgym.config import validate
 from archgym.errors import ConfigError
 
@@ -65,7 +65,7 @@ def sweep(agent: str, tasks: Sequence[str], trials: int, seeds: int, budget: int
     """Run ``trials`` configurations of ``agent`` on ``tasks`` × ``seeds``; score the lottery."""
     configs = sample_configs(agent, trials, seed)
     task_objs = [get_task(t) for t in tasks]
-    optima = {t.id: optimum(t) for t in task_objs}
+    best = optima(task_objs, workers)
     jobs = [(t.id, agent, s, int(budget or t.budget), c, None)
             for c in configs for t in task_objs for s in range(seeds)]
     runs = execute(jobs, workers, progress)
@@ -76,7 +76,7 @@ def sweep(agent: str, tasks: Sequence[str], trials: int, seeds: int, budget: int
         for t in task_objs:
             mine = runs[(i * len(task_objs) + task_objs.index(t)) * seeds:][:seeds]
             # over feasible designs: +inf for a run that found none (never its penalty cost)
-            regrets = [float(optima[t.id].regret(min(r["feasible_curve"])) * 100) for r in mine]
+            regrets = [float(best[t.id].regret(min(r["feasible_curve"])) * 100) for r in mine]
             medians.append(float(np.median(regrets)))
             row["tasks"][t.id] = {"median_regret_pct": _finite(medians[-1]),
                                   "regrets_pct": [_finite(x) for x in regrets]}
