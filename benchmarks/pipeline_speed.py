@@ -25,7 +25,6 @@ import os
 import tempfile
 import time
 import warnings
-from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -42,18 +41,6 @@ ENV_COUNT = 1024
 _best = single_vs_batch._seconds
 
 
-def _interleaved(*fns: Callable[[], Any], rounds: int = 7) -> list[float]:
-    """Best wall time of each of ``fns`` over ``rounds`` rounds that run them in turn (a quotient of
-    two of them is then read under the same load, not at two different moments of a shared machine)."""
-    best = [float("inf")] * len(fns)
-    for _ in range(rounds):
-        for i, fn in enumerate(fns):
-            t0 = time.perf_counter()
-            fn()
-            best[i] = min(best[i], time.perf_counter() - t0)
-    return best
-
-
 # -- 2. environments ----------------------------------------------------------------------------
 def envs(steps: int = 200, vector_steps: int = 8) -> dict[str, float]:
     from envs.design_env import DesignEnv
@@ -66,14 +53,14 @@ def envs(steps: int = 200, vector_steps: int = 8) -> dict[str, float]:
     actions = env.space.sample_indices(steps, rng)
     designs = [env.space.from_indices(a) for a in actions]
     sim, wl = env.simulator, env.workload
-    evaluate, step = (t / steps for t in _interleaved(lambda: [sim.evaluate(d, wl) for d in designs],
+    evaluate, step = (t / steps for t in single_vs_batch.interleaved(lambda: [sim.evaluate(d, wl) for d in designs],
                                                       lambda: [env.step(a) for a in actions]))
     vec = DesignVectorEnv(ENV_COUNT, simulator="systolic", workload="resnet18")
     vec.reset(seed=0)
     batches = [vec.space.sample_indices(ENV_COUNT, rng) for _ in range(vector_steps)]
     sb3 = SB3VecEnv(DesignVectorEnv(ENV_COUNT, simulator="systolic", workload="resnet18"))
     sb3.reset()
-    batch, native, adapter = _interleaved(
+    batch, native, adapter = single_vs_batch.interleaved(
         lambda: [sim.evaluate_batch(vec.space.indices_to_columns(b), wl) for b in batches],
         lambda: [vec.step(b) for b in batches], lambda: [sb3.step(b) for b in batches])
     n = ENV_COUNT * vector_steps

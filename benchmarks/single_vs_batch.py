@@ -25,14 +25,22 @@ WORKLOADS: dict[str, tuple[str, ...]] = {"systolic": ("resnet18",), "pim": ("res
                                          "rdu": ("resnet18",), "fpga": ("resnet18",)}
 
 
-def _seconds(fn: Callable[[], Any], repeat: int = 3) -> float:
-    """Best of ``repeat`` wall times of ``fn()`` (the least disturbed by other load)."""
-    best = float("inf")
-    for _ in range(repeat):
-        t0 = time.perf_counter()
-        fn()
-        best = min(best, time.perf_counter() - t0)
+def interleaved(*fns: Callable[[], Any], rounds: int = 7) -> list[float]:
+    """Best wall time of each of ``fns`` over ``rounds`` rounds that run them in turn (the least
+    disturbed by other load; a quotient of two of them is read under the same load, not at two
+    different moments of a shared machine)."""
+    best = [float("inf")] * len(fns)
+    for _ in range(rounds):
+        for i, fn in enumerate(fns):
+            t0 = time.perf_counter()
+            fn()
+            best[i] = min(best[i], time.perf_counter() - t0)
     return best
+
+
+def _seconds(fn: Callable[[], Any], repeat: int = 3) -> float:
+    """Best of ``repeat`` wall times of ``fn()``."""
+    return interleaved(fn, rounds=repeat)[0]
 
 
 def measure(batch: int = 1000, singles: int = 50, cycle_designs: int = 25, seed: int = 0) -> dict[str, Any]:
