@@ -61,6 +61,20 @@ def where(cond: Any, a: Any, b: Any) -> Any:
                        torch.as_tensor(b, device=dev))
 
 
+def sequential_sum(x: Any) -> Any:
+    """Sum over the last axis with the terms added left to right (the floating-point result of a loop,
+    not numpy's pairwise summation): ``cumsum`` on small arrays, an in-place loop over the last axis
+    on large ones (3× cheaper there than ``cumsum``)."""
+    if x.shape[-1] == 0:
+        return x.sum(-1)
+    if is_torch(x) or x[..., 0].size < 256:
+        return x.cumsum(-1)[..., -1]
+    acc = x[..., 0].copy()
+    for i in range(1, x.shape[-1]):
+        acc += x[..., i]
+    return acc
+
+
 def stack(xs: Sequence[Any]) -> Any:
     """Arrays of one shape stacked on a new leading axis (a torch tensor when any of them is one)."""
     if any(is_torch(x) for x in xs):

@@ -19,7 +19,7 @@ import numpy as np
 
 from archgym.errors import ConfigError
 from archgym.workload import Workload
-from simulators.common.arrays import to_numpy
+from simulators.common.arrays import sequential_sum, to_numpy
 from simulators.common.family import Designs, ModelOutput
 from simulators.common.technology import get_tech
 from simulators.systolic import fold_walk
@@ -85,12 +85,12 @@ def _network(cols: dict[str, np.ndarray], stack: GemmStack, wb: int, tech: str, 
     rows_, cols_ = hw["rows"], hw["cols"]
     metrics = {
         "latency_s": latency, "cycles": cycles.astype(np.float64), "compute_cycles": compute.astype(np.float64),
-        "stall_cycles": (cycles - compute).astype(np.float64), "energy_j": _running_sum(energy) * 1e-12,
+        "stall_cycles": (cycles - compute).astype(np.float64), "energy_j": sequential_sum(energy) * 1e-12,
         "area_mm2": area_mm2(rows_, cols_, kb["ifmap"], kb["filter"], kb["ofmap"], wb, tech),
         "peak_ops_per_s": peak_ops_per_s(rows_, cols_, clock_mhz),
         "throughput_ops_per_s": 2 * macs / latency, "throughput_inf_per_s": 1 / latency,
         "utilization": macs / (cycles * rows_ * cols_),
-        "mapping_efficiency": _running_sum(r * t["mapping_efficiency"] * t["folds"]) / np.maximum(nfolds, 1),
+        "mapping_efficiency": sequential_sum(r * t["mapping_efficiency"] * t["folds"]) / np.maximum(nfolds, 1),
         "dram_bytes": ((r * dram).sum(axis=1) * wb).astype(np.float64),
         "sram_bytes": ((r * (sram["ifmap"] + sram["filter"] + sram["ofmap"])).sum(axis=1) * wb).astype(np.float64),
     }
@@ -172,8 +172,3 @@ def _unique_rows(keys: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     inverse = np.empty(len(keys), dtype=np.int64)
     inverse[order] = np.cumsum(new) - 1
     return ordered[new], inverse
-
-
-def _running_sum(x: np.ndarray) -> np.ndarray:
-    """Sum over the last axis added left to right from 0.0 (the order of the single-design loop)."""
-    return np.add.accumulate(np.concatenate([np.zeros((len(x), 1)), x], axis=1), axis=1)[:, -1]

@@ -19,7 +19,7 @@ import numpy as np
 
 from archgym.errors import ConfigError
 from archgym.workload import Workload
-from simulators.common.arrays import broadcast_stack, is_torch, stack, to_numpy, where
+from simulators.common.arrays import broadcast_stack, is_torch, sequential_sum, stack, to_numpy, where
 from simulators.common.family import Designs
 from simulators.systolic import analytical
 from simulators.systolic.analytical import LayerCost
@@ -114,7 +114,7 @@ def evaluate(designs: Designs, workload: Workload) -> NetworkCost:
     order = _like(order, both)
     use_row = (order == 2) | ((order == 0) & (both[0, 1] < both[0, 0]))   # field 0: cycles
     chosen, tile_used = where(use_row, both[:, 1], both[:, 0]), where(use_row, tiles[1], tiles[0])
-    total = _unpack(_layer_sum(chosen), _peak(tile_used))
+    total = _unpack(sequential_sum(chosen)[..., None], _peak(tile_used))   # layers added one after another
     metrics = analytical.summarize(total, hw, word_bytes, tech, stack.macs_total)
     return NetworkCost(metrics, chosen, tile_used, df, use_row * 1)
 
@@ -165,18 +165,6 @@ def _unpack(packed: Any, tile: Any) -> LayerCost:
     return LayerCost(f["cycles"], f["compute_cycles"], f["stall_cycles"], 0.0, f["used_pe_cycles"], f["folds"],
                      dict(zip(_BUFFERS, packed[n:n + 3])), dict(zip(_BUFFERS, packed[n + 3:])), f["energy_pj"],
                      tile)
-
-
-def _layer_sum(x: Any) -> Any:
-    """Sum over the last (layer) axis, keeping it, with layers added one after another (the
-    floating-point result of a layer-by-layer sum, not numpy's pairwise one): ``cumsum`` on small
-    arrays, an in-place loop over layers on large ones (3× cheaper there than ``cumsum``)."""
-    if is_torch(x) or x[..., 0].size < 256:
-        return x.cumsum(-1)[..., -1:]
-    acc = x[..., 0].copy()
-    for i in range(1, x.shape[-1]):
-        acc += x[..., i]
-    return acc[..., None]
 
 
 def _broadcast(x: Any, shape: tuple[int, ...]) -> Any:
