@@ -25,8 +25,7 @@ from simulators.common.technology import get_tech
 from simulators.systolic import fold_walk
 from simulators.systolic.analytical import REG_ACCESSES_PER_MAC
 from simulators.systolic.hardware import DATAFLOWS, area_mm2, peak_ops_per_s
-from simulators.systolic.network import GemmStack, _codes, _integers, _per_layer, gemm_stack
-from simulators.systolic.space import FOLD_ORDERS
+from simulators.systolic.network import GemmStack, gemm_stack, mapping_codes
 
 #: designs evaluated together (assumed, a memory bound: 2,048 ResNet-18 designs peak at ~23 MB, measured
 #: with tracemalloc; chunks do not change results)
@@ -61,10 +60,7 @@ def _network(cols: dict[str, np.ndarray], stack: GemmStack, wb: int, tech: str, 
     """Metrics of designs of one word size and technology (and design 0's GEMM rows if ``want_rows``)."""
     hw = {k: _checked(cols, k, low) for k, low in _HW.items()}
     n, n_gemms = len(hw["rows"]), len(stack.m)
-    df, order, tile = (np.broadcast_to(_on_gemms(x, stack), (n, n_gemms)) for x in (
-        _codes(_per_layer(cols, stack.names, "dataflow"), DATAFLOWS, "dataflow"),
-        _codes(_per_layer(cols, stack.names, "fold_order", "auto"), FOLD_ORDERS, "fold_order"),
-        _integers(_per_layer(cols, stack.names, "tile_folds", 1))))
+    df, order, tile = (np.broadcast_to(_on_gemms(x, stack), (n, n_gemms)) for x in mapping_codes(cols, stack.names))
     t, use_row = _chosen(hw, df, order, tile, stack, wb)
     r = stack.repeat
     tn = get_tech(tech)

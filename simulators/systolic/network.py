@@ -104,9 +104,7 @@ def evaluate(designs: Designs, workload: Workload) -> NetworkCost:
     tech = str(designs.single("tech"))
     hw = analytical.prepare(_hardware(designs), word_bytes, tech)
     stack = gemm_stack(workload).on(hw["rows"])
-    df = _codes(_per_layer(cols, stack.names, "dataflow"), DATAFLOWS, "dataflow")
-    order = _codes(_per_layer(cols, stack.names, "fold_order", "auto"), FOLD_ORDERS, "fold_order")
-    tile = _integers(_per_layer(cols, stack.names, "tile_folds", 1))
+    df, order, tile = mapping_codes(cols, stack.names)
     g_df, g_tile = _to_gemms(df, stack), _to_gemms(tile, stack)
     g = analytical.gemm_cost(stack, hw, g_df, _like(_ORDERS, g_df), word_bytes, tech, g_tile)
     both = _to_layers(_pack(g), stack, np.add)                       # (fields, orders, designs, layers)
@@ -208,6 +206,14 @@ def _to_layers(x: Any, stack: GemmStack, op: Any) -> Any:
 
 
 # -- design columns ----------------------------------------------------------------------------------
+def mapping_codes(cols: Mapping[str, Any], layers: tuple[str, ...]) -> tuple[Any, Any, Any]:
+    """The mapping knobs as ``(designs or 1, layers)`` arrays: dataflow and fold-order codes (indices
+    into ``DATAFLOWS`` / ``FOLD_ORDERS``) and tile folds (``LAYER.key`` columns, else the shared one)."""
+    return (_codes(_per_layer(cols, layers, "dataflow"), DATAFLOWS, "dataflow"),
+            _codes(_per_layer(cols, layers, "fold_order", "auto"), FOLD_ORDERS, "fold_order"),
+            _integers(_per_layer(cols, layers, "tile_folds", 1)))
+
+
 def _per_layer(cols: Mapping[str, Any], layers: tuple[str, ...], key: str, default: Any = None) -> Any:
     """``(designs or 1, layers)`` values of a per-layer knob: ``LAYER.key`` columns, else the shared
     ``key`` column (one column broadcast over layers), else ``default``."""
