@@ -31,10 +31,8 @@ from dataclasses import dataclass
 import numpy as np
 from numba import njit
 
-from simulators.fpga.devices import FPGADevice
 from simulators.fpga.layers import StageTable
 from simulators.fpga.model import Analysis, dataflow_group, group_stages
-from simulators.fpga.precision import Precision
 from simulators.fpga.streaming import StreamingModel
 from simulators.fpga.tiled import TiledModel
 
@@ -258,26 +256,28 @@ class HybridTrace:
         return sum(g.dram_bytes for g in self.groups)
 
 
-def simulate_hybrid(table: StageTable, dev: FPGADevice, prec: Precision, an: Analysis, ks: np.ndarray, groups: int,
+def simulate_hybrid(table: StageTable, an: Analysis, ks: np.ndarray, groups: int,
                     tm: np.ndarray, tn: np.ndarray, fifo_depth: np.ndarray) -> list[HybridTrace]:
     """Designs ``ks`` of ``an`` (an :func:`~simulators.fpga.model.analyze` result) as hybrids of ``groups``
     layer groups each, on ``tm × tn`` engines with ``fifo_depth`` words per dataflow FIFO (0: auto), one
-    entry of each per design of ``ks``. DRAM bandwidth, group modes and reconfiguration cycles come from
-    ``an``; a group's dataflow pipeline is built once for all the designs that run it as one."""
+    entry of each per design of ``ks``. Devices and precisions, DRAM bandwidth, group modes and
+    reconfiguration cycles come from ``an``; a group's dataflow pipeline is built once for all the designs that run it as one."""
     bpc = an.extra["bpc"][ks]
+    word_bytes = an.fabric.bits[ks] / 8.0
     traces: list[list[GroupTrace]] = [[] for _ in ks]
     for g, idx in group_stages(table, groups):
         dataflow = an.group_mode[ks, g]
         pos = np.cumsum(dataflow) - 1                 # each dataflow design's row in the group's pipeline
         if dataflow.any():
-            sub, df = dataflow_group(table, idx, dev, prec, tm[dataflow] * tn[dataflow], fifo_depth[dataflow])
+            sub, df = dataflow_group(table, idx, an.fabric.take(ks[dataflow]), tm[dataflow] * tn[dataflow],
+                                     fifo_depth[dataflow])
         for j, k in enumerate(ks.tolist()):
             if dataflow[j]:
                 cyc, _ = simulate_pipeline(sub, df, int(pos[j]), float(bpc[j]), images=1)
                 dram = float(df.offchip_bytes[pos[j]])
             else:
-                cyc = simulate_engine(table, an.engine, k, float(tm[j]), float(tn[j]), prec.bits / 8.0, float(bpc[j]),
-                                      stages=idx)
+                cyc = simulate_engine(table, an.engine, k, float(tm[j]), float(tn[j]), float(word_bytes[j]),
+                                      float(bpc[j]), stages=idx)
                 dram = float(an.engine.dram_bytes[k, idx].sum())
             traces[j].append(GroupTrace(g, "dataflow" if dataflow[j] else "sequential", table.names[idx[0]],
                                         table.names[idx[-1]], float(cyc), dram))

@@ -10,25 +10,23 @@ from typing import Any
 import numpy as np
 
 from simulators.fpga import cycle
-from simulators.fpga.devices import FPGADevice
 from simulators.fpga.layers import StageTable
 from simulators.fpga.model import Analysis, time_metrics
-from simulators.fpga.precision import Precision
 
 
-def metrics(table: StageTable, dev: FPGADevice, prec: Precision, an: Analysis,
-            cols: dict[str, Any]) -> tuple[dict[str, np.ndarray], dict[str, Any]]:
+def metrics(table: StageTable, an: Analysis, cols: dict[str, Any]) -> tuple[dict[str, np.ndarray], dict[str, Any]]:
     """Metrics of every design of ``an`` with latency, interval and DRAM bytes from the cycle-level
     walks, and what design 0 adds to ``info`` (hybrid: its per-group breakdown at cycle level)."""
     n = len(cols["style"])
     lat, ii, dram = np.empty(n), np.empty(n), np.empty(n)
     style, bpc = np.asarray(cols["style"]), an.extra["bpc"]
     tm, tn = np.asarray(cols["tm"], dtype=float), np.asarray(cols["tn"], dtype=float)
+    word_bytes = an.fabric.bits / 8.0
     for k in np.flatnonzero(style == "streaming").tolist():
         lat[k], ii[k] = cycle.simulate_pipeline(table, an.stream, k, float(bpc[k]))
         dram[k] = float(an.stream.offchip_bytes[k])
     for k in np.flatnonzero(style == "tiled").tolist():
-        lat[k] = ii[k] = cycle.simulate_engine(table, an.engine, k, float(tm[k]), float(tn[k]), prec.bits / 8.0,
+        lat[k] = ii[k] = cycle.simulate_engine(table, an.engine, k, float(tm[k]), float(tn[k]), float(word_bytes[k]),
                                                float(bpc[k]))
         dram[k] = float(an.engine.dram_bytes[k].sum())
     info: dict[str, Any] = {}
@@ -37,12 +35,11 @@ def metrics(table: StageTable, dev: FPGADevice, prec: Precision, an: Analysis,
     fifo = np.asarray(cols["fifo_depth"], dtype=float)
     for count in np.unique(groups).tolist():
         ks = hybrid[groups == count]
-        for k, trace in zip(ks.tolist(), cycle.simulate_hybrid(table, dev, prec, an, ks, count, tm[ks], tn[ks],
-                                                               fifo[ks])):
+        for k, trace in zip(ks.tolist(), cycle.simulate_hybrid(table, an, ks, count, tm[ks], tn[ks], fifo[ks])):
             lat[k] = ii[k] = trace.cycles
             dram[k] = trace.dram_bytes
             if k == 0:
                 info = {"groups": [dict(vars(g), analytical_cycles=float(an.extra["group_cycles"][k, g.group]))
                                    for g in trace.groups], "reconfig_cycles": trace.reconfig_cycles}
-    out = time_metrics(table, dev, an.extra["res"], an.extra["util"], an.f_mhz, lat, ii, dram, an.extra["lanes"])
+    out = time_metrics(table, an.fabric, an.extra["res"], an.extra["util"], an.f_mhz, lat, ii, dram, an.extra["lanes"])
     return out, info

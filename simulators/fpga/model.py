@@ -1,7 +1,7 @@
 """The analytical FPGA model: resources → feasibility and clock → time → power, vectorised.
 
-:func:`analyze` evaluates ``D`` designs that share a device and a precision (the simulator
-groups a batch by those two) for the three architecture styles:
+:func:`analyze` evaluates ``D`` designs, each on its own device and precision (a
+:class:`~simulators.fpga.fabric.Fabric` of per-design constants), for the three architecture styles:
 
 ``streaming``  one pipeline of per-layer engines (:mod:`streaming`);
 ``tiled``      one ``Tm × Tn`` engine reused layer after layer (:mod:`tiled`);
@@ -21,14 +21,11 @@ from typing import Any, TypeVar
 import numpy as np
 
 from simulators.fpga import power
-from simulators.fpga.devices import FPGADevice
+from simulators.fpga.fabric import RESOURCES, Fabric
 from simulators.fpga.layers import StageTable
-from simulators.fpga.precision import Precision
 from simulators.fpga.resources import achieved_clock
 from simulators.fpga.streaming import StreamingModel, auto_fold, fold_within, producer_lanes, streaming
-from simulators.fpga.tiled import TiledModel, engine_resources, tiled
-
-RESOURCES = ("dsp", "bram18k", "uram", "lut", "ff")
+from simulators.fpga.tiled import TiledModel, engine, engine_resources
 DRAM_EFFICIENCY = 0.85          # sustained / peak off-chip bandwidth for long bursts [U]
 INTAR_SWITCH_S = 15e-9          # InTAR runtime mode switch, 10–20 ns (InTAR README) [V]
 INTAR_LUT_OVERHEAD = 0.15       # reconfigurable interconnect and mode control, fraction of engine LUTs [U]
@@ -53,9 +50,9 @@ class Analysis:
     pipeline and the tiled engine's timing are built on first use: a batch without a streaming
     (or without a tiled/hybrid) design never needs them for its metrics."""
 
+    fabric: Fabric                       # the designs' devices and precisions
     metrics: dict[str, np.ndarray]
     violations: dict[str, np.ndarray]
-    group_of: np.ndarray                 # (n,) group index of each stage
     group_mode: np.ndarray               # (D, G) True = dataflow
     f_mhz: np.ndarray
     # res/util/lanes/bpc (bytes per cycle), is_s/is_t; hybrid: group_cycles and group_bytes (D, G)
@@ -104,17 +101,18 @@ def group_stages(table: StageTable, groups: int) -> list[tuple[int, np.ndarray]]
     return table.remember(("groups", groups), build)
 
 
-def dataflow_group(table: StageTable, idx: np.ndarray, dev: FPGADevice, prec: Precision, lanes: np.ndarray,
+def dataflow_group(table: StageTable, idx: np.ndarray, fab: Fabric, lanes: np.ndarray,
                    fifo: np.ndarray) -> tuple[StageTable, StreamingModel]:
     """Stages ``idx`` of ``table`` as an InTAR *dataflow* group for ``D`` designs: a streaming pipeline
     carved out of the engine's ``lanes = Tm·Tn`` MAC lanes (``(D,)``, folded by :func:`auto_fold`),
     weights streamed from DRAM, the group's input and output activations through DRAM (in the
-    model's ``offchip_bytes``). ``fifo``: FIFO depth knob in words, ``(D,)``. Folded by
+    model's ``offchip_bytes``). ``fab``: the designs' devices and precisions; ``fifo``: FIFO depth knob
+    in words, ``(D,)``. Folded by
     :func:`fold_within`; :func:`dataflow_fits` says whether the lanes fit the engine's."""
     sub = table.remember(("sub", idx.tobytes()), lambda: _subtable(table, idx))
     lanes = np.asarray(lanes, dtype=float)
     spe, ssimd, sle = fold_within(sub, lanes)
-    return sub, streaming(sub, dev, prec, spe, ssimd, sle, np.zeros(lanes.size, bool), fifo)
+    return sub, streaming(sub, fab, spe, ssimd, sle, np.zeros(lanes.size, bool), fifo)
 
 
 def dataflow_fits(df: StreamingModel, sub: StageTable, lanes: np.ndarray) -> np.ndarray:
@@ -130,8 +128,7 @@ def _subtable(table: StageTable, idx: np.ndarray) -> StageTable:
     return StageTable(tuple(table.names[i] for i in idx), producer=producer, **fields)
 
 
-def _pipeline(table: StageTable, dev: FPGADevice, prec: Precision, cols: dict[str, np.ndarray],
-              lanes: np.ndarray, user: dict[str, float]) -> Pipeline:
+def _pipeline(table: StageTable, fab: Fabric, cols: dict[str, np.ndarray], lanes: np.ndarray) -> Pipeline:
     """Streaming folding (explicit ``pe``/``simd`` columns, else :func:`auto_fold` to ``MACs / lanes``)
     and on-chip/off-chip weights (``weight_mem``; ``auto``: on chip when the memories fit ``util_cap``)."""
     d = lanes.size
@@ -143,11 +140,12 @@ def _pipeline(table: StageTable, dev: FPGADevice, prec: Precision, cols: dict[st
     fifo = np.asarray(cols["fifo_depth"], dtype=float)
     cap = np.asarray(cols["util_cap"], dtype=float)
     wmem = np.asarray(cols["weight_mem"], dtype=object)
-    s_on = streaming(table, dev, prec, pe, simd, lanes_e, np.ones(d, bool), fifo)
+    user = fab.user
+    s_on = streaming(table, fab, pe, simd, lanes_e, np.ones(d, bool), fifo)
     on_tot = s_on.totals()
-    fits = (on_tot["bram18k"] <= cap * user["bram18k"]) & (on_tot["uram"] <= cap * max(user["uram"], 0.0))
+    fits = (on_tot["bram18k"] <= cap * user["bram18k"]) & (on_tot["uram"] <= cap * np.maximum(user["uram"], 0.0))
     onchip = np.where(wmem == "auto", fits, wmem == "on-chip")
-    stream = s_on if onchip.all() else streaming(table, dev, prec, pe, simd, lanes_e, onchip, fifo)
+    stream = s_on if onchip.all() else streaming(table, fab, pe, simd, lanes_e, onchip, fifo)
     return Pipeline(pe, simd, onchip, stream)
 
 
@@ -173,20 +171,21 @@ def _styles(is_s: np.ndarray, s: Callable[[], Any], other: Callable[[], Any]) ->
     return np.where(is_s, s(), other())
 
 
-def analyze(table: StageTable, dev: FPGADevice, prec: Precision, cols: dict[str, np.ndarray]) -> Analysis:
-    """Evaluate ``D`` designs (``cols``: one array per knob; ``pe``/``simd`` ``(D, n_mac)`` when
-    folding is explicit; ``sched`` ``(D, G)`` of "dataflow"/"sequential"/"auto")."""
+def analyze(table: StageTable, fab: Fabric, cols: dict[str, np.ndarray]) -> Analysis:
+    """Evaluate ``D`` designs on the devices and precisions of ``fab`` (``cols``: one array per knob;
+    ``pe``/``simd`` ``(D, n_mac)`` when folding is explicit; ``sched`` ``(D, G)`` of
+    "dataflow"/"sequential"/"auto")."""
     style = np.asarray(cols["style"], dtype=object)
     d = style.shape[0]
     tm = np.asarray(cols["tm"], dtype=float)
     tn = np.asarray(cols["tn"], dtype=float)
     cap = np.asarray(cols["util_cap"], dtype=float)
-    user = {r: float(dev.user(r)) for r in RESOURCES}
+    user = fab.user
     is_s, is_t = style == "streaming", style == "tiled"
-    pipeline = _once(lambda: _pipeline(table, dev, prec, cols, tm * tn, user))
+    pipeline = _once(lambda: _pipeline(table, fab, cols, tm * tn))
 
     # -- resources per style -----------------------------------------------------------------------
-    engine_res = _once(lambda: engine_resources(table, dev, prec, tm, tn, cols["buf_kib"]))
+    engine_res = _once(lambda: engine_resources(table, fab, tm, tn, cols["buf_kib"]))
     hybrid_partial = np.asarray(cols["reconfig"], dtype=object) == "partial"
 
     def engine_side(r: str) -> np.ndarray:
@@ -202,12 +201,12 @@ def analyze(table: StageTable, dev: FPGADevice, prec: Precision, cols: dict[str,
     util = {r: np.divide(res[r], user[r], out=np.where(res[r] > 0, np.inf, 0.0), where=user[r] > 0)
             for r in RESOURCES}
     util_max = np.max(np.stack([util[r] for r in ("dsp", "bram18k", "uram", "lut")]), axis=0)
-    f_mhz = achieved_clock(np.asarray(cols["clock_mhz"], dtype=float), dev.clock_max_mhz, util_max)
+    f_mhz = achieved_clock(np.asarray(cols["clock_mhz"], dtype=float), fab.clock_max_mhz, util_max)
     f_hz = f_mhz * 1e6
-    bpc = dev.offchip_gbps * 1e9 * DRAM_EFFICIENCY / f_hz
+    bpc = fab.offchip_gbps * 1e9 * DRAM_EFFICIENCY / f_hz
 
     # -- time ------------------------------------------------------------------------------------
-    engine = _once(lambda: tiled(table, dev, prec, tm, tn, cols["buf_kib"], bpc, engine_res()))
+    timed = _once(lambda: engine(table, fab, tm, tn, cols["buf_kib"], bpc, engine_res()))
     gmax = int(np.max(cols["groups"]))
     h_lat = np.zeros(d)
     h_bytes = np.zeros(d)
@@ -215,7 +214,6 @@ def analyze(table: StageTable, dev: FPGADevice, prec: Precision, cols: dict[str,
     group_cycles = np.zeros((d, gmax))           # cycles of each group (0: empty group)
     group_bytes = np.zeros((d, gmax))            # DRAM bytes of each group
     reconfig_cycles = np.zeros(d)                # all switches between groups of one inference
-    group_of = np.zeros(table.n, dtype=np.int64)
     need_h = ~(is_s | is_t)
     if need_h.any():
         groups = np.asarray(cols["groups"], dtype=np.int64)
@@ -223,19 +221,20 @@ def analyze(table: StageTable, dev: FPGADevice, prec: Precision, cols: dict[str,
         e_tot = engine_res()[0]
         buf_mem = e_tot["bram18k"] + 8 * e_tot["uram"]
         fifo = np.asarray(cols["fifo_depth"], dtype=float)
-        reconfig_s = np.where(hybrid_partial, util_max * CONFIG_BITS_PER_LUT * dev.lut / ICAP_BITS_PER_S,
+        reconfig_s = np.where(hybrid_partial, util_max * CONFIG_BITS_PER_LUT * fab.lut / ICAP_BITS_PER_S,
                               INTAR_SWITCH_S)
         for g_count in np.unique(groups[need_h]):
             rows = np.flatnonzero(need_h & (groups == g_count))
-            if g_count == gmax:
-                group_of = group_index(table, int(g_count))
             parts = group_stages(table, int(g_count))
-            e_cycles, e_bytes = engine().cycles[rows], engine().dram_bytes[rows]
+            e_cycles, e_bytes = timed().cycles[rows], timed().dram_bytes[rows]
             lanes_r, fifo_r, bpc_r, buf_r, sched_r = tm[rows] * tn[rows], fifo[rows], bpc[rows], buf_mem[rows], sched[rows]
+            fab_r = fab.take(rows)
             for g, idx in parts:
-                seq = e_cycles[:, idx].sum(axis=1)
-                seq_bytes = e_bytes[:, idx].sum(axis=1)
-                sub, df = dataflow_group(table, idx, dev, prec, lanes_r, fifo_r)
+                # take: a C-ordered copy, summed row by row in numpy's pairwise order whatever the rows
+                # (``e_cycles[:, idx]`` is F-ordered: summed sequentially with 2+ rows, pairwise with 1)
+                seq = e_cycles.take(idx, axis=1).sum(axis=1)
+                seq_bytes = e_bytes.take(idx, axis=1).sum(axis=1)
+                sub, df = dataflow_group(table, idx, fab_r, lanes_r, fifo_r)
                 df_ok = ((df.res["bram18k"].sum(axis=1) + 8 * df.res["uram"].sum(axis=1)) <= buf_r) & \
                     dataflow_fits(df, sub, lanes_r)
                 df_lat = np.where(df_ok, df.latency(bpc_r), np.inf)
@@ -248,26 +247,26 @@ def analyze(table: StageTable, dev: FPGADevice, prec: Precision, cols: dict[str,
         h_lat = group_cycles.sum(axis=1) + reconfig_cycles
         h_bytes = group_bytes.sum(axis=1)
 
-    lat_cycles = _styles(is_s, lambda: pipeline().model.latency(bpc), lambda: np.where(is_t, engine().cycles.sum(axis=1), h_lat))
+    lat_cycles = _styles(is_s, lambda: pipeline().model.latency(bpc), lambda: np.where(is_t, timed().cycles.sum(axis=1), h_lat))
     ii_cycles = _styles(is_s, lambda: pipeline().model.ii(bpc), lambda: lat_cycles)
     dram = _styles(is_s, lambda: pipeline().model.offchip_bytes,
-                   lambda: np.where(is_t, engine().dram_bytes.sum(axis=1), h_bytes))
+                   lambda: np.where(is_t, timed().dram_bytes.sum(axis=1), h_bytes))
     lanes = _styles(is_s, lambda: pipeline().model.lanes[:, table.is_mac].sum(axis=1), lambda: tm * tn)
 
-    metrics = time_metrics(table, dev, res, util, f_mhz, lat_cycles, ii_cycles, dram, lanes)
+    metrics = time_metrics(table, fab, res, util, f_mhz, lat_cycles, ii_cycles, dram, lanes)
 
-    weight_bytes = float(table.weight_elems.sum()) * prec.bits / 8.0
+    weight_bytes = float(table.weight_elems.sum()) * fab.bits / 8.0
     violations = {f"{r}_budget": res[r] > cap * user[r] + 1e-9 for r in RESOURCES}
-    violations["tile_buffer"] = ~is_s & ~engine().buffer_ok if not is_s.all() else ~is_s
+    violations["tile_buffer"] = ~is_s & ~timed().buffer_ok if not is_s.all() else ~is_s
     streamed_onchip = is_s & pipeline().weights_onchip if is_s.any() else is_s
-    violations["dram_capacity"] = np.full(d, weight_bytes > dev.offchip_gib * 2**30) & ~streamed_onchip
-    return Analysis(metrics, violations, group_of, group_mode, f_mhz,
+    violations["dram_capacity"] = (weight_bytes > fab.offchip_gib * 2**30) & ~streamed_onchip
+    return Analysis(fab, metrics, violations, group_mode, f_mhz,
                     {"res": res, "util": util, "lanes": lanes, "bpc": bpc, "is_s": is_s, "is_t": is_t,
                      "group_cycles": group_cycles, "group_bytes": group_bytes, "reconfig_cycles": reconfig_cycles},
-                    pipeline, engine)
+                    pipeline, timed)
 
 
-def time_metrics(table: StageTable, dev: FPGADevice, res: dict[str, np.ndarray], util: dict[str, np.ndarray],
+def time_metrics(table: StageTable, fab: Fabric, res: dict[str, np.ndarray], util: dict[str, np.ndarray],
                  f_mhz: np.ndarray, lat_cycles: np.ndarray, ii_cycles: np.ndarray, dram: np.ndarray,
                  lanes: np.ndarray) -> dict[str, np.ndarray]:
     """Metrics from resources and times: throughput from the initiation interval, energy per
@@ -281,8 +280,8 @@ def time_metrics(table: StageTable, dev: FPGADevice, res: dict[str, np.ndarray],
     inf_per_s = 1.0 / period_s
     peak = 2.0 * lanes * f_hz
     utilization = (2.0 * macs_total * inf_per_s) / peak
-    p_dyn = power.dynamic_power_w(dev.process_nm, f_mhz, res, utilization)
-    energy = (dev.static_w + p_dyn) * period_s + power.dram_energy_j(dev.offchip_kind, dram)
+    p_dyn = power.dynamic_power_w(fab.dynamic_uw_per_mhz, f_mhz, res, utilization)
+    energy = (fab.static_w + p_dyn) * period_s + power.dram_energy_j(fab.dram_pj_per_byte, dram)
     metrics = {
         "latency_s": latency_s, "cycles": lat_cycles, "ii_cycles": ii_cycles, "energy_j": energy,
         # average power over the initiation interval (a streaming pipeline overlaps inferences, so

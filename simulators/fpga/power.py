@@ -9,6 +9,8 @@ per byte: HBM2 host read = 3.59 pJ/bit (sum of the six FGDRAM MICRO'17 terms, do
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 import numpy as np
 
 # node -> resource -> µW/MHz at full activity
@@ -22,15 +24,16 @@ MEMORY_ACTIVITY = 0.5   # fraction of cycles a buffer port is enabled [U]
 IDLE_ACTIVITY = 0.25    # clock-tree and control toggling of an idle datapath [U]
 
 
-def dynamic_power_w(process_nm: int, f_mhz: np.ndarray, res: dict[str, np.ndarray],
+def dynamic_power_w(coef: Mapping[str, np.ndarray | float], f_mhz: np.ndarray, res: dict[str, np.ndarray],
                     utilization: np.ndarray) -> np.ndarray:
-    """Dynamic power in W; datapath activity rises from ``IDLE_ACTIVITY`` to 1 with utilisation."""
-    coef = DYNAMIC_UW_PER_MHZ[process_nm]
+    """Dynamic power in W; datapath activity rises from ``IDLE_ACTIVITY`` to 1 with utilisation. ``coef``:
+    resource -> µW/MHz (a :data:`DYNAMIC_UW_PER_MHZ` entry, or one per design)."""
     act = IDLE_ACTIVITY + (1 - IDLE_ACTIVITY) * np.clip(utilization, 0.0, 1.0)
     logic = coef["dsp"] * res["dsp"] + coef["lut"] * res["lut"] + coef["ff"] * res["ff"]
     mem = coef["bram18k"] * res["bram18k"] + coef["uram"] * res["uram"]
     return np.asarray(f_mhz) * (logic * act + mem * MEMORY_ACTIVITY) * 1e-6
 
 
-def dram_energy_j(kind: str, nbytes: np.ndarray) -> np.ndarray:
-    return np.asarray(nbytes, dtype=float) * DRAM_PJ_PER_BYTE[kind] * 1e-12
+def dram_energy_j(pj_per_byte: np.ndarray | float, nbytes: np.ndarray) -> np.ndarray:
+    """Energy of ``nbytes`` DRAM bytes at ``pj_per_byte`` (a :data:`DRAM_PJ_PER_BYTE` entry, or one per design)."""
+    return np.asarray(nbytes, dtype=float) * pj_per_byte * 1e-12

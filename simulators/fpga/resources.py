@@ -12,7 +12,6 @@ from __future__ import annotations
 import numpy as np
 from numpy.typing import ArrayLike
 
-from simulators.fpga.precision import Precision
 
 LUTRAM_MAX_DEPTH = 64       # FINN: shallow memories become distributed RAM
 URAM_MIN_DEPTH = 2048       # deeper memories prefer URAM where the device has it [heuristic]
@@ -69,22 +68,25 @@ def memory(width_bits: ArrayLike, depth: ArrayLike, has_uram: ArrayLike,
     return bram, uram, lut
 
 
-def acc_bits(prec: Precision, reduction: ArrayLike) -> np.ndarray:
-    """Accumulator width: log2 of the reduction length plus both operand widths (FINN-R)."""
-    if prec.is_float:
-        return np.full(np.shape(reduction), float(prec.bits))
-    return np.ceil(np.log2(np.maximum(np.asarray(reduction, dtype=float), 2))) + 2 * prec.bits
+def acc_bits(bits: ArrayLike, is_float: ArrayLike, reduction: ArrayLike) -> np.ndarray:
+    """Accumulator width: log2 of the reduction length plus both operand widths (FINN-R); the operand
+    width for floating point. ``bits``/``is_float`` per design ``(D, 1)`` (or scalars), broadcast
+    against ``reduction``."""
+    bits = np.asarray(bits, dtype=float)
+    fixed = np.ceil(np.log2(np.maximum(np.asarray(reduction, dtype=float), 2))) + 2 * bits
+    return np.where(is_float, bits, fixed)
 
 
-def datapath_lut(pe: ArrayLike, simd: ArrayLike, prec: Precision, reduction: ArrayLike,
-                 uses_dsp: ArrayLike) -> np.ndarray:
-    """FINN-R MVAU LUT estimate for a PE × SIMD unit (LUT multipliers when not on DSPs)."""
-    wa = 2.0 * prec.bits
+def datapath_lut(pe: ArrayLike, simd: ArrayLike, bits: ArrayLike, is_float: ArrayLike, fp_lut_per_lane: ArrayLike,
+                 reduction: ArrayLike, uses_dsp: ArrayLike) -> np.ndarray:
+    """FINN-R MVAU LUT estimate for a PE × SIMD unit (LUT multipliers when not on DSPs); the precision's
+    ``bits``, ``is_float`` and ``fp_lut_per_lane`` broadcast against ``pe``/``simd``."""
+    wa = 2.0 * np.asarray(bits, dtype=float)
     simd = np.asarray(simd, dtype=float)
     mult = np.where(uses_dsp, 0.0, simd * (2 * np.ceil(wa / 6) - 1) * wa)
     adder = wa * (2 * simd - 1)
-    acc = acc_bits(prec, reduction)
-    fp = prec.fp_lut_per_lane * simd
+    acc = acc_bits(bits, is_float, reduction)
+    fp = fp_lut_per_lane * simd
     return CONTROL_LUT + 1.1 * np.asarray(pe, dtype=float) * (mult + adder + acc + fp)
 
 

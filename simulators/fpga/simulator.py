@@ -14,9 +14,9 @@ from archgym.workload import Workload
 from simulators.common.family import Designs, Family, ModelOutput
 from simulators.fpga import cycle_batch
 from simulators.fpga.devices import DEVICES, FPGADevice
+from simulators.fpga.fabric import Fabric
 from simulators.fpga.layers import StageTable, lower
-from simulators.fpga.model import Analysis, analyze, group_stages
-from simulators.fpga.precision import get_precision
+from simulators.fpga.model import Analysis, analyze, group_index, group_stages
 from simulators.fpga.space import SCHEDULE, STYLES, build_space, param_name
 
 GLOBAL_KNOBS = ("device", "precision", "style", "tm", "tn", "buf_kib", "clock_mhz", "groups", "reconfig",
@@ -38,55 +38,22 @@ class FPGASimulator(Family):
         return build_space(workload, self.preset(preset), self.check_mapping(mapping))
 
     def model(self, designs: Designs, workload: Workload, fidelity: str) -> ModelOutput:
-        """One vectorised analysis per (device, precision) present in the batch; the cycle level then
-        runs each design's pipeline / engine / hybrid walk on it (:mod:`.cycle_batch`)."""
+        """One vectorised analysis of the whole batch (each design on its own device and precision);
+        the cycle level then runs each design's pipeline / engine / hybrid walk on it (:mod:`.cycle_batch`)."""
         table = _table(workload)
-        rows, n = designs.rows, designs.n
-        groups: dict[tuple[str, str], list[int]] = {}
-        for i, d in enumerate(rows):
-            groups.setdefault((str(d["device"]), str(d["precision"])), []).append(i)
-        metrics: dict[str, np.ndarray] = {}
-        violations: dict[str, np.ndarray] = {}
-        first: tuple[FPGADevice, Any, dict[str, Any], Analysis] | None = None
-        cycle_info: dict[str, Any] = {}
-        for idx in groups.values():
-            dev, prec, cols = self._columns([rows[i] for i in idx], table)
-            an = analyze(table, dev, prec, cols)
-            group_metrics = an.metrics
-            if fidelity == "cycle":
-                group_metrics, info = cycle_batch.metrics(table, dev, prec, an, cols)
-                if idx[0] == 0:
-                    cycle_info = info
-            if len(groups) == 1:     # one (device, precision): the group's arrays are the batch's
-                metrics, violations = dict(group_metrics), dict(an.violations)
-            else:
-                for k, v in group_metrics.items():
-                    metrics.setdefault(k, np.full(n, np.nan))[idx] = v
-                for k, v in an.violations.items():
-                    violations.setdefault(k, np.zeros(n, dtype=bool))[idx] = v
-            if idx[0] == 0:
-                first = (dev, prec, cols, an)
-
-        def layers() -> list[dict[str, Any]]:
-            assert first is not None
-            _, _, cols, an = first
-            return self._layers(table, an, str(cols["style"][0]))
-
-        def first_info() -> dict[str, Any]:
-            assert first is not None
-            _, _, cols, an = first
-            return {**self._info(table, an, cols), **cycle_info}
-
-        return ModelOutput(metrics, violations, layers, first_info)
+        cols = self._columns(designs.rows, table)
+        an = analyze(table, Fabric.of(cols["device"], cols["precision"]), cols)
+        metrics, info = an.metrics, {}   # type: dict[str, np.ndarray], dict[str, Any]
+        if fidelity == "cycle":
+            metrics, info = cycle_batch.metrics(table, an, cols)
+        return ModelOutput(metrics, an.violations, lambda: self._layers(table, an, cols),
+                           lambda: {**self._info(table, an, cols), **info})
 
     # -- helpers -----------------------------------------------------------------------------------
-    def _columns(self, designs: Sequence[Mapping[str, Any]], table: StageTable
-                 ) -> tuple[FPGADevice, Any, dict[str, Any]]:
+    def _columns(self, designs: Sequence[Mapping[str, Any]], table: StageTable) -> dict[str, Any]:
+        """One array per knob over the designs (device and precision: lists of names)."""
         first = designs[0]
-        if first["device"] not in DEVICES:
-            raise ConfigError.bad_value("device", first["device"], DEVICES)
-        dev, prec = DEVICES[first["device"]], get_precision(first["precision"])
-        cols: dict[str, Any] = {}
+        cols: dict[str, Any] = {k: [d[k] for d in designs] for k in GLOBAL_KNOBS[:2]}
         for k in GLOBAL_KNOBS[2:]:
             vals = [d[k] for d in designs]
             cols[k] = np.array(vals, dtype=object if isinstance(vals[0], str) else float)
@@ -106,10 +73,11 @@ class FPGASimulator(Family):
             bad = [s for s in cols["sched"].ravel() if s not in SCHEDULE]
             if bad:
                 raise ConfigError.bad_value("sched", bad[0], SCHEDULE)
-        return dev, prec, cols
+        return cols
 
-    def _layers(self, table: StageTable, an: Analysis, style: str) -> list[dict[str, Any]]:
+    def _layers(self, table: StageTable, an: Analysis, cols: dict[str, Any]) -> list[dict[str, Any]]:
         """Design 0's per-stage rows (each array row converted to Python values once)."""
+        style = str(cols["style"][0])
         kinds = ["mac" if m else "eltwise" for m in table.is_mac.tolist()]
         rows: list[dict[str, Any]] = [{"name": name, "kind": kind, "macs": macs}
                                       for name, kind, macs in zip(table.names, kinds, table.macs.tolist())]
@@ -126,9 +94,10 @@ class FPGASimulator(Family):
             return rows
         e = an.engine
         modes = ["dataflow" if m else "sequential" for m in an.group_mode[0].tolist()]
+        group_of = group_index(table, int(cols["groups"][0])).tolist()
         for row, cyc, comp, dram, tr, tc, g in zip(rows, e.cycles[0].tolist(), e.compute[0].tolist(),
                                                    e.dram_bytes[0].tolist(), e.tr[0].tolist(), e.tc[0].tolist(),
-                                                   an.group_of.tolist()):
+                                                   group_of):
             row.update(cycles=cyc, compute_cycles=comp, dram_bytes=dram, tr=int(tr), tc=int(tc))
             if style == "hybrid":
                 row["group"], row["mode"] = g, modes[g]

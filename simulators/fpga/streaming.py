@@ -20,9 +20,8 @@ from typing import Any
 import numpy as np
 
 from archgym.errors import ConfigError
-from simulators.fpga.devices import FPGADevice
+from simulators.fpga.fabric import Fabric
 from simulators.fpga.layers import StageTable
-from simulators.fpga.precision import Precision
 from simulators.fpga.resources import ceil_div, datapath_lut, memory
 
 FOLD_LIMIT = 4096          # largest PE or SIMD considered for one stage
@@ -233,6 +232,13 @@ class _Stages:
                    np.minimum(need_next, table.out_rows), table.in_elems[0] + table.out_elems[-1])
 
 
+def _weight_bytes(table: StageTable, macs: np.ndarray, bits: np.ndarray) -> np.ndarray:
+    """Bytes of the MAC stages' weights at each design's width ``bits`` (memoised per width)."""
+    per_width = {b: table.remember(("weight_bytes", b), lambda: (table.weight_elems[macs] * b / 8.0).sum())
+                 for b in set(bits.tolist())}
+    return np.array([per_width[b] for b in bits.tolist()])
+
+
 def fifo_words(table: StageTable, width: np.ndarray, fifo: np.ndarray) -> np.ndarray:
     """Depth (words) of each stage's output FIFO, ``(D, n)``, for output streams ``width`` elements
     wide ``(D, n)``. A requested depth of 0 means *auto*: room for the rows the consumer's first
@@ -243,16 +249,16 @@ def fifo_words(table: StageTable, width: np.ndarray, fifo: np.ndarray) -> np.nda
     return np.where(fifo <= 0, auto, fifo)
 
 
-def streaming(table: StageTable, dev: FPGADevice, prec: Precision, pe: np.ndarray, simd: np.ndarray,
+def streaming(table: StageTable, fab: Fabric, pe: np.ndarray, simd: np.ndarray,
               lanes_e: np.ndarray, weights_onchip: np.ndarray, fifo_depth: np.ndarray) -> StreamingModel:
-    """Evaluate a streaming pipeline for ``D`` designs sharing ``dev`` and ``prec``."""
+    """Evaluate a streaming pipeline for ``D`` designs, ``fab`` their devices and precisions."""
     st = table.remember("stages", lambda: _Stages.of(table))
     d = pe.shape[0]
     n = table.n
-    bits = float(prec.bits)
+    bits = fab.bits[:, None]
     macs = st.macs
-    has_uram = dev.uram > 0
-    uses_dsp = prec.macs_per_slice(dev.dsp_type) > 0
+    has_uram = fab.has_uram[:, None]
+    uses_dsp = fab.uses_dsp[:, None]
     onchip = np.asarray(weights_onchip, dtype=bool)[:, None]
     fifo = np.asarray(fifo_depth, dtype=float)[:, None]
     width = lanes_e.astype(float)
@@ -269,9 +275,8 @@ def streaming(table: StageTable, dev: FPGADevice, prec: Precision, pe: np.ndarra
     cycles[:, macs] = nf * sf * st.pix
     ln = (pe * simd).astype(float)
     lanes[:, macs] = ln
-    if uses_dsp:
-        res["dsp"][:, macs] = np.ceil(ln / prec.macs_per_slice(dev.dsp_type))
-    lut = datapath_lut(pe, simd, prec, st.MW, uses_dsp)
+    res["dsp"][:, macs] = np.where(uses_dsp, np.ceil(ln / fab.slice_divisor[:, None]), 0.0)
+    lut = datapath_lut(pe, simd, bits, fab.is_float[:, None], fab.fp_lut_per_lane[:, None], st.MW, uses_dsp)
     wdepth = nf * sf
     wb, wu, wl = memory(ln * bits, np.where(onchip, wdepth, WEIGHT_PREFETCH_DEPTH), has_uram)
     lb_depth = np.where(st.spatial, st.lb_words / simd, 0.0)
@@ -280,8 +285,7 @@ def streaming(table: StageTable, dev: FPGADevice, prec: Precision, pe: np.ndarra
     res["lut"][:, macs] = lut + wl + lbl + fl
     res["bram18k"][:, macs] = wb + lbb + fb
     res["uram"][:, macs] = wu + lbu + fu
-    offchip += np.where(onchip[:, 0], 0.0, table.remember(("weight_bytes", bits), lambda: (
-        table.weight_elems[macs] * bits / 8.0).sum()))
+    offchip += np.where(onchip[:, 0], 0.0, _weight_bytes(table, macs, fab.bits))
 
     # eltwise stages
     elts = st.elts
@@ -296,7 +300,7 @@ def streaming(table: StageTable, dev: FPGADevice, prec: Precision, pe: np.ndarra
         res["uram"][:, elts] = su
     res["ff"] = res["lut"] * 1.3
 
-    offchip += st.io_elems * bits / 8.0
+    offchip += st.io_elems * fab.bits / 8.0
     row_time = cycles / st.out_rows
     fill = row_time * st.fill_rows
     res = {k: res[k] for k in ("dsp", "lut", "ff", "bram18k", "uram")}

@@ -20,6 +20,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from simulators.fpga.devices import FPGADevice
+from simulators.fpga.fabric import Fabric
 from simulators.fpga.layers import StageTable
 from simulators.fpga.precision import Precision
 from simulators.fpga.resources import acc_bits, ceil_div, datapath_lut, memory
@@ -69,38 +70,46 @@ def _layers(table: StageTable) -> _Layers:
     return table.remember("tiled", lambda: _Layers.of(table))
 
 
-def engine_resources(table: StageTable, dev: FPGADevice, prec: Precision, tm: np.ndarray, tn: np.ndarray,
+def engine_resources(table: StageTable, fab: Fabric, tm: np.ndarray, tn: np.ndarray,
                      buf_kib: np.ndarray) -> tuple[dict[str, np.ndarray], np.ndarray, np.ndarray]:
-    """Engine resources (D,), and the words one input / output buffer bank holds (D,)."""
-    bits = float(prec.bits)
+    """Engine resources (D,), and the words one input / output buffer bank holds (D,); ``fab``: the
+    designs' devices and precisions."""
+    bits = fab.bits
     tm = np.asarray(tm, dtype=float)
     tn = np.asarray(tn, dtype=float)
     buf_bits = np.asarray(buf_kib, dtype=float) * 8192.0
-    uses_dsp = prec.macs_per_slice(dev.dsp_type) > 0
-    has_uram = dev.uram > 0
+    uses_dsp = fab.uses_dsp
+    has_uram = fab.has_uram
     lay = _layers(table)
-    acc = float(acc_bits(prec, np.array([lay.mw_max]))[0])
+    acc = acc_bits(bits, fab.is_float, lay.mw_max)
     in_words = np.floor(buf_bits / (tn * bits))
     out_words = np.floor(buf_bits / (tm * acc))
     kmax = lay.kmax
-    ib, iu, il = memory(np.full_like(tn, bits), in_words, has_uram, copies=2 * tn)
-    ob, ou, ol = memory(np.full_like(tm, acc), out_words, has_uram, copies=2 * tm)
+    ib, iu, il = memory(bits, in_words, has_uram, copies=2 * tn)
+    ob, ou, ol = memory(acc, out_words, has_uram, copies=2 * tm)
     wb, wu, wl = memory(tn * bits, np.full_like(tn, kmax), has_uram, copies=2 * tm)
     lanes = tm * tn
-    dsp = np.ceil(lanes / prec.macs_per_slice(dev.dsp_type)) if uses_dsp else np.zeros_like(lanes)
-    lut = (ENGINE_CONTROL_LUT + datapath_lut(tm, tn, prec, lay.mw_max, uses_dsp)
+    dsp = np.where(uses_dsp, np.ceil(lanes / fab.slice_divisor), 0.0)
+    lut = (ENGINE_CONTROL_LUT + datapath_lut(tm, tn, bits, fab.is_float, fab.fp_lut_per_lane, lay.mw_max, uses_dsp)
            + tm * bits * VECTOR_LUT_PER_LANE_BIT + il + ol + wl)
     res = {"dsp": dsp, "lut": lut, "ff": lut * 1.3, "bram18k": ib + ob + wb, "uram": iu + ou + wu}
     return res, in_words, out_words
 
 
 def tiled(table: StageTable, dev: FPGADevice, prec: Precision, tm: np.ndarray, tn: np.ndarray,
-          buf_kib: np.ndarray, bytes_per_cycle: np.ndarray,
-          resources: tuple[dict[str, np.ndarray], np.ndarray, np.ndarray] | None = None) -> TiledModel:
-    """Evaluate the tiled engine for ``D`` designs sharing ``dev`` and ``prec`` (``resources``: what
-    :func:`engine_resources` returns for the same designs, when the caller has it already)."""
-    res, in_words, out_words = resources or engine_resources(table, dev, prec, tm, tn, buf_kib)
-    B = prec.bits / 8.0
+          buf_kib: np.ndarray, bytes_per_cycle: np.ndarray) -> TiledModel:
+    """Evaluate the tiled engine for ``D`` designs sharing ``dev`` and ``prec``."""
+    fab = Fabric.of([dev.name] * np.size(tm), [prec.name] * np.size(tm))
+    return engine(table, fab, tm, tn, buf_kib, bytes_per_cycle, engine_resources(table, fab, tm, tn, buf_kib))
+
+
+def engine(table: StageTable, fab: Fabric, tm: np.ndarray, tn: np.ndarray, buf_kib: np.ndarray,
+           bytes_per_cycle: np.ndarray, resources: tuple[dict[str, np.ndarray], np.ndarray, np.ndarray]
+           ) -> TiledModel:
+    """Evaluate the tiled engine for ``D`` designs, ``fab`` their devices and precisions, ``resources``
+    what :func:`engine_resources` returns for them."""
+    res, in_words, out_words = resources
+    B = (fab.bits / 8.0)[:, None]
     tm = np.asarray(tm, dtype=float)[:, None]
     tn = np.asarray(tn, dtype=float)[:, None]
     iw = in_words[:, None]
