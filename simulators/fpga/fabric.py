@@ -10,7 +10,7 @@ No constant is defined here: the values come from ``devices.py``, ``precision.py
 from __future__ import annotations
 
 import functools
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, fields
 from typing import Any
 
@@ -42,37 +42,63 @@ class Fabric:
     dram_pj_per_byte: np.ndarray        # power.DRAM_PJ_PER_BYTE of the device's memory kind
     dynamic_uw_per_mhz: dict[str, np.ndarray]   # power.DYNAMIC_UW_PER_MHZ of the device's node
 
-    @property
+    @functools.cached_property
     def uses_dsp(self) -> np.ndarray:
         """MACs on DSP slices (else LUT multipliers)."""
         return self.macs_per_slice > 0
 
-    @property
+    @functools.cached_property
     def slice_divisor(self) -> np.ndarray:
         """``macs_per_slice`` where the MACs use DSPs, 1 elsewhere (a divisor that never is 0)."""
         return np.where(self.uses_dsp, self.macs_per_slice, 1.0)
 
-    def take(self, rows: np.ndarray | slice) -> Fabric:
-        """The constants of designs ``rows``."""
+    @functools.cached_property
+    def col(self) -> Fabric:
+        """The same constants as ``(D, 1)`` columns, to broadcast against ``(D, stages)`` arrays."""
+        return self._map(lambda a: a[:, None])
+
+    def take(self, rows: np.ndarray) -> Fabric:
+        """The constants of designs ``rows`` (ascending, distinct: all of them is this fabric)."""
+        if len(rows) == len(self.bits):
+            return self
+        return self._map(lambda a: a[rows])
+
+    def _map(self, fn: Callable[[np.ndarray], np.ndarray]) -> Fabric:
+        """``fn`` applied to every array."""
         def part(v: Any) -> Any:
-            return {k: a[rows] for k, a in v.items()} if isinstance(v, dict) else v[rows]
+            return {k: fn(a) for k, a in v.items()} if isinstance(v, dict) else fn(v)
 
         return Fabric(**{f.name: part(getattr(self, f.name)) for f in fields(self)})
 
     @classmethod
     def of(cls, devices: Sequence[str], precisions: Sequence[str]) -> Fabric:
         """The constants of designs on ``devices`` (names) with ``precisions`` (names), one of each per design."""
-        index = {name: i for i, name in enumerate(DEVICES)}
-        n_prec = len(PRECISIONS)
-        codes = {}
-        for key in set(zip(devices, precisions)):
-            dev, prec = key
-            if dev not in index:
-                raise ConfigError.bad_value("device", dev, DEVICES)
-            if prec not in PRECISIONS:
-                raise ConfigError.bad_value("precision", prec, PRECISIONS)
-            codes[key] = index[dev] * n_prec + list(PRECISIONS).index(prec)
-        return _catalog().take(np.array([codes[k] for k in zip(devices, precisions)], dtype=np.int64))
+        pairs = list(zip(devices, precisions))
+        codes = {key: _code(*key) for key in set(pairs)}
+        if len(pairs) == 1:
+            return _single(codes[pairs[0]])
+        return _catalog().take(np.array([codes[k] for k in pairs], dtype=np.int64))
+
+
+def _code(device: str, precision: str) -> int:
+    """Row of (``device``, ``precision``) in :func:`_catalog`; unknown names are a ``ConfigError``."""
+    if device not in DEVICES:
+        raise ConfigError.bad_value("device", device, DEVICES)
+    if precision not in PRECISIONS:
+        raise ConfigError.bad_value("precision", precision, PRECISIONS)
+    return list(DEVICES).index(device) * len(PRECISIONS) + list(PRECISIONS).index(precision)
+
+
+@functools.cache
+def _single(code: int) -> Fabric:
+    """The constants of one design on catalog row ``code`` (a single evaluation's, kept with their derived
+    arrays: read them, never write them)."""
+    return _catalog().take(np.array([code]))._map(_read_only)
+
+
+def _read_only(a: np.ndarray) -> np.ndarray:
+    a.setflags(write=False)
+    return a
 
 
 def _constants(dev: FPGADevice, prec: Precision) -> dict[str, Any]:

@@ -53,19 +53,22 @@ def uram_count(width_bits: ArrayLike, depth: ArrayLike) -> np.ndarray:
 
 
 def memory(width_bits: ArrayLike, depth: ArrayLike, has_uram: ArrayLike,
-           copies: ArrayLike = 1.0) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """(BRAM18, URAM, LUT) for ``copies`` memories of ``width × depth``: LUTRAM when shallow,
+           copies: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(BRAM18, URAM, LUT) for ``copies`` memories (default one) of ``width × depth``: LUTRAM when shallow,
     URAM when deep and available, BRAM18 otherwise."""
     w = np.asarray(width_bits, dtype=float)
     d = np.asarray(depth, dtype=float)
     shallow = d <= LUTRAM_MAX_DEPTH
-    lut = np.where(shallow, w * ceil_div(d, 64), 0.0) * copies
-    if has_uram is False:            # no URAM on the device: every deep memory is BRAM
-        return np.where(~shallow, bram18_count(w, d), 0.0) * copies, np.zeros(np.broadcast(w, d).shape) * copies, lut
-    deep = (~shallow) & np.asarray(has_uram, dtype=bool) & (d >= URAM_MIN_DEPTH)
-    uram = np.where(deep, uram_count(w, d), 0.0) * copies
-    bram = np.where(~shallow & ~deep, bram18_count(w, d), 0.0) * copies
-    return bram, uram, lut
+    lut = np.where(shallow, w * ceil_div(d, 64), 0.0)
+    if not np.any(has_uram):         # no URAM on any design's device: every deep memory is BRAM
+        bram, uram = np.where(~shallow, bram18_count(w, d), 0.0), np.zeros(np.broadcast(w, d).shape)
+    else:
+        deep = (~shallow) & np.asarray(has_uram, dtype=bool) & (d >= URAM_MIN_DEPTH)
+        uram = np.where(deep, uram_count(w, d), 0.0)
+        bram = np.where(~shallow & ~deep, bram18_count(w, d), 0.0)
+    if copies is None:               # one memory (× 1.0 would change no value)
+        return bram, uram, lut
+    return bram * copies, uram * copies, lut * copies
 
 
 def acc_bits(bits: ArrayLike, is_float: ArrayLike, reduction: ArrayLike) -> np.ndarray:

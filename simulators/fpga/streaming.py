@@ -255,10 +255,9 @@ def streaming(table: StageTable, fab: Fabric, pe: np.ndarray, simd: np.ndarray,
     st = table.remember("stages", lambda: _Stages.of(table))
     d = pe.shape[0]
     n = table.n
-    bits = fab.bits[:, None]
+    col = fab.col
+    bits, has_uram, uses_dsp = col.bits, col.has_uram, col.uses_dsp
     macs = st.macs
-    has_uram = fab.has_uram[:, None]
-    uses_dsp = fab.uses_dsp[:, None]
     onchip = np.asarray(weights_onchip, dtype=bool)[:, None]
     fifo = np.asarray(fifo_depth, dtype=float)[:, None]
     width = lanes_e.astype(float)
@@ -275,8 +274,8 @@ def streaming(table: StageTable, fab: Fabric, pe: np.ndarray, simd: np.ndarray,
     cycles[:, macs] = nf * sf * st.pix
     ln = (pe * simd).astype(float)
     lanes[:, macs] = ln
-    res["dsp"][:, macs] = np.where(uses_dsp, np.ceil(ln / fab.slice_divisor[:, None]), 0.0)
-    lut = datapath_lut(pe, simd, bits, fab.is_float[:, None], fab.fp_lut_per_lane[:, None], st.MW, uses_dsp)
+    res["dsp"][:, macs] = np.where(uses_dsp, np.ceil(ln / col.slice_divisor), 0.0)
+    lut = datapath_lut(pe, simd, bits, col.is_float, col.fp_lut_per_lane, st.MW, uses_dsp)
     wdepth = nf * sf
     wb, wu, wl = memory(ln * bits, np.where(onchip, wdepth, WEIGHT_PREFETCH_DEPTH), has_uram)
     lb_depth = np.where(st.spatial, st.lb_words / simd, 0.0)
