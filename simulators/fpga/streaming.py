@@ -60,8 +60,9 @@ def auto_fold(table: StageTable, target: np.ndarray) -> tuple[np.ndarray, np.nda
     eltwise lanes of shape ``(D, n)`` (1 on MAC stages). All stages in one array pass."""
     target = np.asarray(target, dtype=float).reshape(-1)
     pack = table.remember("fold", lambda: _FoldPack.of(table))
-    # a stage's cycles are integers, so "cycles ≤ target" is "cycles ≤ floor(target)"
-    t = np.minimum(np.maximum(np.nan_to_num(np.floor(target), nan=pack.span - 1), -1.0), pack.span - 1)
+    # a stage's cycles are integers, so "cycles ≤ target" is "cycles ≤ floor(target)"; NaN: the slowest
+    floor = np.floor(target)
+    t = np.minimum(np.maximum(np.where(np.isnan(floor), pack.span - 1, floor), -1.0), pack.span - 1)
     idx = np.searchsorted(pack.key, pack.offset + t[:, None], side="right") - 1
     pick = np.where(idx >= pack.start, pack.pick[np.maximum(idx, 0)], pack.start)
     pe, simd = pack.pe[pick], pack.simd[pick]
@@ -276,11 +277,12 @@ def streaming(table: StageTable, fab: Fabric, pe: np.ndarray, simd: np.ndarray,
     lanes[:, macs] = ln
     res["dsp"][:, macs] = np.where(uses_dsp, np.ceil(ln / col.slice_divisor), 0.0)
     lut = datapath_lut(pe, simd, bits, col.is_float, col.fp_lut_per_lane, st.MW, uses_dsp)
+    # the weight memory, the line buffer and the output FIFO of each MAC stage, in one call
     wdepth = nf * sf
-    wb, wu, wl = memory(ln * bits, np.where(onchip, wdepth, WEIGHT_PREFETCH_DEPTH), has_uram)
     lb_depth = np.where(st.spatial, st.lb_words / simd, 0.0)
-    lbb, lbu, lbl = memory(simd * bits, lb_depth, has_uram)
-    fb, fu, fl = memory(pe * bits, depth[:, macs], has_uram)
+    (wb, lbb, fb), (wu, lbu, fu), (wl, lbl, fl) = memory(
+        np.stack([ln * bits, simd * bits, pe * bits]),
+        np.stack([np.where(onchip, wdepth, WEIGHT_PREFETCH_DEPTH), lb_depth, depth[:, macs]]), has_uram)
     res["lut"][:, macs] = lut + wl + lbl + fl
     res["bram18k"][:, macs] = wb + lbb + fb
     res["uram"][:, macs] = wu + lbu + fu

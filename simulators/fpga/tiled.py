@@ -85,9 +85,10 @@ def engine_resources(table: StageTable, fab: Fabric, tm: np.ndarray, tn: np.ndar
     in_words = np.floor(buf_bits / (tn * bits))
     out_words = np.floor(buf_bits / (tm * acc))
     kmax = lay.kmax
-    ib, iu, il = memory(bits, in_words, has_uram, copies=2 * tn)
-    ob, ou, ol = memory(acc, out_words, has_uram, copies=2 * tm)
-    wb, wu, wl = memory(tn * bits, np.full_like(tn, kmax), has_uram, copies=2 * tm)
+    # input, output and weight buffers (double-buffered banks), in one call
+    (ib, ob, wb), (iu, ou, wu), (il, ol, wl) = memory(
+        np.stack([bits, acc, tn * bits]), np.stack([in_words, out_words, np.full_like(tn, kmax)]), has_uram,
+        copies=np.stack([2 * tn, 2 * tm, 2 * tm]))
     lanes = tm * tn
     dsp = np.where(uses_dsp, np.ceil(lanes / fab.slice_divisor), 0.0)
     lut = (ENGINE_CONTROL_LUT + datapath_lut(tm, tn, bits, fab.is_float, fab.fp_lut_per_lane, lay.mw_max, uses_dsp)
