@@ -12,6 +12,10 @@ on chip. Builders here are pure functions of one design:
 * :func:`balanced_pcus` — the PCU split that minimises the section's slowest stage
   (binary search on the step time; exact for the ``⌈units/P⌉·cycles`` model);
 * :func:`share_pcus`, :func:`equal_pcus` — work-proportional (with per-kernel shares) and naive splits.
+
+The inner loops of :func:`greedy_cuts` / :func:`ladder_cuts` and :func:`balanced_pcus` are compiled
+with numba (:func:`_greedy_ladder`, :func:`_balanced`: the plain-Python versions' integer and float
+operations in the same order, so the same cuts and PCUs to the bit; ``tests/test_rdu_mapper_fast.py``).
 """
 
 from __future__ import annotations
@@ -21,6 +25,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
+from numba import njit
 
 from simulators.rdu.kernels import KernelGraph, units_and_unit_cycles
 
@@ -84,39 +89,64 @@ def section_limit(kg: KernelGraph, hw: MappingABC[str, Any], max_len: int | None
     return min(int(hw["n_pcu"]), max_len or len(kg))
 
 
-def _own_bytes(kg: KernelGraph, word_bytes: int, tile: int, tp: int) -> tuple[list[float], list[float]]:
+def _own_bytes(kg: KernelGraph, word_bytes: int, tile: int, tp: int) -> tuple[np.ndarray, np.ndarray]:
     """Per kernel: its output tile's bytes, and the PMU bytes it needs on its own (double-buffered
     output and graph inputs, its weights)."""
     wb = float(word_bytes)
     nt = -(-kg.rows // max(int(tile), 1))
     tile_out = kg.out_elems * wb / tp / nt
     weights = kg.weight_elems * wb / tp
-    # plain Python floats: the same IEEE operations as numpy scalars, without their per-call overhead
-    return tile_out.tolist(), (2.0 * tile_out + 2.0 * kg.src_in_elems * wb / nt + weights).tolist()
+    return tile_out, 2.0 * tile_out + 2.0 * kg.src_in_elems * wb / nt + weights
+
+
+def _preds(kg: KernelGraph) -> tuple[np.ndarray, np.ndarray]:
+    """Each kernel's producers in edge order, as offsets and indices (memoised in ``kg.memo``)."""
+    if (key := "preds by consumer") not in kg.memo:
+        order = np.argsort(kg.edge_dst, kind="stable")
+        ptr = np.zeros(len(kg) + 1, dtype=np.int64)
+        np.add.at(ptr, kg.edge_dst.astype(np.int64) + 1, 1)
+        kg.memo[key] = (np.cumsum(ptr), kg.edge_src[order].astype(np.int64))
+    return kg.memo[key]
 
 
 def greedy_cuts(kg: KernelGraph, sram: float, limit: int, word_bytes: int, tile: int, depth: int,
                 tp: int) -> np.ndarray:
     """Section ids: extend the current section while its bytes fit in ``sram`` and it has at most
     ``limit`` kernels."""
-    t_out, own_b = _own_bytes(kg, word_bytes, tile, tp)
-    preds: list[list[int]] = [[] for _ in range(len(kg))]
-    for s, d in zip(kg.edge_src.tolist(), kg.edge_dst.tolist()):
-        preds[d].append(s)
-    section = [0] * len(kg)
-    current, count, used = 0, 0, 0.0
-    for i in range(len(kg)):
-        own = own_b[i]
-        inside = [p for p in preds[i] if count and section[p] == current]
-        outside = [p for p in preds[i] if p not in inside]
-        fused = own + depth * sum(t_out[p] for p in inside) + 2.0 * sum(t_out[p] for p in outside)
-        if count and count < limit and used + fused <= sram:
-            count, used = count + 1, used + fused
-        else:  # start a new section: every input comes from memory
-            current += 1 if count else 0
-            count, used = 1, own + 2.0 * sum(t_out[p] for p in preds[i])
-        section[i] = current
-    return np.array(section, dtype=np.int64)
+    return _greedy_ladder(*_own_bytes(kg, word_bytes, tile, tp), *_preds(kg), np.array([float(sram)]),
+                          int(limit), int(depth))[0]
+
+
+@njit(cache=True)
+def _greedy_ladder(t_out: np.ndarray, own_b: np.ndarray, p_ptr: np.ndarray, p_idx: np.ndarray,
+                   budgets: np.ndarray, limit: int, depth: int) -> np.ndarray:
+    """``(B, N)``: :func:`greedy_cuts` for each SRAM budget of ``budgets`` (``p_ptr``, ``p_idx``:
+    :func:`_preds`). A kernel fused into the current section adds its own bytes, ``depth`` tiles of
+    each on-chip input and two of each other input; one that starts a section, two of every input
+    (sums in producer order, from 0: the plain-Python version's float operations)."""
+    n = own_b.size
+    out = np.zeros((budgets.size, n), dtype=np.int64)
+    for b in range(budgets.size):
+        sram = budgets[b]
+        section = out[b]
+        current, count, used = 0, 0, 0.0
+        for i in range(n):
+            inside, outside, every = 0.0, 0.0, 0.0
+            for e in range(p_ptr[i], p_ptr[i + 1]):
+                p = p_idx[e]
+                every += t_out[p]
+                if count > 0 and section[p] == current:
+                    inside += t_out[p]
+                else:
+                    outside += t_out[p]
+            fused = own_b[i] + depth * inside + 2.0 * outside
+            if count > 0 and count < limit and used + fused <= sram:
+                count, used = count + 1, used + fused
+            else:  # start a new section: every input comes from memory
+                current += 1 if count > 0 else 0
+                count, used = 1, own_b[i] + 2.0 * every
+            section[i] = current
+    return out
 
 
 def ladder_top(sram: float) -> int:
@@ -129,20 +159,18 @@ def ladder_cuts(kg: KernelGraph, sram: float, limit: int, word_bytes: int, tile:
     """The distinct :func:`greedy_cuts` for every SRAM budget ``2^(k/LADDER_STEPS)`` bytes up to
     ``LADDER_HEADROOM × sram`` (a cut sized for more SRAM may still fit by tiling its weights: the model
     judges), from the smallest kernel's own bytes (below it nothing fuses: the unfused cut)
-    upwards. The budgets do not depend on the chip, so a bigger SRAM keeps every cut of a
-    smaller one (issue 20: greedy fusion at the chip's exact SRAM is not monotone in it).
-    Memoised in ``kg.memo``."""
+    upwards, in order of first appearance. The budgets do not depend on the chip, so a bigger SRAM
+    keeps every cut of a smaller one (issue 20: greedy fusion at the chip's exact SRAM is not
+    monotone in it). Memoised in ``kg.memo`` (one entry per distinct argument tuple: a finite set)."""
     top = ladder_top(sram)
     key = ("ladder", int(word_bytes), int(tile), int(depth), int(tp), int(limit), top)
     if key not in kg.memo:
-        _, own_b = _own_bytes(kg, word_bytes, tile, tp)
-        low = int(np.floor(np.log2(max(min(own_b), 1.0)) * LADDER_STEPS))
+        t_out, own_b = _own_bytes(kg, word_bytes, tile, tp)
+        low = int(np.floor(np.log2(max(float(own_b.min()), 1.0)) * LADDER_STEPS))
+        budgets = np.array([2.0 ** (k / LADDER_STEPS) for k in range(low, max(top, low) + 1)])
         out: dict[bytes, np.ndarray] = {}
-        for k in range(low, max(top, low) + 1):
-            at = ("cut", *key[1:-1], k)
-            if at not in kg.memo:
-                kg.memo[at] = greedy_cuts(kg, 2.0 ** (k / LADDER_STEPS), limit, word_bytes, tile, depth, tp)
-            out.setdefault(kg.memo[at].tobytes(), kg.memo[at])
+        for cut in _greedy_ladder(t_out, own_b, *_preds(kg), budgets, int(limit), int(depth)):
+            out.setdefault(cut.tobytes(), cut)
         kg.memo[key] = list(out.values())
     return list(kg.memo[key])
 
@@ -167,23 +195,54 @@ def balanced_many(kg: KernelGraph, hw: MappingABC[str, Any], cuts: list[tuple[np
 def balanced_pcus(units: np.ndarray, per_unit: np.ndarray, section: np.ndarray,
                   budget: int | np.ndarray) -> np.ndarray:
     """PCUs per kernel minimising each section's ``max_k ⌈units_k/P_k⌉·per_unit_k`` under ``Σ P_k ≤ budget``
-    (one budget, or one per section id): a binary search on the step time, all sections at once
-    (integer arithmetic)."""
+    (one budget, or one per section id): a binary search on the step time per section
+    (:func:`_balanced`, integer arithmetic)."""
+    section = np.ascontiguousarray(section, dtype=np.int64)
     n_sec = int(section.max()) + 1
-    budget = np.broadcast_to(np.asarray(budget, dtype=np.int64), (n_sec,))
-    size = np.bincount(section, minlength=n_sec)
-    lo = np.zeros(n_sec, dtype=np.int64)
-    hi = np.zeros(n_sec, dtype=np.int64)
-    np.maximum.at(lo, section, per_unit)
-    np.maximum.at(hi, section, units * per_unit)
-    lo = np.where(size > budget, hi, lo)        # infeasible sections: no search (the model reports pcu_capacity)
-    while (active := lo < hi).any():
-        mid = (lo + hi) // 2
-        need = np.bincount(section, weights=-(-units // (mid[section] // per_unit)), minlength=n_sec)
-        fits = need <= budget
-        hi = np.where(active & fits, mid, hi)
-        lo = np.where(active & ~fits, mid + 1, lo)
-    return np.where(size[section] > budget[section], 1, -(-units // (lo[section] // per_unit)))
+    budget = np.ascontiguousarray(np.broadcast_to(np.asarray(budget, dtype=np.int64), (n_sec,)))
+    return _balanced(np.ascontiguousarray(units, dtype=np.int64), np.ascontiguousarray(per_unit, dtype=np.int64),
+                     section, budget)
+
+
+@njit(cache=True)
+def _balanced(units: np.ndarray, per_unit: np.ndarray, section: np.ndarray, budget: np.ndarray) -> np.ndarray:
+    """:func:`balanced_pcus` (``budget`` one per section id): per section, the least step time
+    ``t`` in ``[max per_unit, max units·per_unit]`` whose PCUs ``Σ ⌈units/⌊t/per_unit⌋⌉`` fit the
+    budget, then each kernel's PCUs at that ``t``; a section with more kernels than its budget
+    gets one PCU per kernel (the model reports pcu_capacity)."""
+    n_sec = budget.size
+    ptr = np.zeros(n_sec + 1, dtype=np.int64)
+    for k in range(section.size):
+        ptr[section[k] + 1] += 1
+    ptr = np.cumsum(ptr)
+    fill = ptr[:-1].copy()
+    members = np.empty(section.size, dtype=np.int64)
+    for k in range(section.size):
+        members[fill[section[k]]] = k
+        fill[section[k]] += 1
+    out = np.ones(section.size, dtype=np.int64)
+    for s in range(n_sec):
+        if ptr[s + 1] - ptr[s] > budget[s]:
+            continue
+        lo, hi = 0, 0
+        for e in range(ptr[s], ptr[s + 1]):
+            k = members[e]
+            lo = max(lo, per_unit[k])
+            hi = max(hi, units[k] * per_unit[k])
+        while lo < hi:
+            mid = (lo + hi) // 2
+            need = 0
+            for e in range(ptr[s], ptr[s + 1]):
+                k = members[e]
+                need += -(-units[k] // (mid // per_unit[k]))
+            if need <= budget[s]:
+                hi = mid
+            else:
+                lo = mid + 1
+        for e in range(ptr[s], ptr[s + 1]):
+            k = members[e]
+            out[k] = -(-units[k] // (lo // per_unit[k]))
+    return out
 
 
 def share_pcus(units: np.ndarray, per_unit: np.ndarray, section: np.ndarray, budget: int,
