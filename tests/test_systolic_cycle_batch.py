@@ -1,5 +1,7 @@
 """The systolic cycle fidelity's batched path (simulators/systolic/cycle_batch.py, fold_walk.py) equals the
-single-design fold walk (cycle.evaluate) exactly: metrics, per-GEMM rows, any batch composition or chunking."""
+single-design fold walk (cycle.evaluate) exactly: metrics, per-GEMM rows, any batch composition or chunking.
+Both end in one network assembly (cycle_network.assemble); tests/test_systolic_cycle_frozen.py checks that
+against values frozen before it was shared."""
 
 from __future__ import annotations
 
@@ -29,7 +31,8 @@ def _assert_equal_to_walk(designs: list[dict[str, Any]], workload: Any = RESNET)
         got = {k: float(v[i]) for k, v in out.metrics.items()}
         assert got == {k: ref[k] for k in got}, f"design {i}: {d}"
     rows = out.layers() if out.layers else []
-    assert rows == cycle.evaluate(designs[0], workload).layers
+    ref = cycle.evaluate(designs[0], workload).layers
+    assert rows == ref and [list(r) for r in rows] == [list(r) for r in ref]     # key order too
 
 
 @pytest.mark.parametrize("preset,mapping", [("tpu-v1", "auto"), ("eyeriss", "shared"), ("scalesim", "per-layer")])

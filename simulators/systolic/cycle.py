@@ -36,7 +36,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Mapping
-from dataclasses import asdict, dataclass, replace
+from dataclasses import dataclass, fields, replace
 from typing import Any
 
 import numpy as np
@@ -44,10 +44,9 @@ import numpy as np
 from archgym.errors import ConfigError
 from archgym.metrics import Result, derive
 from archgym.workload import Gemm, Op, Workload
-from simulators.common.technology import get_tech
-from simulators.systolic.analytical import REG_ACCESSES_PER_MAC
+from simulators.systolic import cycle_network
 from simulators.systolic.folds import OS, WS, df_code, folds, sram_counts
-from simulators.systolic.hardware import area_mm2, peak_ops_per_s
+from simulators.systolic.network import gemm_stack
 from simulators.systolic.scalesim_memory import ConvGeometry, MemoryBudgetError, scalesim_memory
 from simulators.systolic.traffic import traffic
 
@@ -82,6 +81,12 @@ class GemmTiming:
     def total_cycles(self) -> int:
         """End to end: prologue + compute + stalls + epilogue."""
         return self.prologue_cycles + self.cycles + self.epilogue_cycles
+
+
+#: :class:`GemmTiming`'s fields in order; its ratio fields and its count fields (cycles, folds, words)
+_FIELDS = tuple(f.name for f in fields(GemmTiming))
+_FLOAT_FIELDS = tuple(f.name for f in fields(GemmTiming) if f.type == "float")
+_INT_FIELDS = tuple(f.name for f in fields(GemmTiming) if f.type != "float")
 
 
 def _arrival(need: np.ndarray, prologue_words: int, bw: int) -> np.ndarray:
@@ -251,50 +256,32 @@ def layer_timings(workload: Workload, design: Mapping[str, Any], memory: str = "
 
 
 def evaluate(design: Mapping[str, Any], workload: Workload, memory: str = "fold") -> Result:
-    """Cycle-level evaluation of one design on a workload (layers run one after another);
-    ``memory="scalesim"``: SCALE-Sim's own buffers (a mapping it cannot run is invalid)."""
+    """Cycle-level evaluation of one design on a workload (layers run one after another; the network
+    sums of :func:`.cycle_network.assemble`); ``memory="scalesim"``: SCALE-Sim's own buffers (a
+    mapping it cannot run is invalid)."""
+    fidelity = "scalesim" if memory == "scalesim" else "cycle"
     if memory == "scalesim":
         bad = scalesim_violations(workload, design)
         if bad:
-            return Result.invalid(bad, fidelity="scalesim")
-    wb, tech = int(design["word_bytes"]), str(design["tech"])
-    tn = get_tech(tech)
-    rows, cols = int(design["rows"]), int(design["cols"])
-    kb = {b: float(design[f"{b}_kb"]) for b in ("ifmap", "filter", "ofmap")}
-    e_sram = {b: wb * float(tn.sram_pj_per_byte(kb[b])) for b in kb}
-    layers, cycles, compute, energy_pj, dram_w, sram_w, used, nfolds = [], 0, 0, 0.0, 0, 0, 0.0, 0
+            return Result.invalid(bad, fidelity=fidelity)
     try:
         timings = layer_timings(workload, design, memory)
     except MemoryBudgetError as exc:   # SCALE-Sim's walk would not fit the memory budget
-        return Result.invalid([f"memory_budget: {exc}"], fidelity="scalesim")
-    for name, g, df, order, t in timings:
-        r = g.repeat
-        sram = {"ifmap": t.sram_ifmap_reads + t.dram_ifmap_reads, "filter": t.sram_filter_reads + t.dram_filter_reads,
-                "ofmap": t.sram_ofmap_writes + t.dram_ofmap_writes}
-        dram = t.dram_ifmap_reads + t.dram_filter_reads + t.dram_ofmap_writes
-        e = g.macs * (tn.mac_pj(wb) + REG_ACCESSES_PER_MAC * tn.reg_pj(wb))
-        e += r * (sum(sram[b] * e_sram[b] for b in sram) + dram * wb * tn.dram_pj_per_byte)
-        cycles += r * t.total_cycles
-        compute += r * t.compute_cycles
-        energy_pj += e
-        dram_w += r * dram
-        sram_w += r * sum(sram.values())
-        used += r * t.mapping_efficiency * t.folds
-        nfolds += r * t.folds
-        layers.append({"name": name, "m": g.m, "k": g.k, "n": g.n, "repeat": r, "dataflow": df,
-                       "fold_order": order, **asdict(t), "cycles": t.total_cycles, "energy_j": e * 1e-12})
-    cycles = max(cycles, 1)
-    clock = float(design["clock_mhz"]) * 1e6
-    latency = cycles / clock
-    macs = float(workload.total_macs)
-    metrics = {
-        "latency_s": latency, "cycles": float(cycles), "compute_cycles": float(compute),
-        "stall_cycles": float(cycles - compute), "energy_j": energy_pj * 1e-12,
-        "area_mm2": float(area_mm2(rows, cols, kb["ifmap"], kb["filter"], kb["ofmap"], wb, tech)),
-        "peak_ops_per_s": float(peak_ops_per_s(rows, cols, float(design["clock_mhz"]))),
-        "throughput_ops_per_s": 2 * macs / latency, "throughput_inf_per_s": 1 / latency,
-        "utilization": macs / (cycles * rows * cols),
-        "mapping_efficiency": used / max(nfolds, 1),
-        "dram_bytes": float(dram_w * wb), "sram_bytes": float(sram_w * wb),
-    }
-    return Result(derive(metrics), True, [], layers, {"fidelity": "scalesim" if memory == "scalesim" else "cycle"})
+        return Result.invalid([f"memory_budget: {exc}"], fidelity=fidelity)
+    cols = {k: np.array([design[k]]) for k in ("rows", "cols", "ifmap_kb", "filter_kb", "ofmap_kb", "clock_mhz")}
+    df = np.array([[df_code(df) for _, _, df, _, _ in timings]], dtype=np.int64)
+    use_row = np.array([[order == "row" for _, _, _, order, _ in timings]], dtype=bool)
+    metrics, rows = cycle_network.assemble(_timing_arrays([t for *_, t in timings]), df, use_row,
+                                           gemm_stack(workload), cols, int(design["word_bytes"]),
+                                           str(design["tech"]))
+    return Result(derive({k: float(v[0]) for k, v in metrics.items()}), True, [], rows, {"fidelity": fidelity})
+
+
+def _timing_arrays(timings: list[GemmTiming]) -> dict[str, np.ndarray]:
+    """The timings' fields as ``(1, GEMMs)`` arrays (a batch of one design), in :class:`GemmTiming`'s order;
+    one conversion per type (counts as int64, the two ratios as float64)."""
+    out: dict[str, np.ndarray] = {}
+    for names, dtype in ((_INT_FIELDS, np.int64), (_FLOAT_FIELDS, np.float64)):
+        block = np.array([[getattr(t, name) for t in timings] for name in names], dtype=dtype)
+        out.update(zip(names, block.reshape(len(names), 1, len(timings))))
+    return {name: out[name] for name in _FIELDS}

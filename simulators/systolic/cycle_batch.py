@@ -2,9 +2,9 @@
 
 Every (design, GEMM, fold order) that a design's mapping asks for — both orders where the fold order is
 ``auto`` — is one timing task; tasks with the same GEMM shape and hardware (a network's repeated
-layers, designs sharing an array) are walked once (:func:`.fold_walk.timings`), the faster order is
-kept where ``auto`` (column-outer on ties), and GEMMs are summed into the network in layer order with
-the floating-point operations of :func:`.cycle.evaluate`, so the metrics equal a loop of
+layers, designs sharing an array) are walked once (:func:`.fold_walk.timings`), and the faster order is
+kept where ``auto`` (column-outer on ties). The chosen timings go to :func:`.cycle_network.assemble`,
+the network sums that :func:`.cycle.evaluate` uses too, so the metrics equal a loop of
 :func:`.cycle.evaluate` exactly (``tests/test_systolic_cycle_batch.py``). Designs with different
 word sizes or technologies are evaluated in separate groups, and large batches in chunks of
 :data:`CHUNK_DESIGNS` designs (memory bounded whatever the batch).
@@ -12,19 +12,15 @@ word sizes or technologies are evaluated in separate groups, and large batches i
 
 from __future__ import annotations
 
-import functools
 from typing import Any
 
 import numpy as np
 
 from archgym.errors import ConfigError
 from archgym.workload import Workload
-from simulators.common.arrays import sequential_sum, to_numpy
-from simulators.common.family import Designs, ModelOutput
-from simulators.common.technology import get_tech
-from simulators.systolic import fold_walk
-from simulators.systolic.analytical import REG_ACCESSES_PER_MAC
-from simulators.systolic.hardware import DATAFLOWS, area_mm2, peak_ops_per_s
+from simulators.common.arrays import to_numpy
+from simulators.common.family import Designs, LayerRows, ModelOutput
+from simulators.systolic import cycle_network, fold_walk
 from simulators.systolic.network import GemmStack, gemm_stack, mapping_codes
 
 #: designs evaluated together (assumed, a memory bound: 2,048 ResNet-18 designs peak at ~23 MB, measured
@@ -32,7 +28,6 @@ from simulators.systolic.network import GemmStack, gemm_stack, mapping_codes
 CHUNK_DESIGNS = 2048
 #: integer hardware columns (truncated like ``int(design[...])``) and their smallest allowed value
 _HW = {"rows": 1, "cols": 1, "ifmap_kb": 0, "filter_kb": 0, "ofmap_kb": 0, "dram_bw": 1}
-_BUFFERS = ("ifmap", "filter", "ofmap")
 
 
 def evaluate(designs: Designs, workload: Workload) -> ModelOutput:
@@ -43,56 +38,27 @@ def evaluate(designs: Designs, workload: Workload) -> ModelOutput:
         groups.setdefault(key, []).append(i)
     stack = gemm_stack(workload)
     metrics: dict[str, np.ndarray] = {}
-    first: list[dict[str, Any]] = []
+    first: LayerRows | None = None
     for (wb, tech), members in groups.items():
         for start in range(0, len(members), CHUNK_DESIGNS):
             idx = members[start:start + CHUNK_DESIGNS]
             part = cols if len(idx) == designs.n else {k: v[idx] for k, v in cols.items()}
-            m, rows = _network(part, stack, int(wb), str(tech), stack.macs_total, want_rows=idx[0] == 0)
+            m, rows = _network(part, stack, int(wb), str(tech))
             for name, v in m.items():
                 metrics.setdefault(name, np.empty(designs.n))[idx] = v
-            first = rows or first
-    return ModelOutput(metrics, {}, lambda: first)
+            if idx[0] == 0:
+                first = rows
+    return ModelOutput(metrics, {}, first)
 
 
-def _network(cols: dict[str, np.ndarray], stack: GemmStack, wb: int, tech: str, macs: float,
-             want_rows: bool) -> tuple[dict[str, np.ndarray], list[dict[str, Any]]]:
-    """Metrics of designs of one word size and technology (and design 0's GEMM rows if ``want_rows``)."""
+def _network(cols: dict[str, np.ndarray], stack: GemmStack, wb: int, tech: str
+             ) -> tuple[dict[str, np.ndarray], LayerRows]:
+    """Metrics of designs of one word size and technology, and a builder of the first design's GEMM rows."""
     hw = {k: _checked(cols, k, low) for k, low in _HW.items()}
     n, n_gemms = len(hw["rows"]), len(stack.m)
     df, order, tile = (np.broadcast_to(_on_gemms(x, stack), (n, n_gemms)) for x in mapping_codes(cols, stack.names))
     t, use_row = _chosen(hw, df, order, tile, stack, wb)
-    r = stack.repeat
-    tn = get_tech(tech)
-    kb = {b: cols[f"{b}_kb"].astype(np.float64) for b in _BUFFERS}
-    e_sram = {b: _sram_pj(tech, kb[b], wb)[:, None] for b in _BUFFERS}
-    sram = {b: t[f"sram_{b}_{'writes' if b == 'ofmap' else 'reads'}"] + t[f"dram_{b}_{'writes' if b == 'ofmap' else 'reads'}"]
-            for b in _BUFFERS}
-    dram = t["dram_ifmap_reads"] + t["dram_filter_reads"] + t["dram_ofmap_writes"]
-    energy = stack.macs * (tn.mac_pj(wb) + REG_ACCESSES_PER_MAC * tn.reg_pj(wb))
-    energy = energy + r * (sram["ifmap"] * e_sram["ifmap"] + sram["filter"] * e_sram["filter"]
-                           + sram["ofmap"] * e_sram["ofmap"] + dram * wb * tn.dram_pj_per_byte)
-    total = t["prologue_cycles"] + t["compute_cycles"] + t["stall_cycles"] + t["epilogue_cycles"]
-    cycles = np.maximum((r * total).sum(axis=1), 1)
-    compute = (r * t["compute_cycles"]).sum(axis=1)
-    nfolds = (r * t["folds"]).sum(axis=1)
-    clock_mhz = cols["clock_mhz"].astype(np.float64)
-    latency = cycles / (clock_mhz * 1e6)
-    rows_, cols_ = hw["rows"], hw["cols"]
-    metrics = {
-        "latency_s": latency, "cycles": cycles.astype(np.float64), "compute_cycles": compute.astype(np.float64),
-        "stall_cycles": (cycles - compute).astype(np.float64), "energy_j": sequential_sum(energy) * 1e-12,
-        "area_mm2": area_mm2(rows_, cols_, kb["ifmap"], kb["filter"], kb["ofmap"], wb, tech),
-        "peak_ops_per_s": peak_ops_per_s(rows_, cols_, clock_mhz),
-        "throughput_ops_per_s": 2 * macs / latency, "throughput_inf_per_s": 1 / latency,
-        "utilization": macs / (cycles * rows_ * cols_),
-        "mapping_efficiency": sequential_sum(r * t["mapping_efficiency"] * t["folds"]) / np.maximum(nfolds, 1),
-        "dram_bytes": ((r * dram).sum(axis=1) * wb).astype(np.float64),
-        "sram_bytes": ((r * (sram["ifmap"] + sram["filter"] + sram["ofmap"])).sum(axis=1) * wb).astype(np.float64),
-    }
-    rows = _gemm_rows(stack, df[0], use_row[0], {k: v[0] for k, v in t.items()}, total[0], energy[0]) \
-        if want_rows else []
-    return metrics, rows
+    return cycle_network.assemble(t, df, use_row, stack, cols, wb, tech)
 
 
 def _chosen(hw: dict[str, np.ndarray], df: np.ndarray, order: np.ndarray, tile: np.ndarray, stack: GemmStack,
@@ -120,18 +86,6 @@ def _chosen(hw: dict[str, np.ndarray], df: np.ndarray, order: np.ndarray, tile: 
     return {k: v[pick] for k, v in u.items()}, use_row
 
 
-def _gemm_rows(stack: GemmStack, df: np.ndarray, use_row: np.ndarray, t: dict[str, np.ndarray],
-               total: np.ndarray, energy_pj: np.ndarray) -> list[dict[str, Any]]:
-    """Design 0's per-GEMM rows, as :func:`.cycle.evaluate` writes them."""
-    fields = [t[k].tolist() for k in fold_walk.FIELDS]
-    return [{"name": stack.names[layer], "m": m, "k": k, "n": n, "repeat": rep, "dataflow": DATAFLOWS[code],
-             "fold_order": "row" if row else "col", **dict(zip(fold_walk.FIELDS, values)), "cycles": cyc,
-             "energy_j": e * 1e-12}
-            for layer, m, k, n, rep, code, row, cyc, e, *values in zip(
-                stack.layer.tolist(), stack.m.tolist(), stack.k.tolist(), stack.n.tolist(), stack.repeat.tolist(),
-                df.tolist(), use_row.tolist(), total.tolist(), energy_pj.tolist(), *fields)]
-
-
 def _on_gemms(x: np.ndarray, stack: GemmStack) -> np.ndarray:
     """A ``(designs or 1, layers or 1)`` knob as ``(designs or 1, GEMMs or 1)``."""
     return x if x.shape[-1] == 1 else x[:, stack.layer]
@@ -144,18 +98,6 @@ def _checked(cols: dict[str, np.ndarray], key: str, low: int) -> np.ndarray:
     if len(bad):
         raise ConfigError.bad_value(key, cols[key].tolist()[bad[0]], f"integers ≥ {low}", "systolic design")
     return v
-
-
-def _sram_pj(tech: str, kb: np.ndarray, wb: int) -> np.ndarray:
-    """``wb ·`` SRAM pJ/byte of every design's buffer (:func:`_sram_pj_one` per design)."""
-    return np.array([_sram_pj_one(tech, wb, v) for v in kb.tolist()])
-
-
-@functools.lru_cache(maxsize=4096)
-def _sram_pj_one(tech: str, wb: int, kb: float) -> float:
-    """``wb ·`` SRAM pJ/byte of one buffer size, computed on a scalar as the single-design path does (its
-    log/exp then round the same whatever the batch), once per size."""
-    return wb * float(get_tech(tech).sram_pj_per_byte(kb))
 
 
 def _unique_rows(keys: np.ndarray) -> tuple[np.ndarray, np.ndarray]:

@@ -9,25 +9,20 @@ memory is constant per GEMM; the kernels' ``py_func`` (plain Python) is the test
 
 from __future__ import annotations
 
-from dataclasses import fields
-
 import numpy as np
 from numba import njit
 
-from simulators.systolic.cycle import GemmTiming
 from simulators.systolic.folds import OS, WS, folds, sram_counts
 from simulators.systolic.traffic import traffic
-
-#: :class:`.cycle.GemmTiming`'s fields, the keys of :func:`timings`' result
-FIELDS = tuple(f.name for f in fields(GemmTiming))
 
 
 def timings(m: np.ndarray, k: np.ndarray, n: np.ndarray, rows: np.ndarray, cols: np.ndarray, df: np.ndarray,
             order: np.ndarray, tile: np.ndarray, kb: tuple[np.ndarray, np.ndarray, np.ndarray], dram_bw: np.ndarray,
             word_bytes: int) -> dict[str, np.ndarray]:
-    """:class:`.cycle.GemmTiming` fields (name → array, one entry per GEMM) of :func:`.cycle.gemm_timing`
-    on GEMMs ``(m, k, n)`` (``order`` 0 = col, 1 = row; ``kb`` = ifmap, filter, ofmap SRAM KB; every
-    read port at ``dram_bw``; all int64 arrays of one length)."""
+    """:class:`.cycle.GemmTiming` fields (name → array, one entry per GEMM; in its field order, which
+    :func:`.cycle_network.assemble` keeps in its rows) of :func:`.cycle.gemm_timing` on GEMMs ``(m, k, n)``
+    (``order`` 0 = col, 1 = row; ``kb`` = ifmap, filter, ofmap SRAM KB; every read port at ``dram_bw``;
+    all int64 arrays of one length)."""
     f = folds(m, k, n, rows, cols, df)
     s = sram_counts(m, k, n, f, rows, cols, df)
     words = [(b * 1024) // word_bytes for b in kb]
