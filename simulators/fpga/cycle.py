@@ -32,7 +32,7 @@ import numpy as np
 from numba import njit
 
 from simulators.fpga.layers import StageTable
-from simulators.fpga.model import Analysis, dataflow_group, group_stages
+from simulators.fpga.model import Analysis, group_stages
 from simulators.fpga.streaming import StreamingModel
 from simulators.fpga.tiled import TiledModel
 
@@ -46,14 +46,22 @@ def simulate_pipeline(table: StageTable, model: StreamingModel, k: int, bytes_pe
     ``bytes_per_cycle`` the sustained DRAM bandwidth in bytes per clock cycle. With ``images=1`` the
     interval is the latency (no steady state to measure); the first image's timing does not depend
     on ``images`` (rows are issued in order)."""
-    rows = np.maximum(table.out_rows.astype(np.int64), 1)
+    ints, row_elems = table.remember("pipeline_walk", lambda: _pipeline_shape(table))
+    rows = ints[0]
     # the DRAM source: input image (and streamed weights), one "row" per row of stage 0's input
     src_rows = max(int(table.in_rows[0]), 1)
     src_t = float(model.offchip_bytes[k]) / bytes_per_cycle / src_rows
-    row_words = table.out_elems.astype(np.float64) / rows / np.maximum(model.width[k].astype(np.float64), 1.0)
-    ints = np.stack([rows, *(getattr(table, a).astype(np.int64) for a in ("in_rows", "S", "Kr", "pad"))])
+    row_words = row_elems / np.maximum(model.width[k].astype(np.float64), 1.0)
     return _pipeline(ints, model.cycles[k].astype(np.float64) / rows, row_words, model.fifo[k].astype(np.float64),
                      src_rows, src_t, images)
+
+
+def _pipeline_shape(table: StageTable) -> tuple[np.ndarray, np.ndarray]:
+    """The row walk's workload-only inputs: stage rows (at least 1), input rows, stride, kernel rows and
+    padding (one row each), and output elements per row (memoised per table: read them, never write them)."""
+    rows = np.maximum(table.out_rows.astype(np.int64), 1)
+    ints = np.stack([rows, *(getattr(table, a).astype(np.int64) for a in ("in_rows", "S", "Kr", "pad"))])
+    return ints, table.out_elems.astype(np.float64) / rows
 
 
 @njit(cache=True)
@@ -154,7 +162,8 @@ def simulate_engine(table: StageTable, engine: TiledModel, k: int, tm: float, tn
     (``tm × tn`` MAC lanes, ``word_bytes`` bytes per element, DRAM ``bytes_per_cycle`` bytes per cycle),
     starting with empty buffers at cycle 0."""
     idx = np.arange(table.n) if stages is None else np.asarray(stages, dtype=np.int64)
-    dims = np.stack([getattr(table, a).astype(np.float64) for a in ("M", "N", "Kr", "Ks", "R", "C", "S", "rep")])
+    dims = table.remember("engine_walk", lambda: np.stack([getattr(table, a).astype(np.float64)
+                                                           for a in ("M", "N", "Kr", "Ks", "R", "C", "S", "rep")]))
     return _engine(idx, table.is_mac, dims, engine.cycles[k].astype(np.float64), engine.tr[k].astype(np.float64),
                    engine.tc[k].astype(np.float64), float(tm), float(tn), float(word_bytes), float(bytes_per_cycle))
 
@@ -257,20 +266,19 @@ class HybridTrace:
 
 
 def simulate_hybrid(table: StageTable, an: Analysis, ks: np.ndarray, groups: int,
-                    tm: np.ndarray, tn: np.ndarray, fifo_depth: np.ndarray) -> list[HybridTrace]:
+                    tm: np.ndarray, tn: np.ndarray) -> list[HybridTrace]:
     """Designs ``ks`` of ``an`` (an :func:`~simulators.fpga.model.analyze` result) as hybrids of ``groups``
-    layer groups each, on ``tm × tn`` engines with ``fifo_depth`` words per dataflow FIFO (0: auto), one
-    entry of each per design of ``ks``. Devices and precisions, DRAM bandwidth, group modes and
-    reconfiguration cycles come from ``an``; a group's dataflow pipeline is built once for all the designs that run it as one."""
+    layer groups each, on ``tm × tn`` engines (one entry of each per design of ``ks``). Devices and
+    precisions, DRAM bandwidth, group modes, reconfiguration cycles and each group's dataflow pipeline
+    (built by the analysis for all its designs of ``groups`` groups) come from ``an``."""
     bpc = an.extra["bpc"][ks]
     word_bytes = an.fabric.bits[ks] / 8.0
+    rows, models = an.extra["dataflow"][groups]
+    pos = np.searchsorted(rows, ks)                   # each design's row in the groups' dataflow pipelines
     traces: list[list[GroupTrace]] = [[] for _ in ks]
     for g, idx in group_stages(table, groups):
         dataflow = an.group_mode[ks, g]
-        pos = np.cumsum(dataflow) - 1                 # each dataflow design's row in the group's pipeline
-        if dataflow.any():
-            sub, df = dataflow_group(table, idx, an.fabric.take(ks[dataflow]), tm[dataflow] * tn[dataflow],
-                                     fifo_depth[dataflow])
+        sub, df = models[g]
         for j, k in enumerate(ks.tolist()):
             if dataflow[j]:
                 cyc, _ = simulate_pipeline(sub, df, int(pos[j]), float(bpc[j]), images=1)

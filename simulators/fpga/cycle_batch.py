@@ -1,5 +1,5 @@
 """The FPGA cycle fidelity over a batch: each design's compiled walk (:mod:`.cycle`) for its times (a
-hybrid group's dataflow pipeline built once for the designs that run it), then the metrics of every
+hybrid group's dataflow pipeline: the analysis' own), then the metrics of every
 design of the analysis in one :func:`~simulators.fpga.model.time_metrics` pass (element-wise, so each
 design's numbers equal a batch of one's)."""
 
@@ -32,10 +32,9 @@ def metrics(table: StageTable, an: Analysis, cols: dict[str, Any]) -> tuple[dict
     info: dict[str, Any] = {}
     hybrid = np.flatnonzero(style == "hybrid")
     groups = np.asarray(cols["groups"], dtype=np.int64)[hybrid]
-    fifo = np.asarray(cols["fifo_depth"], dtype=float)
     for count in np.unique(groups).tolist():
         ks = hybrid[groups == count]
-        for k, trace in zip(ks.tolist(), cycle.simulate_hybrid(table, an, ks, count, tm[ks], tn[ks], fifo[ks])):
+        for k, trace in zip(ks.tolist(), cycle.simulate_hybrid(table, an, ks, count, tm[ks], tn[ks])):
             lat[k] = ii[k] = trace.cycles
             dram[k] = trace.dram_bytes
             if k == 0:

@@ -56,7 +56,8 @@ class Analysis:
     group_mode: np.ndarray               # (D, G) True = dataflow
     f_mhz: np.ndarray
     # res/util/lanes/bpc (bytes per cycle), is_s/is_t; hybrid: group_cycles and group_bytes (D, G)
-    # (cycles and DRAM bytes of each group), reconfig_cycles (D,) (all switches of one inference)
+    # (cycles and DRAM bytes of each group), reconfig_cycles (D,) (all switches of one inference),
+    # dataflow: group count -> (its designs' rows, group -> (sub-table, dataflow pipeline over those rows))
     extra: dict[str, Any]
     pipeline: Callable[[], Pipeline]     # memoised
     timed_engine: Callable[[], TiledModel]   # memoised
@@ -214,6 +215,7 @@ def analyze(table: StageTable, fab: Fabric, cols: dict[str, np.ndarray]) -> Anal
     group_cycles = np.zeros((d, gmax))           # cycles of each group (0: empty group)
     group_bytes = np.zeros((d, gmax))            # DRAM bytes of each group
     reconfig_cycles = np.zeros(d)                # all switches between groups of one inference
+    dataflow: dict[int, tuple[np.ndarray, dict[int, tuple[StageTable, StreamingModel]]]] = {}
     need_h = ~(is_s | is_t)
     if need_h.any():
         groups = np.asarray(cols["groups"], dtype=np.int64)
@@ -229,12 +231,13 @@ def analyze(table: StageTable, fab: Fabric, cols: dict[str, np.ndarray]) -> Anal
             e_cycles, e_bytes = timed().cycles[rows], timed().dram_bytes[rows]
             lanes_r, fifo_r, bpc_r, buf_r, sched_r = tm[rows] * tn[rows], fifo[rows], bpc[rows], buf_mem[rows], sched[rows]
             fab_r = fab.take(rows)
+            models = dataflow[int(g_count)] = (rows, {})
             for g, idx in parts:
                 # take: a C-ordered copy, summed row by row in numpy's pairwise order whatever the rows
                 # (``e_cycles[:, idx]`` is F-ordered: summed sequentially with 2+ rows, pairwise with 1)
                 seq = e_cycles.take(idx, axis=1).sum(axis=1)
                 seq_bytes = e_bytes.take(idx, axis=1).sum(axis=1)
-                sub, df = dataflow_group(table, idx, fab_r, lanes_r, fifo_r)
+                sub, df = models[1][g] = dataflow_group(table, idx, fab_r, lanes_r, fifo_r)
                 df_ok = ((df.res["bram18k"].sum(axis=1) + 8 * df.res["uram"].sum(axis=1)) <= buf_r) & \
                     dataflow_fits(df, sub, lanes_r)
                 df_lat = np.where(df_ok, df.latency(bpc_r), np.inf)
@@ -262,7 +265,8 @@ def analyze(table: StageTable, fab: Fabric, cols: dict[str, np.ndarray]) -> Anal
     violations["dram_capacity"] = (weight_bytes > fab.offchip_gib * 2**30) & ~streamed_onchip
     return Analysis(fab, metrics, violations, group_mode, f_mhz,
                     {"res": res, "util": util, "lanes": lanes, "bpc": bpc, "is_s": is_s, "is_t": is_t,
-                     "group_cycles": group_cycles, "group_bytes": group_bytes, "reconfig_cycles": reconfig_cycles},
+                     "group_cycles": group_cycles, "group_bytes": group_bytes, "reconfig_cycles": reconfig_cycles,
+                     "dataflow": dataflow},
                     pipeline, timed)
 
 
