@@ -79,12 +79,12 @@ class Evaluator:
         indices = np.atleast_2d(np.asarray(indices, dtype=np.int64))
         n = len(indices)
         cols = self.space.indices_to_columns(indices)
-        bad = self.space.violations_batch(cols)
-        ok = ~np.any(np.stack(list(bad.values())), axis=0) if bad else np.ones(n, dtype=bool)
-        if ok.all():
+        bad = {name: hit for name, hit in self.space.violations_batch(cols).items() if hit.any()}
+        if not bad:
             batch = self.simulator.evaluate_batch(cols, self.workload, self.fidelity)
-            metrics, valid, violations = dict(batch.metrics), batch.valid, list(batch.violations)
+            metrics, valid, violations = batch.metrics, batch.valid, list(batch.violations)
         else:
+            ok = ~np.any(np.stack(list(bad.values())), axis=0)
             metrics, valid, violations = {}, np.zeros(n, dtype=bool), [[] for _ in range(n)]
             where = np.flatnonzero(ok)
             batch = self.simulator.evaluate_batch({k: v[ok] for k, v in cols.items()}, self.workload,

@@ -246,7 +246,7 @@ class DesignSpace:
     def indices_to_columns(self, indices: np.ndarray) -> Columns:
         """Turn an ``(n, d)`` index matrix into one value array per parameter (batch designs)."""
         indices = np.atleast_2d(np.asarray(indices, dtype=np.int64))
-        return {p.name: table[indices[:, j]] for j, (p, table) in enumerate(zip(self.params, self._tables))}
+        return {p.name: table[column] for p, table, column in zip(self.params, self._tables, indices.T)}
 
     @functools.cached_property
     def _tables(self) -> tuple[np.ndarray, ...]:

@@ -35,7 +35,7 @@ from gymnasium import spaces
 
 from archgym.errors import ConfigError
 from archgym.evaluator import Evaluator, result_rows
-from archgym.metrics import Objective, Result, derive
+from archgym.metrics import BatchResult, Objective, Result, derive
 from archgym.simulator import Simulator, get_simulator
 from archgym.space import Design
 from archgym.store import RunStore
@@ -133,6 +133,9 @@ class DesignEnv(gym.Env):
         self.observation_space = self.obs.observation_space
         self.nvec = space.nvec
         self.max_n = int(self.nvec.max())
+        self._names, self._sizes = space.names, self.nvec.tolist()
+        self._values = [p.values for p in space.params]
+        self._row = ObservationRow(self.obs, self.nvec)
         if mode == "one-shot":
             self.action_space = spaces.MultiDiscrete(self.nvec)
         else:
@@ -142,7 +145,8 @@ class DesignEnv(gym.Env):
         self.best: dict[str, Any] | None = None
         self._indices = space.to_indices(space.default())
         self._t = 0
-        self._last: Result | None = None
+        self._last: tuple[dict[str, float], bool, list[str]] | None = None   # metrics, valid, violations
+        self._observed, self._valid = self.obs.normalise_metrics(None), True  # as observed
 
     # -- gymnasium API -----------------------------------------------------------------------
     def reset(self, *, seed: int | None = None, options: dict[str, Any] | None = None
@@ -151,7 +155,7 @@ class DesignEnv(gym.Env):
         if seed is not None:
             self.evaluator.seed = seed
         self._t = 0
-        self._last = None
+        self._forget()
         start = (options or {}).get("design")
         if start is not None:
             self._indices = self.space.to_indices(self.space.complete(start))
@@ -166,11 +170,12 @@ class DesignEnv(gym.Env):
         if bad is None:                 # sequential mode, parameters still to fix
             return self._observation(), 0.0, False, False, self._blank_info()
         if bad:
-            result, cost = Result.invalid(bad), self.objective.invalid_cost
-        else:                           # the batched path with a batch of one: no dict round trip
-            batch = self.evaluator.evaluate_indices(self._indices[None, :])
-            result, cost = result_rows(batch)[0], float(self.objective.cost_batch(batch.metrics, batch.valid)[0])
-        return self._conclude(result, cost)
+            return self._conclude({}, False, bad, self.objective.invalid_cost, False)
+        # the batched path with a batch of one, read straight from the batch (no Result round trip)
+        batch = self.evaluator.evaluate_indices(self._indices[None, :])
+        cost = float(self.objective.cost_batch(batch.metrics, batch.valid)[0])
+        return self._conclude(first_metrics(batch), bool(batch.valid[0]), batch.violations[0], cost,
+                              bool(batch.info.get("predicted", False)))
 
     def action_masks(self) -> np.ndarray:
         """Boolean mask of legal actions (MaskablePPO). One-shot: concatenated per-dimension masks;
@@ -194,8 +199,9 @@ class DesignEnv(gym.Env):
         lines = [f"{self.space.name} · {self.workload.name} · step {self._t}"]
         lines += [f"  {k} = {v}" for k, v in self._design().items()]
         if self._last is not None:
-            lines += [f"  {k}: {v:.4g}" for k, v in self._last.metrics.items()]
-            lines.append(f"  valid: {self._last.valid} {' '.join(self._last.violations)}")
+            metrics, valid, violations = self._last
+            lines += [f"  {k}: {v:.4g}" for k, v in metrics.items()]
+            lines.append(f"  valid: {valid} {' '.join(violations)}")
         return "\n".join(lines)
 
     # -- the two halves of a step ----------------------------------------------------------------
@@ -203,6 +209,9 @@ class DesignEnv(gym.Env):
         """Apply ``action``: ``[]`` when a design is now due for evaluation, the violations of a
         malformed action (out of range, fractional, NaN), or ``None`` when nothing is evaluated
         this step (sequential mode)."""
+        if self.mode == "one-shot" and self._legal(action):
+            self._indices = action.astype(np.int64)
+            return []
         a = np.asarray(action).reshape(-1)
         if self.mode == "one-shot":
             if a.shape != self.nvec.shape:
@@ -221,15 +230,22 @@ class DesignEnv(gym.Env):
         self._t += 1
         return [] if self._t == len(self.space) else None
 
-    def _conclude(self, result: Result, cost: float) -> tuple[Any, float, bool, bool, dict[str, Any]]:
+    def _legal(self, action: Any) -> bool:
+        """True for the common one-shot action that needs no conversion: an integer array of the
+        right shape, every entry in range (anything else takes :func:`as_indices`' general path)."""
+        return (type(action) is np.ndarray and action.dtype.kind in "iu" and action.shape == self.nvec.shape
+                and all(0 <= i < n for i, n in zip(action.tolist(), self._sizes)))
+
+    def _conclude(self, metrics: dict[str, float], valid: bool, violations: Sequence[str], cost: float,
+                  predicted: bool) -> tuple[Any, float, bool, bool, dict[str, Any]]:
         """Finish a step once the design is evaluated (or rejected) with ``cost``."""
-        self._last = result
+        self._last = (metrics, valid, list(violations))
+        self._observed, self._valid = self.obs.normalise_metrics(metrics), valid
         design = self._design()
-        if result.valid and (self.best is None or cost < self.best["cost"]):
-            self.best = {"cost": cost, "design": design, "metrics": dict(result.metrics)}
-        info = {"design": design, "metrics": dict(result.metrics), "valid": bool(result.valid),
-                "violations": list(result.violations), "cost": cost,
-                "predicted": bool(result.info.get("predicted", False)), "evaluated": True}
+        if valid and (self.best is None or cost < self.best["cost"]):
+            self.best = {"cost": cost, "design": design, "metrics": dict(metrics)}
+        info = {"design": design, "metrics": dict(metrics), "valid": valid, "violations": list(violations),
+                "cost": cost, "predicted": predicted, "evaluated": True}
         if self.mode == "one-shot":
             self._t += 1
             return self._observation(), -cost, False, self._t >= self.episode_length, info
@@ -275,13 +291,68 @@ class DesignEnv(gym.Env):
         return [f"action_out_of_range:{self.space.names[j]}" for j in dims[bad]]
 
     def _design(self) -> Design:
-        return self.space.from_indices(self._indices)
+        """The current design (:meth:`DesignSpace.from_indices` of indices known to be in range)."""
+        return {name: values[i] for name, values, i in zip(self._names, self._values, self._indices.tolist())}
+
+    def _forget(self) -> None:
+        """No evaluation seen in this episode yet: metrics observed as 0.5, valid."""
+        self._last = None
+        self._observed, self._valid = self.obs.normalise_metrics(None), True
 
     def _observation(self) -> Any:
-        metrics = self._last.metrics if self._last is not None else None
-        valid = self._last.valid if self._last is not None else True
-        fixed = (np.arange(len(self.space)) < self._t) if self.mode == "sequential" else None
-        return self.obs.build(self._indices, metrics, valid, fixed)
+        return self._row.write(self._indices, self._observed, self._valid,
+                               self._t if self.mode == "sequential" else None)
+
+
+class ObservationRow:
+    """One environment's observations, written into a preallocated float32 row.
+
+    The design, workload and ``fixed`` parts are looked up in tables that
+    :meth:`ObservationBuilder.assemble` itself produced at construction, so every entry is the
+    builder's value, bit for bit; a step only gathers the design's entries and writes the observed
+    metrics (already in ``[0, 1]``: :meth:`ObservationBuilder.normalise_metrics`) and the valid flag.
+    Each observation returned is a fresh copy (replay buffers and callers may keep them).
+    """
+
+    def __init__(self, builder: ObservationBuilder, nvec: np.ndarray):
+        d = len(nvec)
+        rows = max(int(nvec.max()), d + 1)
+        r = np.arange(rows)
+        # row r: value index r in every dimension (clamped), the first r parameters fixed
+        table = builder.assemble(np.minimum(r[:, None], nvec - 1),
+                                 np.full((rows, len(builder.metrics)), 0.5, dtype=np.float32),
+                                 np.ones(rows, dtype=bool),
+                                 np.arange(d)[None, :] < r[:, None] if builder.sequential else None)
+        if isinstance(table, dict):
+            table = np.concatenate([table[k] for k in builder.parts], axis=1)
+        ends = np.cumsum(list(builder.parts.values()))
+        self.slices = {k: slice(int(end) - n, int(end)) for (k, n), end in zip(builder.parts.items(), ends)}
+        self.row = table[0].copy()                      # its workload part stays as written here
+        design = table[:, self.slices["design"]]
+        self.design = np.concatenate([design[:n, j] for j, n in enumerate(nvec.tolist())])
+        self.offsets = np.cumsum(nvec) - nvec           # where dimension j's entries start in ``design``
+        self.fixed = table[:d + 1, self.slices["fixed"]].copy() if builder.sequential else None
+        self.kind = builder.kind
+
+    def write(self, indices: np.ndarray, metrics: np.ndarray, valid: bool, t: int | None
+              ) -> np.ndarray | dict[str, np.ndarray]:
+        """The observation of the design at value ``indices`` with observed ``metrics`` (``t``
+        parameters fixed in sequential mode)."""
+        row, s = self.row, self.slices
+        row[s["design"]] = self.design[self.offsets + indices]
+        row[s["metrics"]] = metrics
+        row[s["valid"]] = 1.0 if valid else 0.0
+        if self.fixed is not None and t is not None:
+            row[s["fixed"]] = self.fixed[t]
+        if self.kind == "dict":
+            return {k: row[part].copy() for k, part in s.items()}
+        return row.copy()
+
+
+def first_metrics(batch: BatchResult) -> dict[str, float]:
+    """The first design's metrics as Python floats, NaN (not computed) left out, as
+    :func:`~archgym.evaluator.result_rows` gives them."""
+    return {k: x for k, v in batch.metrics.items() if (x := float(v[0])) == x}
 
 
 def as_indices(a: np.ndarray, nvec: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
