@@ -143,19 +143,48 @@ def test_greedy_ladder_equals_its_python_form() -> None:
         assert all(np.bincount(c).max() <= limit for c in fast)
 
 
-def test_balanced_equals_its_python_form() -> None:
+def _bisect_all(units: np.ndarray, per_unit: np.ndarray, section: np.ndarray, budget: np.ndarray) -> np.ndarray:
+    """The balanced split as at 77125e9: one binary search over ``[max per_unit, max units·per_unit]``
+    for all sections at once (the oracle of :func:`.mapping._balanced`'s narrower bounds)."""
+    n_sec = int(section.max()) + 1
+    size = np.bincount(section, minlength=n_sec)
+    lo, hi = np.zeros(n_sec, dtype=np.int64), np.zeros(n_sec, dtype=np.int64)
+    np.maximum.at(lo, section, per_unit)
+    np.maximum.at(hi, section, units * per_unit)
+    lo = np.where(size > budget, hi, lo)
+    while (active := lo < hi).any():
+        mid = (lo + hi) // 2
+        need = np.bincount(section, weights=-(-units // (mid[section] // per_unit)), minlength=n_sec)
+        hi = np.where(active & (need <= budget), mid, hi)
+        lo = np.where(active & (need > budget), mid + 1, lo)
+    return np.where(size[section] > budget[section], 1, -(-units // (lo[section] // per_unit)))
+
+
+def test_balanced_equals_its_python_form_and_the_full_bisection() -> None:
     rng = np.random.default_rng(1)
-    for _ in range(40):
+    for trial in range(60):
         n = int(rng.integers(1, 60))
-        section = np.sort(rng.integers(0, max(n // 3, 1), n)).astype(np.int64)
+        section = np.sort(rng.integers(0, max(n // (1 + trial % 4), 1), n)).astype(np.int64)
         n_sec = int(section.max()) + 1
-        units = rng.integers(1, 5000, n).astype(np.int64)
+        units = rng.integers(1, [5, 5000][trial % 2], n).astype(np.int64)
         per_unit = rng.integers(1, 3000, n).astype(np.int64)
         budget = rng.integers(1, 80, n_sec).astype(np.int64)
         fast = mp._balanced(units, per_unit, section, budget)
         assert np.array_equal(fast, mp._balanced.py_func(units, per_unit, section, budget))
-        step = -(-units // fast) * per_unit
+        assert np.array_equal(fast, _bisect_all(units, per_unit, section, budget))
         feasible = np.bincount(section, minlength=n_sec) <= budget
         used = np.bincount(section, weights=fast, minlength=n_sec)
-        assert np.all(used[feasible] <= budget[feasible])
-        assert np.all(fast[~feasible[section]] == 1) and step.min() >= per_unit.min()
+        assert np.all(used[feasible] <= budget[feasible]) and np.all(fast[~feasible[section]] == 1)
+
+
+def test_step_bounds_bracket_the_least_step() -> None:
+    rng = np.random.default_rng(2)
+    for _ in range(200):
+        n = int(rng.integers(1, 8))
+        units, per_unit = rng.integers(1, 300, n), rng.integers(1, 50, n)
+        budget = int(rng.integers(n, 40))
+        ks = np.arange(n)
+        least = next(t for t in range(1, int((units * per_unit).max()) + 1)
+                     if t >= per_unit.max() and (-(-units // (t // per_unit))).sum() <= budget)
+        lo, hi = mp._step_bounds.py_func(units, per_unit, ks, budget)
+        assert lo <= least <= hi

@@ -207,9 +207,10 @@ def balanced_pcus(units: np.ndarray, per_unit: np.ndarray, section: np.ndarray,
 @njit(cache=True)
 def _balanced(units: np.ndarray, per_unit: np.ndarray, section: np.ndarray, budget: np.ndarray) -> np.ndarray:
     """:func:`balanced_pcus` (``budget`` one per section id): per section, the least step time
-    ``t`` in ``[max per_unit, max units·per_unit]`` whose PCUs ``Σ ⌈units/⌊t/per_unit⌋⌉`` fit the
-    budget, then each kernel's PCUs at that ``t``; a section with more kernels than its budget
-    gets one PCU per kernel (the model reports pcu_capacity)."""
+    ``t`` whose PCUs ``Σ ⌈units/⌊t/per_unit⌋⌉`` fit the budget ``B``, then each kernel's PCUs at that
+    ``t``; a section with more kernels than its budget gets one PCU per kernel (the model reports
+    pcu_capacity). The search runs between two bounds of that least ``t`` (:func:`_step_bounds`);
+    a lone kernel's least ``t`` is its lower bound, ``per_unit·⌈units/B⌉``."""
     n_sec = budget.size
     ptr = np.zeros(n_sec + 1, dtype=np.int64)
     for k in range(section.size):
@@ -222,27 +223,39 @@ def _balanced(units: np.ndarray, per_unit: np.ndarray, section: np.ndarray, budg
         fill[section[k]] += 1
     out = np.ones(section.size, dtype=np.int64)
     for s in range(n_sec):
-        if ptr[s + 1] - ptr[s] > budget[s]:
+        ks = members[ptr[s]:ptr[s + 1]]
+        if ks.size == 0 or ks.size > budget[s]:
             continue
-        lo, hi = 0, 0
-        for e in range(ptr[s], ptr[s + 1]):
-            k = members[e]
-            lo = max(lo, per_unit[k])
-            hi = max(hi, units[k] * per_unit[k])
+        lo, hi = _step_bounds(units, per_unit, ks, budget[s])
         while lo < hi:
             mid = (lo + hi) // 2
             need = 0
-            for e in range(ptr[s], ptr[s + 1]):
-                k = members[e]
+            for k in ks:
                 need += -(-units[k] // (mid // per_unit[k]))
             if need <= budget[s]:
                 hi = mid
             else:
                 lo = mid + 1
-        for e in range(ptr[s], ptr[s + 1]):
-            k = members[e]
+        for k in ks:
             out[k] = -(-units[k] // (lo // per_unit[k]))
     return out
+
+
+@njit(cache=True)
+def _step_bounds(units: np.ndarray, per_unit: np.ndarray, ks: np.ndarray, budget: int) -> tuple[int, int]:
+    """Bounds ``lo ≤ t* ≤ hi`` of the least step time ``t*`` whose PCUs fit ``budget`` for the
+    kernels ``ks`` (at most ``budget`` of them). Below: each kernel needs ``⌊t/per_unit⌋ ≥
+    ⌈units/budget⌉`` (it gets at most the budget), and ``Σ units·per_unit ≤ budget·t`` (each PCU
+    works at most ``t`` cycles); at least the slowest unit. Above: ``t`` at which each kernel needs
+    at most ``q = ⌊budget/|ks|⌋`` PCUs (fits), at most the step on one PCU each."""
+    q = budget // ks.size
+    lo, hi, total, top = 0, 0, 0, 0
+    for k in ks:
+        lo = max(lo, per_unit[k] * -(-units[k] // budget))
+        hi = max(hi, per_unit[k] * -(-units[k] // q))
+        top = max(top, units[k] * per_unit[k])
+        total += units[k] * per_unit[k]
+    return max(lo, -(-total // budget)), min(hi, top)
 
 
 def share_pcus(units: np.ndarray, per_unit: np.ndarray, section: np.ndarray, budget: int,
