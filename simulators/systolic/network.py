@@ -5,10 +5,16 @@ Every GEMM of every MAC layer is one column of a ``(designs, GEMMs)`` array comp
 operations whatever the depth of the network. GEMMs are summed into layers, the fold order of
 each layer is chosen (the faster one where ``auto``), and layers are summed into the network in
 their order (a sequential sum: the same floating-point result as adding layer by layer).
+
+Two implementations share the set-up (hardware columns, mapping codes, GEMM stack: :func:`_inputs`):
+the array path (:func:`_array_cost`, numpy or torch: GPU and gradient search) and, for numpy designs,
+the compiled CPU kernel :mod:`.analytical_kernel` (:func:`_kernel_cost`), bit-identical to it
+(``tests/test_systolic_kernel.py``) and cheaper for one design and for batches alike.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 import weakref
 from collections.abc import Mapping
@@ -19,14 +25,23 @@ import numpy as np
 
 from archgym.errors import ConfigError
 from archgym.workload import Workload
-from simulators.common.arrays import broadcast_stack, is_torch, sequential_sum, stack, to_numpy, where
+from simulators.common.arrays import (
+    broadcast_stack,
+    is_torch,
+    sequential_sum,
+    stack,
+    to_float,
+    to_numpy,
+    where,
+)
 from simulators.common.family import Designs
-from simulators.systolic import analytical
+from simulators.common.technology import get_tech
+from simulators.systolic import analytical, analytical_kernel
 from simulators.systolic.analytical import LayerCost
-from simulators.systolic.hardware import DATAFLOWS
+from simulators.systolic.hardware import DATAFLOWS, area_mm2
 from simulators.systolic.space import FOLD_ORDERS
 
-HW_NUMERIC = ("rows", "cols", "ifmap_kb", "filter_kb", "ofmap_kb", "dram_bw", "clock_mhz")
+HW_NUMERIC = analytical_kernel.HW_ROWS    # rows, cols, ifmap_kb, filter_kb, ofmap_kb, dram_bw, clock_mhz
 #: both fold orders (0 = column folds outer, 1 = row folds outer) on a leading axis, costed in one pass
 _ORDERS = np.array([0, 1]).reshape(2, 1, 1)
 
@@ -43,7 +58,8 @@ class GemmStack:
     starts: np.ndarray          # index of each layer's first GEMM
     names: tuple[str, ...]      # layer names
     macs_total: float
-    layer_macs: tuple[float, ...] = ()    # MACs of each layer (the per-layer rows of one evaluation)
+    layer_macs: tuple[float, ...]         # MACs of each layer (the per-layer rows of one evaluation)
+    columns: np.ndarray                   # (5, GEMMs) int64: m, k, n, repeat, layer (m … layer are its rows)
 
     @property
     def macs(self) -> np.ndarray:
@@ -58,8 +74,7 @@ class GemmStack:
         def t(x: np.ndarray) -> Any:
             return torch.as_tensor(x, device=like.device)
 
-        return GemmStack(t(self.m), t(self.k), t(self.n), t(self.repeat), self.layer, self.starts, self.names,
-                         self.macs_total, self.layer_macs)
+        return dataclasses.replace(self, m=t(self.m), k=t(self.k), n=t(self.n), repeat=t(self.repeat))
 
 
 _STACKS: weakref.WeakKeyDictionary[Workload, GemmStack] = weakref.WeakKeyDictionary()
@@ -71,13 +86,12 @@ def gemm_stack(workload: Workload) -> GemmStack:
     if stack is None:
         layers = workload.layers
         gemms = [(g, j) for j, op in enumerate(layers) for g in op.gemms()]
-        cols = np.array([(g.m, g.k, g.n, g.repeat, j) for g, j in gemms], dtype=np.int64).reshape(-1, 5)
-        starts = np.searchsorted(cols[:, 4], np.arange(len(layers)))
-        macs = np.bincount(cols[:, 4], weights=cols[:, 0] * cols[:, 1] * cols[:, 2] * cols[:, 3],
-                           minlength=len(layers))
-        stack = _STACKS[workload] = GemmStack(cols[:, 0], cols[:, 1], cols[:, 2], cols[:, 3], cols[:, 4], starts,
-                                              tuple(op.name for op in layers), float(workload.total_macs),
-                                              tuple(macs.tolist()))
+        cols = np.array([(g.m, g.k, g.n, g.repeat, j) for g, j in gemms], dtype=np.int64).reshape(-1, 5).T.copy()
+        m, k, n, repeat, layer = cols
+        starts = np.searchsorted(layer, np.arange(len(layers)))
+        macs = np.bincount(layer, weights=m * k * n * repeat, minlength=len(layers))
+        stack = _STACKS[workload] = GemmStack(m, k, n, repeat, layer, starts, tuple(op.name for op in layers),
+                                              float(workload.total_macs), tuple(macs.tolist()), cols)
     return stack
 
 
@@ -97,24 +111,70 @@ class NetworkCost:
         return _unpack(self.packed, self.tile_folds_used)
 
 
+@dataclass(frozen=True)
+class _Inputs:
+    """What both implementations of the model read: the hardware columns as one integer block
+    ``(HW_NUMERIC, designs, 1)``, the constants, the GEMM stack and the mapping codes ``(designs or 1,
+    layers or 1)``."""
+
+    hw: Any
+    word_bytes: int
+    tech: str
+    stack: GemmStack
+    dataflow: Any
+    fold_order: Any
+    tile: Any
+
+
 def evaluate(designs: Designs, workload: Workload) -> NetworkCost:
-    """The analytical model for every design of ``designs`` on ``workload``."""
-    cols = designs.columns
+    """The analytical model for every design of ``designs`` on ``workload``: the compiled kernel on numpy
+    designs, the array path on torch tensors (and on a workload without MAC layers)."""
+    x = _inputs(designs, workload)
+    if len(x.stack.names) == 0 or any(is_torch(v) for v in (x.hw, x.dataflow, x.fold_order, x.tile)):
+        return _array_cost(x)
+    return _kernel_cost(x)
+
+
+def _inputs(designs: Designs, workload: Workload) -> _Inputs:
     word_bytes = int(designs.single("word_bytes"))
     tech = str(designs.single("tech"))
-    hw = analytical.prepare(_hardware(designs), word_bytes, tech)
-    stack = gemm_stack(workload).on(hw["rows"])
-    df, order, tile = mapping_codes(cols, stack.names)
-    g_df, g_tile = _to_gemms(df, stack), _to_gemms(tile, stack)
+    hw = _hardware(designs)
+    stack = gemm_stack(workload).on(hw)
+    return _Inputs(hw, word_bytes, tech, stack, *mapping_codes(designs.columns, stack.names))
+
+
+def _array_cost(x: _Inputs) -> NetworkCost:
+    """The model as array operations over designs × GEMMs (numpy or torch)."""
+    stack, word_bytes, tech, df = x.stack, x.word_bytes, x.tech, x.dataflow
+    hw = analytical.prepare(dict(zip(HW_NUMERIC, x.hw)), word_bytes, tech)
+    g_df, g_tile = _to_gemms(df, stack), _to_gemms(x.tile, stack)
     g = analytical.gemm_cost(stack, hw, g_df, _like(_ORDERS, g_df), word_bytes, tech, g_tile)
     both = _to_layers(_pack(g), stack, np.add)                       # (fields, orders, designs, layers)
     tiles = _to_layers(_broadcast(g.tile_folds_used, both.shape[1:-1] + g.cycles.shape[-1:]), stack, np.maximum)
-    order = _like(order, both)
+    order = _like(x.fold_order, both)
     use_row = (order == 2) | ((order == 0) & (both[0, 1] < both[0, 0]))   # field 0: cycles
     chosen, tile_used = where(use_row, both[:, 1], both[:, 0]), where(use_row, tiles[1], tiles[0])
     total = _unpack(sequential_sum(chosen)[..., None], _peak(tile_used))   # layers added one after another
     metrics = analytical.summarize(total, hw, word_bytes, tech, stack.macs_total)
     return NetworkCost(metrics, chosen, tile_used, df, use_row * 1)
+
+
+def _kernel_cost(x: _Inputs) -> NetworkCost:
+    """The model by :mod:`.analytical_kernel` (numpy inputs), bit-identical to :func:`_array_cost`: the
+    per-design floats it needs (SRAM energy per word as :func:`.analytical.prepare`, area as
+    :func:`.analytical.summarize`) from the same numpy calls on the same values."""
+    wb, tech = x.word_bytes, x.tech
+    ints = x.hw.reshape(len(HW_NUMERIC), -1)
+    floats = to_float(ints[:5])
+    tn = get_tech(tech)
+    e_sram = wb * tn.sram_pj_per_byte(floats[2:])
+    area = area_mm2(floats[0], floats[1], floats[2], floats[3], floats[4], wb, tech)
+    df, order, tile = (np.ascontiguousarray(v) for v in (x.dataflow, x.fold_order, x.tile))
+    metrics, packed, tiles, row = analytical_kernel.network(
+        ints, e_sram, area, x.stack.columns, x.stack.starts, df, order, tile, wb,
+        np.array([tn.mac_pj(wb) + analytical.REG_ACCESSES_PER_MAC * tn.reg_pj(wb), tn.dram_pj_per_byte,
+                  x.stack.macs_total]))
+    return NetworkCost(dict(zip(analytical_kernel.METRICS, metrics[:, :, None])), packed, tiles, x.dataflow, row)
 
 
 def layer_rows(cost: NetworkCost, workload: Workload, d: int = 0) -> list[dict[str, Any]]:
@@ -255,11 +315,11 @@ def _like(x: Any, ref: Any) -> Any:
     return x
 
 
-def _hardware(designs: Designs) -> dict[str, Any]:
-    """The hardware columns as ``(designs, 1)`` integers, views of one block (one conversion for numpy)."""
+def _hardware(designs: Designs) -> Any:
+    """The hardware columns as one integer block ``(HW_NUMERIC, designs, 1)`` (one conversion for numpy)."""
     raw = [designs.column(k) for k in HW_NUMERIC]
     block = stack([_integers(c) for c in raw]) if any(is_torch(c) for c in raw) else _integers(np.array(raw))
-    return dict(zip(HW_NUMERIC, block[:, :, None]))
+    return block[:, :, None]
 
 
 def _integers(v: Any) -> Any:

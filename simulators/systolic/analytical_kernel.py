@@ -1,0 +1,241 @@
+"""The analytical systolic network model (:func:`.network.evaluate`) as one compiled CPU kernel (numba).
+
+:mod:`.network` writes the model once over arrays (numpy or torch: the GPU and the differentiable path
+of gradient search), which costs a few hundred small array operations per call whatever the batch.
+This kernel computes the same numbers in one compiled loop over designs × fold orders × GEMMs, from
+plain int64 / float64 arrays, with the floating-point operations of the array path in the same order:
+each GEMM's fields as :func:`.analytical.gemm_cost` (integer fold arithmetic of :mod:`.folds` and
+:mod:`.traffic`, then its float conversions and energy sum), GEMMs into layers as ``np.add.reduceat``
+(the first GEMM plus numpy's pairwise sum of the rest, :func:`_pairwise`), the fold order per layer, layers
+into the network left to right (:func:`simulators.common.arrays.sequential_sum`), then
+:func:`.analytical.summarize`. ``tests/test_systolic_kernel.py`` holds the two paths to bit equality.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from numba import njit
+
+#: rows of the ``hw`` input (the hardware columns, :data:`.network.HW_NUMERIC`)
+HW_ROWS = ("rows", "cols", "ifmap_kb", "filter_kb", "ofmap_kb", "dram_bw", "clock_mhz")
+#: entries of the ``consts`` input: MAC + register energy per MAC and DRAM energy per byte (pJ), MACs
+CONSTS = ("mac_reg_pj", "dram_pj_per_byte", "macs_total")
+#: the metrics, in :func:`.analytical.summarize`'s order (the rows of the kernel's first output)
+METRICS = ("latency_s", "cycles", "compute_cycles", "stall_cycles", "energy_j", "area_mm2", "peak_ops_per_s",
+           "throughput_ops_per_s", "throughput_inf_per_s", "utilization", "mapping_efficiency", "dram_bytes",
+           "sram_bytes")
+#: packed per-layer fields (:data:`.network._PACKED`'s order)
+N_FIELDS = 12
+_OS, _WS, _IS = 0, 1, 2            # dataflow codes (:mod:`.folds`)
+_PW_BLOCK = 128                    # numpy's PW_BLOCKSIZE (numpy/_core/src/umath/loops_utils.h.src)
+
+
+def network(hw: np.ndarray, e_sram: np.ndarray, area: np.ndarray, gemms: np.ndarray, starts: np.ndarray,
+            df: np.ndarray, fold_order: np.ndarray, tile: np.ndarray, word_bytes: int, consts: np.ndarray
+            ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """(metrics ``(METRICS, designs)``, packed per-layer fields ``(12, designs, layers)``, tile folds used and
+    row-order flags ``(designs, layers)``) of every design.
+
+    ``hw`` ``(HW_ROWS, designs)`` int64; ``e_sram`` ``(3, designs)`` pJ per word of the ifmap, filter and
+    ofmap SRAMs (:func:`.analytical.prepare`); ``area`` ``(designs,)`` mm²; ``gemms`` ``(5, GEMMs)`` int64:
+    m, k, n, repeat, layer index; ``starts`` each layer's first GEMM; ``df`` / ``fold_order`` (codes into
+    ``DATAFLOWS`` / ``FOLD_ORDERS``) and ``tile`` int64 ``(designs or 1, layers or 1)``; ``consts``
+    (:data:`CONSTS`)."""
+    return _network(hw, e_sram, area, gemms, starts, df, fold_order, tile, word_bytes, consts)
+
+
+@njit(cache=True, error_model="numpy")
+def _network(hw: np.ndarray, e_sram: np.ndarray, area: np.ndarray, gemms: np.ndarray, starts: np.ndarray,
+             df: np.ndarray, fold_order: np.ndarray, tile: np.ndarray, wb: int,
+             consts: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:  # pragma: no cover
+    n_designs, n_gemms, n_layers = hw.shape[1], gemms.shape[1], starts.shape[0]
+    mac_reg_pj, dram_pj, macs_total = consts[0], consts[1], consts[2]
+    per_gemm = np.empty((2, N_FIELDS, n_gemms))
+    tile_gemm = np.empty((2, n_gemms), np.int64)
+    per_layer = np.empty((2, N_FIELDS, n_layers))
+    tile_layer = np.empty((2, n_layers), np.int64)
+    packed = np.empty((N_FIELDS, n_designs, n_layers))
+    tiles = np.empty((n_designs, n_layers), np.int64)
+    row = np.empty((n_designs, n_layers), np.int64)
+    metrics = np.empty((len(METRICS), n_designs))
+    total = np.empty(N_FIELDS)
+    for d in range(n_designs):
+        rows, cols, bw = hw[0, d], hw[1, d], hw[5, d]
+        # active-half words of the three double-buffered SRAMs (traffic.active_words)
+        act_i, act_f, act_o = (hw[2, d] * 1024 // wb) // 2, (hw[3, d] * 1024 // wb) // 2, (hw[4, d] * 1024 // wb) // 2
+        e_i, e_f, e_o = e_sram[0, d], e_sram[1, d], e_sram[2, d]
+        dk = d if df.shape[0] > 1 else 0
+        tk = d if tile.shape[0] > 1 else 0
+        for g in range(n_gemms):
+            j = gemms[4, g]
+            code = df[dk, j if df.shape[1] > 1 else 0]
+            tl = tile[tk, j if tile.shape[1] > 1 else 0]
+            for o in range(2):
+                tile_gemm[o, g] = _gemm(gemms[0, g], gemms[1, g], gemms[2, g], gemms[3, g], rows, cols, bw, act_i,
+                                        act_f, act_o, e_i, e_f, e_o, code, o, tl, wb, mac_reg_pj, dram_pj,
+                                        per_gemm[o, :, g])
+        for j in range(n_layers):       # GEMMs into layers (np.add.reduceat, np.maximum.reduceat)
+            s = starts[j]
+            e = starts[j + 1] if j + 1 < n_layers else n_gemms
+            for o in range(2):
+                for f in range(N_FIELDS):
+                    per_layer[o, f, j] = _reduceat_add(per_gemm[o, f], s, e)
+                peak = tile_gemm[o, s]
+                for g in range(s + 1, e):
+                    peak = max(peak, tile_gemm[o, g])
+                tile_layer[o, j] = peak
+        ok = d if fold_order.shape[0] > 1 else 0
+        for j in range(n_layers):       # the fold order of each layer
+            code = fold_order[ok, j if fold_order.shape[1] > 1 else 0]
+            use_row = code == 2 or (code == 0 and per_layer[1, 0, j] < per_layer[0, 0, j])
+            o = 1 if use_row else 0
+            for f in range(N_FIELDS):
+                packed[f, d, j] = per_layer[o, f, j]
+            tiles[d, j] = tile_layer[o, j]
+            row[d, j] = 1 if use_row else 0
+        for f in range(N_FIELDS):       # layers one after another (sequential_sum)
+            acc = packed[f, d, 0]
+            for j in range(1, n_layers):
+                acc += packed[f, d, j]
+            total[f] = acc
+        _summarize(total, float(rows), float(cols), float(hw[6, d]), area[d], wb, macs_total, metrics[:, d])
+    return metrics, packed, tiles, row
+
+
+@njit(cache=True, error_model="numpy", inline="always")
+def _gemm(m: int, k: int, n: int, r: int, rows: int, cols: int, bw: int, act_i: int, act_f: int, act_o: int,
+          e_i: float, e_f: float, e_o: float, df: int, order: int, tile: int, wb: int, mac_reg_pj: float,
+          dram_pj: float, out: np.ndarray) -> int:  # pragma: no cover - compiled
+    """One GEMM's packed fields into ``out`` (:func:`.analytical.gemm_cost` for traffic loop order ``order``,
+    0 = column folds outer); returns the tile folds used. Every branch tests the code as the array path's
+    ``where`` does, so any code gives the same numbers."""
+    # folds.folds / spatial_dims
+    sr = m if df == _OS else k
+    sc = m if df == _IS else n
+    t = k if df == _OS else (m if df == _WS else n)
+    row_f = -(-sr // rows)
+    col_f = -(-sc // cols)
+    stationary = 0 if df == _OS else 1
+    fold_cycles = t + rows + cols - 2 + stationary * rows
+    nf = row_f * col_f
+    # folds.sram_counts
+    s_i = m * k if df == _IS else col_f * (m * k)
+    s_f = row_f * (k * n) if df == _OS else (k * n if df == _WS else col_f * (k * n))
+    s_o = m * n + nf * (rows + cols) if df == _OS else row_f * (m * n)
+    # traffic.traffic and traffic.tile_block
+    pad_r = row_f * rows
+    pad_c = col_f * cols
+    fetch_i = k * pad_c if df == _IS else pad_r * t
+    fetch_f = pad_r * n if df == _IS else k * pad_c
+    xr_is_ifmap = df == _OS or df == _WS
+    xc_is_filter = df == _OS
+    col_outer = order == 0
+    xr_fits = fetch_i <= act_i if xr_is_ifmap else fetch_f <= act_f
+    act_r = act_i if xr_is_ifmap else act_f
+    slab_r, slab_c = rows * t, k * cols
+    if col_outer:
+        inner_fits = slab_r <= act_r
+        by_buffer = act_f // max(slab_c, 1) if df == _OS else col_f
+        block = min(min(tile, col_f), by_buffer)
+    else:
+        inner_fits = df != _OS or slab_c <= act_f
+        by_buffer = act_r // max(slab_r, 1)
+        block = min(min(tile, row_f), by_buffer)
+    block = max(block, 1) if inner_fits else 1
+    if col_outer:
+        xr_passes = 1 if xr_fits else -(-col_f // block)
+        xc_passes = 1 if block * k * cols <= act_f else row_f
+    else:
+        xr_passes = 1 if block * rows * t <= act_r else col_f
+        xc_passes = 1 if fetch_f <= act_f else -(-row_f // block)
+    passes_i = xr_passes if xr_is_ifmap else 1
+    passes_f = (xc_passes if xc_is_filter else 1) if xr_is_ifmap else xr_passes
+    writes_o = m * n if df == _OS else row_f * m * n
+    first_i = fetch_i // row_f if xr_is_ifmap else fetch_i // col_f
+    first_f = fetch_f // col_f if xr_is_ifmap else fetch_f // row_f
+    reads_i = fetch_i * passes_i
+    reads_f = fetch_f * passes_f
+    last_o = -(-writes_o // nf)
+    # analytical.gemm_cost
+    compute = nf * fold_cycles
+    prologue = max(-(-first_i // bw), -(-first_f // bw))
+    epilogue = -(-last_o // bw)
+    body = max(max(compute, -(-(reads_i - first_i) // bw)),
+               max(-(-(reads_f - first_f) // bw), -(-(writes_o - last_o) // bw)))
+    sram_i = float(s_i + reads_i) * r
+    sram_f = float(s_f + reads_f) * r
+    sram_o = float(s_o + writes_o) * r
+    dram_i = float(reads_i) * r
+    dram_f = float(reads_f) * r
+    dram_o = float(writes_o) * r
+    energy = float(m * k * n * r) * mac_reg_pj
+    energy = energy + sram_i * e_i
+    energy = energy + sram_f * e_f
+    energy = energy + sram_o * e_o
+    energy = energy + (dram_i + dram_f + dram_o) * wb * dram_pj
+    out[0] = float(prologue + body + epilogue) * r
+    out[1] = float(compute) * r
+    out[2] = float(body - compute) * r
+    out[3] = float(sr * sc) * r
+    out[4] = float(nf) * r
+    out[5] = energy
+    out[6], out[7], out[8] = sram_i, sram_f, sram_o
+    out[9], out[10], out[11] = dram_i, dram_f, dram_o
+    return block
+
+
+@njit(cache=True, inline="always")
+def _reduceat_add(x: np.ndarray, s: int, e: int) -> float:  # pragma: no cover - compiled
+    """``np.add.reduceat``'s value for the segment ``x[s:e]``: its first entry plus numpy's pairwise sum of
+    the rest (``x[s]`` alone when ``e <= s + 1``)."""
+    if e <= s + 1:
+        return x[s]
+    return x[s] + _pairwise(x, s + 1, e - s - 1)
+
+
+@njit(cache=True)
+def _pairwise(x: np.ndarray, s: int, n: int) -> float:  # pragma: no cover - compiled
+    """numpy's ``pairwise_sum`` of ``x[s:s + n]``: sequential from -0.0 below 8 terms, eight interleaved
+    partial sums up to :data:`_PW_BLOCK`, halves (at a multiple of 8) above."""
+    if n < 8:
+        res = -0.0
+        for i in range(s, s + n):
+            res += x[i]
+        return res
+    if n <= _PW_BLOCK:
+        r = x[s:s + 8].copy()
+        i = 8
+        while i < n - n % 8:
+            for q in range(8):
+                r[q] += x[s + i + q]
+            i += 8
+        res = ((r[0] + r[1]) + (r[2] + r[3])) + ((r[4] + r[5]) + (r[6] + r[7]))
+        while i < n:
+            res += x[s + i]
+            i += 1
+        return res
+    half = n // 2
+    half -= half % 8
+    return _pairwise(x, s, half) + _pairwise(x, s + half, n - half)
+
+
+@njit(cache=True, inline="always")
+def _summarize(total: np.ndarray, rows: float, cols: float, clock: float, area: float, wb: int,
+               macs_total: float, out: np.ndarray) -> None:  # pragma: no cover - compiled
+    """:func:`.analytical.summarize` of one design's network total (packed fields) into ``out`` (METRICS)."""
+    cycles = max(total[0], 1.0)
+    latency = cycles / (clock * 1e6)
+    pe = rows * cols
+    out[0] = latency
+    out[1] = cycles
+    out[2] = total[1] + 0.0 * cycles
+    out[3] = max(cycles - total[1], 0.0)
+    out[4] = total[5] * 1e-12 + 0.0 * latency
+    out[5] = area
+    out[6] = 2.0 * rows * cols * clock * 1e6
+    out[7] = 2.0 * macs_total / latency
+    out[8] = 1.0 / latency
+    out[9] = macs_total / (cycles * pe)
+    out[10] = total[3] / (max(total[4], 1.0) * pe)
+    out[11] = (0.0 + total[9] + total[10] + total[11]) * wb
+    out[12] = (0.0 + total[6] + total[7] + total[8]) * wb
