@@ -1,5 +1,7 @@
 """The FPGA cycle fidelity's compiled walks (simulators/fpga/cycle.py, numba) equal their plain-Python
-definitions exactly, and a batch equals a loop of single evaluations, invalid designs included."""
+definitions exactly, and a batch equals a loop of single evaluations, invalid designs included — also
+when it mixes every device and precision (one analysis for the whole batch, simulators/fpga/fabric.py);
+a few designs' numbers are pinned to those of commit 77125e9 (before that analysis)."""
 
 from __future__ import annotations
 
@@ -11,14 +13,16 @@ import pytest
 from archgym.metrics import Result
 from archgym.workload import Workload, get_workload
 from simulators.fpga import FPGASimulator, cycle
+from simulators.fpga.devices import DEVICES
+from simulators.fpga.precision import PRECISIONS
 from simulators.fpga.reference_nets import finn_cnv
 
 SIM = FPGASimulator()
 
 
-def _assert_batch_equals_singles(designs: list[dict[str, Any]], wl: Workload) -> list[Result]:
-    batch = SIM.evaluate_batch(designs, wl, "cycle")
-    singles = [SIM.evaluate(d, wl, "cycle") for d in designs]
+def _assert_batch_equals_singles(designs: list[dict[str, Any]], wl: Workload, fidelity: str = "cycle") -> list[Result]:
+    batch = SIM.evaluate_batch(designs, wl, fidelity)
+    singles = [SIM.evaluate(d, wl, fidelity) for d in designs]
     assert batch.valid.tolist() == [r.valid for r in singles]
     assert batch.violations == [r.violations for r in singles]
     for k, v in batch.metrics.items():
@@ -53,3 +57,199 @@ def test_compiled_walks_equal_plain_python(monkeypatch: pytest.MonkeyPatch) -> N
     assert {d["style"] for d in designs} == {"streaming", "tiled", "hybrid"}
     for k, v in compiled.metrics.items():
         np.testing.assert_array_equal(v, plain.metrics[k], err_msg=k)
+
+
+@pytest.mark.parametrize("fidelity", ["analytical", "cycle"])
+@pytest.mark.parametrize("mapping", ["auto", "shared", "per-layer"])
+def test_a_batch_mixing_every_device_and_precision_equals_its_singles(mapping: str, fidelity: str) -> None:
+    # one analysis covers all devices and precisions; several hybrids share a group count (their
+    # sequential groups' sums were once summed in another order in a batch than alone)
+    wl = get_workload("resnet18")
+    designs = SIM.space(wl, None, mapping).sample(60, 4)
+    assert {d["device"] for d in designs} == set(DEVICES) and {d["precision"] for d in designs} == set(PRECISIONS)
+    hybrid_groups = [d["groups"] for d in designs if d["style"] == "hybrid"]
+    assert max(hybrid_groups.count(g) for g in set(hybrid_groups)) >= 2
+    singles = _assert_batch_equals_singles(designs, wl, fidelity)
+    assert 0 < sum(r.valid for r in singles) < len(singles)
+
+
+#: (design, analytical metrics, cycle metrics, valid) of ResNet-18 designs, computed by commit 77125e9
+FROZEN_77125E9: list[tuple[dict[str, Any], dict[str, float], dict[str, float], bool]] = [
+    ({'device': 'u280',
+      'precision': 'int8',
+      'style': 'streaming',
+      'tm': 64,
+      'tn': 1,
+      'buf_kib': 256,
+      'clock_mhz': 100,
+      'groups': 1,
+      'reconfig': 'intar',
+      'util_cap': 1.0,
+      'weight_mem': 'on-chip',
+      'fifo_depth': 512,
+      'sched_0': 'sequential'},
+     {'cycles': 49838592.0,
+      'energy_j': 4.017903359762383,
+      'clock_mhz': 100.0,
+      'lut': 11108.1,
+      'bram18k': 73.0,
+      'dram_bytes': 155560.0},
+     {'cycles': 58291456.7104494,
+      'energy_j': 4.017903359762383,
+      'clock_mhz': 100.0,
+      'lut': 11108.1,
+      'bram18k': 73.0,
+      'dram_bytes': 155560.0},
+     True),
+    ({'device': 'zc706',
+      'precision': 'int4',
+      'style': 'streaming',
+      'tm': 256,
+      'tn': 64,
+      'buf_kib': 64,
+      'clock_mhz': 300,
+      'groups': 2,
+      'reconfig': 'intar',
+      'util_cap': 0.9,
+      'weight_mem': 'on-chip',
+      'fifo_depth': 0,
+      'sched_0': 'dataflow',
+      'sched_1': 'dataflow'},
+     {'cycles': 429440.0,
+      'energy_j': 0.2634455844356317,
+      'clock_mhz': 1.0,
+      'lut': 884514.1000000003,
+      'bram18k': 2996.0,
+      'dram_bytes': 77780.0},
+     {'cycles': 447360.3835759656,
+      'energy_j': 0.2634455844356317,
+      'clock_mhz': 1.0,
+      'lut': 884514.1000000003,
+      'bram18k': 2996.0,
+      'dram_bytes': 77780.0},
+     False),
+    ({'device': 'vu9p',
+      'precision': 'fp16',
+      'style': 'tiled',
+      'tm': 64,
+      'tn': 7,
+      'buf_kib': 1024,
+      'clock_mhz': 100,
+      'groups': 4,
+      'reconfig': 'intar',
+      'util_cap': 0.9,
+      'weight_mem': 'off-chip',
+      'fifo_depth': 0,
+      'sched_0': 'sequential',
+      'sched_1': 'dataflow',
+      'sched_2': 'auto',
+      'sched_3': 'dataflow'},
+     {'cycles': 4782638.390931372,
+      'energy_j': 0.5252425336211273,
+      'clock_mhz': 100.0,
+      'lut': 125064.8,
+      'bram18k': 0.0,
+      'dram_bytes': 41778612.0},
+     {'cycles': 4781792.747125158,
+      'energy_j': 0.5251542895116627,
+      'clock_mhz': 100.0,
+      'lut': 125064.8,
+      'bram18k': 0.0,
+      'dram_bytes': 41778612.0},
+     True),
+    ({'device': 'ku115',
+      'precision': 'int16',
+      'style': 'tiled',
+      'tm': 32,
+      'tn': 1,
+      'buf_kib': 1024,
+      'clock_mhz': 300,
+      'groups': 2,
+      'reconfig': 'partial',
+      'util_cap': 1.0,
+      'weight_mem': 'on-chip',
+      'fifo_depth': 2,
+      'sched_0': 'auto',
+      'sched_1': 'sequential'},
+     {'cycles': 58181978.59252452,
+      'energy_j': 2.1830706553427284,
+      'clock_mhz': 250.0,
+      'lut': 8082.4,
+      'bram18k': 2176.0,
+      'dram_bytes': 53793396.0},
+     {'cycles': 58181173.3407884,
+      'energy_j': 2.183040839172961,
+      'clock_mhz': 250.0,
+      'lut': 8082.4,
+      'bram18k': 2176.0,
+      'dram_bytes': 53793396.0},
+     True),
+    ({'device': 'u250',
+      'precision': 'fp32',
+      'style': 'hybrid',
+      'tm': 32,
+      'tn': 8,
+      'buf_kib': 256,
+      'clock_mhz': 100,
+      'groups': 2,
+      'reconfig': 'partial',
+      'util_cap': 0.7,
+      'weight_mem': 'on-chip',
+      'fifo_depth': 0,
+      'sched_0': 'sequential',
+      'sched_1': 'dataflow'},
+     {'cycles': 21162591.716911763,
+      'energy_j': 4.345658255404691,
+      'clock_mhz': 100.0,
+      'lut': 150626.40000000002,
+      'bram18k': 0.0,
+      'dram_bytes': 84806368.0},
+     {'cycles': 22537142.1945028,
+      'energy_j': 4.624235242640854,
+      'clock_mhz': 100.0,
+      'lut': 150626.40000000002,
+      'bram18k': 0.0,
+      'dram_bytes': 84806368.0},
+     True),
+    ({'device': 'zcu102',
+      'precision': 'int1',
+      'style': 'hybrid',
+      'tm': 512,
+      'tn': 4,
+      'buf_kib': 64,
+      'clock_mhz': 100,
+      'groups': 4,
+      'reconfig': 'partial',
+      'util_cap': 0.8,
+      'weight_mem': 'auto',
+      'fifo_depth': 2,
+      'sched_0': 'sequential',
+      'sched_1': 'dataflow',
+      'sched_2': 'sequential',
+      'sched_3': 'sequential'},
+     {'cycles': 15778662.639633318,
+      'energy_j': 0.5097042401744656,
+      'clock_mhz': 100.0,
+      'lut': 29282.4,
+      'bram18k': 1088.0,
+      'dram_bytes': 4378249.0},
+     {'cycles': 15782289.009118617,
+      'energy_j': 0.509821072086704,
+      'clock_mhz': 100.0,
+      'lut': 29282.4,
+      'bram18k': 1088.0,
+      'dram_bytes': 4378249.0},
+     True),
+]
+
+
+def test_numbers_of_commit_77125e9_are_kept_alone_and_in_one_batch() -> None:
+    wl = get_workload("resnet18")
+    designs = [d for d, *_ in FROZEN_77125E9]
+    for fidelity, col in (("analytical", 1), ("cycle", 2)):
+        batch = SIM.evaluate_batch(designs, wl, fidelity)
+        for i, (design, *expected, valid) in enumerate(FROZEN_77125E9):
+            one = SIM.evaluate(design, wl, fidelity)
+            assert one.valid == valid and bool(batch.valid[i]) == valid
+            for k, v in expected[col - 1].items():
+                assert one.metrics[k] == v and batch.metrics[k][i] == v, (i, fidelity, k)

@@ -26,6 +26,7 @@ from simulators.fpga.layers import StageTable
 from simulators.fpga.resources import achieved_clock
 from simulators.fpga.streaming import StreamingModel, auto_fold, fold_within, producer_lanes, streaming
 from simulators.fpga.tiled import TiledModel, engine, engine_resources
+
 DRAM_EFFICIENCY = 0.85          # sustained / peak off-chip bandwidth for long bursts [U]
 INTAR_SWITCH_S = 15e-9          # InTAR runtime mode switch, 10–20 ns (InTAR README) [V]
 INTAR_LUT_OVERHEAD = 0.15       # reconfigurable interconnect and mode control, fraction of engine LUTs [U]

@@ -12,7 +12,6 @@ from __future__ import annotations
 import numpy as np
 from numpy.typing import ArrayLike
 
-
 LUTRAM_MAX_DEPTH = 64       # FINN: shallow memories become distributed RAM
 URAM_MIN_DEPTH = 2048       # deeper memories prefer URAM where the device has it [heuristic]
 FF_PER_LUT = 1.3            # FF:LUT ratio of pipelined HLS datapaths [U, typical post-route reports]

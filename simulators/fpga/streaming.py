@@ -235,8 +235,10 @@ class _Stages:
 
 def _weight_bytes(table: StageTable, macs: np.ndarray, bits: np.ndarray) -> np.ndarray:
     """Bytes of the MAC stages' weights at each design's width ``bits`` (memoised per width)."""
-    per_width = {b: table.remember(("weight_bytes", b), lambda: (table.weight_elems[macs] * b / 8.0).sum())
-                 for b in set(bits.tolist())}
+    def at(width: float) -> np.floating:
+        return table.remember(("weight_bytes", width), lambda: (table.weight_elems[macs] * width / 8.0).sum())
+
+    per_width = {b: at(b) for b in set(bits.tolist())}
     return np.array([per_width[b] for b in bits.tolist()])
 
 
