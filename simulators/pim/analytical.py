@@ -22,6 +22,7 @@ import numpy as np
 
 from archgym.errors import ConfigError
 from archgym.workload import Op, Workload
+from simulators.common.arrays import broadcast_stack
 from simulators.common.memo import remember
 from simulators.pim import energy, gemv
 from simulators.pim.gemv import Hardware, Job, JobCost, Jobs
@@ -111,15 +112,32 @@ class Plan:
     def kinds(self) -> tuple[str, ...]:
         return tuple(op.kind for op in self.ops)
 
-    def knob_sources(self, names: tuple[str, ...], key: str, shared: tuple[str, ...]) -> tuple[str, ...]:
-        """The column each MAC operator reads knob ``key`` from, given the design's column ``names``:
+    def knob_sources(self, names: tuple[str, ...], key: str, shared: tuple[str, ...]) -> Knob:
+        """Where each MAC operator reads knob ``key`` from, given the design's column ``names``:
         ``OP.key``, else its ``shared`` column, else "" (the default); memoised per column set."""
-        def build() -> tuple[str, ...]:
+        def build() -> Knob:
             present = set(names)
             own = [f"{self.ops[i].name}.{key}" for i in self.mac]
-            return tuple(o if o in present else (s if s in present else "") for o, s in zip(own, shared))
+            srcs = tuple(o if o in present else (s if s in present else "") for o, s in zip(own, shared))
+            distinct = tuple(dict.fromkeys(srcs))
+            return Knob(srcs, distinct, np.array([distinct.index(x) for x in srcs], dtype=np.int64))
 
         return remember(self.sources, (names, key, shared), build, MEMO_LIMIT)
+
+    @functools.cached_property
+    def job_counts(self) -> np.ndarray:
+        """Jobs of each MAC operator (float)."""
+        return np.diff(np.append(self.starts, len(self.job_list))).astype(float)
+
+
+@dataclass(frozen=True)
+class Knob:
+    """Where the MAC operators read a mapping knob: the column of each ("" = the default), the
+    distinct ones in order of first use, and each operator's index among them."""
+
+    srcs: tuple[str, ...]
+    distinct: tuple[str, ...]
+    index: np.ndarray
 
 
 _PLANS: weakref.WeakKeyDictionary[Workload, Plan] = weakref.WeakKeyDictionary()
@@ -146,7 +164,13 @@ class OpCosts:
     on_pim: np.ndarray          # (designs, MAC ops)
     block: np.ndarray           # (OP_FIELDS, designs, ops)
     reg_bad: np.ndarray         # (designs,) some op on PIM whose tile does not fit the registers
-    job: JobCost                # the chosen PIM cost of every job (designs, jobs)
+    unique: JobCost             # the chosen PIM cost of each distinct job (designs, distinct jobs)
+    inverse: np.ndarray         # each job's position among the distinct ones
+
+    @functools.cached_property
+    def job(self) -> JobCost:
+        """The chosen PIM cost of every job (designs, jobs)."""
+        return self.unique.take(self.inverse)
 
     ns = _block_row("ns")
     pj = _block_row("pj")
@@ -207,21 +231,29 @@ class WorkloadCost:
         return out
 
 
-def _column(cols: Mapping[str, Any], names: tuple[str, ...], default: Any, n: int) -> np.ndarray:
-    for name in names:
-        if name in cols:
-            return np.broadcast_to(np.asarray(cols[name]), (n,))
-    return np.full(n, default, dtype=_dtype(default))
+def _column(cols: Mapping[str, Any], name: str, default: Any, n: int) -> np.ndarray:
+    """Column ``name`` over the ``n`` designs, or ``default`` for each when ``name`` is ""."""
+    if not name:
+        return np.full(n, default, dtype=_dtype(default))
+    col = np.asarray(cols[name])
+    return col if col.shape == (n,) else np.broadcast_to(col, (n,))
 
 
-def _per_op(cols: Mapping[str, Any], plan: Plan, key: str, shared: tuple[str, ...], default: Any, n: int
-            ) -> tuple[np.ndarray, tuple[str, ...]]:
-    """``(designs or 1, MAC ops or 1)`` values of a mapping knob (``OP.key``, else the shared column,
-    else ``default``), and the column each op read ("" for the default)."""
-    srcs = plan.knob_sources(tuple(cols), key, shared)
-    if len(set(srcs)) == 1:      # one column (or the default) for every op
-        return (_column(cols, srcs[:1], default, n)[:, None] if srcs[0] else _default(default)), srcs
-    return np.stack([_column(cols, (src,), default, n) for src in srcs], axis=1), srcs
+def _knob(cols: Mapping[str, Any], plan: Plan, names: tuple[str, ...], key: str, shared: tuple[str, ...],
+          default: Any, n: int) -> tuple[np.ndarray, Knob]:
+    """A mapping knob's distinct source columns ``(designs, distinct)`` (``OP.key``, else the shared
+    column, else ``default``; a read-only ``(1, 1)`` default when no op has a column), and the
+    :class:`Knob` that says which of them each MAC operator reads."""
+    knob = plan.knob_sources(names, key, shared)
+    if knob.distinct == ("",):
+        return _default(default), knob
+    return np.array([_column(cols, src, default, n) for src in knob.distinct]).T, knob
+
+
+def _per_op(values: np.ndarray, knob: Knob, columns: np.ndarray | slice) -> np.ndarray:
+    """Distinct knob values ``(designs or 1, distinct)`` as the columns of the MAC operators
+    ``columns`` (one column when every op reads the same one)."""
+    return values if values.shape[1] == 1 else values[:, knob.index[columns]]
 
 
 def _dtype(default: Any) -> Any:
@@ -236,65 +268,78 @@ def _default(value: Any) -> np.ndarray:
     return col
 
 
+_PLACE_CODE = {p: i for i, p in enumerate(PLACES)}
+
+
 def _place_codes(col: np.ndarray) -> np.ndarray:
+    """Placement names as codes (indices into ``PLACES``), same shape."""
     if col is _default("auto"):      # no placement column: every op "auto"
         return _AUTO_PLACE
-    out = np.full(col.shape, -1, dtype=np.int64)
-    for i, p in enumerate(PLACES):
-        out[col == p] = i
-    if (out < 0).any():
-        raise ConfigError.bad_value("place", col[out < 0][0], PLACES)
-    return out
+    flat = col.ravel().tolist()
+    codes = [_PLACE_CODE.get(p, -1) if isinstance(p, str) else -1 for p in flat]
+    if -1 in codes:
+        raise ConfigError.bad_value("place", flat[codes.index(-1)], PLACES)
+    return np.array(codes, dtype=np.int64).reshape(col.shape)
 
 
 _AUTO_PLACE = np.zeros((1, 1), dtype=np.int64)     # PLACES.index("auto") for every op
 _AUTO_PLACE.setflags(write=False)
-
-
-def _to_jobs(x: np.ndarray, op_index: np.ndarray) -> np.ndarray:
-    """Per-op values ``(designs or 1, MAC ops or 1)`` as float per-job columns."""
-    x = x.astype(float)
-    return x if x.shape[1] == 1 else x[:, op_index]
-
-
-def _seg(x: np.ndarray, plan: Plan, op: Any = np.add) -> np.ndarray:
-    """Job columns reduced into MAC-operator columns (jobs of an operator in order)."""
-    return x if len(plan.starts) == x.shape[-1] else op.reduceat(x, plan.starts, axis=-1)
+#: rows of an operator-cost stack (:func:`op_costs`): per MAC op, the PIM time, energy and external
+#: bytes, the jobs whose tile fits the registers, the host time, energy and bytes, the MACs and 0
+_T, _E, _X, _REG, _HN, _HP, _HB, _MACS, _ZERO = range(9)
+#: the OP_FIELDS rows of a MAC operator on PIM, and on the host
+_ON_PIM = np.array([_T, _E, _X, _T, _MACS, _HN, _HP])
+_ON_HOST = np.array([_HN, _HP, _HB, _ZERO, _ZERO, _HN, _HP])
+#: the OP_FIELDS rows of an element-wise operator that are its host time, and its host energy
+_ELT_NS = np.array([1, 0, 0, 0, 0, 1, 0], dtype=bool).reshape(-1, 1, 1)
+_ELT_PJ = np.array([0, 1, 0, 0, 0, 0, 1], dtype=float).reshape(-1, 1, 1)
 
 
 def op_costs(hw: Hardware, plan: Plan, cols: Mapping[str, Any], n: int, cycle: bool,
              place: np.ndarray | None = None) -> OpCosts:
-    """Every operator's cost for every design, placements resolved (``place``: fixed codes)."""
+    """Every operator's cost for every design, placements resolved (``place``: fixed codes).
+
+    The distinct jobs' PIM and host costs are stacked once, spread over the jobs and summed into
+    their operators in one operation each; the placement then picks whole rows of that stack."""
+    names = tuple(cols)
     if place is None:
-        place = _place_codes(_per_op(cols, plan, "place", plan.place_group, "auto", n)[0])
-    s, s_src = _per_op(cols, plan, "split_k", ("split_k",) * len(plan.mac), 0, n)
-    m, m_src = _per_op(cols, plan, "tile_rows", ("tile_rows",) * len(plan.mac), 0, n)
-    u_jobs, u_op, inverse = plan.unique_jobs(s_src, m_src)
-    c = gemv.best_pim_jobs(hw, u_jobs, _to_jobs(s, u_op), _to_jobs(m, u_op))
-    h_ns, h_pj, h_b = (x[:, inverse] for x in gemv.host_job(hw, u_jobs))     # (designs, jobs): hw columns are (n, 1)
+        values, knob = _knob(cols, plan, names, "place", plan.place_group, "auto", n)
+        place = _per_op(_place_codes(values), knob, slice(None))
+    s, s_knob = _knob(cols, plan, names, "split_k", ("split_k",) * len(plan.mac), 0, n)
+    m, m_knob = _knob(cols, plan, names, "tile_rows", ("tile_rows",) * len(plan.mac), 0, n)
+    u_jobs, u_op, inverse = plan.unique_jobs(s_knob.srcs, m_knob.srcs)
+    c = gemv.best_pim_jobs(hw, u_jobs, np.asarray(_per_op(s, s_knob, u_op), dtype=float),
+                           np.asarray(_per_op(m, m_knob, u_op), dtype=float))
+    h_ns, h_pj, h_b = gemv.host_job(hw, u_jobs)     # (designs or none, distinct jobs)
     if cycle:   # simulate only the jobs whose operator may run on PIM (its lower bound does not exceed the host)
         from simulators.pim import cycle as cyc
 
         bound = _seg((cyc.lower_bound_ns(hw, u_jobs, c) + c.io_ns)[:, inverse], plan)
-        maybe_pim = np.where(place == 0, bound <= _seg(h_ns, plan), place == 1)
+        maybe_pim = np.where(place == 0, bound <= _seg(h_ns[..., inverse], plan), place == 1)
         c = cyc.simulate_jobs(hw, u_jobs, c, cyc.needed(maybe_pim[:, plan.job_op], inverse, len(u_jobs)))
-    c = c.take(inverse)
-    pim_ns, pim_pj, pim_ext = _seg(c.total_ns, plan), _seg(c.energy_pj, plan), _seg(c.ext_bytes, plan)
-    reg = np.asarray(c.reg_ok, dtype=bool)
-    shape = pim_ns.shape[:1] + c.total_ns.shape[1:]
-    reg_ok = _seg(reg if reg.shape == shape else np.broadcast_to(reg, shape), plan, np.logical_and)
-    host_ns, host_pj, host_bytes = _seg(h_ns, plan), _seg(h_pj, plan), _seg(h_b, plan)
-    on_pim = np.where(place == 0, pim_ns <= host_ns, place == 1)
-    e_ns = plan.elt_flops / hw.host_ops_per_ns
-    e_pj = plan.elt_flops * hw.cfg.host_pj_per_op
+    per_job = broadcast_stack([c.total_ns, c.energy_pj, c.ext_bytes, c.reg_ok, h_ns, h_pj, h_b])
+    if len(u_jobs) < len(plan.job_list):
+        per_job = per_job[..., inverse]
+    per_op = np.empty((_ZERO + 1, n, len(plan.mac)))
+    if len(plan.starts) < len(plan.job_list):
+        np.add.reduceat(per_job, plan.starts, axis=-1, out=per_op[:_MACS])
+    else:
+        per_op[:_MACS] = per_job
+    per_op[_MACS] = plan.mac_macs
+    per_op[_ZERO] = 0.0
+    faster = per_op[_T] <= per_op[_HN]
+    on_pim = faster if place is _AUTO_PLACE else np.where(place == 0, faster, place == 1)
     block = np.empty((len(OP_FIELDS), n, len(plan.ops)))
-    for row, mac_vals, elt_vals in zip(block, (np.where(on_pim, pim_ns, host_ns), np.where(on_pim, pim_pj, host_pj),
-                                              np.where(on_pim, pim_ext, host_bytes), np.where(on_pim, pim_ns, 0.0),
-                                              np.where(on_pim, plan.mac_macs, 0.0), host_ns, host_pj),
-                                       (e_ns, e_pj, 0.0, 0.0, 0.0, e_ns, e_pj)):
-        row[:, plan.mac] = mac_vals
-        row[:, plan.elt] = elt_vals
-    return OpCosts(plan, on_pim, block, (on_pim & ~reg_ok).any(axis=1), c)
+    block[:, :, plan.mac] = np.where(on_pim, per_op[_ON_PIM], per_op[_ON_HOST])
+    block[:, :, plan.elt] = np.where(_ELT_NS, plan.elt_flops / hw.host_ops_per_ns,
+                                     _ELT_PJ * (plan.elt_flops * hw.cfg.host_pj_per_op))
+    reg_bad = (on_pim & (per_op[_REG] != plan.job_counts)).any(axis=1)
+    return OpCosts(plan, on_pim, block, reg_bad, c, inverse)
+
+
+def _seg(x: np.ndarray, plan: Plan) -> np.ndarray:
+    """Job columns summed into MAC-operator columns (jobs of an operator in order)."""
+    return x if len(plan.starts) == x.shape[-1] else np.add.reduceat(x, plan.starts, axis=-1)
 
 
 def _totals(stacked: np.ndarray) -> list[np.ndarray]:
@@ -308,24 +353,22 @@ def _totals(stacked: np.ndarray) -> list[np.ndarray]:
 def evaluate(cfg: PIMConfig, cols: Mapping[str, Any], n: int, workload: Workload,
              fidelity: str = "analytical") -> WorkloadCost:
     """Metrics (arrays over the ``n`` designs), per-operator costs and violation masks."""
-    hw = Hardware.from_columns(cfg, {k: np.asarray(cols[k]).reshape(-1, 1) for k in (*HW_PARAMS, "act_mode")
-                                     if k in cols})
+    hw = Hardware.from_columns(cfg, _hardware_columns(cols, n))
     cycle = fidelity == "cycle"
     plan = Plan.of(workload)
     costs = op_costs(hw, plan, cols, n, cycle)
     lat, pj, dram, pim_time, pim_macs, host_lat, host_pj = _totals(costs.block)
-    sub = _column(cols, ("sub_batches",), 1, n).astype(int)
-    half = half_batch(workload) if (sub != 1).any() else None
+    sub = _column(cols, "sub_batches", 1, n).astype(int) if "sub_batches" in cols else None
+    half = half_batch(workload) if sub is not None and (sub != 1).any() else None
+    sub_batches: Any = 1.0         # a scalar metric is every design's value
     if half is not None:
         p2, h2, e2 = _interleaved(hw, Plan.of(half), cols, n, cycle, costs.on_pim)
         inter = np.maximum(p2, h2) + np.minimum(p2, h2) / 2
         use = np.where(sub == 0, inter < lat, sub == 2)
         lat, pj = np.where(use, inter, lat), np.where(use, e2, pj)
-        sub = np.where(use, 2, 1)
-    else:
-        sub = np.ones(n, dtype=int)
+        sub_batches = np.where(use, 2.0, 1.0)
 
-    peak = (hw.peak_ops_per_ns * 1e9).reshape(-1)
+    peak = np.reshape(hw.peak_ops_per_ns * 1e9, -1)
     flops = plan.total_flops
     batch = plan.batch
     resident = plan.resident_elems * cfg.operand_bits / 8.0
@@ -343,18 +386,18 @@ def evaluate(cfg: PIMConfig, cols: Mapping[str, Any], n: int, workload: Workload
                                  where=pim_time > 0),
         "dram_bytes": dram,
         "area_mm2": energy.pim_logic_mm2(hw.banks / hw.g, hw.lanes, cfg.operand_bits, hw.irf_regs,
-                                         cfg.irf_bits, hw.orf_regs, cfg.orf_bits).reshape(-1) * np.ones(n),
+                                         cfg.irf_bits, hw.orf_regs, cfg.orf_bits).reshape(-1),
         "host_latency_s": host_lat * 1e-9,
         "host_energy_j": host_pj * 1e-12,
         "speedup_vs_host": host_lat / lat,
         "energy_saving_vs_host": host_pj / pj,
         "pim_mac_fraction": pim_macs / max(plan.total_macs, 1.0),
         "pim_time_fraction": pim_time / lat,
-        "sub_batches": sub.astype(float),
-        "resident_bytes": np.full(n, resident),
-        "capacity_bytes": cap * np.ones(n),
+        "sub_batches": sub_batches,
+        "resident_bytes": resident,
+        "capacity_bytes": cap,
     }
-    violations = {"weights_fit_in_memory": resident > cap * np.ones(n), "tile_fits_registers": costs.reg_bad}
+    violations = {"weights_fit_in_memory": resident > cap, "tile_fits_registers": costs.reg_bad}
     return WorkloadCost(metrics, costs, violations)
 
 
@@ -364,5 +407,16 @@ def _interleaved(hw: Hardware, half: Plan, cols: Mapping[str, Any], n: int, cycl
     c = op_costs(hw, half, cols, n, cycle, np.where(on_pim, 1, 2))
     pim_side = np.zeros((n, len(half.ops)), dtype=bool)
     pim_side[:, half.mac] = c.on_pim
-    p, h, e = _totals(np.stack([2 * np.where(pim_side, c.ns, 0.0), 2 * np.where(pim_side, 0.0, c.ns), 2 * c.pj]))
+    p, h, e = _totals(2 * np.array([c.pim_ns, np.where(pim_side, 0.0, c.ns), c.pj]))   # pim_ns: ns on PIM, else 0
     return p, h, e
+
+
+def _hardware_columns(cols: Mapping[str, Any], n: int) -> dict[str, Any]:
+    """The hardware columns as ``(designs, 1)`` float arrays, or Python floats for one design (one
+    conversion for all of them)."""
+    block = np.array([cols[k] for k in HW_PARAMS], dtype=float)
+    out: dict[str, Any] = dict(zip(HW_PARAMS, block.ravel().tolist() if n == 1 else block[..., None]))
+    if "act_mode" in cols:
+        act = np.asarray(cols["act_mode"]).reshape(-1, 1)
+        out["act_mode"] = act[0, 0] if n == 1 else act
+    return out

@@ -34,7 +34,6 @@ from typing import Any, TypeVar
 
 import numpy as np
 
-from simulators.common.arrays import broadcast_stack
 from simulators.common.dram import PJ_PER_BIT_BG_MUX, PJ_PER_BIT_CELL_RW, DRAMTiming
 from simulators.common.memo import remember
 from simulators.pim import energy
@@ -104,8 +103,9 @@ class Jobs:
 
 @dataclass
 class Hardware:
-    """Hardware parameters of a batch of designs as float arrays (shape ``(n,)`` or scalars); never
-    mutated after construction (``banks`` and ``t_cmd`` are computed once)."""
+    """Hardware parameters of a batch of designs as float arrays of one shape (``(n,)``, ``(n, 1)``), or
+    Python floats for one design (its hardware-only arithmetic then costs no array operations);
+    never mutated after construction (``banks``, ``t_cmd`` and ``mux_pj_per_bit`` are computed once)."""
 
     cfg: PIMConfig
     channels: np.ndarray          # total channels (stacks × channels per stack)
@@ -124,8 +124,10 @@ class Hardware:
 
     @classmethod
     def from_columns(cls, cfg: PIMConfig, cols: Mapping[str, Any]) -> Hardware:
-        def f(key: str) -> np.ndarray:
-            return np.asarray(cols[key], dtype=float)
+        """From columns (arrays of one shape) or, for one design, Python floats (kept as floats)."""
+        def f(key: str) -> Any:
+            v = cols[key]
+            return v if type(v) is float else np.asarray(v, dtype=float)
 
         return cls(cfg, f("channels") * cfg.stacks, f("banks_per_unit"), f("lanes"), f("pim_clock_mhz"),
                    f("irf_regs"), f("orf_regs"), f("host_tops") * 1e3 * cfg.host_eff_compute,
@@ -143,8 +145,14 @@ class Hardware:
 
     @functools.cached_property
     def t_cmd(self) -> np.ndarray:
-        return np.asarray(pim_command_ns(self.cfg.t_ccd_ab_ns, self.clock_mhz, self.lanes, self.bits,
-                                         self.t.col_bits), dtype=float)
+        t_cmd: np.ndarray = pim_command_ns(self.cfg.t_ccd_ab_ns, self.clock_mhz, self.lanes, self.bits,
+                                           self.t.col_bits)     # float arrays, or a float for float columns
+        return t_cmd
+
+    @functools.cached_property
+    def mux_pj_per_bit(self) -> np.ndarray:
+        """Bank-group mux energy per streamed bit: paid where a unit serves more than one bank."""
+        return PJ_PER_BIT_BG_MUX * (self.g > 1)
 
     @property
     def peak_ops_per_ns(self) -> np.ndarray:
@@ -158,6 +166,13 @@ class Hardware:
         return t.tRP + t.tRCD + np.where(self.all_bank_act, 0.0, stagger)
 
 
+#: the un-derated PIM components of a job (:attr:`JobCost.parts`) and the mapper's choices (``choice``)
+PARTS = ("row", "mac", "vector", "cro", "spill")
+CHOICES = ("split_k", "tile_rows", "tile_order")
+#: rows of a packed cost block (:func:`cost_block`): the fields of :class:`JobCost` in this order
+COST_ROWS = ("pim_ns", "io_ns", "energy_pj", "ext_bytes", *PARTS, *CHOICES, "reg_ok")
+
+
 @dataclass
 class JobCost:
     """Costs of one job for a batch of designs (arrays): times in ns, energies in pJ."""
@@ -169,6 +184,13 @@ class JobCost:
     parts: dict[str, np.ndarray] = field(default_factory=dict)   # un-derated PIM components, ns
     choice: dict[str, np.ndarray] = field(default_factory=dict)   # split_k, tile_rows, tile_order
     reg_ok: np.ndarray | bool = True
+
+    @classmethod
+    def of_block(cls, block: np.ndarray) -> JobCost:
+        """The costs whose fields are the rows of ``block`` (:data:`COST_ROWS`; views, no copies)."""
+        p, c = 4 + len(PARTS), 4 + len(PARTS) + len(CHOICES)
+        return cls(block[0], block[1], block[2], block[3], dict(zip(PARTS, block[4:p])),
+                   dict(zip(CHOICES, block[p:c])), block[c].astype(bool))
 
     @property
     def total_ns(self) -> np.ndarray:
@@ -235,7 +257,7 @@ def layout(hw: Hardware, job: Job | Jobs, s: Any, m: Any, geo: Geometry | None =
     geo = geo or geometry(hw.cfg, job, s, m)
     q = _ceil(geo.blocks / hw.banks)
     rows = q * geo.m * geo.kpart * hw.bits / (8.0 * t.row_bytes)
-    order = np.clip(np.floor(hw.orf_regs / geo.r_b), 1, q)
+    order = np.minimum(np.maximum(np.floor(hw.orf_regs / geo.r_b), 1), q)    # clipped to [1, q]
     groups = _ceil(geo.writes / hw.irf_regs)
     passes = _ceil(q / order)
     vectors = _ceil(np.minimum(geo.gs, hw.banks) / hw.channels)
@@ -248,40 +270,51 @@ def pim_job(hw: Hardware, job: Job | Jobs, s: Any, m: Any, refresh: bool = True,
             geo: Geometry | None = None) -> JobCost:
     """The analytical PIM cost of ``job`` with split-K ``s`` and row blocks of ``m`` rows
     (``geo``: :func:`geometry` of the same job and mapping, when the caller has it)."""
+    return JobCost.of_block(cost_block(hw, job, geo or geometry(hw.cfg, job, s, m), refresh)[0])
+
+
+def cost_block(hw: Hardware, job: Job | Jobs, geo: Geometry, refresh: bool = True) -> tuple[np.ndarray, np.ndarray]:
+    """:func:`pim_job` of the mapping in ``geo`` as one block ``(COST_ROWS, *shape)`` (every field at
+    the full shape, written in place), and the register check ``reg_ok`` at its own shape."""
     t = hw.t
-    geo = geo or geometry(hw.cfg, job, s, m)
-    lay = layout(hw, job, s, m, geo)
-    t_cmd, g = hw.t_cmd, hw.g
+    lay = layout(hw, job, geo.s, geo.m, geo)
+    q, rows, order, passes, vectors, groups = (lay[k] for k in ("q", "rows", "order", "passes", "vectors", "groups"))
+    t_cmd, g, n_vec = hw.t_cmd, hw.g, job.N
+    block = np.empty((len(COST_ROWS), *q.shape))
     cols_per_row = 8.0 * t.row_bytes / t.col_bits
-    rows_up = _ceil(lay["rows"])
+    rows_up = _ceil(rows)
     row = rows_up * hw.act_round_ns()
-    mac = lay["rows"] * cols_per_row * t_cmd * g
-    vec = lay["passes"] * (lay["vectors"] * lay["writes"] * hw.cfg.t_wr_ns + lay["groups"] * (t.tRTW + t.tWTR))
-    cro = np.where(lay["order"] > 1, lay["groups"] * lay["q"] * t_cmd * g, 0.0)
-    spill = lay["passes"] * (t.tRTW + t.tRP + np.maximum(t.tRAS, t.tRCD + lay["r_b"] * lay["order"] * g * t_cmd)
-                             + t.tWTR)
-    parts = {"row": row * job.N, "mac": mac * job.N, "vector": vec * job.N, "cro": cro * job.N,
-             "spill": spill * job.N}
+    mac = rows * cols_per_row * t_cmd * g
+    vec = passes * (vectors * geo.writes * hw.cfg.t_wr_ns + groups * (t.tRTW + t.tWTR))
+    cro = np.where(order > 1, groups * q * t_cmd * g, 0.0)
+    spill = passes * (t.tRTW + t.tRP + np.maximum(t.tRAS, t.tRCD + geo.r_b * order * g * t_cmd) + t.tWTR)
+    parts = block[4:4 + len(PARTS)]
+    for i, part in enumerate((row, mac, vec, cro, spill)):
+        np.multiply(part, n_vec, out=parts[i])
     derate = t.refresh_derate if refresh else 1.0
-    pim_ns = sum(parts.values()) / derate
+    np.divide(parts[0] + parts[1] + parts[2] + parts[3] + parts[4], derate, out=block[0])
 
     # host side: read the input vectors and the (partial) outputs, reduce split-K partials
-    io_ns = geo.io_bytes / hw.host_bytes_per_ns + geo.reduce_ops / hw.host_ops_per_ns
+    np.add(geo.io_bytes / hw.host_bytes_per_ns, geo.reduce_ops / hw.host_ops_per_ns, out=block[1])
 
     # energy (pJ)
     banks = hw.banks
-    acts = job.N * rows_up * banks
-    streamed_bits = job.N * lay["q"] * lay["m"] * lay["kpart"] * hw.bits * banks
-    mux = np.where(g > 1, PJ_PER_BIT_BG_MUX, 0.0)
-    vec_bits = job.N * lay["passes"] * lay["vectors"] * lay["writes"] * hw.irf_bits * hw.channels
-    e = (acts * t.act_pj + streamed_bits * (PJ_PER_BIT_CELL_RW + mux)
-         + (streamed_bits / hw.bits) * geo.mac_pj
-         + vec_bits * t.host_read_pj_per_bit
-         + geo.out_pj + geo.in_pj + geo.reduce_pj)
-    ext = geo.io_bytes + vec_bits / 8.0
-    zero = 0 * pim_ns
-    choice = {"split_k": lay["s"] + zero, "tile_rows": lay["m"] + zero, "tile_order": lay["order"] + zero}
-    return JobCost(pim_ns, io_ns + zero, e + zero, ext + zero, parts, choice, lay["reg_ok"])
+    acts = n_vec * rows_up * banks
+    streamed_bits = n_vec * q * geo.m * geo.kpart * hw.bits * banks
+    vec_bits = n_vec * passes * vectors * geo.writes * hw.irf_bits * hw.channels
+    np.add(acts * t.act_pj + streamed_bits * (PJ_PER_BIT_CELL_RW + hw.mux_pj_per_bit)
+           + (streamed_bits / hw.bits) * geo.mac_pj + vec_bits * t.host_read_pj_per_bit
+           + geo.out_pj + geo.in_pj, geo.reduce_pj, out=block[2])
+    np.add(geo.io_bytes, vec_bits / 8.0, out=block[3])
+    choice = block[4 + len(PARTS):-1]
+    for i, x in enumerate((geo.s, geo.m, order)):
+        choice[i] = x
+    reg_ok = lay["reg_ok"]
+    block[-1] = reg_ok
+    zero = 0 * block[0]      # a non-finite PIM time makes every derived field non-finite too
+    block[1:4] += zero
+    choice += zero
+    return block, reg_ok
 
 
 #: the mapper's candidates (split-K outer, tile rows inner) on a leading axis of their own
@@ -289,31 +322,27 @@ _CAND_S, _CAND_M = (np.array(v, dtype=float).reshape(-1, 1, 1)
                     for v in zip(*((s, m) for s in SPLIT_K for m in TILE_ROWS)))
 
 
+def candidates(cfg: PIMConfig, jobs: Job | Jobs, s_fixed: np.ndarray, m_fixed: np.ndarray) -> Geometry:
+    """:class:`Geometry` of every mapper candidate (leading axis) where the pins ``*_fixed`` are 0;
+    memoised on ``jobs`` (a :class:`Jobs`) when the pins are the same for every design (one row)."""
+    def build() -> Geometry:
+        return geometry(cfg, jobs, np.where(s_fixed > 0, s_fixed, _CAND_S), np.where(m_fixed > 0, m_fixed, _CAND_M))
+
+    if isinstance(jobs, Jobs) and s_fixed.shape[0] == 1 and m_fixed.shape[0] == 1:
+        key = (s_fixed.shape, s_fixed.dtype.str, s_fixed.tobytes(), m_fixed.shape, m_fixed.dtype.str, m_fixed.tobytes())
+        return jobs.remember(cfg, key, build)
+    return build()
+
+
 def best_pim_jobs(hw: Hardware, jobs: Job | Jobs, s_fixed: np.ndarray, m_fixed: np.ndarray,
                   refresh: bool = True) -> JobCost:
     """The fastest (split-K, tile rows) per design and job, all candidates in one array pass;
-    ``*_fixed`` arrays ``(designs, jobs)`` pin them (0 = search). Ties keep the earlier candidate.
-    When the pins are the same for every design (one row), the candidates' :class:`Geometry` is
-    memoised on ``jobs`` (a :class:`Jobs`)."""
-    s = np.where(s_fixed > 0, s_fixed, _CAND_S)
-    m = np.where(m_fixed > 0, m_fixed, _CAND_M)
-    geo = None
-    if isinstance(jobs, Jobs) and s_fixed.shape[0] == 1 and m_fixed.shape[0] == 1:
-        key = (s_fixed.shape, s_fixed.dtype.str, s_fixed.tobytes(), m_fixed.shape, m_fixed.dtype.str, m_fixed.tobytes())
-        geo = jobs.remember(hw.cfg, key, lambda: geometry(hw.cfg, jobs, s, m))
-    c = pim_job(hw, jobs, s, m, refresh, geo)
-    score = np.where(c.reg_ok, c.total_ns, np.inf)
-    best = np.argmin(score, axis=0)
-    fields = [c.pim_ns, c.io_ns, c.energy_pj, c.ext_bytes, *c.parts.values(), *c.choice.values(), c.reg_ok]
-    packed = broadcast_stack(fields)   # (fields, cand, ...) as float
-    if best.shape != packed.shape[2:]:
-        best = np.broadcast_to(best, packed.shape[2:])
-    won = packed.reshape(len(fields), packed.shape[1], -1)[:, best.reshape(-1), np.arange(best.size)].reshape(
-        len(fields), *best.shape)      # each field at its winning candidate
-    n_parts, n_choice = len(c.parts), len(c.choice)
-    parts = dict(zip(c.parts, won[4:4 + n_parts]))
-    choice = dict(zip(c.choice, won[4 + n_parts:4 + n_parts + n_choice]))
-    return JobCost(won[0], won[1], won[2], won[3], parts, choice, won[-1].astype(bool))
+    ``*_fixed`` arrays ``(designs, jobs)`` pin them (0 = search). Ties keep the earlier candidate."""
+    block, reg_ok = cost_block(hw, jobs, candidates(hw.cfg, jobs, s_fixed, m_fixed), refresh)
+    best = np.argmin(np.where(reg_ok, block[0] + block[1], np.inf), axis=0)
+    flat = block.reshape(len(block), block.shape[1], -1)
+    won = flat[:, best.reshape(-1), np.arange(best.size)].reshape(len(block), *best.shape)
+    return JobCost.of_block(won)       # each field at its winning candidate
 
 
 def host_job(hw: Hardware, job: Job | Jobs) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
