@@ -153,21 +153,24 @@ class Family(Simulator):
         self.check_fidelity(fidelity)
         if designs.n == 0:
             return ModelOutput({}), BatchResult({}, np.zeros(0, dtype=bool), []), np.zeros((0, 0))
+        names = designs.names
         for name in self.parameters:
-            if name not in designs:
+            if name not in names:
                 raise designs.missing(name)
         out = self.model(designs, workload, fidelity)
         n = designs.n
-        derived = derive(_stacked(out.metrics, n))
-        block = broadcast_stack(list(derived.values())) if derived else np.zeros((0, n))
+        given, block = _stacked(out.metrics, n)
+        derived = derive(given)
+        block = _derived_block(derived, given, block)
         metrics = dict(zip(derived, block))
-        masks = _stacked(out.violations, n, bool)
-        flagged = np.logical_or.reduce(list(masks.values())) if masks else np.zeros(n, dtype=bool)
-        bad = ~np.isfinite(block) & ~flagged    # a design the model passed but that has a non-finite metric
-        if bad.any():
-            names = list(metrics)
+        masks = _stacked(out.violations, n, bool)[0]
+        finite = np.isfinite(block)
+        if not finite.all():      # a design the model passed but that has a non-finite metric
+            flagged = np.logical_or.reduce(list(masks.values())) if masks else np.zeros(n, dtype=bool)
+            bad = ~finite & ~flagged
+            rows = list(metrics)
             for j in np.flatnonzero(bad.any(axis=1)).tolist():
-                masks[f"non_finite:{names[j]}"] = bad[j]
+                masks[f"non_finite:{rows[j]}"] = bad[j]
         return out, BatchResult(metrics, *_validity(masks, n)), block
 
 
@@ -179,13 +182,29 @@ def _all_equal(vals: np.ndarray, first: Any) -> bool:
     return bool((vals == first).all())
 
 
-def _stacked(values: Mapping[str, Any], n: int, dtype: type = np.float64) -> dict[str, np.ndarray]:
+def _stacked(values: Mapping[str, Any], n: int,
+             dtype: type = np.float64) -> tuple[dict[str, np.ndarray], np.ndarray]:
     """Name → one numpy row of ``n`` entries per value (scalars, length-1 arrays and tensors broadcast),
-    all rows views of one block."""
+    all rows views of one block ``(values, n)``, and the block."""
     block: np.ndarray = np.empty((len(values), n), dtype=dtype)
     for i, v in enumerate(values.values()):
         block[i] = v.reshape(-1) if type(v) is np.ndarray else to_numpy(v).reshape(-1)
-    return dict(zip(values, block))
+    return dict(zip(values, block)), block
+
+
+def _derived_block(derived: Mapping[str, Any], given: Mapping[str, np.ndarray], block: np.ndarray) -> np.ndarray:
+    """``derived`` (from :func:`archgym.metrics.derive`) as one block: ``given``'s rows (``block``) copied
+    at once and the derived metrics appended when ``derived`` starts with ``given`` unchanged, else every
+    value stacked."""
+    k = len(given)
+    head = list(derived)[:k]
+    if head != list(given) or any(derived[name] is not given[name] for name in head):
+        return broadcast_stack(list(derived.values())) if derived else np.zeros((0, block.shape[1]))
+    out = np.empty((len(derived), block.shape[1]))
+    out[:k] = block
+    for i, name in enumerate(list(derived)[k:], start=k):
+        out[i] = derived[name]
+    return out
 
 
 def loop(designs: Designs, one: Callable[[Mapping[str, Any]], Result]) -> ModelOutput:
