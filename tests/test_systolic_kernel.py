@@ -82,7 +82,8 @@ def test_columns_with_integer_codes_and_partial_per_layer_knobs() -> None:
     cols[f"{first}.tile_folds"] = np.full(200, 64)
     cols[f"{last}.fold_order"] = np.array([2, 1] * 100)          # row, col
     _assert_same(cols, wl)
-    _assert_same({k: v for k, v in cols.items() if k not in ("fold_order", "tile_folds", f"{last}.fold_order")}, wl)
+    shared = ("fold_order", "tile_folds", f"{last}.fold_order")
+    _assert_same({k: v for k, v in cols.items() if k not in shared}, wl)
 
 
 def test_evaluate_uses_the_kernel_on_numpy(monkeypatch: pytest.MonkeyPatch) -> None:

@@ -18,8 +18,6 @@ from numba import njit
 
 #: rows of the ``hw`` input (the hardware columns, :data:`.network.HW_NUMERIC`)
 HW_ROWS = ("rows", "cols", "ifmap_kb", "filter_kb", "ofmap_kb", "dram_bw", "clock_mhz")
-#: entries of the ``consts`` input: MAC + register energy per MAC and DRAM energy per byte (pJ), MACs
-CONSTS = ("mac_reg_pj", "dram_pj_per_byte", "macs_total")
 #: the metrics, in :func:`.analytical.summarize`'s order (the rows of the kernel's first output)
 METRICS = ("latency_s", "cycles", "compute_cycles", "stall_cycles", "energy_j", "area_mm2", "peak_ops_per_s",
            "throughput_ops_per_s", "throughput_inf_per_s", "utilization", "mapping_efficiency", "dram_bytes",
@@ -31,25 +29,25 @@ _PW_BLOCK = 128                    # numpy's PW_BLOCKSIZE (numpy/_core/src/umath
 
 
 def network(hw: np.ndarray, e_sram: np.ndarray, area: np.ndarray, gemms: np.ndarray, starts: np.ndarray,
-            df: np.ndarray, fold_order: np.ndarray, tile: np.ndarray, word_bytes: int, consts: np.ndarray
-            ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+            df: np.ndarray, fold_order: np.ndarray, tile: np.ndarray, word_bytes: int, mac_reg_pj: float,
+            dram_pj: float, macs_total: float) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     """(metrics ``(METRICS, designs)``, packed per-layer fields ``(12, designs, layers)``, tile folds used and
     row-order flags ``(designs, layers)``) of every design.
 
     ``hw`` ``(HW_ROWS, designs)`` int64; ``e_sram`` ``(3, designs)`` pJ per word of the ifmap, filter and
     ofmap SRAMs (:func:`.analytical.prepare`); ``area`` ``(designs,)`` mm²; ``gemms`` ``(5, GEMMs)`` int64:
     m, k, n, repeat, layer index; ``starts`` each layer's first GEMM; ``df`` / ``fold_order`` (codes into
-    ``DATAFLOWS`` / ``FOLD_ORDERS``) and ``tile`` int64 ``(designs or 1, layers or 1)``; ``consts``
-    (:data:`CONSTS`)."""
-    return _network(hw, e_sram, area, gemms, starts, df, fold_order, tile, word_bytes, consts)
+    ``DATAFLOWS`` / ``FOLD_ORDERS``) and ``tile`` int64 ``(designs or 1, layers or 1)``; ``mac_reg_pj``: MAC
+    and register energy per MAC, ``dram_pj``: DRAM energy per byte (pJ); ``macs_total``: the workload's MACs."""
+    return _network(hw, e_sram, area, gemms, starts, df, fold_order, tile, word_bytes, mac_reg_pj, dram_pj,
+                    macs_total)
 
 
 @njit(cache=True, error_model="numpy")
 def _network(hw: np.ndarray, e_sram: np.ndarray, area: np.ndarray, gemms: np.ndarray, starts: np.ndarray,
-             df: np.ndarray, fold_order: np.ndarray, tile: np.ndarray, wb: int,
-             consts: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:  # pragma: no cover
+             df: np.ndarray, fold_order: np.ndarray, tile: np.ndarray, wb: int, mac_reg_pj: float, dram_pj: float,
+             macs_total: float) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:  # pragma: no cover
     n_designs, n_gemms, n_layers = hw.shape[1], gemms.shape[1], starts.shape[0]
-    mac_reg_pj, dram_pj, macs_total = consts[0], consts[1], consts[2]
     per_gemm = np.empty((2, N_FIELDS, n_gemms))
     tile_gemm = np.empty((2, n_gemms), np.int64)
     per_layer = np.empty((2, N_FIELDS, n_layers))
@@ -62,7 +60,9 @@ def _network(hw: np.ndarray, e_sram: np.ndarray, area: np.ndarray, gemms: np.nda
     for d in range(n_designs):
         rows, cols, bw = hw[0, d], hw[1, d], hw[5, d]
         # active-half words of the three double-buffered SRAMs (traffic.active_words)
-        act_i, act_f, act_o = (hw[2, d] * 1024 // wb) // 2, (hw[3, d] * 1024 // wb) // 2, (hw[4, d] * 1024 // wb) // 2
+        act_i = (hw[2, d] * 1024 // wb) // 2
+        act_f = (hw[3, d] * 1024 // wb) // 2
+        act_o = (hw[4, d] * 1024 // wb) // 2
         e_i, e_f, e_o = e_sram[0, d], e_sram[1, d], e_sram[2, d]
         dk = d if df.shape[0] > 1 else 0
         tk = d if tile.shape[0] > 1 else 0

@@ -172,8 +172,7 @@ def _kernel_cost(x: _Inputs) -> NetworkCost:
     df, order, tile = (np.ascontiguousarray(v) for v in (x.dataflow, x.fold_order, x.tile))
     metrics, packed, tiles, row = analytical_kernel.network(
         ints, e_sram, area, x.stack.columns, x.stack.starts, df, order, tile, wb,
-        np.array([tn.mac_pj(wb) + analytical.REG_ACCESSES_PER_MAC * tn.reg_pj(wb), tn.dram_pj_per_byte,
-                  x.stack.macs_total]))
+        tn.mac_pj(wb) + analytical.REG_ACCESSES_PER_MAC * tn.reg_pj(wb), tn.dram_pj_per_byte, x.stack.macs_total)
     return NetworkCost(dict(zip(analytical_kernel.METRICS, metrics[:, :, None])), packed, tiles, x.dataflow, row)
 
 
@@ -317,7 +316,8 @@ def _like(x: Any, ref: Any) -> Any:
 
 def _hardware(designs: Designs) -> Any:
     """The hardware columns as one integer block ``(HW_NUMERIC, designs, 1)`` (one conversion for numpy)."""
-    raw = [designs.column(k) for k in HW_NUMERIC]
+    cols = designs.columns
+    raw = [cols[k] if k in cols else designs.column(k) for k in HW_NUMERIC]   # column(k) names a missing one
     block = stack([_integers(c) for c in raw]) if any(is_torch(c) for c in raw) else _integers(np.array(raw))
     return block[:, :, None]
 
@@ -337,16 +337,24 @@ def _codes(col: Any, choices: tuple[str, ...], key: str) -> Any:
     if arr.dtype.kind in "iu":
         return arr.astype(np.int64)
     flat = arr.reshape(-1)
-    if flat.size > 64:              # many designs: one element-wise comparison per choice (no sort)
-        codes = np.full(flat.shape, -1, dtype=np.int64)
-        for i, c in enumerate(choices):
-            codes[flat == c] = i
-    else:
-        lookup = {c: i for i, c in enumerate(choices)}
-        codes = np.array([lookup.get(v, -1) for v in flat.tolist()], dtype=np.int64)
+    if flat.size <= 64:             # few designs: a dictionary lookup per value
+        lookup = _lookup(choices)
+        values = [lookup.get(v, -1) for v in flat.tolist()]
+        if -1 in values:
+            raise ConfigError.bad_value(key, flat[values.index(-1)], choices)
+        return np.array(values, dtype=np.int64).reshape(arr.shape)
+    codes = np.full(flat.shape, -1, dtype=np.int64)   # many: one element-wise comparison per choice (no sort)
+    for i, c in enumerate(choices):
+        codes[flat == c] = i
     if (codes < 0).any():
         raise ConfigError.bad_value(key, flat[codes < 0][0], choices)
     return codes.reshape(arr.shape)
+
+
+@functools.lru_cache(maxsize=16)
+def _lookup(choices: tuple[str, ...]) -> dict[str, int]:
+    """Value → code of a categorical knob's choices."""
+    return {c: i for i, c in enumerate(choices)}
 
 
 def _row_list(x: Any, d: int, n_layers: int) -> list[Any]:
