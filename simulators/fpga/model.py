@@ -24,7 +24,15 @@ from simulators.fpga import power
 from simulators.fpga.fabric import RESOURCES, Fabric
 from simulators.fpga.layers import StageTable
 from simulators.fpga.resources import achieved_clock
-from simulators.fpga.streaming import StreamingModel, auto_fold, fold_within, producer_lanes, streaming
+from simulators.fpga.streaming import (
+    StreamingModel,
+    auto_fold,
+    fold_groups,
+    group_streaming,
+    offchip_bytes,
+    producer_lanes,
+    streaming,
+)
 from simulators.fpga.tiled import TiledModel, engine, engine_resources
 
 DRAM_EFFICIENCY = 0.85          # sustained / peak off-chip bandwidth for long bursts [U]
@@ -103,23 +111,35 @@ def group_stages(table: StageTable, groups: int) -> list[tuple[int, np.ndarray]]
     return table.remember(("groups", groups), build)
 
 
-def dataflow_group(table: StageTable, idx: np.ndarray, fab: Fabric, lanes: np.ndarray,
-                   fifo: np.ndarray) -> tuple[StageTable, StreamingModel]:
-    """Stages ``idx`` of ``table`` as an InTAR *dataflow* group for ``D`` designs: a streaming pipeline
-    carved out of the engine's ``lanes = Tm·Tn`` MAC lanes (``(D,)``, folded by :func:`auto_fold`),
-    weights streamed from DRAM, the group's input and output activations through DRAM (in the
-    model's ``offchip_bytes``). ``fab``: the designs' devices and precisions; ``fifo``: FIFO depth knob
-    in words, ``(D,)``. Folded by
-    :func:`fold_within`; :func:`dataflow_fits` says whether the lanes fit the engine's."""
-    sub = table.remember(("sub", idx.tobytes()), lambda: _subtable(table, idx))
+def dataflow_groups(table: StageTable, groups: int, fab: Fabric, lanes: np.ndarray, fifo: np.ndarray
+                    ) -> dict[int, tuple[StageTable, StreamingModel]]:
+    """Each non-empty group ``g`` of :func:`group_stages` as an InTAR *dataflow* group for ``D`` designs:
+    ``g -> (its sub-table, its streaming pipeline)``, the pipeline carved out of the engine's
+    ``lanes = Tm·Tn`` MAC lanes (``(D,)``, folded by :func:`fold_within` of the sub-table), weights
+    streamed from DRAM, the group's input and output activations through DRAM (in the model's
+    ``offchip_bytes``). ``fab``: the designs' devices and precisions; ``fifo``: FIFO depth knob in words,
+    ``(D,)``. All groups are folded and modelled in one pass over the table (:func:`fold_groups`,
+    :func:`group_streaming`), each with the numbers of its sub-table alone; :func:`dataflow_fits` says
+    whether the lanes fit the engine's."""
+    group_of = group_index(table, groups)
     lanes = np.asarray(lanes, dtype=float)
-    spe, ssimd, sle = fold_within(sub, lanes)
-    return sub, streaming(sub, fab, spe, ssimd, sle, np.zeros(lanes.size, bool), fifo)
+    pe, simd, lanes_e = fold_groups(table, group_of, lanes)
+    model = group_streaming(table, group_of, fab, pe, simd, lanes_e, fifo)
+    out = {}
+    for g, idx in group_stages(table, groups):
+        sub = _group_table(table, idx)
+        out[g] = sub, model.columns(int(idx[0]), int(idx[-1]) + 1, offchip_bytes(sub, fab, np.zeros(lanes.size, bool)))
+    return out
 
 
 def dataflow_fits(df: StreamingModel, sub: StageTable, lanes: np.ndarray) -> np.ndarray:
     """Whether a dataflow group's MAC lanes fit within the engine's ``lanes`` (``(D,)``)."""
     return df.lanes[:, sub.is_mac].sum(axis=1) <= np.asarray(lanes, dtype=float) + 1e-9
+
+
+def _group_table(table: StageTable, idx: np.ndarray) -> StageTable:
+    """Stages ``idx`` of ``table`` as a table of their own (memoised per table)."""
+    return table.remember(("sub", idx.tobytes()), lambda: _subtable(table, idx))
 
 
 def _subtable(table: StageTable, idx: np.ndarray) -> StageTable:
@@ -231,14 +251,14 @@ def analyze(table: StageTable, fab: Fabric, cols: dict[str, np.ndarray]) -> Anal
             parts = group_stages(table, int(g_count))
             e_cycles, e_bytes = timed().cycles[rows], timed().dram_bytes[rows]
             lanes_r, fifo_r, bpc_r, buf_r, sched_r = tm[rows] * tn[rows], fifo[rows], bpc[rows], buf_mem[rows], sched[rows]
-            fab_r = fab.take(rows)
-            models = dataflow[int(g_count)] = (rows, {})
+            models = dataflow_groups(table, int(g_count), fab.take(rows), lanes_r, fifo_r)
+            dataflow[int(g_count)] = rows, models
             for g, idx in parts:
                 # take: a C-ordered copy, summed row by row in numpy's pairwise order whatever the rows
                 # (``e_cycles[:, idx]`` is F-ordered: summed sequentially with 2+ rows, pairwise with 1)
                 seq = e_cycles.take(idx, axis=1).sum(axis=1)
                 seq_bytes = e_bytes.take(idx, axis=1).sum(axis=1)
-                sub, df = models[1][g] = dataflow_group(table, idx, fab_r, lanes_r, fifo_r)
+                sub, df = models[g]
                 df_ok = ((df.res["bram18k"].sum(axis=1) + 8 * df.res["uram"].sum(axis=1)) <= buf_r) & \
                     dataflow_fits(df, sub, lanes_r)
                 df_lat = np.where(df_ok, df.latency(bpc_r), np.inf)

@@ -14,7 +14,7 @@ One engine per stage, all stages running concurrently on a stream of inferences.
 from __future__ import annotations
 
 import functools
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 import numpy as np
@@ -57,20 +57,26 @@ def auto_fold(table: StageTable, target: np.ndarray) -> tuple[np.ndarray, np.nda
     """FINN ``SetFolding``: per MAC stage, the fewest lanes whose cycles meet ``target`` (per design);
     stages that cannot meet it get their fastest folding. Eltwise stages get ``ceil(E/target)``
     lanes rounded up to a power of two. Returns ``pe, simd`` of shape ``(D, n_mac)`` and
-    eltwise lanes of shape ``(D, n)`` (1 on MAC stages). All stages in one array pass."""
-    target = np.asarray(target, dtype=float).reshape(-1)
+    eltwise lanes of shape ``(D, n)`` (1 on MAC stages). All stages in one array pass. ``target``: ``(D,)``,
+    or ``(D, n)`` one per stage (each stage's choice depends on its own target only)."""
+    target = np.asarray(target, dtype=float)
     pack = table.remember("fold", lambda: _FoldPack.of(table))
+    elts = pack.elts
+    if target.ndim == 2:
+        t_mac, t_elt = target[:, table.mac_idx], target[:, elts]
+    else:
+        t_mac = t_elt = target.reshape(-1, 1)
     # a stage's cycles are integers, so "cycles ≤ target" is "cycles ≤ floor(target)"; NaN: the slowest
-    floor = np.floor(target)
+    # (any target at or above a stage's slowest candidate picks the same: the clamp to span − 1 is exact)
+    floor = np.floor(t_mac)
     t = np.minimum(np.maximum(np.where(np.isnan(floor), pack.span - 1, floor), -1.0), pack.span - 1)
-    idx = np.searchsorted(pack.key, pack.offset + t[:, None], side="right") - 1
+    idx = np.searchsorted(pack.key, pack.offset + t, side="right") - 1
     pick = np.where(idx >= pack.start, pack.pick[np.maximum(idx, 0)], pack.start)
     pe, simd = pack.pe[pick], pack.simd[pick]
-    lanes_e = np.ones((target.size, table.n), dtype=np.int64)
-    elts = pack.elts
+    lanes_e = np.ones((target.shape[0], table.n), dtype=np.int64)
     if elts.size:
         E = table.E[elts]
-        need = np.clip(np.ceil(E / np.maximum(target, 1.0)[:, None]), 1, E)
+        need = np.clip(np.ceil(E / np.maximum(t_elt, 1.0)), 1, E)
         lanes_e[:, elts] = np.minimum(2 ** np.ceil(np.log2(need)), E).astype(np.int64)
     return pe, simd, lanes_e
 
@@ -136,18 +142,43 @@ def fold_within(table: StageTable, lanes: np.ndarray) -> tuple[np.ndarray, np.nd
     is doubled (up to :data:`FOLD_RELAX_STEPS` times) while the folds' lanes exceed the budget,
     since FINN's power-of-two and divisor folds overshoot it. The designs over budget at the first
     target get all their doublings folded in one pass, each keeping its first that fits (else the last)."""
+    return fold_groups(table, np.zeros(table.n, dtype=np.int64), lanes)
+
+
+def fold_groups(table: StageTable, group_of: np.ndarray, lanes: np.ndarray
+                ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """:func:`fold_within` of each group of stages (``group_of``: group index of each stage, ``(n,)``) as if
+    the group were a table of its own, all groups in one pass: group ``g``'s target is ``MACs_g / lanes``
+    and its doublings stop when *its* folds fit the lanes."""
     lanes = np.asarray(lanes, dtype=float)
-    target = float(table.macs.sum()) / lanes
+    groups = np.unique(group_of)
+    mac_group = group_of[table.mac_idx]
+    target = np.empty((lanes.size, table.n))
+    for g in groups:
+        at = group_of == g
+        target[:, at] = (float(table.macs[at].sum()) / lanes)[:, None]
+
+    def over_budget(pe: np.ndarray, simd: np.ndarray, budget: np.ndarray) -> np.ndarray:
+        used = pe * simd
+        return np.stack([used[:, mac_group == g].sum(axis=1) for g in groups], axis=1) > budget[:, None]
+
     pe, simd, lanes_e = auto_fold(table, target)
-    over = np.flatnonzero((pe * simd).sum(axis=1) > lanes)
-    if over.size:
+    over = over_budget(pe, simd, lanes)                   # (D, groups)
+    rows = np.flatnonzero(over.any(axis=1))
+    if rows.size:
         steps = FOLD_RELAX_STEPS
-        doubled = target[over, None] * 2.0 ** np.arange(1, steps + 1)     # exact: powers of two
-        p2, s2, e2 = auto_fold(table, doubled.reshape(-1))
-        still = ((p2 * s2).sum(axis=1) > np.repeat(lanes[over], steps)).reshape(-1, steps)
-        k = np.where(still[:, :-1].all(axis=1), steps - 1, np.argmin(still[:, :-1], axis=1))
-        rows = np.arange(over.size) * steps + k
-        pe[over], simd[over], lanes_e[over] = p2[rows], s2[rows], e2[rows]
+        doubled = target[rows, None, :] * 2.0 ** np.arange(1, steps + 1)[:, None]     # exact: powers of two
+        p2, s2, e2 = auto_fold(table, doubled.reshape(-1, table.n))
+        still = over_budget(p2, s2, np.repeat(lanes[rows], steps)).reshape(rows.size, steps, groups.size)
+        k = np.where(still[:, :-1].all(axis=1), steps - 1, np.argmin(still[:, :-1], axis=1))   # (rows, groups)
+        # per stage of each relaxed design: whether its group was over budget, and the doubling's row
+        at = np.searchsorted(groups, group_of)
+        relax = over[rows][:, at]
+        src = (np.arange(rows.size)[:, None] * steps + k)[:, at]
+        lanes_e[rows] = np.where(relax, e2[src, np.arange(table.n)], lanes_e[rows])
+        mac_relax, mac_src, mac_col = relax[:, table.mac_idx], src[:, table.mac_idx], np.arange(table.mac_idx.size)
+        pe[rows] = np.where(mac_relax, p2[mac_src, mac_col], pe[rows])
+        simd[rows] = np.where(mac_relax, s2[mac_src, mac_col], simd[rows])
     return pe, simd, lanes_e
 
 
@@ -179,6 +210,12 @@ class StreamingModel:
 
     def totals(self) -> dict[str, np.ndarray]:
         return {k: v.sum(axis=1) for k, v in self.res.items()}
+
+    def columns(self, lo: int, hi: int, offchip_bytes: np.ndarray) -> StreamingModel:
+        """Stages ``lo:hi`` (views) as a pipeline of their own with ``offchip_bytes`` DRAM bytes."""
+        return StreamingModel(self.cycles[:, lo:hi], self.lanes[:, lo:hi], {k: v[:, lo:hi] for k, v in self.res.items()},
+                              offchip_bytes, self.fill[:, lo:hi], self.row_time[:, lo:hi], self.width[:, lo:hi],
+                              self.fifo[:, lo:hi])
 
     def ii(self, bytes_per_cycle: np.ndarray) -> np.ndarray:
         """Initiation interval in cycles: slowest stage, or DRAM traffic when that is slower."""
@@ -242,12 +279,28 @@ def _weight_bytes(table: StageTable, macs: np.ndarray, bits: np.ndarray) -> np.n
     return np.array([per_width[b] for b in bits.tolist()])
 
 
-def fifo_words(table: StageTable, width: np.ndarray, fifo: np.ndarray) -> np.ndarray:
+def _stages(table: StageTable) -> _Stages:
+    return table.remember("stages", lambda: _Stages.of(table))
+
+
+def _group_stages(table: StageTable, group_of: np.ndarray) -> _Stages:
+    """:func:`_stages` of ``table`` cut into contiguous groups (``group_of``: group of each stage), each
+    group a pipeline of its own: its last stage's output leaves the pipeline (``need_next`` 1, as the
+    last stage of a table has). Per-stage arrays only (``io_elems`` belongs to each group's sub-table)."""
+    def build() -> _Stages:
+        st = _stages(table)
+        last = np.append(group_of[1:] != group_of[:-1], True)
+        need_next = np.where(last, 1.0, st.need_next)
+        return replace(st, need_next=need_next, fill_rows=np.minimum(need_next, table.out_rows), io_elems=np.nan)
+
+    return table.remember(("group stages", group_of.tobytes()), build)
+
+
+def fifo_words(st: _Stages, width: np.ndarray, fifo: np.ndarray) -> np.ndarray:
     """Depth (words) of each stage's output FIFO, ``(D, n)``, for output streams ``width`` elements
     wide ``(D, n)``. A requested depth of 0 means *auto*: room for the rows the consumer's first
     output needs (its whole window), so that the producer can run one window ahead — the depth
     FINN's FIFO sizing converges to for coarse consumers."""
-    st = table.remember("stages", lambda: _Stages.of(table))
     auto = np.ceil(st.row_elems / np.maximum(width, 1.0) * st.need_next[None, :])
     return np.where(fifo <= 0, auto, fifo)
 
@@ -255,22 +308,49 @@ def fifo_words(table: StageTable, width: np.ndarray, fifo: np.ndarray) -> np.nda
 def streaming(table: StageTable, fab: Fabric, pe: np.ndarray, simd: np.ndarray,
               lanes_e: np.ndarray, weights_onchip: np.ndarray, fifo_depth: np.ndarray) -> StreamingModel:
     """Evaluate a streaming pipeline for ``D`` designs, ``fab`` their devices and precisions."""
-    st = table.remember("stages", lambda: _Stages.of(table))
+    onchip = np.asarray(weights_onchip, dtype=bool)
+    model = _stage_model(_stages(table), fab, pe, simd, lanes_e, onchip, fifo_depth)
+    model.offchip_bytes = offchip_bytes(table, fab, onchip)
+    return model
+
+
+def offchip_bytes(table: StageTable, fab: Fabric, weights_onchip: np.ndarray) -> np.ndarray:
+    """DRAM bytes per inference of a streaming pipeline over ``table``: the weights not on chip
+    (``weights_onchip``, ``(D,)``), the first stage's input and the last stage's output."""
+    st = _stages(table)
+    offchip = np.zeros(weights_onchip.size)
+    offchip += np.where(weights_onchip, 0.0, _weight_bytes(table, st.macs, fab.bits))
+    offchip += st.io_elems * fab.bits / 8.0
+    return offchip
+
+
+def group_streaming(table: StageTable, group_of: np.ndarray, fab: Fabric, pe: np.ndarray, simd: np.ndarray,
+                    lanes_e: np.ndarray, fifo_depth: np.ndarray) -> StreamingModel:
+    """:func:`streaming` with weights off chip of every contiguous group of stages (``group_of``) as a
+    pipeline of its own, all groups in one pass: the per-stage arrays of each group's pipeline are its
+    columns (:meth:`StreamingModel.columns`); ``offchip_bytes`` is left 0 (each group's own:
+    :func:`offchip_bytes` of its sub-table)."""
+    onchip = np.zeros(pe.shape[0], dtype=bool)
+    return _stage_model(_group_stages(table, group_of), fab, pe, simd, lanes_e, onchip, fifo_depth)
+
+
+def _stage_model(st: _Stages, fab: Fabric, pe: np.ndarray, simd: np.ndarray, lanes_e: np.ndarray,
+                 onchip: np.ndarray, fifo_depth: np.ndarray) -> StreamingModel:
+    """The per-stage arrays of a streaming pipeline (``offchip_bytes`` 0: the caller's)."""
     d = pe.shape[0]
-    n = table.n
+    n = lanes_e.shape[1]
     col = fab.col
     bits, has_uram, uses_dsp = col.bits, col.has_uram, col.uses_dsp
     macs = st.macs
-    onchip = np.asarray(weights_onchip, dtype=bool)[:, None]
+    onchip = onchip[:, None]
     fifo = np.asarray(fifo_depth, dtype=float)[:, None]
     width = lanes_e.astype(float)
     width[:, macs] = pe
-    depth = fifo_words(table, width, fifo)
+    depth = fifo_words(st, width, fifo)
 
     cycles = np.zeros((d, n))
     lanes = lanes_e.astype(float)
     res = {k: np.zeros((d, n)) for k in ("dsp", "lut", "bram18k", "uram")}
-    offchip = np.zeros(d)
 
     # MAC stages
     nf, sf = ceil_div(st.MH, pe), ceil_div(st.MW, simd)
@@ -288,7 +368,6 @@ def streaming(table: StageTable, fab: Fabric, pe: np.ndarray, simd: np.ndarray,
     res["lut"][:, macs] = lut + wl + lbl + fl
     res["bram18k"][:, macs] = wb + lbb + fb
     res["uram"][:, macs] = wu + lbu + fu
-    offchip += np.where(onchip[:, 0], 0.0, _weight_bytes(table, macs, fab.bits))
 
     # eltwise stages
     elts = st.elts
@@ -303,8 +382,7 @@ def streaming(table: StageTable, fab: Fabric, pe: np.ndarray, simd: np.ndarray,
         res["uram"][:, elts] = su
     res["ff"] = res["lut"] * 1.3
 
-    offchip += st.io_elems * fab.bits / 8.0
     row_time = cycles / st.out_rows
     fill = row_time * st.fill_rows
     res = {k: res[k] for k in ("dsp", "lut", "ff", "bram18k", "uram")}
-    return StreamingModel(cycles, lanes, res, offchip, fill, row_time, width, depth)
+    return StreamingModel(cycles, lanes, res, np.zeros(d), fill, row_time, width, depth)
