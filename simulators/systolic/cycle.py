@@ -36,7 +36,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Mapping
-from dataclasses import dataclass, fields, replace
+from dataclasses import dataclass, fields
 from typing import Any
 
 import numpy as np
@@ -105,20 +105,9 @@ def gemm_timing(g: Gemm, rows: int, cols: int, dataflow: str, ifmap_kb: int, fil
     takes DRAM reads, stalls and the final drain from SCALE-Sim's own buffers
     (:mod:`.scalesim_memory`; column-outer order without tiles only; ``conv`` = the layer's
     geometry when it came from a SCALE-Sim conv topology, whose ifmap repeats addresses)."""
-    if memory == "scalesim":
-        if fold_order != "col" or tile != 1:
-            raise ConfigError("memory 'scalesim': SCALE-Sim has only the column-outer fold order (col) "
-                              f"without tiles; got fold_order={fold_order!r}, tile={tile}")
-        t = gemm_timing(g, rows, cols, dataflow, ifmap_kb, filter_kb, ofmap_kb, dram_bw, word_bytes,
-                        fold_order, ifmap_bw, filter_bw)
-        mem = scalesim_memory(g, rows, cols, dataflow, ifmap_kb, filter_kb, ofmap_kb, ifmap_bw or dram_bw,
-                              filter_bw or dram_bw, dram_bw, word_bytes, conv)
-        # SCALE-Sim prefetches the whole active half (or the operand, if smaller) before cycle 0
-        pro_i = math.ceil(min(t.dram_ifmap_reads, (ifmap_kb * 1024 // word_bytes) // 2) / (ifmap_bw or dram_bw))
-        pro_f = math.ceil(min(t.dram_filter_reads, (filter_kb * 1024 // word_bytes) // 2) / (filter_bw or dram_bw))
-        return replace(t, stall_cycles=mem.stall_cycles, dram_ifmap_reads=mem.dram_ifmap_reads,
-                       dram_filter_reads=mem.dram_filter_reads, epilogue_cycles=mem.final_drain_cycles,
-                       prologue_cycles=max(pro_i, pro_f), ifmap_prologue_cycles=pro_i, filter_prologue_cycles=pro_f)
+    if memory == "scalesim" and (fold_order != "col" or tile != 1):
+        raise ConfigError("memory 'scalesim': SCALE-Sim has only the column-outer fold order (col) "
+                          f"without tiles; got fold_order={fold_order!r}, tile={tile}")
     df = df_code(dataflow)
     order = 0 if fold_order == "col" else 1
     bw_i, bw_f, bw_o = ifmap_bw or dram_bw, filter_bw or dram_bw, dram_bw
@@ -127,37 +116,49 @@ def gemm_timing(g: Gemm, rows: int, cols: int, dataflow: str, ifmap_kb: int, fil
     words = {b: (kb * 1024) // word_bytes for b, kb in (("i", ifmap_kb), ("f", filter_kb), ("o", ofmap_kb))}
     act = {b: w // 2 for b, w in words.items()}
     tr = traffic(g.m, g.k, g.n, f, rows, cols, df, order, act["i"], act["f"], act["o"], tile)
-    rf, cf, nf, L = int(f.row_folds), int(f.col_folds), int(f.folds), int(f.fold_cycles)
-    block = int(tr.tile_folds)
-
-    fr, fc = _fold_sequence(rf, cf, order, block)
-    j = np.arange(nf, dtype=np.int64)
-    ideal_end = (j + 1) * L
-
-    pro_i, pro_f = math.ceil(int(tr.ifmap_prologue) / bw_i), math.ceil(int(tr.filter_prologue) / bw_f)
-    need_i = _stream_need(df, "ifmap", tr, fr, fc, rf, cf, order, block)
-    need_f = _stream_need(df, "filter", tr, fr, fc, rf, cf, order, block)
-    ready = np.maximum(_arrival(need_i, pro_i * bw_i, bw_i), _arrival(need_f, pro_f * bw_f, bw_f))
-    # ofmap: outputs written so far must fit the buffer plus what the port has drained
-    out_per_fold = int(tr.ofmap_writes) / nf
-    written = (j + 1) * out_per_fold
-    ready = np.maximum(ready, np.ceil(np.maximum(written - words["o"], 0) / bw_o))
-    lag = np.maximum.accumulate(ready - ideal_end)
-    stall = int(max(0, lag[-1])) if nf else 0
-    compute = nf * L
-
-    w_o = int(tr.ofmap_writes)
-    epilogue = _drain_epilogue(out_per_fold / bw_o, ideal_end + np.maximum(lag, 0), compute + stall)
+    reads_i, reads_f = int(tr.ifmap_reads), int(tr.filter_reads)
+    if memory == "scalesim":
+        mem = scalesim_memory(g, rows, cols, dataflow, ifmap_kb, filter_kb, ofmap_kb, bw_i, bw_f, bw_o, word_bytes,
+                              conv)
+        # SCALE-Sim prefetches the whole active half (or the operand, if smaller) before cycle 0
+        pro_i, pro_f = math.ceil(min(reads_i, act["i"]) / bw_i), math.ceil(min(reads_f, act["f"]) / bw_f)
+        stall, epilogue = mem.stall_cycles, mem.final_drain_cycles
+        reads_i, reads_f = mem.dram_ifmap_reads, mem.dram_filter_reads
+    else:
+        pro_i, pro_f = math.ceil(int(tr.ifmap_prologue) / bw_i), math.ceil(int(tr.filter_prologue) / bw_f)
+        stall, epilogue = _walk(f, tr, df, order, pro_i * bw_i, pro_f * bw_f, words["o"], bw_i, bw_f, bw_o)
     return GemmTiming(
-        compute_cycles=compute, stall_cycles=stall,
+        compute_cycles=int(f.folds) * int(f.fold_cycles), stall_cycles=stall,
         prologue_cycles=max(pro_i, pro_f), epilogue_cycles=epilogue,
-        folds=nf, mapping_efficiency=float(f.mapping_efficiency(rows, cols)),
+        folds=int(f.folds), mapping_efficiency=float(f.mapping_efficiency(rows, cols)),
         compute_util=float(f.compute_util(rows, cols)),
         sram_ifmap_reads=int(s.ifmap_reads), sram_filter_reads=int(s.filter_reads),
         sram_ofmap_writes=int(s.ofmap_writes),
-        dram_ifmap_reads=int(tr.ifmap_reads), dram_filter_reads=int(tr.filter_reads),
-        dram_ofmap_writes=w_o, ifmap_prologue_cycles=pro_i, filter_prologue_cycles=pro_f,
-        tile_folds_used=block)
+        dram_ifmap_reads=reads_i, dram_filter_reads=reads_f,
+        dram_ofmap_writes=int(tr.ofmap_writes), ifmap_prologue_cycles=pro_i, filter_prologue_cycles=pro_f,
+        tile_folds_used=int(tr.tile_folds))
+
+
+def _walk(f: Any, tr: Any, df: int, order: int, pro_words_i: int, pro_words_f: int, words_o: int, bw_i: int,
+          bw_f: int, bw_o: int) -> tuple[int, int]:
+    """(stall, epilogue) cycles of one GEMM's folds (:func:`.folds.folds` ``f``, :func:`.traffic.traffic`
+    ``tr``) in execution order: each fold's operand arrival (after ``pro_words_*`` prologue words), ofmap
+    back-pressure (a buffer of ``words_o`` words) and the max-plus recurrence of the module docstring."""
+    rf, cf, nf, L = int(f.row_folds), int(f.col_folds), int(f.folds), int(f.fold_cycles)
+    block = int(tr.tile_folds)
+    fr, fc = _fold_sequence(rf, cf, order, block)
+    j = np.arange(nf, dtype=np.int64)
+    ideal_end = (j + 1) * L
+    need_i = _stream_need(df, "ifmap", tr, fr, fc, rf, cf, order, block)
+    need_f = _stream_need(df, "filter", tr, fr, fc, rf, cf, order, block)
+    ready = np.maximum(_arrival(need_i, pro_words_i, bw_i), _arrival(need_f, pro_words_f, bw_f))
+    # ofmap: outputs written so far must fit the buffer plus what the port has drained
+    out_per_fold = int(tr.ofmap_writes) / nf
+    written = (j + 1) * out_per_fold
+    ready = np.maximum(ready, np.ceil(np.maximum(written - words_o, 0) / bw_o))
+    lag = np.maximum.accumulate(ready - ideal_end)
+    stall = int(max(0, lag[-1])) if nf else 0
+    return stall, _drain_epilogue(out_per_fold / bw_o, ideal_end + np.maximum(lag, 0), nf * L + stall)
 
 
 def _drain_epilogue(drain: float, finish: np.ndarray, end: int) -> int:
