@@ -59,10 +59,9 @@ def _network(hw: np.ndarray, e_sram: np.ndarray, area: np.ndarray, gemms: np.nda
     total = np.empty(N_FIELDS)
     for d in range(n_designs):
         rows, cols, bw = hw[0, d], hw[1, d], hw[5, d]
-        # active-half words of the three double-buffered SRAMs (traffic.active_words)
+        # active-half words of the ifmap and filter SRAMs (traffic.active_words; the ofmap's never limits reuse)
         act_i = (hw[2, d] * 1024 // wb) // 2
         act_f = (hw[3, d] * 1024 // wb) // 2
-        act_o = (hw[4, d] * 1024 // wb) // 2
         e_i, e_f, e_o = e_sram[0, d], e_sram[1, d], e_sram[2, d]
         dk = d if df.shape[0] > 1 else 0
         tk = d if tile.shape[0] > 1 else 0
@@ -70,10 +69,8 @@ def _network(hw: np.ndarray, e_sram: np.ndarray, area: np.ndarray, gemms: np.nda
             j = gemms[4, g]
             code = df[dk, j if df.shape[1] > 1 else 0]
             tl = tile[tk, j if tile.shape[1] > 1 else 0]
-            for o in range(2):
-                tile_gemm[o, g] = _gemm(gemms[0, g], gemms[1, g], gemms[2, g], gemms[3, g], rows, cols, bw, act_i,
-                                        act_f, act_o, e_i, e_f, e_o, code, o, tl, wb, mac_reg_pj, dram_pj,
-                                        per_gemm[o, :, g])
+            _gemm(gemms[0, g], gemms[1, g], gemms[2, g], gemms[3, g], rows, cols, bw, act_i, act_f, e_i, e_f, e_o,
+                  code, tl, wb, mac_reg_pj, dram_pj, per_gemm[:, :, g], tile_gemm[:, g])
         for j in range(n_layers):       # GEMMs into layers (np.add.reduceat, np.maximum.reduceat)
             s = starts[j]
             e = starts[j + 1] if j + 1 < n_layers else n_gemms
@@ -103,12 +100,12 @@ def _network(hw: np.ndarray, e_sram: np.ndarray, area: np.ndarray, gemms: np.nda
 
 
 @njit(cache=True, error_model="numpy", inline="always")
-def _gemm(m: int, k: int, n: int, r: int, rows: int, cols: int, bw: int, act_i: int, act_f: int, act_o: int,
-          e_i: float, e_f: float, e_o: float, df: int, order: int, tile: int, wb: int, mac_reg_pj: float,
-          dram_pj: float, out: np.ndarray) -> int:  # pragma: no cover - compiled
-    """One GEMM's packed fields into ``out`` (:func:`.analytical.gemm_cost` for traffic loop order ``order``,
-    0 = column folds outer); returns the tile folds used. Every branch tests the code as the array path's
-    ``where`` does, so any code gives the same numbers."""
+def _gemm(m: int, k: int, n: int, r: int, rows: int, cols: int, bw: int, act_i: int, act_f: int, e_i: float,
+          e_f: float, e_o: float, df: int, tile: int, wb: int, mac_reg_pj: float, dram_pj: float,
+          out: np.ndarray, tiles: np.ndarray) -> None:  # pragma: no cover - compiled
+    """One GEMM's packed fields under both traffic loop orders (``out[0]``: column folds outer, ``out[1]``:
+    row folds outer; :func:`.analytical.gemm_cost`) and the tile folds each uses (``tiles``). Every branch
+    tests the code as the array path's ``where`` does, so any code gives the same numbers."""
     # folds.folds / spatial_dims
     sr = m if df == _OS else k
     sc = m if df == _IS else n
@@ -122,66 +119,67 @@ def _gemm(m: int, k: int, n: int, r: int, rows: int, cols: int, bw: int, act_i: 
     s_i = m * k if df == _IS else col_f * (m * k)
     s_f = row_f * (k * n) if df == _OS else (k * n if df == _WS else col_f * (k * n))
     s_o = m * n + nf * (rows + cols) if df == _OS else row_f * (m * n)
-    # traffic.traffic and traffic.tile_block
+    # traffic.traffic and traffic.tile_block: what the loop order does not change
     pad_r = row_f * rows
     pad_c = col_f * cols
     fetch_i = k * pad_c if df == _IS else pad_r * t
     fetch_f = pad_r * n if df == _IS else k * pad_c
     xr_is_ifmap = df == _OS or df == _WS
     xc_is_filter = df == _OS
-    col_outer = order == 0
     xr_fits = fetch_i <= act_i if xr_is_ifmap else fetch_f <= act_f
     act_r = act_i if xr_is_ifmap else act_f
     slab_r, slab_c = rows * t, k * cols
-    if col_outer:
-        inner_fits = slab_r <= act_r
-        by_buffer = act_f // max(slab_c, 1) if df == _OS else col_f
-        block = min(min(tile, col_f), by_buffer)
-    else:
-        inner_fits = df != _OS or slab_c <= act_f
-        by_buffer = act_r // max(slab_r, 1)
-        block = min(min(tile, row_f), by_buffer)
-    block = max(block, 1) if inner_fits else 1
-    if col_outer:
-        xr_passes = 1 if xr_fits else -(-col_f // block)
-        xc_passes = 1 if block * k * cols <= act_f else row_f
-    else:
-        xr_passes = 1 if block * rows * t <= act_r else col_f
-        xc_passes = 1 if fetch_f <= act_f else -(-row_f // block)
-    passes_i = xr_passes if xr_is_ifmap else 1
-    passes_f = (xc_passes if xc_is_filter else 1) if xr_is_ifmap else xr_passes
     writes_o = m * n if df == _OS else row_f * m * n
     first_i = fetch_i // row_f if xr_is_ifmap else fetch_i // col_f
     first_f = fetch_f // col_f if xr_is_ifmap else fetch_f // row_f
-    reads_i = fetch_i * passes_i
-    reads_f = fetch_f * passes_f
     last_o = -(-writes_o // nf)
-    # analytical.gemm_cost
+    # analytical.gemm_cost: what the loop order does not change
     compute = nf * fold_cycles
     prologue = max(-(-first_i // bw), -(-first_f // bw))
     epilogue = -(-last_o // bw)
-    body = max(max(compute, -(-(reads_i - first_i) // bw)),
-               max(-(-(reads_f - first_f) // bw), -(-(writes_o - last_o) // bw)))
-    sram_i = float(s_i + reads_i) * r
-    sram_f = float(s_f + reads_f) * r
+    drain_o = -(-(writes_o - last_o) // bw)
     sram_o = float(s_o + writes_o) * r
-    dram_i = float(reads_i) * r
-    dram_f = float(reads_f) * r
     dram_o = float(writes_o) * r
-    energy = float(m * k * n * r) * mac_reg_pj
-    energy = energy + sram_i * e_i
-    energy = energy + sram_f * e_f
-    energy = energy + sram_o * e_o
-    energy = energy + (dram_i + dram_f + dram_o) * wb * dram_pj
-    out[0] = float(prologue + body + epilogue) * r
-    out[1] = float(compute) * r
-    out[2] = float(body - compute) * r
-    out[3] = float(sr * sc) * r
-    out[4] = float(nf) * r
-    out[5] = energy
-    out[6], out[7], out[8] = sram_i, sram_f, sram_o
-    out[9], out[10], out[11] = dram_i, dram_f, dram_o
-    return block
+    macs_pj = float(m * k * n * r) * mac_reg_pj
+    for order in range(2):
+        if order == 0:          # column folds outer
+            inner_fits = slab_r <= act_r
+            by_buffer = act_f // max(slab_c, 1) if df == _OS else col_f
+            block = min(min(tile, col_f), by_buffer)
+        else:
+            inner_fits = df != _OS or slab_c <= act_f
+            by_buffer = act_r // max(slab_r, 1)
+            block = min(min(tile, row_f), by_buffer)
+        block = max(block, 1) if inner_fits else 1
+        if order == 0:
+            xr_passes = 1 if xr_fits else -(-col_f // block)
+            xc_passes = 1 if block * k * cols <= act_f else row_f
+        else:
+            xr_passes = 1 if block * rows * t <= act_r else col_f
+            xc_passes = 1 if fetch_f <= act_f else -(-row_f // block)
+        passes_i = xr_passes if xr_is_ifmap else 1
+        passes_f = (xc_passes if xc_is_filter else 1) if xr_is_ifmap else xr_passes
+        reads_i = fetch_i * passes_i
+        reads_f = fetch_f * passes_f
+        body = max(max(compute, -(-(reads_i - first_i) // bw)), max(-(-(reads_f - first_f) // bw), drain_o))
+        sram_i = float(s_i + reads_i) * r
+        sram_f = float(s_f + reads_f) * r
+        dram_i = float(reads_i) * r
+        dram_f = float(reads_f) * r
+        energy = macs_pj + sram_i * e_i
+        energy = energy + sram_f * e_f
+        energy = energy + sram_o * e_o
+        energy = energy + (dram_i + dram_f + dram_o) * wb * dram_pj
+        o = out[order]
+        o[0] = float(prologue + body + epilogue) * r
+        o[1] = float(compute) * r
+        o[2] = float(body - compute) * r
+        o[3] = float(sr * sc) * r
+        o[4] = float(nf) * r
+        o[5] = energy
+        o[6], o[7], o[8] = sram_i, sram_f, sram_o
+        o[9], o[10], o[11] = dram_i, dram_f, dram_o
+        tiles[order] = block
 
 
 @njit(cache=True, inline="always")
