@@ -208,8 +208,8 @@ class DesignSpace:
         n = len(next(iter(columns.values()))) if columns else 0
         out: dict[str, np.ndarray] = {}
         for c in self.constraints:
-            ok = np.broadcast_to(np.asarray(c.check(columns), dtype=bool), (n,))
-            out[c.name] = ~ok
+            ok = np.asarray(c.check(columns), dtype=bool)
+            out[c.name] = ~(ok if ok.shape == (n,) else np.broadcast_to(ok, (n,)))  # a scalar: the same for all
         return out
 
     # -- encodings ---------------------------------------------------------------------------
