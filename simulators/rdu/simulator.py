@@ -109,14 +109,23 @@ class RDUSimulator(Family):
                        ) -> tuple[list[tuple[mp.Mapping, int]], analytical.Model | None, list[np.ndarray | None]]:
         """The default mapper: greedy capacity cuts + balanced PCUs for each tile size, TP degree
         and section-length cap; the valid candidate with the lowest latency at ``fidelity`` wins.
-        Returns each design's (mapping, row in the candidates' model, or -1 for a smaller PCU
-        budget's split, :meth:`_fewer_pcus`), that model, and at cycle level the winner's simulated
-        section times."""
-        cands = [self._candidates(d, kg) for d in designs]
+        Returns each design's (mapping, its row in the returned model, or -1 for a smaller PCU
+        budget's split, :meth:`_fewer_pcus`), the model (analytical: of the winners, one row per
+        design, the candidates only scored; cycle: of the candidates), and at cycle level the
+        winner's simulated section times."""
+        cands = self._candidates_many(designs, kg)
+        rows = [i for i, c in enumerate(cands) for _ in c]
+        flat = [m for c in cands for m in c]
+        if fidelity != "cycle":
+            if not flat:
+                return [], None, []
+            score = analytical.scores(*self._inputs([designs[i] for i in rows], kg, flat))
+            best = [min(js, key=lambda j: score[j]) for js in _grouped(rows, len(designs))]
+            return ([(flat[j], i) for i, j in enumerate(best)],
+                    self._model(designs, kg, [flat[j] for j in best]), [None] * len(designs))
         memo: cycle.Memo = {}     # simulated sections, shared by all the cycle-level searches below
-        if fidelity == "cycle":   # drop the candidates a coarser bound proves slower than a few simulated
-            cands = cycle_search.prune(designs, kg, cands, [self._floor_terms(d, kg) for d in designs], self._model,
-                                       memo)
+        # drop the candidates a coarser bound proves slower than a few simulated
+        cands = cycle_search.prune(designs, kg, cands, self._floor_terms_many(designs, kg), self._model, memo)
         rows = [i for i, c in enumerate(cands) for _ in c]
         flat = [m for c in cands for m in c]
         if not flat:
@@ -124,25 +133,21 @@ class RDUSimulator(Family):
         model = self._model([designs[i] for i in rows], kg, flat)
         bad = np.stack(list(model.violations.values())).any(axis=0)
         score = np.where(bad, np.inf, model.metrics["latency_s"])
-        groups: dict[int, list[int]] = {}
-        for j, i in enumerate(rows):
-            groups.setdefault(i, []).append(j)
+        groups = _grouped(rows, len(designs))
         edges = (kg.edge_src, kg.edge_dst)
-        bound = cycle.lower_bound(model, edges) if fidelity == "cycle" else score
+        bound = cycle.lower_bound(model, edges)
         chosen: list[tuple[mp.Mapping, int]] = []
         known: list[np.ndarray | None] = []
         for i in range(len(designs)):
             valid = [j for j in groups[i] if np.isfinite(score[j])]
             times = None
-            if fidelity == "cycle" and valid:
+            if valid:
                 j, times = cycle.best_candidate(model, bound, valid, edges, memo)
             else:
                 j = min(groups[i], key=lambda j: score[j])
             chosen.append((flat[j], j))
             known.append(times)
-        if fidelity == "cycle":
-            self._fewer_pcus(designs, kg, cands, [groups[i] for i in range(len(designs))], model, bound, chosen,
-                             known, memo)
+        self._fewer_pcus(designs, kg, cands, groups, model, bound, chosen, known, memo)
         return chosen, model, known
 
     def _fewer_pcus(self, designs: Sequence[MappingABC[str, Any]], kg: KernelGraph, cands: list[list[mp.Mapping]],
@@ -189,22 +194,35 @@ class RDUSimulator(Family):
         degree and section-length cap, each with balanced PCUs: more PMUs only add cuts (and no
         cut's weight tiling grows), more PCUs only shorten every kernel's step, so the best
         candidate's analytical latency never grows with either (issue 20)."""
-        sram = mp.sram_bytes(d)
-        key = _candidate_key(d)
-        if key not in kg.memo:
-            sockets, wb = int(d["sockets"]), int(d["word_bytes"])
-            cuts = {(c.tobytes(), tile, tp): (c, tile, tp)
-                    for tile in mp.tile_candidates(kg) for tp in sorted({1, sockets}) for max_len in (None, 8)
-                    for c in mp.ladder_cuts(kg, sram, mp.section_limit(kg, d, max_len), wb, tile, 2, tp)}
-            kg.memo[key] = mp.balanced_many(kg, d, list(cuts.values()), 2)
-        return kg.memo[key]
+        return self._candidates_many([d], kg)[0]
 
-    def _floor_terms(self, d: MappingABC[str, Any], kg: KernelGraph) -> np.ndarray:
-        """:func:`cycle_search.floor_terms` of :meth:`_candidates` (memoised with them)."""
-        key = ("floor", *_candidate_key(d))
-        if key not in kg.memo:
-            kg.memo[key] = cycle_search.floor_terms(kg, d, self._candidates(d, kg))
-        return kg.memo[key]
+    def _candidates_many(self, designs: Sequence[MappingABC[str, Any]], kg: KernelGraph) -> list[list[mp.Mapping]]:
+        """:meth:`_candidates` of every design, memoised per hardware key (:func:`_candidate_key`);
+        the keys not seen before are split together, in one :func:`mp.balanced_many` over all their
+        cuts (each cut with its key's lanes, stages and PCU budget: every cut's split equals its own)."""
+        new = _new_keys(designs, kg, "auto")
+        if new:
+            reps = list(new.values())
+            cuts = [_cuts(d, kg) for d in reps]
+            owner = [i for i, c in enumerate(cuts) for _ in c]
+            maps = mp.balanced_many(kg, cycle_search.per_cut(reps, owner), [c for cs in cuts for c in cs], 2,
+                                    [int(reps[i]["n_pcu"]) for i in owner])
+            for key, part in zip(new, _split(maps, [len(c) for c in cuts])):
+                kg.memo[key] = part
+        return [kg.memo[_candidate_key(d)] for d in designs]
+
+    def _floor_terms_many(self, designs: Sequence[MappingABC[str, Any]], kg: KernelGraph) -> list[np.ndarray]:
+        """:func:`cycle_search.floor_terms` of every design's :meth:`_candidates` (memoised with them;
+        the keys not seen before in one call, each candidate with its key's lanes and stages)."""
+        new = _new_keys(designs, kg, "floor")
+        if new:
+            reps = list(new.values())
+            cands = self._candidates_many(reps, kg)
+            owner = [i for i, c in enumerate(cands) for _ in c]
+            terms = cycle_search.floor_terms(kg, cycle_search.per_cut(reps, owner), [m for c in cands for m in c])
+            for key, part in zip(new, np.split(terms, np.cumsum([len(c) for c in cands])[:-1], axis=1)):
+                kg.memo[key] = part
+        return [kg.memo[_floor_key(d)] for d in designs]
 
     def _cycle_candidates(self, d: MappingABC[str, Any], kg: KernelGraph) -> list[mp.Mapping]:
         """:meth:`_candidates` of ``d``, then :meth:`_smaller_splits` of all their cuts. For ``P1``
@@ -265,6 +283,13 @@ class RDUSimulator(Family):
 
     def _model(self, designs: Sequence[MappingABC[str, Any]], kg: KernelGraph,
                maps: Sequence[mp.Mapping]) -> analytical.Model:
+        """The analytical model of mapping ``maps[j]`` on design ``designs[j]``, every ``j``."""
+        return analytical.evaluate(*self._inputs(designs, kg, maps))
+
+    def _inputs(self, designs: Sequence[MappingABC[str, Any]], kg: KernelGraph, maps: Sequence[mp.Mapping]
+                ) -> tuple[KernelGraph, dict[str, np.ndarray], int, float, np.ndarray, np.ndarray, np.ndarray,
+                           np.ndarray, np.ndarray]:
+        """The arguments of :func:`analytical.evaluate` for :meth:`_model`."""
         distinct: dict[int, MappingABC[str, Any]] = {}     # a design repeats once per candidate
         for d in designs:
             distinct.setdefault(id(d), d)
@@ -272,10 +297,9 @@ class RDUSimulator(Family):
         rows = np.array([at[id(d)] for d in designs], dtype=np.int64)
         hw = {k: np.array([float(d[k]) for d in distinct.values()])[rows] for k in HW_PARAMS}
         first = designs[0]
-        return analytical.evaluate(
-            kg, hw, int(first["word_bytes"]), float(first["reconfig_us"]) * 1e-6,
-            np.stack([m.section for m in maps]), np.stack([m.pcu for m in maps]),
-            np.array([m.tile for m in maps]), np.array([m.depth for m in maps]), np.array([m.tp for m in maps]))
+        return (kg, hw, int(first["word_bytes"]), float(first["reconfig_us"]) * 1e-6,
+                np.stack([m.section for m in maps]), np.stack([m.pcu for m in maps]),
+                np.array([m.tile for m in maps]), np.array([m.depth for m in maps]), np.array([m.tp for m in maps]))
 
 
 def _joined(outs: Sequence[ModelOutput], sizes: Sequence[int]) -> ModelOutput:
@@ -292,6 +316,46 @@ def _candidate_key(d: MappingABC[str, Any]) -> tuple[Any, ...]:
     stage, socket and word-size columns."""
     return ("auto", mp.ladder_top(mp.sram_bytes(d)),
             *(int(d[k]) for k in ("n_pcu", "lanes", "stages", "sockets", "word_bytes")))
+
+
+def _floor_key(d: MappingABC[str, Any]) -> tuple[Any, ...]:
+    """The memo key of :meth:`RDUSimulator._floor_terms_many` of ``d``."""
+    return ("floor", *_candidate_key(d))
+
+
+def _new_keys(designs: Sequence[MappingABC[str, Any]], kg: KernelGraph, kind: str
+              ) -> dict[tuple[Any, ...], MappingABC[str, Any]]:
+    """The ``kind`` memo keys (``"auto"``: candidates, ``"floor"``: their floor terms, :func:`_floor_key`) of ``designs``
+    not in ``kg.memo`` yet, each with its first design."""
+    new: dict[tuple[Any, ...], MappingABC[str, Any]] = {}
+    for d in designs:
+        key = _candidate_key(d) if kind == "auto" else _floor_key(d)
+        if key not in kg.memo:
+            new.setdefault(key, d)
+    return new
+
+
+def _cuts(d: MappingABC[str, Any], kg: KernelGraph) -> list[tuple[np.ndarray, int, int]]:
+    """The distinct ``(cut, tile, tp)`` of :meth:`RDUSimulator._candidates` for ``d``'s hardware key."""
+    sram, sockets, wb = mp.sram_bytes(d), int(d["sockets"]), int(d["word_bytes"])
+    cuts = {(c.tobytes(), tile, tp): (c, tile, tp)
+            for tile in mp.tile_candidates(kg) for tp in sorted({1, sockets}) for max_len in (None, 8)
+            for c in mp.ladder_cuts(kg, sram, mp.section_limit(kg, d, max_len), wb, tile, 2, tp)}
+    return list(cuts.values())
+
+
+def _grouped(rows: Sequence[int], n: int) -> list[list[int]]:
+    """For each of ``n`` designs, the positions ``j`` with ``rows[j]`` equal to it (in order)."""
+    groups: list[list[int]] = [[] for _ in range(n)]
+    for j, i in enumerate(rows):
+        groups[i].append(j)
+    return groups
+
+
+def _split(items: list[mp.Mapping], sizes: Sequence[int]) -> list[list[mp.Mapping]]:
+    """``items`` cut into consecutive lists of ``sizes``."""
+    ends = np.cumsum(sizes).tolist()
+    return [items[a:b] for a, b in zip([0, *ends[:-1]], ends)]
 
 
 def _mapping_key(m: mp.Mapping) -> tuple[Any, ...]:
