@@ -273,12 +273,12 @@ def simulate_hybrid(table: StageTable, an: Analysis, ks: np.ndarray, groups: int
     (built by the analysis for all its designs of ``groups`` groups) come from ``an``."""
     bpc = an.extra["bpc"][ks]
     word_bytes = an.fabric.bits[ks] / 8.0
-    rows, models = an.extra["dataflow"][groups]
+    rows, models = an.extra["dataflow"]
     pos = np.searchsorted(rows, ks)                   # each design's row in the groups' dataflow pipelines
     traces: list[list[GroupTrace]] = [[] for _ in ks]
     for g, idx in group_stages(table, groups):
         dataflow = an.group_mode[ks, g]
-        sub, df = models[g]
+        sub, df = models[(groups, g)]
         for j, k in enumerate(ks.tolist()):
             if dataflow[j]:
                 cyc, _ = simulate_pipeline(sub, df, int(pos[j]), float(bpc[j]), images=1)

@@ -66,7 +66,7 @@ class Analysis:
     f_mhz: np.ndarray
     # res/util/lanes/bpc (bytes per cycle), is_s/is_t; hybrid: group_cycles and group_bytes (D, G)
     # (cycles and DRAM bytes of each group), reconfig_cycles (D,) (all switches of one inference),
-    # dataflow: group count -> (its designs' rows, group -> (sub-table, dataflow pipeline over those rows))
+    # dataflow: (the hybrid designs' rows, (group count, group) -> (sub-table, dataflow pipeline over those rows))
     extra: dict[str, Any]
     pipeline: Callable[[], Pipeline]     # memoised
     timed_engine: Callable[[], TiledModel]   # memoised
@@ -111,24 +111,28 @@ def group_stages(table: StageTable, groups: int) -> list[tuple[int, np.ndarray]]
     return table.remember(("groups", groups), build)
 
 
-def dataflow_groups(table: StageTable, groups: int, fab: Fabric, lanes: np.ndarray, fifo: np.ndarray
-                    ) -> dict[int, tuple[StageTable, StreamingModel]]:
-    """Each non-empty group ``g`` of :func:`group_stages` as an InTAR *dataflow* group for ``D`` designs:
-    ``g -> (its sub-table, its streaming pipeline)``, the pipeline carved out of the engine's
-    ``lanes = Tm·Tn`` MAC lanes (``(D,)``, folded by :func:`fold_within` of the sub-table), weights
-    streamed from DRAM, the group's input and output activations through DRAM (in the model's
-    ``offchip_bytes``). ``fab``: the designs' devices and precisions; ``fifo``: FIFO depth knob in words,
-    ``(D,)``. All groups are folded and modelled in one pass over the table (:func:`fold_groups`,
-    :func:`group_streaming`), each with the numbers of its sub-table alone; :func:`dataflow_fits` says
-    whether the lanes fit the engine's."""
-    group_of = group_index(table, groups)
+def dataflow_groups(table: StageTable, counts: np.ndarray, fab: Fabric, lanes: np.ndarray, fifo: np.ndarray
+                    ) -> dict[tuple[int, int], tuple[StageTable, StreamingModel]]:
+    """Each non-empty group ``g`` of :func:`group_stages` as an InTAR *dataflow* group for ``D`` designs cut
+    into ``counts`` groups each (``(D,)``): ``(count, g) -> (its sub-table, its streaming pipeline)``, the
+    pipeline carved out of the engine's ``lanes = Tm·Tn`` MAC lanes (``(D,)``, folded by :func:`fold_within`
+    of the sub-table), weights streamed from DRAM, the group's input and output activations through DRAM
+    (in the model's ``offchip_bytes``). ``fab``: the designs' devices and precisions; ``fifo``: FIFO depth
+    knob in words, ``(D,)``. Every design's groups are folded and modelled in one pass over the table
+    (:func:`fold_groups`, :func:`group_streaming`), each group with the numbers of its sub-table alone;
+    a pipeline's rows are all ``D`` designs, meaningful for those cut into ``count`` groups.
+    :func:`dataflow_fits` says whether the lanes fit the engine's."""
+    distinct, which = np.unique(counts, return_inverse=True)
+    group_of = np.stack([group_index(table, int(c)) for c in distinct])[which]
     lanes = np.asarray(lanes, dtype=float)
     pe, simd, lanes_e = fold_groups(table, group_of, lanes)
     model = group_streaming(table, group_of, fab, pe, simd, lanes_e, fifo)
+    weights_off = np.zeros(lanes.size, bool)
     out = {}
-    for g, idx in group_stages(table, groups):
-        sub = _group_table(table, idx)
-        out[g] = sub, model.columns(int(idx[0]), int(idx[-1]) + 1, offchip_bytes(sub, fab, np.zeros(lanes.size, bool)))
+    for c in distinct.tolist():
+        for g, idx in group_stages(table, c):
+            sub = _group_table(table, idx)
+            out[(c, g)] = sub, model.columns(int(idx[0]), int(idx[-1]) + 1, offchip_bytes(sub, fab, weights_off))
     return out
 
 
@@ -236,7 +240,7 @@ def analyze(table: StageTable, fab: Fabric, cols: dict[str, np.ndarray]) -> Anal
     group_cycles = np.zeros((d, gmax))           # cycles of each group (0: empty group)
     group_bytes = np.zeros((d, gmax))            # DRAM bytes of each group
     reconfig_cycles = np.zeros(d)                # all switches between groups of one inference
-    dataflow: dict[int, tuple[np.ndarray, dict[int, tuple[StageTable, StreamingModel]]]] = {}
+    dataflow: tuple[np.ndarray, dict[tuple[int, int], tuple[StageTable, StreamingModel]]] = (np.zeros(0, int), {})
     need_h = ~(is_s | is_t)
     if need_h.any():
         groups = np.asarray(cols["groups"], dtype=np.int64)
@@ -246,27 +250,29 @@ def analyze(table: StageTable, fab: Fabric, cols: dict[str, np.ndarray]) -> Anal
         fifo = np.asarray(cols["fifo_depth"], dtype=float)
         reconfig_s = np.where(hybrid_partial, util_max * CONFIG_BITS_PER_LUT * fab.lut / ICAP_BITS_PER_S,
                               INTAR_SWITCH_S)
-        for g_count in np.unique(groups[need_h]):
-            rows = np.flatnonzero(need_h & (groups == g_count))
-            parts = group_stages(table, int(g_count))
+        hyb = np.flatnonzero(need_h)
+        lanes_h, bpc_h = tm[hyb] * tn[hyb], bpc[hyb]
+        dataflow = hyb, dataflow_groups(table, groups[hyb], fab.take(hyb), lanes_h, fifo[hyb])
+        for g_count in np.unique(groups[hyb]).tolist():
+            sel = groups[hyb] == g_count
+            rows = hyb[sel]
+            parts = group_stages(table, g_count)
             e_cycles, e_bytes = timed().cycles[rows], timed().dram_bytes[rows]
-            lanes_r, fifo_r, bpc_r, buf_r, sched_r = tm[rows] * tn[rows], fifo[rows], bpc[rows], buf_mem[rows], sched[rows]
-            models = dataflow_groups(table, int(g_count), fab.take(rows), lanes_r, fifo_r)
-            dataflow[int(g_count)] = rows, models
+            buf_r, sched_r = buf_mem[rows], sched[rows]
             for g, idx in parts:
                 # take: a C-ordered copy, summed row by row in numpy's pairwise order whatever the rows
                 # (``e_cycles[:, idx]`` is F-ordered: summed sequentially with 2+ rows, pairwise with 1)
                 seq = e_cycles.take(idx, axis=1).sum(axis=1)
                 seq_bytes = e_bytes.take(idx, axis=1).sum(axis=1)
-                sub, df = models[g]
-                df_ok = ((df.res["bram18k"].sum(axis=1) + 8 * df.res["uram"].sum(axis=1)) <= buf_r) & \
-                    dataflow_fits(df, sub, lanes_r)
-                df_lat = np.where(df_ok, df.latency(bpc_r), np.inf)
+                sub, df = dataflow[1][(g_count, g)]
+                df_ok = ((df.res["bram18k"].sum(axis=1) + 8 * df.res["uram"].sum(axis=1))[sel] <= buf_r) & \
+                    dataflow_fits(df, sub, lanes_h)[sel]
+                df_lat = np.where(df_ok, df.latency(bpc_h)[sel], np.inf)
                 choice = sched_r[:, g] if sched.shape[1] > g else np.full(rows.size, "auto", dtype=object)
                 use_df = np.where(choice == "auto", df_lat < seq, (choice == "dataflow") & df_ok)
                 group_mode[rows, g] = use_df
                 group_cycles[rows, g] = np.where(use_df, df_lat, seq)
-                group_bytes[rows, g] = np.where(use_df, df.offchip_bytes, seq_bytes)
+                group_bytes[rows, g] = np.where(use_df, df.offchip_bytes[sel], seq_bytes)
             reconfig_cycles[rows] = (len(parts) - 1) * reconfig_s[rows] * f_hz[rows]
         h_lat = group_cycles.sum(axis=1) + reconfig_cycles
         h_bytes = group_bytes.sum(axis=1)

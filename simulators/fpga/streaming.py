@@ -147,34 +147,37 @@ def fold_within(table: StageTable, lanes: np.ndarray) -> tuple[np.ndarray, np.nd
 
 def fold_groups(table: StageTable, group_of: np.ndarray, lanes: np.ndarray
                 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """:func:`fold_within` of each group of stages (``group_of``: group index of each stage, ``(n,)``) as if
-    the group were a table of its own, all groups in one pass: group ``g``'s target is ``MACs_g / lanes``
-    and its doublings stop when *its* folds fit the lanes."""
+    """:func:`fold_within` of each group of stages as if the group were a table of its own, all groups in one
+    pass: group ``g``'s target is ``MACs_g / lanes`` and its doublings stop when *its* folds fit the lanes.
+    ``group_of``: group index of each stage, ``(n,)``, or one row per design ``(D, n)``."""
     lanes = np.asarray(lanes, dtype=float)
+    group_of = np.broadcast_to(group_of, (lanes.size, table.n))
     groups = np.unique(group_of)
-    mac_group = group_of[table.mac_idx]
+    mac_group = group_of[:, table.mac_idx]
     target = np.empty((lanes.size, table.n))
     for g in groups:
         at = group_of == g
-        target[:, at] = (float(table.macs[at].sum()) / lanes)[:, None]
+        macs = np.where(at, table.macs, 0).sum(axis=1)              # integers: exact in any order
+        target = np.where(at, (macs.astype(float) / lanes)[:, None], target)
 
-    def over_budget(pe: np.ndarray, simd: np.ndarray, budget: np.ndarray) -> np.ndarray:
+    def over_budget(pe: np.ndarray, simd: np.ndarray, budget: np.ndarray, mac_group: np.ndarray) -> np.ndarray:
         used = pe * simd
-        return np.stack([used[:, mac_group == g].sum(axis=1) for g in groups], axis=1) > budget[:, None]
+        return np.stack([np.where(mac_group == g, used, 0).sum(axis=1) for g in groups], axis=1) > budget[:, None]
 
     pe, simd, lanes_e = auto_fold(table, target)
-    over = over_budget(pe, simd, lanes)                   # (D, groups)
+    over = over_budget(pe, simd, lanes, mac_group)                   # (D, groups)
     rows = np.flatnonzero(over.any(axis=1))
     if rows.size:
         steps = FOLD_RELAX_STEPS
         doubled = target[rows, None, :] * 2.0 ** np.arange(1, steps + 1)[:, None]     # exact: powers of two
         p2, s2, e2 = auto_fold(table, doubled.reshape(-1, table.n))
-        still = over_budget(p2, s2, np.repeat(lanes[rows], steps)).reshape(rows.size, steps, groups.size)
+        still = over_budget(p2, s2, np.repeat(lanes[rows], steps), np.repeat(mac_group[rows], steps, axis=0))
+        still = still.reshape(rows.size, steps, groups.size)
         k = np.where(still[:, :-1].all(axis=1), steps - 1, np.argmin(still[:, :-1], axis=1))   # (rows, groups)
         # per stage of each relaxed design: whether its group was over budget, and the doubling's row
-        at = np.searchsorted(groups, group_of)
-        relax = over[rows][:, at]
-        src = (np.arange(rows.size)[:, None] * steps + k)[:, at]
+        at = np.searchsorted(groups, group_of[rows])
+        relax = np.take_along_axis(over[rows], at, axis=1)
+        src = np.take_along_axis(np.arange(rows.size)[:, None] * steps + k, at, axis=1)
         lanes_e[rows] = np.where(relax, e2[src, np.arange(table.n)], lanes_e[rows])
         mac_relax, mac_src, mac_col = relax[:, table.mac_idx], src[:, table.mac_idx], np.arange(table.mac_idx.size)
         pe[rows] = np.where(mac_relax, p2[mac_src, mac_col], pe[rows])
@@ -284,16 +287,14 @@ def _stages(table: StageTable) -> _Stages:
 
 
 def _group_stages(table: StageTable, group_of: np.ndarray) -> _Stages:
-    """:func:`_stages` of ``table`` cut into contiguous groups (``group_of``: group of each stage), each
-    group a pipeline of its own: its last stage's output leaves the pipeline (``need_next`` 1, as the
-    last stage of a table has). Per-stage arrays only (``io_elems`` belongs to each group's sub-table)."""
-    def build() -> _Stages:
-        st = _stages(table)
-        last = np.append(group_of[1:] != group_of[:-1], True)
-        need_next = np.where(last, 1.0, st.need_next)
-        return replace(st, need_next=need_next, fill_rows=np.minimum(need_next, table.out_rows), io_elems=np.nan)
-
-    return table.remember(("group stages", group_of.tobytes()), build)
+    """:func:`_stages` of ``table`` cut into contiguous groups (``group_of``: group of each stage, one row per
+    design ``(D, n)``), each group a pipeline of its own: its last stage's output leaves the pipeline
+    (``need_next`` 1, as the last stage of a table has; ``need_next`` and ``fill_rows`` become ``(D, n)``).
+    Per-stage arrays only (``io_elems`` belongs to each group's sub-table)."""
+    st = _stages(table)
+    last = np.concatenate([group_of[:, 1:] != group_of[:, :-1], np.ones((group_of.shape[0], 1), bool)], axis=1)
+    need_next = np.where(last, 1.0, st.need_next)
+    return replace(st, need_next=need_next, fill_rows=np.minimum(need_next, table.out_rows), io_elems=np.nan)
 
 
 def fifo_words(st: _Stages, width: np.ndarray, fifo: np.ndarray) -> np.ndarray:
@@ -301,7 +302,7 @@ def fifo_words(st: _Stages, width: np.ndarray, fifo: np.ndarray) -> np.ndarray:
     wide ``(D, n)``. A requested depth of 0 means *auto*: room for the rows the consumer's first
     output needs (its whole window), so that the producer can run one window ahead — the depth
     FINN's FIFO sizing converges to for coarse consumers."""
-    auto = np.ceil(st.row_elems / np.maximum(width, 1.0) * st.need_next[None, :])
+    auto = np.ceil(st.row_elems / np.maximum(width, 1.0) * st.need_next)
     return np.where(fifo <= 0, auto, fifo)
 
 
@@ -326,8 +327,8 @@ def offchip_bytes(table: StageTable, fab: Fabric, weights_onchip: np.ndarray) ->
 
 def group_streaming(table: StageTable, group_of: np.ndarray, fab: Fabric, pe: np.ndarray, simd: np.ndarray,
                     lanes_e: np.ndarray, fifo_depth: np.ndarray) -> StreamingModel:
-    """:func:`streaming` with weights off chip of every contiguous group of stages (``group_of``) as a
-    pipeline of its own, all groups in one pass: the per-stage arrays of each group's pipeline are its
+    """:func:`streaming` with weights off chip of every contiguous group of stages (``group_of``, ``(D, n)``:
+    each design's groups) as a pipeline of its own, all groups in one pass: the per-stage arrays of each group's pipeline are its
     columns (:meth:`StreamingModel.columns`); ``offchip_bytes`` is left 0 (each group's own:
     :func:`offchip_bytes` of its sub-table)."""
     onchip = np.zeros(pe.shape[0], dtype=bool)
