@@ -34,9 +34,10 @@ from typing import Any, TypeVar
 
 import numpy as np
 
+from simulators.common.arrays import broadcast_stack
 from simulators.common.dram import PJ_PER_BIT_BG_MUX, PJ_PER_BIT_CELL_RW, DRAMTiming
 from simulators.common.memo import remember
-from simulators.pim import energy
+from simulators.pim import energy, kernels
 from simulators.pim.hardware import PIMConfig, pim_command_ns
 
 #: candidate split-K degrees and row-block heights searched by the simulator's own mapper
@@ -154,6 +155,13 @@ class Hardware:
         """Bank-group mux energy per streamed bit: paid where a unit serves more than one bank."""
         return PJ_PER_BIT_BG_MUX * (self.g > 1)
 
+    @functools.cached_property
+    def block(self) -> np.ndarray:
+        """The :data:`.kernels.HW` rows as one float block ``(HW, *shape)``."""
+        return broadcast_stack([self.banks, self.orf_regs, self.irf_regs, self.channels, self.t_cmd, self.g,
+                                self.act_round_ns(), self.host_bytes_per_ns, self.host_ops_per_ns,
+                                self.mux_pj_per_bit])
+
     @property
     def peak_ops_per_ns(self) -> np.ndarray:
         return 2.0 * (self.banks / self.g) * (self.t.col_bits / self.bits) / self.t_cmd
@@ -252,15 +260,14 @@ def geometry(cfg: PIMConfig, job: Job | Jobs, s: Any, m: Any) -> Geometry:
 
 def layout(hw: Hardware, job: Job | Jobs, s: Any, m: Any, geo: Geometry | None = None) -> dict[str, np.ndarray]:
     """Placement quantities: blocks per bank, rows per bank, registers, tile order, passes
-    (``geo``: :func:`geometry` of the same job and mapping, when the caller has it)."""
-    t = hw.t
+    (``geo``: :func:`geometry` of the same job and mapping, when the caller has it); every entry at
+    the broadcast shape of the geometry and the hardware (:func:`.kernels.place`)."""
     geo = geo or geometry(hw.cfg, job, s, m)
-    q = _ceil(geo.blocks / hw.banks)
-    rows = q * geo.m * geo.kpart * hw.bits / (8.0 * t.row_bytes)
-    order = np.minimum(np.maximum(np.floor(hw.orf_regs / geo.r_b), 1), q)    # clipped to [1, q]
-    groups = _ceil(geo.writes / hw.irf_regs)
-    passes = _ceil(q / order)
-    vectors = _ceil(np.minimum(geo.gs, hw.banks) / hw.channels)
+    x = broadcast_stack([geo.blocks, geo.m, geo.kpart, geo.r_b, geo.writes, geo.gs, hw.banks, hw.orf_regs,
+                         hw.irf_regs, hw.channels])
+    out = np.empty((6, *x.shape[1:]))
+    kernels.layouts(x.reshape(len(x), -1), float(hw.bits), 8.0 * hw.t.row_bytes, out.reshape(6, -1))
+    q, rows, order, groups, passes, vectors = out
     return {"s": geo.s, "m": geo.m, "kpart": geo.kpart, "q": q, "rows": rows, "r_b": geo.r_b, "order": order,
             "writes": geo.writes, "groups": groups, "passes": passes, "vectors": vectors,
             "reg_ok": geo.r_b <= hw.orf_regs}
@@ -269,52 +276,36 @@ def layout(hw: Hardware, job: Job | Jobs, s: Any, m: Any, geo: Geometry | None =
 def pim_job(hw: Hardware, job: Job | Jobs, s: Any, m: Any, refresh: bool = True,
             geo: Geometry | None = None) -> JobCost:
     """The analytical PIM cost of ``job`` with split-K ``s`` and row blocks of ``m`` rows
-    (``geo``: :func:`geometry` of the same job and mapping, when the caller has it)."""
-    return JobCost.of_block(cost_block(hw, job, geo or geometry(hw.cfg, job, s, m), refresh)[0])
+    (``geo``: :func:`geometry` of the same job and mapping, when the caller has it), at the
+    broadcast shape of the mapping, the job and the hardware."""
+    geo = geo or geometry(hw.cfg, job, s, m)
+    g, h = _geo_block(geo, job), hw.block
+    shape = np.broadcast_shapes(g.shape[1:], h.shape[1:])
+    flat_g = _spread(g, shape).reshape(len(g), 1, -1, 1)
+    flat_h = _spread(h, shape).reshape(len(h), -1)
+    out = np.empty((len(COST_ROWS), 1, flat_h.shape[1], 1))
+    kernels.all_costs(flat_g, flat_h, _constants(hw.cfg, geo.mac_pj, refresh), out)
+    return JobCost.of_block(out.reshape(len(COST_ROWS), *shape))
 
 
-def cost_block(hw: Hardware, job: Job | Jobs, geo: Geometry, refresh: bool = True) -> tuple[np.ndarray, np.ndarray]:
-    """:func:`pim_job` of the mapping in ``geo`` as one block ``(COST_ROWS, *shape)`` (every field at
-    the full shape, written in place), and the register check ``reg_ok`` at its own shape."""
-    t = hw.t
-    lay = layout(hw, job, geo.s, geo.m, geo)
-    q, rows, order, passes, vectors, groups = (lay[k] for k in ("q", "rows", "order", "passes", "vectors", "groups"))
-    t_cmd, g, n_vec = hw.t_cmd, hw.g, job.N
-    block = np.empty((len(COST_ROWS), *q.shape))
-    cols_per_row = 8.0 * t.row_bytes / t.col_bits
-    rows_up = _ceil(rows)
-    row = rows_up * hw.act_round_ns()
-    mac = rows * cols_per_row * t_cmd * g
-    vec = passes * (vectors * geo.writes * hw.cfg.t_wr_ns + groups * (t.tRTW + t.tWTR))
-    cro = np.where(order > 1, groups * q * t_cmd * g, 0.0)
-    spill = passes * (t.tRTW + t.tRP + np.maximum(t.tRAS, t.tRCD + geo.r_b * order * g * t_cmd) + t.tWTR)
-    parts = block[4:4 + len(PARTS)]
-    for i, part in enumerate((row, mac, vec, cro, spill)):
-        np.multiply(part, n_vec, out=parts[i])
-    derate = t.refresh_derate if refresh else 1.0
-    np.divide(parts[0] + parts[1] + parts[2] + parts[3] + parts[4], derate, out=block[0])
+def _spread(block: np.ndarray, shape: tuple[int, ...]) -> np.ndarray:
+    """Each row of ``block`` broadcast to ``shape`` (numpy's rules: trailing axes aligned)."""
+    rows = block.reshape(len(block), *(1,) * (len(shape) + 1 - block.ndim), *block.shape[1:])
+    return np.broadcast_to(rows, (len(block), *shape))
 
-    # host side: read the input vectors and the (partial) outputs, reduce split-K partials
-    np.add(geo.io_bytes / hw.host_bytes_per_ns, geo.reduce_ops / hw.host_ops_per_ns, out=block[1])
 
-    # energy (pJ)
-    banks = hw.banks
-    acts = n_vec * rows_up * banks
-    streamed_bits = n_vec * q * geo.m * geo.kpart * hw.bits * banks
-    vec_bits = n_vec * passes * vectors * geo.writes * hw.irf_bits * hw.channels
-    np.add(acts * t.act_pj + streamed_bits * (PJ_PER_BIT_CELL_RW + hw.mux_pj_per_bit)
-           + (streamed_bits / hw.bits) * geo.mac_pj + vec_bits * t.host_read_pj_per_bit
-           + geo.out_pj + geo.in_pj, geo.reduce_pj, out=block[2])
-    np.add(geo.io_bytes, vec_bits / 8.0, out=block[3])
-    choice = block[4 + len(PARTS):-1]
-    for i, x in enumerate((geo.s, geo.m, order)):
-        choice[i] = x
-    reg_ok = lay["reg_ok"]
-    block[-1] = reg_ok
-    zero = 0 * block[0]      # a non-finite PIM time makes every derived field non-finite too
-    block[1:4] += zero
-    choice += zero
-    return block, reg_ok
+def _geo_block(geo: Geometry, job: Job | Jobs) -> np.ndarray:
+    """The :data:`.kernels.GEO` rows of ``geo`` and ``job`` as one float block (broadcast to one shape)."""
+    return broadcast_stack([geo.s, geo.m, geo.kpart, geo.blocks, geo.r_b, geo.writes, geo.gs, geo.io_bytes,
+                            geo.reduce_ops, geo.out_pj, geo.in_pj, geo.reduce_pj, job.N])
+
+
+def _constants(cfg: PIMConfig, mac_pj: float, refresh: bool) -> np.ndarray:
+    """The preset's :data:`.kernels.CONST`."""
+    t = cfg.timing
+    return np.array([cfg.operand_bits, 8.0 * t.row_bytes, 8.0 * t.row_bytes / t.col_bits, cfg.t_wr_ns,
+                     t.tRTW + t.tWTR, t.tRTW + t.tRP, t.tRAS, t.tRCD, t.tWTR, t.refresh_derate if refresh else 1.0,
+                     t.act_pj, mac_pj, t.host_read_pj_per_bit, cfg.irf_bits, PJ_PER_BIT_CELL_RW], dtype=float)
 
 
 #: the mapper's candidates (split-K outer, tile rows inner) on a leading axis of their own
@@ -322,11 +313,15 @@ _CAND_S, _CAND_M = (np.array(v, dtype=float).reshape(-1, 1, 1)
                     for v in zip(*((s, m) for s in SPLIT_K for m in TILE_ROWS)))
 
 
-def candidates(cfg: PIMConfig, jobs: Job | Jobs, s_fixed: np.ndarray, m_fixed: np.ndarray) -> Geometry:
-    """:class:`Geometry` of every mapper candidate (leading axis) where the pins ``*_fixed`` are 0;
+def candidates(cfg: PIMConfig, jobs: Job | Jobs, s_fixed: np.ndarray, m_fixed: np.ndarray
+               ) -> tuple[np.ndarray, float]:
+    """The :data:`.kernels.GEO` block ``(GEO, candidates, designs or 1, jobs)`` of every mapper
+    candidate where the pins ``*_fixed`` ``(designs or 1, jobs or 1)`` are 0, and the MAC energy;
     memoised on ``jobs`` (a :class:`Jobs`) when the pins are the same for every design (one row)."""
-    def build() -> Geometry:
-        return geometry(cfg, jobs, np.where(s_fixed > 0, s_fixed, _CAND_S), np.where(m_fixed > 0, m_fixed, _CAND_M))
+    def build() -> tuple[np.ndarray, float]:
+        geo = geometry(cfg, jobs, np.where(s_fixed > 0, s_fixed, _CAND_S), np.where(m_fixed > 0, m_fixed, _CAND_M))
+        block = _geo_block(geo, jobs)
+        return block.reshape(*block.shape[:3], -1), geo.mac_pj
 
     if isinstance(jobs, Jobs) and s_fixed.shape[0] == 1 and m_fixed.shape[0] == 1:
         key = (s_fixed.shape, s_fixed.dtype.str, s_fixed.tobytes(), m_fixed.shape, m_fixed.dtype.str, m_fixed.tobytes())
@@ -336,13 +331,15 @@ def candidates(cfg: PIMConfig, jobs: Job | Jobs, s_fixed: np.ndarray, m_fixed: n
 
 def best_pim_jobs(hw: Hardware, jobs: Job | Jobs, s_fixed: np.ndarray, m_fixed: np.ndarray,
                   refresh: bool = True) -> JobCost:
-    """The fastest (split-K, tile rows) per design and job, all candidates in one array pass;
-    ``*_fixed`` arrays ``(designs, jobs)`` pin them (0 = search). Ties keep the earlier candidate."""
-    block, reg_ok = cost_block(hw, jobs, candidates(hw.cfg, jobs, s_fixed, m_fixed), refresh)
-    best = np.argmin(np.where(reg_ok, block[0] + block[1], np.inf), axis=0)
-    flat = block.reshape(len(block), block.shape[1], -1)
-    won = flat[:, best.reshape(-1), np.arange(best.size)].reshape(len(block), *best.shape)
-    return JobCost.of_block(won)       # each field at its winning candidate
+    """The fastest (split-K, tile rows) per design and job whose tile fits the registers, all
+    candidates in one compiled pass (:func:`.kernels.best_costs`); ``*_fixed`` arrays ``(designs or
+    1, jobs or 1)`` pin them (0 = search); hardware columns ``(designs, 1)`` or floats. Ties keep the
+    earlier candidate."""
+    geo, mac_pj = candidates(hw.cfg, jobs, s_fixed, m_fixed)
+    h = hw.block.reshape(len(hw.block), -1)
+    out = np.empty((len(COST_ROWS), max(geo.shape[2], h.shape[1]), geo.shape[3]))
+    kernels.best_costs(geo, h, _constants(hw.cfg, mac_pj, refresh), out)
+    return JobCost.of_block(out)
 
 
 def host_job(hw: Hardware, job: Job | Jobs) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
