@@ -22,7 +22,6 @@ weights / weight tiling ≤ ``n_pmu · pmu``.
 from __future__ import annotations
 
 import math
-from collections.abc import Iterator
 from dataclasses import dataclass, fields
 from typing import Any
 
@@ -106,42 +105,23 @@ def evaluate(kg: KernelGraph, hw: dict[str, np.ndarray], word_bytes: int, reconf
              tp: np.ndarray) -> Model:
     """Evaluate ``D`` designs at once (see the module docstring for the equations), :data:`CHUNK`
     rows at a time (every row is independent)."""
-    blocks = _blocks(kg, hw, word_bytes, reconfig_s, section, pcu, tile, depth, tp)
-    first = next(blocks)
-    n_des = np.atleast_2d(section).shape[0]
-    if n_des <= CHUNK:
-        return first
-    out = first.blank(n_des)
-    out.put(0, first)
-    for i, block in zip(range(CHUNK, n_des, CHUNK), blocks):
-        out.put(i, block)
-    return out
-
-
-def scores(kg: KernelGraph, hw: dict[str, np.ndarray], word_bytes: int, reconfig_s: float,
-           section: np.ndarray, pcu: np.ndarray, tile: np.ndarray, depth: np.ndarray,
-           tp: np.ndarray) -> np.ndarray:
-    """``(D,)``: each row's latency of :func:`evaluate`, ``inf`` where it violates a constraint (a
-    mapper's score), without keeping the models of its blocks (the rows of a batch's candidate
-    mappings: ~6 KB a row on a 31-kernel network)."""
-    return np.concatenate([np.where(np.stack(list(m.violations.values())).any(axis=0), np.inf, m.metrics["latency_s"])
-                           for m in _blocks(kg, hw, word_bytes, reconfig_s, section, pcu, tile, depth, tp)])
-
-
-def _blocks(kg: KernelGraph, hw: dict[str, np.ndarray], word_bytes: int, reconfig_s: float,
-            section: np.ndarray, pcu: np.ndarray, tile: np.ndarray, depth: np.ndarray,
-            tp: np.ndarray) -> Iterator[Model]:
-    """The models of :func:`evaluate`'s rows, :data:`CHUNK` at a time (one block when they fit)."""
     section, pcu = np.atleast_2d(section), np.atleast_2d(pcu)
     n_des = section.shape[0]
     if n_des <= CHUNK:
-        yield _evaluate(kg, hw, word_bytes, reconfig_s, section, pcu, tile, depth, tp)
-        return
+        return _evaluate(kg, hw, word_bytes, reconfig_s, section, pcu, tile, depth, tp)
     col = {k: np.ravel(v) for k, v in hw.items()}
     per = [np.ravel(x) for x in (tile, depth, tp)]
-    for i in range(0, n_des, CHUNK):
-        yield _evaluate(kg, {k: v[i:i + CHUNK] for k, v in col.items()}, word_bytes, reconfig_s,
-                        section[i:i + CHUNK], pcu[i:i + CHUNK], *(x[i:i + CHUNK] for x in per))
+
+    def block(i: int) -> Model:
+        return _evaluate(kg, {k: v[i:i + CHUNK] for k, v in col.items()}, word_bytes, reconfig_s,
+                         section[i:i + CHUNK], pcu[i:i + CHUNK], *(x[i:i + CHUNK] for x in per))
+
+    first = block(0)
+    out = first.blank(n_des)
+    out.put(0, first)
+    for i in range(CHUNK, n_des, CHUNK):
+        out.put(i, block(i))
+    return out
 
 
 def _evaluate(kg: KernelGraph, hw: dict[str, np.ndarray], word_bytes: int, reconfig_s: float,

@@ -109,23 +109,14 @@ class RDUSimulator(Family):
                        ) -> tuple[list[tuple[mp.Mapping, int]], analytical.Model | None, list[np.ndarray | None]]:
         """The default mapper: greedy capacity cuts + balanced PCUs for each tile size, TP degree
         and section-length cap; the valid candidate with the lowest latency at ``fidelity`` wins.
-        Returns each design's (mapping, its row in the returned model, or -1 for a smaller PCU
-        budget's split, :meth:`_fewer_pcus`), the model (analytical: of the winners, one row per
-        design, the candidates only scored; cycle: of the candidates), and at cycle level the
-        winner's simulated section times."""
-        cands = self._candidates_many(designs, kg)
-        rows = [i for i, c in enumerate(cands) for _ in c]
-        flat = [m for c in cands for m in c]
-        if fidelity != "cycle":
-            if not flat:
-                return [], None, []
-            score = analytical.scores(*self._inputs([designs[i] for i in rows], kg, flat))
-            best = [min(js, key=lambda j: score[j]) for js in _grouped(rows, len(designs))]
-            return ([(flat[j], i) for i, j in enumerate(best)],
-                    self._model(designs, kg, [flat[j] for j in best]), [None] * len(designs))
+        Candidates whose floor (:mod:`.cycle_search`) exceeds the best latency of a few are never
+        modelled. Returns each design's (mapping, row in the candidates' model, or -1 for a smaller
+        PCU budget's split, :meth:`_fewer_pcus`), that model, and at cycle level the winner's
+        simulated section times."""
         memo: cycle.Memo = {}     # simulated sections, shared by all the cycle-level searches below
-        # drop the candidates a coarser bound proves slower than a few simulated
-        cands = cycle_search.prune(designs, kg, cands, self._floor_terms_many(designs, kg), self._model, memo)
+        best_of = cycle_search.simulated_best(kg, memo) if fidelity == "cycle" else cycle_search.analytical_best
+        cands = cycle_search.prune(designs, kg, self._candidates_many(designs, kg),
+                                   self._floor_terms_many(designs, kg), self._model, best_of)
         rows = [i for i, c in enumerate(cands) for _ in c]
         flat = [m for c in cands for m in c]
         if not flat:
@@ -135,19 +126,20 @@ class RDUSimulator(Family):
         score = np.where(bad, np.inf, model.metrics["latency_s"])
         groups = _grouped(rows, len(designs))
         edges = (kg.edge_src, kg.edge_dst)
-        bound = cycle.lower_bound(model, edges)
+        bound = cycle.lower_bound(model, edges) if fidelity == "cycle" else score
         chosen: list[tuple[mp.Mapping, int]] = []
         known: list[np.ndarray | None] = []
         for i in range(len(designs)):
             valid = [j for j in groups[i] if np.isfinite(score[j])]
             times = None
-            if valid:
+            if fidelity == "cycle" and valid:
                 j, times = cycle.best_candidate(model, bound, valid, edges, memo)
             else:
                 j = min(groups[i], key=lambda j: score[j])
             chosen.append((flat[j], j))
             known.append(times)
-        self._fewer_pcus(designs, kg, cands, groups, model, bound, chosen, known, memo)
+        if fidelity == "cycle":
+            self._fewer_pcus(designs, kg, cands, groups, model, bound, chosen, known, memo)
         return chosen, model, known
 
     def _fewer_pcus(self, designs: Sequence[MappingABC[str, Any]], kg: KernelGraph, cands: list[list[mp.Mapping]],
