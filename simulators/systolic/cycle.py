@@ -30,6 +30,9 @@ more (a forward-only window wraps round the whole operand to reach a slab it has
 behaviour is reproduced exactly by :mod:`.scalesim_memory` (``memory="scalesim"``: the systolic
 ``scalesim`` fidelity and ``archgym scalesim``). The two agree when operands fit and differ
 several-fold on streamed layers (``benchmarks/results/systolic_scalesim.md``).
+
+:func:`evaluate` times one design's GEMMs here and sums them into the network with
+:func:`.cycle_network.assemble`, the sums the ``cycle`` fidelity's batch (:mod:`.cycle_batch`) uses too.
 """
 
 from __future__ import annotations

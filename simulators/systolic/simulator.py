@@ -32,7 +32,8 @@ class SystolicSimulator(Family):
         """Analytical: one array pass over designs × GEMMs (designs as dicts, or name → numpy array, or
         torch tensors with integer codes for dataflow 0/1/2 = os/ws/is and fold order 0/1/2 =
         auto/col/row, to run on a GPU). Cycle: the fold walks of the whole batch as one array pass
-        (:mod:`.cycle_batch`); scalesim: SCALE-Sim's buffers, one design at a time."""
+        (:mod:`.cycle_batch`); scalesim: SCALE-Sim's buffers, one design at a time (:func:`.cycle.evaluate`);
+        both sum their per-GEMM timings into the network with :func:`.cycle_network.assemble`."""
         if fidelity == "analytical":
             cost = network.evaluate(designs, workload)
             return ModelOutput(cost.metrics, {}, lambda: network.layer_rows(cost, workload))
