@@ -32,7 +32,7 @@ import numpy as np
 from simulators.rdu import cycle
 from simulators.rdu import mapping as mp
 from simulators.rdu.analytical import Model
-from simulators.rdu.kernels import KernelGraph
+from simulators.rdu.kernels import KernelGraph, units_and_unit_cycles
 
 #: candidates per design modelled and simulated first for a best latency to prune with. Rows
 #: modelled for 25 designs (probes + kept), ResNet-18 / BERT-base: 1 → 256 / 604, 3 → 302 / 584,
@@ -54,15 +54,23 @@ def floor_terms(kg: KernelGraph, hw: MappingABC[str, Any], cands: Sequence[mp.Ma
     """``(3, C)``: per candidate, the sum of its sections' chains (cycles, module docstring), its
     number of sections and its weight bytes per socket (the analytical model's own formulas). ``hw``'s
     lanes and stages are numbers or ``(C, 1)`` arrays (:func:`.mapping.work`)."""
-    section = np.stack([m.section for m in cands])
-    units, per_unit, n_tile, rest = _work(kg, hw, section, [m.tile for m in cands], [m.tp for m in cands])
-    steps = (n_tile * (-(-units // np.maximum(np.stack([m.pcu for m in cands]), 1)) * per_unit)).astype(float)
-    unit = np.broadcast_to(per_unit, section.shape).astype(float)
-    zero = np.zeros(section.shape)
-    chain = np.zeros(section.shape)
+    cuts = mp.CutSet.of(kg, [(m.section, m.tile, m.tp) for m in cands])
+    lanes, stages = (np.asarray(hw[k], dtype=np.int64) for k in ("lanes", "stages"))
+    units, per_unit = units_and_unit_cycles(kg, cuts.rows, cuts.tp, lanes, stages)
+    return cut_floor_terms(kg, cuts, units, per_unit, np.stack([m.pcu for m in cands]), hw["word_bytes"])
+
+
+def cut_floor_terms(kg: KernelGraph, cuts: mp.CutSet, units: np.ndarray, per_unit: np.ndarray, pcu: np.ndarray,
+                    word_bytes: int) -> np.ndarray:
+    """:func:`floor_terms` of the cuts of ``cuts`` with their kernels' ``(units, cycles per unit)``
+    and PCUs ``pcu`` (``(C, N)``)."""
+    steps = (cuts.n_tile * (-(-units // np.maximum(pcu, 1)) * per_unit)).astype(float)
+    unit = np.broadcast_to(per_unit, cuts.section.shape).astype(float)
+    zero = np.zeros(cuts.section.shape)
+    chain = np.zeros(cuts.section.shape)
     edges = np.stack([kg.edge_src, kg.edge_dst], axis=1).astype(np.int64).reshape(-1, 2)
-    cycle.chains(section, unit, zero, zero.copy(), zero.copy(), steps, edges, chain)
-    return np.stack([chain.sum(axis=1), *rest])
+    cycle.chains(cuts.section, unit, zero, zero.copy(), zero.copy(), steps, edges, chain)
+    return np.stack([chain.sum(axis=1), *_sections_and_weights(kg, cuts, word_bytes)])
 
 
 def split_floor_terms(kg: KernelGraph, hw: MappingABC[str, Any], cuts: Sequence[tuple[np.ndarray, int, int]],
@@ -71,26 +79,17 @@ def split_floor_terms(kg: KernelGraph, hw: MappingABC[str, Any], cuts: Sequence[
     PCU budget, before splitting: a section's step is at least its kernels' work (units × cycles
     per unit) over the budget (the most of ``⌈units/P⌉·cycles`` is at least their PCU-weighted mean),
     and its chain at least ``n_tile`` steps."""
-    section = np.stack([c for c, _, _ in cuts])
-    units, per_unit, n_tile, rest = _work(kg, hw, section, [t for _, t, _ in cuts], [q for _, _, q in cuts])
-    work = (n_tile * units * per_unit).astype(float).sum(axis=1)
-    return np.stack([work / np.asarray(budgets, dtype=float), *rest])
+    stacked = mp.CutSet.of(kg, list(cuts))
+    lanes, stages = (np.asarray(hw[k], dtype=np.int64) for k in ("lanes", "stages"))
+    units, per_unit = units_and_unit_cycles(kg, stacked.rows, stacked.tp, lanes, stages)
+    work = (stacked.n_tile * units * per_unit).astype(float).sum(axis=1)
+    return np.stack([work / np.asarray(budgets, dtype=float), *_sections_and_weights(kg, stacked, hw["word_bytes"])])
 
 
-def _work(kg: KernelGraph, hw: MappingABC[str, Any], section: np.ndarray, tiles: Sequence[int],
-          tps: Sequence[int]) -> tuple[np.ndarray, np.ndarray, np.ndarray, tuple[np.ndarray, np.ndarray]]:
-    """Of ``(C, N)`` cuts with their tiles and TP degrees: units and cycles per unit per kernel
-    (:func:`.mapping.work`), each kernel's section's tile count, and per cut its number of sections
-    and weight bytes per socket."""
-    tile = np.array(tiles, dtype=np.int64).reshape(-1, 1)
-    tp = np.array(tps, dtype=np.int64).reshape(-1, 1)
-    units, per_unit = mp.work(kg, hw, section, tile, tp)
-    flat = (np.arange(len(section))[:, None] * section.shape[1] + section).ravel()   # sections distinct across cuts
-    n_tile = np.zeros(section.size, dtype=np.int64)
-    np.maximum.at(n_tile, flat, np.broadcast_to(-(-kg.rows // tile), section.shape).ravel())
-    n_sections = 1 + (section[:, 1:] != section[:, :-1]).sum(axis=1)
-    weights = (kg.weight_elems * float(hw["word_bytes"]) / tp).sum(axis=1)
-    return units, per_unit, n_tile[flat].reshape(section.shape), (n_sections.astype(float), weights)
+def _sections_and_weights(kg: KernelGraph, cuts: mp.CutSet, word_bytes: int) -> tuple[np.ndarray, np.ndarray]:
+    """Per cut of ``cuts``: its number of sections and its weight bytes per socket."""
+    n_sections = 1 + (cuts.section[:, 1:] != cuts.section[:, :-1]).sum(axis=1)
+    return n_sections.astype(float), (kg.weight_elems * float(word_bytes) / cuts.tp).sum(axis=1)
 
 
 def floors(terms: np.ndarray, hw: MappingABC[str, Any]) -> np.ndarray:
@@ -124,7 +123,8 @@ def splits_below(designs: Sequence[MappingABC[str, Any]], kg: KernelGraph,
 def per_cut(designs: Sequence[MappingABC[str, Any]], owner: Sequence[int]) -> dict[str, Any]:
     """The lanes and stages of design ``owner[j]`` for each cut ``j`` (``(C, 1)`` arrays), and the
     word size (one per batch)."""
-    hw: dict[str, Any] = {k: np.array([[int(designs[i][k])] for i in owner]) for k in ("lanes", "stages")}
+    at = np.asarray(owner, dtype=np.int64)
+    hw: dict[str, Any] = {k: np.array([int(d[k]) for d in designs])[at][:, None] for k in ("lanes", "stages")}
     return {**hw, "word_bytes": designs[owner[0]]["word_bytes"]}
 
 

@@ -21,7 +21,7 @@ operations in the same order, so the same cuts and PCUs to the bit; ``tests/test
 from __future__ import annotations
 
 from collections.abc import Mapping as MappingABC
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from typing import Any
 
 import numpy as np
@@ -66,12 +66,54 @@ def rows_per_step(kg: KernelGraph, section: np.ndarray, tile: int | np.ndarray) 
     ``section`` is one cut ``(N,)`` or several ``(C, N)`` (then ``tile`` may be ``(C, 1)``);
     the result has its shape."""
     cuts = np.atleast_2d(section)
+    return (-(-kg.rows // section_tiles(kg, cuts, tile))).reshape(np.shape(section))
+
+
+def section_tiles(kg: KernelGraph, cuts: np.ndarray, tile: int | np.ndarray) -> np.ndarray:
+    """``(C, N)``: the tile count of each kernel's section (the most of its kernels' ``⌈rows/tile⌉``)
+    under ``(C, N)`` ``cuts`` (``tile`` a number or ``(C, 1)``)."""
     flat = _flat_sections(cuts)
     rows = np.broadcast_to(kg.rows, cuts.shape).ravel()
     nt = -(-rows // np.broadcast_to(np.maximum(np.asarray(tile, dtype=np.int64), 1), cuts.shape).ravel())
     sec_nt = np.zeros(int(flat.max()) + 1, dtype=np.int64)
     np.maximum.at(sec_nt, flat, nt)
-    return (-(-rows // sec_nt[flat])).reshape(np.shape(section))
+    return sec_nt[flat].reshape(cuts.shape)
+
+
+@dataclass(frozen=True)
+class CutSet:
+    """Candidate cuts stacked, with what does not depend on the PCUs: ``(C, N)`` section ids,
+    tile counts of each kernel's section and rows per step; ``(C, 1)`` tile rows and TP degrees."""
+
+    section: np.ndarray
+    n_tile: np.ndarray
+    rows: np.ndarray
+    tile: np.ndarray
+    tp: np.ndarray
+
+    @classmethod
+    def of(cls, kg: KernelGraph, cuts: list[tuple[np.ndarray, int, int]]) -> CutSet:
+        """The set of ``(cut, tile, tp)`` ``cuts`` (in order)."""
+        section = np.stack([c for c, _, _ in cuts])
+        tile, tp = (np.array([[c[i]] for c in cuts], dtype=np.int64) for i in (1, 2))
+        n_tile = section_tiles(kg, section, tile)
+        return cls(section, n_tile, -(-kg.rows // n_tile), tile, tp)
+
+    @classmethod
+    def joined(cls, sets: list[CutSet]) -> CutSet:
+        """``sets`` one after the other."""
+        return cls(*(np.concatenate([getattr(c, f.name) for c in sets]) for f in fields(cls)))
+
+
+def split_cuts(cuts: CutSet, units: np.ndarray, per_unit: np.ndarray, budgets: np.ndarray) -> np.ndarray:
+    """``(C, N)`` balanced PCUs of every cut of ``cuts`` for its PCU budget ``budgets[c]`` given each
+    kernel's ``(units, cycles per unit)`` (:func:`work`): one binary search over the sections of
+    all of them (sections are independent: each cut's split equals its own)."""
+    flat = _flat_sections(cuts.section)
+    per_section = np.zeros(int(flat.max()) + 1, dtype=np.int64)
+    per_section[flat] = np.repeat(budgets, cuts.section.shape[1])
+    return balanced_pcus(units.ravel(), np.broadcast_to(per_unit, units.shape).ravel(), flat,
+                         per_section).reshape(cuts.section.shape)
 
 
 def _flat_sections(cuts: np.ndarray) -> np.ndarray:
@@ -178,17 +220,12 @@ def ladder_cuts(kg: KernelGraph, sram: float, limit: int, word_bytes: int, tile:
 def balanced_many(kg: KernelGraph, hw: MappingABC[str, Any], cuts: list[tuple[np.ndarray, int, int]],
                   depth: int, budgets: list[int] | None = None) -> list[Mapping]:
     """:func:`allocate` with balanced PCUs for many ``(cut, tile, tp)`` at once, each for its PCU
-    budget in ``budgets`` (default ``hw["n_pcu"]``): one binary search over the sections of all
-    of them (sections are independent: each result equals its own call)."""
-    stacked = np.stack([c for c, _, _ in cuts])
-    tile, tp = (np.array([[c[i]] for c in cuts], dtype=np.int64) for i in (1, 2))
-    units, per_unit = work(kg, hw, stacked, tile, tp)
-    flat = _flat_sections(stacked)
+    budget in ``budgets`` (default ``hw["n_pcu"]``; :func:`split_cuts`)."""
+    stacked = CutSet.of(kg, cuts)
+    lanes, stages = (np.asarray(hw[k], dtype=np.int64) for k in ("lanes", "stages"))
+    units, per_unit = units_and_unit_cycles(kg, stacked.rows, stacked.tp, lanes, stages)
     per_cut = np.array(budgets if budgets is not None else [int(hw["n_pcu"])] * len(cuts), dtype=np.int64)
-    per_section = np.zeros(int(flat.max()) + 1, dtype=np.int64)
-    per_section[flat] = np.repeat(per_cut, stacked.shape[1])
-    pcu = balanced_pcus(units.ravel(), np.broadcast_to(per_unit, units.shape).ravel(), flat,
-                        per_section).reshape(stacked.shape)
+    pcu = split_cuts(stacked, units, per_unit, per_cut)
     return [Mapping(c, p, int(t), int(depth), int(q)) for (c, t, q), p in zip(cuts, pcu)]
 
 

@@ -16,7 +16,7 @@ from simulators.common.family import Designs, Family, ModelOutput
 from simulators.rdu import analytical, cycle, cycle_search
 from simulators.rdu import mapping as mp
 from simulators.rdu.hardware import HW_PARAMS, PRESETS, RDUConfig, area_mm2
-from simulators.rdu.kernels import KernelGraph, lower
+from simulators.rdu.kernels import KernelGraph, lower, units_and_unit_cycles
 from simulators.rdu.space import build_space, pcu_grid
 
 _CONSTS = ("word_bytes", "process_nm", "reconfig_us")
@@ -189,32 +189,43 @@ class RDUSimulator(Family):
         return self._candidates_many([d], kg)[0]
 
     def _candidates_many(self, designs: Sequence[MappingABC[str, Any]], kg: KernelGraph) -> list[list[mp.Mapping]]:
-        """:meth:`_candidates` of every design, memoised per hardware key (:func:`_candidate_key`);
-        the keys not seen before are split together, in one :func:`mp.balanced_many` over all their
-        cuts (each cut with its key's lanes, stages and PCU budget: every cut's split equals its own)."""
-        new = _new_keys(designs, kg, "auto")
-        if new:
-            reps = list(new.values())
-            cuts = [_cuts(d, kg) for d in reps]
-            owner = [i for i, c in enumerate(cuts) for _ in c]
-            maps = mp.balanced_many(kg, cycle_search.per_cut(reps, owner), [c for cs in cuts for c in cs], 2,
-                                    [int(reps[i]["n_pcu"]) for i in owner])
-            for key, part in zip(new, _split(maps, [len(c) for c in cuts])):
-                kg.memo[key] = part
-        return [kg.memo[_candidate_key(d)] for d in designs]
+        """:meth:`_candidates` of every design (:meth:`_built`)."""
+        return [c for c, _ in self._built(designs, kg)]
 
     def _floor_terms_many(self, designs: Sequence[MappingABC[str, Any]], kg: KernelGraph) -> list[np.ndarray]:
-        """:func:`cycle_search.floor_terms` of every design's :meth:`_candidates` (memoised with them;
-        the keys not seen before in one call, each candidate with its key's lanes and stages)."""
-        new = _new_keys(designs, kg, "floor")
+        """:func:`cycle_search.floor_terms` of every design's :meth:`_candidates` (:meth:`_built`)."""
+        return [t for _, t in self._built(designs, kg)]
+
+    def _built(self, designs: Sequence[MappingABC[str, Any]], kg: KernelGraph
+               ) -> list[tuple[list[mp.Mapping], np.ndarray]]:
+        """Each design's candidates and their floor terms, memoised per hardware key
+        (:func:`_candidate_key`); the keys not seen before are built together: their cut sets
+        (:func:`_cut_set`, memoised per cut key) joined, one balanced split over all their sections
+        (each cut with its key's lanes, stages and PCU budget: every cut's split equals its own)
+        and the floor terms from the same units and PCUs."""
+        new: dict[tuple[Any, ...], MappingABC[str, Any]] = {}
+        for d in designs:
+            if (key := _candidate_key(d)) not in kg.memo:
+                new.setdefault(key, d)
         if new:
             reps = list(new.values())
-            cands = self._candidates_many(reps, kg)
-            owner = [i for i, c in enumerate(cands) for _ in c]
-            terms = cycle_search.floor_terms(kg, cycle_search.per_cut(reps, owner), [m for c in cands for m in c])
-            for key, part in zip(new, np.split(terms, np.cumsum([len(c) for c in cands])[:-1], axis=1)):
-                kg.memo[key] = part
-        return [kg.memo[_floor_key(d)] for d in designs]
+            sets = [_cut_set(d, kg) for d in reps]
+            sizes = [len(c.section) for c in sets]
+            cuts = mp.CutSet.joined(sets)
+
+            def column(k: str) -> np.ndarray:
+                return np.repeat(np.array([int(d[k]) for d in reps], dtype=np.int64), sizes)[:, None]
+
+            units, per_unit = units_and_unit_cycles(kg, cuts.rows, cuts.tp, column("lanes"), column("stages"))
+            pcu = mp.split_cuts(cuts, units, per_unit, column("n_pcu").ravel())
+            terms = cycle_search.cut_floor_terms(kg, cuts, units, per_unit, pcu, int(reps[0]["word_bytes"]))
+            maps = [mp.Mapping(c, p, t, 2, q)    # the sections of the memoised cut sets (shared by keys)
+                    for c, p, t, q in zip((c for cs in sets for c in cs.section), pcu, cuts.tile.ravel().tolist(),
+                                          cuts.tp.ravel().tolist())]
+            ends = np.cumsum(sizes).tolist()
+            for key, start, end in zip(new, [0, *ends[:-1]], ends):
+                kg.memo[key] = (maps[start:end], terms[:, start:end])
+        return [kg.memo[_candidate_key(d)] for d in designs]
 
     def _cycle_candidates(self, d: MappingABC[str, Any], kg: KernelGraph) -> list[mp.Mapping]:
         """:meth:`_candidates` of ``d``, then :meth:`_smaller_splits` of all their cuts. For ``P1``
@@ -310,30 +321,18 @@ def _candidate_key(d: MappingABC[str, Any]) -> tuple[Any, ...]:
             *(int(d[k]) for k in ("n_pcu", "lanes", "stages", "sockets", "word_bytes")))
 
 
-def _floor_key(d: MappingABC[str, Any]) -> tuple[Any, ...]:
-    """The memo key of :meth:`RDUSimulator._floor_terms_many` of ``d``."""
-    return ("floor", *_candidate_key(d))
-
-
-def _new_keys(designs: Sequence[MappingABC[str, Any]], kg: KernelGraph, kind: str
-              ) -> dict[tuple[Any, ...], MappingABC[str, Any]]:
-    """The ``kind`` memo keys (``"auto"``: candidates, ``"floor"``: their floor terms, :func:`_floor_key`) of ``designs``
-    not in ``kg.memo`` yet, each with its first design."""
-    new: dict[tuple[Any, ...], MappingABC[str, Any]] = {}
-    for d in designs:
-        key = _candidate_key(d) if kind == "auto" else _floor_key(d)
-        if key not in kg.memo:
-            new.setdefault(key, d)
-    return new
-
-
-def _cuts(d: MappingABC[str, Any], kg: KernelGraph) -> list[tuple[np.ndarray, int, int]]:
-    """The distinct ``(cut, tile, tp)`` of :meth:`RDUSimulator._candidates` for ``d``'s hardware key."""
+def _cut_set(d: MappingABC[str, Any], kg: KernelGraph) -> mp.CutSet:
+    """The distinct ``(cut, tile, tp)`` of :meth:`RDUSimulator._candidates` for ``d``, stacked; memoised
+    in ``kg.memo`` per what they depend on (SRAM ladder top, section-length limits, sockets, word size)."""
     sram, sockets, wb = mp.sram_bytes(d), int(d["sockets"]), int(d["word_bytes"])
-    cuts = {(c.tobytes(), tile, tp): (c, tile, tp)
-            for tile in mp.tile_candidates(kg) for tp in sorted({1, sockets}) for max_len in (None, 8)
-            for c in mp.ladder_cuts(kg, sram, mp.section_limit(kg, d, max_len), wb, tile, 2, tp)}
-    return list(cuts.values())
+    limits = tuple(mp.section_limit(kg, d, max_len) for max_len in (None, 8))
+    key = ("cuts", mp.ladder_top(sram), *limits, sockets, wb)
+    if key not in kg.memo:
+        cuts = {(c.tobytes(), tile, tp): (c, tile, tp)
+                for tile in mp.tile_candidates(kg) for tp in sorted({1, sockets}) for limit in limits
+                for c in mp.ladder_cuts(kg, sram, limit, wb, tile, 2, tp)}
+        kg.memo[key] = mp.CutSet.of(kg, list(cuts.values()))
+    return kg.memo[key]
 
 
 def _grouped(rows: Sequence[int], n: int) -> list[list[int]]:
@@ -342,12 +341,6 @@ def _grouped(rows: Sequence[int], n: int) -> list[list[int]]:
     for j, i in enumerate(rows):
         groups[i].append(j)
     return groups
-
-
-def _split(items: list[mp.Mapping], sizes: Sequence[int]) -> list[list[mp.Mapping]]:
-    """``items`` cut into consecutive lists of ``sizes``."""
-    ends = np.cumsum(sizes).tolist()
-    return [items[a:b] for a, b in zip([0, *ends[:-1]], ends)]
 
 
 def _mapping_key(m: mp.Mapping) -> tuple[Any, ...]:
