@@ -412,10 +412,11 @@ def _interleaved(hw: Hardware, half: Plan, cols: Mapping[str, Any], n: int, cycl
 
 
 def _hardware_columns(cols: Mapping[str, Any], n: int) -> dict[str, Any]:
-    """The hardware columns as ``(designs, 1)`` float arrays, or Python floats for one design (one
-    conversion for all of them)."""
+    """The hardware columns as ``(designs, 1)`` float arrays, or numpy float scalars for one design
+    (arithmetic as on arrays, division by zero included, without array operations); one conversion
+    for all of them."""
     block = np.array([cols[k] for k in HW_PARAMS], dtype=float)
-    out: dict[str, Any] = dict(zip(HW_PARAMS, block.ravel().tolist() if n == 1 else block[..., None]))
+    out: dict[str, Any] = dict(zip(HW_PARAMS, list(block.ravel()) if n == 1 else block[..., None]))
     if "act_mode" in cols:
         act = np.asarray(cols["act_mode"]).reshape(-1, 1)
         out["act_mode"] = act[0, 0] if n == 1 else act

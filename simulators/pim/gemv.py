@@ -105,7 +105,7 @@ class Jobs:
 @dataclass
 class Hardware:
     """Hardware parameters of a batch of designs as float arrays of one shape (``(n,)``, ``(n, 1)``), or
-    Python floats for one design (its hardware-only arithmetic then costs no array operations);
+    float scalars for one design (its hardware-only arithmetic then costs no array operations);
     never mutated after construction (``banks``, ``t_cmd`` and ``mux_pj_per_bit`` are computed once)."""
 
     cfg: PIMConfig
@@ -125,10 +125,10 @@ class Hardware:
 
     @classmethod
     def from_columns(cls, cfg: PIMConfig, cols: Mapping[str, Any]) -> Hardware:
-        """From columns (arrays of one shape) or, for one design, Python floats (kept as floats)."""
+        """From columns (arrays of one shape) or, for one design, float scalars (kept as scalars)."""
         def f(key: str) -> Any:
             v = cols[key]
-            return v if type(v) is float else np.asarray(v, dtype=float)
+            return v if isinstance(v, float) else np.asarray(v, dtype=float)
 
         return cls(cfg, f("channels") * cfg.stacks, f("banks_per_unit"), f("lanes"), f("pim_clock_mhz"),
                    f("irf_regs"), f("orf_regs"), f("host_tops") * 1e3 * cfg.host_eff_compute,
@@ -158,9 +158,9 @@ class Hardware:
     @functools.cached_property
     def block(self) -> np.ndarray:
         """The :data:`.kernels.HW` rows as one float block ``(HW, *shape)``."""
-        return broadcast_stack([self.banks, self.orf_regs, self.irf_regs, self.channels, self.t_cmd, self.g,
-                                self.act_round_ns(), self.host_bytes_per_ns, self.host_ops_per_ns,
-                                self.mux_pj_per_bit])
+        rows = [self.banks, self.orf_regs, self.irf_regs, self.channels, self.t_cmd, self.g, self.act_round_ns(),
+                self.host_bytes_per_ns, self.host_ops_per_ns, self.mux_pj_per_bit]
+        return broadcast_stack(rows) if any(np.ndim(x) for x in rows) else np.array(rows, dtype=float)
 
     @property
     def peak_ops_per_ns(self) -> np.ndarray:

@@ -31,12 +31,12 @@ N_OUT = 13
  IRF_BITS, CELL_PJ) = range(len(CONST))
 
 
-@njit(cache=True)
+@njit(cache=True, inline="always", error_model="numpy")
 def _ceil(x: float) -> float:
     return float(np.ceil(x - 1e-9))
 
 
-@njit(cache=True)
+@njit(cache=True, inline="always", error_model="numpy")
 def _maximum(a: float, b: float) -> float:
     """``np.maximum`` of two floats (NaN if either is NaN)."""
     if np.isnan(a) or np.isnan(b):
@@ -44,7 +44,7 @@ def _maximum(a: float, b: float) -> float:
     return max(a, b)
 
 
-@njit(cache=True)
+@njit(cache=True, inline="always", error_model="numpy")
 def _minimum(a: float, b: float) -> float:
     """``np.minimum`` of two floats (NaN if either is NaN)."""
     if np.isnan(a) or np.isnan(b):
@@ -52,7 +52,7 @@ def _minimum(a: float, b: float) -> float:
     return min(a, b)
 
 
-@njit(cache=True)
+@njit(cache=True, inline="always", error_model="numpy")
 def place(blocks: float, m: float, kpart: float, r_b: float, writes: float, gs: float, banks: float,
           orf: float, irf: float, channels: float, bits: float, row_bits: float
           ) -> tuple[float, float, float, float, float, float]:
@@ -67,7 +67,7 @@ def place(blocks: float, m: float, kpart: float, r_b: float, writes: float, gs: 
     return q, rows, order, groups, passes, vectors
 
 
-@njit(cache=True)
+@njit(cache=True, inline="always", error_model="numpy")
 def _cost(geo: np.ndarray, c: int, p: int, u: int, hw: np.ndarray, h: int, k: np.ndarray,
           out: np.ndarray) -> None:
     """The :data:`simulators.pim.gemv.COST_ROWS` of one element into ``out``."""
@@ -97,7 +97,7 @@ def _cost(geo: np.ndarray, c: int, p: int, u: int, hw: np.ndarray, h: int, k: np
     out[12] = 1.0 if r_b <= orf else 0.0
 
 
-@njit(cache=True)
+@njit(cache=True, error_model="numpy")
 def all_costs(geo: np.ndarray, hw: np.ndarray, k: np.ndarray, out: np.ndarray) -> None:
     """Every element's costs: ``out`` ``(N_OUT, candidates, designs, jobs)``."""
     cands, pins, jobs = geo.shape[1], geo.shape[2], geo.shape[3]
@@ -110,7 +110,7 @@ def all_costs(geo: np.ndarray, hw: np.ndarray, k: np.ndarray, out: np.ndarray) -
                 out[:, c, d, u] = vals
 
 
-@njit(cache=True)
+@njit(cache=True, error_model="numpy")
 def best_costs(geo: np.ndarray, hw: np.ndarray, k: np.ndarray, out: np.ndarray) -> None:
     """Per (design, job) the costs of the fastest candidate whose tile fits the registers (``np.argmin``'s
     choice: the first minimum, the first NaN before any number): ``out`` ``(N_OUT, designs, jobs)``."""
@@ -128,7 +128,7 @@ def best_costs(geo: np.ndarray, hw: np.ndarray, k: np.ndarray, out: np.ndarray) 
                     out[:, d, u] = vals
 
 
-@njit(cache=True)
+@njit(cache=True, error_model="numpy")
 def layouts(x: np.ndarray, bits: float, row_bits: float, out: np.ndarray) -> None:
     """:func:`place` of every column of ``x`` (rows: blocks, m, kpart, r_b, writes, gs, banks, orf_regs,
     irf_regs, channels) into ``out`` ``(6, elements)``."""
