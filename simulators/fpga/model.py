@@ -157,7 +157,6 @@ def _subtable(table: StageTable, idx: np.ndarray) -> StageTable:
 def _pipeline(table: StageTable, fab: Fabric, cols: dict[str, np.ndarray], lanes: np.ndarray) -> Pipeline:
     """Streaming folding (explicit ``pe``/``simd`` columns, else :func:`auto_fold` to ``MACs / lanes``)
     and on-chip/off-chip weights (``weight_mem``; ``auto``: on chip when the memories fit ``util_cap``)."""
-    d = lanes.size
     if cols.get("pe") is not None:
         pe, simd = np.asarray(cols["pe"], dtype=np.int64), np.asarray(cols["simd"], dtype=np.int64)
         lanes_e = producer_lanes(table, pe)
@@ -167,11 +166,12 @@ def _pipeline(table: StageTable, fab: Fabric, cols: dict[str, np.ndarray], lanes
     cap = np.asarray(cols["util_cap"], dtype=float)
     wmem = np.asarray(cols["weight_mem"], dtype=object)
     user = fab.user
-    s_on = streaming(table, fab, pe, simd, lanes_e, np.ones(d, bool), fifo)
-    on_tot = s_on.totals()
-    fits = (on_tot["bram18k"] <= cap * user["bram18k"]) & (on_tot["uram"] <= cap * np.maximum(user["uram"], 0.0))
-    onchip = np.where(wmem == "auto", fits, wmem == "on-chip")
-    stream = s_on if onchip.all() else streaming(table, fab, pe, simd, lanes_e, onchip, fifo)
+
+    def place(bram18k: np.ndarray, uram: np.ndarray) -> np.ndarray:
+        fits = (bram18k <= cap * user["bram18k"]) & (uram <= cap * np.maximum(user["uram"], 0.0))
+        return np.where(wmem == "auto", fits, wmem == "on-chip")
+
+    stream, onchip = streaming(table, fab, pe, simd, lanes_e, place, fifo)
     return Pipeline(pe, simd, onchip, stream)
 
 

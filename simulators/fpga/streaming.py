@@ -14,6 +14,7 @@ One engine per stage, all stages running concurrently on a stream of inferences.
 from __future__ import annotations
 
 import functools
+from collections.abc import Callable
 from dataclasses import dataclass, replace
 from typing import Any
 
@@ -306,13 +307,18 @@ def fifo_words(st: _Stages, width: np.ndarray, fifo: np.ndarray) -> np.ndarray:
     return np.where(fifo <= 0, auto, fifo)
 
 
-def streaming(table: StageTable, fab: Fabric, pe: np.ndarray, simd: np.ndarray,
-              lanes_e: np.ndarray, weights_onchip: np.ndarray, fifo_depth: np.ndarray) -> StreamingModel:
-    """Evaluate a streaming pipeline for ``D`` designs, ``fab`` their devices and precisions."""
-    onchip = np.asarray(weights_onchip, dtype=bool)
-    model = _stage_model(_stages(table), fab, pe, simd, lanes_e, onchip, fifo_depth)
+#: which designs keep their weights on chip, from the pipeline's BRAM18 and URAM totals ``(D,)`` with every
+#: weight memory on chip
+Placement = Callable[[np.ndarray, np.ndarray], np.ndarray]
+
+
+def streaming(table: StageTable, fab: Fabric, pe: np.ndarray, simd: np.ndarray, lanes_e: np.ndarray,
+              place: Placement, fifo_depth: np.ndarray) -> tuple[StreamingModel, np.ndarray]:
+    """Evaluate a streaming pipeline for ``D`` designs, ``fab`` their devices and precisions, with weights on
+    chip where ``place`` says; returns the model and that placement ``(D,)``."""
+    model, onchip = _stage_model(_stages(table), fab, pe, simd, lanes_e, place, fifo_depth)
     model.offchip_bytes = offchip_bytes(table, fab, onchip)
-    return model
+    return model, onchip
 
 
 def offchip_bytes(table: StageTable, fab: Fabric, weights_onchip: np.ndarray) -> np.ndarray:
@@ -332,18 +338,18 @@ def group_streaming(table: StageTable, group_of: np.ndarray, fab: Fabric, pe: np
     columns (:meth:`StreamingModel.columns`); ``offchip_bytes`` is left 0 (each group's own:
     :func:`offchip_bytes` of its sub-table)."""
     onchip = np.zeros(pe.shape[0], dtype=bool)
-    return _stage_model(_group_stages(table, group_of), fab, pe, simd, lanes_e, onchip, fifo_depth)
+    return _stage_model(_group_stages(table, group_of), fab, pe, simd, lanes_e, onchip, fifo_depth)[0]
 
 
 def _stage_model(st: _Stages, fab: Fabric, pe: np.ndarray, simd: np.ndarray, lanes_e: np.ndarray,
-                 onchip: np.ndarray, fifo_depth: np.ndarray) -> StreamingModel:
-    """The per-stage arrays of a streaming pipeline (``offchip_bytes`` 0: the caller's)."""
+                 onchip: np.ndarray | Placement, fifo_depth: np.ndarray) -> tuple[StreamingModel, np.ndarray]:
+    """The per-stage arrays of a streaming pipeline (``offchip_bytes`` 0: the caller's) with weights on chip
+    where ``onchip`` (``(D,)``, or a :data:`Placement`) says, and that placement."""
     d = pe.shape[0]
     n = lanes_e.shape[1]
     col = fab.col
     bits, has_uram, uses_dsp = col.bits, col.has_uram, col.uses_dsp
     macs = st.macs
-    onchip = onchip[:, None]
     fifo = np.asarray(fifo_depth, dtype=float)[:, None]
     width = lanes_e.astype(float)
     width[:, macs] = pe
@@ -352,23 +358,6 @@ def _stage_model(st: _Stages, fab: Fabric, pe: np.ndarray, simd: np.ndarray, lan
     cycles = np.zeros((d, n))
     lanes = lanes_e.astype(float)
     res = {k: np.zeros((d, n)) for k in ("dsp", "lut", "bram18k", "uram")}
-
-    # MAC stages
-    nf, sf = ceil_div(st.MH, pe), ceil_div(st.MW, simd)
-    cycles[:, macs] = nf * sf * st.pix
-    ln = (pe * simd).astype(float)
-    lanes[:, macs] = ln
-    res["dsp"][:, macs] = np.where(uses_dsp, np.ceil(ln / col.slice_divisor), 0.0)
-    lut = datapath_lut(pe, simd, bits, col.is_float, col.fp_lut_per_lane, st.MW, uses_dsp)
-    # the weight memory, the line buffer and the output FIFO of each MAC stage, in one call
-    wdepth = nf * sf
-    lb_depth = np.where(st.spatial, st.lb_words / simd, 0.0)
-    (wb, lbb, fb), (wu, lbu, fu), (wl, lbl, fl) = memory(
-        np.stack([ln * bits, simd * bits, pe * bits]),
-        np.stack([np.where(onchip, wdepth, WEIGHT_PREFETCH_DEPTH), lb_depth, depth[:, macs]]), has_uram)
-    res["lut"][:, macs] = lut + wl + lbl + fl
-    res["bram18k"][:, macs] = wb + lbb + fb
-    res["uram"][:, macs] = wu + lbu + fu
 
     # eltwise stages
     elts = st.elts
@@ -381,9 +370,40 @@ def _stage_model(st: _Stages, fab: Fabric, pe: np.ndarray, simd: np.ndarray, lan
         res["lut"][:, elts] += sl
         res["bram18k"][:, elts] = sb
         res["uram"][:, elts] = su
+
+    # MAC stages
+    nf, sf = ceil_div(st.MH, pe), ceil_div(st.MW, simd)
+    cycles[:, macs] = nf * sf * st.pix
+    ln = (pe * simd).astype(float)
+    lanes[:, macs] = ln
+    res["dsp"][:, macs] = np.where(uses_dsp, np.ceil(ln / col.slice_divisor), 0.0)
+    lut = datapath_lut(pe, simd, bits, col.is_float, col.fp_lut_per_lane, st.MW, uses_dsp)
+    # the weight memory (on chip: all the weights; off chip: a prefetch FIFO; both when the placement
+    # depends on the totals), the line buffer and the output FIFO of each MAC stage, in one call
+    wdepth = nf * sf
+    if callable(onchip):
+        wdepths = [wdepth, np.full_like(wdepth, WEIGHT_PREFETCH_DEPTH)]
+    else:
+        wdepths = [np.where(onchip[:, None], wdepth, WEIGHT_PREFETCH_DEPTH)]
+    lb_depth = np.where(st.spatial, st.lb_words / simd, 0.0)
+    bram, uram, lutram = memory(np.stack([ln * bits] * len(wdepths) + [simd * bits, pe * bits]),
+                                np.stack([*wdepths, lb_depth, depth[:, macs]]), has_uram)
+    (lbb, fb), (lbu, fu), (lbl, fl) = bram[-2:], uram[-2:], lutram[-2:]
+    if callable(onchip):
+        on_bram, on_uram = res["bram18k"].copy(), res["uram"].copy()
+        on_bram[:, macs], on_uram[:, macs] = bram[0] + lbb + fb, uram[0] + lbu + fu
+        onchip = np.asarray(onchip(on_bram.sum(axis=1), on_uram.sum(axis=1)), dtype=bool)
+        keep = onchip[:, None]
+        wb, wu, wl = np.where(keep, bram[0], bram[1]), np.where(keep, uram[0], uram[1]), \
+            np.where(keep, lutram[0], lutram[1])
+    else:
+        wb, wu, wl = bram[0], uram[0], lutram[0]
+    res["lut"][:, macs] = lut + wl + lbl + fl
+    res["bram18k"][:, macs] = wb + lbb + fb
+    res["uram"][:, macs] = wu + lbu + fu
     res["ff"] = res["lut"] * 1.3
 
     row_time = cycles / st.out_rows
     fill = row_time * st.fill_rows
     res = {k: res[k] for k in ("dsp", "lut", "ff", "bram18k", "uram")}
-    return StreamingModel(cycles, lanes, res, np.zeros(d), fill, row_time, width, depth)
+    return StreamingModel(cycles, lanes, res, np.zeros(d), fill, row_time, width, depth), np.asarray(onchip)
