@@ -139,7 +139,7 @@ def _hardware(designs: Sequence[MappingABC[str, Any]], owner: np.ndarray) -> dic
     return {k: np.array([float(d[k]) for d in designs])[owner] for k in _FLOOR_HW}
 
 
-def prune(designs: Sequence[MappingABC[str, Any]], kg: KernelGraph, cands: list[list[mp.Mapping]],
+def prune(designs: Sequence[MappingABC[str, Any]], kg: KernelGraph, cands: Sequence[Sequence[mp.Mapping]],
           terms: list[np.ndarray], model: ModelFn, best_of: BestFn) -> list[list[mp.Mapping]]:
     """Each design's candidates (in order) that its mapper may still choose: the :data:`PROBE`
     lowest floors are modelled together for all designs and ``best_of`` gives each design's best
@@ -147,14 +147,14 @@ def prune(designs: Sequence[MappingABC[str, Any]], kg: KernelGraph, cands: list[
     one keeps the candidates whose floor does not exceed it (``1e-9`` margin, as
     :func:`.cycle.best_candidate`), one without keeps all."""
     if not designs:
-        return cands
+        return [list(c) for c in cands]
     sizes = [t.shape[1] for t in terms]
     every = floors(np.concatenate(terms, axis=1), _hardware(designs, np.repeat(np.arange(len(designs)), sizes)))
     fl = np.split(every, np.cumsum(sizes)[:-1])
     probes = [np.argsort(f, kind="stable")[:PROBE].tolist() for f in fl]
     owner = [i for i, p in enumerate(probes) for _ in p]
     if not owner:
-        return cands
+        return [list(c) for c in cands]
     first = model([designs[i] for i in owner], kg, [cands[i][j] for i, p in enumerate(probes) for j in p])
     ok = np.logical_not(np.stack(list(first.violations.values())).any(axis=0)).tolist()
     rows: dict[int, list[int]] = {}
@@ -162,7 +162,7 @@ def prune(designs: Sequence[MappingABC[str, Any]], kg: KernelGraph, cands: list[
         if ok[r]:
             rows.setdefault(i, []).append(r)
     best = best_of(first, rows)
-    return [c if i not in best else [m for m, f in zip(c, fl[i].tolist()) if f <= best[i] * (1 + 1e-9)]
+    return [list(c) if i not in best else [c[j] for j in np.flatnonzero(fl[i] <= best[i] * (1 + 1e-9)).tolist()]
             for i, c in enumerate(cands)]
 
 

@@ -21,8 +21,9 @@ operations in the same order, so the same cuts and PCUs to the bit; ``tests/test
 from __future__ import annotations
 
 from collections.abc import Mapping as MappingABC
+from collections.abc import Sequence
 from dataclasses import dataclass, fields
-from typing import Any
+from typing import Any, overload
 
 import numpy as np
 from numba import njit
@@ -103,6 +104,31 @@ class CutSet:
     def joined(cls, sets: list[CutSet]) -> CutSet:
         """``sets`` one after the other."""
         return cls(*(np.concatenate([getattr(c, f.name) for c in sets]) for f in fields(cls)))
+
+
+class Candidates(Sequence[Mapping]):
+    """Mappings of the cuts of a :class:`CutSet` with their ``(C, N)`` PCUs (depth fixed), held as
+    arrays: a :class:`Mapping` is made when one is read (a mapper reads few of its candidates)."""
+
+    def __init__(self, cuts: CutSet, pcu: np.ndarray, depth: int) -> None:
+        self.cuts, self.pcu, self.depth = cuts, pcu, depth
+        self._tile, self._tp = cuts.tile.ravel().tolist(), cuts.tp.ravel().tolist()
+
+    def __len__(self) -> int:
+        return len(self._tile)
+
+    @overload
+    def __getitem__(self, j: int) -> Mapping: ...
+
+    @overload
+    def __getitem__(self, j: slice) -> list[Mapping]: ...
+
+    def __getitem__(self, j: int | slice) -> Mapping | list[Mapping]:
+        if isinstance(j, slice):
+            return [self[i] for i in range(len(self))[j]]
+        if not -len(self) <= j < len(self):
+            raise IndexError(f"candidate {j} of {len(self)}")
+        return Mapping(self.cuts.section[j], self.pcu[j], self._tile[j], self.depth, self._tp[j])
 
 
 def split_cuts(cuts: CutSet, units: np.ndarray, per_unit: np.ndarray, budgets: np.ndarray) -> np.ndarray:

@@ -181,14 +181,14 @@ class RDUSimulator(Family):
             if float(times.sum() + more.t_p2p[j]) < best[i]:
                 chosen[i], known[i] = (extra[j], -1), times
 
-    def _candidates(self, d: MappingABC[str, Any], kg: KernelGraph) -> list[mp.Mapping]:
+    def _candidates(self, d: MappingABC[str, Any], kg: KernelGraph) -> mp.Candidates:
         """Every cut of :func:`mp.ladder_cuts` (a fixed ladder of SRAM budgets) per tile size, TP
         degree and section-length cap, each with balanced PCUs: more PMUs only add cuts (and no
         cut's weight tiling grows), more PCUs only shorten every kernel's step, so the best
         candidate's analytical latency never grows with either (issue 20)."""
         return self._candidates_many([d], kg)[0]
 
-    def _candidates_many(self, designs: Sequence[MappingABC[str, Any]], kg: KernelGraph) -> list[list[mp.Mapping]]:
+    def _candidates_many(self, designs: Sequence[MappingABC[str, Any]], kg: KernelGraph) -> list[mp.Candidates]:
         """:meth:`_candidates` of every design (:meth:`_built`)."""
         return [c for c, _ in self._built(designs, kg)]
 
@@ -197,7 +197,7 @@ class RDUSimulator(Family):
         return [t for _, t in self._built(designs, kg)]
 
     def _built(self, designs: Sequence[MappingABC[str, Any]], kg: KernelGraph
-               ) -> list[tuple[list[mp.Mapping], np.ndarray]]:
+               ) -> list[tuple[mp.Candidates, np.ndarray]]:
         """Each design's candidates and their floor terms, memoised per hardware key
         (:func:`_candidate_key`); the keys not seen before are built together: their cut sets
         (:func:`_cut_set`, memoised per cut key) joined, one balanced split over all their sections
@@ -219,12 +219,9 @@ class RDUSimulator(Family):
             units, per_unit = units_and_unit_cycles(kg, cuts.rows, cuts.tp, column("lanes"), column("stages"))
             pcu = mp.split_cuts(cuts, units, per_unit, column("n_pcu").ravel())
             terms = cycle_search.cut_floor_terms(kg, cuts, units, per_unit, pcu, int(reps[0]["word_bytes"]))
-            maps = [mp.Mapping(c, p, t, 2, q)    # the sections of the memoised cut sets (shared by keys)
-                    for c, p, t, q in zip((c for cs in sets for c in cs.section), pcu, cuts.tile.ravel().tolist(),
-                                          cuts.tp.ravel().tolist())]
             ends = np.cumsum(sizes).tolist()
-            for key, start, end in zip(new, [0, *ends[:-1]], ends):
-                kg.memo[key] = (maps[start:end], terms[:, start:end])
+            for key, cs, start, end in zip(new, sets, [0, *ends[:-1]], ends):
+                kg.memo[key] = (mp.Candidates(cs, pcu[start:end], 2), terms[:, start:end])
         return [kg.memo[_candidate_key(d)] for d in designs]
 
     def _cycle_candidates(self, d: MappingABC[str, Any], kg: KernelGraph) -> list[mp.Mapping]:
@@ -235,7 +232,7 @@ class RDUSimulator(Family):
         simulated minimum never grows with more PCUs (issue 20: first come, first served is not
         monotone in a kernel's PCUs). The cycle-level mapper searches them lazily (:meth:`_fewer_pcus`)."""
         own = self._candidates(d, kg)
-        return own + self._smaller_splits(d, kg, own)
+        return [*own, *self._smaller_splits(d, kg, own)]
 
     def _smaller_splits(self, d: MappingABC[str, Any], kg: KernelGraph, cuts: Sequence[mp.Mapping]
                         ) -> list[mp.Mapping]:
