@@ -353,7 +353,8 @@ def _totals(stacked: np.ndarray) -> list[np.ndarray]:
 def evaluate(cfg: PIMConfig, cols: Mapping[str, Any], n: int, workload: Workload,
              fidelity: str = "analytical") -> WorkloadCost:
     """Metrics (arrays over the ``n`` designs), per-operator costs and violation masks."""
-    hw = Hardware.from_columns(cfg, _hardware_columns(cols, n))
+    hw_cols = _hardware_columns(cols, n)
+    hw = Hardware.from_columns(cfg, hw_cols)
     cycle = fidelity == "cycle"
     plan = Plan.of(workload)
     costs = op_costs(hw, plan, cols, n, cycle)
@@ -372,7 +373,7 @@ def evaluate(cfg: PIMConfig, cols: Mapping[str, Any], n: int, workload: Workload
     flops = plan.total_flops
     batch = plan.batch
     resident = plan.resident_elems * cfg.operand_bits / 8.0
-    cap = capacity_bytes(cfg, np.asarray(cols["channels"], dtype=float))
+    cap = np.reshape(capacity_bytes(cfg, hw_cols["channels"]), -1)
     lat_s = lat * 1e-9
     metrics = {
         "latency_s": lat_s,
@@ -385,8 +386,8 @@ def evaluate(cfg: PIMConfig, cols: Mapping[str, Any], n: int, workload: Workload
         "utilization": np.divide(2 * pim_macs, pim_time * 1e-9 * peak, out=np.zeros(n),
                                  where=pim_time > 0),
         "dram_bytes": dram,
-        "area_mm2": energy.pim_logic_mm2(hw.banks / hw.g, hw.lanes, cfg.operand_bits, hw.irf_regs,
-                                         cfg.irf_bits, hw.orf_regs, cfg.orf_bits).reshape(-1),
+        "area_mm2": np.reshape(energy.pim_logic_mm2(hw.banks / hw.g, hw.lanes, cfg.operand_bits, hw.irf_regs,
+                                                    cfg.irf_bits, hw.orf_regs, cfg.orf_bits), -1),
         "host_latency_s": host_lat * 1e-9,
         "host_energy_j": host_pj * 1e-12,
         "speedup_vs_host": host_lat / lat,

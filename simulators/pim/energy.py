@@ -14,8 +14,6 @@ from __future__ import annotations
 
 from typing import Any
 
-import numpy as np
-
 from simulators.common.dram import PJ_PER_BIT_ACT_PRE, DRAMTiming
 from simulators.common.technology import get_tech
 
@@ -38,6 +36,6 @@ def pim_logic_mm2(units: Any, lanes: Any, bits: int, irf_regs: Any, irf_bits: in
                   orf_bits: int) -> Any:
     """Area of the PIM units: ``lanes`` MACs and the register files per unit (mm², arrays allowed)."""
     mac = _DRAM_LOGIC.mac_um2(max(bits // 8, 1))
-    reg_bits = np.asarray(irf_regs) * irf_bits + np.asarray(orf_regs) * orf_bits
-    per_unit = np.asarray(lanes) * mac + reg_bits * _DRAM_LOGIC.reg_um2_per_bit()
-    return np.asarray(units) * per_unit * 1e-6
+    reg_bits = irf_regs * irf_bits + orf_regs * orf_bits      # arrays or scalars (no 0-d array ops)
+    per_unit = lanes * mac + reg_bits * _DRAM_LOGIC.reg_um2_per_bit()
+    return units * per_unit * 1e-6

@@ -160,7 +160,8 @@ class Hardware:
         """The :data:`.kernels.HW` rows as one float block ``(HW, *shape)``."""
         rows = [self.banks, self.orf_regs, self.irf_regs, self.channels, self.t_cmd, self.g, self.act_round_ns(),
                 self.host_bytes_per_ns, self.host_ops_per_ns, self.mux_pj_per_bit]
-        return broadcast_stack(rows) if any(np.ndim(x) for x in rows) else np.array(rows, dtype=float)
+        arrays = any(isinstance(x, np.ndarray) and x.ndim for x in rows)
+        return broadcast_stack(rows) if arrays else np.array(rows, dtype=float)
 
     @property
     def peak_ops_per_ns(self) -> np.ndarray:
@@ -171,7 +172,7 @@ class Hardware:
         staggered by tRRD and at most four per tFAW window."""
         t = self.t
         stagger = max((t.banks - 1) * t.tRRD_S, ((t.banks - 1) // 4) * t.tFAW)
-        return t.tRP + t.tRCD + np.where(self.all_bank_act, 0.0, stagger)
+        return t.tRP + t.tRCD + stagger * ~self.all_bank_act     # 0 for all-bank ACT (scalar or array)
 
 
 #: the un-derated PIM components of a job (:attr:`JobCost.parts`) and the mapper's choices (``choice``)
