@@ -209,7 +209,7 @@ class DesignSpace:
         out: dict[str, np.ndarray] = {}
         for c in self.constraints:
             ok = np.asarray(c.check(columns), dtype=bool)
-            out[c.name] = ~(ok if ok.shape == (n,) else np.broadcast_to(ok, (n,)))  # a scalar: the same for all
+            out[c.name] = ~(ok if ok.shape == (n,) else np.broadcast_to(ok, (n,)))  # scalar: same for all
         return out
 
     # -- encodings ---------------------------------------------------------------------------
