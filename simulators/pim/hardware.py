@@ -100,11 +100,12 @@ class PIMConfig:
 
 
 def pim_command_ns(t_ccd_ab_ns: Any, clock_mhz: Any, lanes: Any, operand_bits: Any, col_bits: int) -> Any:
-    """MAC command time (ns): ``max(tCCD_AB, ceil(col_bits / (lanes·bits)) / f_pim)``; works on arrays."""
+    """MAC command time (ns): ``max(tCCD_AB, ceil(col_bits / (lanes·bits)) / f_pim)``; works on arrays
+    (a float for scalars)."""
     import numpy as np
 
-    clocks = np.ceil(col_bits / (np.asarray(lanes) * np.asarray(operand_bits)))
-    out = np.maximum(t_ccd_ab_ns, clocks * 1e3 / np.asarray(clock_mhz, dtype=float))
+    clocks = np.ceil(col_bits / (lanes * operand_bits))
+    out = np.maximum(t_ccd_ab_ns, clocks * 1e3 / clock_mhz)
     return float(out) if np.ndim(out) == 0 else out
 
 
