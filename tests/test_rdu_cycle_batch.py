@@ -56,7 +56,7 @@ def test_pruning_changes_nothing(monkeypatch):
     kg = sim.kernel_graph(w)
     pruned = sim.evaluate_batch(designs, w, "cycle")
     kept = cycle_search.prune(designs, kg, [sim._candidates(d, kg) for d in designs],
-                              sim._floor_terms_many(designs, kg), sim._model, cycle_search.simulated_best(kg, {}))
+                              sim._floor_terms_many(designs, kg), sim._model, {})
     assert sum(map(len, kept)) < sum(len(sim._candidates(d, kg)) for d in designs) / 2
     monkeypatch.setattr(cycle_search, "floors", lambda terms, d: np.zeros(terms.shape[1]))
     everything = sim.evaluate_batch(designs, w, "cycle")

@@ -11,6 +11,7 @@ import pytest
 
 from archgym.simulator import get_simulator
 from archgym.workload import get_workload
+from simulators.rdu import cycle_search, simulator
 from simulators.rdu import mapping as mp
 
 #: ResNet-18 designs: four of ``space.sample(4, 2024)``, one with a small SRAM on two sockets
@@ -188,3 +189,21 @@ def test_step_bounds_bracket_the_least_step() -> None:
                      if t >= per_unit.max() and (-(-units // (t // per_unit))).sum() <= budget)
         lo, hi = mp._step_bounds.py_func(units, per_unit, ks, budget)
         assert lo <= least <= hi
+
+
+@pytest.mark.parametrize("how", ["no floors", "one probe"])
+def test_analytical_pruning_changes_nothing(monkeypatch: pytest.MonkeyPatch, how: str) -> None:
+    """The analytical mapper's choice with every candidate modelled (floors 0), or with one probe
+    (second passes everywhere), is the pruned one."""
+    sim = get_simulator("rdu")
+    wl = get_workload("resnet18")
+    designs = [*DESIGNS, *sim.space(wl).sample(10, 3)]
+    pruned = sim.evaluate_batch(designs, wl)
+    if how == "no floors":
+        monkeypatch.setattr(cycle_search, "floors", lambda terms, d: np.zeros(terms.shape[1]))
+    else:
+        monkeypatch.setattr(simulator, "ANALYTICAL_PROBE", 1)
+    every = sim.evaluate_batch(designs, wl)
+    assert every.violations == pruned.violations and list(every.valid) == list(pruned.valid)
+    for k, v in pruned.metrics.items():
+        assert np.array_equal(v, every.metrics[k], equal_nan=True), k

@@ -46,8 +46,6 @@ FLOOR_SLACK = 1e-7
 _FLOOR_HW = ("ddr_bw_gbs", "hbm_gb", "hbm_bw_gbs", "clock_mhz", "reconfig_us")
 
 ModelFn = Callable[[Sequence[MappingABC[str, Any]], KernelGraph, Sequence[mp.Mapping]], Model]
-#: a mapper's best latency per design (s) among the rows of a model (design → its valid rows)
-BestFn = Callable[[Model, dict[int, list[int]]], dict[int, float]]
 
 
 def floor_terms(kg: KernelGraph, hw: MappingABC[str, Any], cands: Sequence[mp.Mapping]) -> np.ndarray:
@@ -139,51 +137,37 @@ def _hardware(designs: Sequence[MappingABC[str, Any]], owner: np.ndarray) -> dic
     return {k: np.array([float(d[k]) for d in designs])[owner] for k in _FLOOR_HW}
 
 
-def prune(designs: Sequence[MappingABC[str, Any]], kg: KernelGraph, cands: Sequence[Sequence[mp.Mapping]],
-          terms: list[np.ndarray], model: ModelFn, best_of: BestFn) -> list[list[mp.Mapping]]:
-    """Each design's candidates (in order) that its mapper may still choose: the :data:`PROBE`
-    lowest floors are modelled together for all designs and ``best_of`` gives each design's best
-    latency among its valid ones (:func:`simulated_best`, :func:`analytical_best`); a design with
-    one keeps the candidates whose floor does not exceed it (``1e-9`` margin, as
-    :func:`.cycle.best_candidate`), one without keeps all."""
-    if not designs:
-        return [list(c) for c in cands]
+def design_floors(designs: Sequence[MappingABC[str, Any]], terms: Sequence[np.ndarray]) -> list[np.ndarray]:
+    """Each design's :func:`floors` of its candidates' ``terms`` (all designs in one pass)."""
     sizes = [t.shape[1] for t in terms]
     every = floors(np.concatenate(terms, axis=1), _hardware(designs, np.repeat(np.arange(len(designs)), sizes)))
-    fl = np.split(every, np.cumsum(sizes)[:-1])
+    return np.split(every, np.cumsum(sizes)[:-1])
+
+
+def prune(designs: Sequence[MappingABC[str, Any]], kg: KernelGraph, cands: Sequence[Sequence[mp.Mapping]],
+          terms: list[np.ndarray], model: ModelFn, memo: cycle.Memo) -> list[list[mp.Mapping]]:
+    """Each design's candidates (in order) that the cycle-level mapper may still choose: the
+    :data:`PROBE` lowest floors are modelled and searched together for all designs; a design with
+    a valid one keeps the candidates whose floor does not exceed the best simulated latency
+    (``1e-9`` margin, as :func:`.cycle.best_candidate`), one without keeps all. ``memo`` keeps the
+    simulated sections for the search that follows (:func:`.cycle.section_times`)."""
+    if not designs:
+        return [list(c) for c in cands]
+    fl = design_floors(designs, terms)
     probes = [np.argsort(f, kind="stable")[:PROBE].tolist() for f in fl]
     owner = [i for i, p in enumerate(probes) for _ in p]
     if not owner:
         return [list(c) for c in cands]
     first = model([designs[i] for i in owner], kg, [cands[i][j] for i, p in enumerate(probes) for j in p])
     ok = np.logical_not(np.stack(list(first.violations.values())).any(axis=0)).tolist()
+    bound = cycle.lower_bound(first, (kg.edge_src, kg.edge_dst))
     rows: dict[int, list[int]] = {}
     for r, i in enumerate(owner):
         if ok[r]:
             rows.setdefault(i, []).append(r)
-    best = best_of(first, rows)
+    best: dict[int, float] = {}
+    for i, rs in rows.items():
+        j, times = cycle.best_candidate(first, bound, rs, (kg.edge_src, kg.edge_dst), memo)
+        best[i] = float(times.sum() + first.t_p2p[j])
     return [list(c) if i not in best else [c[j] for j in np.flatnonzero(fl[i] <= best[i] * (1 + 1e-9)).tolist()]
             for i, c in enumerate(cands)]
-
-
-def simulated_best(kg: KernelGraph, memo: cycle.Memo) -> BestFn:
-    """The cycle-level mapper's :data:`BestFn`: per design the lowest simulated latency of its rows
-    (:func:`.cycle.best_candidate`; ``memo`` keeps the simulated sections for the search that
-    follows, :func:`.cycle.section_times`)."""
-    edges = (kg.edge_src, kg.edge_dst)
-
-    def best(first: Model, rows: dict[int, list[int]]) -> dict[int, float]:
-        bound = cycle.lower_bound(first, edges)
-        out: dict[int, float] = {}
-        for i, rs in rows.items():
-            j, times = cycle.best_candidate(first, bound, rs, edges, memo)
-            out[i] = float(times.sum() + first.t_p2p[j])
-        return out
-
-    return best
-
-
-def analytical_best(first: Model, rows: dict[int, list[int]]) -> dict[int, float]:
-    """The analytical mapper's :data:`BestFn`: per design the lowest analytical latency of its rows."""
-    latency = first.metrics["latency_s"]
-    return {i: float(latency[rs].min()) for i, rs in rows.items()}

@@ -23,6 +23,9 @@ _CONSTS = ("word_bytes", "process_nm", "reconfig_us")
 #: designs per cycle-level pass: its candidate models hold ~10 KB per candidate on a 31-kernel
 #: network and ~60 candidates per design after pruning (docs/cycle-batch.md), ~150 MB a pass
 CYCLE_CHUNK = 256
+#: candidates per design the analytical mapper models first (lowest floors); the rest only where
+#: a floor does not exceed the best latency among them (docs/single-eval.md, RDU: measured)
+ANALYTICAL_PROBE = 16
 
 
 class RDUSimulator(Family):
@@ -108,15 +111,18 @@ class RDUSimulator(Family):
     def _auto_mappings(self, designs: Sequence[MappingABC[str, Any]], kg: KernelGraph, fidelity: str
                        ) -> tuple[list[tuple[mp.Mapping, int]], analytical.Model | None, list[np.ndarray | None]]:
         """The default mapper: greedy capacity cuts + balanced PCUs for each tile size, TP degree
-        and section-length cap; the valid candidate with the lowest latency at ``fidelity`` wins.
-        Candidates whose floor (:mod:`.cycle_search`) exceeds the best latency of a few are never
-        modelled. Returns each design's (mapping, row in the candidates' model, or -1 for a smaller
-        PCU budget's split, :meth:`_fewer_pcus`), that model, and at cycle level the winner's
+        and section-length cap; the valid candidate with the lowest latency at ``fidelity`` wins
+        (:meth:`_analytical_choice`; cycle level: those :func:`cycle_search.prune` keeps).
+        Returns each design's (mapping, row in the returned model, or -1 for a smaller PCU
+        budget's split, :meth:`_fewer_pcus`), that model, and at cycle level the winner's
         simulated section times."""
+        if fidelity != "cycle":
+            picks, winners = self._analytical_choice(designs, kg)
+            return picks, winners, [None] * len(designs)
         memo: cycle.Memo = {}     # simulated sections, shared by all the cycle-level searches below
-        best_of = cycle_search.simulated_best(kg, memo) if fidelity == "cycle" else cycle_search.analytical_best
+        # drop the candidates a coarser bound proves slower than a few simulated
         cands = cycle_search.prune(designs, kg, self._candidates_many(designs, kg),
-                                   self._floor_terms_many(designs, kg), self._model, best_of)
+                                   self._floor_terms_many(designs, kg), self._model, memo)
         rows = [i for i, c in enumerate(cands) for _ in c]
         flat = [m for c in cands for m in c]
         if not flat:
@@ -126,21 +132,65 @@ class RDUSimulator(Family):
         score = np.where(bad, np.inf, model.metrics["latency_s"])
         groups = _grouped(rows, len(designs))
         edges = (kg.edge_src, kg.edge_dst)
-        bound = cycle.lower_bound(model, edges) if fidelity == "cycle" else score
+        bound = cycle.lower_bound(model, edges)
         chosen: list[tuple[mp.Mapping, int]] = []
         known: list[np.ndarray | None] = []
         for i in range(len(designs)):
             valid = [j for j in groups[i] if np.isfinite(score[j])]
             times = None
-            if fidelity == "cycle" and valid:
+            if valid:
                 j, times = cycle.best_candidate(model, bound, valid, edges, memo)
             else:
                 j = min(groups[i], key=lambda j: score[j])
             chosen.append((flat[j], j))
             known.append(times)
-        if fidelity == "cycle":
-            self._fewer_pcus(designs, kg, cands, groups, model, bound, chosen, known, memo)
+        self._fewer_pcus(designs, kg, cands, groups, model, bound, chosen, known, memo)
         return chosen, model, known
+
+    def _analytical_choice(self, designs: Sequence[MappingABC[str, Any]], kg: KernelGraph
+                           ) -> tuple[list[tuple[mp.Mapping, int]], analytical.Model | None]:
+        """The analytical mapper: the valid candidate with the lowest analytical latency (the first
+        of equals). The :data:`ANALYTICAL_PROBE` lowest floors (:func:`cycle_search.design_floors`,
+        at most the analytical latency: docs/single-eval.md) are modelled first; then, only where
+        some other candidate's floor does not exceed the best valid latency found (``1e-9``
+        margin; all of them without one), those. Returns each design's (mapping, its row in the
+        returned model) and that model (both passes' rows)."""
+        if not designs:
+            return [], None
+        cands = self._candidates_many(designs, kg)
+        fl = cycle_search.design_floors(designs, self._floor_terms_many(designs, kg))
+        first = [sorted(np.argsort(f, kind="stable")[:ANALYTICAL_PROBE].tolist()) for f in fl]
+        model, score = self._scored(designs, kg, cands, first)
+        at = 0
+        best: list[float] = []
+        for js in first:
+            best.append(float(score[at:at + len(js)].min()))
+            at += len(js)
+        rest = [sorted(set(np.flatnonzero(f <= b * (1 + 1e-9)).tolist()) - set(js)) if np.isfinite(b)
+                else sorted(set(range(len(f))) - set(js)) for f, b, js in zip(fl, best, first)]
+        picked = [js + more for js, more in zip(first, rest)]
+        if any(rest):
+            more, more_score = self._scored(designs, kg, cands, rest)
+            joined = model.blank(len(score) + len(more_score))
+            joined.put(0, model)
+            joined.put(len(score), more)
+            model, score = joined, np.concatenate([score, more_score])
+        row = {(i, j): r for r, (i, j) in enumerate((i, j) for part in (first, rest)
+                                                     for i, js in enumerate(part) for j in js)}
+        chosen = []
+        for i, js in enumerate(picked):
+            j = min(js, key=lambda j: (score[row[i, j]], j))
+            chosen.append((cands[i][j], row[i, j]))
+        return chosen, model
+
+    def _scored(self, designs: Sequence[MappingABC[str, Any]], kg: KernelGraph, cands: Sequence[mp.Candidates],
+                picked: Sequence[Sequence[int]]) -> tuple[analytical.Model, np.ndarray]:
+        """The model of candidates ``picked[i]`` of each design ``i`` (in that order) and their
+        scores: latency, ``inf`` where a constraint is violated."""
+        owner = [i for i, js in enumerate(picked) for _ in js]
+        model = self._model([designs[i] for i in owner], kg, [cands[i][j] for i, js in enumerate(picked) for j in js])
+        bad = np.stack(list(model.violations.values())).any(axis=0)
+        return model, np.where(bad, np.inf, model.metrics["latency_s"])
 
     def _fewer_pcus(self, designs: Sequence[MappingABC[str, Any]], kg: KernelGraph, cands: list[list[mp.Mapping]],
                     groups: list[list[int]], model: analytical.Model, bound: np.ndarray,
