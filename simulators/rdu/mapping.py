@@ -20,8 +20,8 @@ operations in the same order, so the same cuts and PCUs to the bit; ``tests/test
 
 from __future__ import annotations
 
+from collections.abc import Iterator, Sequence
 from collections.abc import Mapping as MappingABC
-from collections.abc import Sequence
 from dataclasses import dataclass, fields
 from typing import Any, overload
 
@@ -47,6 +47,11 @@ class Mapping:
     tile: int
     depth: int
     tp: int
+
+    def key(self) -> tuple[Any, ...]:
+        """What tells two candidate mappings of a mapper apart: cut, PCUs, tile and TP (not the
+        depth: the mappers' is always 2)."""
+        return _key(self.section, self.pcu, self.tile, self.tp)
 
     def describe(self, kg: KernelGraph, pmu: np.ndarray | None = None) -> dict[str, Any]:
         """JSON-serialisable description (kernel names and allocations per section)."""
@@ -129,6 +134,19 @@ class Candidates(Sequence[Mapping]):
         if not -len(self) <= j < len(self):
             raise IndexError(f"candidate {j} of {len(self)}")
         return Mapping(self.cuts.section[j], self.pcu[j], self._tile[j], self.depth, self._tp[j])
+
+    def __iter__(self) -> Iterator[Mapping]:
+        for c, p, t, q in zip(self.cuts.section, self.pcu, self._tile, self._tp):
+            yield Mapping(c, p, t, self.depth, q)
+
+    def keys(self) -> frozenset[tuple[Any, ...]]:
+        """:meth:`Mapping.key` of every candidate (no :class:`Mapping` made)."""
+        return frozenset(_key(c, p, t, q) for c, p, t, q in zip(self.cuts.section, self.pcu, self._tile, self._tp))
+
+
+def _key(section: np.ndarray, pcu: np.ndarray, tile: int, tp: int) -> tuple[Any, ...]:
+    """:meth:`Mapping.key` of a mapping's fields."""
+    return (section.tobytes(), pcu.tobytes(), tile, tp)
 
 
 def split_cuts(cuts: CutSet, units: np.ndarray, per_unit: np.ndarray, budgets: np.ndarray) -> np.ndarray:

@@ -318,17 +318,17 @@ class RDUSimulator(Family):
         for i, m in zip(owner, mp.balanced_many(kg, cycle_search.per_cut(designs, owner), triples, 2, budgets)):
             if i not in seen:
                 seen[i] = set(self._candidate_keys(designs[i], kg))
-            key = _mapping_key(m)
+            key = m.key()
             if key not in seen[i]:
                 seen[i].add(key)
                 out[i].append(m)
         return out
 
     def _candidate_keys(self, d: MappingABC[str, Any], kg: KernelGraph) -> frozenset[tuple[Any, ...]]:
-        """:func:`_mapping_key` of every :meth:`_candidates` of ``d`` (memoised with them)."""
+        """:meth:`mp.Mapping.key` of every :meth:`_candidates` of ``d`` (memoised with them)."""
         key = ("keys", *_candidate_key(d))
         if key not in kg.memo:
-            kg.memo[key] = frozenset(_mapping_key(m) for m in self._candidates(d, kg))
+            kg.memo[key] = self._candidates(d, kg).keys()
         return kg.memo[key]
 
     def _model(self, designs: Sequence[MappingABC[str, Any]], kg: KernelGraph,
@@ -388,11 +388,6 @@ def _grouped(rows: Sequence[int], n: int) -> list[list[int]]:
     for j, i in enumerate(rows):
         groups[i].append(j)
     return groups
-
-
-def _mapping_key(m: mp.Mapping) -> tuple[Any, ...]:
-    """What tells two candidate mappings apart: cut, PCUs, tile and TP (depth is always 2)."""
-    return (m.section.tobytes(), m.pcu.tobytes(), m.tile, m.tp)
 
 
 def _explicit_mapping(d: MappingABC[str, Any], kg: KernelGraph) -> mp.Mapping:
