@@ -22,9 +22,8 @@ import numpy as np
 
 from archgym.errors import ConfigError
 from archgym.workload import Op, Workload
-from simulators.common.arrays import broadcast_stack
 from simulators.common.memo import remember
-from simulators.pim import energy, gemv
+from simulators.pim import energy, gemv, kernels
 from simulators.pim.gemv import Hardware, Job, JobCost, Jobs
 from simulators.pim.hardware import HW_PARAMS, PIMConfig, capacity_bytes
 from simulators.pim.mapping import PLACES, half_batch, is_attention, jobs, resident_elems
@@ -125,9 +124,9 @@ class Plan:
         return remember(self.sources, (names, key, shared), build, MEMO_LIMIT)
 
     @functools.cached_property
-    def job_counts(self) -> np.ndarray:
-        """Jobs of each MAC operator (float)."""
-        return np.diff(np.append(self.starts, len(self.job_list))).astype(float)
+    def bounds(self) -> np.ndarray:
+        """MAC operator ``o``'s jobs are ``job_list[bounds[o]:bounds[o + 1]]``."""
+        return np.append(self.starts, len(self.job_list)).astype(np.int64)
 
 
 @dataclass(frozen=True)
@@ -166,6 +165,7 @@ class OpCosts:
     reg_bad: np.ndarray         # (designs,) some op on PIM whose tile does not fit the registers
     unique: JobCost             # the chosen PIM cost of each distinct job (designs, distinct jobs)
     inverse: np.ndarray         # each job's position among the distinct ones
+    totals: np.ndarray          # (OP_FIELDS, designs): each row summed over the ops in their order
 
     @functools.cached_property
     def job(self) -> JobCost:
@@ -284,23 +284,13 @@ def _place_codes(col: np.ndarray) -> np.ndarray:
 
 _AUTO_PLACE = np.zeros((1, 1), dtype=np.int64)     # PLACES.index("auto") for every op
 _AUTO_PLACE.setflags(write=False)
-#: rows of an operator-cost stack (:func:`op_costs`): per MAC op, the PIM time, energy and external
-#: bytes, the jobs whose tile fits the registers, the host time, energy and bytes, the MACs and 0
-_T, _E, _X, _REG, _HN, _HP, _HB, _MACS, _ZERO = range(9)
-#: the OP_FIELDS rows of a MAC operator on PIM, and on the host
-_ON_PIM = np.array([_T, _E, _X, _T, _MACS, _HN, _HP])
-_ON_HOST = np.array([_HN, _HP, _HB, _ZERO, _ZERO, _HN, _HP])
-#: the OP_FIELDS rows of an element-wise operator that are its host time, and its host energy
-_ELT_NS = np.array([1, 0, 0, 0, 0, 1, 0], dtype=bool).reshape(-1, 1, 1)
-_ELT_PJ = np.array([0, 1, 0, 0, 0, 0, 1], dtype=float).reshape(-1, 1, 1)
 
 
 def op_costs(hw: Hardware, plan: Plan, cols: Mapping[str, Any], n: int, cycle: bool,
              place: np.ndarray | None = None) -> OpCosts:
-    """Every operator's cost for every design, placements resolved (``place``: fixed codes).
-
-    The distinct jobs' PIM and host costs are stacked once, spread over the jobs and summed into
-    their operators in one operation each; the placement then picks whole rows of that stack."""
+    """Every operator's cost for every design, placements resolved (``place``: fixed codes): the
+    distinct jobs' PIM and host costs summed into their operators, placed, and totalled in one
+    compiled pass (:func:`.kernels.op_block`)."""
     names = tuple(cols)
     if place is None:
         values, knob = _knob(cols, plan, names, "place", plan.place_group, "auto", n)
@@ -317,24 +307,16 @@ def op_costs(hw: Hardware, plan: Plan, cols: Mapping[str, Any], n: int, cycle: b
         bound = _seg((cyc.lower_bound_ns(hw, u_jobs, c) + c.io_ns)[:, inverse], plan)
         maybe_pim = np.where(place == 0, bound <= _seg(h_ns[..., inverse], plan), place == 1)
         c = cyc.simulate_jobs(hw, u_jobs, c, cyc.needed(maybe_pim[:, plan.job_op], inverse, len(u_jobs)))
-    per_job = broadcast_stack([c.total_ns, c.energy_pj, c.ext_bytes, c.reg_ok, h_ns, h_pj, h_b])
-    if len(u_jobs) < len(plan.job_list):
-        per_job = per_job[..., inverse]
-    per_op = np.empty((_ZERO + 1, n, len(plan.mac)))
-    if len(plan.starts) < len(plan.job_list):
-        np.add.reduceat(per_job, plan.starts, axis=-1, out=per_op[:_MACS])
-    else:
-        per_op[:_MACS] = per_job
-    per_op[_MACS] = plan.mac_macs
-    per_op[_ZERO] = 0.0
-    faster = per_op[_T] <= per_op[_HN]
-    on_pim = faster if place is _AUTO_PLACE else np.where(place == 0, faster, place == 1)
+    host = np.array([h_ns, h_pj, h_b])
     block = np.empty((len(OP_FIELDS), n, len(plan.ops)))
-    block[:, :, plan.mac] = np.where(on_pim, per_op[_ON_PIM], per_op[_ON_HOST])
-    block[:, :, plan.elt] = np.where(_ELT_NS, plan.elt_flops / hw.host_ops_per_ns,
-                                     _ELT_PJ * (plan.elt_flops * hw.cfg.host_pj_per_op))
-    reg_bad = (on_pim & (per_op[_REG] != plan.job_counts)).any(axis=1)
-    return OpCosts(plan, on_pim, block, reg_bad, c, inverse)
+    on_pim = np.empty((n, len(plan.mac)), dtype=bool)
+    reg_bad = np.empty(n, dtype=bool)
+    totals = np.empty((len(OP_FIELDS), n))
+    kernels.op_block(c.pim_ns, c.io_ns, c.energy_pj, c.ext_bytes, np.asarray(c.reg_ok), host.reshape(3, -1, host.shape[-1]),
+                     inverse, plan.bounds, place, plan.mac, plan.elt, plan.elt_flops, plan.mac_macs,
+                     hw.block.reshape(len(hw.block), -1)[kernels.HOST_OPNS], hw.cfg.host_pj_per_op,
+                     block, on_pim, reg_bad, totals)
+    return OpCosts(plan, on_pim, block, reg_bad, c, inverse, totals)
 
 
 def _seg(x: np.ndarray, plan: Plan) -> np.ndarray:
@@ -358,7 +340,7 @@ def evaluate(cfg: PIMConfig, cols: Mapping[str, Any], n: int, workload: Workload
     cycle = fidelity == "cycle"
     plan = Plan.of(workload)
     costs = op_costs(hw, plan, cols, n, cycle)
-    lat, pj, dram, pim_time, pim_macs, host_lat, host_pj = _totals(costs.block)
+    lat, pj, dram, pim_time, pim_macs, host_lat, host_pj = costs.totals
     sub = _column(cols, "sub_batches", 1, n).astype(int) if "sub_batches" in cols else None
     half = half_batch(workload) if sub is not None and (sub != 1).any() else None
     sub_batches: Any = 1.0         # a scalar metric is every design's value

@@ -135,3 +135,57 @@ def layouts(x: np.ndarray, bits: float, row_bits: float, out: np.ndarray) -> Non
     for e in range(x.shape[1]):
         out[0, e], out[1, e], out[2, e], out[3, e], out[4, e], out[5, e] = place(
             x[0, e], x[1, e], x[2, e], x[3, e], x[4, e], x[5, e], x[6, e], x[7, e], x[8, e], x[9, e], bits, row_bits)
+
+
+@njit(cache=True, error_model="numpy")
+def op_block(pim: np.ndarray, io: np.ndarray, energy: np.ndarray, ext: np.ndarray, reg: np.ndarray,
+             host: np.ndarray, inverse: np.ndarray, bounds: np.ndarray, place: np.ndarray, mac: np.ndarray,
+             elt: np.ndarray, elt_flops: np.ndarray, mac_macs: np.ndarray, host_ops: np.ndarray,
+             host_pj_per_op: float, block: np.ndarray, on_pim: np.ndarray, reg_bad: np.ndarray,
+             totals: np.ndarray) -> None:
+    """Operator costs from the distinct jobs' costs (:func:`simulators.pim.analytical.op_costs`).
+
+    ``pim, io, energy, ext, reg`` ``(designs or 1, distinct jobs)``: the chosen PIM job costs;
+    ``host`` ``(3, designs or 1, distinct jobs)``: host time, energy and bytes; job ``j`` is distinct
+    job ``inverse[j]``; MAC operator ``o`` (operator ``mac[o]``) has jobs ``bounds[o]:bounds[o+1]``,
+    summed in order; ``place`` ``(designs or 1, MAC ops or 1)``: 0 auto (PIM when not slower than
+    the host), 1 PIM, 2 host. Writes ``block`` (:data:`simulators.pim.analytical.OP_FIELDS`,
+    designs, ops), ``on_pim`` (designs, MAC ops), ``reg_bad`` (designs,) and the per-design
+    ``totals`` (OP_FIELDS, designs): each row summed over the operators in their order."""
+    rows, n, ops = block.shape
+    sums = np.empty(6)
+    for d in range(n):
+        dj, dh = (d if pim.shape[0] > 1 else 0), (d if host.shape[1] > 1 else 0)
+        for o in range(mac.size):
+            for j in range(bounds[o], bounds[o + 1]):
+                u = inverse[j]
+                vals = (pim[dj, u] + io[dj, u], energy[dj, u], ext[dj, u], host[0, dh, u], host[1, dh, u],
+                        host[2, dh, u])
+                for r in range(6):
+                    sums[r] = vals[r] if j == bounds[o] else sums[r] + vals[r]
+            code = place[d if place.shape[0] > 1 else 0, o if place.shape[1] > 1 else 0]
+            on = sums[0] <= sums[3] if code == 0 else code == 1
+            i = mac[o]
+            block[0, d, i] = sums[0] if on else sums[3]
+            block[1, d, i] = sums[1] if on else sums[4]
+            block[2, d, i] = sums[2] if on else sums[5]
+            block[3, d, i] = sums[0] if on else 0.0
+            block[4, d, i] = mac_macs[o] if on else 0.0
+            block[5, d, i], block[6, d, i] = sums[3], sums[4]
+            on_pim[d, o] = on
+        reg_bad[d] = False
+        for o in range(mac.size):
+            ok = True
+            for j in range(bounds[o], bounds[o + 1]):
+                ok = ok and reg[dj, inverse[j]] != 0
+            reg_bad[d] = reg_bad[d] or (on_pim[d, o] and not ok)
+        hops = host_ops[d if host_ops.size > 1 else 0]
+        for e in range(elt.size):
+            ns, pj = elt_flops[e] / hops, elt_flops[e] * host_pj_per_op
+            block[0, d, elt[e]], block[1, d, elt[e]], block[5, d, elt[e]], block[6, d, elt[e]] = ns, pj, ns, pj
+            block[2, d, elt[e]] = block[3, d, elt[e]] = block[4, d, elt[e]] = 0.0
+        for r in range(rows):
+            acc = block[r, d, 0] if ops else 0.0
+            for i in range(1, ops):
+                acc += block[r, d, i]
+            totals[r, d] = acc
