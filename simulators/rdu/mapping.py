@@ -23,6 +23,7 @@ from __future__ import annotations
 from collections.abc import Iterator, Sequence
 from collections.abc import Mapping as MappingABC
 from dataclasses import dataclass, fields
+from functools import cached_property
 from typing import Any, overload
 
 import numpy as np
@@ -105,6 +106,12 @@ class CutSet:
         n_tile = section_tiles(kg, section, tile)
         return cls(section, n_tile, -(-kg.rows // n_tile), tile, tp)
 
+    @cached_property
+    def rows_by_key(self) -> dict[tuple[bytes, int, int], int]:
+        """Row of each ``(cut bytes, tile, tp)`` (they are distinct)."""
+        return {(c.tobytes(), t, q): r for r, (c, t, q) in
+                enumerate(zip(self.section, self.tile.ravel().tolist(), self.tp.ravel().tolist()))}
+
     @classmethod
     def joined(cls, sets: list[CutSet]) -> CutSet:
         """``sets`` one after the other."""
@@ -139,9 +146,13 @@ class Candidates(Sequence[Mapping]):
         for c, p, t, q in zip(self.cuts.section, self.pcu, self._tile, self._tp):
             yield Mapping(c, p, t, self.depth, q)
 
-    def keys(self) -> frozenset[tuple[Any, ...]]:
-        """:meth:`Mapping.key` of every candidate (no :class:`Mapping` made)."""
-        return frozenset(_key(c, p, t, q) for c, p, t, q in zip(self.cuts.section, self.pcu, self._tile, self._tp))
+    def __contains__(self, m: object) -> bool:
+        """Whether ``m`` is one of these candidates (the same :meth:`Mapping.key`: a cut, tile and
+        TP appear once in a :class:`CutSet`, so only its PCUs are compared)."""
+        if not isinstance(m, Mapping):
+            return False
+        row = self.cuts.rows_by_key.get((m.section.tobytes(), m.tile, m.tp))
+        return row is not None and self.pcu[row].tobytes() == m.pcu.tobytes()
 
 
 def _key(section: np.ndarray, pcu: np.ndarray, tile: int, tp: int) -> tuple[Any, ...]:

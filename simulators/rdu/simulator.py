@@ -314,22 +314,14 @@ class RDUSimulator(Family):
             owner = [i for i, k in zip(owner, keep) if k]
         if not triples:
             return out
-        seen: dict[int, set[tuple[Any, ...]]] = {}
+        candidates = self._candidates_many(designs, kg)
+        seen: list[set[tuple[Any, ...]]] = [set() for _ in designs]
         for i, m in zip(owner, mp.balanced_many(kg, cycle_search.per_cut(designs, owner), triples, 2, budgets)):
-            if i not in seen:
-                seen[i] = set(self._candidate_keys(designs[i], kg))
             key = m.key()
-            if key not in seen[i]:
+            if key not in seen[i] and m not in candidates[i]:
                 seen[i].add(key)
                 out[i].append(m)
         return out
-
-    def _candidate_keys(self, d: MappingABC[str, Any], kg: KernelGraph) -> frozenset[tuple[Any, ...]]:
-        """:meth:`mp.Mapping.key` of every :meth:`_candidates` of ``d`` (memoised with them)."""
-        key = ("keys", *_candidate_key(d))
-        if key not in kg.memo:
-            kg.memo[key] = self._candidates(d, kg).keys()
-        return kg.memo[key]
 
     def _model(self, designs: Sequence[MappingABC[str, Any]], kg: KernelGraph,
                maps: Sequence[mp.Mapping]) -> analytical.Model:
