@@ -1,9 +1,10 @@
 """Whole-workload PIM model, vectorised over designs × operators: per-operator placement (PIM or
 host), per-job PIM mapping, sub-batch interleaving, the host-only baseline and the metrics.
 
-Every job of every operator is one column of a ``(designs, jobs)`` array computation (and the
-mapper's candidates one more axis, :func:`.gemv.best_pim_jobs`), so one evaluation costs a fixed
-number of array operations whatever the depth of the network. Times are summed in topological
+Every distinct job of every operator is one column of a ``(designs, jobs)`` grid (the mapper's
+candidates one more axis, :func:`.gemv.best_pim_jobs`), costed and summed into operators by
+compiled element-wise kernels (:mod:`.kernels`), so one evaluation costs a fixed number of calls
+whatever the depth of the network and the batch. Times are summed in topological
 order (one token step of a decoder runs its operators one after another); with two sub-batches the
 PIM side P and the host side H of both halves overlap: ``T ≈ max(P, H) + min(P, H) / 2`` (a
 two-stage pipeline of two items). The fidelity matters in one place: the cycle model replaces the

@@ -178,7 +178,7 @@ class Hardware:
 #: the un-derated PIM components of a job (:attr:`JobCost.parts`) and the mapper's choices (``choice``)
 PARTS = ("row", "mac", "vector", "cro", "spill")
 CHOICES = ("split_k", "tile_rows", "tile_order")
-#: rows of a packed cost block (:func:`cost_block`): the fields of :class:`JobCost` in this order
+#: rows of a packed cost block (the kernels' output, :mod:`.kernels`): the fields of :class:`JobCost` in order
 COST_ROWS = ("pim_ns", "io_ns", "energy_pj", "ext_bytes", *PARTS, *CHOICES, "reg_ok")
 
 
