@@ -27,15 +27,16 @@ CASES = (
 )
 
 
-def _assert_same(designs: Sequence[Mapping[str, Any]] | Mapping[str, Any], wl: Workload) -> None:
-    """The kernel and the array path on the same inputs, compared exactly."""
+def _assert_same(designs: Sequence[Mapping[str, Any]] | Mapping[str, Any], wl: Workload,
+                 equal_nan: bool = False) -> None:
+    """The kernel and the array path on the same inputs, compared exactly (NaN equal to NaN if asked)."""
     x = network._inputs(Designs("systolic", designs), wl)
     ref, got = network._array_cost(x), network._kernel_cost(x)
     assert list(got.metrics) == list(ref.metrics)
     for name, value in ref.metrics.items():
-        assert np.array_equal(got.metrics[name], value), name
+        assert np.array_equal(got.metrics[name], value, equal_nan=equal_nan), name
     for field in ("packed", "tile_folds_used", "dataflow", "row_order"):
-        assert np.array_equal(getattr(got, field), getattr(ref, field)), field
+        assert np.array_equal(getattr(got, field), getattr(ref, field), equal_nan=equal_nan), field
     assert got.packed.dtype == ref.packed.dtype and got.tile_folds_used.dtype == ref.tile_folds_used.dtype
 
 
@@ -84,6 +85,17 @@ def test_columns_with_integer_codes_and_partial_per_layer_knobs() -> None:
     _assert_same(cols, wl)
     shared = ("fold_order", "tile_folds", f"{last}.fold_order")
     _assert_same({k: v for k, v in cols.items() if k not in shared}, wl)
+
+
+@pytest.mark.filterwarnings("ignore::RuntimeWarning")
+def test_zero_hardware_values_match_numpys_division_by_zero() -> None:
+    """Values no space allows (zero bandwidth, SRAMs, clock, rows or columns) give the array path's
+    numbers too, infinities and NaNs included (the kernel's integer division by zero follows numpy's)."""
+    wl = get_workload("bert-base:seq=64")
+    base = SIM.space(wl).sample(1, 0)[0]
+    changes = ({"dram_bw": 0}, {"ifmap_kb": 0, "filter_kb": 0, "ofmap_kb": 0}, {"clock_mhz": 0}, {"rows": 0},
+               {"cols": 0})
+    _assert_same([{**base, **c} for c in changes], wl, equal_nan=True)
 
 
 def test_evaluate_uses_the_kernel_on_numpy(monkeypatch: pytest.MonkeyPatch) -> None:
