@@ -47,6 +47,8 @@ def network(hw: np.ndarray, e_sram: np.ndarray, area: np.ndarray, gemms: np.ndar
 def _network(hw: np.ndarray, e_sram: np.ndarray, area: np.ndarray, gemms: np.ndarray, starts: np.ndarray,
              df: np.ndarray, fold_order: np.ndarray, tile: np.ndarray, wb: int, mac_reg_pj: float, dram_pj: float,
              macs_total: float) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:  # pragma: no cover
+    """:func:`network`, compiled: per design, both loop orders of every GEMM, GEMMs into layers, each
+    layer's fold order, layers into the network, the metrics."""
     n_designs, n_gemms, n_layers = hw.shape[1], gemms.shape[1], starts.shape[0]
     per_gemm = np.empty((2, N_FIELDS, n_gemms))
     tile_gemm = np.empty((2, n_gemms), np.int64)
