@@ -32,7 +32,7 @@ import numpy as np
 from simulators.rdu import cycle
 from simulators.rdu import mapping as mp
 from simulators.rdu.analytical import Model
-from simulators.rdu.kernels import KernelGraph, units_and_unit_cycles
+from simulators.rdu.kernels import KernelGraph
 
 #: candidates per design modelled and simulated first for a best latency to prune with. Rows
 #: modelled for 25 designs (probes + kept), ResNet-18 / BERT-base: 1 → 256 / 604, 3 → 302 / 584,
@@ -53,8 +53,7 @@ def floor_terms(kg: KernelGraph, hw: MappingABC[str, Any], cands: Sequence[mp.Ma
     number of sections and its weight bytes per socket (the analytical model's own formulas). ``hw``'s
     lanes and stages are numbers or ``(C, 1)`` arrays (:func:`.mapping.work`)."""
     cuts = mp.CutSet.of(kg, [(m.section, m.tile, m.tp) for m in cands])
-    lanes, stages = (np.asarray(hw[k], dtype=np.int64) for k in ("lanes", "stages"))
-    units, per_unit = units_and_unit_cycles(kg, cuts.rows, cuts.tp, lanes, stages)
+    units, per_unit = cuts.work(kg, hw["lanes"], hw["stages"])
     return cut_floor_terms(kg, cuts, units, per_unit, np.stack([m.pcu for m in cands]), hw["word_bytes"])
 
 
@@ -78,8 +77,7 @@ def split_floor_terms(kg: KernelGraph, hw: MappingABC[str, Any], cuts: Sequence[
     per unit) over the budget (the most of ``⌈units/P⌉·cycles`` is at least their PCU-weighted mean),
     and its chain at least ``n_tile`` steps."""
     stacked = mp.CutSet.of(kg, list(cuts))
-    lanes, stages = (np.asarray(hw[k], dtype=np.int64) for k in ("lanes", "stages"))
-    units, per_unit = units_and_unit_cycles(kg, stacked.rows, stacked.tp, lanes, stages)
+    units, per_unit = stacked.work(kg, hw["lanes"], hw["stages"])
     work = (stacked.n_tile * units * per_unit).astype(float).sum(axis=1)
     return np.stack([work / np.asarray(budgets, dtype=float), *_sections_and_weights(kg, stacked, hw["word_bytes"])])
 

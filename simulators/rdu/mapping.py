@@ -112,6 +112,12 @@ class CutSet:
         return {(c.tobytes(), t, q): r for r, (c, t, q) in
                 enumerate(zip(self.section, self.tile.ravel().tolist(), self.tp.ravel().tolist()))}
 
+    def work(self, kg: KernelGraph, lanes: int | np.ndarray, stages: int | np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """:func:`work` of every cut: ``(units, cycles per unit)``, ``(C, N)``; ``lanes`` and
+        ``stages`` numbers or ``(C, 1)`` arrays."""
+        return units_and_unit_cycles(kg, self.rows, self.tp, np.asarray(lanes, dtype=np.int64),
+                                     np.asarray(stages, dtype=np.int64))
+
     @classmethod
     def joined(cls, sets: list[CutSet]) -> CutSet:
         """``sets`` one after the other."""
@@ -277,8 +283,7 @@ def balanced_many(kg: KernelGraph, hw: MappingABC[str, Any], cuts: list[tuple[np
     """:func:`allocate` with balanced PCUs for many ``(cut, tile, tp)`` at once, each for its PCU
     budget in ``budgets`` (default ``hw["n_pcu"]``; :func:`split_cuts`)."""
     stacked = CutSet.of(kg, cuts)
-    lanes, stages = (np.asarray(hw[k], dtype=np.int64) for k in ("lanes", "stages"))
-    units, per_unit = units_and_unit_cycles(kg, stacked.rows, stacked.tp, lanes, stages)
+    units, per_unit = stacked.work(kg, hw["lanes"], hw["stages"])
     per_cut = np.array(budgets if budgets is not None else [int(hw["n_pcu"])] * len(cuts), dtype=np.int64)
     pcu = split_cuts(stacked, units, per_unit, per_cut)
     return [Mapping(c, p, int(t), int(depth), int(q)) for (c, t, q), p in zip(cuts, pcu)]

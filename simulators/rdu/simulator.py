@@ -16,7 +16,7 @@ from simulators.common.family import Designs, Family, ModelOutput
 from simulators.rdu import analytical, cycle, cycle_search
 from simulators.rdu import mapping as mp
 from simulators.rdu.hardware import HW_PARAMS, PRESETS, RDUConfig, area_mm2
-from simulators.rdu.kernels import KernelGraph, lower, units_and_unit_cycles
+from simulators.rdu.kernels import KernelGraph, lower
 from simulators.rdu.space import build_space, pcu_grid
 
 _CONSTS = ("word_bytes", "process_nm", "reconfig_us")
@@ -266,7 +266,7 @@ class RDUSimulator(Family):
             def column(k: str) -> np.ndarray:
                 return np.repeat(np.array([int(d[k]) for d in reps], dtype=np.int64), sizes)[:, None]
 
-            units, per_unit = units_and_unit_cycles(kg, cuts.rows, cuts.tp, column("lanes"), column("stages"))
+            units, per_unit = cuts.work(kg, column("lanes"), column("stages"))
             pcu = mp.split_cuts(cuts, units, per_unit, column("n_pcu").ravel())
             terms = cycle_search.cut_floor_terms(kg, cuts, units, per_unit, pcu, int(reps[0]["word_bytes"]))
             ends = np.cumsum(sizes).tolist()
