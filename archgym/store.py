@@ -281,6 +281,11 @@ class RunStore:
     def records(self, run_id: str | None = None, env_id: str | None = None) -> list[EvalRecord]:
         """The rows as records; a damaged row (bad JSON, wrong types) is one :class:`ConfigError`
         naming the store, run, step and column, never a traceback or a silently skipped row."""
+        return [EvalRecord(**fields) for fields, _ in self._decoded(run_id, env_id)]
+
+    def _decoded(self, run_id: str | None, env_id: str | None) -> list[tuple[dict[str, Any], tuple[str, str]]]:
+        """Each row as :class:`EvalRecord` fields (JSON columns decoded and checked, see
+        :meth:`records`), with its design and metrics JSON texts as stored."""
         where, args = self._where(run_id, env_id)
         out = []
         with self._reading():
@@ -288,6 +293,7 @@ class RunStore:
             for row in cur:
                 d = dict(zip(COLUMNS, row))
                 d.pop("created_at")
+                texts = (d["design"], d["metrics"])
                 at = f"run {d['run_id']!r} step {d['step']}"
                 d["design"] = self._json(d["design"], dict, f"{at} design")
                 d["metrics"] = self._json(d["metrics"], dict, f"{at} metrics")
@@ -297,7 +303,7 @@ class RunStore:
                     field = f"metrics.{bad[0]}" if bad else "step"
                     raise ConfigError(f"store {self.path!r}: {at} {field}: not a number (a damaged row)")
                 d["valid"], d["predicted"] = bool(d["valid"]), bool(d["predicted"])
-                out.append(EvalRecord(**d))
+                out.append((d, texts))
         return out
 
     def _json(self, text: Any, kind: type, at: str) -> Any:
@@ -312,16 +318,16 @@ class RunStore:
 
     def read(self, run_id: str | None = None, env_id: str | None = None) -> Any:
         """A pandas DataFrame: one row per evaluation, design parameters as ``d.NAME`` columns
-        and metrics as ``m.NAME`` columns beside the raw JSON."""
+        and metrics as ``m.NAME`` columns beside the raw JSON (the texts as stored)."""
         import pandas as pd
 
-        recs = self.records(run_id, env_id)
-        base = pd.DataFrame([{c: getattr(r, c) for c in COLUMNS if c not in ("design", "metrics", "created_at")}
-                             | {"design": _dumps(r.design), "metrics": _dumps(r.metrics)} for r in recs])
-        if not recs:
+        rows = self._decoded(run_id, env_id)
+        base = pd.DataFrame([{c: d[c] for c in COLUMNS if c not in ("design", "metrics", "created_at")}
+                             | {"design": design, "metrics": metrics} for d, (design, metrics) in rows])
+        if not rows:
             return base
-        designs = pd.DataFrame([r.design for r in recs]).add_prefix("d.")
-        metrics = pd.DataFrame([r.metrics for r in recs]).add_prefix("m.")
+        designs = pd.DataFrame([d["design"] for d, _ in rows]).add_prefix("d.")
+        metrics = pd.DataFrame([d["metrics"] for d, _ in rows]).add_prefix("m.")
         return pd.concat([base, designs, metrics], axis=1)
 
     def export(self, path: str | Path, run_id: str | None = None) -> Path:
