@@ -170,6 +170,46 @@ class RowBlock:
                 zip(range(first, first + len(self)), self.designs, self.metrics, self.valid, self.violations)]
 
 
+#: the columns a record takes as they are stored (JSON columns, flags and the row's time aside)
+_PLAIN = tuple(k for k in COLUMNS if k not in ("design", "metrics", "violations", "valid", "predicted", "created_at"))
+#: what a metric value may decode to (JSON numbers, true/false, null for a non-finite value)
+_NUMBER_TYPES = frozenset({int, float, bool, type(None)})
+#: JSON texts decoded per ``json.loads`` call by :func:`_json_column`
+_JSON_CHUNK = 4096
+
+
+@dataclass
+class _Table:
+    """Rows of the store column by column (values as stored), with the JSON columns decoded."""
+
+    columns: dict[str, list[Any]]
+    designs: list[dict[str, Any]]
+    metrics: list[dict[str, Any]]
+    violations: list[list[str]]
+
+
+def _json_column(texts: list[Any], kind: type) -> list[Any] | None:
+    """``texts`` decoded, a chunk of them per ``json.loads`` call (one JSON array of the texts); None
+    unless every text is one JSON value of ``kind`` (a text that is not, or two values in one text,
+    makes the array fail to parse or change its length)."""
+    out: list[Any] = []
+    for i in range(0, len(texts), _JSON_CHUNK):
+        part = texts[i:i + _JSON_CHUNK]
+        try:
+            values = json.loads("[" + ",".join(part) + "]")
+        except (TypeError, ValueError):
+            return None
+        if len(values) != len(part) or any(type(v) is not kind for v in values):
+            return None
+        out += values
+    return out
+
+
+def _numbers(steps: list[Any], metrics: list[dict[str, Any]]) -> bool:
+    """Every step an integer and every metric value a number (or null)."""
+    return all(type(s) is int for s in steps) and {type(v) for m in metrics for v in m.values()} <= _NUMBER_TYPES
+
+
 class RunStore:
     """A SQLite run store (``path`` is created when missing; ``:memory:`` for tests)."""
 
@@ -281,30 +321,58 @@ class RunStore:
     def records(self, run_id: str | None = None, env_id: str | None = None) -> list[EvalRecord]:
         """The rows as records; a damaged row (bad JSON, wrong types) is one :class:`ConfigError`
         naming the store, run, step and column, never a traceback or a silently skipped row."""
-        return [EvalRecord(**fields) for fields, _ in self._decoded(run_id, env_id)]
+        t = self._table(run_id, env_id)
+        c = t.columns
+        return [EvalRecord(design=design, metrics=metrics, violations=violations, valid=bool(ok), predicted=bool(pred),
+                           **dict(zip(_PLAIN, values)))
+                for design, metrics, violations, ok, pred, *values in
+                zip(t.designs, t.metrics, t.violations, c["valid"], c["predicted"], *(c[k] for k in _PLAIN))]
 
-    def _decoded(self, run_id: str | None, env_id: str | None) -> list[tuple[dict[str, Any], tuple[str, str]]]:
-        """Each row as :class:`EvalRecord` fields (JSON columns decoded and checked, see
-        :meth:`records`), with its design and metrics JSON texts as stored."""
+    def read(self, run_id: str | None = None, env_id: str | None = None) -> Any:
+        """A pandas DataFrame: one row per evaluation, design parameters as ``d.NAME`` columns
+        and metrics as ``m.NAME`` columns beside the raw JSON (the texts as stored)."""
+        import pandas as pd
+
+        t = self._table(run_id, env_id)
+        if not t.designs:
+            return pd.DataFrame([])
+        c = t.columns
+        base = {k: [bool(x) for x in c[k]] if k in ("valid", "predicted") else t.violations if k == "violations"
+                else c[k] for k in COLUMNS if k not in ("design", "metrics", "created_at")}
+        frame = pd.DataFrame(base | {"design": c["design"], "metrics": c["metrics"]})
+        designs = pd.DataFrame(t.designs).add_prefix("d.")
+        metrics = pd.DataFrame(t.metrics).add_prefix("m.")
+        return pd.concat([frame, designs, metrics], axis=1)
+
+    def _table(self, run_id: str | None, env_id: str | None) -> _Table:
+        """The rows column by column, JSON columns decoded and checked (see :meth:`records`)."""
         where, args = self._where(run_id, env_id)
-        out = []
         with self._reading():
-            cur = self._db.execute(f"SELECT {','.join(COLUMNS)} FROM evaluations{where} ORDER BY run_id, step", args)
-            for row in cur:
-                d = dict(zip(COLUMNS, row))
-                d.pop("created_at")
-                texts = (d["design"], d["metrics"])
-                at = f"run {d['run_id']!r} step {d['step']}"
-                d["design"] = self._json(d["design"], dict, f"{at} design")
-                d["metrics"] = self._json(d["metrics"], dict, f"{at} metrics")
-                d["violations"] = self._json(d["violations"], list, f"{at} violations")
-                bad = [k for k, v in d["metrics"].items() if v is not None and not isinstance(v, (int, float))]
-                if bad or not isinstance(d["step"], int):
-                    field = f"metrics.{bad[0]}" if bad else "step"
-                    raise ConfigError(f"store {self.path!r}: {at} {field}: not a number (a damaged row)")
-                d["valid"], d["predicted"] = bool(d["valid"]), bool(d["predicted"])
-                out.append((d, texts))
-        return out
+            rows = self._db.execute(f"SELECT {','.join(COLUMNS)} FROM evaluations{where} ORDER BY run_id, step",
+                                    args).fetchall()
+        columns = {k: list(v) for k, v in zip(COLUMNS, zip(*rows))} if rows else {k: [] for k in COLUMNS}
+        designs, metrics = _json_column(columns["design"], dict), _json_column(columns["metrics"], dict)
+        violations = _json_column(columns["violations"], list)
+        if designs is None or metrics is None or violations is None or not _numbers(columns["step"], metrics):
+            designs, metrics, violations = self._decode_rows(rows)
+        return _Table(columns, designs, metrics, violations)
+
+    def _decode_rows(self, rows: list[tuple[Any, ...]]) -> tuple[list[Any], list[Any], list[Any]]:
+        """The JSON columns decoded row by row, checked as :meth:`records` says: the slow path, taken
+        when the chunked decoding fails, to name the first damaged row (or to read texts it cannot
+        join, such as JSON stored as a blob)."""
+        designs, metrics, violations = [], [], []
+        for row in rows:
+            d = dict(zip(COLUMNS, row))
+            at = f"run {d['run_id']!r} step {d['step']}"
+            designs.append(self._json(d["design"], dict, f"{at} design"))
+            metrics.append(self._json(d["metrics"], dict, f"{at} metrics"))
+            violations.append(self._json(d["violations"], list, f"{at} violations"))
+            bad = [k for k, v in metrics[-1].items() if type(v) not in _NUMBER_TYPES]
+            if bad or type(d["step"]) is not int:
+                field = f"metrics.{bad[0]}" if bad else "step"
+                raise ConfigError(f"store {self.path!r}: {at} {field}: not a number (a damaged row)")
+        return designs, metrics, violations
 
     def _json(self, text: Any, kind: type, at: str) -> Any:
         """A JSON column's value, which must decode to ``kind``."""
@@ -315,20 +383,6 @@ class RunStore:
         if not isinstance(value, kind):
             raise ConfigError(f"store {self.path!r}: {at}: not a JSON {kind.__name__} (a damaged row)")
         return value
-
-    def read(self, run_id: str | None = None, env_id: str | None = None) -> Any:
-        """A pandas DataFrame: one row per evaluation, design parameters as ``d.NAME`` columns
-        and metrics as ``m.NAME`` columns beside the raw JSON (the texts as stored)."""
-        import pandas as pd
-
-        rows = self._decoded(run_id, env_id)
-        base = pd.DataFrame([{c: d[c] for c in COLUMNS if c not in ("design", "metrics", "created_at")}
-                             | {"design": design, "metrics": metrics} for d, (design, metrics) in rows])
-        if not rows:
-            return base
-        designs = pd.DataFrame([d["design"] for d, _ in rows]).add_prefix("d.")
-        metrics = pd.DataFrame([d["metrics"] for d, _ in rows]).add_prefix("m.")
-        return pd.concat([base, designs, metrics], axis=1)
 
     def export(self, path: str | Path, run_id: str | None = None) -> Path:
         """Write the rows to ``.csv`` or ``.parquet`` (by the file's suffix)."""

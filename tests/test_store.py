@@ -137,3 +137,47 @@ def test_column_wise_json_is_the_per_row_text():
     got = json_objects({k: json_values(v) for k, v in columns.items()}, 7)
     assert got == [_dumps({k: v[i] for k, v in columns.items()}) for i in range(7)]
     assert json_objects({}, 2) == ["{}", "{}"]
+
+
+@pytest.mark.parametrize(("column", "text", "message"), [
+    ("design", "{bad", "step 3 design: not a JSON dict"),
+    ("design", '{"a": 1}, {"b": 2}', "step 3 design: not a JSON dict"),       # two values in one text
+    ("design", '{"a": 1}]', "step 3 design: not a JSON dict"),                # closes the decoded array early
+    ("design", b"[]", "step 3 design: not a JSON dict"),                      # a blob, not text
+    ("metrics", '{"m": "fast"}', "step 3 metrics.m: not a number"),
+    ("metrics", "[1]", "step 3 metrics: not a JSON dict"),
+    ("violations", "{}", "step 3 violations: not a JSON list"),
+])
+def test_a_damaged_row_is_one_error_naming_run_step_and_column(tmp_path, column, text, message):
+    store = RunStore(tmp_path / "runs.db")
+    store.log_many([EvalRecord("r", i, {"a": i}, {"m": float(i)}, violations=[] if i % 2 else ["x"]) for i in range(6)])
+    with sqlite3.connect(tmp_path / "runs.db") as db:
+        db.execute(f"UPDATE evaluations SET {column} = ? WHERE step = 3", (text,))
+    for read in (store.records, store.read):
+        with pytest.raises(ConfigError, match=f"run 'r' {message}"):
+            read("r")
+
+
+def test_records_and_read_decode_every_row(tmp_path):
+    store = RunStore(tmp_path / "runs.db")
+    rows = [EvalRecord("r", i, {"a": i, "flag": bool(i % 2)}, {"m": float(i) if i % 3 else float("nan")},
+                       valid=bool(i % 4), violations=[] if i % 4 else ["area"], seed=None if i % 5 else 7)
+            for i in range(9000)]          # more rows than one decoding chunk
+    store.log_many(rows)
+    back = store.records("r")
+    assert [(r.step, r.design, r.valid, r.violations, r.seed) for r in back] == [
+        (r.step, r.design, r.valid, r.violations, r.seed) for r in rows]
+    assert [r.metrics["m"] for r in back] == [None if i % 3 == 0 else float(i) for i in range(9000)]
+    df = store.read("r")
+    assert list(df["d.a"]) == list(range(9000)) and df["d.flag"].dtype == bool
+    assert list(df["design"][:2]) == ['{"a": 0, "flag": false}', '{"a": 1, "flag": true}']
+
+
+def test_json_stored_as_a_blob_still_reads(tmp_path):
+    """Rows whose JSON is a blob (another writer) read as before: the chunked decoding cannot join
+    them, the row-by-row path decodes them."""
+    store = RunStore(tmp_path / "runs.db")
+    store.log_many([EvalRecord("r", i, {"a": i}, {"m": 1.0}) for i in range(3)])
+    with sqlite3.connect(tmp_path / "runs.db") as db:
+        db.execute("UPDATE evaluations SET design = ? WHERE step = 1", (b'{"a": 1}',))
+    assert [r.design for r in store.records("r")] == [{"a": 0}, {"a": 1}, {"a": 2}]
