@@ -95,7 +95,7 @@ class BOConfig(StrictModel):
     their one-parameter neighbours to the pool; ``mc_samples``: quasi-MC samples of the
     acquisition; ``max_train``: most recent+best points the GP is fitted on; ``fit_maxiter``:
     L-BFGS iterations of the marginal-likelihood fit; ``mo_pool_size``: random candidates
-    with several objectives (qLogNEHVI is dearer per candidate); ``batch_size``:
+    with several objectives (a larger pool did worse on the pareto task: docs/bayesian.md); ``batch_size``:
     designs per ask; ``model_constraints``: one GP per metric budget of a single objective
     (EI × P(feasible)) instead of the objective's penalty in the modelled cost;
     ``refit_growth``: the GP hyperparameters are re-fitted once the training set has grown by
@@ -120,7 +120,7 @@ class BOConfig(StrictModel):
 
 
 class BayesianOptimization(Agent):
-    """GP-based BO (BoTorch) with qLogEI / qLogNEHVI over a discrete feasible pool."""
+    """GP-based BO (BoTorch): LogEI / qLogEI (one objective) or analytic EHVI (several) over a discrete feasible pool."""
 
     name = "bo"
     Config = BOConfig
