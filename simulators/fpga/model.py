@@ -25,6 +25,7 @@ from simulators.fpga.fabric import RESOURCES, Fabric
 from simulators.fpga.layers import StageTable
 from simulators.fpga.resources import achieved_clock
 from simulators.fpga.streaming import (
+    Placement,
     StreamingModel,
     auto_fold,
     fold_groups,
@@ -163,14 +164,7 @@ def _pipeline(table: StageTable, fab: Fabric, cols: dict[str, np.ndarray], lanes
     else:
         pe, simd, lanes_e = auto_fold(table, float(table.macs.sum()) / lanes)
     fifo = np.asarray(cols["fifo_depth"], dtype=float)
-    cap = np.asarray(cols["util_cap"], dtype=float)
-    wmem = np.asarray(cols["weight_mem"], dtype=object)
-    user = fab.user
-
-    def place(bram18k: np.ndarray, uram: np.ndarray) -> np.ndarray:
-        fits = (bram18k <= cap * user["bram18k"]) & (uram <= cap * np.maximum(user["uram"], 0.0))
-        return np.where(wmem == "auto", fits, wmem == "on-chip")
-
+    place = Placement.of(np.asarray(cols["weight_mem"], dtype=object), cols["util_cap"], fab)
     stream, onchip = streaming(table, fab, pe, simd, lanes_e, place, fifo)
     return Pipeline(pe, simd, onchip, stream)
 

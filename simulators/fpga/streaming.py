@@ -14,7 +14,6 @@ One engine per stage, all stages running concurrently on a stream of inferences.
 from __future__ import annotations
 
 import functools
-from collections.abc import Callable
 from dataclasses import dataclass, replace
 from typing import Any
 
@@ -23,7 +22,8 @@ import numpy as np
 from archgym.errors import ConfigError
 from simulators.fpga.fabric import Fabric
 from simulators.fpga.layers import StageTable
-from simulators.fpga.resources import ceil_div, datapath_lut, memory
+from simulators.fpga import kernels
+from simulators.fpga.resources import FF_PER_LUT, ceil_div, datapath_lut, memory
 
 FOLD_LIMIT = 4096          # largest PE or SIMD considered for one stage
 SKIP_ROWS = 4              # rows a residual skip FIFO holds (two 3×3 convolutions' fill) [heuristic]
@@ -260,6 +260,7 @@ class _Stages:
     need_next: np.ndarray      # rows the next stage needs first (1 after the last)
     fill_rows: np.ndarray      # need_next capped at the stage's own rows
     io_elems: float            # first input and last output elements
+    acc_log: np.ndarray        # ceil(log2(max(MW, 2))) of the MAC stages (resources.acc_bits's reduction term)
 
     @classmethod
     def of(cls, table: StageTable) -> _Stages:
@@ -271,7 +272,8 @@ class _Stages:
                    (table.Kr[macs] > 1) | (table.Ks[macs] > 1), elts, table.E[elts], table.elt_ops[elts],
                    table.elt_inputs[elts] > 1, SKIP_ROWS * (table.E[elts] / np.maximum(table.in_rows[elts], 1)),
                    out_rows, (table.out_elems / out_rows)[None, :], need_next,
-                   np.minimum(need_next, table.out_rows), table.in_elems[0] + table.out_elems[-1])
+                   np.minimum(need_next, table.out_rows), table.in_elems[0] + table.out_elems[-1],
+                   np.ceil(np.log2(np.maximum(table.MW[macs].astype(float), 2))))
 
 
 def _weight_bytes(table: StageTable, macs: np.ndarray, bits: np.ndarray) -> np.ndarray:
@@ -307,9 +309,35 @@ def fifo_words(st: _Stages, width: np.ndarray, fifo: np.ndarray) -> np.ndarray:
     return np.where(fifo <= 0, auto, fifo)
 
 
-#: which designs keep their weights on chip, from the pipeline's BRAM18 and URAM totals ``(D,)`` with every
-#: weight memory on chip
-Placement = Callable[[np.ndarray, np.ndarray], np.ndarray]
+@dataclass(frozen=True)
+class Placement:
+    """Which designs keep their weights on chip (the ``weight_mem`` knob as :data:`kernels.PLACE_AUTO`/``ON``/
+    ``OFF`` codes, ``(D,)``): *auto* when the pipeline's BRAM18 and URAM totals with every weight memory on
+    chip fit ``cap`` × the user's budgets ``user_bram``/``user_uram``."""
+
+    code: np.ndarray
+    cap: np.ndarray
+    user_bram: np.ndarray
+    user_uram: np.ndarray
+
+    @classmethod
+    def of(cls, weight_mem: np.ndarray, cap: np.ndarray, fab: Fabric) -> Placement:
+        """The placement of ``weight_mem`` ("auto"/"on-chip"/"off-chip" per design) within ``cap``."""
+        code = np.where(weight_mem == "auto", kernels.PLACE_AUTO,
+                        np.where(weight_mem == "on-chip", kernels.PLACE_ON, kernels.PLACE_OFF))
+        return cls(code.astype(np.int64), np.asarray(cap, dtype=float), fab.user["bram18k"], fab.user["uram"])
+
+    @classmethod
+    def fixed(cls, onchip: np.ndarray) -> Placement:
+        """Weights on chip where ``onchip`` (``(D,)``) says."""
+        code = np.where(onchip, kernels.PLACE_ON, kernels.PLACE_OFF).astype(np.int64)
+        zero = np.zeros(code.size)
+        return cls(code, zero, zero, zero)
+
+    def __call__(self, bram18k: np.ndarray, uram: np.ndarray) -> np.ndarray:
+        """The placement, from the totals ``(D,)`` with every weight memory on chip."""
+        fits = (bram18k <= self.cap * self.user_bram) & (uram <= self.cap * np.maximum(self.user_uram, 0.0))
+        return np.where(self.code == kernels.PLACE_AUTO, fits, self.code == kernels.PLACE_ON)
 
 
 def streaming(table: StageTable, fab: Fabric, pe: np.ndarray, simd: np.ndarray, lanes_e: np.ndarray,
@@ -337,14 +365,32 @@ def group_streaming(table: StageTable, group_of: np.ndarray, fab: Fabric, pe: np
     each design's groups) as a pipeline of its own, all groups in one pass: the per-stage arrays of each
     group's pipeline are its columns (:meth:`StreamingModel.columns`); ``offchip_bytes`` is left 0 (each
     group's own: :func:`offchip_bytes` of its sub-table)."""
-    onchip = np.zeros(pe.shape[0], dtype=bool)
+    onchip = Placement.fixed(np.zeros(pe.shape[0], dtype=bool))
     return _stage_model(_group_stages(table, group_of), fab, pe, simd, lanes_e, onchip, fifo_depth)[0]
 
 
 def _stage_model(st: _Stages, fab: Fabric, pe: np.ndarray, simd: np.ndarray, lanes_e: np.ndarray,
-                 onchip: np.ndarray | Placement, fifo_depth: np.ndarray) -> tuple[StreamingModel, np.ndarray]:
+                 place: Placement, fifo_depth: np.ndarray) -> tuple[StreamingModel, np.ndarray]:
     """The per-stage arrays of a streaming pipeline (``offchip_bytes`` 0: the caller's) with weights on chip
-    where ``onchip`` (``(D,)``, or a :data:`Placement`) says, and that placement."""
+    where ``place`` says, and that placement: :func:`kernels.stage_model`, the numbers of
+    :func:`stage_model_arrays`."""
+    d = pe.shape[0]
+    (cycles, lanes, dsp, lut, ff, bram, uram, row_time, fill, width, depth, onchip) = kernels.stage_model(
+        st.macs, st.MH, st.MW, st.pix, st.lb_words, st.spatial, st.acc_log, st.elts, st.E, st.elt_ops, st.skip,
+        st.skip_words, st.out_rows, st.row_elems[0], np.atleast_2d(st.need_next), np.atleast_2d(st.fill_rows),
+        fab.bits, fab.has_uram, fab.uses_dsp, fab.slice_divisor, fab.is_float, fab.fp_lut_per_lane,
+        np.ascontiguousarray(pe, dtype=np.int64), np.ascontiguousarray(simd, dtype=np.int64),
+        np.ascontiguousarray(lanes_e, dtype=np.int64), np.asarray(fifo_depth, dtype=float).reshape(d),
+        place.code, place.cap, place.user_bram, place.user_uram,
+        ELT_LUT_PER_LANE_BIT, float(WEIGHT_PREFETCH_DEPTH), FF_PER_LUT)
+    res = {"dsp": dsp, "lut": lut, "ff": ff, "bram18k": bram, "uram": uram}
+    return StreamingModel(cycles, lanes, res, np.zeros(d), fill, row_time, width, depth), onchip
+
+
+def stage_model_arrays(st: _Stages, fab: Fabric, pe: np.ndarray, simd: np.ndarray, lanes_e: np.ndarray,
+                       onchip: np.ndarray | Placement, fifo_depth: np.ndarray) -> tuple[StreamingModel, np.ndarray]:
+    """:func:`_stage_model` as array operations: the definition the compiled kernel is held to
+    (``tests/test_fpga_single_path.py``); ``onchip``: ``(D,)``, or a :class:`Placement`."""
     d = pe.shape[0]
     n = lanes_e.shape[1]
     col = fab.col

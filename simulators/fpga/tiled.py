@@ -20,6 +20,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from simulators.fpga.devices import FPGADevice
+from simulators.fpga import kernels
 from simulators.fpga.fabric import Fabric
 from simulators.fpga.layers import StageTable
 from simulators.fpga.precision import Precision
@@ -108,7 +109,22 @@ def engine(table: StageTable, fab: Fabric, tm: np.ndarray, tn: np.ndarray, buf_k
            bytes_per_cycle: np.ndarray, resources: tuple[dict[str, np.ndarray], np.ndarray, np.ndarray]
            ) -> TiledModel:
     """Evaluate the tiled engine for ``D`` designs, ``fab`` their devices and precisions, ``resources``
-    what :func:`engine_resources` returns for them."""
+    what :func:`engine_resources` returns for them: :func:`kernels.engine`, the numbers of :func:`engine_arrays`."""
+    res, in_words, out_words = resources
+    lay = _layers(table)
+    M, N, Kr, Ks, R, C, S, rep, E = lay.dims.values()
+    cycles, compute, dram, tr, tc, buffer_ok = kernels.engine(
+        M, N, Kr, Ks, R, C, S, rep, E, lay.row_words, lay.weight_words, lay.out_words, lay.extra_words, lay.kernel,
+        table.is_mac, fab.bits / 8.0, np.asarray(tm, dtype=float).reshape(-1), np.asarray(tn, dtype=float).reshape(-1),
+        in_words, out_words, np.asarray(bytes_per_cycle, dtype=float).reshape(-1))
+    return TiledModel(cycles, compute, dram, tr, tc, res, buffer_ok)
+
+
+def engine_arrays(table: StageTable, fab: Fabric, tm: np.ndarray, tn: np.ndarray, buf_kib: np.ndarray,
+                  bytes_per_cycle: np.ndarray, resources: tuple[dict[str, np.ndarray], np.ndarray, np.ndarray]
+                  ) -> TiledModel:
+    """:func:`engine` as array operations: the definition the compiled kernel is held to
+    (``tests/test_fpga_single_path.py``)."""
     res, in_words, out_words = resources
     B = (fab.bits / 8.0)[:, None]
     tm = np.asarray(tm, dtype=float)[:, None]

@@ -1,0 +1,218 @@
+"""The per-stage arithmetic of the FPGA analytical model as compiled CPU kernels (numba).
+
+:func:`streaming._stage_model` (a streaming pipeline's per-stage cycles, lanes, resources, FIFOs and fill)
+and :func:`tiled.engine` (the tiled engine's loop nest per layer) are a few dozen small array operations
+each, whatever the batch; these kernels compute the same numbers in one compiled loop over designs ×
+stages, with the floating-point operations of the array expressions in the same order (``np.where`` picks
+become branches, ``ceil_div`` is ``ceil(a / max(b, 1e-12))``, :func:`resources.memory` is :func:`_memory`).
+The sums over stages stay in numpy (its pairwise order) except the on-chip BRAM18/URAM totals of the weight
+placement, which are sums of integer counts (exact in any order). ``tests/test_fpga_single_path.py`` holds
+the kernels to bit equality with their array definitions (``*_arrays``).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from numba import njit
+
+from simulators.fpga.resources import CONTROL_LUT, LUTRAM_MAX_DEPTH, URAM_MIN_DEPTH
+
+_BAND_DEPTH = np.array([16384.0, 8192.0, 4096.0, 2048.0, 1024.0, 512.0])   # resources._BAND_DEPTH
+_BAND_WIDTH = np.array([1.0, 2.0, 4.0, 9.0, 18.0, 36.0])                # resources._BAND_WIDTH
+#: weight placement codes (the ``weight_mem`` knob)
+PLACE_AUTO, PLACE_ON, PLACE_OFF = 0, 1, 2
+
+
+@njit(cache=True, inline="always")
+def _cdiv(a: float, b: float) -> float:  # pragma: no cover
+    """``resources.ceil_div`` of one element: ``ceil(a / max(b, 1e-12))`` (NaN propagates as in numpy)."""
+    return np.ceil(a / (b if (b >= 1e-12 or b != b) else 1e-12))
+
+
+@njit(cache=True, inline="always")
+def _min(a: float, b: float) -> float:  # pragma: no cover
+    """``np.minimum`` of two floats (NaN propagates)."""
+    if a != a or b != b:
+        return np.nan
+    return a if a <= b else b
+
+
+@njit(cache=True, inline="always")
+def _max(a: float, b: float) -> float:  # pragma: no cover
+    """``np.maximum`` of two floats (NaN propagates)."""
+    if a != a or b != b:
+        return np.nan
+    return a if a >= b else b
+
+
+@njit(cache=True)
+def _bram18(w: float, d: float) -> float:  # pragma: no cover
+    """``resources.bram18_count`` of one memory."""
+    if not (w > 0 and d > 0):
+        return 0.0
+    band = 0 if w <= 1.0 else 1 if w <= 2.0 else 2 if w <= 4.0 else 3 if w <= 9.0 else 4
+    if w > 18 and d <= 512:
+        band += 1
+    return np.ceil(d / _BAND_DEPTH[band]) * np.ceil(w / _BAND_WIDTH[band])
+
+
+@njit(cache=True)
+def _memory(w: float, d: float, has_uram: bool) -> tuple[float, float, float]:  # pragma: no cover
+    """``resources.memory`` of one memory: (BRAM18, URAM, LUT)."""
+    if d <= LUTRAM_MAX_DEPTH:
+        return 0.0, 0.0, w * np.ceil(d / 64.0)
+    if has_uram and d >= URAM_MIN_DEPTH:
+        uram = np.ceil(w / 72.0) * np.ceil(d / 4096.0) if (w > 0 and d > 0) else 0.0
+        return 0.0, uram, 0.0
+    return _bram18(w, d), 0.0, 0.0
+
+
+@njit(cache=True, error_model="numpy")
+def stage_model(macs: np.ndarray, MH: np.ndarray, MW: np.ndarray, pix: np.ndarray, lb_words: np.ndarray,
+                spatial: np.ndarray, acc_log: np.ndarray, elts: np.ndarray, E: np.ndarray, elt_ops: np.ndarray,
+                skip: np.ndarray, skip_words: np.ndarray, out_rows: np.ndarray, row_elems: np.ndarray,
+                need_next: np.ndarray, fill_rows: np.ndarray,
+                bits: np.ndarray, has_uram: np.ndarray, uses_dsp: np.ndarray, slice_divisor: np.ndarray,
+                is_float: np.ndarray, fp_lut: np.ndarray, pe: np.ndarray, simd: np.ndarray, lanes_e: np.ndarray,
+                fifo: np.ndarray, place: np.ndarray, cap: np.ndarray, user_bram: np.ndarray, user_uram: np.ndarray,
+                elt_lut_per_lane_bit: float, prefetch_depth: float, ff_per_lut: float
+                ) -> tuple[np.ndarray, ...]:  # pragma: no cover
+    """``streaming._stage_model`` per design × stage: ``(cycles, lanes, dsp, lut, ff, bram18k, uram, row_time,
+    fill, width, depth, onchip)``. Stage arrays as :class:`streaming._Stages` (``need_next``/``fill_rows``
+    ``(D or 1, n)``; ``acc_log``: ``ceil(log2(max(MW, 2)))`` per MAC stage); design arrays ``(D,)``;
+    ``place``: a :data:`PLACE_AUTO`/``ON``/``OFF`` code per design (auto: on chip when the totals fit
+    ``cap`` × the user's BRAM18 and URAM)."""
+    d_n, n = lanes_e.shape
+    n_mac = macs.size
+    nn = need_next.shape[0]
+    cycles = np.zeros((d_n, n))
+    lanes = np.empty((d_n, n))
+    dsp = np.zeros((d_n, n))
+    lut = np.zeros((d_n, n))
+    bram = np.zeros((d_n, n))
+    uram = np.zeros((d_n, n))
+    width = np.empty((d_n, n))
+    depth = np.empty((d_n, n))
+    onchip = np.empty(d_n, np.bool_)
+    w_mem = np.empty((2, 3, n_mac))          # weight memory (BRAM18, URAM, LUT) on chip / prefetch FIFO
+    rest = np.empty((3, 3, n_mac))           # datapath LUTs; line buffer; output FIFO memories
+    for i in range(d_n):
+        b = bits[i]
+        hu = has_uram[i]
+        r = i if nn > 1 else 0
+        for j in range(n):
+            width[i, j] = float(lanes_e[i, j])
+            lanes[i, j] = float(lanes_e[i, j])
+        for k in range(n_mac):
+            width[i, macs[k]] = float(pe[i, k])
+        for j in range(n):
+            f = fifo[i]
+            if f <= 0:
+                depth[i, j] = np.ceil(row_elems[j] / _max(width[i, j], 1.0) * need_next[r, j])
+            else:
+                depth[i, j] = f
+        for k in range(elts.size):
+            j = elts[k]
+            le = lanes[i, j]
+            cycles[i, j] = _cdiv(E[k], le)
+            lut[i, j] = 100.0 + le * b * elt_ops[k] * elt_lut_per_lane_bit
+            sd = skip_words[k] / le if skip[k] else 0.0
+            sb, su, sl = _memory(le * b, sd, hu)
+            lut[i, j] += sl
+            bram[i, j] = sb
+            uram[i, j] = su
+        wa = 2.0 * b
+        total_b = 0.0
+        total_u = 0.0
+        for j in range(n):
+            total_b += bram[i, j]
+            total_u += uram[i, j]
+        for k in range(n_mac):
+            j = macs[k]
+            p, s = pe[i, k], simd[i, k]
+            pf, sf_ = float(p), float(s)
+            nf = _cdiv(MH[k], pf)
+            sf = _cdiv(MW[k], sf_)
+            cycles[i, j] = nf * sf * pix[k]
+            ln = float(p * s)
+            lanes[i, j] = ln
+            dsp[i, j] = np.ceil(ln / slice_divisor[i]) if uses_dsp[i] else 0.0
+            mult = 0.0 if uses_dsp[i] else sf_ * (2 * np.ceil(wa / 6) - 1) * wa
+            adder = wa * (2 * sf_ - 1)
+            acc = b if is_float[i] else acc_log[k] + 2 * b
+            rest[0, 0, k] = CONTROL_LUT + 1.1 * pf * (mult + adder + acc + fp_lut[i] * sf_)
+            wdepth = nf * sf
+            w_mem[0, 0, k], w_mem[0, 1, k], w_mem[0, 2, k] = _memory(ln * b, wdepth, hu)
+            w_mem[1, 0, k], w_mem[1, 1, k], w_mem[1, 2, k] = _memory(ln * b, prefetch_depth, hu)
+            lbd = lb_words[k] / s if spatial[k] else 0.0
+            rest[1, 0, k], rest[1, 1, k], rest[1, 2, k] = _memory(s * b, lbd, hu)
+            rest[2, 0, k], rest[2, 1, k], rest[2, 2, k] = _memory(p * b, depth[i, j], hu)
+            total_b += w_mem[0, 0, k] + rest[1, 0, k] + rest[2, 0, k]
+            total_u += w_mem[0, 1, k] + rest[1, 1, k] + rest[2, 1, k]
+        if place[i] == PLACE_AUTO:
+            onchip[i] = (total_b <= cap[i] * user_bram[i]) & (total_u <= cap[i] * _max(user_uram[i], 0.0))
+        else:
+            onchip[i] = place[i] == PLACE_ON
+        w = 0 if onchip[i] else 1
+        for k in range(n_mac):
+            j = macs[k]
+            lut[i, j] = rest[0, 0, k] + w_mem[w, 2, k] + rest[1, 2, k] + rest[2, 2, k]
+            bram[i, j] = w_mem[w, 0, k] + rest[1, 0, k] + rest[2, 0, k]
+            uram[i, j] = w_mem[w, 1, k] + rest[1, 1, k] + rest[2, 1, k]
+    ff = lut * ff_per_lut
+    row_time = np.empty((d_n, n))
+    fill = np.empty((d_n, n))
+    for i in range(d_n):
+        r = i if nn > 1 else 0
+        for j in range(n):
+            row_time[i, j] = cycles[i, j] / out_rows[j]
+            fill[i, j] = row_time[i, j] * fill_rows[r, j]
+    return cycles, lanes, dsp, lut, ff, bram, uram, row_time, fill, width, depth, onchip
+
+
+@njit(cache=True, error_model="numpy")
+def engine(M: np.ndarray, N: np.ndarray, Kr: np.ndarray, Ks: np.ndarray, R: np.ndarray, C: np.ndarray,
+           S: np.ndarray, rep: np.ndarray, E: np.ndarray, row_words: np.ndarray, weight_words: np.ndarray,
+           out_words: np.ndarray, extra_words: np.ndarray, kernel: np.ndarray, is_mac: np.ndarray,
+           B: np.ndarray, tm: np.ndarray, tn: np.ndarray, iw: np.ndarray, ow: np.ndarray, bpc: np.ndarray
+           ) -> tuple[np.ndarray, ...]:  # pragma: no cover
+    """``tiled.engine`` per design × layer: ``(cycles, compute, dram_bytes, tr, tc, buffer_ok)``; layer
+    arrays ``(n,)`` as :class:`tiled._Layers`, design arrays ``(D,)``."""
+    d_n, n = B.size, M.size
+    cycles = np.empty((d_n, n))
+    compute = np.empty((d_n, n))
+    dram = np.empty((d_n, n))
+    tr_o = np.ones((d_n, n))
+    tc_o = np.ones((d_n, n))
+    ok = np.empty(d_n, np.bool_)
+    for i in range(d_n):
+        b, tmi, tni, iwi, owi, bp = B[i], tm[i], tn[i], iw[i], ow[i], bpc[i]
+        good = owi >= 1
+        for j in range(n):
+            if not is_mac[j]:
+                e_tiles = _cdiv(E[j], tmi)
+                elt_bytes = extra_words[j] * b
+                cycles[i, j] = _max(e_tiles, elt_bytes / bp)
+                compute[i, j] = e_tiles
+                dram[i, j] = elt_bytes
+                continue
+            good = good & (iwi >= kernel[j])
+            s, kr, ks = S[j], Kr[j], Ks[j]
+            tc = C[j] if row_words[j] <= iwi else np.floor((iwi / kr - ks + s) / s)
+            tc = _min(_max(_min(tc, owi), 1.0), C[j])
+            tr = np.floor((iwi / (s * tc + ks - s) - kr + s) / s)
+            tr = _min(_max(_min(tr, np.floor(owi / tc)), 1.0), R[j])
+            nM, nN, nR, nC = _cdiv(M[j], tmi), _cdiv(N[j], tni), _cdiv(R[j], tr), _cdiv(C[j], tc)
+            in_tile = (s * tr + kr - s) * (s * tc + ks - s)
+            comp = rep[j] * nM * nN * nR * nC * tr * tc * kr * ks
+            traffic = (rep[j] * nM * N[j] * nR * nC * in_tile + weight_words[j] * nR * nC + out_words[j]) * b
+            tn_n, tm_m = _min(tni, N[j]), _min(tmi, M[j])
+            first = (tn_n * in_tile + tm_m * tn_n * kr * ks) * b / bp
+            last = tm_m * tr * tc * b / bp
+            cycles[i, j] = _max(comp, traffic / bp) + first + last
+            compute[i, j] = comp
+            dram[i, j] = traffic
+            tr_o[i, j] = tr
+            tc_o[i, j] = tc
+        ok[i] = good
+    return cycles, compute, dram, tr_o, tc_o, ok

@@ -1,0 +1,108 @@
+"""The FPGA analytical model's compiled kernels (simulators/fpga/kernels.py) equal the array operations
+they replace exactly: the streaming pipeline's per-stage model (every weight placement, hybrid dataflow
+groups) and the tiled engine, on random designs of every device and precision."""
+
+from __future__ import annotations
+
+from dataclasses import fields
+
+import numpy as np
+import pytest
+
+from archgym.workload import Workload, get_workload
+from simulators.fpga import FPGASimulator, model, streaming, tiled
+from simulators.fpga.devices import DEVICES
+from simulators.fpga.fabric import Fabric
+from simulators.fpga.layers import StageTable, lower
+from simulators.fpga.model import group_index
+from simulators.fpga.precision import PRECISIONS
+from simulators.fpga.reference_nets import finn_cnv
+
+SIM = FPGASimulator()
+WORKLOADS = {"resnet18": lambda: get_workload("resnet18"), "mobilenetv2": lambda: get_workload("mobilenetv2"),
+             "gpt2-decode": lambda: get_workload("gpt2-decode"), "cnv": finn_cnv}
+
+
+def _random(table: StageTable, d: int, seed: int) -> tuple[Fabric, dict[str, np.ndarray]]:
+    """``d`` random designs' fabric (every device and precision) and knobs, folds included."""
+    rng = np.random.default_rng(seed)
+    fab = Fabric.of(rng.choice(list(DEVICES), d).tolist(), rng.choice(list(PRECISIONS), d).tolist())
+    n_mac = table.mac_idx.size
+    cols = {"pe": 2 ** rng.integers(0, 7, (d, n_mac)), "simd": 2 ** rng.integers(0, 7, (d, n_mac)),
+            "lanes_e": 2 ** rng.integers(0, 5, (d, table.n)), "fifo": rng.choice([0.0, 2.0, 64.0, 4096.0], d),
+            "cap": rng.uniform(0.2, 1.0, d), "wmem": rng.choice(["auto", "on-chip", "off-chip"], d).astype(object),
+            "tm": rng.choice([1.0, 4.0, 16.0, 64.0, 200.0], d), "tn": rng.choice([1.0, 3.0, 16.0, 32.0], d),
+            "buf_kib": rng.choice([0.0625, 1.0, 16.0, 256.0, 4096.0], d), "bpc": rng.uniform(0.5, 600.0, d)}
+    return fab, cols
+
+
+def _assert_same(a: object, b: object) -> None:
+    for f in fields(a):  # type: ignore[arg-type]
+        x, y = getattr(a, f.name), getattr(b, f.name)
+        if isinstance(x, dict):
+            assert x.keys() == y.keys(), f.name
+            for k in x:
+                np.testing.assert_array_equal(x[k], y[k], err_msg=f"{f.name}[{k}]")
+        else:
+            np.testing.assert_array_equal(x, y, err_msg=f.name)
+
+
+@pytest.mark.parametrize("name", list(WORKLOADS))
+def test_streaming_kernel_equals_the_array_model(name: str) -> None:
+    table = lower(WORKLOADS[name]())
+    st = streaming._stages(table)
+    for d in (1, 37):
+        fab, c = _random(table, d, seed=d)
+        pe = np.minimum(c["pe"], table.MH[table.mac_idx])
+        simd = np.minimum(c["simd"], table.MW[table.mac_idx])
+        place = streaming.Placement.of(c["wmem"], c["cap"], fab)
+        got, on = streaming._stage_model(st, fab, pe, simd, c["lanes_e"], place, c["fifo"])
+        want, on_want = streaming.stage_model_arrays(st, fab, pe, simd, c["lanes_e"], place, c["fifo"])
+        _assert_same(got, want)
+        np.testing.assert_array_equal(on, on_want)
+        if d > 1:
+            assert 0 < on.sum() < d                             # both placements present
+        # hybrid dataflow groups: each group a pipeline of its own, weights off chip
+        group_of = np.stack([group_index(table, int(g)) for g in np.arange(d) % 4 + 1])
+        gst = streaming._group_stages(table, group_of)
+        fixed = streaming.Placement.fixed(np.zeros(d, bool))
+        _assert_same(streaming._stage_model(gst, fab, pe, simd, c["lanes_e"], fixed, c["fifo"])[0],
+                     streaming.stage_model_arrays(gst, fab, pe, simd, c["lanes_e"], np.zeros(d, bool), c["fifo"])[0])
+
+
+@pytest.mark.parametrize("name", list(WORKLOADS))
+def test_tiled_kernel_equals_the_array_model(name: str) -> None:
+    table = lower(WORKLOADS[name]())
+    for d in (1, 41):
+        fab, c = _random(table, d, seed=100 + d)
+        res = tiled.engine_resources(table, fab, c["tm"], c["tn"], c["buf_kib"])
+        got = tiled.engine(table, fab, c["tm"], c["tn"], c["buf_kib"], c["bpc"], res)
+        want = tiled.engine_arrays(table, fab, c["tm"], c["tn"], c["buf_kib"], c["bpc"], res)
+        _assert_same(got, want)
+        if d > 1:
+            assert 0 < got.buffer_ok.sum() < d                  # buffers that fit and that do not
+
+
+def _patched(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Route the model through the array definitions instead of the kernels."""
+    monkeypatch.setattr(streaming, "_stage_model", streaming.stage_model_arrays)
+    monkeypatch.setattr(tiled, "engine", tiled.engine_arrays)
+    monkeypatch.setattr(model, "engine", tiled.engine_arrays)
+
+
+@pytest.mark.parametrize("fidelity", ["analytical", "cycle"])
+def test_evaluations_equal_the_array_path(monkeypatch: pytest.MonkeyPatch, fidelity: str) -> None:
+    wl: Workload = get_workload("resnet18")
+    designs = SIM.space(wl, None, "shared").sample(30, 5) + SIM.space(wl).sample(30, 6)
+    batch = SIM.evaluate_batch(designs, wl, fidelity)
+    singles = [SIM.evaluate(d, wl, fidelity) for d in designs[:9]]
+    _patched(monkeypatch)
+    ref = SIM.evaluate_batch(designs, wl, fidelity)
+    assert batch.valid.tolist() == ref.valid.tolist() and batch.violations == ref.violations
+    for k, v in batch.metrics.items():
+        np.testing.assert_array_equal(v, ref.metrics[k], err_msg=k)
+    for d, r in zip(designs[:9], singles):
+        want = SIM.evaluate(d, wl, fidelity)
+        assert (r.valid, r.violations, r.info, r.layers) == (want.valid, want.violations, want.info, want.layers)
+        np.testing.assert_array_equal(list(r.metrics.values()), list(want.metrics.values()))
+        assert r.metrics.keys() == want.metrics.keys()
