@@ -53,6 +53,11 @@ class Fabric:
         return np.where(self.uses_dsp, self.macs_per_slice, 1.0)
 
     @functools.cached_property
+    def users(self) -> np.ndarray:
+        """``user`` as one ``(RESOURCES, D)`` array, in :data:`RESOURCES` order."""
+        return np.stack([self.user[r] for r in RESOURCES])
+
+    @functools.cached_property
     def col(self) -> Fabric:
         """The same constants as ``(D, 1)`` columns, to broadcast against ``(D, stages)`` arrays."""
         return self._map(lambda a: a[:, None])

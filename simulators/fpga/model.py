@@ -42,6 +42,8 @@ INTAR_LUT_OVERHEAD = 0.15       # reconfigurable interconnect and mode control, 
 CONFIG_BITS_PER_LUT = 800.0     # bitstream bits per LUT of a region, ≈ XCZU9EG 212 Mb / 274 k LUT [U]
 ICAP_BITS_PER_S = 3.2e9         # ICAP 32 bit × 100 MHz (UG909) [U]
 _V = TypeVar("_V")
+_LOGIC = [RESOURCES.index("lut"), RESOURCES.index("ff")]    # the engine resources InTAR's overhead grows
+_CLOCK = [RESOURCES.index(r) for r in ("dsp", "bram18k", "uram", "lut")]   # the utilisations that set the clock
 
 
 @dataclass
@@ -181,12 +183,17 @@ def _once(build: Callable[[], _V]) -> Callable[[], _V]:
     return get
 
 
-def _styles(is_s: np.ndarray, s: Callable[[], Any], other: Callable[[], Any]) -> Any:
-    """``np.where(is_s, s(), other())``, calling only the side(s) some design takes (0.0 stands in
-    for the other: every caller's values are float)."""
-    if is_s.all():
+def _stacked(per_resource: dict[str, np.ndarray]) -> np.ndarray:
+    """``(RESOURCES, D)`` from resource -> ``(D,)``."""
+    return np.stack([per_resource[r] for r in RESOURCES])
+
+
+def _styles(is_s: np.ndarray, sides: tuple[bool, bool], s: Callable[[], Any], other: Callable[[], Any]) -> Any:
+    """``np.where(is_s, s(), other())``, calling only the side(s) some design takes (``sides``: whether any
+    design is streaming, whether any is not; 0.0 stands in for the other: every caller's values are float)."""
+    if not sides[1]:
         return np.where(is_s, s(), 0.0)
-    if not is_s.any():
+    if not sides[0]:
         return np.where(is_s, 0.0, other())
     return np.where(is_s, s(), other())
 
@@ -200,27 +207,26 @@ def analyze(table: StageTable, fab: Fabric, cols: dict[str, np.ndarray]) -> Anal
     tm = np.asarray(cols["tm"], dtype=float)
     tn = np.asarray(cols["tn"], dtype=float)
     cap = np.asarray(cols["util_cap"], dtype=float)
-    user = fab.user
     is_s, is_t = style == "streaming", style == "tiled"
+    n_s = int(np.count_nonzero(is_s))
+    sides = (n_s > 0, n_s < d)
     pipeline = _once(lambda: _pipeline(table, fab, cols, tm * tn))
 
-    # -- resources per style -----------------------------------------------------------------------
+    # -- resources per style, (RESOURCES, D) -------------------------------------------------------
     engine_res = _once(lambda: engine_resources(table, fab, tm, tn, cols["buf_kib"]))
     hybrid_partial = np.asarray(cols["reconfig"], dtype=object) == "partial"
 
-    def engine_side(r: str) -> np.ndarray:
-        e = engine_res()[0][r]
-        h = e * (1.0 + np.where(hybrid_partial, 0.0, INTAR_LUT_OVERHEAD)) if r in ("lut", "ff") else e
+    def engine_side() -> np.ndarray:
+        e = _stacked(engine_res()[0])
+        h = e.copy()
+        h[_LOGIC] = e[_LOGIC] * (1.0 + np.where(hybrid_partial, 0.0, INTAR_LUT_OVERHEAD))
         return np.where(is_t, e, h)
 
-    s_tot = _once(lambda: pipeline().model.totals())
-    def resource(r: str) -> np.ndarray:
-        return _styles(is_s, lambda: s_tot()[r], lambda: engine_side(r))
-
-    res = {r: resource(r) for r in RESOURCES}
-    util = {r: np.divide(res[r], user[r], out=np.where(res[r] > 0, np.inf, 0.0), where=user[r] > 0)
-            for r in RESOURCES}
-    util_max = np.max(np.stack([util[r] for r in ("dsp", "bram18k", "uram", "lut")]), axis=0)
+    res_rd = _styles(is_s, sides, lambda: _stacked(pipeline().model.totals()), engine_side)
+    users = fab.users
+    util_rd = np.divide(res_rd, users, out=np.where(res_rd > 0, np.inf, 0.0), where=users > 0)
+    res, util = dict(zip(RESOURCES, res_rd)), dict(zip(RESOURCES, util_rd))
+    util_max = util_rd[_CLOCK].max(axis=0)
     f_mhz = achieved_clock(np.asarray(cols["clock_mhz"], dtype=float), fab.clock_max_mhz, util_max)
     f_hz = f_mhz * 1e6
     bpc = fab.offchip_gbps * 1e9 * DRAM_EFFICIENCY / f_hz
@@ -271,18 +277,18 @@ def analyze(table: StageTable, fab: Fabric, cols: dict[str, np.ndarray]) -> Anal
         h_lat = group_cycles.sum(axis=1) + reconfig_cycles
         h_bytes = group_bytes.sum(axis=1)
 
-    lat_cycles = _styles(is_s, lambda: pipeline().model.latency(bpc), lambda: np.where(is_t, timed().cycles.sum(axis=1), h_lat))
-    ii_cycles = _styles(is_s, lambda: pipeline().model.ii(bpc), lambda: lat_cycles)
-    dram = _styles(is_s, lambda: pipeline().model.offchip_bytes,
+    lat_cycles = _styles(is_s, sides, lambda: pipeline().model.latency(bpc), lambda: np.where(is_t, timed().cycles.sum(axis=1), h_lat))
+    ii_cycles = _styles(is_s, sides, lambda: pipeline().model.ii(bpc), lambda: lat_cycles)
+    dram = _styles(is_s, sides, lambda: pipeline().model.offchip_bytes,
                    lambda: np.where(is_t, timed().dram_bytes.sum(axis=1), h_bytes))
-    lanes = _styles(is_s, lambda: pipeline().model.lanes[:, table.is_mac].sum(axis=1), lambda: tm * tn)
+    lanes = _styles(is_s, sides, lambda: pipeline().model.lanes[:, table.is_mac].sum(axis=1), lambda: tm * tn)
 
     metrics = time_metrics(table, fab, res, util, f_mhz, lat_cycles, ii_cycles, dram, lanes)
 
     weight_bytes = float(table.weight_elems.sum()) * fab.bits / 8.0
-    violations = {f"{r}_budget": res[r] > cap * user[r] + 1e-9 for r in RESOURCES}
-    violations["tile_buffer"] = ~is_s & ~timed().buffer_ok if not is_s.all() else ~is_s
-    streamed_onchip = is_s & pipeline().weights_onchip if is_s.any() else is_s
+    violations = dict(zip([f"{r}_budget" for r in RESOURCES], res_rd > cap * users + 1e-9))
+    violations["tile_buffer"] = ~is_s & ~timed().buffer_ok if sides[1] else ~is_s
+    streamed_onchip = is_s & pipeline().weights_onchip if sides[0] else is_s
     violations["dram_capacity"] = (weight_bytes > fab.offchip_gib * 2**30) & ~streamed_onchip
     return Analysis(fab, metrics, violations, group_mode, f_mhz,
                     {"res": res, "util": util, "lanes": lanes, "bpc": bpc, "is_s": is_s, "is_t": is_t,
