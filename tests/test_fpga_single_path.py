@@ -1,6 +1,6 @@
 """The FPGA analytical model's compiled kernels (simulators/fpga/kernels.py) equal the array operations
 they replace exactly: the streaming pipeline's per-stage model (every weight placement, hybrid dataflow
-groups) and the tiled engine, on random designs of every device and precision."""
+groups), FINN folding (one target, per-stage targets, lane budgets of hybrid groups) and the tiled engine, on random designs of every device and precision."""
 
 from __future__ import annotations
 
@@ -83,9 +83,36 @@ def test_tiled_kernel_equals_the_array_model(name: str) -> None:
             assert 0 < got.buffer_ok.sum() < d                  # buffers that fit and that do not
 
 
+@pytest.mark.parametrize("name", list(WORKLOADS))
+def test_fold_kernels_equal_the_array_search(name: str) -> None:
+    table = lower(WORKLOADS[name]())
+    rng = np.random.default_rng(7)
+    d = 64
+    target = float(table.macs.sum()) / 2.0 ** rng.uniform(0, 16, d)        # from one lane to 64 k lanes
+    per_stage = target[:, None] * rng.uniform(0.01, 3.0, (d, table.n))
+    for t in (target, per_stage, np.floor(per_stage)):                    # integer targets: the cycles' edges
+        for got, want in zip(streaming.auto_fold(table, t), streaming.auto_fold_arrays(table, t)):
+            np.testing.assert_array_equal(got, want)
+    lanes = 2.0 ** rng.integers(0, 14, d) * rng.choice([1.0, 3.0, 5.0], d)
+    group_of = np.stack([group_index(table, int(g)) for g in rng.integers(1, 5, d)])
+    over = 0
+    for g in (np.zeros(table.n, np.int64), group_of):
+        got = streaming.fold_groups(table, g, lanes)
+        want = streaming.fold_groups_arrays(table, g, lanes)
+        for x, y in zip(got, want):
+            np.testing.assert_array_equal(x, y)
+        first = streaming.auto_fold_arrays(table, float(table.macs.sum()) / lanes)
+        over += int(((first[0] * first[1]).sum(axis=1) > lanes).sum())
+    assert over > 0                                                       # the relaxation ran
+
+
 def _patched(monkeypatch: pytest.MonkeyPatch) -> None:
     """Route the model through the array definitions instead of the kernels."""
     monkeypatch.setattr(streaming, "_stage_model", streaming.stage_model_arrays)
+    monkeypatch.setattr(streaming, "auto_fold", streaming.auto_fold_arrays)
+    monkeypatch.setattr(model, "auto_fold", streaming.auto_fold_arrays)
+    monkeypatch.setattr(streaming, "fold_groups", streaming.fold_groups_arrays)
+    monkeypatch.setattr(model, "fold_groups", streaming.fold_groups_arrays)
     monkeypatch.setattr(tiled, "engine", tiled.engine_arrays)
     monkeypatch.setattr(model, "engine", tiled.engine_arrays)
 

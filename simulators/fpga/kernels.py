@@ -216,3 +216,110 @@ def engine(M: np.ndarray, N: np.ndarray, Kr: np.ndarray, Ks: np.ndarray, R: np.n
             tc_o[i, j] = tc
         ok[i] = good
     return cycles, compute, dram, tr_o, tc_o, ok
+
+
+@njit(cache=True, inline="always")
+def _fold_pick(key: np.ndarray, offset: float, start: int, pick: np.ndarray, span: float,
+               target: float) -> int:  # pragma: no cover
+    """``streaming.auto_fold``'s choice for one MAC stage: the pack index of its fewest-lanes candidate with
+    cycles ≤ ``target`` (its first candidate when none is), by ``searchsorted(key, offset + t, "right") − 1``."""
+    floor = np.floor(target)
+    t = span - 1 if floor != floor else floor
+    t = min(max(t, -1.0), span - 1)
+    v = offset + t
+    lo, hi = 0, key.size                     # the first key > v
+    while lo < hi:
+        mid = (lo + hi) >> 1
+        if key[mid] <= v:
+            lo = mid + 1
+        else:
+            hi = mid
+    idx = lo - 1
+    return pick[max(idx, 0)] if idx >= start else start
+
+
+@njit(cache=True, inline="always")
+def _elt_lanes(e: float, target: float) -> int:  # pragma: no cover
+    """``streaming.auto_fold``'s lanes of one eltwise stage of ``e`` elements:
+    ``min(2^ceil(log2(clip(ceil(e / max(target, 1)), 1, e))), e)``."""
+    need = min(max(np.ceil(e / _max(target, 1.0)), 1.0), e)
+    p = 1.0
+    while p < need:
+        p *= 2.0
+    return int(min(p, e))
+
+
+@njit(cache=True)
+def fold(key: np.ndarray, offset: np.ndarray, start: np.ndarray, pick: np.ndarray, pe_c: np.ndarray,
+         simd_c: np.ndarray, span: float, mac_idx: np.ndarray, elts: np.ndarray, E: np.ndarray,
+         target: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:  # pragma: no cover
+    """``streaming.auto_fold`` (the pack of :class:`streaming._FoldPack`; ``E`` of the eltwise stages ``elts``;
+    ``target`` ``(D, n)``, or ``(D, 1)`` one for every stage): ``pe, simd (D, n_mac)``, eltwise lanes ``(D, n)``."""
+    d_n = target.shape[0]
+    n = mac_idx.size + elts.size
+    per_stage = target.shape[1] > 1
+    pe = np.empty((d_n, mac_idx.size), np.int64)
+    simd = np.empty((d_n, mac_idx.size), np.int64)
+    lanes_e = np.ones((d_n, n), np.int64)
+    for i in range(d_n):
+        for k in range(mac_idx.size):
+            c = _fold_pick(key, offset[k], start[k], pick, span, target[i, mac_idx[k] if per_stage else 0])
+            pe[i, k] = pe_c[c]
+            simd[i, k] = simd_c[c]
+        for k in range(elts.size):
+            lanes_e[i, elts[k]] = _elt_lanes(E[k], target[i, elts[k] if per_stage else 0])
+    return pe, simd, lanes_e
+
+
+@njit(cache=True)
+def fold_groups(key: np.ndarray, offset: np.ndarray, start: np.ndarray, pick: np.ndarray, pe_c: np.ndarray,
+                simd_c: np.ndarray, span: float, mac_idx: np.ndarray, elts: np.ndarray, E: np.ndarray,
+                macs: np.ndarray, group_of: np.ndarray, lanes: np.ndarray, steps: int
+                ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:  # pragma: no cover
+    """``streaming.fold_groups``: each group ``g`` of a design's stages (``group_of`` ``(D, n)``, ids ≥ 0) folded
+    to ``MACs_g / lanes`` (``macs``: integer MACs per stage); a group whose folds exceed ``lanes`` takes the
+    first of the targets ``· 2^1 … 2^(steps−1)`` whose folds fit, else ``· 2^steps``."""
+    d_n, n = group_of.shape
+    n_g = group_of.max() + 1
+    pe = np.empty((d_n, mac_idx.size), np.int64)
+    simd = np.empty((d_n, mac_idx.size), np.int64)
+    lanes_e = np.ones((d_n, n), np.int64)
+    is_mac = np.zeros(n, np.bool_)
+    col = np.zeros(n, np.int64)              # a stage's column among the MAC stages, or the eltwise stages
+    for k in range(mac_idx.size):
+        is_mac[mac_idx[k]] = True
+        col[mac_idx[k]] = k
+    for k in range(elts.size):
+        col[elts[k]] = k
+    g_macs = np.zeros(n_g, np.int64)
+    target = np.empty(n_g)
+    used = np.zeros(n_g, np.int64)
+    refold = np.empty(n_g, np.bool_)
+    for i in range(d_n):
+        g_macs[:] = 0
+        for j in range(n):
+            g_macs[group_of[i, j]] += macs[j]
+        for g in range(n_g):
+            target[g] = float(g_macs[g]) / lanes[i]
+        refold[:] = True
+        for s in range(steps + 1):             # s = 0: the target; s ≥ 1: the over-budget groups' doublings
+            scale = 2.0 ** s
+            used[:] = 0
+            for j in range(n):
+                g = group_of[i, j]
+                if not refold[g]:
+                    continue
+                t = target[g] * scale
+                k = col[j]
+                if is_mac[j]:
+                    c = _fold_pick(key, offset[k], start[k], pick, span, t)
+                    pe[i, k] = pe_c[c]
+                    simd[i, k] = simd_c[c]
+                    used[g] += pe_c[c] * simd_c[c]
+                else:
+                    lanes_e[i, j] = _elt_lanes(E[k], t)
+            for g in range(n_g):               # a group that fits (or has run out of doublings) keeps these folds
+                refold[g] = refold[g] and used[g] > lanes[i] and s < steps
+            if not refold.any():
+                break
+    return pe, simd, lanes_e

@@ -58,10 +58,24 @@ def auto_fold(table: StageTable, target: np.ndarray) -> tuple[np.ndarray, np.nda
     """FINN ``SetFolding``: per MAC stage, the fewest lanes whose cycles meet ``target`` (per design);
     stages that cannot meet it get their fastest folding. Eltwise stages get ``ceil(E/target)``
     lanes rounded up to a power of two. Returns ``pe, simd`` of shape ``(D, n_mac)`` and
-    eltwise lanes of shape ``(D, n)`` (1 on MAC stages). All stages in one array pass. ``target``: ``(D,)``,
-    or ``(D, n)`` one per stage (each stage's choice depends on its own target only)."""
+    eltwise lanes of shape ``(D, n)`` (1 on MAC stages). ``target``: ``(D,)``, or ``(D, n)`` one per stage
+    (each stage's choice depends on its own target only). :func:`kernels.fold`, the numbers of
+    :func:`auto_fold_arrays`."""
     target = np.asarray(target, dtype=float)
-    pack = table.remember("fold", lambda: _FoldPack.of(table))
+    pack = _fold_pack(table)
+    return kernels.fold(pack.key, pack.offset, pack.start, pack.pick, pack.pe, pack.simd, pack.span, table.mac_idx,
+                        pack.elts, pack.elt_E, target.reshape(target.shape[0], -1))
+
+
+def _fold_pack(table: StageTable) -> _FoldPack:
+    return table.remember("fold", lambda: _FoldPack.of(table))
+
+
+def auto_fold_arrays(table: StageTable, target: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """:func:`auto_fold` as array operations (all stages in one pass): the definition the compiled kernel
+    is held to (``tests/test_fpga_single_path.py``)."""
+    target = np.asarray(target, dtype=float)
+    pack = _fold_pack(table)
     elts = pack.elts
     if target.ndim == 2:
         t_mac, t_elt = target[:, table.mac_idx], target[:, elts]
@@ -117,6 +131,7 @@ class _FoldPack:
     simd: np.ndarray
     span: float
     elts: np.ndarray      # indices of the eltwise stages
+    elt_E: np.ndarray     # their elements, float
 
     @classmethod
     def of(cls, table: StageTable) -> _FoldPack:
@@ -135,7 +150,8 @@ class _FoldPack:
         key = flat([o + c for o, (c, *_) in zip(offset, tabs)], float)
         pick = flat([s + a for s, (_, a, _, _) in zip(start, tabs)], np.int64)
         return cls(key, offset, start, pick, flat([t[2] for t in tabs], np.int64),
-                   flat([t[3] for t in tabs], np.int64), span, np.flatnonzero(~table.is_mac))
+                   flat([t[3] for t in tabs], np.int64), span, np.flatnonzero(~table.is_mac),
+                   table.E[~table.is_mac].astype(float))
 
 
 def fold_within(table: StageTable, lanes: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -148,9 +164,21 @@ def fold_within(table: StageTable, lanes: np.ndarray) -> tuple[np.ndarray, np.nd
 
 def fold_groups(table: StageTable, group_of: np.ndarray, lanes: np.ndarray
                 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """:func:`fold_within` of each group of stages as if the group were a table of its own, all groups in one
-    pass: group ``g``'s target is ``MACs_g / lanes`` and its doublings stop when *its* folds fit the lanes.
-    ``group_of``: group index of each stage, ``(n,)``, or one row per design ``(D, n)``."""
+    """:func:`fold_within` of each group of stages as if the group were a table of its own: group ``g``'s
+    target is ``MACs_g / lanes`` and its doublings stop when *its* folds fit the lanes. ``group_of``: group
+    index (≥ 0) of each stage, ``(n,)``, or one row per design ``(D, n)``. :func:`kernels.fold_groups`, the
+    numbers of :func:`fold_groups_arrays`."""
+    lanes = np.asarray(lanes, dtype=float).reshape(-1)
+    group_of = np.ascontiguousarray(np.broadcast_to(group_of, (lanes.size, table.n)), dtype=np.int64)
+    pack = _fold_pack(table)
+    return kernels.fold_groups(pack.key, pack.offset, pack.start, pack.pick, pack.pe, pack.simd, pack.span,
+                               table.mac_idx, pack.elts, pack.elt_E, table.macs, group_of, lanes, FOLD_RELAX_STEPS)
+
+
+def fold_groups_arrays(table: StageTable, group_of: np.ndarray, lanes: np.ndarray
+                       ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """:func:`fold_groups` as array operations, all groups in one pass: the definition the compiled kernel
+    is held to (``tests/test_fpga_single_path.py``)."""
     lanes = np.asarray(lanes, dtype=float)
     group_of = np.broadcast_to(group_of, (lanes.size, table.n))
     groups = np.unique(group_of)
@@ -165,13 +193,13 @@ def fold_groups(table: StageTable, group_of: np.ndarray, lanes: np.ndarray
         used = pe * simd
         return np.stack([np.where(mac_group == g, used, 0).sum(axis=1) for g in groups], axis=1) > budget[:, None]
 
-    pe, simd, lanes_e = auto_fold(table, target)
+    pe, simd, lanes_e = auto_fold_arrays(table, target)
     over = over_budget(pe, simd, lanes, mac_group)                   # (D, groups)
     rows = np.flatnonzero(over.any(axis=1))
     if rows.size:
         steps = FOLD_RELAX_STEPS
         doubled = target[rows, None, :] * 2.0 ** np.arange(1, steps + 1)[:, None]     # exact: powers of two
-        p2, s2, e2 = auto_fold(table, doubled.reshape(-1, table.n))
+        p2, s2, e2 = auto_fold_arrays(table, doubled.reshape(-1, table.n))
         still = over_budget(p2, s2, np.repeat(lanes[rows], steps), np.repeat(mac_group[rows], steps, axis=0))
         still = still.reshape(rows.size, steps, groups.size)
         k = np.where(still[:, :-1].all(axis=1), steps - 1, np.argmin(still[:, :-1], axis=1))   # (rows, groups)
