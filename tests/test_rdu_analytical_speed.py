@@ -1,10 +1,9 @@
 """The RDU analytical model's fast paths give the numbers of the plain numpy they replaced, to the
 bit: the compiled segment maximum (``np.maximum.at``), the compiled pipeline-fill path (the
-per-kernel loop it replaced), and evaluation in row blocks (one pass over all rows)."""
+per-kernel loop it replaced). The compiled model against the array path, and a row against its batch:
+``tests/test_rdu_analytical_kernel.py``."""
 
 from __future__ import annotations
-
-from dataclasses import fields
 
 import numpy as np
 import pytest
@@ -53,21 +52,3 @@ def test_fill_path_is_the_reference_loop(workload):
     got = analytical._longest_path(kg, section, step_s)
     want = _reference_longest_path(kg, section, step_s)
     assert got.tobytes() == want.tobytes() and (got > step_s).any()
-
-
-def test_blocks_equal_one_pass(monkeypatch):
-    sim = get_simulator("rdu")
-    w = get_workload("resnet18")
-    kg = sim.kernel_graph(w)
-    designs = sim.space(w).sample(3, 4)
-    rows = [(d, m) for d in designs for m in sim._candidates(d, kg)]
-    one = sim._model([d for d, _ in rows], kg, [m for _, m in rows])
-    monkeypatch.setattr(analytical, "CHUNK", 37)
-    blocks = sim._model([d for d, _ in rows], kg, [m for _, m in rows])
-    assert len(rows) > 3 * 37
-    for f in fields(analytical.Model):
-        a, b = getattr(one, f.name), getattr(blocks, f.name)
-        pairs = [(a[k], b[k]) for k in a] if isinstance(a, dict) else [(a, b)]
-        for x, y in pairs:
-            assert x.dtype == y.dtype and x.shape == y.shape, f.name
-            assert np.ascontiguousarray(x).tobytes() == np.ascontiguousarray(y).tobytes(), f.name

@@ -28,12 +28,10 @@ from typing import Any
 import numpy as np
 from numba import njit
 
+from simulators.rdu import analytical_kernel as ak
 from simulators.rdu import energy
 from simulators.rdu.kernels import KernelGraph, units_and_unit_cycles
 
-#: rows per block of :func:`evaluate`: a block's ``(rows, kernels)`` arrays stay in cache (203,580
-#: ResNet-18 candidate rows: 4.5 s in one block, 1.6 s in blocks of 1,024, 1.8 s of 256; loaded 2-core machine)
-CHUNK = 1024
 
 @dataclass
 class Model:
@@ -103,38 +101,57 @@ class Model:
 def evaluate(kg: KernelGraph, hw: dict[str, np.ndarray], word_bytes: int, reconfig_s: float,
              section: np.ndarray, pcu: np.ndarray, tile: np.ndarray, depth: np.ndarray,
              tp: np.ndarray) -> Model:
-    """Evaluate ``D`` designs at once (see the module docstring for the equations), :data:`CHUNK`
-    rows at a time (every row is independent)."""
-    section, pcu = np.atleast_2d(section), np.atleast_2d(pcu)
-    n_des = section.shape[0]
-    if n_des <= CHUNK:
-        return _evaluate(kg, hw, word_bytes, reconfig_s, section, pcu, tile, depth, tp)
-    col = {k: np.ravel(v) for k, v in hw.items()}
-    per = [np.ravel(x) for x in (tile, depth, tp)]
-
-    def block(i: int) -> Model:
-        return _evaluate(kg, {k: v[i:i + CHUNK] for k, v in col.items()}, word_bytes, reconfig_s,
-                         section[i:i + CHUNK], pcu[i:i + CHUNK], *(x[i:i + CHUNK] for x in per))
-
-    first = block(0)
-    out = first.blank(n_des)
-    out.put(0, first)
-    for i in range(CHUNK, n_des, CHUNK):
-        out.put(i, block(i))
-    return out
-
-
-def _evaluate(kg: KernelGraph, hw: dict[str, np.ndarray], word_bytes: int, reconfig_s: float,
-              section: np.ndarray, pcu: np.ndarray, tile: np.ndarray, depth: np.ndarray,
-              tp: np.ndarray) -> Model:
-    """:func:`evaluate` of one block of rows."""
-    section = np.atleast_2d(section).astype(np.int64)
-    pcu = np.atleast_2d(pcu).astype(np.int64)
+    """Evaluate ``D`` designs at once (see the module docstring for the equations) in one compiled
+    pass (:func:`.analytical_kernel.rows`: the numbers of :func:`evaluate_arrays`, to the bit)."""
+    section, pcu, col, tile, depth, tp = _prepared(hw, section, pcu, tile, depth, tp)
     n_des, n = section.shape
+    out_f = np.empty((len(ak.FLOAT_FIELDS), n_des, n))
+    out_i = np.empty((len(ak.INT_FIELDS), n_des, n), dtype=np.int64)
+    used = np.empty((n_des, n), dtype=bool)
+    out_row = np.empty((len(ak.ROW_FIELDS) + len(ak.METRICS), n_des))
+    flags = np.empty((len(ak.FLAGS), n_des), dtype=bool)
+    ak.rows(_graph_arrays(kg), np.stack([col[k].ravel() for k in ak.HW]), section, pcu, tile.ravel(),
+            depth.ravel(), tp.ravel(), float(word_bytes), float(reconfig_s), kg.total_flops, out_f, out_i, used,
+            out_row, flags)
+    parts: dict[str, Any] = {
+        **dict(zip(ak.FLOAT_FIELDS, out_f)), **dict(zip(ak.INT_FIELDS, out_i)),
+        **dict(zip(ak.ROW_FIELDS, out_row)), "act_in_hbm": flags[ak.IN_HBM]}
+    return Model(section=section, pcu=pcu, tp=tp.ravel(), depth=depth.ravel(), used=used,
+                 violations=dict(zip(ak.FLAGS[1:], flags[1:])),
+                 metrics=dict(zip(ak.METRICS, out_row[len(ak.ROW_FIELDS):])), **parts)
+
+
+def _graph_arrays(kg: KernelGraph) -> tuple[np.ndarray, ...]:
+    """The kernel graph's inputs of :func:`.analytical_kernel.rows` (memoised in ``kg.memo``)."""
+    if (key := "analytical kernel graph") not in kg.memo:
+        kg.memo[key] = (np.stack([np.asarray(getattr(kg, f), dtype=np.int64) for f in ak.GRAPH_INT]),
+                        np.stack([np.asarray(getattr(kg, f), dtype=float) for f in ak.GRAPH_FLOAT]),
+                        np.asarray(kg.is_sink, dtype=bool), np.asarray(kg.allreduce, dtype=bool),
+                        np.asarray(kg.edge_src, dtype=np.int64), np.asarray(kg.edge_dst, dtype=np.int64),
+                        np.argsort(kg.edge_dst, kind="stable").astype(np.int64))
+    return kg.memo[key]
+
+
+def _prepared(hw: dict[str, np.ndarray], section: np.ndarray, pcu: np.ndarray, tile: np.ndarray,
+              depth: np.ndarray, tp: np.ndarray) -> tuple[np.ndarray, np.ndarray, dict[str, np.ndarray], np.ndarray,
+                                                         np.ndarray, np.ndarray]:
+    """The inputs of both paths as contiguous ``(D, N)`` section and PCU arrays, ``(D, 1)`` hardware
+    columns (float), tile (int), depth (float) and TP degree (int)."""
+    section = np.ascontiguousarray(np.atleast_2d(section), dtype=np.int64)
+    pcu = np.ascontiguousarray(np.atleast_2d(pcu), dtype=np.int64)
+    n_des = section.shape[0]
     col = {k: np.asarray(v, dtype=float).reshape(n_des, 1) for k, v in hw.items()}
-    tile = np.asarray(tile, dtype=np.int64).reshape(n_des, 1)
-    depth = np.asarray(depth, dtype=float).reshape(n_des, 1)
-    tp = np.asarray(tp, dtype=np.int64).reshape(n_des, 1)
+    return (section, pcu, col, np.asarray(tile, dtype=np.int64).reshape(n_des, 1),
+            np.asarray(depth, dtype=float).reshape(n_des, 1), np.asarray(tp, dtype=np.int64).reshape(n_des, 1))
+
+
+def evaluate_arrays(kg: KernelGraph, hw: dict[str, np.ndarray], word_bytes: int, reconfig_s: float,
+                    section: np.ndarray, pcu: np.ndarray, tile: np.ndarray, depth: np.ndarray,
+                    tp: np.ndarray) -> Model:
+    """:func:`evaluate` as numpy array operations: the equations written out once over ``(D, N)``
+    arrays, the reference the compiled kernel is held to (``tests/test_rdu_analytical_kernel.py``)."""
+    section, pcu, col, tile, depth, tp = _prepared(hw, section, pcu, tile, depth, tp)
+    n_des, n = section.shape
     wb = float(word_bytes)
     rows = np.arange(n_des)[:, None] * n                          # flat offset of each design's row
     flat = (rows + section).ravel()
