@@ -97,9 +97,7 @@ def test_fold_kernels_equal_the_array_search(name: str) -> None:
     group_of = np.stack([group_index(table, int(g)) for g in rng.integers(1, 5, d)])
     over = 0
     for g in (np.zeros(table.n, np.int64), group_of):
-        got = streaming.fold_groups(table, g, lanes)
-        want = streaming.fold_groups_arrays(table, g, lanes)
-        for x, y in zip(got, want):
+        for x, y in zip(streaming.fold_groups(table, g, lanes), streaming.fold_groups_arrays(table, g, lanes)):
             np.testing.assert_array_equal(x, y)
         first = streaming.auto_fold_arrays(table, float(table.macs.sum()) / lanes)
         over += int(((first[0] * first[1]).sum(axis=1) > lanes).sum())
