@@ -1,6 +1,6 @@
 """The FPGA analytical model's compiled kernels (simulators/fpga/kernels.py) equal the array operations
 they replace exactly: the streaming pipeline's per-stage model (every weight placement, hybrid dataflow
-groups), FINN folding (one target, per-stage targets, lane budgets of hybrid groups) and the tiled engine, on random designs of every device and precision."""
+groups), FINN folding (one target, per-stage targets, lane budgets of hybrid groups) and the tiled engine (resources, timing), on random designs of every device and precision."""
 
 from __future__ import annotations
 
@@ -76,6 +76,10 @@ def test_tiled_kernel_equals_the_array_model(name: str) -> None:
     for d in (1, 41):
         fab, c = _random(table, d, seed=100 + d)
         res = tiled.engine_resources(table, fab, c["tm"], c["tn"], c["buf_kib"])
+        res_want = tiled.engine_resources_arrays(table, fab, c["tm"], c["tn"], c["buf_kib"])
+        assert res[0].keys() == res_want[0].keys()
+        for x, y in [*zip(res[0].values(), res_want[0].values()), *zip(res[1:], res_want[1:])]:
+            np.testing.assert_array_equal(x, y)
         got = tiled.engine(table, fab, c["tm"], c["tn"], c["buf_kib"], c["bpc"], res)
         want = tiled.engine_arrays(table, fab, c["tm"], c["tn"], c["buf_kib"], c["bpc"], res)
         _assert_same(got, want)
@@ -113,6 +117,7 @@ def _patched(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(model, "fold_groups", streaming.fold_groups_arrays)
     monkeypatch.setattr(tiled, "engine", tiled.engine_arrays)
     monkeypatch.setattr(model, "engine", tiled.engine_arrays)
+    monkeypatch.setattr(model, "engine_resources", tiled.engine_resources_arrays)
 
 
 @pytest.mark.parametrize("fidelity", ["analytical", "cycle"])

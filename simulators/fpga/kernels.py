@@ -26,23 +26,23 @@ PLACE_AUTO, PLACE_ON, PLACE_OFF = 0, 1, 2
 @njit(cache=True, inline="always")
 def _cdiv(a: float, b: float) -> float:  # pragma: no cover
     """``resources.ceil_div`` of one element: ``ceil(a / max(b, 1e-12))`` (NaN propagates as in numpy)."""
-    return np.ceil(a / (b if (b >= 1e-12 or b != b) else 1e-12))
+    return np.ceil(a / (b if (b >= 1e-12 or np.isnan(b)) else 1e-12))
 
 
 @njit(cache=True, inline="always")
 def _min(a: float, b: float) -> float:  # pragma: no cover
     """``np.minimum`` of two floats (NaN propagates)."""
-    if a != a or b != b:
+    if np.isnan(a) or np.isnan(b):
         return np.nan
-    return a if a <= b else b
+    return min(a, b)
 
 
 @njit(cache=True, inline="always")
 def _max(a: float, b: float) -> float:  # pragma: no cover
     """``np.maximum`` of two floats (NaN propagates)."""
-    if a != a or b != b:
+    if np.isnan(a) or np.isnan(b):
         return np.nan
-    return a if a >= b else b
+    return max(a, b)
 
 
 @njit(cache=True)
@@ -65,6 +65,57 @@ def _memory(w: float, d: float, has_uram: bool) -> tuple[float, float, float]:  
         uram = np.ceil(w / 72.0) * np.ceil(d / 4096.0) if (w > 0 and d > 0) else 0.0
         return 0.0, uram, 0.0
     return _bram18(w, d), 0.0, 0.0
+
+
+@njit(cache=True, inline="always")
+def _acc_bits(b: float, is_float: bool, acc_log: float) -> float:  # pragma: no cover
+    """``resources.acc_bits`` of one design; ``acc_log``: ``ceil(log2(max(reduction, 2)))``."""
+    return b if is_float else acc_log + 2 * b
+
+
+@njit(cache=True)
+def _datapath_lut(pe: float, simd: float, b: float, is_float: bool, fp_lut: float, acc_log: float,
+                  uses_dsp: bool) -> float:  # pragma: no cover
+    """``resources.datapath_lut`` of one PE × SIMD unit."""
+    wa = 2.0 * b
+    mult = 0.0 if uses_dsp else simd * (2 * np.ceil(wa / 6) - 1) * wa
+    adder = wa * (2 * simd - 1)
+    return CONTROL_LUT + 1.1 * pe * (mult + adder + _acc_bits(b, is_float, acc_log) + fp_lut * simd)
+
+
+@njit(cache=True, error_model="numpy")
+def engine_resources(bits: np.ndarray, is_float: np.ndarray, fp_lut: np.ndarray, uses_dsp: np.ndarray,
+                     slice_divisor: np.ndarray, has_uram: np.ndarray, tm: np.ndarray, tn: np.ndarray,
+                     buf_kib: np.ndarray, acc_log: float, kmax: float, control_lut: float, vector_lut: float,
+                     ff_per_lut: float) -> tuple[np.ndarray, np.ndarray]:  # pragma: no cover
+    """``tiled.engine_resources`` per design: ``(dsp, lut, ff, bram18k, uram)`` as rows of one array, and the
+    words one input / output buffer bank holds ``(2, D)``; ``acc_log``: ``ceil(log2(max(widest MW, 2)))``."""
+    d_n = bits.size
+    res = np.empty((5, d_n))
+    words = np.empty((2, d_n))
+    for i in range(d_n):
+        b, m, t, hu = bits[i], tm[i], tn[i], has_uram[i]
+        buf_bits = buf_kib[i] * 8192.0
+        acc = _acc_bits(b, is_float[i], acc_log)
+        in_words = np.floor(buf_bits / (t * b))
+        out_words = np.floor(buf_bits / (m * acc))
+        ib, iu, il = _memory(b, in_words, hu)
+        ob, ou, ol = _memory(acc, out_words, hu)
+        wb, wu, wl = _memory(t * b, kmax, hu)
+        ci, co = 2 * t, 2 * m                  # double-buffered banks: Tn input, Tm output and weight
+        ib, iu, il, ob, ou, ol = ib * ci, iu * ci, il * ci, ob * co, ou * co, ol * co
+        wb, wu, wl = wb * co, wu * co, wl * co
+        lanes = m * t
+        res[0, i] = np.ceil(lanes / slice_divisor[i]) if uses_dsp[i] else 0.0
+        lut = (control_lut + _datapath_lut(m, t, b, is_float[i], fp_lut[i], acc_log, uses_dsp[i])
+               + m * b * vector_lut + il + ol + wl)
+        res[1, i] = lut
+        res[2, i] = lut * ff_per_lut
+        res[3, i] = ib + ob + wb
+        res[4, i] = iu + ou + wu
+        words[0, i] = in_words
+        words[1, i] = out_words
+    return res, words
 
 
 @njit(cache=True, error_model="numpy")
@@ -121,7 +172,6 @@ def stage_model(macs: np.ndarray, MH: np.ndarray, MW: np.ndarray, pix: np.ndarra
             lut[i, j] += sl
             bram[i, j] = sb
             uram[i, j] = su
-        wa = 2.0 * b
         total_b = 0.0
         total_u = 0.0
         for j in range(n):
@@ -137,10 +187,7 @@ def stage_model(macs: np.ndarray, MH: np.ndarray, MW: np.ndarray, pix: np.ndarra
             ln = float(p * s)
             lanes[i, j] = ln
             dsp[i, j] = np.ceil(ln / slice_divisor[i]) if uses_dsp[i] else 0.0
-            mult = 0.0 if uses_dsp[i] else sf_ * (2 * np.ceil(wa / 6) - 1) * wa
-            adder = wa * (2 * sf_ - 1)
-            acc = b if is_float[i] else acc_log[k] + 2 * b
-            rest[0, 0, k] = CONTROL_LUT + 1.1 * pf * (mult + adder + acc + fp_lut[i] * sf_)
+            rest[0, 0, k] = _datapath_lut(pf, sf_, b, is_float[i], fp_lut[i], acc_log[k], uses_dsp[i])
             wdepth = nf * sf
             w_mem[0, 0, k], w_mem[0, 1, k], w_mem[0, 2, k] = _memory(ln * b, wdepth, hu)
             w_mem[1, 0, k], w_mem[1, 1, k], w_mem[1, 2, k] = _memory(ln * b, prefetch_depth, hu)
@@ -224,7 +271,7 @@ def _fold_pick(key: np.ndarray, offset: float, start: int, pick: np.ndarray, spa
     """``streaming.auto_fold``'s choice for one MAC stage: the pack index of its fewest-lanes candidate with
     cycles ≤ ``target`` (its first candidate when none is), by ``searchsorted(key, offset + t, "right") − 1``."""
     floor = np.floor(target)
-    t = span - 1 if floor != floor else floor
+    t = span - 1 if np.isnan(floor) else floor
     t = min(max(t, -1.0), span - 1)
     v = offset + t
     lo, hi = 0, key.size                     # the first key > v

@@ -20,9 +20,9 @@ from typing import Any
 import numpy as np
 
 from archgym.errors import ConfigError
+from simulators.fpga import kernels
 from simulators.fpga.fabric import Fabric
 from simulators.fpga.layers import StageTable
-from simulators.fpga import kernels
 from simulators.fpga.resources import FF_PER_LUT, ceil_div, datapath_lut, memory
 
 FOLD_LIMIT = 4096          # largest PE or SIMD considered for one stage

@@ -19,12 +19,12 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from simulators.fpga.devices import FPGADevice
 from simulators.fpga import kernels
+from simulators.fpga.devices import FPGADevice
 from simulators.fpga.fabric import Fabric
 from simulators.fpga.layers import StageTable
 from simulators.fpga.precision import Precision
-from simulators.fpga.resources import acc_bits, ceil_div, datapath_lut, memory
+from simulators.fpga.resources import FF_PER_LUT, acc_bits, ceil_div, datapath_lut, memory
 
 ENGINE_CONTROL_LUT = 2000   # DMA engines, AXI interconnect, loop controller [U]
 VECTOR_LUT_PER_LANE_BIT = 4.0  # post-processing (pool/ReLU/add) vector unit, per lane per bit [U]
@@ -57,6 +57,7 @@ class _Layers:
     kernel: np.ndarray         # Kr·Ks
     mw_max: float              # the widest reduction (accumulator width)
     kmax: float                # the largest MAC kernel (weight buffer depth)
+    acc_log: float             # ceil(log2(max(mw_max, 2))): resources.acc_bits's reduction term
 
     @classmethod
     def of(cls, table: StageTable) -> _Layers:
@@ -64,7 +65,8 @@ class _Layers:
         M, N, Kr, Ks, R, C, S, rep, E = dims.values()
         return cls(dims, Kr * (S * C + Ks - S), rep * M * N * Kr * Ks, rep * M * R * C,
                    (table.elt_inputs - 1).astype(float) * E, Kr * Ks, float(table.MW.max()),
-                   float((table.Kr * table.Ks)[table.is_mac].max()))
+                   float((table.Kr * table.Ks)[table.is_mac].max()),
+                   float(np.ceil(np.log2(np.maximum(np.asarray(float(table.MW.max())), 2)))))
 
 
 def _layers(table: StageTable) -> _Layers:
@@ -74,7 +76,21 @@ def _layers(table: StageTable) -> _Layers:
 def engine_resources(table: StageTable, fab: Fabric, tm: np.ndarray, tn: np.ndarray,
                      buf_kib: np.ndarray) -> tuple[dict[str, np.ndarray], np.ndarray, np.ndarray]:
     """Engine resources (D,), and the words one input / output buffer bank holds (D,); ``fab``: the
-    designs' devices and precisions."""
+    designs' devices and precisions. :func:`kernels.engine_resources`, the numbers of
+    :func:`engine_resources_arrays`."""
+    lay = _layers(table)
+    res, words = kernels.engine_resources(
+        fab.bits, fab.is_float, fab.fp_lut_per_lane, fab.uses_dsp, fab.slice_divisor, fab.has_uram,
+        np.asarray(tm, dtype=float).reshape(-1), np.asarray(tn, dtype=float).reshape(-1),
+        np.asarray(buf_kib, dtype=float).reshape(-1), lay.acc_log, lay.kmax, float(ENGINE_CONTROL_LUT),
+        VECTOR_LUT_PER_LANE_BIT, FF_PER_LUT)
+    return dict(zip(("dsp", "lut", "ff", "bram18k", "uram"), res)), words[0], words[1]
+
+
+def engine_resources_arrays(table: StageTable, fab: Fabric, tm: np.ndarray, tn: np.ndarray,
+                            buf_kib: np.ndarray) -> tuple[dict[str, np.ndarray], np.ndarray, np.ndarray]:
+    """:func:`engine_resources` as array operations: the definition the compiled kernel is held to
+    (``tests/test_fpga_single_path.py``)."""
     bits = fab.bits
     tm = np.asarray(tm, dtype=float)
     tn = np.asarray(tn, dtype=float)
