@@ -114,17 +114,20 @@ def _next_rows(i: int, succs: list[list[int]], rows: list[int]) -> int:
 
 
 def units_and_unit_cycles(kg: KernelGraph, rows_per_step: np.ndarray, tp: np.ndarray | int,
-                          lanes: np.ndarray | int, stages: np.ndarray | int) -> tuple[np.ndarray, np.ndarray]:
+                          lanes: np.ndarray | int, stages: np.ndarray | int,
+                          kernels: np.ndarray | slice = slice(None)) -> tuple[np.ndarray, np.ndarray]:
     """Work of one step split into equal units: ``(units, cycles per unit)`` per kernel.
 
     With ``P`` PCUs a step takes ``⌈units/P⌉·cycles_per_unit`` cycles — the best split of
-    DFModel's ``lane_par × stage_par`` for that ``P``. Arrays broadcast over designs.
+    DFModel's ``lane_par × stage_par`` for that ``P``. Arrays broadcast over designs; the last axis
+    runs over the kernels ``kernels`` (all of them by default; an index array picks any).
     """
-    m_eff = np.ceil(kg.m / np.asarray(tp)).astype(np.int64)
+    kind, outer, m, k = kg.kind[kernels], kg.outer[kernels], kg.m[kernels], kg.k[kernels]
+    m_eff = np.ceil(m / np.asarray(tp)).astype(np.int64)
     lane_groups = -(-m_eff // np.asarray(lanes))
-    systolic = kg.kind == SYSTOLIC
-    units = np.where(systolic, kg.outer * lane_groups * -(-rows_per_step // np.asarray(stages)),
+    systolic = kind == SYSTOLIC
+    units = np.where(systolic, outer * lane_groups * -(-rows_per_step // np.asarray(stages)),
                      lane_groups * rows_per_step)
-    per_unit = np.where(systolic, kg.k, -(-kg.k // np.asarray(stages)))
+    per_unit = np.where(systolic, k, -(-k // np.asarray(stages)))
     return np.maximum(units, 1), np.maximum(per_unit, 1)
 

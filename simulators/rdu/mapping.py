@@ -118,10 +118,67 @@ class CutSet:
         return units_and_unit_cycles(kg, self.rows, self.tp, np.asarray(lanes, dtype=np.int64),
                                      np.asarray(stages, dtype=np.int64))
 
+    @cached_property
+    def sections(self) -> Sections:
+        """The distinct sections of these cuts: a section (a run of kernels) with the same tile and
+        TP has the same rows per step in every cut, so the same units and, for one PCU budget, the
+        same balanced PCUs (ResNet-18: ~860 distinct of ~2,950)."""
+        n_cuts, n = self.section.shape
+        kernel = np.broadcast_to(np.arange(n), (n_cuts, n))
+        start = np.ones((n_cuts, n), dtype=bool)
+        start[:, 1:] = self.section[:, 1:] != self.section[:, :-1]
+        end = np.ones((n_cuts, n), dtype=bool)
+        end[:, :-1] = start[:, 1:]
+        first = np.maximum.accumulate(np.where(start, kernel, 0), axis=1)
+        last = np.minimum.accumulate(np.where(end, kernel, n)[:, ::-1], axis=1)[:, ::-1]
+        _, tile = np.unique(self.tile, return_inverse=True)
+        _, tp = np.unique(self.tp, return_inverse=True)
+        section_key = ((tile.reshape(-1, 1) * len(self.tp) + tp.reshape(-1, 1)) * n + first) * n + last
+        uniq, first_at, inverse = np.unique((section_key * n + kernel).ravel(), return_index=True,
+                                            return_inverse=True)
+        sid = np.cumsum(np.r_[True, np.diff(uniq // n) != 0]) - 1
+        return Sections(uniq % n, sid, self.rows.ravel()[first_at], self.tp.ravel()[first_at // n],
+                        inverse.reshape(n_cuts, n), int(sid[-1]) + 1)
+
     @classmethod
     def joined(cls, sets: list[CutSet]) -> CutSet:
         """``sets`` one after the other."""
         return cls(*(np.concatenate([getattr(c, f.name) for c in sets]) for f in fields(cls)))
+
+
+@dataclass(frozen=True)
+class Sections:
+    """:attr:`CutSet.sections`: one entry per kernel of each distinct section (a section's entries
+    together, its kernels in order), and the entry of every cut's kernel."""
+
+    kernel: np.ndarray    # (E,) kernel of the entry
+    sid: np.ndarray       # (E,) distinct section of the entry (0 … n - 1)
+    rows: np.ndarray      # (E,) rows per step
+    tp: np.ndarray        # (E,) TP degree
+    at: np.ndarray        # (C, N) entry of each cut's kernel
+    n: int                # distinct sections
+
+
+def split_sets(kg: KernelGraph, sets: Sequence[CutSet], lanes: Sequence[int], stages: Sequence[int],
+               budgets: Sequence[int]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """``(units, cycles per unit, balanced PCUs)``, ``(C, N)``, of the cuts of ``sets`` one after the
+    other, set ``i`` with ``lanes[i]``, ``stages[i]`` and PCU budget ``budgets[i]``: :meth:`CutSet.work`
+    and :func:`split_cuts` computed once per distinct section of a set (:attr:`CutSet.sections`)."""
+    parts = [c.sections for c in sets]
+    entries = [len(p.kernel) for p in parts]
+    e_start = np.cumsum([0, *entries[:-1]])
+    s_start = np.cumsum([0, *(p.n for p in parts[:-1])])
+
+    def per_entry(values: Sequence[int]) -> np.ndarray:
+        return np.repeat(np.asarray(values, dtype=np.int64), entries)
+
+    units, per_unit = units_and_unit_cycles(kg, np.concatenate([p.rows for p in parts]),
+                                            np.concatenate([p.tp for p in parts]), per_entry(lanes),
+                                            per_entry(stages), np.concatenate([p.kernel for p in parts]))
+    pcu = balanced_pcus(units, per_unit, np.concatenate([p.sid + s for p, s in zip(parts, s_start)]),
+                        np.repeat(np.asarray(budgets, dtype=np.int64), [p.n for p in parts]))
+    at = np.concatenate([p.at + e for p, e in zip(parts, e_start)])
+    return units[at], per_unit[at], pcu[at]
 
 
 class Candidates(Sequence[Mapping]):

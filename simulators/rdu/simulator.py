@@ -250,9 +250,9 @@ class RDUSimulator(Family):
                ) -> list[tuple[mp.Candidates, np.ndarray]]:
         """Each design's candidates and their floor terms, memoised per hardware key
         (:func:`_candidate_key`); the keys not seen before are built together: their cut sets
-        (:func:`_cut_set`, memoised per cut key) joined, one balanced split over all their sections
-        (each cut with its key's lanes, stages and PCU budget: every cut's split equals its own)
-        and the floor terms from the same units and PCUs."""
+        (:func:`_cut_set`, memoised per cut key) joined, one balanced split over all their distinct
+        sections (:func:`mp.split_sets`: each with its key's lanes, stages and PCU budget; every
+        cut's split equals its own) and the floor terms from the same units and PCUs."""
         new: dict[tuple[Any, ...], MappingABC[str, Any]] = {}
         for d in designs:
             if (key := _candidate_key(d)) not in kg.memo:
@@ -261,13 +261,9 @@ class RDUSimulator(Family):
             reps = list(new.values())
             sets = [_cut_set(d, kg) for d in reps]
             sizes = [len(c.section) for c in sets]
+            units, per_unit, pcu = mp.split_sets(kg, sets, *([int(d[k]) for d in reps]
+                                                            for k in ("lanes", "stages", "n_pcu")))
             cuts = mp.CutSet.joined(sets)
-
-            def column(k: str) -> np.ndarray:
-                return np.repeat(np.array([int(d[k]) for d in reps], dtype=np.int64), sizes)[:, None]
-
-            units, per_unit = cuts.work(kg, column("lanes"), column("stages"))
-            pcu = mp.split_cuts(cuts, units, per_unit, column("n_pcu").ravel())
             terms = cycle_search.cut_floor_terms(kg, cuts, units, per_unit, pcu, int(reps[0]["word_bytes"]))
             ends = np.cumsum(sizes).tolist()
             for key, cs, start, end in zip(new, sets, [0, *ends[:-1]], ends):
