@@ -15,7 +15,7 @@ from archgym.workload import get_workload
 from simulators.rdu import analytical
 from simulators.rdu import analytical_kernel as ak
 from simulators.rdu.hardware import HW_PARAMS
-from simulators.rdu.kernels import KernelGraph
+from simulators.rdu.kernels import SYSTOLIC, KernelGraph, units_and_unit_cycles
 
 
 def _random_inputs(kg: KernelGraph, n_rows: int, seed: int) -> tuple:
@@ -94,3 +94,29 @@ def test_pairwise_is_numpy_sum():
         for row, want in zip(x, x.sum(axis=1)):
             got = ak._pairwise(np.ascontiguousarray(row), 0, n)
             assert got == want or (n == 0 and got == 0.0), n
+
+
+def _numpy_work(kg: KernelGraph, rows: np.ndarray, tp: np.ndarray, lanes: np.ndarray,
+                stages: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The array formulas ``units_and_unit_cycles`` had before it was compiled (77125e9)."""
+    m_eff = np.ceil(kg.m / tp).astype(np.int64)
+    lane_groups = -(-m_eff // lanes)
+    systolic = kg.kind == SYSTOLIC
+    units = np.where(systolic, kg.outer * lane_groups * -(-rows // stages), lane_groups * rows)
+    per_unit = np.where(systolic, kg.k, -(-kg.k // stages))
+    return np.maximum(units, 1), np.maximum(per_unit, 1)
+
+
+@pytest.mark.parametrize("workload", ["resnet18", "bert-base:seq=128"])
+def test_unit_work_is_the_array_formula(workload):
+    kg = get_simulator("rdu").kernel_graph(get_workload(workload))
+    rng = np.random.default_rng(4)
+    rows = rng.integers(1, 5000, (300, len(kg)))
+    tp, lanes, stages = (rng.choice(v, (300, 1)) for v in ([1, 2, 3, 8], [8, 16, 32, 64], [1, 4, 6, 8]))
+    got = units_and_unit_cycles(kg, rows, tp, lanes, stages)
+    want = _numpy_work(kg, rows, tp, lanes, stages)
+    assert all(g.dtype == w.dtype and np.array_equal(g, w) for g, w in zip(got, want))
+    picked = rng.integers(0, len(kg), 50)
+    sub = units_and_unit_cycles(kg, rows[0, picked], 2, 16, 4, picked)     # a kernel index picks kernels
+    every = units_and_unit_cycles(kg, rows[0], 2, 16, 4)
+    assert all(np.array_equal(s, e[picked]) for s, e in zip(sub, every))

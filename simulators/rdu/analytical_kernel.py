@@ -18,6 +18,7 @@ import numpy as np
 from numba import njit
 
 from simulators.rdu import energy
+from simulators.rdu.kernels import unit_work
 
 #: rows of the ``hw`` input (:data:`.hardware.HW_PARAMS`' values per design)
 HW = ("lanes", "stages", "clock_mhz", "n_pcu", "n_pmu", "pmu_kib", "sockets", "hbm_gb", "ddr_gb", "hbm_bw_gbs",
@@ -168,18 +169,10 @@ def _rows(g_int: np.ndarray, g_float: np.ndarray, sink: np.ndarray, allreduce: n
             tmp[sec[k]] = _maximum(tmp[sec[k]], float(-(-rws[k] // tile[d])))
         for s in range(n):
             ints[N_TILE, s] = np.int64(tmp[s])
-        for k in range(n):      # units and cycles per unit (kernels.units_and_unit_cycles)
+        for k in range(n):      # units and cycles per unit (kernels.unit_work)
             s = sec[k]
             nt_k[k] = ints[N_TILE, s]
-            step_rows = -(-rws[k] // nt_k[k])
-            lane_groups = -(-np.int64(np.ceil(m[k] / tpd)) // lanes)
-            if kind[k] == 0:
-                units = outer[k] * lane_groups * -(-step_rows // stages)
-                per_unit = kk[k]
-            else:
-                units = lane_groups * step_rows
-                per_unit = -(-kk[k] // stages)
-            units, per_unit = max(units, 1), max(per_unit, 1)
+            units, per_unit = unit_work(kind[k], outer[k], m[k], kk[k], -(-rws[k] // nt_k[k]), tpd, lanes, stages)
             ints[PER_UNIT, k] = per_unit
             ints[CYC, k] = -(-units // max(pc[k], 1)) * per_unit
             f[STEP, s] = _maximum(f[STEP, s], float(ints[CYC, k]))

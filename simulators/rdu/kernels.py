@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
+from numba import njit
 
 from archgym.workload import Op, Workload
 
@@ -116,18 +117,36 @@ def _next_rows(i: int, succs: list[list[int]], rows: list[int]) -> int:
 def units_and_unit_cycles(kg: KernelGraph, rows_per_step: np.ndarray, tp: np.ndarray | int,
                           lanes: np.ndarray | int, stages: np.ndarray | int,
                           kernels: np.ndarray | slice = slice(None)) -> tuple[np.ndarray, np.ndarray]:
-    """Work of one step split into equal units: ``(units, cycles per unit)`` per kernel.
+    """Work of one step split into equal units: ``(units, cycles per unit)`` per kernel
+    (:func:`unit_work`, compiled, element by element).
 
     With ``P`` PCUs a step takes ``⌈units/P⌉·cycles_per_unit`` cycles — the best split of
     DFModel's ``lane_par × stage_par`` for that ``P``. Arrays broadcast over designs; the last axis
     runs over the kernels ``kernels`` (all of them by default; an index array picks any).
     """
-    kind, outer, m, k = kg.kind[kernels], kg.outer[kernels], kg.m[kernels], kg.k[kernels]
-    m_eff = np.ceil(m / np.asarray(tp)).astype(np.int64)
-    lane_groups = -(-m_eff // np.asarray(lanes))
-    systolic = kind == SYSTOLIC
-    units = np.where(systolic, outer * lane_groups * -(-rows_per_step // np.asarray(stages)),
-                     lane_groups * rows_per_step)
-    per_unit = np.where(systolic, k, -(-k // np.asarray(stages)))
-    return np.maximum(units, 1), np.maximum(per_unit, 1)
+    args = np.broadcast_arrays(*(np.asarray(a, dtype=np.int64) for a in (
+        kg.kind[kernels], kg.outer[kernels], kg.m[kernels], kg.k[kernels], rows_per_step, tp, lanes, stages)))
+    out = np.empty((2, *args[0].shape), dtype=np.int64)
+    _work(np.stack(args).reshape(len(args), -1), out.reshape(2, -1))
+    return out[0], out[1]
 
+
+@njit(cache=True)
+def _work(cols: np.ndarray, out: np.ndarray) -> None:  # pragma: no cover - compiled
+    """:func:`units_and_unit_cycles` of flat columns (kind, outer, m, k, rows, tp, lanes, stages) into
+    ``out`` (units, cycles per unit)."""
+    for i in range(cols.shape[1]):
+        out[0, i], out[1, i] = unit_work(cols[0, i], cols[1, i], cols[2, i], cols[3, i], cols[4, i], cols[5, i],
+                                         cols[6, i], cols[7, i])
+
+
+@njit(cache=True, inline="always")
+def unit_work(kind: int, outer: int, m: int, k: int, rows: int, tp: int, lanes: int,
+              stages: int) -> tuple[int, int]:  # pragma: no cover - compiled
+    """``(units, cycles per unit)`` of one kernel: ``⌈⌈m/tp⌉/lanes⌉`` lane groups (``m/tp`` a float
+    division, as numpy's), times ``outer·⌈rows/stages⌉`` for a systolic kernel (``k`` cycles a
+    unit) or ``rows`` for a SIMD one (``⌈k/stages⌉`` cycles a unit); each at least 1."""
+    lane_groups = -(-np.int64(np.ceil(m / tp)) // lanes)
+    if kind == SYSTOLIC:
+        return max(outer * lane_groups * -(-rows // stages), 1), max(k, 1)
+    return max(lane_groups * rows, 1), max(-(-k // stages), 1)
