@@ -1,6 +1,7 @@
 """The FPGA analytical model's compiled kernels (simulators/fpga/kernels.py) equal the array operations
 they replace exactly: the streaming pipeline's per-stage model (every weight placement, hybrid dataflow
-groups), FINN folding (one target, per-stage targets, lane budgets of hybrid groups) and the tiled engine (resources, timing), on random designs of every device and precision."""
+groups), FINN folding (one target, per-stage targets, lane budgets of hybrid groups), the hybrid schedule of
+the groups (numpy's pairwise sums included) and the tiled engine (resources, timing), on random designs of every device and precision."""
 
 from __future__ import annotations
 
@@ -10,13 +11,14 @@ import numpy as np
 import pytest
 
 from archgym.workload import Workload, get_workload
-from simulators.fpga import FPGASimulator, model, streaming, tiled
+from simulators.fpga import FPGASimulator, kernels, model, streaming, tiled
 from simulators.fpga.devices import DEVICES
 from simulators.fpga.fabric import Fabric
 from simulators.fpga.layers import StageTable, lower
 from simulators.fpga.model import group_index
 from simulators.fpga.precision import PRECISIONS
 from simulators.fpga.reference_nets import finn_cnv
+from simulators.fpga.streaming import StreamingModel
 
 SIM = FPGASimulator()
 WORKLOADS = {"resnet18": lambda: get_workload("resnet18"), "mobilenetv2": lambda: get_workload("mobilenetv2"),
@@ -106,6 +108,54 @@ def test_fold_kernels_equal_the_array_search(name: str) -> None:
         first = streaming.auto_fold_arrays(table, float(table.macs.sum()) / lanes)
         over += int(((first[0] * first[1]).sum(axis=1) > lanes).sum())
     assert over > 0                                                       # the relaxation ran
+
+
+@pytest.mark.parametrize("n", [*range(1, 20), 64, 127, 128, 129, 300, 1031])
+def test_row_sum_is_numpys_sum(n: int) -> None:
+    a = np.random.default_rng(n).uniform(0.0, 1e6, (3, n + 5)) / 7.0
+    for lo in (0, 5):
+        hi = lo + n
+        assert [kernels.row_sum(a, i, lo, hi) for i in range(3)] == a[:, lo:hi].copy().sum(axis=1).tolist()
+
+
+def _groups_arrays(lo: np.ndarray, hi: np.ndarray, e_cycles: np.ndarray, e_bytes: np.ndarray, df: StreamingModel,
+                   is_mac: np.ndarray, df_off: np.ndarray, buf: np.ndarray, lanes: np.ndarray, bpc: np.ndarray,
+                   choice: np.ndarray) -> tuple[np.ndarray, ...]:
+    """The hybrid schedule as ``model.analyze`` computed it with array operations before the kernel."""
+    out = []
+    for p, (a, b) in enumerate(zip(lo.tolist(), hi.tolist())):
+        seq = e_cycles.take(np.arange(a, b), axis=1).sum(axis=1)
+        seq_bytes = e_bytes.take(np.arange(a, b), axis=1).sum(axis=1)
+        part = df.columns(a, b, df_off[p])
+        ok = ((part.res["bram18k"].sum(axis=1) + 8 * part.res["uram"].sum(axis=1)) <= buf) & \
+            (part.lanes[:, is_mac[a:b]].sum(axis=1) <= lanes + 1e-9)
+        lat = np.where(ok, part.latency(bpc), np.inf)
+        use = np.where(choice[:, p] == 0, lat < seq, (choice[:, p] == 1) & ok)
+        out.append((use, np.where(use, lat, seq), np.where(use, df_off[p], seq_bytes)))
+    return tuple(np.stack([o[k] for o in out], axis=1) for k in range(3))
+
+
+@pytest.mark.parametrize("seed", range(4))
+def test_hybrid_groups_kernel_equals_the_array_loop(seed: int) -> None:
+    rng = np.random.default_rng(seed)
+    r, n = 23, 57
+    cuts = np.sort(rng.choice(np.arange(1, n), seed + 1, replace=False))
+    lo, hi = np.concatenate([[0], cuts]), np.concatenate([cuts, [n]])
+    is_mac = rng.random(n) < 0.7
+    f = lambda: rng.uniform(1.0, 1e5, (r, n)) / 3.0
+    count = lambda hi_: rng.integers(0, hi_, (r, n)).astype(float)
+    df = StreamingModel(f(), count(64), {"bram18k": count(30), "uram": count(4)}, np.zeros(r), f(), f(),
+                        np.ones((r, n)), np.ones((r, n)))
+    e_cycles, e_bytes = f() * 3.0, f() * 50.0
+    df_off = rng.uniform(0.0, 1e6, (lo.size, r))
+    buf, lanes = rng.uniform(0, 2000, r), rng.uniform(0, 2500, r)
+    bpc, choice = rng.uniform(1.0, 100.0, r), rng.integers(0, 3, (r, lo.size))
+    got = kernels.hybrid_groups(lo, hi, e_cycles, e_bytes, df.cycles, df.fill, df.row_time, df.lanes,
+                                df.res["bram18k"], df.res["uram"], is_mac, df_off, buf, lanes, bpc, choice)
+    want = _groups_arrays(lo, hi, e_cycles, e_bytes, df, is_mac, df_off, buf, lanes, bpc, choice)
+    for x, y in zip(got, want):
+        np.testing.assert_array_equal(x, y)
+    assert 0 < got[0].sum() < got[0].size                               # both schedules chosen
 
 
 def _patched(monkeypatch: pytest.MonkeyPatch) -> None:

@@ -370,3 +370,91 @@ def fold_groups(key: np.ndarray, offset: np.ndarray, start: np.ndarray, pick: np
             if not refold.any():
                 break
     return pe, simd, lanes_e
+
+
+_PW_BLOCK = 128                    # numpy's PW_BLOCKSIZE (numpy/_core/src/umath/loops_utils.h.src)
+_AUTO, _DATAFLOW = 0, 1            # hybrid schedule codes (the ``sched_*`` knobs; 2: sequential)
+
+
+@njit(cache=True)
+def _pairwise(a: np.ndarray, i: int, s: int, n: int) -> float:  # pragma: no cover
+    """numpy's ``pairwise_sum`` of ``a[i, s:s + n]``: sequential from -0.0 below 8 terms, eight interleaved
+    partial sums up to :data:`_PW_BLOCK`, halves (at a multiple of 8) above."""
+    if n < 8:
+        res = -0.0
+        for j in range(s, s + n):
+            res += a[i, j]
+        return res
+    if n <= _PW_BLOCK:
+        r = a[i, s:s + 8].copy()
+        j = 8
+        while j < n - n % 8:
+            for q in range(8):
+                r[q] += a[i, s + j + q]
+            j += 8
+        res = ((r[0] + r[1]) + (r[2] + r[3])) + ((r[4] + r[5]) + (r[6] + r[7]))
+        while j < n:
+            res += a[i, s + j]
+            j += 1
+        return res
+    half = n // 2
+    half -= half % 8
+    return _pairwise(a, i, s, half) + _pairwise(a, i, s + half, n - half)
+
+
+@njit(cache=True)
+def row_sum(a: np.ndarray, i: int, lo: int, hi: int) -> float:  # pragma: no cover
+    """``a[i, lo:hi].sum()`` in numpy's order (a contiguous row: pairwise over all its terms)."""
+    return _pairwise(a, i, lo, hi - lo)
+
+
+@njit(cache=True, error_model="numpy")
+def hybrid_groups(lo: np.ndarray, hi: np.ndarray, e_cycles: np.ndarray, e_bytes: np.ndarray, df_cycles: np.ndarray,
+                  df_fill: np.ndarray, df_row: np.ndarray, df_lanes: np.ndarray, df_bram: np.ndarray,
+                  df_uram: np.ndarray, is_mac: np.ndarray, df_off: np.ndarray, buf: np.ndarray, lanes: np.ndarray,
+                  bpc: np.ndarray, choice: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:  # pragma: no cover
+    """The InTAR schedule of ``R`` hybrid designs cut into the same groups (stages ``lo[p]:hi[p]`` of part ``p``):
+    each group sequential on the tiled engine (``e_cycles``/``e_bytes`` ``(R, n)`` summed over the group) or a
+    dataflow pipeline (the group pipelines' per-stage ``df_*`` ``(R, n)``, DRAM bytes ``df_off`` ``(parts, R)``)
+    when it fits the tile buffers (``buf``: BRAM18 + 8·URAM) and the engine's ``lanes``, and ``choice`` (codes
+    ``(R, parts)``: auto = the faster) says so. Returns ``(dataflow?, cycles, DRAM bytes)`` ``(R, parts)``;
+    the numbers of ``model.analyze``'s array loop (``StreamingModel.latency`` per group)."""
+    r_n, p_n = e_cycles.shape[0], lo.size
+    mode = np.zeros((r_n, p_n), np.bool_)
+    cycles = np.empty((r_n, p_n))
+    nbytes = np.empty((r_n, p_n))
+    before = np.empty(e_cycles.shape[1])
+    for i in range(r_n):
+        for p in range(p_n):
+            a, b = lo[p], hi[p]
+            seq = row_sum(e_cycles, i, a, b)
+            seq_bytes = row_sum(e_bytes, i, a, b)
+            mem = 0.0
+            mem_u = 0.0
+            used = 0.0
+            for j in range(a, b):              # integer counts: exact in any order
+                mem += df_bram[i, j]
+                mem_u += df_uram[i, j]
+                if is_mac[j]:
+                    used += df_lanes[i, j]
+            ok = (mem + 8 * mem_u <= buf[i]) & (used <= lanes[i] + 1e-9)
+            lat = np.inf
+            if ok:
+                total = 0.0
+                for j in range(a, b):          # Σ_{j'<j} fill, as cumsum(fill) − fill
+                    total += df_fill[i, j]
+                    before[j] = total - df_fill[i, j]
+                after = 0.0
+                path = -np.inf
+                for j in range(b - 1, a - 1, -1):
+                    row = df_row[i, j]
+                    after += row
+                    v = before[j] + df_cycles[i, j] + (after - row)
+                    path = _max(path, v)
+                lat = _max(path, df_off[p, i] / bpc[i])
+            c = choice[i, p]
+            use = lat < seq if c == _AUTO else (c == _DATAFLOW) & ok
+            mode[i, p] = use
+            cycles[i, p] = lat if use else seq
+            nbytes[i, p] = df_off[p, i] if use else seq_bytes
+    return mode, cycles, nbytes

@@ -20,7 +20,7 @@ from typing import Any, TypeVar
 
 import numpy as np
 
-from simulators.fpga import power
+from simulators.fpga import kernels, power
 from simulators.fpga.fabric import RESOURCES, Fabric
 from simulators.fpga.layers import StageTable
 from simulators.fpga.resources import achieved_clock
@@ -115,7 +115,7 @@ def group_stages(table: StageTable, groups: int) -> list[tuple[int, np.ndarray]]
 
 
 def dataflow_groups(table: StageTable, counts: np.ndarray, fab: Fabric, lanes: np.ndarray, fifo: np.ndarray
-                    ) -> dict[tuple[int, int], tuple[StageTable, StreamingModel]]:
+                    ) -> tuple[StreamingModel, dict[tuple[int, int], tuple[StageTable, StreamingModel]]]:
     """Each non-empty group ``g`` of :func:`group_stages` as an InTAR *dataflow* group for ``D`` designs cut
     into ``counts`` groups each (``(D,)``): ``(count, g) -> (its sub-table, its streaming pipeline)``, the
     pipeline carved out of the engine's ``lanes = Tm·Tn`` MAC lanes (``(D,)``, folded by :func:`fold_within`
@@ -123,7 +123,8 @@ def dataflow_groups(table: StageTable, counts: np.ndarray, fab: Fabric, lanes: n
     (in the model's ``offchip_bytes``). ``fab``: the designs' devices and precisions; ``fifo``: FIFO depth
     knob in words, ``(D,)``. Every design's groups are folded and modelled in one pass over the table
     (:func:`fold_groups`, :func:`group_streaming`), each group with the numbers of its sub-table alone;
-    a pipeline's rows are all ``D`` designs, meaningful for those cut into ``count`` groups.
+    a pipeline's rows are all ``D`` designs, meaningful for those cut into ``count`` groups. Returns the
+    pipelines of every group over the whole table (their columns) and that dict.
     :func:`dataflow_fits` says whether the lanes fit the engine's."""
     distinct, which = np.unique(counts, return_inverse=True)
     group_of = np.stack([group_index(table, int(c)) for c in distinct])[which]
@@ -136,7 +137,26 @@ def dataflow_groups(table: StageTable, counts: np.ndarray, fab: Fabric, lanes: n
         for g, idx in group_stages(table, c):
             sub = _group_table(table, idx)
             out[(c, g)] = sub, model.columns(int(idx[0]), int(idx[-1]) + 1, offchip_bytes(sub, fab, weights_off))
-    return out
+    return model, out
+
+
+def _part_bounds(table: StageTable, groups: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Group ids, first stages and ends of the non-empty groups of :func:`group_stages` (memoised per table)."""
+    def build() -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        parts = group_stages(table, groups)
+        return (np.array([g for g, _ in parts], dtype=np.int64), np.array([idx[0] for _, idx in parts], dtype=np.int64),
+                np.array([idx[-1] + 1 for _, idx in parts], dtype=np.int64))
+
+    return table.remember(("bounds", groups), build)
+
+
+def _schedule_codes(sched: np.ndarray, groups: int) -> np.ndarray:
+    """The ``sched_*`` knobs ``(D, ≤ groups)`` as :func:`kernels.hybrid_groups` codes ``(D, groups)`` (0 auto,
+    1 dataflow, 2 sequential; auto where a design has no knob)."""
+    code = np.zeros((sched.shape[0], groups), dtype=np.int64)
+    k = min(sched.shape[1], groups)
+    code[:, :k] = np.where(sched[:, :k] == "auto", 0, np.where(sched[:, :k] == "dataflow", 1, 2))
+    return code
 
 
 def dataflow_fits(df: StreamingModel, sub: StageTable, lanes: np.ndarray) -> np.ndarray:
@@ -252,27 +272,22 @@ def analyze(table: StageTable, fab: Fabric, cols: dict[str, np.ndarray]) -> Anal
                               INTAR_SWITCH_S)
         hyb = np.flatnonzero(need_h)
         lanes_h, bpc_h = tm[hyb] * tn[hyb], bpc[hyb]
-        dataflow = hyb, dataflow_groups(table, groups[hyb], fab.take(hyb), lanes_h, fifo[hyb])
+        df_model, per_group = dataflow_groups(table, groups[hyb], fab.take(hyb), lanes_h, fifo[hyb])
+        dataflow = hyb, per_group
+        choice = _schedule_codes(sched, gmax)
         for g_count in np.unique(groups[hyb]).tolist():
             sel = groups[hyb] == g_count
             rows = hyb[sel]
             parts = group_stages(table, g_count)
-            e_cycles, e_bytes = timed().cycles[rows], timed().dram_bytes[rows]
-            buf_r, sched_r = buf_mem[rows], sched[rows]
-            for g, idx in parts:
-                # take: a C-ordered copy, summed row by row in numpy's pairwise order whatever the rows
-                # (``e_cycles[:, idx]`` is F-ordered: summed sequentially with 2+ rows, pairwise with 1)
-                seq = e_cycles.take(idx, axis=1).sum(axis=1)
-                seq_bytes = e_bytes.take(idx, axis=1).sum(axis=1)
-                sub, df = dataflow[1][(g_count, g)]
-                df_ok = ((df.res["bram18k"].sum(axis=1) + 8 * df.res["uram"].sum(axis=1))[sel] <= buf_r) & \
-                    dataflow_fits(df, sub, lanes_h)[sel]
-                df_lat = np.where(df_ok, df.latency(bpc_h)[sel], np.inf)
-                choice = sched_r[:, g] if sched.shape[1] > g else np.full(rows.size, "auto", dtype=object)
-                use_df = np.where(choice == "auto", df_lat < seq, (choice == "dataflow") & df_ok)
-                group_mode[rows, g] = use_df
-                group_cycles[rows, g] = np.where(use_df, df_lat, seq)
-                group_bytes[rows, g] = np.where(use_df, df.offchip_bytes[sel], seq_bytes)
+            g_ids, lo, hi = _part_bounds(table, g_count)
+            mode, cyc, nbytes = kernels.hybrid_groups(
+                lo, hi, timed().cycles[rows], timed().dram_bytes[rows], df_model.cycles[sel], df_model.fill[sel],
+                df_model.row_time[sel], df_model.lanes[sel], df_model.res["bram18k"][sel], df_model.res["uram"][sel],
+                table.is_mac, np.stack([per_group[(g_count, g)][1].offchip_bytes[sel] for g in g_ids.tolist()]),
+                buf_mem[rows], lanes_h[sel], bpc_h[sel], choice[rows][:, g_ids])
+            group_mode[rows[:, None], g_ids] = mode
+            group_cycles[rows[:, None], g_ids] = cyc
+            group_bytes[rows[:, None], g_ids] = nbytes
             reconfig_cycles[rows] = (len(parts) - 1) * reconfig_s[rows] * f_hz[rows]
         h_lat = group_cycles.sum(axis=1) + reconfig_cycles
         h_bytes = group_bytes.sum(axis=1)
