@@ -127,10 +127,13 @@ def dataflow_groups(table: StageTable, counts: np.ndarray, fab: Fabric, lanes: n
     pipelines of every group over the whole table (their columns) and that dict.
     :func:`dataflow_fits` says whether the lanes fit the engine's."""
     distinct, which = np.unique(counts, return_inverse=True)
-    group_of = np.stack([group_index(table, int(c)) for c in distinct])[which]
+    key = tuple(distinct.tolist())
+    cuts = table.remember(("group_of", key), lambda: np.stack([group_index(table, c) for c in key]))
+    group_of = cuts[which]
     lanes = np.asarray(lanes, dtype=float)
     pe, simd, lanes_e = fold_groups(table, group_of, lanes)
-    model = group_streaming(table, group_of, fab, pe, simd, lanes_e, fifo)
+    # one group count: every design's pipelines are cut alike (the cut's stage arrays serve every row)
+    model = group_streaming(table, cuts if len(key) == 1 else group_of, fab, pe, simd, lanes_e, fifo)
     weights_off = np.zeros(lanes.size, bool)
     out = {}
     for c in distinct.tolist():

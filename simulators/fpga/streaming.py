@@ -390,11 +390,15 @@ def offchip_bytes(table: StageTable, fab: Fabric, weights_onchip: np.ndarray) ->
 def group_streaming(table: StageTable, group_of: np.ndarray, fab: Fabric, pe: np.ndarray, simd: np.ndarray,
                     lanes_e: np.ndarray, fifo_depth: np.ndarray) -> StreamingModel:
     """:func:`streaming` with weights off chip of every contiguous group of stages (``group_of``, ``(D, n)``:
-    each design's groups) as a pipeline of its own, all groups in one pass: the per-stage arrays of each
+    each design's groups, or ``(1, n)``: the same groups for every design) as a pipeline of its own, all groups in one pass: the per-stage arrays of each
     group's pipeline are its columns (:meth:`StreamingModel.columns`); ``offchip_bytes`` is left 0 (each
     group's own: :func:`offchip_bytes` of its sub-table)."""
     onchip = Placement.fixed(np.zeros(pe.shape[0], dtype=bool))
-    return _stage_model(_group_stages(table, group_of), fab, pe, simd, lanes_e, onchip, fifo_depth)[0]
+    if group_of.shape[0] == 1:
+        st = table.remember(("group_stages", group_of.tobytes()), lambda: _group_stages(table, group_of))
+    else:
+        st = _group_stages(table, group_of)
+    return _stage_model(st, fab, pe, simd, lanes_e, onchip, fifo_depth)[0]
 
 
 def _stage_model(st: _Stages, fab: Fabric, pe: np.ndarray, simd: np.ndarray, lanes_e: np.ndarray,
