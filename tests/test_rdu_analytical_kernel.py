@@ -72,8 +72,11 @@ def test_kernel_equals_array_path_on_mapper_candidates():
     w = get_workload("resnet18")
     kg = sim.kernel_graph(w)
     designs = sim.space(w).sample(3, 4)
-    rows = [(d, m) for d in designs for m in sim._candidates(d, kg)]
-    args = sim._inputs([d for d, _ in rows], kg, [m for _, m in rows])
+    cands = [sim._candidates(d, kg) for d in designs]
+    parts = [c.arrays(range(len(c))) for c in cands]
+    args = sim._inputs([d for d, c in zip(designs, cands) for _ in c], kg,
+                       *(np.concatenate(column) for column in zip(*parts)))
+    assert np.array_equal(args[4], np.stack([m.section for c in cands for m in c]))
     _assert_same(analytical.evaluate(*args), analytical.evaluate_arrays(*args))
 
 

@@ -209,6 +209,13 @@ class Candidates(Sequence[Mapping]):
         for c, p, t, q in zip(self.cuts.section, self.pcu, self._tile, self._tp):
             yield Mapping(c, p, t, self.depth, q)
 
+    def arrays(self, rows: Sequence[int]) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+        """Section ids and PCUs ``(len(rows), N)``, tiles, depths and TP degrees ``(len(rows),)`` of
+        candidates ``rows``, stacked (no :class:`Mapping` made)."""
+        r = np.asarray(rows, dtype=np.int64)
+        return (self.cuts.section[r], self.pcu[r], self.cuts.tile[r, 0], np.full(r.size, self.depth, dtype=np.int64),
+                self.cuts.tp[r, 0])
+
     def __contains__(self, m: object) -> bool:
         """Whether ``m`` is one of these candidates (the same :meth:`Mapping.key`: a cut, tile and
         TP appear once in a :class:`CutSet`, so only its PCUs are compared)."""

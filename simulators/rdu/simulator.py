@@ -188,7 +188,9 @@ class RDUSimulator(Family):
         """The model of candidates ``picked[i]`` of each design ``i`` (in that order) and their
         scores: latency, ``inf`` where a constraint is violated."""
         owner = [i for i, js in enumerate(picked) for _ in js]
-        model = self._model([designs[i] for i in owner], kg, [cands[i][j] for i, js in enumerate(picked) for j in js])
+        parts = [cands[i].arrays(js) for i, js in enumerate(picked)]
+        model = analytical.evaluate(*self._inputs([designs[i] for i in owner], kg,
+                                                  *(np.concatenate(column) for column in zip(*parts))))
         bad = np.stack(list(model.violations.values())).any(axis=0)
         return model, np.where(bad, np.inf, model.metrics["latency_s"])
 
@@ -322,12 +324,16 @@ class RDUSimulator(Family):
     def _model(self, designs: Sequence[MappingABC[str, Any]], kg: KernelGraph,
                maps: Sequence[mp.Mapping]) -> analytical.Model:
         """The analytical model of mapping ``maps[j]`` on design ``designs[j]``, every ``j``."""
-        return analytical.evaluate(*self._inputs(designs, kg, maps))
+        return analytical.evaluate(*self._inputs(
+            designs, kg, np.stack([m.section for m in maps]), np.stack([m.pcu for m in maps]),
+            np.array([m.tile for m in maps]), np.array([m.depth for m in maps]), np.array([m.tp for m in maps])))
 
-    def _inputs(self, designs: Sequence[MappingABC[str, Any]], kg: KernelGraph, maps: Sequence[mp.Mapping]
+    def _inputs(self, designs: Sequence[MappingABC[str, Any]], kg: KernelGraph, section: np.ndarray, pcu: np.ndarray,
+                tile: np.ndarray, depth: np.ndarray, tp: np.ndarray
                 ) -> tuple[KernelGraph, dict[str, np.ndarray], int, float, np.ndarray, np.ndarray, np.ndarray,
                            np.ndarray, np.ndarray]:
-        """The arguments of :func:`analytical.evaluate` for :meth:`_model`."""
+        """The arguments of :func:`analytical.evaluate` for mapping row ``j`` (``section``, ``pcu``,
+        ``tile``, ``depth``, ``tp``) on design ``designs[j]``, every ``j``."""
         distinct: dict[int, MappingABC[str, Any]] = {}     # a design repeats once per candidate
         for d in designs:
             distinct.setdefault(id(d), d)
@@ -335,9 +341,7 @@ class RDUSimulator(Family):
         rows = np.array([at[id(d)] for d in designs], dtype=np.int64)
         hw = {k: np.array([float(d[k]) for d in distinct.values()])[rows] for k in HW_PARAMS}
         first = designs[0]
-        return (kg, hw, int(first["word_bytes"]), float(first["reconfig_us"]) * 1e-6,
-                np.stack([m.section for m in maps]), np.stack([m.pcu for m in maps]),
-                np.array([m.tile for m in maps]), np.array([m.depth for m in maps]), np.array([m.tp for m in maps]))
+        return kg, hw, int(first["word_bytes"]), float(first["reconfig_us"]) * 1e-6, section, pcu, tile, depth, tp
 
 
 def _joined(outs: Sequence[ModelOutput], sizes: Sequence[int]) -> ModelOutput:
