@@ -30,7 +30,7 @@ from simulators.fpga.streaming import (
     auto_fold,
     fold_groups,
     group_streaming,
-    offchip_bytes,
+    offchip_bytes_streamed,
     producer_lanes,
     streaming,
 )
@@ -134,12 +134,11 @@ def dataflow_groups(table: StageTable, counts: np.ndarray, fab: Fabric, lanes: n
     pe, simd, lanes_e = fold_groups(table, group_of, lanes)
     # one group count: every design's pipelines are cut alike (the cut's stage arrays serve every row)
     model = group_streaming(table, cuts if len(key) == 1 else group_of, fab, pe, simd, lanes_e, fifo)
-    weights_off = np.zeros(lanes.size, bool)
     out = {}
-    for c in distinct.tolist():
+    for c in key:
         for g, idx in group_stages(table, c):
             sub = _group_table(table, idx)
-            out[(c, g)] = sub, model.columns(int(idx[0]), int(idx[-1]) + 1, offchip_bytes(sub, fab, weights_off))
+            out[(c, g)] = sub, model.columns(int(idx[0]), int(idx[-1]) + 1, offchip_bytes_streamed(sub, fab.bits))
     return model, out
 
 
@@ -151,6 +150,11 @@ def _part_bounds(table: StageTable, groups: int) -> tuple[np.ndarray, np.ndarray
                 np.array([idx[-1] + 1 for _, idx in parts], dtype=np.int64))
 
     return table.remember(("bounds", groups), build)
+
+
+def _rows(a: np.ndarray, idx: np.ndarray, whole: bool) -> np.ndarray:
+    """``a[idx]``, or ``a`` itself when ``idx`` takes every row (``whole``)."""
+    return a if whole else a[idx]
 
 
 def _schedule_codes(sched: np.ndarray, groups: int) -> np.ndarray:
@@ -283,11 +287,14 @@ def analyze(table: StageTable, fab: Fabric, cols: dict[str, np.ndarray]) -> Anal
             rows = hyb[sel]
             parts = group_stages(table, g_count)
             g_ids, lo, hi = _part_bounds(table, g_count)
+            whole = rows.size == d                       # every design: the arrays as they are
+            h = [_rows(a, sel, whole) for a in (df_model.cycles, df_model.fill, df_model.row_time, df_model.lanes,
+                                                 df_model.res["bram18k"], df_model.res["uram"], lanes_h, bpc_h)]
+            e = [_rows(a, rows, whole) for a in (timed().cycles, timed().dram_bytes, buf_mem, choice)]
             mode, cyc, nbytes = kernels.hybrid_groups(
-                lo, hi, timed().cycles[rows], timed().dram_bytes[rows], df_model.cycles[sel], df_model.fill[sel],
-                df_model.row_time[sel], df_model.lanes[sel], df_model.res["bram18k"][sel], df_model.res["uram"][sel],
-                table.is_mac, np.stack([per_group[(g_count, g)][1].offchip_bytes[sel] for g in g_ids.tolist()]),
-                buf_mem[rows], lanes_h[sel], bpc_h[sel], choice[rows][:, g_ids])
+                lo, hi, e[0], e[1], h[0], h[1], h[2], h[3], h[4], h[5], table.is_mac,
+                np.stack([_rows(per_group[(g_count, g)][1].offchip_bytes, sel, whole) for g in g_ids.tolist()]),
+                e[2], h[6], h[7], e[3][:, g_ids])
             group_mode[rows[:, None], g_ids] = mode
             group_cycles[rows[:, None], g_ids] = cyc
             group_bytes[rows[:, None], g_ids] = nbytes

@@ -387,6 +387,24 @@ def offchip_bytes(table: StageTable, fab: Fabric, weights_onchip: np.ndarray) ->
     return offchip
 
 
+def offchip_bytes_streamed(table: StageTable, bits: np.ndarray) -> np.ndarray:
+    """:func:`offchip_bytes` with every weight streamed from DRAM (the same numbers: ``0.0 +`` the weight bytes is
+    those bytes), for designs of widths ``bits`` ``(D,)``; memoised per width for one design (read it only)."""
+    st = _stages(table)
+
+    def build() -> np.ndarray:
+        return _weight_bytes(table, st.macs, bits) + st.io_elems * bits / 8.0
+
+    if bits.size != 1:
+        return build()
+    return table.remember(("offchip_streamed", float(bits[0])), lambda: _read_only(build()))
+
+
+def _read_only(a: np.ndarray) -> np.ndarray:
+    a.setflags(write=False)
+    return a
+
+
 def group_streaming(table: StageTable, group_of: np.ndarray, fab: Fabric, pe: np.ndarray, simd: np.ndarray,
                     lanes_e: np.ndarray, fifo_depth: np.ndarray) -> StreamingModel:
     """:func:`streaming` with weights off chip of every contiguous group of stages (``group_of``, ``(D, n)``:
