@@ -126,8 +126,7 @@ def dataflow_groups(table: StageTable, counts: np.ndarray, fab: Fabric, lanes: n
     a pipeline's rows are all ``D`` designs, meaningful for those cut into ``count`` groups. Returns the
     pipelines of every group over the whole table (their columns) and that dict.
     :func:`dataflow_fits` says whether the lanes fit the engine's."""
-    distinct, which = np.unique(counts, return_inverse=True)
-    key = tuple(distinct.tolist())
+    key, which = _distinct(counts)
     cuts = table.remember(("group_of", key), lambda: np.stack([group_index(table, c) for c in key]))
     group_of = cuts[which]
     lanes = np.asarray(lanes, dtype=float)
@@ -157,13 +156,24 @@ def _rows(a: np.ndarray, idx: np.ndarray, whole: bool) -> np.ndarray:
     return a if whole else a[idx]
 
 
-def _schedule_codes(sched: np.ndarray, groups: int) -> np.ndarray:
-    """The ``sched_*`` knobs ``(D, ≤ groups)`` as :func:`kernels.hybrid_groups` codes ``(D, groups)`` (0 auto,
-    1 dataflow, 2 sequential; auto where a design has no knob)."""
-    code = np.zeros((sched.shape[0], groups), dtype=np.int64)
-    k = min(sched.shape[1], groups)
-    code[:, :k] = np.where(sched[:, :k] == "auto", 0, np.where(sched[:, :k] == "dataflow", 1, 2))
+def _schedule_codes(sched: np.ndarray | None, d: int, groups: int) -> np.ndarray:
+    """The ``sched_*`` knobs ``(D, ≤ groups)`` (``None``: none) as :func:`kernels.hybrid_groups` codes
+    ``(D, groups)`` (0 auto, 1 dataflow, 2 sequential; auto where a design has no knob)."""
+    code = np.zeros((d, groups), dtype=np.int64)
+    if sched is not None:
+        sched = np.asarray(sched, dtype=object)
+        k = min(sched.shape[1], groups)
+        code[:, :k] = np.where(sched[:, :k] == "auto", 0, np.where(sched[:, :k] == "dataflow", 1, 2))
     return code
+
+
+def _distinct(values: np.ndarray) -> tuple[tuple[int, ...], np.ndarray]:
+    """``np.unique(values, return_inverse=True)`` of integers, as a tuple of Python ints and the inverse
+    (one comparison when every value is the same)."""
+    if (values == values[0]).all():
+        return (int(values[0]),), np.zeros(values.size, dtype=np.int64)
+    distinct, which = np.unique(values, return_inverse=True)
+    return tuple(distinct.tolist()), which
 
 
 def dataflow_fits(df: StreamingModel, sub: StageTable, lanes: np.ndarray) -> np.ndarray:
@@ -271,7 +281,6 @@ def analyze(table: StageTable, fab: Fabric, cols: dict[str, np.ndarray]) -> Anal
     need_h = ~(is_s | is_t)
     if need_h.any():
         groups = np.asarray(cols["groups"], dtype=np.int64)
-        sched = np.asarray(cols.get("sched", np.full((d, gmax), "auto", dtype=object)), dtype=object)
         e_tot = engine_res()[0]
         buf_mem = e_tot["bram18k"] + 8 * e_tot["uram"]
         fifo = np.asarray(cols["fifo_depth"], dtype=float)
@@ -281,8 +290,8 @@ def analyze(table: StageTable, fab: Fabric, cols: dict[str, np.ndarray]) -> Anal
         lanes_h, bpc_h = tm[hyb] * tn[hyb], bpc[hyb]
         df_model, per_group = dataflow_groups(table, groups[hyb], fab.take(hyb), lanes_h, fifo[hyb])
         dataflow = hyb, per_group
-        choice = _schedule_codes(sched, gmax)
-        for g_count in np.unique(groups[hyb]).tolist():
+        choice = _schedule_codes(cols.get("sched"), d, gmax)
+        for g_count in _distinct(groups[hyb])[0]:
             sel = groups[hyb] == g_count
             rows = hyb[sel]
             parts = group_stages(table, g_count)
