@@ -55,14 +55,19 @@ def section_times(model: Model, d: int, kg_edges: tuple[np.ndarray, np.ndarray],
     clock, bw, link = model.clock_hz[d], model.act_bw[d], model.link_bw[d]
     depth = int(model.depth[d])
     out = np.zeros(section.size)
-    for s in np.flatnonzero(model.used[d]).tolist():
-        ks = np.flatnonzero(section == s)
+    order = np.argsort(section, kind="stable")          # each section's kernels together, in order
+    used = np.flatnonzero(model.used[d])
+    ends = np.searchsorted(section[order], used, side="right").tolist()
+    nt_k = model.n_tile[d][section][order]
+    busy_k = model.cyc[d][order] / clock
+    rd_k = model.read_b_k[d][order] / nt_k / bw
+    wr_k = model.write_b_k[d][order] / nt_k / bw
+    net_k = model.net_b_k[d][order] / nt_k / link
+    unit_k = model.unit_cyc[d][order] / clock
+    for s, a, b in zip(used.tolist(), [0, *ends[:-1]], ends):
+        ks = order[a:b]
         nt = int(model.n_tile[d, s])
-        busy = model.cyc[d, ks] / clock
-        rd = model.read_b_k[d, ks] / nt / bw
-        wr = model.write_b_k[d, ks] / nt / bw
-        net = model.net_b_k[d, ks] / nt / link
-        unit = model.unit_cyc[d, ks] / clock
+        busy, rd, wr, net, unit = busy_k[a:b], rd_k[a:b], wr_k[a:b], net_k[a:b], unit_k[a:b]
         key = (ks.tobytes(), nt, depth, *(x.tobytes() for x in (busy, unit, rd, wr, net)))
         span = memo.get(key) if memo is not None else None
         if span is None:
