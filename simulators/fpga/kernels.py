@@ -15,10 +15,15 @@ from __future__ import annotations
 import numpy as np
 from numba import njit
 
-from simulators.fpga.resources import CONTROL_LUT, LUTRAM_MAX_DEPTH, URAM_MIN_DEPTH
+from simulators.fpga.resources import (
+    BAND_DEPTH,
+    BAND_EDGES,
+    BAND_WIDTH,
+    CONTROL_LUT,
+    LUTRAM_MAX_DEPTH,
+    URAM_MIN_DEPTH,
+)
 
-_BAND_DEPTH = np.array([16384.0, 8192.0, 4096.0, 2048.0, 1024.0, 512.0])   # resources._BAND_DEPTH
-_BAND_WIDTH = np.array([1.0, 2.0, 4.0, 9.0, 18.0, 36.0])                # resources._BAND_WIDTH
 #: weight placement codes (the ``weight_mem`` knob)
 PLACE_AUTO, PLACE_ON, PLACE_OFF = 0, 1, 2
 
@@ -50,10 +55,12 @@ def _bram18(w: float, d: float) -> float:  # pragma: no cover
     """``resources.bram18_count`` of one memory."""
     if not (w > 0 and d > 0):
         return 0.0
-    band = 0 if w <= 1.0 else 1 if w <= 2.0 else 2 if w <= 4.0 else 3 if w <= 9.0 else 4
+    band = 0                                 # searchsorted(BAND_EDGES, w): the edges below w
+    while band < BAND_EDGES.size and BAND_EDGES[band] < w:
+        band += 1
     if w > 18 and d <= 512:
         band += 1
-    return np.ceil(d / _BAND_DEPTH[band]) * np.ceil(w / _BAND_WIDTH[band])
+    return np.ceil(d / BAND_DEPTH[band]) * np.ceil(w / BAND_WIDTH[band])
 
 
 @njit(cache=True)

@@ -29,9 +29,9 @@ def ceil_div(a: ArrayLike, b: ArrayLike) -> np.ndarray:
 
 #: FINN-R's BRAM18 aspect-ratio bands: widths up to 1, 2, 4, 9, then 18 or 36 bits, and the depth
 #: and width of one BRAM18 in each (16K×1, 8K×2, 4K×4, 2K×9, 1K×18, 512×36)
-_BAND_WIDTHS = np.array([1.0, 2.0, 4.0, 9.0])
-_BAND_DEPTH = np.array([16384.0, 8192.0, 4096.0, 2048.0, 1024.0, 512.0])
-_BAND_WIDTH = np.array([1.0, 2.0, 4.0, 9.0, 18.0, 36.0])
+BAND_EDGES = np.array([1.0, 2.0, 4.0, 9.0])
+BAND_DEPTH = np.array([16384.0, 8192.0, 4096.0, 2048.0, 1024.0, 512.0])
+BAND_WIDTH = np.array([1.0, 2.0, 4.0, 9.0, 18.0, 36.0])
 
 
 def bram18_count(width_bits: ArrayLike, depth: ArrayLike) -> np.ndarray:
@@ -39,8 +39,8 @@ def bram18_count(width_bits: ArrayLike, depth: ArrayLike) -> np.ndarray:
     with the band's ``D × W`` (memories over 18 bits use 1K×18 when deeper than 512 words)."""
     w = np.asarray(width_bits, dtype=float)
     d = np.asarray(depth, dtype=float)
-    band = np.searchsorted(_BAND_WIDTHS, w) + ((w > 18) & (d <= 512))
-    out = np.ceil(d / _BAND_DEPTH[band]) * np.ceil(w / _BAND_WIDTH[band])
+    band = np.searchsorted(BAND_EDGES, w) + ((w > 18) & (d <= 512))
+    out = np.ceil(d / BAND_DEPTH[band]) * np.ceil(w / BAND_WIDTH[band])
     return np.where((w > 0) & (d > 0), out, 0.0)
 
 
