@@ -125,7 +125,7 @@ def dataflow_groups(table: StageTable, counts: np.ndarray, fab: Fabric, lanes: n
     (:func:`fold_groups`, :func:`group_streaming`), each group with the numbers of its sub-table alone;
     a pipeline's rows are all ``D`` designs, meaningful for those cut into ``count`` groups. Returns the
     pipelines of every group over the whole table (their columns) and that dict.
-    :func:`dataflow_fits` says whether the lanes fit the engine's."""
+    :func:`kernels.hybrid_groups` says whether a group's lanes and memories fit the engine's."""
     key, which = _distinct(counts)
     cuts = table.remember(("group_of", key), lambda: np.stack([group_index(table, c) for c in key]))
     group_of = cuts[which]
@@ -174,11 +174,6 @@ def _distinct(values: np.ndarray) -> tuple[tuple[int, ...], np.ndarray]:
         return (int(values[0]),), np.zeros(values.size, dtype=np.int64)
     distinct, which = np.unique(values, return_inverse=True)
     return tuple(distinct.tolist()), which
-
-
-def dataflow_fits(df: StreamingModel, sub: StageTable, lanes: np.ndarray) -> np.ndarray:
-    """Whether a dataflow group's MAC lanes fit within the engine's ``lanes`` (``(D,)``)."""
-    return df.lanes[:, sub.is_mac].sum(axis=1) <= np.asarray(lanes, dtype=float) + 1e-9
 
 
 def _group_table(table: StageTable, idx: np.ndarray) -> StageTable:
