@@ -124,20 +124,23 @@ def units_and_unit_cycles(kg: KernelGraph, rows_per_step: np.ndarray, tp: np.nda
     DFModel's ``lane_par × stage_par`` for that ``P``. Arrays broadcast over designs; the last axis
     runs over the kernels ``kernels`` (all of them by default; an index array picks any).
     """
-    args = np.broadcast_arrays(*(np.asarray(a, dtype=np.int64) for a in (
-        kg.kind[kernels], kg.outer[kernels], kg.m[kernels], kg.k[kernels], rows_per_step, tp, lanes, stages)))
-    out = np.empty((2, *args[0].shape), dtype=np.int64)
-    _work(np.stack(args).reshape(len(args), -1), out.reshape(2, -1))
+    cols = [np.asarray(a, dtype=np.int64) for a in (kg.kind[kernels], kg.outer[kernels], kg.m[kernels],
+                                                     kg.k[kernels], rows_per_step, tp, lanes, stages)]
+    shape = np.broadcast_shapes(*(c.shape for c in cols))
+    kind, outer, m, k, rows, t, la, st = (np.atleast_2d(np.broadcast_to(c, shape)) for c in cols)   # views
+    out = np.empty((2, *shape), dtype=np.int64)
+    _work(kind, outer, m, k, rows, t, la, st, out.reshape(2, *kind.shape))
     return out[0], out[1]
 
 
 @njit(cache=True)
-def _work(cols: np.ndarray, out: np.ndarray) -> None:  # pragma: no cover - compiled
-    """:func:`units_and_unit_cycles` of flat columns (kind, outer, m, k, rows, tp, lanes, stages) into
-    ``out`` (units, cycles per unit)."""
-    for i in range(cols.shape[1]):
-        out[0, i], out[1, i] = unit_work(cols[0, i], cols[1, i], cols[2, i], cols[3, i], cols[4, i], cols[5, i],
-                                         cols[6, i], cols[7, i])
+def _work(kind: np.ndarray, outer: np.ndarray, m: np.ndarray, k: np.ndarray, rows: np.ndarray, tp: np.ndarray,
+          lanes: np.ndarray, stages: np.ndarray, out: np.ndarray) -> None:  # pragma: no cover - compiled
+    """:func:`units_and_unit_cycles` of 2-D (broadcast) arrays into ``out`` (units, cycles per unit)."""
+    for r in range(kind.shape[0]):
+        for i in range(kind.shape[1]):
+            out[0, r, i], out[1, r, i] = unit_work(kind[r, i], outer[r, i], m[r, i], k[r, i], rows[r, i], tp[r, i],
+                                                   lanes[r, i], stages[r, i])
 
 
 @njit(cache=True, inline="always")

@@ -137,8 +137,8 @@ class CutSet:
         uniq, first_at, inverse = np.unique((section_key * n + kernel).ravel(), return_index=True,
                                             return_inverse=True)
         sid = np.cumsum(np.r_[True, np.diff(uniq // n) != 0]) - 1
-        return Sections(uniq % n, sid, self.rows.ravel()[first_at], self.tp.ravel()[first_at // n],
-                        inverse.reshape(n_cuts, n), int(sid[-1]) + 1)
+        return Sections(uniq % n, sid, self.n_tile.ravel()[first_at], self.rows.ravel()[first_at],
+                        self.tp.ravel()[first_at // n], inverse.reshape(n_cuts, n), int(sid[-1]) + 1)
 
     @classmethod
     def joined(cls, sets: list[CutSet]) -> CutSet:
@@ -153,17 +153,34 @@ class Sections:
 
     kernel: np.ndarray    # (E,) kernel of the entry
     sid: np.ndarray       # (E,) distinct section of the entry (0 … n - 1)
+    n_tile: np.ndarray    # (E,) tile count of its section
     rows: np.ndarray      # (E,) rows per step
     tp: np.ndarray        # (E,) TP degree
     at: np.ndarray        # (C, N) entry of each cut's kernel
     n: int                # distinct sections
 
 
+@dataclass(frozen=True)
+class Split:
+    """:func:`split_sets`: per entry of the joined sets' distinct sections (:class:`Sections`, section
+    ids made distinct across sets) its kernel, section, tile count, units, cycles per unit and
+    balanced PCUs; ``at`` ``(C, N)``: the entry of every cut's kernel (``split.pcu[split.at]``: the
+    cuts' PCUs)."""
+
+    kernel: np.ndarray
+    sid: np.ndarray
+    n_tile: np.ndarray
+    units: np.ndarray
+    per_unit: np.ndarray
+    pcu: np.ndarray
+    at: np.ndarray
+
+
 def split_sets(kg: KernelGraph, sets: Sequence[CutSet], lanes: Sequence[int], stages: Sequence[int],
-               budgets: Sequence[int]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """``(units, cycles per unit, balanced PCUs)``, ``(C, N)``, of the cuts of ``sets`` one after the
-    other, set ``i`` with ``lanes[i]``, ``stages[i]`` and PCU budget ``budgets[i]``: :meth:`CutSet.work`
-    and :func:`split_cuts` computed once per distinct section of a set (:attr:`CutSet.sections`)."""
+               budgets: Sequence[int]) -> Split:
+    """The units, cycles per unit and balanced PCUs of the cuts of ``sets`` one after the other, set
+    ``i`` with ``lanes[i]``, ``stages[i]`` and PCU budget ``budgets[i]``: :meth:`CutSet.work` and
+    :func:`split_cuts` computed once per distinct section of a set (:attr:`CutSet.sections`)."""
     parts = [c.sections for c in sets]
     entries = [len(p.kernel) for p in parts]
     e_start = np.cumsum([0, *entries[:-1]])
@@ -175,10 +192,10 @@ def split_sets(kg: KernelGraph, sets: Sequence[CutSet], lanes: Sequence[int], st
     units, per_unit = units_and_unit_cycles(kg, np.concatenate([p.rows for p in parts]),
                                             np.concatenate([p.tp for p in parts]), per_entry(lanes),
                                             per_entry(stages), np.concatenate([p.kernel for p in parts]))
-    pcu = balanced_pcus(units, per_unit, np.concatenate([p.sid + s for p, s in zip(parts, s_start)]),
-                        np.repeat(np.asarray(budgets, dtype=np.int64), [p.n for p in parts]))
-    at = np.concatenate([p.at + e for p, e in zip(parts, e_start)])
-    return units[at], per_unit[at], pcu[at]
+    sid = np.concatenate([p.sid + s for p, s in zip(parts, s_start)])
+    pcu = balanced_pcus(units, per_unit, sid, np.repeat(np.asarray(budgets, dtype=np.int64), [p.n for p in parts]))
+    return Split(np.concatenate([p.kernel for p in parts]), sid, np.concatenate([p.n_tile for p in parts]), units,
+                 per_unit, pcu, np.concatenate([p.at + e for p, e in zip(parts, e_start)]))
 
 
 class Candidates(Sequence[Mapping]):

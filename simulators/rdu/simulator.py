@@ -263,10 +263,9 @@ class RDUSimulator(Family):
             reps = list(new.values())
             sets = [_cut_set(d, kg) for d in reps]
             sizes = [len(c.section) for c in sets]
-            units, per_unit, pcu = mp.split_sets(kg, sets, *([int(d[k]) for d in reps]
-                                                            for k in ("lanes", "stages", "n_pcu")))
-            cuts = mp.CutSet.joined(sets)
-            terms = cycle_search.cut_floor_terms(kg, cuts, units, per_unit, pcu, int(reps[0]["word_bytes"]))
+            split = mp.split_sets(kg, sets, *([int(d[k]) for d in reps] for k in ("lanes", "stages", "n_pcu")))
+            pcu = split.pcu[split.at]
+            terms = cycle_search.section_floor_terms(kg, mp.CutSet.joined(sets), split, int(reps[0]["word_bytes"]))
             ends = np.cumsum(sizes).tolist()
             for key, cs, start, end in zip(new, sets, [0, *ends[:-1]], ends):
                 kg.memo[key] = (mp.Candidates(cs, pcu[start:end], 2), terms[:, start:end])
