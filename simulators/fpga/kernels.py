@@ -15,6 +15,7 @@ from __future__ import annotations
 import numpy as np
 from numba import njit
 
+from simulators.common.pairwise import pairwise_sum
 from simulators.fpga.resources import (
     BAND_DEPTH,
     BAND_EDGES,
@@ -379,40 +380,13 @@ def fold_groups(key: np.ndarray, offset: np.ndarray, start: np.ndarray, pick: np
     return pe, simd, lanes_e
 
 
-_PW_BLOCK = 128                    # numpy's PW_BLOCKSIZE (numpy/_core/src/umath/loops_utils.h.src)
 _AUTO, _DATAFLOW = 0, 1            # hybrid schedule codes (the ``sched_*`` knobs; 2: sequential)
-
-
-@njit(cache=True)
-def _pairwise(a: np.ndarray, i: int, s: int, n: int) -> float:  # pragma: no cover
-    """numpy's ``pairwise_sum`` of ``a[i, s:s + n]``: sequential from -0.0 below 8 terms, eight interleaved
-    partial sums up to :data:`_PW_BLOCK`, halves (at a multiple of 8) above."""
-    if n < 8:
-        res = -0.0
-        for j in range(s, s + n):
-            res += a[i, j]
-        return res
-    if n <= _PW_BLOCK:
-        r = a[i, s:s + 8].copy()
-        j = 8
-        while j < n - n % 8:
-            for q in range(8):
-                r[q] += a[i, s + j + q]
-            j += 8
-        res = ((r[0] + r[1]) + (r[2] + r[3])) + ((r[4] + r[5]) + (r[6] + r[7]))
-        while j < n:
-            res += a[i, s + j]
-            j += 1
-        return res
-    half = n // 2
-    half -= half % 8
-    return _pairwise(a, i, s, half) + _pairwise(a, i, s + half, n - half)
 
 
 @njit(cache=True)
 def row_sum(a: np.ndarray, i: int, lo: int, hi: int) -> float:  # pragma: no cover
     """``a[i, lo:hi].sum()`` in numpy's order (a contiguous row: pairwise over all its terms)."""
-    return _pairwise(a, i, lo, hi - lo)
+    return pairwise_sum(a[i], lo, hi - lo)
 
 
 @njit(cache=True, error_model="numpy")

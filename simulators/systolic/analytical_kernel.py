@@ -6,7 +6,7 @@ This kernel computes the same numbers in one compiled loop over designs × fold 
 plain int64 / float64 arrays, with the floating-point operations of the array path in the same order:
 each GEMM's fields as :func:`.analytical.gemm_cost` (integer fold arithmetic of :mod:`.folds` and
 :mod:`.traffic`, then its float conversions and energy sum), GEMMs into layers as ``np.add.reduceat``
-(the first GEMM plus numpy's pairwise sum of the rest, :func:`_pairwise`), the fold order per layer, layers
+(the first GEMM plus numpy's pairwise sum of the rest, :func:`~simulators.common.pairwise.pairwise_sum`), the fold order per layer, layers
 into the network left to right (:func:`simulators.common.arrays.sequential_sum`), then
 :func:`.analytical.summarize`. ``tests/test_systolic_kernel.py`` holds the two paths to bit equality.
 """
@@ -15,6 +15,8 @@ from __future__ import annotations
 
 import numpy as np
 from numba import njit
+
+from simulators.common.pairwise import pairwise_sum
 
 #: rows of the ``hw`` input (the hardware columns, :data:`.network.HW_NUMERIC`)
 HW_ROWS = ("rows", "cols", "ifmap_kb", "filter_kb", "ofmap_kb", "dram_bw", "clock_mhz")
@@ -25,7 +27,6 @@ METRICS = ("latency_s", "cycles", "compute_cycles", "stall_cycles", "energy_j", 
 #: packed per-layer fields (:data:`.network._PACKED`'s order)
 N_FIELDS = 12
 _OS, _WS, _IS = 0, 1, 2            # dataflow codes (:mod:`.folds`)
-_PW_BLOCK = 128                    # numpy's PW_BLOCKSIZE (numpy/_core/src/umath/loops_utils.h.src)
 
 
 def network(hw: np.ndarray, e_sram: np.ndarray, area: np.ndarray, gemms: np.ndarray, starts: np.ndarray,
@@ -190,33 +191,7 @@ def _reduceat_add(x: np.ndarray, s: int, e: int) -> float:  # pragma: no cover -
     the rest (``x[s]`` alone when ``e <= s + 1``)."""
     if e <= s + 1:
         return x[s]
-    return x[s] + _pairwise(x, s + 1, e - s - 1)
-
-
-@njit(cache=True)
-def _pairwise(x: np.ndarray, s: int, n: int) -> float:  # pragma: no cover - compiled
-    """numpy's ``pairwise_sum`` of ``x[s:s + n]``: sequential from -0.0 below 8 terms, eight interleaved
-    partial sums up to :data:`_PW_BLOCK`, halves (at a multiple of 8) above."""
-    if n < 8:
-        res = -0.0
-        for i in range(s, s + n):
-            res += x[i]
-        return res
-    if n <= _PW_BLOCK:
-        r = x[s:s + 8].copy()
-        i = 8
-        while i < n - n % 8:
-            for q in range(8):
-                r[q] += x[s + i + q]
-            i += 8
-        res = ((r[0] + r[1]) + (r[2] + r[3])) + ((r[4] + r[5]) + (r[6] + r[7]))
-        while i < n:
-            res += x[s + i]
-            i += 1
-        return res
-    half = n // 2
-    half -= half % 8
-    return _pairwise(x, s, half) + _pairwise(x, s + half, n - half)
+    return x[s] + pairwise_sum(x, s + 1, e - s - 1)
 
 
 @njit(cache=True, inline="always")
