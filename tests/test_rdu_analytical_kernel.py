@@ -13,7 +13,6 @@ import pytest
 from archgym.simulator import get_simulator
 from archgym.workload import get_workload
 from simulators.rdu import analytical
-from simulators.rdu import analytical_kernel as ak
 from simulators.rdu.hardware import HW_PARAMS
 from simulators.rdu.kernels import SYSTOLIC, KernelGraph, units_and_unit_cycles
 
@@ -88,15 +87,6 @@ def test_a_row_does_not_depend_on_its_batch():
         one = analytical.evaluate(kg, {k: v[i:i + 1] for k, v in hw.items()}, wb, reconfig, section[i:i + 1],
                                   pcu[i:i + 1], tile[i:i + 1], depth[i:i + 1], tp[i:i + 1])
         _assert_same(one, whole.take(np.array([i])))
-
-
-def test_pairwise_is_numpy_sum():
-    rng = np.random.default_rng(2)
-    for n in [*range(140), 255, 256, 257, 1000, 1031, 5000]:
-        x = rng.standard_normal((2, n)) * 10.0 ** rng.integers(-8, 8, (2, n))
-        for row, want in zip(x, x.sum(axis=1)):
-            got = ak._pairwise(np.ascontiguousarray(row), 0, n)
-            assert got == want or (n == 0 and got == 0.0), n
 
 
 def _numpy_work(kg: KernelGraph, rows: np.ndarray, tp: np.ndarray, lanes: np.ndarray,

@@ -5,8 +5,8 @@ models a few to a few hundred candidate rows), ~0.5 ms. This kernel computes the
 in one compiled loop over rows, with the floating-point operations of the array path in the same
 order: segment sums (``np.bincount``) add a row's kernels (or edges) in order from ``0.0``,
 segment maxima (:func:`.analytical._max_at`) from ``0.0`` with NaN winning, sums over a row's
-kernels or section slots are numpy's pairwise sum (:func:`_pairwise`), the running start of each
-section (``np.cumsum``) left to right. ``tests/test_rdu_analytical_kernel.py`` holds the two paths
+kernels or section slots numpy's pairwise sum (:func:`simulators.common.pairwise.pairwise_sum`), the
+running start of each section (``np.cumsum``) left to right. ``tests/test_rdu_analytical_kernel.py`` holds the two paths
 to bit equality.
 """
 
@@ -17,6 +17,7 @@ import math
 import numpy as np
 from numba import njit
 
+from simulators.common.pairwise import pairwise_sum
 from simulators.rdu import energy
 from simulators.rdu.kernels import unit_work
 
@@ -45,61 +46,6 @@ FLAGS = ("act_in_hbm", "pcu_capacity", "sram_capacity", "memory_capacity", "tp_d
 #: kernel-graph int64 rows (``graph_int``) and float rows (``graph_float``)
 GRAPH_INT = ("kind", "outer", "m", "k", "rows")
 GRAPH_FLOAT = ("out_elems", "src_in_elems", "weight_elems")
-_PW_BLOCK = 128                    # numpy's PW_BLOCKSIZE (numpy/_core/src/umath/loops_utils.h.src)
-
-
-@njit(cache=True, error_model="numpy")
-def _pairwise(x: np.ndarray, s: int, n: int) -> float:  # pragma: no cover - compiled
-    """numpy's ``pairwise_sum`` of ``x[s:s + n]`` (what ``.sum(axis=1)`` of a C-ordered row does): blocks
-    of at most :data:`_PW_BLOCK` terms (:func:`_pw_block`), a longer run the sum of its two halves (split
-    at a multiple of 8). numpy recurses; this walks the same tree with an explicit stack (a cached
-    recursive numba function crashed when loaded from the cache by a caller of another function)."""
-    if n <= _PW_BLOCK:
-        return _pw_block(x, s, n)
-    starts, sizes, state = np.empty(64, np.int64), np.empty(64, np.int64), np.zeros(64, np.int64)
-    values = np.empty(64)
-    top, n_values = 0, 0
-    starts[0], sizes[0] = s, n
-    while top >= 0:
-        a, m = starts[top], sizes[top]
-        if m <= _PW_BLOCK or state[top] == 2:
-            if m <= _PW_BLOCK:
-                values[n_values] = _pw_block(x, a, m)
-                n_values += 1
-            else:                         # both halves done: left + right
-                n_values -= 1
-                values[n_values - 1] = values[n_values - 1] + values[n_values]
-            top -= 1
-            continue
-        half = m // 2
-        half -= half % 8
-        state[top] += 1
-        child_start, child_size = (a, half) if state[top] == 1 else (a + half, m - half)
-        top += 1
-        starts[top], sizes[top], state[top] = child_start, child_size, 0
-    return values[0]
-
-
-@njit(cache=True, inline="always", error_model="numpy")
-def _pw_block(x: np.ndarray, s: int, n: int) -> float:  # pragma: no cover - compiled
-    """numpy's ``pairwise_sum`` of ``n <=`` :data:`_PW_BLOCK` terms: sequential from -0.0 below 8 terms,
-    else eight interleaved partial sums, then the rest in order."""
-    if n < 8:
-        res = -0.0
-        for i in range(s, s + n):
-            res += x[i]
-        return res
-    r = x[s:s + 8].copy()
-    i = 8
-    while i < n - n % 8:
-        for q in range(8):
-            r[q] += x[s + i + q]
-        i += 8
-    res = ((r[0] + r[1]) + (r[2] + r[3])) + ((r[4] + r[5]) + (r[6] + r[7]))
-    while i < n:
-        res += x[s + i]
-        i += 1
-    return res
 
 
 @njit(cache=True, inline="always", error_model="numpy")
@@ -223,8 +169,8 @@ def _rows(g_int: np.ndarray, g_float: np.ndarray, sink: np.ndarray, allreduce: n
 
         # -- memory tiers --------------------------------------------------------------------------
         pp = max(np.int64(h[SOCKETS]) // tpd, 1)
-        resident_act = _pairwise(tmp, 0, n)
-        w_sock = _pairwise(weights_k, 0, n) / pp
+        resident_act = pairwise_sum(tmp, 0, n)
+        w_sock = pairwise_sum(weights_k, 0, n) / pp
         hbm_cap, ddr_cap = h[HBM_GB] * 1e9, h[DDR_GB] * 1e9
         has_hbm = h[HBM_GB] > 0 and h[HBM_BW] > 0
         in_hbm = has_hbm and resident_act <= hbm_cap
@@ -255,7 +201,7 @@ def _rows(g_int: np.ndarray, g_float: np.ndarray, sink: np.ndarray, allreduce: n
             f[PMU_USED, s] = np.ceil((f[BUFFERS, s] + f[WEIGHTS, s] / f[WT, s]) / pmu_b) if u else 0.0
 
         # -- pipeline parallelism ------------------------------------------------------------------
-        total = _pairwise(f[II], 0, n)
+        total = pairwise_sum(f[II], 0, n)
         run = 0.0
         for s in range(n):
             run = f[II, s] if s == 0 else run + f[II, s]
@@ -270,7 +216,7 @@ def _rows(g_int: np.ndarray, g_float: np.ndarray, sink: np.ndarray, allreduce: n
             hop = ints[GROUP, sec[k + 1]] != ints[GROUP, sec[k]]
             hops += hop
             tmp[k] = (1.0 if hop else 0.0) * out_b[k] * tpf
-        p2p_b = _pairwise(tmp, 0, n - 1)
+        p2p_b = pairwise_sum(tmp, 0, n - 1)
         t_p2p = p2p_b / link
         if n_groups > group_time.size:
             group_time = np.empty(n_groups)
@@ -285,19 +231,19 @@ def _rows(g_int: np.ndarray, g_float: np.ndarray, sink: np.ndarray, allreduce: n
         interval = _maximum(slowest, per_hop)
 
         # -- totals over all sockets and energy ------------------------------------------------------
-        act_total = _pairwise(f[ACT], 0, n) * tpf
-        w_total = _pairwise(f[WEIGHTS], 0, n) * tpf
+        act_total = pairwise_sum(f[ACT], 0, n) * tpf
+        w_total = pairwise_sum(f[WEIGHTS], 0, n) * tpf
         hbm_bytes = act_total * (1.0 if in_hbm else 0.0) + w_total * w_frac
         ddr_bytes = act_total * (0.0 if in_hbm else 1.0) + w_total * (1.0 - w_frac)
-        net_bytes = _pairwise(f[NET_K], 0, n) * tpf + p2p_b
+        net_bytes = pairwise_sum(f[NET_K], 0, n) * tpf + p2p_b
         for k in range(n):
             tmp[k] = in_b[k] + out_b[k] + src_b[k] / tpf + weights_k[k] * nt_k[k]
-        sram_bytes = _pairwise(tmp, 0, n) * tpf
+        sram_bytes = pairwise_sum(tmp, 0, n) * tpf
         energy_j = 1e-12 * (flops * energy.PJ_PER_OP + sram_bytes * energy.PJ_PER_SRAM_BYTE
                             + hbm_bytes * energy.PJ_PER_HBM_BYTE + ddr_bytes * energy.PJ_PER_DDR_BYTE
                             + net_bytes * energy.PJ_PER_LINK_BYTE)
         peak = 2.0 * h[LANES] * h[STAGES] * h[N_PCU] * clock * h[SOCKETS]
-        compute_s = _pairwise(f[T_COMP], 0, n)
+        compute_s = pairwise_sum(f[T_COMP], 0, n)
         n_used = 0
         for s in range(n):
             n_used += used[d, s]
