@@ -78,11 +78,7 @@ def section_floor_terms(kg: KernelGraph, cuts: mp.CutSet, split: mp.Split, word_
     section's kernels and edges, in the same order), put in its slot of every cut that has it, then
     summed per cut as there."""
     steps = (split.n_tile * (-(-split.units // np.maximum(split.pcu, 1)) * split.per_unit)).astype(float)
-    by_dst, by_src = _edges_sorted(kg)
-    kernels = np.arange(len(kg) + 1)
-    ranges = np.stack([np.searchsorted(by_dst[:, 1], kernels),              # edges into kernels >= k
-                       np.searchsorted(-by_src[:, 0], -kernels, side="left"),  # edges out of kernels <= k
-                       np.searchsorted(-by_src[:, 0], -kernels, side="right")])  # ... out of kernels >= k
+    by_dst, by_src, ranges = _edges_sorted(kg)
     per_section = _section_chains(split.kernel, split.sid, split.per_unit.astype(float), steps, by_dst, by_src,
                                   ranges)
     chain = np.zeros(cuts.section.shape)
@@ -90,11 +86,19 @@ def section_floor_terms(kg: KernelGraph, cuts: mp.CutSet, split: mp.Split, word_
     return np.stack([chain.sum(axis=1), *_sections_and_weights(kg, cuts, word_bytes)])
 
 
-def _edges_sorted(kg: KernelGraph) -> tuple[np.ndarray, np.ndarray]:
+def _edges_sorted(kg: KernelGraph) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """The ``(E, 2)`` edges (producer, consumer) by consumer and by producer descending, both stable
-    (:func:`.cycle.chains`' orders)."""
-    edges = np.stack([kg.edge_src, kg.edge_dst], axis=1).astype(np.int64).reshape(-1, 2)
-    return edges[np.argsort(edges[:, 1], kind="stable")], edges[np.argsort(-edges[:, 0], kind="stable")]
+    (:func:`.cycle.chains`' orders), and ``(3, N + 1)`` positions in them per kernel ``k``: the first
+    edge into a kernel ``>= k``, the first out of a kernel ``<= k``, the first out of one ``< k``
+    (memoised in ``kg.memo``)."""
+    if (key := "floor edges") not in kg.memo:
+        edges = np.stack([kg.edge_src, kg.edge_dst], axis=1).astype(np.int64).reshape(-1, 2)
+        by_dst, by_src = edges[np.argsort(edges[:, 1], kind="stable")], edges[np.argsort(-edges[:, 0], kind="stable")]
+        kernels = np.arange(len(kg) + 1)
+        ranges = np.stack([np.searchsorted(by_dst[:, 1], kernels), np.searchsorted(-by_src[:, 0], -kernels),
+                           np.searchsorted(-by_src[:, 0], -kernels, side="right")])
+        kg.memo[key] = (by_dst, by_src, ranges)
+    return kg.memo[key]
 
 
 @njit(cache=True)
