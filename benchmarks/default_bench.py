@@ -70,7 +70,7 @@ def main() -> None:
     p.add_argument("--out", default=str(RESULTS))
     a = p.parse_args()
     figures, tables, report = run(a.args)
-    command = "python -m benchmarks.default_bench " + shlex.join(sys.argv[1:])
+    command = " ".join(["python -m benchmarks.default_bench", shlex.join(sys.argv[1:])]).strip()
     path = provenance.write_results(a.out, "Default `archgym bench` (issue 17)",
                                     summary(a.args, figures, report) + "\n\n" + tables,
                                     provenance.stamp(command))
