@@ -133,8 +133,7 @@ class DesignEnv(gym.Env):
         self.observation_space = self.obs.observation_space
         self.nvec = space.nvec
         self.max_n = int(self.nvec.max())
-        self._names, self._sizes = space.names, self.nvec.tolist()
-        self._values = [p.values for p in space.params]
+        self._sizes = self.nvec.tolist()
         self._row = ObservationRow(self.obs, self.nvec)
         if mode == "one-shot":
             self.action_space = spaces.MultiDiscrete(self.nvec)
@@ -291,8 +290,7 @@ class DesignEnv(gym.Env):
         return [f"action_out_of_range:{self.space.names[j]}" for j in dims[bad]]
 
     def _design(self) -> Design:
-        """The current design (:meth:`DesignSpace.from_indices` of indices known to be in range)."""
-        return {name: values[i] for name, values, i in zip(self._names, self._values, self._indices.tolist())}
+        return self.space.from_indices(self._indices)
 
     def _forget(self) -> None:
         """No evaluation seen in this episode yet: metrics observed as 0.5, valid."""
