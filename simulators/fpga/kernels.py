@@ -15,7 +15,7 @@ from __future__ import annotations
 import numpy as np
 from numba import njit
 
-from simulators.common.pairwise import pairwise_sum
+from simulators.common.kernel_math import maximum, minimum, pairwise_sum
 from simulators.fpga.resources import (
     BAND_DEPTH,
     BAND_EDGES,
@@ -35,20 +35,6 @@ def _cdiv(a: float, b: float) -> float:  # pragma: no cover
     return np.ceil(a / (b if (b >= 1e-12 or np.isnan(b)) else 1e-12))
 
 
-@njit(cache=True, inline="always")
-def _min(a: float, b: float) -> float:  # pragma: no cover
-    """``np.minimum`` of two floats (NaN propagates)."""
-    if np.isnan(a) or np.isnan(b):
-        return np.nan
-    return min(a, b)
-
-
-@njit(cache=True, inline="always")
-def _max(a: float, b: float) -> float:  # pragma: no cover
-    """``np.maximum`` of two floats (NaN propagates)."""
-    if np.isnan(a) or np.isnan(b):
-        return np.nan
-    return max(a, b)
 
 
 @njit(cache=True)
@@ -167,7 +153,7 @@ def stage_model(macs: np.ndarray, MH: np.ndarray, MW: np.ndarray, pix: np.ndarra
         for j in range(n):
             f = fifo[i]
             if f <= 0:
-                depth[i, j] = np.ceil(row_elems[j] / _max(width[i, j], 1.0) * need_next[r, j])
+                depth[i, j] = np.ceil(row_elems[j] / maximum(width[i, j], 1.0) * need_next[r, j])
             else:
                 depth[i, j] = f
         for k in range(elts.size):
@@ -205,7 +191,7 @@ def stage_model(macs: np.ndarray, MH: np.ndarray, MW: np.ndarray, pix: np.ndarra
             total_b += w_mem[0, 0, k] + rest[1, 0, k] + rest[2, 0, k]
             total_u += w_mem[0, 1, k] + rest[1, 1, k] + rest[2, 1, k]
         if place[i] == PLACE_AUTO:
-            onchip[i] = (total_b <= cap[i] * user_bram[i]) & (total_u <= cap[i] * _max(user_uram[i], 0.0))
+            onchip[i] = (total_b <= cap[i] * user_bram[i]) & (total_u <= cap[i] * maximum(user_uram[i], 0.0))
         else:
             onchip[i] = place[i] == PLACE_ON
         w = 0 if onchip[i] else 1
@@ -247,24 +233,24 @@ def engine(M: np.ndarray, N: np.ndarray, Kr: np.ndarray, Ks: np.ndarray, R: np.n
             if not is_mac[j]:
                 e_tiles = _cdiv(E[j], tmi)
                 elt_bytes = extra_words[j] * b
-                cycles[i, j] = _max(e_tiles, elt_bytes / bp)
+                cycles[i, j] = maximum(e_tiles, elt_bytes / bp)
                 compute[i, j] = e_tiles
                 dram[i, j] = elt_bytes
                 continue
             good = good & (iwi >= kernel[j])
             s, kr, ks = S[j], Kr[j], Ks[j]
             tc = C[j] if row_words[j] <= iwi else np.floor((iwi / kr - ks + s) / s)
-            tc = _min(_max(_min(tc, owi), 1.0), C[j])
+            tc = minimum(maximum(minimum(tc, owi), 1.0), C[j])
             tr = np.floor((iwi / (s * tc + ks - s) - kr + s) / s)
-            tr = _min(_max(_min(tr, np.floor(owi / tc)), 1.0), R[j])
+            tr = minimum(maximum(minimum(tr, np.floor(owi / tc)), 1.0), R[j])
             nM, nN, nR, nC = _cdiv(M[j], tmi), _cdiv(N[j], tni), _cdiv(R[j], tr), _cdiv(C[j], tc)
             in_tile = (s * tr + kr - s) * (s * tc + ks - s)
             comp = rep[j] * nM * nN * nR * nC * tr * tc * kr * ks
             traffic = (rep[j] * nM * N[j] * nR * nC * in_tile + weight_words[j] * nR * nC + out_words[j]) * b
-            tn_n, tm_m = _min(tni, N[j]), _min(tmi, M[j])
+            tn_n, tm_m = minimum(tni, N[j]), minimum(tmi, M[j])
             first = (tn_n * in_tile + tm_m * tn_n * kr * ks) * b / bp
             last = tm_m * tr * tc * b / bp
-            cycles[i, j] = _max(comp, traffic / bp) + first + last
+            cycles[i, j] = maximum(comp, traffic / bp) + first + last
             compute[i, j] = comp
             dram[i, j] = traffic
             tr_o[i, j] = tr
@@ -297,7 +283,7 @@ def _fold_pick(key: np.ndarray, offset: float, start: int, pick: np.ndarray, spa
 def _elt_lanes(e: float, target: float) -> int:  # pragma: no cover
     """``streaming.auto_fold``'s lanes of one eltwise stage of ``e`` elements:
     ``min(2^ceil(log2(clip(ceil(e / max(target, 1)), 1, e))), e)``."""
-    need = min(max(np.ceil(e / _max(target, 1.0)), 1.0), e)
+    need = min(max(np.ceil(e / maximum(target, 1.0)), 1.0), e)
     p = 1.0
     while p < need:
         p *= 2.0
@@ -431,8 +417,8 @@ def hybrid_groups(lo: np.ndarray, hi: np.ndarray, e_cycles: np.ndarray, e_bytes:
                     row = df_row[i, j]
                     after += row
                     v = before[j] + df_cycles[i, j] + (after - row)
-                    path = _max(path, v)
-                lat = _max(path, df_off[p, i] / bpc[i])
+                    path = maximum(path, v)
+                lat = maximum(path, df_off[p, i] / bpc[i])
             c = choice[i, p]
             use = lat < seq if c == _AUTO else (c == _DATAFLOW) & ok
             mode[i, p] = use

@@ -14,6 +14,8 @@ from __future__ import annotations
 import numpy as np
 from numba import njit
 
+from simulators.common.kernel_math import maximum, minimum
+
 #: geometry rows: the mapping (split-K, row-block height) and its hardware-independent quantities
 GEO = ("s", "m", "kpart", "blocks", "r_b", "writes", "gs", "io_bytes", "reduce_ops", "out_pj", "in_pj",
        "reduce_pj", "N")
@@ -36,20 +38,6 @@ def _ceil(x: float) -> float:
     return float(np.ceil(x - 1e-9))
 
 
-@njit(cache=True, inline="always", error_model="numpy")
-def _maximum(a: float, b: float) -> float:
-    """``np.maximum`` of two floats (NaN if either is NaN)."""
-    if np.isnan(a) or np.isnan(b):
-        return a + b
-    return max(a, b)
-
-
-@njit(cache=True, inline="always", error_model="numpy")
-def _minimum(a: float, b: float) -> float:
-    """``np.minimum`` of two floats (NaN if either is NaN)."""
-    if np.isnan(a) or np.isnan(b):
-        return a + b
-    return min(a, b)
 
 
 @njit(cache=True, inline="always", error_model="numpy")
@@ -60,10 +48,10 @@ def place(blocks: float, m: float, kpart: float, r_b: float, writes: float, gs: 
     element (:func:`simulators.pim.gemv.layout`)."""
     q = _ceil(blocks / banks)
     rows = q * m * kpart * bits / row_bits
-    order = _minimum(_maximum(np.floor(orf / r_b), 1.0), q)
+    order = minimum(maximum(np.floor(orf / r_b), 1.0), q)
     groups = _ceil(writes / irf)
     passes = _ceil(q / order)
-    vectors = _ceil(_minimum(gs, banks) / channels)
+    vectors = _ceil(minimum(gs, banks) / channels)
     return q, rows, order, groups, passes, vectors
 
 
@@ -82,7 +70,7 @@ def _cost(geo: np.ndarray, c: int, p: int, u: int, hw: np.ndarray, h: int, k: np
     mac = rows * k[COLS_PER_ROW] * t_cmd * g * n_vec
     vec = passes * (vectors * writes * k[T_WR] + groups * k[RTW_WTR]) * n_vec
     cro = (groups * q * t_cmd * g if order > 1 else 0.0) * n_vec
-    spill = passes * (k[RTW_RP] + _maximum(k[T_RAS], k[T_RCD] + r_b * order * g * t_cmd) + k[T_WTR]) * n_vec
+    spill = passes * (k[RTW_RP] + maximum(k[T_RAS], k[T_RCD] + r_b * order * g * t_cmd) + k[T_WTR]) * n_vec
     pim_ns = (row + mac + vec + cro + spill) / k[DERATE]
     zero = 0 * pim_ns       # a non-finite PIM time makes every derived field non-finite too
     io_ns = io_bytes / hw[HOST_BPNS, h] + geo[REDUCE_OPS, c, p, u] / hw[HOST_OPNS, h]

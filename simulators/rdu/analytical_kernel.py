@@ -5,7 +5,7 @@ models a few to a few hundred candidate rows), ~0.5 ms. This kernel computes the
 in one compiled loop over rows, with the floating-point operations of the array path in the same
 order: segment sums (``np.bincount``) add a row's kernels (or edges) in order from ``0.0``,
 segment maxima (:func:`.analytical._max_at`) from ``0.0`` with NaN winning, sums over a row's
-kernels or section slots numpy's pairwise sum (:func:`simulators.common.pairwise.pairwise_sum`), the
+kernels or section slots numpy's pairwise sum (:func:`simulators.common.kernel_math.pairwise_sum`), the
 running start of each section (``np.cumsum``) left to right. ``tests/test_rdu_analytical_kernel.py`` holds the two paths
 to bit equality.
 """
@@ -17,7 +17,7 @@ import math
 import numpy as np
 from numba import njit
 
-from simulators.common.pairwise import pairwise_sum
+from simulators.common.kernel_math import maximum, minimum, pairwise_sum
 from simulators.rdu import energy
 from simulators.rdu.kernels import unit_work
 
@@ -48,16 +48,6 @@ GRAPH_INT = ("kind", "outer", "m", "k", "rows")
 GRAPH_FLOAT = ("out_elems", "src_in_elems", "weight_elems")
 
 
-@njit(cache=True, inline="always", error_model="numpy")
-def _maximum(a: float, b: float) -> float:  # pragma: no cover - compiled
-    """``np.maximum`` of two floats (a NaN wins)."""
-    return a if a >= b or math.isnan(a) else b
-
-
-@njit(cache=True, inline="always", error_model="numpy")
-def _minimum(a: float, b: float) -> float:  # pragma: no cover - compiled
-    """``np.minimum`` of two floats (a NaN wins)."""
-    return a if a <= b or math.isnan(a) else b
 
 
 def rows(graph: tuple[np.ndarray, ...], hw: np.ndarray, section: np.ndarray, pcu: np.ndarray, tile: np.ndarray,
@@ -112,7 +102,7 @@ def _rows(g_int: np.ndarray, g_float: np.ndarray, sink: np.ndarray, allreduce: n
             tmp[s] = 0.0
         for k in range(n):      # section tile counts (segment maximum of each kernel's tile count)
             used[d, sec[k]] = True
-            tmp[sec[k]] = _maximum(tmp[sec[k]], float(-(-rws[k] // tile[d])))
+            tmp[sec[k]] = maximum(tmp[sec[k]], float(-(-rws[k] // tile[d])))
         for s in range(n):
             ints[N_TILE, s] = np.int64(tmp[s])
         for k in range(n):      # units and cycles per unit (kernels.unit_work)
@@ -121,7 +111,7 @@ def _rows(g_int: np.ndarray, g_float: np.ndarray, sink: np.ndarray, allreduce: n
             units, per_unit = unit_work(kind[k], outer[k], m[k], kk[k], -(-rws[k] // nt_k[k]), tpd, lanes, stages)
             ints[PER_UNIT, k] = per_unit
             ints[CYC, k] = -(-units // max(pc[k], 1)) * per_unit
-            f[STEP, s] = _maximum(f[STEP, s], float(ints[CYC, k]))
+            f[STEP, s] = maximum(f[STEP, s], float(ints[CYC, k]))
             out_b[k] = out_elems[k] * wb / tpf
             src_b[k] = src_in[k] * wb
             tile_out[k] = out_b[k] / nt_k[k]
@@ -159,7 +149,7 @@ def _rows(g_int: np.ndarray, g_float: np.ndarray, sink: np.ndarray, allreduce: n
             avail = sram - f[BUFFERS, s]
             sram_bad |= used[d, s] and avail <= 0
             w = f[WEIGHTS, s]
-            f[WT, s] = _maximum(1.0, np.ceil(w / _maximum(avail, 1.0))) if w > 0 else 1.0
+            f[WT, s] = maximum(1.0, np.ceil(w / maximum(avail, 1.0))) if w > 0 else 1.0
         for k in range(n):
             s = sec[k]
             f[READ_K, k] = (edge_read[k] + src_b[k]) * f[WT, s]
@@ -174,9 +164,9 @@ def _rows(g_int: np.ndarray, g_float: np.ndarray, sink: np.ndarray, allreduce: n
         hbm_cap, ddr_cap = h[HBM_GB] * 1e9, h[DDR_GB] * 1e9
         has_hbm = h[HBM_GB] > 0 and h[HBM_BW] > 0
         in_hbm = has_hbm and resident_act <= hbm_cap
-        w_frac = _minimum(_maximum((hbm_cap - resident_act * (1.0 if in_hbm else 0.0)) / _maximum(w_sock, 1.0),
+        w_frac = minimum(maximum((hbm_cap - resident_act * (1.0 if in_hbm else 0.0)) / maximum(w_sock, 1.0),
                                    0.0), 1.0) if has_hbm else 0.0
-        hbm_bw = _maximum(h[HBM_BW], 1e-9) * 1e9
+        hbm_bw = maximum(h[HBM_BW], 1e-9) * 1e9
         ddr_bw = h[DDR_BW] * 1e9
         act_bw = hbm_bw if in_hbm else ddr_bw
         link = h[LINK] * 1e9
@@ -187,7 +177,7 @@ def _rows(g_int: np.ndarray, g_float: np.ndarray, sink: np.ndarray, allreduce: n
             f[PCU_USED, s] += float(pc[k])
         _longest(sec, es, ed, by_dst, path)
         for k in range(n):
-            f[FILL, sec[k]] = _maximum(f[FILL, sec[k]], path[k])
+            f[FILL, sec[k]] = maximum(f[FILL, sec[k]], path[k])
         pmu_b = h[PMU_KIB] * 1024.0
         pcu_bad = False
         for s in range(n):
@@ -195,7 +185,7 @@ def _rows(g_int: np.ndarray, g_float: np.ndarray, sink: np.ndarray, allreduce: n
             f[T_NET, s] = f[T_NET, s] / link
             u = used[d, s]
             f[T_SETUP, s] = f[WEIGHTS, s] * (w_frac / hbm_bw + (1.0 - w_frac) / ddr_bw) + reconfig_s if u else 0.0
-            f[II, s] = (_maximum(_maximum(f[T_COMP, s], f[T_DRAM, s]), f[T_NET, s]) + f[FILL, s] + f[T_SETUP, s]
+            f[II, s] = (maximum(maximum(f[T_COMP, s], f[T_DRAM, s]), f[T_NET, s]) + f[FILL, s] + f[T_SETUP, s]
                         if u else 0.0)
             pcu_bad |= f[PCU_USED, s] > h[N_PCU]
             f[PMU_USED, s] = np.ceil((f[BUFFERS, s] + f[WEIGHTS, s] / f[WT, s]) / pmu_b) if u else 0.0
@@ -208,7 +198,7 @@ def _rows(g_int: np.ndarray, g_float: np.ndarray, sink: np.ndarray, allreduce: n
             ii_start[s] = run - f[II, s]
         n_groups = 0
         for s in range(n):
-            g = _minimum(_maximum(np.floor(ii_start[s] / _maximum(total, 1e-30) * pp), 0.0), float(pp - 1))
+            g = minimum(maximum(np.floor(ii_start[s] / maximum(total, 1e-30) * pp), 0.0), float(pp - 1))
             ints[GROUP, s] = np.int64(g)
             n_groups = max(n_groups, ints[GROUP, s] + 1)
         hops = 0
@@ -225,10 +215,10 @@ def _rows(g_int: np.ndarray, g_float: np.ndarray, sink: np.ndarray, allreduce: n
             group_time[ints[GROUP, s]] += f[II, s]
         slowest = group_time[0]
         for g in range(1, n_groups):
-            slowest = _maximum(slowest, group_time[g]) if not math.isnan(slowest) else slowest
+            slowest = maximum(slowest, group_time[g]) if not math.isnan(slowest) else slowest
         latency = total + t_p2p
         per_hop = t_p2p / max(hops, 1) if hops > 0 else 0.0
-        interval = _maximum(slowest, per_hop)
+        interval = maximum(slowest, per_hop)
 
         # -- totals over all sockets and energy ------------------------------------------------------
         act_total = pairwise_sum(f[ACT], 0, n) * tpf
@@ -252,7 +242,7 @@ def _rows(g_int: np.ndarray, g_float: np.ndarray, sink: np.ndarray, allreduce: n
         r[LATENCY] = latency
         r[CYCLES] = latency * clock
         r[COMPUTE_CYCLES] = compute_s * clock
-        r[STALL] = _maximum(latency - compute_s, 0.0) * clock
+        r[STALL] = maximum(latency - compute_s, 0.0) * clock
         r[ENERGY] = energy_j
         r[OPS] = flops / latency
         r[INF] = 1.0 / interval
@@ -285,6 +275,6 @@ def _longest(sec: np.ndarray, es: np.ndarray, ed: np.ndarray, by_dst: np.ndarray
         e += 1
         while e < by_dst.size and ed[by_dst[e]] == k:
             p = es[by_dst[e]]
-            best = _maximum(best, path[p] if sec[p] == s else 0.0)
+            best = maximum(best, path[p] if sec[p] == s else 0.0)
             e += 1
         path[k] += best

@@ -33,12 +33,12 @@ slower (more HBM bandwidth: up to +16 % on BERT-base).
 from __future__ import annotations
 
 import heapq
-import math
 from typing import Any
 
 import numpy as np
 from numba import njit
 
+from simulators.common.kernel_math import maximum
 from simulators.rdu.analytical import Model
 
 #: simulated makespans of sections by their simulation's inputs (:func:`section_times`' ``memo``)
@@ -116,11 +116,6 @@ def lower_bound(model: Model, kg_edges: tuple[np.ndarray, np.ndarray]) -> np.nda
     return np.where(model.used, per, 0.0).sum(axis=1) + model.t_p2p
 
 
-@njit(cache=True)
-def _max(x: float, y: float) -> float:
-    """``np.maximum`` of two floats (NaN wins)."""
-    return x if x >= y or math.isnan(x) else y
-
 
 def chains(section: np.ndarray, unit: np.ndarray, net: np.ndarray, head: np.ndarray, down: np.ndarray,
            steps: np.ndarray, edges: np.ndarray, chain: np.ndarray) -> None:
@@ -140,14 +135,14 @@ def _chains(section: np.ndarray, unit: np.ndarray, net: np.ndarray, head: np.nda
         for e in range(by_dst.shape[0]):
             a, b = by_dst[e, 0], by_dst[e, 1]
             if section[d, a] == section[d, b]:
-                head[d, b] = _max(head[d, b], head[d, a] + unit[d, a])
+                head[d, b] = maximum(head[d, b], head[d, a] + unit[d, a])
         for e in range(by_src.shape[0]):
             a, b = by_src[e, 0], by_src[e, 1]
             if section[d, a] == section[d, b]:
-                down[d, a] = _max(down[d, a], unit[d, b] + net[d, b] + down[d, b])
+                down[d, a] = maximum(down[d, a], unit[d, b] + net[d, b] + down[d, b])
         for k in range(section.shape[1]):
             s = section[d, k]
-            chain[d, s] = _max(chain[d, s], head[d, k] + steps[d, k] + net[d, k] + down[d, k])
+            chain[d, s] = maximum(chain[d, s], head[d, k] + steps[d, k] + net[d, k] + down[d, k])
 
 
 def metrics(model: Model, d: int, times: np.ndarray, flops: float) -> dict[str, float]:

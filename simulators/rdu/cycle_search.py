@@ -30,10 +30,10 @@ from typing import Any
 import numpy as np
 from numba import njit
 
+from simulators.common.kernel_math import maximum
 from simulators.rdu import cycle
 from simulators.rdu import mapping as mp
 from simulators.rdu.analytical import Model
-from simulators.rdu.cycle import _max
 from simulators.rdu.kernels import KernelGraph
 
 #: candidates per design modelled and simulated first for a best latency to prune with. Rows
@@ -122,14 +122,14 @@ def _section_chains(kernel: np.ndarray, sid: np.ndarray, unit: np.ndarray, steps
         for e in range(ranges[0, first], ranges[0, last + 1]):
             p, c = by_dst[e, 0], by_dst[e, 1]
             if first <= p <= last and first <= c <= last:
-                head[c - first] = _max(head[c - first], head[p - first] + unit[a + p - first])
+                head[c - first] = maximum(head[c - first], head[p - first] + unit[a + p - first])
         for e in range(ranges[1, last], ranges[2, first]):
             p, c = by_src[e, 0], by_src[e, 1]
             if first <= p <= last and first <= c <= last:
-                down[p - first] = _max(down[p - first], unit[a + c - first] + 0.0 + down[c - first])
+                down[p - first] = maximum(down[p - first], unit[a + c - first] + 0.0 + down[c - first])
         best = 0.0
         for i in range(b - a):
-            best = _max(best, head[i] + steps[a + i] + 0.0 + down[i])
+            best = maximum(best, head[i] + steps[a + i] + 0.0 + down[i])
         out[sid[a]] = best
         a = b
     return out

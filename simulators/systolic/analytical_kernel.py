@@ -6,7 +6,7 @@ This kernel computes the same numbers in one compiled loop over designs × fold 
 plain int64 / float64 arrays, with the floating-point operations of the array path in the same order:
 each GEMM's fields as :func:`.analytical.gemm_cost` (integer fold arithmetic of :mod:`.folds` and
 :mod:`.traffic`, then its float conversions and energy sum), GEMMs into layers as ``np.add.reduceat``
-(the first GEMM plus numpy's pairwise sum of the rest, :func:`~simulators.common.pairwise.pairwise_sum`), the fold order per layer, layers
+(the first GEMM plus numpy's pairwise sum of the rest, :func:`~simulators.common.kernel_math.pairwise_sum`), the fold order per layer, layers
 into the network left to right (:func:`simulators.common.arrays.sequential_sum`), then
 :func:`.analytical.summarize`. ``tests/test_systolic_kernel.py`` holds the two paths to bit equality.
 """
@@ -16,7 +16,7 @@ from __future__ import annotations
 import numpy as np
 from numba import njit
 
-from simulators.common.pairwise import pairwise_sum
+from simulators.common.kernel_math import pairwise_sum
 
 #: rows of the ``hw`` input (the hardware columns, :data:`.network.HW_NUMERIC`)
 HW_ROWS = ("rows", "cols", "ifmap_kb", "filter_kb", "ofmap_kb", "dram_bw", "clock_mhz")

@@ -1,4 +1,6 @@
-"""numpy's pairwise summation in compiled code.
+"""numpy's float semantics in compiled (numba) kernels, so that a kernel gives its array path's numbers
+to the bit: :func:`maximum` / :func:`minimum` of two floats as ``np.maximum`` / ``np.minimum`` (a NaN
+wins), and :func:`pairwise_sum`, numpy's ``sum``.
 
 A compiled kernel that must give a numpy ``sum`` (or ``np.add.reduceat``) to the bit calls
 :func:`pairwise_sum`: numpy adds a contiguous run of doubles by ``pairwise_sum``
@@ -9,10 +11,26 @@ order; a longer run as the sum of its two halves, split at a multiple of 8.
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 from numba import njit
 
 PW_BLOCK = 128                     # numpy's PW_BLOCKSIZE (numpy/_core/src/umath/loops_utils.h.src)
+
+
+@njit(cache=True, inline="always")
+def maximum(a: float, b: float) -> float:  # pragma: no cover - compiled
+    """``np.maximum`` of two floats: ``a`` where ``a >= b`` or ``a`` is NaN, else ``b`` (numpy's scalar rule;
+    a tie of 0.0 and -0.0 gives ``a``)."""
+    return a if a >= b or math.isnan(a) else b
+
+
+@njit(cache=True, inline="always")
+def minimum(a: float, b: float) -> float:  # pragma: no cover - compiled
+    """``np.minimum`` of two floats: ``a`` where ``a <= b`` or ``a`` is NaN, else ``b`` (numpy's scalar rule;
+    a tie of 0.0 and -0.0 gives ``a``)."""
+    return a if a <= b or math.isnan(a) else b
 
 
 @njit(cache=True)

@@ -1,9 +1,9 @@
-"""The compiled pairwise sum that kernels use to reproduce numpy's sums bit for bit."""
+"""numpy's float semantics for compiled kernels: the pairwise sum and maximum / minimum, to the bit."""
 
 import numpy as np
 import pytest
 
-from simulators.common.pairwise import pairwise_sum
+from simulators.common.kernel_math import maximum, minimum, pairwise_sum
 
 
 @pytest.mark.parametrize("n", [0, 1, 7, 8, 9, 15, 16, 17, 127, 128, 129, 255, 256, 257, 1000, 1031, 5000])
@@ -23,3 +23,13 @@ def test_pairwise_sum_of_a_row_of_a_matrix() -> None:
 def test_python_form_matches() -> None:
     x = np.random.default_rng(2).normal(size=700)
     assert pairwise_sum.py_func(x, 1, 650) == pairwise_sum(x, 1, 650)
+
+
+def test_maximum_and_minimum_are_numpys() -> None:
+    """Equal values (a tie of 0.0 and -0.0 may come back with either sign, as numpy's SIMD loops do)."""
+    values = [0.0, -0.0, 1.5, -2.0, np.inf, -np.inf, np.nan]
+    for a in values:
+        for b in values:
+            for ours, theirs in ((maximum, np.maximum), (minimum, np.minimum)):
+                got, want = ours(a, b), float(theirs(a, b))
+                assert (np.isnan(got) and np.isnan(want)) or got == want
