@@ -43,7 +43,7 @@ def test_floor_never_exceeds_the_lower_bound():
     kg = sim.kernel_graph(w)
     for d in sim.space(w).sample(6, 9):
         cands = sim._candidates(d, kg)
-        model = sim._model([d] * len(cands), kg, cands)
+        model = sim._mapped_model([d] * len(cands), kg, cands)
         reach = cycle.lower_bound(model, (kg.edge_src, kg.edge_dst)) - model.t_p2p
         floor = cycle_search.floors(cycle_search.floor_terms(kg, d, cands), d)
         assert np.all(floor <= reach) and np.median(floor / reach) > 0.25
@@ -56,7 +56,7 @@ def test_pruning_changes_nothing(monkeypatch):
     kg = sim.kernel_graph(w)
     pruned = sim.evaluate_batch(designs, w, "cycle")
     kept = cycle_search.prune(designs, kg, [sim._candidates(d, kg) for d in designs],
-                              sim._floor_terms_many(designs, kg), sim._model, {})
+                              sim._floor_terms_many(designs, kg), sim._mapped_model, {})
     assert sum(map(len, kept)) < sum(len(sim._candidates(d, kg)) for d in designs) / 2
     monkeypatch.setattr(cycle_search, "floors", lambda terms, d: np.zeros(terms.shape[1]))
     everything = sim.evaluate_batch(designs, w, "cycle")
@@ -88,7 +88,7 @@ def test_split_floor_never_exceeds_the_lower_bound_of_a_valid_split():
         per = [b for _ in sim._candidates(d, kg)[::10] for b in budgets]
         if not per:
             continue
-        model = sim._model([d] * len(per), kg, mp.balanced_many(kg, d, cuts, 2, per))
+        model = sim._mapped_model([d] * len(per), kg, mp.balanced_many(kg, d, cuts, 2, per))
         ok = ~np.stack(list(model.violations.values())).any(axis=0)
         reach = cycle.lower_bound(model, (kg.edge_src, kg.edge_dst)) - model.t_p2p
         floor = cycle_search.floors(cycle_search.split_floor_terms(kg, d, cuts, per), d)

@@ -106,7 +106,7 @@ class RDUSimulator(Family):
         picked = {i: (m, t) for i, (m, _), t in zip(auto, chosen, known)}
         out = [picked[i][0] if i in picked else _explicit_mapping(d, kg) for i, d in enumerate(designs)]
         times = [picked[i][1] if i in picked else None for i in range(len(designs))]
-        return out, self._model(designs, kg, out), times
+        return out, self._mapped_model(designs, kg, out), times
 
     def _auto_mappings(self, designs: Sequence[MappingABC[str, Any]], kg: KernelGraph, fidelity: str
                        ) -> tuple[list[tuple[mp.Mapping, int]], analytical.Model | None, list[np.ndarray | None]]:
@@ -122,12 +122,12 @@ class RDUSimulator(Family):
         memo: cycle.Memo = {}     # simulated sections, shared by all the cycle-level searches below
         # drop the candidates a coarser bound proves slower than a few simulated
         cands = cycle_search.prune(designs, kg, self._candidates_many(designs, kg),
-                                   self._floor_terms_many(designs, kg), self._model, memo)
+                                   self._floor_terms_many(designs, kg), self._mapped_model, memo)
         rows = [i for i, c in enumerate(cands) for _ in c]
         flat = [m for c in cands for m in c]
         if not flat:
             return [], None, []
-        model = self._model([designs[i] for i in rows], kg, flat)
+        model = self._mapped_model([designs[i] for i in rows], kg, flat)
         bad = np.stack(list(model.violations.values())).any(axis=0)
         score = np.where(bad, np.inf, model.metrics["latency_s"])
         groups = _grouped(rows, len(designs))
@@ -221,7 +221,7 @@ class RDUSimulator(Family):
             extra, owner = [m for m, k in zip(extra, keep) if k], [i for i, k in zip(owner, keep) if k]
         if not extra:
             return
-        more = self._model([designs[i] for i in owner], kg, extra)
+        more = self._mapped_model([designs[i] for i in owner], kg, extra)
         ok = np.logical_not(np.stack(list(more.violations.values())).any(axis=0)).tolist()
         more_bound = cycle.lower_bound(more, edges)
         rows: dict[int, list[int]] = {}
@@ -320,7 +320,7 @@ class RDUSimulator(Family):
                 out[i].append(m)
         return out
 
-    def _model(self, designs: Sequence[MappingABC[str, Any]], kg: KernelGraph,
+    def _mapped_model(self, designs: Sequence[MappingABC[str, Any]], kg: KernelGraph,
                maps: Sequence[mp.Mapping]) -> analytical.Model:
         """The analytical model of mapping ``maps[j]`` on design ``designs[j]``, every ``j``."""
         return analytical.evaluate(*self._inputs(
