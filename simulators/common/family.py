@@ -4,7 +4,8 @@ A family supplies two things: its required parameter columns (:attr:`Family.para
 model over arrays of designs (:meth:`Family.model`, returning a :class:`ModelOutput`). The base
 does the rest once for every family:
 
-* ``evaluate`` is ``evaluate_batch`` of one design (plus design 0's per-layer detail);
+* ``evaluate`` is ``evaluate_batch`` of one design (plus design 0's per-layer detail): the same
+  model call, with its one row read as Python floats rather than stacked into a block;
 * a missing required parameter is a :class:`~archgym.errors.ConfigError` naming it (no silent
   defaults; mapping knobs that a family documents as "absent = auto" are the family's business);
 * validity: a design is invalid when any of the model's violation masks is set for it, or, when
@@ -17,6 +18,7 @@ does the rest once for every family:
 
 from __future__ import annotations
 
+import math
 from abc import abstractmethod
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -134,12 +136,12 @@ class Family(Simulator):
 
     # -- template methods ------------------------------------------------------------------------
     def evaluate(self, design: Mapping[str, Any], workload: Workload, fidelity: str = "analytical") -> Result:
-        """One design: :meth:`evaluate_batch` of one, with its info and (built when read) per-layer rows."""
-        out, batch, block = self._run(Designs(self.name, [design]), workload, fidelity)
-        info = out.info() if out.info is not None else {}
-        metrics = dict(zip(batch.metrics, block[:, 0].tolist()))
-        return Result(metrics, bool(batch.valid[0]), list(batch.violations[0]), out.layers or [],
-                      {"fidelity": fidelity, **info})
+        """One design: :meth:`evaluate_batch` of one (the same model call on one design, the same
+        derived metrics and validity rules, read as Python floats: :func:`_one`), with its info and
+        (built when read) per-layer rows."""
+        designs = Designs(self.name, [design])
+        out = self._model(designs, workload, fidelity)
+        return _one(out, fidelity)
 
     def evaluate_batch(self, designs: Sequence[Mapping[str, Any]] | Mapping[str, Any],
                        workload: Workload, fidelity: str = "analytical") -> BatchResult:
@@ -150,14 +152,10 @@ class Family(Simulator):
              ) -> tuple[ModelOutput, BatchResult, np.ndarray]:
         """The model's output, the batch result, and its metrics as one ``(metrics, designs)`` block
         (the rows of ``BatchResult.metrics`` are views of it)."""
-        self.check_fidelity(fidelity)
         if designs.n == 0:
+            self.check_fidelity(fidelity)
             return ModelOutput({}), BatchResult({}, np.zeros(0, dtype=bool), []), np.zeros((0, 0))
-        names = designs.names
-        for name in self.parameters:
-            if name not in names:
-                raise designs.missing(name)
-        out = self.model(designs, workload, fidelity)
+        out = self._model(designs, workload, fidelity)
         n = designs.n
         given, block = _stacked(out.metrics, n)
         derived = derive(given)
@@ -172,6 +170,30 @@ class Family(Simulator):
             for j in np.flatnonzero(bad.any(axis=1)).tolist():
                 masks[f"non_finite:{rows[j]}"] = bad[j]
         return out, BatchResult(metrics, *_validity(masks, n)), block
+
+    def _model(self, designs: Designs, workload: Workload, fidelity: str) -> ModelOutput:
+        """The model's output on ``designs`` (``n ≥ 1``), after the fidelity and the required parameters
+        are checked."""
+        self.check_fidelity(fidelity)
+        names = designs.names
+        for name in self.parameters:
+            if name not in names:
+                raise designs.missing(name)
+        return self.model(designs, workload, fidelity)
+
+
+def _one(out: ModelOutput, fidelity: str) -> Result:
+    """The :class:`Result` of a model's output on one design: the values :meth:`Family._run` puts in the
+    batch's row 0 (each metric as a float64, :func:`~archgym.metrics.derive` of them, a violation when
+    its mask is set, else ``non_finite:METRIC`` for each metric that is not finite), without the
+    ``(metrics, 1)`` block and masks."""
+    given = {k: v if type(v) is float else float(to_numpy(v).reshape(-1)[0]) for k, v in out.metrics.items()}
+    metrics = derive(given)
+    violations = [k for k, v in out.violations.items() if (v if type(v) is bool else bool(to_numpy(v).reshape(-1)[0]))]
+    if not violations:
+        violations = [f"non_finite:{k}" for k, v in metrics.items() if not math.isfinite(v)]
+    info = out.info() if out.info is not None else {}
+    return Result(metrics, not violations, violations, out.layers or [], {"fidelity": fidelity, **info})
 
 
 def _all_equal(vals: np.ndarray, first: Any) -> bool:
