@@ -1,7 +1,7 @@
-"""The mapper's split over distinct sections (:func:`simulators.rdu.mapping.split_sets`) gives the units,
-cycles per unit and balanced PCUs of splitting every cut on its own (:meth:`CutSet.work` and
-:func:`split_cuts` over the joined cuts), for sets with different lanes, stages and PCU budgets, and
-the floor terms from it (:func:`cycle_search.section_floor_terms`) those of every cut on its own."""
+"""The mapper's splits over the distinct sections of a kernel graph (:class:`simulators.rdu.section_table.SectionTable`)
+give the balanced PCUs and floor terms of splitting every cut on its own (:meth:`CutSet.work`,
+:func:`split_cuts`, :func:`cycle_search.cut_floor_terms`), for cut sets and designs with different
+lanes, stages, PCU budgets, sockets and SRAM, whichever of them came first."""
 
 from __future__ import annotations
 
@@ -12,34 +12,45 @@ from archgym.simulator import get_simulator
 from archgym.workload import get_workload
 from simulators.rdu import cycle_search
 from simulators.rdu import mapping as mp
+from simulators.rdu.kernels import lower
+from simulators.rdu.section_table import SectionTable
 from simulators.rdu.simulator import _cut_set
 
 
 @pytest.mark.parametrize("workload", ["resnet18", "bert-base:seq=128"])
-def test_split_sets_equals_every_cut_split_on_its_own(workload):
+def test_section_table_equals_every_cut_split_on_its_own(workload):
     sim = get_simulator("rdu")
     w = get_workload(workload)
     kg = sim.kernel_graph(w)
-    designs = sim.space(w).sample(4, 11)
-    sets = [_cut_set(d, kg) for d in designs]
-    lanes, stages, budgets = ([int(d[k]) for d in designs] for k in ("lanes", "stages", "n_pcu"))
-    split = mp.split_sets(kg, sets, lanes, stages, budgets)
-    got = (split.units[split.at], split.per_unit[split.at], split.pcu[split.at])
-    cuts = mp.CutSet.joined(sets)
-    sizes = [len(c.section) for c in sets]
+    designs = sim.space(w).sample(6, 11)
+    designs += [{**d, "lanes": designs[0]["lanes"], "stages": designs[0]["stages"], "n_pcu": designs[0]["n_pcu"]}
+                for d in designs[1:3]]          # same split parameters, other cut sets: sections reused
+    table = SectionTable(lower(w))              # its own graph: nothing computed before
+    for d in designs:
+        cuts, view = _cut_set(d, kg)
+        wb = int(d["word_bytes"])
+        got_pcu, got_chain = table.split(table.view(cuts, wb), int(d["lanes"]), int(d["stages"]), int(d["n_pcu"]))
+        units, per_unit = cuts.work(kg, int(d["lanes"]), int(d["stages"]))
+        pcu = mp.split_cuts(cuts, units, per_unit, np.full(len(cuts.section), int(d["n_pcu"])))
+        want = cycle_search.cut_floor_terms(kg, cuts, units, per_unit, pcu, wb)
+        assert got_pcu.dtype == pcu.dtype and np.array_equal(got_pcu, pcu)
+        assert got_chain.dtype == want.dtype and np.array_equal(got_chain, want[0]) and (got_chain > 0).all()
+        assert np.array_equal(view.n_sections, want[1]) and np.array_equal(view.weights, want[2])
+    first = cuts.sections
+    assert first.n < int((np.diff(cuts.section, axis=1) != 0).sum()) + len(cuts.section)  # fewer: shared
+    assert (np.diff(first.sid) >= 0).all() and np.array_equal(first.kernel[first.at], np.broadcast_to(
+        np.arange(len(kg)), first.at.shape))
 
-    def column(values: list[int]) -> np.ndarray:
-        return np.repeat(np.array(values, dtype=np.int64), sizes)[:, None]
 
-    units, per_unit = cuts.work(kg, column(lanes), column(stages))
-    pcu = mp.split_cuts(cuts, units, per_unit, column(budgets).ravel())
-    for a, b in zip(got, (units, np.broadcast_to(per_unit, units.shape), pcu)):
-        assert a.dtype == b.dtype and np.array_equal(a, b)
-    wb = int(designs[0]["word_bytes"])          # floor terms once per distinct section == per cut
-    floors = cycle_search.section_floor_terms(kg, cuts, split, wb)
-    want = cycle_search.cut_floor_terms(kg, cuts, units, per_unit, pcu, wb)
-    assert floors.dtype == want.dtype and np.array_equal(floors, want) and (floors[0] > 0).all()
-    table = sets[0].sections
-    assert table.n < int((np.diff(sets[0].section, axis=1) != 0).sum()) + len(sets[0].section)  # fewer: shared
-    assert (np.diff(table.sid) >= 0).all() and np.array_equal(table.kernel[table.at], np.broadcast_to(
-        np.arange(len(kg)), table.at.shape))
+def test_section_table_computes_a_section_once_per_split_parameters():
+    w = get_workload("resnet18")
+    sim = get_simulator("rdu")
+    kg = sim.kernel_graph(w)
+    small, big = ({**sim.design_for(w, "sn40l"), "n_pmu": n} for n in (260, 1040))
+    table = SectionTable(lower(w))
+    views = [table.view(_cut_set(d, kg)[0], int(d["word_bytes"])) for d in (small, big)]
+    assert set(views[0].sections.tolist()) <= set(views[1].sections.tolist())   # a bigger SRAM keeps its cuts
+    table.split(views[1], 32, 6, 1040)
+    done = table._splits[32, 6, 1040].done.copy()
+    table.split(views[0], 32, 6, 1040)
+    assert np.array_equal(table._splits[32, 6, 1040].done, done)           # nothing left to compute

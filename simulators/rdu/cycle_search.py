@@ -28,9 +28,7 @@ from collections.abc import Mapping as MappingABC
 from typing import Any
 
 import numpy as np
-from numba import njit
 
-from simulators.common.kernel_math import maximum
 from simulators.rdu import cycle
 from simulators.rdu import mapping as mp
 from simulators.rdu.analytical import Model
@@ -70,69 +68,6 @@ def cut_floor_terms(kg: KernelGraph, cuts: mp.CutSet, units: np.ndarray, per_uni
     edges = np.stack([kg.edge_src, kg.edge_dst], axis=1).astype(np.int64).reshape(-1, 2)
     cycle.chains(cuts.section, unit, zero, zero.copy(), zero.copy(), steps, edges, chain)
     return np.stack([chain.sum(axis=1), *_sections_and_weights(kg, cuts, word_bytes)])
-
-
-def section_floor_terms(kg: KernelGraph, cuts: mp.CutSet, split: mp.Split, word_bytes: int) -> np.ndarray:
-    """:func:`cut_floor_terms` of ``cuts`` from their :func:`.mapping.split_sets` ``split``: each distinct
-    section's chain once (:func:`_section_chains`: :func:`.cycle.chains`' float operations over the
-    section's kernels and edges, in the same order), put in its slot of every cut that has it, then
-    summed per cut as there."""
-    steps = (split.n_tile * (-(-split.units // np.maximum(split.pcu, 1)) * split.per_unit)).astype(float)
-    by_dst, by_src, ranges = _edges_sorted(kg)
-    per_section = _section_chains(split.kernel, split.sid, split.per_unit.astype(float), steps, by_dst, by_src,
-                                  ranges)
-    chain = np.zeros(cuts.section.shape)
-    chain[np.arange(len(chain))[:, None], cuts.section] = per_section[split.sid[split.at]]
-    return np.stack([chain.sum(axis=1), *_sections_and_weights(kg, cuts, word_bytes)])
-
-
-def _edges_sorted(kg: KernelGraph) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """The ``(E, 2)`` edges (producer, consumer) by consumer and by producer descending, both stable
-    (:func:`.cycle.chains`' orders), and ``(3, N + 1)`` positions in them per kernel ``k``: the first
-    edge into a kernel ``>= k``, the first out of a kernel ``<= k``, the first out of one ``< k``
-    (memoised in ``kg.memo``)."""
-    if (key := "floor edges") not in kg.memo:
-        edges = np.stack([kg.edge_src, kg.edge_dst], axis=1).astype(np.int64).reshape(-1, 2)
-        by_dst, by_src = edges[np.argsort(edges[:, 1], kind="stable")], edges[np.argsort(-edges[:, 0], kind="stable")]
-        kernels = np.arange(len(kg) + 1)
-        ranges = np.stack([np.searchsorted(by_dst[:, 1], kernels), np.searchsorted(-by_src[:, 0], -kernels),
-                           np.searchsorted(-by_src[:, 0], -kernels, side="right")])
-        kg.memo[key] = (by_dst, by_src, ranges)
-    return kg.memo[key]
-
-
-@njit(cache=True)
-def _section_chains(kernel: np.ndarray, sid: np.ndarray, unit: np.ndarray, steps: np.ndarray, by_dst: np.ndarray,
-                    by_src: np.ndarray, ranges: np.ndarray) -> np.ndarray:  # pragma: no cover - compiled
-    """Per distinct section (entries ``sid`` together, kernels ``kernel`` a contiguous run in order):
-    :func:`.cycle._chains` with no transfers — ``head`` along its on-chip edges by consumer, ``down``
-    along them by producer descending, the section's chain the most of ``head + steps + 0 + down``.
-    Only the edges whose consumer (producer) is in the run are visited, in the same order: their
-    positions in ``by_dst`` (``by_src``) are one range, ``ranges`` (:func:`section_floor_terms`)."""
-    n_sid = sid[-1] + 1 if sid.size else 0
-    out = np.zeros(n_sid)
-    a = 0
-    while a < sid.size:
-        b = a
-        while b < sid.size and sid[b] == sid[a]:
-            b += 1
-        first, last = kernel[a], kernel[b - 1]
-        head = np.zeros(b - a)
-        down = np.zeros(b - a)
-        for e in range(ranges[0, first], ranges[0, last + 1]):
-            p, c = by_dst[e, 0], by_dst[e, 1]
-            if first <= p <= last and first <= c <= last:
-                head[c - first] = maximum(head[c - first], head[p - first] + unit[a + p - first])
-        for e in range(ranges[1, last], ranges[2, first]):
-            p, c = by_src[e, 0], by_src[e, 1]
-            if first <= p <= last and first <= c <= last:
-                down[p - first] = maximum(down[p - first], unit[a + c - first] + 0.0 + down[c - first])
-        best = 0.0
-        for i in range(b - a):
-            best = maximum(best, head[i] + steps[a + i] + 0.0 + down[i])
-        out[sid[a]] = best
-        a = b
-    return out
 
 
 def split_floor_terms(kg: KernelGraph, hw: MappingABC[str, Any], cuts: Sequence[tuple[np.ndarray, int, int]],

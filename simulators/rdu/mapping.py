@@ -22,7 +22,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
 from collections.abc import Mapping as MappingABC
-from dataclasses import dataclass, fields
+from dataclasses import dataclass
 from functools import cached_property
 from typing import Any, overload
 
@@ -140,11 +140,6 @@ class CutSet:
         return Sections(uniq % n, sid, self.n_tile.ravel()[first_at], self.rows.ravel()[first_at],
                         self.tp.ravel()[first_at // n], inverse.reshape(n_cuts, n), int(sid[-1]) + 1)
 
-    @classmethod
-    def joined(cls, sets: list[CutSet]) -> CutSet:
-        """``sets`` one after the other."""
-        return cls(*(np.concatenate([getattr(c, f.name) for c in sets]) for f in fields(cls)))
-
 
 @dataclass(frozen=True)
 class Sections:
@@ -158,44 +153,6 @@ class Sections:
     tp: np.ndarray        # (E,) TP degree
     at: np.ndarray        # (C, N) entry of each cut's kernel
     n: int                # distinct sections
-
-
-@dataclass(frozen=True)
-class Split:
-    """:func:`split_sets`: per entry of the joined sets' distinct sections (:class:`Sections`, section
-    ids made distinct across sets) its kernel, section, tile count, units, cycles per unit and
-    balanced PCUs; ``at`` ``(C, N)``: the entry of every cut's kernel (``split.pcu[split.at]``: the
-    cuts' PCUs)."""
-
-    kernel: np.ndarray
-    sid: np.ndarray
-    n_tile: np.ndarray
-    units: np.ndarray
-    per_unit: np.ndarray
-    pcu: np.ndarray
-    at: np.ndarray
-
-
-def split_sets(kg: KernelGraph, sets: Sequence[CutSet], lanes: Sequence[int], stages: Sequence[int],
-               budgets: Sequence[int]) -> Split:
-    """The units, cycles per unit and balanced PCUs of the cuts of ``sets`` one after the other, set
-    ``i`` with ``lanes[i]``, ``stages[i]`` and PCU budget ``budgets[i]``: :meth:`CutSet.work` and
-    :func:`split_cuts` computed once per distinct section of a set (:attr:`CutSet.sections`)."""
-    parts = [c.sections for c in sets]
-    entries = [len(p.kernel) for p in parts]
-    e_start = np.cumsum([0, *entries[:-1]])
-    s_start = np.cumsum([0, *(p.n for p in parts[:-1])])
-
-    def per_entry(values: Sequence[int]) -> np.ndarray:
-        return np.repeat(np.asarray(values, dtype=np.int64), entries)
-
-    units, per_unit = units_and_unit_cycles(kg, np.concatenate([p.rows for p in parts]),
-                                            np.concatenate([p.tp for p in parts]), per_entry(lanes),
-                                            per_entry(stages), np.concatenate([p.kernel for p in parts]))
-    sid = np.concatenate([p.sid + s for p, s in zip(parts, s_start)])
-    pcu = balanced_pcus(units, per_unit, sid, np.repeat(np.asarray(budgets, dtype=np.int64), [p.n for p in parts]))
-    return Split(np.concatenate([p.kernel for p in parts]), sid, np.concatenate([p.n_tile for p in parts]), units,
-                 per_unit, pcu, np.concatenate([p.at + e for p, e in zip(parts, e_start)]))
 
 
 class Candidates(Sequence[Mapping]):
@@ -401,22 +358,29 @@ def _balanced(units: np.ndarray, per_unit: np.ndarray, section: np.ndarray, budg
         fill[section[k]] += 1
     out = np.ones(section.size, dtype=np.int64)
     for s in range(n_sec):
-        ks = members[ptr[s]:ptr[s + 1]]
-        if ks.size == 0 or ks.size > budget[s]:
-            continue
-        lo, hi = _step_bounds(units, per_unit, ks, budget[s])
-        while lo < hi:
-            mid = (lo + hi) // 2
-            need = 0
-            for k in ks:
-                need += -(-units[k] // (mid // per_unit[k]))
-            if need <= budget[s]:
-                hi = mid
-            else:
-                lo = mid + 1
-        for k in ks:
-            out[k] = -(-units[k] // (lo // per_unit[k]))
+        balance_section(units, per_unit, members[ptr[s]:ptr[s + 1]], budget[s], out)
     return out
+
+
+@njit(cache=True)
+def balance_section(units: np.ndarray, per_unit: np.ndarray, ks: np.ndarray, budget: int,
+                    out: np.ndarray) -> None:  # pragma: no cover - compiled
+    """:func:`_balanced` of one section, the kernels ``ks``: their PCUs into ``out[ks]`` (left as
+    they are when the section is empty or has more kernels than ``budget``)."""
+    if ks.size == 0 or ks.size > budget:
+        return
+    lo, hi = _step_bounds(units, per_unit, ks, budget)
+    while lo < hi:
+        mid = (lo + hi) // 2
+        need = 0
+        for k in ks:
+            need += -(-units[k] // (mid // per_unit[k]))
+        if need <= budget:
+            hi = mid
+        else:
+            lo = mid + 1
+    for k in ks:
+        out[k] = -(-units[k] // (lo // per_unit[k]))
 
 
 @njit(cache=True)

@@ -13,7 +13,7 @@ from archgym.errors import ConfigError
 from archgym.space import DesignSpace
 from archgym.workload import Workload
 from simulators.common.family import Designs, Family, ModelOutput
-from simulators.rdu import analytical, cycle, cycle_search
+from simulators.rdu import analytical, cycle, cycle_search, section_table
 from simulators.rdu import mapping as mp
 from simulators.rdu.hardware import HW_PARAMS, PRESETS, RDUConfig, area_mm2
 from simulators.rdu.kernels import KernelGraph, lower
@@ -251,24 +251,15 @@ class RDUSimulator(Family):
     def _built(self, designs: Sequence[MappingABC[str, Any]], kg: KernelGraph
                ) -> list[tuple[mp.Candidates, np.ndarray]]:
         """Each design's candidates and their floor terms, memoised per hardware key
-        (:func:`_candidate_key`); the keys not seen before are built together: their cut sets
-        (:func:`_cut_set`, memoised per cut key) joined, one balanced split over all their distinct
-        sections (:func:`mp.split_sets`: each with its key's lanes, stages and PCU budget; every
-        cut's split equals its own) and the floor terms from the same units and PCUs."""
-        new: dict[tuple[Any, ...], MappingABC[str, Any]] = {}
+        (:func:`_candidate_key`): its cut set (:func:`_cut_set`, memoised per cut key) split into
+        balanced PCUs with each section chain from the kernel graph's :class:`SectionTable` (every
+        distinct section computed once per lanes, stages and PCU budget)."""
+        sections = section_table.table(kg)
         for d in designs:
             if (key := _candidate_key(d)) not in kg.memo:
-                new.setdefault(key, d)
-        if new:
-            reps = list(new.values())
-            sets = [_cut_set(d, kg) for d in reps]
-            sizes = [len(c.section) for c in sets]
-            split = mp.split_sets(kg, sets, *([int(d[k]) for d in reps] for k in ("lanes", "stages", "n_pcu")))
-            pcu = split.pcu[split.at]
-            terms = cycle_search.section_floor_terms(kg, mp.CutSet.joined(sets), split, int(reps[0]["word_bytes"]))
-            ends = np.cumsum(sizes).tolist()
-            for key, cs, start, end in zip(new, sets, [0, *ends[:-1]], ends):
-                kg.memo[key] = (mp.Candidates(cs, pcu[start:end], 2), terms[:, start:end])
+                cuts, view = _cut_set(d, kg)
+                pcu, chains = sections.split(view, *(int(d[k]) for k in ("lanes", "stages", "n_pcu")))
+                kg.memo[key] = (mp.Candidates(cuts, pcu, 2), np.stack([chains, view.n_sections, view.weights]))
         return [kg.memo[_candidate_key(d)] for d in designs]
 
     def _cycle_candidates(self, d: MappingABC[str, Any], kg: KernelGraph) -> list[mp.Mapping]:
@@ -359,9 +350,10 @@ def _candidate_key(d: MappingABC[str, Any]) -> tuple[Any, ...]:
             *(int(d[k]) for k in ("n_pcu", "lanes", "stages", "sockets", "word_bytes")))
 
 
-def _cut_set(d: MappingABC[str, Any], kg: KernelGraph) -> mp.CutSet:
-    """The distinct ``(cut, tile, tp)`` of :meth:`RDUSimulator._candidates` for ``d``, stacked; memoised
-    in ``kg.memo`` per what they depend on (SRAM ladder top, section-length limits, sockets, word size)."""
+def _cut_set(d: MappingABC[str, Any], kg: KernelGraph) -> tuple[mp.CutSet, section_table.CutView]:
+    """The distinct ``(cut, tile, tp)`` of :meth:`RDUSimulator._candidates` for ``d``, stacked, and their
+    view in the kernel graph's :class:`SectionTable`; memoised in ``kg.memo`` per what they depend on
+    (SRAM ladder top, section-length limits, sockets, word size)."""
     sram, sockets, wb = mp.sram_bytes(d), int(d["sockets"]), int(d["word_bytes"])
     limits = tuple(mp.section_limit(kg, d, max_len) for max_len in (None, 8))
     key = ("cuts", mp.ladder_top(sram), *limits, sockets, wb)
@@ -369,7 +361,8 @@ def _cut_set(d: MappingABC[str, Any], kg: KernelGraph) -> mp.CutSet:
         cuts = {(c.tobytes(), tile, tp): (c, tile, tp)
                 for tile in mp.tile_candidates(kg) for tp in sorted({1, sockets}) for limit in limits
                 for c in mp.ladder_cuts(kg, sram, limit, wb, tile, 2, tp)}
-        kg.memo[key] = mp.CutSet.of(kg, list(cuts.values()))
+        cut_set = mp.CutSet.of(kg, list(cuts.values()))
+        kg.memo[key] = (cut_set, section_table.table(kg).view(cut_set, wb))
     return kg.memo[key]
 
 
