@@ -25,7 +25,6 @@ derates by ``1 − tRFC/tREFI``), and waits tWR before closing a written row.
 from __future__ import annotations
 
 import math
-from typing import Any
 
 import numpy as np
 from numba import njit
@@ -33,118 +32,82 @@ from numba import njit
 from simulators.pim import gemv
 from simulators.pim.gemv import Hardware, JobCost, Jobs
 
-# The channel's timing state (a float array, compiled code below) and its command counters.
-COL_FREE, READ_END, WRITE_END, ACT_LAST, READY, PRE_DONE, ROW_OPEN, NEXT_REF, ACT_HEAD, ACT_LEN = range(10)
-ACTS = 10                   # four slots from here: issue times of the last four ACTs (a ring)
-N_STATE = ACTS + 4
+# The channel's command counters, and its timing parameters (ns) in this order.
 C_ACT, C_MAC, C_WR, C_REF, C_REOPEN = range(5)
-# timing parameters (ns), in this order
 T_RRD, T_FAW, T_RCD, T_RAS, T_WR, T_RP, T_RFC, T_REFI, T_WTR, T_RTW, T_CMD, T_WRITE = range(12)
+#: ``span ≥ steps·step·FITS`` proves ``span // step ≥ steps`` (a burst fits before the refresh) without
+#: the floor division: the product and its margin round by at most 2⁻⁵³ each, so ``span`` exceeds
+#: ``steps·step`` exactly (derived; the division is taken whenever the test fails)
+FITS = 1.0 + 2.0 ** -50
 
 
 @njit(cache=True)
-def _activate(st: np.ndarray, c: np.ndarray, p: np.ndarray, banks: int, all_bank: bool, earliest: float) -> None:
-    start = max(earliest, st[PRE_DONE])
+def _activate(ring: np.ndarray, head: int, n: int, start: float, banks: int, all_bank: bool, t_rrd: float,
+              t_faw: float) -> tuple[float, int, int]:
+    """ACT from ``start``: one all-bank ACT, or one per bank ≥ tRRD apart and at most four per tFAW
+    (``ring``: the last four ACTs' issue times from ``head``, ``n`` of them); (last ACT's time,
+    head, n)."""
     if all_bank:
-        st[ACT_LAST] = start
-    else:
-        last = start
-        for i in range(banks):
-            if i:
-                last = max(last + p[T_RRD], start)
-            head, n = int(st[ACT_HEAD]), int(st[ACT_LEN])
-            if n == 4:          # at most four ACTs per tFAW window
-                last = max(last, st[ACTS + head] + p[T_FAW])
-                st[ACTS + head] = last
-                st[ACT_HEAD] = (head + 1) % 4
-            else:
-                st[ACTS + (head + n) % 4] = last
-                st[ACT_LEN] = n + 1
-        st[ACT_LAST] = last
-    c[C_ACT] += banks
-    st[READY] = st[ACT_LAST] + p[T_RCD]
-    st[ROW_OPEN] = 1.0
+        return start, head, n
+    last = start
+    for i in range(banks):
+        if i:
+            last = max(last + t_rrd, start)
+        if n == 4:          # at most four ACTs per tFAW window
+            last = max(last, ring[head] + t_faw)
+            ring[head] = last
+            head = (head + 1) % 4
+        else:
+            ring[(head + n) % 4] = last
+            n += 1
+    return last, head, n
 
 
 @njit(cache=True)
-def _precharge(st: np.ndarray, p: np.ndarray) -> None:
-    if st[ROW_OPEN] == 0.0:
-        return
-    when = max(st[ACT_LAST] + p[T_RAS], st[READ_END], st[WRITE_END] + p[T_WR], st[COL_FREE])
-    st[PRE_DONE] = when + p[T_RP]
-    st[ROW_OPEN] = 0.0
+def _precharge(row_open: bool, pre_done: float, act_last: float, read_end: float, write_end: float,
+               col_free: float, t_ras: float, t_wr: float, t_rp: float) -> float:
+    """When the all-bank PRE of the open rows is done (``pre_done`` unchanged when none are open)."""
+    if not row_open:
+        return pre_done
+    return max(act_last + t_ras, read_end, write_end + t_wr, col_free) + t_rp
 
 
 @njit(cache=True)
-def _refresh_if_due(st: np.ndarray, c: np.ndarray, p: np.ndarray, at: float) -> bool:
-    """Refresh when ``at`` reaches the due time; True when rows were open (must re-open)."""
-    if at < st[NEXT_REF]:
-        return False
-    was_open = st[ROW_OPEN] != 0.0
-    _precharge(st, p)
-    while at >= st[NEXT_REF]:
-        start = max(st[NEXT_REF], st[PRE_DONE], st[COL_FREE])
-        st[PRE_DONE] = start + p[T_RFC]
-        st[COL_FREE] = max(st[COL_FREE], st[PRE_DONE])
-        st[NEXT_REF] += p[T_REFI]
-        c[C_REF] += 1
-        at = max(at, st[PRE_DONE])
-    return was_open
-
-
-@njit(cache=True)
-def _mac_burst(st: np.ndarray, c: np.ndarray, p: np.ndarray, banks: int, all_bank: bool, g: int,
-               steps: int) -> None:
-    """``steps`` column steps on the open rows (each ``g`` MAC commands)."""
-    step_ns = g * p[T_CMD]
-    while steps > 0:
-        if st[ROW_OPEN] == 0.0:
-            _activate(st, c, p, banks, all_bank, st[COL_FREE])
-        start = max(st[READY], st[COL_FREE], st[WRITE_END] + p[T_WTR])
-        if start >= st[NEXT_REF]:
-            c[C_REOPEN] += _refresh_if_due(st, c, p, start)
-            continue
-        fit = int((st[NEXT_REF] - start) // step_ns)
-        k = min(steps, max(fit, 1))
-        st[COL_FREE] = start + k * step_ns
-        st[READ_END] = st[COL_FREE]
-        c[C_MAC] += k * g
-        steps -= k
-
-
-@njit(cache=True)
-def _write_group(st: np.ndarray, c: np.ndarray, p: np.ndarray, writes: int) -> None:
-    """Host writes ``writes`` input registers (bus turnaround from the last read)."""
-    start = max(st[COL_FREE], st[READ_END] + p[T_RTW])
-    if _refresh_if_due(st, c, p, start):
-        start = max(st[COL_FREE], st[READ_END] + p[T_RTW])
-    st[COL_FREE] = start + writes * p[T_WRITE]
-    st[WRITE_END] = st[COL_FREE]
-    c[C_WR] += writes
-
-
-@njit(cache=True)
-def _spill(st: np.ndarray, c: np.ndarray, p: np.ndarray, banks: int, all_bank: bool, commands: int) -> None:
-    """Write ``commands`` output registers to an output row, then close it."""
-    _precharge(st, p)
-    _activate(st, c, p, banks, all_bank, st[COL_FREE])
-    start = max(st[READY], st[COL_FREE], st[READ_END] + p[T_RTW])
-    st[COL_FREE] = start + commands * p[T_CMD]
-    st[WRITE_END] = st[COL_FREE]
-    _precharge(st, p)
+def _refresh(at: float, next_ref: float, pre_done: float, col_free: float, t_rfc: float,
+             t_refi: float) -> tuple[float, float, float, int]:
+    """Every refresh due by ``at`` (rows closed; each blocks the channel for tRFC, and ``at`` moves
+    past it); (next due time, PRE/REF done, column bus free, refreshes)."""
+    n = 0
+    while at >= next_ref:
+        start = max(next_ref, pre_done, col_free)
+        pre_done = start + t_rfc
+        col_free = max(col_free, pre_done)
+        next_ref += t_refi
+        n += 1
+        at = max(at, pre_done)
+    return next_ref, pre_done, col_free, n
 
 
 @njit(cache=True)
 def _run(p: np.ndarray, banks: int, all_bank: bool, g: int, cols_per_row: int, col_bits: int, q: int, order: int,
          m: int, writes: int, vectors: int, r_b: int, kpart: int, n_vectors: int, bits: int, irf_bits: int,
          irf_regs: int) -> tuple[float, np.ndarray]:
-    """Simulate ``n_vectors`` passes over a bank's row blocks; (end time ns, command counters)."""
-    st = np.zeros(N_STATE)
-    st[READ_END] = st[WRITE_END] = st[ACT_LAST] = -1e9
-    st[NEXT_REF] = p[T_REFI]
+    """Simulate ``n_vectors`` passes over a bank's row blocks; (end time ns, command counters).
+
+    Per vector pass of ``blocks`` row blocks and per register group: the host's register writes
+    (a refresh first when due), the accumulator moves (``order > 1``), then MAC bursts over the
+    weight rows (split at row ends, PRE at each, and at refreshes, which re-open the row); per pass
+    an output spill (PRE, ACT, write commands, PRE). The channel's state is local scalars."""
+    t_rrd, t_faw, t_rcd, t_ras, t_wr, t_rp = p[T_RRD], p[T_FAW], p[T_RCD], p[T_RAS], p[T_WR], p[T_RP]
+    t_rfc, t_refi, t_wtr, t_rtw, t_cmd, t_write = p[T_RFC], p[T_REFI], p[T_WTR], p[T_RTW], p[T_CMD], p[T_WRITE]
+    col_free = ready = pre_done = 0.0            # column bus free; open rows ready; PRE (or REF) done
+    read_end = write_end = act_last = -1e9
+    next_ref, row_open = t_refi, False
+    ring, head, n_acts = np.zeros(4), 0, 0       # per-bank mode: the last four ACTs
     c = np.zeros(5, dtype=np.int64)
+    step_ns = g * t_cmd                          # one column step: g MAC commands
     x_per_reg = irf_bits // bits
-    pos = 0                       # column position inside the current weight row
+    pos = 0                                      # column position inside the current weight row
     for _ in range(n_vectors):
         done = 0
         while done < q:
@@ -152,23 +115,66 @@ def _run(p: np.ndarray, banks: int, all_bank: bool, g: int, cols_per_row: int, c
             for first in range(0, writes, irf_regs):
                 w = min(irf_regs, writes - first)
                 x = min(w * x_per_reg, kpart - first * x_per_reg)
-                _write_group(st, c, p, w * vectors)
+                start = max(col_free, read_end + t_rtw)        # host writes w·vectors registers
+                if start >= next_ref:
+                    was_open = row_open
+                    pre_done = _precharge(row_open, pre_done, act_last, read_end, write_end, col_free, t_ras, t_wr, t_rp)
+                    row_open = False
+                    next_ref, pre_done, col_free, refs = _refresh(start, next_ref, pre_done, col_free, t_rfc, t_refi)
+                    c[C_REF] += refs
+                    if was_open:
+                        start = max(col_free, read_end + t_rtw)
+                col_free = start + (w * vectors) * t_write
+                write_end = col_free
+                c[C_WR] += w * vectors
                 if order > 1:    # accumulator moves inside the units: column-bus slots, no DRAM access
-                    st[COL_FREE] += blocks * g * p[T_CMD]
+                    col_free += blocks * g * t_cmd
                 cols = math.ceil(blocks * m * x * bits / col_bits)
                 while cols > 0:
                     take = min(cols, cols_per_row - pos)
-                    _mac_burst(st, c, p, banks, all_bank, g, take)
+                    steps = take
+                    while steps > 0:   # a MAC burst of ``steps`` column steps on the open rows
+                        if not row_open:
+                            act_last, head, n_acts = _activate(ring, head, n_acts, max(col_free, pre_done), banks,
+                                                               all_bank, t_rrd, t_faw)
+                            c[C_ACT] += banks
+                            ready, row_open = act_last + t_rcd, True
+                        start = max(ready, col_free, write_end + t_wtr)
+                        if start >= next_ref:
+                            pre_done = _precharge(row_open, pre_done, act_last, read_end, write_end, col_free, t_ras,
+                                                  t_wr, t_rp)
+                            row_open = False
+                            next_ref, pre_done, col_free, refs = _refresh(start, next_ref, pre_done, col_free, t_rfc,
+                                                                          t_refi)
+                            c[C_REF] += refs
+                            c[C_REOPEN] += 1
+                            continue
+                        span = next_ref - start
+                        k = steps if span >= steps * step_ns * FITS else min(steps, max(int(span // step_ns), 1))
+                        col_free = start + k * step_ns
+                        read_end = col_free
+                        c[C_MAC] += k * g
+                        steps -= k
                     pos, cols = pos + take, cols - take
                     if pos == cols_per_row:
-                        _precharge(st, p)
-                        pos = 0
-            _spill(st, c, p, banks, all_bank, r_b * blocks * g)
+                        pre_done = _precharge(row_open, pre_done, act_last, read_end, write_end, col_free, t_ras, t_wr,
+                                              t_rp)
+                        row_open, pos = False, 0
+            # output spill: r_b·blocks·g write commands to an output row, then close it
+            pre_done = _precharge(row_open, pre_done, act_last, read_end, write_end, col_free, t_ras, t_wr, t_rp)
+            act_last, head, n_acts = _activate(ring, head, n_acts, max(col_free, pre_done), banks, all_bank, t_rrd,
+                                               t_faw)
+            c[C_ACT] += banks
+            ready = act_last + t_rcd
+            col_free = max(ready, col_free, read_end + t_rtw) + (r_b * blocks * g) * t_cmd
+            write_end = col_free
+            pre_done = _precharge(True, pre_done, act_last, read_end, write_end, col_free, t_ras, t_wr, t_rp)
+            row_open = False
             if pos:
                 c[C_REOPEN] += 1
             done += blocks
-    _precharge(st, p)
-    return max(st[COL_FREE], st[PRE_DONE] - p[T_RP]), c
+    pre_done = _precharge(row_open, pre_done, act_last, read_end, write_end, col_free, t_ras, t_wr, t_rp)
+    return max(col_free, pre_done - t_rp), c
 
 
 #: relative margin of :func:`lower_bound_ns` below the exact sum of its terms: the simulation adds
@@ -203,41 +209,69 @@ def needed(per_job: np.ndarray, inverse: np.ndarray, n_unique: int) -> np.ndarra
     return np.asarray(per_job, dtype=float) @ onehot > 0
 
 
+#: a simulation's inputs that vary within a batch (one preset), in :func:`_run`'s order, then the
+#: MAC command time's bits: the key of :func:`simulate_jobs`'s distinct simulations
+KEY = ("q", "order", "m", "writes", "vectors", "r_b", "kpart", "n_vectors", "g", "all_bank", "irf_regs", "t_cmd")
+_LAYOUT = KEY[:7]
+
+
+@njit(cache=True)
+def _run_all(p: np.ndarray, banks: int, cols_per_row: int, col_bits: int, bits: int, irf_bits: int,
+             keys: np.ndarray, t_cmd: np.ndarray, ends: np.ndarray, counts: np.ndarray) -> None:
+    """:func:`_run` of every row of ``keys`` (:data:`KEY`; ``p``'s MAC command time from ``t_cmd``),
+    written to ``ends`` and ``counts``."""
+    for u in range(len(keys)):
+        p[T_CMD] = t_cmd[u]
+        k = keys[u]
+        ends[u], counts[u] = _run(p, banks, k[9] != 0, k[8], cols_per_row, col_bits, k[0], k[1], k[2], k[3], k[4],
+                                  k[5], k[6], k[7], bits, irf_bits, k[10])
+
+
+def distinct_rows(keys: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """(index of each distinct row's first occurrence, each row's distinct-row number) of an integer
+    matrix (``np.unique(..., axis=0)``'s ``index`` and ``inverse``, in a cheaper lexicographic sort)."""
+    order = np.lexsort(keys.T[::-1])
+    ranked = keys[order]
+    new = np.ones(len(keys), dtype=bool)
+    new[1:] = (ranked[1:] != ranked[:-1]).any(axis=1)
+    inverse = np.empty(len(keys), dtype=np.int64)
+    inverse[order] = np.cumsum(new) - 1
+    return order[new], inverse
+
+
 def simulate_jobs(hw: Hardware, jobs: Jobs, best: JobCost, need: np.ndarray | None = None) -> JobCost:
     """The analytical mapper's choice for every (design, job), with its PIM time from the command
-    simulator, run once per distinct simulator input (placement, vectors and the unit's timing).
-    ``need`` ``(designs, jobs)``: the pairs to simulate (default all); the others (jobs certainly
-    run on the host, :func:`lower_bound_ns`) get an infinite PIM time and NaN command counts."""
+    simulator, run once per distinct simulator input (placement, vectors and the unit's timing) in
+    one compiled call. ``need`` ``(designs, jobs)``: the pairs to simulate (default all); the others
+    (jobs certainly run on the host, :func:`lower_bound_ns`) get an infinite PIM time and NaN
+    command counts."""
     s_best, m_best = best.choice["split_k"], best.choice["tile_rows"]
     n, n_jobs = s_best.shape
     t = hw.t
     lay = gemv.layout(hw, jobs, s_best, m_best)
     acts_analytical = jobs.N * np.ceil(np.asarray(lay["rows"], dtype=float) - 1e-9) * t.banks
     shape = (n, n_jobs)
-    ints = {k: np.broadcast_to(lay[k], shape).astype(np.int64).tolist()
-            for k in ("q", "order", "m", "writes", "vectors", "r_b", "kpart")}
-    per = {k: np.broadcast_to(np.asarray(v, dtype=float).reshape(-1, 1), (n, 1))[:, 0].tolist()
+    d, j = np.nonzero(np.broadcast_to(True if need is None else need, shape))
+    per = {k: np.broadcast_to(np.asarray(v, dtype=float).reshape(-1, 1), (n, 1))[d, 0]
            for k, v in (("t_cmd", hw.t_cmd), ("g", hw.g), ("all_bank", hw.all_bank_act), ("irf_regs", hw.irf_regs))}
-    timing = [t.tRRD_S, t.tFAW, t.tRCD, t.tRAS, t.tWR, t.tRP, t.tRFC, t.tREFI, t.tWTR, t.tRTW]
-    cols_per_row = t.row_bytes * 8 // t.col_bits
-    n_vec = jobs.N.tolist()
-    todo = np.broadcast_to(True if need is None else need, shape).tolist()
+    keys = np.empty((len(d), len(KEY)), dtype=np.int64)
+    for col, k in enumerate(_LAYOUT):
+        keys[:, col] = np.broadcast_to(lay[k], shape)[d, j].astype(np.int64)
+    keys[:, 7] = jobs.N[j]
+    keys[:, 8] = per["g"].astype(np.int64)
+    keys[:, 9] = per["all_bank"] != 0
+    keys[:, 10] = np.minimum(per["irf_regs"].astype(np.int64), keys[:, 3])  # more registers than writes: one group
+    keys[:, 11] = per["t_cmd"].view(np.int64)
+    first, inverse = distinct_rows(keys)
+    ends, counts = np.empty(len(first)), np.empty((len(first), 5), dtype=np.int64)
+    p = np.array([t.tRRD_S, t.tFAW, t.tRCD, t.tRAS, t.tWR, t.tRP, t.tRFC, t.tREFI, t.tWTR, t.tRTW, 0.0,
+                  hw.cfg.t_wr_ns], dtype=float)
+    _run_all(p, t.banks, t.row_bytes * 8 // t.col_bits, t.col_bits, hw.bits, hw.irf_bits, keys[first],
+             per["t_cmd"][first], ends, counts)
     ns = np.full(shape, np.inf)
     acts, refs, reopens = (np.full(shape, np.nan) for _ in range(3))
-    cache: dict[tuple[Any, ...], tuple[float, np.ndarray]] = {}
-    for d in range(n):
-        p = np.array([*timing, per["t_cmd"][d], hw.cfg.t_wr_ns], dtype=float)
-        for j in range(n_jobs):
-            if not todo[d][j]:
-                continue
-            lay_dj = tuple(ints[k][d][j] for k in ints)
-            irf = min(int(per["irf_regs"][d]), ints["writes"][d][j])   # more registers than writes: one group
-            key = (*lay_dj, n_vec[j], per["t_cmd"][d], per["g"][d], per["all_bank"][d], irf)
-            if key not in cache:
-                cache[key] = _run(p, t.banks, bool(per["all_bank"][d]), int(per["g"][d]), cols_per_row, t.col_bits,
-                                  *lay_dj, n_vec[j], hw.bits, hw.irf_bits, irf)  # type: ignore[call-arg]  # numba dispatcher
-            end, c = cache[key]
-            ns[d, j], acts[d, j], refs[d, j], reopens[d, j] = end, c[C_ACT], c[C_REF], c[C_REOPEN]
+    ns[d, j] = ends[inverse]
+    acts[d, j], refs[d, j], reopens[d, j] = counts[inverse][:, [C_ACT, C_REF, C_REOPEN]].T
     extra_acts = (acts - acts_analytical) * np.asarray(hw.channels, dtype=float).reshape(-1, 1)
     energy = best.energy_pj + np.maximum(extra_acts, 0.0) * t.act_pj
     parts = {**best.parts, "cycle_sim": ns}
