@@ -116,6 +116,23 @@ class Result:
         return out
 
 
+def _finite(x: Any) -> float:
+    """``x`` when it is a finite Python float, else NaN."""
+    return x if type(x) is float and math.isfinite(x) else math.nan
+
+
+def _positive(x: Any) -> float:
+    """``x`` when it is a finite Python float > 0 (numpy's log10 of it gives no warning), else NaN."""
+    return x if type(x) is float and 0.0 < x < math.inf else math.nan
+
+
+def _exact_float(v: float) -> float:
+    """An objective's number as the float numpy computes with (a Python int converts exactly up to
+    2⁵³); NaN for an int that would round."""
+    f = float(v)
+    return f if f == v else math.nan
+
+
 def _json_number(v: Any) -> Any:
     if isinstance(v, np.generic):
         v = v.item()
@@ -276,8 +293,47 @@ class Objective:
         return np.where(bad, self.invalid_cost, cost)
 
     def cost(self, result: Result) -> float:
-        metrics = {k: np.array([v], dtype=float) for k, v in result.metrics.items()}
-        return float(self.cost_batch(metrics, np.array([result.valid]))[0])
+        return self.cost_one(result.metrics, result.valid)
+
+    def cost_one(self, metrics: Mapping[str, Any], valid: bool) -> float:
+        """One design's cost from its metrics (floats; NaN: not computed): :meth:`cost_batch` of a batch
+        of one, bit for bit, warnings and errors included. A valid design whose metrics are Python floats
+        is worked out in floats (+ − × ÷ round as numpy's do; the logs are one numpy ``log10`` call, as
+        ``math.log10`` differs from it in the last bit); whatever that cannot give exactly, or where numpy
+        would warn (an overflow, a log of zero), goes the array way."""
+        if valid:
+            cost = self._float_cost(metrics)
+            if cost == cost:
+                return cost
+        arrays = {k: np.array([v], dtype=float) for k, v in metrics.items()}
+        return float(self.cost_batch(arrays, np.array([valid]))[0])
+
+    def _float_cost(self, metrics: Mapping[str, Any]) -> float:
+        """:meth:`cost_batch`'s arithmetic, in its order, on one valid design's Python floats; NaN when
+        the result would not be finite or some input is not a finite float (missing, NaN, ±inf, another
+        type), or a logged metric not > 0: the cases left to :meth:`cost_batch`."""
+        if self.kind == "target":
+            cost = 0.0
+            for m, t in self.targets.items():
+                t = _exact_float(t)
+                cost = cost + abs(_finite(metrics.get(m)) - t) / t
+        else:
+            names = [self.metric] if self.kind in ("minimize", "maximize") else list(self.weights)
+            logs = np.log10(np.array([_positive(metrics.get(m)) for m in names])).tolist()
+            if self.kind == "minimize":
+                cost = logs[0]
+            elif self.kind == "maximize":
+                cost = -logs[0]
+            else:
+                cost = 0.0
+                for w, log in zip(self.weights.values(), logs):
+                    cost = cost + _exact_float(w) * log
+        for m, bound in self.constraints.items():
+            over = _finite(metrics.get(m)) / _exact_float(bound) - 1.0
+            if not math.isfinite(over):            # numpy warns of an overflow the clamp would hide
+                return math.nan
+            cost = cost + _exact_float(self.penalty) * (over if over > 0.0 else 0.0)
+        return cost if math.isfinite(cost) else math.nan
 
     def reward(self, result: Result) -> float:
         return -self.cost(result)

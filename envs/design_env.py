@@ -35,7 +35,7 @@ from gymnasium import spaces
 
 from archgym.errors import ConfigError
 from archgym.evaluator import Evaluator, result_rows
-from archgym.metrics import BatchResult, Objective, Result, derive
+from archgym.metrics import Objective, Result, derive
 from archgym.simulator import Simulator, get_simulator
 from archgym.space import Design
 from archgym.store import RunStore
@@ -172,8 +172,10 @@ class DesignEnv(gym.Env):
             return self._conclude({}, False, bad, self.objective.invalid_cost, False)
         # the batched path with a batch of one, read straight from the batch (no Result round trip)
         batch = self.evaluator.evaluate_indices(self._indices[None, :])
-        cost = float(self.objective.cost_batch(batch.metrics, batch.valid)[0])
-        return self._conclude(first_metrics(batch), bool(batch.valid[0]), batch.violations[0], cost,
+        values = {k: float(v[0]) for k, v in batch.metrics.items()}     # NaN: not computed
+        valid = bool(batch.valid[0])
+        cost = self.objective.cost_one(values, valid)
+        return self._conclude({k: x for k, x in values.items() if x == x}, valid, batch.violations[0], cost,
                               bool(batch.info.get("predicted", False)))
 
     def action_masks(self) -> np.ndarray:
@@ -345,12 +347,6 @@ class ObservationRow:
         if self.kind == "dict":
             return {k: row[part].copy() for k, part in s.items()}
         return row.copy()
-
-
-def first_metrics(batch: BatchResult) -> dict[str, float]:
-    """The first design's metrics as Python floats, NaN (not computed) left out, as
-    :func:`~archgym.evaluator.result_rows` gives them."""
-    return {k: x for k, v in batch.metrics.items() if (x := float(v[0])) == x}
 
 
 def as_indices(a: np.ndarray, nvec: np.ndarray) -> tuple[np.ndarray, np.ndarray]:

@@ -14,6 +14,7 @@ Every entry lies in ``[0, 1]``:
 
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping, Sequence
 
 import numpy as np
@@ -48,6 +49,7 @@ class ObservationBuilder:
         self.space = space
         self.metrics = list(metrics)
         self.reference = np.array([_positive(reference.get(m)) for m in self.metrics], dtype=float)
+        self._reference = self.reference.tolist()
         self.features = workload_features(workload)
         self.sequential = sequential
         self.kind = kind
@@ -65,8 +67,16 @@ class ObservationBuilder:
 
     def normalise_metrics(self, metrics: Mapping[str, float] | None) -> np.ndarray:
         """One design's metrics as observed (``(k,)``; see the module docstring)."""
-        if not metrics:
+        if not metrics or not self.metrics:
             return np.full(len(self.metrics), 0.5, dtype=np.float32)
+        # _squash with its + − × ÷ and max in Python floats (rounded as numpy's), log10 and tanh by numpy;
+        # NaN (missing) reads 0.5 as there (ratio 1); a value not a Python float (ratio 0 here), or a
+        # ratio numpy would warn about, goes _squash
+        ratio = [((v if v > 1e-300 else 1e-300) / ref if v == v else 1.0) if type(v) is float else 0.0
+                 for v, ref in zip([metrics.get(m, math.nan) for m in self.metrics], self._reference)]
+        if 0.0 < min(ratio) and max(ratio) < math.inf:
+            tanh = np.tanh(np.log10(ratio) / 2.0).tolist()
+            return np.array([0.5 + 0.5 * t for t in tanh], dtype=np.float32)
         return self._squash(np.array([[metrics.get(m, np.nan) for m in self.metrics]], dtype=float))[0]
 
     def normalise_batch(self, metrics: Mapping[str, np.ndarray], n: int) -> np.ndarray:
