@@ -7,8 +7,13 @@ resumed sweep neither loses nor repeats rows.
 
 Every row says what produced it: simulator, fidelity, the simulator's model version for that
 fidelity (:meth:`archgym.simulator.Simulator.model_version`) and the archgym package version.
-Stores written before those columns existed are migrated on open: the columns are added and
-their old rows read ``"unknown"``.
+
+Schema 2 (``PRAGMA user_version``) stores a row's metrics as plain little-endian float64 bytes,
+their names once per *metric set* (table ``metric_sets``, referenced by the row's ``metric_set``);
+NaN is a metric the row does not have, ±inf one that was not finite (read as ``None``, as the
+JSON ``null`` of schema 1). Stores written before are migrated in place on open, in one
+transaction: missing columns and tables are added, and old rows (``metric_set`` NULL) keep their
+metrics as JSON text and read as before. ``docs/store.md`` has the layout and its measurements.
 """
 
 from __future__ import annotations
@@ -17,10 +22,12 @@ import json
 import math
 import random
 import sqlite3
+import struct
 import time
 from collections.abc import Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from numbers import Real
 from pathlib import Path
 from typing import Any
 
@@ -28,6 +35,9 @@ import numpy as np
 from typing_extensions import Self
 
 from archgym.errors import ConfigError
+
+#: the layout this code writes (``PRAGMA user_version``); 0 and 1 are the JSON-metrics layouts before it
+SCHEMA_VERSION = 2
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS evaluations (
@@ -38,7 +48,7 @@ CREATE TABLE IF NOT EXISTS evaluations (
     fidelity    TEXT    NOT NULL DEFAULT '',
     workload    TEXT    NOT NULL DEFAULT '',
     design      TEXT    NOT NULL,
-    metrics     TEXT    NOT NULL,
+    metrics     BLOB    NOT NULL,
     valid       INTEGER NOT NULL,
     violations  TEXT    NOT NULL DEFAULT '[]',
     agent       TEXT    NOT NULL DEFAULT '',
@@ -48,6 +58,7 @@ CREATE TABLE IF NOT EXISTS evaluations (
     created_at  REAL    NOT NULL,
     model_version   TEXT NOT NULL DEFAULT 'unknown',
     package_version TEXT NOT NULL DEFAULT 'unknown',
+    metric_set  INTEGER,
     PRIMARY KEY (run_id, step)
 );
 CREATE TABLE IF NOT EXISTS runs (
@@ -55,16 +66,24 @@ CREATE TABLE IF NOT EXISTS runs (
     config     TEXT NOT NULL DEFAULT '{}',
     created_at REAL NOT NULL
 );
+CREATE TABLE IF NOT EXISTS metric_sets (
+    set_id INTEGER PRIMARY KEY,
+    names  TEXT NOT NULL UNIQUE
+);
 """
 
 COLUMNS = ("run_id", "step", "env_id", "simulator", "fidelity", "workload", "design", "metrics", "valid",
            "violations", "agent", "seed", "wall_time_s", "predicted", "created_at", "model_version",
-           "package_version")
+           "package_version", "metric_set")
 #: columns added after the first schema: name → definition used to migrate an older store
 ADDED_COLUMNS = {"model_version": "TEXT NOT NULL DEFAULT 'unknown'",
-                 "package_version": "TEXT NOT NULL DEFAULT 'unknown'"}
+                 "package_version": "TEXT NOT NULL DEFAULT 'unknown'",
+                 "metric_set": "INTEGER"}
 #: what a row written before the version columns existed reads
 UNKNOWN_VERSION = "unknown"
+_INF = math.inf
+#: metric value types packed without a check (anything else must be a numbers.Real or None)
+_FLOATS = frozenset({float, int, bool, np.float64, np.float32, np.int64, np.int32})
 
 
 @dataclass
@@ -88,12 +107,13 @@ class EvalRecord:
     model_version: str = UNKNOWN_VERSION
     package_version: str = UNKNOWN_VERSION
 
-    def as_row(self) -> tuple[Any, ...]:
-        """The row in :data:`COLUMNS` order."""
+    def as_row(self, metrics: bytes, metric_set: int) -> tuple[Any, ...]:
+        """The row in :data:`COLUMNS` order, with its metrics already packed (:func:`pack_metrics`)
+        as metric set ``metric_set``."""
         return (self.run_id, self.step, self.env_id, self.simulator, self.fidelity, self.workload,
-                _dumps(self.design), _dumps(self.metrics), int(bool(self.valid)),
-                json.dumps(list(self.violations)), self.agent, self.seed, self.wall_time_s,
-                int(bool(self.predicted)), time.time(), self.model_version, self.package_version)
+                _dumps(self.design), metrics, int(bool(self.valid)), json.dumps(list(self.violations)), self.agent,
+                self.seed, self.wall_time_s, int(bool(self.predicted)), time.time(), self.model_version,
+                self.package_version, metric_set)
 
 
 def _plain(value: Any) -> Any:
@@ -106,6 +126,22 @@ def _plain(value: Any) -> Any:
 
 def _dumps(mapping: Mapping[str, Any]) -> str:
     return json.dumps({k: _plain(v) for k, v in mapping.items()}, sort_keys=True)
+
+
+def pack_metrics(record: EvalRecord) -> tuple[tuple[str, ...], bytes]:
+    """The record's metric names (sorted) and values as little-endian float64 bytes; a value that
+    is None or not finite is stored as inf (read back as None, as JSON's ``null`` was)."""
+    names = tuple(sorted(record.metrics))
+    values = [record.metrics[k] for k in names]
+    if not all(type(v) in _FLOATS for v in values):
+        for k, v in zip(names, values):
+            if v is not None and (not isinstance(v, Real) or type(v) in (str, bytes)):
+                raise ConfigError(f"store: run {record.run_id!r} step {record.step} metrics.{k}: {v!r} is not a number")
+        values = [_INF if v is None else v for v in values]
+    floats = [float(v) for v in values]
+    if not all(map(math.isfinite, floats)):
+        floats = [v if math.isfinite(v) else _INF for v in floats]
+    return names, struct.pack(f"<{len(floats)}d", *floats)
 
 
 def json_values(values: Any) -> list[str]:
@@ -136,55 +172,106 @@ def _first_line(exc: BaseException) -> str:
     return lines[0][:160] if lines else type(exc).__name__
 
 
-def _migrate(db: sqlite3.Connection) -> None:
-    """Add the columns an older store lacks (its rows take each column's default)."""
+def _migrate(db: sqlite3.Connection, path: str) -> None:
+    """Bring an older store to :data:`SCHEMA_VERSION` (inside the caller's transaction): add the
+    columns it lacks (its rows take each column's default) and record the version."""
+    version = db.execute("PRAGMA user_version").fetchone()[0]
+    if version > SCHEMA_VERSION:
+        raise ConfigError(f"store {path!r}: schema version {version} is newer than this archgym reads "
+                          f"(up to {SCHEMA_VERSION}); upgrade archgym")
     have = {row[1] for row in db.execute("PRAGMA table_info(evaluations)")}
     for name, definition in ADDED_COLUMNS.items():
         if name not in have:
             db.execute(f"ALTER TABLE evaluations ADD COLUMN {name} {definition}")
+    if version < SCHEMA_VERSION:
+        db.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
 
 
 @dataclass
 class RowBlock:
     """Consecutive rows of one run (steps ``template.step``, ``template.step + 1`` …) that share
-    every column of ``template`` but the design, metrics, validity and violations, which come
-    already encoded as JSON texts: a planned sweep chunk built column-wise, cheap to send from a
-    worker process and to insert."""
+    every column of ``template`` but the design, metrics, validity and violations: a planned sweep
+    chunk built column-wise, cheap to send from a worker process and to insert. ``metrics`` is an
+    ``(n, len(metric_names))`` float array: NaN where a row has no such metric, ±inf for a value
+    that was not finite."""
 
     template: EvalRecord
     designs: list[str]
-    metrics: list[str]
+    metric_names: tuple[str, ...]
+    metrics: np.ndarray
     valid: list[bool]
     violations: list[str]
 
     def __len__(self) -> int:
         return len(self.designs)
 
-    def rows(self) -> list[tuple[Any, ...]]:
-        """The rows in :data:`COLUMNS` order."""
+    def rows(self, metric_set: int) -> list[tuple[Any, ...]]:
+        """The rows in :data:`COLUMNS` order, their metrics as metric set ``metric_set``."""
         (run_id, first, env_id, simulator, fidelity, workload, _, _, _, _, agent, seed, wall, predicted,
-         created, model_version, package_version) = self.template.as_row()
-        return [(run_id, step, env_id, simulator, fidelity, workload, design, metrics, int(ok), violations,
-                 agent, seed, wall, predicted, created, model_version, package_version)
-                for step, design, metrics, ok, violations in
-                zip(range(first, first + len(self)), self.designs, self.metrics, self.valid, self.violations)]
+         created, model_version, package_version, _) = self.template.as_row(b"", metric_set)
+        width = 8 * len(self.metric_names)
+        packed = np.ascontiguousarray(self.metrics, dtype="<f8").tobytes()
+        return [(run_id, step, env_id, simulator, fidelity, workload, design, packed[at:at + width], int(ok),
+                 violations, agent, seed, wall, predicted, created, model_version, package_version, metric_set)
+                for step, at, design, ok, violations in
+                zip(range(first, first + len(self)), range(0, width * len(self), width) if width else [0] * len(self),
+                    self.designs, self.valid, self.violations)]
 
 
-#: the columns a record takes as they are stored (JSON columns, flags and the row's time aside)
-_PLAIN = tuple(k for k in COLUMNS if k not in ("design", "metrics", "violations", "valid", "predicted", "created_at"))
-#: what a metric value may decode to (JSON numbers, true/false, null for a non-finite value)
+#: the columns a record takes as they are stored (JSON and packed columns, flags and the row's time aside)
+_PLAIN = tuple(k for k in COLUMNS
+               if k not in ("design", "metrics", "violations", "valid", "predicted", "created_at", "metric_set"))
+#: what a metric value of a JSON row may decode to (JSON numbers, true/false, null for a non-finite value)
 _NUMBER_TYPES = frozenset({int, float, bool, type(None)})
 #: JSON texts decoded per ``json.loads`` call by :func:`_json_column`
 _JSON_CHUNK = 4096
 
 
 @dataclass
+class _Metrics:
+    """The metrics of a table's rows: packed rows grouped per metric set (row positions, names,
+    ``(rows, names)`` values: NaN = the row has no such metric, ±inf = not finite), and the rows
+    stored as JSON (schema 1) as their decoded dicts."""
+
+    n: int
+    groups: list[tuple[list[int], tuple[str, ...], np.ndarray]]
+    dicts: dict[int, dict[str, Any]]
+
+    def rows(self) -> list[dict[str, Any]]:
+        """One dict per row, as :class:`EvalRecord` holds them (a non-finite value as None)."""
+        out: list[Any] = [None] * self.n
+        for i, d in self.dicts.items():
+            out[i] = d
+        for where, names, values in self.groups:
+            finite = np.isfinite(values).all(axis=1).tolist()
+            for i, row, clean in zip(where, values.tolist(), finite):
+                out[i] = dict(zip(names, row)) if clean else {
+                    k: v if math.isfinite(v) else None for k, v in zip(names, row) if v == v}
+        return out
+
+    def columns(self) -> dict[str, np.ndarray]:
+        """Per metric name (sorted), its value in every row: NaN where a row has none or a
+        non-finite one (what a DataFrame of :meth:`rows` holds)."""
+        names = sorted({k for _, ns, _ in self.groups for k in ns} | {k for d in self.dicts.values() for k in d})
+        out = {k: np.full(self.n, np.nan) for k in names}
+        for where, ns, values in self.groups:
+            at = np.asarray(where, dtype=np.int64)
+            clean = np.where(np.isinf(values), np.nan, values)
+            for j, k in enumerate(ns):
+                out[k][at] = clean[:, j]
+        for i, d in self.dicts.items():
+            for k, v in d.items():
+                out[k][i] = np.nan if v is None else v
+        return out
+
+
+@dataclass
 class _Table:
-    """Rows of the store column by column (values as stored), with the JSON columns decoded."""
+    """Rows of the store column by column (values as stored), with the JSON and packed columns decoded."""
 
     columns: dict[str, list[Any]]
     designs: list[dict[str, Any]]
-    metrics: list[dict[str, Any]]
+    metrics: _Metrics
     violations: list[list[str]]
 
 
@@ -205,11 +292,6 @@ def _json_column(texts: list[Any], kind: type) -> list[Any] | None:
     return out
 
 
-def _numbers(steps: list[Any], metrics: list[dict[str, Any]]) -> bool:
-    """Every step an integer and every metric value a number (or null)."""
-    return all(type(s) is int for s in steps) and {type(v) for m in metrics for v in m.values()} <= _NUMBER_TYPES
-
-
 class RunStore:
     """A SQLite run store (``path`` is created when missing; ``:memory:`` for tests)."""
 
@@ -219,10 +301,14 @@ class RunStore:
             parent = Path(self.path).parent
             if not parent.exists():
                 raise ConfigError(f"store: directory {str(parent)!r} does not exist")
+        #: metric set ids known committed (names → id); ids are never reused
+        self._set_ids: dict[tuple[str, ...], int] = {}
+        self._new_set_ids: dict[tuple[str, ...], int] = {}
         self._db = self._open(timeout_s)
 
     def _open(self, timeout_s: float) -> sqlite3.Connection:
-        """Connect, switch to WAL and create the schema, retrying while another process does the same.
+        """Connect, switch to WAL and create or migrate the schema, retrying while another process
+        does the same.
 
         SQLite's busy handler does not cover every lock taken while a fresh file is switched to WAL
         (the journal-mode change and WAL recovery can answer "database is locked" at once), so
@@ -240,9 +326,13 @@ class RunStore:
                 for statement in SCHEMA.split(";"):
                     if statement.strip():
                         db.execute(statement)
-                _migrate(db)
+                _migrate(db, self.path)
                 db.execute("COMMIT")
                 return db
+            except ConfigError:
+                assert db is not None
+                db.close()
+                raise
             except sqlite3.DatabaseError as exc:
                 if db is not None:
                     db.close()
@@ -258,21 +348,39 @@ class RunStore:
 
     def log_many(self, records: Iterable[EvalRecord]) -> int:
         """Insert rows in one transaction (all or none); returns how many were new."""
-        return self._insert([r.as_row() for r in records])
+        records = list(records)
+        if not records:
+            return 0
+        packed = [pack_metrics(r) for r in records]
+        with self._transaction():
+            ids = self._metric_sets({names for names, _ in packed})
+            return self._insert([r.as_row(blob, ids[names]) for r, (names, blob) in zip(records, packed)])
 
     def log_block(self, block: RowBlock) -> int:
         """Insert a :class:`RowBlock` in one transaction (all or none); returns how many were new."""
-        return self._insert(block.rows())
+        if not len(block):
+            return 0
+        with self._transaction():
+            return self._insert(block.rows(self._metric_sets({block.metric_names})[block.metric_names]))
 
     def _insert(self, rows: list[tuple[Any, ...]]) -> int:
-        if not rows:
-            return 0
-        placeholders = ",".join("?" * len(COLUMNS))
-        with self._transaction():
-            before = self._db.total_changes
-            self._db.executemany(
-                f"INSERT OR IGNORE INTO evaluations ({','.join(COLUMNS)}) VALUES ({placeholders})", rows)
-            return self._db.total_changes - before
+        before = self._db.total_changes
+        self._db.executemany(f"INSERT OR IGNORE INTO evaluations ({','.join(COLUMNS)}) "
+                             f"VALUES ({','.join('?' * len(COLUMNS))})", rows)
+        return self._db.total_changes - before
+
+    def _metric_sets(self, names: set[tuple[str, ...]]) -> dict[tuple[str, ...], int]:
+        """The id of each set of metric names, added to ``metric_sets`` when new (inside the caller's
+        write transaction; remembered once it commits)."""
+        out = {}
+        for key in names:
+            if key not in self._set_ids:
+                text = json.dumps(list(key))
+                self._db.execute("INSERT OR IGNORE INTO metric_sets (names) VALUES (?)", (text,))
+                self._new_set_ids[key] = self._db.execute(
+                    "SELECT set_id FROM metric_sets WHERE names = ?", (text,)).fetchone()[0]
+            out[key] = self._set_ids[key] if key in self._set_ids else self._new_set_ids[key]
+        return out
 
     def register_run(self, run_id: str, config: Mapping[str, Any]) -> None:
         with self._transaction():
@@ -280,14 +388,19 @@ class RunStore:
                              (run_id, json.dumps(config, sort_keys=True, default=str), time.time()))
 
     def _transaction(self) -> Any:
-        db = self._db
+        store, db = self, self._db
 
         class _Tx:
             def __enter__(self) -> None:
                 db.execute("BEGIN IMMEDIATE")
 
             def __exit__(self, exc_type: type[BaseException] | None, *_: object) -> None:
-                db.execute("ROLLBACK" if exc_type else "COMMIT")
+                try:
+                    db.execute("ROLLBACK" if exc_type else "COMMIT")
+                    if not exc_type:
+                        store._set_ids.update(store._new_set_ids)
+                finally:
+                    store._new_set_ids.clear()
 
         return _Tx()
 
@@ -316,72 +429,123 @@ class RunStore:
     def run_config(self, run_id: str) -> dict[str, Any] | None:
         with self._reading():
             row = self._db.execute("SELECT config FROM runs WHERE run_id = ?", (run_id,)).fetchone()
-        return self._json(row[0], dict, f"run {run_id!r} config") if row else None
+        return self._json(row[0], dict, f"store {self.path!r}: run {run_id!r} config") if row else None
 
     def records(self, run_id: str | None = None, env_id: str | None = None) -> list[EvalRecord]:
-        """The rows as records; a damaged row (bad JSON, wrong types) is one :class:`ConfigError`
-        naming the store, run, step and column, never a traceback or a silently skipped row."""
+        """The rows as records; a damaged row (bad JSON or packed metrics, wrong types) is one
+        :class:`ConfigError` naming the store, run, step and column, never a traceback or a
+        silently skipped row."""
         t = self._table(run_id, env_id)
         c = t.columns
         return [EvalRecord(design=design, metrics=metrics, violations=violations, valid=bool(ok), predicted=bool(pred),
                            **dict(zip(_PLAIN, values)))
                 for design, metrics, violations, ok, pred, *values in
-                zip(t.designs, t.metrics, t.violations, c["valid"], c["predicted"], *(c[k] for k in _PLAIN))]
+                zip(t.designs, t.metrics.rows(), t.violations, c["valid"], c["predicted"], *(c[k] for k in _PLAIN))]
 
     def read(self, run_id: str | None = None, env_id: str | None = None) -> Any:
         """A pandas DataFrame: one row per evaluation, design parameters as ``d.NAME`` columns
-        and metrics as ``m.NAME`` columns beside the raw JSON (the texts as stored)."""
+        (beside the design's JSON text as stored) and metrics as float ``m.NAME`` columns (NaN
+        where a row has no such metric or a non-finite one)."""
         import pandas as pd
 
         t = self._table(run_id, env_id)
         if not t.designs:
             return pd.DataFrame([])
         c = t.columns
-        base = {k: [bool(x) for x in c[k]] if k in ("valid", "predicted") else t.violations if k == "violations"
-                else c[k] for k in COLUMNS if k not in ("design", "metrics", "created_at")}
-        frame = pd.DataFrame(base | {"design": c["design"], "metrics": c["metrics"]})
+        base = {k: np.array(c[k], dtype=bool) if k in ("valid", "predicted") else t.violations if k == "violations"
+                else c[k] for k in COLUMNS if k not in ("design", "metrics", "created_at", "metric_set")}
+        frame = pd.DataFrame(base | {"design": c["design"]})
         designs = pd.DataFrame(t.designs).add_prefix("d.")
-        metrics = pd.DataFrame(t.metrics).add_prefix("m.")
+        metrics = pd.DataFrame(t.metrics.columns(), index=frame.index).add_prefix("m.")
         return pd.concat([frame, designs, metrics], axis=1)
 
     def _table(self, run_id: str | None, env_id: str | None) -> _Table:
-        """The rows column by column, JSON columns decoded and checked (see :meth:`records`)."""
+        """The rows column by column, JSON and packed columns decoded and checked (see :meth:`records`)."""
         where, args = self._where(run_id, env_id)
         with self._reading():
             rows = self._db.execute(f"SELECT {','.join(COLUMNS)} FROM evaluations{where} ORDER BY run_id, step",
                                     args).fetchall()
+            sets = dict(self._db.execute("SELECT set_id, names FROM metric_sets").fetchall())
         columns = {k: list(v) for k, v in zip(COLUMNS, zip(*rows))} if rows else {k: [] for k in COLUMNS}
-        designs, metrics = _json_column(columns["design"], dict), _json_column(columns["metrics"], dict)
-        violations = _json_column(columns["violations"], list)
-        if designs is None or metrics is None or violations is None or not _numbers(columns["step"], metrics):
-            designs, metrics, violations = self._decode_rows(rows)
-        return _Table(columns, designs, metrics, violations)
+        designs, violations = _json_column(columns["design"], dict), _json_column(columns["violations"], list)
+        if designs is None or violations is None or any(type(s) is not int for s in columns["step"]):
+            designs, violations = self._decode_rows(columns)
+        return _Table(columns, designs, self._metrics(columns, sets), violations)
 
-    def _decode_rows(self, rows: list[tuple[Any, ...]]) -> tuple[list[Any], list[Any], list[Any]]:
-        """The JSON columns decoded row by row, checked as :meth:`records` says: the slow path, taken
-        when the chunked decoding fails, to name the first damaged row (or to read texts it cannot
-        join, such as JSON stored as a blob)."""
-        designs, metrics, violations = [], [], []
-        for row in rows:
-            d = dict(zip(COLUMNS, row))
-            at = f"run {d['run_id']!r} step {d['step']}"
-            designs.append(self._json(d["design"], dict, f"{at} design"))
-            metrics.append(self._json(d["metrics"], dict, f"{at} metrics"))
-            violations.append(self._json(d["violations"], list, f"{at} violations"))
-            bad = [k for k, v in metrics[-1].items() if type(v) not in _NUMBER_TYPES]
-            if bad or type(d["step"]) is not int:
-                field = f"metrics.{bad[0]}" if bad else "step"
-                raise ConfigError(f"store {self.path!r}: {at} {field}: not a number (a damaged row)")
-        return designs, metrics, violations
+    def _at(self, columns: dict[str, list[Any]], i: int) -> str:
+        return f"store {self.path!r}: run {columns['run_id'][i]!r} step {columns['step'][i]}"
+
+    def _decode_rows(self, columns: dict[str, list[Any]]) -> tuple[list[Any], list[Any]]:
+        """The design and violations columns decoded row by row, checked as :meth:`records` says:
+        the slow path, taken when the chunked decoding fails, to name the first damaged row (or to
+        read texts it cannot join, such as JSON stored as a blob)."""
+        designs, violations = [], []
+        for i, (step, design, violation) in enumerate(zip(columns["step"], columns["design"], columns["violations"])):
+            if type(step) is not int:
+                raise ConfigError(f"{self._at(columns, i)} step: not a number (a damaged row)")
+            designs.append(self._json(design, dict, f"{self._at(columns, i)} design"))
+            violations.append(self._json(violation, list, f"{self._at(columns, i)} violations"))
+        return designs, violations
+
+    def _metrics(self, columns: dict[str, list[Any]], sets: dict[Any, Any]) -> _Metrics:
+        """Every row's metrics: packed rows decoded per metric set with one ``np.frombuffer``, JSON
+        rows (schema 1) as their dicts."""
+        rows_of: dict[Any, list[int]] = {}
+        for i, set_id in enumerate(columns["metric_set"]):
+            rows_of.setdefault(set_id, []).append(i)
+        json_rows = rows_of.pop(None, [])
+        dicts = dict(zip(json_rows, self._json_metrics(columns, json_rows))) if json_rows else {}
+        groups = [(at, names, self._unpack(columns, at, len(names))) for set_id, at in rows_of.items()
+                  for names in [self._set_names(columns, at[0], set_id, sets)]]
+        return _Metrics(len(columns["metrics"]), groups, dicts)
+
+    def _set_names(self, columns: dict[str, list[Any]], i: int, set_id: Any, sets: dict[Any, Any]) -> tuple[str, ...]:
+        """The metric names of ``set_id``, which row ``i`` references."""
+        if type(set_id) is not int or set_id not in sets:
+            raise ConfigError(f"{self._at(columns, i)} metric_set: {set_id!r} is no metric set of this store "
+                              "(a damaged row)")
+        try:
+            names = json.loads(sets[set_id])
+        except (TypeError, ValueError):
+            names = None
+        if not isinstance(names, list) or not all(type(k) is str for k in names) or len(set(names)) != len(names):
+            raise ConfigError(f"store {self.path!r}: metric set {set_id}: names are not a JSON list of distinct "
+                              "strings (a damaged store)")
+        return tuple(names)
+
+    def _unpack(self, columns: dict[str, list[Any]], at: list[int], k: int) -> np.ndarray:
+        """The ``(len(at), k)`` float64 metrics of rows ``at``, each ``k`` packed values."""
+        blobs = [columns["metrics"][i] for i in at]
+        if set(map(type, blobs)) != {bytes} or set(map(len, blobs)) != {8 * k}:
+            bad = next(i for i, b in zip(at, blobs) if type(b) is not bytes or len(b) != 8 * k)
+            raise ConfigError(f"{self._at(columns, bad)} metrics: not {k} packed float64 values (a damaged row)")
+        if not k:
+            return np.zeros((len(at), 0))
+        return np.frombuffer(b"".join(blobs), dtype="<f8").reshape(len(at), k)
+
+    def _json_metrics(self, columns: dict[str, list[Any]], at: list[int]) -> list[dict[str, Any]]:
+        """The JSON metrics of rows ``at`` (schema 1), each a dict of numbers (or null)."""
+        texts = [columns["metrics"][i] for i in at]
+        dicts = _json_column(texts, dict)
+        if dicts is not None and {type(v) for m in dicts for v in m.values()} <= _NUMBER_TYPES:
+            return dicts
+        out = []
+        for i, text in zip(at, texts):
+            metrics = self._json(text, dict, f"{self._at(columns, i)} metrics")
+            bad = [k for k, v in metrics.items() if type(v) not in _NUMBER_TYPES]
+            if bad:
+                raise ConfigError(f"{self._at(columns, i)} metrics.{bad[0]}: not a number (a damaged row)")
+            out.append(metrics)
+        return out
 
     def _json(self, text: Any, kind: type, at: str) -> Any:
-        """A JSON column's value, which must decode to ``kind``."""
+        """A JSON column's value, which must decode to ``kind`` (``at`` names the store, row and column)."""
         try:
             value = json.loads(text)
         except (TypeError, ValueError):
             value = None
         if not isinstance(value, kind):
-            raise ConfigError(f"store {self.path!r}: {at}: not a JSON {kind.__name__} (a damaged row)")
+            raise ConfigError(f"{at}: not a JSON {kind.__name__} (a damaged row)")
         return value
 
     def export(self, path: str | Path, run_id: str | None = None) -> Path:

@@ -139,23 +139,45 @@ def test_column_wise_json_is_the_per_row_text():
     assert json_objects({}, 2) == ["{}", "{}"]
 
 
-@pytest.mark.parametrize(("column", "text", "message"), [
-    ("design", "{bad", "step 3 design: not a JSON dict"),
-    ("design", '{"a": 1}, {"b": 2}', "step 3 design: not a JSON dict"),       # two values in one text
-    ("design", '{"a": 1}]', "step 3 design: not a JSON dict"),                # closes the decoded array early
-    ("design", b"[]", "step 3 design: not a JSON dict"),                      # a blob, not text
-    ("metrics", '{"m": "fast"}', "step 3 metrics.m: not a number"),
-    ("metrics", "[1]", "step 3 metrics: not a JSON dict"),
-    ("violations", "{}", "step 3 violations: not a JSON list"),
+@pytest.mark.parametrize(("update", "message"), [
+    ({"design": "{bad"}, "step 3 design: not a JSON dict"),
+    ({"design": '{"a": 1}, {"b": 2}'}, "step 3 design: not a JSON dict"),       # two values in one text
+    ({"design": '{"a": 1}]'}, "step 3 design: not a JSON dict"),                # closes the decoded array early
+    ({"design": b"[]"}, "step 3 design: not a JSON dict"),                      # a blob, not text
+    ({"violations": "{}"}, "step 3 violations: not a JSON list"),
+    ({"metrics": '{"m": 3.0}'}, "step 3 metrics: not 1 packed float64 values"),  # text in a packed row
+    ({"metrics": b"\0" * 7}, "step 3 metrics: not 1 packed float64 values"),    # a truncated value
+    ({"metric_set": 99}, "step 3 metric_set: 99 is no metric set"),
+    ({"metric_set": "x"}, "step 3 metric_set: 'x' is no metric set"),
+    ({"metric_set": None, "metrics": '{"m": "fast"}'}, "step 3 metrics.m: not a number"),   # schema-1 rows
+    ({"metric_set": None, "metrics": "[1]"}, "step 3 metrics: not a JSON dict"),
+    ({"metric_set": None, "metrics": b"\x80"}, "step 3 metrics: not a JSON dict"),
 ])
-def test_a_damaged_row_is_one_error_naming_run_step_and_column(tmp_path, column, text, message):
+def test_a_damaged_row_is_one_error_naming_run_step_and_column(tmp_path, update, message):
     store = RunStore(tmp_path / "runs.db")
     store.log_many([EvalRecord("r", i, {"a": i}, {"m": float(i)}, violations=[] if i % 2 else ["x"]) for i in range(6)])
     with sqlite3.connect(tmp_path / "runs.db") as db:
-        db.execute(f"UPDATE evaluations SET {column} = ? WHERE step = 3", (text,))
+        db.execute(f"UPDATE evaluations SET {', '.join(f'{k} = ?' for k in update)} WHERE step = 3",
+                   tuple(update.values()))
     for read in (store.records, store.read):
         with pytest.raises(ConfigError, match=f"run 'r' {message}"):
             read("r")
+
+
+def test_damaged_metric_set_names_are_one_error(tmp_path):
+    store = RunStore(tmp_path / "runs.db")
+    store.log(EvalRecord("r", 0, {}, {"m": 1.0}))
+    with sqlite3.connect(tmp_path / "runs.db") as db:
+        db.execute("UPDATE metric_sets SET names = '[\"m\", 3]'")
+    with pytest.raises(ConfigError, match="metric set 1: names are not a JSON list of distinct strings"):
+        store.records()
+
+
+def test_a_metric_that_is_not_a_number_is_refused_when_logged():
+    store = RunStore(":memory:")
+    with pytest.raises(ConfigError, match="run 'r' step 4 metrics.speed: 'fast' is not a number"):
+        store.log(EvalRecord("r", 4, {}, {"speed": "fast", "x": 1.0}))
+    assert store.count() == 0
 
 
 def test_records_and_read_decode_every_row(tmp_path):
@@ -181,3 +203,55 @@ def test_json_stored_as_a_blob_still_reads(tmp_path):
     with sqlite3.connect(tmp_path / "runs.db") as db:
         db.execute("UPDATE evaluations SET design = ? WHERE step = 1", (b'{"a": 1}',))
     assert [r.design for r in store.records("r")] == [{"a": 0}, {"a": 1}, {"a": 2}]
+
+
+def test_a_schema1_store_is_read_appended_to_and_migrated_in_place(tmp_path):
+    """A store written before packed metrics (JSON metrics, user_version 0) reads as it did, takes
+    new (packed) rows beside its old ones, and reads both alike."""
+    from store_writer import write_schema1
+
+    path = tmp_path / "old.db"
+    old = [EvalRecord("run", i, {"a": i, "df": "ws"}, {"m": i / 3, "cycles": 10 * i, "x": float("inf") if i == 2 else 1.0},
+                      valid=i != 1, violations=["area"] if i == 1 else [], seed=5) for i in range(4)]
+    write_schema1(path, old)
+    with RunStore(path) as store:
+        assert store._db.execute("PRAGMA user_version").fetchone()[0] == 2
+        back = store.records("run")
+        assert [(r.design, r.valid, r.violations, r.seed) for r in back] == [(r.design, r.valid, r.violations, 5) for r in old]
+        assert back[2].metrics == {"m": 2 / 3, "cycles": 20, "x": None} and type(back[3].metrics["cycles"]) is int
+        new = [EvalRecord("run", i, {"a": i, "df": "ws"}, {"m": i / 3, "cycles": 10 * i, "x": float("-inf") if i == 5 else 1.0})
+               for i in range(3, 7)]
+        assert store.log_many(new) == 3          # step 3 was already there
+        both = store.records("run")
+        assert [r.step for r in both] == list(range(7))
+        assert [r.metrics for r in both[4:]] == [{"m": 4 / 3, "cycles": 40.0, "x": 1.0}, {"m": 5 / 3, "cycles": 50.0, "x": None},
+                                                 {"m": 2.0, "cycles": 60.0, "x": 1.0}]
+        df = store.read("run")
+        assert df["m.m"].tolist() == [i / 3 for i in range(7)] and df["m.cycles"].tolist() == [10.0 * i for i in range(7)]
+        assert np.isnan(df["m.x"][[2, 5]]).all() and df["m.x"][[0, 1, 3, 4, 6]].tolist() == [1.0] * 5
+    with RunStore(path) as store:              # reopening a migrated store changes nothing
+        assert store.count() == 7 and store.records("run") == both
+
+
+def test_a_store_newer_than_this_code_is_refused(tmp_path):
+    path = tmp_path / "new.db"
+    RunStore(path).close()
+    with sqlite3.connect(path) as db:
+        db.execute("PRAGMA user_version = 3")
+    with pytest.raises(ConfigError, match="schema version 3 is newer than this archgym reads"):
+        RunStore(path)
+
+
+def test_metrics_round_trip_packed():
+    """Packed metrics read back as logged: floats exactly, ints and bools as floats, None and non-finite
+    values as None, a missing metric missing, an empty set empty."""
+    store = RunStore(":memory:")
+    logged = [EvalRecord("r", 0, {}, {"a": 0.1, "b": -0.0, "c": 1e-300, "d": np.float32(0.5), "e": np.int64(7)}),
+              EvalRecord("r", 1, {}, {"a": None, "b": float("nan"), "n": True}),
+              EvalRecord("r", 2, {}, {})]
+    store.log_many(logged)
+    got = [r.metrics for r in store.records("r")]
+    assert got == [{"a": 0.1, "b": -0.0, "c": 1e-300, "d": 0.5, "e": 7.0}, {"a": None, "b": None, "n": 1.0}, {}]
+    assert str(got[0]["b"]) == "-0.0"
+    df = store.read("r")
+    assert df["m.a"].tolist()[0] == 0.1 and np.isnan(df["m.a"].tolist()[1:]).all() and np.isnan(df["m.e"][2])

@@ -109,9 +109,9 @@ def evaluate_chunk(spec: EvalSpec, start: int, designs: list[Design] | np.ndarra
 
 
 def _index_rows(spec: EvalSpec, start: int, indices: np.ndarray) -> RowBlock:
-    """The rows of a value-index chunk, encoded column by column: the same texts as the per-design
-    records (``tests/test_sweep.py`` checks), without a dict, Result or ``json.dumps`` per design.
-    A row with a metric not computed (NaN: left out of its metrics object) is encoded alone."""
+    """The rows of a value-index chunk, built column by column: the same designs, metrics and
+    violations as the per-design records (``tests/test_sweep.py`` checks), without a dict, Result
+    or ``json.dumps`` per design; the metrics stay one float array (NaN: not computed)."""
     sim, workload, space = _parts(spec)
     evaluator = Evaluator(sim, workload, space, spec.objective, spec.fidelity, run_id=spec.run_id,
                           agent=spec.agent, seed=spec.seed, step_offset=start)
@@ -121,12 +121,10 @@ def _index_rows(spec: EvalSpec, start: int, indices: np.ndarray) -> RowBlock:
     template = evaluator._record(start, {}, Result({}, info=dict(batch.info)), (time.perf_counter() - t0) / max(n, 1))
     tables = _design_texts(spec)
     designs = json_objects({name: texts[indices[:, j]].tolist() for j, (name, texts) in enumerate(tables)}, n)
-    values = {k: np.asarray(v, dtype=float) for k, v in batch.metrics.items()}
-    metrics = json_objects({k: json_values(v) for k, v in values.items()}, n)
-    missing = np.any(np.isnan(np.stack(list(values.values()))), axis=0) if values else np.zeros(n, dtype=bool)
-    for i in np.flatnonzero(missing).tolist():
-        metrics[i] = json_objects({k: json_values(v[i:i + 1]) for k, v in values.items() if not np.isnan(v[i])}, 1)[0]
-    return RowBlock(template, designs, metrics, batch.valid.astype(bool).tolist(),
+    names = tuple(sorted(batch.metrics))
+    metrics = np.stack([np.asarray(batch.metrics[k], dtype=float) for k in names], axis=1) if names \
+        else np.zeros((n, 0))
+    return RowBlock(template, designs, names, metrics, batch.valid.astype(bool).tolist(),
                     [json.dumps(list(v)) if v else "[]" for v in batch.violations])   # most rows: none
 
 
