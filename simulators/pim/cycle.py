@@ -49,17 +49,20 @@ def _activate(ring: np.ndarray, head: int, n: int, start: float, banks: int, all
     head, n)."""
     if all_bank:
         return start, head, n
-    last = start
-    for i in range(banks):
+    last, i = start, 0
+    while n < 4 and i < banks:       # the channel's first four ACTs
         if i:
             last = max(last + t_rrd, start)
-        if n == 4:          # at most four ACTs per tFAW window
-            last = max(last, ring[head] + t_faw)
-            ring[head] = last
-            head = (head + 1) % 4
-        else:
-            ring[(head + n) % 4] = last
-            n += 1
+        ring[(head + n) % 4] = last
+        n, i = n + 1, i + 1
+    for i in range(i, banks):        # at most four ACTs per tFAW window
+        if i:
+            last = last + t_rrd      # = max(last + tRRD, start): last ≥ start and tRRD ≥ 0
+        faw = ring[head] + t_faw
+        if faw > last:               # = max(last, faw)
+            last = faw
+        ring[head] = last
+        head = head + 1 if head < 3 else 0
     return last, head, n
 
 
