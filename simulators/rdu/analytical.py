@@ -72,11 +72,13 @@ class Model:
     metrics: dict[str, np.ndarray]
 
     def take(self, rows: np.ndarray) -> Model:
-        """The model of designs ``rows`` (every array and dict entry indexed on its first axis)."""
-        parts: dict[str, Any] = {}
-        for f in fields(self):
-            val = getattr(self, f.name)
-            parts[f.name] = {k: v[rows] for k, v in val.items()} if isinstance(val, dict) else val[rows]
+        """The model of designs ``rows`` (every array and dict entry indexed on its first axis; one
+        row is taken as views of this model's arrays)."""
+        at: np.ndarray | slice = rows
+        if len(rows) == 1 and rows[0] >= 0:
+            at = slice(int(rows[0]), int(rows[0]) + 1)
+        parts: dict[str, Any] = {name: {k: v[at] for k, v in val.items()} if isinstance(val, dict) else val[at]
+                                 for name, val in vars(self).items()}
         return Model(**parts)
 
     def blank(self, n: int) -> Model:
@@ -104,19 +106,27 @@ def evaluate(kg: KernelGraph, hw: dict[str, np.ndarray], word_bytes: int, reconf
     """Evaluate ``D`` designs at once (see the module docstring for the equations) in one compiled
     pass (:func:`.analytical_kernel.rows`: the numbers of :func:`evaluate_arrays`, to the bit)."""
     section, pcu, col, tile, depth, tp = _prepared(hw, section, pcu, tile, depth, tp)
+    return evaluate_block(kg, np.stack([col[k].ravel() for k in ak.HW]), word_bytes, reconfig_s, section, pcu,
+                          tile.ravel(), depth.ravel(), tp.ravel())
+
+
+def evaluate_block(kg: KernelGraph, hw: np.ndarray, word_bytes: int, reconfig_s: float, section: np.ndarray,
+                   pcu: np.ndarray, tile: np.ndarray, depth: np.ndarray, tp: np.ndarray) -> Model:
+    """:func:`evaluate` of inputs already in the kernel's form: ``hw`` ``(len(HW), D)`` float (the
+    columns of :data:`.analytical_kernel.HW`), ``section`` and ``pcu`` C-contiguous ``(D, N)`` int64,
+    ``tile`` and ``tp`` ``(D,)`` int64, ``depth`` ``(D,)`` float."""
     n_des, n = section.shape
     out_f = np.empty((len(ak.FLOAT_FIELDS), n_des, n))
     out_i = np.empty((len(ak.INT_FIELDS), n_des, n), dtype=np.int64)
     used = np.empty((n_des, n), dtype=bool)
     out_row = np.empty((len(ak.ROW_FIELDS) + len(ak.METRICS), n_des))
     flags = np.empty((len(ak.FLAGS), n_des), dtype=bool)
-    ak.rows(_graph_arrays(kg), np.stack([col[k].ravel() for k in ak.HW]), section, pcu, tile.ravel(),
-            depth.ravel(), tp.ravel(), float(word_bytes), float(reconfig_s), kg.total_flops, out_f, out_i, used,
-            out_row, flags)
+    ak.rows(_graph_arrays(kg), hw, section, pcu, tile, depth, tp, float(word_bytes), float(reconfig_s),
+            kg.total_flops, out_f, out_i, used, out_row, flags)
     parts: dict[str, Any] = {
         **dict(zip(ak.FLOAT_FIELDS, out_f)), **dict(zip(ak.INT_FIELDS, out_i)),
         **dict(zip(ak.ROW_FIELDS, out_row)), "act_in_hbm": flags[ak.IN_HBM]}
-    return Model(section=section, pcu=pcu, tp=tp.ravel(), depth=depth.ravel(), used=used,
+    return Model(section=section, pcu=pcu, tp=tp, depth=depth, used=used,
                  violations=dict(zip(ak.FLAGS[1:], flags[1:])),
                  metrics=dict(zip(ak.METRICS, out_row[len(ak.ROW_FIELDS):])), **parts)
 

@@ -28,7 +28,9 @@ from collections.abc import Mapping as MappingABC
 from typing import Any
 
 import numpy as np
+from numba import njit
 
+from simulators.common.kernel_math import maximum
 from simulators.rdu import cycle
 from simulators.rdu import mapping as mp
 from simulators.rdu.analytical import Model
@@ -92,13 +94,30 @@ def floors(terms: np.ndarray, hw: MappingABC[str, Any]) -> np.ndarray:
     """``(C,)`` seconds: :func:`floor_terms` at the clock, reconfiguration time and fastest memory
     tier holding weights (DDR alone without HBM, as the analytical model) of ``hw`` (numbers, or
     ``(C,)`` arrays: one design per candidate)."""
-    col = {k: np.asarray(hw[k], dtype=float) for k in _FLOOR_HW}
-    ddr = col["ddr_bw_gbs"] * 1e9
-    has_hbm = (col["hbm_gb"] > 0) & (col["hbm_bw_gbs"] > 0)
-    bw = np.where(has_hbm, np.maximum(np.maximum(col["hbm_bw_gbs"], 1e-9) * 1e9, ddr), ddr)
-    cycles, n_sections, weights = terms
-    exact = cycles / (col["clock_mhz"] * 1e6) + n_sections * (col["reconfig_us"] * 1e-6) + weights / bw
-    return np.asarray(exact * (1.0 - FLOOR_SLACK))
+    n = terms.shape[1]
+    cols = np.array([np.broadcast_to(np.asarray(hw[k], dtype=float), (n,)) for k in _FLOOR_HW]).reshape(-1, n)
+    return _floors_of(terms, cols, np.arange(n))
+
+
+def _floors_of(terms: np.ndarray, hw: np.ndarray, owner: np.ndarray) -> np.ndarray:
+    """:func:`floors` of candidate ``j`` at the :data:`_FLOOR_HW` columns ``hw[:, owner[j]]``."""
+    out = np.empty(terms.shape[1])
+    _floors(np.ascontiguousarray(terms, dtype=float), hw, np.asarray(owner, dtype=np.int64), out)
+    return out
+
+
+@njit(cache=True)
+def _floors(terms: np.ndarray, hw: np.ndarray, owner: np.ndarray, out: np.ndarray) -> None:  # pragma: no cover
+    """:func:`_floors_of`, compiled: ``cycles / f + n_sections · t_reconfig + weights / BW``, less
+    :data:`FLOOR_SLACK`, with ``BW`` the larger of the HBM (at least ``1e-9`` GB/s) and DDR bandwidths
+    when there is HBM, else DDR's (numpy's float operations, ``np.maximum`` as ``maximum``)."""
+    for j in range(terms.shape[1]):
+        ddr_bw, hbm_gb, hbm_bw, clock, reconfig = hw[0, owner[j]], hw[1, owner[j]], hw[2, owner[j]], \
+            hw[3, owner[j]], hw[4, owner[j]]
+        ddr = ddr_bw * 1e9
+        bw = maximum(maximum(hbm_bw, 1e-9) * 1e9, ddr) if hbm_gb > 0 and hbm_bw > 0 else ddr
+        exact = terms[0, j] / (clock * 1e6) + terms[1, j] * (reconfig * 1e-6) + terms[2, j] / bw
+        out[j] = exact * (1.0 - FLOOR_SLACK)
 
 
 def below(designs: Sequence[MappingABC[str, Any]], kg: KernelGraph, maps: Sequence[mp.Mapping],
@@ -126,19 +145,22 @@ def per_cut(designs: Sequence[MappingABC[str, Any]], owner: Sequence[int]) -> di
 
 def _below(terms: np.ndarray, designs: Sequence[MappingABC[str, Any]], owner: Sequence[int],
            best: MappingABC[int, float]) -> np.ndarray:
-    return np.asarray(floors(terms, _hardware(designs, np.asarray(owner)))
+    return np.asarray(_floors_of(terms, _hardware(designs), np.asarray(owner))
                       <= np.array([best[i] for i in owner]) * (1 + 1e-9))
 
 
-def _hardware(designs: Sequence[MappingABC[str, Any]], owner: np.ndarray) -> dict[str, np.ndarray]:
-    """The columns :func:`floors` reads, of design ``owner[j]`` for each candidate ``j``."""
-    return {k: np.array([float(d[k]) for d in designs])[owner] for k in _FLOOR_HW}
+def _hardware(designs: Sequence[MappingABC[str, Any]]) -> np.ndarray:
+    """``(5, D)``: the :data:`_FLOOR_HW` columns of ``designs``."""
+    rows = np.array([[d[k] for k in _FLOOR_HW] for d in designs], dtype=float).reshape(len(designs), -1)
+    return np.ascontiguousarray(rows.T)
 
 
 def design_floors(designs: Sequence[MappingABC[str, Any]], terms: Sequence[np.ndarray]) -> list[np.ndarray]:
     """Each design's :func:`floors` of its candidates' ``terms`` (all designs in one pass)."""
+    if len(terms) == 1:
+        return [_floors_of(terms[0], _hardware(designs), np.zeros(terms[0].shape[1], dtype=np.int64))]
     sizes = [t.shape[1] for t in terms]
-    every = floors(np.concatenate(terms, axis=1), _hardware(designs, np.repeat(np.arange(len(designs)), sizes)))
+    every = _floors_of(np.concatenate(terms, axis=1), _hardware(designs), np.repeat(np.arange(len(designs)), sizes))
     return np.split(every, np.cumsum(sizes)[:-1])
 
 

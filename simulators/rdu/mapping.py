@@ -56,11 +56,14 @@ class Mapping:
 
     def describe(self, kg: KernelGraph, pmu: np.ndarray | None = None) -> dict[str, Any]:
         """JSON-serialisable description (kernel names and allocations per section)."""
+        members: dict[int, list[int]] = {}
+        for i, s in enumerate(self.section.tolist()):
+            members.setdefault(s, []).append(i)
+        pcu = self.pcu.tolist()
         sections = []
-        for s in np.unique(self.section):
-            idx = np.flatnonzero(self.section == s)
-            entry: dict[str, Any] = {"kernels": [kg.names[i] for i in idx],
-                                     "pcu": [int(self.pcu[i]) for i in idx]}
+        for s in sorted(members):
+            entry: dict[str, Any] = {"kernels": [kg.names[i] for i in members[s]],
+                                     "pcu": [int(pcu[i]) for i in members[s]]}
             if pmu is not None:
                 entry["pmu"] = int(pmu[s])
             sections.append(entry)

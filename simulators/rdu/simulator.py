@@ -14,6 +14,7 @@ from archgym.space import DesignSpace
 from archgym.workload import Workload
 from simulators.common.family import Designs, Family, ModelOutput
 from simulators.rdu import analytical, cycle, cycle_search, section_table
+from simulators.rdu import analytical_kernel as ak
 from simulators.rdu import mapping as mp
 from simulators.rdu.hardware import HW_PARAMS, PRESETS, RDUConfig, area_mm2
 from simulators.rdu.kernels import KernelGraph, lower
@@ -157,10 +158,12 @@ class RDUSimulator(Family):
         returned model) and that model (both passes' rows)."""
         if not designs:
             return [], None
-        cands = self._candidates_many(designs, kg)
-        fl = cycle_search.design_floors(designs, self._floor_terms_many(designs, kg))
+        built = self._built(designs, kg)
+        cands = [c for c, _ in built]
+        fl = cycle_search.design_floors(designs, [t for _, t in built])
+        hw = _hardware(designs)
         first = [sorted(np.argsort(f, kind="stable")[:ANALYTICAL_PROBE].tolist()) for f in fl]
-        model, score = self._scored(designs, kg, cands, first)
+        model, score = self._scored(designs, hw, kg, cands, first)
         at = 0
         best: list[float] = []
         for js in first:
@@ -170,7 +173,7 @@ class RDUSimulator(Family):
                 else sorted(set(range(len(f))) - set(js)) for f, b, js in zip(fl, best, first)]
         picked = [js + more for js, more in zip(first, rest)]
         if any(rest):
-            more, more_score = self._scored(designs, kg, cands, rest)
+            more, more_score = self._scored(designs, hw, kg, cands, rest)
             joined = model.blank(len(score) + len(more_score))
             joined.put(0, model)
             joined.put(len(score), more)
@@ -183,14 +186,16 @@ class RDUSimulator(Family):
             chosen.append((cands[i][j], row[i, j]))
         return chosen, model
 
-    def _scored(self, designs: Sequence[MappingABC[str, Any]], kg: KernelGraph, cands: Sequence[mp.Candidates],
-                picked: Sequence[Sequence[int]]) -> tuple[analytical.Model, np.ndarray]:
-        """The model of candidates ``picked[i]`` of each design ``i`` (in that order) and their
-        scores: latency, ``inf`` where a constraint is violated."""
-        owner = [i for i, js in enumerate(picked) for _ in js]
-        parts = [cands[i].arrays(js) for i, js in enumerate(picked)]
-        model = analytical.evaluate(*self._inputs([designs[i] for i in owner], kg,
-                                                  *(np.concatenate(column) for column in zip(*parts))))
+    def _scored(self, designs: Sequence[MappingABC[str, Any]], hw: np.ndarray, kg: KernelGraph,
+                cands: Sequence[mp.Candidates], picked: Sequence[Sequence[int]]) -> tuple[analytical.Model, np.ndarray]:
+        """The model of candidates ``picked[i]`` of each design ``i`` (in that order; ``hw``: their
+        :func:`_hardware`) and their scores: latency, ``inf`` where a constraint is violated."""
+        owner = np.repeat(np.arange(len(picked)), [len(js) for js in picked])
+        parts = [cands[i].arrays(js) for i, js in enumerate(picked) if js]
+        section, pcu, tile, depth, tp = parts[0] if len(parts) == 1 else (np.concatenate(c) for c in zip(*parts))
+        model = analytical.evaluate_block(kg, hw[:, owner], int(designs[0]["word_bytes"]),
+                                          float(designs[0]["reconfig_us"]) * 1e-6, section, pcu, tile,
+                                          depth.astype(float), tp)
         bad = np.stack(list(model.violations.values())).any(axis=0)
         return model, np.where(bad, np.inf, model.metrics["latency_s"])
 
@@ -255,12 +260,13 @@ class RDUSimulator(Family):
         balanced PCUs with each section chain from the kernel graph's :class:`SectionTable` (every
         distinct section computed once per lanes, stages and PCU budget)."""
         sections = section_table.table(kg)
-        for d in designs:
-            if (key := _candidate_key(d)) not in kg.memo:
+        keys = [_candidate_key(d) for d in designs]
+        for d, key in zip(designs, keys):
+            if key not in kg.memo:
                 cuts, view = _cut_set(d, kg)
                 pcu, chains = sections.split(view, *(int(d[k]) for k in ("lanes", "stages", "n_pcu")))
                 kg.memo[key] = (mp.Candidates(cuts, pcu, 2), np.stack([chains, view.n_sections, view.weights]))
-        return [kg.memo[_candidate_key(d)] for d in designs]
+        return [kg.memo[key] for key in keys]
 
     def _cycle_candidates(self, d: MappingABC[str, Any], kg: KernelGraph) -> list[mp.Mapping]:
         """:meth:`_candidates` of ``d``, then :meth:`_smaller_splits` of all their cuts. For ``P1``
@@ -341,6 +347,12 @@ def _joined(outs: Sequence[ModelOutput], sizes: Sequence[int]) -> ModelOutput:
 
     return ModelOutput({k: cat(k, "metrics") for k in outs[0].metrics},
                        {k: cat(k, "violations") for k in outs[0].violations}, outs[0].layers, outs[0].info)
+
+
+def _hardware(designs: Sequence[MappingABC[str, Any]]) -> np.ndarray:
+    """``(len(HW), D)``: the columns of :data:`.analytical_kernel.HW` of ``designs`` (floats)."""
+    rows = np.array([[d[k] for k in ak.HW] for d in designs], dtype=float).reshape(len(designs), -1)
+    return np.ascontiguousarray(rows.T)
 
 
 def _candidate_key(d: MappingABC[str, Any]) -> tuple[Any, ...]:
