@@ -86,6 +86,13 @@ class Designs:
             self._rows = [dict(zip(cols, vals)) for vals in zip(*lists)]
         return self._rows
 
+    @property
+    def one(self) -> Mapping[str, Any] | None:
+        """The design of a batch of one given as a dict, else ``None``: a model may read its plain values
+        directly rather than build columns of one entry."""
+        rows = self._rows
+        return rows[0] if rows is not None and len(rows) == 1 else None
+
     def __contains__(self, name: str) -> bool:
         return name in self.names
 

@@ -33,6 +33,7 @@ from typing import Any
 import numpy as np
 
 from archgym.errors import UnknownNameError
+from simulators.common.memo import remember
 
 #: [H14] 45 nm MAC = multiplier + adder, keyed by operand bytes: (energy pJ, area µm²)
 _MAC_45NM: dict[int, tuple[float, float]] = {
@@ -103,9 +104,31 @@ class TechNode:
         ly = np.where(lx < xs[1], ys[0] + slope_lo * (lx - xs[0]), ys[1] + slope_hi * (lx - xs[1]))
         return np.exp(ly) * self.logic_energy_scale
 
+    def sram_pj_per_byte_one(self, kb: int | float) -> float:
+        """:meth:`sram_pj_per_byte` of one capacity, as a float: the same numpy calls on a one-element
+        array, memoised per (node's energy scale, ``kb``) — a pure function of the two, bounded to
+        :data:`SRAM_MEMO_SIZE` entries (for one design, where a dozen numpy calls on one value cost more
+        than the model)."""
+        return _sram_pj_one(self, kb)
+
     def sram_mm2(self, kb: Any) -> Any:
         """Macro area of ``kb`` KB of SRAM (bit cells / array efficiency)."""
         return kb * (8192.0 * self.sram_bitcell_um2 / _SRAM_ARRAY_EFFICIENCY) * 1e-6
+
+
+#: entries of the :meth:`TechNode.sram_pj_per_byte_one` memo (SRAM sizes × nodes a process meets; the
+#: systolic spaces have ~20 sizes per buffer; a full memo is emptied, not grown)
+SRAM_MEMO_SIZE = 4096
+_SRAM_PJ: dict[tuple[float, float], float] = {}
+
+
+def _sram_pj_one(node: TechNode, kb: int | float) -> float:
+    key = (node.logic_energy_scale, kb)
+    value = _SRAM_PJ.get(key)          # the hit, without building remember's closure
+    if value is None:
+        value = remember(_SRAM_PJ, key, lambda: float(node.sram_pj_per_byte(np.array([kb], dtype=float))[0]),
+                         SRAM_MEMO_SIZE)
+    return value
 
 
 def _word_key(word_bytes: int) -> int:

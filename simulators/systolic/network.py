@@ -35,6 +35,7 @@ from simulators.common.arrays import (
     where,
 )
 from simulators.common.family import Designs
+from simulators.common.memo import remember
 from simulators.common.technology import get_tech
 from simulators.systolic import analytical, analytical_kernel
 from simulators.systolic.analytical import LayerCost
@@ -64,6 +65,11 @@ class GemmStack:
     @property
     def macs(self) -> np.ndarray:
         return self.m * self.k * self.n * self.repeat
+
+    @functools.cached_property
+    def layer_keys(self) -> frozenset[str]:
+        """Every per-layer mapping column name ``LAYER.key`` of the workload's layers."""
+        return frozenset(name for key, _ in _KNOBS for name in _layer_keys(self.names, key))
 
     def on(self, like: Any) -> GemmStack:
         """The stack as torch tensors on ``like``'s device when ``like`` is one, else itself."""
@@ -128,7 +134,12 @@ class _Inputs:
 
 def evaluate(designs: Designs, workload: Workload) -> NetworkCost:
     """The analytical model for every design of ``designs`` on ``workload``: the compiled kernel on numpy
-    designs, the array path on torch tensors (and on a workload without MAC layers)."""
+    designs (on plain scalars for one design given as a dict: :func:`_one`), the array path on torch
+    tensors (and on a workload without MAC layers)."""
+    one = designs.one
+    cost = _one(one, workload) if one is not None else None
+    if cost is not None:
+        return cost
     x = _inputs(designs, workload)
     if len(x.stack.names) == 0 or any(is_torch(v) for v in (x.hw, x.dataflow, x.fold_order, x.tile)):
         return _array_cost(x)
@@ -174,6 +185,45 @@ def _kernel_cost(x: _Inputs) -> NetworkCost:
         ints, e_sram, area, x.stack.columns, x.stack.starts, df, order, tile, wb,
         tn.mac_pj(wb) + analytical.REG_ACCESSES_PER_MAC * tn.reg_pj(wb), tn.dram_pj_per_byte, x.stack.macs_total)
     return NetworkCost(dict(zip(analytical_kernel.METRICS, metrics[:, :, None])), packed, tiles, x.dataflow, row)
+
+
+def _one(design: Mapping[str, Any], workload: Workload) -> NetworkCost | None:
+    """One design of plain values (``int`` hardware and tile folds in the ``int64`` range, ``str``
+    technology and mapping choices) by :func:`.analytical_kernel.network_one`: what :func:`_kernel_cost`
+    computes for a batch of one (its per-design constants from :func:`_constants`; the area by
+    :func:`.hardware.area_mm2` on Python floats, the same IEEE operations in the same order), the metrics
+    as Python floats. ``None`` for anything else (other types, values out of range or not allowed): the
+    general path reads those and raises its errors."""
+    hw: tuple[Any, ...] = tuple(design.get(k) for k in HW_NUMERIC)
+    rows, cols, ifmap_kb, filter_kb, ofmap_kb, _, _ = hw
+    wb: Any = design.get("word_bytes")
+    tech: Any = design.get("tech")
+    if not (type(tech) is str and type(wb) is int and all(type(v) is int for v in hw)
+            and _INT64.start <= min(*hw, wb) and max(*hw, wb) < _INT64.stop):
+        return None
+    stack = gemm_stack(workload)
+    codes = _codes_one(design, stack) if stack.names else None
+    if codes is None:
+        return None
+    consts = _constants(tech, wb, ifmap_kb, filter_kb, ofmap_kb)
+    area = area_mm2(float(rows), float(cols), float(ifmap_kb), float(filter_kb), float(ofmap_kb), wb, tech)
+    metrics, packed, tiles, row = analytical_kernel.network_one(hw, consts, area, stack.columns, stack.starts, codes,
+                                                               wb, stack.macs_total)
+    return NetworkCost(dict(zip(analytical_kernel.METRICS, metrics.tolist())), packed, tiles, codes[:1], row)
+
+
+#: bound of the memoised mapping codes (:func:`_codes_one`)
+CODES_MEMO = 1024
+
+
+def _constants(tech: str, wb: int, ifmap_kb: int, filter_kb: int, ofmap_kb: int) -> tuple[float, ...]:
+    """The per-design constants of :func:`_kernel_cost` as floats: SRAM energy per word of the three
+    buffers (:meth:`~simulators.common.technology.TechNode.sram_pj_per_byte_one`: the numpy calls of the
+    batch on one value, memoised per size), MAC + register energy per MAC, DRAM energy per byte (pJ)."""
+    tn = get_tech(tech)
+    return (wb * tn.sram_pj_per_byte_one(ifmap_kb), wb * tn.sram_pj_per_byte_one(filter_kb),
+            wb * tn.sram_pj_per_byte_one(ofmap_kb), tn.mac_pj(wb) + analytical.REG_ACCESSES_PER_MAC * tn.reg_pj(wb),
+            tn.dram_pj_per_byte)
 
 
 def layer_rows(cost: NetworkCost, workload: Workload, d: int = 0) -> list[dict[str, Any]]:
@@ -271,6 +321,46 @@ def mapping_codes(cols: Mapping[str, Any], layers: tuple[str, ...]) -> tuple[Any
     return (_codes(_per_layer(cols, layers, "dataflow"), DATAFLOWS, "dataflow"),
             _codes(_per_layer(cols, layers, "fold_order", "auto"), FOLD_ORDERS, "fold_order"),
             _integers(_per_layer(cols, layers, "tile_folds", 1)))
+
+
+def _codes_one(design: Mapping[str, Any], stack: GemmStack) -> np.ndarray | None:
+    """One design's mapping codes as ``(3, 1 or layers)`` int64 (dataflow, fold order, tile folds: the
+    values of :func:`mapping_codes`, broadcast to one width), or ``None`` when a knob is missing or takes
+    a value other than an allowed name (dataflow, fold order) or an ``int64`` (tile folds)."""
+    df_code, order_code = _lookup(DATAFLOWS), _lookup(FOLD_ORDERS)
+    if design.keys().isdisjoint(stack.layer_keys):        # no LAYER.key: the shared knobs or defaults
+        df, order, tile = design.get("dataflow"), design.get("fold_order", "auto"), design.get("tile_folds", 1)
+        if type(df) is str and type(order) is str and type(tile) is int and df in df_code and order in order_code \
+                and tile in _INT64:
+            key = (df_code[df], order_code[order], tile)
+            codes = _SHARED_CODES.get(key)
+            return codes if codes is not None else remember(_SHARED_CODES, key, lambda: _frozen([[v] for v in key]),
+                                                           CODES_MEMO)
+        return None
+    dataflow, orders, tiles = ([design.get(name, design.get(key, default)) for name in _layer_keys(stack.names, key)]
+                               for key, default in _KNOBS)
+    if not (all(type(v) is str and v in df_code for v in dataflow)
+            and all(type(v) is str and v in order_code for v in orders)
+            and all(type(v) is int and v in _INT64 for v in tiles)):
+        return None
+    return _frozen([[df_code[v] for v in dataflow], [order_code[v] for v in orders], tiles])
+
+
+#: the codes of the shared knobs (dataflow, fold order, tile folds) → their read-only ``(3, 1)`` array
+_SHARED_CODES: dict[tuple[int, int, int], np.ndarray] = {}
+
+
+def _frozen(rows: list[list[int]]) -> np.ndarray:
+    """Mapping codes as a read-only int64 array (memoised ones are shared by every design that has them)."""
+    codes = np.array(rows, dtype=np.int64)
+    codes.flags.writeable = False
+    return codes
+
+
+#: the mapping knobs of :func:`mapping_codes` and their defaults (``None``: required)
+_KNOBS = (("dataflow", None), ("fold_order", "auto"), ("tile_folds", 1))
+#: the values an ``int64`` holds (a Python ``int`` outside it takes the general path and its error)
+_INT64 = range(-(1 << 63), 1 << 63)
 
 
 def _per_layer(cols: Mapping[str, Any], layers: tuple[str, ...], key: str, default: Any = None) -> Any:
