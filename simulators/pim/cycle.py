@@ -55,12 +55,10 @@ def _activate(ring: np.ndarray, head: int, n: int, start: float, banks: int, all
             last = max(last + t_rrd, start)
         ring[(head + n) % 4] = last
         n, i = n + 1, i + 1
-    for i in range(i, banks):        # at most four ACTs per tFAW window
-        if i:
+    for b in range(i, banks):        # at most four ACTs per tFAW window
+        if b:
             last = last + t_rrd      # = max(last + tRRD, start): last ≥ start and tRRD ≥ 0
-        faw = ring[head] + t_faw
-        if faw > last:               # = max(last, faw)
-            last = faw
+        last = max(last, ring[head] + t_faw)
         ring[head] = last
         head = head + 1 if head < 3 else 0
     return last, head, n
