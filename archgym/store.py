@@ -187,6 +187,12 @@ def _migrate(db: sqlite3.Connection, path: str) -> None:
         db.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
 
 
+#: the columns a :class:`RowBlock`'s rows bind one by one, in :data:`COLUMNS` order; the values
+#: they share are written into the block's INSERT as SQL literals (binding a string per row costs
+#: more than SQLite's insert itself)
+BLOCK_BOUND = ("step", "design", "metrics", "valid", "violations", "wall_time_s", "created_at")
+
+
 @dataclass
 class RowBlock:
     """Consecutive rows of one run (steps ``template.step``, ``template.step + 1`` …) that share
@@ -205,17 +211,18 @@ class RowBlock:
     def __len__(self) -> int:
         return len(self.designs)
 
-    def rows(self, metric_set: int) -> list[tuple[Any, ...]]:
-        """The rows in :data:`COLUMNS` order, their metrics as metric set ``metric_set``."""
-        (run_id, first, env_id, simulator, fidelity, workload, _, _, _, _, agent, seed, wall, predicted,
-         created, model_version, package_version, _) = self.template.as_row(b"", metric_set)
+    def rows(self, metric_set: int) -> tuple[dict[str, Any], list[tuple[Any, ...]]]:
+        """The values every row shares (column → value, the template's) and each row's values of
+        the columns :data:`BLOCK_BOUND` names, its metrics packed as metric set ``metric_set``."""
+        shared = dict(zip(COLUMNS, self.template.as_row(b"", metric_set)))
+        first, wall, created = shared["step"], shared["wall_time_s"], shared["created_at"]
         width = 8 * len(self.metric_names)
         packed = np.ascontiguousarray(self.metrics, dtype="<f8").tobytes()
-        return [(run_id, step, env_id, simulator, fidelity, workload, design, packed[at:at + width], int(ok),
-                 violations, agent, seed, wall, predicted, created, model_version, package_version, metric_set)
+        rows = [(step, design, packed[at:at + width], int(ok), violations, wall, created)
                 for step, at, design, ok, violations in
                 zip(range(first, first + len(self)), range(0, width * len(self), width) if width else [0] * len(self),
                     self.designs, self.valid, self.violations)]
+        return {k: v for k, v in shared.items() if k not in BLOCK_BOUND}, rows
 
 
 #: the columns a record takes as they are stored (JSON and packed columns, flags and the row's time aside)
@@ -361,13 +368,21 @@ class RunStore:
         if not len(block):
             return 0
         with self._transaction():
-            return self._insert(block.rows(self._metric_sets({block.metric_names})[block.metric_names]))
+            shared, rows = block.rows(self._metric_sets({block.metric_names})[block.metric_names])
+            values = dict(zip(shared, self._literals(list(shared.values())))) | {k: "?" for k in BLOCK_BOUND}
+            return self._insert(rows, ",".join(values[k] for k in COLUMNS))
 
-    def _insert(self, rows: list[tuple[Any, ...]]) -> int:
+    def _insert(self, rows: list[tuple[Any, ...]], values: str = ",".join("?" * len(COLUMNS))) -> int:
+        """Insert ``rows`` (the parameters of ``values``, the VALUES list in :data:`COLUMNS` order)."""
         before = self._db.total_changes
-        self._db.executemany(f"INSERT OR IGNORE INTO evaluations ({','.join(COLUMNS)}) "
-                             f"VALUES ({','.join('?' * len(COLUMNS))})", rows)
+        self._db.executemany(f"INSERT OR IGNORE INTO evaluations ({','.join(COLUMNS)}) VALUES ({values})", rows)
         return self._db.total_changes - before
+
+    def _literals(self, values: list[Any]) -> list[str]:
+        """Each value as an SQL literal that stores exactly it: a string as its UTF-8 bytes in hex
+        cast to text (no quoting to get wrong), anything else as SQLite's own ``quote()`` writes it."""
+        quoted = self._db.execute("SELECT " + ",".join(["quote(?)"] * len(values)), values).fetchone()
+        return [f"CAST(X'{v.encode().hex()}' AS TEXT)" if type(v) is str else q for v, q in zip(values, quoted)]
 
     def _metric_sets(self, names: set[tuple[str, ...]]) -> dict[tuple[str, ...], int]:
         """The id of each set of metric names, added to ``metric_sets`` when new (inside the caller's

@@ -255,3 +255,24 @@ def test_metrics_round_trip_packed():
     assert str(got[0]["b"]) == "-0.0"
     df = store.read("r")
     assert df["m.a"].tolist()[0] == 0.1 and np.isnan(df["m.a"].tolist()[1:]).all() and np.isnan(df["m.e"][2])
+
+
+@pytest.mark.parametrize("seed", [None, 0, 2**32 - 1])
+def test_a_row_block_stores_its_shared_values_exactly(seed):
+    """A block's shared values go into its INSERT as SQL literals: awkward strings (quotes, NUL,
+    non-ASCII, empty) and seeds read back exactly as the per-record path stores them."""
+    from archgym.store import RowBlock
+
+    template = EvalRecord("it's \"a\" run", 5, {}, {}, env_id="", simulator="sys\x00tolic", fidelity="é; DROP TABLE x",
+                          workload="%s ?", agent="a'", seed=seed, wall_time_s=1 / 3, predicted=True,
+                          model_version="v'1", package_version="")
+    block = RowBlock(template, ['{"a": 1}', '{"a": 2}'], ("m", "n"), np.array([[1.5, np.nan], [np.inf, 2.0]]),
+                     [True, False], ["[]", '["x"]'])
+    store = RunStore(":memory:")
+    assert store.log_block(block) == 2 and store.log_block(block) == 0
+    got = store.records()
+    same = {k: getattr(template, k) for k in ("run_id", "env_id", "simulator", "fidelity", "workload", "agent", "seed",
+                                               "wall_time_s", "predicted", "model_version", "package_version")}
+    want = [EvalRecord(step=5, design={"a": 1}, metrics={"m": 1.5}, valid=True, violations=[], **same),
+            EvalRecord(step=6, design={"a": 2}, metrics={"m": None, "n": 2.0}, valid=False, violations=["x"], **same)]
+    assert got == want
