@@ -28,46 +28,33 @@ from simulators.rdu.kernels import KernelGraph, unit_work
 @dataclass(frozen=True)
 class CutView:
     """A cut set in a :class:`SectionTable`'s numbering: ``(C, N)`` the table entry of every cut's kernel
-    and the table section in every section slot (``-1``: unused), the distinct table sections, and
-    per cut its number of sections and weight bytes per socket (floor terms that do not depend on PCUs)."""
+    and the table section in every section slot (``-1``: unused), and per cut its number of sections
+    and weight bytes per socket (floor terms that do not depend on PCUs)."""
 
     entry: np.ndarray
     slot: np.ndarray
-    sections: np.ndarray
     n_sections: np.ndarray
     weights: np.ndarray
 
 
-class _Split:
-    """One ``(lanes, stages, budget)``'s PCUs per table entry and chain per table section, and which
-    sections are computed."""
-
-    def __init__(self) -> None:
-        self.pcu = np.ones(0, dtype=np.int64)
-        self.chain = np.zeros(0)
-        self.done = np.zeros(0, dtype=bool)
-
-    def fit(self, n_entries: int, n_sections: int) -> None:
-        """Grow to at least ``n_entries`` entries and ``n_sections`` sections (new ones not computed)."""
-        if self.pcu.size < n_entries:
-            self.pcu = np.concatenate([self.pcu, np.ones(n_entries - self.pcu.size, dtype=np.int64)])
-        if self.done.size < n_sections:
-            self.chain = np.concatenate([self.chain, np.zeros(n_sections - self.chain.size)])
-            self.done = np.concatenate([self.done, np.zeros(n_sections - self.done.size, dtype=bool)])
-
-
 class SectionTable:
     """The distinct ``(first, last, n_tile, tp)`` sections of one kernel graph's cut sets, each with its
-    kernels as consecutive entries, and per ``(lanes, stages, budget)`` their PCUs and chains."""
+    kernels as consecutive entries, and per ``(lanes, stages, budget)`` (a *split*, one row of the
+    ``(splits, entries)`` PCU and ``(splits, sections)`` chain tables) their PCUs and chains."""
 
     def __init__(self, kg: KernelGraph) -> None:
         self._kg = kg
-        self._graph = np.stack([np.asarray(getattr(kg, f), dtype=np.int64) for f in ("kind", "outer", "m", "k", "rows")])
+        self._graph = np.stack([np.asarray(getattr(kg, f), dtype=np.int64)
+                                for f in ("kind", "outer", "m", "k", "rows")])
         self._edges = _edges_sorted(kg)
         self._ids: dict[tuple[int, int, int, int], int] = {}
         self._cols = np.zeros((5, 0), dtype=np.int64)     # first, last, n_tile, tp, offset of each section
         self._n_entries = 0
-        self._splits: dict[tuple[int, int, int], _Split] = {}
+        self._splits: dict[tuple[int, int, int], int] = {}
+        self._params = np.zeros((0, 3), dtype=np.int64)   # lanes, stages, budget of each split
+        self._pcu = np.ones((0, 0), dtype=np.int64)
+        self._chain = np.zeros((0, 0))
+        self._done = np.zeros((0, 0), dtype=bool)
 
     def view(self, cuts: mp.CutSet, word_bytes: int) -> CutView:
         """``cuts`` in this table's numbering (its sections not seen before added)."""
@@ -93,23 +80,47 @@ class SectionTable:
         slot[np.arange(len(slot))[:, None], cuts.section] = entry_g[sec.at]
         n_sections = 1 + (cuts.section[:, 1:] != cuts.section[:, :-1]).sum(axis=1)
         weights = (self._kg.weight_elems * float(word_bytes) / cuts.tp).sum(axis=1)
-        return CutView(entry, slot, gid, n_sections.astype(float), weights)
+        return CutView(entry, slot, n_sections.astype(float), weights)
+
+    def split_id(self, lanes: int, stages: int, budget: int) -> int:
+        """The row of ``(lanes, stages, budget)`` in the split tables (added if new)."""
+        k = self._splits.get(key := (lanes, stages, budget))
+        if k is None:
+            k = self._splits[key] = len(self._params)
+            self._params = np.concatenate([self._params, np.array([key], dtype=np.int64)])
+        return k
 
     def split(self, view: CutView, lanes: int, stages: int, budget: int) -> tuple[np.ndarray, np.ndarray]:
         """``(C, N)`` balanced PCUs of the cuts of ``view`` for ``lanes``, ``stages`` and PCU ``budget``,
         and ``(C,)`` the sum of each cut's section chains (cycles; :func:`.cycle_search.cut_floor_terms`'
         first row), computing only the sections not computed before for these three."""
-        s = self._splits.get(key := (lanes, stages, budget))
-        if s is None:
-            s = self._splits[key] = _Split()
-        s.fit(self._n_entries, self._cols.shape[1])
-        todo = view.sections[~s.done[view.sections]]
-        if todo.size:
-            _fill(np.unique(todo), self._cols, self._graph, lanes, stages, budget, *self._edges, s.pcu, s.chain)
-            s.done[todo] = True
-        chains = np.empty(len(view.slot))
-        _cut_chains(view.slot, s.chain, chains)
-        return s.pcu[view.entry], chains
+        return self.split_rows(view.slot, view.entry, np.full(len(view.slot), self.split_id(lanes, stages, budget)))
+
+    def split_rows(self, slot: np.ndarray, entry: np.ndarray, split: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """:meth:`split` of cuts given as rows of :class:`CutView` ``slot`` and ``entry`` arrays (of
+        any views), row ``r`` under split :meth:`split_id` ``split[r]``: one compiled pass."""
+        self._fit()
+        pcu = np.empty(entry.shape, dtype=np.int64)
+        chains = np.empty(len(entry))
+        _split_rows(np.ascontiguousarray(slot), np.ascontiguousarray(entry), np.asarray(split, dtype=np.int64),
+                    self._params, self._cols, self._graph, *self._edges, self._pcu, self._chain, self._done, pcu,
+                    chains)
+        return pcu, chains
+
+    def _fit(self) -> None:
+        """Grow the split tables to every split, entry and section (new cells not computed; sizes
+        doubled so that growth is amortised)."""
+        need = (len(self._params), self._n_entries, self._cols.shape[1])
+        have = (self._pcu.shape[0], self._pcu.shape[1], self._chain.shape[1])
+        if all(n <= h for n, h in zip(need, have)):
+            return
+        rows, entries, sections = (max(n, 2 * h) if n > h else h for n, h in zip(need, have))
+        pcu, chain, done = (np.ones((rows, entries), dtype=np.int64), np.zeros((rows, sections)),
+                            np.zeros((rows, sections), dtype=bool))
+        pcu[:have[0], :have[1]] = self._pcu
+        chain[:have[0], :have[2]] = self._chain
+        done[:have[0], :have[2]] = self._done
+        self._pcu, self._chain, self._done = pcu, chain, done
 
 
 def table(kg: KernelGraph) -> SectionTable:
@@ -132,51 +143,63 @@ def _edges_sorted(kg: KernelGraph) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
 
 
 @njit(cache=True)
-def _fill(todo: np.ndarray, cols: np.ndarray, graph: np.ndarray, lanes: int, stages: int, budget: int,
-          by_dst: np.ndarray, by_src: np.ndarray, ranges: np.ndarray, pcu: np.ndarray,
-          chain: np.ndarray) -> None:  # pragma: no cover - compiled
-    """For each table section ``g`` of ``todo``: its kernels' units and cycles per unit
-    (:func:`.kernels.unit_work` at ``⌈rows/n_tile⌉`` rows per step), balanced PCUs
-    (:func:`.mapping.balance_section`) into ``pcu`` and its chain into ``chain[g]``: ``head`` along its
-    on-chip edges by consumer, ``down`` along them by producer descending, the most of
-    ``head + steps + 0 + down`` (:func:`.cycle._chains`' float operations with no transfers; only the
-    edges whose consumer, or producer, lies in the run are visited, in the same order: one range of
-    ``by_dst`` and of ``by_src``)."""
-    kind, outer, m, kk, rows = graph[0], graph[1], graph[2], graph[3], graph[4]
-    for g in todo:
-        first, last, nt, tp, at = cols[0, g], cols[1, g], cols[2, g], cols[3, g], cols[4, g]
-        n = last - first + 1
-        units = np.empty(n, dtype=np.int64)
-        per_unit = np.empty(n, dtype=np.int64)
-        for i in range(n):
-            k = first + i
-            units[i], per_unit[i] = unit_work(kind[k], outer[k], m[k], kk[k], -(-rows[k] // nt), tp, lanes, stages)
-        own = np.ones(n, dtype=np.int64)
-        mp.balance_section(units, per_unit, np.arange(n), budget, own)
-        pcu[at:at + n] = own
-        head = np.zeros(n)
-        down = np.zeros(n)
-        for e in range(ranges[0, first], ranges[0, last + 1]):
-            p, c = by_dst[e, 0], by_dst[e, 1]
-            if first <= p <= last and first <= c <= last:
-                head[c - first] = maximum(head[c - first], head[p - first] + float(per_unit[p - first]))
-        for e in range(ranges[1, last], ranges[2, first]):
-            p, c = by_src[e, 0], by_src[e, 1]
-            if first <= p <= last and first <= c <= last:
-                down[p - first] = maximum(down[p - first], float(per_unit[c - first]) + 0.0 + down[c - first])
-        best = 0.0
-        for i in range(n):
-            steps = float(nt * (-(-units[i] // max(own[i], 1)) * per_unit[i]))
-            best = maximum(best, head[i] + steps + 0.0 + down[i])
-        chain[g] = best
+def _split_rows(slot: np.ndarray, entry: np.ndarray, split: np.ndarray, params: np.ndarray, cols: np.ndarray,
+                graph: np.ndarray, by_dst: np.ndarray, by_src: np.ndarray, ranges: np.ndarray, pcu: np.ndarray,
+                chain: np.ndarray, done: np.ndarray, out_pcu: np.ndarray,
+                out_chain: np.ndarray) -> None:  # pragma: no cover - compiled
+    """Per cut ``r`` (``slot[r]``: its table section per slot, ``-1`` unused; ``entry[r]``: its kernels'
+    table entries) under split ``k = split[r]``: every section not ``done[k]`` computed
+    (:func:`_fill_section`), then its kernels' PCUs ``out_pcu[r]`` and its slots' chains (0 where
+    unused) summed as numpy sums a C-ordered row (:func:`simulators.common.kernel_math.pairwise_sum`)
+    into ``out_chain[r]``."""
+    row = np.zeros(slot.shape[1])
+    for r in range(slot.shape[0]):
+        k = split[r]
+        for s in range(slot.shape[1]):
+            g = slot[r, s]
+            if g >= 0 and not done[k, g]:
+                _fill_section(g, params[k, 0], params[k, 1], params[k, 2], cols, graph, by_dst, by_src, ranges,
+                              pcu[k], chain[k])
+                done[k, g] = True
+            row[s] = chain[k, g] if g >= 0 else 0.0
+        out_chain[r] = pairwise_sum(row, 0, slot.shape[1])
+        for i in range(entry.shape[1]):
+            out_pcu[r, i] = pcu[k, entry[r, i]]
 
 
 @njit(cache=True)
-def _cut_chains(slot: np.ndarray, chain: np.ndarray, out: np.ndarray) -> None:  # pragma: no cover - compiled
-    """Per cut (row of ``slot``): its section slots' chains (0 where unused) summed as numpy sums a
-    C-ordered row (:func:`simulators.common.kernel_math.pairwise_sum`)."""
-    row = np.zeros(slot.shape[1])
-    for c in range(slot.shape[0]):
-        for s in range(slot.shape[1]):
-            row[s] = chain[slot[c, s]] if slot[c, s] >= 0 else 0.0
-        out[c] = pairwise_sum(row, 0, slot.shape[1])
+def _fill_section(g: int, lanes: int, stages: int, budget: int, cols: np.ndarray, graph: np.ndarray,
+                  by_dst: np.ndarray, by_src: np.ndarray, ranges: np.ndarray, pcu: np.ndarray,
+                  chain: np.ndarray) -> None:  # pragma: no cover - compiled
+    """Table section ``g``: its kernels' units and cycles per unit (:func:`.kernels.unit_work` at
+    ``⌈rows/n_tile⌉`` rows per step), balanced PCUs (:func:`.mapping.balance_section`) into ``pcu``
+    and its chain into ``chain[g]``: ``head`` along its on-chip edges by consumer, ``down`` along them
+    by producer descending, the most of ``head + steps + 0 + down`` (:func:`.cycle._chains`' float
+    operations with no transfers; only the edges whose consumer, or producer, lies in the run are
+    visited, in the same order: one range of ``by_dst`` and of ``by_src``)."""
+    kind, outer, m, kk, rows = graph[0], graph[1], graph[2], graph[3], graph[4]
+    first, last, nt, tp, at = cols[0, g], cols[1, g], cols[2, g], cols[3, g], cols[4, g]
+    n = last - first + 1
+    units = np.empty(n, dtype=np.int64)
+    per_unit = np.empty(n, dtype=np.int64)
+    for i in range(n):
+        k = first + i
+        units[i], per_unit[i] = unit_work(kind[k], outer[k], m[k], kk[k], -(-rows[k] // nt), tp, lanes, stages)
+    own = np.ones(n, dtype=np.int64)
+    mp.balance_section(units, per_unit, np.arange(n), budget, own)
+    pcu[at:at + n] = own
+    head = np.zeros(n)
+    down = np.zeros(n)
+    for e in range(ranges[0, first], ranges[0, last + 1]):
+        p, c = by_dst[e, 0], by_dst[e, 1]
+        if first <= p <= last and first <= c <= last:
+            head[c - first] = maximum(head[c - first], head[p - first] + float(per_unit[p - first]))
+    for e in range(ranges[1, last], ranges[2, first]):
+        p, c = by_src[e, 0], by_src[e, 1]
+        if first <= p <= last and first <= c <= last:
+            down[p - first] = maximum(down[p - first], float(per_unit[c - first]) + 0.0 + down[c - first])
+    best = 0.0
+    for i in range(n):
+        steps = float(nt * (-(-units[i] // max(own[i], 1)) * per_unit[i]))
+        best = maximum(best, head[i] + steps + 0.0 + down[i])
+    chain[g] = best
