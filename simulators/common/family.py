@@ -194,13 +194,18 @@ def _one(out: ModelOutput, fidelity: str) -> Result:
     batch's row 0 (each metric as a float64, :func:`~archgym.metrics.derive` of them, a violation when
     its mask is set, else ``non_finite:METRIC`` for each metric that is not finite), without the
     ``(metrics, 1)`` block and masks."""
-    given = {k: v if type(v) is float else float(to_numpy(v).reshape(-1)[0]) for k, v in out.metrics.items()}
+    given = {k: v if type(v) is float else _float(v) for k, v in out.metrics.items()}
     metrics = derive(given)
     violations = [k for k, v in out.violations.items() if (v if type(v) is bool else bool(to_numpy(v).reshape(-1)[0]))]
     if not violations:
         violations = [f"non_finite:{k}" for k, v in metrics.items() if not math.isfinite(v)]
     info = out.info() if out.info is not None else {}
     return Result(metrics, not violations, violations, out.layers or [], {"fidelity": fidelity, **info})
+
+
+def _float(value: Any) -> float:
+    """One design's metric as the float64 a batch's block holds (numpy float scalars and ints directly)."""
+    return float(value) if isinstance(value, (float, int)) else float(to_numpy(value).reshape(-1)[0])
 
 
 def _all_equal(vals: np.ndarray, first: Any) -> bool:

@@ -341,7 +341,9 @@ def evaluate(cfg: PIMConfig, cols: Mapping[str, Any], n: int, workload: Workload
     cycle = fidelity == "cycle"
     plan = Plan.of(workload)
     costs = op_costs(hw, plan, cols, n, cycle)
-    lat, pj, dram, pim_time, pim_macs, host_lat, host_pj = costs.totals
+    # one design: its totals as numpy float scalars (the same float64 arithmetic as on one-entry arrays,
+    # division by zero included, at a tenth of the cost per operation)
+    lat, pj, dram, pim_time, pim_macs, host_lat, host_pj = costs.totals[:, 0] if n == 1 else costs.totals
     sub = _column(cols, "sub_batches", 1, n).astype(int) if "sub_batches" in cols else None
     half = half_batch(workload) if sub is not None and (sub != 1).any() else None
     sub_batches: Any = 1.0         # a scalar metric is every design's value
@@ -352,11 +354,12 @@ def evaluate(cfg: PIMConfig, cols: Mapping[str, Any], n: int, workload: Workload
         lat, pj = np.where(use, inter, lat), np.where(use, e2, pj)
         sub_batches = np.where(use, 2.0, 1.0)
 
-    peak = np.reshape(hw.peak_ops_per_ns * 1e9, -1)
+    flat = _flat if n > 1 else _same     # hardware columns (n, 1) → (n,); one design's are scalars
+    peak = flat(hw.peak_ops_per_ns * 1e9)
     flops = plan.total_flops
     batch = plan.batch
     resident = plan.resident_elems * cfg.operand_bits / 8.0
-    cap = np.reshape(capacity_bytes(cfg, hw_cols["channels"]), -1)
+    cap = flat(capacity_bytes(cfg, hw_cols["channels"]))
     lat_s = lat * 1e-9
     metrics = {
         "latency_s": lat_s,
@@ -369,8 +372,8 @@ def evaluate(cfg: PIMConfig, cols: Mapping[str, Any], n: int, workload: Workload
         "utilization": np.divide(2 * pim_macs, pim_time * 1e-9 * peak, out=np.zeros(n),
                                  where=pim_time > 0),
         "dram_bytes": dram,
-        "area_mm2": np.reshape(energy.pim_logic_mm2(hw.banks / hw.g, hw.lanes, cfg.operand_bits, hw.irf_regs,
-                                                    cfg.irf_bits, hw.orf_regs, cfg.orf_bits), -1),
+        "area_mm2": flat(energy.pim_logic_mm2(hw.banks / hw.g, hw.lanes, cfg.operand_bits, hw.irf_regs,
+                                              cfg.irf_bits, hw.orf_regs, cfg.orf_bits)),
         "host_latency_s": host_lat * 1e-9,
         "host_energy_j": host_pj * 1e-12,
         "speedup_vs_host": host_lat / lat,
@@ -383,6 +386,14 @@ def evaluate(cfg: PIMConfig, cols: Mapping[str, Any], n: int, workload: Workload
     }
     violations = {"weights_fit_in_memory": resident > cap, "tile_fits_registers": costs.reg_bad}
     return WorkloadCost(metrics, costs, violations)
+
+
+def _flat(x: Any) -> np.ndarray:
+    return np.reshape(x, -1)
+
+
+def _same(x: Any) -> Any:
+    return x
 
 
 def _interleaved(hw: Hardware, half: Plan, cols: Mapping[str, Any], n: int, cycle: bool,

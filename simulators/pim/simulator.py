@@ -19,6 +19,10 @@ from simulators.pim.hardware import HW_PARAMS, PRESETS, PIMConfig
 from simulators.pim.space import build_space
 
 
+#: value types of a design that :func:`.analytical.evaluate` may read as columns of one entry directly
+_SCALARS = frozenset({int, float, str, bool})
+
+
 class PIMSimulator(Family):
     """Bank-level processing-in-memory (HBM-PIM / GDDR6-AiM / AttAcc class) with a host for the
     rest: GEMV placement, split-K, DRAM-command timing and the host-only baseline."""
@@ -38,9 +42,13 @@ class PIMSimulator(Family):
     def model(self, designs: Designs, workload: Workload, fidelity: str) -> ModelOutput:
         """Both fidelities run over the whole batch (the cycle level simulates each distinct
         (job, mapping, hardware) once)."""
-        name = str(designs.single("preset"))
+        one = designs.one
+        if one is not None and all(type(v) in _SCALARS for v in one.values()):
+            cols, name = one, str(one["preset"])    # plain scalars: their own columns (numpy reads each as one entry)
+        else:
+            cols, name = designs.columns, str(designs.single("preset"))
         if name not in PRESETS:
             raise UnknownNameError(f"pim preset: {name!r} is not known; allowed: {', '.join(PRESETS)}")
-        cost = analytical.evaluate(PRESETS[name], designs.columns, designs.n, workload, fidelity)
+        cost = analytical.evaluate(PRESETS[name], cols, designs.n, workload, fidelity)
         return ModelOutput(cost.metrics, cost.violations, cost.layer_rows, lambda: {"preset": name})
 
