@@ -48,9 +48,17 @@ def derive(metrics: Mapping[str, Any]) -> dict[str, Any]:
     """Add derived metrics (EDP, power) when their inputs are present; works on arrays too."""
     out = dict(metrics)
     if "latency_s" in out and "energy_j" in out and not ("edp_js" in out and "power_w" in out):
-        lat = np.asarray(out["latency_s"], dtype=float)
-        energy = np.asarray(out["energy_j"], dtype=float)
-        power = np.divide(energy, lat, out=np.zeros(np.broadcast(energy, lat).shape), where=lat > 0)
+        lat, energy = out["latency_s"], out["energy_j"]
+        if type(lat) is float and type(energy) is float:    # one design: Python's × ÷ round as numpy's
+            edp, power = energy * lat, (energy / lat if lat > 0 else 0.0)
+            if math.isfinite(edp) and math.isfinite(power):  # else numpy's way, which may warn
+                out.setdefault("edp_js", edp)
+                out.setdefault("power_w", power)
+                return out
+        lat = np.asarray(lat, dtype=float)
+        energy = np.asarray(energy, dtype=float)
+        shape = lat.shape if lat.shape == energy.shape else np.broadcast(energy, lat).shape
+        power = np.divide(energy, lat, out=np.zeros(shape), where=lat > 0)
         scalar = lat.ndim == 0 and energy.ndim == 0
         out.setdefault("edp_js", float(energy * lat) if scalar else energy * lat)
         out.setdefault("power_w", float(power) if scalar else power)

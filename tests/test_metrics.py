@@ -1,6 +1,7 @@
 """Objectives: each kind orders designs as it should; invalid designs get the defined penalty."""
 
 import math
+import warnings
 
 import numpy as np
 import pytest
@@ -58,3 +59,44 @@ def test_bad_objectives(spec):
 def test_unknown_metric_in_objective_names_the_metric():
     with pytest.raises(ConfigError, match="objective metric: 'speed'"):
         Objective.parse("speed").cost(r(1, 1))
+
+
+def test_derive_on_floats_is_derive_on_numpy_scalars():
+    """One design's floats take Python's × and ÷, numpy scalars numpy's: the same bits and warnings on
+    10⁵ values over the whole float range and its extremes (0, −0, subnormals, ±inf, NaN, overflow)."""
+    rng = np.random.default_rng(4)
+    x = 10.0 ** rng.uniform(-323, 308, (50_000, 2))
+    x[rng.random(x.shape) < 0.05] *= -1
+    extremes = [0.0, -0.0, 5e-324, 1e-308, 1.0, 1.7976931348623157e308, math.inf, -math.inf, math.nan]
+    pick = rng.random(x.shape) < 0.05
+    x[pick] = rng.choice(extremes, int(pick.sum()))
+    fast = 0
+    for i, (lat, energy) in enumerate(x.tolist()):
+        if i % 20 == 0 or not (math.isfinite(lat * energy) and math.isfinite(energy / lat if lat > 0 else 0.0)):
+            assert _with_warnings(derive, {"latency_s": lat, "energy_j": energy}) == \
+                _with_warnings(derive, {"latency_s": np.float64(lat), "energy_j": np.float64(energy)}), (lat, energy)
+            continue
+        got = derive({"latency_s": lat, "energy_j": energy})
+        want = derive({"latency_s": np.float64(lat), "energy_j": np.float64(energy)})
+        assert list(got) == list(want) == ["latency_s", "energy_j", "edp_js", "power_w"]
+        for k in ("edp_js", "power_w"):
+            assert type(got[k]) is float and np.float64(got[k]).tobytes() == np.float64(want[k]).tobytes(), (lat, energy)
+        fast += 1
+    assert fast > len(x) // 4                              # the float way was taken often
+
+
+def _with_warnings(fn, *args):
+    """``fn(*args)``'s keys, its derived values as types and bytes, and the warnings it gave."""
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        out = fn(*args)
+    derived = [(type(out[k]), np.float64(out[k]).tobytes()) for k in ("edp_js", "power_w")]
+    return list(out), derived, [str(w.message) for w in caught]
+
+
+def test_derive_keeps_given_values_and_arrays():
+    lat, energy = np.array([1e-3, 0.0, np.nan]), np.array([2.0, 1.0, 1.0])
+    out = derive({"latency_s": lat, "energy_j": energy, "edp_js": 7.0})
+    assert out["edp_js"] == 7.0 and out["power_w"].tolist() == [2000.0, 0.0, 0.0]
+    assert derive({"latency_s": 2.0, "energy_j": 3.0, "power_w": 1.0}) == \
+        {"latency_s": 2.0, "energy_j": 3.0, "power_w": 1.0, "edp_js": 6.0}
