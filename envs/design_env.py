@@ -175,8 +175,9 @@ class DesignEnv(gym.Env):
         values = {k: float(v[0]) for k, v in batch.metrics.items()}     # NaN: not computed
         valid = bool(batch.valid[0])
         cost = self.objective.cost_one(values, valid)
-        return self._conclude({k: x for k, x in values.items() if x == x}, valid, batch.violations[0], cost,
-                              bool(batch.info.get("predicted", False)))
+        total = sum(values.values())                 # NaN when some value is (or when +inf meets −inf)
+        metrics = values if total == total else {k: x for k, x in values.items() if x == x}
+        return self._conclude(metrics, valid, batch.violations[0], cost, bool(batch.info.get("predicted", False)))
 
     def action_masks(self) -> np.ndarray:
         """Boolean mask of legal actions (MaskablePPO). One-shot: concatenated per-dimension masks;
