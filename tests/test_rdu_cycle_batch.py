@@ -58,7 +58,7 @@ def test_pruning_changes_nothing(monkeypatch):
     kept = cycle_search.prune(designs, kg, [sim._candidates(d, kg) for d in designs],
                               sim._floor_terms_many(designs, kg), sim._mapped_model, {})
     assert sum(map(len, kept)) < sum(len(sim._candidates(d, kg)) for d in designs) / 2
-    monkeypatch.setattr(cycle_search, "floors", lambda terms, d: np.zeros(terms.shape[1]))
+    monkeypatch.setattr(cycle_search, "_floors_of", lambda terms, hw, owner: np.zeros(terms.shape[1]))
     everything = sim.evaluate_batch(designs, w, "cycle")
     for k, v in everything.metrics.items():
         assert np.array_equal(v, pruned.metrics[k], equal_nan=True), k
@@ -91,7 +91,9 @@ def test_split_floor_never_exceeds_the_lower_bound_of_a_valid_split():
         model = sim._mapped_model([d] * len(per), kg, mp.balanced_many(kg, d, cuts, 2, per))
         ok = ~np.stack(list(model.violations.values())).any(axis=0)
         reach = cycle.lower_bound(model, (kg.edge_src, kg.edge_dst)) - model.t_p2p
-        floor = cycle_search.floors(cycle_search.split_floor_terms(kg, d, cuts, per), d)
+        terms = cycle_search.split_floor_terms(kg, mp.CutSet.of(kg, cuts), int(d["lanes"]), int(d["stages"]),
+                                               np.array(per), int(d["word_bytes"]))
+        floor = cycle_search.floors(terms, d)
         assert np.all(floor[ok] <= reach[ok])
         checked += int(ok.sum())
     assert checked > 50

@@ -72,16 +72,15 @@ def cut_floor_terms(kg: KernelGraph, cuts: mp.CutSet, units: np.ndarray, per_uni
     return np.stack([chain.sum(axis=1), *_sections_and_weights(kg, cuts, word_bytes)])
 
 
-def split_floor_terms(kg: KernelGraph, hw: MappingABC[str, Any], cuts: Sequence[tuple[np.ndarray, int, int]],
-                      budgets: Sequence[int]) -> np.ndarray:
-    """:func:`floor_terms` of a lower bound of the balanced split of each ``(cut, tile, tp)`` for its
-    PCU budget, before splitting: a section's step is at least its kernels' work (units × cycles
-    per unit) over the budget (the most of ``⌈units/P⌉·cycles`` is at least their PCU-weighted mean),
-    and its chain at least ``n_tile`` steps."""
-    stacked = mp.CutSet.of(kg, list(cuts))
-    units, per_unit = stacked.work(kg, hw["lanes"], hw["stages"])
-    work = (stacked.n_tile * units * per_unit).astype(float).sum(axis=1)
-    return np.stack([work / np.asarray(budgets, dtype=float), *_sections_and_weights(kg, stacked, hw["word_bytes"])])
+def split_floor_terms(kg: KernelGraph, cuts: mp.CutSet, lanes: int | np.ndarray, stages: int | np.ndarray,
+                      budgets: np.ndarray, word_bytes: int) -> np.ndarray:
+    """:func:`floor_terms` of a lower bound of the balanced split of each cut of ``cuts`` for its PCU
+    budget ``budgets[c]``, before splitting: a section's step is at least its kernels' work (units ×
+    cycles per unit) over the budget (the most of ``⌈units/P⌉·cycles`` is at least their PCU-weighted
+    mean), and its chain at least ``n_tile`` steps. ``lanes``, ``stages``: numbers or ``(C, 1)``."""
+    units, per_unit = cuts.work(kg, lanes, stages)
+    work = (cuts.n_tile * units * per_unit).astype(float).sum(axis=1)
+    return np.stack([work / np.asarray(budgets, dtype=float), *_sections_and_weights(kg, cuts, word_bytes)])
 
 
 def _sections_and_weights(kg: KernelGraph, cuts: mp.CutSet, word_bytes: int) -> tuple[np.ndarray, np.ndarray]:
@@ -120,33 +119,12 @@ def _floors(terms: np.ndarray, hw: np.ndarray, owner: np.ndarray, out: np.ndarra
         out[j] = exact * (1.0 - FLOOR_SLACK)
 
 
-def below(designs: Sequence[MappingABC[str, Any]], kg: KernelGraph, maps: Sequence[mp.Mapping],
-          owner: Sequence[int], best: MappingABC[int, float]) -> np.ndarray:
-    """``(len(maps),)`` bool: whether mapping ``j``'s floor at design ``owner[j]`` does not exceed
-    that design's ``best`` latency (``1e-9`` margin): the others cannot beat it."""
-    return _below(floor_terms(kg, per_cut(designs, owner), maps), designs, owner, best)
-
-
-def splits_below(designs: Sequence[MappingABC[str, Any]], kg: KernelGraph,
-                 cuts: Sequence[tuple[np.ndarray, int, int]], budgets: Sequence[int], owner: Sequence[int],
-                 best: MappingABC[int, float]) -> np.ndarray:
-    """:func:`below` for the balanced splits of ``cuts`` for ``budgets``, before splitting them
-    (:func:`split_floor_terms`)."""
-    return _below(split_floor_terms(kg, per_cut(designs, owner), cuts, budgets), designs, owner, best)
-
-
-def per_cut(designs: Sequence[MappingABC[str, Any]], owner: Sequence[int]) -> dict[str, Any]:
-    """The lanes and stages of design ``owner[j]`` for each cut ``j`` (``(C, 1)`` arrays), and the
-    word size (one per batch)."""
-    at = np.asarray(owner, dtype=np.int64)
-    hw: dict[str, Any] = {k: np.array([int(d[k]) for d in designs])[at][:, None] for k in ("lanes", "stages")}
-    return {**hw, "word_bytes": designs[owner[0]]["word_bytes"]}
-
-
-def _below(terms: np.ndarray, designs: Sequence[MappingABC[str, Any]], owner: Sequence[int],
-           best: MappingABC[int, float]) -> np.ndarray:
-    return np.asarray(_floors_of(terms, _hardware(designs), np.asarray(owner))
-                      <= np.array([best[i] for i in owner]) * (1 + 1e-9))
+def below(designs: Sequence[MappingABC[str, Any]], terms: np.ndarray, owner: np.ndarray,
+          best: MappingABC[int, float]) -> np.ndarray:
+    """``(C,)`` bool: whether the :func:`floors` of floor ``terms[:, j]`` at design ``owner[j]`` does not
+    exceed that design's ``best`` latency (``1e-9`` margin): the others cannot beat it."""
+    return np.asarray(_floors_of(terms, _hardware(designs), owner)
+                      <= np.array([best[i] for i in owner.tolist()]) * (1 + 1e-9))
 
 
 def _hardware(designs: Sequence[MappingABC[str, Any]]) -> np.ndarray:
@@ -165,19 +143,19 @@ def design_floors(designs: Sequence[MappingABC[str, Any]], terms: Sequence[np.nd
 
 
 def prune(designs: Sequence[MappingABC[str, Any]], kg: KernelGraph, cands: Sequence[Sequence[mp.Mapping]],
-          terms: list[np.ndarray], model: ModelFn, memo: cycle.Memo) -> list[list[mp.Mapping]]:
-    """Each design's candidates (in order) that the cycle-level mapper may still choose: the
+          terms: list[np.ndarray], model: ModelFn, memo: cycle.Memo) -> list[list[int]]:
+    """Each design's candidates (their positions, in order) that the cycle-level mapper may still choose: the
     :data:`PROBE` lowest floors are modelled and searched together for all designs; a design with
     a valid one keeps the candidates whose floor does not exceed the best simulated latency
     (``1e-9`` margin, as :func:`.cycle.best_candidate`), one without keeps all. ``memo`` keeps the
     simulated sections for the search that follows (:func:`.cycle.section_times`)."""
     if not designs:
-        return [list(c) for c in cands]
+        return [list(range(len(c))) for c in cands]
     fl = design_floors(designs, terms)
     probes = [np.argsort(f, kind="stable")[:PROBE].tolist() for f in fl]
     owner = [i for i, p in enumerate(probes) for _ in p]
     if not owner:
-        return [list(c) for c in cands]
+        return [list(range(len(c))) for c in cands]
     first = model([designs[i] for i in owner], kg, [cands[i][j] for i, p in enumerate(probes) for j in p])
     ok = np.logical_not(np.stack(list(first.violations.values())).any(axis=0)).tolist()
     bound = cycle.lower_bound(first, (kg.edge_src, kg.edge_dst))
@@ -189,5 +167,5 @@ def prune(designs: Sequence[MappingABC[str, Any]], kg: KernelGraph, cands: Seque
     for i, rs in rows.items():
         j, times = cycle.best_candidate(first, bound, rs, (kg.edge_src, kg.edge_dst), memo)
         best[i] = float(times.sum() + first.t_p2p[j])
-    return [list(c) if i not in best else [c[j] for j in np.flatnonzero(fl[i] <= best[i] * (1 + 1e-9)).tolist()]
+    return [list(range(len(c))) if i not in best else np.flatnonzero(fl[i] <= best[i] * (1 + 1e-9)).tolist()
             for i, c in enumerate(cands)]

@@ -22,7 +22,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
 from collections.abc import Mapping as MappingABC
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from functools import cached_property
 from typing import Any, overload
 
@@ -108,6 +108,15 @@ class CutSet:
         tile, tp = (np.array([[c[i]] for c in cuts], dtype=np.int64) for i in (1, 2))
         n_tile = section_tiles(kg, section, tile)
         return cls(section, n_tile, -(-kg.rows // n_tile), tile, tp)
+
+    def take(self, rows: np.ndarray) -> CutSet:
+        """The cuts ``rows`` of this set."""
+        return CutSet(*(getattr(self, f.name)[rows] for f in fields(self)))
+
+    @classmethod
+    def joined(cls, sets: Sequence[CutSet]) -> CutSet:
+        """``sets`` one after the other."""
+        return cls(*(np.concatenate([getattr(c, f.name) for c in sets]) for f in fields(cls)))
 
     @cached_property
     def rows_by_key(self) -> dict[tuple[bytes, int, int], int]:

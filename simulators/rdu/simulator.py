@@ -121,16 +121,14 @@ class RDUSimulator(Family):
             picks, winners = self._analytical_choice(designs, kg)
             return picks, winners, [None] * len(designs)
         memo: cycle.Memo = {}     # simulated sections, shared by all the cycle-level searches below
+        built = self._built(designs, kg)
+        own = [c for c, _ in built]
         # drop the candidates a coarser bound proves slower than a few simulated
-        cands = cycle_search.prune(designs, kg, self._candidates_many(designs, kg),
-                                   self._floor_terms_many(designs, kg), self._mapped_model, memo)
-        rows = [i for i, c in enumerate(cands) for _ in c]
-        flat = [m for c in cands for m in c]
-        if not flat:
+        keep = cycle_search.prune(designs, kg, own, [t for _, t in built], self._mapped_model, memo)
+        rows = [i for i, c in enumerate(keep) for _ in c]
+        if not rows:
             return [], None, []
-        model = self._mapped_model([designs[i] for i in rows], kg, flat)
-        bad = np.stack(list(model.violations.values())).any(axis=0)
-        score = np.where(bad, np.inf, model.metrics["latency_s"])
+        model, score = self._scored(designs, _hardware(designs), kg, own, keep)
         groups = _grouped(rows, len(designs))
         edges = (kg.edge_src, kg.edge_dst)
         bound = cycle.lower_bound(model, edges)
@@ -143,9 +141,9 @@ class RDUSimulator(Family):
                 j, times = cycle.best_candidate(model, bound, valid, edges, memo)
             else:
                 j = min(groups[i], key=lambda j: score[j])
-            chosen.append((flat[j], j))
+            chosen.append((own[i][keep[i][j - groups[i][0]]], j))
             known.append(times)
-        self._fewer_pcus(designs, kg, cands, groups, model, bound, chosen, known, memo)
+        self._fewer_pcus(designs, kg, own, keep, groups, model, bound, chosen, known, memo)
         return chosen, model, known
 
     def _analytical_choice(self, designs: Sequence[MappingABC[str, Any]], kg: KernelGraph
@@ -199,8 +197,8 @@ class RDUSimulator(Family):
         bad = np.stack(list(model.violations.values())).any(axis=0)
         return model, np.where(bad, np.inf, model.metrics["latency_s"])
 
-    def _fewer_pcus(self, designs: Sequence[MappingABC[str, Any]], kg: KernelGraph, cands: list[list[mp.Mapping]],
-                    groups: list[list[int]], model: analytical.Model, bound: np.ndarray,
+    def _fewer_pcus(self, designs: Sequence[MappingABC[str, Any]], kg: KernelGraph, own: list[mp.Candidates],
+                    keep: list[list[int]], groups: list[list[int]], model: analytical.Model, bound: np.ndarray,
                     chosen: list[tuple[mp.Mapping, int]], known: list[np.ndarray | None], memo: cycle.Memo) -> None:
         """Extend the cycle-level choice (in place) to the rest of :meth:`_cycle_candidates`, the
         smaller PCU budgets' splits, keeping it the exact minimum (lowest candidate among equals).
@@ -208,35 +206,73 @@ class RDUSimulator(Family):
         link or setup time, so a split's :func:`cycle.lower_bound` is at least that of its own
         budget's split of the same cut less the pipeline transfers (their groups follow the
         section times): a cut whose own bound, so reduced, exceeds the best simulated latency is
-        skipped with all its smaller splits; the others' are modelled together and tried in
-        order of bound."""
+        skipped with all its smaller splits. Of the others, a split whose floor before splitting
+        (:func:`cycle_search.split_floor_terms`) or after (the :class:`SectionTable`'s chains)
+        exceeds the best latency cannot beat it; the rest are modelled together and tried in order
+        of bound."""
         edges = (kg.edge_src, kg.edge_dst)
         best: dict[int, float] = {}
-        open_cuts: list[list[mp.Mapping]] = []
+        open_rows: list[list[int]] = []
         for i, times in enumerate(known):
             if times is not None:
                 best[i] = lat = float(times.sum() + model.t_p2p[chosen[i][1]])
-            open_cuts.append([] if times is None else [m for m, j in zip(cands[i], groups[i])
+            open_rows.append([] if times is None else [r for r, j in zip(keep[i], groups[i])
                                                        if bound[j] - model.t_p2p[j] <= lat * (1 + 1e-9)])
-        splits = self._smaller_splits_many(designs, kg, open_cuts, best)
-        extra = [m for s in splits for m in s]
-        owner = [i for i, s in enumerate(splits) for _ in s]
-        if extra:   # splits whose floor (cycle_search) exceeds the best latency cannot beat it
-            keep = cycle_search.below(designs, kg, extra, owner, best).tolist()
-            extra, owner = [m for m, k in zip(extra, keep) if k], [i for i, k in zip(owner, keep) if k]
-        if not extra:
+        pairs = [(i, b, u) for i, d in enumerate(designs) if open_rows[i]
+                 for b in sorted((p for p in pcu_grid() if p < int(d["n_pcu"])), reverse=True)
+                 for u in range(len(open_rows[i]))]
+        if not pairs:
             return
-        more = self._mapped_model([designs[i] for i in owner], kg, extra)
-        ok = np.logical_not(np.stack(list(more.violations.values())).any(axis=0)).tolist()
+        at = np.cumsum([0, *map(len, open_rows)])   # open row u of design i: row at[i] + u of `cuts`
+        cuts = mp.CutSet.joined([c.cuts.take(np.array(r, dtype=np.int64)) for c, r in zip(own, open_rows) if r])
+        owner = np.repeat(np.arange(len(designs)), list(map(len, open_rows)))
+        lanes, stages = (np.array([int(d[k]) for d in designs])[owner][:, None] for k in ("lanes", "stages"))
+        p_i, p_b, p_u = (np.array(col, dtype=np.int64) for col in zip(*pairs))
+        p_row = at[p_i] + p_u
+        pre = cycle_search.split_floor_terms(kg, cuts, lanes, stages, np.ones(len(owner)), designs[0]["word_bytes"])
+        pre = pre[:, p_row]
+        pre[0] /= p_b
+        ok = cycle_search.below(designs, pre, p_i, best)
+        p_i, p_b, p_row = p_i[ok], p_b[ok], p_row[ok]
+        if not p_i.size:
+            return
+        table = section_table.table(kg)
+        views = [_cut_set(d, kg)[1] if r else None for d, r in zip(designs, open_rows)]
+        cut_row = np.concatenate([np.array(r, dtype=np.int64) for r in open_rows])[p_row]
+        slot = np.stack([views[i].slot[r] for i, r in zip(p_i.tolist(), cut_row.tolist())])
+        entry = np.stack([views[i].entry[r] for i, r in zip(p_i.tolist(), cut_row.tolist())])
+        split = np.array([table.split_id(int(lanes[r, 0]), int(stages[r, 0]), b)
+                          for r, b in zip(p_row.tolist(), p_b.tolist())], dtype=np.int64)
+        pcu, chains = table.split_rows(slot, entry, split)
+        seen: set[tuple[int, int, bytes]] = set()
+        new = []
+        for j, (i, r) in enumerate(zip(p_i.tolist(), cut_row.tolist())):
+            key = (i, r, pcu[j].tobytes())
+            if key not in seen and not np.array_equal(pcu[j], own[i].pcu[r]):
+                seen.add(key)
+                new.append(j)
+        sel = np.array(new, dtype=np.int64)
+        post = np.stack([chains[sel], pre[1][sel], pre[2][sel]])
+        ok = cycle_search.below(designs, post, p_i[sel], best)
+        sel = sel[ok]
+        if not sel.size:
+            return
+        ex_i, ex_row = p_i[sel], p_row[sel]
+        more = analytical.evaluate_block(kg, _hardware(designs)[:, ex_i], int(designs[0]["word_bytes"]),
+                                         float(designs[0]["reconfig_us"]) * 1e-6, cuts.section[ex_row], pcu[sel],
+                                         cuts.tile[ex_row, 0], np.full(sel.size, 2.0), cuts.tp[ex_row, 0])
+        fine = np.logical_not(np.stack(list(more.violations.values())).any(axis=0)).tolist()
         more_bound = cycle.lower_bound(more, edges)
         rows: dict[int, list[int]] = {}
-        for j, i in enumerate(owner):
-            if ok[j] and more_bound[j] <= best[i] * (1 + 1e-9):
+        for j, i in enumerate(ex_i.tolist()):
+            if fine[j] and more_bound[j] <= best[i] * (1 + 1e-9):
                 rows.setdefault(i, []).append(j)
         for i, js in rows.items():
             j, times = cycle.best_candidate(more, more_bound, js, edges, memo)
             if float(times.sum() + more.t_p2p[j]) < best[i]:
-                chosen[i], known[i] = (extra[j], -1), times
+                chosen[i] = (mp.Mapping(more.section[j], more.pcu[j], int(cuts.tile[ex_row[j], 0]), 2,
+                                        int(cuts.tp[ex_row[j], 0])), -1)
+                known[i] = times
 
     def _candidates(self, d: MappingABC[str, Any], kg: KernelGraph) -> mp.Candidates:
         """Every cut of :func:`mp.ladder_cuts` (a fixed ladder of SRAM budgets) per tile size, TP
@@ -282,39 +318,18 @@ class RDUSimulator(Family):
                         ) -> list[mp.Mapping]:
         """Balanced splits of the cuts of ``cuts`` (tile and TP kept) for every ``n_pcu`` of
         :func:`pcu_grid` below ``d``'s, largest budget first, without repeats or ``d``'s own
-        candidates."""
-        return self._smaller_splits_many([d], kg, [cuts])[0]
-
-    def _smaller_splits_many(self, designs: Sequence[MappingABC[str, Any]], kg: KernelGraph,
-                             cuts: Sequence[Sequence[mp.Mapping]], best: MappingABC[int, float] | None = None
-                             ) -> list[list[mp.Mapping]]:
-        """:meth:`_smaller_splits` of every design and its ``cuts``, all in one balanced split
-        (each cut with its design's lanes and stages: sections are split independently). With
-        ``best`` latencies (design → s), a split whose floor before splitting exceeds its design's
-        is not made (:func:`cycle_search.splits_below`; nor is any for a smaller budget of its cut)."""
-        triples: list[tuple[np.ndarray, int, int]] = []
-        budgets: list[int] = []
-        owner: list[int] = []
-        for i, (d, own) in enumerate(zip(designs, cuts)):
-            for b in sorted((p for p in pcu_grid() if p < int(d["n_pcu"])), reverse=True):
-                triples += [(m.section, m.tile, m.tp) for m in own]
-                budgets += [b] * len(own)
-                owner += [i] * len(own)
-        out: list[list[mp.Mapping]] = [[] for _ in designs]
-        if triples and best is not None:
-            keep = cycle_search.splits_below(designs, kg, triples, budgets, owner, best).tolist()
-            triples = [t for t, k in zip(triples, keep) if k]
-            budgets = [b for b, k in zip(budgets, keep) if k]
-            owner = [i for i, k in zip(owner, keep) if k]
-        if not triples:
-            return out
-        candidates = self._candidates_many(designs, kg)
-        seen: list[set[tuple[Any, ...]]] = [set() for _ in designs]
-        for i, m in zip(owner, mp.balanced_many(kg, cycle_search.per_cut(designs, owner), triples, 2, budgets)):
-            key = m.key()
-            if key not in seen[i] and m not in candidates[i]:
-                seen[i].add(key)
-                out[i].append(m)
+        candidates (one balanced split of them all: :func:`mp.balanced_many`)."""
+        budgets = [b for b in sorted((p for p in pcu_grid() if p < int(d["n_pcu"])), reverse=True) for _ in cuts]
+        if not budgets:
+            return []
+        triples = [(m.section, m.tile, m.tp) for _ in range(len(budgets) // len(cuts)) for m in cuts]
+        own = self._candidates(d, kg)
+        seen: set[tuple[Any, ...]] = set()
+        out = []
+        for m in mp.balanced_many(kg, d, triples, 2, budgets):
+            if (key := m.key()) not in seen and m not in own:
+                seen.add(key)
+                out.append(m)
         return out
 
     def _mapped_model(self, designs: Sequence[MappingABC[str, Any]], kg: KernelGraph,
