@@ -204,8 +204,14 @@ def _one(out: ModelOutput, fidelity: str) -> Result:
 
 
 def _float(value: Any) -> float:
-    """One design's metric as the float64 a batch's block holds (numpy float scalars and ints directly)."""
-    return float(value) if isinstance(value, (float, int)) else float(to_numpy(value).reshape(-1)[0])
+    """One design's metric as the float64 a batch's block holds: numpy float scalars and ints by ``float``,
+    a one-entry array by its entry; other values broadcast to one entry as :func:`_stacked` does (its error
+    for a value of more entries)."""
+    if isinstance(value, (float, int)):
+        return float(value)
+    if type(value) is np.ndarray and value.size == 1:
+        return float(value.item(0))
+    return float(np.broadcast_to(to_numpy(value).reshape(-1), (1,))[0])
 
 
 def _all_equal(vals: np.ndarray, first: Any) -> bool:

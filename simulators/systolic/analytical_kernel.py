@@ -49,8 +49,9 @@ def network_one(hw: tuple[int, ...], consts: tuple[float, ...], area: float, gem
                 ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     """:func:`network` of one design given as scalars: ``hw`` (the :data:`HW_ROWS` values), ``consts``
     (``e_sram``'s three values, ``mac_reg_pj``, ``dram_pj``), ``area``; its mapping codes as one int64
-    array ``(3, 1 or layers)`` (dataflow, fold order, tile folds). The same compiled body, so the same
-    numbers, without the per-design arrays; the metrics come back as ``(METRICS,)``."""
+    array ``(3, 1 or layers)`` (dataflow, fold order, tile folds). :func:`_network` itself on the design's
+    arrays, built inside the compiled code (so the same numbers, without building them in Python); the
+    metrics come back as ``(METRICS,)``."""
     rows, cols, ifmap_kb, filter_kb, _, bw, clock = hw
     e_i, e_f, e_o, mac_reg_pj, dram_pj = consts
     return _network_one(rows, cols, ifmap_kb, filter_kb, bw, clock, e_i, e_f, e_o, area, gemms, starts, codes,
@@ -61,19 +62,57 @@ def network_one(hw: tuple[int, ...], consts: tuple[float, ...], area: float, gem
 def _network(hw: np.ndarray, e_sram: np.ndarray, area: np.ndarray, gemms: np.ndarray, starts: np.ndarray,
              df: np.ndarray, fold_order: np.ndarray, tile: np.ndarray, wb: int, mac_reg_pj: float, dram_pj: float,
              macs_total: float) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:  # pragma: no cover
-    """:func:`network`, compiled: :func:`_design` for each design."""
+    """:func:`network`, compiled: per design, both loop orders of every GEMM, GEMMs into layers, each
+    layer's fold order, layers into the network, the metrics."""
     n_designs, n_gemms, n_layers = hw.shape[1], gemms.shape[1], starts.shape[0]
-    work = (np.empty((2, N_FIELDS, n_gemms)), np.empty((2, n_gemms), np.int64), np.empty((2, N_FIELDS, n_layers)),
-            np.empty((2, n_layers), np.int64), np.empty(N_FIELDS))
+    per_gemm = np.empty((2, N_FIELDS, n_gemms))
+    tile_gemm = np.empty((2, n_gemms), np.int64)
+    per_layer = np.empty((2, N_FIELDS, n_layers))
+    tile_layer = np.empty((2, n_layers), np.int64)
     packed = np.empty((N_FIELDS, n_designs, n_layers))
     tiles = np.empty((n_designs, n_layers), np.int64)
     row = np.empty((n_designs, n_layers), np.int64)
     metrics = np.empty((len(METRICS), n_designs))
+    total = np.empty(N_FIELDS)
     for d in range(n_designs):
-        _design(d, hw[0, d], hw[1, d], hw[2, d], hw[3, d], hw[5, d], hw[6, d], e_sram[0, d], e_sram[1, d],
-                e_sram[2, d], area[d], gemms, starts, df, d if df.shape[0] > 1 else 0, fold_order,
-                d if fold_order.shape[0] > 1 else 0, tile, d if tile.shape[0] > 1 else 0, wb, mac_reg_pj, dram_pj,
-                macs_total, work, packed, tiles, row, metrics[:, d])
+        rows, cols, bw = hw[0, d], hw[1, d], hw[5, d]
+        # active-half words of the ifmap and filter SRAMs (traffic.active_words; the ofmap's never limits reuse)
+        act_i = (hw[2, d] * 1024 // wb) // 2
+        act_f = (hw[3, d] * 1024 // wb) // 2
+        e_i, e_f, e_o = e_sram[0, d], e_sram[1, d], e_sram[2, d]
+        dk = d if df.shape[0] > 1 else 0
+        tk = d if tile.shape[0] > 1 else 0
+        for g in range(n_gemms):
+            j = gemms[4, g]
+            code = df[dk, j if df.shape[1] > 1 else 0]
+            tl = tile[tk, j if tile.shape[1] > 1 else 0]
+            _gemm(gemms[0, g], gemms[1, g], gemms[2, g], gemms[3, g], rows, cols, bw, act_i, act_f, e_i, e_f, e_o,
+                  code, tl, wb, mac_reg_pj, dram_pj, per_gemm[:, :, g], tile_gemm[:, g])
+        for j in range(n_layers):       # GEMMs into layers (np.add.reduceat, np.maximum.reduceat)
+            s = starts[j]
+            e = starts[j + 1] if j + 1 < n_layers else n_gemms
+            for o in range(2):
+                for f in range(N_FIELDS):
+                    per_layer[o, f, j] = _reduceat_add(per_gemm[o, f], s, e)
+                peak = tile_gemm[o, s]
+                for g in range(s + 1, e):
+                    peak = max(peak, tile_gemm[o, g])
+                tile_layer[o, j] = peak
+        ok = d if fold_order.shape[0] > 1 else 0
+        for j in range(n_layers):       # the fold order of each layer
+            code = fold_order[ok, j if fold_order.shape[1] > 1 else 0]
+            use_row = code == 2 or (code == 0 and per_layer[1, 0, j] < per_layer[0, 0, j])
+            o = 1 if use_row else 0
+            for f in range(N_FIELDS):
+                packed[f, d, j] = per_layer[o, f, j]
+            tiles[d, j] = tile_layer[o, j]
+            row[d, j] = 1 if use_row else 0
+        for f in range(N_FIELDS):       # layers one after another (sequential_sum)
+            acc = packed[f, d, 0]
+            for j in range(1, n_layers):
+                acc += packed[f, d, j]
+            total[f] = acc
+        _summarize(total, float(rows), float(cols), float(hw[6, d]), area[d], wb, macs_total, metrics[:, d])
     return metrics, packed, tiles, row
 
 
@@ -82,63 +121,14 @@ def _network_one(rows: int, cols: int, ifmap_kb: int, filter_kb: int, bw: int, c
                  e_o: float, area: float, gemms: np.ndarray, starts: np.ndarray, codes: np.ndarray, wb: int,
                  mac_reg_pj: float, dram_pj: float, macs_total: float
                  ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:  # pragma: no cover - compiled
-    """:func:`network_one`, compiled: :func:`_design` of design 0."""
-    n_gemms, n_layers = gemms.shape[1], starts.shape[0]
-    work = (np.empty((2, N_FIELDS, n_gemms)), np.empty((2, n_gemms), np.int64), np.empty((2, N_FIELDS, n_layers)),
-            np.empty((2, n_layers), np.int64), np.empty(N_FIELDS))
-    packed = np.empty((N_FIELDS, 1, n_layers))
-    tiles = np.empty((1, n_layers), np.int64)
-    row = np.empty((1, n_layers), np.int64)
-    metrics = np.empty(len(METRICS))
-    _design(0, rows, cols, ifmap_kb, filter_kb, bw, clock, e_i, e_f, e_o, area, gemms, starts, codes[0:1], 0,
-            codes[1:2], 0, codes[2:3], 0, wb, mac_reg_pj, dram_pj, macs_total, work, packed, tiles, row, metrics)
-    return metrics, packed, tiles, row
-
-
-@njit(cache=True, error_model="numpy", inline="always")
-def _design(d: int, rows: int, cols: int, ifmap_kb: int, filter_kb: int, bw: int, clock: int, e_i: float,
-            e_f: float, e_o: float, area: float, gemms: np.ndarray, starts: np.ndarray, df: np.ndarray, dk: int,
-            fold_order: np.ndarray, ok: int, tile: np.ndarray, tk: int, wb: int, mac_reg_pj: float, dram_pj: float,
-            macs_total: float, work: tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray],
-            packed: np.ndarray, tiles: np.ndarray, row: np.ndarray, metrics: np.ndarray) -> None:  # pragma: no cover
-    """Design ``d``: both loop orders of every GEMM, GEMMs into layers, each layer's fold order, layers into
-    the network (``packed[:, d]``, ``tiles[d]``, ``row[d]``), the metrics (``metrics``, :data:`METRICS`).
-    ``df`` / ``fold_order`` / ``tile`` rows ``dk`` / ``ok`` / ``tk`` are the design's; ``work`` is scratch."""
-    per_gemm, tile_gemm, per_layer, tile_layer, total = work
-    n_gemms, n_layers = gemms.shape[1], starts.shape[0]
-    # active-half words of the ifmap and filter SRAMs (traffic.active_words; the ofmap's never limits reuse)
-    act_i = (ifmap_kb * 1024 // wb) // 2
-    act_f = (filter_kb * 1024 // wb) // 2
-    for g in range(n_gemms):
-        j = gemms[4, g]
-        code = df[dk, j if df.shape[1] > 1 else 0]
-        tl = tile[tk, j if tile.shape[1] > 1 else 0]
-        _gemm(gemms[0, g], gemms[1, g], gemms[2, g], gemms[3, g], rows, cols, bw, act_i, act_f, e_i, e_f, e_o,
-              code, tl, wb, mac_reg_pj, dram_pj, per_gemm[:, :, g], tile_gemm[:, g])
-    for j in range(n_layers):       # GEMMs into layers (np.add.reduceat, np.maximum.reduceat)
-        s = starts[j]
-        e = starts[j + 1] if j + 1 < n_layers else n_gemms
-        for o in range(2):
-            for f in range(N_FIELDS):
-                per_layer[o, f, j] = _reduceat_add(per_gemm[o, f], s, e)
-            peak = tile_gemm[o, s]
-            for g in range(s + 1, e):
-                peak = max(peak, tile_gemm[o, g])
-            tile_layer[o, j] = peak
-    for j in range(n_layers):       # the fold order of each layer
-        code = fold_order[ok, j if fold_order.shape[1] > 1 else 0]
-        use_row = code == 2 or (code == 0 and per_layer[1, 0, j] < per_layer[0, 0, j])
-        o = 1 if use_row else 0
-        for f in range(N_FIELDS):
-            packed[f, d, j] = per_layer[o, f, j]
-        tiles[d, j] = tile_layer[o, j]
-        row[d, j] = 1 if use_row else 0
-    for f in range(N_FIELDS):       # layers one after another (sequential_sum)
-        acc = packed[f, d, 0]
-        for j in range(1, n_layers):
-            acc += packed[f, d, j]
-        total[f] = acc
-    _summarize(total, float(rows), float(cols), float(clock), area, wb, macs_total, metrics)
+    """:func:`network_one`, compiled: :func:`_network` on the one design's arrays, built here."""
+    hw = np.zeros((len(HW_ROWS), 1), np.int64)      # row 4 (ofmap KB) enters through e_sram only
+    hw[0, 0], hw[1, 0], hw[2, 0], hw[3, 0], hw[5, 0], hw[6, 0] = rows, cols, ifmap_kb, filter_kb, bw, clock
+    e_sram = np.empty((3, 1))
+    e_sram[0, 0], e_sram[1, 0], e_sram[2, 0] = e_i, e_f, e_o
+    metrics, packed, tiles, row = _network(hw, e_sram, np.full(1, area), gemms, starts, codes[0:1], codes[1:2],
+                                           codes[2:3], wb, mac_reg_pj, dram_pj, macs_total)
+    return metrics[:, 0].copy(), packed, tiles, row
 
 
 @njit(cache=True, error_model="numpy", inline="always")
