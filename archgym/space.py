@@ -217,15 +217,21 @@ class DesignSpace:
         return np.array([p.index(design[p.name]) for p in self.params], dtype=np.int64)
 
     def from_indices(self, indices: Sequence[int] | np.ndarray) -> Design:
-        idx = np.asarray(indices).astype(np.int64).reshape(-1)
-        if idx.shape[0] != len(self.params):
-            raise ConfigError(f"{self.name}: expected {len(self.params)} indices, got {idx.shape[0]}")
+        idx = np.asarray(indices)
+        idx = (idx if idx.dtype == np.int64 else idx.astype(np.int64)).reshape(-1).tolist()
+        if len(idx) != len(self.params):
+            raise ConfigError(f"{self.name}: expected {len(self.params)} indices, got {len(idx)}")
         out: Design = {}
-        for p, i in zip(self.params, idx.tolist()):
-            if not 0 <= i < p.size:
-                raise ConfigError.bad_value(f"{p.name} index", i, f"0..{p.size - 1}")
-            out[p.name] = p.values[i]
+        for (name, values), i in zip(self._choices, idx):
+            if not 0 <= i < len(values):
+                raise ConfigError.bad_value(f"{name} index", i, f"0..{len(values) - 1}")
+            out[name] = values[i]
         return out
+
+    @functools.cached_property
+    def _choices(self) -> tuple[tuple[str, Sequence[Any]], ...]:
+        """Each parameter's name and values, looked up once (``from_indices`` runs on every env step)."""
+        return tuple((p.name, p.values) for p in self.params)
 
     def to_unit(self, design: Mapping[str, Any]) -> np.ndarray:
         """Map a design to ``[0, 1]^d`` (value index / (size - 1); 0 for one-value params)."""

@@ -24,6 +24,7 @@ logs it to a :class:`~archgym.store.RunStore` when ``store=`` is given.
 
 from __future__ import annotations
 
+import operator
 import uuid
 from collections.abc import Mapping, Sequence
 from pathlib import Path
@@ -235,8 +236,10 @@ class DesignEnv(gym.Env):
     def _legal(self, action: Any) -> bool:
         """True for the common one-shot action that needs no conversion: an integer array of the
         right shape, every entry in range (anything else takes :func:`as_indices`' general path)."""
-        return (type(action) is np.ndarray and action.dtype.kind in "iu" and action.shape == self.nvec.shape
-                and all(0 <= i < n for i, n in zip(action.tolist(), self._sizes)))
+        if type(action) is not np.ndarray or action.dtype.kind not in "iu" or action.shape != self.nvec.shape:
+            return False
+        indices = action.tolist()
+        return min(indices, default=0) >= 0 and all(map(operator.lt, indices, self._sizes))
 
     def _conclude(self, metrics: dict[str, float], valid: bool, violations: Sequence[str], cost: float,
                   predicted: bool) -> tuple[Any, float, bool, bool, dict[str, Any]]:
