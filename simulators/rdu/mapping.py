@@ -130,42 +130,6 @@ class CutSet:
         return units_and_unit_cycles(kg, self.rows, self.tp, np.asarray(lanes, dtype=np.int64),
                                      np.asarray(stages, dtype=np.int64))
 
-    @cached_property
-    def sections(self) -> Sections:
-        """The distinct sections of these cuts: a section (a run of kernels) with the same tile and
-        TP has the same rows per step in every cut, so the same units and, for one PCU budget, the
-        same balanced PCUs (ResNet-18: ~860 distinct of ~2,950)."""
-        n_cuts, n = self.section.shape
-        kernel = np.broadcast_to(np.arange(n), (n_cuts, n))
-        start = np.ones((n_cuts, n), dtype=bool)
-        start[:, 1:] = self.section[:, 1:] != self.section[:, :-1]
-        end = np.ones((n_cuts, n), dtype=bool)
-        end[:, :-1] = start[:, 1:]
-        first = np.maximum.accumulate(np.where(start, kernel, 0), axis=1)
-        last = np.minimum.accumulate(np.where(end, kernel, n)[:, ::-1], axis=1)[:, ::-1]
-        _, tile = np.unique(self.tile, return_inverse=True)
-        _, tp = np.unique(self.tp, return_inverse=True)
-        section_key = ((tile.reshape(-1, 1) * len(self.tp) + tp.reshape(-1, 1)) * n + first) * n + last
-        uniq, first_at, inverse = np.unique((section_key * n + kernel).ravel(), return_index=True,
-                                            return_inverse=True)
-        sid = np.cumsum(np.r_[True, np.diff(uniq // n) != 0]) - 1
-        return Sections(uniq % n, sid, self.n_tile.ravel()[first_at], self.rows.ravel()[first_at],
-                        self.tp.ravel()[first_at // n], inverse.reshape(n_cuts, n), int(sid[-1]) + 1)
-
-
-@dataclass(frozen=True)
-class Sections:
-    """:attr:`CutSet.sections`: one entry per kernel of each distinct section (a section's entries
-    together, its kernels in order), and the entry of every cut's kernel."""
-
-    kernel: np.ndarray    # (E,) kernel of the entry
-    sid: np.ndarray       # (E,) distinct section of the entry (0 … n - 1)
-    n_tile: np.ndarray    # (E,) tile count of its section
-    rows: np.ndarray      # (E,) rows per step
-    tp: np.ndarray        # (E,) TP degree
-    at: np.ndarray        # (C, N) entry of each cut's kernel
-    n: int                # distinct sections
-
 
 class Candidates(Sequence[Mapping]):
     """Mappings of the cuts of a :class:`CutSet` with their ``(C, N)`` PCUs (depth fixed), held as
@@ -244,12 +208,14 @@ def section_limit(kg: KernelGraph, hw: MappingABC[str, Any], max_len: int | None
 
 def _own_bytes(kg: KernelGraph, word_bytes: int, tile: int, tp: int) -> tuple[np.ndarray, np.ndarray]:
     """Per kernel: its output tile's bytes, and the PMU bytes it needs on its own (double-buffered
-    output and graph inputs, its weights)."""
-    wb = float(word_bytes)
-    nt = -(-kg.rows // max(int(tile), 1))
-    tile_out = kg.out_elems * wb / tp / nt
-    weights = kg.weight_elems * wb / tp
-    return tile_out, 2.0 * tile_out + 2.0 * kg.src_in_elems * wb / nt + weights
+    output and graph inputs, its weights); memoised in ``kg.memo``."""
+    if (key := ("own bytes", int(word_bytes), int(tile), int(tp))) not in kg.memo:
+        wb = float(word_bytes)
+        nt = -(-kg.rows // max(int(tile), 1))
+        tile_out = kg.out_elems * wb / tp / nt
+        weights = kg.weight_elems * wb / tp
+        kg.memo[key] = (tile_out, 2.0 * tile_out + 2.0 * kg.src_in_elems * wb / nt + weights)
+    return kg.memo[key]
 
 
 def _preds(kg: KernelGraph) -> tuple[np.ndarray, np.ndarray]:

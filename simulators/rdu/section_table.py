@@ -47,7 +47,9 @@ class SectionTable:
         self._graph = np.stack([np.asarray(getattr(kg, f), dtype=np.int64)
                                 for f in ("kind", "outer", "m", "k", "rows")])
         self._edges = _edges_sorted(kg)
-        self._ids: dict[tuple[int, int, int, int], int] = {}
+        self._span = int(kg.rows.max()) + 1                # section key: ((first·N + last)·span + n_tile)·16 + tp
+        self._keys = np.zeros(0, dtype=np.int64)          # the sections' keys, sorted
+        self._gids = np.zeros(0, dtype=np.int64)          # the section of each key
         self._cols = np.zeros((5, 0), dtype=np.int64)     # first, last, n_tile, tp, offset of each section
         self._n_entries = 0
         self._splits: dict[tuple[int, int, int], int] = {}
@@ -58,29 +60,39 @@ class SectionTable:
 
     def view(self, cuts: mp.CutSet, word_bytes: int) -> CutView:
         """``cuts`` in this table's numbering (its sections not seen before added)."""
-        sec = cuts.sections
-        starts = np.flatnonzero(np.r_[True, sec.sid[1:] != sec.sid[:-1]])
-        ends = np.r_[starts[1:], sec.sid.size] - 1
-        new: list[tuple[int, int, int, int, int]] = []
-        ids = []
-        for key in zip(sec.kernel[starts].tolist(), sec.kernel[ends].tolist(), sec.n_tile[starts].tolist(),
-                       sec.tp[starts].tolist()):
-            g = self._ids.get(key)
-            if g is None:
-                g = self._ids[key] = self._cols.shape[1] + len(new)
-                new.append((*key, self._n_entries))
-                self._n_entries += key[1] - key[0] + 1
-            ids.append(g)
-        if new:
-            self._cols = np.concatenate([self._cols, np.array(new, dtype=np.int64).T], axis=1)
-        gid = np.array(ids, dtype=np.int64)
-        entry_g = gid[sec.sid]
-        entry = (self._cols[4, entry_g] + sec.kernel - self._cols[0, entry_g])[sec.at]
+        n_cuts, n = cuts.section.shape
+        start = np.ones((n_cuts, n), dtype=bool)       # a cut's sections are runs of kernels
+        start[:, 1:] = cuts.section[:, 1:] != cuts.section[:, :-1]
+        begin = np.flatnonzero(start)
+        run = np.cumsum(start.ravel()) - 1             # each cut kernel's run
+        first, last = begin % n, (np.r_[begin[1:], start.size] - 1) % n     # a run ends in its cut's row
+        gid = self._ids(first, last, cuts.n_tile.ravel()[begin], cuts.tp.ravel()[begin // n])
+        entry_g = gid[run].reshape(n_cuts, n)
+        entry = self._cols[4, entry_g] + np.arange(n) - first[run].reshape(n_cuts, n)
         slot = np.full(cuts.section.shape, -1, dtype=np.int64)
-        slot[np.arange(len(slot))[:, None], cuts.section] = entry_g[sec.at]
+        slot[np.arange(n_cuts)[:, None], cuts.section] = entry_g
         n_sections = 1 + (cuts.section[:, 1:] != cuts.section[:, :-1]).sum(axis=1)
         weights = (self._kg.weight_elems * float(word_bytes) / cuts.tp).sum(axis=1)
         return CutView(entry, slot, n_sections.astype(float), weights)
+
+    def _ids(self, first: np.ndarray, last: np.ndarray, n_tile: np.ndarray, tp: np.ndarray) -> np.ndarray:
+        """The table section of each ``(first, last, n_tile, tp)`` (the new ones added)."""
+        keys = ((first * len(self._kg) + last) * self._span + n_tile) * 16 + tp
+        at = np.searchsorted(self._keys, keys)
+        found = self._keys[np.minimum(at, len(self._keys) - 1)] == keys if len(self._keys) else at < 0
+        if not found.all():
+            new, pick = np.unique(keys[~found], return_index=True)
+            pick = np.flatnonzero(~found)[pick]
+            size = last[pick] - first[pick] + 1
+            self._cols = np.concatenate([self._cols, np.stack([first[pick], last[pick], n_tile[pick], tp[pick],
+                                                               self._n_entries + np.cumsum(size) - size])], axis=1)
+            self._n_entries += int(size.sum())
+            gids = self._cols.shape[1] - len(new) + np.arange(len(new))
+            order = np.argsort(np.concatenate([self._keys, new]), kind="stable")
+            self._keys = np.concatenate([self._keys, new])[order]
+            self._gids = np.concatenate([self._gids, gids])[order]
+            at = np.searchsorted(self._keys, keys)
+        return self._gids[at]
 
     def split_id(self, lanes: int, stages: int, budget: int) -> int:
         """The row of ``(lanes, stages, budget)`` in the split tables (added if new)."""
