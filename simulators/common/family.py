@@ -18,6 +18,7 @@ does the rest once for every family:
 
 from __future__ import annotations
 
+import functools
 import math
 from abc import abstractmethod
 from collections.abc import Callable, Mapping, Sequence
@@ -46,8 +47,8 @@ class Designs:
         self.family = family
         self._rows: list[Mapping[str, Any]] | None = None
         self._cols: dict[str, Any] | None = None
-        self._names: dict[str, None] | None = None
-        if isinstance(designs, Mapping):
+        self._names: Mapping[str, Any] | None = None
+        if type(designs) is not list and isinstance(designs, Mapping):
             self._cols = {k: v if is_torch(v) else np.asarray(v) for k, v in designs.items()}
             self.n = len(next(iter(self._cols.values()))) if self._cols else 0
         else:
@@ -55,11 +56,12 @@ class Designs:
             self.n = len(self._rows)
 
     @property
-    def names(self) -> dict[str, None]:
-        """The parameter names (of the first design when given as rows), as an ordered set."""
+    def names(self) -> Mapping[str, Any]:
+        """The parameter names (of the first design when given as rows) as the keys of a mapping, in order
+        (a design given as a dict is its own)."""
         if self._names is None:
             keys = self._cols if self._cols is not None else (self._rows[0] if self._rows else {})
-            self._names = dict.fromkeys(keys)
+            self._names = keys if type(keys) is dict else dict.fromkeys(keys)
         return self._names
 
     @property
@@ -183,10 +185,14 @@ class Family(Simulator):
         are checked."""
         self.check_fidelity(fidelity)
         names = designs.names
-        for name in self.parameters:
-            if name not in names:
-                raise designs.missing(name)
+        if not names.keys() >= self._required:
+            raise designs.missing(next(name for name in self.parameters if name not in names))
         return self.model(designs, workload, fidelity)
+
+    @functools.cached_property
+    def _required(self) -> frozenset[str]:
+        """:attr:`parameters` as a set (one subset test per call)."""
+        return frozenset(self.parameters)
 
 
 def _one(out: ModelOutput, fidelity: str) -> Result:
@@ -197,7 +203,7 @@ def _one(out: ModelOutput, fidelity: str) -> Result:
     given = {k: v if type(v) is float else _float(v) for k, v in out.metrics.items()}
     metrics = derive(given)
     violations = [k for k, v in out.violations.items() if (v if type(v) is bool else bool(to_numpy(v).reshape(-1)[0]))]
-    if not violations:
+    if not violations and not math.isfinite(sum(metrics.values())):   # a non-finite term makes the sum one
         violations = [f"non_finite:{k}" for k, v in metrics.items() if not math.isfinite(v)]
     info = out.info() if out.info is not None else {}
     return Result(metrics, not violations, violations, out.layers or [], {"fidelity": fidelity, **info})

@@ -194,12 +194,15 @@ def _one(design: Mapping[str, Any], workload: Workload) -> NetworkCost | None:
     :func:`.hardware.area_mm2` on Python floats, the same IEEE operations in the same order), the metrics
     as Python floats. ``None`` for anything else (other types, values out of range or not allowed): the
     general path reads those and raises its errors."""
-    hw: tuple[Any, ...] = tuple(design.get(k) for k in HW_NUMERIC)
-    rows, cols, ifmap_kb, filter_kb, ofmap_kb, _, _ = hw
-    wb: Any = design.get("word_bytes")
-    tech: Any = design.get("tech")
-    if not (type(tech) is str and type(wb) is int and all(type(v) is int for v in hw)
-            and _INT64.start <= min(*hw, wb) and max(*hw, wb) < _INT64.stop):
+    get = design.get
+    hw: tuple[Any, ...] = (get("rows"), get("cols"), get("ifmap_kb"), get("filter_kb"), get("ofmap_kb"),
+                           get("dram_bw"), get("clock_mhz"))          # HW_NUMERIC's order
+    rows, cols, ifmap_kb, filter_kb, ofmap_kb, bw, clock = hw
+    wb: Any = get("word_bytes")
+    tech: Any = get("tech")
+    if not (type(tech) is str and type(wb) is int and type(rows) is int and type(cols) is int
+            and type(ifmap_kb) is int and type(filter_kb) is int and type(ofmap_kb) is int and type(bw) is int
+            and type(clock) is int and _INT64.start <= min(*hw, wb) and max(*hw, wb) < _INT64.stop):
         return None
     stack = gemm_stack(workload)
     codes = _codes_one(design, stack) if stack.names else None
