@@ -64,13 +64,16 @@ def section_times(model: Model, d: int, kg_edges: tuple[np.ndarray, np.ndarray],
     wr_k = model.write_b_k[d][order] / nt_k / bw
     net_k = model.net_b_k[d][order] / nt_k / link
     unit_k = model.unit_cyc[d][order] / clock
+    kernels = order.tobytes()
+    times = np.stack([busy_k, unit_k, rd_k, wr_k, net_k], axis=1).tobytes()   # per kernel, in section order
+    n_tile = model.n_tile[d].tolist()
     for s, a, b in zip(used.tolist(), [0, *ends[:-1]], ends):
-        ks = order[a:b]
-        nt = int(model.n_tile[d, s])
-        busy, rd, wr, net, unit = busy_k[a:b], rd_k[a:b], wr_k[a:b], net_k[a:b], unit_k[a:b]
-        key = (ks.tobytes(), nt, depth, *(x.tobytes() for x in (busy, unit, rd, wr, net)))
+        nt = n_tile[s]
+        key = (kernels[8 * a:8 * b], nt, depth, times[40 * a:40 * b])
         span = memo.get(key) if memo is not None else None
         if span is None:
+            ks = order[a:b]
+            busy, rd, wr, net, unit = busy_k[a:b], rd_k[a:b], wr_k[a:b], net_k[a:b], unit_k[a:b]
             span = _simulate(nt, busy, unit, rd, wr, net, _adjacency(section, ks, es, ed), depth)
             if memo is not None:
                 memo[key] = span

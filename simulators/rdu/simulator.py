@@ -248,7 +248,7 @@ class RDUSimulator(Family):
         new = []
         for j, (i, r) in enumerate(zip(p_i.tolist(), cut_row.tolist())):
             key = (i, r, pcu[j].tobytes())
-            if key not in seen and not np.array_equal(pcu[j], own[i].pcu[r]):
+            if key not in seen and key[2] != own[i].pcu[r].tobytes():
                 seen.add(key)
                 new.append(j)
         sel = np.array(new, dtype=np.int64)
