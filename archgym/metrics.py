@@ -308,16 +308,16 @@ class Objective:
         of one, bit for bit, warnings and errors included. A valid design whose metrics are Python floats
         is worked out in floats (+ − × ÷ round as numpy's do; the logs are one numpy ``log10`` call, as
         ``math.log10`` differs from it in the last bit); whatever that cannot give exactly, or where numpy
-        would warn (an overflow, a log of zero), goes the array way."""
-        if valid:
-            cost = self._float_cost(metrics)
-            if cost == cost:
-                return cost
+        would warn (an overflow, a log of zero), goes the array way. An invalid design costs
+        ``invalid_cost`` either way; its metrics are still worked out, for numpy's warnings and errors."""
+        cost = self._float_cost(metrics)
+        if cost == cost:
+            return cost if valid else float(self.invalid_cost)
         arrays = {k: np.array([v], dtype=float) for k, v in metrics.items()}
         return float(self.cost_batch(arrays, np.array([valid]))[0])
 
     def _float_cost(self, metrics: Mapping[str, Any]) -> float:
-        """:meth:`cost_batch`'s arithmetic, in its order, on one valid design's Python floats; NaN when
+        """:meth:`cost_batch`'s arithmetic, in its order, on one design's Python floats; NaN when
         the result would not be finite or some input is not a finite float (missing, NaN, ±inf, another
         type), or a logged metric not > 0: the cases left to :meth:`cost_batch`."""
         if self.kind == "target":

@@ -87,8 +87,8 @@ def test_cost_one_is_cost_batch_of_one(obj):
     rows = _values(rng, n * len(NAMES)).reshape(n, len(NAMES))
     fast = 0
     for i, row in enumerate(rows):
-        metrics, valid = _metrics(row, rng), i % 50 != 0
-        fast += valid and math.isfinite(obj._float_cost(metrics))
+        metrics, valid = _metrics(row, rng), i % 5 != 0
+        fast += math.isfinite(obj._float_cost(metrics))
         if i % 20 == 0:                                 # warnings and errors too, on a share of the rows
             assert _outcome(obj.cost_one, metrics, valid) == _outcome(_cost_batch, obj, metrics, valid), metrics
         else:
