@@ -104,7 +104,7 @@ class TechNode:
         ly = np.where(lx < xs[1], ys[0] + slope_lo * (lx - xs[0]), ys[1] + slope_hi * (lx - xs[1]))
         return np.exp(ly) * self.logic_energy_scale
 
-    def sram_pj_per_byte_one(self, kb: int | float) -> float:
+    def sram_pj_per_byte_one(self, kb: float) -> float:
         """:meth:`sram_pj_per_byte` of one capacity, as a float: the same numpy calls on a one-element
         array, memoised per (node's energy scale, ``kb``) — a pure function of the two, bounded to
         :data:`SRAM_MEMO_SIZE` entries (for one design, where a dozen numpy calls on one value cost more
@@ -122,7 +122,7 @@ SRAM_MEMO_SIZE = 4096
 _SRAM_PJ: dict[tuple[float, float], float] = {}
 
 
-def _sram_pj_one(node: TechNode, kb: int | float) -> float:
+def _sram_pj_one(node: TechNode, kb: float) -> float:
     key = (node.logic_energy_scale, kb)
     value = _SRAM_PJ.get(key)          # the hit, without building remember's closure
     if value is None:

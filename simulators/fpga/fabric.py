@@ -17,6 +17,7 @@ from typing import Any
 import numpy as np
 
 from archgym.errors import ConfigError
+from simulators.common.lazy import cached
 from simulators.fpga import power
 from simulators.fpga.devices import DEVICES, FPGADevice
 from simulators.fpga.precision import PRECISIONS, Precision
@@ -42,22 +43,22 @@ class Fabric:
     dram_pj_per_byte: np.ndarray        # power.DRAM_PJ_PER_BYTE of the device's memory kind
     dynamic_uw_per_mhz: dict[str, np.ndarray]   # power.DYNAMIC_UW_PER_MHZ of the device's node
 
-    @functools.cached_property
+    @cached
     def uses_dsp(self) -> np.ndarray:
         """MACs on DSP slices (else LUT multipliers)."""
         return self.macs_per_slice > 0
 
-    @functools.cached_property
+    @cached
     def slice_divisor(self) -> np.ndarray:
         """``macs_per_slice`` where the MACs use DSPs, 1 elsewhere (a divisor that never is 0)."""
         return np.where(self.uses_dsp, self.macs_per_slice, 1.0)
 
-    @functools.cached_property
+    @cached
     def users(self) -> np.ndarray:
         """``user`` as one ``(RESOURCES, D)`` array, in :data:`RESOURCES` order."""
         return np.stack([self.user[r] for r in RESOURCES])
 
-    @functools.cached_property
+    @cached
     def col(self) -> Fabric:
         """The same constants as ``(D, 1)`` columns, to broadcast against ``(D, stages)`` arrays."""
         return self._map(lambda a: a[:, None])

@@ -23,6 +23,7 @@ import numpy as np
 
 from archgym.errors import ConfigError
 from archgym.workload import Op, Workload
+from simulators.common.lazy import cached
 from simulators.common.memo import remember
 from simulators.pim import energy, gemv, kernels
 from simulators.pim.gemv import Hardware, Job, JobCost, Jobs
@@ -104,11 +105,11 @@ class Plan:
 
         return remember(self.row_keys, names, build, MEMO_LIMIT)
 
-    @functools.cached_property
+    @cached
     def names(self) -> tuple[str, ...]:
         return tuple(op.name for op in self.ops)
 
-    @functools.cached_property
+    @cached
     def kinds(self) -> tuple[str, ...]:
         return tuple(op.kind for op in self.ops)
 
@@ -124,7 +125,7 @@ class Plan:
 
         return remember(self.sources, (names, key, shared), build, MEMO_LIMIT)
 
-    @functools.cached_property
+    @cached
     def bounds(self) -> np.ndarray:
         """MAC operator ``o``'s jobs are ``job_list[bounds[o]:bounds[o + 1]]``."""
         return np.append(self.starts, len(self.job_list)).astype(np.int64)
@@ -168,7 +169,7 @@ class OpCosts:
     inverse: np.ndarray         # each job's position among the distinct ones
     totals: np.ndarray          # (OP_FIELDS, designs): each row summed over the ops in their order
 
-    @functools.cached_property
+    @cached
     def job(self) -> JobCost:
         """The chosen PIM cost of every job (designs, jobs)."""
         return self.unique.take(self.inverse)

@@ -27,7 +27,6 @@ Energy (pJ) uses the AttAcc/FGDRAM per-bit table (:mod:`simulators.common.dram`)
 
 from __future__ import annotations
 
-import functools
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
@@ -36,6 +35,7 @@ import numpy as np
 
 from simulators.common.arrays import broadcast_stack
 from simulators.common.dram import PJ_PER_BIT_BG_MUX, PJ_PER_BIT_CELL_RW, DRAMTiming
+from simulators.common.lazy import cached
 from simulators.common.memo import remember
 from simulators.pim import energy, kernels
 from simulators.pim.hardware import PIMConfig, pim_command_ns
@@ -89,7 +89,7 @@ class Jobs:
     def __getitem__(self, j: int) -> Job:
         return Job(int(self.G[j]), int(self.M[j]), int(self.K[j]), int(self.N[j]))
 
-    @functools.cached_property
+    @cached
     def _memo(self) -> dict[Any, Any]:
         return {}
 
@@ -136,26 +136,26 @@ class Hardware:
                    cfg.orf_bits, np.asarray(cols.get("act_mode", "all-bank" if cfg.all_bank_act
                                                      else "per-bank")) == "all-bank")
 
-    @functools.cached_property
+    @cached
     def t(self) -> DRAMTiming:
         return self.cfg.timing
 
-    @functools.cached_property
+    @cached
     def banks(self) -> np.ndarray:
         return self.channels * self.t.banks
 
-    @functools.cached_property
+    @cached
     def t_cmd(self) -> np.ndarray:
         t_cmd: np.ndarray = pim_command_ns(self.cfg.t_ccd_ab_ns, self.clock_mhz, self.lanes, self.bits,
                                            self.t.col_bits)     # float arrays, or a float for float columns
         return t_cmd
 
-    @functools.cached_property
+    @cached
     def mux_pj_per_bit(self) -> np.ndarray:
         """Bank-group mux energy per streamed bit: paid where a unit serves more than one bank."""
         return PJ_PER_BIT_BG_MUX * (self.g > 1)
 
-    @functools.cached_property
+    @cached
     def block(self) -> np.ndarray:
         """The :data:`.kernels.HW` rows as one float block ``(HW, *shape)``."""
         rows = [self.banks, self.orf_regs, self.irf_regs, self.channels, self.t_cmd, self.g, self.act_round_ns(),

@@ -18,7 +18,6 @@ from simulators.pim import analytical
 from simulators.pim.hardware import HW_PARAMS, PRESETS, PIMConfig
 from simulators.pim.space import build_space
 
-
 #: value types of a design that :func:`.analytical.evaluate` may read as columns of one entry directly
 _SCALARS = frozenset({int, float, str, bool})
 
