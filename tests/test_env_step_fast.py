@@ -1,8 +1,9 @@
 """``DesignEnv.step``'s lean bookkeeping (values read straight from the batch, the observation written
 into a preallocated row) gives exactly what the env's documented dynamics give when every step goes
-the public per-design way: ``Evaluator.evaluate_indices`` → ``result_rows`` → ``Objective.cost`` →
-``ObservationBuilder.build``. Observations, rewards, episode ends, ``info``, ``best`` and the store
-rows are compared bit for bit over seeded runs that mix legal and malformed actions."""
+the public per-design way: ``Evaluator.evaluate_indices`` → ``result_rows`` → ``Objective.cost_batch``
+and ``ObservationBuilder._squash`` of one-element arrays → ``ObservationBuilder.assemble`` (the array
+ways, which the env's float ways must equal bit for bit). Observations, rewards, episode ends, ``info``,
+``best`` and the store rows are compared bit for bit over seeded runs that mix legal and malformed actions."""
 
 from __future__ import annotations
 
@@ -79,7 +80,8 @@ class Reference:
                     return self._obs(), 0.0, False, False, self._blank_info()
         result = Result.invalid(bad) if bad else \
             result_rows(self.evaluator.evaluate_indices(self.indices[None]))[0]
-        cost = env.objective.invalid_cost if bad else env.objective.cost(result)
+        cost = env.objective.invalid_cost if bad else float(env.objective.cost_batch(   # the array way
+            {k: np.array([v], dtype=float) for k, v in result.metrics.items()}, np.array([result.valid]))[0])
         self.last = result
         design = self._design()
         if result.valid and (self.best is None or cost < self.best["cost"]):
@@ -100,8 +102,13 @@ class Reference:
         return self.env.space.from_indices(self.indices)
 
     def _obs(self) -> Any:
-        fixed = np.arange(len(self.env.space)) < self.t if self.env.mode == "sequential" else None
-        return self.env.obs.build(self.indices, self.last.metrics or None, self.last.valid, fixed)
+        """``ObservationBuilder.assemble`` of one design, its metrics squashed the array way."""
+        obs, metrics, d = self.env.obs, self.last.metrics, len(self.env.space)
+        raw = np.array([[metrics.get(m, np.nan) for m in obs.metrics]], dtype=float)
+        observed = obs._squash(raw) if metrics else np.full((1, len(obs.metrics)), 0.5, dtype=np.float32)
+        fixed = (np.arange(d) < self.t)[None, :] if self.env.mode == "sequential" else None
+        out = obs.assemble(self.indices[None, :], observed, np.array([self.last.valid]), fixed)
+        return {k: v[0] for k, v in out.items()} if isinstance(out, dict) else out[0]
 
 
 def _actions(env: DesignEnv, rng: np.random.Generator, n: int) -> list[Any]:
