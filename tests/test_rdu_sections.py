@@ -29,7 +29,10 @@ def test_section_table_equals_every_cut_split_on_its_own(workload):
     for d in designs:
         cuts, view = _cut_set(d, kg)
         wb = int(d["word_bytes"])
-        got_pcu, got_chain = table.split(table.view(cuts, wb), int(d["lanes"]), int(d["stages"]), int(d["n_pcu"]))
+        own = table.view(cuts, wb)
+        k, got_chain = table.split(own, int(d["lanes"]), int(d["stages"]), int(d["n_pcu"]))
+        got_pcu = table.pcu(own.entry, k)
+        assert np.array_equal(table.pcu(own.entry[::-1], np.full(len(own.entry), k)), got_pcu[::-1])
         units, per_unit = cuts.work(kg, int(d["lanes"]), int(d["stages"]))
         pcu = mp.split_cuts(cuts, units, per_unit, np.full(len(cuts.section), int(d["n_pcu"])))
         want = cycle_search.cut_floor_terms(kg, cuts, units, per_unit, pcu, wb)

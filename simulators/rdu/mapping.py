@@ -20,7 +20,7 @@ operations in the same order, so the same cuts and PCUs to the bit; ``tests/test
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from collections.abc import Mapping as MappingABC
 from dataclasses import dataclass, fields
 from functools import cached_property
@@ -132,10 +132,11 @@ class CutSet:
 
 
 class Candidates(Sequence[Mapping]):
-    """Mappings of the cuts of a :class:`CutSet` with their ``(C, N)`` PCUs (depth fixed), held as
-    arrays: a :class:`Mapping` is made when one is read (a mapper reads few of its candidates)."""
+    """Mappings of the cuts of a :class:`CutSet` with PCUs read by ``pcu(rows)`` (``(len(rows), N)``;
+    depth fixed), held as arrays: a :class:`Mapping` is made, and its PCUs read, when one is read
+    (a mapper reads few of its candidates)."""
 
-    def __init__(self, cuts: CutSet, pcu: np.ndarray, depth: int) -> None:
+    def __init__(self, cuts: CutSet, pcu: Callable[[np.ndarray], np.ndarray], depth: int) -> None:
         self.cuts, self.pcu, self.depth = cuts, pcu, depth
         self._tile, self._tp = cuts.tile.ravel().tolist(), cuts.tp.ravel().tolist()
 
@@ -153,17 +154,17 @@ class Candidates(Sequence[Mapping]):
             return [self[i] for i in range(len(self))[j]]
         if not -len(self) <= j < len(self):
             raise IndexError(f"candidate {j} of {len(self)}")
-        return Mapping(self.cuts.section[j], self.pcu[j], self._tile[j], self.depth, self._tp[j])
+        return Mapping(self.cuts.section[j], self.pcu(np.array([j]))[0], self._tile[j], self.depth, self._tp[j])
 
     def __iter__(self) -> Iterator[Mapping]:
-        for c, p, t, q in zip(self.cuts.section, self.pcu, self._tile, self._tp):
+        for c, p, t, q in zip(self.cuts.section, self.pcu(np.arange(len(self))), self._tile, self._tp):
             yield Mapping(c, p, t, self.depth, q)
 
     def arrays(self, rows: Sequence[int]) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
         """Section ids and PCUs ``(len(rows), N)``, tiles, depths and TP degrees ``(len(rows),)`` of
         candidates ``rows``, stacked (no :class:`Mapping` made)."""
         r = np.asarray(rows, dtype=np.int64)
-        return (self.cuts.section[r], self.pcu[r], self.cuts.tile[r, 0], np.full(r.size, self.depth, dtype=np.int64),
+        return (self.cuts.section[r], self.pcu(r), self.cuts.tile[r, 0], np.full(r.size, self.depth, dtype=np.int64),
                 self.cuts.tp[r, 0])
 
     def __contains__(self, m: object) -> bool:
@@ -172,7 +173,7 @@ class Candidates(Sequence[Mapping]):
         if not isinstance(m, Mapping):
             return False
         row = self.cuts.rows_by_key.get((m.section.tobytes(), m.tile, m.tp))
-        return row is not None and self.pcu[row].tobytes() == m.pcu.tobytes()
+        return row is not None and self.pcu(np.array([row]))[0].tobytes() == m.pcu.tobytes()
 
 
 def _key(section: np.ndarray, pcu: np.ndarray, tile: int, tp: int) -> tuple[Any, ...]:

@@ -102,22 +102,30 @@ class SectionTable:
             self._params = np.concatenate([self._params, np.array([key], dtype=np.int64)])
         return k
 
-    def split(self, view: CutView, lanes: int, stages: int, budget: int) -> tuple[np.ndarray, np.ndarray]:
-        """``(C, N)`` balanced PCUs of the cuts of ``view`` for ``lanes``, ``stages`` and PCU ``budget``,
-        and ``(C,)`` the sum of each cut's section chains (cycles; :func:`.cycle_search.cut_floor_terms`'
+    def split(self, view: CutView, lanes: int, stages: int, budget: int) -> tuple[int, np.ndarray]:
+        """The split of ``lanes``, ``stages`` and PCU ``budget`` (:meth:`split_id`) and ``(C,)`` the sum
+        of each cut of ``view``'s section chains under it (cycles; :func:`.cycle_search.cut_floor_terms`'
         first row), computing only the sections not computed before for these three."""
-        return self.split_rows(view.slot, view.entry, np.full(len(view.slot), self.split_id(lanes, stages, budget)))
+        k = self.split_id(lanes, stages, budget)
+        return k, self.chains(view.slot, np.full(len(view.slot), k))
 
-    def split_rows(self, slot: np.ndarray, entry: np.ndarray, split: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        """:meth:`split` of cuts given as rows of :class:`CutView` ``slot`` and ``entry`` arrays (of
-        any views), row ``r`` under split :meth:`split_id` ``split[r]``: one compiled pass."""
+    def chains(self, slot: np.ndarray, split: np.ndarray) -> np.ndarray:
+        """``(R,)`` chain sums of cuts given as rows of :class:`CutView` ``slot`` arrays (of any views),
+        row ``r`` under split ``split[r]``, their sections not computed before computed: one compiled pass."""
         self._fit()
-        pcu = np.empty(entry.shape, dtype=np.int64)
-        chains = np.empty(len(entry))
-        _split_rows(np.ascontiguousarray(slot), np.ascontiguousarray(entry), np.asarray(split, dtype=np.int64),
-                    self._params, self._cols, self._graph, *self._edges, self._pcu, self._chain, self._done, pcu,
-                    chains)
-        return pcu, chains
+        out = np.empty(len(slot))
+        _chains(np.ascontiguousarray(slot), np.asarray(split, dtype=np.int64), self._params, self._cols, self._graph,
+                *self._edges, self._pcu, self._chain, self._done, out)
+        return out
+
+    def pcu(self, entry: np.ndarray, split: np.ndarray | int) -> np.ndarray:
+        """Balanced PCUs of cuts given as rows of :class:`CutView` ``entry`` arrays, row ``r`` under
+        split ``split[r]`` (or all under one), after :meth:`chains` of those cuts and splits."""
+        return self._pcu[np.asarray(split)[..., None], entry] if np.ndim(split) else self._pcu[split, entry]
+
+    def cut_pcu(self, view: CutView, split: int, rows: np.ndarray) -> np.ndarray:
+        """:meth:`pcu` of the cuts ``rows`` of ``view`` under ``split`` (:meth:`split` of ``view`` first)."""
+        return self._pcu[split, view.entry[rows]]
 
     def _fit(self) -> None:
         """Grow the split tables to every split, entry and section (new cells not computed; sizes
@@ -155,15 +163,13 @@ def _edges_sorted(kg: KernelGraph) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
 
 
 @njit(cache=True)
-def _split_rows(slot: np.ndarray, entry: np.ndarray, split: np.ndarray, params: np.ndarray, cols: np.ndarray,
-                graph: np.ndarray, by_dst: np.ndarray, by_src: np.ndarray, ranges: np.ndarray, pcu: np.ndarray,
-                chain: np.ndarray, done: np.ndarray, out_pcu: np.ndarray,
-                out_chain: np.ndarray) -> None:  # pragma: no cover - compiled
-    """Per cut ``r`` (``slot[r]``: its table section per slot, ``-1`` unused; ``entry[r]``: its kernels'
-    table entries) under split ``k = split[r]``: every section not ``done[k]`` computed
-    (:func:`_fill_section`), then its kernels' PCUs ``out_pcu[r]`` and its slots' chains (0 where
+def _chains(slot: np.ndarray, split: np.ndarray, params: np.ndarray, cols: np.ndarray, graph: np.ndarray,
+            by_dst: np.ndarray, by_src: np.ndarray, ranges: np.ndarray, pcu: np.ndarray, chain: np.ndarray,
+            done: np.ndarray, out: np.ndarray) -> None:  # pragma: no cover - compiled
+    """Per cut ``r`` (``slot[r]``: its table section per slot, ``-1`` unused) under split ``k = split[r]``:
+    every section not ``done[k]`` computed (:func:`_fill_section`), then its slots' chains (0 where
     unused) summed as numpy sums a C-ordered row (:func:`simulators.common.kernel_math.pairwise_sum`)
-    into ``out_chain[r]``."""
+    into ``out[r]``."""
     row = np.zeros(slot.shape[1])
     for r in range(slot.shape[0]):
         k = split[r]
@@ -174,9 +180,7 @@ def _split_rows(slot: np.ndarray, entry: np.ndarray, split: np.ndarray, params: 
                               pcu[k], chain[k])
                 done[k, g] = True
             row[s] = chain[k, g] if g >= 0 else 0.0
-        out_chain[r] = pairwise_sum(row, 0, slot.shape[1])
-        for i in range(entry.shape[1]):
-            out_pcu[r, i] = pcu[k, entry[r, i]]
+        out[r] = pairwise_sum(row, 0, slot.shape[1])
 
 
 @njit(cache=True)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import weakref
+from functools import partial
 from collections.abc import Mapping as MappingABC
 from collections.abc import Sequence
 from typing import Any
@@ -243,12 +244,13 @@ class RDUSimulator(Family):
         entry = np.stack([views[i].entry[r] for i, r in zip(p_i.tolist(), cut_row.tolist())])
         split = np.array([table.split_id(int(lanes[r, 0]), int(stages[r, 0]), b)
                           for r, b in zip(p_row.tolist(), p_b.tolist())], dtype=np.int64)
-        pcu, chains = table.split_rows(slot, entry, split)
+        chains = table.chains(slot, split)
+        pcu = table.pcu(entry, split)
         seen: set[tuple[int, int, bytes]] = set()
         new = []
         for j, (i, r) in enumerate(zip(p_i.tolist(), cut_row.tolist())):
             key = (i, r, pcu[j].tobytes())
-            if key not in seen and key[2] != own[i].pcu[r].tobytes():
+            if key not in seen and key[2] != own[i].pcu(np.array([r]))[0].tobytes():
                 seen.add(key)
                 new.append(j)
         sel = np.array(new, dtype=np.int64)
@@ -300,8 +302,9 @@ class RDUSimulator(Family):
         for d, key in zip(designs, keys):
             if key not in kg.memo:
                 cuts, view = _cut_set(d, kg)
-                pcu, chains = sections.split(view, *(int(d[k]) for k in ("lanes", "stages", "n_pcu")))
-                kg.memo[key] = (mp.Candidates(cuts, pcu, 2), np.stack([chains, view.n_sections, view.weights]))
+                split, chains = sections.split(view, *(int(d[k]) for k in ("lanes", "stages", "n_pcu")))
+                kg.memo[key] = (mp.Candidates(cuts, partial(sections.cut_pcu, view, split), 2),
+                                np.stack([chains, view.n_sections, view.weights]))
         return [kg.memo[key] for key in keys]
 
     def _cycle_candidates(self, d: MappingABC[str, Any], kg: KernelGraph) -> list[mp.Mapping]:
