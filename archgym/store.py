@@ -18,13 +18,14 @@ metrics as JSON text and read as before. ``docs/store.md`` has the layout and it
 
 from __future__ import annotations
 
+import gc
 import json
 import math
 import random
 import sqlite3
 import struct
 import time
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from numbers import Real
@@ -167,6 +168,22 @@ def json_objects(columns: Mapping[str, list[str]], n: int) -> list[str]:
     return [template % row for row in zip(*(columns[k] for k in keys))]
 
 
+@contextmanager
+def gc_paused() -> Iterator[None]:
+    """No cyclic garbage collection inside the block (the collector's state before is restored).
+
+    Building many objects that live on (the rows of a 100,000-row read) triggers several collections of CPython's oldest generation, each walking every live container object: about as
+    much time as the work itself (``docs/store.md``). Reference counting still frees what is not
+    in a cycle; cycles made meanwhile are collected once the collector runs again."""
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
+
+
 def _first_line(exc: BaseException) -> str:
     lines = str(exc).strip().splitlines()
     return lines[0][:160] if lines else type(exc).__name__
@@ -276,13 +293,20 @@ class _Metrics:
 class _Table:
     """Rows of the store column by column (values as stored), with the JSON and packed columns decoded."""
 
-    columns: dict[str, list[Any]]
+    columns: dict[str, Sequence[Any]]
     designs: list[dict[str, Any]]
     metrics: _Metrics
     violations: list[list[str]]
 
 
-def _json_column(texts: list[Any], kind: type) -> list[Any] | None:
+def _json_lists(texts: Sequence[Any]) -> list[Any] | None:
+    """:func:`_json_column` of JSON lists, the empty ones (most rows' violations) without decoding."""
+    decoded = iter(_json_column([t for t in texts if t != "[]"], list) or ())
+    out: list[Any] = [[] if t == "[]" else next(decoded, None) for t in texts]
+    return None if None in out else out
+
+
+def _json_column(texts: Sequence[Any], kind: type) -> list[Any] | None:
     """``texts`` decoded, a chunk of them per ``json.loads`` call (one JSON array of the texts); None
     unless every text is one JSON value of ``kind`` (a text that is not, or two values in one text,
     makes the array fail to parse or change its length)."""
@@ -450,6 +474,10 @@ class RunStore:
         """The rows as records; a damaged row (bad JSON or packed metrics, wrong types) is one
         :class:`ConfigError` naming the store, run, step and column, never a traceback or a
         silently skipped row."""
+        with gc_paused():
+            return self._records(run_id, env_id)
+
+    def _records(self, run_id: str | None, env_id: str | None) -> list[EvalRecord]:
         t = self._table(run_id, env_id)
         c = t.columns
         return [EvalRecord(design=design, metrics=metrics, violations=violations, valid=bool(ok), predicted=bool(pred),
@@ -461,6 +489,10 @@ class RunStore:
         """A pandas DataFrame: one row per evaluation, design parameters as ``d.NAME`` columns
         (beside the design's JSON text as stored) and metrics as float ``m.NAME`` columns (NaN
         where a row has no such metric or a non-finite one)."""
+        with gc_paused():
+            return self._frame(run_id, env_id)
+
+    def _frame(self, run_id: str | None, env_id: str | None) -> Any:
         import pandas as pd
 
         t = self._table(run_id, env_id)
@@ -481,16 +513,16 @@ class RunStore:
             rows = self._db.execute(f"SELECT {','.join(COLUMNS)} FROM evaluations{where} ORDER BY run_id, step",
                                     args).fetchall()
             sets = dict(self._db.execute("SELECT set_id, names FROM metric_sets").fetchall())
-        columns = {k: list(v) for k, v in zip(COLUMNS, zip(*rows))} if rows else {k: [] for k in COLUMNS}
-        designs, violations = _json_column(columns["design"], dict), _json_column(columns["violations"], list)
+        columns: dict[str, Sequence[Any]] = dict(zip(COLUMNS, zip(*rows))) if rows else {k: () for k in COLUMNS}
+        designs, violations = _json_column(columns["design"], dict), _json_lists(columns["violations"])
         if designs is None or violations is None or any(type(s) is not int for s in columns["step"]):
             designs, violations = self._decode_rows(columns)
         return _Table(columns, designs, self._metrics(columns, sets), violations)
 
-    def _at(self, columns: dict[str, list[Any]], i: int) -> str:
+    def _at(self, columns: dict[str, Sequence[Any]], i: int) -> str:
         return f"store {self.path!r}: run {columns['run_id'][i]!r} step {columns['step'][i]}"
 
-    def _decode_rows(self, columns: dict[str, list[Any]]) -> tuple[list[Any], list[Any]]:
+    def _decode_rows(self, columns: dict[str, Sequence[Any]]) -> tuple[list[Any], list[Any]]:
         """The design and violations columns decoded row by row, checked as :meth:`records` says:
         the slow path, taken when the chunked decoding fails, to name the first damaged row (or to
         read texts it cannot join, such as JSON stored as a blob)."""
@@ -502,7 +534,7 @@ class RunStore:
             violations.append(self._json(violation, list, f"{self._at(columns, i)} violations"))
         return designs, violations
 
-    def _metrics(self, columns: dict[str, list[Any]], sets: dict[Any, Any]) -> _Metrics:
+    def _metrics(self, columns: dict[str, Sequence[Any]], sets: dict[Any, Any]) -> _Metrics:
         """Every row's metrics: packed rows decoded per metric set with one ``np.frombuffer``, JSON
         rows (schema 1) as their dicts."""
         rows_of: dict[Any, list[int]] = {}
@@ -514,7 +546,7 @@ class RunStore:
                   for names in [self._set_names(columns, at[0], set_id, sets)]]
         return _Metrics(len(columns["metrics"]), groups, dicts)
 
-    def _set_names(self, columns: dict[str, list[Any]], i: int, set_id: Any, sets: dict[Any, Any]) -> tuple[str, ...]:
+    def _set_names(self, columns: dict[str, Sequence[Any]], i: int, set_id: Any, sets: dict[Any, Any]) -> tuple[str, ...]:
         """The metric names of ``set_id``, which row ``i`` references."""
         if type(set_id) is not int or set_id not in sets:
             raise ConfigError(f"{self._at(columns, i)} metric_set: {set_id!r} is no metric set of this store "
@@ -528,7 +560,7 @@ class RunStore:
                               "strings (a damaged store)")
         return tuple(names)
 
-    def _unpack(self, columns: dict[str, list[Any]], at: list[int], k: int) -> np.ndarray:
+    def _unpack(self, columns: dict[str, Sequence[Any]], at: list[int], k: int) -> np.ndarray:
         """The ``(len(at), k)`` float64 metrics of rows ``at``, each ``k`` packed values."""
         blobs = [columns["metrics"][i] for i in at]
         if set(map(type, blobs)) != {bytes} or set(map(len, blobs)) != {8 * k}:
@@ -538,7 +570,7 @@ class RunStore:
             return np.zeros((len(at), 0))
         return np.frombuffer(b"".join(blobs), dtype="<f8").reshape(len(at), k)
 
-    def _json_metrics(self, columns: dict[str, list[Any]], at: list[int]) -> list[dict[str, Any]]:
+    def _json_metrics(self, columns: dict[str, Sequence[Any]], at: list[int]) -> list[dict[str, Any]]:
         """The JSON metrics of rows ``at`` (schema 1), each a dict of numbers (or null)."""
         texts = [columns["metrics"][i] for i in at]
         dicts = _json_column(texts, dict)
