@@ -157,15 +157,19 @@ def json_values(values: Any) -> list[str]:
     return [json.dumps(_plain(v)) for v in values]
 
 
-def json_objects(columns: Mapping[str, list[str]], n: int) -> list[str]:
-    """Row ``i`` of ``columns`` (each key's values already JSON texts, :func:`json_values`) as
-    the text :func:`_dumps` writes for ``{key: value_i}``: the same sorted keys and separators,
-    built from one template instead of one ``json.dumps`` per row."""
-    keys = sorted(columns)
-    if not keys:
+def json_members(key: str, texts: Iterable[str]) -> list[str]:
+    """Each JSON value text as the member ``"key": text`` of an object, as :func:`_dumps` writes it."""
+    prefix = json.dumps(key) + ": "
+    return [prefix + text for text in texts]
+
+
+def json_objects(members: Mapping[str, Sequence[str]], n: int) -> list[str]:
+    """Row ``i`` of ``members`` (key → each row's member text, :func:`json_members`) as the text
+    :func:`_dumps` writes for that row's object: members in sorted key order, joined once per row
+    instead of one ``json.dumps`` per row."""
+    if not members:
         return ["{}"] * n
-    template = "{" + ", ".join(json.dumps(k).replace("%", "%%") + ": %s" for k in keys) + "}"
-    return [template % row for row in zip(*(columns[k] for k in keys))]
+    return ["{" + ", ".join(row) + "}" for row in zip(*(members[k] for k in sorted(members)))]
 
 
 @contextmanager

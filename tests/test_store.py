@@ -126,15 +126,15 @@ def test_two_writers_share_one_store(tmp_path):
 
 
 def test_column_wise_json_is_the_per_row_text():
-    """json_values + json_objects (a sweep chunk encoded column by column) write exactly what the
-    per-row encoder writes, for awkward keys and values."""
-    from archgym.store import _dumps, json_objects, json_values
+    """json_values + json_members + json_objects (a sweep chunk encoded column by column) write
+    exactly what the per-row encoder writes, for awkward keys and values."""
+    from archgym.store import _dumps, json_members, json_objects, json_values
 
     floats = np.array([1.5, -0.0, np.inf, -np.inf, 1e300, 3.0, 1e-7], dtype=float)
     words = np.array(['a"b', "é", "%s", "x", "y", "z", "w"], dtype=object)
     ints = np.arange(7, dtype=np.int64)
     columns = {"f%": floats, 'q"k': words, "i": ints}
-    got = json_objects({k: json_values(v) for k, v in columns.items()}, 7)
+    got = json_objects({k: json_members(k, json_values(v)) for k, v in columns.items()}, 7)
     assert got == [_dumps({k: v[i] for k, v in columns.items()}) for i in range(7)]
     assert json_objects({}, 2) == ["{}", "{}"]
 

@@ -28,7 +28,7 @@ from archgym.evaluator import Evaluator
 from archgym.metrics import Objective, Result
 from archgym.simulator import get_simulator
 from archgym.space import Design, DesignSpace
-from archgym.store import EvalRecord, RowBlock, json_objects, json_values
+from archgym.store import EvalRecord, RowBlock, json_members, json_objects, json_values
 from archgym.workload import get_workload
 
 EXECUTORS = ("local", "ray")
@@ -132,14 +132,16 @@ _DESIGN_TEXTS: dict[str, list[tuple[str, np.ndarray]]] = {}
 
 
 def _design_texts(spec: EvalSpec) -> list[tuple[str, np.ndarray]]:
-    """Per parameter of the spec's space: its name and each value index's JSON text, taken from
-    the designs ``columns_to_designs`` makes (so the texts are the per-design path's), cached."""
+    """Per parameter of the spec's space: its name and each value index's JSON member text
+    (``"name": value``), taken from the designs ``columns_to_designs`` makes (so the texts are the
+    per-design path's), cached."""
     if spec.key not in _DESIGN_TEXTS:
         space = _parts(spec)[2]
         probe = np.minimum(np.arange(int(space.nvec.max(initial=1)))[:, None], space.nvec - 1)
         rows = space.columns_to_designs(space.indices_to_columns(probe))
-        _DESIGN_TEXTS[spec.key] = [(name, np.array(json_values([row[name] for row in rows[:size]]), dtype=object))
-                                   for name, size in zip(space.names, space.nvec.tolist())]
+        _DESIGN_TEXTS[spec.key] = [
+            (name, np.array(json_members(name, json_values([row[name] for row in rows[:size]])), dtype=object))
+            for name, size in zip(space.names, space.nvec.tolist())]
     return _DESIGN_TEXTS[spec.key]
 
 
