@@ -49,11 +49,14 @@ def derive(metrics: Mapping[str, Any]) -> dict[str, Any]:
     out = dict(metrics)
     if "latency_s" in out and "energy_j" in out and not ("edp_js" in out and "power_w" in out):
         lat, energy = out["latency_s"], out["energy_j"]
-        if type(lat) is float and type(energy) is float:    # one design: Python's × ÷ round as numpy's
-            edp, power = energy * lat, (energy / lat if lat > 0 else 0.0)
-            if math.isfinite(edp) and math.isfinite(power):  # else numpy's way, which may warn
-                out.setdefault("edp_js", edp)
-                out.setdefault("power_w", power)
+        floats = type(lat) is float and type(energy) is float
+        if floats or (_one_float64(lat) and _one_float64(energy)):    # one design: Python's × and ÷,
+            e, t = (energy, lat) if floats else (energy.item(), lat.item())
+            edp, power = e * t, (e / t if t > 0 else 0.0)
+            if math.isfinite(edp) and math.isfinite(power):      # rounded as numpy's; else numpy's way,
+                                                                 # which may warn
+                out.setdefault("edp_js", edp if floats else np.array([edp]))
+                out.setdefault("power_w", power if floats else np.array([power]))
                 return out
         lat = np.asarray(lat, dtype=float)
         energy = np.asarray(energy, dtype=float)
@@ -63,6 +66,11 @@ def derive(metrics: Mapping[str, Any]) -> dict[str, Any]:
         out.setdefault("edp_js", float(energy * lat) if scalar else energy * lat)
         out.setdefault("power_w", float(power) if scalar else power)
     return out
+
+
+def _one_float64(x: Any) -> bool:
+    """Whether ``x`` is a float64 array of shape ``(1,)`` (a batch of one's metric row)."""
+    return type(x) is np.ndarray and x.shape == (1,) and x.dtype == np.float64
 
 
 class _LayerRows:

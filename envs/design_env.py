@@ -178,7 +178,8 @@ class DesignEnv(gym.Env):
         cost = self.objective.cost_one(values, valid)
         total = sum(values.values())                 # NaN when some value is (or when +inf meets −inf)
         metrics = values if total == total else {k: x for k, x in values.items() if x == x}
-        return self._conclude(metrics, valid, batch.violations[0], cost, bool(batch.info.get("predicted", False)))
+        predicted = bool(batch.info.get("predicted", False))
+        return self._conclude(metrics, valid, batch.violations[0], cost, predicted)
 
     def action_masks(self) -> np.ndarray:
         """Boolean mask of legal actions (MaskablePPO). One-shot: concatenated per-dimension masks;

@@ -17,7 +17,8 @@ from archgym.space import DesignSpace, int_range
 from archgym.workload import get_workload
 from envs.observation import ObservationBuilder
 
-EXTREMES = [0.0, -0.0, 5e-324, 2.2250738585072014e-308, 1e-300, 1e-301, 1.0, 10.0, 1e300, 1.7976931348623157e308,
+EXTREMES = [0.0, -0.0, 5e-324, 2.2250738585072014e-308, 1e-300, 1e-301, 1.0, 10.0, 1e300,
+            1.7976931348623157e308,
             -1.0, -1e308, math.inf, -math.inf, math.nan]
 OBJECTIVES = [
     Objective.parse("edp"),
@@ -90,7 +91,8 @@ def test_cost_one_is_cost_batch_of_one(obj):
         metrics, valid = _metrics(row, rng), i % 5 != 0
         fast += math.isfinite(obj._float_cost(metrics))
         if i % 20 == 0:                                 # warnings and errors too, on a share of the rows
-            assert _outcome(obj.cost_one, metrics, valid) == _outcome(_cost_batch, obj, metrics, valid), metrics
+            want_outcome = _outcome(_cost_batch, obj, metrics, valid)
+            assert _outcome(obj.cost_one, metrics, valid) == want_outcome, metrics
         else:
             try:
                 want = _cost_batch(obj, metrics, valid)
@@ -126,7 +128,8 @@ def test_normalise_metrics_is_squash_of_one_row():
         fast += all(type(v) is float for v in metrics.values())
         raw = np.array([[metrics.get(m, np.nan) for m in builder.metrics]], dtype=float)
         if i % 20 == 0:
-            assert _outcome(builder.normalise_metrics, metrics) == _outcome(lambda r: builder._squash(r)[0], raw)
+            want_outcome = _outcome(lambda r: builder._squash(r)[0], raw)
+            assert _outcome(builder.normalise_metrics, metrics) == want_outcome, metrics
         else:
             got = builder.normalise_metrics(metrics)
             assert got.dtype == np.float32 and got.tobytes() == builder._squash(raw)[0].tobytes(), metrics

@@ -61,8 +61,17 @@ def test_unknown_metric_in_objective_names_the_metric():
         Objective.parse("speed").cost(r(1, 1))
 
 
-def test_derive_on_floats_is_derive_on_numpy_scalars():
-    """One design's floats take Python's × and ÷, numpy scalars numpy's: the same bits and warnings on
+def _numpy_derive(metrics):
+    """``derive``'s EDP and power the numpy way (all of ``derive`` at 98c6e14), as Python floats."""
+    lat = np.asarray(metrics["latency_s"], dtype=float)
+    energy = np.asarray(metrics["energy_j"], dtype=float)
+    power = np.divide(energy, lat, out=np.zeros(np.broadcast(energy, lat).shape), where=lat > 0)
+    return {**metrics, "edp_js": energy * lat, "power_w": power}
+
+
+@pytest.mark.parametrize("wrap", [float, lambda v: np.array([v])], ids=["floats", "arrays of one"])
+def test_derive_of_one_design_is_numpy_derive(wrap):
+    """One design's floats (or a batch of one's rows) take Python's × and ÷: numpy's bits and warnings on
     10⁵ values over the whole float range and its extremes (0, −0, subnormals, ±inf, NaN, overflow)."""
     rng = np.random.default_rng(4)
     x = 10.0 ** rng.uniform(-323, 308, (50_000, 2))
@@ -72,15 +81,16 @@ def test_derive_on_floats_is_derive_on_numpy_scalars():
     x[pick] = rng.choice(extremes, int(pick.sum()))
     fast = 0
     for i, (lat, energy) in enumerate(x.tolist()):
-        if i % 20 == 0 or not (math.isfinite(lat * energy) and math.isfinite(energy / lat if lat > 0 else 0.0)):
-            assert _with_warnings(derive, {"latency_s": lat, "energy_j": energy}) == \
-                _with_warnings(derive, {"latency_s": np.float64(lat), "energy_j": np.float64(energy)}), (lat, energy)
+        metrics = {"latency_s": wrap(lat), "energy_j": wrap(energy)}
+        finite = math.isfinite(lat * energy) and math.isfinite(energy / lat if lat > 0 else 0.0)
+        if i % 20 == 0 or not finite:
+            assert _with_warnings(derive, metrics) == _with_warnings(_numpy_derive, metrics), (lat, energy)
             continue
-        got = derive({"latency_s": lat, "energy_j": energy})
-        want = derive({"latency_s": np.float64(lat), "energy_j": np.float64(energy)})
-        assert list(got) == list(want) == ["latency_s", "energy_j", "edp_js", "power_w"]
+        got, want = derive(metrics), _numpy_derive(metrics)
+        assert list(got) == ["latency_s", "energy_j", "edp_js", "power_w"]
         for k in ("edp_js", "power_w"):
-            assert type(got[k]) is float and np.float64(got[k]).tobytes() == np.float64(want[k]).tobytes(), (lat, energy)
+            assert np.asarray(got[k]).tobytes() == np.asarray(want[k]).tobytes(), (lat, energy)
+            assert type(got[k]) is (float if wrap is float else np.ndarray)
         fast += 1
     assert fast > len(x) // 4                              # the float way was taken often
 
@@ -90,7 +100,7 @@ def _with_warnings(fn, *args):
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
         out = fn(*args)
-    derived = [(type(out[k]), np.float64(out[k]).tobytes()) for k in ("edp_js", "power_w")]
+    derived = [(np.asarray(out[k]).shape, np.asarray(out[k]).tobytes()) for k in ("edp_js", "power_w")]
     return list(out), derived, [str(w.message) for w in caught]
 
 
