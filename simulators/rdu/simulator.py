@@ -238,19 +238,21 @@ class RDUSimulator(Family):
         if not p_i.size:
             return
         table = section_table.table(kg)
-        views = [_cut_set(d, kg)[1] if r else None for d, r in zip(designs, open_rows)]
-        cut_row = np.concatenate([np.array(r, dtype=np.int64) for r in open_rows])[p_row]
-        slot = np.stack([views[i].slot[r] for i, r in zip(p_i.tolist(), cut_row.tolist())])
-        entry = np.stack([views[i].entry[r] for i, r in zip(p_i.tolist(), cut_row.tolist())])
+        views = {i: _cut_set(designs[i], kg)[1] for i, r in enumerate(open_rows) if r}
+        slot, entry = (np.concatenate([getattr(views[i], f)[open_rows[i]] for i in views])[p_row]
+                       for f in ("slot", "entry"))
         split = np.array([table.split_id(int(lanes[r, 0]), int(stages[r, 0]), b)
                           for r, b in zip(p_row.tolist(), p_b.tolist())], dtype=np.int64)
+        own_split = np.array([table.split_id(*(int(d[k]) for k in ("lanes", "stages", "n_pcu"))) for d in designs])
         chains = table.chains(slot, split)
         pcu = table.pcu(entry, split)
+        differs = (pcu != table.pcu(entry, own_split[p_i])).any(axis=1).tolist()   # not an own candidate
+        cut_row = np.concatenate([np.array(r, dtype=np.int64) for r in open_rows])[p_row]
         seen: set[tuple[int, int, bytes]] = set()
         new = []
         for j, (i, r) in enumerate(zip(p_i.tolist(), cut_row.tolist())):
             key = (i, r, pcu[j].tobytes())
-            if key not in seen and key[2] != own[i].pcu(np.array([r]))[0].tobytes():
+            if differs[j] and key not in seen:
                 seen.add(key)
                 new.append(j)
         sel = np.array(new, dtype=np.int64)
