@@ -44,16 +44,22 @@ def test_cycle_batch_equals_singles(space, workload):
 
 
 @pytest.mark.parametrize("preset", list(PRESETS))
-@pytest.mark.parametrize("workload", ["resnet18", "gpt2-decode:ctx=128"])
-def test_lower_bound_never_exceeds_the_simulation(preset, workload):
+@pytest.mark.parametrize("workload,mapping", [("resnet18", "auto"), ("gpt2-decode:ctx=128", "auto"),
+                                              ("gpt2-decode", "pinned")])
+def test_lower_bound_never_exceeds_the_simulation(preset, workload, mapping):
+    """Auto: the mapper's choices; pinned: random split-K and row blocks (short rows, long
+    accumulator moves that hide refreshes)."""
     sim = get_simulator("pim")
     w = get_workload(workload)
-    designs = sim.space(w, preset).sample(4, 11)
+    designs = sim.space(w, preset).sample(4 if mapping == "auto" else 40, 11)
     cols = {k: np.array([d[k] for d in designs]) for k in designs[0]}
     hw = gemv.Hardware.from_columns(PRESETS[preset], {k: v.reshape(-1, 1) for k, v in cols.items()})
     jobs = gemv.Jobs.of(list(analytical.Plan.of(w).job_list))
-    zeros = np.zeros((len(designs), len(jobs)))
-    best = gemv.best_pim_jobs(hw, jobs, zeros, zeros)
+    shape = (len(designs), len(jobs))
+    rng = np.random.default_rng(0)
+    s, m = ((np.zeros(shape), np.zeros(shape)) if mapping == "auto" else
+            (rng.choice(gemv.SPLIT_K, shape).astype(float), rng.choice(gemv.TILE_ROWS, shape).astype(float)))
+    best = gemv.best_pim_jobs(hw, jobs, s, m)
     simulated = cycle.simulate_jobs(hw, jobs, best).pim_ns
     bound = cycle.lower_bound_ns(hw, jobs, best)
     assert np.all(bound <= simulated)

@@ -183,23 +183,52 @@ def _run(p: np.ndarray, banks: int, all_bank: bool, g: int, cols_per_row: int, c
 BOUND_SLACK = 1e-6
 
 
+def act_rounds_ns(hw: Hardware) -> tuple[np.ndarray, np.ndarray]:
+    """(least, most) time from the first to the last ACT of one row opening: 0 for an all-bank ACT;
+    per bank, each ACT ≥ tRRD after the one before and ≥ tFAW after the fourth before, so the last
+    of ``B`` is ≥ ``max((B−1)·tRRD, ⌊(B−1)/4⌋·tFAW + ((B−1) mod 4)·tRRD)`` after the first; the
+    last is at most ``B·(tRRD + tFAW)`` after the round may start (the first waits up to tFAW for
+    the previous round's ACTs)."""
+    t = hw.t
+    b = t.banks - 1
+    least = max(b * t.tRRD_S, b // 4 * t.tFAW + b % 4 * t.tRRD_S)
+    return np.where(hw.all_bank_act, 0.0, least), np.where(hw.all_bank_act, 0.0, t.banks * (t.tRRD_S + t.tFAW))
+
+
 def lower_bound_ns(hw: Hardware, jobs: Jobs, best: JobCost) -> np.ndarray:
     """``(designs, jobs)``: a PIM time no command simulation of the chosen mapping can beat.
 
-    The column bus's free time only moves forward, and every vector pass adds to it at least its
-    register writes (``writes·vectors·t_wr`` per pass), the accumulator moves (``order > 1``), its
-    MAC column steps (``g·t_cmd`` each; per pass of ``blocks`` row blocks at least
-    ``blocks·m·min(writes·x_per_reg, kpart)·bits / col_bits``) and per spill tRCD (the output row's
-    ACT waits for the bus) plus its ``r_b·blocks·g`` write commands."""
+    Every vector pass adds to the column bus's free time at least its register writes
+    (``writes·vectors·t_wr`` per pass), the accumulator moves (``order > 1``), its MAC column steps
+    (``g·t_cmd`` each; per pass of ``blocks`` row blocks at least
+    ``blocks·m·min(writes·x_per_reg, kpart)·bits / col_bits``) and per spill its ``r_b·blocks·g``
+    write commands. Every row opening (a spill's output row; a weight row, at least once per
+    ``cols_per_row`` column steps) starts no earlier than the bus is free and leaves it idle until
+    its last ACT plus tRCD (:func:`act_rounds_ns`). That sum ``B`` leaves out refresh: one is due
+    every tREFI up to the last refresh check (a write group's or MAC burst's start), after which
+    come at most one burst of a row, a PRE, the spill (its ACTs, tRCD, tRTW and writes) and its PRE
+    (``tail``), so there are at least ``⌊(B − tail) / tREFI⌋``. Each adds tRFC, less the writes and
+    accumulator moves of one register group (``hidden``: they need no row, so they overlap a
+    refresh due at a write group with the rows closed)."""
     lay = gemv.layout(hw, jobs, best.choice["split_k"], best.choice["tile_rows"])
     t = hw.t
     step = hw.g * hw.t_cmd
+    least, most = act_rounds_ns(hw)
+    cols_per_row = t.row_bytes * 8 // t.col_bits
     elems = np.minimum(lay["writes"] * (hw.irf_bits // hw.bits), lay["kpart"])
+    cols = lay["q"] * lay["m"] * hw.bits * elems / t.col_bits
     per_vector = (lay["passes"] * lay["writes"] * lay["vectors"] * hw.cfg.t_wr_ns
                   + np.where(lay["order"] > 1, lay["groups"] * lay["q"] * step, 0.0)
-                  + lay["q"] * lay["m"] * hw.bits * elems / t.col_bits * step
-                  + lay["passes"] * t.tRCD + lay["r_b"] * lay["q"] * step)
-    return np.asarray(jobs.N * per_vector * (1.0 - BOUND_SLACK), dtype=float)
+                  + cols * step + (cols / cols_per_row + lay["passes"]) * (t.tRCD + least)
+                  + lay["r_b"] * lay["q"] * step)
+    bus = jobs.N * per_vector * (1.0 - BOUND_SLACK)
+    tail = (cols_per_row * step + 2 * (t.tRAS + t.tWR) + t.tRP + t.tRCD + t.tRTW + most
+            + (lay["r_b"] + 1) * lay["order"] * step + lay["writes"] * lay["vectors"] * hw.cfg.t_wr_ns)
+    refreshes = np.floor(np.maximum(bus - tail, 0.0) / (t.tREFI * (1.0 + BOUND_SLACK)))
+    hidden = (np.minimum(hw.irf_regs, lay["writes"]) * lay["vectors"] * hw.cfg.t_wr_ns
+              + np.where(lay["order"] > 1, lay["order"] * step, 0.0))
+    gain = (t.tRFC - hidden) * (1.0 - BOUND_SLACK)
+    return np.asarray(bus + np.where(gain > 0, refreshes * gain, 0.0), dtype=float)   # no inf·0
 
 
 def needed(per_job: np.ndarray, inverse: np.ndarray, n_unique: int) -> np.ndarray:
