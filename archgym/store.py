@@ -176,9 +176,10 @@ def json_objects(members: Mapping[str, Sequence[str]], n: int) -> list[str]:
 def gc_paused() -> Iterator[None]:
     """No cyclic garbage collection inside the block (the collector's state before is restored).
 
-    Building many objects that live on (the rows of a 100,000-row read) triggers several collections of CPython's oldest generation, each walking every live container object: about as
-    much time as the work itself (``docs/store.md``). Reference counting still frees what is not
-    in a cycle; cycles made meanwhile are collected once the collector runs again."""
+    Building many objects that live on (the rows of a 100,000-row read) triggers several
+    collections of CPython's oldest generation, each walking every live container object: about
+    as much time as the work itself (``docs/store.md``). Reference counting still frees what is
+    not in a cycle; cycles made meanwhile are collected once the collector runs again."""
     enabled = gc.isenabled()
     gc.disable()
     try:
@@ -274,7 +275,7 @@ class _Metrics:
             finite = np.isfinite(values).all(axis=1).tolist()
             for i, row, clean in zip(where, values.tolist(), finite):
                 out[i] = dict(zip(names, row)) if clean else {
-                    k: v if math.isfinite(v) else None for k, v in zip(names, row) if v == v}
+                    k: v if math.isfinite(v) else None for k, v in zip(names, row) if not math.isnan(v)}
         return out
 
     def columns(self) -> dict[str, np.ndarray]:
@@ -550,7 +551,8 @@ class RunStore:
                   for names in [self._set_names(columns, at[0], set_id, sets)]]
         return _Metrics(len(columns["metrics"]), groups, dicts)
 
-    def _set_names(self, columns: dict[str, Sequence[Any]], i: int, set_id: Any, sets: dict[Any, Any]) -> tuple[str, ...]:
+    def _set_names(self, columns: dict[str, Sequence[Any]], i: int, set_id: Any,
+                   sets: dict[Any, Any]) -> tuple[str, ...]:
         """The metric names of ``set_id``, which row ``i`` references."""
         if type(set_id) is not int or set_id not in sets:
             raise ConfigError(f"{self._at(columns, i)} metric_set: {set_id!r} is no metric set of this store "

@@ -211,23 +211,28 @@ def test_a_schema1_store_is_read_appended_to_and_migrated_in_place(tmp_path):
     from store_writer import write_schema1
 
     path = tmp_path / "old.db"
-    old = [EvalRecord("run", i, {"a": i, "df": "ws"}, {"m": i / 3, "cycles": 10 * i, "x": float("inf") if i == 2 else 1.0},
+    def metrics(i: int, x: float) -> dict:
+        return {"m": i / 3, "cycles": 10 * i, "x": x}
+
+    old = [EvalRecord("run", i, {"a": i, "df": "ws"}, metrics(i, float("inf") if i == 2 else 1.0),
                       valid=i != 1, violations=["area"] if i == 1 else [], seed=5) for i in range(4)]
     write_schema1(path, old)
     with RunStore(path) as store:
         assert store._db.execute("PRAGMA user_version").fetchone()[0] == 2
         back = store.records("run")
-        assert [(r.design, r.valid, r.violations, r.seed) for r in back] == [(r.design, r.valid, r.violations, 5) for r in old]
+        assert [(r.design, r.valid, r.violations, r.seed) for r in back] == [
+            (r.design, r.valid, r.violations, 5) for r in old]
         assert back[2].metrics == {"m": 2 / 3, "cycles": 20, "x": None} and type(back[3].metrics["cycles"]) is int
-        new = [EvalRecord("run", i, {"a": i, "df": "ws"}, {"m": i / 3, "cycles": 10 * i, "x": float("-inf") if i == 5 else 1.0})
+        new = [EvalRecord("run", i, {"a": i, "df": "ws"}, metrics(i, float("-inf") if i == 5 else 1.0))
                for i in range(3, 7)]
         assert store.log_many(new) == 3          # step 3 was already there
         both = store.records("run")
         assert [r.step for r in both] == list(range(7))
-        assert [r.metrics for r in both[4:]] == [{"m": 4 / 3, "cycles": 40.0, "x": 1.0}, {"m": 5 / 3, "cycles": 50.0, "x": None},
-                                                 {"m": 2.0, "cycles": 60.0, "x": 1.0}]
+        assert [r.metrics for r in both[4:]] == [metrics(4, 1.0), metrics(5, None), metrics(6, 1.0)]
+        assert all(type(r.metrics["cycles"]) is float for r in both[4:])       # packed: ints come back as floats
         df = store.read("run")
-        assert df["m.m"].tolist() == [i / 3 for i in range(7)] and df["m.cycles"].tolist() == [10.0 * i for i in range(7)]
+        assert df["m.m"].tolist() == [i / 3 for i in range(7)]
+        assert df["m.cycles"].tolist() == [10.0 * i for i in range(7)]
         assert np.isnan(df["m.x"][[2, 5]]).all() and df["m.x"][[0, 1, 3, 4, 6]].tolist() == [1.0] * 5
     with RunStore(path) as store:              # reopening a migrated store changes nothing
         assert store.count() == 7 and store.records("run") == both
