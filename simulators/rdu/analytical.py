@@ -113,7 +113,8 @@ def evaluate(kg: KernelGraph, hw: dict[str, np.ndarray], word_bytes: int, reconf
 def evaluate_block(kg: KernelGraph, hw: np.ndarray, word_bytes: int, reconfig_s: float, section: np.ndarray,
                    pcu: np.ndarray, tile: np.ndarray, depth: np.ndarray, tp: np.ndarray) -> Model:
     """:func:`evaluate` of inputs already in the kernel's form: ``hw`` ``(len(HW), D)`` float (the
-    columns of :data:`.analytical_kernel.HW`), ``section`` and ``pcu`` C-contiguous ``(D, N)`` int64,
+    columns of :data:`.analytical_kernel.HW`; made C-contiguous, so that the kernel is compiled for one
+    layout), ``section`` and ``pcu`` C-contiguous ``(D, N)`` int64,
     ``tile`` and ``tp`` ``(D,)`` int64, ``depth`` ``(D,)`` float."""
     n_des, n = section.shape
     out_f = np.empty((len(ak.FLOAT_FIELDS), n_des, n))
@@ -121,8 +122,8 @@ def evaluate_block(kg: KernelGraph, hw: np.ndarray, word_bytes: int, reconfig_s:
     used = np.empty((n_des, n), dtype=bool)
     out_row = np.empty((len(ak.ROW_FIELDS) + len(ak.METRICS), n_des))
     flags = np.empty((len(ak.FLAGS), n_des), dtype=bool)
-    ak.rows(_graph_arrays(kg), hw, section, pcu, tile, depth, tp, float(word_bytes), float(reconfig_s),
-            kg.total_flops, out_f, out_i, used, out_row, flags)
+    ak.rows(_graph_arrays(kg), np.ascontiguousarray(hw), section, pcu, tile, depth, tp, float(word_bytes),
+            float(reconfig_s), kg.total_flops, out_f, out_i, used, out_row, flags)
     parts: dict[str, Any] = {
         **dict(zip(ak.FLOAT_FIELDS, out_f)), **dict(zip(ak.INT_FIELDS, out_i)),
         **dict(zip(ak.ROW_FIELDS, out_row)), "act_in_hbm": flags[ak.IN_HBM]}
