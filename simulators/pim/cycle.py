@@ -284,14 +284,10 @@ def simulate_jobs(hw: Hardware, jobs: Jobs, best: JobCost, need: np.ndarray | No
     d, j = np.nonzero(np.broadcast_to(True if need is None else need, shape))
     per = {k: np.broadcast_to(np.asarray(v, dtype=float).reshape(-1, 1), (n, 1))[d, 0]
            for k, v in (("t_cmd", hw.t_cmd), ("g", hw.g), ("all_bank", hw.all_bank_act), ("irf_regs", hw.irf_regs))}
-    keys = np.empty((len(d), len(KEY)), dtype=np.int64)
-    for col, k in enumerate(_LAYOUT):
-        keys[:, col] = np.broadcast_to(lay[k], shape)[d, j].astype(np.int64)
-    keys[:, 7] = jobs.N[j]
-    keys[:, 8] = per["g"].astype(np.int64)
-    keys[:, 9] = per["all_bank"] != 0
-    keys[:, 10] = np.minimum(per["irf_regs"].astype(np.int64), keys[:, 3])  # more registers than writes: one group
-    keys[:, 11] = per["t_cmd"].view(np.int64)
+    layout = {k: np.broadcast_to(lay[k], shape)[d, j].astype(np.int64) for k in _LAYOUT}
+    irf = np.minimum(per["irf_regs"].astype(np.int64), layout["writes"])   # more registers than writes: one group
+    keys = np.stack([*layout.values(), jobs.N[j], per["g"].astype(np.int64), per["all_bank"] != 0, irf,
+                     per["t_cmd"].view(np.int64)], axis=1).astype(np.int64, copy=False)
     first, inverse = distinct_rows(keys)
     ends, counts = np.empty(len(first)), np.empty((len(first), 5), dtype=np.int64)
     p = np.array([t.tRRD_S, t.tFAW, t.tRCD, t.tRAS, t.tWR, t.tRP, t.tRFC, t.tREFI, t.tWTR, t.tRTW, 0.0,
