@@ -34,11 +34,14 @@ def test_scalar_path_equals_the_batch_kernel(workload: str, preset: str | None, 
     designs = space.sample(40, 3)
     designs += [{p.name: p.values[0] for p in space.params}, {p.name: p.values[-1] for p in space.params}]
     for d in designs:
-        got, want = network._one(d, wl), _batch_of_one(d, wl)
-        assert got is not None
-        assert list(got.metrics) == list(want.metrics)
+        x = network._one_inputs(d, wl)
+        found = network._one(d, wl)
+        assert x is not None and found is not None
+        got, want = network._one_cost(x), _batch_of_one(d, wl)
+        assert list(got.metrics) == list(want.metrics) == list(found[0])
         for name, value in want.metrics.items():
             assert type(got.metrics[name]) is float and got.metrics[name] == value.item(), name
+            assert type(found[0][name]) is float and found[0][name] == value.item(), name
         assert np.array_equal(got.packed, want.packed) and got.packed.dtype == want.packed.dtype
         for field in ("tile_folds_used", "row_order"):
             assert np.array_equal(getattr(got, field), getattr(want, field)), field
@@ -47,7 +50,7 @@ def test_scalar_path_equals_the_batch_kernel(workload: str, preset: str | None, 
         single = SIM.evaluate(d, wl)
         row = SIM.evaluate_batch([d, designs[0]], wl).row(0)
         assert single.metrics == row.metrics and single.valid == row.valid
-        assert single.layers == network.layer_rows(want, wl)
+        assert single.layers == network.layer_rows(want, wl) == found[1]()
 
 
 @pytest.mark.parametrize("extra", [{"rows": 64.0}, {"rows": "64"}, {"rows": np.int64(32)}, {"dataflow": 1},
@@ -55,7 +58,7 @@ def test_scalar_path_equals_the_batch_kernel(workload: str, preset: str | None, 
 def test_other_values_take_the_general_path(extra: dict[str, Any]) -> None:
     wl = get_workload("resnet18")
     design = {**SIM.presets()["tpu-v1"].design(), **extra}
-    assert network._one(design, wl) is None
+    assert network._one_inputs(design, wl) is None and network._one(design, wl) is None
     try:
         want = SIM.evaluate_batch({k: np.asarray([v]) for k, v in design.items()}, wl)
     except Exception as exc:              # noqa: BLE001 - the general path's error, whatever it is
@@ -74,7 +77,7 @@ def test_bad_mapping_values_give_the_one_line_errors(extra: dict[str, Any], drop
     design = {**SIM.presets()["tpu-v1"].design(), **extra}
     if drop:
         design.pop(drop)
-    assert network._one(design, get_workload("resnet18")) is None
+    assert network._one_inputs(design, get_workload("resnet18")) is None
     with pytest.raises(ConfigError, match=message):
         SIM.evaluate(design, get_workload("resnet18"))
 

@@ -13,6 +13,8 @@ into the network left to right (:func:`simulators.common.arrays.sequential_sum`)
 
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
 from numba import njit
 
@@ -52,10 +54,23 @@ def network_one(hw: tuple[int, ...], consts: tuple[float, ...], area: float, gem
     array ``(3, 1 or layers)`` (dataflow, fold order, tile folds). :func:`_network` itself on the design's
     arrays, built inside the compiled code (so the same numbers, without building them in Python); the
     metrics come back as ``(METRICS,)``."""
+    return _network_one(*_flat_one(hw, consts, area, gemms, starts, codes, word_bytes, macs_total))
+
+
+def network_one_metrics(hw: tuple[int, ...], consts: tuple[float, ...], area: float, gemms: np.ndarray,
+                        starts: np.ndarray, codes: np.ndarray, word_bytes: int, macs_total: float) -> np.ndarray:
+    """The metrics ``(METRICS,)`` of :func:`network_one` alone (the per-layer arrays are not boxed back)."""
+    return _network_one_metrics(*_flat_one(hw, consts, area, gemms, starts, codes, word_bytes, macs_total))
+
+
+def _flat_one(hw: tuple[int, ...], consts: tuple[float, ...], area: float, gemms: np.ndarray, starts: np.ndarray,
+              codes: np.ndarray, word_bytes: int, macs_total: float) -> tuple[Any, ...]:
+    """:func:`network_one`'s arguments as :func:`_network_one`'s (hardware row 4, the ofmap KB, enters
+    through ``consts`` only)."""
     rows, cols, ifmap_kb, filter_kb, _, bw, clock = hw
     e_i, e_f, e_o, mac_reg_pj, dram_pj = consts
-    return _network_one(rows, cols, ifmap_kb, filter_kb, bw, clock, e_i, e_f, e_o, area, gemms, starts, codes,
-                        word_bytes, mac_reg_pj, dram_pj, macs_total)
+    return (rows, cols, ifmap_kb, filter_kb, bw, clock, e_i, e_f, e_o, area, gemms, starts, codes, word_bytes,
+            mac_reg_pj, dram_pj, macs_total)
 
 
 @njit(cache=True, error_model="numpy")
@@ -129,6 +144,16 @@ def _network_one(rows: int, cols: int, ifmap_kb: int, filter_kb: int, bw: int, c
     metrics, packed, tiles, row = _network(hw, e_sram, np.full(1, area), gemms, starts, codes[0:1], codes[1:2],
                                            codes[2:3], wb, mac_reg_pj, dram_pj, macs_total)
     return metrics[:, 0].copy(), packed, tiles, row
+
+
+@njit(cache=True, error_model="numpy")
+def _network_one_metrics(rows: int, cols: int, ifmap_kb: int, filter_kb: int, bw: int, clock: int, e_i: float,
+                         e_f: float, e_o: float, area: float, gemms: np.ndarray, starts: np.ndarray, codes: np.ndarray,
+                         wb: int, mac_reg_pj: float, dram_pj: float, macs_total: float
+                         ) -> np.ndarray:  # pragma: no cover - compiled
+    """:func:`network_one_metrics`, compiled: :func:`_network_one`'s metrics."""
+    return _network_one(rows, cols, ifmap_kb, filter_kb, bw, clock, e_i, e_f, e_o, area, gemms, starts, codes, wb,
+                        mac_reg_pj, dram_pj, macs_total)[0]
 
 
 @njit(cache=True, error_model="numpy", inline="always")

@@ -17,7 +17,7 @@ from __future__ import annotations
 import dataclasses
 import functools
 import weakref
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -132,14 +132,20 @@ class _Inputs:
     tile: Any
 
 
+def model(designs: Designs, workload: Workload) -> tuple[dict[str, Any], Callable[[], list[dict[str, Any]]]]:
+    """The metrics of every design of ``designs`` on ``workload`` and design 0's per-layer rows (built when
+    called): :func:`_one` for one design of plain values, else :func:`evaluate`."""
+    one = designs.one
+    found = _one(one, workload) if one is not None else None
+    if found is not None:
+        return found
+    cost = evaluate(designs, workload)
+    return cost.metrics, lambda: layer_rows(cost, workload)
+
+
 def evaluate(designs: Designs, workload: Workload) -> NetworkCost:
     """The analytical model for every design of ``designs`` on ``workload``: the compiled kernel on numpy
-    designs (on plain scalars for one design given as a dict: :func:`_one`), the array path on torch
-    tensors (and on a workload without MAC layers)."""
-    one = designs.one
-    cost = _one(one, workload) if one is not None else None
-    if cost is not None:
-        return cost
+    designs, the array path on torch tensors (and on a workload without MAC layers)."""
     x = _inputs(designs, workload)
     if len(x.stack.names) == 0 or any(is_torch(v) for v in (x.hw, x.dataflow, x.fold_order, x.tile)):
         return _array_cost(x)
@@ -187,13 +193,31 @@ def _kernel_cost(x: _Inputs) -> NetworkCost:
     return NetworkCost(dict(zip(analytical_kernel.METRICS, metrics[:, :, None])), packed, tiles, x.dataflow, row)
 
 
-def _one(design: Mapping[str, Any], workload: Workload) -> NetworkCost | None:
-    """One design of plain values (``int`` hardware and tile folds in the ``int64`` range, ``str``
-    technology and mapping choices) by :func:`.analytical_kernel.network_one`: what :func:`_kernel_cost`
-    computes for a batch of one (its per-design constants from :func:`_constants`; the area by
-    :func:`.hardware.area_mm2` on Python floats, the same IEEE operations in the same order), the metrics
-    as Python floats. ``None`` for anything else (other types, values out of range or not allowed): the
-    general path reads those and raises its errors."""
+def _one(design: Mapping[str, Any], workload: Workload
+         ) -> tuple[dict[str, float], Callable[[], list[dict[str, Any]]]] | None:
+    """One design of plain values (see :func:`_one_inputs`): its metrics as Python floats by
+    :func:`.analytical_kernel.network_one_metrics` and its per-layer rows, built when called from
+    :func:`_one_cost` of the same inputs; ``None`` when :func:`_one_inputs` is."""
+    x = _one_inputs(design, workload)
+    if x is None:
+        return None
+    metrics = analytical_kernel.network_one_metrics(*x)
+    return dict(zip(analytical_kernel.METRICS, metrics.tolist())), lambda: layer_rows(_one_cost(x), workload)
+
+
+def _one_cost(x: tuple[Any, ...]) -> NetworkCost:
+    """The :class:`NetworkCost` of one design's :func:`_one_inputs` (:func:`.analytical_kernel.network_one`)."""
+    metrics, packed, tiles, row = analytical_kernel.network_one(*x)
+    return NetworkCost(dict(zip(analytical_kernel.METRICS, metrics.tolist())), packed, tiles, x[5][:1], row)
+
+
+def _one_inputs(design: Mapping[str, Any], workload: Workload) -> tuple[Any, ...] | None:
+    """The arguments of :func:`.analytical_kernel.network_one` for one design of plain values (``int``
+    hardware and tile folds in the ``int64`` range, ``str`` technology and mapping choices): what
+    :func:`_kernel_cost` computes for a batch of one (per-design constants from :func:`_constants`; the
+    area by :func:`.hardware.area_mm2` on Python floats, the same IEEE operations in the same order).
+    ``None`` for anything else (other types, values out of range or not allowed): the general path reads
+    those and raises its errors."""
     get = design.get
     hw: tuple[Any, ...] = (get("rows"), get("cols"), get("ifmap_kb"), get("filter_kb"), get("ofmap_kb"),
                            get("dram_bw"), get("clock_mhz"))          # HW_NUMERIC's order
@@ -210,9 +234,7 @@ def _one(design: Mapping[str, Any], workload: Workload) -> NetworkCost | None:
         return None
     consts = _constants(tech, wb, ifmap_kb, filter_kb, ofmap_kb)
     area = area_mm2(float(rows), float(cols), float(ifmap_kb), float(filter_kb), float(ofmap_kb), wb, tech)
-    metrics, packed, tiles, row = analytical_kernel.network_one(hw, consts, area, stack.columns, stack.starts, codes,
-                                                               wb, stack.macs_total)
-    return NetworkCost(dict(zip(analytical_kernel.METRICS, metrics.tolist())), packed, tiles, codes[:1], row)
+    return hw, consts, area, stack.columns, stack.starts, codes, wb, stack.macs_total
 
 
 #: bound of the memoised mapping codes (:func:`_codes_one`)
