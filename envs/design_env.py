@@ -332,6 +332,8 @@ class ObservationRow:
             table = np.concatenate([table[k] for k in builder.parts], axis=1)
         ends = np.cumsum(list(builder.parts.values()))
         self.slices = {k: slice(int(end) - n, int(end)) for (k, n), end in zip(builder.parts.items(), ends)}
+        self._design_part, self._metrics_part = self.slices["design"], self.slices["metrics"]
+        self._valid_at = self.slices["valid"].start
         self.row = table[0].copy()                      # its workload part stays as written here
         design = table[:, self.slices["design"]]
         self.design = np.concatenate([design[:n, j] for j, n in enumerate(nvec.tolist())])
@@ -343,14 +345,14 @@ class ObservationRow:
               ) -> np.ndarray | dict[str, np.ndarray]:
         """The observation of the design at value ``indices`` with observed ``metrics`` (``t``
         parameters fixed in sequential mode)."""
-        row, s = self.row, self.slices
-        row[s["design"]] = self.design[self.offsets + indices]
-        row[s["metrics"]] = metrics
-        row[s["valid"]] = 1.0 if valid else 0.0
+        row = self.row
+        row[self._design_part] = self.design[self.offsets + indices]
+        row[self._metrics_part] = metrics
+        row[self._valid_at] = 1.0 if valid else 0.0
         if self.fixed is not None and t is not None:
-            row[s["fixed"]] = self.fixed[t]
+            row[self.slices["fixed"]] = self.fixed[t]
         if self.kind == "dict":
-            return {k: row[part].copy() for k, part in s.items()}
+            return {k: row[part].copy() for k, part in self.slices.items()}
         return row.copy()
 
 
