@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import weakref
-from functools import partial
 from collections.abc import Mapping as MappingABC
 from collections.abc import Sequence
+from functools import partial
 from typing import Any
 
 import numpy as np
