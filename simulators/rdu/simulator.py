@@ -68,8 +68,7 @@ class RDUSimulator(Family):
         """Analytical: one vectorised pass over all designs (mappings may differ per design: the
         mappers run per distinct hardware key, memoised). Cycle: the same pass, then the tile-level
         simulation of each design's sections, :data:`CYCLE_CHUNK` designs at a time."""
-        for k in _CONSTS:
-            designs.single(k)
+        consts = {k: designs.single(k) for k in _CONSTS}
         rows = designs.rows
         if fidelity == "cycle" and designs.n > CYCLE_CHUNK:
             parts = [rows[i:i + CYCLE_CHUNK] for i in range(0, designs.n, CYCLE_CHUNK)]
@@ -85,7 +84,7 @@ class RDUSimulator(Family):
             per = [cycle.metrics(model, i, t, kg.total_flops) for i, t in enumerate(times)]
             metrics = {k: np.array([p[k] for p in per]) for k in per[0]}
         cols = {k: designs.column(k) for k in ("n_pcu", "n_pmu", "lanes", "stages", "pmu_kib")}
-        metrics["area_mm2"] = area_mm2(cols, int(designs.single("process_nm")), int(designs.single("word_bytes")))
+        metrics["area_mm2"] = area_mm2(cols, int(consts["process_nm"]), int(consts["word_bytes"]))
 
         def info() -> dict[str, Any]:
             return {"mapping": maps[0].describe(kg, model.pmu_used[0]),
