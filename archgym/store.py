@@ -247,6 +247,8 @@ class RowBlock:
         return {k: v for k, v in shared.items() if k not in BLOCK_BOUND}, rows
 
 
+#: the columns read back (neither records nor frames have the row's creation time)
+_READ = tuple(k for k in COLUMNS if k != "created_at")
 #: the columns a record takes as they are stored (JSON and packed columns, flags and the row's time aside)
 _PLAIN = tuple(k for k in COLUMNS
                if k not in ("design", "metrics", "violations", "valid", "predicted", "created_at", "metric_set"))
@@ -505,7 +507,7 @@ class RunStore:
             return pd.DataFrame([])
         c = t.columns
         base = {k: np.array(c[k], dtype=bool) if k in ("valid", "predicted") else t.violations if k == "violations"
-                else c[k] for k in COLUMNS if k not in ("design", "metrics", "created_at", "metric_set")}
+                else c[k] for k in _READ if k not in ("design", "metrics", "metric_set")}
         frame = pd.DataFrame(base | {"design": c["design"]})
         designs = pd.DataFrame(t.designs).add_prefix("d.")
         metrics = pd.DataFrame(t.metrics.columns(), index=frame.index).add_prefix("m.")
@@ -515,10 +517,10 @@ class RunStore:
         """The rows column by column, JSON and packed columns decoded and checked (see :meth:`records`)."""
         where, args = self._where(run_id, env_id)
         with self._reading():
-            rows = self._db.execute(f"SELECT {','.join(COLUMNS)} FROM evaluations{where} ORDER BY run_id, step",
+            rows = self._db.execute(f"SELECT {','.join(_READ)} FROM evaluations{where} ORDER BY run_id, step",
                                     args).fetchall()
             sets = dict(self._db.execute("SELECT set_id, names FROM metric_sets").fetchall())
-        columns: dict[str, Sequence[Any]] = dict(zip(COLUMNS, zip(*rows))) if rows else {k: () for k in COLUMNS}
+        columns: dict[str, Sequence[Any]] = dict(zip(_READ, zip(*rows))) if rows else {k: () for k in _READ}
         designs, violations = _json_column(columns["design"], dict), _json_lists(columns["violations"])
         if designs is None or violations is None or any(type(s) is not int for s in columns["step"]):
             designs, violations = self._decode_rows(columns)
