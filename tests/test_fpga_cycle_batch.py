@@ -1,10 +1,14 @@
 """The FPGA cycle fidelity's compiled walks (simulators/fpga/cycle.py, numba) equal their plain-Python
 definitions exactly, and a batch equals a loop of single evaluations, invalid designs included — also
 when it mixes every device and precision (one analysis for the whole batch, simulators/fpga/fabric.py);
-a few designs' numbers are pinned to those of commit 77125e9 (before that analysis)."""
+a few designs' numbers are pinned to those of commit 77125e9 (before that analysis), and digests of
+240 designs' cycle-level times to those of commit 98c6e14 (before the walks ran in one compiled call per
+batch and the tile walk advanced steady runs in closed form)."""
 
 from __future__ import annotations
 
+import hashlib
+import math
 from typing import Any
 
 import numpy as np
@@ -46,17 +50,59 @@ def test_hybrids_sharing_an_analysis_equal_their_singles() -> None:
     assert modes.count("dataflow") >= 4 and "sequential" in modes
 
 
-def test_compiled_walks_equal_plain_python(monkeypatch: pytest.MonkeyPatch) -> None:
+def _plain_repeat_add(x: float, c: float, n: int) -> float:
+    """The definition :func:`cycle._repeat_add` stands for: ``n`` float additions."""
+    for _ in range(n):
+        x += c
+    return x
+
+
+def test_compiled_walks_equal_plain_python_step_by_step(monkeypatch: pytest.MonkeyPatch) -> None:
     wl = finn_cnv()
     pool = SIM.space(wl).sample(60, 2)
     designs = [d for style in ("streaming", "tiled", "hybrid") for d in [d for d in pool if d["style"] == style][:6]]
     compiled = SIM.evaluate_batch(designs, wl, "cycle")
-    for name in ("_pipeline", "_first_at_least", "_engine", "_tiles"):
+    for name in ("pipelines", "_pipeline", "_first_at_least", "engines", "_engine", "_tiles"):
         monkeypatch.setattr(cycle, name, getattr(cycle, name).py_func)
+    monkeypatch.setattr(cycle, "_repeat_add", _plain_repeat_add)     # every tile step taken one by one
     plain = SIM.evaluate_batch(designs, wl, "cycle")
     assert {d["style"] for d in designs} == {"streaming", "tiled", "hybrid"}
     for k, v in compiled.metrics.items():
         np.testing.assert_array_equal(v, plain.metrics[k], err_msg=k)
+
+
+def test_repeat_add_equals_one_addition_at_a_time() -> None:
+    rng = np.random.default_rng(0)
+    ulp = math.ulp
+    cases = [(1.0, 0.0, 50), (0.0, 3.0, 40), (5.0, 1e-17, 1000), (2.0**52 - 3, 1.0, 9), (2.0**53 - 6, 1.5, 9),
+             (1.0, ulp(1.0) / 2, 20), (1.0 + ulp(1.0), ulp(1.0) / 2, 20), (3.0, 1.5 * ulp(4.0), 30),
+             (7.9, 0.05, 400), (1e300, 1e299, 30), (1.0, math.inf, 3), (math.nan, 1.0, 3), (1.0, -0.5, 5),
+             (2.0**-1000, 2.0**-1001, 10)]
+    for _ in range(400):                     # random starts and steps, ties (c/u = k + 1/2) among them
+        x = float(rng.uniform(1, 1e6))
+        c = float(rng.choice([rng.uniform(0, 50), x * 10.0 ** rng.uniform(-18, -12), (rng.integers(0, 9) + 0.5)
+                              * ulp(x)]))
+        cases.append((x, c, int(rng.integers(1, 3000))))
+    for x, c, n in cases:
+        got, want = cycle._repeat_add(x, c, n), _plain_repeat_add(x, c, n)
+        assert got == want or (math.isnan(got) and math.isnan(want)), (x, c, n)
+
+
+#: sha256 (first 16 hex digits) of cycles, ii_cycles and dram_bytes of 40 cycle-level designs
+#: (``space(wl, None, mapping).sample(40, 17)``, one batch), computed by commit 98c6e14
+DIGESTS_98C6E14 = {("resnet18", "auto"): "e8caab5482944edd", ("resnet18", "per-layer"): "f7f67f877b1295ef",
+                   ("mobilenetv2", "auto"): "3a3728caa0003a94", ("mobilenetv2", "per-layer"): "bb6d272250c55669",
+                   ("cnv", "auto"): "d003b47edffd133c", ("cnv", "per-layer"): "53c71d05dd734572"}
+
+
+@pytest.mark.parametrize(("name", "mapping"), sorted(DIGESTS_98C6E14))
+def test_cycle_times_of_commit_98c6e14_are_kept(name: str, mapping: str) -> None:
+    wl = finn_cnv() if name == "cnv" else get_workload(name)
+    batch = SIM.evaluate_batch(SIM.space(wl, None, mapping).sample(40, 17), wl, "cycle")
+    h = hashlib.sha256()
+    for k in ("cycles", "ii_cycles", "dram_bytes"):
+        h.update(np.ascontiguousarray(batch.metrics[k], dtype=np.float64).tobytes())
+    assert h.hexdigest()[:16] == DIGESTS_98C6E14[(name, mapping)]
 
 
 @pytest.mark.parametrize("fidelity", ["analytical", "cycle"])

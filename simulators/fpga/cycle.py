@@ -1,67 +1,79 @@
-"""Cycle-level FPGA models at stream-row and tile granularity.
+"""Cycle-level FPGA models at stream-row and tile granularity (compiled by numba, ``cache=True``).
 
-:func:`simulate_pipeline` — the streaming pipeline row by row over several inferences: a stage
+:func:`_pipeline` — the streaming pipeline row by row over several inferences: a stage
 starts an output row when it is idle, when its producer has delivered the rows its sliding
 window needs, and when its output FIFO (``fifo_depth`` words plus the consumer's line buffer)
 has room — back-pressure. Off-chip traffic (input images, streamed weights) is a source stage
 paced by the DRAM bandwidth. Returns the first inference's latency and the steady-state
 initiation interval.
 
-:func:`simulate_engine` — the tiled engine tile by tile: one DMA engine serves loads (input +
+:func:`_engine` — the tiled engine tile by tile: one DMA engine serves loads (input +
 weight tile, double-buffered) and stores (output tile, double-buffered) in order of readiness;
 the MAC array computes a tile once its operands are loaded and its output buffer is free.
-Cost grows with rows and tiles, not with MACs.
+Cost grows with rows and tiles, not with MACs; a long run of a tile's load/compute steps with no
+store waiting is advanced in closed form (:func:`_repeat_add`, exact).
 
-:func:`simulate_hybrid` — an InTAR hybrid as its groups one after another: a *dataflow* group is
-simulated by :func:`simulate_pipeline` on the group's own pipeline (folded for the engine's lanes,
-weights and the group's input/output activations through DRAM), a *sequential* group by
-:func:`simulate_engine` on the group's layers, plus the analytical model's reconfiguration time
-between groups. Modes are the ones the analytical model chose (or the ``sched_*`` knobs set).
+An InTAR hybrid runs its groups one after another: a *dataflow* group is a pipeline walk of the
+group's own pipeline (folded for the engine's lanes, weights and the group's input/output
+activations through DRAM), a *sequential* group an engine walk of the group's layers, plus the
+analytical model's reconfiguration time between groups (:mod:`.cycle_batch` assembles them).
 
-The row and tile walks are compiled by numba (``cache=True``): float operations in the order of
-their Python definitions, so the compiled walks and their plain-Python ``py_func`` agree bit for bit
-(``tests/test_fpga_cycle_batch.py``).
+:func:`pipelines` and :func:`engines` run every walk of a batch in one compiled call each. Float
+operations are in the order of the Python definitions, so the compiled walks and their plain-Python
+``py_func`` agree bit for bit (``tests/test_fpga_cycle_batch.py``).
 """
 
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
 
 import numpy as np
 from numba import njit
 
+from simulators.common.kernel_math import pairwise_sum
 from simulators.fpga.layers import StageTable
-from simulators.fpga.model import Analysis, group_stages
-from simulators.fpga.streaming import StreamingModel
-from simulators.fpga.tiled import TiledModel
 
 IMAGES = 4                 # inferences simulated for the steady state
 MAX_TILES_PER_LAYER = 20_000  # beyond this, consecutive N-tiles are merged (same totals, coarser overlap)
+JUMP_STEPS = 4             # a run of at least this many steady load/compute steps is advanced in closed form
+_TWO53 = 2**53             # float64's significand range: a binade holds 2**52 multiples of its ulp
+_NORMAL = 2.0**-900        # closed-form adds only for x above this and x, c below _HUGE (no subnormal ulps,
+_HUGE = 2.0**900           # no overflow); elsewhere plain additions
 
 
-def simulate_pipeline(table: StageTable, model: StreamingModel, k: int, bytes_per_cycle: float,
-                      images: int = IMAGES) -> tuple[float, float]:
-    """(latency, initiation interval) in cycles of design ``k`` of ``model`` (FIFO depths from it),
-    ``bytes_per_cycle`` the sustained DRAM bandwidth in bytes per clock cycle. With ``images=1`` the
-    interval is the latency (no steady state to measure); the first image's timing does not depend
-    on ``images`` (rows are issued in order)."""
-    ints, row_elems = table.remember("pipeline_walk", lambda: _pipeline_shape(table))
-    rows = ints[0]
-    # the DRAM source: input image (and streamed weights), one "row" per row of stage 0's input
-    src_rows = max(int(table.in_rows[0]), 1)
-    src_t = float(model.offchip_bytes[k]) / bytes_per_cycle / src_rows
-    row_words = row_elems / np.maximum(model.width[k].astype(np.float64), 1.0)
-    return _pipeline(ints, model.cycles[k].astype(np.float64) / rows, row_words, model.fifo[k].astype(np.float64),
-                     src_rows, src_t, images)
-
-
-def _pipeline_shape(table: StageTable) -> tuple[np.ndarray, np.ndarray]:
+def pipeline_shape(table: StageTable) -> tuple[np.ndarray, np.ndarray]:
     """The row walk's workload-only inputs: stage rows (at least 1), input rows, stride, kernel rows and
-    padding (one row each), and output elements per row (memoised per table: read them, never write them)."""
-    rows = np.maximum(table.out_rows.astype(np.int64), 1)
-    ints = np.stack([rows, *(getattr(table, a).astype(np.int64) for a in ("in_rows", "S", "Kr", "pad"))])
-    return ints, table.out_elems.astype(np.float64) / rows
+    padding (one row each), and output elements per row (memoised per table: read them, never write them).
+    A hybrid group's pipeline is the columns ``lo:hi`` of these (its sub-table's own rows)."""
+    def build() -> tuple[np.ndarray, np.ndarray]:
+        rows = np.maximum(table.out_rows.astype(np.int64), 1)
+        ints = np.stack([rows, *(getattr(table, a).astype(np.int64) for a in ("in_rows", "S", "Kr", "pad"))])
+        return ints, table.out_elems.astype(np.float64) / rows
+
+    return table.remember("pipeline_walk", build)
+
+
+def engine_dims(table: StageTable) -> np.ndarray:
+    """The tile walk's workload-only inputs: M, N, Kr, Ks, R, C, S, rep rows as floats (memoised per table)."""
+    return table.remember("engine_walk", lambda: np.stack([getattr(table, a).astype(np.float64)
+                                                           for a in ("M", "N", "Kr", "Ks", "R", "C", "S", "rep")]))
+
+
+@njit(cache=True)
+def pipelines(ints: np.ndarray, row_t: np.ndarray, row_words: np.ndarray, fifo: np.ndarray, row: np.ndarray,
+              lo: np.ndarray, hi: np.ndarray, src_t: np.ndarray, images: np.ndarray
+              ) -> tuple[np.ndarray, np.ndarray]:   # pragma: no cover - compiled
+    """(latency, interval) of each job ``j``: the pipeline of stages ``lo[j]:hi[j]`` of :func:`pipeline_shape`'s
+    ``ints`` with the per-stage cycles per row, FIFO words per row and FIFO depths of row ``row[j]`` of
+    ``row_t`` / ``row_words`` / ``fifo`` (same columns), DRAM time per source row ``src_t[j]``, over
+    ``images[j]`` inferences."""
+    n = row.size
+    lat, ii = np.empty(n), np.empty(n)
+    for j in range(n):
+        a, b, r = lo[j], hi[j], row[j]
+        lat[j], ii[j] = _pipeline(ints[:, a:b], row_t[r, a:b], row_words[r, a:b], fifo[r, a:b],
+                                  max(ints[1, a], 1), src_t[j], images[j])
+    return lat, ii
 
 
 @njit(cache=True)
@@ -156,24 +168,29 @@ def _first_at_least(a: np.ndarray, lo: int, hi: int, x: int) -> int:   # pragma:
     return lo
 
 
-def simulate_engine(table: StageTable, engine: TiledModel, k: int, tm: float, tn: float, word_bytes: float,
-                    bytes_per_cycle: float, stages: np.ndarray | None = None) -> float:
-    """Cycles of design ``k`` running ``stages`` (default: all) layer after layer on the tiled engine
-    (``tm × tn`` MAC lanes, ``word_bytes`` bytes per element, DRAM ``bytes_per_cycle`` bytes per cycle),
-    starting with empty buffers at cycle 0."""
-    idx = np.arange(table.n) if stages is None else np.asarray(stages, dtype=np.int64)
-    dims = table.remember("engine_walk", lambda: np.stack([getattr(table, a).astype(np.float64)
-                                                           for a in ("M", "N", "Kr", "Ks", "R", "C", "S", "rep")]))
-    return _engine(idx, table.is_mac, dims, engine.cycles[k].astype(np.float64), engine.tr[k].astype(np.float64),
-                   engine.tc[k].astype(np.float64), float(tm), float(tn), float(word_bytes), float(bytes_per_cycle))
+@njit(cache=True)
+def engines(is_mac: np.ndarray, dims: np.ndarray, cycles: np.ndarray, tr: np.ndarray, tc: np.ndarray,
+            dram_bytes: np.ndarray, tm: np.ndarray, tn: np.ndarray, word_bytes: np.ndarray, bpc: np.ndarray,
+            k: np.ndarray, lo: np.ndarray, hi: np.ndarray) -> tuple[np.ndarray, np.ndarray]:   # pragma: no cover
+    """(cycles, DRAM bytes) of each job ``j``: design ``k[j]`` (rows of the ``(D, n)`` engine arrays ``cycles``,
+    ``tr``, ``tc``, ``dram_bytes`` and of the ``(D,)`` ``tm``, ``tn``, ``word_bytes``, ``bpc``: DRAM bytes per
+    cycle) running stages ``lo[j]:hi[j]`` layer after layer on its tiled engine from empty buffers at cycle 0;
+    the bytes are numpy's sum of the stages' ``dram_bytes``."""
+    n = k.size
+    t, nbytes = np.empty(n), np.empty(n)
+    for j in range(n):
+        d = k[j]
+        t[j] = _engine(lo[j], hi[j], is_mac, dims, cycles[d], tr[d], tc[d], tm[d], tn[d], word_bytes[d], bpc[d])
+        nbytes[j] = pairwise_sum(dram_bytes[d], lo[j], hi[j] - lo[j])
+    return t, nbytes
 
 
 @njit(cache=True)
-def _engine(idx: np.ndarray, is_mac: np.ndarray, dims: np.ndarray, cycles: np.ndarray, tr: np.ndarray,
+def _engine(lo: int, hi: int, is_mac: np.ndarray, dims: np.ndarray, cycles: np.ndarray, tr: np.ndarray,
             tc: np.ndarray, tm: float, tn: float, B: float, bpc: float) -> float:   # pragma: no cover - compiled
-    """The stages ``idx`` one after another (compiled); ``dims`` = M, N, Kr, Ks, R, C, S, rep rows."""
+    """The stages ``lo:hi`` one after another (compiled); ``dims`` = M, N, Kr, Ks, R, C, S, rep rows."""
     t = 0.0
-    for i in idx:
+    for i in range(lo, hi):
         if not is_mac[i]:
             t += cycles[i]
             continue
@@ -198,25 +215,46 @@ def _tiles(groups: int, steps: int, load: float, comp: float, store: float,
            t0: float) -> float:   # pragma: no cover - compiled
     """One layer's tiles from ``t0``: one DMA engine serves loads (double-buffered inputs) and stores
     (double-buffered outputs) in order of readiness; the MAC array computes a tile once its operands
-    are loaded and its output buffer is free. Returns when the last store and compute are done."""
+    are loaded and its output buffer is free. Returns when the last store and compute are done.
+
+    With no store waiting, step ``k`` of an output tile is ``x_k = max(x_{k-1}, y_{k-2}) + load`` (load
+    done), ``y_k = max(x_k, y_{k-1}) + comp`` (compute done). Once ``x_k ≥ y_{k-1}`` and
+    ``y_k = x_k + comp`` with ``load ≥ comp``, every later step takes the same branch (float addition is
+    monotone): ``x`` is repeated additions of ``load`` and ``y = x + comp``; once ``y_{k-1} ≥ x_k`` and
+    ``y_k = y_{k-1} + comp`` with ``comp ≥ load``, ``y`` is repeated additions of ``comp`` and
+    ``x = y_{k-2} + load``. Such runs are advanced by :func:`_repeat_add`, which gives the same floats."""
     dma = t0
     prev2, prev1 = t0, t0            # compute-done times of the two previous steps (t0 before any)
-    n_done = 0                       # steps computed
     store_done = np.empty(groups)    # store-done time of each output tile
     pending = np.empty(groups)       # compute-done times of output tiles awaiting their store (a queue)
     head = tail = stored = 0
+    steady = load >= 0.0 and comp >= 0.0
     for gidx in range(groups):
-        for s in range(steps):
+        s = 0
+        while s < steps:
             # a load needs the DMA and a free input buffer (the tile two back has been computed)
-            free = prev2 if n_done >= 2 else t0
-            while head < tail and pending[head] <= max(dma, free):
+            while head < tail and pending[head] <= max(dma, prev2):
                 dma = max(dma, pending[head]) + store
                 head += 1
                 store_done[stored] = dma
                 stored += 1
-            ld = max(dma, free) + load
+            m = steps - s
+            if steady and s > 0 and head == tail and m >= JUMP_STEPS:
+                if load >= comp and dma >= prev2 and prev1 == dma + comp:        # DMA-bound run
+                    a = _repeat_add(dma, load, m - 1)
+                    prev2, dma = a + comp, a + load
+                    prev1 = dma + comp
+                    s = steps
+                    continue
+                if comp >= load and prev2 >= dma and prev1 == prev2 + comp:      # compute-bound run
+                    a = _repeat_add(prev2, comp, m - 1)
+                    dma, prev2 = a + load, a + comp
+                    prev1 = prev2 + comp
+                    s = steps
+                    continue
+            ld = max(dma, prev2) + load
             dma = ld
-            ready = max(ld, prev1 if n_done else t0)
+            ready = max(ld, prev1)
             if s == 0 and gidx >= 2:                 # output buffer of tile gidx-2 must be stored
                 while stored < gidx - 1:
                     dma = max(dma, pending[head]) + store
@@ -225,7 +263,7 @@ def _tiles(groups: int, steps: int, load: float, comp: float, store: float,
                     stored += 1
                 ready = max(ready, store_done[gidx - 2])
             prev2, prev1 = prev1, ready + comp
-            n_done += 1
+            s += 1
         pending[tail] = prev1
         tail += 1
     while head < tail:
@@ -234,59 +272,33 @@ def _tiles(groups: int, steps: int, load: float, comp: float, store: float,
     return max(dma, prev1)
 
 
-@dataclass(frozen=True)
-class GroupTrace:
-    """One hybrid group of one inference at cycle level."""
-
-    group: int             # index of the group (``sched_<group>``)
-    mode: str              # "dataflow" or "sequential"
-    first: str             # name of its first stage
-    last: str              # name of its last stage
-    cycles: float          # clock cycles from its first input to its last output
-    dram_bytes: float      # off-chip bytes it moves (weights, tiles, activations in and out)
-
-
-@dataclass(frozen=True)
-class HybridTrace:
-    """A hybrid design's inference at cycle level: groups in order, then the switch time."""
-
-    groups: tuple[GroupTrace, ...]
-    reconfig_cycles: float  # all reconfigurations of one inference, clock cycles
-
-    @property
-    def cycles(self) -> float:
-        """Latency of one inference in clock cycles (= the initiation interval: groups time-share
-        the fabric, so the next inference starts after the last group)."""
-        return sum(g.cycles for g in self.groups) + self.reconfig_cycles
-
-    @property
-    def dram_bytes(self) -> float:
-        """Off-chip bytes per inference."""
-        return sum(g.dram_bytes for g in self.groups)
-
-
-def simulate_hybrid(table: StageTable, an: Analysis, ks: np.ndarray, groups: int,
-                    tm: np.ndarray, tn: np.ndarray) -> list[HybridTrace]:
-    """Designs ``ks`` of ``an`` (an :func:`~simulators.fpga.model.analyze` result) as hybrids of ``groups``
-    layer groups each, on ``tm × tn`` engines (one entry of each per design of ``ks``). Devices and
-    precisions, DRAM bandwidth, group modes, reconfiguration cycles and each group's dataflow pipeline
-    (built by the analysis for all its designs of ``groups`` groups) come from ``an``."""
-    bpc = an.extra["bpc"][ks]
-    word_bytes = an.fabric.bits[ks] / 8.0
-    rows, models = an.extra["dataflow"]
-    pos = np.searchsorted(rows, ks)                   # each design's row in the groups' dataflow pipelines
-    traces: list[list[GroupTrace]] = [[] for _ in ks]
-    for g, idx in group_stages(table, groups):
-        dataflow = an.group_mode[ks, g]
-        sub, df = models[(groups, g)]
-        for j, k in enumerate(ks.tolist()):
-            if dataflow[j]:
-                cyc, _ = simulate_pipeline(sub, df, int(pos[j]), float(bpc[j]), images=1)
-                dram = float(df.offchip_bytes[pos[j]])
-            else:
-                cyc = simulate_engine(table, an.engine, k, float(tm[j]), float(tn[j]), float(word_bytes[j]),
-                                      float(bpc[j]), stages=idx)
-                dram = float(an.engine.dram_bytes[k, idx].sum())
-            traces[j].append(GroupTrace(g, "dataflow" if dataflow[j] else "sequential", table.names[idx[0]],
-                                        table.names[idx[-1]], float(cyc), dram))
-    return [HybridTrace(tuple(t), float(an.extra["reconfig_cycles"][k])) for t, k in zip(traces, ks.tolist())]
+@njit(cache=True)
+def _repeat_add(x: float, c: float, n: int) -> float:   # pragma: no cover - compiled
+    """``x + c + c + … + c`` (``n`` float additions, left to right), a binade at a time. In the binade of
+    ``x`` (ulp ``u``; ``x`` a multiple of it) each sum that stays below the binade's top rounds ``x + c`` to
+    ``x + D·u`` with the same ``D`` (``c/u`` rounded to nearest), unless ``c/u`` is a tie (then the result
+    depends on the parity of ``x/u``: one plain addition). The top and other ranges take plain additions."""
+    while n > 0:
+        if not (_NORMAL <= x < _HUGE and 0.0 <= c < _HUGE):
+            x += c
+            n -= 1
+            continue
+        e = math.frexp(x)[1]                 # x in [2**(e-1), 2**e)
+        u = math.ldexp(1.0, e - 53)          # its ulp; x/u and c/u are exact (scaling by a power of 2)
+        cu = c / u
+        if cu >= _TWO53 / 2:
+            x += c
+            n -= 1
+            continue
+        q = math.floor(cu)
+        f = cu - q
+        room = _TWO53 - 1 - int(x / u) - int(q)   # sum k (from 1) stays below 2**e iff (k-1)·D <= room
+        if f == 0.5 or room < 0:
+            x += c
+            n -= 1
+            continue
+        d = int(q) + (1 if f > 0.5 else 0)
+        k = n if d == 0 else min(n, room // d + 1)
+        x += float(k * d) * u                # exact: a multiple of u up to 2**e
+        n -= k
+    return x
