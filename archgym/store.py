@@ -249,6 +249,10 @@ class RowBlock:
 
 #: the columns read back (neither records nor frames have the row's creation time)
 _READ = tuple(k for k in COLUMNS if k != "created_at")
+#: the columns every read decodes or names in its errors
+_CORE = ("run_id", "step", "design", "metrics", "valid", "violations", "metric_set")
+#: the other columns a frame may have (:meth:`RunStore.read`)
+_EXTRA = tuple(k for k in _READ if k not in _CORE)
 #: the columns a record takes as they are stored (JSON and packed columns, flags and the row's time aside)
 _PLAIN = tuple(k for k in COLUMNS
                if k not in ("design", "metrics", "violations", "valid", "predicted", "created_at", "metric_set"))
@@ -492,35 +496,42 @@ class RunStore:
                 for design, metrics, violations, ok, pred, *values in
                 zip(t.designs, t.metrics.rows(), t.violations, c["valid"], c["predicted"], *(c[k] for k in _PLAIN))]
 
-    def read(self, run_id: str | None = None, env_id: str | None = None) -> Any:
-        """A pandas DataFrame: one row per evaluation, design parameters as ``d.NAME`` columns
-        (beside the design's JSON text as stored) and metrics as float ``m.NAME`` columns (NaN
-        where a row has no such metric or a non-finite one)."""
+    def read(self, run_id: str | None = None, env_id: str | None = None,
+             columns: Sequence[str] | None = None) -> Any:
+        """A pandas DataFrame: one row per evaluation, with its run_id, step, valid and violations,
+        design parameters as ``d.NAME`` columns (beside the design's JSON text as stored) and
+        metrics as float ``m.NAME`` columns (NaN where a row has no such metric or a non-finite one),
+        and the other stored ``columns`` (default: all of them; ``()`` for none, a faster read)."""
+        extra = _EXTRA if columns is None else tuple(columns)
+        for name in extra:
+            if name not in _EXTRA:
+                raise ConfigError.bad_value("store read column", name, _EXTRA)
         with gc_paused():
-            return self._frame(run_id, env_id)
+            return self._frame(run_id, env_id, extra)
 
-    def _frame(self, run_id: str | None, env_id: str | None) -> Any:
+    def _frame(self, run_id: str | None, env_id: str | None, extra: tuple[str, ...]) -> Any:
         import pandas as pd
 
-        t = self._table(run_id, env_id)
+        t = self._table(run_id, env_id, (*_CORE, *extra))
         if not t.designs:
             return pd.DataFrame([])
         c = t.columns
         base = {k: np.array(c[k], dtype=bool) if k in ("valid", "predicted") else t.violations if k == "violations"
-                else c[k] for k in _READ if k not in ("design", "metrics", "metric_set")}
+                else c[k] for k in _READ if k in c and k not in ("design", "metrics", "metric_set")}
         frame = pd.DataFrame(base | {"design": c["design"]})
         designs = pd.DataFrame(t.designs).add_prefix("d.")
         metrics = pd.DataFrame(t.metrics.columns(), index=frame.index).add_prefix("m.")
         return pd.concat([frame, designs, metrics], axis=1)
 
-    def _table(self, run_id: str | None, env_id: str | None) -> _Table:
-        """The rows column by column, JSON and packed columns decoded and checked (see :meth:`records`)."""
+    def _table(self, run_id: str | None, env_id: str | None, fetch: tuple[str, ...] = _READ) -> _Table:
+        """The rows column by column (``fetch``: :data:`_CORE` and any others), JSON and packed columns
+        decoded and checked (see :meth:`records`)."""
         where, args = self._where(run_id, env_id)
         with self._reading():
-            rows = self._db.execute(f"SELECT {','.join(_READ)} FROM evaluations{where} ORDER BY run_id, step",
+            rows = self._db.execute(f"SELECT {','.join(fetch)} FROM evaluations{where} ORDER BY run_id, step",
                                     args).fetchall()
             sets = dict(self._db.execute("SELECT set_id, names FROM metric_sets").fetchall())
-        columns: dict[str, Sequence[Any]] = dict(zip(_READ, zip(*rows))) if rows else {k: () for k in _READ}
+        columns: dict[str, Sequence[Any]] = dict(zip(fetch, zip(*rows))) if rows else {k: () for k in fetch}
         designs, violations = _json_column(columns["design"], dict), _json_lists(columns["violations"])
         if designs is None or violations is None or any(type(s) is not int for s in columns["step"]):
             designs, violations = self._decode_rows(columns)

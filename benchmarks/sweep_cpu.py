@@ -69,7 +69,7 @@ def one_round(designs: int, tmp: Path) -> dict[str, float]:
             insert += time.process_time() - cpu
         out |= {"evaluate_chunk": evaluate, "log_block": insert, "loop": evaluate + insert}
         cpu = time.process_time()
-        summarize(store.read(run.run_id), run.objectives, run.run_id)
+        summarize(store.read(run.run_id, columns=()), run.objectives, run.run_id)   # as run_sweep does
         out["summary"] = time.process_time() - cpu
     with RunStore(tmp / "workers.db") as store:
         cpu, kids = time.process_time(), _children_cpu()

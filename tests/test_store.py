@@ -281,3 +281,17 @@ def test_a_row_block_stores_its_shared_values_exactly(seed):
     want = [EvalRecord(step=5, design={"a": 1}, metrics={"m": 1.5}, valid=True, violations=[], **same),
             EvalRecord(step=6, design={"a": 2}, metrics={"m": None, "n": 2.0}, valid=False, violations=["x"], **same)]
     assert got == want
+
+
+def test_read_some_columns(tmp_path):
+    """``read(columns=…)`` keeps the rows, designs and metrics and only the other columns asked for."""
+    store = RunStore(tmp_path / "runs.db")
+    store.log_many(record(i) for i in range(3))
+    full = store.read("crash")
+    slim = store.read("crash", columns=("seed",))
+    assert list(slim.columns) == ["run_id", "step", "valid", "violations", "seed", "design",
+                                  "d.df", "d.rows", "m.energy_j", "m.latency_s"]
+    assert slim.equals(full[slim.columns])
+    assert "seed" not in store.read("crash", columns=()).columns
+    with pytest.raises(ConfigError, match="store read column.*'colour'"):
+        store.read("crash", columns=("colour",))

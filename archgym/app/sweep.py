@@ -188,7 +188,7 @@ def run_sweep(config: SweepConfig, store: RunStore, executor: str = "local", wor
             bar.close()
             pool.close()
     seconds = time.perf_counter() - start
-    summaries = [summarize(store.read(r.run_id), r.objectives, r.run_id) for r in runs]
+    summaries = [summarize(store.read(r.run_id, columns=()), r.objectives, r.run_id) for r in runs]
     return SweepOutcome(runs, evaluated, done_before, seconds, summaries)
 
 
