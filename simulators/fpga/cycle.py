@@ -66,21 +66,30 @@ def pipelines(ints: np.ndarray, row_t: np.ndarray, row_words: np.ndarray, fifo: 
     """(latency, interval) of each job ``j``: the pipeline of stages ``lo[j]:hi[j]`` of :func:`pipeline_shape`'s
     ``ints`` with the per-stage cycles per row, FIFO words per row and FIFO depths of row ``row[j]`` of
     ``row_t`` / ``row_words`` / ``fifo`` (same columns), DRAM time per source row ``src_t[j]``, over
-    ``images[j]`` inferences."""
+    ``images[j]`` inferences. Consecutive jobs of one shape (``lo``, ``hi``, ``images``) share its row tables."""
     n = row.size
     lat, ii = np.empty(n), np.empty(n)
+    if n == 0:
+        return lat, ii
+    a, b, m = lo[0], hi[0], images[0]
+    tabs = _pipeline_tables(ints[:, a:b], max(ints[1, a], 1), m)
     for j in range(n):
-        a, b, r = lo[j], hi[j], row[j]
-        lat[j], ii[j] = _pipeline(ints[:, a:b], row_t[r, a:b], row_words[r, a:b], fifo[r, a:b],
-                                  max(ints[1, a], 1), src_t[j], images[j])
+        if lo[j] != a or hi[j] != b or images[j] != m:
+            a, b, m = lo[j], hi[j], images[j]
+            tabs = _pipeline_tables(ints[:, a:b], max(ints[1, a], 1), m)
+        r = row[j]
+        lat[j], ii[j] = _pipeline(tabs, row_t[r, a:b], row_words[r, a:b], fifo[r, a:b], max(ints[1, a], 1), src_t[j], m)
     return lat, ii
 
 
 @njit(cache=True)
-def _pipeline(ints: np.ndarray, row_t: np.ndarray, row_words: np.ndarray, fifo: np.ndarray, src_rows: int,
-              src_t: float, images: int) -> tuple[float, float]:   # pragma: no cover - compiled
-    """The row-level pipeline walk (compiled): ``ints`` = stage rows, input rows, stride, kernel rows,
-    padding (one row each); ``row_t`` cycles per output row; ``row_words`` FIFO words per row."""
+def _pipeline_tables(ints: np.ndarray, src_rows: int, images: int
+                     ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:  # pragma: no cover
+    """The row walk's workload-only tables (compiled): ``ints`` = stage rows, input rows, stride, kernel rows,
+    padding (one row each). Returns stage rows, producer rows, each stage's offset in the per-row tables, the
+    producer rows stage i needs for its output row r, those it no longer needs once it starts a row (over all
+    ``images``: a sorted run per stage), and each producer's line-buffer rows (its consumer's most needed less
+    least released, plus one)."""
     rows, in_rows, stride, kr, pad = ints[0], ints[1], ints[2], ints[3], ints[4]
     n = len(rows)
     prev_rows = np.empty(n, np.int64)
@@ -103,18 +112,36 @@ def _pipeline(ints: np.ndarray, row_t: np.ndarray, row_words: np.ndarray, fifo: 
             base = images * off[i] + m * rows[i]
             for r in range(rows[i]):
                 rel_global[base + r] = m * prev_rows[i] + rel_tab[off[i] + r]
-    # rows producer i may hold ahead of its consumer's releases: FIFO words plus the line buffer
-    allowed = np.full(n, 10**9, np.int64)
+    span = np.zeros(n, np.int64)
     for i in range(n - 1):
-        fifo_rows = int(fifo[i] // max(row_words[i], 1.0))
         most, least = need_tab[off[i + 1]], rel_tab[off[i + 1]]
         for r in range(off[i + 1], off[i + 2]):
             most, least = max(most, need_tab[r]), min(least, rel_tab[r])
-        allowed[i] = most - least + 1 + fifo_rows
+        span[i] = most - least + 1
+    return rows, prev_rows, off, need_tab, rel_global, span
+
+
+@njit(cache=True)
+def _pipeline(tabs: tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray],
+              row_t: np.ndarray, row_words: np.ndarray, fifo: np.ndarray, src_rows: int, src_t: float,
+              images: int) -> tuple[float, float]:   # pragma: no cover - compiled
+    """The row-level pipeline walk (compiled) on :func:`_pipeline_tables`' ``tabs``; ``row_t`` cycles per
+    output row; ``row_words`` FIFO words per row; ``fifo`` FIFO depths in words."""
+    rows, prev_rows, off, need_tab, rel_global, span = tabs
+    n = len(rows)
+    # rows producer i may hold ahead of its consumer's releases: FIFO words plus the line buffer
+    allowed = np.full(n, 10**9, np.int64)
+    for i in range(n - 1):
+        allowed[i] = span[i] + int(fifo[i] // max(row_words[i], 1.0))
     n_src = src_rows * images
     start = np.empty(off[n] * images)
     done = np.empty(off[n] * images)
     count = np.zeros(n, np.int64)
+    img_of = np.zeros(n, np.int64)       # image and row of each stage's next row (count = img·rows + row)
+    row_of = np.zeros(n, np.int64)
+    first_at = np.empty(n, np.int64)     # first of the consumer's releases not below the last "over" (sorted)
+    for i in range(n - 1):
+        first_at[i] = images * off[i + 1]
     progress = True
     while progress:
         progress = False
@@ -122,7 +149,7 @@ def _pipeline(ints: np.ndarray, row_t: np.ndarray, row_words: np.ndarray, fifo: 
             base = images * off[i]
             while count[i] < rows[i] * images:
                 g = count[i]
-                img, r = g // rows[i], g % rows[i]
+                img, r = img_of[i], row_of[i]
                 t = done[base + g - 1] if g else 0.0
                 dep = img * prev_rows[i] + need_tab[off[i] + r] - 1
                 if i == 0:
@@ -135,7 +162,11 @@ def _pipeline(ints: np.ndarray, row_t: np.ndarray, row_words: np.ndarray, fifo: 
                 if over > 0 and i + 1 < n:
                     c = i + 1
                     cb, cn = images * off[c], rows[c] * images
-                    h = _first_at_least(rel_global, cb, cb + cn, over) - cb
+                    p = first_at[i]              # "over" only grows with g: the search resumes where it ended
+                    while p < cb + cn and rel_global[p] < over:
+                        p += 1
+                    first_at[i] = p
+                    h = p - cb
                     e = math.ceil(over / rows[i]) * rows[c] - 1
                     if h <= e and h < cn:
                         if h >= count[c]:
@@ -148,24 +179,16 @@ def _pipeline(ints: np.ndarray, row_t: np.ndarray, row_words: np.ndarray, fifo: 
                 start[base + g] = t
                 done[base + g] = t + row_t[i]
                 count[i] += 1
+                row_of[i] = r + 1
+                if r + 1 == rows[i]:
+                    row_of[i] = 0
+                    img_of[i] = img + 1
                 progress = True
     last = images * off[n - 1]
     first_end = done[last + rows[n - 1] - 1]
     if images == 1:
         return first_end, first_end
     return first_end, done[last + images * rows[n - 1] - 1] - done[last + (images - 1) * rows[n - 1] - 1]
-
-
-@njit(cache=True)
-def _first_at_least(a: np.ndarray, lo: int, hi: int, x: int) -> int:   # pragma: no cover - compiled
-    """First index in ``[lo, hi)`` of sorted ``a`` whose value is ≥ ``x`` (``hi`` if none): a left bisection."""
-    while lo < hi:
-        mid = (lo + hi) // 2
-        if a[mid] < x:
-            lo = mid + 1
-        else:
-            hi = mid
-    return lo
 
 
 @njit(cache=True)
