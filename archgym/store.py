@@ -136,7 +136,7 @@ def pack_metrics(record: EvalRecord) -> tuple[tuple[str, ...], bytes]:
     values = [record.metrics[k] for k in names]
     if not all(type(v) in _FLOATS for v in values):
         for k, v in zip(names, values):
-            if v is not None and (not isinstance(v, Real) or type(v) in (str, bytes)):
+            if v is not None and not isinstance(v, Real):
                 raise ConfigError(f"store: run {record.run_id!r} step {record.step} metrics.{k}: {v!r} is not a number")
         values = [_INF if v is None else v for v in values]
     floats = [float(v) for v in values]
