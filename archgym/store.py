@@ -239,11 +239,11 @@ class RowBlock:
         shared = dict(zip(COLUMNS, self.template.as_row(b"", metric_set)))
         first, wall, created = shared["step"], shared["wall_time_s"], shared["created_at"]
         width = 8 * len(self.metric_names)
-        packed = np.ascontiguousarray(self.metrics, dtype="<f8").tobytes()
-        rows = [(step, design, packed[at:at + width], int(ok), violations, wall, created)
-                for step, at, design, ok, violations in
-                zip(range(first, first + len(self)), range(0, width * len(self), width) if width else [0] * len(self),
-                    self.designs, self.valid, self.violations)]
+        packed = (np.ascontiguousarray(self.metrics, dtype="<f8").view(np.dtype((np.void, width))).ravel().tolist()
+                  if width else [b""] * len(self))   # each row's bytes, sliced by numpy
+        rows = [(step, design, metrics, int(ok), violations, wall, created)
+                for step, design, metrics, ok, violations in
+                zip(range(first, first + len(self)), self.designs, packed, self.valid, self.violations)]
         return {k: v for k, v in shared.items() if k not in BLOCK_BOUND}, rows
 
 
