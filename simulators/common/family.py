@@ -154,7 +154,14 @@ class Family(Simulator):
 
     def evaluate_batch(self, designs: Sequence[Mapping[str, Any]] | Mapping[str, Any],
                        workload: Workload, fidelity: str = "analytical") -> BatchResult:
-        """Many designs (a list of dicts, or name → array: numpy, or torch where a family allows)."""
+        """Many designs (a list of dicts, or name → array: numpy, or torch where a family allows). A list
+        of one design, or columns of one entry (an env step), takes :meth:`evaluate`'s way (:func:`_row`:
+        the same values as a batch's row 0)."""
+        one = _only_design(designs)
+        if one is not None:
+            metrics, violations = _row(self._model(Designs(self.name, [one]), workload, fidelity))
+            rows = np.array(list(metrics.values()), dtype=np.float64).reshape(-1, 1)
+            return BatchResult(dict(zip(metrics, rows)), np.array([not violations]), [violations])
         return self._run(Designs(self.name, designs), workload, fidelity)[1]
 
     def _run(self, designs: Designs, workload: Workload, fidelity: str
@@ -195,16 +202,41 @@ class Family(Simulator):
         return frozenset(self.parameters)
 
 
-def _one(out: ModelOutput, fidelity: str) -> Result:
-    """The :class:`Result` of a model's output on one design: the values :meth:`Family._run` puts in the
-    batch's row 0 (each metric as a float64, :func:`~archgym.metrics.derive` of them, a violation when
-    its mask is set, else ``non_finite:METRIC`` for each metric that is not finite), without the
-    ``(metrics, 1)`` block and masks."""
+#: column dtypes whose one entry :func:`_only_design` reads as a Python value (those of a design space's columns)
+_PLAIN_DTYPES = frozenset({np.dtype(np.int64), np.dtype(np.float64), np.dtype(bool), np.dtype(object)})
+
+
+def _only_design(designs: Sequence[Mapping[str, Any]] | Mapping[str, Any]) -> Mapping[str, Any] | None:
+    """The design of a batch of one: a list's only dict, or columns of one entry each (numpy int64,
+    float64, bool, str or object arrays) as a dict of Python values; ``None`` for anything else."""
+    if type(designs) is list:
+        return designs[0] if len(designs) == 1 else None
+    if type(designs) is not dict or not designs:
+        return None
+    one = {}
+    for name, column in designs.items():
+        if type(column) is not np.ndarray or column.shape != (1,) or (
+                column.dtype not in _PLAIN_DTYPES and column.dtype.kind != "U"):
+            return None
+        one[name] = column.tolist()[0]
+    return one
+
+
+def _row(out: ModelOutput) -> tuple[dict[str, float], list[str]]:
+    """A model's output on one design as the values :meth:`Family._run` puts in the batch's row 0 (each
+    metric as a float64, :func:`~archgym.metrics.derive` of them, a violation when its mask is set, else
+    ``non_finite:METRIC`` for each metric that is not finite), without the ``(metrics, 1)`` block and masks."""
     given = {k: v if type(v) is float else _float(v) for k, v in out.metrics.items()}
     metrics = derive(given)
     violations = [k for k, v in out.violations.items() if (v if type(v) is bool else bool(to_numpy(v).reshape(-1)[0]))]
     if not violations and not math.isfinite(sum(metrics.values())):   # a non-finite term makes the sum one
         violations = [f"non_finite:{k}" for k, v in metrics.items() if not math.isfinite(v)]
+    return metrics, violations
+
+
+def _one(out: ModelOutput, fidelity: str) -> Result:
+    """The :class:`Result` of a model's output on one design: :func:`_row`'s values, its info and layers."""
+    metrics, violations = _row(out)
     info = out.info() if out.info is not None else {}
     return Result(metrics, not violations, violations, out.layers or [], {"fidelity": fidelity, **info})
 
