@@ -46,6 +46,7 @@ def test_a_batch_of_one_is_the_general_paths_row(family: str, workload: str, fid
 
 def test_an_invalid_design_and_a_missing_parameter() -> None:
     sim = get_simulator("systolic")
+    assert isinstance(sim, Family)
     wl = get_workload("resnet18")
     design = dict(sim.space(wl).default())
     design["rows"] = 0
