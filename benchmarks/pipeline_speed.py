@@ -272,9 +272,9 @@ def _agents(res: dict[str, Any]) -> list[str]:
 def _sweep(res: dict[str, Any]) -> list[str]:
     s = res["sweep"]
     lines = ["## 4. Sweep (analytical ResNet-18, random strategy, fresh SQLite store)", "",
-             f"{s['designs']:,} designs. The rate is the sweep's (evaluation, row encoding, store writes; wall time); "
-             f"`evaluate_batch` runs right after each sweep on the same designs in the sweep's chunks of {SWEEP_CHUNK:,} "
-             "(wall time, one process). The command also reads its rows back for the closing summary.", "",
+             (f"{s['designs']:,} designs. The rate is the sweep's (evaluation, row encoding, store writes; wall time); "
+              f"`evaluate_batch` runs right after each sweep on the same designs in the sweep's chunks of {SWEEP_CHUNK:,} "
+              "(wall time, one process). The command also reads its rows back for the closing summary."), "",
              "| run | rows | rows/s | `evaluate_batch` designs/s | ratio (≥ 30 %) | command with the summary |",
              "|---|---|---|---|---|---|"]
     lines += [f"| {label} ({r['workers']} worker{'s' if r['workers'] != 1 else ''}) | {r['rows']:,} | "
