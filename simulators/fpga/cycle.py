@@ -16,9 +16,9 @@ store waiting is advanced in closed form (:func:`_repeat_add`, exact).
 An InTAR hybrid runs its groups one after another: a *dataflow* group is a pipeline walk of the
 group's own pipeline (folded for the engine's lanes, weights and the group's input/output
 activations through DRAM), a *sequential* group an engine walk of the group's layers, plus the
-analytical model's reconfiguration time between groups (:mod:`.cycle_batch` assembles them).
+analytical model's reconfiguration time between groups.
 
-:func:`pipelines` and :func:`engines` run every walk of a batch in one compiled call each. Float
+:func:`walks` runs every walk of a batch in one compiled call (a pipeline shape's row tables built once). Float
 operations are in the order of the Python definitions, so the compiled walks and their plain-Python
 ``py_func`` agree bit for bit (``tests/test_fpga_cycle_batch.py``).
 """
@@ -30,7 +30,7 @@ import math
 import numpy as np
 from numba import njit
 
-from simulators.common.kernel_math import pairwise_sum
+from simulators.common.kernel_math import maximum, pairwise_sum
 from simulators.fpga.layers import StageTable
 
 IMAGES = 4                 # inferences simulated for the steady state
@@ -60,26 +60,78 @@ def engine_dims(table: StageTable) -> np.ndarray:
 
 
 @njit(cache=True)
-def pipelines(ints: np.ndarray, row_t: np.ndarray, row_words: np.ndarray, fifo: np.ndarray, row: np.ndarray,
-              lo: np.ndarray, hi: np.ndarray, src_t: np.ndarray, images: np.ndarray
-              ) -> tuple[np.ndarray, np.ndarray]:   # pragma: no cover - compiled
-    """(latency, interval) of each job ``j``: the pipeline of stages ``lo[j]:hi[j]`` of :func:`pipeline_shape`'s
-    ``ints`` with the per-stage cycles per row, FIFO words per row and FIFO depths of row ``row[j]`` of
-    ``row_t`` / ``row_words`` / ``fifo`` (same columns), DRAM time per source row ``src_t[j]``, over
-    ``images[j]`` inferences. Consecutive jobs of one shape (``lo``, ``hi``, ``images``) share its row tables."""
-    n = row.size
-    lat, ii = np.empty(n), np.empty(n)
-    if n == 0:
-        return lat, ii
-    a, b, m = lo[0], hi[0], images[0]
-    tabs = _pipeline_tables(ints[:, a:b], max(ints[1, a], 1), m)
-    for j in range(n):
-        if lo[j] != a or hi[j] != b or images[j] != m:
-            a, b, m = lo[j], hi[j], images[j]
-            tabs = _pipeline_tables(ints[:, a:b], max(ints[1, a], 1), m)
-        r = row[j]
-        lat[j], ii[j] = _pipeline(tabs, row_t[r, a:b], row_words[r, a:b], fifo[r, a:b], max(ints[1, a], 1), src_t[j], m)
-    return lat, ii
+def walks(style: np.ndarray, ints: np.ndarray, row_elems: np.ndarray, is_mac: np.ndarray, dims: np.ndarray,
+          s_cycles: np.ndarray, s_width: np.ndarray, s_fifo: np.ndarray, s_bytes: np.ndarray,
+          e_cycles: np.ndarray, e_tr: np.ndarray, e_tc: np.ndarray, e_bytes: np.ndarray, tm: np.ndarray,
+          tn: np.ndarray, word_bytes: np.ndarray, bpc: np.ndarray, h_k: np.ndarray, h_count: np.ndarray,
+          bounds: np.ndarray, mode: np.ndarray, d_cycles: np.ndarray, d_width: np.ndarray, d_fifo: np.ndarray,
+          d_bytes: np.ndarray, reconfig: np.ndarray
+          ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:   # pragma: no cover - compiled
+    """Every walk of a batch of ``D`` designs: (latency, interval, DRAM bytes) per design and (cycles, DRAM
+    bytes) per design and hybrid group ``(D, G)``.
+
+    ``style``: 0 streaming, 1 tiled, 2 hybrid; ``ints``, ``row_elems``: :func:`pipeline_shape`; ``is_mac``,
+    ``dims``: :func:`engine_dims`. Streaming: the pipeline model's ``(D, n)`` stage cycles, stream widths,
+    FIFO depths and ``(D,)`` DRAM bytes (no rows when no design streams). Engine: ``(D, n)`` stage cycles, row
+    and column tiles, DRAM bytes; ``(D,)`` ``tm``, ``tn``, bytes per word; ``bpc`` DRAM bytes per cycle.
+    Hybrids: design ``h_k[h]``, its group count's index ``h_count[h]`` into ``bounds`` ``(C, G, 2)`` (each
+    group's stages ``lo:hi``, -1 when empty), ``mode`` ``(D, G)`` dataflow or not, its row ``h`` of the
+    groups' dataflow pipelines ``d_*`` ``(H, n)`` and their DRAM bytes ``(H, G)``; ``reconfig`` ``(D,)``
+    cycles of all reconfigurations. A hybrid's time is the sum of its groups' in order plus ``reconfig``."""
+    d, n, g_max = style.size, ints.shape[1], mode.shape[1]
+    lat, ii, dram = np.empty(d), np.empty(d), np.empty(d)
+    g_cyc, g_bytes = np.zeros((d, g_max)), np.zeros((d, g_max))
+    stream = np.flatnonzero(style == 0)
+    if stream.size:
+        src_rows = max(ints[1, 0], 1)
+        tabs = _pipeline_tables(ints, src_rows, IMAGES)
+        for k in stream:
+            lat[k], ii[k] = _pipeline(tabs, s_cycles[k] / ints[0], row_elems / _at_least_one(s_width[k]), s_fifo[k],
+                                      src_rows, s_bytes[k] / bpc[k] / src_rows, IMAGES)
+            dram[k] = s_bytes[k]
+    for k in np.flatnonzero(style == 1):
+        lat[k] = ii[k] = _engine(0, n, is_mac, dims, e_cycles[k], e_tr[k], e_tc[k], tm[k], tn[k], word_bytes[k], bpc[k])
+        dram[k] = pairwise_sum(e_bytes[k], 0, n)
+    for c in range(bounds.shape[0]):
+        for g in range(g_max):
+            a, b = bounds[c, g, 0], bounds[c, g, 1]
+            if a < 0:
+                continue
+            src_rows = max(ints[1, a], 1)
+            flow = np.array([h for h in range(h_k.size) if h_count[h] == c and mode[h_k[h], g]], dtype=np.int64)
+            if flow.size:
+                tabs = _pipeline_tables(ints[:, a:b], src_rows, 1)
+                for h in flow:
+                    k = h_k[h]
+                    g_cyc[k, g] = _pipeline(tabs, d_cycles[h, a:b] / ints[0, a:b],
+                                            row_elems[a:b] / _at_least_one(d_width[h, a:b]), d_fifo[h, a:b],
+                                            src_rows, d_bytes[h, g] / bpc[k] / src_rows, 1)[0]
+                    g_bytes[k, g] = d_bytes[h, g]
+            for h in range(h_k.size):
+                k = h_k[h]
+                if h_count[h] == c and not mode[k, g]:
+                    g_cyc[k, g] = _engine(a, b, is_mac, dims, e_cycles[k], e_tr[k], e_tc[k], tm[k], tn[k],
+                                          word_bytes[k], bpc[k])
+                    g_bytes[k, g] = pairwise_sum(e_bytes[k], a, b - a)
+    for h in range(h_k.size):
+        k, c = h_k[h], h_count[h]
+        t, nbytes = 0.0, 0.0
+        for g in range(g_max):
+            if bounds[c, g, 0] >= 0:
+                t += g_cyc[k, g]
+                nbytes += g_bytes[k, g]
+        lat[k] = ii[k] = t + reconfig[k]
+        dram[k] = nbytes
+    return lat, ii, dram, g_cyc, g_bytes
+
+
+@njit(cache=True)
+def _at_least_one(a: np.ndarray) -> np.ndarray:   # pragma: no cover - compiled
+    """``np.maximum(a, 1.0)``."""
+    out = np.empty(a.size)
+    for i in range(a.size):
+        out[i] = maximum(a[i], 1.0)
+    return out
 
 
 @njit(cache=True)
@@ -189,23 +241,6 @@ def _pipeline(tabs: tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.nda
     if images == 1:
         return first_end, first_end
     return first_end, done[last + images * rows[n - 1] - 1] - done[last + (images - 1) * rows[n - 1] - 1]
-
-
-@njit(cache=True)
-def engines(is_mac: np.ndarray, dims: np.ndarray, cycles: np.ndarray, tr: np.ndarray, tc: np.ndarray,
-            dram_bytes: np.ndarray, tm: np.ndarray, tn: np.ndarray, word_bytes: np.ndarray, bpc: np.ndarray,
-            k: np.ndarray, lo: np.ndarray, hi: np.ndarray) -> tuple[np.ndarray, np.ndarray]:   # pragma: no cover
-    """(cycles, DRAM bytes) of each job ``j``: design ``k[j]`` (rows of the ``(D, n)`` engine arrays ``cycles``,
-    ``tr``, ``tc``, ``dram_bytes`` and of the ``(D,)`` ``tm``, ``tn``, ``word_bytes``, ``bpc``: DRAM bytes per
-    cycle) running stages ``lo[j]:hi[j]`` layer after layer on its tiled engine from empty buffers at cycle 0;
-    the bytes are numpy's sum of the stages' ``dram_bytes``."""
-    n = k.size
-    t, nbytes = np.empty(n), np.empty(n)
-    for j in range(n):
-        d = k[j]
-        t[j] = _engine(lo[j], hi[j], is_mac, dims, cycles[d], tr[d], tc[d], tm[d], tn[d], word_bytes[d], bpc[d])
-        nbytes[j] = pairwise_sum(dram_bytes[d], lo[j], hi[j] - lo[j])
-    return t, nbytes
 
 
 @njit(cache=True)

@@ -1,8 +1,7 @@
-"""The FPGA cycle fidelity over a batch: every design's walks (:mod:`.cycle`) in two compiled calls — one
-for all pipeline walks (streaming designs, hybrid dataflow groups: the analysis' own pipelines), one for
-all engine walks (tiled designs, hybrid sequential groups) — then the metrics of every design of the
-analysis in one :func:`~simulators.fpga.model.time_metrics` pass (element-wise, so each design's numbers
-equal a batch of one's)."""
+"""The FPGA cycle fidelity over a batch: every design's walks (:mod:`.cycle`) in one compiled call —
+streaming pipelines, tiled engines, and each hybrid's groups (a dataflow group's pipeline: the analysis'
+own) — then the metrics of every design of the analysis in one :func:`~simulators.fpga.model.time_metrics`
+pass (element-wise, so each design's numbers equal a batch of one's)."""
 
 from __future__ import annotations
 
@@ -14,149 +13,78 @@ from simulators.fpga import cycle
 from simulators.fpga.layers import StageTable
 from simulators.fpga.model import Analysis, group_stages, time_metrics
 
+_STYLE_CODE = {"streaming": 0, "tiled": 1, "hybrid": 2}   # :func:`cycle.walks`'s style codes
+
 
 def metrics(table: StageTable, an: Analysis, cols: dict[str, Any]) -> tuple[dict[str, np.ndarray], dict[str, Any]]:
     """Metrics of every design of ``an`` with latency, interval and DRAM bytes from the cycle-level
     walks, and what design 0 adds to ``info`` (hybrid: its per-group breakdown at cycle level)."""
-    n = len(cols["style"])
-    lat, ii, dram = np.empty(n), np.empty(n), np.empty(n)
-    style, bpc = np.asarray(cols["style"]), an.extra["bpc"]
-    stream, tiled = np.flatnonzero(style == "streaming"), np.flatnonzero(style == "tiled")
-    hybrid = np.flatnonzero(style == "hybrid")
-    walks = _Walks(table, an, cols)
-    if stream.size:
+    code = np.array([_STYLE_CODE[s] for s in cols["style"]], dtype=np.int64)
+    n = table.n
+    none = np.empty((0, n))
+    s_cyc, s_width, s_fifo, s_bytes = none, none, none, np.empty(0)       # no design streams: no rows
+    if (code == 0).any():
         m = an.stream
-        src_rows = max(int(table.in_rows[0]), 1)
-        first = walks.pipe_rows(m.cycles[stream], m.width[stream], m.fifo[stream])
-        walks.pipe_at(first + np.arange(stream.size), 0, table.n, m.offchip_bytes[stream] / bpc[stream] / src_rows,
-                      cycle.IMAGES)
-        dram[stream] = m.offchip_bytes[stream]
-    walks.engine(tiled, 0, table.n)
-    parts: list[tuple[int, np.ndarray, list[tuple[int, int, np.ndarray, np.ndarray]]]] = []
-    if hybrid.size:
-        parts = _hybrid_jobs(table, an, walks, hybrid, np.asarray(cols["groups"], dtype=np.int64)[hybrid])
-    (p_lat, p_ii), (e_cyc, e_bytes) = walks.run()
-    lat[stream], ii[stream] = p_lat[:stream.size], p_ii[:stream.size]
-    lat[tiled] = ii[tiled] = e_cyc[:tiled.size]
-    dram[tiled] = e_bytes[:tiled.size]
+        s_cyc, s_width, s_fifo, s_bytes = _f64(m.cycles), _f64(m.width), _f64(m.fifo), _f64(m.offchip_bytes)
+    e_cyc, e_tr, e_tc, e_bytes = none, none, none, none
+    if (code != 0).any():
+        e = an.engine
+        e_cyc, e_tr, e_tc, e_bytes = _f64(e.cycles), _f64(e.tr), _f64(e.tc), _f64(e.dram_bytes)
+    hyb = np.flatnonzero(code == 2)
+    counts, (h_count, bounds, mode, d_cyc, d_width, d_fifo, d_bytes) = _hybrids(
+        table, an, hyb, np.asarray(cols["groups"], dtype=np.int64)[hyb])
+    ints, row_elems = cycle.pipeline_shape(table)
+    lat, ii, dram, g_cyc, g_bytes = cycle.walks(
+        code, ints, row_elems, table.is_mac, cycle.engine_dims(table), s_cyc, s_width, s_fifo, s_bytes, e_cyc, e_tr,
+        e_tc, e_bytes, _f64(cols["tm"]), _f64(cols["tn"]), an.fabric.bits / 8.0, _f64(an.extra["bpc"]), hyb,
+        h_count, bounds, mode, d_cyc, d_width, d_fifo, d_bytes, _f64(an.extra["reconfig_cycles"]))
     info: dict[str, Any] = {}
-    for count, ks, groups in parts:
-        cyc_sum, bytes_sum = np.zeros(ks.size), np.zeros(ks.size)
-        per_group = []
-        for g, first, dataflow, job in groups:      # each design's groups in order (Python's sum of them)
-            cyc, nbytes = np.empty(ks.size), np.empty(ks.size)
-            cyc[dataflow], nbytes[dataflow] = p_lat[job[dataflow]], walks.df_bytes[job[dataflow]]
-            cyc[~dataflow], nbytes[~dataflow] = e_cyc[job[~dataflow]], e_bytes[job[~dataflow]]
-            cyc_sum, bytes_sum = cyc_sum + cyc, bytes_sum + nbytes
-            per_group.append((g, first, dataflow, cyc, nbytes))
-        reconfig = an.extra["reconfig_cycles"][ks]
-        lat[ks] = ii[ks] = cyc_sum + reconfig
-        dram[ks] = bytes_sum
-        if ks[0] == 0:
-            info = _info(table, an, count, per_group, float(reconfig[0]))
+    if code[0] == 2:
+        info = {"groups": [{"group": g, "mode": "dataflow" if an.group_mode[0, g] else "sequential",
+                            "first": table.names[idx[0]], "last": table.names[idx[-1]], "cycles": float(g_cyc[0, g]),
+                            "dram_bytes": float(g_bytes[0, g]),
+                            "analytical_cycles": float(an.extra["group_cycles"][0, g])}
+                           for g, idx in group_stages(table, counts[int(h_count[0])])],
+                "reconfig_cycles": float(an.extra["reconfig_cycles"][0])}
     out = time_metrics(table, an.fabric, an.extra["res"], an.extra["util"], an.f_mhz, lat, ii, dram, an.extra["lanes"])
     return out, info
 
 
-def _hybrid_jobs(table: StageTable, an: Analysis, walks: _Walks, hybrid: np.ndarray, groups: np.ndarray
-                 ) -> list[tuple[int, np.ndarray, list[tuple[int, int, np.ndarray, np.ndarray]]]]:
-    """Queue the walks of the ``hybrid`` designs' groups (``groups``: their group counts): per group count,
-    ``(count, designs, [(group, first stage, dataflow?, job index per design)])``."""
+def _hybrids(table: StageTable, an: Analysis, hyb: np.ndarray, groups: np.ndarray
+             ) -> tuple[list[int], tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray,
+                                         np.ndarray]]:
+    """The group counts present among the ``hyb`` designs (``groups``: theirs) and :func:`cycle.walks`'s
+    hybrid inputs: each design's count index, the counts' group bounds, the group modes, the dataflow
+    pipelines' per-stage cycles, widths, FIFO depths and DRAM bytes per group."""
+    g_max = an.group_mode.shape[1]
+    if not hyb.size:
+        none = np.empty((0, table.n))
+        return [], (np.empty(0, np.int64), np.empty((0, g_max, 2), np.int64), an.group_mode, none, none, none,
+                    np.empty((0, g_max)))
     rows, models = an.extra["dataflow"]
-    bpc = an.extra["bpc"]
     counts = np.unique(groups).tolist()
-    # the dataflow pipelines of every group count are column ranges of one model over the hybrid designs
+    h_count = np.searchsorted(counts, groups)
+    pos = np.searchsorted(rows, hyb)                # each design's row in the groups' dataflow pipelines
+    bounds = table.remember(("walk_bounds", tuple(counts), g_max), lambda: _bounds(table, counts, g_max))
+    # every group count's dataflow pipelines are column ranges of one model over the hybrid designs
     whole = [models[(counts[0], g)][1] for g, _ in group_stages(table, counts[0])]
-    base = walks.pipe_rows(*(np.concatenate([getattr(m, a) for m in whole], axis=1) for a in ("cycles", "width", "fifo")))
-    out = []
-    for count in counts:
-        ks = hybrid[groups == count]
-        pos = np.searchsorted(rows, ks)                 # each design's row in the groups' dataflow pipelines
-        jobs = []
+    d_cyc, d_width, d_fifo = (_f64(np.concatenate([getattr(m, a) for m in whole], axis=1)[pos])
+                              for a in ("cycles", "width", "fifo"))
+    d_bytes = np.zeros((hyb.size, g_max))
+    for c, count in enumerate(counts):
+        sel = h_count == c
+        for g, _ in group_stages(table, count):
+            d_bytes[sel, g] = models[(count, g)][1].offchip_bytes[pos[sel]]
+    return counts, (h_count.astype(np.int64), bounds, an.group_mode, d_cyc, d_width, d_fifo, d_bytes)
+
+
+def _bounds(table: StageTable, counts: list[int], g_max: int) -> np.ndarray:
+    """``(C, G, 2)``: stages ``lo:hi`` of each non-empty group of each group count (-1 elsewhere)."""
+    out = np.full((len(counts), g_max, 2), -1, dtype=np.int64)
+    for c, count in enumerate(counts):
         for g, idx in group_stages(table, count):
-            lo, hi = int(idx[0]), int(idx[-1]) + 1
-            sub, df = models[(count, g)]
-            dataflow = an.group_mode[ks, g]
-            job = np.empty(ks.size, dtype=np.int64)
-            src_t = df.offchip_bytes[pos] / bpc[ks] / max(int(sub.in_rows[0]), 1)
-            job[dataflow] = walks.pipe_at(base + pos[dataflow], lo, hi, src_t[dataflow], 1,
-                                          df.offchip_bytes[pos[dataflow]])
-            job[~dataflow] = walks.engine(ks[~dataflow], lo, hi)
-            jobs.append((g, lo, dataflow, job))
-        out.append((count, ks, jobs))
+            out[c, g] = idx[0], idx[-1] + 1
     return out
-
-
-def _info(table: StageTable, an: Analysis, count: int, per_group: list[tuple[int, int, np.ndarray, np.ndarray,
-                                                                             np.ndarray]], reconfig: float
-          ) -> dict[str, Any]:
-    """Design 0's per-group breakdown at cycle level (it is the first of its group count's designs)."""
-    ends = {g: int(idx[-1]) for g, idx in group_stages(table, count)}
-    groups = [{"group": g, "mode": "dataflow" if df[0] else "sequential", "first": table.names[first],
-               "last": table.names[ends[g]], "cycles": float(cyc[0]), "dram_bytes": float(nbytes[0]),
-               "analytical_cycles": float(an.extra["group_cycles"][0, g])}
-              for g, first, df, cyc, nbytes in per_group]
-    return {"groups": groups, "reconfig_cycles": reconfig}
-
-
-class _Walks:
-    """The walks of one batch, queued as jobs and run in one compiled call per kind (pipeline, engine)."""
-
-    def __init__(self, table: StageTable, an: Analysis, cols: dict[str, Any]) -> None:
-        self.table, self.an, self.cols = table, an, cols
-        self.ints, self.row_elems = cycle.pipeline_shape(table)
-        self._mats: list[tuple[np.ndarray, np.ndarray, np.ndarray]] = []   # per-stage arrays of pipelines
-        self._n_mats = 0
-        self._pipes: list[tuple[np.ndarray, int, int, np.ndarray, int, np.ndarray]] = []
-        self._n_pipes = 0
-        self._engines: list[tuple[np.ndarray, int, int]] = []
-        self._n_engines = 0
-        self.df_bytes = np.empty(0)            # DRAM bytes of each pipeline job (after :meth:`run`)
-
-    def pipe_rows(self, cycles: np.ndarray, width: np.ndarray, fifo: np.ndarray) -> int:
-        """Add pipelines (their ``(R, n)`` stage cycles, stream widths, FIFO depths); the first one's index."""
-        rows = self.ints[0]
-        self._mats.append((cycles.astype(np.float64) / rows,
-                           self.row_elems / np.maximum(width.astype(np.float64), 1.0), fifo.astype(np.float64)))
-        first, self._n_mats = self._n_mats, self._n_mats + cycles.shape[0]
-        return first
-
-    def pipe_at(self, rows: np.ndarray, lo: int, hi: int, src_t: np.ndarray, images: int,
-                nbytes: np.ndarray | None = None) -> np.ndarray:
-        """Queue walks of stages ``lo:hi`` of pipelines ``rows`` over ``images`` inferences (``src_t``: DRAM
-        cycles per source row; ``nbytes``: DRAM bytes, kept for the caller); their job indices."""
-        self._pipes.append((rows, lo, hi, src_t, images, np.zeros(rows.size) if nbytes is None else nbytes))
-        first, self._n_pipes = self._n_pipes, self._n_pipes + rows.size
-        return np.arange(first, self._n_pipes)
-
-    def engine(self, ks: np.ndarray, lo: int, hi: int) -> np.ndarray:
-        """Queue engine walks of stages ``lo:hi`` of designs ``ks``; their job indices."""
-        self._engines.append((ks, lo, hi))
-        first, self._n_engines = self._n_engines, self._n_engines + ks.size
-        return np.arange(first, self._n_engines)
-
-    def run(self) -> tuple[tuple[np.ndarray, np.ndarray], tuple[np.ndarray, np.ndarray]]:
-        """Run every queued walk: ((latency, interval) per pipeline job, (cycles, DRAM bytes) per engine job)."""
-        pipe: tuple[np.ndarray, np.ndarray] = (np.empty(0), np.empty(0))
-        if self._n_pipes:
-            p = self._pipes
-            row_t, words, fifo = (np.concatenate(m) if len(m) > 1 else m[0] for m in zip(*self._mats))
-            self.df_bytes = np.concatenate([j[5] for j in p])
-            pipe = cycle.pipelines(self.ints, row_t, words, fifo, np.concatenate([j[0] for j in p]),
-                                   _spread(p, 1), _spread(p, 2), np.concatenate([j[3] for j in p]), _spread(p, 4))
-        eng: tuple[np.ndarray, np.ndarray] = (np.empty(0), np.empty(0))
-        if self._n_engines:
-            e, an, q = self.an.engine, self.an, self._engines   # (designs, lo, hi) blocks
-            eng = cycle.engines(self.table.is_mac, cycle.engine_dims(self.table), _f64(e.cycles), _f64(e.tr),
-                                _f64(e.tc), _f64(e.dram_bytes), _f64(self.cols["tm"]), _f64(self.cols["tn"]),
-                                an.fabric.bits / 8.0, _f64(an.extra["bpc"]), np.concatenate([j[0] for j in q]),
-                                _spread(q, 1), _spread(q, 2))
-        return pipe, eng
-
-
-def _spread(queued: list[tuple[Any, ...]], field: int) -> np.ndarray:
-    """Integer ``field`` of each queued block, repeated for each of its jobs (the block's first entry)."""
-    return np.repeat(np.array([q[field] for q in queued], dtype=np.int64), [q[0].size for q in queued])
 
 
 def _f64(a: Any) -> np.ndarray:
