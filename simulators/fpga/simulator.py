@@ -12,7 +12,7 @@ from archgym.errors import ConfigError
 from archgym.space import DesignSpace
 from archgym.workload import Workload
 from simulators.common.family import Designs, Family, ModelOutput
-from simulators.fpga import cycle_batch
+from simulators.fpga import cycle_batch, single
 from simulators.fpga.devices import DEVICES, FPGADevice
 from simulators.fpga.fabric import Fabric
 from simulators.fpga.layers import StageTable, lower
@@ -41,8 +41,14 @@ class FPGASimulator(Family):
         """One vectorised analysis of the whole batch (each design on its own device and precision);
         the cycle level then runs each design's pipeline / engine / hybrid walk on it (:mod:`.cycle_batch`)."""
         table = _table(workload)
-        cols = self._columns(designs.rows, table)
-        an = analyze(table, Fabric.of(cols["device"], cols["precision"]), cols)
+        one = designs.one
+        if fidelity == "analytical" and one is not None:
+            got = single.one(table, one)
+            if got is not None:    # its layer rows from the general analysis, when read; a tiled info: the clock
+                clock = got[0]["clock_mhz"]
+                return ModelOutput(got[0], got[1], lambda: self._layers(table, *self._analysis(designs, table)),
+                                   lambda: {"clock_mhz": clock})
+        an, cols = self._analysis(designs, table)
         metrics, info = an.metrics, {}   # type: dict[str, np.ndarray], dict[str, Any]
         if fidelity == "cycle":
             metrics, info = cycle_batch.metrics(table, an, cols)
@@ -50,6 +56,11 @@ class FPGASimulator(Family):
                            lambda: {**self._info(table, an, cols), **info})
 
     # -- helpers -----------------------------------------------------------------------------------
+    def _analysis(self, designs: Designs, table: StageTable) -> tuple[Analysis, dict[str, Any]]:
+        """:func:`analyze` of the designs, and their knob columns."""
+        cols = self._columns(designs.rows, table)
+        return analyze(table, Fabric.of(cols["device"], cols["precision"]), cols), cols
+
     def _columns(self, designs: Sequence[Mapping[str, Any]], table: StageTable) -> dict[str, Any]:
         """One array per knob over the designs (device and precision: lists of names)."""
         first = designs[0]

@@ -1,0 +1,91 @@
+"""The compiled one-design path of a tiled FPGA design (simulators/fpga/single.py) equals the batch path
+(model.analyze over a batch of every style) to the bit: metrics, violations, and through ``evaluate`` the
+info and layer rows; designs it does not take go the general way with the general errors."""
+
+from __future__ import annotations
+
+import struct
+
+import numpy as np
+import pytest
+
+from archgym.errors import ConfigError
+from archgym.workload import get_workload
+from simulators.fpga import FPGASimulator, single
+from simulators.fpga.devices import DEVICES
+from simulators.fpga.precision import PRECISIONS
+from simulators.fpga.simulator import _table
+
+SIM = FPGASimulator()
+
+
+def _bits(v: float) -> bytes:
+    """The float's bytes (NaN equal to NaN, -0.0 told from 0.0)."""
+    return struct.pack("<d", v)
+
+
+def _designs(workload: str, n: int, seed: int) -> list[dict]:
+    """``n`` sampled designs of every style on every device and precision, a third made tiled, with odd
+    engine values among them (zero/huge tiles and buffers, zero clock, zero or NaN cap)."""
+    rng = np.random.default_rng(seed)
+    out = []
+    for i, d in enumerate(SIM.space(get_workload(workload)).sample(n, seed)):
+        d = dict(d, device=str(rng.choice(list(DEVICES))), precision=str(rng.choice(list(PRECISIONS))))
+        if i % 3 == 0:
+            d["style"] = "tiled"
+        if i % 7 == 0:
+            d[str(rng.choice(["tm", "tn", "buf_kib", "clock_mhz", "util_cap"]))] = [0, 0.5, 4096, 1e300,
+                                                                                    float("nan")][i % 5]
+        out.append(d)
+    return out
+
+
+def _rows(result: object) -> str:
+    """The layer rows as text, or the error reading them raised (a NaN tile has no int)."""
+    try:
+        return repr(list(result.layers))  # type: ignore[attr-defined]
+    except ValueError as exc:
+        return f"ValueError: {exc}"
+
+
+@pytest.mark.parametrize("workload", ["resnet18", "mobilenetv2", "gpt2-decode"])
+def test_tiled_one_equals_its_batch_row(workload: str) -> None:
+    wl = get_workload(workload)
+    designs = _designs(workload, 90, 11)
+    batch = SIM.evaluate_batch(designs, wl)
+    table = _table(wl)
+    taken = 0
+    for i, d in enumerate(designs):
+        got = single.one(table, d)
+        if d["style"] != "tiled":
+            assert got is None
+            continue
+        assert got is not None
+        taken += 1
+        metrics, violations = got
+        for k, v in metrics.items():
+            assert type(v) is float and _bits(v) == _bits(float(batch.metrics[k][i])), (i, k)
+        assert sorted(k for k, v in violations.items() if v) == sorted(
+            v for v in batch.violations[i] if not v.startswith("non_finite:"))
+        r = SIM.evaluate(d, wl)
+        assert [_bits(v) for v in r.metrics.values()] == [_bits(float(batch.metrics[k][i])) for k in r.metrics]
+        assert r.violations == batch.violations[i] and r.valid == bool(batch.valid[i])
+        general = SIM.evaluate(dict(d, pe_x=0), wl)     # an unknown key: the general way, same numbers
+        assert repr(r.info) == repr(general.info) and _rows(r) == _rows(general)
+    assert taken >= 25
+
+
+@pytest.mark.parametrize("key,value", [("tm", np.int64(8)), ("tm", "8"), ("tm", True), ("tm", 2**60),
+                                       ("groups", 2.0), ("fifo_depth", "x"), ("reconfig", 3), ("sched_0", "auto"),
+                                       ("style", "hybrid"), ("device", np.str_("zcu102"))])
+def test_odd_values_take_the_general_way(key: str, value: object) -> None:
+    wl = get_workload("resnet18")
+    d = dict(_designs("resnet18", 1, 0)[0], style="tiled")
+    d[key] = value
+    assert single.one(_table(wl), d) is None
+
+
+def test_unknown_device_is_the_general_error() -> None:
+    d = dict(_designs("resnet18", 1, 0)[0], style="tiled", device="nope")
+    with pytest.raises(ConfigError, match="device: 'nope' is not allowed"):
+        SIM.evaluate(d, get_workload("resnet18"))
