@@ -158,7 +158,9 @@ def _pipeline_tables(ints: np.ndarray, src_rows: int, images: int
             need_tab[off[i] + r] = max(1, math.ceil(max(own, 1) * prev_rows[i] / per_in))
             gone = max(0, r * stride[i] - pad[i])
             rel_tab[off[i] + r] = min(prev_rows[i], gone * prev_rows[i] // per_in)
-    rel_global = np.empty(off[n] * images, np.int64)   # releases over all images, stage i at images·off[i]
+    # releases over all images, stage i at images·off[i]: sorted per stage (rel_tab grows with r, as `gone` does,
+    # and stays within [0, prev_rows], so image m's run ends at or below image m + 1's start)
+    rel_global = np.empty(off[n] * images, np.int64)
     for i in range(n):
         for m in range(images):
             base = images * off[i] + m * rows[i]
