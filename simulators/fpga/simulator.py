@@ -44,10 +44,10 @@ class FPGASimulator(Family):
         one = designs.one
         if fidelity == "analytical" and one is not None:
             got = single.one(table, one)
-            if got is not None:    # its layer rows from the general analysis, when read; a tiled info: the clock
-                clock = got[0]["clock_mhz"]
+            if got is not None:    # its layer rows from the general analysis, when read
+                one_info = got[2]
                 return ModelOutput(got[0], got[1], lambda: self._layers(table, *self._analysis(designs, table)),
-                                   lambda: {"clock_mhz": clock})
+                                   lambda: one_info)
         an, cols = self._analysis(designs, table)
         metrics, info = an.metrics, {}   # type: dict[str, np.ndarray], dict[str, Any]
         if fidelity == "cycle":

@@ -1,15 +1,18 @@
-"""One tiled FPGA design given as plain Python values: its analytical metrics and violations from one
-compiled call (:func:`tiled_one`), the numbers :func:`model.analyze` gives the design in a batch.
+"""One tiled or streaming FPGA design given as plain Python values: its analytical metrics, violations
+and info from one compiled call (:func:`tiled_one`, :func:`streaming_one`), the numbers :func:`model.analyze`
+gives the design in a batch.
 
-:func:`tiled_one` builds the design's one-entry arrays in compiled code, calls the batch kernels
-:func:`kernels.engine_resources` and :func:`kernels.engine` themselves, and does the scalar arithmetic of
-:func:`model.analyze` around them (utilisations, :func:`resources.achieved_clock`, bytes per cycle,
-:func:`model.time_metrics`, :func:`power.dynamic_power_w`, the violations) with the same float operations
-in the same order (``np.maximum``/``np.minimum``/``np.clip`` as :mod:`simulators.common.kernel_math`'s
-NaN-propagating picks, a row sum as numpy's pairwise sum). ``tests/test_fpga_single_tiled.py`` binds it
-to the batch path to the bit. Any design this path does not take (another style, per-layer folding or
-``sched_*`` knobs, values that are not plain ``int``/``float``/``str``) returns ``None`` from :func:`one`
-and goes the general way, whose errors are unchanged.
+Each builds the design's one-entry arrays in compiled code and calls the batch kernels themselves
+(:func:`kernels.engine_resources` and :func:`kernels.engine`; :func:`kernels.fold` and
+:func:`kernels.stage_model`), and does the scalar arithmetic of :func:`model.analyze` around them
+(utilisations, :func:`resources.achieved_clock` and bytes per cycle: :func:`_clock`;
+``StreamingModel.latency``/``ii``; :func:`model.time_metrics`, :func:`power.dynamic_power_w` and the
+budgets: :func:`_metrics`) with the same float operations in the same order (``np.maximum``/``np.minimum``/
+``np.clip`` as :mod:`simulators.common.kernel_math`'s NaN-propagating picks, a row sum as numpy's pairwise
+sum, ``cumsum`` left to right, ``argmax`` the first NaN else the first maximum).
+``tests/test_fpga_single_one.py`` binds them to the batch path to the bit. Any design this path does not
+take (hybrid, per-layer folding or ``sched_*`` knobs, values that are not plain ``int``/``float``/``str``)
+returns ``None`` from :func:`one` and goes the general way, whose errors are unchanged.
 """
 
 from __future__ import annotations
@@ -22,7 +25,7 @@ import numpy as np
 from numba import njit
 
 from simulators.common.kernel_math import maximum, minimum, pairwise_sum
-from simulators.fpga import kernels, power
+from simulators.fpga import kernels, power, streaming
 from simulators.fpga.fabric import RESOURCES, _code, _single
 from simulators.fpga.layers import StageTable
 from simulators.fpga.model import DRAM_EFFICIENCY
@@ -36,38 +39,60 @@ METRICS = ("latency_s", "cycles", "ii_cycles", "energy_j", "power_w", "throughpu
 #: the violations of :func:`model.analyze`, in its order
 VIOLATIONS = (*(f"{r}_budget" for r in RESOURCES), "tile_buffer", "dram_capacity")
 _NUMERIC = ("tm", "tn", "buf_kib", "clock_mhz", "util_cap", "fifo_depth")   # read as float columns
+_PLACE = {"auto": kernels.PLACE_AUTO, "on-chip": kernels.PLACE_ON}     # any other weight_mem: off chip (Placement.of)
+# positions in :func:`_fabric`'s vector
+(BITS, IS_FLOAT, FP_LUT, USES_DSP, SLICE_DIV, HAS_URAM, USER, CLOCK_MAX, GBPS, GIB, STATIC_W, DRAM_PJ,
+ COEF) = (0, 1, 2, 3, 4, 5, 6, 11, 12, 13, 14, 15, 16)
 _MAX_EXACT = 2**53          # derived: a Python int converts to float64 as numpy does below 2^53
 
 
 @functools.cache
-def _fabric(device: str, precision: str) -> tuple[Any, ...]:
-    """The fabric constants :func:`tiled_one` reads, for one (device, precision) pair (a pure function of the
-    names; unknown names raise :func:`fabric._code`'s ``ConfigError`` and are not kept)."""
+def _fabric(device: str, precision: str) -> np.ndarray:
+    """The fabric constants the kernels read for one (device, precision) pair, one float vector (flags 0/1;
+    the users' budgets from ``USER`` and the power coefficients from ``COEF``, in :data:`RESOURCES` order):
+    a pure function of the names; unknown names raise :func:`fabric._code`'s ``ConfigError`` and are not kept."""
     fab = _single(_code(device, precision))
-    coef = fab.dynamic_uw_per_mhz
-    return (float(fab.bits[0]), bool(fab.is_float[0]), float(fab.fp_lut_per_lane[0]), bool(fab.uses_dsp[0]),
-            float(fab.slice_divisor[0]), bool(fab.has_uram[0]), *(float(fab.user[r][0]) for r in RESOURCES),
-            float(fab.clock_max_mhz[0]), float(fab.offchip_gbps[0]), float(fab.offchip_gib[0]),
-            float(fab.static_w[0]), float(fab.dram_pj_per_byte[0]), *(float(coef[r][0]) for r in RESOURCES))
+    vec = np.array([fab.bits[0], fab.is_float[0], fab.fp_lut_per_lane[0], fab.uses_dsp[0], fab.slice_divisor[0],
+                    fab.has_uram[0], *(fab.user[r][0] for r in RESOURCES), fab.clock_max_mhz[0],
+                    fab.offchip_gbps[0], fab.offchip_gib[0], fab.static_w[0], fab.dram_pj_per_byte[0],
+                    *(fab.dynamic_uw_per_mhz[r][0] for r in RESOURCES)], dtype=np.float64)
+    vec.setflags(write=False)
+    return vec
 
 
-def _workload(table: StageTable) -> tuple[Any, ...]:
-    """The stage table's arrays :func:`tiled_one` reads (``tiled._Layers`` and totals), memoised on the table."""
-    return table.remember("single_tiled", lambda: _workload_arrays(table))
+def _tiled_tables(table: StageTable) -> tuple[Any, ...]:
+    """The stage table's arrays :func:`tiled_one` reads (``tiled._Layers``), memoised on the table."""
+    def build() -> tuple[Any, ...]:
+        lay = _layers(table)
+        return (*lay.dims.values(), lay.row_words, lay.weight_words, lay.out_words, lay.extra_words, lay.kernel,
+                table.is_mac, lay.acc_log, lay.kmax)
+
+    return table.remember("single_tiled", build)
 
 
-def _workload_arrays(table: StageTable) -> tuple[Any, ...]:
-    lay = _layers(table)
-    M, N, Kr, Ks, R, C, S, rep, E = lay.dims.values()
-    return (M, N, Kr, Ks, R, C, S, rep, E, lay.row_words, lay.weight_words, lay.out_words, lay.extra_words,
-            lay.kernel, table.is_mac, lay.acc_log, lay.kmax, float(table.macs.sum()), float(table.weight_elems.sum()))
+def _streaming_tables(table: StageTable) -> tuple[Any, ...]:
+    """The stage table's arrays :func:`streaming_one` reads (the fold pack, ``streaming._Stages``), memoised."""
+    def build() -> tuple[Any, ...]:
+        pack, st = streaming._fold_pack(table), streaming._stages(table)
+        return (pack.key, pack.offset, pack.start, pack.pick, pack.pe, pack.simd, pack.span, table.mac_idx,
+                pack.elts, pack.elt_E, st.macs, st.MH, st.MW, st.pix, st.lb_words, st.spatial, st.acc_log, st.elts,
+                st.E, st.elt_ops, st.skip, st.skip_words, st.out_rows, st.row_elems[0], np.atleast_2d(st.need_next),
+                np.atleast_2d(st.fill_rows), float(st.io_elems))
+
+    return table.remember("single_streaming", build)
 
 
-def one(table: StageTable, design: Mapping[str, Any]) -> tuple[dict[str, float], dict[str, bool]] | None:
-    """A tiled design's metrics and violations as :func:`model.analyze` gives its batch row, or ``None``
-    when :func:`tiled_one` does not take it (see the module docstring). A tiled design's ``info`` is its
-    clock alone (``FPGASimulator._info``): the ``clock_mhz`` metric."""
-    if design.get("style") != "tiled" or "sched_0" in design or any(k.startswith("pe_") for k in design):
+def _totals(table: StageTable) -> tuple[float, float]:
+    """``float(table.macs.sum())`` and ``float(table.weight_elems.sum())`` (memoised on the table)."""
+    return table.remember("single_totals", lambda: (float(table.macs.sum()), float(table.weight_elems.sum())))
+
+
+def one(table: StageTable, design: Mapping[str, Any]
+        ) -> tuple[dict[str, float], dict[str, bool], dict[str, Any]] | None:
+    """A tiled or streaming design's metrics and violations as :func:`model.analyze` gives its batch row, and
+    its ``FPGASimulator._info``; ``None`` when this path does not take it (see the module docstring)."""
+    style = design.get("style")
+    if (style != "tiled" and style != "streaming") or "sched_0" in design or any(k.startswith("pe_") for k in design):
         return None
     knobs = [design[k] for k in _NUMERIC]
     if any(type(v) is not float and (type(v) is not int or abs(v) >= _MAX_EXACT) for v in knobs):
@@ -75,8 +100,22 @@ def one(table: StageTable, design: Mapping[str, Any]) -> tuple[dict[str, float],
     names = [design[k] for k in ("device", "precision", "reconfig", "weight_mem")]
     if any(type(v) is not str for v in names) or type(design["groups"]) is not int:
         return None
-    out = tiled_one(*_workload(table), *_fabric(names[0], names[1]), *(float(v) for v in knobs[:5]))
-    return dict(zip(METRICS, out[:len(METRICS)])), dict(zip(VIOLATIONS, out[len(METRICS):]))
+    fab = _fabric(names[0], names[1])
+    tm, tn, buf_kib, clock_mhz, cap, fifo = (float(v) for v in knobs)
+    macs_total, weight_elems = _totals(table)
+    if style == "tiled":
+        args = (*_tiled_tables(table), macs_total, weight_elems, fab, tm, tn, buf_kib, clock_mhz, cap)
+        out = tiled_one(*args)
+        info: dict[str, Any] = {"clock_mhz": out[METRICS.index("clock_mhz")]}
+    else:
+        wbytes = float(streaming._weight_bytes(table, table.mac_idx, fab[BITS:BITS + 1])[0])
+        args = (*_streaming_tables(table), macs_total, weight_elems, wbytes, fab, tm * tn, clock_mhz, cap, fifo,
+                _PLACE.get(names[3], kernels.PLACE_OFF))
+        out = streaming_one(*args)
+        info = {"clock_mhz": out[METRICS.index("clock_mhz")], "weights": "on-chip" if out[-1] else "off-chip",
+                "bottleneck": table.names[out[-2]]}
+    k = len(METRICS)
+    return dict(zip(METRICS, out[:k])), dict(zip(VIOLATIONS, out[k:k + len(VIOLATIONS)])), info
 
 
 @njit(cache=True, error_model="numpy")
@@ -94,51 +133,118 @@ def _clip(x: float, lo: float, hi: float) -> float:  # pragma: no cover - compil
 
 
 @njit(cache=True, error_model="numpy")
-def tiled_one(M: np.ndarray, N: np.ndarray, Kr: np.ndarray, Ks: np.ndarray, R: np.ndarray, C: np.ndarray,
-              S: np.ndarray, rep: np.ndarray, E: np.ndarray, row_words: np.ndarray, weight_words: np.ndarray,
-              out_words: np.ndarray, extra_words: np.ndarray, kernel: np.ndarray, is_mac: np.ndarray,
-              acc_log: float, kmax: float, macs_total: float, weight_elems: float,
-              bits: float, is_float: bool, fp_lut: float, uses_dsp: bool, slice_divisor: float, has_uram: bool,
-              u_dsp: float, u_bram: float, u_uram: float, u_lut: float, u_ff: float,
-              clock_max: float, offchip_gbps: float, offchip_gib: float, static_w: float, dram_pj: float,
-              c_dsp: float, c_bram: float, c_uram: float, c_lut: float, c_ff: float,
-              tm: float, tn: float, buf_kib: float, clock_mhz: float, cap: float
-              ) -> tuple[Any, ...]:  # pragma: no cover - compiled
-    """:data:`METRICS` then :data:`VIOLATIONS` of one tiled design (``model.analyze`` on a batch of it)."""
-    one = np.ones(1)
-    res_k, words = kernels.engine_resources(
-        one * bits, np.full(1, is_float), one * fp_lut, np.full(1, uses_dsp), one * slice_divisor,
-        np.full(1, has_uram), one * tm, one * tn, one * buf_kib, acc_log, kmax, float(ENGINE_CONTROL_LUT),
-        VECTOR_LUT_PER_LANE_BIT, FF_PER_LUT)
-    dsp, lut, ff, bram, uram = res_k[0, 0], res_k[1, 0], res_k[2, 0], res_k[3, 0], res_k[4, 0]
-    ut_dsp, ut_bram, ut_uram = _util(dsp, u_dsp), _util(bram, u_bram), _util(uram, u_uram)
-    ut_lut, ut_ff = _util(lut, u_lut), _util(ff, u_ff)
-    # resources.achieved_clock of the highest clock-setting utilisation (model._CLOCK order)
-    util_max = maximum(maximum(maximum(ut_dsp, ut_bram), ut_uram), ut_lut)
-    ceiling = clock_max * (1.0 - CLOCK_SLOPE * maximum(util_max - CLOCK_KNEE, 0.0))
+def _clock(res: np.ndarray, fab: np.ndarray, clock_mhz: float) -> tuple[np.ndarray, float, float, float]:  # pragma: no cover
+    """``model.analyze`` from the resources ``res`` (:data:`RESOURCES` order): their utilisations, the clock
+    (:func:`resources.achieved_clock` of the highest of ``model._CLOCK``'s), in Hz, and DRAM bytes per cycle."""
+    util = np.empty(5)
+    for r in range(5):
+        util[r] = _util(res[r], fab[USER + r])
+    util_max = maximum(maximum(maximum(util[0], util[1]), util[2]), util[3])     # dsp, bram18k, uram, lut
+    ceiling = fab[CLOCK_MAX] * (1.0 - CLOCK_SLOPE * maximum(util_max - CLOCK_KNEE, 0.0))
     f_mhz = minimum(clock_mhz, maximum(ceiling, 1.0))
     f_hz = f_mhz * 1e6
-    bpc = offchip_gbps * 1e9 * DRAM_EFFICIENCY / f_hz
-    cycles, _, dram_b, _, _, ok = kernels.engine(
-        M, N, Kr, Ks, R, C, S, rep, E, row_words, weight_words, out_words, extra_words, kernel, is_mac,
-        one * (bits / 8.0), one * tm, one * tn, words[0], words[1], one * bpc)
-    n = M.size
-    lat = pairwise_sum(cycles[0], 0, n)
-    dram = pairwise_sum(dram_b[0], 0, n)
-    lanes = tm * tn
-    # model.time_metrics and power.dynamic_power_w / dram_energy_j
-    period_s = lat / f_hz
+    return util, f_mhz, f_hz, fab[GBPS] * 1e9 * DRAM_EFFICIENCY / f_hz
+
+
+@njit(cache=True, error_model="numpy")
+def _metrics(res: np.ndarray, util: np.ndarray, f_mhz: float, f_hz: float, lat: float, ii: float, dram: float,
+             lanes: float, macs_total: float, fab: np.ndarray, cap: float) -> tuple[Any, ...]:  # pragma: no cover
+    """:data:`METRICS` (``model.time_metrics``) and the five resource budgets of :data:`VIOLATIONS`."""
+    period_s = ii / f_hz
     latency_s = lat / f_hz
     inf_per_s = 1.0 / period_s
     peak = 2.0 * lanes * f_hz
     utilization = (2.0 * macs_total * inf_per_s) / peak
     act = power.IDLE_ACTIVITY + (1 - power.IDLE_ACTIVITY) * _clip(utilization, 0.0, 1.0)
-    logic = c_dsp * dsp + c_lut * lut + c_ff * ff
-    mem = c_bram * bram + c_uram * uram
+    dsp, bram, uram, lut, ff = res[0], res[1], res[2], res[3], res[4]
+    c = fab[COEF:COEF + 5]
+    logic = c[0] * dsp + c[3] * lut + c[4] * ff
+    mem = c[1] * bram + c[2] * uram
     p_dyn = f_mhz * (logic * act + mem * power.MEMORY_ACTIVITY) * 1e-6
-    energy = (static_w + p_dyn) * period_s + dram * dram_pj * 1e-12
-    weight_bytes = weight_elems * bits / 8.0
-    return (latency_s, lat, lat, energy, energy / period_s, 2.0 * macs_total * inf_per_s, inf_per_s, peak,
-            utilization, dram, f_mhz, lanes, dsp, ut_dsp, bram, ut_bram, uram, ut_uram, lut, ut_lut, ff, ut_ff,
-            dsp > cap * u_dsp + 1e-9, bram > cap * u_bram + 1e-9, uram > cap * u_uram + 1e-9,
-            lut > cap * u_lut + 1e-9, ff > cap * u_ff + 1e-9, not ok[0], weight_bytes > offchip_gib * 2**30)
+    energy = (fab[STATIC_W] + p_dyn) * period_s + dram * fab[DRAM_PJ] * 1e-12
+    u = fab[USER:USER + 5]
+    return (latency_s, lat, ii, energy, energy / period_s, 2.0 * macs_total * inf_per_s, inf_per_s, peak,
+            utilization, dram, f_mhz, lanes, dsp, util[0], bram, util[1], uram, util[2], lut, util[3], ff, util[4],
+            dsp > cap * u[0] + 1e-9, bram > cap * u[1] + 1e-9, uram > cap * u[2] + 1e-9,
+            lut > cap * u[3] + 1e-9, ff > cap * u[4] + 1e-9)
+
+
+@njit(cache=True, error_model="numpy")
+def tiled_one(M: np.ndarray, N: np.ndarray, Kr: np.ndarray, Ks: np.ndarray, R: np.ndarray, C: np.ndarray,
+              S: np.ndarray, rep: np.ndarray, E: np.ndarray, row_words: np.ndarray, weight_words: np.ndarray,
+              out_words: np.ndarray, extra_words: np.ndarray, kernel: np.ndarray, is_mac: np.ndarray,
+              acc_log: float, kmax: float, macs_total: float, weight_elems: float, fab: np.ndarray,
+              tm: float, tn: float, buf_kib: float, clock_mhz: float, cap: float
+              ) -> tuple[Any, ...]:  # pragma: no cover - compiled
+    """:data:`METRICS` then :data:`VIOLATIONS` of one tiled design (``model.analyze`` on a batch of it)."""
+    one = np.ones(1)
+    bits = fab[BITS]
+    res_k, words = kernels.engine_resources(
+        one * bits, np.full(1, fab[IS_FLOAT] != 0.0), one * fab[FP_LUT], np.full(1, fab[USES_DSP] != 0.0),
+        one * fab[SLICE_DIV], np.full(1, fab[HAS_URAM] != 0.0), one * tm, one * tn, one * buf_kib, acc_log, kmax,
+        float(ENGINE_CONTROL_LUT), VECTOR_LUT_PER_LANE_BIT, FF_PER_LUT)
+    res = np.array([res_k[0, 0], res_k[3, 0], res_k[4, 0], res_k[1, 0], res_k[2, 0]])   # RESOURCES order
+    util, f_mhz, f_hz, bpc = _clock(res, fab, clock_mhz)
+    cycles, _, dram_b, _, _, ok = kernels.engine(
+        M, N, Kr, Ks, R, C, S, rep, E, row_words, weight_words, out_words, extra_words, kernel, is_mac,
+        one * (bits / 8.0), one * tm, one * tn, words[0], words[1], one * bpc)
+    n = M.size
+    lat = pairwise_sum(cycles[0], 0, n)
+    out = _metrics(res, util, f_mhz, f_hz, lat, lat, pairwise_sum(dram_b[0], 0, n), tm * tn, macs_total, fab, cap)
+    return out + (not ok[0], weight_elems * bits / 8.0 > fab[GIB] * 2**30)
+
+
+@njit(cache=True, error_model="numpy")
+def streaming_one(key: np.ndarray, offset: np.ndarray, start: np.ndarray, pick: np.ndarray, pe_c: np.ndarray,
+                  simd_c: np.ndarray, span: float, mac_idx: np.ndarray, fold_elts: np.ndarray, fold_E: np.ndarray,
+                  macs: np.ndarray, MH: np.ndarray, MW: np.ndarray, pix: np.ndarray, lb_words: np.ndarray,
+                  spatial: np.ndarray, acc_log: np.ndarray, elts: np.ndarray, E: np.ndarray, elt_ops: np.ndarray,
+                  skip: np.ndarray, skip_words: np.ndarray, out_rows: np.ndarray, row_elems: np.ndarray,
+                  need_next: np.ndarray, fill_rows: np.ndarray, io_elems: float,
+                  macs_total: float, weight_elems: float, weight_bytes: float, fab: np.ndarray, lanes_budget: float,
+                  clock_mhz: float, cap: float, fifo: float, place: int) -> tuple[Any, ...]:  # pragma: no cover
+    """:data:`METRICS`, :data:`VIOLATIONS`, the slowest stage (``argmax`` of the cycles) and whether the weights
+    are on chip, of one streaming design folded by ``auto_fold`` to ``MACs / (tm·tn)`` (``model._pipeline``);
+    ``weight_bytes``: its MAC stages' weight bytes (``streaming._weight_bytes``)."""
+    one = np.ones(1)
+    bits = fab[BITS]
+    pe, simd, lanes_e = kernels.fold(key, offset, start, pick, pe_c, simd_c, span, mac_idx, fold_elts, fold_E,
+                                     np.full((1, 1), macs_total / lanes_budget))
+    (cycles, lanes, dsp, lut, ff, bram, uram, row_time, fill, _, _, onchip) = kernels.stage_model(
+        macs, MH, MW, pix, lb_words, spatial, acc_log, elts, E, elt_ops, skip, skip_words, out_rows, row_elems,
+        need_next, fill_rows, one * bits, np.full(1, fab[HAS_URAM] != 0.0), np.full(1, fab[USES_DSP] != 0.0),
+        one * fab[SLICE_DIV], np.full(1, fab[IS_FLOAT] != 0.0), one * fab[FP_LUT], pe, simd, lanes_e, one * fifo,
+        np.full(1, place), one * cap, one * fab[USER + 1], one * fab[USER + 2],
+        streaming.ELT_LUT_PER_LANE_BIT, float(streaming.WEIGHT_PREFETCH_DEPTH), FF_PER_LUT)
+    n = cycles.shape[1]
+    res = np.array([pairwise_sum(a[0], 0, n) for a in (dsp, bram, uram, lut, ff)])   # StreamingModel.totals
+    util, f_mhz, f_hz, bpc = _clock(res, fab, clock_mhz)
+    on = onchip[0]
+    dram = (0.0 + (0.0 if on else weight_bytes)) + io_elems * bits / 8.0          # streaming.offchip_bytes
+    stream = dram / bpc
+    c, f, rt = cycles[0], fill[0], row_time[0]
+    before, after = np.empty(n), np.empty(n)                                       # StreamingModel.latency
+    acc = 0.0
+    for j in range(n):
+        acc += f[j]
+        before[j] = acc - f[j]
+    acc = 0.0
+    for j in range(n - 1, -1, -1):
+        acc += rt[j]
+        after[j] = acc - rt[j]
+    path, slowest, worst = before[0] + c[0] + after[0], c[0], 0
+    for j in range(1, n):
+        path = maximum(path, before[j] + c[j] + after[j])
+        slowest = maximum(slowest, c[j])
+    for j in range(n):                                                             # np.argmax: first NaN, else first max
+        if np.isnan(c[j]):
+            worst = j
+            break
+        if c[j] > c[worst]:
+            worst = j
+    mac_lanes = np.empty(mac_idx.size)
+    for k in range(mac_idx.size):
+        mac_lanes[k] = lanes[0, mac_idx[k]]
+    out = _metrics(res, util, f_mhz, f_hz, maximum(path, stream), maximum(slowest, stream), dram,
+                   pairwise_sum(mac_lanes, 0, mac_idx.size), macs_total, fab, cap)
+    return out + (False, (weight_elems * bits / 8.0 > fab[GIB] * 2**30) and not on, worst, on)

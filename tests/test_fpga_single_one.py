@@ -1,6 +1,6 @@
-"""The compiled one-design path of a tiled FPGA design (simulators/fpga/single.py) equals the batch path
-(model.analyze over a batch of every style) to the bit: metrics, violations, and through ``evaluate`` the
-info and layer rows; designs it does not take go the general way with the general errors."""
+"""The compiled one-design paths of tiled and streaming FPGA designs (simulators/fpga/single.py) equal the
+batch path (model.analyze over a batch of every style) to the bit: metrics, violations, info, and through
+``evaluate`` the layer rows; designs they do not take go the general way with the general errors."""
 
 from __future__ import annotations
 
@@ -25,14 +25,16 @@ def _bits(v: float) -> bytes:
 
 
 def _designs(workload: str, n: int, seed: int) -> list[dict]:
-    """``n`` sampled designs of every style on every device and precision, a third made tiled, with odd
-    engine values among them (zero/huge tiles and buffers, zero clock, zero or NaN cap)."""
+    """``n`` sampled designs of every style on every device and precision, a third made tiled and a third
+    streaming, with every weight placement and FIFO depth, and odd values among them (zero/huge tiles and
+    buffers, zero clock, zero or NaN cap)."""
     rng = np.random.default_rng(seed)
     out = []
     for i, d in enumerate(SIM.space(get_workload(workload)).sample(n, seed)):
         d = dict(d, device=str(rng.choice(list(DEVICES))), precision=str(rng.choice(list(PRECISIONS))))
-        if i % 3 == 0:
-            d["style"] = "tiled"
+        d["style"] = ("tiled", "streaming", d["style"])[i % 3]
+        d["weight_mem"] = ("auto", "on-chip", "off-chip", "auto")[i % 4]
+        d["fifo_depth"] = (0, 2, 64, 4096, 0)[i % 5]
         if i % 7 == 0:
             d[str(rng.choice(["tm", "tn", "buf_kib", "clock_mhz", "util_cap"]))] = [0, 0.5, 4096, 1e300,
                                                                                     float("nan")][i % 5]
@@ -49,7 +51,7 @@ def _rows(result: object) -> str:
 
 
 @pytest.mark.parametrize("workload", ["resnet18", "mobilenetv2", "gpt2-decode"])
-def test_tiled_one_equals_its_batch_row(workload: str) -> None:
+def test_one_equals_its_batch_row(workload: str) -> None:
     wl = get_workload(workload)
     designs = _designs(workload, 90, 11)
     batch = SIM.evaluate_batch(designs, wl)
@@ -57,12 +59,12 @@ def test_tiled_one_equals_its_batch_row(workload: str) -> None:
     taken = 0
     for i, d in enumerate(designs):
         got = single.one(table, d)
-        if d["style"] != "tiled":
+        if d["style"] == "hybrid":
             assert got is None
             continue
         assert got is not None
         taken += 1
-        metrics, violations = got
+        metrics, violations, info = got
         for k, v in metrics.items():
             assert type(v) is float and _bits(v) == _bits(float(batch.metrics[k][i])), (i, k)
         assert sorted(k for k, v in violations.items() if v) == sorted(
@@ -71,8 +73,9 @@ def test_tiled_one_equals_its_batch_row(workload: str) -> None:
         assert [_bits(v) for v in r.metrics.values()] == [_bits(float(batch.metrics[k][i])) for k in r.metrics]
         assert r.violations == batch.violations[i] and r.valid == bool(batch.valid[i])
         general = SIM.evaluate(dict(d, pe_x=0), wl)     # an unknown key: the general way, same numbers
-        assert repr(r.info) == repr(general.info) and _rows(r) == _rows(general)
-    assert taken >= 25
+        assert repr(r.info) == repr(general.info) == repr({"fidelity": "analytical", **info})
+        assert _rows(r) == _rows(general)
+    assert taken >= 55
 
 
 @pytest.mark.parametrize("key,value", [("tm", np.int64(8)), ("tm", "8"), ("tm", True), ("tm", 2**60),
