@@ -1,18 +1,20 @@
-"""One tiled or streaming FPGA design given as plain Python values: its analytical metrics, violations
-and info from one compiled call (:func:`tiled_one`, :func:`streaming_one`), the numbers :func:`model.analyze`
-gives the design in a batch.
+"""One FPGA design given as plain Python values: its analytical metrics, violations and info from one
+compiled call per style (:func:`tiled_one`, :func:`streaming_one`, :func:`hybrid_one`), the numbers
+:func:`model.analyze` gives the design in a batch.
 
 Each builds the design's one-entry arrays in compiled code and calls the batch kernels themselves
 (:func:`kernels.engine_resources` and :func:`kernels.engine`; :func:`kernels.fold` and
-:func:`kernels.stage_model`), and does the scalar arithmetic of :func:`model.analyze` around them
+:func:`kernels.stage_model`; for hybrids also :func:`kernels.fold_groups` and :func:`kernels.hybrid_groups`),
+and does the scalar arithmetic of :func:`model.analyze` around them
 (utilisations, :func:`resources.achieved_clock` and bytes per cycle: :func:`_clock`;
 ``StreamingModel.latency``/``ii``; :func:`model.time_metrics`, :func:`power.dynamic_power_w` and the
 budgets: :func:`_metrics`) with the same float operations in the same order (``np.maximum``/``np.minimum``/
 ``np.clip`` as :mod:`simulators.common.kernel_math`'s NaN-propagating picks, a row sum as numpy's pairwise
 sum, ``cumsum`` left to right, ``argmax`` the first NaN else the first maximum).
 ``tests/test_fpga_single_one.py`` binds them to the batch path to the bit. Any design this path does not
-take (hybrid, per-layer folding or ``sched_*`` knobs, values that are not plain ``int``/``float``/``str``)
-returns ``None`` from :func:`one` and goes the general way, whose errors are unchanged.
+take (per-layer folding or ``sched_*`` knobs, fewer than 1 or more than :data:`MAX_GROUPS` groups, values
+that are not plain ``int``/``float``/``str``) returns ``None`` from :func:`one` and goes the general way,
+whose errors are unchanged.
 """
 
 from __future__ import annotations
@@ -25,10 +27,16 @@ import numpy as np
 from numba import njit
 
 from simulators.common.kernel_math import maximum, minimum, pairwise_sum
-from simulators.fpga import kernels, power, streaming
+from simulators.fpga import kernels, model, power, streaming
 from simulators.fpga.fabric import RESOURCES, _code, _single
 from simulators.fpga.layers import StageTable
-from simulators.fpga.model import DRAM_EFFICIENCY
+from simulators.fpga.model import (
+    CONFIG_BITS_PER_LUT,
+    DRAM_EFFICIENCY,
+    ICAP_BITS_PER_S,
+    INTAR_LUT_OVERHEAD,
+    INTAR_SWITCH_S,
+)
 from simulators.fpga.resources import CLOCK_KNEE, CLOCK_SLOPE, FF_PER_LUT
 from simulators.fpga.tiled import ENGINE_CONTROL_LUT, VECTOR_LUT_PER_LANE_BIT, _layers
 
@@ -39,23 +47,26 @@ METRICS = ("latency_s", "cycles", "ii_cycles", "energy_j", "power_w", "throughpu
 #: the violations of :func:`model.analyze`, in its order
 VIOLATIONS = (*(f"{r}_budget" for r in RESOURCES), "tile_buffer", "dram_capacity")
 _NUMERIC = ("tm", "tn", "buf_kib", "clock_mhz", "util_cap", "fifo_depth")   # read as float columns
+_STYLES = ("tiled", "streaming", "hybrid")
 _PLACE = {"auto": kernels.PLACE_AUTO, "on-chip": kernels.PLACE_ON}     # any other weight_mem: off chip (Placement.of)
 # positions in :func:`_fabric`'s vector
 (BITS, IS_FLOAT, FP_LUT, USES_DSP, SLICE_DIV, HAS_URAM, USER, CLOCK_MAX, GBPS, GIB, STATIC_W, DRAM_PJ,
- COEF) = (0, 1, 2, 3, 4, 5, 6, 11, 12, 13, 14, 15, 16)
+ COEF, LUT) = (0, 1, 2, 3, 4, 5, 6, 11, 12, 13, 14, 15, 16, 21)
+MAX_GROUPS = 64             # assumed: a bound on the hybrid groups this path takes (the space's are 1, 2, 4)
 _MAX_EXACT = 2**53          # derived: a Python int converts to float64 as numpy does below 2^53
 
 
 @functools.cache
 def _fabric(device: str, precision: str) -> np.ndarray:
     """The fabric constants the kernels read for one (device, precision) pair, one float vector (flags 0/1;
-    the users' budgets from ``USER`` and the power coefficients from ``COEF``, in :data:`RESOURCES` order):
+    the users' budgets from ``USER`` and the power coefficients from ``COEF``, in :data:`RESOURCES` order; the
+    device's LUTs at ``LUT``):
     a pure function of the names; unknown names raise :func:`fabric._code`'s ``ConfigError`` and are not kept."""
     fab = _single(_code(device, precision))
     vec = np.array([fab.bits[0], fab.is_float[0], fab.fp_lut_per_lane[0], fab.uses_dsp[0], fab.slice_divisor[0],
                     fab.has_uram[0], *(fab.user[r][0] for r in RESOURCES), fab.clock_max_mhz[0],
                     fab.offchip_gbps[0], fab.offchip_gib[0], fab.static_w[0], fab.dram_pj_per_byte[0],
-                    *(fab.dynamic_uw_per_mhz[r][0] for r in RESOURCES)], dtype=np.float64)
+                    *(fab.dynamic_uw_per_mhz[r][0] for r in RESOURCES), fab.lut[0]], dtype=np.float64)
     vec.setflags(write=False)
     return vec
 
@@ -82,6 +93,29 @@ def _streaming_tables(table: StageTable) -> tuple[Any, ...]:
     return table.remember("single_streaming", build)
 
 
+def _hybrid_tables(table: StageTable, groups: int) -> tuple[Any, ...]:
+    """The cut of ``table`` into ``groups`` groups as :func:`hybrid_one` reads it (``model.dataflow_groups``'
+    group row, the group pipelines' ``need_next``/``fill_rows``, ``model._part_bounds``), each part's
+    sub-table and (group, first, last stage name); memoised on the table."""
+    def build() -> tuple[Any, ...]:
+        cut = np.ascontiguousarray(model.group_index(table, groups)[None, :], dtype=np.int64)
+        st = streaming._group_stages(table, cut)
+        g_ids, lo, hi = model._part_bounds(table, groups)
+        parts = model.group_stages(table, groups)
+        return (cut, np.atleast_2d(st.need_next), np.atleast_2d(st.fill_rows), lo, hi, g_ids,
+                [model._group_table(table, idx) for _, idx in parts],
+                [(g, table.names[idx[0]], table.names[idx[-1]]) for g, idx in parts])
+
+    return table.remember(("single_hybrid", groups), build)
+
+
+def _group_bytes(table: StageTable, groups: int, subs: list[StageTable], bits: np.ndarray) -> np.ndarray:
+    """``(parts, 1)``: each part's DRAM bytes with its weights streamed (``streaming.offchip_bytes_streamed``
+    of its sub-table) at width ``bits`` ``(1,)``, stacked as ``model.analyze`` stacks them; memoised."""
+    return table.remember(("single_group_bytes", groups, float(bits[0])),
+                          lambda: np.stack([streaming.offchip_bytes_streamed(sub, bits) for sub in subs]))
+
+
 def _totals(table: StageTable) -> tuple[float, float]:
     """``float(table.macs.sum())`` and ``float(table.weight_elems.sum())`` (memoised on the table)."""
     return table.remember("single_totals", lambda: (float(table.macs.sum()), float(table.weight_elems.sum())))
@@ -89,16 +123,17 @@ def _totals(table: StageTable) -> tuple[float, float]:
 
 def one(table: StageTable, design: Mapping[str, Any]
         ) -> tuple[dict[str, float], dict[str, bool], dict[str, Any]] | None:
-    """A tiled or streaming design's metrics and violations as :func:`model.analyze` gives its batch row, and
+    """A design's metrics and violations as :func:`model.analyze` gives its batch row, and
     its ``FPGASimulator._info``; ``None`` when this path does not take it (see the module docstring)."""
     style = design.get("style")
-    if (style != "tiled" and style != "streaming") or "sched_0" in design or any(k.startswith("pe_") for k in design):
+    if style not in _STYLES or "sched_0" in design or any(k.startswith("pe_") for k in design):
         return None
     knobs = [design[k] for k in _NUMERIC]
     if any(type(v) is not float and (type(v) is not int or abs(v) >= _MAX_EXACT) for v in knobs):
         return None
     names = [design[k] for k in ("device", "precision", "reconfig", "weight_mem")]
-    if any(type(v) is not str for v in names) or type(design["groups"]) is not int:
+    groups = design["groups"]
+    if any(type(v) is not str for v in names) or type(groups) is not int or not 1 <= groups <= MAX_GROUPS:
         return None
     fab = _fabric(names[0], names[1])
     tm, tn, buf_kib, clock_mhz, cap, fifo = (float(v) for v in knobs)
@@ -107,6 +142,18 @@ def one(table: StageTable, design: Mapping[str, Any]
         args = (*_tiled_tables(table), macs_total, weight_elems, fab, tm, tn, buf_kib, clock_mhz, cap)
         out = tiled_one(*args)
         info: dict[str, Any] = {"clock_mhz": out[METRICS.index("clock_mhz")]}
+    elif style == "hybrid":
+        cut, need_next, fill_rows, lo, hi, g_ids, subs, parts = _hybrid_tables(table, groups)
+        args = (_tiled_tables(table), _streaming_tables(table), table.macs, cut, need_next, fill_rows, lo, hi, g_ids,
+                _group_bytes(table, groups, subs, fab[BITS:BITS + 1]), groups, macs_total, weight_elems, fab,
+                tm, tn, buf_kib, clock_mhz, cap, fifo, names[2] == "partial")
+        out = hybrid_one(*args)
+        modes = ["dataflow" if m else "sequential" for m in out[-4].tolist()]
+        cyc, nbytes = out[-3].tolist(), out[-2].tolist()
+        info = {"clock_mhz": out[METRICS.index("clock_mhz")], "group_modes": modes,
+                "groups": [{"group": g, "mode": modes[g], "first": first, "last": last, "cycles": cyc[g],
+                            "dram_bytes": nbytes[g]} for g, first, last in parts],
+                "reconfig_cycles": out[-1]}
     else:
         wbytes = float(streaming._weight_bytes(table, table.mac_idx, fab[BITS:BITS + 1])[0])
         args = (*_streaming_tables(table), macs_total, weight_elems, wbytes, fab, tm * tn, clock_mhz, cap, fifo,
@@ -133,9 +180,10 @@ def _clip(x: float, lo: float, hi: float) -> float:  # pragma: no cover - compil
 
 
 @njit(cache=True, error_model="numpy")
-def _clock(res: np.ndarray, fab: np.ndarray, clock_mhz: float) -> tuple[np.ndarray, float, float, float]:  # pragma: no cover
-    """``model.analyze`` from the resources ``res`` (:data:`RESOURCES` order): their utilisations, the clock
-    (:func:`resources.achieved_clock` of the highest of ``model._CLOCK``'s), in Hz, and DRAM bytes per cycle."""
+def _clock(res: np.ndarray, fab: np.ndarray, clock_mhz: float
+           ) -> tuple[np.ndarray, float, float, float, float]:  # pragma: no cover
+    """``model.analyze`` from the resources ``res`` (:data:`RESOURCES` order): their utilisations, the highest of
+    ``model._CLOCK``'s, the clock (:func:`resources.achieved_clock` of it), in Hz, and DRAM bytes per cycle."""
     util = np.empty(5)
     for r in range(5):
         util[r] = _util(res[r], fab[USER + r])
@@ -143,7 +191,7 @@ def _clock(res: np.ndarray, fab: np.ndarray, clock_mhz: float) -> tuple[np.ndarr
     ceiling = fab[CLOCK_MAX] * (1.0 - CLOCK_SLOPE * maximum(util_max - CLOCK_KNEE, 0.0))
     f_mhz = minimum(clock_mhz, maximum(ceiling, 1.0))
     f_hz = f_mhz * 1e6
-    return util, f_mhz, f_hz, fab[GBPS] * 1e9 * DRAM_EFFICIENCY / f_hz
+    return util, util_max, f_mhz, f_hz, fab[GBPS] * 1e9 * DRAM_EFFICIENCY / f_hz
 
 
 @njit(cache=True, error_model="numpy")
@@ -184,7 +232,7 @@ def tiled_one(M: np.ndarray, N: np.ndarray, Kr: np.ndarray, Ks: np.ndarray, R: n
         one * fab[SLICE_DIV], np.full(1, fab[HAS_URAM] != 0.0), one * tm, one * tn, one * buf_kib, acc_log, kmax,
         float(ENGINE_CONTROL_LUT), VECTOR_LUT_PER_LANE_BIT, FF_PER_LUT)
     res = np.array([res_k[0, 0], res_k[3, 0], res_k[4, 0], res_k[1, 0], res_k[2, 0]])   # RESOURCES order
-    util, f_mhz, f_hz, bpc = _clock(res, fab, clock_mhz)
+    util, _, f_mhz, f_hz, bpc = _clock(res, fab, clock_mhz)
     cycles, _, dram_b, _, _, ok = kernels.engine(
         M, N, Kr, Ks, R, C, S, rep, E, row_words, weight_words, out_words, extra_words, kernel, is_mac,
         one * (bits / 8.0), one * tm, one * tn, words[0], words[1], one * bpc)
@@ -218,7 +266,7 @@ def streaming_one(key: np.ndarray, offset: np.ndarray, start: np.ndarray, pick: 
         streaming.ELT_LUT_PER_LANE_BIT, float(streaming.WEIGHT_PREFETCH_DEPTH), FF_PER_LUT)
     n = cycles.shape[1]
     res = np.array([pairwise_sum(a[0], 0, n) for a in (dsp, bram, uram, lut, ff)])   # StreamingModel.totals
-    util, f_mhz, f_hz, bpc = _clock(res, fab, clock_mhz)
+    util, _, f_mhz, f_hz, bpc = _clock(res, fab, clock_mhz)
     on = onchip[0]
     dram = (0.0 + (0.0 if on else weight_bytes)) + io_elems * bits / 8.0          # streaming.offchip_bytes
     stream = dram / bpc
@@ -248,3 +296,58 @@ def streaming_one(key: np.ndarray, offset: np.ndarray, start: np.ndarray, pick: 
     out = _metrics(res, util, f_mhz, f_hz, maximum(path, stream), maximum(slowest, stream), dram,
                    pairwise_sum(mac_lanes, 0, mac_idx.size), macs_total, fab, cap)
     return out + (False, (weight_elems * bits / 8.0 > fab[GIB] * 2**30) and not on, worst, on)
+
+
+@njit(cache=True, error_model="numpy")
+def hybrid_one(tiled_tables: tuple[Any, ...], streaming_tables: tuple[Any, ...], stage_macs: np.ndarray, cut: np.ndarray,
+               need_next: np.ndarray, fill_rows: np.ndarray, lo: np.ndarray, hi: np.ndarray, g_ids: np.ndarray,
+               df_off: np.ndarray, groups: int, macs_total: float, weight_elems: float, fab: np.ndarray,
+               tm: float, tn: float, buf_kib: float, clock_mhz: float, cap: float, fifo: float, partial: bool
+               ) -> tuple[Any, ...]:  # pragma: no cover - compiled
+    """:data:`METRICS`, :data:`VIOLATIONS`, each group's mode, cycles and DRAM bytes ``(groups,)`` and the
+    reconfiguration cycles of one hybrid design cut into ``groups`` groups (``cut``, stages ``lo:hi`` of the
+    non-empty groups ``g_ids``; ``df_off``: their streamed DRAM bytes ``(parts, 1)``), ``sched_*`` auto:
+    ``model.analyze``'s engine resources with InTAR's logic overhead, its group folding
+    (``kernels.fold_groups``), group pipelines (``kernels.stage_model``, weights off chip) and schedule
+    (``kernels.hybrid_groups``)."""
+    (M, N, Kr, Ks, R, C, S, rep, E, row_words, weight_words, out_words, extra_words, kernel, is_mac, acc_log,
+     kmax) = tiled_tables
+    (key, offset, start, pick, pe_c, simd_c, span, mac_idx, fold_elts, fold_E, macs, MH, MW, pix, lb_words, spatial,
+     s_acc_log, elts, s_E, elt_ops, skip, skip_words, out_rows, row_elems, _, _, _) = streaming_tables
+    one = np.ones(1)
+    bits = fab[BITS]
+    is_float, uses_dsp, has_uram = np.full(1, fab[IS_FLOAT] != 0.0), np.full(1, fab[USES_DSP] != 0.0), \
+        np.full(1, fab[HAS_URAM] != 0.0)
+    res_k, words = kernels.engine_resources(
+        one * bits, is_float, one * fab[FP_LUT], uses_dsp, one * fab[SLICE_DIV], has_uram, one * tm, one * tn,
+        one * buf_kib, acc_log, kmax, float(ENGINE_CONTROL_LUT), VECTOR_LUT_PER_LANE_BIT, FF_PER_LUT)
+    over = 1.0 + (0.0 if partial else INTAR_LUT_OVERHEAD)
+    res = np.array([res_k[0, 0], res_k[3, 0], res_k[4, 0], res_k[1, 0] * over, res_k[2, 0] * over])
+    util, util_max, f_mhz, f_hz, bpc = _clock(res, fab, clock_mhz)
+    e_cycles, _, e_bytes, _, _, ok = kernels.engine(
+        M, N, Kr, Ks, R, C, S, rep, E, row_words, weight_words, out_words, extra_words, kernel, is_mac,
+        one * (bits / 8.0), one * tm, one * tn, words[0], words[1], one * bpc)
+    lanes = one * (tm * tn)
+    pe, simd, lanes_e = kernels.fold_groups(key, offset, start, pick, pe_c, simd_c, span, mac_idx, fold_elts, fold_E,
+                                            stage_macs, cut, lanes, streaming.FOLD_RELAX_STEPS)
+    zero = np.zeros(1)
+    (df_cycles, df_lanes, _, _, _, df_bram, df_uram, df_row, df_fill, _, _, _) = kernels.stage_model(
+        macs, MH, MW, pix, lb_words, spatial, s_acc_log, elts, s_E, elt_ops, skip, skip_words, out_rows, row_elems,
+        need_next, fill_rows, one * bits, has_uram, uses_dsp, one * fab[SLICE_DIV], is_float, one * fab[FP_LUT],
+        pe, simd, lanes_e, one * fifo, np.full(1, kernels.PLACE_OFF), zero, zero, zero,
+        streaming.ELT_LUT_PER_LANE_BIT, float(streaming.WEIGHT_PREFETCH_DEPTH), FF_PER_LUT)
+    mode_p, cyc_p, bytes_p = kernels.hybrid_groups(
+        lo, hi, e_cycles, e_bytes, df_cycles, df_fill, df_row, df_lanes, df_bram, df_uram, is_mac, df_off,
+        one * (res_k[3, 0] + 8 * res_k[4, 0]), lanes, one * bpc, np.zeros((1, lo.size), np.int64))
+    mode = np.zeros(groups, np.bool_)
+    cycles = np.zeros(groups)
+    nbytes = np.zeros(groups)
+    for p in range(lo.size):
+        mode[g_ids[p]] = mode_p[0, p]
+        cycles[g_ids[p]] = cyc_p[0, p]
+        nbytes[g_ids[p]] = bytes_p[0, p]
+    reconfig_s = util_max * CONFIG_BITS_PER_LUT * fab[LUT] / ICAP_BITS_PER_S if partial else INTAR_SWITCH_S
+    reconfig = (lo.size - 1) * reconfig_s * f_hz
+    lat = pairwise_sum(cycles, 0, groups) + reconfig
+    out = _metrics(res, util, f_mhz, f_hz, lat, lat, pairwise_sum(nbytes, 0, groups), tm * tn, macs_total, fab, cap)
+    return out + (not ok[0], weight_elems * bits / 8.0 > fab[GIB] * 2**30, mode, cycles, nbytes, reconfig)
