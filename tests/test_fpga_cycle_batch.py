@@ -65,6 +65,7 @@ def test_compiled_walks_equal_plain_python_step_by_step(monkeypatch: pytest.Monk
     for name in ("walks", "_pipeline_tables", "_pipeline", "_at_least_one", "_engine", "_tiles"):
         monkeypatch.setattr(cycle, name, getattr(cycle, name).py_func)
     monkeypatch.setattr(cycle, "_repeat_add", _plain_repeat_add)     # every tile step taken one by one
+    monkeypatch.setattr(cycle, "GROUP_JUMPS", False)                  # and every output tile
     plain = SIM.evaluate_batch(designs, wl, "cycle")
     assert {d["style"] for d in designs} == {"streaming", "tiled", "hybrid"}
     for k, v in compiled.metrics.items():
@@ -86,6 +87,22 @@ def test_repeat_add_equals_one_addition_at_a_time() -> None:
     for x, c, n in cases:
         got, want = cycle._repeat_add(x, c, n), _plain_repeat_add(x, c, n)
         assert got == want or (math.isnan(got) and math.isnan(want)), (x, c, n)
+
+
+def test_tile_walk_equals_one_step_at_a_time(monkeypatch: pytest.MonkeyPatch) -> None:
+    # the compiled walk skips steady runs within a tile (_repeat_add) and tiles that repeat shifted (_repeating)
+    rng = np.random.default_rng(3)
+    cases = [(rng.integers(1, 400), rng.integers(1, 40), *rng.uniform(0, 50, 3), rng.uniform(0, 1e6))
+             for _ in range(40)]
+    cases += [(300, 3, 8.0, 2.0, 5.0, 0.0), (200, 1, 1.5, 4.0, 0.5, 1e3), (500, 2, 3.0, 3.0, 3.0, 2.0**20 - 7),
+              (64, 8, 2.0**-40, 1.0, 2.0**-41, 1e9), (100, 5, 1e-20, 0.0, 0.0, 5.0),   # ties, binade tops, zeros
+              (43, 2, 22.091351078297162, 40.72842692660469, 5.465746285607576, 0.0),   # equal queues, unequal
+              (114, 1, 23.4368546771558, 47.210074099256985, 19.73733128969315, 0.0)]   # shifts: no skip
+    compiled = [cycle._tiles(int(g), int(s), float(a), float(b), float(c), float(t)) for g, s, a, b, c, t in cases]
+    monkeypatch.setattr(cycle, "_repeat_add", _plain_repeat_add)
+    monkeypatch.setattr(cycle, "GROUP_JUMPS", False)
+    plain = [cycle._tiles.py_func(int(g), int(s), float(a), float(b), float(c), float(t)) for g, s, a, b, c, t in cases]
+    assert compiled == plain
 
 
 #: sha256 (first 16 hex digits) of cycles, ii_cycles and dram_bytes of 40 cycle-level designs

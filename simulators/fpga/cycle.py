@@ -36,6 +36,7 @@ from simulators.fpga.layers import StageTable
 IMAGES = 4                 # inferences simulated for the steady state
 MAX_TILES_PER_LAYER = 20_000  # beyond this, consecutive N-tiles are merged (same totals, coarser overlap)
 JUMP_STEPS = 4             # a run of at least this many steady load/compute steps is advanced in closed form
+GROUP_JUMPS = True         # output tiles whose start states repeat shifted are advanced in closed form
 _TWO53 = 2**53             # float64's significand range: a binade holds 2**52 multiples of its ulp
 _NORMAL = 2.0**-900        # closed-form adds only for x above this and x, c below _HUGE (no subnormal ulps,
 _HUGE = 2.0**900           # no overflow); elsewhere plain additions
@@ -282,14 +283,39 @@ def _tiles(groups: int, steps: int, load: float, comp: float, store: float,
     ``y_k = x_k + comp`` with ``load ≥ comp``, every later step takes the same branch (float addition is
     monotone): ``x`` is repeated additions of ``load`` and ``y = x + comp``; once ``y_{k-1} ≥ x_k`` and
     ``y_k = y_{k-1} + comp`` with ``comp ≥ load``, ``y`` is repeated additions of ``comp`` and
-    ``x = y_{k-2} + load``. Such runs are advanced by :func:`_repeat_add`, which gives the same floats."""
+    ``x = y_{k-2} + load``. Such runs are advanced by :func:`_repeat_add`, which gives the same floats;
+    output tiles that repeat their predecessor shifted in time are skipped by :func:`_repeating`."""
     dma = t0
     prev2, prev1 = t0, t0            # compute-done times of the two previous steps (t0 before any)
     store_done = np.empty(groups)    # store-done time of each output tile
     pending = np.empty(groups)       # compute-done times of output tiles awaiting their store (a queue)
     head = tail = stored = 0
     steady = load >= 0.0 and comp >= 0.0
-    for gidx in range(groups):
+    snaps = np.empty((2, 3 + 2 * groups)) if GROUP_JUMPS and groups > 4 else np.empty((2, 0))
+    last_q = last_s = last_g = -1
+    gidx = 0
+    while gidx < groups:
+        if snaps.shape[1] and gidx >= 3:
+            # the start state of this output tile: DMA, the last two computes, queued stores, stores done from
+            # tile gidx-2 on; once it is the previous tile's shifted by one delta, the tiles repeat (below)
+            cur, old = snaps[gidx % 2], snaps[1 - gidx % 2]
+            n_q, n_s = tail - head, stored - (gidx - 2)
+            cur[0], cur[1], cur[2] = dma, prev1, prev2
+            cur[3:3 + n_q] = pending[head:tail]
+            size = 3 + n_q + max(n_s, 0)
+            cur[3 + n_q:size] = store_done[gidx - 2:stored]
+            if n_q == last_q and n_s == last_s and last_g == gidx - 1:
+                j, shift = _repeating(cur, old, size, max(load, comp, store), load, comp, store, groups - gidx - 1)
+                if j:
+                    dma, prev1, prev2 = dma + shift, prev1 + shift, prev2 + shift
+                    for q in range(n_q - 1, -1, -1):
+                        pending[head + j + q] = pending[head + q] + shift
+                    for q in range(max(n_s, 0) - 1, -1, -1):
+                        store_done[gidx - 2 + j + q] = store_done[gidx - 2 + q] + shift
+                    head, tail, stored, gidx = head + j, tail + j, stored + j, gidx + j
+                    last_g = -1
+                    continue
+            last_q, last_s, last_g = n_q, n_s, gidx
         s = 0
         while s < steps:
             # a load needs the DMA and a free input buffer (the tile two back has been computed)
@@ -326,10 +352,46 @@ def _tiles(groups: int, steps: int, load: float, comp: float, store: float,
             s += 1
         pending[tail] = prev1
         tail += 1
+        gidx += 1
     while head < tail:
         dma = max(dma, pending[head]) + store
         head += 1
     return max(dma, prev1)
+
+
+@njit(cache=True)
+def _repeating(cur: np.ndarray, old: np.ndarray, size: int, c_max: float, load: float, comp: float, store: float,
+               left: int) -> tuple[int, float]:   # pragma: no cover - compiled
+    """Output tiles to skip (up to ``left``) and the time shift of each, when the start state ``cur[:size]`` is
+    ``old[:size]`` (the previous tile's, same queue lengths) plus one ``delta`` and both lie in one binade
+    (ulp ``u``). There every addition of ``load``, ``comp`` or ``store`` (none a tie: ``c/u ≠ k + ½``) adds a
+    fixed number of ulps and ``max`` commutes with a shift, so each later tile repeats the last one ``delta``
+    later, exactly, while every sum stays below the binade's top (values only grow; a sum is at most a tile's
+    final state plus ``c_max``). ``(0, 0.0)`` otherwise."""
+    delta = cur[0] - old[0]
+    if not delta >= 0.0:
+        return 0, 0.0
+    hi_v, lo_v = cur[0], old[0]
+    for i in range(size):
+        if cur[i] - old[i] != delta:
+            return 0, 0.0
+        hi_v, lo_v = max(hi_v, cur[i]), min(lo_v, old[i])
+    if not (_NORMAL <= lo_v and hi_v < _HUGE and c_max < _HUGE):
+        return 0, 0.0
+    e = math.frexp(hi_v)[1]
+    u = math.ldexp(1.0, e - 53)
+    if lo_v < math.ldexp(1.0, e - 1):
+        return 0, 0.0
+    for c in (load, comp, store):
+        cu = c / u
+        if not (0.0 <= cu < _TWO53 / 2) or cu - math.floor(cu) == 0.5:
+            return 0, 0.0
+    room = int((math.ldexp(1.0, e) - hi_v) / u) - math.ceil(c_max / u) - 1   # j·delta/u <= room
+    du = int(delta / u)
+    j = left if du == 0 else min(left, room // du)
+    if room < 0 or j <= 0:
+        return 0, 0.0
+    return j, float(j * du) * u
 
 
 @njit(cache=True)
