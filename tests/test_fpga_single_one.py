@@ -24,13 +24,13 @@ def _bits(v: float) -> bytes:
     return struct.pack("<d", v)
 
 
-def _designs(workload: str, n: int, seed: int) -> list[dict]:
+def _designs(workload: str, n: int, seed: int, mapping: str = "auto") -> list[dict]:
     """``n`` sampled designs of every style on every device and precision, a third of each style, with every
     weight placement, FIFO depth, reconfiguration and group count 1-4, and odd values among them (zero/huge
-    tiles and buffers, zero clock, zero or NaN cap)."""
+    tiles and buffers, zero clock, zero or NaN cap); ``mapping="shared"``: with the ``sched_*`` knobs."""
     rng = np.random.default_rng(seed)
     out = []
-    for i, d in enumerate(SIM.space(get_workload(workload)).sample(n, seed)):
+    for i, d in enumerate(SIM.space(get_workload(workload), None, mapping).sample(n, seed)):
         d = dict(d, device=str(rng.choice(list(DEVICES))), precision=str(rng.choice(list(PRECISIONS))))
         d["style"] = ("tiled", "streaming", "hybrid")[i % 3]
         d["reconfig"] = ("intar", "partial")[i % 2]
@@ -52,10 +52,11 @@ def _rows(result: object) -> str:
         return f"ValueError: {exc}"
 
 
-@pytest.mark.parametrize("workload", ["resnet18", "mobilenetv2", "gpt2-decode"])
-def test_one_equals_its_batch_row(workload: str) -> None:
+@pytest.mark.parametrize("workload,mapping", [("resnet18", "auto"), ("mobilenetv2", "auto"),
+                                              ("gpt2-decode", "auto"), ("resnet18", "shared")])
+def test_one_equals_its_batch_row(workload: str, mapping: str) -> None:
     wl = get_workload(workload)
-    designs = _designs(workload, 90, 11)
+    designs = _designs(workload, 90, 11, mapping)
     batch = SIM.evaluate_batch(designs, wl)
     table = _table(wl)
     for i, d in enumerate(designs):
@@ -75,7 +76,8 @@ def test_one_equals_its_batch_row(workload: str) -> None:
 
 
 @pytest.mark.parametrize("key,value", [("tm", np.int64(8)), ("tm", "8"), ("tm", True), ("tm", 2**60),
-                                       ("groups", 2.0), ("fifo_depth", "x"), ("reconfig", 3), ("sched_0", "auto"),
+                                       ("groups", 2.0), ("fifo_depth", "x"), ("reconfig", 3), ("sched_0", "bogus"),
+                                       ("sched_0", np.str_("auto")),
                                        ("groups", 0), ("groups", 65), ("device", np.str_("zcu102"))])
 def test_odd_values_take_the_general_way(key: str, value: object) -> None:
     wl = get_workload("resnet18")
@@ -88,3 +90,15 @@ def test_unknown_device_is_the_general_error() -> None:
     d = dict(_designs("resnet18", 1, 0)[0], style="tiled", device="nope")
     with pytest.raises(ConfigError, match="device: 'nope' is not allowed"):
         SIM.evaluate(d, get_workload("resnet18"))
+
+
+@pytest.mark.parametrize("groups", [0, -1])
+def test_hybrid_without_groups_is_an_error(groups: int) -> None:
+    """A hybrid cut into fewer than one group is a one-line error (the group kernels would index out of
+    bounds), in a batch too; other styles do not read ``groups``."""
+    wl = get_workload("resnet18")
+    d = dict(_designs("resnet18", 1, 0)[0], style="hybrid", groups=groups)
+    for call in (lambda: SIM.evaluate(d, wl), lambda: SIM.evaluate_batch([dict(d, groups=2), d], wl)):
+        with pytest.raises(ConfigError, match=f"groups: {groups} is not allowed"):
+            call()
+    assert SIM.evaluate(dict(d, style="tiled", groups=0), wl).metrics["latency_s"] > 0

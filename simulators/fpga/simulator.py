@@ -71,6 +71,9 @@ class FPGASimulator(Family):
         bad = [s for s in cols["style"] if s not in STYLES]
         if bad:
             raise ConfigError.bad_value("style", bad[0], STYLES)
+        cut = np.flatnonzero((cols["groups"] < 1) & (cols["style"] == "hybrid"))
+        if cut.size:         # no group to cut into: the group kernels would index out of bounds
+            raise ConfigError.bad_value("groups", designs[int(cut[0])]["groups"], "integers >= 1 for a hybrid")
         names = [table.names[i] for i in table.mac_idx]
         if param_name("pe", names[0]) in first:
             try:

@@ -12,7 +12,7 @@ budgets: :func:`_metrics`) with the same float operations in the same order (``n
 ``np.clip`` as :mod:`simulators.common.kernel_math`'s NaN-propagating picks, a row sum as numpy's pairwise
 sum, ``cumsum`` left to right, ``argmax`` the first NaN else the first maximum).
 ``tests/test_fpga_single_one.py`` binds them to the batch path to the bit. Any design this path does not
-take (per-layer folding or ``sched_*`` knobs, fewer than 1 or more than :data:`MAX_GROUPS` groups, values
+take (per-layer folding, ``sched_*`` values not allowed, fewer than 1 or more than :data:`MAX_GROUPS` groups, values
 that are not plain ``int``/``float``/``str``) returns ``None`` from :func:`one` and goes the general way,
 whose errors are unchanged.
 """
@@ -38,6 +38,7 @@ from simulators.fpga.model import (
     INTAR_SWITCH_S,
 )
 from simulators.fpga.resources import CLOCK_KNEE, CLOCK_SLOPE, FF_PER_LUT
+from simulators.fpga.space import SCHEDULE
 from simulators.fpga.tiled import ENGINE_CONTROL_LUT, VECTOR_LUT_PER_LANE_BIT, _layers
 
 #: the metrics of :func:`model.time_metrics`, in its order (per-resource values and utilisations last)
@@ -48,6 +49,7 @@ METRICS = ("latency_s", "cycles", "ii_cycles", "energy_j", "power_w", "throughpu
 VIOLATIONS = (*(f"{r}_budget" for r in RESOURCES), "tile_buffer", "dram_capacity")
 _NUMERIC = ("tm", "tn", "buf_kib", "clock_mhz", "util_cap", "fifo_depth")   # read as float columns
 _STYLES = ("tiled", "streaming", "hybrid")
+_SCHED_CODES = {"auto": 0, "dataflow": 1, "sequential": 2}                 # kernels.hybrid_groups' codes
 _PLACE = {"auto": kernels.PLACE_AUTO, "on-chip": kernels.PLACE_ON}     # any other weight_mem: off chip (Placement.of)
 # positions in :func:`_fabric`'s vector
 (BITS, IS_FLOAT, FP_LUT, USES_DSP, SLICE_DIV, HAS_URAM, USER, CLOCK_MAX, GBPS, GIB, STATIC_W, DRAM_PJ,
@@ -126,7 +128,7 @@ def one(table: StageTable, design: Mapping[str, Any]
     """A design's metrics and violations as :func:`model.analyze` gives its batch row, and
     its ``FPGASimulator._info``; ``None`` when this path does not take it (see the module docstring)."""
     style = design.get("style")
-    if style not in _STYLES or "sched_0" in design or any(k.startswith("pe_") for k in design):
+    if style not in _STYLES or any(k.startswith("pe_") for k in design):
         return None
     knobs = [design[k] for k in _NUMERIC]
     if any(type(v) is not float and (type(v) is not int or abs(v) >= _MAX_EXACT) for v in knobs):
@@ -134,6 +136,9 @@ def one(table: StageTable, design: Mapping[str, Any]
     names = [design[k] for k in ("device", "precision", "reconfig", "weight_mem")]
     groups = design["groups"]
     if any(type(v) is not str for v in names) or type(groups) is not int or not 1 <= groups <= MAX_GROUPS:
+        return None
+    choice = _schedule(design, groups)
+    if choice is None:
         return None
     fab = _fabric(names[0], names[1])
     tm, tn, buf_kib, clock_mhz, cap, fifo = (float(v) for v in knobs)
@@ -146,7 +151,7 @@ def one(table: StageTable, design: Mapping[str, Any]
         cut, need_next, fill_rows, lo, hi, g_ids, subs, parts = _hybrid_tables(table, groups)
         args = (_tiled_tables(table), _streaming_tables(table), table.macs, cut, need_next, fill_rows, lo, hi, g_ids,
                 _group_bytes(table, groups, subs, fab[BITS:BITS + 1]), groups, macs_total, weight_elems, fab,
-                tm, tn, buf_kib, clock_mhz, cap, fifo, names[2] == "partial")
+                tm, tn, buf_kib, clock_mhz, cap, fifo, names[2] == "partial", choice[:, g_ids])
         out = hybrid_one(*args)
         modes = ["dataflow" if m else "sequential" for m in out[-4].tolist()]
         cyc, nbytes = out[-3].tolist(), out[-2].tolist()
@@ -163,6 +168,21 @@ def one(table: StageTable, design: Mapping[str, Any]
                 "bottleneck": table.names[out[-2]]}
     k = len(METRICS)
     return dict(zip(METRICS, out[:k])), dict(zip(VIOLATIONS, out[k:k + len(VIOLATIONS)])), info
+
+
+def _schedule(design: Mapping[str, Any], groups: int) -> np.ndarray | None:
+    """The ``sched_*`` knobs of the design's ``groups`` groups as ``model._schedule_codes`` gives them
+    ``(1, groups)`` (all auto without ``sched_0``, as ``FPGASimulator._columns`` reads them); ``None`` when a
+    value is not an allowed ``str`` (the general way raises its error)."""
+    codes = np.zeros((1, groups), dtype=np.int64)
+    if "sched_0" not in design:
+        return codes
+    for g in range(groups):
+        v = design.get(f"sched_{g}", "auto")
+        if type(v) is not str or v not in SCHEDULE:
+            return None
+        codes[0, g] = _SCHED_CODES[v]
+    return codes
 
 
 @njit(cache=True, error_model="numpy")
@@ -302,11 +322,12 @@ def streaming_one(key: np.ndarray, offset: np.ndarray, start: np.ndarray, pick: 
 def hybrid_one(tiled_tables: tuple[Any, ...], streaming_tables: tuple[Any, ...], stage_macs: np.ndarray, cut: np.ndarray,
                need_next: np.ndarray, fill_rows: np.ndarray, lo: np.ndarray, hi: np.ndarray, g_ids: np.ndarray,
                df_off: np.ndarray, groups: int, macs_total: float, weight_elems: float, fab: np.ndarray,
-               tm: float, tn: float, buf_kib: float, clock_mhz: float, cap: float, fifo: float, partial: bool
-               ) -> tuple[Any, ...]:  # pragma: no cover - compiled
+               tm: float, tn: float, buf_kib: float, clock_mhz: float, cap: float, fifo: float, partial: bool,
+               choice: np.ndarray) -> tuple[Any, ...]:  # pragma: no cover - compiled
     """:data:`METRICS`, :data:`VIOLATIONS`, each group's mode, cycles and DRAM bytes ``(groups,)`` and the
     reconfiguration cycles of one hybrid design cut into ``groups`` groups (``cut``, stages ``lo:hi`` of the
-    non-empty groups ``g_ids``; ``df_off``: their streamed DRAM bytes ``(parts, 1)``), ``sched_*`` auto:
+    non-empty groups ``g_ids``; ``df_off``: their streamed DRAM bytes ``(parts, 1)``; ``choice``: their
+    schedule codes ``(1, parts)``):
     ``model.analyze``'s engine resources with InTAR's logic overhead, its group folding
     (``kernels.fold_groups``), group pipelines (``kernels.stage_model``, weights off chip) and schedule
     (``kernels.hybrid_groups``)."""
@@ -338,7 +359,7 @@ def hybrid_one(tiled_tables: tuple[Any, ...], streaming_tables: tuple[Any, ...],
         streaming.ELT_LUT_PER_LANE_BIT, float(streaming.WEIGHT_PREFETCH_DEPTH), FF_PER_LUT)
     mode_p, cyc_p, bytes_p = kernels.hybrid_groups(
         lo, hi, e_cycles, e_bytes, df_cycles, df_fill, df_row, df_lanes, df_bram, df_uram, is_mac, df_off,
-        one * (res_k[3, 0] + 8 * res_k[4, 0]), lanes, one * bpc, np.zeros((1, lo.size), np.int64))
+        one * (res_k[3, 0] + 8 * res_k[4, 0]), lanes, one * bpc, choice)
     mode = np.zeros(groups, np.bool_)
     cycles = np.zeros(groups)
     nbytes = np.zeros(groups)
