@@ -27,7 +27,8 @@ def _bits(v: float) -> bytes:
 def _designs(workload: str, n: int, seed: int, mapping: str = "auto") -> list[dict]:
     """``n`` sampled designs of every style on every device and precision, a third of each style, with every
     weight placement, FIFO depth, reconfiguration and group count 1-4, and odd values among them (zero/huge
-    tiles and buffers, zero clock, zero or NaN cap); ``mapping="shared"``: with the ``sched_*`` knobs."""
+    tiles and buffers, zero clock, zero or NaN cap); ``mapping="shared"``: with the ``sched_*`` knobs,
+    ``"per-layer"``: with them and every MAC stage's ``pe_*``/``simd_*``."""
     rng = np.random.default_rng(seed)
     out = []
     for i, d in enumerate(SIM.space(get_workload(workload), None, mapping).sample(n, seed)):
@@ -53,7 +54,8 @@ def _rows(result: object) -> str:
 
 
 @pytest.mark.parametrize("workload,mapping", [("resnet18", "auto"), ("mobilenetv2", "auto"),
-                                              ("gpt2-decode", "auto"), ("resnet18", "shared")])
+                                              ("gpt2-decode", "auto"), ("resnet18", "shared"),
+                                              ("mobilenetv2", "per-layer")])
 def test_one_equals_its_batch_row(workload: str, mapping: str) -> None:
     wl = get_workload(workload)
     designs = _designs(workload, 90, 11, mapping)
@@ -70,14 +72,14 @@ def test_one_equals_its_batch_row(workload: str, mapping: str) -> None:
         r = SIM.evaluate(d, wl)
         assert [_bits(v) for v in r.metrics.values()] == [_bits(float(batch.metrics[k][i])) for k in r.metrics]
         assert r.violations == batch.violations[i] and r.valid == bool(batch.valid[i])
-        general = SIM.evaluate(dict(d, pe_x=0), wl)     # an unknown key: the general way, same numbers
+        general = SIM.evaluate(dict(d, tm=np.float64(d["tm"])), wl)    # a numpy value: the general way
         assert repr(r.info) == repr(general.info) == repr({"fidelity": "analytical", **info})
         assert _rows(r) == _rows(general)
 
 
 @pytest.mark.parametrize("key,value", [("tm", np.int64(8)), ("tm", "8"), ("tm", True), ("tm", 2**60),
                                        ("groups", 2.0), ("fifo_depth", "x"), ("reconfig", 3), ("sched_0", "bogus"),
-                                       ("sched_0", np.str_("auto")),
+                                       ("sched_0", np.str_("auto")), ("pe_conv1", 2),
                                        ("groups", 0), ("groups", 65), ("device", np.str_("zcu102"))])
 def test_odd_values_take_the_general_way(key: str, value: object) -> None:
     wl = get_workload("resnet18")

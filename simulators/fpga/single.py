@@ -12,7 +12,7 @@ budgets: :func:`_metrics`) with the same float operations in the same order (``n
 ``np.clip`` as :mod:`simulators.common.kernel_math`'s NaN-propagating picks, a row sum as numpy's pairwise
 sum, ``cumsum`` left to right, ``argmax`` the first NaN else the first maximum).
 ``tests/test_fpga_single_one.py`` binds them to the batch path to the bit. Any design this path does not
-take (per-layer folding, ``sched_*`` values not allowed, fewer than 1 or more than :data:`MAX_GROUPS` groups, values
+take (per-layer folds missing or not ``int``, ``sched_*`` values not allowed, fewer than 1 or more than :data:`MAX_GROUPS` groups, values
 that are not plain ``int``/``float``/``str``) returns ``None`` from :func:`one` and goes the general way,
 whose errors are unchanged.
 """
@@ -38,7 +38,7 @@ from simulators.fpga.model import (
     INTAR_SWITCH_S,
 )
 from simulators.fpga.resources import CLOCK_KNEE, CLOCK_SLOPE, FF_PER_LUT
-from simulators.fpga.space import SCHEDULE
+from simulators.fpga.space import SCHEDULE, param_name
 from simulators.fpga.tiled import ENGINE_CONTROL_LUT, VECTOR_LUT_PER_LANE_BIT, _layers
 
 #: the metrics of :func:`model.time_metrics`, in its order (per-resource values and utilisations last)
@@ -49,6 +49,8 @@ METRICS = ("latency_s", "cycles", "ii_cycles", "energy_j", "power_w", "throughpu
 VIOLATIONS = (*(f"{r}_budget" for r in RESOURCES), "tile_buffer", "dram_capacity")
 _NUMERIC = ("tm", "tn", "buf_kib", "clock_mhz", "util_cap", "fifo_depth")   # read as float columns
 _STYLES = ("tiled", "streaming", "hybrid")
+_NO_FOLDS = (False, np.zeros((1, 0), np.int64), np.zeros((1, 0), np.int64), np.zeros((1, 0), np.int64))
+_INT64_MIN, _INT64_MAX = -2**63, 2**63 - 1       # a Python int np.array(..., dtype=np.int64) holds exactly
 _SCHED_CODES = {"auto": 0, "dataflow": 1, "sequential": 2}                 # kernels.hybrid_groups' codes
 _PLACE = {"auto": kernels.PLACE_AUTO, "on-chip": kernels.PLACE_ON}     # any other weight_mem: off chip (Placement.of)
 # positions in :func:`_fabric`'s vector
@@ -128,7 +130,10 @@ def one(table: StageTable, design: Mapping[str, Any]
     """A design's metrics and violations as :func:`model.analyze` gives its batch row, and
     its ``FPGASimulator._info``; ``None`` when this path does not take it (see the module docstring)."""
     style = design.get("style")
-    if style not in _STYLES or any(k.startswith("pe_") for k in design):
+    if style not in _STYLES:
+        return None
+    folds = _folds(table, design)
+    if folds is None:
         return None
     knobs = [design[k] for k in _NUMERIC]
     if any(type(v) is not float and (type(v) is not int or abs(v) >= _MAX_EXACT) for v in knobs):
@@ -162,12 +167,32 @@ def one(table: StageTable, design: Mapping[str, Any]
     else:
         wbytes = float(streaming._weight_bytes(table, table.mac_idx, fab[BITS:BITS + 1])[0])
         args = (*_streaming_tables(table), macs_total, weight_elems, wbytes, fab, tm * tn, clock_mhz, cap, fifo,
-                _PLACE.get(names[3], kernels.PLACE_OFF))
+                _PLACE.get(names[3], kernels.PLACE_OFF), *folds)
         out = streaming_one(*args)
         info = {"clock_mhz": out[METRICS.index("clock_mhz")], "weights": "on-chip" if out[-1] else "off-chip",
                 "bottleneck": table.names[out[-2]]}
     k = len(METRICS)
     return dict(zip(METRICS, out[:k])), dict(zip(VIOLATIONS, out[k:k + len(VIOLATIONS)])), info
+
+
+def _folds(table: StageTable, design: Mapping[str, Any]) -> tuple[Any, ...] | None:
+    """``(explicit, pe, simd, eltwise lanes)`` as ``model._pipeline`` reads them: the per-layer ``pe_*``/``simd_*``
+    knobs as ``(1, n_mac)`` int64 and ``streaming.producer_lanes`` of them when the first MAC stage's ``pe_*``
+    is present (as ``FPGASimulator._columns`` decides), else no folds (``auto_fold`` in :func:`streaming_one`);
+    ``None`` when a knob is missing or not an ``int`` in the int64 range (the general way and its error)."""
+    pe_keys, simd_keys = table.remember("single_fold_keys", lambda: tuple(
+        [param_name(kind, table.names[i]) for i in table.mac_idx.tolist()] for kind in ("pe", "simd")))
+    if not pe_keys or pe_keys[0] not in design:
+        return _NO_FOLDS
+    try:
+        vals = [design[k] for k in pe_keys] + [design[k] for k in simd_keys]
+    except KeyError:
+        return None
+    if any(type(v) is not int or not _INT64_MIN <= v <= _INT64_MAX for v in vals):
+        return None
+    n = len(pe_keys)
+    pe = np.array([vals[:n]], dtype=np.int64)
+    return True, pe, np.array([vals[n:]], dtype=np.int64), streaming.producer_lanes(table, pe)
 
 
 def _schedule(design: Mapping[str, Any], groups: int) -> np.ndarray | None:
@@ -270,14 +295,19 @@ def streaming_one(key: np.ndarray, offset: np.ndarray, start: np.ndarray, pick: 
                   skip: np.ndarray, skip_words: np.ndarray, out_rows: np.ndarray, row_elems: np.ndarray,
                   need_next: np.ndarray, fill_rows: np.ndarray, io_elems: float,
                   macs_total: float, weight_elems: float, weight_bytes: float, fab: np.ndarray, lanes_budget: float,
-                  clock_mhz: float, cap: float, fifo: float, place: int) -> tuple[Any, ...]:  # pragma: no cover
+                  clock_mhz: float, cap: float, fifo: float, place: int, explicit: bool, pe_in: np.ndarray,
+                  simd_in: np.ndarray, lanes_in: np.ndarray) -> tuple[Any, ...]:  # pragma: no cover
     """:data:`METRICS`, :data:`VIOLATIONS`, the slowest stage (``argmax`` of the cycles) and whether the weights
-    are on chip, of one streaming design folded by ``auto_fold`` to ``MACs / (tm·tn)`` (``model._pipeline``);
+    are on chip, of one streaming design folded by ``auto_fold`` to ``MACs / (tm·tn)``, or by ``pe_in``,
+    ``simd_in`` and ``lanes_in`` when ``explicit`` (``model._pipeline``);
     ``weight_bytes``: its MAC stages' weight bytes (``streaming._weight_bytes``)."""
     one = np.ones(1)
     bits = fab[BITS]
-    pe, simd, lanes_e = kernels.fold(key, offset, start, pick, pe_c, simd_c, span, mac_idx, fold_elts, fold_E,
-                                     np.full((1, 1), macs_total / lanes_budget))
+    if explicit:
+        pe, simd, lanes_e = pe_in, simd_in, lanes_in
+    else:
+        pe, simd, lanes_e = kernels.fold(key, offset, start, pick, pe_c, simd_c, span, mac_idx, fold_elts, fold_E,
+                                         np.full((1, 1), macs_total / lanes_budget))
     (cycles, lanes, dsp, lut, ff, bram, uram, row_time, fill, _, _, onchip) = kernels.stage_model(
         macs, MH, MW, pix, lb_words, spatial, acc_log, elts, E, elt_ops, skip, skip_words, out_rows, row_elems,
         need_next, fill_rows, one * bits, np.full(1, fab[HAS_URAM] != 0.0), np.full(1, fab[USES_DSP] != 0.0),
