@@ -62,7 +62,7 @@ def test_compiled_walks_equal_plain_python_step_by_step(monkeypatch: pytest.Monk
     pool = SIM.space(wl).sample(60, 2)
     designs = [d for style in ("streaming", "tiled", "hybrid") for d in [d for d in pool if d["style"] == style][:6]]
     compiled = SIM.evaluate_batch(designs, wl, "cycle")
-    for name in ("walks", "_pipeline_tables", "_pipeline", "_at_least_one", "_engine", "_tiles"):
+    for name in ("walks", "_row_inputs", "_pipeline_tables", "_pipeline", "_engine", "_tiles"):
         monkeypatch.setattr(cycle, name, getattr(cycle, name).py_func)
     monkeypatch.setattr(cycle, "_repeat_add", _plain_repeat_add)     # every tile step taken one by one
     monkeypatch.setattr(cycle, "GROUP_JUMPS", False)                  # and every output tile

@@ -82,32 +82,39 @@ def walks(style: np.ndarray, ints: np.ndarray, row_elems: np.ndarray, is_mac: np
     d, n, g_max = style.size, ints.shape[1], mode.shape[1]
     lat, ii, dram = np.empty(d), np.empty(d), np.empty(d)
     g_cyc, g_bytes = np.zeros((d, g_max)), np.zeros((d, g_max))
-    stream = np.flatnonzero(style == 0)
-    if stream.size:
+    if s_cycles.shape[0]:
         src_rows = max(ints[1, 0], 1)
         tabs = _pipeline_tables(ints, src_rows, IMAGES)
-        for k in stream:
-            lat[k], ii[k] = _pipeline(tabs, s_cycles[k] / ints[0], row_elems / _at_least_one(s_width[k]), s_fifo[k],
-                                      src_rows, s_bytes[k] / bpc[k] / src_rows, IMAGES)
-            dram[k] = s_bytes[k]
-    for k in np.flatnonzero(style == 1):
-        lat[k] = ii[k] = _engine(0, n, is_mac, dims, e_cycles[k], e_tr[k], e_tc[k], tm[k], tn[k], word_bytes[k], bpc[k])
-        dram[k] = pairwise_sum(e_bytes[k], 0, n)
+        for k in range(d):
+            if style[k] == 0:
+                row_t, row_words = _row_inputs(s_cycles[k], s_width[k], ints[0], row_elems, 0, n)
+                lat[k], ii[k] = _pipeline(tabs, row_t, row_words, s_fifo[k], src_rows, s_bytes[k] / bpc[k] / src_rows,
+                                          IMAGES)
+                dram[k] = s_bytes[k]
+    for k in range(d):
+        if style[k] == 1:
+            lat[k] = ii[k] = _engine(0, n, is_mac, dims, e_cycles[k], e_tr[k], e_tc[k], tm[k], tn[k], word_bytes[k],
+                                     bpc[k])
+            dram[k] = pairwise_sum(e_bytes[k], 0, n)
     for c in range(bounds.shape[0]):
         for g in range(g_max):
             a, b = bounds[c, g, 0], bounds[c, g, 1]
             if a < 0:
                 continue
-            src_rows = max(ints[1, a], 1)
-            flow = np.array([h for h in range(h_k.size) if h_count[h] == c and mode[h_k[h], g]], dtype=np.int64)
-            if flow.size:
+            flow = 0                         # the group's dataflow designs share its row tables
+            for h in range(h_k.size):
+                if h_count[h] == c and mode[h_k[h], g]:
+                    flow += 1
+            if flow:
+                src_rows = max(ints[1, a], 1)
                 tabs = _pipeline_tables(ints[:, a:b], src_rows, 1)
-                for h in flow:
+                for h in range(h_k.size):
                     k = h_k[h]
-                    g_cyc[k, g] = _pipeline(tabs, d_cycles[h, a:b] / ints[0, a:b],
-                                            row_elems[a:b] / _at_least_one(d_width[h, a:b]), d_fifo[h, a:b],
-                                            src_rows, d_bytes[h, g] / bpc[k] / src_rows, 1)[0]
-                    g_bytes[k, g] = d_bytes[h, g]
+                    if h_count[h] == c and mode[k, g]:
+                        row_t, row_words = _row_inputs(d_cycles[h], d_width[h], ints[0], row_elems, a, b)
+                        g_cyc[k, g] = _pipeline(tabs, row_t, row_words, d_fifo[h, a:b], src_rows,
+                                                d_bytes[h, g] / bpc[k] / src_rows, 1)[0]
+                        g_bytes[k, g] = d_bytes[h, g]
             for h in range(h_k.size):
                 k = h_k[h]
                 if h_count[h] == c and not mode[k, g]:
@@ -127,12 +134,15 @@ def walks(style: np.ndarray, ints: np.ndarray, row_elems: np.ndarray, is_mac: np
 
 
 @njit(cache=True)
-def _at_least_one(a: np.ndarray) -> np.ndarray:   # pragma: no cover - compiled
-    """``np.maximum(a, 1.0)``."""
-    out = np.empty(a.size)
-    for i in range(a.size):
-        out[i] = maximum(a[i], 1.0)
-    return out
+def _row_inputs(cycles: np.ndarray, width: np.ndarray, rows: np.ndarray, row_elems: np.ndarray, lo: int, hi: int
+                ) -> tuple[np.ndarray, np.ndarray]:   # pragma: no cover - compiled
+    """Stages ``lo:hi``'s cycles per output row, ``cycles / rows``, and FIFO words per row,
+    ``row_elems / np.maximum(width, 1.0)`` (plain loops: numba compiles them faster than array expressions)."""
+    row_t, row_words = np.empty(hi - lo), np.empty(hi - lo)
+    for i in range(lo, hi):
+        row_t[i - lo] = cycles[i] / rows[i]
+        row_words[i - lo] = row_elems[i] / maximum(width[i], 1.0)
+    return row_t, row_words
 
 
 @njit(cache=True)
@@ -301,9 +311,11 @@ def _tiles(groups: int, steps: int, load: float, comp: float, store: float,
             cur, old = snaps[gidx % 2], snaps[1 - gidx % 2]
             n_q, n_s = tail - head, stored - (gidx - 2)
             cur[0], cur[1], cur[2] = dma, prev1, prev2
-            cur[3:3 + n_q] = pending[head:tail]
+            for q in range(n_q):
+                cur[3 + q] = pending[head + q]
             size = 3 + n_q + max(n_s, 0)
-            cur[3 + n_q:size] = store_done[gidx - 2:stored]
+            for q in range(3 + n_q, size):
+                cur[q] = store_done[gidx - 2 + q - 3 - n_q]
             if n_q == last_q and n_s == last_s and last_g == gidx - 1:
                 j, shift = _repeating(cur, old, size, max(load, comp, store), load, comp, store, groups - gidx - 1)
                 if j:
