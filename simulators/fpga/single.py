@@ -182,7 +182,9 @@ def _folds(table: StageTable, design: Mapping[str, Any]) -> tuple[Any, ...] | No
     ``None`` when a knob is missing or not an ``int`` in the int64 range (the general way and its error)."""
     pe_keys, simd_keys = table.remember("single_fold_keys", lambda: tuple(
         [param_name(kind, table.names[i]) for i in table.mac_idx.tolist()] for kind in ("pe", "simd")))
-    if not pe_keys or pe_keys[0] not in design:
+    if not pe_keys:               # no MAC stage: _columns' look-up of the first one fails (the general way)
+        return None
+    if pe_keys[0] not in design:
         return _NO_FOLDS
     try:
         vals = [design[k] for k in pe_keys] + [design[k] for k in simd_keys]
