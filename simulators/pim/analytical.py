@@ -54,6 +54,7 @@ class Plan:
     dedup: dict[tuple[Any, ...], tuple[Jobs, np.ndarray, np.ndarray]] = field(default_factory=dict)
     sources: dict[tuple[Any, ...], tuple[str, ...]] = field(default_factory=dict)
     row_keys: dict[tuple[str, ...], tuple[Any, ...]] = field(default_factory=dict)
+    singles: dict[Any, Any] = field(default_factory=dict)   # :mod:`.single`'s set-ups of one design
 
     @classmethod
     def of(cls, workload: Workload) -> Plan:
@@ -237,7 +238,9 @@ def _column(cols: Mapping[str, Any], name: str, default: Any, n: int) -> np.ndar
     """Column ``name`` over the ``n`` designs, or ``default`` for each when ``name`` is ""."""
     if not name:
         return np.full(n, default, dtype=_dtype(default))
-    col = np.asarray(cols[name])
+    value = cols[name]
+    # a one-design dict's str as the object entry a batch's column holds (not numpy's np.str_, which errors show)
+    col = np.asarray(value, dtype=object) if type(value) is str else np.asarray(value)
     return col if col.shape == (n,) else np.broadcast_to(col, (n,))
 
 

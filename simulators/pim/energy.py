@@ -35,7 +35,12 @@ def host_dram_pj_per_bit(t: DRAMTiming) -> float:
 def pim_logic_mm2(units: Any, lanes: Any, bits: int, irf_regs: Any, irf_bits: int, orf_regs: Any,
                   orf_bits: int) -> Any:
     """Area of the PIM units: ``lanes`` MACs and the register files per unit (mm², arrays allowed)."""
-    mac = _DRAM_LOGIC.mac_um2(max(bits // 8, 1))
+    mac, reg = logic_um2(bits)
     reg_bits = irf_regs * irf_bits + orf_regs * orf_bits      # arrays or scalars (no 0-d array ops)
-    per_unit = lanes * mac + reg_bits * _DRAM_LOGIC.reg_um2_per_bit()
+    per_unit = lanes * mac + reg_bits * reg
     return units * per_unit * 1e-6
+
+
+def logic_um2(bits: int) -> tuple[float, float]:
+    """(area of one ``bits``-wide MAC, area of one register bit), µm², in the PIM logic process."""
+    return _DRAM_LOGIC.mac_um2(max(bits // 8, 1)), _DRAM_LOGIC.reg_um2_per_bit()

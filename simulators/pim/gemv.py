@@ -168,11 +168,15 @@ class Hardware:
         return 2.0 * (self.banks / self.g) * (self.t.col_bits / self.bits) / self.t_cmd
 
     def act_round_ns(self) -> np.ndarray:
-        """One row round's activate + precharge overhead (ns); per-bank ACTs of a channel are
-        staggered by tRRD and at most four per tFAW window."""
-        t = self.t
-        stagger = max((t.banks - 1) * t.tRRD_S, ((t.banks - 1) // 4) * t.tFAW)
-        return t.tRP + t.tRCD + stagger * ~self.all_bank_act     # 0 for all-bank ACT (scalar or array)
+        """One row round's activate + precharge overhead (ns): :func:`act_round_ns` of the ACT modes."""
+        return act_round_ns(self.t, self.all_bank_act)
+
+
+def act_round_ns(t: DRAMTiming, all_bank_act: Any) -> Any:
+    """One row round's activate + precharge overhead (ns) for ``all_bank_act`` (a bool or bool arrays);
+    per-bank ACTs of a channel are staggered by tRRD and at most four per tFAW window."""
+    stagger = max((t.banks - 1) * t.tRRD_S, ((t.banks - 1) // 4) * t.tFAW)
+    return t.tRP + t.tRCD + stagger * ~all_bank_act     # 0 for all-bank ACT (scalar or array)
 
 
 #: the un-derated PIM components of a job (:attr:`JobCost.parts`) and the mapper's choices (``choice``)

@@ -14,7 +14,7 @@ from archgym.errors import UnknownNameError
 from archgym.space import DesignSpace
 from archgym.workload import Workload
 from simulators.common.family import Designs, Family, ModelOutput
-from simulators.pim import analytical
+from simulators.pim import analytical, single
 from simulators.pim.hardware import HW_PARAMS, PRESETS, PIMConfig
 from simulators.pim.space import build_space
 
@@ -42,12 +42,18 @@ class PIMSimulator(Family):
         """Both fidelities run over the whole batch (the cycle level simulates each distinct
         (job, mapping, hardware) once)."""
         one = designs.one
-        if one is not None and all(type(v) in _SCALARS for v in one.values()):
+        plain = one is not None and all(type(v) in _SCALARS for v in one.values())
+        if one is not None and plain:
             cols, name = one, str(one["preset"])    # plain scalars: their own columns (numpy reads each as one entry)
         else:
             cols, name = designs.columns, str(designs.single("preset"))
         if name not in PRESETS:
             raise UnknownNameError(f"pim preset: {name!r} is not known; allowed: {', '.join(PRESETS)}")
-        cost = analytical.evaluate(PRESETS[name], cols, designs.n, workload, fidelity)
+        cfg = PRESETS[name]
+        fast = single.evaluate(cfg, cols, workload) if plain and fidelity == "analytical" else None
+        if fast is not None:    # one compiled call (:mod:`.single`); the per-layer rows from the array path when read
+            return ModelOutput(fast[0], fast[1], lambda: analytical.evaluate(cfg, cols, 1, workload).layer_rows(),
+                               lambda: {"preset": name})
+        cost = analytical.evaluate(cfg, cols, designs.n, workload, fidelity)
         return ModelOutput(cost.metrics, cost.violations, cost.layer_rows, lambda: {"preset": name})
 
