@@ -55,6 +55,10 @@ def measure(batch: int = 1000, singles: int = 50, cycle_designs: int = 25, seed:
             for family, workloads in WORKLOADS.items() for name in workloads}
 
 
+#: designs a cycle-level fidelity evaluates one by one, and then in a batch, before it is timed
+CYCLE_WARM = 8
+
+
 class Unseen:
     """Designs handed out once each: every timed call gets designs this process has not evaluated,
     so a model's memos (keyed on hardware, e.g. the RDU mapper's candidate lists) are not measured
@@ -74,21 +78,25 @@ class Unseen:
 def _row(sim: Simulator, wl: Workload, batch: int, singles: int, cycle_designs: int, seed: int,
          repeat: int = 3) -> dict[str, Any]:
     space = sim.space(wl)
-    unseen = Unseen(space.sample(repeat * singles + 2 * batch + 2 * cycle_designs + 2, seed))
+    fidelities = [f for f in sim.fidelities[1:] if f != "scalesim"]   # scalesim: SCALE-Sim's own buffers
+    per_cycle = 2 * CYCLE_WARM + 2 * repeat * cycle_designs
+    unseen = Unseen(space.sample(repeat * singles + 2 * batch + 1 + len(fidelities) * per_cycle, seed))
     sim.evaluate(unseen.take(1)[0], wl)                # warm up (compiled kernels, lowered workloads)
     single = _seconds(lambda: [sim.evaluate(d, wl) for d in unseen.take(singles)], repeat) / singles
     per = _seconds(lambda: sim.evaluate_batch(unseen.take(batch), wl), repeat=2) / batch
-    cycle = {f: _cycle(sim, wl, unseen, cycle_designs, f) for f in sim.fidelities[1:]
-             if f != "scalesim"}   # scalesim (SCALE-Sim's own buffers): seconds per ResNet-18 design
+    cycle = {f: _cycle(sim, wl, unseen, cycle_designs, f, repeat) for f in fidelities}
     return {"single_ms": single * 1e3, "batch_ms": per * 1e3, "ratio": single / per, "cycle": cycle}
 
 
-def _cycle(sim: Simulator, wl: Workload, unseen: Unseen, n: int, fidelity: str) -> dict[str, float]:
-    """A loop of ``evaluate`` over ``n`` unseen designs against ``evaluate_batch`` over ``n`` others."""
-    sim.evaluate(unseen.take(1)[0], wl, fidelity)      # warm up (compiled simulators)
-    loop_designs, batch_designs = unseen.take(n), unseen.take(n)
-    loop = _seconds(lambda: [sim.evaluate(d, wl, fidelity) for d in loop_designs], repeat=1)
-    vec = _seconds(lambda: sim.evaluate_batch(batch_designs, wl, fidelity), repeat=1)
+def _cycle(sim: Simulator, wl: Workload, unseen: Unseen, n: int, fidelity: str, rounds: int) -> dict[str, float]:
+    """A loop of ``evaluate`` over ``n`` unseen designs against ``evaluate_batch`` over ``n`` others, the
+    least of ``rounds`` interleaved rounds (new designs each round), after :data:`CYCLE_WARM` designs one
+    by one and as many in a batch (so that every style's compiled code is loaded before timing)."""
+    for design in unseen.take(CYCLE_WARM):
+        sim.evaluate(design, wl, fidelity)
+    sim.evaluate_batch(unseen.take(CYCLE_WARM), wl, fidelity)
+    loop, vec = interleaved(lambda: [sim.evaluate(d, wl, fidelity) for d in unseen.take(n)],
+                            lambda: sim.evaluate_batch(unseen.take(n), wl, fidelity), rounds=rounds)
     return {"single_ms": loop / n * 1e3, "batch_ms": vec / n * 1e3, "batch_speedup": loop / vec}
 
 
