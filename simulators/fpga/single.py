@@ -45,6 +45,7 @@ from simulators.fpga.tiled import ENGINE_CONTROL_LUT, VECTOR_LUT_PER_LANE_BIT, _
 METRICS = ("latency_s", "cycles", "ii_cycles", "energy_j", "power_w", "throughput_ops_per_s",
            "throughput_inf_per_s", "peak_ops_per_s", "utilization", "dram_bytes", "clock_mhz", "mac_lanes",
            *(name for r in RESOURCES for name in (r, f"{r}_util")))
+_CLOCK_AT = METRICS.index("clock_mhz")
 #: the violations of :func:`model.analyze`, in its order
 VIOLATIONS = (*(f"{r}_budget" for r in RESOURCES), "tile_buffer", "dram_capacity")
 _NUMERIC = ("tm", "tn", "buf_kib", "clock_mhz", "util_cap", "fifo_depth")   # read as float columns
@@ -57,6 +58,7 @@ _PLACE = {"auto": kernels.PLACE_AUTO, "on-chip": kernels.PLACE_ON}     # any oth
 (BITS, IS_FLOAT, FP_LUT, USES_DSP, SLICE_DIV, HAS_URAM, USER, CLOCK_MAX, GBPS, GIB, STATIC_W, DRAM_PJ,
  COEF, LUT) = (0, 1, 2, 3, 4, 5, 6, 11, 12, 13, 14, 15, 16, 21)
 MAX_GROUPS = 64             # assumed: a bound on the hybrid groups this path takes (the space's are 1, 2, 4)
+_FOUR_STR = [str] * 4        # device, precision, reconfig and weight_mem are names
 _MAX_EXACT = 2**53          # derived: a Python int converts to float64 as numpy does below 2^53
 
 
@@ -136,11 +138,12 @@ def one(table: StageTable, design: Mapping[str, Any]
     if folds is None:
         return None
     knobs = [design[k] for k in _NUMERIC]
-    if any(type(v) is not float and (type(v) is not int or abs(v) >= _MAX_EXACT) for v in knobs):
-        return None
+    for v in knobs:
+        if type(v) is not float and (type(v) is not int or abs(v) >= _MAX_EXACT):
+            return None
     names = [design[k] for k in ("device", "precision", "reconfig", "weight_mem")]
     groups = design["groups"]
-    if any(type(v) is not str for v in names) or type(groups) is not int or not 1 <= groups <= MAX_GROUPS:
+    if type(groups) is not int or not 1 <= groups <= MAX_GROUPS or [type(v) for v in names] != _FOUR_STR:
         return None
     choice = _schedule(design, groups)
     if choice is None:
@@ -151,7 +154,7 @@ def one(table: StageTable, design: Mapping[str, Any]
     if style == "tiled":
         args = (*_tiled_tables(table), macs_total, weight_elems, fab, tm, tn, buf_kib, clock_mhz, cap)
         out = tiled_one(*args)
-        info: dict[str, Any] = {"clock_mhz": out[METRICS.index("clock_mhz")]}
+        info: dict[str, Any] = {"clock_mhz": out[_CLOCK_AT]}
     elif style == "hybrid":
         cut, need_next, fill_rows, lo, hi, g_ids, subs, parts = _hybrid_tables(table, groups)
         args = (_tiled_tables(table), _streaming_tables(table), table.macs, cut, need_next, fill_rows, lo, hi, g_ids,
@@ -160,16 +163,18 @@ def one(table: StageTable, design: Mapping[str, Any]
         out = hybrid_one(*args)
         modes = ["dataflow" if m else "sequential" for m in out[-4].tolist()]
         cyc, nbytes = out[-3].tolist(), out[-2].tolist()
-        info = {"clock_mhz": out[METRICS.index("clock_mhz")], "group_modes": modes,
+        info = {"clock_mhz": out[_CLOCK_AT], "group_modes": modes,
                 "groups": [{"group": g, "mode": modes[g], "first": first, "last": last, "cycles": cyc[g],
                             "dram_bytes": nbytes[g]} for g, first, last in parts],
                 "reconfig_cycles": out[-1]}
     else:
-        wbytes = float(streaming._weight_bytes(table, table.mac_idx, fab[BITS:BITS + 1])[0])
+        bits = fab[BITS:BITS + 1]
+        wbytes = table.remember(("single_weight_bytes", float(bits[0])),
+                                lambda: float(streaming._weight_bytes(table, table.mac_idx, bits)[0]))
         args = (*_streaming_tables(table), macs_total, weight_elems, wbytes, fab, tm * tn, clock_mhz, cap, fifo,
                 _PLACE.get(names[3], kernels.PLACE_OFF), *folds)
         out = streaming_one(*args)
-        info = {"clock_mhz": out[METRICS.index("clock_mhz")], "weights": "on-chip" if out[-1] else "off-chip",
+        info = {"clock_mhz": out[_CLOCK_AT], "weights": "on-chip" if out[-1] else "off-chip",
                 "bottleneck": table.names[out[-2]]}
     k = len(METRICS)
     return dict(zip(METRICS, out[:k])), dict(zip(VIOLATIONS, out[k:k + len(VIOLATIONS)])), info
