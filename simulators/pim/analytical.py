@@ -241,7 +241,9 @@ def _column(cols: Mapping[str, Any], name: str, default: Any, n: int) -> np.ndar
     value = cols[name]
     # a one-design dict's str as the object entry a batch's column holds (not numpy's np.str_, which errors show)
     col = np.asarray(value, dtype=object) if type(value) is str else np.asarray(value)
-    return col if col.shape == (n,) else np.broadcast_to(col, (n,))
+    if col.shape == (n,):
+        return col
+    return col.reshape(1) if n == 1 and not col.ndim else np.broadcast_to(col, (n,))   # a scalar: its view of one
 
 
 def _knob(cols: Mapping[str, Any], plan: Plan, names: tuple[str, ...], key: str, shared: tuple[str, ...],
