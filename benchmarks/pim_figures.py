@@ -58,8 +58,8 @@ def peaks_and_attacc() -> None:
         for batch in (16, 64, 128):
             for ctx in (1024, 2048, 4096):
                 cost = analytical.evaluate(cfg, cols, 1, opt_decode("opt-175b", ctx=ctx, batch=batch))
-                fits = not cost.violations["weights_fit_in_memory"][0]
-                m = {k: float(v[0]) for k, v in cost.metrics.items()}
+                fits = not np.ravel(cost.violations["weights_fit_in_memory"])[0]
+                m = {k: float(np.ravel(v)[0]) for k, v in cost.metrics.items()}   # one design: scalars
                 print(f"  {stacks} stacks/{gpus} GPUs batch {batch:3d} ctx {ctx:4d}: speed-up "
                       f"{m['speedup_vs_host']:.2f}× energy {m['energy_saving_vs_host']:.2f}× "
                       f"{'fits' if fits else 'exceeds capacity'}")

@@ -63,7 +63,8 @@ def attacc(batch: int, ctx: int) -> tuple[float, float]:
     cols = {k: np.array([v], dtype=object if isinstance(v, str) else None) for k, v in cfg.design().items()}
     cols.update(preset=np.array([cfg.name], dtype=object), act_mode=np.array(["all-bank"], dtype=object))
     cost = analytical.evaluate(cfg, cols, 1, opt_decode("opt-175b", ctx=ctx, batch=batch, layers=4))
-    return float(cost.metrics["speedup_vs_host"][0]), float(cost.metrics["energy_saving_vs_host"][0])
+    speedup, saving = (np.ravel(cost.metrics[k])[0] for k in ("speedup_vs_host", "energy_saving_vs_host"))
+    return float(speedup), float(saving)      # one design: numpy scalars (or one-entry arrays)
 
 
 def attacc_grid(metric: int) -> tuple[float, float]:
