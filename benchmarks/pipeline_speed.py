@@ -114,7 +114,7 @@ def sweep(designs: int) -> dict[str, Any]:
         run = _sweep_once(designs, workers)
         plan, space = run["outcome"].runs[0].plan, run["outcome"].runs[0].space
         assert plan is not None
-        chunks = [space.indices_to_columns(plan.indices(start, min(SWEEP_CHUNK, designs - start)))
+        chunks = [space.indices_to_columns(plan.indices(start, min(start + SWEEP_CHUNK, designs)))
                   for start in range(0, designs, SWEEP_CHUNK)]
         start = time.perf_counter()
         for cols in chunks:
