@@ -121,3 +121,17 @@ def design_columns(designs: Sequence[Mapping[str, Any]] | Mapping[str, Any],
         return cols, n
     n = len(designs)
     return {k: np.array([d[k] for d in designs]) for k in names if n and k in designs[0]}, n
+
+
+def distinct_rows(keys: np.ndarray, last_major: bool = False) -> tuple[np.ndarray, np.ndarray]:
+    """(the index in ``keys`` of each distinct row's first occurrence, each row's distinct-row number) of
+    a 2-D integer array: ``np.unique(keys, axis=0, return_index=True, return_inverse=True)``'s index
+    and inverse by one stable lexicographic sort, the distinct rows ordered by the first column first
+    (``last_major``: by the last column first)."""
+    order = np.lexsort(keys.T if last_major else keys.T[::-1])
+    ranked = keys[order]
+    new = np.ones(len(keys), dtype=bool)
+    new[1:] = (ranked[1:] != ranked[:-1]).any(axis=1)
+    inverse = np.empty(len(keys), dtype=np.int64)
+    inverse[order] = np.cumsum(new) - 1
+    return order[new], inverse

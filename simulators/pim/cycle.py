@@ -29,6 +29,7 @@ import math
 import numpy as np
 from numba import njit
 
+from simulators.common.arrays import distinct_rows
 from simulators.pim import gemv
 from simulators.pim.gemv import Hardware, JobCost, Jobs
 
@@ -255,18 +256,6 @@ def _run_all(p: np.ndarray, banks: int, cols_per_row: int, col_bits: int, bits: 
         k = keys[u]
         ends[u], counts[u] = _run(p, banks, k[9] != 0, k[8], cols_per_row, col_bits, k[0], k[1], k[2], k[3], k[4],
                                   k[5], k[6], k[7], bits, irf_bits, k[10])
-
-
-def distinct_rows(keys: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """(index of each distinct row's first occurrence, each row's distinct-row number) of an integer
-    matrix (``np.unique(..., axis=0)``'s ``index`` and ``inverse``, in a cheaper lexicographic sort)."""
-    order = np.lexsort(keys.T[::-1])
-    ranked = keys[order]
-    new = np.ones(len(keys), dtype=bool)
-    new[1:] = (ranked[1:] != ranked[:-1]).any(axis=1)
-    inverse = np.empty(len(keys), dtype=np.int64)
-    inverse[order] = np.cumsum(new) - 1
-    return order[new], inverse
 
 
 def simulate_jobs(hw: Hardware, jobs: Jobs, best: JobCost, need: np.ndarray | None = None) -> JobCost:

@@ -18,7 +18,7 @@ import numpy as np
 
 from archgym.errors import ConfigError
 from archgym.workload import Workload
-from simulators.common.arrays import to_numpy
+from simulators.common.arrays import distinct_rows, to_numpy
 from simulators.common.family import Designs, LayerRows, ModelOutput
 from simulators.systolic import cycle_network, fold_walk
 from simulators.systolic.network import GemmStack, gemm_stack, mapping_codes
@@ -73,7 +73,8 @@ def _chosen(hw: dict[str, np.ndarray], df: np.ndarray, order: np.ndarray, tile: 
     task_o = np.concatenate([np.full(int(w.sum()), o) for o, w in enumerate(wanted)])
     keys = np.stack([stack.m[task_g], stack.k[task_g], stack.n[task_g], df[task_d, task_g], task_o,
                      tile[task_d, task_g], *(hw[k][task_d] for k in _HW)], axis=1)
-    uniq, inverse = _unique_rows(keys)
+    first, inverse = distinct_rows(keys, last_major=True)
+    uniq = keys[first]
     c = dict(zip(("m", "k", "n", "df", "order", "tile", *_HW), uniq.T))
     u = fold_walk.timings(c["m"], c["k"], c["n"], c["rows"], c["cols"], c["df"], c["order"], c["tile"],
                           (c["ifmap_kb"], c["filter_kb"], c["ofmap_kb"]), c["dram_bw"], wb)
@@ -98,15 +99,3 @@ def _checked(cols: dict[str, np.ndarray], key: str, low: int) -> np.ndarray:
     if len(bad):
         raise ConfigError.bad_value(key, cols[key].tolist()[bad[0]], f"integers ≥ {low}", "systolic design")
     return v
-
-
-def _unique_rows(keys: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """The distinct rows of a 2-D integer array and each row's index among them (``np.unique(axis=0)``'s
-    result, sorted by the last column first; a lexsort instead of a sort of structured rows)."""
-    order = np.lexsort(keys.T)
-    ordered = keys[order]
-    new = np.ones(len(keys), dtype=bool)
-    new[1:] = (ordered[1:] != ordered[:-1]).any(axis=1)
-    inverse = np.empty(len(keys), dtype=np.int64)
-    inverse[order] = np.cumsum(new) - 1
-    return ordered[new], inverse
