@@ -11,7 +11,7 @@ import numpy as np
 
 from simulators.fpga import cycle
 from simulators.fpga.layers import StageTable
-from simulators.fpga.model import Analysis, group_stages, time_metrics
+from simulators.fpga.model import Analysis, distinct, group_bounds, group_stages, time_metrics
 
 _STYLE_CODE = {"streaming": 0, "tiled": 1, "hybrid": 2}   # :func:`cycle.walks`'s style codes
 
@@ -61,30 +61,15 @@ def _hybrids(table: StageTable, an: Analysis, hyb: np.ndarray, groups: np.ndarra
         none = np.empty((0, table.n))
         return [], (np.empty(0, np.int64), np.empty((0, g_max, 2), np.int64), an.group_mode, none, none, none,
                     np.empty((0, g_max)))
-    rows, models = an.extra["dataflow"]
-    counts = np.unique(groups).tolist()
-    h_count = np.searchsorted(counts, groups)
+    rows, models, df_bytes = an.extra["dataflow"]
+    counts, h_count = distinct(groups)
     pos = np.searchsorted(rows, hyb)                # each design's row in the groups' dataflow pipelines
-    bounds = table.remember(("walk_bounds", tuple(counts), g_max), lambda: _bounds(table, counts, g_max))
+    bounds = group_bounds(table, counts, g_max)
     # every group count's dataflow pipelines are column ranges of one model over the hybrid designs
     whole = [models[(counts[0], g)][1] for g, _ in group_stages(table, counts[0])]
     d_cyc, d_width, d_fifo = (_f64(np.concatenate([getattr(m, a) for m in whole], axis=1)[pos])
                               for a in ("cycles", "width", "fifo"))
-    d_bytes = np.zeros((hyb.size, g_max))
-    for c, count in enumerate(counts):
-        sel = h_count == c
-        for g, _ in group_stages(table, count):
-            d_bytes[sel, g] = models[(count, g)][1].offchip_bytes[pos[sel]]
-    return counts, (h_count.astype(np.int64), bounds, an.group_mode, d_cyc, d_width, d_fifo, d_bytes)
-
-
-def _bounds(table: StageTable, counts: list[int], g_max: int) -> np.ndarray:
-    """``(C, G, 2)``: stages ``lo:hi`` of each non-empty group of each group count (-1 elsewhere)."""
-    out = np.full((len(counts), g_max, 2), -1, dtype=np.int64)
-    for c, count in enumerate(counts):
-        for g, idx in group_stages(table, count):
-            out[c, g] = idx[0], idx[-1] + 1
-    return out
+    return list(counts), (h_count, bounds, an.group_mode, d_cyc, d_width, d_fifo, df_bytes[pos])
 
 
 def _f64(a: Any) -> np.ndarray:

@@ -375,6 +375,42 @@ def row_sum(a: np.ndarray, i: int, lo: int, hi: int) -> float:  # pragma: no cov
     return pairwise_sum(a[i], lo, hi - lo)
 
 
+@njit(cache=True, inline="always", error_model="numpy")
+def _hybrid_group(i: int, a: int, b: int, e_cycles: np.ndarray, e_bytes: np.ndarray, df_cycles: np.ndarray,
+                  df_fill: np.ndarray, df_row: np.ndarray, df_lanes: np.ndarray, df_bram: np.ndarray,
+                  df_uram: np.ndarray, is_mac: np.ndarray, off: float, buf: np.ndarray, lanes: np.ndarray,
+                  bpc: np.ndarray, c: int, before: np.ndarray) -> tuple[bool, float, float]:  # pragma: no cover
+    """Design ``i``'s group of stages ``a:b`` (``off``: its dataflow pipeline's DRAM bytes, ``c``: its schedule
+    code): ``(dataflow?, cycles, DRAM bytes)`` (:func:`hybrid_groups`; ``before``: scratch of ``n``)."""
+    seq = row_sum(e_cycles, i, a, b)
+    seq_bytes = row_sum(e_bytes, i, a, b)
+    mem = 0.0
+    mem_u = 0.0
+    used = 0.0
+    for j in range(a, b):              # integer counts: exact in any order
+        mem += df_bram[i, j]
+        mem_u += df_uram[i, j]
+        if is_mac[j]:
+            used += df_lanes[i, j]
+    ok = (mem + 8 * mem_u <= buf[i]) & (used <= lanes[i] + 1e-9)
+    lat = np.inf
+    if ok:
+        total = 0.0
+        for j in range(a, b):          # Σ_{j'<j} fill, as cumsum(fill) − fill
+            total += df_fill[i, j]
+            before[j] = total - df_fill[i, j]
+        after = 0.0
+        path = -np.inf
+        for j in range(b - 1, a - 1, -1):
+            row = df_row[i, j]
+            after += row
+            v = before[j] + df_cycles[i, j] + (after - row)
+            path = maximum(path, v)
+        lat = maximum(path, off / bpc[i])
+    use = lat < seq if c == _AUTO else (c == _DATAFLOW) & ok
+    return use, (lat if use else seq), (off if use else seq_bytes)
+
+
 @njit(cache=True, error_model="numpy")
 def hybrid_groups(lo: np.ndarray, hi: np.ndarray, e_cycles: np.ndarray, e_bytes: np.ndarray, df_cycles: np.ndarray,
                   df_fill: np.ndarray, df_row: np.ndarray, df_lanes: np.ndarray, df_bram: np.ndarray,
@@ -393,35 +429,33 @@ def hybrid_groups(lo: np.ndarray, hi: np.ndarray, e_cycles: np.ndarray, e_bytes:
     before = np.empty(e_cycles.shape[1])
     for i in range(r_n):
         for p in range(p_n):
-            a, b = lo[p], hi[p]
-            seq = row_sum(e_cycles, i, a, b)
-            seq_bytes = row_sum(e_bytes, i, a, b)
-            mem = 0.0
-            mem_u = 0.0
-            used = 0.0
-            for j in range(a, b):              # integer counts: exact in any order
-                mem += df_bram[i, j]
-                mem_u += df_uram[i, j]
-                if is_mac[j]:
-                    used += df_lanes[i, j]
-            ok = (mem + 8 * mem_u <= buf[i]) & (used <= lanes[i] + 1e-9)
-            lat = np.inf
-            if ok:
-                total = 0.0
-                for j in range(a, b):          # Σ_{j'<j} fill, as cumsum(fill) − fill
-                    total += df_fill[i, j]
-                    before[j] = total - df_fill[i, j]
-                after = 0.0
-                path = -np.inf
-                for j in range(b - 1, a - 1, -1):
-                    row = df_row[i, j]
-                    after += row
-                    v = before[j] + df_cycles[i, j] + (after - row)
-                    path = maximum(path, v)
-                lat = maximum(path, df_off[p, i] / bpc[i])
-            c = choice[i, p]
-            use = lat < seq if c == _AUTO else (c == _DATAFLOW) & ok
-            mode[i, p] = use
-            cycles[i, p] = lat if use else seq
-            nbytes[i, p] = df_off[p, i] if use else seq_bytes
+            mode[i, p], cycles[i, p], nbytes[i, p] = _hybrid_group(
+                i, lo[p], hi[p], e_cycles, e_bytes, df_cycles, df_fill, df_row, df_lanes, df_bram, df_uram, is_mac,
+                df_off[p, i], buf, lanes, bpc, choice[i, p], before)
+    return mode, cycles, nbytes
+
+
+@njit(cache=True, error_model="numpy")
+def hybrid_rows(bounds: np.ndarray, count: np.ndarray, e_cycles: np.ndarray, e_bytes: np.ndarray,
+                df_cycles: np.ndarray, df_fill: np.ndarray, df_row: np.ndarray, df_lanes: np.ndarray,
+                df_bram: np.ndarray, df_uram: np.ndarray, is_mac: np.ndarray, df_off: np.ndarray, buf: np.ndarray,
+                lanes: np.ndarray, bpc: np.ndarray, choice: np.ndarray
+                ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:  # pragma: no cover
+    """:func:`hybrid_groups` of ``R`` hybrid designs each cut its own way: design ``i``'s group ``g`` is stages
+    ``bounds[count[i], g]`` (``(C, G, 2)``, ``-1``: an empty group), its dataflow DRAM bytes ``df_off[i, g]``
+    and its code ``choice[i, g]`` (``(R, G)``). Returns ``(dataflow?, cycles, DRAM bytes)`` ``(R, G)``, an
+    empty group's ``(False, 0, 0)``."""
+    r_n, g_n = e_cycles.shape[0], bounds.shape[1]
+    mode = np.zeros((r_n, g_n), np.bool_)
+    cycles = np.zeros((r_n, g_n))
+    nbytes = np.zeros((r_n, g_n))
+    before = np.empty(e_cycles.shape[1])
+    for i in range(r_n):
+        for g in range(g_n):
+            a, b = bounds[count[i], g, 0], bounds[count[i], g, 1]
+            if a < 0:
+                continue
+            mode[i, g], cycles[i, g], nbytes[i, g] = _hybrid_group(
+                i, a, b, e_cycles, e_bytes, df_cycles, df_fill, df_row, df_lanes, df_bram, df_uram, is_mac,
+                df_off[i, g], buf, lanes, bpc, choice[i, g], before)
     return mode, cycles, nbytes

@@ -58,21 +58,27 @@ class Pipeline:
 
 @dataclass
 class Analysis:
-    """Everything one batch evaluation computed (arrays over the ``D`` designs). The streaming
-    pipeline and the tiled engine's timing are built on first use: a batch without a streaming
+    """Everything one batch evaluation computed (arrays over the ``D`` designs). The analytical metrics, the
+    streaming pipeline and the tiled engine's timing are built on first use: a batch without a streaming
     (or without a tiled/hybrid) design never needs them for its metrics."""
 
     fabric: Fabric                       # the designs' devices and precisions
-    metrics: dict[str, np.ndarray]
+    timing: Callable[[], dict[str, np.ndarray]]   # memoised: the analytical metrics
     violations: dict[str, np.ndarray]
     group_mode: np.ndarray               # (D, G) True = dataflow
     f_mhz: np.ndarray
     # res/util/lanes/bpc (bytes per cycle), is_s/is_t; hybrid: group_cycles and group_bytes (D, G)
     # (cycles and DRAM bytes of each group), reconfig_cycles (D,) (all switches of one inference),
-    # dataflow: (the hybrid designs' rows, (group count, group) -> (sub-table, dataflow pipeline over those rows))
+    # dataflow: (the hybrid designs' rows, (group count, group) -> (sub-table, dataflow pipeline over those rows),
+    # (rows, G) DRAM bytes of each group's dataflow pipeline)
     extra: dict[str, Any]
     pipeline: Callable[[], Pipeline]     # memoised
     timed_engine: Callable[[], TiledModel]   # memoised
+
+    @property
+    def metrics(self) -> dict[str, np.ndarray]:
+        """The analytical metrics (computed on first use: a cycle-level batch times the designs its own way)."""
+        return self.timing()
 
     @property
     def stream(self) -> StreamingModel:
@@ -126,19 +132,30 @@ def dataflow_groups(table: StageTable, counts: np.ndarray, fab: Fabric, lanes: n
     a pipeline's rows are all ``D`` designs, meaningful for those cut into ``count`` groups. Returns the
     pipelines of every group over the whole table (their columns) and that dict.
     :func:`kernels.hybrid_groups` says whether a group's lanes and memories fit the engine's."""
-    key, which = _distinct(counts)
+    key, which = distinct(counts)
     cuts = table.remember(("group_of", key), lambda: np.stack([group_index(table, c) for c in key]))
     group_of = cuts[which]
     lanes = np.asarray(lanes, dtype=float)
     pe, simd, lanes_e = fold_groups(table, group_of, lanes)
     # one group count: every design's pipelines are cut alike (the cut's stage arrays serve every row)
     model = group_streaming(table, cuts if len(key) == 1 else group_of, fab, pe, simd, lanes_e, fifo)
+    widths, width_of = np.unique(fab.bits, return_inverse=True)
     out = {}
     for c in key:
         for g, idx in group_stages(table, c):
             sub = _group_table(table, idx)
-            out[(c, g)] = sub, model.columns(int(idx[0]), int(idx[-1]) + 1, offchip_bytes_streamed(sub, fab.bits))
+            off = _streamed_bytes(sub, widths)[width_of]
+            out[(c, g)] = sub, model.columns(int(idx[0]), int(idx[-1]) + 1, off)
     return model, out
+
+
+def _streamed_bytes(table: StageTable, widths: np.ndarray) -> np.ndarray:
+    """:func:`offchip_bytes_streamed` of ``table`` at each of ``widths`` (distinct, ascending: a subset of the
+    precisions' widths), memoised per table and subset (read it only)."""
+    def build() -> np.ndarray:
+        return np.array([offchip_bytes_streamed(table, widths[k:k + 1])[0] for k in range(widths.size)])
+
+    return table.remember(("streamed_bytes", widths.tobytes()), build)
 
 
 def _part_bounds(table: StageTable, groups: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -149,6 +166,31 @@ def _part_bounds(table: StageTable, groups: int) -> tuple[np.ndarray, np.ndarray
                 np.array([idx[-1] + 1 for _, idx in parts], dtype=np.int64))
 
     return table.remember(("bounds", groups), build)
+
+
+def group_bounds(table: StageTable, counts: tuple[int, ...], g_max: int) -> np.ndarray:
+    """``(C, G, 2)``: stages ``lo:hi`` of each non-empty group of each group count ``counts`` (-1 elsewhere),
+    ``G = g_max`` (memoised per table)."""
+    def build() -> np.ndarray:
+        out = np.full((len(counts), g_max, 2), -1, dtype=np.int64)
+        for c, count in enumerate(counts):
+            for g, idx in group_stages(table, count):
+                out[c, g] = idx[0], idx[-1] + 1
+        return out
+
+    return table.remember(("group_bounds", counts, g_max), build)
+
+
+def dataflow_bytes(table: StageTable, counts: tuple[int, ...], count_of: np.ndarray,
+                   per_group: dict[tuple[int, int], tuple[StageTable, StreamingModel]], g_max: int) -> np.ndarray:
+    """``(R, g_max)`` DRAM bytes of each group's dataflow pipeline (:func:`dataflow_groups`' ``per_group``, over
+    ``R`` hybrid designs cut into ``counts[count_of]`` groups; 0 for an empty group)."""
+    out = np.zeros((count_of.size, g_max))
+    for c, count in enumerate(counts):
+        sel = count_of == c
+        for g, _ in group_stages(table, count):
+            out[sel, g] = per_group[(count, g)][1].offchip_bytes[sel]
+    return out
 
 
 def _rows(a: np.ndarray, idx: np.ndarray, whole: bool) -> np.ndarray:
@@ -167,7 +209,7 @@ def _schedule_codes(sched: np.ndarray | None, d: int, groups: int) -> np.ndarray
     return code
 
 
-def _distinct(values: np.ndarray) -> tuple[tuple[int, ...], np.ndarray]:
+def distinct(values: np.ndarray) -> tuple[tuple[int, ...], np.ndarray]:
     """``np.unique(values, return_inverse=True)`` of integers, as a tuple of Python ints and the inverse
     (one comparison when every value is the same)."""
     if (values == values[0]).all():
@@ -272,7 +314,8 @@ def analyze(table: StageTable, fab: Fabric, cols: dict[str, np.ndarray]) -> Anal
     group_cycles = np.zeros((d, gmax))           # cycles of each group (0: empty group)
     group_bytes = np.zeros((d, gmax))            # DRAM bytes of each group
     reconfig_cycles = np.zeros(d)                # all switches between groups of one inference
-    dataflow: tuple[np.ndarray, dict[tuple[int, int], tuple[StageTable, StreamingModel]]] = (np.zeros(0, int), {})
+    dataflow: tuple[np.ndarray, dict[tuple[int, int], tuple[StageTable, StreamingModel]], np.ndarray] = \
+        (np.zeros(0, int), {}, np.zeros((0, gmax)))
     need_h = ~(is_s | is_t)
     if need_h.any():
         groups = np.asarray(cols["groups"], dtype=np.int64)
@@ -282,44 +325,39 @@ def analyze(table: StageTable, fab: Fabric, cols: dict[str, np.ndarray]) -> Anal
         reconfig_s = np.where(hybrid_partial, util_max * CONFIG_BITS_PER_LUT * fab.lut / ICAP_BITS_PER_S,
                               INTAR_SWITCH_S)
         hyb = np.flatnonzero(need_h)
-        lanes_h, bpc_h = tm[hyb] * tn[hyb], bpc[hyb]
-        df_model, per_group = dataflow_groups(table, groups[hyb], fab.take(hyb), lanes_h, fifo[hyb])
-        dataflow = hyb, per_group
-        choice = _schedule_codes(cols.get("sched"), d, gmax)
-        for g_count in _distinct(groups[hyb])[0]:
-            sel = groups[hyb] == g_count
-            rows = hyb[sel]
-            parts = group_stages(table, g_count)
-            g_ids, lo, hi = _part_bounds(table, g_count)
-            whole = rows.size == d                       # every design: the arrays as they are
-            h = [_rows(a, sel, whole) for a in (df_model.cycles, df_model.fill, df_model.row_time, df_model.lanes,
-                                                 df_model.res["bram18k"], df_model.res["uram"], lanes_h, bpc_h)]
-            e = [_rows(a, rows, whole) for a in (timed().cycles, timed().dram_bytes, buf_mem, choice)]
-            mode, cyc, nbytes = kernels.hybrid_groups(
-                lo, hi, e[0], e[1], h[0], h[1], h[2], h[3], h[4], h[5], table.is_mac,
-                np.stack([_rows(per_group[(g_count, g)][1].offchip_bytes, sel, whole) for g in g_ids.tolist()]),
-                e[2], h[6], h[7], e[3][:, g_ids])
-            group_mode[rows[:, None], g_ids] = mode
-            group_cycles[rows[:, None], g_ids] = cyc
-            group_bytes[rows[:, None], g_ids] = nbytes
-            reconfig_cycles[rows] = (len(parts) - 1) * reconfig_s[rows] * f_hz[rows]
+        counts, h_count = distinct(groups[hyb])
+        df_model, per_group = dataflow_groups(table, groups[hyb], fab.take(hyb), tm[hyb] * tn[hyb], fifo[hyb])
+        df_off = dataflow_bytes(table, counts, h_count, per_group, gmax)
+        dataflow = hyb, per_group, df_off
+        bounds = group_bounds(table, counts, gmax)
+        whole = hyb.size == d                            # every design: the arrays as they are
+        e = [_rows(a, hyb, whole) for a in (timed().cycles, timed().dram_bytes, buf_mem)]
+        mode, cyc, nbytes = kernels.hybrid_rows(
+            bounds, h_count, e[0], e[1], df_model.cycles, df_model.fill, df_model.row_time, df_model.lanes,
+            df_model.res["bram18k"], df_model.res["uram"], table.is_mac, df_off, e[2], tm[hyb] * tn[hyb], bpc[hyb],
+            _schedule_codes(cols.get("sched"), d, gmax)[hyb])
+        group_mode[hyb], group_cycles[hyb], group_bytes[hyb] = mode, cyc, nbytes
+        n_parts = (bounds[:, :, 0] >= 0).sum(axis=1)
+        reconfig_cycles[hyb] = (n_parts[h_count] - 1) * reconfig_s[hyb] * f_hz[hyb]
         h_lat = group_cycles.sum(axis=1) + reconfig_cycles
         h_bytes = group_bytes.sum(axis=1)
 
-    lat_cycles = _styles(is_s, sides, lambda: pipeline().model.latency(bpc), lambda: np.where(is_t, timed().cycles.sum(axis=1), h_lat))
-    ii_cycles = _styles(is_s, sides, lambda: pipeline().model.ii(bpc), lambda: lat_cycles)
-    dram = _styles(is_s, sides, lambda: pipeline().model.offchip_bytes,
-                   lambda: np.where(is_t, timed().dram_bytes.sum(axis=1), h_bytes))
     lanes = _styles(is_s, sides, lambda: pipeline().model.lanes[:, table.is_mac].sum(axis=1), lambda: tm * tn)
 
-    metrics = time_metrics(table, fab, res, util, f_mhz, lat_cycles, ii_cycles, dram, lanes)
+    def analytical() -> dict[str, np.ndarray]:
+        lat_cycles = _styles(is_s, sides, lambda: pipeline().model.latency(bpc),
+                             lambda: np.where(is_t, timed().cycles.sum(axis=1), h_lat))
+        ii_cycles = _styles(is_s, sides, lambda: pipeline().model.ii(bpc), lambda: lat_cycles)
+        dram = _styles(is_s, sides, lambda: pipeline().model.offchip_bytes,
+                       lambda: np.where(is_t, timed().dram_bytes.sum(axis=1), h_bytes))
+        return time_metrics(table, fab, res, util, f_mhz, lat_cycles, ii_cycles, dram, lanes)
 
     weight_bytes = float(table.weight_elems.sum()) * fab.bits / 8.0
     violations = dict(zip([f"{r}_budget" for r in RESOURCES], res_rd > cap * users + 1e-9))
     violations["tile_buffer"] = ~is_s & ~timed().buffer_ok if sides[1] else ~is_s
     streamed_onchip = is_s & pipeline().weights_onchip if sides[0] else is_s
     violations["dram_capacity"] = (weight_bytes > fab.offchip_gib * 2**30) & ~streamed_onchip
-    return Analysis(fab, metrics, violations, group_mode, f_mhz,
+    return Analysis(fab, _once(analytical), violations, group_mode, f_mhz,
                     {"res": res, "util": util, "lanes": lanes, "bpc": bpc, "is_s": is_s, "is_t": is_t,
                      "group_cycles": group_cycles, "group_bytes": group_bytes, "reconfig_cycles": reconfig_cycles,
                      "dataflow": dataflow},
