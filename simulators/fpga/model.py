@@ -137,9 +137,9 @@ def dataflow_groups(table: StageTable, counts: np.ndarray, fab: Fabric, lanes: n
     group_of = cuts[which]
     lanes = np.asarray(lanes, dtype=float)
     pe, simd, lanes_e = fold_groups(table, group_of, lanes)
-    # one group count: every design's pipelines are cut alike (the cut's stage arrays serve every row)
-    model = group_streaming(table, cuts if len(key) == 1 else group_of, fab, pe, simd, lanes_e, fifo)
-    widths, width_of = np.unique(fab.bits, return_inverse=True)
+    model = group_streaming(table, cuts, which, fab, pe, simd, lanes_e, fifo)
+    key_w, width_of = distinct(fab.bits)
+    widths = np.array(key_w, dtype=float)
     out = {}
     for c in key:
         for g, idx in group_stages(table, c):
@@ -210,12 +210,14 @@ def _schedule_codes(sched: np.ndarray | None, d: int, groups: int) -> np.ndarray
 
 
 def distinct(values: np.ndarray) -> tuple[tuple[int, ...], np.ndarray]:
-    """``np.unique(values, return_inverse=True)`` of integers, as a tuple of Python ints and the inverse
-    (one comparison when every value is the same)."""
+    """``np.unique(values, return_inverse=True)`` of non-negative integers (integer-valued floats too), as a
+    tuple of Python ints and the inverse (one comparison when every value is the same; else a count per value,
+    cheaper than sorting for the small values here: group counts, bit widths)."""
     if (values == values[0]).all():
         return (int(values[0]),), np.zeros(values.size, dtype=np.int64)
-    distinct, which = np.unique(values, return_inverse=True)
-    return tuple(distinct.tolist()), which
+    ints = values.astype(np.int64)
+    present = np.bincount(ints) > 0
+    return tuple(np.flatnonzero(present).tolist()), (np.cumsum(present) - 1)[ints]
 
 
 def _group_table(table: StageTable, idx: np.ndarray) -> StageTable:

@@ -49,9 +49,7 @@ class FPGASimulator(Family):
                 return ModelOutput(got[0], got[1], lambda: self._layers(table, *self._analysis(designs, table)),
                                    lambda: one_info)
         an, cols = self._analysis(designs, table)
-        metrics, info = an.metrics, {}   # type: dict[str, np.ndarray], dict[str, Any]
-        if fidelity == "cycle":
-            metrics, info = cycle_batch.metrics(table, an, cols)
+        metrics, info = cycle_batch.metrics(table, an, cols) if fidelity == "cycle" else (an.metrics, {})
         return ModelOutput(metrics, an.violations, lambda: self._layers(table, an, cols),
                            lambda: {**self._info(table, an, cols), **info})
 

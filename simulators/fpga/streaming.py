@@ -405,17 +405,17 @@ def _read_only(a: np.ndarray) -> np.ndarray:
     return a
 
 
-def group_streaming(table: StageTable, group_of: np.ndarray, fab: Fabric, pe: np.ndarray, simd: np.ndarray,
-                    lanes_e: np.ndarray, fifo_depth: np.ndarray) -> StreamingModel:
-    """:func:`streaming` with weights off chip of every contiguous group of stages (``group_of``, ``(D, n)``:
-    each design's groups, or ``(1, n)``: the same groups for every design) as a pipeline of its own, all groups in one pass: the per-stage arrays of each
-    group's pipeline are its columns (:meth:`StreamingModel.columns`); ``offchip_bytes`` is left 0 (each
-    group's own: :func:`offchip_bytes` of its sub-table)."""
+def group_streaming(table: StageTable, cuts: np.ndarray, which: np.ndarray, fab: Fabric, pe: np.ndarray,
+                    simd: np.ndarray, lanes_e: np.ndarray, fifo_depth: np.ndarray) -> StreamingModel:
+    """:func:`streaming` with weights off chip of every contiguous group of stages (``cuts``, ``(C, n)``: the
+    group of each stage under each of ``C`` cuts; design ``i`` is cut by ``cuts[which[i]]``) as a pipeline of
+    its own, all groups in one pass: the per-stage arrays of each group's pipeline are its columns
+    (:meth:`StreamingModel.columns`); ``offchip_bytes`` is left 0 (each group's own: :func:`offchip_bytes` of
+    its sub-table). The cuts' stage arrays are memoised per table."""
     onchip = Placement.fixed(np.zeros(pe.shape[0], dtype=bool))
-    if group_of.shape[0] == 1:
-        st = table.remember(("group_stages", group_of.tobytes()), lambda: _group_stages(table, group_of))
-    else:
-        st = _group_stages(table, group_of)
+    st = table.remember(("group_stages", cuts.tobytes()), lambda: _group_stages(table, cuts))
+    if cuts.shape[0] > 1:                # one cut: its rows serve every design
+        st = replace(st, need_next=st.need_next[which], fill_rows=st.fill_rows[which])
     return _stage_model(st, fab, pe, simd, lanes_e, onchip, fifo_depth)[0]
 
 
