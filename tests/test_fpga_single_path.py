@@ -158,6 +158,33 @@ def test_hybrid_groups_kernel_equals_the_array_loop(seed: int) -> None:
     assert 0 < got[0].sum() < got[0].size                               # both schedules chosen
 
 
+@pytest.mark.parametrize("seed", range(3))
+def test_hybrid_rows_equals_hybrid_groups_per_group_count(seed: int) -> None:
+    """Designs cut three ways (one cut with an empty group) in one :func:`kernels.hybrid_rows` call give
+    each design's :func:`kernels.hybrid_groups` numbers of its own cut, and (False, 0, 0) in empty groups."""
+    rng = np.random.default_rng(seed)
+    r, n, g_max = 30, 40, 4
+    f = lambda *shape: rng.uniform(1.0, 1e5, shape) / 3.0
+    count = lambda *shape: rng.integers(0, 30, shape).astype(float)
+    cuts = [np.array([[0, 12], [12, 25], [25, 40], [-1, -1]]), np.array([[0, 40], [-1, -1], [-1, -1], [-1, -1]]),
+            np.array([[0, 5], [-1, -1], [5, 30], [30, 40]])]
+    bounds = np.stack(cuts).astype(np.int64)
+    which = rng.integers(0, len(cuts), r)
+    is_mac = rng.random(n) < 0.7
+    arrays = [f(r, n) * 3.0, f(r, n) * 50.0, f(r, n), f(r, n), f(r, n), count(r, n), count(r, n), count(r, n)]
+    df_off, buf = rng.uniform(0.0, 1e6, (r, g_max)), rng.uniform(0, 2000, r)
+    lanes, bpc, choice = rng.uniform(0, 2500, r), rng.uniform(1.0, 100.0, r), rng.integers(0, 3, (r, g_max))
+    mode, cyc, nbytes = kernels.hybrid_rows(bounds, which, *arrays, is_mac, df_off, buf, lanes, bpc, choice)
+    for c, cut in enumerate(cuts):
+        rows, g = np.flatnonzero(which == c), np.flatnonzero(cut[:, 0] >= 0)
+        want = kernels.hybrid_groups(cut[g, 0], cut[g, 1], *(a[rows] for a in arrays), is_mac, df_off[rows][:, g].T,
+                                     buf[rows], lanes[rows], bpc[rows], choice[rows][:, g])
+        for got, w in zip((mode, cyc, nbytes), want):
+            np.testing.assert_array_equal(got[rows][:, g], w)
+            assert not got[rows][:, cut[:, 0] < 0].any()
+    assert 0 < mode.sum() < (bounds[which, :, 0] >= 0).sum()                # both schedules chosen
+
+
 def _patched(monkeypatch: pytest.MonkeyPatch) -> None:
     """Route the model through the array definitions instead of the kernels."""
     monkeypatch.setattr(streaming, "_stage_model", streaming.stage_model_arrays)
