@@ -174,11 +174,14 @@ def test_hybrid_rows_equals_hybrid_groups_per_group_count(seed: int) -> None:
     arrays = [f(r, n) * 3.0, f(r, n) * 50.0, f(r, n), f(r, n), f(r, n), count(r, n), count(r, n), count(r, n)]
     df_off, buf = rng.uniform(0.0, 1e6, (r, g_max)), rng.uniform(0, 2000, r)
     lanes, bpc, choice = rng.uniform(0, 2500, r), rng.uniform(1.0, 100.0, r), rng.integers(0, 3, (r, g_max))
-    mode, cyc, nbytes = kernels.hybrid_rows(bounds, which, *arrays, is_mac, df_off, buf, lanes, bpc, choice)
+    a0, a1, a2, a3, a4, a5, a6, a7 = arrays
+    mode, cyc, nbytes = kernels.hybrid_rows(bounds, which, a0, a1, a2, a3, a4, a5, a6, a7, is_mac, df_off, buf,
+                                            lanes, bpc, choice)
     for c, cut in enumerate(cuts):
         rows, g = np.flatnonzero(which == c), np.flatnonzero(cut[:, 0] >= 0)
-        want = kernels.hybrid_groups(cut[g, 0], cut[g, 1], *(a[rows] for a in arrays), is_mac, df_off[rows][:, g].T,
-                                     buf[rows], lanes[rows], bpc[rows], choice[rows][:, g])
+        b0, b1, b2, b3, b4, b5, b6, b7 = (a[rows] for a in arrays)
+        want = kernels.hybrid_groups(cut[g, 0], cut[g, 1], b0, b1, b2, b3, b4, b5, b6, b7, is_mac,
+                                     df_off[rows][:, g].T, buf[rows], lanes[rows], bpc[rows], choice[rows][:, g])
         for got, w in zip((mode, cyc, nbytes), want):
             np.testing.assert_array_equal(got[rows][:, g], w)
             assert not got[rows][:, cut[:, 0] < 0].any()
