@@ -70,12 +70,17 @@ def memory(width_bits: ArrayLike, depth: ArrayLike, has_uram: ArrayLike,
     return bram * copies, uram * copies, lut * copies
 
 
+def acc_log(reduction: ArrayLike) -> np.ndarray:
+    """The accumulator's growth bits for a reduction of ``reduction`` terms: ``ceil(log2(max(reduction, 2)))``."""
+    return np.ceil(np.log2(np.maximum(np.asarray(reduction, dtype=float), 2)))
+
+
 def acc_bits(bits: ArrayLike, is_float: ArrayLike, reduction: ArrayLike) -> np.ndarray:
     """Accumulator width: log2 of the reduction length plus both operand widths (FINN-R); the operand
     width for floating point. ``bits``/``is_float`` per design ``(D, 1)`` (or scalars), broadcast
     against ``reduction``."""
     bits = np.asarray(bits, dtype=float)
-    fixed = np.ceil(np.log2(np.maximum(np.asarray(reduction, dtype=float), 2))) + 2 * bits
+    fixed = acc_log(reduction) + 2 * bits
     return np.where(is_float, bits, fixed)
 
 

@@ -23,7 +23,7 @@ from archgym.errors import ConfigError
 from simulators.fpga import kernels
 from simulators.fpga.fabric import Fabric
 from simulators.fpga.layers import StageTable
-from simulators.fpga.resources import FF_PER_LUT, ceil_div, datapath_lut, memory
+from simulators.fpga.resources import FF_PER_LUT, acc_log, ceil_div, datapath_lut, memory
 
 FOLD_LIMIT = 4096          # largest PE or SIMD considered for one stage
 SKIP_ROWS = 4              # rows a residual skip FIFO holds (two 3×3 convolutions' fill) [heuristic]
@@ -301,7 +301,7 @@ class _Stages:
                    table.elt_inputs[elts] > 1, SKIP_ROWS * (table.E[elts] / np.maximum(table.in_rows[elts], 1)),
                    out_rows, (table.out_elems / out_rows)[None, :], need_next,
                    np.minimum(need_next, table.out_rows), table.in_elems[0] + table.out_elems[-1],
-                   np.ceil(np.log2(np.maximum(table.MW[macs].astype(float), 2))))
+                   acc_log(table.MW[macs]))
 
 
 def _weight_bytes(table: StageTable, macs: np.ndarray, bits: np.ndarray) -> np.ndarray:

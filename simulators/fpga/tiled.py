@@ -24,7 +24,7 @@ from simulators.fpga.devices import FPGADevice
 from simulators.fpga.fabric import Fabric
 from simulators.fpga.layers import StageTable
 from simulators.fpga.precision import Precision
-from simulators.fpga.resources import FF_PER_LUT, acc_bits, ceil_div, datapath_lut, memory
+from simulators.fpga.resources import FF_PER_LUT, acc_bits, acc_log, ceil_div, datapath_lut, memory
 
 ENGINE_CONTROL_LUT = 2000   # DMA engines, AXI interconnect, loop controller [U]
 VECTOR_LUT_PER_LANE_BIT = 4.0  # post-processing (pool/ReLU/add) vector unit, per lane per bit [U]
@@ -66,7 +66,7 @@ class _Layers:
         return cls(dims, Kr * (S * C + Ks - S), rep * M * N * Kr * Ks, rep * M * R * C,
                    (table.elt_inputs - 1).astype(float) * E, Kr * Ks, float(table.MW.max()),
                    float((table.Kr * table.Ks)[table.is_mac].max()),
-                   float(np.ceil(np.log2(np.maximum(np.asarray(float(table.MW.max())), 2)))))
+                   float(acc_log(table.MW.max())))
 
 
 def _layers(table: StageTable) -> _Layers:
