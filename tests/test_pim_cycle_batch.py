@@ -76,7 +76,7 @@ def test_skipping_host_jobs_changes_nothing(space, workload, monkeypatch):
     acts = analytical.evaluate(PRESETS["hbm-pim"], cols, len(designs), w, "cycle").costs.job.choice["acts"]
     assert np.isnan(acts).any()   # some jobs were not simulated
     rows = sim.evaluate(designs[2], w, "cycle").layers
-    monkeypatch.setattr(cycle, "lower_bound_ns", lambda hw, jobs, best: np.full(best.pim_ns.shape, -np.inf))
+    monkeypatch.setattr(cycle, "lower_bound_ns", lambda hw, jobs, best, lay=None: np.full(best.pim_ns.shape, -np.inf))
     everything = sim.evaluate_batch(designs, w, "cycle")
     assert sim.evaluate(designs[2], w, "cycle").layers == rows
     for k, v in everything.metrics.items():

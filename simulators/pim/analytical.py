@@ -311,9 +311,10 @@ def op_costs(hw: Hardware, plan: Plan, cols: Mapping[str, Any], n: int, cycle: b
     if cycle:   # simulate only the jobs whose operator may run on PIM (its lower bound does not exceed the host)
         from simulators.pim import cycle as cyc
 
-        bound = _seg((cyc.lower_bound_ns(hw, u_jobs, c) + c.io_ns)[:, inverse], plan)
+        lay = cyc.chosen_layout(hw, u_jobs, c)
+        bound = _seg((cyc.lower_bound_ns(hw, u_jobs, c, lay) + c.io_ns)[:, inverse], plan)
         maybe_pim = np.where(place == 0, bound <= _seg(h_ns[..., inverse], plan), place == 1)
-        c = cyc.simulate_jobs(hw, u_jobs, c, cyc.needed(maybe_pim[:, plan.job_op], inverse, len(u_jobs)))
+        c = cyc.simulate_jobs(hw, u_jobs, c, cyc.needed(maybe_pim[:, plan.job_op], inverse, len(u_jobs)), lay)
     host = np.array([h_ns, h_pj, h_b])
     block = np.empty((len(OP_FIELDS), n, len(plan.ops)))
     on_pim = np.empty((n, len(plan.mac)), dtype=bool)

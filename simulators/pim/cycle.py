@@ -25,6 +25,7 @@ derates by ``1 − tRFC/tREFI``), and waits tWR before closing a written row.
 from __future__ import annotations
 
 import math
+from collections.abc import Mapping
 
 import numpy as np
 from numba import njit
@@ -196,7 +197,13 @@ def act_rounds_ns(hw: Hardware) -> tuple[np.ndarray, np.ndarray]:
     return np.where(hw.all_bank_act, 0.0, least), np.where(hw.all_bank_act, 0.0, t.banks * (t.tRRD_S + t.tFAW))
 
 
-def lower_bound_ns(hw: Hardware, jobs: Jobs, best: JobCost) -> np.ndarray:
+def chosen_layout(hw: Hardware, jobs: Jobs, best: JobCost) -> dict[str, np.ndarray]:
+    """:func:`.gemv.layout` of the analytical mapper's choice (``best``) for every (design, job): what
+    :func:`lower_bound_ns` and :func:`simulate_jobs` read (a caller of both computes it once)."""
+    return gemv.layout(hw, jobs, best.choice["split_k"], best.choice["tile_rows"])
+
+
+def lower_bound_ns(hw: Hardware, jobs: Jobs, best: JobCost, lay: Mapping[str, np.ndarray] | None = None) -> np.ndarray:
     """``(designs, jobs)``: a PIM time no command simulation of the chosen mapping can beat.
 
     Every vector pass adds to the column bus's free time at least its register writes
@@ -210,8 +217,8 @@ def lower_bound_ns(hw: Hardware, jobs: Jobs, best: JobCost) -> np.ndarray:
     come at most one burst of a row, a PRE, the spill (its ACTs, tRCD, tRTW and writes) and its PRE
     (``tail``), so there are at least ``⌊(B − tail) / tREFI⌋``. Each adds tRFC, less the writes and
     accumulator moves of one register group (``hidden``: they need no row, so they overlap a
-    refresh due at a write group with the rows closed)."""
-    lay = gemv.layout(hw, jobs, best.choice["split_k"], best.choice["tile_rows"])
+    refresh due at a write group with the rows closed). ``lay``: :func:`chosen_layout`, when the caller has it."""
+    lay = chosen_layout(hw, jobs, best) if lay is None else lay
     t = hw.t
     step = hw.g * hw.t_cmd
     least, most = act_rounds_ns(hw)
@@ -258,16 +265,16 @@ def _run_all(p: np.ndarray, banks: int, cols_per_row: int, col_bits: int, bits: 
                                   k[5], k[6], k[7], bits, irf_bits, k[10])
 
 
-def simulate_jobs(hw: Hardware, jobs: Jobs, best: JobCost, need: np.ndarray | None = None) -> JobCost:
+def simulate_jobs(hw: Hardware, jobs: Jobs, best: JobCost, need: np.ndarray | None = None,
+                  lay: Mapping[str, np.ndarray] | None = None) -> JobCost:
     """The analytical mapper's choice for every (design, job), with its PIM time from the command
     simulator, run once per distinct simulator input (placement, vectors and the unit's timing) in
     one compiled call. ``need`` ``(designs, jobs)``: the pairs to simulate (default all); the others
     (jobs certainly run on the host, :func:`lower_bound_ns`) get an infinite PIM time and NaN
-    command counts."""
-    s_best, m_best = best.choice["split_k"], best.choice["tile_rows"]
-    n, n_jobs = s_best.shape
+    command counts. ``lay``: :func:`chosen_layout`, when the caller has it."""
+    n, n_jobs = best.choice["split_k"].shape
     t = hw.t
-    lay = gemv.layout(hw, jobs, s_best, m_best)
+    lay = chosen_layout(hw, jobs, best) if lay is None else lay
     acts_analytical = jobs.N * np.ceil(np.asarray(lay["rows"], dtype=float) - 1e-9) * t.banks
     shape = (n, n_jobs)
     d, j = np.nonzero(np.broadcast_to(True if need is None else need, shape))
