@@ -32,7 +32,7 @@ PLACE_AUTO, PLACE_ON, PLACE_OFF = 0, 1, 2
 @njit(cache=True, inline="always")
 def _cdiv(a: float, b: float) -> float:  # pragma: no cover
     """``resources.ceil_div`` of one element: ``ceil(a / max(b, 1e-12))`` (NaN propagates as in numpy)."""
-    return np.ceil(a / (b if (b >= 1e-12 or np.isnan(b)) else 1e-12))
+    return np.ceil(a / maximum(b, 1e-12))
 
 
 

@@ -21,13 +21,13 @@ weights / weight tiling ≤ ``n_pmu · pmu``.
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass, fields
 from typing import Any
 
 import numpy as np
 from numba import njit
 
+from simulators.common.kernel_math import maximum
 from simulators.rdu import analytical_kernel as ak
 from simulators.rdu import energy
 from simulators.rdu.kernels import KernelGraph, units_and_unit_cycles
@@ -306,8 +306,7 @@ def evaluate_arrays(kg: KernelGraph, hw: dict[str, np.ndarray], word_bytes: int,
 def _max_at(out: np.ndarray, idx: np.ndarray, vals: np.ndarray) -> None:
     """``np.maximum.at(out, idx, vals)`` (NaN wins), compiled: ``np.ufunc.at`` is slow."""
     for i in range(idx.size):
-        a, b = out[idx[i]], vals[i]
-        out[idx[i]] = a if a >= b or math.isnan(a) else b
+        out[idx[i]] = maximum(out[idx[i]], vals[i])
 
 
 def _longest_path(kg: KernelGraph, section: np.ndarray, step_s: np.ndarray) -> np.ndarray:
@@ -335,6 +334,6 @@ def _add_longest_pred(section: np.ndarray, src: np.ndarray, dst: np.ndarray, pat
             e += 1
             while e < dst.size and dst[e] == k:
                 v = path[d, src[e]] if section[d, src[e]] == s else 0.0
-                best = best if best >= v or math.isnan(best) else v
+                best = maximum(best, v)
                 e += 1
             path[d, k] += best
