@@ -39,7 +39,7 @@ def test_a_batch_of_one_is_the_general_paths_row(family: str, workload: str, fid
     for row in indices:
         cols = space.indices_to_columns(row[None, :])
         assert _only_design(cols) is not None
-        want = sim._run(Designs(sim.name, cols), wl, fidelity)[1]
+        want = sim._run(Designs(sim.name, cols), wl, fidelity)
         _same(sim.evaluate_batch(cols, wl, fidelity), want)
         _same(sim.evaluate_batch([space.from_indices(row)], wl, fidelity), want)
 
@@ -51,7 +51,7 @@ def test_an_invalid_design_and_a_missing_parameter() -> None:
     design = dict(sim.space(wl).default())
     design["rows"] = 0
     cols = {k: np.array([v], dtype=object if isinstance(v, str) else None) for k, v in design.items()}
-    _same(sim.evaluate_batch(cols, wl), sim._run(Designs(sim.name, cols), wl, "analytical")[1])
+    _same(sim.evaluate_batch(cols, wl), sim._run(Designs(sim.name, cols), wl, "analytical"))
     del design["rows"]
     with pytest.raises(Exception) as one:
         sim.evaluate_batch([design], wl)

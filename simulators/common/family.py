@@ -162,15 +162,14 @@ class Family(Simulator):
             metrics, violations = _row(self._model(Designs(self.name, [one]), workload, fidelity))
             rows = np.array(list(metrics.values()), dtype=np.float64).reshape(-1, 1)
             return BatchResult(dict(zip(metrics, rows)), np.array([not violations]), [violations])
-        return self._run(Designs(self.name, designs), workload, fidelity)[1]
+        return self._run(Designs(self.name, designs), workload, fidelity)
 
-    def _run(self, designs: Designs, workload: Workload, fidelity: str
-             ) -> tuple[ModelOutput, BatchResult, np.ndarray]:
-        """The model's output, the batch result, and its metrics as one ``(metrics, designs)`` block
-        (the rows of ``BatchResult.metrics`` are views of it)."""
+    def _run(self, designs: Designs, workload: Workload, fidelity: str) -> BatchResult:
+        """The batch result of the model on ``designs``, its metrics' rows views of one ``(metrics, designs)``
+        block."""
         if designs.n == 0:
             self.check_fidelity(fidelity)
-            return ModelOutput({}), BatchResult({}, np.zeros(0, dtype=bool), []), np.zeros((0, 0))
+            return BatchResult({}, np.zeros(0, dtype=bool), [])
         out = self._model(designs, workload, fidelity)
         n = designs.n
         given, block = _stacked(out.metrics, n)
@@ -185,7 +184,7 @@ class Family(Simulator):
             rows = list(metrics)
             for j in np.flatnonzero(bad.any(axis=1)).tolist():
                 masks[f"non_finite:{rows[j]}"] = bad[j]
-        return out, BatchResult(metrics, *_validity(masks, n)), block
+        return BatchResult(metrics, *_validity(masks, n))
 
     def _model(self, designs: Designs, workload: Workload, fidelity: str) -> ModelOutput:
         """The model's output on ``designs`` (``n ≥ 1``), after the fidelity and the required parameters
@@ -228,7 +227,7 @@ def _row(out: ModelOutput) -> tuple[dict[str, float], list[str]]:
     ``non_finite:METRIC`` for each metric that is not finite), without the ``(metrics, 1)`` block and masks."""
     given = {k: v if type(v) is float else _float(v) for k, v in out.metrics.items()}
     metrics = derive(given)
-    violations = [k for k, v in out.violations.items() if (v if type(v) is bool else bool(to_numpy(v).reshape(-1)[0]))]
+    violations = [k for k, v in out.violations.items() if (v if type(v) is bool else _entry(v))]
     if not violations and not math.isfinite(sum(metrics.values())):   # a non-finite term makes the sum one
         violations = [f"non_finite:{k}" for k, v in metrics.items() if not math.isfinite(v)]
     return metrics, violations
@@ -243,13 +242,18 @@ def _one(out: ModelOutput, fidelity: str) -> Result:
 
 def _float(value: Any) -> float:
     """One design's metric as the float64 a batch's block holds: numpy float scalars and ints by ``float``,
-    a one-entry array by its entry; other values broadcast to one entry as :func:`_stacked` does (its error
-    for a value of more entries)."""
+    else :func:`_entry`."""
     if isinstance(value, (float, int)):
         return float(value)
+    return float(_entry(value))
+
+
+def _entry(value: Any) -> Any:
+    """One design's entry of a model output (a metric or a violation mask): a one-entry array's entry, other
+    values broadcast to one entry as :func:`_stacked` does (its error for a value of more entries)."""
     if type(value) is np.ndarray and value.size == 1:
-        return float(value.item(0))
-    return float(np.broadcast_to(to_numpy(value).reshape(-1), (1,))[0])
+        return value.item(0)
+    return np.broadcast_to(to_numpy(value).reshape(-1), (1,))[0]
 
 
 def _all_equal(vals: np.ndarray, first: Any) -> bool:
