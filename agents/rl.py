@@ -80,6 +80,10 @@ class _Bridge:
         results = self.evaluate([self.space.from_indices(row) for row in np.atleast_2d(indices)])
         return BatchResult.from_results(results, dict(results[0].info) if results else {})
 
+    def evaluate_one(self, indices: Sequence[int]) -> Result:
+        """The env's one-design path (:meth:`Evaluator.evaluate_one`): :meth:`evaluate_indices`' row 0."""
+        return self.evaluate_indices(np.array([indices], dtype=np.int64)).row(0)
+
 
 class RLConfig(StrictModel):
     """Shared RL settings: ``episode_length`` (one-shot designs per episode), ``net_arch`` (hidden
