@@ -30,7 +30,7 @@ from simulators.fpga.streaming import (
     auto_fold,
     fold_groups,
     group_streaming,
-    offchip_bytes_streamed,
+    offchip_bytes,
     producer_lanes,
     streaming,
 )
@@ -150,10 +150,11 @@ def dataflow_groups(table: StageTable, counts: np.ndarray, fab: Fabric, lanes: n
 
 
 def _streamed_bytes(table: StageTable, widths: np.ndarray) -> np.ndarray:
-    """:func:`offchip_bytes_streamed` of ``table`` at each of ``widths`` (distinct, ascending: a subset of the
-    precisions' widths), memoised per table and subset (read it only)."""
+    """:func:`offchip_bytes` of ``table`` with every weight streamed from DRAM at each of ``widths`` (distinct,
+    ascending: a subset of the precisions' widths), memoised per table and subset (read it only)."""
     def build() -> np.ndarray:
-        return np.array([offchip_bytes_streamed(table, widths[k:k + 1])[0] for k in range(widths.size)])
+        off = np.zeros(1, dtype=bool)
+        return np.array([offchip_bytes(table, widths[k:k + 1], off)[0] for k in range(widths.size)])
 
     return table.remember(("streamed_bytes", widths.tobytes()), build)
 

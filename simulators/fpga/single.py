@@ -116,10 +116,10 @@ def _hybrid_tables(table: StageTable, groups: int) -> tuple[Any, ...]:
 
 
 def _group_bytes(table: StageTable, groups: int, subs: list[StageTable], bits: np.ndarray) -> np.ndarray:
-    """``(parts, 1)``: each part's DRAM bytes with its weights streamed (``streaming.offchip_bytes_streamed``
-    of its sub-table) at width ``bits`` ``(1,)``, stacked as ``model.analyze`` stacks them; memoised."""
+    """``(parts, 1)``: each part's DRAM bytes with its weights streamed (``streaming.offchip_bytes`` of its
+    sub-table, no weight on chip) at width ``bits`` ``(1,)``, stacked as ``model.analyze`` stacks them; memoised."""
     return table.remember(("single_group_bytes", groups, float(bits[0])),
-                          lambda: np.stack([streaming.offchip_bytes_streamed(sub, bits) for sub in subs]))
+                          lambda: np.stack([streaming.offchip_bytes(sub, bits, np.zeros(1, bool)) for sub in subs]))
 
 
 def _totals(table: StageTable) -> tuple[float, float]:

@@ -373,36 +373,19 @@ def streaming(table: StageTable, fab: Fabric, pe: np.ndarray, simd: np.ndarray, 
     """Evaluate a streaming pipeline for ``D`` designs, ``fab`` their devices and precisions, with weights on
     chip where ``place`` says; returns the model and that placement ``(D,)``."""
     model, onchip = _stage_model(_stages(table), fab, pe, simd, lanes_e, place, fifo_depth)
-    model.offchip_bytes = offchip_bytes(table, fab, onchip)
+    model.offchip_bytes = offchip_bytes(table, fab.bits, onchip)
     return model, onchip
 
 
-def offchip_bytes(table: StageTable, fab: Fabric, weights_onchip: np.ndarray) -> np.ndarray:
-    """DRAM bytes per inference of a streaming pipeline over ``table``: the weights not on chip
-    (``weights_onchip``, ``(D,)``), the first stage's input and the last stage's output."""
+def offchip_bytes(table: StageTable, bits: np.ndarray, weights_onchip: np.ndarray) -> np.ndarray:
+    """DRAM bytes per inference of a streaming pipeline over ``table`` for designs of widths ``bits`` ``(D,)``:
+    the weights not on chip (``weights_onchip``, ``(D,)``; all off chip in a hybrid's dataflow group), the
+    first stage's input and the last stage's output."""
     st = _stages(table)
     offchip = np.zeros(weights_onchip.size)
-    offchip += np.where(weights_onchip, 0.0, _weight_bytes(table, st.macs, fab.bits))
-    offchip += st.io_elems * fab.bits / 8.0
+    offchip += np.where(weights_onchip, 0.0, _weight_bytes(table, st.macs, bits))
+    offchip += st.io_elems * bits / 8.0
     return offchip
-
-
-def offchip_bytes_streamed(table: StageTable, bits: np.ndarray) -> np.ndarray:
-    """:func:`offchip_bytes` with every weight streamed from DRAM (the same numbers: ``0.0 +`` the weight bytes is
-    those bytes), for designs of widths ``bits`` ``(D,)``; memoised per width for one design (read it only)."""
-    st = _stages(table)
-
-    def build() -> np.ndarray:
-        return _weight_bytes(table, st.macs, bits) + st.io_elems * bits / 8.0
-
-    if bits.size != 1:
-        return build()
-    return table.remember(("offchip_streamed", float(bits[0])), lambda: _read_only(build()))
-
-
-def _read_only(a: np.ndarray) -> np.ndarray:
-    a.setflags(write=False)
-    return a
 
 
 def group_streaming(table: StageTable, cuts: np.ndarray, which: np.ndarray, fab: Fabric, pe: np.ndarray,
