@@ -1,7 +1,7 @@
 """The FPGA cycle fidelity over a batch: every design's walks (:mod:`.cycle`) in one compiled call —
 streaming pipelines, tiled engines, and each hybrid's groups (a dataflow group's pipeline: the analysis'
-own) — then the metrics of every design of the analysis in one :func:`~simulators.fpga.model.time_metrics`
-pass (element-wise, so each design's numbers equal a batch of one's)."""
+own, :class:`~simulators.fpga.model.Dataflow`) — then the metrics of every design of the analysis in one
+:func:`~simulators.fpga.model.time_metrics` pass (element-wise, so each design's numbers equal a batch of one's)."""
 
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ import numpy as np
 
 from simulators.fpga import cycle
 from simulators.fpga.layers import StageTable
-from simulators.fpga.model import Analysis, distinct, group_bounds, group_stages, time_metrics
+from simulators.fpga.model import Analysis, group_stages, time_metrics
 
 _STYLE_CODE = {"streaming": 0, "tiled": 1, "hybrid": 2}   # :func:`cycle.walks`'s style codes
 
@@ -30,46 +30,26 @@ def metrics(table: StageTable, an: Analysis, cols: dict[str, Any]) -> tuple[dict
     if (code != 0).any():
         e = an.engine
         e_cyc, e_tr, e_tc, e_bytes = _f64(e.cycles), _f64(e.tr), _f64(e.tc), _f64(e.dram_bytes)
-    hyb = np.flatnonzero(code == 2)
-    counts, (h_count, bounds, mode, d_cyc, d_width, d_fifo, d_bytes) = _hybrids(
-        table, an, hyb, np.asarray(cols["groups"], dtype=np.int64)[hyb])
+    df = an.extra["dataflow"]
+    hyb = df.rows
+    d_cyc, d_width, d_fifo = (none, none, none) if df.model is None else \
+        (_f64(df.model.cycles), _f64(df.model.width), _f64(df.model.fifo))
     ints, row_elems = cycle.pipeline_shape(table)
     lat, ii, dram, g_cyc, g_bytes = cycle.walks(
         code, ints, row_elems, table.is_mac, cycle.engine_dims(table), s_cyc, s_width, s_fifo, s_bytes, e_cyc, e_tr,
         e_tc, e_bytes, _f64(cols["tm"]), _f64(cols["tn"]), an.fabric.bits / 8.0, _f64(an.extra["bpc"]), hyb,
-        h_count, bounds, mode, d_cyc, d_width, d_fifo, d_bytes, _f64(an.extra["reconfig_cycles"]))
+        df.count_of, df.bounds, an.group_mode, d_cyc, d_width, d_fifo, df.offchip_bytes,
+        _f64(an.extra["reconfig_cycles"]))
     info: dict[str, Any] = {}
     if code[0] == 2:
         info = {"groups": [{"group": g, "mode": "dataflow" if an.group_mode[0, g] else "sequential",
                             "first": table.names[idx[0]], "last": table.names[idx[-1]], "cycles": float(g_cyc[0, g]),
                             "dram_bytes": float(g_bytes[0, g]),
                             "analytical_cycles": float(an.extra["group_cycles"][0, g])}
-                           for g, idx in group_stages(table, counts[int(h_count[0])])],
+                           for g, idx in group_stages(table, df.counts[int(df.count_of[0])])],
                 "reconfig_cycles": float(an.extra["reconfig_cycles"][0])}
     out = time_metrics(table, an.fabric, an.extra["res"], an.extra["util"], an.f_mhz, lat, ii, dram, an.extra["lanes"])
     return out, info
-
-
-def _hybrids(table: StageTable, an: Analysis, hyb: np.ndarray, groups: np.ndarray
-             ) -> tuple[list[int], tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray,
-                                         np.ndarray]]:
-    """The group counts present among the ``hyb`` designs (``groups``: theirs) and :func:`cycle.walks`'s
-    hybrid inputs: each design's count index, the counts' group bounds, the group modes, the dataflow
-    pipelines' per-stage cycles, widths, FIFO depths and DRAM bytes per group."""
-    g_max = an.group_mode.shape[1]
-    if not hyb.size:
-        none = np.empty((0, table.n))
-        return [], (np.empty(0, np.int64), np.empty((0, g_max, 2), np.int64), an.group_mode, none, none, none,
-                    np.empty((0, g_max)))
-    rows, models, df_bytes = an.extra["dataflow"]
-    counts, h_count = distinct(groups)
-    pos = np.searchsorted(rows, hyb)                # each design's row in the groups' dataflow pipelines
-    bounds = group_bounds(table, counts, g_max)
-    # every group count's dataflow pipelines are column ranges of one model over the hybrid designs
-    whole = [models[(counts[0], g)][1] for g, _ in group_stages(table, counts[0])]
-    d_cyc, d_width, d_fifo = (_f64(np.concatenate([getattr(m, a) for m in whole], axis=1)[pos])
-                              for a in ("cycles", "width", "fifo"))
-    return list(counts), (h_count, bounds, an.group_mode, d_cyc, d_width, d_fifo, df_bytes[pos])
 
 
 def _f64(a: Any) -> np.ndarray:

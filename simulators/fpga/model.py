@@ -56,6 +56,18 @@ class Pipeline:
     model: StreamingModel
 
 
+@dataclass(frozen=True)
+class Dataflow:
+    """The ``R`` hybrid designs of a batch and their dataflow groups' pipelines (what the cycle level walks)."""
+
+    rows: np.ndarray                     # (R,) the hybrid designs' rows of the batch
+    counts: tuple[int, ...]              # their distinct group counts
+    count_of: np.ndarray                 # (R,) each design's index into counts
+    bounds: np.ndarray                   # (C, G, 2) :func:`group_bounds` of counts
+    model: StreamingModel | None         # :func:`dataflow_groups` over the R designs (None: R = 0)
+    offchip_bytes: np.ndarray            # (R, G) :func:`dataflow_bytes`
+
+
 @dataclass
 class Analysis:
     """Everything one batch evaluation computed (arrays over the ``D`` designs). The analytical metrics, the
@@ -69,8 +81,7 @@ class Analysis:
     f_mhz: np.ndarray
     # res/util/lanes/bpc (bytes per cycle), is_s/is_t; hybrid: group_cycles and group_bytes (D, G)
     # (cycles and DRAM bytes of each group), reconfig_cycles (D,) (all switches of one inference),
-    # dataflow: (the hybrid designs' rows, (group count, group) -> (sub-table, dataflow pipeline over those rows),
-    # (rows, G) DRAM bytes of each group's dataflow pipeline)
+    # dataflow: the hybrid designs' dataflow groups (:class:`Dataflow`)
     extra: dict[str, Any]
     pipeline: Callable[[], Pipeline]     # memoised
     timed_engine: Callable[[], TiledModel]   # memoised
@@ -120,43 +131,45 @@ def group_stages(table: StageTable, groups: int) -> list[tuple[int, np.ndarray]]
     return table.remember(("groups", groups), build)
 
 
-def dataflow_groups(table: StageTable, counts: np.ndarray, fab: Fabric, lanes: np.ndarray, fifo: np.ndarray
-                    ) -> tuple[StreamingModel, dict[tuple[int, int], tuple[StageTable, StreamingModel]]]:
-    """Each non-empty group ``g`` of :func:`group_stages` as an InTAR *dataflow* group for ``D`` designs cut
-    into ``counts`` groups each (``(D,)``): ``(count, g) -> (its sub-table, its streaming pipeline)``, the
-    pipeline carved out of the engine's ``lanes = Tm·Tn`` MAC lanes (``(D,)``, folded by :func:`fold_within`
-    of the sub-table), weights streamed from DRAM, the group's input and output activations through DRAM
-    (in the model's ``offchip_bytes``). ``fab``: the designs' devices and precisions; ``fifo``: FIFO depth
-    knob in words, ``(D,)``. Every design's groups are folded and modelled in one pass over the table
-    (:func:`fold_groups`, :func:`group_streaming`), each group with the numbers of its sub-table alone;
-    a pipeline's rows are all ``D`` designs, meaningful for those cut into ``count`` groups. Returns the
-    pipelines of every group over the whole table (their columns) and that dict.
-    :func:`kernels.hybrid_groups` says whether a group's lanes and memories fit the engine's."""
-    key, which = distinct(counts)
-    cuts = table.remember(("group_of", key), lambda: np.stack([group_index(table, c) for c in key]))
-    group_of = cuts[which]
-    lanes = np.asarray(lanes, dtype=float)
-    pe, simd, lanes_e = fold_groups(table, group_of, lanes)
-    model = group_streaming(table, cuts, which, fab, pe, simd, lanes_e, fifo)
-    key_w, width_of = distinct(fab.bits)
-    widths = np.array(key_w, dtype=float)
-    out = {}
-    for c in key:
-        for g, idx in group_stages(table, c):
-            sub = _group_table(table, idx)
-            off = _streamed_bytes(sub, widths)[width_of]
-            out[(c, g)] = sub, model.columns(int(idx[0]), int(idx[-1]) + 1, off)
-    return model, out
+def dataflow_groups(table: StageTable, counts: tuple[int, ...], count_of: np.ndarray, fab: Fabric, lanes: np.ndarray,
+                    fifo: np.ndarray) -> StreamingModel:
+    """Each non-empty group of :func:`group_stages` as an InTAR *dataflow* group for ``D`` designs, design ``i``
+    cut into ``counts[count_of[i]]`` groups: its streaming pipeline carved out of the engine's ``lanes = Tm·Tn``
+    MAC lanes (``(D,)``, folded by :func:`fold_within` of the group's stages alone), weights streamed from DRAM,
+    the group's input and output activations through DRAM (:func:`dataflow_bytes`). ``fab``: the designs'
+    devices and precisions; ``fifo``: FIFO depth knob in words, ``(D,)``. Every design's groups are folded and
+    modelled in one pass over the table (:func:`fold_groups`, :func:`group_streaming`): group ``g``'s pipeline
+    is the returned model's columns ``lo:hi`` of its stages (:func:`group_bounds`), with the numbers of its
+    sub-table alone. :func:`kernels.hybrid_rows` says whether a group's lanes and memories fit the engine's."""
+    cuts = table.remember(("group_of", counts), lambda: np.stack([group_index(table, c) for c in counts]))
+    pe, simd, lanes_e = fold_groups(table, cuts[count_of], np.asarray(lanes, dtype=float))
+    return group_streaming(table, cuts, count_of, fab, pe, simd, lanes_e, fifo)
 
 
-def _streamed_bytes(table: StageTable, widths: np.ndarray) -> np.ndarray:
-    """:func:`offchip_bytes` of ``table`` with every weight streamed from DRAM at each of ``widths`` (distinct,
-    ascending: a subset of the precisions' widths), memoised per table and subset (read it only)."""
+def dataflow_bytes(table: StageTable, counts: tuple[int, ...], count_of: np.ndarray, bits: np.ndarray,
+                   g_max: int) -> np.ndarray:
+    """``(R, g_max)`` DRAM bytes of each group's dataflow pipeline (:func:`streamed_group_bytes`) of ``R`` hybrid designs
+    of widths ``bits`` ``(R,)``, design ``i`` cut into ``counts[count_of[i]]`` groups (0 for an empty group)."""
+    out = np.zeros((count_of.size, g_max))
+    widths, width_of = distinct(bits)
+    for c, count in enumerate(counts):
+        sel = count_of == c
+        out[sel, :count] = np.stack([streamed_group_bytes(table, count, w) for w in widths])[width_of[sel]]
+    return out
+
+
+def streamed_group_bytes(table: StageTable, groups: int, width: int) -> np.ndarray:
+    """``(groups,)``: each group's DRAM bytes as a dataflow pipeline of its own (:func:`offchip_bytes` of its
+    sub-table, every weight streamed) at width ``width`` bits, 0 for an empty group (memoised per table)."""
     def build() -> np.ndarray:
-        off = np.zeros(1, dtype=bool)
-        return np.array([offchip_bytes(table, widths[k:k + 1], off)[0] for k in range(widths.size)])
+        out = np.zeros(groups)
+        bits, off = np.array([float(width)]), np.zeros(1, dtype=bool)
+        for g, idx in group_stages(table, groups):
+            out[g] = offchip_bytes(_group_table(table, idx), bits, off)[0]
+        out.setflags(write=False)
+        return out
 
-    return table.remember(("streamed_bytes", widths.tobytes()), build)
+    return table.remember(("group_bytes", groups, width), build)
 
 
 def _part_bounds(table: StageTable, groups: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -180,18 +193,6 @@ def group_bounds(table: StageTable, counts: tuple[int, ...], g_max: int) -> np.n
         return out
 
     return table.remember(("group_bounds", counts, g_max), build)
-
-
-def dataflow_bytes(table: StageTable, counts: tuple[int, ...], count_of: np.ndarray,
-                   per_group: dict[tuple[int, int], tuple[StageTable, StreamingModel]], g_max: int) -> np.ndarray:
-    """``(R, g_max)`` DRAM bytes of each group's dataflow pipeline (:func:`dataflow_groups`' ``per_group``, over
-    ``R`` hybrid designs cut into ``counts[count_of]`` groups; 0 for an empty group)."""
-    out = np.zeros((count_of.size, g_max))
-    for c, count in enumerate(counts):
-        sel = count_of == c
-        for g, _ in group_stages(table, count):
-            out[sel, g] = per_group[(count, g)][1].offchip_bytes[sel]
-    return out
 
 
 def _rows(a: np.ndarray, idx: np.ndarray, whole: bool) -> np.ndarray:
@@ -317,8 +318,8 @@ def analyze(table: StageTable, fab: Fabric, cols: dict[str, np.ndarray]) -> Anal
     group_cycles = np.zeros((d, gmax))           # cycles of each group (0: empty group)
     group_bytes = np.zeros((d, gmax))            # DRAM bytes of each group
     reconfig_cycles = np.zeros(d)                # all switches between groups of one inference
-    dataflow: tuple[np.ndarray, dict[tuple[int, int], tuple[StageTable, StreamingModel]], np.ndarray] = \
-        (np.zeros(0, int), {}, np.zeros((0, gmax)))
+    dataflow = Dataflow(np.zeros(0, np.int64), (), np.zeros(0, np.int64), np.zeros((0, gmax, 2), np.int64), None,
+                        np.zeros((0, gmax)))
     need_h = ~(is_s | is_t)
     if need_h.any():
         groups = np.asarray(cols["groups"], dtype=np.int64)
@@ -329,10 +330,11 @@ def analyze(table: StageTable, fab: Fabric, cols: dict[str, np.ndarray]) -> Anal
                               INTAR_SWITCH_S)
         hyb = np.flatnonzero(need_h)
         counts, h_count = distinct(groups[hyb])
-        df_model, per_group = dataflow_groups(table, groups[hyb], fab.take(hyb), tm[hyb] * tn[hyb], fifo[hyb])
-        df_off = dataflow_bytes(table, counts, h_count, per_group, gmax)
-        dataflow = hyb, per_group, df_off
+        fab_h = fab.take(hyb)
+        df_model = dataflow_groups(table, counts, h_count, fab_h, tm[hyb] * tn[hyb], fifo[hyb])
+        df_off = dataflow_bytes(table, counts, h_count, fab_h.bits, gmax)
         bounds = group_bounds(table, counts, gmax)
+        dataflow = Dataflow(hyb, counts, h_count, bounds, df_model, df_off)
         whole = hyb.size == d                            # every design: the arrays as they are
         e = [_rows(a, hyb, whole) for a in (timed().cycles, timed().dram_bytes, buf_mem)]
         mode, cyc, nbytes = kernels.hybrid_rows(
