@@ -121,71 +121,55 @@ def test_row_sum_is_numpys_sum(n: int) -> None:
 def _groups_arrays(lo: np.ndarray, hi: np.ndarray, e_cycles: np.ndarray, e_bytes: np.ndarray, df: StreamingModel,
                    is_mac: np.ndarray, df_off: np.ndarray, buf: np.ndarray, lanes: np.ndarray, bpc: np.ndarray,
                    choice: np.ndarray) -> tuple[np.ndarray, ...]:
-    """The hybrid schedule as ``model.analyze`` computed it with array operations before the kernel."""
+    """The hybrid schedule of designs cut into groups ``lo[p]:hi[p]`` as ``model.analyze`` computed it with array
+    operations before the kernel (``df_off``, ``choice``: ``(D, parts)``)."""
     out = []
     for p, (a, b) in enumerate(zip(lo.tolist(), hi.tolist())):
         seq = e_cycles.take(np.arange(a, b), axis=1).sum(axis=1)
         seq_bytes = e_bytes.take(np.arange(a, b), axis=1).sum(axis=1)
-        part = df.columns(a, b, df_off[p])
+        part = StreamingModel(df.cycles[:, a:b], df.lanes[:, a:b], {k: v[:, a:b] for k, v in df.res.items()},
+                              df_off[:, p], df.fill[:, a:b], df.row_time[:, a:b], df.width[:, a:b], df.fifo[:, a:b])
         ok = ((part.res["bram18k"].sum(axis=1) + 8 * part.res["uram"].sum(axis=1)) <= buf) & \
             (part.lanes[:, is_mac[a:b]].sum(axis=1) <= lanes + 1e-9)
         lat = np.where(ok, part.latency(bpc), np.inf)
         use = np.where(choice[:, p] == 0, lat < seq, (choice[:, p] == 1) & ok)
-        out.append((use, np.where(use, lat, seq), np.where(use, df_off[p], seq_bytes)))
+        out.append((use, np.where(use, lat, seq), np.where(use, df_off[:, p], seq_bytes)))
     return tuple(np.stack([o[k] for o in out], axis=1) for k in range(3))
 
 
 @pytest.mark.parametrize("seed", range(4))
-def test_hybrid_groups_kernel_equals_the_array_loop(seed: int) -> None:
+def test_hybrid_rows_kernel_equals_the_array_loop(seed: int) -> None:
+    """Designs cut three ways (random cuts, one of them with an empty group) in one :func:`kernels.hybrid_rows`
+    call get the array loop's numbers of their own cut, and (False, 0, 0) in empty groups."""
     rng = np.random.default_rng(seed)
-    r, n = 23, 57
-    cuts = np.sort(rng.choice(np.arange(1, n), seed + 1, replace=False))
-    lo, hi = np.concatenate([[0], cuts]), np.concatenate([cuts, [n]])
+    r, n, g_max = 40, 57, 6
+    bounds = np.full((3, g_max, 2), -1, dtype=np.int64)
+    for c, parts in enumerate((1, seed + 2, min(seed + 3, g_max - 1))):
+        cuts = np.sort(rng.choice(np.arange(1, n), parts - 1, replace=False))
+        slots = np.arange(parts) + (np.arange(parts) >= 1) * (c == 2)      # cut 2 leaves group 1 empty
+        bounds[c, slots] = np.stack([np.concatenate([[0], cuts]), np.concatenate([cuts, [n]])], axis=1)
+    which = rng.integers(0, 3, r)
     is_mac = rng.random(n) < 0.7
     f = lambda: rng.uniform(1.0, 1e5, (r, n)) / 3.0
     count = lambda hi_: rng.integers(0, hi_, (r, n)).astype(float)
     df = StreamingModel(f(), count(64), {"bram18k": count(30), "uram": count(4)}, np.zeros(r), f(), f(),
                         np.ones((r, n)), np.ones((r, n)))
     e_cycles, e_bytes = f() * 3.0, f() * 50.0
-    df_off = rng.uniform(0.0, 1e6, (lo.size, r))
+    df_off = rng.uniform(0.0, 1e6, (r, g_max))
     buf, lanes = rng.uniform(0, 2000, r), rng.uniform(0, 2500, r)
-    bpc, choice = rng.uniform(1.0, 100.0, r), rng.integers(0, 3, (r, lo.size))
-    got = kernels.hybrid_groups(lo, hi, e_cycles, e_bytes, df.cycles, df.fill, df.row_time, df.lanes,
-                                df.res["bram18k"], df.res["uram"], is_mac, df_off, buf, lanes, bpc, choice)
-    want = _groups_arrays(lo, hi, e_cycles, e_bytes, df, is_mac, df_off, buf, lanes, bpc, choice)
-    for x, y in zip(got, want):
-        np.testing.assert_array_equal(x, y)
-    assert 0 < got[0].sum() < got[0].size                               # both schedules chosen
-
-
-@pytest.mark.parametrize("seed", range(3))
-def test_hybrid_rows_equals_hybrid_groups_per_group_count(seed: int) -> None:
-    """Designs cut three ways (one cut with an empty group) in one :func:`kernels.hybrid_rows` call give
-    each design's :func:`kernels.hybrid_groups` numbers of its own cut, and (False, 0, 0) in empty groups."""
-    rng = np.random.default_rng(seed)
-    r, n, g_max = 30, 40, 4
-    f = lambda *shape: rng.uniform(1.0, 1e5, shape) / 3.0
-    count = lambda *shape: rng.integers(0, 30, shape).astype(float)
-    cuts = [np.array([[0, 12], [12, 25], [25, 40], [-1, -1]]), np.array([[0, 40], [-1, -1], [-1, -1], [-1, -1]]),
-            np.array([[0, 5], [-1, -1], [5, 30], [30, 40]])]
-    bounds = np.stack(cuts).astype(np.int64)
-    which = rng.integers(0, len(cuts), r)
-    is_mac = rng.random(n) < 0.7
-    arrays = [f(r, n) * 3.0, f(r, n) * 50.0, f(r, n), f(r, n), f(r, n), count(r, n), count(r, n), count(r, n)]
-    df_off, buf = rng.uniform(0.0, 1e6, (r, g_max)), rng.uniform(0, 2000, r)
-    lanes, bpc, choice = rng.uniform(0, 2500, r), rng.uniform(1.0, 100.0, r), rng.integers(0, 3, (r, g_max))
-    a0, a1, a2, a3, a4, a5, a6, a7 = arrays
-    mode, cyc, nbytes = kernels.hybrid_rows(bounds, which, a0, a1, a2, a3, a4, a5, a6, a7, is_mac, df_off, buf,
-                                            lanes, bpc, choice)
-    for c, cut in enumerate(cuts):
-        rows, g = np.flatnonzero(which == c), np.flatnonzero(cut[:, 0] >= 0)
-        b0, b1, b2, b3, b4, b5, b6, b7 = (a[rows] for a in arrays)
-        want = kernels.hybrid_groups(cut[g, 0], cut[g, 1], b0, b1, b2, b3, b4, b5, b6, b7, is_mac,
-                                     df_off[rows][:, g].T, buf[rows], lanes[rows], bpc[rows], choice[rows][:, g])
-        for got, w in zip((mode, cyc, nbytes), want):
-            np.testing.assert_array_equal(got[rows][:, g], w)
-            assert not got[rows][:, cut[:, 0] < 0].any()
-    assert 0 < mode.sum() < (bounds[which, :, 0] >= 0).sum()                # both schedules chosen
+    bpc, choice = rng.uniform(1.0, 100.0, r), rng.integers(0, 3, (r, g_max))
+    got = kernels.hybrid_rows(bounds, which, e_cycles, e_bytes, df.cycles, df.fill, df.row_time, df.lanes,
+                              df.res["bram18k"], df.res["uram"], is_mac, df_off, buf, lanes, bpc, choice)
+    for c in range(3):
+        rows, g = np.flatnonzero(which == c), np.flatnonzero(bounds[c, :, 0] >= 0)
+        sub = StreamingModel(df.cycles[rows], df.lanes[rows], {k: v[rows] for k, v in df.res.items()}, df_off[rows],
+                             df.fill[rows], df.row_time[rows], df.width[rows], df.fifo[rows])
+        want = _groups_arrays(bounds[c, g, 0], bounds[c, g, 1], e_cycles[rows], e_bytes[rows], sub, is_mac,
+                              df_off[rows][:, g], buf[rows], lanes[rows], bpc[rows], choice[rows][:, g])
+        for x, y in zip(got, want):
+            np.testing.assert_array_equal(x[rows][:, g], y)
+            assert not x[rows][:, bounds[c, :, 0] < 0].any()
+    assert 0 < got[0].sum() < (bounds[which, :, 0] >= 0).sum()             # both schedules chosen
 
 
 def _patched(monkeypatch: pytest.MonkeyPatch) -> None:

@@ -381,7 +381,7 @@ def _hybrid_group(i: int, a: int, b: int, e_cycles: np.ndarray, e_bytes: np.ndar
                   df_uram: np.ndarray, is_mac: np.ndarray, off: float, buf: np.ndarray, lanes: np.ndarray,
                   bpc: np.ndarray, c: int, before: np.ndarray) -> tuple[bool, float, float]:  # pragma: no cover
     """Design ``i``'s group of stages ``a:b`` (``off``: its dataflow pipeline's DRAM bytes, ``c``: its schedule
-    code): ``(dataflow?, cycles, DRAM bytes)`` (:func:`hybrid_groups`; ``before``: scratch of ``n``)."""
+    code): ``(dataflow?, cycles, DRAM bytes)`` (:func:`hybrid_rows`; ``before``: scratch of ``n``)."""
     seq = row_sum(e_cycles, i, a, b)
     seq_bytes = row_sum(e_bytes, i, a, b)
     mem = 0.0
@@ -412,39 +412,18 @@ def _hybrid_group(i: int, a: int, b: int, e_cycles: np.ndarray, e_bytes: np.ndar
 
 
 @njit(cache=True, error_model="numpy")
-def hybrid_groups(lo: np.ndarray, hi: np.ndarray, e_cycles: np.ndarray, e_bytes: np.ndarray, df_cycles: np.ndarray,
-                  df_fill: np.ndarray, df_row: np.ndarray, df_lanes: np.ndarray, df_bram: np.ndarray,
-                  df_uram: np.ndarray, is_mac: np.ndarray, df_off: np.ndarray, buf: np.ndarray, lanes: np.ndarray,
-                  bpc: np.ndarray, choice: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:  # pragma: no cover
-    """The InTAR schedule of ``R`` hybrid designs cut into the same groups (stages ``lo[p]:hi[p]`` of part ``p``):
-    each group sequential on the tiled engine (``e_cycles``/``e_bytes`` ``(R, n)`` summed over the group) or a
-    dataflow pipeline (the group pipelines' per-stage ``df_*`` ``(R, n)``, DRAM bytes ``df_off`` ``(parts, R)``)
-    when it fits the tile buffers (``buf``: BRAM18 + 8·URAM) and the engine's ``lanes``, and ``choice`` (codes
-    ``(R, parts)``: auto = the faster) says so. Returns ``(dataflow?, cycles, DRAM bytes)`` ``(R, parts)``;
-    the numbers of ``model.analyze``'s array loop (``StreamingModel.latency`` per group)."""
-    r_n, p_n = e_cycles.shape[0], lo.size
-    mode = np.zeros((r_n, p_n), np.bool_)
-    cycles = np.empty((r_n, p_n))
-    nbytes = np.empty((r_n, p_n))
-    before = np.empty(e_cycles.shape[1])
-    for i in range(r_n):
-        for p in range(p_n):
-            mode[i, p], cycles[i, p], nbytes[i, p] = _hybrid_group(
-                i, lo[p], hi[p], e_cycles, e_bytes, df_cycles, df_fill, df_row, df_lanes, df_bram, df_uram, is_mac,
-                df_off[p, i], buf, lanes, bpc, choice[i, p], before)
-    return mode, cycles, nbytes
-
-
-@njit(cache=True, error_model="numpy")
 def hybrid_rows(bounds: np.ndarray, count: np.ndarray, e_cycles: np.ndarray, e_bytes: np.ndarray,
                 df_cycles: np.ndarray, df_fill: np.ndarray, df_row: np.ndarray, df_lanes: np.ndarray,
                 df_bram: np.ndarray, df_uram: np.ndarray, is_mac: np.ndarray, df_off: np.ndarray, buf: np.ndarray,
                 lanes: np.ndarray, bpc: np.ndarray, choice: np.ndarray
                 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:  # pragma: no cover
-    """:func:`hybrid_groups` of ``R`` hybrid designs each cut its own way: design ``i``'s group ``g`` is stages
-    ``bounds[count[i], g]`` (``(C, G, 2)``, ``-1``: an empty group), its dataflow DRAM bytes ``df_off[i, g]``
-    and its code ``choice[i, g]`` (``(R, G)``). Returns ``(dataflow?, cycles, DRAM bytes)`` ``(R, G)``, an
-    empty group's ``(False, 0, 0)``."""
+    """The InTAR schedule of ``R`` hybrid designs, each cut its own way: design ``i``'s group ``g`` is stages
+    ``bounds[count[i], g]`` (``(C, G, 2)``, ``-1``: an empty group), run sequentially on the tiled engine
+    (``e_cycles``/``e_bytes`` ``(R, n)`` summed over the group) or as a dataflow pipeline (the group pipelines'
+    per-stage ``df_*`` ``(R, n)``, DRAM bytes ``df_off[i, g]``) when it fits the tile buffers (``buf``:
+    BRAM18 + 8·URAM) and the engine's ``lanes``, and its code ``choice[i, g]`` (``(R, G)``; auto = the faster)
+    says so. Returns ``(dataflow?, cycles, DRAM bytes)`` ``(R, G)``, an empty group's ``(False, 0, 0)``: the
+    numbers of ``model.analyze``'s former array loop (``StreamingModel.latency`` per group)."""
     r_n, g_n = e_cycles.shape[0], bounds.shape[1]
     mode = np.zeros((r_n, g_n), np.bool_)
     cycles = np.zeros((r_n, g_n))

@@ -172,16 +172,6 @@ def streamed_group_bytes(table: StageTable, groups: int, width: int) -> np.ndarr
     return table.remember(("group_bytes", groups, width), build)
 
 
-def _part_bounds(table: StageTable, groups: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Group ids, first stages and ends of the non-empty groups of :func:`group_stages` (memoised per table)."""
-    def build() -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        parts = group_stages(table, groups)
-        return (np.array([g for g, _ in parts], dtype=np.int64), np.array([idx[0] for _, idx in parts], dtype=np.int64),
-                np.array([idx[-1] + 1 for _, idx in parts], dtype=np.int64))
-
-    return table.remember(("bounds", groups), build)
-
-
 def group_bounds(table: StageTable, counts: tuple[int, ...], g_max: int) -> np.ndarray:
     """``(C, G, 2)``: stages ``lo:hi`` of each non-empty group of each group count ``counts`` (-1 elsewhere),
     ``G = g_max`` (memoised per table)."""
@@ -201,7 +191,7 @@ def _rows(a: np.ndarray, idx: np.ndarray, whole: bool) -> np.ndarray:
 
 
 def _schedule_codes(sched: np.ndarray | None, d: int, groups: int) -> np.ndarray:
-    """The ``sched_*`` knobs ``(D, ≤ groups)`` (``None``: none) as :func:`kernels.hybrid_groups` codes
+    """The ``sched_*`` knobs ``(D, ≤ groups)`` (``None``: none) as :func:`kernels.hybrid_rows` codes
     ``(D, groups)`` (0 auto, 1 dataflow, 2 sequential; auto where a design has no knob)."""
     code = np.zeros((d, groups), dtype=np.int64)
     if sched is not None:

@@ -4,7 +4,7 @@ compiled call per style (:func:`tiled_one`, :func:`streaming_one`, :func:`hybrid
 
 Each builds the design's one-entry arrays in compiled code and calls the batch kernels themselves
 (:func:`kernels.engine_resources` and :func:`kernels.engine`; :func:`kernels.fold` and
-:func:`kernels.stage_model`; for hybrids also :func:`kernels.fold_groups` and :func:`kernels.hybrid_groups`),
+:func:`kernels.stage_model`; for hybrids also :func:`kernels.fold_groups` and :func:`kernels.hybrid_rows`),
 and does the scalar arithmetic of :func:`model.analyze` around them
 (utilisations, :func:`resources.achieved_clock` and bytes per cycle: :func:`_clock`;
 ``StreamingModel.latency``/``ii``; :func:`model.time_metrics`, :func:`power.dynamic_power_w` and the
@@ -52,7 +52,7 @@ _NUMERIC = ("tm", "tn", "buf_kib", "clock_mhz", "util_cap", "fifo_depth")   # re
 _STYLES = ("tiled", "streaming", "hybrid")
 _NO_FOLDS = (False, np.zeros((1, 0), np.int64), np.zeros((1, 0), np.int64), np.zeros((1, 0), np.int64))
 _INT64_MIN, _INT64_MAX = -2**63, 2**63 - 1       # a Python int np.array(..., dtype=np.int64) holds exactly
-_SCHED_CODES = {"auto": 0, "dataflow": 1, "sequential": 2}                 # kernels.hybrid_groups' codes
+_SCHED_CODES = {"auto": 0, "dataflow": 1, "sequential": 2}                 # kernels.hybrid_rows' codes
 _PLACE = {"auto": kernels.PLACE_AUTO, "on-chip": kernels.PLACE_ON}     # any other weight_mem: off chip (Placement.of)
 # positions in :func:`_fabric`'s vector
 (BITS, IS_FLOAT, FP_LUT, USES_DSP, SLICE_DIV, HAS_URAM, USER, CLOCK_MAX, GBPS, GIB, STATIC_W, DRAM_PJ,
@@ -101,25 +101,16 @@ def _streaming_tables(table: StageTable) -> tuple[Any, ...]:
 
 def _hybrid_tables(table: StageTable, groups: int) -> tuple[Any, ...]:
     """The cut of ``table`` into ``groups`` groups as :func:`hybrid_one` reads it (``model.dataflow_groups``'
-    group row, the group pipelines' ``need_next``/``fill_rows``, ``model._part_bounds``), each part's
-    sub-table and (group, first, last stage name); memoised on the table."""
+    group row, the group pipelines' ``need_next``/``fill_rows``, ``model.group_bounds`` ``(1, groups, 2)``),
+    the number of non-empty groups and each one's (group, first, last stage name); memoised on the table."""
     def build() -> tuple[Any, ...]:
         cut = np.ascontiguousarray(model.group_index(table, groups)[None, :], dtype=np.int64)
         st = streaming._group_stages(table, cut)
-        g_ids, lo, hi = model._part_bounds(table, groups)
         parts = model.group_stages(table, groups)
-        return (cut, np.atleast_2d(st.need_next), np.atleast_2d(st.fill_rows), lo, hi, g_ids,
-                [model._group_table(table, idx) for _, idx in parts],
-                [(g, table.names[idx[0]], table.names[idx[-1]]) for g, idx in parts])
+        return (cut, np.atleast_2d(st.need_next), np.atleast_2d(st.fill_rows), model.group_bounds(table, (groups,), groups),
+                len(parts), [(g, table.names[idx[0]], table.names[idx[-1]]) for g, idx in parts])
 
     return table.remember(("single_hybrid", groups), build)
-
-
-def _group_bytes(table: StageTable, groups: int, subs: list[StageTable], bits: np.ndarray) -> np.ndarray:
-    """``(parts, 1)``: each part's DRAM bytes with its weights streamed (``streaming.offchip_bytes`` of its
-    sub-table, no weight on chip) at width ``bits`` ``(1,)``, stacked as ``model.analyze`` stacks them; memoised."""
-    return table.remember(("single_group_bytes", groups, float(bits[0])),
-                          lambda: np.stack([streaming.offchip_bytes(sub, bits, np.zeros(1, bool)) for sub in subs]))
 
 
 def _totals(table: StageTable) -> tuple[float, float]:
@@ -156,10 +147,11 @@ def one(table: StageTable, design: Mapping[str, Any]
         out = tiled_one(*args)
         info: dict[str, Any] = {"clock_mhz": out[_CLOCK_AT]}
     elif style == "hybrid":
-        cut, need_next, fill_rows, lo, hi, g_ids, subs, parts = _hybrid_tables(table, groups)
-        args = (_tiled_tables(table), _streaming_tables(table), table.macs, cut, need_next, fill_rows, lo, hi, g_ids,
-                _group_bytes(table, groups, subs, fab[BITS:BITS + 1]), groups, macs_total, weight_elems, fab,
-                tm, tn, buf_kib, clock_mhz, cap, fifo, names[2] == "partial", choice[:, g_ids])
+        cut, need_next, fill_rows, bounds, n_parts, parts = _hybrid_tables(table, groups)
+        df_off = model.streamed_group_bytes(table, groups, int(fab[BITS]))[None, :]
+        args = (_tiled_tables(table), _streaming_tables(table), table.macs, cut, need_next, fill_rows, bounds, n_parts,
+                df_off, groups, macs_total, weight_elems, fab, tm, tn, buf_kib, clock_mhz, cap, fifo,
+                names[2] == "partial", choice)
         out = hybrid_one(*args)
         modes = ["dataflow" if m else "sequential" for m in out[-4].tolist()]
         cyc, nbytes = out[-3].tolist(), out[-2].tolist()
@@ -357,17 +349,17 @@ def streaming_one(key: np.ndarray, offset: np.ndarray, start: np.ndarray, pick: 
 
 @njit(cache=True, error_model="numpy")
 def hybrid_one(tiled_tables: tuple[Any, ...], streaming_tables: tuple[Any, ...], stage_macs: np.ndarray, cut: np.ndarray,
-               need_next: np.ndarray, fill_rows: np.ndarray, lo: np.ndarray, hi: np.ndarray, g_ids: np.ndarray,
-               df_off: np.ndarray, groups: int, macs_total: float, weight_elems: float, fab: np.ndarray,
+               need_next: np.ndarray, fill_rows: np.ndarray, bounds: np.ndarray, n_parts: int, df_off: np.ndarray,
+               groups: int, macs_total: float, weight_elems: float, fab: np.ndarray,
                tm: float, tn: float, buf_kib: float, clock_mhz: float, cap: float, fifo: float, partial: bool,
                choice: np.ndarray) -> tuple[Any, ...]:  # pragma: no cover - compiled
     """:data:`METRICS`, :data:`VIOLATIONS`, each group's mode, cycles and DRAM bytes ``(groups,)`` and the
-    reconfiguration cycles of one hybrid design cut into ``groups`` groups (``cut``, stages ``lo:hi`` of the
-    non-empty groups ``g_ids``; ``df_off``: their streamed DRAM bytes ``(parts, 1)``; ``choice``: their
-    schedule codes ``(1, parts)``):
+    reconfiguration cycles of one hybrid design cut into ``groups`` groups (``cut``; ``bounds``
+    ``(1, groups, 2)``: each group's stages, ``n_parts`` of them non-empty; ``df_off``: their streamed DRAM bytes
+    ``(1, groups)``; ``choice``: their schedule codes ``(1, groups)``):
     ``model.analyze``'s engine resources with InTAR's logic overhead, its group folding
     (``kernels.fold_groups``), group pipelines (``kernels.stage_model``, weights off chip) and schedule
-    (``kernels.hybrid_groups``)."""
+    (``kernels.hybrid_rows``)."""
     (M, N, Kr, Ks, R, C, S, rep, E, row_words, weight_words, out_words, extra_words, kernel, is_mac, acc_log,
      kmax) = tiled_tables
     (key, offset, start, pick, pe_c, simd_c, span, mac_idx, fold_elts, fold_E, macs, MH, MW, pix, lb_words, spatial,
@@ -394,18 +386,12 @@ def hybrid_one(tiled_tables: tuple[Any, ...], streaming_tables: tuple[Any, ...],
         need_next, fill_rows, one * bits, has_uram, uses_dsp, one * fab[SLICE_DIV], is_float, one * fab[FP_LUT],
         pe, simd, lanes_e, one * fifo, np.full(1, kernels.PLACE_OFF), zero, zero, zero,
         streaming.ELT_LUT_PER_LANE_BIT, float(streaming.WEIGHT_PREFETCH_DEPTH), FF_PER_LUT)
-    mode_p, cyc_p, bytes_p = kernels.hybrid_groups(
-        lo, hi, e_cycles, e_bytes, df_cycles, df_fill, df_row, df_lanes, df_bram, df_uram, is_mac, df_off,
-        one * (res_k[3, 0] + 8 * res_k[4, 0]), lanes, one * bpc, choice)
-    mode = np.zeros(groups, np.bool_)
-    cycles = np.zeros(groups)
-    nbytes = np.zeros(groups)
-    for p in range(lo.size):
-        mode[g_ids[p]] = mode_p[0, p]
-        cycles[g_ids[p]] = cyc_p[0, p]
-        nbytes[g_ids[p]] = bytes_p[0, p]
+    mode, cycles, nbytes = kernels.hybrid_rows(
+        bounds, np.zeros(1, np.int64), e_cycles, e_bytes, df_cycles, df_fill, df_row, df_lanes, df_bram, df_uram,
+        is_mac, df_off, one * (res_k[3, 0] + 8 * res_k[4, 0]), lanes, one * bpc, choice)
     reconfig_s = util_max * CONFIG_BITS_PER_LUT * fab[LUT] / ICAP_BITS_PER_S if partial else INTAR_SWITCH_S
-    reconfig = (lo.size - 1) * reconfig_s * f_hz
-    lat = pairwise_sum(cycles, 0, groups) + reconfig
-    out = _metrics(res, util, f_mhz, f_hz, lat, lat, pairwise_sum(nbytes, 0, groups), tm * tn, macs_total, fab, cap)
-    return out + (not ok[0], weight_elems * bits / 8.0 > fab[GIB] * 2**30, mode, cycles, nbytes, reconfig)
+    reconfig = (n_parts - 1) * reconfig_s * f_hz
+    lat = pairwise_sum(cycles[0], 0, groups) + reconfig
+    out = _metrics(res, util, f_mhz, f_hz, lat, lat, pairwise_sum(nbytes[0], 0, groups), tm * tn, macs_total, fab,
+                   cap)
+    return out + (not ok[0], weight_elems * bits / 8.0 > fab[GIB] * 2**30, mode[0], cycles[0], nbytes[0], reconfig)

@@ -243,12 +243,6 @@ class StreamingModel:
     def totals(self) -> dict[str, np.ndarray]:
         return {k: v.sum(axis=1) for k, v in self.res.items()}
 
-    def columns(self, lo: int, hi: int, offchip_bytes: np.ndarray) -> StreamingModel:
-        """Stages ``lo:hi`` (views) as a pipeline of their own with ``offchip_bytes`` DRAM bytes."""
-        return StreamingModel(self.cycles[:, lo:hi], self.lanes[:, lo:hi], {k: v[:, lo:hi] for k, v in self.res.items()},
-                              offchip_bytes, self.fill[:, lo:hi], self.row_time[:, lo:hi], self.width[:, lo:hi],
-                              self.fifo[:, lo:hi])
-
     def ii(self, bytes_per_cycle: np.ndarray) -> np.ndarray:
         """Initiation interval in cycles: slowest stage, or DRAM traffic when that is slower."""
         return np.maximum(self.cycles.max(axis=1), self.offchip_bytes / bytes_per_cycle)
@@ -392,9 +386,8 @@ def group_streaming(table: StageTable, cuts: np.ndarray, which: np.ndarray, fab:
                     simd: np.ndarray, lanes_e: np.ndarray, fifo_depth: np.ndarray) -> StreamingModel:
     """:func:`streaming` with weights off chip of every contiguous group of stages (``cuts``, ``(C, n)``: the
     group of each stage under each of ``C`` cuts; design ``i`` is cut by ``cuts[which[i]]``) as a pipeline of
-    its own, all groups in one pass: the per-stage arrays of each group's pipeline are its columns
-    (:meth:`StreamingModel.columns`); ``offchip_bytes`` is left 0 (each group's own: :func:`offchip_bytes` of
-    its sub-table). The cuts' stage arrays are memoised per table."""
+    its own, all groups in one pass: the per-stage arrays of each group's pipeline are its columns;
+    ``offchip_bytes`` is left 0 (each group's own: :func:`offchip_bytes` of its sub-table). The cuts' stage arrays are memoised per table."""
     onchip = Placement.fixed(np.zeros(pe.shape[0], dtype=bool))
     st = table.remember(("group_stages", cuts.tobytes()), lambda: _group_stages(table, cuts))
     if cuts.shape[0] > 1:                # one cut: its rows serve every design
