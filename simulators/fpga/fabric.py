@@ -55,8 +55,8 @@ class Fabric:
 
     @cached
     def users(self) -> np.ndarray:
-        """``user`` as one ``(RESOURCES, D)`` array, in :data:`RESOURCES` order."""
-        return np.stack([self.user[r] for r in RESOURCES])
+        """``user`` as one ``(RESOURCES, D)`` array (:func:`stacked`)."""
+        return stacked(self.user)
 
     @cached
     def col(self) -> Fabric:
@@ -84,6 +84,11 @@ class Fabric:
         if len(pairs) == 1:
             return _single(codes[pairs[0]])
         return _catalog().take(np.array([codes[k] for k in pairs], dtype=np.int64))
+
+
+def stacked(per_resource: dict[str, np.ndarray]) -> np.ndarray:
+    """``(RESOURCES, D)`` from resource -> ``(D,)``, in :data:`RESOURCES` order."""
+    return np.stack([per_resource[r] for r in RESOURCES])
 
 
 def _code(device: str, precision: str) -> int:

@@ -21,7 +21,7 @@ from typing import Any, TypeVar
 import numpy as np
 
 from simulators.fpga import kernels, power
-from simulators.fpga.fabric import RESOURCES, Fabric
+from simulators.fpga.fabric import RESOURCES, Fabric, stacked
 from simulators.fpga.layers import StageTable
 from simulators.fpga.resources import achieved_clock
 from simulators.fpga.streaming import (
@@ -251,11 +251,6 @@ def _once(build: Callable[[], _V]) -> Callable[[], _V]:
     return get
 
 
-def _stacked(per_resource: dict[str, np.ndarray]) -> np.ndarray:
-    """``(RESOURCES, D)`` from resource -> ``(D,)``."""
-    return np.stack([per_resource[r] for r in RESOURCES])
-
-
 def _styles(is_s: np.ndarray, sides: tuple[bool, bool], s: Callable[[], Any], other: Callable[[], Any]) -> Any:
     """``np.where(is_s, s(), other())``, calling only the side(s) some design takes (``sides``: whether any
     design is streaming, whether any is not; 0.0 stands in for the other: every caller's values are float)."""
@@ -285,12 +280,12 @@ def analyze(table: StageTable, fab: Fabric, cols: dict[str, np.ndarray]) -> Anal
     hybrid_partial = np.asarray(cols["reconfig"], dtype=object) == "partial"
 
     def engine_side() -> np.ndarray:
-        e = _stacked(engine_res()[0])
+        e = stacked(engine_res()[0])
         h = e.copy()
         h[_LOGIC] = e[_LOGIC] * (1.0 + np.where(hybrid_partial, 0.0, INTAR_LUT_OVERHEAD))
         return np.where(is_t, e, h)
 
-    res_rd = _styles(is_s, sides, lambda: _stacked(pipeline().model.totals()), engine_side)
+    res_rd = _styles(is_s, sides, lambda: stacked(pipeline().model.totals()), engine_side)
     users = fab.users
     util_rd = np.divide(res_rd, users, out=np.where(res_rd > 0, np.inf, 0.0), where=users > 0)
     res, util = dict(zip(RESOURCES, res_rd)), dict(zip(RESOURCES, util_rd))
