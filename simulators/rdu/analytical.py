@@ -116,14 +116,25 @@ def evaluate_block(kg: KernelGraph, hw: np.ndarray, word_bytes: int, reconfig_s:
     columns of :data:`.analytical_kernel.HW`; made C-contiguous, so that the kernel is compiled for one
     layout), ``section`` and ``pcu`` C-contiguous ``(D, N)`` int64,
     ``tile`` and ``tp`` ``(D,)`` int64, ``depth`` ``(D,)`` float."""
-    n_des, n = section.shape
-    out_f = np.empty((len(ak.FLOAT_FIELDS), n_des, n))
-    out_i = np.empty((len(ak.INT_FIELDS), n_des, n), dtype=np.int64)
-    used = np.empty((n_des, n), dtype=bool)
-    out_row = np.empty((len(ak.ROW_FIELDS) + len(ak.METRICS), n_des))
-    flags = np.empty((len(ak.FLAGS), n_des), dtype=bool)
-    ak.rows(_graph_arrays(kg), np.ascontiguousarray(hw), section, pcu, tile, depth, tp, float(word_bytes),
-            float(reconfig_s), kg.total_flops, out_f, out_i, used, out_row, flags)
+    out = outputs(*section.shape)
+    ak.rows(graph_arrays(kg), np.ascontiguousarray(hw), section, pcu, tile, depth, tp, float(word_bytes),
+            float(reconfig_s), kg.total_flops, *out)
+    return model_of(section, pcu, tp, depth, out)
+
+
+def outputs(n_des: int, n: int) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """Uninitialised outputs of :func:`.analytical_kernel.rows` for ``n_des`` designs of ``n`` kernels:
+    ``out_f``, ``out_i``, ``used``, ``out_row``, ``flags``."""
+    return (np.empty((len(ak.FLOAT_FIELDS), n_des, n)), np.empty((len(ak.INT_FIELDS), n_des, n), dtype=np.int64),
+            np.empty((n_des, n), dtype=bool), np.empty((len(ak.ROW_FIELDS) + len(ak.METRICS), n_des)),
+            np.empty((len(ak.FLAGS), n_des), dtype=bool))
+
+
+def model_of(section: np.ndarray, pcu: np.ndarray, tp: np.ndarray, depth: np.ndarray,
+             out: tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]) -> Model:
+    """The :class:`Model` of the mapping rows ``section``, ``pcu``, ``tp``, ``depth`` from their
+    :func:`.analytical_kernel.rows` outputs ``out`` (:func:`outputs`; held as views)."""
+    out_f, out_i, used, out_row, flags = out
     parts: dict[str, Any] = {
         **dict(zip(ak.FLOAT_FIELDS, out_f)), **dict(zip(ak.INT_FIELDS, out_i)),
         **dict(zip(ak.ROW_FIELDS, out_row)), "act_in_hbm": flags[ak.IN_HBM]}
@@ -132,7 +143,7 @@ def evaluate_block(kg: KernelGraph, hw: np.ndarray, word_bytes: int, reconfig_s:
                  metrics=dict(zip(ak.METRICS, out_row[len(ak.ROW_FIELDS):])), **parts)
 
 
-def _graph_arrays(kg: KernelGraph) -> tuple[np.ndarray, ...]:
+def graph_arrays(kg: KernelGraph) -> tuple[np.ndarray, ...]:
     """The kernel graph's inputs of :func:`.analytical_kernel.rows` (memoised in ``kg.memo``)."""
     if (key := "analytical kernel graph") not in kg.memo:
         kg.memo[key] = (np.stack([np.asarray(getattr(kg, f), dtype=np.int64) for f in ak.GRAPH_INT]),

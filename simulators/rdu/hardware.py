@@ -7,6 +7,7 @@ Sources: see ``docs/references.md`` §2. Published figures to validate against l
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import asdict, dataclass
 from typing import Any
 
@@ -106,7 +107,7 @@ _SWITCH_MM2_28 = (113.0 - 64 * (0.849 + 0.532)) / 128  # interconnect share per 
 _NODE_SCALE = {28: (1.0, 1.0), 16: (1 / 3.0, 1 / 2.5), 7: (1 / 9.0, 1 / 5.0), 5: (1 / 14.0, 1 / 6.0)}
 
 
-def area_mm2(cols: dict[str, Any], process_nm: int, word_bytes: int) -> Any:
+def area_mm2(cols: Mapping[str, Any], process_nm: int, word_bytes: int) -> Any:
     """Approximate die area per socket (mm²), calibrated on Plasticine; works on arrays."""
     logic, sram = _NODE_SCALE.get(process_nm, _NODE_SCALE[7])
     fu = _PCU_FU_MM2_28 * (word_bytes / 4.0)  # a BF16 FMA is about half an FP32 one

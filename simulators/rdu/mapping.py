@@ -274,25 +274,23 @@ def ladder_top(sram: float) -> int:
     return int(np.floor(np.log2(max(LADDER_HEADROOM * sram, 1.0)) * LADDER_STEPS))
 
 
-def ladder_cuts(kg: KernelGraph, sram: float, limit: int, word_bytes: int, tile: int, depth: int,
-                tp: int) -> list[np.ndarray]:
-    """The distinct :func:`greedy_cuts` for every SRAM budget ``2^(k/LADDER_STEPS)`` bytes up to
-    ``LADDER_HEADROOM × sram`` (a cut sized for more SRAM may still fit by tiling its weights: the model
-    judges), from the smallest kernel's own bytes (below it nothing fuses: the unfused cut)
-    upwards, in order of first appearance. The budgets do not depend on the chip, so a bigger SRAM
-    keeps every cut of a smaller one (issue 20: greedy fusion at the chip's exact SRAM is not
-    monotone in it). Memoised in ``kg.memo`` (one entry per distinct argument tuple: a finite set)."""
-    top = ladder_top(sram)
-    key = ("ladder", int(word_bytes), int(tile), int(depth), int(tp), int(limit), top)
-    if key not in kg.memo:
-        t_out, own_b = _own_bytes(kg, word_bytes, tile, tp)
-        low = int(np.floor(np.log2(max(float(own_b.min()), 1.0)) * LADDER_STEPS))
-        budgets = np.array([2.0 ** (k / LADDER_STEPS) for k in range(low, max(top, low) + 1)])
-        out: dict[bytes, np.ndarray] = {}
-        for cut in _greedy_ladder(t_out, own_b, *_preds(kg), budgets, int(limit), int(depth)):
-            out.setdefault(cut.tobytes(), cut)
-        kg.memo[key] = list(out.values())
-    return list(kg.memo[key])
+def ladder_cuts(kg: KernelGraph, top: int, limit: int, word_bytes: int, tile: int, depth: int,
+                tp: int) -> tuple[list[np.ndarray], np.ndarray]:
+    """The distinct :func:`greedy_cuts` for every SRAM budget ``2^(k/LADDER_STEPS)`` bytes up to ``k =
+    top`` (:func:`ladder_top` of a chip's SRAM: ``LADDER_HEADROOM × sram``; a cut sized for more SRAM
+    may still fit by tiling its weights: the model judges), from the smallest kernel's own bytes (below
+    it nothing fuses: the unfused cut) upwards, in order of first appearance, and the ``k`` of each
+    one's first budget. The budgets do not depend on the chip, so a bigger SRAM keeps every cut of a
+    smaller one (issue 20: greedy fusion at the chip's exact SRAM is not monotone in it), and the
+    ladder up to a smaller ``top`` is the first cuts of this one, those whose ``k`` is at most
+    ``max(top, k of the first)`` (:mod:`.cut_table` keeps the longest)."""
+    t_out, own_b = _own_bytes(kg, word_bytes, tile, tp)
+    low = int(np.floor(np.log2(max(float(own_b.min()), 1.0)) * LADDER_STEPS))
+    budgets = np.array([2.0 ** (k / LADDER_STEPS) for k in range(low, max(top, low) + 1)])
+    out: dict[bytes, tuple[np.ndarray, int]] = {}
+    for k, cut in enumerate(_greedy_ladder(t_out, own_b, *_preds(kg), budgets, int(limit), int(depth)), start=low):
+        out.setdefault(cut.tobytes(), (cut, k))
+    return [c for c, _ in out.values()], np.array([k for _, k in out.values()], dtype=np.int64)
 
 
 def balanced_many(kg: KernelGraph, hw: MappingABC[str, Any], cuts: list[tuple[np.ndarray, int, int]],

@@ -123,6 +123,11 @@ class SectionTable:
         split ``split[r]`` (or all under one), after :meth:`chains` of those cuts and splits."""
         return self._pcu[np.asarray(split)[..., None], entry] if np.ndim(split) else self._pcu[split, entry]
 
+    def split_pcu(self, split: int) -> np.ndarray:
+        """``(entries,)`` the balanced PCUs of every entry under ``split`` (a view: valid for the entries
+        computed so far, until the table next grows)."""
+        return self._pcu[split]
+
     def cut_pcu(self, view: CutView, split: int, rows: np.ndarray) -> np.ndarray:
         """:meth:`pcu` of the cuts ``rows`` of ``view`` under ``split`` (:meth:`split` of ``view`` first)."""
         return self._pcu[split, view.entry[rows]]

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import math
 import weakref
 from collections.abc import Mapping as MappingABC
 from collections.abc import Sequence
 from functools import partial
-from typing import Any
+from typing import Any, NamedTuple
 
 import numpy as np
 
@@ -14,7 +15,7 @@ from archgym.errors import ConfigError
 from archgym.space import DesignSpace
 from archgym.workload import Workload
 from simulators.common.family import Designs, Family, ModelOutput
-from simulators.rdu import analytical, cycle, cycle_search, section_table
+from simulators.rdu import analytical, cut_table, cycle, cycle_search, section_table, single
 from simulators.rdu import analytical_kernel as ak
 from simulators.rdu import mapping as mp
 from simulators.rdu.hardware import HW_PARAMS, PRESETS, RDUConfig, area_mm2
@@ -68,6 +69,12 @@ class RDUSimulator(Family):
         """Analytical: one vectorised pass over all designs (mappings may differ per design: the
         mappers run per distinct hardware key, memoised). Cycle: the same pass, then the tile-level
         simulation of each design's sections, :data:`CYCLE_CHUNK` designs at a time."""
+        one = designs.one
+        if fidelity == "analytical" and one is not None and "tile_rows" not in one and _plain(one):
+            kg = self.kernel_graph(workload)
+            picked = single.choose(_built_key(one, kg), one, _hardware([one]), kg)
+            if picked is not None:
+                return self._output([picked[0]], picked[1], kg, one, one, [])
         consts = {k: designs.single(k) for k in _CONSTS}
         rows = designs.rows
         if fidelity == "cycle" and designs.n > CYCLE_CHUNK:
@@ -76,14 +83,22 @@ class RDUSimulator(Family):
                            [len(p) for p in parts])
         kg = self.kernel_graph(workload)
         maps, model, known = self._mappings(rows, kg, fidelity)
-        metrics: dict[str, Any] = dict(model.metrics)
         times: list[np.ndarray] = []
         if fidelity == "cycle":
             times = [t if t is not None else cycle.section_times(model, i, (kg.edge_src, kg.edge_dst))
                      for i, t in enumerate(known)]
+        cols = {k: designs.column(k) for k in _AREA}
+        return self._output(maps, model, kg, cols, consts, times)
+
+    def _output(self, maps: Sequence[mp.Mapping], model: analytical.Model, kg: KernelGraph,
+                cols: MappingABC[str, Any], consts: MappingABC[str, Any], times: list[np.ndarray]) -> ModelOutput:
+        """The model output of designs mapped to ``maps`` with analytical ``model``: its metrics (cycle
+        level: from the simulated section ``times``), the area of the :data:`_AREA` columns ``cols``
+        (arrays, or one design's numbers) at ``consts``' process and word size, design 0's info and layers."""
+        metrics: dict[str, Any] = dict(model.metrics)
+        if times:
             per = [cycle.metrics(model, i, t, kg.total_flops) for i, t in enumerate(times)]
             metrics = {k: np.array([p[k] for p in per]) for k in per[0]}
-        cols = {k: designs.column(k) for k in ("n_pcu", "n_pmu", "lanes", "stages", "pmu_kib")}
         metrics["area_mm2"] = area_mm2(cols, int(consts["process_nm"]), int(consts["word_bytes"]))
 
         def info() -> dict[str, Any]:
@@ -132,15 +147,12 @@ class RDUSimulator(Family):
         groups = _grouped(rows, len(designs))
         edges = (kg.edge_src, kg.edge_dst)
         bound = cycle.lower_bound(model, edges)
+        valid = [[j for j in group if np.isfinite(score[j])] for group in groups]
+        found = iter(cycle.best_candidates(model, bound, [v for v in valid if v], edges, memo))
         chosen: list[tuple[mp.Mapping, int]] = []
         known: list[np.ndarray | None] = []
-        for i in range(len(designs)):
-            valid = [j for j in groups[i] if np.isfinite(score[j])]
-            times = None
-            if valid:
-                j, times = cycle.best_candidate(model, bound, valid, edges, memo)
-            else:
-                j = min(groups[i], key=lambda j: score[j])
+        for i, v in enumerate(valid):
+            j, times = next(found) if v else (min(groups[i], key=lambda j: score[j]), None)
             chosen.append((own[i][keep[i][j - groups[i][0]]], j))
             known.append(times)
         self._fewer_pcus(designs, kg, own, keep, groups, model, bound, chosen, known, memo)
@@ -270,8 +282,7 @@ class RDUSimulator(Family):
         for j, i in enumerate(ex_i.tolist()):
             if fine[j] and more_bound[j] <= best[i] * (1 + 1e-9):
                 rows.setdefault(i, []).append(j)
-        for i, js in rows.items():
-            j, times = cycle.best_candidate(more, more_bound, js, edges, memo)
+        for i, (j, times) in zip(rows, cycle.best_candidates(more, more_bound, list(rows.values()), edges, memo)):
             if float(times.sum() + more.t_p2p[j]) < best[i]:
                 chosen[i] = (mp.Mapping(more.section[j], more.pcu[j], int(cuts.tile[ex_row[j], 0]), 2,
                                         int(cuts.tp[ex_row[j], 0])), -1)
@@ -298,15 +309,7 @@ class RDUSimulator(Family):
         (:func:`_candidate_key`): its cut set (:func:`_cut_set`, memoised per cut key) split into
         balanced PCUs with each section chain from the kernel graph's :class:`SectionTable` (every
         distinct section computed once per lanes, stages and PCU budget)."""
-        sections = section_table.table(kg)
-        keys = [_candidate_key(d) for d in designs]
-        for d, key in zip(designs, keys):
-            if key not in kg.memo:
-                cuts, view = _cut_set(d, kg)
-                split, chains = sections.split(view, *(int(d[k]) for k in ("lanes", "stages", "n_pcu")))
-                kg.memo[key] = (mp.Candidates(cuts, partial(sections.cut_pcu, view, split), 2),
-                                np.stack([chains, view.n_sections, view.weights]))
-        return [kg.memo[key] for key in keys]
+        return [_built_key(d, kg)[:2] for d in designs]
 
     def _cycle_candidates(self, d: MappingABC[str, Any], kg: KernelGraph) -> list[mp.Mapping]:
         """:meth:`_candidates` of ``d``, then :meth:`_smaller_splits` of all their cuts. For ``P1``
@@ -368,6 +371,26 @@ def _joined(outs: Sequence[ModelOutput], sizes: Sequence[int]) -> ModelOutput:
                        {k: cat(k, "violations") for k in outs[0].violations}, outs[0].layers, outs[0].info)
 
 
+#: the columns of :func:`.hardware.area_mm2`
+_AREA = ("n_pcu", "n_pmu", "lanes", "stages", "pmu_kib")
+
+
+#: parameters that may be 0 in :func:`_plain` (no HBM tier, no DDR capacity: the model flags it; no
+#: program load); every other one divides or scales a time, and 0 can make a latency NaN
+_MAY_BE_ZERO = frozenset({"hbm_gb", "hbm_bw_gbs", "ddr_gb", "reconfig_us"})
+
+
+def _plain(design: MappingABC[str, Any]) -> bool:
+    """Whether every hardware and constant value of ``design`` is a finite Python int or float, positive
+    (or zero where :data:`_MAY_BE_ZERO`): its numbers read as a batch's one-entry columns would, and no
+    candidate's latency is NaN (:mod:`.single`'s search)."""
+    for k in RDUSimulator.parameters:
+        v = design[k]
+        if type(v) not in (int, float) or not (0 < v < math.inf or (v == 0 and k in _MAY_BE_ZERO)):
+            return False
+    return True
+
+
 def _hardware(designs: Sequence[MappingABC[str, Any]]) -> np.ndarray:
     """``(len(HW), D)``: the columns of :data:`.analytical_kernel.HW` of ``designs`` (floats)."""
     rows = np.array([[d[k] for k in ak.HW] for d in designs], dtype=float).reshape(len(designs), -1)
@@ -381,20 +404,41 @@ def _candidate_key(d: MappingABC[str, Any]) -> tuple[Any, ...]:
             *(int(d[k]) for k in ("n_pcu", "lanes", "stages", "sockets", "word_bytes")))
 
 
+class Built(NamedTuple):
+    """A hardware key's candidates (:meth:`RDUSimulator._built`), their floor terms, and where their PCUs
+    lie in the kernel graph's :class:`SectionTable`: the cut set's view and the key's split."""
+
+    cands: mp.Candidates
+    terms: np.ndarray
+    view: section_table.CutView
+    split: int
+
+
+def _built_key(d: MappingABC[str, Any], kg: KernelGraph) -> Built:
+    """:meth:`RDUSimulator._built` of one design: its key's :class:`Built`, memoised in ``kg.memo``."""
+    key = _candidate_key(d)
+    if key not in kg.memo:
+        sections = section_table.table(kg)
+        cuts, view = _cut_set(d, kg)
+        split, chains = sections.split(view, *(int(d[k]) for k in ("lanes", "stages", "n_pcu")))
+        kg.memo[key] = Built(mp.Candidates(cuts, partial(sections.cut_pcu, view, split), 2),
+                             np.stack([chains, view.n_sections, view.weights]), view, split)
+    built: Built = kg.memo[key]
+    return built
+
+
 def _cut_set(d: MappingABC[str, Any], kg: KernelGraph) -> tuple[mp.CutSet, section_table.CutView]:
     """The distinct ``(cut, tile, tp)`` of :meth:`RDUSimulator._candidates` for ``d``, stacked, and their
-    view in the kernel graph's :class:`SectionTable`; memoised in ``kg.memo`` per what they depend on
-    (SRAM ladder top, section-length limits, sockets, word size)."""
+    view in the kernel graph's :class:`SectionTable` (from its :class:`.cut_table.CutTable`); memoised in
+    ``kg.memo`` per what they depend on (SRAM ladder top, section-length limits, sockets, word size)."""
     sram, sockets, wb = mp.sram_bytes(d), int(d["sockets"]), int(d["word_bytes"])
     limits = tuple(mp.section_limit(kg, d, max_len) for max_len in (None, 8))
-    key = ("cuts", mp.ladder_top(sram), *limits, sockets, wb)
+    top = mp.ladder_top(sram)
+    key = ("cuts", top, *limits, sockets, wb)
     if key not in kg.memo:
-        cuts = {(c.tobytes(), tile, tp): (c, tile, tp)
-                for tile in mp.tile_candidates(kg) for tp in sorted({1, sockets}) for limit in limits
-                for c in mp.ladder_cuts(kg, sram, limit, wb, tile, 2, tp)}
-        cut_set = mp.CutSet.of(kg, list(cuts.values()))
-        kg.memo[key] = (cut_set, section_table.table(kg).view(cut_set, wb))
-    return kg.memo[key]
+        kg.memo[key] = cut_table.table(kg, wb).cut_set(top, limits, sockets)
+    cuts: tuple[mp.CutSet, section_table.CutView] = kg.memo[key]
+    return cuts
 
 
 def _grouped(rows: Sequence[int], n: int) -> list[list[int]]:
