@@ -28,6 +28,7 @@ import time
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from itertools import chain, repeat
 from numbers import Real
 from pathlib import Path
 from typing import Any
@@ -213,6 +214,11 @@ def _migrate(db: sqlite3.Connection, path: str) -> None:
 #: they share are written into the block's INSERT as SQL literals (binding a string per row costs
 #: more than SQLite's insert itself)
 BLOCK_BOUND = ("step", "design", "metrics", "valid", "violations", "wall_time_s", "created_at")
+#: rows per multi-row INSERT of a block: 7 bound values each, 896 per statement, under 999 (the
+#: smallest SQLITE_MAX_VARIABLE_NUMBER, SQLite's before 3.32)
+ROWS_PER_INSERT = 128
+#: distinct shared-value sets whose block INSERTs a store keeps (one per run and metric set in a sweep)
+BLOCK_SQL_CACHE = 64
 
 
 @dataclass
@@ -233,18 +239,21 @@ class RowBlock:
     def __len__(self) -> int:
         return len(self.designs)
 
-    def rows(self, metric_set: int) -> tuple[dict[str, Any], list[tuple[Any, ...]]]:
-        """The values every row shares (column → value, the template's) and each row's values of
-        the columns :data:`BLOCK_BOUND` names, its metrics packed as metric set ``metric_set``."""
-        shared = dict(zip(COLUMNS, self.template.as_row(b"", metric_set)))
-        first, wall, created = shared["step"], shared["wall_time_s"], shared["created_at"]
-        width = 8 * len(self.metric_names)
+    def shared(self, metric_set: int) -> dict[str, Any]:
+        """The values every row shares (column → the template's value, its metrics as metric set
+        ``metric_set``): the columns :data:`BLOCK_BOUND` does not name."""
+        row = dict(zip(COLUMNS, self.template.as_row(b"", metric_set)))
+        return {k: v for k, v in row.items() if k not in BLOCK_BOUND}
+
+    def params(self) -> list[Any]:
+        """Each row's values of the columns :data:`BLOCK_BOUND` names, row after row in one flat
+        list (what a multi-row INSERT binds); the metrics packed, each row's bytes sliced by numpy."""
+        n, width = len(self), 8 * len(self.metric_names)
+        first = self.template.step
         packed = (np.ascontiguousarray(self.metrics, dtype="<f8").view(np.dtype((np.void, width))).ravel().tolist()
-                  if width else [b""] * len(self))   # each row's bytes, sliced by numpy
-        rows = [(step, design, metrics, int(ok), violations, wall, created)
-                for step, design, metrics, ok, violations in
-                zip(range(first, first + len(self)), self.designs, packed, self.valid, self.violations)]
-        return {k: v for k, v in shared.items() if k not in BLOCK_BOUND}, rows
+                  if width else [b""] * n)
+        return list(chain.from_iterable(zip(range(first, first + n), self.designs, packed, map(int, self.valid),
+                                            self.violations, repeat(self.template.wall_time_s), repeat(time.time()))))
 
 
 #: the columns read back (neither records nor frames have the row's creation time)
@@ -346,6 +355,8 @@ class RunStore:
         #: metric set ids known committed (names → id); ids are never reused
         self._set_ids: dict[tuple[str, ...], int] = {}
         self._new_set_ids: dict[tuple[str, ...], int] = {}
+        #: the INSERTs of blocks per distinct shared values (:meth:`_block_inserts`)
+        self._block_sql: dict[tuple[Any, ...], tuple[str, str]] = {}
         self._db = self._open(timeout_s)
 
     def _open(self, timeout_s: float) -> sqlite3.Connection:
@@ -400,17 +411,46 @@ class RunStore:
 
     def log_block(self, block: RowBlock) -> int:
         """Insert a :class:`RowBlock` in one transaction (all or none); returns how many were new."""
-        if not len(block):
+        return self.log_blocks([block])
+
+    def log_blocks(self, blocks: Sequence[RowBlock]) -> int:
+        """Insert :class:`RowBlock` s in one transaction (all or none); returns how many rows were new."""
+        blocks = [b for b in blocks if len(b)]
+        if not blocks:
             return 0
         with self._transaction():
-            shared, rows = block.rows(self._metric_sets({block.metric_names})[block.metric_names])
-            values = dict(zip(shared, self._literals(list(shared.values())))) | {k: "?" for k in BLOCK_BOUND}
-            return self._insert(rows, ",".join(values[k] for k in COLUMNS))
+            ids = self._metric_sets({b.metric_names for b in blocks})
+            before = self._db.total_changes
+            for block in blocks:
+                many, one = self._block_inserts(block.shared(ids[block.metric_names]))
+                params, width = block.params(), len(BLOCK_BOUND) * ROWS_PER_INSERT
+                full = len(params) - len(params) % width
+                for i in range(0, full, width):
+                    self._db.execute(many, params[i:i + width])
+                if full < len(params):
+                    rest = params[full:]
+                    self._db.executemany(one, [rest[i:i + len(BLOCK_BOUND)] for i in range(0, len(rest), len(BLOCK_BOUND))])
+            return self._db.total_changes - before
 
-    def _insert(self, rows: list[tuple[Any, ...]], values: str = ",".join("?" * len(COLUMNS))) -> int:
-        """Insert ``rows`` (the parameters of ``values``, the VALUES list in :data:`COLUMNS` order)."""
+    def _block_inserts(self, shared: dict[str, Any]) -> tuple[str, str]:
+        """The INSERTs of :data:`ROWS_PER_INSERT` rows and of one row of a block whose rows share
+        ``shared`` (column → value, written as SQL literals; the :data:`BLOCK_BOUND` columns bound),
+        built once per distinct ``shared`` (keyed by each value's type too: 1 and 1.0 store differently)."""
+        key = tuple((type(v), v) for v in shared.values())
+        if key not in self._block_sql:
+            if len(self._block_sql) >= BLOCK_SQL_CACHE:
+                self._block_sql.clear()
+            values = dict(zip(shared, self._literals(list(shared.values())))) | {k: "?" for k in BLOCK_BOUND}
+            row = "(" + ",".join(values[k] for k in COLUMNS) + ")"
+            head = f"INSERT OR IGNORE INTO evaluations ({','.join(COLUMNS)}) VALUES "
+            self._block_sql[key] = (head + ",".join([row] * ROWS_PER_INSERT), head + row)
+        return self._block_sql[key]
+
+    def _insert(self, rows: list[tuple[Any, ...]]) -> int:
+        """Insert ``rows`` (full rows in :data:`COLUMNS` order)."""
         before = self._db.total_changes
-        self._db.executemany(f"INSERT OR IGNORE INTO evaluations ({','.join(COLUMNS)}) VALUES ({values})", rows)
+        self._db.executemany(f"INSERT OR IGNORE INTO evaluations ({','.join(COLUMNS)}) "
+                             f"VALUES ({','.join('?' * len(COLUMNS))})", rows)
         return self._db.total_changes - before
 
     def _literals(self, values: list[Any]) -> list[str]:

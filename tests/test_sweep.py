@@ -136,24 +136,83 @@ def _count(store: Path) -> int:
 
 
 def test_sigkill_mid_sweep_then_resume_matches_uninterrupted(tmp_path):
-    # one design per chunk on ResNet-18: ~10 ms per committed row, slow enough to kill mid-run
-    path = write_config(tmp_path, name="kill", workload="resnet18", budget=150, batch_size=1)
+    # one design per chunk on ResNet-18 (the whole tpu-v1 space): finished chunks are committed in
+    # groups (GROUP_WAIT_S), several in 400 chunks, so the kill falls between two commits with
+    # finished chunks held back; resume must evaluate exactly the uncommitted steps
+    total = 400
+    path = write_config(tmp_path, name="kill", workload="resnet18", space={}, budget=total, batch_size=1)
     _, reference = _sweep(path, tmp_path / "ref.db", workers=1)
     store = tmp_path / "killed.db"
     proc = _start(path, store, "--workers", "2")
-    while _count(store) < 25 and proc.poll() is None:   # no deadline: a loaded machine only makes it wait
-        time.sleep(0.01)
+    while _count(store) < 1 and proc.poll() is None:   # no deadline: a loaded machine only makes it wait
+        time.sleep(0.005)
     assert proc.poll() is None, "the sweep finished before it could be killed"
     os.killpg(proc.pid, signal.SIGKILL)  # the sweep and its workers, at an arbitrary moment
     proc.wait()
     killed_at = _count(store)
-    assert 25 <= killed_at < 150
+    assert 1 <= killed_at < total
     resumed = _start(path, store, "--resume", "--workers", "2")
     out, err = resumed.communicate(timeout=120)
     assert resumed.returncode == 0, err
-    assert f"{150 - killed_at} evaluated now, {killed_at} already in" in out
+    assert f"{total - killed_at} evaluated now, {killed_at} already in" in out
     with RunStore(store) as s:
         assert rows(s) == reference
+
+
+class _Bar:
+    """A progress bar that checks every row it is told is done is in the store."""
+
+    def __init__(self, store):
+        self.store, self.done = store, 0
+
+    def update(self, n):
+        self.done += n
+        assert self.store.count() == self.done
+
+
+def _blocks(sizes, work_per_row, step=0):
+    from archgym.store import EvalRecord, RowBlock
+
+    out = []
+    for n in sizes:
+        template = EvalRecord("g", step, {}, {}, wall_time_s=work_per_row)
+        out.append(RowBlock(template, [f'{{"i": {step + i}}}' for i in range(n)], ("m",),
+                            np.arange(step, step + n, dtype=float)[:, None], [True] * n, ["[]"] * n))
+        step += n
+    return out
+
+
+def test_finished_chunks_are_committed_in_groups_and_reported_only_once_committed():
+    from archgym.app import sweep
+
+    store = RunStore(":memory:")
+    bar = _Bar(store)
+    group = sweep._Group(store, bar)
+    rows = sweep.GROUP_ROWS // 4
+    for i, block in enumerate(_blocks([rows] * 9, 0.0)):   # cheap chunks: a commit per GROUP_ROWS rows
+        group.add(block)
+        assert store.count() == bar.done == rows * 4 * ((i + 1) // 4)
+    group.add(_blocks([3], sweep.GROUP_WORK_S, 9 * rows)[0])   # costly rows: committed with the ones held before
+    assert store.count() == bar.done == 9 * rows + 3
+
+
+def test_an_interrupted_planned_sweep_keeps_its_finished_chunks(tmp_path):
+    from archgym.app import sweep
+
+    path = write_config(tmp_path, budget=40, batch_size=4)
+    run = prepare(load_sweep_config(path))[0]
+    finished = _blocks([4, 4, 4], 0.0)
+
+    class Pool:
+        def run(self, spec, chunks):
+            yield from finished
+            raise KeyboardInterrupt
+
+    store = RunStore(":memory:")
+    bar = _Bar(store)
+    with pytest.raises(KeyboardInterrupt):
+        sweep._run_planned(run, store, Pool(), bar)
+    assert store.steps("g") == set(range(12)) and bar.done == 12
 
 
 def test_concurrent_sweeps_share_one_store(tmp_path):

@@ -35,6 +35,12 @@ from archgym.store import EvalRecord, RowBlock, RunStore
 
 #: largest space a grid sweep enumerates
 GRID_LIMIT = 10_000_000
+#: a planned sweep commits finished chunks together up to this many rows per transaction …
+GROUP_ROWS = 4096
+#: … holding at most this many seconds of their evaluation (what a kill may lose beyond the chunks in flight) …
+GROUP_WORK_S = 0.05
+#: … and waiting at most this many seconds (wall) from the first of them to arrive
+GROUP_WAIT_S = 0.25
 
 
 class Plan:
@@ -221,6 +227,36 @@ def _commit(store: RunStore, rows: ChunkRows, bar: Progress) -> None:
     bar.update(len(rows))
 
 
+class _Group:
+    """Finished chunks of a planned sweep, committed together in one transaction once they hold
+    :data:`GROUP_ROWS` rows or :data:`GROUP_WORK_S` seconds of evaluation, or the first of them
+    arrived :data:`GROUP_WAIT_S` ago (and at the end): small chunks share a transaction's fixed
+    cost, while a kill loses little finished work (resume evaluates exactly the chunks that are not
+    in the store). Rows count as done on the progress bar only once committed."""
+
+    def __init__(self, store: RunStore, bar: Progress):
+        self.store, self.bar = store, bar
+        self.blocks: list[RowBlock] = []
+        self.rows, self.work, self.since = 0, 0.0, 0.0
+
+    def add(self, block: RowBlock) -> None:
+        if not self.blocks:
+            self.since = time.perf_counter()
+        self.blocks.append(block)
+        self.rows += len(block)
+        self.work += block.template.wall_time_s * len(block)
+        if (self.rows >= GROUP_ROWS or self.work >= GROUP_WORK_S
+                or time.perf_counter() - self.since >= GROUP_WAIT_S):
+            self.commit()
+
+    def commit(self) -> None:
+        blocks, rows = self.blocks, self.rows
+        self.blocks, self.rows, self.work = [], 0, 0.0
+        if blocks:
+            self.store.log_blocks(blocks)
+            self.bar.update(rows)
+
+
 def _run_planned(run: SweepRun, store: RunStore, pool: Any, bar: Progress) -> int:
     assert run.plan is not None
     plan = run.plan
@@ -228,9 +264,14 @@ def _run_planned(run: SweepRun, store: RunStore, pool: Any, bar: Progress) -> in
     chunks: Iterator[Chunk] = ((a, plan.indices(a, b))
                                for a, b in _aligned(0, run.total, run.config.batch_size, done))
     count = 0
-    for records in pool.run(run.spec, chunks):
-        _commit(store, records, bar)
-        count += len(records)
+    group = _Group(store, bar)
+    try:
+        for block in pool.run(run.spec, chunks):
+            assert isinstance(block, RowBlock)  # value-index chunks come back as blocks
+            group.add(block)
+            count += len(block)
+    finally:
+        group.commit()   # the chunks finished before an error or an interrupt are kept
     return count
 
 
