@@ -33,6 +33,7 @@ slower (more HBM bandwidth: up to +16 % on BERT-base).
 from __future__ import annotations
 
 import heapq
+from collections.abc import Sequence
 from typing import Any
 
 import numpy as np
@@ -47,56 +48,148 @@ Memo = dict[tuple[Any, ...], float]
 
 def section_times(model: Model, d: int, kg_edges: tuple[np.ndarray, np.ndarray], memo: Memo | None = None
                   ) -> np.ndarray:
-    """Simulated wall time (s) of every used section slot of design ``d`` (setup included). With a
-    ``memo``, a section whose simulation inputs (kernels, steps, depth, per-kernel times) were
-    simulated before is not simulated again: candidates and designs of a batch share sections."""
-    es, ed = kg_edges
-    section = model.section[d]
-    clock, bw, link = model.clock_hz[d], model.act_bw[d], model.link_bw[d]
-    depth = int(model.depth[d])
-    out = np.zeros(section.size)
-    order = np.argsort(section, kind="stable")          # each section's kernels together, in order
-    used = np.flatnonzero(model.used[d])
-    ends = np.searchsorted(section[order], used, side="right").tolist()
-    nt_k = model.n_tile[d][section][order]
-    busy_k = model.cyc[d][order] / clock
-    rd_k = model.read_b_k[d][order] / nt_k / bw
-    wr_k = model.write_b_k[d][order] / nt_k / bw
-    net_k = model.net_b_k[d][order] / nt_k / link
-    unit_k = model.unit_cyc[d][order] / clock
-    kernels = order.tobytes()
-    times = np.stack([busy_k, unit_k, rd_k, wr_k, net_k], axis=1).tobytes()   # per kernel, in section order
-    n_tile = model.n_tile[d].tolist()
-    for s, a, b in zip(used.tolist(), [0, *ends[:-1]], ends):
-        nt = n_tile[s]
-        key = (kernels[8 * a:8 * b], nt, depth, times[40 * a:40 * b])
-        span = memo.get(key) if memo is not None else None
-        if span is None:
-            ks = order[a:b]
-            busy, rd, wr, net, unit = busy_k[a:b], rd_k[a:b], wr_k[a:b], net_k[a:b], unit_k[a:b]
-            span = _simulate(nt, busy, unit, rd, wr, net, _adjacency(section, ks, es, ed), depth)
-            if memo is not None:
-                memo[key] = span
-        out[s] = model.t_setup[d, s] + span
+    """Simulated wall time (s) of every used section slot of design ``d`` (setup included): one row
+    of :func:`rows_times`."""
+    return rows_times(model, np.array([d], dtype=np.int64), kg_edges, memo)[0]
+
+
+def rows_times(model: Model, rows: np.ndarray, kg_edges: tuple[np.ndarray, np.ndarray], memo: Memo | None = None
+               ) -> np.ndarray:
+    """``(len(rows), N)``: :func:`section_times` of each of ``rows`` of ``model``, every section not
+    simulated before in one compiled call (:func:`_simulate_jobs`). With a ``memo``, a section whose
+    simulation inputs (kernels, steps, depth, per-kernel times) were simulated before is not
+    simulated again: candidates and designs of a batch share sections."""
+    jobs = _Jobs(model, rows)
+    keys = jobs.keys()
+    span = np.empty(len(keys))
+    first: dict[tuple[Any, ...], int] = {}       # a section simulated once per call
+    run, copy = [], []
+    for n, key in enumerate(keys):
+        known = memo.get(key) if memo is not None else None
+        if known is not None:
+            span[n] = known
+        elif key in first:
+            copy.append((n, first[key]))
+        else:
+            first[key] = n
+            run.append(n)
+    if run:
+        span[run] = jobs.simulate(np.array(run, dtype=np.int64), kg_edges)
+        if memo is not None:
+            memo.update(zip((keys[n] for n in run), span[run].tolist()))
+    for n, m in copy:
+        span[n] = span[m]
+    row, slot = jobs.jobs[0], jobs.jobs[1]
+    out = np.zeros((len(rows), model.section.shape[1]))
+    out[row, slot] = model.t_setup[rows[row], slot] + span
     return out
+
+
+class _Jobs:
+    """The used sections of some rows of a model as simulation jobs (:func:`_jobs`): each row's kernels
+    ordered by section, their per-step times, and per job its row, slot, kernels ``lo:hi``, steps
+    and buffer depth."""
+
+    def __init__(self, model: Model, rows: np.ndarray) -> None:
+        k, n = len(rows), model.section.shape[1]
+        self.kernels = np.empty(k * n, dtype=np.int64)
+        self.times = np.empty((k * n, 5))
+        self.jobs = np.empty((6, int(model.used[rows].sum())), dtype=np.int64)
+        _jobs(rows, model.section, model.n_tile, model.used, model.depth, model.cyc, model.unit_cyc, model.read_b_k,
+              model.write_b_k, model.net_b_k, model.clock_hz, model.act_bw, model.link_bw, self.kernels, self.times,
+              self.jobs)
+        self.section = model.section[rows]
+
+    def keys(self) -> list[tuple[Any, ...]]:
+        """Each job's simulation inputs as a memo key: its kernels, steps, depth and per-kernel times."""
+        kernels, times = self.kernels.tobytes(), self.times.tobytes()
+        return [(kernels[8 * a:8 * b], nt, depth, times[40 * a:40 * b]) for a, b, nt, depth in self.jobs[2:].T.tolist()]
+
+    def simulate(self, jobs: np.ndarray, kg_edges: tuple[np.ndarray, np.ndarray]) -> np.ndarray:
+        """The makespans of ``jobs`` from time 0 (one compiled call)."""
+        es, ed = kg_edges
+        span = np.empty(jobs.size)
+        stuck = np.full(jobs.size, -1, dtype=np.int64)
+        _simulate_jobs(jobs, self.jobs, self.kernels, self.section, np.ascontiguousarray(self.times.T), es, ed,
+                       span, stuck)
+        if (stuck >= 0).any():   # impossible with depth >= 1 (the caller checks it)
+            raise RuntimeError(f"RDU cycle model: a section deadlocked at step {stuck[stuck >= 0].tolist()}")
+        return span
+
+
+@njit(cache=True)
+def _jobs(rows: np.ndarray, section: np.ndarray, n_tile: np.ndarray, used: np.ndarray, depth: np.ndarray,
+          cyc: np.ndarray, unit_cyc: np.ndarray, read_b: np.ndarray, write_b: np.ndarray, net_b: np.ndarray,
+          clock: np.ndarray, act_bw: np.ndarray, link_bw: np.ndarray, kernels: np.ndarray, times: np.ndarray,
+          jobs: np.ndarray) -> None:  # pragma: no cover - compiled
+    """:class:`_Jobs` of model ``rows`` (compiled): per row its kernels in order of section (a stable
+    counting sort: numpy's stable argsort) into ``kernels``, their busy, unit, read, write and link time
+    per step into ``times`` (numpy's float operations), and per used section slot a job: ``(6, J)``
+    row (position in ``rows``), slot, first and end position in ``kernels``, steps and buffer depth."""
+    n = section.shape[1]
+    count = np.zeros(n + 1, dtype=np.int64)
+    j = 0
+    for r in range(rows.size):
+        d = rows[r]
+        count[:] = 0
+        for k in range(n):
+            count[section[d, k] + 1] += 1
+        for s in range(n):
+            count[s + 1] += count[s]
+        base = r * n
+        lo = base
+        for s in range(n):     # jobs in slot order; a job's kernels end where section s ends
+            if used[d, s]:
+                jobs[0, j], jobs[1, j], jobs[2, j], jobs[3, j] = r, s, lo, base + count[s + 1]
+                jobs[4, j], jobs[5, j] = n_tile[d, s], np.int64(depth[d])
+                lo = base + count[s + 1]
+                j += 1
+        for k in range(n):
+            s = section[d, k]
+            at = base + count[s]
+            count[s] += 1
+            kernels[at] = k
+            nt = n_tile[d, s]
+            times[at, 0] = cyc[d, k] / clock[d]
+            times[at, 1] = unit_cyc[d, k] / clock[d]
+            times[at, 2] = read_b[d, k] / nt / act_bw[d]
+            times[at, 3] = write_b[d, k] / nt / act_bw[d]
+            times[at, 4] = net_b[d, k] / nt / link_bw[d]
 
 
 def best_candidate(model: Model, bound: np.ndarray, rows: list[int],
                    kg_edges: tuple[np.ndarray, np.ndarray], memo: Memo | None = None) -> tuple[int, np.ndarray]:
     """Of ``rows`` of ``model`` (one design's candidate mappings), the one with the lowest simulated
-    latency (the lowest row among equals), and its section times. Rows are tried in order of
-    ``bound`` (:func:`lower_bound`) and one is simulated only when its bound does not exceed the
-    best latency so far (give or take rounding: the bound can meet the simulated latency exactly),
-    so the result is the exact minimum over ``rows`` whatever the bound."""
-    best, best_lat, best_times = rows[0], np.inf, np.zeros(0)
-    for j in sorted(rows, key=lambda j: bound[j]):
-        if bound[j] > best_lat * (1 + 1e-9):
-            break
-        times = section_times(model, j, kg_edges, memo)
-        lat = float(times.sum() + model.t_p2p[j])
-        if (lat, j) < (best_lat, best):
-            best, best_lat, best_times = j, lat, times
-    return best, best_times
+    latency (the lowest row among equals), and its section times: :func:`best_candidates` of one."""
+    return best_candidates(model, bound, [rows], kg_edges, memo)[0]
+
+
+def best_candidates(model: Model, bound: np.ndarray, groups: Sequence[Sequence[int]],
+                    kg_edges: tuple[np.ndarray, np.ndarray], memo: Memo | None = None
+                    ) -> list[tuple[int, np.ndarray]]:
+    """For each non-empty group of rows of ``model`` (one design's candidate mappings), the one with
+    the lowest simulated latency (the lowest row among equals), and its section times. Rows are
+    tried in order of ``bound`` (:func:`lower_bound`) and one is simulated only when its bound does
+    not exceed the best latency so far (give or take rounding: the bound can meet the simulated
+    latency exactly), so the result is the exact minimum over the group whatever the bound. Every
+    group's next row is simulated in one pass (:func:`rows_times`)."""
+    order = [sorted(rows, key=lambda j: bound[j]) for rows in groups]
+    best = [rows[0] for rows in groups]
+    best_lat = [np.inf] * len(groups)
+    best_times = [np.zeros(0)] * len(groups)
+    at = [0] * len(groups)
+    active = list(range(len(groups)))
+    while active:
+        ask = [g for g in active if not bound[order[g][at[g]]] > best_lat[g] * (1 + 1e-9)]
+        js = [order[g][at[g]] for g in ask]
+        times = rows_times(model, np.array(js, dtype=np.int64), kg_edges, memo) if ask else np.zeros((0, 0))
+        for g, j, t in zip(ask, js, times):
+            lat = float(t.sum() + model.t_p2p[j])
+            if (lat, j) < (best_lat[g], best[g]):
+                best[g], best_lat[g], best_times[g] = j, lat, t
+            at[g] += 1
+        active = [g for g in ask if at[g] < len(order[g])]
+    return list(zip(best, best_times))
 
 
 def lower_bound(model: Model, kg_edges: tuple[np.ndarray, np.ndarray]) -> np.ndarray:
@@ -161,15 +254,21 @@ def metrics(model: Model, d: int, times: np.ndarray, flops: float) -> dict[str, 
     return m
 
 
-def _simulate(nt: int, busy: np.ndarray, unit: np.ndarray, rd: np.ndarray, wr: np.ndarray, net: np.ndarray,
-              adjacency: tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray], depth: int) -> float:
-    """Event times of one section's pipeline (``adjacency``: :func:`_adjacency`'s on-chip producers
-    and consumers); returns its makespan from time 0."""
-    p_ptr, p_idx, s_ptr, s_idx = adjacency
-    end, steps = _run(nt, busy, unit, rd, wr, net, p_ptr, p_idx, s_ptr, s_idx, depth)
-    if steps.min() < nt:   # impossible with depth >= 1 (the caller checks it)
-        raise RuntimeError(f"RDU cycle model: a section deadlocked at steps {steps.tolist()}")
-    return float(end)
+@njit(cache=True)
+def _simulate_jobs(pick: np.ndarray, jobs: np.ndarray, kernels: np.ndarray, section: np.ndarray, times: np.ndarray,
+                   es: np.ndarray, ed: np.ndarray, span: np.ndarray, stuck: np.ndarray) -> None:  # pragma: no cover
+    """Per job ``j = pick[n]`` of :func:`_jobs`' ``jobs``: the event simulation (:func:`_run`) of its
+    kernels (row ``jobs[0, j]`` of ``section``) with their ``(5, M)`` ``times`` (busy, unit, read,
+    write, link), its makespan into ``span[n]``; a job that deadlocked leaves its least step in ``stuck[n]``."""
+    for n in range(pick.size):
+        j = pick[n]
+        a, b, nt = jobs[2, j], jobs[3, j], jobs[4, j]
+        p_ptr, p_idx, s_ptr, s_idx = _adjacency(section[jobs[0, j]], kernels[a:b], es, ed)
+        end, steps = _run(nt, times[0, a:b], times[1, a:b], times[2, a:b], times[3, a:b], times[4, a:b],
+                          p_ptr, p_idx, s_ptr, s_idx, jobs[5, j])
+        span[n] = end
+        if steps.min() < nt:
+            stuck[n] = steps.min()
 
 
 @njit(cache=True)

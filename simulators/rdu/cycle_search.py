@@ -163,9 +163,7 @@ def prune(designs: Sequence[MappingABC[str, Any]], kg: KernelGraph, cands: Seque
     for r, i in enumerate(owner):
         if ok[r]:
             rows.setdefault(i, []).append(r)
-    best: dict[int, float] = {}
-    for i, rs in rows.items():
-        j, times = cycle.best_candidate(first, bound, rs, (kg.edge_src, kg.edge_dst), memo)
-        best[i] = float(times.sum() + first.t_p2p[j])
+    found = cycle.best_candidates(first, bound, list(rows.values()), (kg.edge_src, kg.edge_dst), memo)
+    best = {i: float(times.sum() + first.t_p2p[j]) for i, (j, times) in zip(rows, found)}
     return [list(range(len(c))) if i not in best else np.flatnonzero(fl[i] <= best[i] * (1 + 1e-9)).tolist()
             for i, c in enumerate(cands)]
