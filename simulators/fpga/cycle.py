@@ -211,44 +211,52 @@ def _pipeline(tabs: tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.nda
     while progress:
         progress = False
         for i in range(n):
-            base = images * off[i]
-            while count[i] < rows[i] * images:
-                g = count[i]
-                img, r = img_of[i], row_of[i]
-                t = done[base + g - 1] if g else 0.0
-                dep = img * prev_rows[i] + need_tab[off[i] + r] - 1
+            # stage i's state and constants as locals while it runs (only stage i's counters change here)
+            g, total = count[i], rows[i] * images
+            if g == total:
+                continue
+            img, r, at = img_of[i], row_of[i], first_at[i]
+            base, own_rows, back, need_at, allow, step = images * off[i], rows[i], prev_rows[i], off[i], \
+                allowed[i], row_t[i]
+            prod_done, prod_count = (images * off[i - 1], count[i - 1]) if i else (0, 0)
+            c = i + 1                            # the consumer (none after the last stage)
+            cb, cn, c_rows, c_count = (images * off[c], rows[c] * images, rows[c], count[c]) if c < n else (0, 0, 1, 0)
+            t_last = done[base + g - 1] if g else 0.0
+            first = g
+            while g < total:
+                t = t_last
+                dep = img * back + need_tab[need_at + r] - 1
                 if i == 0:
                     t = max(t, (min(dep, n_src - 1) + 1) * src_t)
-                elif dep < count[i - 1]:
-                    t = max(t, done[images * off[i - 1] + dep])
+                elif dep < prod_count:
+                    t = max(t, done[prod_done + dep])
                 else:
                     break
-                over = g + 1 - allowed[i]
-                if over > 0 and i + 1 < n:
-                    c = i + 1
-                    cb, cn = images * off[c], rows[c] * images
-                    p = first_at[i]              # "over" only grows with g: the search resumes where it ended
-                    while p < cb + cn and rel_global[p] < over:
-                        p += 1
-                    first_at[i] = p
-                    h = p - cb
-                    e = math.ceil(over / rows[i]) * rows[c] - 1
+                over = g + 1 - allow
+                if over > 0 and c < n:
+                    while at < cb + cn and rel_global[at] < over:   # "over" only grows with g: resume the search
+                        at += 1
+                    h = at - cb
+                    e = math.ceil(over / own_rows) * c_rows - 1
                     if h <= e and h < cn:
-                        if h >= count[c]:
+                        if h >= c_count:
                             break
                         t = max(t, start[cb + h])
                     else:
-                        if e >= count[c]:
+                        if e >= c_count:
                             break
                         t = max(t, done[cb + e])
                 start[base + g] = t
-                done[base + g] = t + row_t[i]
-                count[i] += 1
-                row_of[i] = r + 1
-                if r + 1 == rows[i]:
-                    row_of[i] = 0
-                    img_of[i] = img + 1
+                t_last = t + step
+                done[base + g] = t_last
+                g += 1
+                r += 1
+                if r == own_rows:
+                    r = 0
+                    img += 1
+            if g > first:
                 progress = True
+            count[i], img_of[i], row_of[i], first_at[i] = g, img, r, at
     last = images * off[n - 1]
     first_end = done[last + rows[n - 1] - 1]
     if images == 1:
