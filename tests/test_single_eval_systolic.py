@@ -4,8 +4,10 @@ not allowed) takes the general path, with its errors."""
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
+import numba
 import numpy as np
 import pytest
 
@@ -15,7 +17,7 @@ from archgym.workload import get_workload
 from simulators.common import technology
 from simulators.common.family import Designs
 from simulators.common.technology import TECH_NODES
-from simulators.systolic import network
+from simulators.systolic import analytical_kernel, network
 
 SIM = get_simulator("systolic")
 CASES = (("resnet18", None, "auto"), ("resnet18", "scalesim", "shared"), ("mobilenetv2", "eyeriss", "per-layer"),
@@ -37,11 +39,12 @@ def test_scalar_path_equals_the_batch_kernel(workload: str, preset: str | None, 
         x = network._one_inputs(d, wl)
         found = network._one(d, wl)
         assert x is not None and found is not None
+        assert tuple(numba.typeof(v) for v in x) == analytical_kernel.ONE_ARGS   # the compiled overload's types
         got, want = network._one_cost(x), _batch_of_one(d, wl)
-        assert list(got.metrics) == list(want.metrics) == list(found[0])
+        assert list(got.metrics) == list(want.metrics) == list(found.metrics) and found.violations == {}
         for name, value in want.metrics.items():
             assert type(got.metrics[name]) is float and got.metrics[name] == value.item(), name
-            assert type(found[0][name]) is float and found[0][name] == value.item(), name
+            assert type(found.metrics[name]) is float and found.metrics[name] == value.item(), name
         assert np.array_equal(got.packed, want.packed) and got.packed.dtype == want.packed.dtype
         for field in ("tile_folds_used", "row_order"):
             assert np.array_equal(getattr(got, field), getattr(want, field)), field
@@ -50,11 +53,13 @@ def test_scalar_path_equals_the_batch_kernel(workload: str, preset: str | None, 
         single = SIM.evaluate(d, wl)
         row = SIM.evaluate_batch([d, designs[0]], wl).row(0)
         assert single.metrics == row.metrics and single.valid == row.valid
-        assert single.layers == network.layer_rows(want, wl) == found[1]()
+        assert found.layers is not None and single.layers == network.layer_rows(want, wl) == found.layers()
 
 
 @pytest.mark.parametrize("extra", [{"rows": 64.0}, {"rows": "64"}, {"rows": np.int64(32)}, {"dataflow": 1},
-                                   {"tile_folds": "4"}, {"tech": 45}, {"rows": 1 << 63}, {"conv1.tile_folds": 2.0}])
+                                   {"tile_folds": "4"}, {"tech": 45}, {"rows": 1 << 63}, {"conv1.tile_folds": 2.0},
+                                   {"ofmap_kb": 1 << 63}, {"word_bytes": -(1 << 63) - 1}, {"tile_folds": 1 << 63},
+                                   {"dram_bw": True}])
 def test_other_values_take_the_general_path(extra: dict[str, Any]) -> None:
     wl = get_workload("resnet18")
     design = {**SIM.presets()["tpu-v1"].design(), **extra}
@@ -80,6 +85,15 @@ def test_bad_mapping_values_give_the_one_line_errors(extra: dict[str, Any], drop
     assert network._one_inputs(design, get_workload("resnet18")) is None
     with pytest.raises(ConfigError, match=message):
         SIM.evaluate(design, get_workload("resnet18"))
+
+
+@pytest.mark.parametrize("tech", ["3nm", ""])
+def test_an_unknown_technology_gives_the_batch_error(tech: str) -> None:
+    design, wl = {**SIM.presets()["scalesim"].design(), "tech": tech}, get_workload("resnet18")
+    with pytest.raises(Exception) as batch:
+        SIM.evaluate_batch([design, design], wl)
+    with pytest.raises(type(batch.value), match=f"^{re.escape(str(batch.value))}$"):
+        SIM.evaluate(design, wl)
 
 
 def test_sram_energy_of_one_size_equals_the_array_call_and_its_memo_is_bounded() -> None:

@@ -13,10 +13,12 @@ into the network left to right (:func:`simulators.common.arrays.sequential_sum`)
 
 from __future__ import annotations
 
+import functools
+from collections.abc import Callable
 from typing import Any
 
 import numpy as np
-from numba import njit
+from numba import njit, types
 
 from simulators.common.kernel_math import pairwise_sum
 
@@ -46,31 +48,30 @@ def network(hw: np.ndarray, e_sram: np.ndarray, area: np.ndarray, gemms: np.ndar
                     macs_total)
 
 
-def network_one(hw: tuple[int, ...], consts: tuple[float, ...], area: float, gemms: np.ndarray, starts: np.ndarray,
-                codes: np.ndarray, word_bytes: int, macs_total: float
-                ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
-    """:func:`network` of one design given as scalars: ``hw`` (the :data:`HW_ROWS` values), ``consts``
-    (``e_sram``'s three values, ``mac_reg_pj``, ``dram_pj``), ``area``; its mapping codes as one int64
-    array ``(3, 1 or layers)`` (dataflow, fold order, tile folds). :func:`_network` itself on the design's
+#: the types of :func:`_network_one`'s arguments, in order: the hardware ints rows, cols, ifmap KB, filter KB,
+#: DRAM bandwidth, clock (the ofmap KB enters through its SRAM energy only); the floats ``e_sram``'s three values and
+#: the area; the workload's ``gemms`` and ``starts`` (int64, C order); the design's mapping codes, a read-only int64
+#: ``(3, 1 or layers)`` array (dataflow, fold order, tile folds); the word bytes; the floats ``mac_reg_pj``,
+#: ``dram_pj`` and ``macs_total`` (see :func:`network`)
+ONE_ARGS = (*(types.int64,) * 6, *(types.float64,) * 4, types.Array(types.int64, 2, "C"),
+            types.Array(types.int64, 1, "C"), types.Array(types.int64, 2, "C", readonly=True), types.int64,
+            *(types.float64,) * 3)
+
+
+def network_one(args: tuple[Any, ...]) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """:func:`network` of one design given as :data:`ONE_ARGS`: :func:`_network` itself on the design's
     arrays, built inside the compiled code (so the same numbers, without building them in Python); the
     metrics come back as ``(METRICS,)``."""
-    return _network_one(*_flat_one(hw, consts, area, gemms, starts, codes, word_bytes, macs_total))
+    return _network_one(*args)
 
 
-def network_one_metrics(hw: tuple[int, ...], consts: tuple[float, ...], area: float, gemms: np.ndarray,
-                        starts: np.ndarray, codes: np.ndarray, word_bytes: int, macs_total: float) -> np.ndarray:
-    """The metrics ``(METRICS,)`` of :func:`network_one` alone (the per-layer arrays are not boxed back)."""
-    return _network_one_metrics(*_flat_one(hw, consts, area, gemms, starts, codes, word_bytes, macs_total))
-
-
-def _flat_one(hw: tuple[int, ...], consts: tuple[float, ...], area: float, gemms: np.ndarray, starts: np.ndarray,
-              codes: np.ndarray, word_bytes: int, macs_total: float) -> tuple[Any, ...]:
-    """:func:`network_one`'s arguments as :func:`_network_one`'s (hardware row 4, the ofmap KB, enters
-    through ``consts`` only)."""
-    rows, cols, ifmap_kb, filter_kb, _, bw, clock = hw
-    e_i, e_f, e_o, mac_reg_pj, dram_pj = consts
-    return (rows, cols, ifmap_kb, filter_kb, bw, clock, e_i, e_f, e_o, area, gemms, starts, codes, word_bytes,
-            mac_reg_pj, dram_pj, macs_total)
+@functools.cache
+def compiled_one_metrics() -> Callable[..., np.ndarray]:
+    """The metrics ``(METRICS,)`` of :func:`network_one` alone (the per-layer arrays are not boxed back): the
+    compiled code of :data:`ONE_ARGS` itself, called without numba's type dispatch, so its caller must pass
+    exactly those types (loaded from numba's cache, or compiled, on the first call)."""
+    entry: Callable[..., np.ndarray] = _network_one_metrics.compile(ONE_ARGS)
+    return entry
 
 
 @njit(cache=True, error_model="numpy")
@@ -151,7 +152,7 @@ def _network_one_metrics(rows: int, cols: int, ifmap_kb: int, filter_kb: int, bw
                          e_f: float, e_o: float, area: float, gemms: np.ndarray, starts: np.ndarray, codes: np.ndarray,
                          wb: int, mac_reg_pj: float, dram_pj: float, macs_total: float
                          ) -> np.ndarray:  # pragma: no cover - compiled
-    """:func:`network_one_metrics`, compiled: :func:`_network_one`'s metrics."""
+    """:func:`compiled_one_metrics`' code: :func:`_network_one`'s metrics."""
     return _network_one(rows, cols, ifmap_kb, filter_kb, bw, clock, e_i, e_f, e_o, area, gemms, starts, codes, wb,
                         mac_reg_pj, dram_pj, macs_total)[0]
 

@@ -73,14 +73,23 @@ PRESETS: dict[str, SystolicConfig] = {
 
 def array_area_mm2(rows: Any, cols: Any, word_bytes: int, tech: str) -> Any:
     """PE-array area (MAC + three word registers per PE), mm²."""
-    return rows * cols * get_tech(tech).pe_um2(word_bytes) * 1e-6
+    return pe_array_mm2(rows, cols, get_tech(tech).pe_um2(word_bytes))
+
+
+def pe_array_mm2(rows: Any, cols: Any, pe_um2: float) -> Any:
+    """Area of ``rows`` × ``cols`` PEs of ``pe_um2`` µm² each, mm²."""
+    return rows * cols * pe_um2 * 1e-6
+
+
+def sram_area_mm2(ifmap_kb: Any, filter_kb: Any, ofmap_kb: Any, tech: str) -> Any:
+    """Area of the three SRAMs, mm²."""
+    return get_tech(tech).sram_mm2(ifmap_kb + filter_kb + ofmap_kb)
 
 
 def area_mm2(rows: Any, cols: Any, ifmap_kb: Any, filter_kb: Any, ofmap_kb: Any,
              word_bytes: int, tech: str) -> Any:
     """Total silicon area of PE array + three SRAMs, mm² (works on arrays)."""
-    t = get_tech(tech)
-    return array_area_mm2(rows, cols, word_bytes, tech) + t.sram_mm2(ifmap_kb + filter_kb + ofmap_kb)
+    return array_area_mm2(rows, cols, word_bytes, tech) + sram_area_mm2(ifmap_kb, filter_kb, ofmap_kb, tech)
 
 
 def peak_ops_per_s(rows: Any, cols: Any, clock_mhz: Any) -> Any:

@@ -17,7 +17,7 @@ from __future__ import annotations
 import dataclasses
 import functools
 import weakref
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -34,12 +34,12 @@ from simulators.common.arrays import (
     to_numpy,
     where,
 )
-from simulators.common.family import Designs
+from simulators.common.family import Designs, ModelOutput
 from simulators.common.memo import remember
 from simulators.common.technology import get_tech
 from simulators.systolic import analytical, analytical_kernel
 from simulators.systolic.analytical import LayerCost
-from simulators.systolic.hardware import DATAFLOWS, area_mm2
+from simulators.systolic.hardware import DATAFLOWS, area_mm2, pe_array_mm2, sram_area_mm2
 from simulators.systolic.space import FOLD_ORDERS
 
 HW_NUMERIC = analytical_kernel.HW_ROWS    # rows, cols, ifmap_kb, filter_kb, ofmap_kb, dram_bw, clock_mhz
@@ -84,10 +84,17 @@ class GemmStack:
 
 
 _STACKS: weakref.WeakKeyDictionary[Workload, GemmStack] = weakref.WeakKeyDictionary()
+#: the last workload asked for (a weak reference) and its stack: one evaluation after another on the same
+#: workload skips the weak dictionary's look-up
+_last: tuple[weakref.ref[Workload], GemmStack] | None = None
 
 
 def gemm_stack(workload: Workload) -> GemmStack:
     """The workload's :class:`GemmStack` (memoised per workload object)."""
+    global _last
+    last = _last
+    if last is not None and last[0]() is workload:
+        return last[1]
     stack = _STACKS.get(workload)
     if stack is None:
         layers = workload.layers
@@ -98,6 +105,7 @@ def gemm_stack(workload: Workload) -> GemmStack:
         macs = np.bincount(layer, weights=m * k * n * repeat, minlength=len(layers))
         stack = _STACKS[workload] = GemmStack(m, k, n, repeat, layer, starts, tuple(op.name for op in layers),
                                               float(workload.total_macs), tuple(macs.tolist()), cols)
+    _last = (weakref.ref(workload), stack)
     return stack
 
 
@@ -132,15 +140,15 @@ class _Inputs:
     tile: Any
 
 
-def model(designs: Designs, workload: Workload) -> tuple[dict[str, Any], Callable[[], list[dict[str, Any]]]]:
+def model(designs: Designs, workload: Workload) -> ModelOutput:
     """The metrics of every design of ``designs`` on ``workload`` and design 0's per-layer rows (built when
-    called): :func:`_one` for one design of plain values, else :func:`evaluate`."""
+    read): :func:`_one` for one design of plain values, else :func:`evaluate`."""
     one = designs.one
     found = _one(one, workload) if one is not None else None
     if found is not None:
         return found
     cost = evaluate(designs, workload)
-    return cost.metrics, lambda: layer_rows(cost, workload)
+    return ModelOutput(cost.metrics, {}, lambda: layer_rows(cost, workload))
 
 
 def evaluate(designs: Designs, workload: Workload) -> NetworkCost:
@@ -193,62 +201,89 @@ def _kernel_cost(x: _Inputs) -> NetworkCost:
     return NetworkCost(dict(zip(analytical_kernel.METRICS, metrics[:, :, None])), packed, tiles, x.dataflow, row)
 
 
-def _one(design: Mapping[str, Any], workload: Workload
-         ) -> tuple[dict[str, float], Callable[[], list[dict[str, Any]]]] | None:
+def _one(design: Mapping[str, Any], workload: Workload) -> ModelOutput | None:
     """One design of plain values (see :func:`_one_inputs`): its metrics as Python floats by
-    :func:`.analytical_kernel.network_one_metrics` and its per-layer rows, built when called from
+    :func:`.analytical_kernel.compiled_one_metrics` and its per-layer rows, built when read from
     :func:`_one_cost` of the same inputs; ``None`` when :func:`_one_inputs` is."""
     x = _one_inputs(design, workload)
     if x is None:
         return None
-    metrics = analytical_kernel.network_one_metrics(*x)
-    return dict(zip(analytical_kernel.METRICS, metrics.tolist())), lambda: layer_rows(_one_cost(x), workload)
+    metrics = analytical_kernel.compiled_one_metrics()(*x)
+    return ModelOutput(dict(zip(analytical_kernel.METRICS, metrics.tolist())), {},
+                       lambda: layer_rows(_one_cost(x), workload))
 
 
 def _one_cost(x: tuple[Any, ...]) -> NetworkCost:
     """The :class:`NetworkCost` of one design's :func:`_one_inputs` (:func:`.analytical_kernel.network_one`)."""
-    metrics, packed, tiles, row = analytical_kernel.network_one(*x)
-    return NetworkCost(dict(zip(analytical_kernel.METRICS, metrics.tolist())), packed, tiles, x[5][:1], row)
+    metrics, packed, tiles, row = analytical_kernel.network_one(x)
+    return NetworkCost(dict(zip(analytical_kernel.METRICS, metrics.tolist())), packed, tiles, x[12][:1], row)
 
 
 def _one_inputs(design: Mapping[str, Any], workload: Workload) -> tuple[Any, ...] | None:
-    """The arguments of :func:`.analytical_kernel.network_one` for one design of plain values (``int``
-    hardware and tile folds in the ``int64`` range, ``str`` technology and mapping choices): what
-    :func:`_kernel_cost` computes for a batch of one (per-design constants from :func:`_constants`; the
-    area by :func:`.hardware.area_mm2` on Python floats, the same IEEE operations in the same order).
+    """The arguments of :func:`.analytical_kernel.network_one` (its ``ONE_ARGS`` types) for one design of plain
+    values (``int`` hardware and tile folds in the ``int64`` range, ``str`` technology and mapping choices):
+    what :func:`_kernel_cost` computes for a batch of one (per-design constants from :class:`_Node`; the
+    area as :func:`.hardware.area_mm2` on Python floats, the same IEEE operations in the same order).
     ``None`` for anything else (other types, values out of range or not allowed): the general path reads
     those and raises its errors."""
     get = design.get
-    hw: tuple[Any, ...] = (get("rows"), get("cols"), get("ifmap_kb"), get("filter_kb"), get("ofmap_kb"),
-                           get("dram_bw"), get("clock_mhz"))          # HW_NUMERIC's order
-    rows, cols, ifmap_kb, filter_kb, ofmap_kb, bw, clock = hw
-    wb: Any = get("word_bytes")
-    tech: Any = get("tech")
-    if not (type(tech) is str and type(wb) is int and type(rows) is int and type(cols) is int
-            and type(ifmap_kb) is int and type(filter_kb) is int and type(ofmap_kb) is int and type(bw) is int
-            and type(clock) is int and _INT64.start <= min(*hw, wb) and max(*hw, wb) < _INT64.stop):
+    rows, cols, ifmap_kb, filter_kb, ofmap_kb = get("rows"), get("cols"), get("ifmap_kb"), get("filter_kb"), \
+        get("ofmap_kb")
+    bw, clock, wb, tech = get("dram_bw"), get("clock_mhz"), get("word_bytes"), get("tech")
+    if not (type(rows) is int and type(cols) is int and type(ifmap_kb) is int and type(filter_kb) is int
+            and type(ofmap_kb) is int and type(bw) is int and type(clock) is int and type(wb) is int
+            and type(tech) is str and _I64_MIN <= rows <= _I64_MAX and _I64_MIN <= cols <= _I64_MAX
+            and _I64_MIN <= ifmap_kb <= _I64_MAX and _I64_MIN <= filter_kb <= _I64_MAX
+            and _I64_MIN <= ofmap_kb <= _I64_MAX and _I64_MIN <= bw <= _I64_MAX and _I64_MIN <= clock <= _I64_MAX
+            and _I64_MIN <= wb <= _I64_MAX):
         return None
     stack = gemm_stack(workload)
     codes = _codes_one(design, stack) if stack.names else None
     if codes is None:
         return None
-    consts = _constants(tech, wb, ifmap_kb, filter_kb, ofmap_kb)
-    area = area_mm2(float(rows), float(cols), float(ifmap_kb), float(filter_kb), float(ofmap_kb), wb, tech)
-    return hw, consts, area, stack.columns, stack.starts, codes, wb, stack.macs_total
+    node = _NODES.get((tech, wb))           # the hit, without building remember's closure
+    if node is None:
+        node = remember(_NODES, (tech, wb), lambda: _Node(tech, wb), NODES_MEMO)
+    word_pj = node.word_pj                  # a miss (None) is computed; so is a 0.0 hit, to the same 0.0
+    e_i = word_pj.get(ifmap_kb) or node.sram_word_pj(ifmap_kb)
+    e_f = word_pj.get(filter_kb) or node.sram_word_pj(filter_kb)
+    e_o = word_pj.get(ofmap_kb) or node.sram_word_pj(ofmap_kb)
+    area = pe_array_mm2(float(rows), float(cols), node.pe_um2) + sram_area_mm2(
+        float(ifmap_kb), float(filter_kb), float(ofmap_kb), tech)
+    return (rows, cols, ifmap_kb, filter_kb, bw, clock, e_i, e_f, e_o, area, stack.columns, stack.starts, codes, wb,
+            node.mac_reg_pj, node.dram_pj, stack.macs_total)
 
 
 #: bound of the memoised mapping codes (:func:`_codes_one`)
 CODES_MEMO = 1024
+#: bound of the memoised (technology, word bytes) constants (:class:`_Node`), and of each one's SRAM sizes
+NODES_MEMO = 64
+SIZES_MEMO = 1024
 
 
-def _constants(tech: str, wb: int, ifmap_kb: int, filter_kb: int, ofmap_kb: int) -> tuple[float, ...]:
-    """The per-design constants of :func:`_kernel_cost` as floats: SRAM energy per word of the three
-    buffers (:meth:`~simulators.common.technology.TechNode.sram_pj_per_byte_one`: the numpy calls of the
-    batch on one value, memoised per size), MAC + register energy per MAC, DRAM energy per byte (pJ)."""
-    tn = get_tech(tech)
-    return (wb * tn.sram_pj_per_byte_one(ifmap_kb), wb * tn.sram_pj_per_byte_one(filter_kb),
-            wb * tn.sram_pj_per_byte_one(ofmap_kb), tn.mac_pj(wb) + analytical.REG_ACCESSES_PER_MAC * tn.reg_pj(wb),
-            tn.dram_pj_per_byte)
+class _Node:
+    """The per-design constants of :func:`_kernel_cost` that one (technology, word bytes) pair fixes, as
+    floats: MAC + register energy per MAC and DRAM energy per byte (pJ), the area of one PE (µm²,
+    :func:`.hardware.array_area_mm2`'s), and SRAM energy per word by size (pJ, memoised in ``word_pj``)."""
+
+    __slots__ = ("dram_pj", "mac_reg_pj", "pe_um2", "tn", "wb", "word_pj")
+
+    def __init__(self, tech: str, wb: int) -> None:
+        tn = get_tech(tech)
+        self.tn, self.wb = tn, wb
+        self.mac_reg_pj: float = tn.mac_pj(wb) + analytical.REG_ACCESSES_PER_MAC * tn.reg_pj(wb)
+        self.dram_pj = float(tn.dram_pj_per_byte)
+        self.pe_um2 = tn.pe_um2(wb)
+        self.word_pj: dict[int, float] = {}
+
+    def sram_word_pj(self, kb: int) -> float:
+        """SRAM energy per word of ``kb`` KB (:meth:`~simulators.common.technology.TechNode.sram_pj_per_byte_one`:
+        the numpy calls of the batch on one value), memoised."""
+        return remember(self.word_pj, kb, lambda: self.wb * self.tn.sram_pj_per_byte_one(kb), SIZES_MEMO)
+
+
+#: (technology, word bytes) → its :class:`_Node`
+_NODES: dict[tuple[str, int], _Node] = {}
 
 
 def layer_rows(cost: NetworkCost, workload: Workload, d: int = 0) -> list[dict[str, Any]]:
@@ -352,16 +387,21 @@ def _codes_one(design: Mapping[str, Any], stack: GemmStack) -> np.ndarray | None
     """One design's mapping codes as ``(3, 1 or layers)`` int64 (dataflow, fold order, tile folds: the
     values of :func:`mapping_codes`, broadcast to one width), or ``None`` when a knob is missing or takes
     a value other than an allowed name (dataflow, fold order) or an ``int64`` (tile folds)."""
-    df_code, order_code = _lookup(DATAFLOWS), _lookup(FOLD_ORDERS)
     if design.keys().isdisjoint(stack.layer_keys):        # no LAYER.key: the shared knobs or defaults
-        df, order, tile = design.get("dataflow"), design.get("fold_order", "auto"), design.get("tile_folds", 1)
-        if type(df) is str and type(order) is str and type(tile) is int and df in df_code and order in order_code \
-                and tile in _INT64:
-            key = (df_code[df], order_code[order], tile)
-            codes = _SHARED_CODES.get(key)
-            return codes if codes is not None else remember(_SHARED_CODES, key, lambda: _frozen([[v] for v in key]),
-                                                           CODES_MEMO)
+        get = design.get
+        key: Any = (get("dataflow"), get("fold_order", "auto"), get("tile_folds", 1))
+        df, order, tile = key
+        if not (type(df) is str and type(order) is str and type(tile) is int):
+            return None
+        codes = _SHARED_CODES.get(key)      # the hit, without building remember's closure
+        if codes is not None:
+            return codes
+        df_code, order_code = _lookup(DATAFLOWS), _lookup(FOLD_ORDERS)
+        if df in df_code and order in order_code and tile in _INT64:
+            return remember(_SHARED_CODES, key, lambda: _frozen([[df_code[df]], [order_code[order]], [tile]]),
+                            CODES_MEMO)
         return None
+    df_code, order_code = _lookup(DATAFLOWS), _lookup(FOLD_ORDERS)
     dataflow, orders, tiles = ([design.get(name, design.get(key, default)) for name in _layer_keys(stack.names, key)]
                                for key, default in _KNOBS)
     if not (all(type(v) is str and v in df_code for v in dataflow)
@@ -371,8 +411,8 @@ def _codes_one(design: Mapping[str, Any], stack: GemmStack) -> np.ndarray | None
     return _frozen([[df_code[v] for v in dataflow], [order_code[v] for v in orders], tiles])
 
 
-#: the codes of the shared knobs (dataflow, fold order, tile folds) → their read-only ``(3, 1)`` array
-_SHARED_CODES: dict[tuple[int, int, int], np.ndarray] = {}
+#: the shared knobs' values (dataflow, fold order, tile folds) → their read-only ``(3, 1)`` codes
+_SHARED_CODES: dict[tuple[str, str, int], np.ndarray] = {}
 
 
 def _frozen(rows: list[list[int]]) -> np.ndarray:
@@ -386,6 +426,7 @@ def _frozen(rows: list[list[int]]) -> np.ndarray:
 _KNOBS = (("dataflow", None), ("fold_order", "auto"), ("tile_folds", 1))
 #: the values an ``int64`` holds (a Python ``int`` outside it takes the general path and its error)
 _INT64 = range(-(1 << 63), 1 << 63)
+_I64_MIN, _I64_MAX = _INT64.start, _INT64.stop - 1
 
 
 def _per_layer(cols: Mapping[str, Any], layers: tuple[str, ...], key: str, default: Any = None) -> Any:

@@ -35,8 +35,7 @@ class SystolicSimulator(Family):
         (:mod:`.cycle_batch`); scalesim: SCALE-Sim's buffers, one design at a time (:func:`.cycle.evaluate`);
         both sum their per-GEMM timings into the network with :func:`.cycle_network.assemble`."""
         if fidelity == "analytical":
-            metrics, layer_rows = network.model(designs, workload)
-            return ModelOutput(metrics, {}, layer_rows)
+            return network.model(designs, workload)
         if fidelity == "cycle":
             from simulators.systolic import cycle_batch
 
