@@ -27,6 +27,7 @@ from pydantic import Field
 from agents.base import Agent
 from archgym.config import StrictModel
 from archgym.errors import ConfigError
+from archgym.evaluator import Evaluated
 from archgym.metrics import BatchResult, Result
 from archgym.simulator import Simulator
 from archgym.space import Design, DesignSpace
@@ -80,9 +81,10 @@ class _Bridge:
         results = self.evaluate([self.space.from_indices(row) for row in np.atleast_2d(indices)])
         return BatchResult.from_results(results, dict(results[0].info) if results else {})
 
-    def evaluate_one(self, indices: Sequence[int]) -> Result:
+    def evaluate_one(self, indices: Sequence[int]) -> Evaluated:
         """The env's one-design path (:meth:`Evaluator.evaluate_one`): :meth:`evaluate_indices`' row 0."""
-        return self.evaluate_indices(np.array([indices], dtype=np.int64)).row(0)
+        return Evaluated.of(self.space.from_indices(indices),
+                            self.evaluate_indices(np.array([indices], dtype=np.int64)).row(0))
 
 
 class RLConfig(StrictModel):

@@ -7,7 +7,7 @@ import math
 import time
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, NamedTuple
 
 import numpy as np
 
@@ -17,6 +17,22 @@ from archgym.space import Design, DesignSpace
 from archgym.store import EvalRecord, RunStore
 from archgym.version import __version__
 from archgym.workload import Workload, get_workload
+
+
+class Evaluated(NamedTuple):
+    """One design evaluated (:meth:`Evaluator.evaluate_one`): the design, its metrics as Python floats
+    (NaN: not computed), whether it is valid, the violations, and whether a proxy predicted it."""
+
+    design: Design
+    metrics: dict[str, float]
+    valid: bool
+    violations: list[str]
+    predicted: bool
+
+    @classmethod
+    def of(cls, design: Design, result: Result) -> Evaluated:
+        """``design`` with its :class:`Result` (``predicted`` read from its ``info``)."""
+        return cls(design, result.metrics, result.valid, result.violations, bool(result.info.get("predicted", False)))
 
 
 @dataclass
@@ -112,6 +128,46 @@ class Evaluator:
                                 enumerate(zip(self.space.columns_to_designs(cols), result_rows(result))))
         self.evaluations += n
         return result
+
+    def evaluate_one(self, indices: Sequence[int]) -> Evaluated:
+        """The design at value ``indices`` (Python ints, each in range) and its result:
+        :meth:`evaluate_indices` of it as :meth:`BatchResult.row` reads row 0 (metrics as Python floats,
+        NaN: not computed), bit for bit, with the same budget count and store row. Where the simulator
+        offers one design's row (:meth:`_one_row`), it is asked for it directly: no columns, batch or
+        per-row conversions."""
+        start = time.perf_counter()
+        found = self._one_row(indices)
+        if found is None:
+            return Evaluated.of(self.space.from_indices(indices),
+                                self.evaluate_indices(np.array([indices], dtype=np.int64)).row(0))
+        design, metrics, violations = found
+        valid = not violations
+        if valid:
+            for m, bound in self.objective.constraints.items():      # as numpy compares: with float(bound)
+                if metrics.get(m, math.nan) > float(bound):
+                    violations = [*violations, f"{m}<={bound:g}"]
+        if self.store is not None:
+            logged = metrics if math.isfinite(sum(metrics.values())) else \
+                {k: x for k, x in metrics.items() if not math.isnan(x)}
+            self.store.log_many([self._record(self.step_offset + self.evaluations, design,
+                                              Result(logged, valid, violations), time.perf_counter() - start)])
+        self.evaluations += 1
+        return Evaluated(design, metrics, valid, violations, False)
+
+    def _one_row(self, indices: Sequence[int]) -> tuple[Design, dict[str, float], list[str]] | None:
+        """The design at ``indices`` (:meth:`DesignSpace.plain_design`), its metrics and its violations: the
+        space's constraints' (no metrics), else the simulator's ``evaluate_row`` (a family's row of its
+        ``evaluate_batch``: ``simulators.common.family.Family.evaluate_row``); ``None`` when the simulator
+        offers no row or the space's columns do not hold its values as they are."""
+        evaluate_row = getattr(self.simulator, "evaluate_row", None)
+        design = self.space.plain_design(indices)
+        if evaluate_row is None or design is None:
+            return None
+        violations = self.space.violations_at(indices)
+        if violations:
+            return design, {}, violations
+        row = evaluate_row(design, self.workload, self.fidelity)
+        return None if row is None else (design, *row)
 
     def costs(self, results: Sequence[Result]) -> np.ndarray:
         """Objective cost (lower is better) of each result."""

@@ -25,6 +25,10 @@ from archgym.errors import ConfigError
 Design = dict[str, Any]
 Columns = dict[str, np.ndarray]
 
+#: column dtypes whose entries read back (``tolist``) as the Python values they hold: a batch of one given
+#: as columns of these is one plain design (:meth:`DesignSpace.plain_design`, ``simulators.common.family``)
+PLAIN_DTYPES = frozenset({np.dtype(np.int64), np.dtype(np.float64), np.dtype(bool), np.dtype(object)})
+
 KINDS = ("int", "pow2", "ordinal", "categorical")
 
 
@@ -255,10 +259,42 @@ class DesignSpace:
         return {p.name: table[column] for p, table, column in zip(self.params, self._tables, indices.T)}
 
     @functools.cached_property
+    def _positions(self) -> dict[str, int]:
+        """Each parameter's position, by name."""
+        return {p.name: j for j, p in enumerate(self.params)}
+
+    @functools.cached_property
     def _tables(self) -> tuple[np.ndarray, ...]:
         """Each parameter's values as an array (object dtype for non-numeric ones), built once."""
         return tuple(np.array(p.values) if p.is_numeric else np.array(p.values, dtype=object)
                      for p in self.params)
+
+    def plain_design(self, indices: Sequence[int]) -> Design | None:
+        """:meth:`from_indices` of value ``indices`` (Python ints, each in range) without numpy, when every
+        column of :meth:`indices_to_columns` holds the parameter's values as they are (a dtype of
+        :data:`PLAIN_DTYPES` whose entries read back as the values, type included: true of every family's
+        space), so that the dict is also the design that :meth:`columns_to_designs` and a batch of one read
+        from the columns; else ``None``."""
+        plain = self._plain
+        return None if plain is None else {name: values[i] for (name, values), i in zip(plain, indices)}
+
+    @functools.cached_property
+    def _plain(self) -> tuple[tuple[str, Sequence[Any]], ...] | None:
+        """:attr:`_choices` when every column reads back as its parameter's values (see :meth:`plain_design`)."""
+        for p, table in zip(self.params, self._tables):
+            if table.dtype not in PLAIN_DTYPES or any(type(a) is not type(b) or a != b
+                                                      for a, b in zip(table.tolist(), p.values)):
+                return None
+        return self._choices
+
+    def violations_at(self, indices: Sequence[int]) -> list[str]:
+        """Names of the constraints that the design at value ``indices`` (Python ints, each in range)
+        violates: :meth:`violations_batch` of its row of :meth:`indices_to_columns`, each constraint given
+        the one-entry columns it reads (built when read), not every column."""
+        if not self.constraints:
+            return []
+        columns = _RowColumns(self, indices)
+        return [name for name, hit in self.violations_batch(columns).items() if hit[0]]
 
     def designs_to_columns(self, designs: Sequence[Mapping[str, Any]]) -> Columns:
         return self.indices_to_columns(np.array([self.to_indices(d) for d in designs]).reshape(-1, len(self)))
@@ -326,6 +362,29 @@ class DesignSpace:
     def describe(self) -> list[dict[str, Any]]:
         return [{"name": p.name, "kind": p.kind, "unit": p.unit, "size": p.size,
                  "values": list(p.values), "default": p.default, "doc": p.doc} for p in self.params]
+
+
+class _RowColumns(Mapping[str, np.ndarray]):
+    """One design's :meth:`DesignSpace.indices_to_columns`, each one-entry column built when first read."""
+
+    def __init__(self, space: DesignSpace, indices: Sequence[int]):
+        self._positions = space._positions
+        self._tables, self._indices = space._tables, indices
+        self._built: Columns = {}
+
+    def __getitem__(self, name: str) -> np.ndarray:
+        column = self._built.get(name)
+        if column is None:
+            j = self._positions[name]
+            i = self._indices[j]
+            column = self._built[name] = self._tables[j][i:i + 1].copy()
+        return column
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._positions)
+
+    def __len__(self) -> int:
+        return len(self._positions)
 
 
 def _py(value: Any) -> Any:

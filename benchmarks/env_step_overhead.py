@@ -3,9 +3,10 @@
 For each family (analytical ResNet-18, random one-shot actions, CPU time, least of ``--rounds``
 interleaved rounds; :func:`benchmarks.single_vs_batch.interleaved`):
 
-* ``env_us`` — a step minus its ``Evaluator.evaluate_indices`` call, with the simulator replaced by
-  precomputed answers (each step's own ``BatchResult``), so the model's cost and its noise drop out;
-* ``evaluator_us`` — ``evaluate_indices`` around those precomputed answers;
+* ``env_us`` — a step minus its evaluator call (``Evaluator.evaluate_one``; ``evaluate_indices`` of a
+  batch of one in trees before it), with the simulator replaced by precomputed answers (each step's own
+  ``evaluate_row`` row and ``BatchResult``), so the model's cost and its noise drop out;
+* ``evaluator_us`` — that evaluator call around those precomputed answers;
 * ``evaluate_us`` / ``step_us`` — the simulator's ``evaluate`` of the same designs and ``env.step``
   with the real simulator (what ``benchmarks/pipeline_speed.py``'s ``envs`` section compares).
 
@@ -34,15 +35,18 @@ def measure(family: str, steps: int, rounds: int) -> dict[str, float]:
     from envs.design_env import DesignEnv
 
     env = DesignEnv(family, "resnet18")
-    real = env.simulator
-    actions = env.space.sample_indices(steps, np.random.default_rng(0))
-    answers = [real.evaluate_batch(env.space.indices_to_columns(a[None]), env.workload) for a in actions]
-    canned = _Canned(real, answers)
+    real, space = env.simulator, env.space
+    actions = space.sample_indices(steps, np.random.default_rng(0))
+    answers = [real.evaluate_batch(space.indices_to_columns(a[None]), env.workload) for a in actions]
+    rows = [real.evaluate_row(space.plain_design(a.tolist()), env.workload) for a in actions] \
+        if hasattr(real, "evaluate_row") else []
+    canned = _Canned(real, answers, rows)
     env.evaluator.simulator = cast(Simulator, canned)
     env.reset(seed=0)
     twin = DesignEnv(family, "resnet18")
     twin.reset(seed=0)
-    designs = [env.space.from_indices(a) for a in actions]
+    designs = [space.from_indices(a) for a in actions]
+    one = getattr(env.evaluator, "evaluate_one", None)
 
     def canned_steps() -> None:
         canned.i = 0
@@ -52,7 +56,7 @@ def measure(family: str, steps: int, rounds: int) -> dict[str, float]:
     def canned_evaluator() -> None:
         canned.i = 0
         for a in actions:
-            env.evaluator.evaluate_indices(a[None])
+            one(a.tolist()) if one is not None else env.evaluator.evaluate_indices(a[None])
 
     fns = (canned_steps, canned_evaluator, lambda: [real.evaluate(d, env.workload) for d in designs],
            lambda: [twin.step(a) for a in actions])
@@ -64,15 +68,21 @@ def measure(family: str, steps: int, rounds: int) -> dict[str, float]:
 
 
 class _Canned:
-    """The simulator with ``evaluate_batch`` answering from a list, in order (anything else: the real one)."""
+    """The simulator with ``evaluate_batch`` and ``evaluate_row`` answering from lists, in order (anything
+    else: the real one)."""
 
-    def __init__(self, real: Any, answers: list[Any]):
-        self.real, self.answers, self.i = real, answers, 0
+    def __init__(self, real: Any, answers: list[Any], rows: list[Any]):
+        self.real, self.answers, self.rows, self.i = real, answers, rows, 0
 
     def evaluate_batch(self, designs: Any, workload: Any, fidelity: str = "analytical") -> Any:
         answer = self.answers[self.i]
         self.i += 1
         return answer
+
+    def evaluate_row(self, design: Any, workload: Any, fidelity: str = "analytical") -> Any:
+        metrics, violations = self.rows[self.i]
+        self.i += 1
+        return dict(metrics), list(violations)      # fresh, as the real one's
 
     def __getattr__(self, name: str) -> Any:
         return getattr(self.real, name)

@@ -170,16 +170,13 @@ class DesignEnv(gym.Env):
         if bad is None:                 # sequential mode, parameters still to fix
             return self._observation(), 0.0, False, False, self._blank_info()
         if bad:
-            return self._conclude({}, False, bad, self.objective.invalid_cost, False)
-        # the batched path with a batch of one, read straight from the batch (no Result round trip)
-        batch = self.evaluator.evaluate_indices(self._indices[None, :])
-        values = {k: float(v[0]) for k, v in batch.metrics.items()}     # NaN: not computed
-        valid = bool(batch.valid[0])
-        cost = self.objective.cost_one(values, valid)
+            return self._conclude(self._design(), {}, False, bad, self.objective.invalid_cost, False)
+        done = self.evaluator.evaluate_one(self._indices.tolist())
+        values = done.metrics                        # NaN: not computed
+        cost = self.objective.cost_one(values, done.valid)
         total = sum(values.values())                 # NaN when some value is (or when +inf meets −inf)
         metrics = values if total == total else {k: x for k, x in values.items() if x == x}
-        predicted = bool(batch.info.get("predicted", False))
-        return self._conclude(metrics, valid, batch.violations[0], cost, predicted)
+        return self._conclude(done.design, metrics, done.valid, done.violations, cost, done.predicted)
 
     def action_masks(self) -> np.ndarray:
         """Boolean mask of legal actions (MaskablePPO). One-shot: concatenated per-dimension masks;
@@ -242,12 +239,11 @@ class DesignEnv(gym.Env):
         indices = action.tolist()
         return min(indices, default=0) >= 0 and all(map(operator.lt, indices, self._sizes))
 
-    def _conclude(self, metrics: dict[str, float], valid: bool, violations: Sequence[str], cost: float,
-                  predicted: bool) -> tuple[Any, float, bool, bool, dict[str, Any]]:
-        """Finish a step once the design is evaluated (or rejected) with ``cost``."""
+    def _conclude(self, design: Design, metrics: dict[str, float], valid: bool, violations: Sequence[str],
+                  cost: float, predicted: bool) -> tuple[Any, float, bool, bool, dict[str, Any]]:
+        """Finish a step once ``design`` is evaluated (or rejected) with ``cost``."""
         self._last = (metrics, valid, list(violations))
         self._observed, self._valid = self.obs.normalise_metrics(metrics), valid
-        design = self._design()
         if valid and (self.best is None or cost < self.best["cost"]):
             self.best = {"cost": cost, "design": design, "metrics": dict(metrics)}
         info = {"design": design, "metrics": dict(metrics), "valid": valid, "violations": list(violations),

@@ -30,6 +30,7 @@ import numpy as np
 from archgym.errors import ConfigError
 from archgym.metrics import BatchResult, Result, derive
 from archgym.simulator import Simulator
+from archgym.space import PLAIN_DTYPES
 from archgym.workload import Workload
 from simulators.common.arrays import broadcast_stack, is_torch, to_numpy
 
@@ -159,10 +160,25 @@ class Family(Simulator):
         the same values as a batch's row 0)."""
         one = _only_design(designs)
         if one is not None:
-            metrics, violations = _row(self._model(Designs(self.name, [one]), workload, fidelity))
+            metrics, violations = self._one_row(one, workload, fidelity)
             rows = np.array(list(metrics.values()), dtype=np.float64).reshape(-1, 1)
             return BatchResult(dict(zip(metrics, rows)), np.array([not violations]), [violations])
         return self._run(Designs(self.name, designs), workload, fidelity)
+
+    def evaluate_row(self, design: Mapping[str, Any], workload: Workload, fidelity: str = "analytical"
+                     ) -> tuple[dict[str, float], list[str]] | None:
+        """One design's row of :meth:`evaluate_batch` with no batch to pack or read: its metrics as Python
+        floats, derived ones included, and its violations (valid when there are none);
+        :meth:`archgym.evaluator.Evaluator.evaluate_one` calls it. ``None`` when a subclass overrides
+        :meth:`evaluate_batch` (whose rows are then its own)."""
+        if type(self).evaluate_batch is not Family.evaluate_batch:
+            return None
+        return self._one_row(design, workload, fidelity)
+
+    def _one_row(self, design: Mapping[str, Any], workload: Workload, fidelity: str
+                 ) -> tuple[dict[str, float], list[str]]:
+        """The model on one design, read as :meth:`_run` would put it in a batch's row 0 (:func:`_row`)."""
+        return _row(self._model(Designs(self.name, [design]), workload, fidelity))
 
     def _run(self, designs: Designs, workload: Workload, fidelity: str) -> BatchResult:
         """The batch result of the model on ``designs``, its metrics' rows views of one ``(metrics, designs)``
@@ -201,10 +217,6 @@ class Family(Simulator):
         return frozenset(self.parameters)
 
 
-#: column dtypes whose one entry :func:`_only_design` reads as a Python value (those of a design space's columns)
-_PLAIN_DTYPES = frozenset({np.dtype(np.int64), np.dtype(np.float64), np.dtype(bool), np.dtype(object)})
-
-
 def _only_design(designs: Sequence[Mapping[str, Any]] | Mapping[str, Any]) -> Mapping[str, Any] | None:
     """The design of a batch of one: a list's only dict, or columns of one entry each (numpy int64,
     float64, bool, str or object arrays) as a dict of Python values; ``None`` for anything else."""
@@ -215,7 +227,7 @@ def _only_design(designs: Sequence[Mapping[str, Any]] | Mapping[str, Any]) -> Ma
     one = {}
     for name, column in designs.items():
         if type(column) is not np.ndarray or column.shape != (1,) or (
-                column.dtype not in _PLAIN_DTYPES and column.dtype.kind != "U"):
+                column.dtype not in PLAIN_DTYPES and column.dtype.kind != "U"):
             return None
         one[name] = column.tolist()[0]
     return one
