@@ -23,6 +23,7 @@ import numpy as np
 from simulators.fpga import kernels, power
 from simulators.fpga.fabric import RESOURCES, Fabric, stacked
 from simulators.fpga.layers import StageTable
+from simulators.fpga.precision import PRECISIONS
 from simulators.fpga.resources import achieved_clock
 from simulators.fpga.streaming import (
     Placement,
@@ -44,6 +45,8 @@ ICAP_BITS_PER_S = 3.2e9         # ICAP 32 bit × 100 MHz (UG909) [U]
 _V = TypeVar("_V")
 _LOGIC = [RESOURCES.index("lut"), RESOURCES.index("ff")]    # the engine resources InTAR's overhead grows
 _CLOCK = [RESOURCES.index(r) for r in ("dsp", "bram18k", "uram", "lut")]   # the utilisations that set the clock
+#: the precisions' widths in bits, ascending (every design's ``Fabric.bits`` is one of them)
+WIDTHS = np.array(sorted({float(p.bits) for p in PRECISIONS.values()}))
 
 
 @dataclass
@@ -148,28 +151,29 @@ def dataflow_groups(table: StageTable, counts: tuple[int, ...], count_of: np.nda
 
 def dataflow_bytes(table: StageTable, counts: tuple[int, ...], count_of: np.ndarray, bits: np.ndarray,
                    g_max: int) -> np.ndarray:
-    """``(R, g_max)`` DRAM bytes of each group's dataflow pipeline (:func:`streamed_group_bytes`) of ``R`` hybrid designs
-    of widths ``bits`` ``(R,)``, design ``i`` cut into ``counts[count_of[i]]`` groups (0 for an empty group)."""
+    """``(R, g_max)`` DRAM bytes of each group's dataflow pipeline of ``R`` hybrid designs of widths ``bits`` ``(R,)``,
+    design ``i`` cut into ``counts[count_of[i]]`` groups (0 for an empty group): rows of :func:`dataflow_table`."""
     out = np.zeros((count_of.size, g_max))
-    widths, width_of = distinct(bits)
-    for c, count in enumerate(counts):
-        sel = count_of == c
-        out[sel, :count] = np.stack([streamed_group_bytes(table, count, w) for w in widths])[width_of[sel]]
+    out[:, :max(counts)] = dataflow_table(table, counts)[count_of * WIDTHS.size + np.searchsorted(WIDTHS, bits)]
     return out
 
 
-def streamed_group_bytes(table: StageTable, groups: int, width: int) -> np.ndarray:
-    """``(groups,)``: each group's DRAM bytes as a dataflow pipeline of its own (:func:`offchip_bytes` of its
-    sub-table, every weight streamed) at width ``width`` bits, 0 for an empty group (memoised per table)."""
+def dataflow_table(table: StageTable, counts: tuple[int, ...]) -> np.ndarray:
+    """``(C·W, max(counts))``: row ``c·W + w`` holds each group's DRAM bytes as a dataflow pipeline of its own
+    (:func:`offchip_bytes` of its sub-table, every weight streamed) of designs cut into ``counts[c]`` groups at
+    width ``WIDTHS[w]`` (``W`` widths), 0 for an empty group (memoised per table and ``counts``; read it only)."""
     def build() -> np.ndarray:
-        out = np.zeros(groups)
-        bits, off = np.array([float(width)]), np.zeros(1, dtype=bool)
-        for g, idx in group_stages(table, groups):
-            out[g] = offchip_bytes(_group_table(table, idx), bits, off)[0]
+        out = np.zeros((len(counts) * WIDTHS.size, max(counts)))
+        off = np.zeros(1, dtype=bool)
+        for c, count in enumerate(counts):
+            for g, idx in group_stages(table, count):
+                sub = _group_table(table, idx)
+                for w in range(WIDTHS.size):
+                    out[c * WIDTHS.size + w, g] = offchip_bytes(sub, WIDTHS[w:w + 1], off)[0]
         out.setflags(write=False)
         return out
 
-    return table.remember(("group_bytes", groups, width), build)
+    return table.remember(("dataflow_bytes", counts), build)
 
 
 def group_bounds(table: StageTable, counts: tuple[int, ...], g_max: int) -> np.ndarray:

@@ -57,6 +57,7 @@ _PLACE = {"auto": kernels.PLACE_AUTO, "on-chip": kernels.PLACE_ON}     # any oth
 # positions in :func:`_fabric`'s vector
 (BITS, IS_FLOAT, FP_LUT, USES_DSP, SLICE_DIV, HAS_URAM, USER, CLOCK_MAX, GBPS, GIB, STATIC_W, DRAM_PJ,
  COEF, LUT) = (0, 1, 2, 3, 4, 5, 6, 11, 12, 13, 14, 15, 16, 21)
+_WIDTH_AT = {w: k for k, w in enumerate(model.WIDTHS.tolist())}   # a width's row in model.dataflow_table
 MAX_GROUPS = 64             # assumed: a bound on the hybrid groups this path takes (the space's are 1, 2, 4)
 _FOUR_STR = [str] * 4        # device, precision, reconfig and weight_mem are names
 _MAX_EXACT = 2**53          # derived: a Python int converts to float64 as numpy does below 2^53
@@ -148,7 +149,8 @@ def one(table: StageTable, design: Mapping[str, Any]
         info: dict[str, Any] = {"clock_mhz": out[_CLOCK_AT]}
     elif style == "hybrid":
         cut, need_next, fill_rows, bounds, n_parts, parts = _hybrid_tables(table, groups)
-        df_off = model.streamed_group_bytes(table, groups, int(fab[BITS]))[None, :]
+        w = _WIDTH_AT[fab[BITS]]
+        df_off = model.dataflow_table(table, (groups,))[w:w + 1]
         args = (_tiled_tables(table), _streaming_tables(table), table.macs, cut, need_next, fill_rows, bounds, n_parts,
                 df_off, groups, macs_total, weight_elems, fab, tm, tn, buf_kib, clock_mhz, cap, fifo,
                 names[2] == "partial", choice)

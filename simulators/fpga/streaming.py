@@ -169,7 +169,9 @@ def fold_groups(table: StageTable, group_of: np.ndarray, lanes: np.ndarray
     index (≥ 0) of each stage, ``(n,)``, or one row per design ``(D, n)``. :func:`kernels.fold_groups`, the
     numbers of :func:`fold_groups_arrays`."""
     lanes = np.asarray(lanes, dtype=float).reshape(-1)
-    group_of = np.ascontiguousarray(np.broadcast_to(group_of, (lanes.size, table.n)), dtype=np.int64)
+    if group_of.shape != (lanes.size, table.n):
+        group_of = np.broadcast_to(group_of, (lanes.size, table.n))
+    group_of = np.ascontiguousarray(group_of, dtype=np.int64)
     pack = _fold_pack(table)
     return kernels.fold_groups(pack.key, pack.offset, pack.start, pack.pick, pack.pe, pack.simd, pack.span,
                                table.mac_idx, pack.elts, pack.elt_E, table.macs, group_of, lanes, FOLD_RELAX_STEPS)
@@ -390,20 +392,24 @@ def group_streaming(table: StageTable, cuts: np.ndarray, which: np.ndarray, fab:
     ``offchip_bytes`` is left 0 (each group's own: :func:`offchip_bytes` of its sub-table). The cuts' stage arrays are memoised per table."""
     onchip = Placement.fixed(np.zeros(pe.shape[0], dtype=bool))
     st = table.remember(("group_stages", cuts.tobytes()), lambda: _group_stages(table, cuts))
-    if cuts.shape[0] > 1:                # one cut: its rows serve every design
-        st = replace(st, need_next=st.need_next[which], fill_rows=st.fill_rows[which])
-    return _stage_model(st, fab, pe, simd, lanes_e, onchip, fifo_depth)[0]
+    return _stage_model(st, fab, pe, simd, lanes_e, onchip, fifo_depth,
+                        which if cuts.shape[0] > 1 else None)[0]      # one cut: its rows serve every design
 
 
 def _stage_model(st: _Stages, fab: Fabric, pe: np.ndarray, simd: np.ndarray, lanes_e: np.ndarray,
-                 place: Placement, fifo_depth: np.ndarray) -> tuple[StreamingModel, np.ndarray]:
+                 place: Placement, fifo_depth: np.ndarray, rows: np.ndarray | None = None
+                 ) -> tuple[StreamingModel, np.ndarray]:
     """The per-stage arrays of a streaming pipeline (``offchip_bytes`` 0: the caller's) with weights on chip
     where ``place`` says, and that placement: :func:`kernels.stage_model`, the numbers of
-    :func:`stage_model_arrays`."""
+    :func:`stage_model_arrays`. ``rows``: each design's row of ``st.need_next``/``fill_rows`` (``None``: their
+    rows as they are, one for every design or one per design)."""
     d = pe.shape[0]
+    need_next, fill_rows = np.atleast_2d(st.need_next), np.atleast_2d(st.fill_rows)
+    if rows is not None:
+        need_next, fill_rows = need_next[rows], fill_rows[rows]
     (cycles, lanes, dsp, lut, ff, bram, uram, row_time, fill, width, depth, onchip) = kernels.stage_model(
         st.macs, st.MH, st.MW, st.pix, st.lb_words, st.spatial, st.acc_log, st.elts, st.E, st.elt_ops, st.skip,
-        st.skip_words, st.out_rows, st.row_elems[0], np.atleast_2d(st.need_next), np.atleast_2d(st.fill_rows),
+        st.skip_words, st.out_rows, st.row_elems[0], need_next, fill_rows,
         fab.bits, fab.has_uram, fab.uses_dsp, fab.slice_divisor, fab.is_float, fab.fp_lut_per_lane,
         np.ascontiguousarray(pe, dtype=np.int64), np.ascontiguousarray(simd, dtype=np.int64),
         np.ascontiguousarray(lanes_e, dtype=np.int64), np.asarray(fifo_depth, dtype=float).reshape(d),
@@ -414,9 +420,12 @@ def _stage_model(st: _Stages, fab: Fabric, pe: np.ndarray, simd: np.ndarray, lan
 
 
 def stage_model_arrays(st: _Stages, fab: Fabric, pe: np.ndarray, simd: np.ndarray, lanes_e: np.ndarray,
-                       onchip: np.ndarray | Placement, fifo_depth: np.ndarray) -> tuple[StreamingModel, np.ndarray]:
+                       onchip: np.ndarray | Placement, fifo_depth: np.ndarray, rows: np.ndarray | None = None
+                       ) -> tuple[StreamingModel, np.ndarray]:
     """:func:`_stage_model` as array operations: the definition the compiled kernel is held to
     (``tests/test_fpga_single_path.py``); ``onchip``: ``(D,)``, or a :class:`Placement`."""
+    if rows is not None:
+        st = replace(st, need_next=st.need_next[rows], fill_rows=st.fill_rows[rows])
     d = pe.shape[0]
     n = lanes_e.shape[1]
     col = fab.col
