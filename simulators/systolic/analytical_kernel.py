@@ -66,11 +66,11 @@ def network_one(args: tuple[Any, ...]) -> tuple[np.ndarray, np.ndarray, np.ndarr
 
 
 @functools.cache
-def compiled_one_metrics() -> Callable[..., np.ndarray]:
-    """The metrics ``(METRICS,)`` of :func:`network_one` alone (the per-layer arrays are not boxed back): the
-    compiled code of :data:`ONE_ARGS` itself, called without numba's type dispatch, so its caller must pass
-    exactly those types (loaded from numba's cache, or compiled, on the first call)."""
-    entry: Callable[..., np.ndarray] = _network_one_metrics.compile(ONE_ARGS)
+def compiled_one_metrics() -> Callable[..., tuple[float, ...]]:
+    """The metrics of :func:`network_one` alone, as a tuple in :data:`METRICS`' order (the per-layer arrays are
+    not boxed back): the compiled code of :data:`ONE_ARGS` itself, called without numba's type dispatch, so its
+    caller must pass exactly those types (loaded from numba's cache, or compiled, on the first call)."""
+    entry: Callable[..., tuple[float, ...]] = _network_one_metrics.compile(ONE_ARGS)
     return entry
 
 
@@ -151,10 +151,12 @@ def _network_one(rows: int, cols: int, ifmap_kb: int, filter_kb: int, bw: int, c
 def _network_one_metrics(rows: int, cols: int, ifmap_kb: int, filter_kb: int, bw: int, clock: int, e_i: float,
                          e_f: float, e_o: float, area: float, gemms: np.ndarray, starts: np.ndarray, codes: np.ndarray,
                          wb: int, mac_reg_pj: float, dram_pj: float, macs_total: float
-                         ) -> np.ndarray:  # pragma: no cover - compiled
-    """:func:`compiled_one_metrics`' code: :func:`_network_one`'s metrics."""
-    return _network_one(rows, cols, ifmap_kb, filter_kb, bw, clock, e_i, e_f, e_o, area, gemms, starts, codes, wb,
-                        mac_reg_pj, dram_pj, macs_total)[0]
+                         ) -> tuple[float, ...]:  # pragma: no cover - compiled
+    """:func:`compiled_one_metrics`' code: :func:`_network_one`'s metrics as a tuple (:data:`METRICS`' order; a
+    tuple of floats is boxed for Python at less cost than an array, which would then be read as a list)."""
+    m = _network_one(rows, cols, ifmap_kb, filter_kb, bw, clock, e_i, e_f, e_o, area, gemms, starts, codes, wb,
+                     mac_reg_pj, dram_pj, macs_total)[0]
+    return m[0], m[1], m[2], m[3], m[4], m[5], m[6], m[7], m[8], m[9], m[10], m[11], m[12]
 
 
 @njit(cache=True, error_model="numpy", inline="always")

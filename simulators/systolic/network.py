@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import dataclasses
 import functools
+import operator
 import weakref
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -209,8 +210,7 @@ def _one(design: Mapping[str, Any], workload: Workload) -> ModelOutput | None:
     if x is None:
         return None
     metrics = analytical_kernel.compiled_one_metrics()(*x)
-    return ModelOutput(dict(zip(analytical_kernel.METRICS, metrics.tolist())), {},
-                       lambda: layer_rows(_one_cost(x), workload))
+    return ModelOutput(dict(zip(analytical_kernel.METRICS, metrics)), {}, lambda: layer_rows(_one_cost(x), workload))
 
 
 def _one_cost(x: tuple[Any, ...]) -> NetworkCost:
@@ -226,10 +226,10 @@ def _one_inputs(design: Mapping[str, Any], workload: Workload) -> tuple[Any, ...
     area as :func:`.hardware.area_mm2` on Python floats, the same IEEE operations in the same order).
     ``None`` for anything else (other types, values out of range or not allowed): the general path reads
     those and raises its errors."""
-    get = design.get
-    rows, cols, ifmap_kb, filter_kb, ofmap_kb = get("rows"), get("cols"), get("ifmap_kb"), get("filter_kb"), \
-        get("ofmap_kb")
-    bw, clock, wb, tech = get("dram_bw"), get("clock_mhz"), get("word_bytes"), get("tech")
+    try:
+        rows, cols, ifmap_kb, filter_kb, ofmap_kb, bw, clock, wb, tech = _HW_VALUES(design)
+    except KeyError:
+        return None
     if not (type(rows) is int and type(cols) is int and type(ifmap_kb) is int and type(filter_kb) is int
             and type(ofmap_kb) is int and type(bw) is int and type(clock) is int and type(wb) is int
             and type(tech) is str and _I64_MIN <= rows <= _I64_MAX and _I64_MIN <= cols <= _I64_MAX
@@ -254,6 +254,9 @@ def _one_inputs(design: Mapping[str, Any], workload: Workload) -> tuple[Any, ...
             node.mac_reg_pj, node.dram_pj, stack.macs_total)
 
 
+#: a design's hardware values and constants, in :func:`_one_inputs`' order (one C call)
+_HW_VALUES = operator.itemgetter("rows", "cols", "ifmap_kb", "filter_kb", "ofmap_kb", "dram_bw", "clock_mhz",
+                                 "word_bytes", "tech")
 #: bound of the memoised mapping codes (:func:`_codes_one`)
 CODES_MEMO = 1024
 #: bound of the memoised (technology, word bytes) constants (:class:`_Node`), and of each one's SRAM sizes
