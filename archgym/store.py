@@ -146,15 +146,9 @@ def pack_metrics(record: EvalRecord) -> tuple[tuple[str, ...], bytes]:
     return names, struct.pack(f"<{len(floats)}d", *floats)
 
 
-def json_values(values: Any) -> list[str]:
+def json_values(values: Iterable[Any]) -> list[str]:
     """Each value as the JSON text :func:`_dumps` writes for it inside an object (numpy scalars
-    as Python ones, non-finite floats as ``null``); a float array is encoded without per-value
-    type checks."""
-    if isinstance(values, np.ndarray) and values.dtype.kind == "f":
-        texts = list(map(float.__repr__, values.astype(float).tolist()))
-        for i in np.flatnonzero(~np.isfinite(values)).tolist():
-            texts[i] = "null"
-        return texts
+    as Python ones, non-finite floats as ``null``)."""
     return [json.dumps(_plain(v)) for v in values]
 
 
