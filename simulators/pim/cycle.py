@@ -43,7 +43,7 @@ T_RRD, T_FAW, T_RCD, T_RAS, T_WR, T_RP, T_RFC, T_REFI, T_WTR, T_RTW, T_CMD, T_WR
 FITS = 1.0 + 2.0 ** -50
 
 
-@njit(cache=True)
+@njit(cache=True, inline="always")
 def _activate(ring: np.ndarray, head: int, n: int, start: float, banks: int, all_bank: bool, t_rrd: float,
               t_faw: float) -> tuple[float, int, int]:
     """ACT from ``start``: one all-bank ACT, or one per bank ≥ tRRD apart and at most four per tFAW
@@ -66,7 +66,7 @@ def _activate(ring: np.ndarray, head: int, n: int, start: float, banks: int, all
     return last, head, n
 
 
-@njit(cache=True)
+@njit(cache=True, inline="always")
 def _precharge(row_open: bool, pre_done: float, act_last: float, read_end: float, write_end: float,
                col_free: float, t_ras: float, t_wr: float, t_rp: float) -> float:
     """When the all-bank PRE of the open rows is done (``pre_done`` unchanged when none are open)."""
@@ -75,7 +75,7 @@ def _precharge(row_open: bool, pre_done: float, act_last: float, read_end: float
     return max(act_last + t_ras, read_end, write_end + t_wr, col_free) + t_rp
 
 
-@njit(cache=True)
+@njit(cache=True, inline="always")
 def _refresh(at: float, next_ref: float, pre_done: float, col_free: float, t_rfc: float,
              t_refi: float) -> tuple[float, float, float, int]:
     """Every refresh due by ``at`` (rows closed; each blocks the channel for tRFC, and ``at`` moves
@@ -89,6 +89,25 @@ def _refresh(at: float, next_ref: float, pre_done: float, col_free: float, t_rfc
         n += 1
         at = max(at, pre_done)
     return next_ref, pre_done, col_free, n
+
+
+@njit(cache=True, inline="always")
+def _close_and_refresh(at: float, row_open: bool, pre_done: float, act_last: float, read_end: float,
+                       write_end: float, col_free: float, next_ref: float, t_ras: float, t_wr: float, t_rp: float,
+                       t_rfc: float, t_refi: float) -> tuple[float, float, float, int]:
+    """PRE of the open rows (:func:`_precharge`), then every refresh due by ``at`` (:func:`_refresh`);
+    the rows are closed after it. (next due time, PRE/REF done, column bus free, refreshes)."""
+    pre_done = _precharge(row_open, pre_done, act_last, read_end, write_end, col_free, t_ras, t_wr, t_rp)
+    return _refresh(at, next_ref, pre_done, col_free, t_rfc, t_refi)
+
+
+@njit(cache=True, inline="always")
+def _open_rows(ring: np.ndarray, head: int, n: int, col_free: float, pre_done: float, banks: int, all_bank: bool,
+               t_rrd: float, t_faw: float, t_rcd: float) -> tuple[float, float, int, int]:
+    """Open a row in every bank once the bus is free and the PRE done (:func:`_activate`); (last
+    ACT's time, rows ready for column commands, head, n)."""
+    act_last, head, n = _activate(ring, head, n, max(col_free, pre_done), banks, all_bank, t_rrd, t_faw)
+    return act_last, act_last + t_rcd, head, n
 
 
 @njit(cache=True)
@@ -120,10 +139,10 @@ def _run(p: np.ndarray, banks: int, all_bank: bool, g: int, cols_per_row: int, c
                 x = min(w * x_per_reg, kpart - first * x_per_reg)
                 start = max(col_free, read_end + t_rtw)        # host writes w·vectors registers
                 if start >= next_ref:
-                    was_open = row_open
-                    pre_done = _precharge(row_open, pre_done, act_last, read_end, write_end, col_free, t_ras, t_wr, t_rp)
-                    row_open = False
-                    next_ref, pre_done, col_free, refs = _refresh(start, next_ref, pre_done, col_free, t_rfc, t_refi)
+                    was_open, row_open = row_open, False
+                    next_ref, pre_done, col_free, refs = _close_and_refresh(start, was_open, pre_done, act_last,
+                                                                            read_end, write_end, col_free, next_ref,
+                                                                            t_ras, t_wr, t_rp, t_rfc, t_refi)
                     c[C_REF] += refs
                     if was_open:
                         start = max(col_free, read_end + t_rtw)
@@ -138,18 +157,18 @@ def _run(p: np.ndarray, banks: int, all_bank: bool, g: int, cols_per_row: int, c
                     steps = take
                     while steps > 0:   # a MAC burst of ``steps`` column steps on the open rows
                         if not row_open:
-                            act_last, head, n_acts = _activate(ring, head, n_acts, max(col_free, pre_done), banks,
-                                                               all_bank, t_rrd, t_faw)
+                            act_last, ready, head, n_acts = _open_rows(ring, head, n_acts, col_free, pre_done, banks,
+                                                                       all_bank, t_rrd, t_faw, t_rcd)
                             c[C_ACT] += banks
-                            ready, row_open = act_last + t_rcd, True
+                            row_open = True
                         start = max(ready, col_free, write_end + t_wtr)
                         if start >= next_ref:
-                            pre_done = _precharge(row_open, pre_done, act_last, read_end, write_end, col_free, t_ras,
-                                                  t_wr, t_rp)
-                            row_open = False
-                            next_ref, pre_done, col_free, refs = _refresh(start, next_ref, pre_done, col_free, t_rfc,
-                                                                          t_refi)
+                            next_ref, pre_done, col_free, refs = _close_and_refresh(start, True, pre_done, act_last,
+                                                                                    read_end, write_end, col_free,
+                                                                                    next_ref, t_ras, t_wr, t_rp, t_rfc,
+                                                                                    t_refi)
                             c[C_REF] += refs
+                            row_open = False
                             c[C_REOPEN] += 1
                             continue
                         span = next_ref - start
@@ -165,10 +184,9 @@ def _run(p: np.ndarray, banks: int, all_bank: bool, g: int, cols_per_row: int, c
                         row_open, pos = False, 0
             # output spill: r_b·blocks·g write commands to an output row, then close it
             pre_done = _precharge(row_open, pre_done, act_last, read_end, write_end, col_free, t_ras, t_wr, t_rp)
-            act_last, head, n_acts = _activate(ring, head, n_acts, max(col_free, pre_done), banks, all_bank, t_rrd,
-                                               t_faw)
+            act_last, ready, head, n_acts = _open_rows(ring, head, n_acts, col_free, pre_done, banks, all_bank, t_rrd,
+                                                       t_faw, t_rcd)
             c[C_ACT] += banks
-            ready = act_last + t_rcd
             col_free = max(ready, col_free, read_end + t_rtw) + (r_b * blocks * g) * t_cmd
             write_end = col_free
             pre_done = _precharge(True, pre_done, act_last, read_end, write_end, col_free, t_ras, t_wr, t_rp)
