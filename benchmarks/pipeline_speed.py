@@ -114,8 +114,7 @@ def sweep(designs: int) -> dict[str, Any]:
         run = _sweep_once(designs, workers)
         plan, space = run["outcome"].runs[0].plan, run["outcome"].runs[0].space
         assert plan is not None
-        chunks = [space.indices_to_columns(plan.indices(start, min(start + SWEEP_CHUNK, designs)))
-                  for start in range(0, designs, SWEEP_CHUNK)]
+        chunks = [space.indices_to_columns(idx) for _, idx in sweep_chunks(plan, designs)]
         start = time.perf_counter()
         for cols in chunks:
             sim.evaluate_batch(cols, wl)
@@ -126,16 +125,28 @@ def sweep(designs: int) -> dict[str, Any]:
     return {"designs": designs, "runs": runs}
 
 
-def _sweep_once(designs: int, workers: int | None) -> dict[str, Any]:
-    from archgym.app.executors import make_executor
-    from archgym.app.sweep import run_sweep
+def sweep_config(designs: int) -> Any:
+    """The sweep of this section (``benchmarks/sweep_cpu.py`` times the same): ``designs`` random
+    analytical ResNet-18 designs of the systolic tpu-v1 space, in chunks of :data:`SWEEP_CHUNK`."""
     from archgym.app.sweep_config import SweepConfig
-    from archgym.store import RunStore
 
-    config = SweepConfig.model_validate({
+    return SweepConfig.model_validate({
         "name": "pipeline-speed", "simulator": "systolic", "preset": "tpu-v1", "workload": "resnet18",
         "fidelity": "analytical", "strategy": "random", "budget": designs, "batch_size": SWEEP_CHUNK, "seed": 0,
         "objectives": ["latency_s", "energy_j"]})
+
+
+def sweep_chunks(plan: Any, designs: int) -> list[tuple[int, np.ndarray]]:
+    """(first step, value indices) of each chunk of the sweep's ``plan``, as the sweep cuts them."""
+    return [(start, plan.indices(start, min(start + SWEEP_CHUNK, designs))) for start in range(0, designs, SWEEP_CHUNK)]
+
+
+def _sweep_once(designs: int, workers: int | None) -> dict[str, Any]:
+    from archgym.app.executors import make_executor
+    from archgym.app.sweep import run_sweep
+    from archgym.store import RunStore
+
+    config = sweep_config(designs)
     with tempfile.TemporaryDirectory() as tmp:
         store = RunStore(Path(tmp) / "s.db")
         start = time.perf_counter()
