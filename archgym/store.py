@@ -415,15 +415,15 @@ class RunStore:
         with self._transaction():
             ids = self._metric_sets({b.metric_names for b in blocks})
             before = self._db.total_changes
+            runs: dict[tuple[str, str], list[Any]] = {}   # blocks of one INSERT: their rows in one list
             for block in blocks:
-                many, one = self._block_inserts(block.shared(ids[block.metric_names]))
-                params, width = block.params(), len(BLOCK_BOUND) * ROWS_PER_INSERT
+                runs.setdefault(self._block_inserts(block.shared(ids[block.metric_names])), []).extend(block.params())
+            width, row = len(BLOCK_BOUND) * ROWS_PER_INSERT, len(BLOCK_BOUND)
+            for (many, one), params in runs.items():
                 full = len(params) - len(params) % width
                 for i in range(0, full, width):
                     self._db.execute(many, params[i:i + width])
-                if full < len(params):
-                    rest = params[full:]
-                    self._db.executemany(one, [rest[i:i + len(BLOCK_BOUND)] for i in range(0, len(rest), len(BLOCK_BOUND))])
+                self._db.executemany(one, [params[i:i + row] for i in range(full, len(params), row)])
             return self._db.total_changes - before
 
     def _block_inserts(self, shared: dict[str, Any]) -> tuple[str, str]:

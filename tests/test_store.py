@@ -295,3 +295,22 @@ def test_read_some_columns(tmp_path):
     assert "seed" not in store.read("crash", columns=()).columns
     with pytest.raises(ConfigError, match="store read column.*'colour'"):
         store.read("crash", columns=("colour",))
+
+
+def test_blocks_of_several_runs_in_one_transaction_store_what_each_block_stores():
+    """``log_blocks`` joins the rows of blocks that share their INSERT (one run and metric set) into
+    128-row statements: blocks of two runs, interleaved, sizes around 128, store as block by block."""
+    from archgym.store import ROWS_PER_INSERT, RowBlock
+
+    def block(run, step, n, names=("m",)):
+        metrics = np.arange(step, step + n * len(names), dtype=float).reshape(n, len(names))
+        return RowBlock(EvalRecord(run, step, {}, {}, seed=len(run), wall_time_s=0.5), [f'{{"s": {step + i}}}' for i in range(n)],
+                        names, metrics, [i % 3 > 0 for i in range(n)], ['["v"]' if i % 5 else "[]" for i in range(n)])
+
+    blocks = [block("a", 0, 100), block("b", 0, ROWS_PER_INSERT), block("a", 100, 60), block("b", 300, 1),
+              block("a", 160, 0), block("a", 160, 2 * ROWS_PER_INSERT + 1, ("m", "n"))]
+    one, each = RunStore(":memory:"), RunStore(":memory:")
+    assert one.log_blocks(blocks) == sum(map(len, blocks)) and one.log_blocks(blocks[:2]) == 0
+    for b in blocks:
+        each.log_block(b)
+    assert one.records() == each.records() and len(one.records()) == sum(map(len, blocks))
