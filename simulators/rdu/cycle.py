@@ -32,7 +32,6 @@ slower (more HBM bandwidth: up to +16 % on BERT-base).
 
 from __future__ import annotations
 
-import heapq
 from collections.abc import Sequence
 from typing import Any
 
@@ -41,6 +40,7 @@ from numba import njit
 
 from simulators.common.kernel_math import maximum
 from simulators.rdu.analytical import Model
+from simulators.rdu.cycle_events import simulate_jobs
 
 #: simulated makespans of sections by their simulation's inputs (:func:`section_times`' ``memo``)
 Memo = dict[tuple[Any, ...], float]
@@ -56,7 +56,7 @@ def section_times(model: Model, d: int, kg_edges: tuple[np.ndarray, np.ndarray],
 def rows_times(model: Model, rows: np.ndarray, kg_edges: tuple[np.ndarray, np.ndarray], memo: Memo | None = None
                ) -> np.ndarray:
     """``(len(rows), N)``: :func:`section_times` of each of ``rows`` of ``model``, every section not
-    simulated before in one compiled call (:func:`_simulate_jobs`). With a ``memo``, a section whose
+    simulated before in one compiled call (:func:`.cycle_events.simulate_jobs`). With a ``memo``, a section whose
     simulation inputs (kernels, steps, depth, per-kernel times) were simulated before is not
     simulated again: candidates and designs of a batch share sections."""
     jobs = _Jobs(model, rows)
@@ -110,8 +110,8 @@ class _Jobs:
         es, ed = kg_edges
         span = np.empty(jobs.size)
         stuck = np.full(jobs.size, -1, dtype=np.int64)
-        _simulate_jobs(jobs, self.jobs, self.kernels, self.section, np.ascontiguousarray(self.times.T), es, ed,
-                       span, stuck)
+        simulate_jobs(jobs, self.jobs, self.kernels, self.section, np.ascontiguousarray(self.times.T), es, ed,
+                      span, stuck)
         if (stuck >= 0).any():   # impossible with depth >= 1 (the caller checks it)
             raise RuntimeError(f"RDU cycle model: a section deadlocked at step {stuck[stuck >= 0].tolist()}")
         return span
@@ -252,155 +252,3 @@ def metrics(model: Model, d: int, times: np.ndarray, flops: float) -> dict[str, 
              throughput_ops_per_s=flops / latency, utilization=flops / (latency * m["peak_ops_per_s"]),
              throughput_inf_per_s=1.0 / max(float(group_time.max()), 1e-30))
     return m
-
-
-@njit(cache=True)
-def _simulate_jobs(pick: np.ndarray, jobs: np.ndarray, kernels: np.ndarray, section: np.ndarray, times: np.ndarray,
-                   es: np.ndarray, ed: np.ndarray, span: np.ndarray, stuck: np.ndarray) -> None:  # pragma: no cover
-    """Per job ``j = pick[n]`` of :func:`_jobs`' ``jobs``: the event simulation (:func:`_run`) of its
-    kernels (row ``jobs[0, j]`` of ``section``) with their ``(5, M)`` ``times`` (busy, unit, read,
-    write, link), its makespan into ``span[n]``; a job that deadlocked leaves its least step in ``stuck[n]``."""
-    for n in range(pick.size):
-        j = pick[n]
-        a, b, nt = jobs[2, j], jobs[3, j], jobs[4, j]
-        p_ptr, p_idx, s_ptr, s_idx = _adjacency(section[jobs[0, j]], kernels[a:b], es, ed)
-        end, steps = _run(nt, times[0, a:b], times[1, a:b], times[2, a:b], times[3, a:b], times[4, a:b],
-                          p_ptr, p_idx, s_ptr, s_idx, jobs[5, j])
-        span[n] = end
-        if steps.min() < nt:
-            stuck[n] = steps.min()
-
-
-@njit(cache=True)
-def _adjacency(section: np.ndarray, ks: np.ndarray, es: np.ndarray, ed: np.ndarray
-               ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
-    """The on-chip producers and consumers of each kernel ``ks`` of one section (local indices, in
-    edge order) as offsets and indices: ``(p_ptr, p_idx, s_ptr, s_idx)``."""
-    local = np.full(section.size, -1, dtype=np.int64)
-    local[ks] = np.arange(ks.size)
-    s = section[ks[0]]
-    on = np.flatnonzero((section[es] == s) & (section[ed] == s))
-    p_ptr, p_idx = _grouped(local[ed[on]], local[es[on]], ks.size)
-    s_ptr, s_idx = _grouped(local[es[on]], local[ed[on]], ks.size)
-    return p_ptr, p_idx, s_ptr, s_idx
-
-
-@njit(cache=True)
-def _grouped(key: np.ndarray, value: np.ndarray, n: int) -> tuple[np.ndarray, np.ndarray]:
-    """``value`` grouped by ``key`` in ``range(n)`` (order kept within a group): offsets, values."""
-    ptr = np.zeros(n + 1, dtype=np.int64)
-    for k in key:
-        ptr[k + 1] += 1
-    ptr = np.cumsum(ptr)
-    fill = ptr[:-1].copy()
-    out = np.empty(key.size, dtype=np.int64)
-    for e in range(key.size):
-        out[fill[key[e]]] = value[e]
-        fill[key[e]] += 1
-    return ptr, out
-
-
-_READ, _WRITE, _LINK = 0, 1, 2
-_PENDING = -1.0      # a time not known yet (every event time is >= 0)
-
-
-@njit(cache=True)
-def _later(a: float, b: float) -> float:
-    """Python's ``max(a, b)`` (the first of equals)."""
-    return max(a, b)
-
-
-@njit(cache=True)
-def _run(nt: int, busy: np.ndarray, unit: np.ndarray, rd: np.ndarray, wr: np.ndarray, net: np.ndarray,
-         p_ptr: np.ndarray, p_idx: np.ndarray, s_ptr: np.ndarray, s_idx: np.ndarray, depth: int
-         ) -> tuple[float, np.ndarray]:
-    """One section's discrete-event simulation (compiled): kernel steps are computed as soon as their
-    inputs are known; transfer requests wait in one queue ordered by issue time (ties by step,
-    kind, kernel), and each channel (DRAM, link) serves them first come, first served. Returns the
-    makespan and each kernel's next step (all ``nt`` unless it deadlocked)."""
-    n = busy.size
-    start = np.zeros((n, nt))
-    finish = np.zeros((n, nt))
-    ready = np.full((n, nt), _PENDING)   # output usable downstream (after its all-reduce)
-    done = np.full((2, n, nt), _PENDING)  # reads, writes
-    nxt = np.zeros(n, dtype=np.int64)
-    free = np.zeros(2)                    # DRAM channel, link: busy until
-    end = 0.0
-    todo = list(range(n))                 # kernels whose next step may be ready (a stack)
-    # the first two tiles' reads (both halves of the input double buffer) are issued at time 0
-    queue = [(0.0, i, _READ, k) for i in range(min(nt, 2)) for k in range(n) if rd[k] > 0]
-    heapq.heapify(queue)
-    while True:
-        while todo:
-            k = todo.pop()
-            while _is_ready(k, nt, depth, rd, wr, ready, done, nxt, p_ptr, p_idx, s_ptr, s_idx):
-                i = nxt[k]
-                t = finish[k, i - 1] if i else 0.0
-                if rd[k] > 0:
-                    t = _later(t, done[_READ, k, i])
-                last_in = 0.0
-                for e in range(p_ptr[k], p_ptr[k + 1]):
-                    p = p_idx[e]
-                    r = ready[p, i]
-                    t = _later(t, start[p, i] + unit[p] + (r - finish[p, i]))
-                    last_in = _later(last_in, r)
-                if i >= depth:
-                    for e in range(s_ptr[k], s_ptr[k + 1]):
-                        t = _later(t, finish[s_idx[e], i - depth])
-                if i >= 2 and wr[k] > 0:
-                    t = _later(t, done[_WRITE, k, i - 2])
-                start[k, i] = t
-                f = _later(t + busy[k], last_in + unit[k])
-                finish[k, i] = f
-                nxt[k] = i + 1
-                if rd[k] > 0 and i + 2 < nt:   # prefetch into the half of the buffer step i freed
-                    heapq.heappush(queue, (f, i + 2, _READ, k))
-                if net[k] > 0:
-                    heapq.heappush(queue, (f, i, _LINK, k))
-                else:
-                    end = _emit(k, i, f, end, wr, ready, queue, todo, s_ptr, s_idx)
-                for e in range(p_ptr[k], p_ptr[k + 1]):   # their credits may have come back
-                    todo.append(p_idx[e])
-        if not queue:
-            return end, nxt
-        issue, i, kind, k = heapq.heappop(queue)
-        ch = 1 if kind == _LINK else 0
-        dur = net[k] if kind == _LINK else (rd[k] if kind == _READ else wr[k])
-        t = _later(issue, free[ch]) + dur
-        free[ch] = t
-        if kind == _LINK:
-            end = _emit(k, i, t, end, wr, ready, queue, todo, s_ptr, s_idx)
-        else:
-            done[kind, k, i] = t
-            end = _later(end, t)
-            todo.append(k)
-
-
-@njit(cache=True)
-def _is_ready(k: int, nt: int, depth: int, rd: np.ndarray, wr: np.ndarray, ready: np.ndarray, done: np.ndarray,
-              nxt: np.ndarray, p_ptr: np.ndarray, p_idx: np.ndarray, s_ptr: np.ndarray, s_idx: np.ndarray) -> bool:
-    """Whether kernel ``k``'s next step has all its inputs (see the module docstring)."""
-    i = nxt[k]
-    if i >= nt or (rd[k] > 0 and done[_READ, k, i] < 0):
-        return False
-    for e in range(p_ptr[k], p_ptr[k + 1]):
-        if ready[p_idx[e], i] < 0:
-            return False
-    if i >= depth:
-        for e in range(s_ptr[k], s_ptr[k + 1]):
-            if nxt[s_idx[e]] <= i - depth:
-                return False
-    return i < 2 or wr[k] <= 0 or done[_WRITE, k, i - 2] >= 0
-
-
-@njit(cache=True)
-def _emit(k: int, i: int, t: float, end: float, wr: np.ndarray, ready: np.ndarray, queue: list,
-          todo: list, s_ptr: np.ndarray, s_idx: np.ndarray) -> float:
-    """Kernel ``k``'s step-``i`` output is usable at ``t`` (after its all-reduce): write it back;
-    returns the new makespan."""
-    ready[k, i] = t
-    if wr[k] > 0:
-        heapq.heappush(queue, (t, i, _WRITE, k))
-    for e in range(s_ptr[k], s_ptr[k + 1]):
-        todo.append(s_idx[e])
-    return _later(end, t)

@@ -1,0 +1,246 @@
+"""The event simulation of one RDU section (:mod:`.cycle`'s rules), compiled with numba.
+
+:func:`simulate_jobs` runs many sections in one call (a cycle-level search's next candidates, every
+design of a batch at once). Each section is :func:`run`: kernel steps are computed as soon as their
+inputs are known; transfer requests wait in one queue ordered by ``(issue time, step, kind,
+kernel)``, and each channel (DRAM, link) serves them first come, first served.
+
+The queue is a binary heap over two arrays (issue times; step, kind and kernel in one integer
+whose order is theirs) with :mod:`heapq`'s sift rules and tuple comparison, and the kernels
+waiting to be looked at are an array stack: the same events in the same order as the
+``heapq``-of-tuples version it replaced (``tests/test_rdu_cycle_events.py``), with no list or tuple
+allocated per event.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from numba import njit
+
+_READ, _WRITE, _LINK = 0, 1, 2
+_PENDING = -1.0      # a time not known yet (every event time is >= 0)
+
+
+@njit(cache=True)
+def simulate_jobs(pick: np.ndarray, jobs: np.ndarray, kernels: np.ndarray, section: np.ndarray, times: np.ndarray,
+                  es: np.ndarray, ed: np.ndarray, span: np.ndarray, stuck: np.ndarray) -> None:  # pragma: no cover
+    """Per job ``j = pick[n]`` of ``(6, J)`` ``jobs`` (row of ``section``, slot, first and end position
+    in ``kernels``, steps, buffer depth): the simulation (:func:`run`) of its kernels with their
+    ``(5, M)`` ``times`` (busy, unit, read, write, link per step), its makespan into ``span[n]``; a
+    job that deadlocked leaves its least step in ``stuck[n]``."""
+    for n in range(pick.size):
+        j = pick[n]
+        a, b, nt = jobs[2, j], jobs[3, j], jobs[4, j]
+        p_ptr, p_idx, s_ptr, s_idx = adjacency(section[jobs[0, j]], kernels[a:b], es, ed)
+        end, steps = run(nt, times[0, a:b], times[1, a:b], times[2, a:b], times[3, a:b], times[4, a:b],
+                         p_ptr, p_idx, s_ptr, s_idx, jobs[5, j])
+        span[n] = end
+        if steps.min() < nt:
+            stuck[n] = steps.min()
+
+
+@njit(cache=True)
+def adjacency(section: np.ndarray, ks: np.ndarray, es: np.ndarray, ed: np.ndarray
+              ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:  # pragma: no cover - compiled
+    """The on-chip producers and consumers of each kernel ``ks`` of one section (local indices, in
+    edge order) as offsets and indices: ``(p_ptr, p_idx, s_ptr, s_idx)``."""
+    local = np.full(section.size, -1, dtype=np.int64)
+    local[ks] = np.arange(ks.size)
+    s = section[ks[0]]
+    on = np.flatnonzero((section[es] == s) & (section[ed] == s))
+    p_ptr, p_idx = _grouped(local[ed[on]], local[es[on]], ks.size)
+    s_ptr, s_idx = _grouped(local[es[on]], local[ed[on]], ks.size)
+    return p_ptr, p_idx, s_ptr, s_idx
+
+
+@njit(cache=True)
+def _grouped(key: np.ndarray, value: np.ndarray, n: int) -> tuple[np.ndarray, np.ndarray]:  # pragma: no cover
+    """``value`` grouped by ``key`` in ``range(n)`` (order kept within a group): offsets, values."""
+    ptr = np.zeros(n + 1, dtype=np.int64)
+    for k in key:
+        ptr[k + 1] += 1
+    ptr = np.cumsum(ptr)
+    fill = ptr[:-1].copy()
+    out = np.empty(key.size, dtype=np.int64)
+    for e in range(key.size):
+        out[fill[key[e]]] = value[e]
+        fill[key[e]] += 1
+    return ptr, out
+
+
+@njit(cache=True)
+def run(nt: int, busy: np.ndarray, unit: np.ndarray, rd: np.ndarray, wr: np.ndarray, net: np.ndarray,
+        p_ptr: np.ndarray, p_idx: np.ndarray, s_ptr: np.ndarray, s_idx: np.ndarray, depth: int
+        ) -> tuple[float, np.ndarray]:  # pragma: no cover - compiled
+    """One section's discrete-event simulation (the module docstring; :mod:`.cycle` for the rules).
+    Returns the makespan and each kernel's next step (all ``nt`` unless it deadlocked)."""
+    n = busy.size
+    start = np.zeros((n, nt))
+    finish = np.zeros((n, nt))
+    ready = np.full((n, nt), _PENDING)   # output usable downstream (after its all-reduce)
+    done = np.full((2, n, nt), _PENDING)  # reads, writes
+    nxt = np.zeros(n, dtype=np.int64)
+    free = np.zeros(2)                    # DRAM channel, link: busy until
+    end = 0.0
+    todo = np.empty(2 * n + 16, dtype=np.int64)   # kernels whose next step may be ready (a stack)
+    todo[:n] = np.arange(n)
+    top = n
+    cap = 3 * n * nt + 2    # reads, writes and all-reduces of every step, and the heap's two spare slots
+    when = np.empty(cap)
+    what = np.empty(cap, dtype=np.int64)  # (step · 3 + kind) · n + kernel
+    size = 0
+    # the first two tiles' reads (both halves of the input double buffer) are issued at time 0
+    for i in range(min(nt, 2)):
+        for k in range(n):
+            if rd[k] > 0:
+                when[size], what[size] = 0.0, (i * 3 + _READ) * n + k
+                size += 1
+    for pos in range(size // 2 - 1, -1, -1):   # heapq.heapify
+        _sift_up(when, what, size, pos, cap - 2)
+    while True:
+        while top:
+            top -= 1
+            k = todo[top]
+            while _is_ready(k, nt, depth, rd, wr, ready, done, nxt, p_ptr, p_idx, s_ptr, s_idx):
+                i = nxt[k]
+                t = finish[k, i - 1] if i else 0.0
+                if rd[k] > 0:
+                    t = max(t, done[_READ, k, i])
+                last_in = 0.0
+                for e in range(p_ptr[k], p_ptr[k + 1]):
+                    p = p_idx[e]
+                    r = ready[p, i]
+                    t = max(t, start[p, i] + unit[p] + (r - finish[p, i]))
+                    last_in = max(last_in, r)
+                if i >= depth:
+                    for e in range(s_ptr[k], s_ptr[k + 1]):
+                        t = max(t, finish[s_idx[e], i - depth])
+                if i >= 2 and wr[k] > 0:
+                    t = max(t, done[_WRITE, k, i - 2])
+                start[k, i] = t
+                f = max(t + busy[k], last_in + unit[k])
+                finish[k, i] = f
+                nxt[k] = i + 1
+                if rd[k] > 0 and i + 2 < nt:   # prefetch into the half of the buffer step i freed
+                    size = _push(when, what, size, f, ((i + 2) * 3 + _READ) * n + k, cap - 2)
+                if net[k] > 0:
+                    size = _push(when, what, size, f, (i * 3 + _LINK) * n + k, cap - 2)
+                else:
+                    size, todo, top = _emit(k, i, f, n, wr, ready, when, what, size, cap - 2, todo, top, s_ptr, s_idx)
+                    end = max(end, f)
+                for e in range(p_ptr[k], p_ptr[k + 1]):   # their credits may have come back
+                    todo, top = _stack(todo, top, p_idx[e])
+        if not size:
+            return end, nxt
+        issue, code = when[0], what[0]
+        size -= 1
+        if size:   # heapq.heappop: the last item to the root, sifted
+            when[0], what[0] = when[size], what[size]
+            _sift_up(when, what, size, 0, cap - 2)
+        i, kind, k = code // (3 * n), code // n % 3, code % n
+        ch = 1 if kind == _LINK else 0
+        dur = net[k] if kind == _LINK else (rd[k] if kind == _READ else wr[k])
+        t = max(issue, free[ch]) + dur
+        free[ch] = t
+        if kind == _LINK:
+            size, todo, top = _emit(k, i, t, n, wr, ready, when, what, size, cap - 2, todo, top, s_ptr, s_idx)
+            end = max(end, t)
+        else:
+            done[kind, k, i] = t
+            end = max(end, t)
+            todo, top = _stack(todo, top, k)
+
+
+@njit(cache=True, inline="always")
+def _is_ready(k: int, nt: int, depth: int, rd: np.ndarray, wr: np.ndarray, ready: np.ndarray, done: np.ndarray,
+              nxt: np.ndarray, p_ptr: np.ndarray, p_idx: np.ndarray, s_ptr: np.ndarray,
+              s_idx: np.ndarray) -> bool:  # pragma: no cover - compiled
+    """Whether kernel ``k``'s next step has all its inputs (see :mod:`.cycle`)."""
+    i = nxt[k]
+    if i >= nt or (rd[k] > 0 and done[_READ, k, i] < 0):
+        return False
+    for e in range(p_ptr[k], p_ptr[k + 1]):
+        if ready[p_idx[e], i] < 0:
+            return False
+    if i >= depth:
+        for e in range(s_ptr[k], s_ptr[k + 1]):
+            if nxt[s_idx[e]] <= i - depth:
+                return False
+    return i < 2 or wr[k] <= 0 or done[_WRITE, k, i - 2] >= 0
+
+
+@njit(cache=True, inline="always")
+def _emit(k: int, i: int, t: float, n: int, wr: np.ndarray, ready: np.ndarray, when: np.ndarray, what: np.ndarray,
+          size: int, spare: int, todo: np.ndarray, top: int, s_ptr: np.ndarray, s_idx: np.ndarray
+          ) -> tuple[int, np.ndarray, int]:  # pragma: no cover - compiled
+    """Kernel ``k``'s step-``i`` output is usable at ``t`` (after its all-reduce): write it back, wake its
+    consumers; returns the queue's size and the stack."""
+    ready[k, i] = t
+    if wr[k] > 0:
+        size = _push(when, what, size, t, (i * 3 + _WRITE) * n + k, spare)
+    for e in range(s_ptr[k], s_ptr[k + 1]):
+        todo, top = _stack(todo, top, s_idx[e])
+    return size, todo, top
+
+
+@njit(cache=True, inline="always")
+def _stack(todo: np.ndarray, top: int, k: int) -> tuple[np.ndarray, int]:  # pragma: no cover - compiled
+    """``k`` pushed on the stack ``todo[:top]`` (grown when full)."""
+    if top == todo.size:
+        grown = np.empty(2 * todo.size, dtype=np.int64)
+        grown[:top] = todo
+        todo = grown
+    todo[top] = k
+    return todo, top + 1
+
+
+@njit(cache=True, inline="always")
+def _before(when: np.ndarray, what: np.ndarray, a: int, b: int) -> bool:  # pragma: no cover - compiled
+    """Item ``a`` < item ``b`` as tuples compare: the first unequal field decides."""
+    if when[a] != when[b]:
+        return when[a] < when[b]
+    return what[a] < what[b]
+
+
+@njit(cache=True, inline="always")
+def _push(when: np.ndarray, what: np.ndarray, size: int, t: float, code: int,
+          spare: int) -> int:  # pragma: no cover - compiled
+    """:func:`heapq.heappush` of ``(t, code)``; returns the new size."""
+    when[size], what[size] = t, code
+    _sift_down(when, what, 0, size, spare)
+    return size + 1
+
+
+@njit(cache=True)
+def _sift_down(when: np.ndarray, what: np.ndarray, start: int, pos: int,
+               spare: int) -> None:  # pragma: no cover - compiled
+    """``heapq._siftdown``: the item at ``pos`` moves up towards ``start`` past larger parents (held in
+    slot ``spare`` meanwhile)."""
+    when[spare], what[spare] = when[pos], what[pos]
+    while pos > start:
+        parent = (pos - 1) >> 1
+        if _before(when, what, spare, parent):
+            when[pos], what[pos] = when[parent], what[parent]
+            pos = parent
+            continue
+        break
+    when[pos], what[pos] = when[spare], what[spare]
+
+
+@njit(cache=True)
+def _sift_up(when: np.ndarray, what: np.ndarray, end: int, pos: int,
+             spare: int) -> None:  # pragma: no cover - compiled
+    """``heapq._siftup`` of a heap of ``end`` items: the item at ``pos`` goes down to a leaf along the
+    smaller children, then :func:`_sift_down` (slots ``spare`` and ``spare + 1`` hold items meanwhile)."""
+    start = pos
+    when[spare + 1], what[spare + 1] = when[pos], what[pos]
+    child = 2 * pos + 1
+    while child < end:
+        right = child + 1
+        if right < end and not _before(when, what, child, right):
+            child = right
+        when[pos], what[pos] = when[child], what[child]
+        pos = child
+        child = 2 * pos + 1
+    when[pos], what[pos] = when[spare + 1], what[spare + 1]
+    _sift_down(when, what, start, pos, spare)
