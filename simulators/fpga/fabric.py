@@ -42,6 +42,7 @@ class Fabric:
     static_w: np.ndarray
     dram_pj_per_byte: np.ndarray        # power.DRAM_PJ_PER_BYTE of the device's memory kind
     dynamic_uw_per_mhz: dict[str, np.ndarray]   # power.DYNAMIC_UW_PER_MHZ of the device's node
+    codes: np.ndarray                   # each design's (device, precision) column of :func:`_catalog`, int
 
     @cached
     def uses_dsp(self) -> np.ndarray:
@@ -67,7 +68,7 @@ class Fabric:
         """The constants of designs ``rows`` (ascending, distinct: all of them is this fabric)."""
         if len(rows) == len(self.bits):
             return self
-        return self._map(lambda a: a[rows])
+        return _columns(self.codes[rows])
 
     def _map(self, fn: Callable[[np.ndarray], np.ndarray]) -> Fabric:
         """``fn`` applied to every array."""
@@ -83,7 +84,7 @@ class Fabric:
         codes = {key: _code(*key) for key in set(pairs)}
         if len(pairs) == 1:
             return _single(codes[pairs[0]])
-        return _catalog().take(np.array([codes[k] for k in pairs], dtype=np.int64))
+        return _columns(np.array([codes[k] for k in pairs], dtype=np.int64))
 
 
 def stacked(per_resource: dict[str, np.ndarray]) -> np.ndarray:
@@ -91,8 +92,10 @@ def stacked(per_resource: dict[str, np.ndarray]) -> np.ndarray:
     return np.stack([per_resource[r] for r in RESOURCES])
 
 
+@functools.cache
 def _code(device: str, precision: str) -> int:
-    """Row of (``device``, ``precision``) in :func:`_catalog`; unknown names are a ``ConfigError``."""
+    """Column of (``device``, ``precision``) in :func:`_catalog`; unknown names are a ``ConfigError`` (and are
+    not kept: the cache holds the catalog's pairs only)."""
     if device not in DEVICES:
         raise ConfigError.bad_value("device", device, DEVICES)
     if precision not in PRECISIONS:
@@ -102,9 +105,9 @@ def _code(device: str, precision: str) -> int:
 
 @functools.cache
 def _single(code: int) -> Fabric:
-    """The constants of one design on catalog row ``code`` (a single evaluation's, kept with their derived
+    """The constants of one design on catalog column ``code`` (a single evaluation's, kept with their derived
     arrays: read them, never write them)."""
-    return _catalog().take(np.array([code]))._map(_read_only)
+    return _columns(np.array([code], dtype=np.int64))._map(_read_only)
 
 
 def _read_only(a: np.ndarray) -> np.ndarray:
@@ -123,15 +126,38 @@ def _constants(dev: FPGADevice, prec: Precision) -> dict[str, Any]:
             "dynamic_uw_per_mhz": dict(power.DYNAMIC_UW_PER_MHZ[dev.process_nm])}
 
 
+#: how :func:`_catalog`'s rows make a :class:`Fabric`: (field, its resource keys or None, whether a flag row)
+_Plan = list[tuple[str, tuple[str, ...] | None, bool]]
+
+
 @functools.cache
-def _catalog() -> Fabric:
-    """Every (device, precision) pair's constants, device-major (row ``device · len(PRECISIONS) + precision``)."""
-    rows = [_constants(dev, prec) for dev in DEVICES.values() for prec in PRECISIONS.values()]
-
-    def column(name: str) -> Any:
-        first = rows[0][name]
+def _catalog() -> tuple[np.ndarray, np.ndarray, _Plan]:
+    """Every (device, precision) pair's constants, one column per pair, device-major (column ``device ·
+    len(PRECISIONS) + precision``): the float constants as the rows of one matrix and the flags as the rows of
+    another, one row per field of :class:`Fabric` in field order (a dict field: one per resource), and the plan
+    :func:`_columns` rebuilds the fields by."""
+    pairs = [_constants(dev, prec) for dev in DEVICES.values() for prec in PRECISIONS.values()]
+    floats: list[np.ndarray] = []
+    flags: list[np.ndarray] = []
+    plan: _Plan = []
+    for f in fields(Fabric):
+        if f.name == "codes":
+            continue
+        first = pairs[0][f.name]
         if isinstance(first, dict):
-            return {k: np.array([r[name][k] for r in rows]) for k in first}
-        return np.array([r[name] for r in rows])
+            plan.append((f.name, tuple(first), False))
+            floats += [np.array([p[f.name][k] for p in pairs]) for k in first]
+            continue
+        column = np.array([p[f.name] for p in pairs])
+        plan.append((f.name, None, column.dtype == bool))
+        (flags if column.dtype == bool else floats).append(column)
+    return np.stack(floats), np.stack(flags), plan
 
-    return Fabric(**{f.name: column(f.name) for f in fields(Fabric)})
+
+def _columns(codes: np.ndarray) -> Fabric:
+    """The constants of designs on catalog columns ``codes`` ``(D,)``: one gather per matrix, each field a row."""
+    floats, flags, plan = _catalog()
+    f, b = iter(floats[:, codes]), iter(flags[:, codes])
+    kw: dict[str, Any] = {name: {k: next(f) for k in keys} if keys is not None else next(b) if is_flag else next(f)
+                          for name, keys, is_flag in plan}
+    return Fabric(codes=codes, **kw)
