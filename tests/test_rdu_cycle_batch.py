@@ -3,6 +3,7 @@ pruning floor never exceeds the cycle-level lower bound, and pruning changes no 
 
 from __future__ import annotations
 
+from functools import partial
 from typing import Any
 
 import numpy as np
@@ -55,8 +56,9 @@ def test_pruning_changes_nothing(monkeypatch):
     designs = _designs("resnet18", 10)
     kg = sim.kernel_graph(w)
     pruned = sim.evaluate_batch(designs, w, "cycle")
-    kept = cycle_search.prune(designs, kg, [sim._candidates(d, kg) for d in designs],
-                              sim._floor_terms_many(designs, kg), sim._mapped_model, {})
+    cands = [sim._candidates(d, kg) for d in designs]
+    kept = cycle_search.prune(designs, kg, cands, sim._floor_terms_many(designs, kg),
+                              partial(sim._scored, designs, simulator._hardware(designs), kg, cands), {})
     assert sum(map(len, kept)) < sum(len(sim._candidates(d, kg)) for d in designs) / 2
     monkeypatch.setattr(cycle_search, "_floors_of", lambda terms, hw, owner: np.zeros(terms.shape[1]))
     everything = sim.evaluate_batch(designs, w, "cycle")

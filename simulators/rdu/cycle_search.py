@@ -47,7 +47,9 @@ FLOOR_SLACK = 1e-7
 #: the hardware columns of a floor
 _FLOOR_HW = ("ddr_bw_gbs", "hbm_gb", "hbm_bw_gbs", "clock_mhz", "reconfig_us")
 
-ModelFn = Callable[[Sequence[MappingABC[str, Any]], KernelGraph, Sequence[mp.Mapping]], Model]
+#: the analytical model of candidates ``picked[i]`` of each design ``i``, in that order, and their
+#: scores (:meth:`.simulator.RDUSimulator._scored` of the designs being mapped)
+ScoreFn = Callable[[Sequence[Sequence[int]]], tuple[Model, np.ndarray]]
 
 
 def floor_terms(kg: KernelGraph, hw: MappingABC[str, Any], cands: Sequence[mp.Mapping]) -> np.ndarray:
@@ -143,9 +145,9 @@ def design_floors(designs: Sequence[MappingABC[str, Any]], terms: Sequence[np.nd
 
 
 def prune(designs: Sequence[MappingABC[str, Any]], kg: KernelGraph, cands: Sequence[Sequence[mp.Mapping]],
-          terms: list[np.ndarray], model: ModelFn, memo: cycle.Memo) -> list[list[int]]:
+          terms: list[np.ndarray], scored: ScoreFn, memo: cycle.Memo) -> list[list[int]]:
     """Each design's candidates (their positions, in order) that the cycle-level mapper may still choose: the
-    :data:`PROBE` lowest floors are modelled and searched together for all designs; a design with
+    :data:`PROBE` lowest floors are modelled (``scored``) and searched together for all designs; a design with
     a valid one keeps the candidates whose floor does not exceed the best simulated latency
     (``1e-9`` margin, as :func:`.cycle.best_candidate`), one without keeps all. ``memo`` keeps the
     simulated sections for the search that follows (:func:`.cycle.section_times`)."""
@@ -156,7 +158,7 @@ def prune(designs: Sequence[MappingABC[str, Any]], kg: KernelGraph, cands: Seque
     owner = [i for i, p in enumerate(probes) for _ in p]
     if not owner:
         return [list(range(len(c))) for c in cands]
-    first = model([designs[i] for i in owner], kg, [cands[i][j] for i, p in enumerate(probes) for j in p])
+    first, _ = scored(probes)
     ok = np.logical_not(np.stack(list(first.violations.values())).any(axis=0)).tolist()
     bound = cycle.lower_bound(first, (kg.edge_src, kg.edge_dst))
     rows: dict[int, list[int]] = {}

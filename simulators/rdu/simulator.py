@@ -135,15 +135,19 @@ class RDUSimulator(Family):
         if fidelity != "cycle":
             picks, winners = self._analytical_choice(designs, kg)
             return picks, winners, [None] * len(designs)
+        if not designs:
+            return [], None, []
         memo: cycle.Memo = {}     # simulated sections, shared by all the cycle-level searches below
         built = self._built(designs, kg)
         own = [c for c, _ in built]
         # drop the candidates a coarser bound proves slower than a few simulated
-        keep = cycle_search.prune(designs, kg, own, [t for _, t in built], self._mapped_model, memo)
+        hw = _hardware(designs)
+        keep = cycle_search.prune(designs, kg, own, [t for _, t in built], partial(self._scored, designs, hw, kg, own),
+                                  memo)
         rows = [i for i, c in enumerate(keep) for _ in c]
         if not rows:
             return [], None, []
-        model, score = self._scored(designs, _hardware(designs), kg, own, keep)
+        model, score = self._scored(designs, hw, kg, own, keep)
         groups = _grouped(rows, len(designs))
         edges = (kg.edge_src, kg.edge_dst)
         bound = cycle.lower_bound(model, edges)
