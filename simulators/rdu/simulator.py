@@ -234,16 +234,13 @@ class RDUSimulator(Family):
                 best[i] = lat = float(times.sum() + model.t_p2p[chosen[i][1]])
             open_rows.append([] if times is None else [r for r, j in zip(keep[i], groups[i])
                                                        if bound[j] - model.t_p2p[j] <= lat * (1 + 1e-9)])
-        pairs = [(i, b, u) for i, d in enumerate(designs) if open_rows[i]
-                 for b in sorted((p for p in pcu_grid() if p < int(d["n_pcu"])), reverse=True)
-                 for u in range(len(open_rows[i]))]
-        if not pairs:
+        p_i, p_b, p_u = _split_pairs(np.array([int(d["n_pcu"]) for d in designs]), np.array(list(map(len, open_rows))))
+        if not p_i.size:
             return
         at = np.cumsum([0, *map(len, open_rows)])   # open row u of design i: row at[i] + u of `cuts`
         cuts = mp.CutSet.joined([c.cuts.take(np.array(r, dtype=np.int64)) for c, r in zip(own, open_rows) if r])
         owner = np.repeat(np.arange(len(designs)), list(map(len, open_rows)))
         lanes, stages = (np.array([int(d[k]) for d in designs])[owner][:, None] for k in ("lanes", "stages"))
-        p_i, p_b, p_u = (np.array(col, dtype=np.int64) for col in zip(*pairs))
         p_row = at[p_i] + p_u
         pre = cycle_search.split_floor_terms(kg, cuts, lanes, stages, np.ones(len(owner)), designs[0]["word_bytes"])
         pre = pre[:, p_row]
@@ -256,21 +253,17 @@ class RDUSimulator(Family):
         views = {i: _cut_set(designs[i], kg)[1] for i, r in enumerate(open_rows) if r}
         slot, entry = (np.concatenate([getattr(views[i], f)[open_rows[i]] for i in views])[p_row]
                        for f in ("slot", "entry"))
-        split = np.array([table.split_id(int(lanes[r, 0]), int(stages[r, 0]), b)
-                          for r, b in zip(p_row.tolist(), p_b.tolist())], dtype=np.int64)
+        combos, which = np.unique(np.stack([p_i, p_b]), axis=1, return_inverse=True)   # a split per design and budget
+        split = np.array([table.split_id(int(lanes[at[i], 0]), int(stages[at[i], 0]), b) for i, b in combos.T.tolist()],
+                         dtype=np.int64)[which.ravel()]
         own_split = np.array([table.split_id(*(int(d[k]) for k in ("lanes", "stages", "n_pcu"))) for d in designs])
         chains = table.chains(slot, split)
         pcu = table.pcu(entry, split)
-        differs = (pcu != table.pcu(entry, own_split[p_i])).any(axis=1).tolist()   # not an own candidate
+        differs = np.flatnonzero((pcu != table.pcu(entry, own_split[p_i])).any(axis=1))   # not an own candidate
         cut_row = np.concatenate([np.array(r, dtype=np.int64) for r in open_rows])[p_row]
-        seen: set[tuple[int, int, bytes]] = set()
-        new = []
-        for j, (i, r) in enumerate(zip(p_i.tolist(), cut_row.tolist())):
-            key = (i, r, pcu[j].tobytes())
-            if differs[j] and key not in seen:
-                seen.add(key)
-                new.append(j)
-        sel = np.array(new, dtype=np.int64)
+        # the first of each design's repeats of a cut split the same way
+        _, first = np.unique(np.column_stack([p_i[differs], cut_row[differs], pcu[differs]]), axis=0, return_index=True)
+        sel = differs[np.sort(first)]
         post = np.stack([chains[sel], pre[1][sel], pre[2][sel]])
         ok = cycle_search.below(designs, post, p_i[sel], best)
         sel = sel[ok]
@@ -393,6 +386,17 @@ def _plain(design: MappingABC[str, Any]) -> bool:
         if type(v) not in (int, float) or not (0 < v < math.inf or (v == 0 and k in _MAY_BE_ZERO)):
             return False
     return True
+
+
+def _split_pairs(n_pcu: np.ndarray, n_open: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """The (design, PCU budget, open row) of :meth:`RDUSimulator._fewer_pcus`: for each design ``i`` with
+    ``n_open[i]`` open cut rows, every budget of :func:`pcu_grid` below its ``n_pcu[i]``, largest first,
+    with each of its rows, in that order."""
+    grid = np.array(sorted(pcu_grid(), reverse=True), dtype=np.int64)
+    design, budget = np.nonzero((grid[None, :] < n_pcu[:, None]) & (n_open[:, None] > 0))
+    count = n_open[design]
+    row = np.arange(int(count.sum())) - np.repeat(np.cumsum(count) - count, count)
+    return np.repeat(design, count), np.repeat(grid[budget], count), row
 
 
 def _hardware(designs: Sequence[MappingABC[str, Any]]) -> np.ndarray:
