@@ -72,8 +72,8 @@ def walks(style: np.ndarray, ints: np.ndarray, row_elems: np.ndarray, is_mac: np
     bytes) per design and hybrid group ``(D, G)``.
 
     ``style``: 0 streaming, 1 tiled, 2 hybrid; ``ints``, ``row_elems``: :func:`pipeline_shape`; ``is_mac``,
-    ``dims``: :func:`engine_dims`. Streaming: the pipeline model's ``(D, n)`` stage cycles, stream widths,
-    FIFO depths and ``(D,)`` DRAM bytes (no rows when no design streams). Engine: ``(D, n)`` stage cycles, row
+    ``dims``: :func:`engine_dims`. Streaming: the streaming designs' pipeline model, a row per streaming design
+    in batch order: ``(S, n)`` stage cycles, stream widths, FIFO depths and ``(S,)`` DRAM bytes. Engine: ``(D, n)`` stage cycles, row
     and column tiles, DRAM bytes; ``(D,)`` ``tm``, ``tn``, bytes per word; ``bpc`` DRAM bytes per cycle.
     Hybrids: design ``h_k[h]``, its group count's index ``h_count[h]`` into ``bounds`` ``(C, G, 2)`` (each
     group's stages ``lo:hi``, -1 when empty), ``mode`` ``(D, G)`` dataflow or not, its row ``h`` of the
@@ -85,12 +85,14 @@ def walks(style: np.ndarray, ints: np.ndarray, row_elems: np.ndarray, is_mac: np
     if s_cycles.shape[0]:
         src_rows = max(ints[1, 0], 1)
         tabs = _pipeline_tables(ints, src_rows, IMAGES)
+        s = 0                                # the streaming designs' rows, in batch order
         for k in range(d):
             if style[k] == 0:
-                row_t, row_words = _row_inputs(s_cycles[k], s_width[k], ints[0], row_elems, 0, n)
-                lat[k], ii[k] = _pipeline(tabs, row_t, row_words, s_fifo[k], src_rows, s_bytes[k] / bpc[k] / src_rows,
+                row_t, row_words = _row_inputs(s_cycles[s], s_width[s], ints[0], row_elems, 0, n)
+                lat[k], ii[k] = _pipeline(tabs, row_t, row_words, s_fifo[s], src_rows, s_bytes[s] / bpc[k] / src_rows,
                                           IMAGES)
-                dram[k] = s_bytes[k]
+                dram[k] = s_bytes[s]
+                s += 1
     for k in range(d):
         if style[k] == 1:
             lat[k] = ii[k] = _engine(0, n, is_mac, dims, e_cycles[k], e_tr[k], e_tc[k], tm[k], tn[k], word_bytes[k],

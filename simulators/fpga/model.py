@@ -51,11 +51,12 @@ WIDTHS = np.array(sorted({float(p.bits) for p in PRECISIONS.values()}))
 
 @dataclass
 class Pipeline:
-    """The streaming style over the ``D`` designs: folding, weight placement, the pipeline model."""
+    """The streaming style over the ``S`` streaming designs of a batch, in batch order (a design of another style
+    never needs it): folding, weight placement, the pipeline model."""
 
-    pe: np.ndarray                       # (D, n_mac)
+    pe: np.ndarray                       # (S, n_mac)
     simd: np.ndarray
-    weights_onchip: np.ndarray           # (D,)
+    weights_onchip: np.ndarray           # (S,)
     model: StreamingModel
 
 
@@ -73,9 +74,9 @@ class Dataflow:
 
 @dataclass
 class Analysis:
-    """Everything one batch evaluation computed (arrays over the ``D`` designs). The analytical metrics, the
-    streaming pipeline and the tiled engine's timing are built on first use: a batch without a streaming
-    (or without a tiled/hybrid) design never needs them for its metrics."""
+    """Everything one batch evaluation computed (arrays over the ``D`` designs; the streaming pipeline's over the
+    streaming designs only). The analytical metrics, the streaming pipeline and the tiled engine's timing are
+    built on first use: a batch without a streaming (or without a tiled/hybrid) design never needs them."""
 
     fabric: Fabric                       # the designs' devices and precisions
     timing: Callable[[], dict[str, np.ndarray]]   # memoised: the analytical metrics
@@ -229,16 +230,24 @@ def _subtable(table: StageTable, idx: np.ndarray) -> StageTable:
     return StageTable(tuple(table.names[i] for i in idx), producer=producer, **fields)
 
 
-def _pipeline(table: StageTable, fab: Fabric, cols: dict[str, np.ndarray], lanes: np.ndarray) -> Pipeline:
-    """Streaming folding (explicit ``pe``/``simd`` columns, else :func:`auto_fold` to ``MACs / lanes``)
-    and on-chip/off-chip weights (``weight_mem``; ``auto``: on chip when the memories fit ``util_cap``)."""
+def _pipeline(table: StageTable, fab: Fabric, cols: dict[str, np.ndarray], lanes: np.ndarray, rows: np.ndarray
+              ) -> Pipeline:
+    """The streaming style of designs ``rows`` (ascending): folding (explicit ``pe``/``simd`` columns, else
+    :func:`auto_fold` to ``MACs / lanes``) and on-chip/off-chip weights (``weight_mem``; ``auto``: on chip when
+    the memories fit ``util_cap``). Each design's numbers are element-wise its own."""
+    whole = rows.size == lanes.size                  # every design: the arrays as they are
+
+    def pick(a: Any, dtype: Any) -> np.ndarray:
+        return _rows(np.asarray(a, dtype=dtype), rows, whole)
+
+    fab = fab.take(rows)
     if cols.get("pe") is not None:
-        pe, simd = np.asarray(cols["pe"], dtype=np.int64), np.asarray(cols["simd"], dtype=np.int64)
+        pe, simd = pick(cols["pe"], np.int64), pick(cols["simd"], np.int64)
         lanes_e = producer_lanes(table, pe)
     else:
-        pe, simd, lanes_e = auto_fold(table, float(table.macs.sum()) / lanes)
-    fifo = np.asarray(cols["fifo_depth"], dtype=float)
-    place = Placement.of(np.asarray(cols["weight_mem"], dtype=object), cols["util_cap"], fab)
+        pe, simd, lanes_e = auto_fold(table, float(table.macs.sum()) / pick(lanes, float))
+    fifo = pick(cols["fifo_depth"], float)
+    place = Placement.of(pick(cols["weight_mem"], object), pick(cols["util_cap"], float), fab)
     stream, onchip = streaming(table, fab, pe, simd, lanes_e, place, fifo)
     return Pipeline(pe, simd, onchip, stream)
 
@@ -256,13 +265,16 @@ def _once(build: Callable[[], _V]) -> Callable[[], _V]:
 
 
 def _styles(is_s: np.ndarray, sides: tuple[bool, bool], s: Callable[[], Any], other: Callable[[], Any]) -> Any:
-    """``np.where(is_s, s(), other())``, calling only the side(s) some design takes (``sides``: whether any
-    design is streaming, whether any is not; 0.0 stands in for the other: every caller's values are float)."""
+    """``np.where(is_s, s(), other())`` with ``s()`` over the streaming designs only (the last axis' entries
+    ``is_s``), calling only the side(s) some design takes (``sides``: whether any design is streaming, whether
+    any is not; 0.0 stands in for the other: every caller's values are float)."""
     if not sides[1]:
         return np.where(is_s, s(), 0.0)
     if not sides[0]:
         return np.where(is_s, 0.0, other())
-    return np.where(is_s, s(), other())
+    out = np.array(other(), dtype=float)
+    out[..., is_s] = s()
+    return out
 
 
 def analyze(table: StageTable, fab: Fabric, cols: dict[str, np.ndarray]) -> Analysis:
@@ -277,7 +289,7 @@ def analyze(table: StageTable, fab: Fabric, cols: dict[str, np.ndarray]) -> Anal
     is_s, is_t = style == "streaming", style == "tiled"
     n_s = int(np.count_nonzero(is_s))
     sides = (n_s > 0, n_s < d)
-    pipeline = _once(lambda: _pipeline(table, fab, cols, tm * tn))
+    pipeline = _once(lambda: _pipeline(table, fab, cols, tm * tn, np.flatnonzero(is_s)))
 
     # -- resources per style, (RESOURCES, D) -------------------------------------------------------
     engine_res = _once(lambda: engine_resources(table, fab, tm, tn, cols["buf_kib"]))
@@ -339,9 +351,9 @@ def analyze(table: StageTable, fab: Fabric, cols: dict[str, np.ndarray]) -> Anal
     lanes = _styles(is_s, sides, lambda: pipeline().model.lanes[:, table.is_mac].sum(axis=1), lambda: tm * tn)
 
     def analytical() -> dict[str, np.ndarray]:
-        lat_cycles = _styles(is_s, sides, lambda: pipeline().model.latency(bpc),
+        lat_cycles = _styles(is_s, sides, lambda: pipeline().model.latency(bpc[is_s]),
                              lambda: np.where(is_t, timed().cycles.sum(axis=1), h_lat))
-        ii_cycles = _styles(is_s, sides, lambda: pipeline().model.ii(bpc), lambda: lat_cycles)
+        ii_cycles = _styles(is_s, sides, lambda: pipeline().model.ii(bpc[is_s]), lambda: lat_cycles)
         dram = _styles(is_s, sides, lambda: pipeline().model.offchip_bytes,
                        lambda: np.where(is_t, timed().dram_bytes.sum(axis=1), h_bytes))
         return time_metrics(table, fab, res, util, f_mhz, lat_cycles, ii_cycles, dram, lanes)
@@ -349,7 +361,9 @@ def analyze(table: StageTable, fab: Fabric, cols: dict[str, np.ndarray]) -> Anal
     weight_bytes = float(table.weight_elems.sum()) * fab.bits / 8.0
     violations = dict(zip([f"{r}_budget" for r in RESOURCES], res_rd > cap * users + 1e-9))
     violations["tile_buffer"] = ~is_s & ~timed().buffer_ok if sides[1] else ~is_s
-    streamed_onchip = is_s & pipeline().weights_onchip if sides[0] else is_s
+    streamed_onchip = is_s.copy()
+    if sides[0]:
+        streamed_onchip[is_s] = pipeline().weights_onchip
     violations["dram_capacity"] = (weight_bytes > fab.offchip_gib * 2**30) & ~streamed_onchip
     return Analysis(fab, _once(analytical), violations, group_mode, f_mhz,
                     {"res": res, "util": util, "lanes": lanes, "bpc": bpc, "is_s": is_s, "is_t": is_t,
