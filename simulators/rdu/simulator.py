@@ -262,7 +262,8 @@ class RDUSimulator(Family):
         differs = np.flatnonzero((pcu != table.pcu(entry, own_split[p_i])).any(axis=1))   # not an own candidate
         cut_row = np.concatenate([np.array(r, dtype=np.int64) for r in open_rows])[p_row]
         # the first of each design's repeats of a cut split the same way
-        _, first = np.unique(np.column_stack([p_i[differs], cut_row[differs], pcu[differs]]), axis=0, return_index=True)
+        key = np.ascontiguousarray(np.column_stack([p_i[differs], cut_row[differs], pcu[differs]]))
+        _, first = np.unique(key.view(np.dtype((np.void, key.itemsize * key.shape[1]))).ravel(), return_index=True)
         sel = differs[np.sort(first)]
         post = np.stack([chains[sel], pre[1][sel], pre[2][sel]])
         ok = cycle_search.below(designs, post, p_i[sel], best)
