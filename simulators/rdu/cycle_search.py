@@ -35,6 +35,7 @@ from simulators.rdu import cycle
 from simulators.rdu import mapping as mp
 from simulators.rdu.analytical import Model
 from simulators.rdu.kernels import KernelGraph
+from simulators.rdu.section_table import sections_and_weights
 
 #: candidates per design modelled and simulated first for a best latency to prune with. Rows
 #: modelled for 25 designs (probes + kept), ResNet-18 / BERT-base: 1 → 256 / 604, 3 → 302 / 584,
@@ -71,7 +72,7 @@ def cut_floor_terms(kg: KernelGraph, cuts: mp.CutSet, units: np.ndarray, per_uni
     chain = np.zeros(cuts.section.shape)
     edges = np.stack([kg.edge_src, kg.edge_dst], axis=1).astype(np.int64).reshape(-1, 2)
     cycle.chains(cuts.section, unit, zero, zero.copy(), zero.copy(), steps, edges, chain)
-    return np.stack([chain.sum(axis=1), *_sections_and_weights(kg, cuts, word_bytes)])
+    return np.stack([chain.sum(axis=1), *sections_and_weights(kg, cuts, word_bytes)])
 
 
 def split_floor_terms(kg: KernelGraph, cuts: mp.CutSet, lanes: int | np.ndarray, stages: int | np.ndarray,
@@ -82,13 +83,7 @@ def split_floor_terms(kg: KernelGraph, cuts: mp.CutSet, lanes: int | np.ndarray,
     mean), and its chain at least ``n_tile`` steps. ``lanes``, ``stages``: numbers or ``(C, 1)``."""
     units, per_unit = cuts.work(kg, lanes, stages)
     work = (cuts.n_tile * units * per_unit).astype(float).sum(axis=1)
-    return np.stack([work / np.asarray(budgets, dtype=float), *_sections_and_weights(kg, cuts, word_bytes)])
-
-
-def _sections_and_weights(kg: KernelGraph, cuts: mp.CutSet, word_bytes: int) -> tuple[np.ndarray, np.ndarray]:
-    """Per cut of ``cuts``: its number of sections and its weight bytes per socket."""
-    n_sections = 1 + (cuts.section[:, 1:] != cuts.section[:, :-1]).sum(axis=1)
-    return n_sections.astype(float), (kg.weight_elems * float(word_bytes) / cuts.tp).sum(axis=1)
+    return np.stack([work / np.asarray(budgets, dtype=float), *sections_and_weights(kg, cuts, word_bytes)])
 
 
 def floors(terms: np.ndarray, hw: MappingABC[str, Any]) -> np.ndarray:

@@ -71,9 +71,7 @@ class SectionTable:
         entry = self._cols[4, entry_g] + np.arange(n) - first[run].reshape(n_cuts, n)
         slot = np.full(cuts.section.shape, -1, dtype=np.int64)
         slot[np.arange(n_cuts)[:, None], cuts.section] = entry_g
-        n_sections = 1 + (cuts.section[:, 1:] != cuts.section[:, :-1]).sum(axis=1)
-        weights = (self._kg.weight_elems * float(word_bytes) / cuts.tp).sum(axis=1)
-        return CutView(entry, slot, n_sections.astype(float), weights)
+        return CutView(entry, slot, *sections_and_weights(self._kg, cuts, word_bytes))
 
     def _ids(self, first: np.ndarray, last: np.ndarray, n_tile: np.ndarray, tp: np.ndarray) -> np.ndarray:
         """The table section of each ``(first, last, n_tile, tp)`` (the new ones added)."""
@@ -146,6 +144,12 @@ class SectionTable:
         chain[:have[0], :have[2]] = self._chain
         done[:have[0], :have[2]] = self._done
         self._pcu, self._chain, self._done = pcu, chain, done
+
+
+def sections_and_weights(kg: KernelGraph, cuts: mp.CutSet, word_bytes: int) -> tuple[np.ndarray, np.ndarray]:
+    """Per cut of ``cuts``: its number of sections (float) and its weight bytes per socket."""
+    n_sections = 1 + (cuts.section[:, 1:] != cuts.section[:, :-1]).sum(axis=1)
+    return n_sections.astype(float), (kg.weight_elems * float(word_bytes) / cuts.tp).sum(axis=1)
 
 
 def table(kg: KernelGraph) -> SectionTable:
