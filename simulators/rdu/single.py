@@ -6,8 +6,8 @@ with the lowest analytical latency (the first of equals). Every candidate's floo
 (:mod:`.cycle_search`) is at most its analytical latency, so that choice is found by modelling the
 candidates in order of floor and stopping at the first floor above the best valid latency so far
 (``1e-9`` margin, as the mapper's second pass): every candidate of lowest latency has a floor at most
-that latency and is modelled before the stop. One design typically models 1–4 rows instead of the
-mapper's 16 or more. :func:`_choose` computes the floors (:func:`.cycle_search._floors`), orders them,
+that latency and is modelled before the stop. A design models a median 3.5 rows on ResNet-18 (mean
+6.7; BERT-base 16.6) instead of the mapper's 16 or more. :func:`_choose` computes the floors (:func:`.cycle_search._floors`), orders them,
 and models each row by the batch kernel itself (:func:`.analytical_kernel._rows`), so the chosen row
 has the numbers of the batch path to the bit (``tests/test_rdu_single.py``). A NaN floor or latency,
 where this order argument does not hold, returns nothing: the caller takes the mapper's path.
