@@ -94,7 +94,8 @@ def test_split_floor_never_exceeds_the_lower_bound_of_a_valid_split():
         ok = ~np.stack(list(model.violations.values())).any(axis=0)
         reach = cycle.lower_bound(model, (kg.edge_src, kg.edge_dst)) - model.t_p2p
         terms = cycle_search.split_floor_terms(kg, mp.CutSet.of(kg, cuts), int(d["lanes"]), int(d["stages"]),
-                                               np.array(per), int(d["word_bytes"]))
+                                               int(d["word_bytes"]))
+        terms[0] /= np.array(per)
         floor = cycle_search.floors(terms, d)
         assert np.all(floor[ok] <= reach[ok])
         checked += int(ok.sum())

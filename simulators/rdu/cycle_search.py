@@ -76,14 +76,15 @@ def cut_floor_terms(kg: KernelGraph, cuts: mp.CutSet, units: np.ndarray, per_uni
 
 
 def split_floor_terms(kg: KernelGraph, cuts: mp.CutSet, lanes: int | np.ndarray, stages: int | np.ndarray,
-                      budgets: np.ndarray, word_bytes: int) -> np.ndarray:
-    """:func:`floor_terms` of a lower bound of the balanced split of each cut of ``cuts`` for its PCU
-    budget ``budgets[c]``, before splitting: a section's step is at least its kernels' work (units ×
-    cycles per unit) over the budget (the most of ``⌈units/P⌉·cycles`` is at least their PCU-weighted
-    mean), and its chain at least ``n_tile`` steps. ``lanes``, ``stages``: numbers or ``(C, 1)``."""
+                      word_bytes: int) -> np.ndarray:
+    """:func:`floor_terms` of a lower bound of the balanced split of each cut of ``cuts`` for a budget of
+    one PCU, before splitting (the first row divided by a budget ``P``: the bound for ``P`` PCUs): a
+    section's step is at least its kernels' work (units × cycles per unit) over the budget (the most of
+    ``⌈units/P⌉·cycles`` is at least their PCU-weighted mean), and its chain at least ``n_tile`` steps.
+    ``lanes``, ``stages``: numbers or ``(C, 1)``."""
     units, per_unit = cuts.work(kg, lanes, stages)
     work = (cuts.n_tile * units * per_unit).astype(float).sum(axis=1)
-    return np.stack([work / np.asarray(budgets, dtype=float), *sections_and_weights(kg, cuts, word_bytes)])
+    return np.stack([work, *sections_and_weights(kg, cuts, word_bytes)])
 
 
 def floors(terms: np.ndarray, hw: MappingABC[str, Any]) -> np.ndarray:

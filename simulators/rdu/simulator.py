@@ -242,7 +242,7 @@ class RDUSimulator(Family):
         owner = np.repeat(np.arange(len(designs)), list(map(len, open_rows)))
         lanes, stages = (np.array([int(d[k]) for d in designs])[owner][:, None] for k in ("lanes", "stages"))
         p_row = at[p_i] + p_u
-        pre = cycle_search.split_floor_terms(kg, cuts, lanes, stages, np.ones(len(owner)), designs[0]["word_bytes"])
+        pre = cycle_search.split_floor_terms(kg, cuts, lanes, stages, designs[0]["word_bytes"])
         pre = pre[:, p_row]
         pre[0] /= p_b
         ok = cycle_search.below(designs, pre, p_i, best)
