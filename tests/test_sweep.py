@@ -266,13 +266,20 @@ def test_registered_agent_resumes_by_replay(tmp_path):
     assert out.evaluated == 24 and resumed == full
 
 
-def test_index_chunks_write_the_same_rows_as_design_chunks():
+@pytest.mark.parametrize("combinations", [None, 1, 12])
+def test_index_chunks_write_the_same_rows_as_design_chunks(monkeypatch, combinations):
     """A planned chunk's rows are built column-wise (RowBlock); stored, they must read back as the
-    rows the per-design records write, including rows the space's constraints reject (metrics left out)."""
+    rows the per-design records write, including rows the space's constraints reject (metrics left out).
+    Design texts are joined from groups of parameters: the default, one per parameter, and small
+    groups (parameters with more than 12 values alone)."""
+    from archgym.app import executors
     from archgym.app.executors import EvalSpec, evaluate_chunk
     from archgym.metrics import Objective
     from archgym.store import RowBlock
 
+    monkeypatch.setattr(executors, "_DESIGN_TEXTS", {})
+    if combinations is not None:
+        monkeypatch.setattr(executors, "GROUP_COMBINATIONS", combinations)
     spec = EvalSpec("r", "systolic", "gemm:M=256,N=512,K=256", "edge-7nm", "auto", "analytical", "{}",
                     Objective.parse("edp"), "random", 3)
     space = spec.build_space()

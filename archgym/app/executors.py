@@ -9,7 +9,9 @@ the same chunks give the same rows wherever they ran.
 from __future__ import annotations
 
 import ctypes
+import itertools
 import json
+import math
 import multiprocessing as mp
 import os
 import signal
@@ -119,8 +121,8 @@ def _index_rows(spec: EvalSpec, start: int, indices: np.ndarray) -> RowBlock:
     batch = evaluator.evaluate_indices(indices)
     n = len(indices)
     template = evaluator._record(start, {}, Result({}, info=dict(batch.info)), (time.perf_counter() - t0) / max(n, 1))
-    tables = _design_texts(spec)
-    designs = json_objects({name: texts[indices[:, j]].tolist() for j, (name, texts) in enumerate(tables)}, n)
+    designs = json_objects({first: texts[indices[:, at] @ weights].tolist()
+                            for first, at, weights, texts in _design_texts(spec)}, n)
     names = tuple(sorted(batch.metrics))
     metrics = np.stack([np.asarray(batch.metrics[k], dtype=float) for k in names], axis=1) if names \
         else np.zeros((n, 0))
@@ -128,20 +130,36 @@ def _index_rows(spec: EvalSpec, start: int, indices: np.ndarray) -> RowBlock:
                     [json.dumps(list(v)) if v else "[]" for v in batch.violations])   # most rows: none
 
 
-_DESIGN_TEXTS: dict[str, list[tuple[str, np.ndarray]]] = {}
+#: most value combinations of one group of parameters whose design texts are joined ahead (:func:`_design_texts`)
+GROUP_COMBINATIONS = 4096
+
+_DESIGN_TEXTS: dict[str, list[tuple[str, list[int], np.ndarray, np.ndarray]]] = {}
 
 
-def _design_texts(spec: EvalSpec) -> list[tuple[str, np.ndarray]]:
-    """Per parameter of the spec's space: its name and each value index's JSON member text
-    (``"name": value``), taken from the designs ``columns_to_designs`` makes (so the texts are the
-    per-design path's), cached."""
+def _design_texts(spec: EvalSpec) -> list[tuple[str, list[int], np.ndarray, np.ndarray]]:
+    """The spec's parameters in JSON key order, cut into groups of consecutive ones with at most
+    :data:`GROUP_COMBINATIONS` value combinations; per group: its first name, its columns of the
+    value-index matrix, their mixed-radix weights, and each combination's members joined
+    (``"a": 1, "b": "x"``; a row's index into them is ``indices[:, columns] @ weights``). Member texts
+    are taken from the designs ``columns_to_designs`` makes, so they are the per-design path's. Cached."""
     if spec.key not in _DESIGN_TEXTS:
         space = _parts(spec)[2]
         probe = np.minimum(np.arange(int(space.nvec.max(initial=1)))[:, None], space.nvec - 1)
         rows = space.columns_to_designs(space.indices_to_columns(probe))
-        _DESIGN_TEXTS[spec.key] = [
-            (name, np.array(json_members(name, json_values([row[name] for row in rows[:size]])), dtype=object))
-            for name, size in zip(space.names, space.nvec.tolist())]
+        sizes = dict(zip(space.names, space.nvec.tolist()))
+        groups: list[list[str]] = []
+        for name in sorted(space.names):
+            if groups and math.prod(sizes[k] for k in groups[-1]) * sizes[name] <= GROUP_COMBINATIONS:
+                groups[-1].append(name)
+            else:
+                groups.append([name])
+        out = []
+        for names in groups:
+            members = [json_members(k, json_values([row[k] for row in rows[:sizes[k]]])) for k in names]
+            weights = np.array([math.prod(sizes[k] for k in names[j + 1:]) for j in range(len(names))], dtype=np.int64)
+            texts = np.array([", ".join(combo) for combo in itertools.product(*members)], dtype=object)
+            out.append((names[0], [space.names.index(k) for k in names], weights, texts))
+        _DESIGN_TEXTS[spec.key] = out
     return _DESIGN_TEXTS[spec.key]
 
 
