@@ -117,26 +117,30 @@ def _floors(terms: np.ndarray, hw: np.ndarray, owner: np.ndarray, out: np.ndarra
         out[j] = exact * (1.0 - FLOOR_SLACK)
 
 
-def below(designs: Sequence[MappingABC[str, Any]], terms: np.ndarray, owner: np.ndarray,
-          best: MappingABC[int, float]) -> np.ndarray:
-    """``(C,)`` bool: whether the :func:`floors` of floor ``terms[:, j]`` at design ``owner[j]`` does not
-    exceed that design's ``best`` latency (``1e-9`` margin): the others cannot beat it."""
-    return np.asarray(_floors_of(terms, _hardware(designs), owner)
-                      <= np.array([best[i] for i in owner.tolist()]) * (1 + 1e-9))
+def below(hw: np.ndarray, terms: np.ndarray, owner: np.ndarray, best: MappingABC[int, float]) -> np.ndarray:
+    """``(C,)`` bool: whether the :func:`floors` of floor ``terms[:, j]`` at design ``owner[j]`` (its
+    :func:`floor_hardware` column of ``hw``) does not exceed that design's ``best`` latency (``1e-9``
+    margin): the others cannot beat it."""
+    return np.asarray(_floors_of(terms, hw, owner) <= np.array([best[i] for i in owner.tolist()]) * (1 + 1e-9))
 
 
-def _hardware(designs: Sequence[MappingABC[str, Any]]) -> np.ndarray:
-    """``(5, D)``: the :data:`_FLOOR_HW` columns of ``designs``."""
-    rows = np.array([[d[k] for k in _FLOOR_HW] for d in designs], dtype=float).reshape(len(designs), -1)
+def columns(designs: Sequence[MappingABC[str, Any]], keys: Sequence[str]) -> np.ndarray:
+    """``(len(keys), D)``: the columns ``keys`` of ``designs``, as floats."""
+    rows = np.array([[d[k] for k in keys] for d in designs], dtype=float).reshape(len(designs), len(keys))
     return np.ascontiguousarray(rows.T)
+
+
+def floor_hardware(designs: Sequence[MappingABC[str, Any]]) -> np.ndarray:
+    """``(5, D)``: the :data:`_FLOOR_HW` columns of ``designs``."""
+    return columns(designs, _FLOOR_HW)
 
 
 def design_floors(designs: Sequence[MappingABC[str, Any]], terms: Sequence[np.ndarray]) -> list[np.ndarray]:
     """Each design's :func:`floors` of its candidates' ``terms`` (all designs in one pass)."""
     if len(terms) == 1:
-        return [_floors_of(terms[0], _hardware(designs), np.zeros(terms[0].shape[1], dtype=np.int64))]
+        return [_floors_of(terms[0], floor_hardware(designs), np.zeros(terms[0].shape[1], dtype=np.int64))]
     sizes = [t.shape[1] for t in terms]
-    every = _floors_of(np.concatenate(terms, axis=1), _hardware(designs), np.repeat(np.arange(len(designs)), sizes))
+    every = _floors_of(np.concatenate(terms, axis=1), floor_hardware(designs), np.repeat(np.arange(len(designs)), sizes))
     return np.split(every, np.cumsum(sizes)[:-1])
 
 

@@ -159,7 +159,7 @@ class RDUSimulator(Family):
             j, times = next(found) if v else (min(groups[i], key=lambda j: score[j]), None)
             chosen.append((own[i][keep[i][j - groups[i][0]]], j))
             known.append(times)
-        self._fewer_pcus(designs, kg, own, keep, groups, model, bound, chosen, known, memo)
+        self._fewer_pcus(designs, hw, kg, own, keep, groups, model, bound, chosen, known, memo)
         return chosen, model, known
 
     def _analytical_choice(self, designs: Sequence[MappingABC[str, Any]], kg: KernelGraph
@@ -213,9 +213,10 @@ class RDUSimulator(Family):
         bad = np.stack(list(model.violations.values())).any(axis=0)
         return model, np.where(bad, np.inf, model.metrics["latency_s"])
 
-    def _fewer_pcus(self, designs: Sequence[MappingABC[str, Any]], kg: KernelGraph, own: list[mp.Candidates],
-                    keep: list[list[int]], groups: list[list[int]], model: analytical.Model, bound: np.ndarray,
-                    chosen: list[tuple[mp.Mapping, int]], known: list[np.ndarray | None], memo: cycle.Memo) -> None:
+    def _fewer_pcus(self, designs: Sequence[MappingABC[str, Any]], hw: np.ndarray, kg: KernelGraph,
+                    own: list[mp.Candidates], keep: list[list[int]], groups: list[list[int]], model: analytical.Model,
+                    bound: np.ndarray, chosen: list[tuple[mp.Mapping, int]], known: list[np.ndarray | None],
+                    memo: cycle.Memo) -> None:
         """Extend the cycle-level choice (in place) to the rest of :meth:`_cycle_candidates`, the
         smaller PCU budgets' splits, keeping it the exact minimum (lowest candidate among equals).
         Fewer PCUs never lower a kernel's step, its first read, its way out or a section's DRAM,
@@ -225,8 +226,9 @@ class RDUSimulator(Family):
         skipped with all its smaller splits. Of the others, a split whose floor before splitting
         (:func:`cycle_search.split_floor_terms`) or after (the :class:`SectionTable`'s chains)
         exceeds the best latency cannot beat it; the rest are modelled together and tried in order
-        of bound."""
+        of bound. ``hw``: the designs' :func:`_hardware`."""
         edges = (kg.edge_src, kg.edge_dst)
+        floor_hw = cycle_search.floor_hardware(designs)
         best: dict[int, float] = {}
         open_rows: list[list[int]] = []
         for i, times in enumerate(known):
@@ -245,7 +247,7 @@ class RDUSimulator(Family):
         pre = cycle_search.split_floor_terms(kg, cuts, lanes, stages, designs[0]["word_bytes"])
         pre = pre[:, p_row]
         pre[0] /= p_b
-        ok = cycle_search.below(designs, pre, p_i, best)
+        ok = cycle_search.below(floor_hw, pre, p_i, best)
         p_i, p_b, p_row = p_i[ok], p_b[ok], p_row[ok]
         if not p_i.size:
             return
@@ -266,12 +268,12 @@ class RDUSimulator(Family):
         _, first = np.unique(key.view(np.dtype((np.void, key.itemsize * key.shape[1]))).ravel(), return_index=True)
         sel = differs[np.sort(first)]
         post = np.stack([chains[sel], pre[1][sel], pre[2][sel]])
-        ok = cycle_search.below(designs, post, p_i[sel], best)
+        ok = cycle_search.below(floor_hw, post, p_i[sel], best)
         sel = sel[ok]
         if not sel.size:
             return
         ex_i, ex_row = p_i[sel], p_row[sel]
-        more = analytical.evaluate_block(kg, _hardware(designs)[:, ex_i], int(designs[0]["word_bytes"]),
+        more = analytical.evaluate_block(kg, hw[:, ex_i], int(designs[0]["word_bytes"]),
                                          float(designs[0]["reconfig_us"]) * 1e-6, cuts.section[ex_row], pcu[sel],
                                          cuts.tile[ex_row, 0], np.full(sel.size, 2.0), cuts.tp[ex_row, 0])
         fine = np.logical_not(np.stack(list(more.violations.values())).any(axis=0)).tolist()
@@ -402,8 +404,7 @@ def _split_pairs(n_pcu: np.ndarray, n_open: np.ndarray) -> tuple[np.ndarray, np.
 
 def _hardware(designs: Sequence[MappingABC[str, Any]]) -> np.ndarray:
     """``(len(HW), D)``: the columns of :data:`.analytical_kernel.HW` of ``designs`` (floats)."""
-    rows = np.array([[d[k] for k in ak.HW] for d in designs], dtype=float).reshape(len(designs), -1)
-    return np.ascontiguousarray(rows.T)
+    return cycle_search.columns(designs, ak.HW)
 
 
 def _candidate_key(d: MappingABC[str, Any]) -> tuple[Any, ...]:

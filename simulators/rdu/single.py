@@ -40,7 +40,7 @@ def choose(key: Any, design: MappingABC[str, Any], hw: np.ndarray, kg: KernelGra
     tile, tp = cuts.tile[:, 0], cuts.tp[:, 0]
     pcu_row = section_table.table(kg).split_pcu(key.split)
     out = analytical.outputs(1, len(kg))
-    floor_hw = cycle_search._hardware([design])
+    floor_hw = cycle_search.floor_hardware([design])
     g_int, g_float, sink, allreduce, es, ed, by_dst = analytical.graph_arrays(kg)
     out_f, out_i, used, out_row, flags = out
     j = _choose(key.terms, floor_hw, cuts.section, key.view.entry, pcu_row, tile, tp, g_int, g_float, sink, allreduce,
