@@ -224,6 +224,9 @@ def _pipeline(tabs: tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.nda
             c = i + 1                            # the consumer (none after the last stage)
             cb, cn, c_rows, c_count = (images * off[c], rows[c] * images, rows[c], count[c]) if c < n else (0, 0, 1, 0)
             t_last = done[base + g - 1] if g else 0.0
+            # ceil(over / own_rows) below, over = g + 1 - allow > 0, g = img·own_rows + r: img − q + (r ≥ m) with
+            # allow = q·own_rows + m (integers; the quotient the float division rounds exactly below 2^53)
+            q, m = allow // own_rows, allow % own_rows
             first = g
             while g < total:
                 t = t_last
@@ -239,7 +242,7 @@ def _pipeline(tabs: tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.nda
                     while at < cb + cn and rel_global[at] < over:   # "over" only grows with g: resume the search
                         at += 1
                     h = at - cb
-                    e = math.ceil(over / own_rows) * c_rows - 1
+                    e = (img - q + (r >= m)) * c_rows - 1
                     if h <= e and h < cn:
                         if h >= c_count:
                             break
