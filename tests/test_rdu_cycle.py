@@ -80,7 +80,7 @@ def test_cycle_mapper_is_the_exact_minimum(spec: str, mode: str) -> None:
     for design in sim.space(wl, preset).sample(4, np.random.default_rng(7)):
         cands = sim._candidates(design, kg) if mode == "own" else sim._cycle_candidates(design, kg)
         model = sim._mapped_model([design] * len(cands), kg, cands)
-        bound = cycle.lower_bound(model, edges)
+        bound = cycle.lower_bound(model, kg)
         valid = np.flatnonzero(~np.stack(list(model.violations.values())).any(axis=0)).tolist()
         lat = {j: float(cycle.section_times(model, j, edges).sum() + model.t_p2p[j]) for j in valid}
         assert all(bound[j] <= lat[j] * (1 + 1e-12) for j in valid)
@@ -176,6 +176,6 @@ def test_issue20_reproducer_more_pcus(hw: dict[str, Any], more: int, before: flo
     cands = _sim()._cycle_candidates(big, kg)
     model = _sim()._mapped_model([big] * len(cands), kg, cands)
     valid = np.flatnonzero(~np.stack(list(model.violations.values())).any(axis=0)).tolist()
-    j, times = cycle.best_candidate(model, cycle.lower_bound(model, (kg.edge_src, kg.edge_dst)), valid,
+    j, times = cycle.best_candidate(model, cycle.lower_bound(model, kg), valid,
                                     (kg.edge_src, kg.edge_dst))
     assert j >= len(_sim()._candidates(big, kg)) and float(times.sum() + model.t_p2p[j]) == b

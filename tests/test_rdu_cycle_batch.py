@@ -45,7 +45,7 @@ def test_floor_never_exceeds_the_lower_bound():
     for d in sim.space(w).sample(6, 9):
         cands = sim._candidates(d, kg)
         model = sim._mapped_model([d] * len(cands), kg, cands)
-        reach = cycle.lower_bound(model, (kg.edge_src, kg.edge_dst)) - model.t_p2p
+        reach = cycle.lower_bound(model, kg) - model.t_p2p
         floor = cycle_search.floors(cycle_search.floor_terms(kg, d, cands), d)
         assert np.all(floor <= reach) and np.median(floor / reach) > 0.25
 
@@ -92,7 +92,7 @@ def test_split_floor_never_exceeds_the_lower_bound_of_a_valid_split():
             continue
         model = sim._mapped_model([d] * len(per), kg, mp.balanced_many(kg, d, cuts, 2, per))
         ok = ~np.stack(list(model.violations.values())).any(axis=0)
-        reach = cycle.lower_bound(model, (kg.edge_src, kg.edge_dst)) - model.t_p2p
+        reach = cycle.lower_bound(model, kg) - model.t_p2p
         terms = cycle_search.split_floor_terms(kg, mp.CutSet.of(kg, cuts), int(d["lanes"]), int(d["stages"]),
                                                int(d["word_bytes"]))
         terms[0] /= np.array(per)

@@ -41,6 +41,7 @@ from numba import njit
 from simulators.common.kernel_math import maximum
 from simulators.rdu.analytical import Model
 from simulators.rdu.cycle_events import simulate_jobs
+from simulators.rdu.kernels import KernelGraph, edges_sorted
 
 #: simulated makespans of sections by their simulation's inputs (:func:`section_times`' ``memo``)
 Memo = dict[tuple[Any, ...], float]
@@ -192,13 +193,13 @@ def best_candidates(model: Model, bound: np.ndarray, groups: Sequence[Sequence[i
     return list(zip(best, best_times))
 
 
-def lower_bound(model: Model, kg_edges: tuple[np.ndarray, np.ndarray]) -> np.ndarray:
+def lower_bound(model: Model, kg: KernelGraph) -> np.ndarray:
     """``(D,)`` latencies no simulation of ``model``'s rows can beat: per section its setup plus the
     most of: all its DRAM transfers back to back (``T_dram``), all its all-reduces (``T_net``),
     and for every kernel the earliest its first step can start (its first read; an on-chip
     producer's earliest start plus one unit), then ``n_tile`` steps, then the shortest way out:
-    its last all-reduce, then its last write or an on-chip consumer's last unit and way out."""
-    es, ed = kg_edges
+    its last all-reduce, then its last write or an on-chip consumer's last unit and way out (over the
+    edges of ``kg``, the graph ``model`` maps)."""
     nt = np.take_along_axis(model.n_tile, model.section, axis=1).astype(float)
     clock = model.clock_hz[:, None]
     busy, unit = model.cyc / clock, model.unit_cyc / clock
@@ -206,18 +207,16 @@ def lower_bound(model: Model, kg_edges: tuple[np.ndarray, np.ndarray]) -> np.nda
     write = model.write_b_k / nt / model.act_bw[:, None]
     net = model.net_b_k / nt / model.link_bw[:, None]
     chain = np.zeros(model.n_tile.shape)
-    chains(np.ascontiguousarray(model.section), unit, net, first.copy(), write.copy(), nt * busy,
-           np.stack([es, ed], axis=1).astype(np.int64).reshape(-1, 2), chain)
+    chains(kg, np.ascontiguousarray(model.section), unit, net, first.copy(), write.copy(), nt * busy, chain)
     per = np.maximum(np.maximum(chain, model.t_dram), model.t_net) + model.t_setup
     return np.where(model.used, per, 0.0).sum(axis=1) + model.t_p2p
 
 
 
-def chains(section: np.ndarray, unit: np.ndarray, net: np.ndarray, head: np.ndarray, down: np.ndarray,
-           steps: np.ndarray, edges: np.ndarray, chain: np.ndarray) -> None:
-    """:func:`_chains` over the ``(E, 2)`` ``edges`` (producer, consumer), in place."""
-    _chains(section, unit, net, head, down, steps, edges[np.argsort(edges[:, 1], kind="stable")],
-            edges[np.argsort(-edges[:, 0], kind="stable")], chain)
+def chains(kg: KernelGraph, section: np.ndarray, unit: np.ndarray, net: np.ndarray, head: np.ndarray,
+           down: np.ndarray, steps: np.ndarray, chain: np.ndarray) -> None:
+    """:func:`_chains` over the edges of ``kg`` (:func:`.kernels.edges_sorted`), in place."""
+    _chains(section, unit, net, head, down, steps, *edges_sorted(kg), chain)
 
 
 @njit(cache=True)

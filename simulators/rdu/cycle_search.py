@@ -70,8 +70,7 @@ def cut_floor_terms(kg: KernelGraph, cuts: mp.CutSet, units: np.ndarray, per_uni
     unit = np.broadcast_to(per_unit, cuts.section.shape).astype(float)
     zero = np.zeros(cuts.section.shape)
     chain = np.zeros(cuts.section.shape)
-    edges = np.stack([kg.edge_src, kg.edge_dst], axis=1).astype(np.int64).reshape(-1, 2)
-    cycle.chains(cuts.section, unit, zero, zero.copy(), zero.copy(), steps, edges, chain)
+    cycle.chains(kg, cuts.section, unit, zero, zero.copy(), zero.copy(), steps, chain)
     return np.stack([chain.sum(axis=1), *sections_and_weights(kg, cuts, word_bytes)])
 
 
@@ -160,7 +159,7 @@ def prune(designs: Sequence[MappingABC[str, Any]], kg: KernelGraph, cands: Seque
         return [list(range(len(c))) for c in cands]
     first, _ = scored(probes)
     ok = np.logical_not(np.stack(list(first.violations.values())).any(axis=0)).tolist()
-    bound = cycle.lower_bound(first, (kg.edge_src, kg.edge_dst))
+    bound = cycle.lower_bound(first, kg)
     rows: dict[int, list[int]] = {}
     for r, i in enumerate(owner):
         if ok[r]:

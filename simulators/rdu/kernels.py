@@ -52,6 +52,16 @@ class KernelGraph:
         return float(self.flops.sum())
 
 
+def edges_sorted(kg: KernelGraph) -> tuple[np.ndarray, np.ndarray]:
+    """The ``(E, 2)`` edges (producer, consumer) stably sorted by consumer, and by producer descending:
+    the orders the chain bounds walk them in (:func:`.cycle.chains`, :class:`.section_table.SectionTable`;
+    memoised in ``kg.memo``)."""
+    if (key := "edges sorted") not in kg.memo:
+        edges = np.stack([kg.edge_src, kg.edge_dst], axis=1).astype(np.int64).reshape(-1, 2)
+        kg.memo[key] = edges[np.argsort(edges[:, 1], kind="stable")], edges[np.argsort(-edges[:, 0], kind="stable")]
+    return kg.memo[key]
+
+
 def _shape(op: Op, rows_hint: int) -> tuple[int, int, int, int, int]:
     """(kind, outer, M, K, rows) of one operator."""
     d = op.dims

@@ -22,7 +22,7 @@ from numba import njit
 
 from simulators.common.kernel_math import maximum, pairwise_sum
 from simulators.rdu import mapping as mp
-from simulators.rdu.kernels import KernelGraph, unit_work
+from simulators.rdu.kernels import KernelGraph, edges_sorted, unit_work
 
 
 @dataclass(frozen=True)
@@ -163,8 +163,7 @@ def _edges_sorted(kg: KernelGraph) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """The ``(E, 2)`` edges (producer, consumer) by consumer and by producer descending, both stable
     (:func:`.cycle.chains`' orders), and ``(3, N + 1)`` positions in them per kernel ``k``: the first
     edge into a kernel ``>= k``, the first out of a kernel ``<= k``, the first out of one ``< k``."""
-    edges = np.stack([kg.edge_src, kg.edge_dst], axis=1).astype(np.int64).reshape(-1, 2)
-    by_dst, by_src = edges[np.argsort(edges[:, 1], kind="stable")], edges[np.argsort(-edges[:, 0], kind="stable")]
+    by_dst, by_src = edges_sorted(kg)
     kernels = np.arange(len(kg) + 1)
     ranges = np.stack([np.searchsorted(by_dst[:, 1], kernels), np.searchsorted(-by_src[:, 0], -kernels),
                        np.searchsorted(-by_src[:, 0], -kernels, side="right")])

@@ -150,7 +150,7 @@ class RDUSimulator(Family):
         model, score = self._scored(designs, hw, kg, own, keep)
         groups = _grouped(rows, len(designs))
         edges = (kg.edge_src, kg.edge_dst)
-        bound = cycle.lower_bound(model, edges)
+        bound = cycle.lower_bound(model, kg)
         valid = [[j for j in group if np.isfinite(score[j])] for group in groups]
         found = iter(cycle.best_candidates(model, bound, [v for v in valid if v], edges, memo))
         chosen: list[tuple[mp.Mapping, int]] = []
@@ -277,7 +277,7 @@ class RDUSimulator(Family):
                                          float(designs[0]["reconfig_us"]) * 1e-6, cuts.section[ex_row], pcu[sel],
                                          cuts.tile[ex_row, 0], np.full(sel.size, 2.0), cuts.tp[ex_row, 0])
         fine = np.logical_not(np.stack(list(more.violations.values())).any(axis=0)).tolist()
-        more_bound = cycle.lower_bound(more, edges)
+        more_bound = cycle.lower_bound(more, kg)
         rows: dict[int, list[int]] = {}
         for j, i in enumerate(ex_i.tolist()):
             if fine[j] and more_bound[j] <= best[i] * (1 + 1e-9):
