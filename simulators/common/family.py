@@ -320,4 +320,8 @@ def _validity(masks: Mapping[str, np.ndarray], n: int) -> tuple[np.ndarray, list
         return np.ones(n, dtype=bool), [[] for _ in range(n)]
     bad = np.stack([masks[k] for k in names], axis=1)
     valid = np.asarray(~bad.any(axis=1))
-    return valid, [[names[j] for j in np.flatnonzero(row)] for row in bad]
+    per_design: list[list[str]] = [[] for _ in range(n)]
+    for name in names:                   # each name's designs at once (a design's names stay in `names` order)
+        for i in np.flatnonzero(masks[name]).tolist():
+            per_design[i].append(name)
+    return valid, per_design
