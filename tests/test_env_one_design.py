@@ -1,0 +1,150 @@
+"""``Evaluator.evaluate_one`` (an env step's evaluation) is ``evaluate_indices`` of one design read as
+``BatchResult.row(0)``, bit for bit: the design, metrics (NaN kept), validity, violations (the space's
+constraints, the model's, the objective's bounds), ``predicted``, the budget count and the store rows, for
+every family, for a family-based toy whose constraints fire, and for simulators that offer no one-design
+row (its fallback). Also the space helpers it stands on: ``plain_design`` and ``violations_at``."""
+
+from __future__ import annotations
+
+import math
+import sys
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pytest
+
+from archgym.evaluator import Evaluated, Evaluator
+from archgym.metrics import BatchResult, Objective
+from archgym.simulator import Simulator, get_simulator
+from archgym.space import Constraint, DesignSpace, ordinal
+from archgym.store import RunStore
+from archgym.workload import Workload, get_workload
+from simulators.common.family import Designs, Family, ModelOutput
+
+sys.path.insert(0, str(Path(__file__).parent))
+from toy_simulator import ToySimulator
+
+
+class FamilyToy(Family):
+    """The toy simulator's space and numbers on the family base (so it offers ``evaluate_row``)."""
+
+    name = "familytoy"
+    parameters = ("rows", "cols", "sram_kib", "clock_mhz", "dataflow")
+
+    def __init__(self) -> None:
+        self.toy = ToySimulator()
+
+    def presets(self) -> dict[str, Any]:
+        return self.toy.presets()
+
+    def space(self, workload: Workload, preset: str | None = None, mapping: str = "auto") -> DesignSpace:
+        return self.toy.space(workload, preset, mapping)
+
+    def model(self, designs: Designs, workload: Workload, fidelity: str) -> ModelOutput:
+        batch = self.toy.evaluate_batch(designs.columns, workload, fidelity)
+        metrics = dict(batch.metrics)
+        metrics["utilization"] = np.where(np.asarray(designs.column("rows")) > 32, np.nan, metrics["utilization"])
+        return ModelOutput(metrics, {"sram_too_small": ~batch.valid})
+
+
+class OwnBatchToy(FamilyToy):
+    """A family that overrides ``evaluate_batch``: its batch, not the base's row, is the contract."""
+
+    def evaluate_batch(self, designs: Any, workload: Workload, fidelity: str = "analytical") -> BatchResult:
+        batch = super().evaluate_batch(designs, workload, fidelity)
+        batch.metrics["area_mm2"] = batch.metrics["area_mm2"] * 2.0
+        return batch
+
+
+BOUND = {"kind": "minimize", "metric": "latency_s", "constraints": {"area_mm2": 1.5}}
+CASES = [("systolic", "gemm:M=64,N=64,K=64", "auto", BOUND), ("pim", "gpt2-decode:ctx=128", "auto", "edp"),
+         ("fpga", "resnet18", "auto", "edp"), ("rdu", "bert-base:seq=128", "auto", "edp"),
+         ("dram", "trace:pattern=random,n=256,rw=0.3,gap=4", "auto", None),
+         ("familytoy", "gemm:M=64,N=64,K=1024", "shared", BOUND), ("ownbatch", "gemm:M=64,N=64,K=256", "auto", None),
+         ("toy", "gemm:M=64,N=64,K=1024", "shared", BOUND)]
+
+
+def _simulator(name: str) -> Simulator:
+    return {"familytoy": FamilyToy, "ownbatch": OwnBatchToy, "toy": ToySimulator}.get(name, lambda: get_simulator(name))()
+
+
+def _same(x: Any, y: Any, at: str) -> None:
+    """Equal value and type, floats by their bits (NaN included), dict keys in the same order."""
+    assert type(x) is type(y), f"{at}: {type(x).__name__} vs {type(y).__name__}"
+    if isinstance(x, float):
+        assert (math.isnan(x) and math.isnan(y)) or x.hex() == y.hex(), f"{at}: {x!r} vs {y!r}"
+    elif isinstance(x, dict):
+        assert list(x) == list(y), f"{at}: keys {list(x)} vs {list(y)}"
+        for k in x:
+            _same(x[k], y[k], f"{at}.{k}")
+    elif isinstance(x, (list, tuple)):
+        assert len(x) == len(y), f"{at}: {len(x)} vs {len(y)}"
+        for i, (u, v) in enumerate(zip(x, y)):
+            _same(u, v, f"{at}[{i}]")
+    else:
+        assert x == y, f"{at}: {x!r} vs {y!r}"
+
+
+@pytest.mark.parametrize("name, workload, mapping, objective", CASES, ids=[c[0] for c in CASES])
+def test_evaluate_one_is_row_0_of_evaluate_indices(tmp_path, name, workload, mapping, objective):
+    sim, wl = _simulator(name), get_workload(workload)
+    space = sim.space(wl, None, mapping)
+    store = RunStore(tmp_path / "runs.db")
+    one, batch = (Evaluator(sim, wl, space, Objective.parse(objective), store=store, run_id=run, seed=3)
+                  for run in ("one", "batch"))
+    indices = space.sample_indices(30, np.random.default_rng(1))
+    got = [one.evaluate_one(row.tolist()) for row in indices]
+    want = [Evaluated.of(space.from_indices(row), batch.evaluate_indices(row[None, :]).row(0)) for row in indices]
+    _same(got, want, name)
+    assert all(type(e) is Evaluated for e in got)
+    assert one.evaluations == batch.evaluations == len(indices)
+    rows = {run: [(r.step, r.design, r.metrics, r.valid, r.violations, r.seed, r.predicted, r.model_version)
+                  for r in store.records(run)] for run in ("one", "batch")}
+    _same(rows["one"], rows["batch"], f"{name} store rows")
+    if name in ("familytoy", "toy"):        # the space's constraints and the objective's bound both fire
+        seen = {v for e in got for v in e.violations}
+        assert {"pe_budget", "area_mm2<=1.5"} <= seen, seen
+    if name == "familytoy":                 # the model's NaN metric is kept (not computed), the design invalid
+        assert any(math.isnan(e.metrics.get("utilization", 0.0)) and not e.valid for e in got)
+
+
+def test_evaluate_row_is_offered_only_by_the_base_batch():
+    wl = get_workload("gemm:M=64,N=64,K=256")
+    design = FamilyToy().space(wl).default()
+    metrics, violations = FamilyToy().evaluate_row(design, wl) or ({}, ["none"])
+    want = FamilyToy().evaluate_batch([design], wl)
+    assert list(metrics) == list(want.metrics) and violations == want.violations[0]
+    assert [metrics[k] for k in metrics] == [float(v[0]) for v in want.metrics.values()]
+    assert OwnBatchToy().evaluate_row(design, wl) is None
+
+
+def test_plain_design_is_from_indices_where_columns_hold_the_values():
+    for family in ("systolic", "pim", "fpga", "rdu", "dram"):
+        sim = get_simulator(family)
+        space = sim.space(get_workload("resnet18" if family != "dram" else "trace:pattern=random,n=64"))
+        for row in space.sample_indices(20, np.random.default_rng(2)):
+            plain = space.plain_design(row.tolist())
+            _same(plain, space.from_indices(row), family)
+            _same(plain, space.columns_to_designs(space.indices_to_columns(row[None, :]))[0], family)
+    mixed = DesignSpace((ordinal("a", (1, 2.5)), ordinal("b", ("x", "y"))))     # column float64: 1 reads 1.0
+    assert mixed.plain_design([0, 1]) is None
+    narrow = DesignSpace((ordinal("a", (np.float32(0.5), np.float32(1.5))),))   # column float32
+    assert narrow.plain_design([1]) is None
+
+
+def test_violations_at_is_violations_batch_of_the_row():
+    reads: list[str] = []
+
+    def small(d: Mapping[str, Any]) -> Any:
+        reads.append("small")
+        return np.asarray(d["a"]) * np.asarray(d["b"]) <= 6
+
+    space = DesignSpace((ordinal("a", (1, 2, 3)), ordinal("b", (1, 2, 3)), ordinal("c", ("x", "y"))),
+                        (Constraint("small", small), Constraint("not_y", lambda d: d["c"] != "y"),
+                         Constraint("always", lambda d: True)))
+    for row in space.iter_index_chunks().__next__():
+        want = [k for k, hit in space.violations_batch(space.indices_to_columns(row[None, :])).items() if hit[0]]
+        assert space.violations_at(row.tolist()) == want
+    assert DesignSpace((ordinal("a", (1, 2)),)).violations_at([1]) == []
