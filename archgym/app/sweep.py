@@ -3,9 +3,9 @@ finished chunk to the run store, and resume exactly where a killed sweep stopped
 
 * Planned strategies (grid, random, Latin hypercube) fix the whole list of designs from the
   seed; step *i* is the *i*-th design of that list. A resumed sweep evaluates only the steps
-  missing from the store. Chunks are aligned to multiples of ``batch_size`` and committed in one
-  transaction each, so the chunks that a resumed sweep evaluates are exactly the ones an
-  uninterrupted sweep would have: the rows are identical.
+  missing from the store. Chunks are aligned to multiples of ``batch_size`` and committed whole,
+  several finished ones per transaction (:class:`_Group`), so the chunks that a resumed sweep
+  evaluates are exactly the ones an uninterrupted sweep would have: the rows are identical.
 * Agent strategies (``agents.registry.make_agent``) are sequential ask/tell. A resumed sweep
   replays the logged results into the agent, ask by ask, and evaluates only what is missing.
 
