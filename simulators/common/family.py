@@ -32,7 +32,9 @@ from archgym.metrics import BatchResult, Result, derive
 from archgym.simulator import Simulator
 from archgym.space import PLAIN_DTYPES
 from archgym.workload import Workload
+from simulators.common import domain
 from simulators.common.arrays import broadcast_stack, is_torch, to_numpy
+from simulators.common.domain import Bound
 
 #: design 0's per-layer rows, built only when ``Result.layers`` of one evaluation is read
 LayerRows = Callable[[], list[dict[str, Any]]]
@@ -139,6 +141,8 @@ class Family(Simulator):
 
     #: parameters every design must carry (hardware and constants); the model may read more
     parameters: tuple[str, ...] = ()
+    #: allowed values of numeric parameters, checked before the model runs (:mod:`simulators.common.domain`)
+    bounds: Mapping[str, Bound] = {}
 
     @abstractmethod
     def model(self, designs: Designs, workload: Workload, fidelity: str) -> ModelOutput:
@@ -209,7 +213,21 @@ class Family(Simulator):
         names = designs.names
         if not names.keys() >= self._required:
             raise designs.missing(next(name for name in self.parameters if name not in names))
+        if self.bounds:
+            self._check_bounds(designs)
         return self.model(designs, workload, fidelity)
+
+    def _check_bounds(self, designs: Designs) -> None:
+        """:attr:`bounds` on ``designs``: given as dicts, design by design (a plain loop); as columns, at once."""
+        if designs._rows is not None:
+            domain.check_rows(self.name, designs._rows, self._bound_rows)
+        else:
+            domain.check_columns(self.name, designs.columns, self.bounds)
+
+    @functools.cached_property
+    def _bound_rows(self) -> tuple[domain.Row, ...]:
+        """:attr:`bounds` as :func:`~simulators.common.domain.check_one` loops over them."""
+        return domain.table(self.bounds)
 
     @functools.cached_property
     def _required(self) -> frozenset[str]:
