@@ -311,39 +311,49 @@ class Objective:
     def cost(self, result: Result) -> float:
         return self.cost_one(result.metrics, result.valid)
 
-    def cost_one(self, metrics: Mapping[str, Any], valid: bool) -> float:
+    def cost_one(self, metrics: Mapping[str, Any], valid: bool, logs: Sequence[float] | None = None) -> float:
         """One design's cost from its metrics (floats; NaN: not computed): :meth:`cost_batch` of a batch
         of one, bit for bit, warnings and errors included. A valid design whose metrics are Python floats
         is worked out in floats (+ − × ÷ round as numpy's do; the logs are one numpy ``log10`` call, as
-        ``math.log10`` differs from it in the last bit); whatever that cannot give exactly, or where numpy
-        would warn (an overflow, a log of zero), goes the array way. An invalid design costs
-        ``invalid_cost`` either way; its metrics are still worked out, for numpy's warnings and errors."""
-        cost = self._float_cost(metrics)
+        ``math.log10`` differs from it in the last bit: ``logs``, numpy's log10 of :meth:`log_terms`, when the
+        caller took them); whatever that cannot give exactly, or where numpy would warn (an overflow, a log
+        of zero), goes the array way. An invalid design costs ``invalid_cost`` either way; its metrics are
+        still worked out, for numpy's warnings and errors."""
+        cost = self._float_cost(metrics, logs)
         if cost == cost:
             return cost if valid else float(self.invalid_cost)
         arrays = {k: np.array([v], dtype=float) for k, v in metrics.items()}
         return float(self.cost_batch(arrays, np.array([valid]))[0])
 
-    def _float_cost(self, metrics: Mapping[str, Any]) -> float:
-        """:meth:`cost_batch`'s arithmetic, in its order, on one design's Python floats; NaN when
-        the result would not be finite or some input is not a finite float (missing, NaN, ±inf, another
-        type), or a logged metric not > 0: the cases left to :meth:`cost_batch`."""
+    def log_terms(self, metrics: Mapping[str, Any]) -> list[float]:
+        """The values whose log10 :meth:`cost_one` takes (NaN for a metric missing or not a finite Python
+        float > 0: left to :meth:`cost_batch`). A caller may take their numpy log10 in one call with others'
+        (numpy's log10 of an entry does not depend on its neighbours) and pass them to :meth:`cost_one`."""
+        if self.kind == "target":
+            return []
+        names = [self.metric] if self.kind in ("minimize", "maximize") else list(self.weights)
+        return [_positive(metrics.get(m)) for m in names]
+
+    def _float_cost(self, metrics: Mapping[str, Any], logs: Sequence[float] | None = None) -> float:
+        """:meth:`cost_batch`'s arithmetic, in its order, on one design's Python floats (``logs``: see
+        :meth:`cost_one`); NaN when the result would not be finite or some input is not a finite float
+        (missing, NaN, ±inf, another type), or a logged metric not > 0: the cases left to :meth:`cost_batch`."""
+        if logs is None:
+            terms = self.log_terms(metrics)
+            logs = np.log10(terms).tolist() if terms else []
         if self.kind == "target":
             cost = 0.0
             for m, t in self.targets.items():
                 t = _exact_float(t)
                 cost = cost + abs(_finite(metrics.get(m)) - t) / t
+        elif self.kind == "minimize":
+            cost = logs[0]
+        elif self.kind == "maximize":
+            cost = -logs[0]
         else:
-            names = [self.metric] if self.kind in ("minimize", "maximize") else list(self.weights)
-            logs = np.log10(np.array([_positive(metrics.get(m)) for m in names])).tolist()
-            if self.kind == "minimize":
-                cost = logs[0]
-            elif self.kind == "maximize":
-                cost = -logs[0]
-            else:
-                cost = 0.0
-                for w, log in zip(self.weights.values(), logs):
-                    cost = cost + _exact_float(w) * log
+            cost = 0.0
+            for w, log in zip(self.weights.values(), logs):
+                cost = cost + _exact_float(w) * log
         for m, bound in self.constraints.items():
             over = _finite(metrics.get(m)) / _exact_float(bound) - 1.0
             if not math.isfinite(over):            # numpy warns of an overflow the clamp would hide

@@ -170,13 +170,14 @@ class DesignEnv(gym.Env):
         if bad is None:                 # sequential mode, parameters still to fix
             return self._observation(), 0.0, False, False, self._blank_info()
         if bad:
-            return self._conclude(self._design(), {}, False, bad, self.objective.invalid_cost, False)
+            return self._conclude(self._design(), {}, self.obs.normalise_metrics({}), False, bad,
+                                  self.objective.invalid_cost, False)
         done = self.evaluator.evaluate_one(self._indices.tolist())
         values = done.metrics                        # NaN: not computed
-        cost = self.objective.cost_one(values, done.valid)
         total = sum(values.values())                 # NaN when some value is (or when +inf meets −inf)
         metrics = values if total == total else {k: x for k, x in values.items() if x == x}
-        return self._conclude(done.design, metrics, done.valid, done.violations, cost, done.predicted)
+        cost, observed = self._score(values, metrics, done.valid)
+        return self._conclude(done.design, metrics, observed, done.valid, done.violations, cost, done.predicted)
 
     def action_masks(self) -> np.ndarray:
         """Boolean mask of legal actions (MaskablePPO). One-shot: concatenated per-dimension masks;
@@ -239,11 +240,23 @@ class DesignEnv(gym.Env):
         indices = action.tolist()
         return min(indices, default=0) >= 0 and all(map(operator.lt, indices, self._sizes))
 
-    def _conclude(self, design: Design, metrics: dict[str, float], valid: bool, violations: Sequence[str],
-                  cost: float, predicted: bool) -> tuple[Any, float, bool, bool, dict[str, Any]]:
-        """Finish a step once ``design`` is evaluated (or rejected) with ``cost``."""
+    def _score(self, values: dict[str, float], metrics: dict[str, float], valid: bool) -> tuple[float, np.ndarray]:
+        """The cost of an evaluated design's ``values`` (NaN: not computed) and its ``metrics`` (those
+        computed) as observed: :meth:`Objective.cost_one` and :meth:`ObservationBuilder.normalise_metrics`,
+        the numpy log10s of both taken in one call."""
+        terms, ratios = self.objective.log_terms(values), self.obs.ratios(metrics)
+        both = terms + ratios if ratios is not None else terms
+        logs = np.log10(both).tolist() if both else []
+        k = len(terms)
+        return (self.objective.cost_one(values, valid, logs[:k]),
+                self.obs.normalise_metrics(metrics, logs[k:] if ratios is not None else None))
+
+    def _conclude(self, design: Design, metrics: dict[str, float], observed: np.ndarray, valid: bool,
+                  violations: Sequence[str], cost: float, predicted: bool
+                  ) -> tuple[Any, float, bool, bool, dict[str, Any]]:
+        """Finish a step once ``design`` is evaluated (or rejected) with ``cost``, its ``metrics`` ``observed``."""
         self._last = (metrics, valid, list(violations))
-        self._observed, self._valid = self.obs.normalise_metrics(metrics), valid
+        self._observed, self._valid = observed, valid
         if valid and (self.best is None or cost < self.best["cost"]):
             self.best = {"cost": cost, "design": design, "metrics": dict(metrics)}
         info = {"design": design, "metrics": dict(metrics), "valid": valid, "violations": list(violations),

@@ -65,19 +65,30 @@ class ObservationBuilder:
         else:
             self.observation_space = spaces.Box(0.0, 1.0, (sum(parts.values()),), np.float32)
 
-    def normalise_metrics(self, metrics: Mapping[str, float] | None) -> np.ndarray:
-        """One design's metrics as observed (``(k,)``; see the module docstring)."""
+    def normalise_metrics(self, metrics: Mapping[str, float] | None, logs: Sequence[float] | None = None
+                          ) -> np.ndarray:
+        """One design's metrics as observed (``(k,)``; see the module docstring): where :meth:`ratios` gives
+        ratios, ``0.5 + 0.5·tanh(log / 2)`` of their numpy log10 (``logs``, when the caller took them) in Python
+        floats, with numpy's ``tanh``; else :meth:`_squash`'s array way (0.5 for no metrics)."""
+        if logs is None:
+            ratios = self.ratios(metrics)
+            logs = None if ratios is None else np.log10(ratios).tolist()
+        if logs is not None:
+            tanh = np.tanh([log / 2.0 for log in logs]).tolist()
+            return np.array([0.5 + 0.5 * t for t in tanh], dtype=np.float32)
         if not metrics or not self.metrics:
             return np.full(len(self.metrics), 0.5, dtype=np.float32)
-        # _squash with its + − × ÷ and max in Python floats (rounded as numpy's), log10 and tanh by numpy;
-        # NaN (missing) reads 0.5 as there (ratio 1); a value not a Python float (ratio 0 here), or a
-        # ratio numpy would warn about, goes _squash
+        return self._squash(np.array([[metrics.get(m, np.nan) for m in self.metrics]], dtype=float))[0]
+
+    def ratios(self, metrics: Mapping[str, float] | None) -> list[float] | None:
+        """The ratios to the reference whose numpy log10 :meth:`normalise_metrics` squashes in Python floats
+        (+ − × ÷ and max rounded as numpy's; a NaN or missing metric reads 1 as in :meth:`_squash`); ``None``
+        where that way does not apply: no metrics, a value not a Python float, a ratio numpy would warn about."""
+        if not metrics or not self.metrics:
+            return None
         ratio = [((v if v > 1e-300 else 1e-300) / ref if v == v else 1.0) if type(v) is float else 0.0
                  for v, ref in zip([metrics.get(m, math.nan) for m in self.metrics], self._reference)]
-        if 0.0 < min(ratio) and max(ratio) < math.inf:
-            tanh = np.tanh(np.log10(ratio) / 2.0).tolist()
-            return np.array([0.5 + 0.5 * t for t in tanh], dtype=np.float32)
-        return self._squash(np.array([[metrics.get(m, np.nan) for m in self.metrics]], dtype=float))[0]
+        return ratio if 0.0 < min(ratio) and max(ratio) < math.inf else None
 
     def normalise_batch(self, metrics: Mapping[str, np.ndarray], n: int) -> np.ndarray:
         """``(n, k)`` observed metrics of ``n`` designs from name → ``(n,)`` arrays (missing: 0.5)."""
