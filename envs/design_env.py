@@ -134,7 +134,7 @@ class DesignEnv(gym.Env):
         self.observation_space = self.obs.observation_space
         self.nvec = space.nvec
         self.max_n = int(self.nvec.max())
-        self._sizes = self.nvec.tolist()
+        self._sizes, self._shape = self.nvec.tolist(), self.nvec.shape
         self._row = ObservationRow(self.obs, self.nvec)
         if mode == "one-shot":
             self.action_space = spaces.MultiDiscrete(self.nvec)
@@ -235,7 +235,7 @@ class DesignEnv(gym.Env):
     def _legal(self, action: Any) -> bool:
         """True for the common one-shot action that needs no conversion: an integer array of the
         right shape, every entry in range (anything else takes :func:`as_indices`' general path)."""
-        if type(action) is not np.ndarray or action.dtype.kind not in "iu" or action.shape != self.nvec.shape:
+        if type(action) is not np.ndarray or action.dtype.kind not in "iu" or action.shape != self._shape:
             return False
         indices = action.tolist()
         return min(indices, default=0) >= 0 and all(map(operator.lt, indices, self._sizes))
