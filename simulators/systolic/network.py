@@ -196,9 +196,10 @@ def _kernel_cost(x: _Inputs) -> NetworkCost:
     e_sram = wb * tn.sram_pj_per_byte(floats[2:])
     area = area_mm2(floats[0], floats[1], floats[2], floats[3], floats[4], wb, tech)
     df, order, tile = (np.ascontiguousarray(v) for v in (x.dataflow, x.fold_order, x.tile))
+    node = _node(tech, wb)
     metrics, packed, tiles, row = analytical_kernel.network(
-        ints, e_sram, area, x.stack.columns, x.stack.starts, df, order, tile, wb,
-        tn.mac_pj(wb) + analytical.REG_ACCESSES_PER_MAC * tn.reg_pj(wb), tn.dram_pj_per_byte, x.stack.macs_total)
+        ints, e_sram, area, x.stack.columns, x.stack.starts, df, order, tile, wb, node.mac_reg_pj, node.dram_pj,
+        x.stack.macs_total)
     return NetworkCost(dict(zip(analytical_kernel.METRICS, metrics[:, :, None])), packed, tiles, x.dataflow, row)
 
 
@@ -241,9 +242,7 @@ def _one_inputs(design: Mapping[str, Any], workload: Workload) -> tuple[Any, ...
     codes = _codes_one(design, stack) if stack.names else None
     if codes is None:
         return None
-    node = _NODES.get((tech, wb))           # the hit, without building remember's closure
-    if node is None:
-        node = remember(_NODES, (tech, wb), lambda: _Node(tech, wb), NODES_MEMO)
+    node = _NODES.get((tech, wb)) or _node(tech, wb)        # the hit, without a call
     word_pj = node.word_pj                  # a miss (None) is computed; so is a 0.0 hit, to the same 0.0
     e_i = word_pj.get(ifmap_kb) or node.sram_word_pj(ifmap_kb)
     e_f = word_pj.get(filter_kb) or node.sram_word_pj(filter_kb)
@@ -287,6 +286,11 @@ class _Node:
 
 #: (technology, word bytes) → its :class:`_Node`
 _NODES: dict[tuple[str, int], _Node] = {}
+
+
+def _node(tech: str, wb: int) -> _Node:
+    """The :class:`_Node` of (``tech``, ``wb``), memoised (bounded by :data:`NODES_MEMO`)."""
+    return remember(_NODES, (tech, wb), lambda: _Node(tech, wb), NODES_MEMO)
 
 
 def layer_rows(cost: NetworkCost, workload: Workload, d: int = 0) -> list[dict[str, Any]]:
