@@ -48,10 +48,13 @@ def test_an_invalid_design_and_a_missing_parameter() -> None:
     sim = get_simulator("systolic")
     assert isinstance(sim, Family)
     wl = get_workload("resnet18")
+    fpga = get_simulator("fpga")      # systolic designs within its bounds are all valid; an FPGA's may not be
+    assert isinstance(fpga, Family)
+    over = {**fpga.space(wl).default(), "tm": 1 << 16, "tn": 1 << 16}    # far more DSPs than the board has
+    assert not fpga.evaluate(over, wl).valid
+    cols = {k: np.array([v], dtype=object if isinstance(v, str) else None) for k, v in over.items()}
+    _same(fpga.evaluate_batch(cols, wl), fpga._run(Designs(fpga.name, cols), wl, "analytical"))
     design = dict(sim.space(wl).default())
-    design["rows"] = 0
-    cols = {k: np.array([v], dtype=object if isinstance(v, str) else None) for k, v in design.items()}
-    _same(sim.evaluate_batch(cols, wl), sim._run(Designs(sim.name, cols), wl, "analytical"))
     del design["rows"]
     with pytest.raises(Exception) as one:
         sim.evaluate_batch([design], wl)

@@ -24,10 +24,14 @@ def _bits(v: float) -> bytes:
     return struct.pack("<d", v)
 
 
+#: the ends of some knobs' bounds (simulators/fpga/bounds.py)
+_EDGES = {"tm": (1, 1 << 16), "tn": (1, 1 << 16), "buf_kib": (1, 1 << 22), "clock_mhz": (1e-3, 1e4), "util_cap": (1e-6, 1.0)}
+
+
 def _designs(workload: str, n: int, seed: int, mapping: str = "auto") -> list[dict]:
     """``n`` sampled designs of every style on every device and precision, a third of each style, with every
-    weight placement, FIFO depth, reconfiguration and group count 1-4, and odd values among them (zero/huge
-    tiles and buffers, zero clock, zero or NaN cap); ``mapping="shared"``: with the ``sched_*`` knobs,
+    weight placement, FIFO depth, reconfiguration and group count 1-4, and odd values among them (the ends of
+    the tiles', buffers', clock's and cap's bounds); ``mapping="shared"``: with the ``sched_*`` knobs,
     ``"per-layer"``: with them and every MAC stage's ``pe_*``/``simd_*``."""
     rng = np.random.default_rng(seed)
     out = []
@@ -38,9 +42,9 @@ def _designs(workload: str, n: int, seed: int, mapping: str = "auto") -> list[di
         d["groups"] = (1, 2, 3, 4)[i % 4]
         d["weight_mem"] = ("auto", "on-chip", "off-chip", "auto")[i % 4]
         d["fifo_depth"] = (0, 2, 64, 4096, 0)[i % 5]
-        if i % 7 == 0:
-            d[str(rng.choice(["tm", "tn", "buf_kib", "clock_mhz", "util_cap"]))] = [0, 0.5, 4096, 1e300,
-                                                                                    float("nan")][i % 5]
+        if i % 7 == 0:      # an end of the knob's bounds (0, NaN, 1e300 are ConfigErrors: tests/test_design_bounds.py)
+            key = str(rng.choice(["tm", "tn", "buf_kib", "clock_mhz", "util_cap"]))
+            d[key] = _EDGES[key][i % 2]
         out.append(d)
     return out
 

@@ -76,14 +76,12 @@ def test_compiled_walk_equals_plain_python(monkeypatch: pytest.MonkeyPatch) -> N
         np.testing.assert_array_equal(v, plain.metrics[k], err_msg=k)
 
 
-def test_evaluate_batch_equals_a_loop_of_evaluate_including_invalid() -> None:
+def test_evaluate_batch_equals_a_loop_of_evaluate() -> None:
+    """(A zero clock, once this test's invalid designs, is a ConfigError now: tests/test_design_bounds.py.)"""
     designs = _designs("tpu-v1", "shared")
-    for d in designs[::5]:
-        d["clock_mhz"] = 0                                 # non-finite latency: invalid
-    with np.errstate(divide="ignore", invalid="ignore"):
-        batch = SIM.evaluate_batch(designs, RESNET, "cycle")
-        singles = [SIM.evaluate(d, RESNET, "cycle") for d in designs]
-    assert batch.valid.tolist() == [r.valid for r in singles] and not batch.valid[::5].any()
+    batch = SIM.evaluate_batch(designs, RESNET, "cycle")
+    singles = [SIM.evaluate(d, RESNET, "cycle") for d in designs]
+    assert batch.valid.tolist() == [r.valid for r in singles]
     assert batch.violations == [r.violations for r in singles]
     for k, v in batch.metrics.items():
         np.testing.assert_array_equal(v, [r.metrics[k] for r in singles], err_msg=k)
@@ -91,7 +89,7 @@ def test_evaluate_batch_equals_a_loop_of_evaluate_including_invalid() -> None:
 
 def test_bad_hardware_and_mapping_values_are_config_errors() -> None:
     d = _designs("scalesim", "shared", n=1)[0]
-    with pytest.raises(ConfigError, match="rows: 0 is not allowed; allowed: integers ≥ 1"):
+    with pytest.raises(ConfigError, match="rows: 0 is not allowed; allowed: an integer in 1 … 65536"):
         SIM.evaluate({**d, "rows": 0}, RESNET, "cycle")
     with pytest.raises(ConfigError, match="fold_order: 'diagonal' is not allowed"):
         SIM.evaluate({**d, "fold_order": "diagonal"}, RESNET, "cycle")

@@ -19,6 +19,7 @@ from archgym.workload import Workload
 from simulators.common.family import Designs, Family, ModelOutput
 from simulators.dram import analytical, cycle
 from simulators.dram.addressing import Decoded, decode
+from simulators.dram.bounds import BOUNDS
 from simulators.dram.controller import KNOBS, Knobs, encode
 from simulators.dram.devices import PRESETS, Device, get_device
 from simulators.dram.outcome import Outcome, to_metrics
@@ -37,6 +38,7 @@ class DRAMSimulator(Family):
     default_preset = "ddr4-2400"
     fidelities = ("analytical", "cycle")
     parameters = (*KNOBS, "device")
+    bounds = BOUNDS
 
     def __init__(self) -> None:
         self._traces: dict[tuple[int, str], Trace] = {}

@@ -13,6 +13,7 @@ from archgym.space import DesignSpace
 from archgym.workload import Workload
 from simulators.common.family import Designs, Family, ModelOutput
 from simulators.fpga import cycle_batch, single
+from simulators.fpga.bounds import BOUNDS
 from simulators.fpga.devices import DEVICES, FPGADevice
 from simulators.fpga.fabric import Fabric
 from simulators.fpga.layers import StageTable, lower
@@ -30,6 +31,7 @@ class FPGASimulator(Family):
     default_preset = "zcu102"
     version = "2"   # 2: hybrid dataflow groups fold within the engine's lanes; throughput counts MAC ops
     parameters = GLOBAL_KNOBS
+    bounds = BOUNDS
 
     def presets(self) -> dict[str, FPGADevice]:
         return dict(DEVICES)

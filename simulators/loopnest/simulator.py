@@ -31,6 +31,7 @@ from simulators.loopnest import cost, search
 from simulators.loopnest.hardware import SYSTOLIC_SPATIAL, Hardware, systolic
 from simulators.loopnest.mapping import HOLDS, ORDER_NAMES, TILE_LEVELS, LayerMappings
 from simulators.loopnest.problem import DIMS, LoopLayer, from_op
+from simulators.systolic.bounds import BOUNDS
 from simulators.systolic.hardware import PRESETS, SystolicConfig
 from simulators.systolic.space import area_constraint, hardware_params
 
@@ -67,6 +68,7 @@ class LoopNestSimulator(Family):
     fidelities = ("analytical",)
     default_preset = "scalesim"
     parameters = tuple(k for k in HW_KEYS if k != "dataflow")   # dataflow: shared or per layer
+    bounds = BOUNDS
 
     def presets(self) -> dict[str, SystolicConfig]:
         return dict(PRESETS)

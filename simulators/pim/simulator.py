@@ -15,6 +15,7 @@ from archgym.space import DesignSpace
 from archgym.workload import Workload
 from simulators.common.family import Designs, Family, ModelOutput
 from simulators.pim import analytical, single
+from simulators.pim.bounds import BOUNDS
 from simulators.pim.hardware import HW_PARAMS, PRESETS, PIMConfig
 from simulators.pim.space import build_space
 
@@ -31,6 +32,7 @@ class PIMSimulator(Family):
     fidelities = ("analytical", "cycle")
     version = "1"
     parameters = (*HW_PARAMS, "act_mode", "preset")
+    bounds = BOUNDS
 
     def presets(self) -> dict[str, PIMConfig]:
         return dict(PRESETS)

@@ -18,6 +18,7 @@ from simulators.common.family import Designs, Family, ModelOutput
 from simulators.rdu import analytical, cut_table, cycle, cycle_search, section_table, single
 from simulators.rdu import analytical_kernel as ak
 from simulators.rdu import mapping as mp
+from simulators.rdu.bounds import BOUNDS
 from simulators.rdu.hardware import HW_PARAMS, PRESETS, RDUConfig, area_mm2
 from simulators.rdu.kernels import KernelGraph, lower
 from simulators.rdu.space import build_space, pcu_grid
@@ -40,6 +41,7 @@ class RDUSimulator(Family):
     default_preset = "sn40l"
     version = "3"
     parameters = (*HW_PARAMS, *_CONSTS)
+    bounds = BOUNDS
 
     def __init__(self) -> None:
         self._graphs: weakref.WeakKeyDictionary[Workload, KernelGraph] = weakref.WeakKeyDictionary()

@@ -8,6 +8,7 @@ from archgym.space import DesignSpace
 from archgym.workload import Workload
 from simulators.common.family import Designs, Family, ModelOutput, loop
 from simulators.systolic import network
+from simulators.systolic.bounds import BOUNDS
 from simulators.systolic.hardware import PRESETS, SystolicConfig
 from simulators.systolic.space import CONSTANTS, build_space
 
@@ -21,6 +22,7 @@ class SystolicSimulator(Family):
     fidelities = ("analytical", "cycle", "scalesim")   # scalesim: cycle level, SCALE-Sim's own buffers
     version = "2"   # 2: prologue/epilogue buffer-independent (first fold in, last fold out); cycle reads = traffic
     parameters = (*network.HW_NUMERIC, *CONSTANTS)
+    bounds = BOUNDS
 
     def presets(self) -> dict[str, SystolicConfig]:
         return dict(PRESETS)

@@ -1,0 +1,17 @@
+"""Allowed values of the FPGA design's numeric knobs (docs/robustness.md, "Design values at the simulator API")."""
+
+from __future__ import annotations
+
+from simulators.common.domain import Bound
+
+BOUNDS: dict[str, Bound] = {
+    "tm": Bound(1, 1 << 16, integer=True),          # [A] engine lanes: 128× the space's largest (512)
+    "tn": Bound(1, 1 << 16, integer=True),
+    "buf_kib": Bound(1, 1 << 22, integer=True),     # [A] tile buffer ≤ 4 GiB
+    "clock_mhz": Bound(0, 10_000, low_inclusive=False),   # [A] up to 10 GHz
+    # [A] hybrid groups: the model holds (designs × groups) arrays; 256 is more than any zoo network's MAC
+    # layers. 0 only where unread (tiled, streaming): the model refuses fewer than 1 for a hybrid
+    "groups": Bound(0, 256, integer=True),
+    "util_cap": Bound(0, 1, low_inclusive=False),   # [D] a fraction of each resource
+    "fifo_depth": Bound(0, 1 << 20, integer=True),  # [A] words; 0 = auto-sized
+}

@@ -1,0 +1,21 @@
+"""Allowed values of the PIM hardware parameters (docs/robustness.md, "Design values at the simulator API")."""
+
+from __future__ import annotations
+
+from simulators.common.domain import Bound
+from simulators.common.dram import DRAM_PRESETS
+
+#: every counted resource: at least one, and [A] at most 2¹⁶ (64× the spaces' largest, 1024 registers)
+_COUNT = Bound(1, 1 << 16, integer=True)
+
+BOUNDS: dict[str, Bound] = {
+    "channels": Bound(1, 4096, integer=True),        # [A] channels per stack (HBM3: 32 pseudo-channels)
+    # [D] one PIM unit serves at most every bank of a channel, the most any DRAM standard has
+    "banks_per_unit": Bound(1, max(t.banks for t in DRAM_PRESETS.values()), integer=True),
+    "lanes": _COUNT,
+    "pim_clock_mhz": Bound(0, 100_000, low_inclusive=False),   # [A] up to 100 GHz
+    "irf_regs": _COUNT,
+    "orf_regs": _COUNT,
+    "host_tops": Bound(0, 1e6, low_inclusive=False),           # [A] up to 1 Eop/s
+    "host_bw_gbs": Bound(0, 1e6, low_inclusive=False),         # [A] up to 1 PB/s
+}

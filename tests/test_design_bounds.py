@@ -1,0 +1,154 @@
+"""Design values at the simulator API (docs/robustness.md): a numeric parameter outside its family's
+bounds is one ConfigError line naming the family, design, field, value and what is allowed, for one
+design and for batches (dicts, numpy or torch columns); every value of every preset's space is allowed,
+and bounds change no in-bounds result."""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+import numpy as np
+import pytest
+
+from archgym.errors import ConfigError
+from archgym.simulator import get_simulator
+from archgym.workload import Workload, get_workload
+from simulators.common import domain
+from simulators.common.domain import Bound
+from simulators.common.family import Family
+
+#: family → workloads its spaces are built on (their layer names shape the per-layer spaces)
+WORKLOADS = {"systolic": ("resnet18", "bert-base:seq=64"), "loopnest": ("resnet18",),
+             "pim": ("gpt2-decode", "resnet18"), "fpga": ("resnet18", "mobilenetv2"),
+             "rdu": ("resnet18",), "dram": ("trace:pattern=random,n=2000",)}
+#: the probe's values (issue: systolic rows=-1 "valid" with negative energy, rdu lanes=0 a ZeroDivisionError,
+#: fpga groups=1e12 a MemoryError), and non-numbers
+PROBE = (0, -1, math.nan, math.inf, -math.inf, 0.5, 10**12, 1e300, "8", None, [8], True)
+
+
+def _family(name: str) -> Family:
+    sim = get_simulator(name)
+    assert isinstance(sim, Family)
+    return sim
+
+
+def _allowed(bound: Bound, value: Any) -> bool:
+    return type(value) in (int, float) and bound.holds(float(value))
+
+
+def _default(family: str) -> tuple[Family, Workload, dict[str, Any]]:
+    sim = _family(family)
+    wl = get_workload(WORKLOADS[family][0])
+    return sim, wl, dict(sim.space(wl).default())
+
+
+@pytest.mark.parametrize("family", sorted(WORKLOADS))
+def test_every_preset_and_space_value_is_allowed(family: str) -> None:
+    sim = _family(family)
+    rows = domain.table(sim.bounds)
+    assert set(sim.bounds) <= set(sim.parameters)     # bounded parameters are required ones
+    checked = 0
+    for preset, cfg in sim.presets().items():
+        if hasattr(cfg, "design"):
+            domain.check_one(family, cfg.design(), rows)
+        for wl_name in WORKLOADS[family]:
+            wl = get_workload(wl_name)
+            for mode in ("auto", "shared", "per-layer"):
+                try:
+                    space = sim.space(wl, preset, mode)
+                except ConfigError:          # a mode the family does not offer
+                    continue
+                domain.check_one(family, space.default(), rows)
+                for p in space.params:
+                    if p.name in sim.bounds:
+                        for v in p.values:
+                            domain.check_one(family, {p.name: v}, rows)
+                            checked += 1
+    assert checked > 0
+
+
+@pytest.mark.parametrize("family", sorted(WORKLOADS))
+def test_a_bad_value_is_one_line_naming_the_field(family: str) -> None:
+    sim, wl, design = _default(family)
+    raised = 0
+    for name, bound in sim.bounds.items():
+        if name not in design:
+            continue
+        for value in PROBE:
+            if _allowed(bound, value):
+                continue
+            with pytest.raises(ConfigError) as err:
+                sim.evaluate({**design, name: value}, wl)
+            msg = str(err.value)
+            assert "\n" not in msg and msg.startswith(f"{family} design: {name}: "), msg
+            assert repr(value) in msg and bound.text in msg, msg
+            raised += 1
+    assert raised >= 3 * len([n for n in sim.bounds if n in design])
+
+
+@pytest.mark.parametrize("family", ["systolic", "pim", "fpga", "rdu"])
+def test_a_batch_error_names_the_design(family: str) -> None:
+    sim, wl, design = _default(family)
+    name = next(iter(sim.bounds))       # an integer count in every family
+    bad = {**design, name: -1}
+    with pytest.raises(ConfigError, match=rf"^{family} design 2: {name}: -1 is not allowed"):
+        sim.evaluate_batch([design, design, bad, design], wl)
+    cols = {k: np.array([v] * 4) for k, v in design.items()}
+    cols[name] = np.array([design[name]] * 3 + [math.nan])
+    with pytest.raises(ConfigError, match=rf"^{family} design 3: {name}: nan is not allowed; allowed: "):
+        sim.evaluate_batch(cols, wl)
+    with pytest.raises(ConfigError, match=rf"^{family} design: {name}: 0.5 is not allowed"):
+        sim.evaluate_batch({k: np.array([0.5 if k == name else v]) for k, v in design.items()}, wl)  # env step
+
+
+def test_torch_columns_are_checked() -> None:
+    torch = pytest.importorskip("torch")
+    sim, wl, design = _default("systolic")
+    cols: dict[str, Any] = {k: [v] * 3 for k, v in design.items()}
+    cols["rows"] = torch.tensor([32.0, 64.0, -8.0])
+    with pytest.raises(ConfigError, match=r"^systolic design 2: rows: -8.0 is not allowed; allowed: an integer in 1"):
+        sim.evaluate_batch(cols, wl)
+
+
+@pytest.mark.parametrize("family,n", [("systolic", 300), ("pim", 300), ("fpga", 200), ("rdu", 60), ("dram", 60)])
+def test_in_bounds_results_are_unchanged(family: str, n: int) -> None:
+    """A family without bounds gives the same bits, validity and violations on random in-bounds designs (so the
+    check only refuses, and refuses none of them), as a batch and one design at a time."""
+    sim, wl, _ = _default(family)
+    free = type(sim)()
+    free.bounds = {}
+    space = sim.space(wl)
+    designs = [dict(d) for d in space.sample(n, 11)]
+    got, want = sim.evaluate_batch(designs, wl), free.evaluate_batch(designs, wl)
+    assert list(got.metrics) == list(want.metrics)
+    for k in want.metrics:
+        assert np.asarray(got.metrics[k]).tobytes() == np.asarray(want.metrics[k]).tobytes(), k
+    assert got.valid.tolist() == want.valid.tolist() and got.violations == want.violations
+    for d in designs[:5]:
+        one, ref = sim.evaluate(d, wl), free.evaluate(d, wl)
+        assert one.metrics == ref.metrics and one.valid == ref.valid and one.violations == ref.violations
+
+
+def test_systolic_bounds_are_the_scalesim_config_limits() -> None:
+    from simulators.systolic.bounds import BOUNDS
+    from simulators.systolic.scalesim_io import CONFIG_MAX
+
+    assert BOUNDS["rows"].high == CONFIG_MAX["ArrayHeight"] and BOUNDS["cols"].high == CONFIG_MAX["ArrayWidth"]
+    assert all(BOUNDS[k].high == CONFIG_MAX[s] for k, s in
+               (("ifmap_kb", "IfmapSramSzkB"), ("filter_kb", "FilterSramSzkB"), ("ofmap_kb", "OfmapSramSzkB")))
+    assert BOUNDS["dram_bw"].high == CONFIG_MAX["Bandwidth"]
+
+
+def test_bound_text_and_edges() -> None:
+    rate = Bound(0, 1e6, low_inclusive=False)
+    count = Bound(1, 1 << 16, integer=True)
+    assert rate.text == "a number > 0 and ≤ 1000000" and count.text == "an integer in 1 … 65536"
+    assert Bound(0, 1.5e9).text == "a number in 0 … 1.5e9"
+    assert rate.holds(5e-324) and not rate.holds(0.0) and rate.holds(1e6) and not rate.holds(1e6 + 1)
+    assert count.holds(65536.0) and not count.holds(1.5) and not count.holds(math.nan)
+    rows = domain.table({"n": count})
+    domain.check_one("x", {"n": np.int64(4)}, rows)        # numpy scalars are numbers
+    domain.check_one("x", {"n": 4.0}, rows)                 # a whole float is an integer
+    with pytest.raises(ConfigError, match=r"^x design: n: 4\.5 is not allowed"):
+        domain.check_one("x", {"n": np.float64(4.5)}, rows)
