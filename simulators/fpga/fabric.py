@@ -157,7 +157,7 @@ def _catalog() -> tuple[np.ndarray, np.ndarray, _Plan]:
 def _columns(codes: np.ndarray) -> Fabric:
     """The constants of designs on catalog columns ``codes`` ``(D,)``: one gather per matrix, each field a row."""
     floats, flags, plan = _catalog()
-    f, b = iter(floats[:, codes]), iter(flags[:, codes])
+    f, b = iter(np.take(floats, codes, axis=1)), iter(np.take(flags, codes, axis=1))   # C order: contiguous rows
     kw: dict[str, Any] = {name: {k: next(f) for k in keys} if keys is not None else next(b) if is_flag else next(f)
                           for name, keys, is_flag in plan}
     return Fabric(codes=codes, **kw)
