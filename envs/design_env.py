@@ -146,7 +146,7 @@ class DesignEnv(gym.Env):
         self._indices = space.to_indices(space.default())
         self._t = 0
         self._last: tuple[dict[str, float], bool, list[str]] | None = None   # metrics, valid, violations
-        self._observed, self._valid = self.obs.normalise_metrics(None), True  # as observed
+        self._observed, self._valid = self.obs.observed_values(None), True  # as observed
 
     # -- gymnasium API -----------------------------------------------------------------------
     def reset(self, *, seed: int | None = None, options: dict[str, Any] | None = None
@@ -170,7 +170,7 @@ class DesignEnv(gym.Env):
         if bad is None:                 # sequential mode, parameters still to fix
             return self._observation(), 0.0, False, False, self._blank_info()
         if bad:
-            return self._conclude(self._design(), {}, self.obs.normalise_metrics({}), False, bad,
+            return self._conclude(self._design(), {}, self.obs.observed_values({}), False, bad,
                                   self.objective.invalid_cost, False)
         done = self.evaluator.evaluate_one(self._indices.tolist())
         values = done.metrics                        # NaN: not computed
@@ -240,18 +240,18 @@ class DesignEnv(gym.Env):
         indices = action.tolist()
         return min(indices, default=0) >= 0 and all(map(operator.lt, indices, self._sizes))
 
-    def _score(self, values: dict[str, float], metrics: dict[str, float], valid: bool) -> tuple[float, np.ndarray]:
+    def _score(self, values: dict[str, float], metrics: dict[str, float], valid: bool) -> tuple[float, list[float]]:
         """The cost of an evaluated design's ``values`` (NaN: not computed) and its ``metrics`` (those
-        computed) as observed: :meth:`Objective.cost_one` and :meth:`ObservationBuilder.normalise_metrics`,
+        computed) as observed: :meth:`Objective.cost_one` and :meth:`ObservationBuilder.observed_values`,
         the numpy log10s of both taken in one call."""
         terms, ratios = self.objective.log_terms(values), self.obs.ratios(metrics)
         both = terms + ratios if ratios is not None else terms
         logs = np.log10(both).tolist() if both else []
         k = len(terms)
         return (self.objective.cost_one(values, valid, logs[:k]),
-                self.obs.normalise_metrics(metrics, logs[k:] if ratios is not None else None))
+                self.obs.observed_values(metrics, logs[k:] if ratios is not None else None))
 
-    def _conclude(self, design: Design, metrics: dict[str, float], observed: np.ndarray, valid: bool,
+    def _conclude(self, design: Design, metrics: dict[str, float], observed: list[float], valid: bool,
                   violations: Sequence[str], cost: float, predicted: bool
                   ) -> tuple[Any, float, bool, bool, dict[str, Any]]:
         """Finish a step once ``design`` is evaluated (or rejected) with ``cost``, its ``metrics`` ``observed``."""
@@ -311,21 +311,21 @@ class DesignEnv(gym.Env):
     def _forget(self) -> None:
         """No evaluation seen in this episode yet: metrics observed as 0.5, valid."""
         self._last = None
-        self._observed, self._valid = self.obs.normalise_metrics(None), True
+        self._observed, self._valid = self.obs.observed_values(None), True
 
     def _observation(self) -> Any:
-        return self._row.write(self._indices, self._observed, self._valid,
-                               self._t if self.mode == "sequential" else None)
+        return self._row.write(self._indices.tolist(), self._observed, self._valid, self._t)
 
 
 class ObservationRow:
-    """One environment's observations, written into a preallocated float32 row.
+    """One environment's observations, each built by one float32 conversion of a list of Python floats.
 
-    The design, workload and ``fixed`` parts are looked up in tables that
-    :meth:`ObservationBuilder.assemble` itself produced at construction, so every entry is the
-    builder's value, bit for bit; a step only gathers the design's entries and writes the observed
-    metrics (already in ``[0, 1]``: :meth:`ObservationBuilder.normalise_metrics`) and the valid flag.
-    Each observation returned is a fresh copy (replay buffers and callers may keep them).
+    The design, workload and ``fixed`` entries are looked up in tables that
+    :meth:`ObservationBuilder.assemble` itself produced at construction (float32 values, read as the
+    Python floats they are), so every entry is the builder's value, bit for bit; a step only gathers the
+    design's entries and appends the observed metrics (Python floats in ``[0, 1]`` that round to the
+    builder's float32 ones: :meth:`ObservationBuilder.observed_values`) and the valid flag. Each
+    observation returned is a fresh array (replay buffers and callers may keep them).
     """
 
     def __init__(self, builder: ObservationBuilder, nvec: np.ndarray):
@@ -341,28 +341,31 @@ class ObservationRow:
             table = np.concatenate([table[k] for k in builder.parts], axis=1)
         ends = np.cumsum(list(builder.parts.values()))
         self.slices = {k: slice(int(end) - n, int(end)) for (k, n), end in zip(builder.parts.items(), ends)}
-        self._design_part, self._metrics_part = self.slices["design"], self.slices["metrics"]
-        self._valid_at = self.slices["valid"].start
-        self.row = table[0].copy()                      # its workload part stays as written here
+        assert list(self.slices) == ["design", "metrics", "valid", "workload", *(["fixed"] if builder.sequential
+                                                                              else [])], self.slices
         design = table[:, self.slices["design"]]
-        self.design = np.concatenate([design[:n, j] for j, n in enumerate(nvec.tolist())])
-        self.offsets = np.cumsum(nvec) - nvec           # where dimension j's entries start in ``design``
-        self.fixed = table[:d + 1, self.slices["fixed"]].copy() if builder.sequential else None
+        self.design: list[float] = np.concatenate([design[:n, j] for j, n in enumerate(nvec.tolist())]).tolist()
+        self.offsets: list[int] = (np.cumsum(nvec) - nvec).tolist()   # where dimension j's entries start
+        self.workload: list[float] = table[0, self.slices["workload"]].tolist()
+        self.fixed: list[list[float]] | None = \
+            table[:d + 1, self.slices["fixed"]].tolist() if builder.sequential else None
         self.kind = builder.kind
 
-    def write(self, indices: np.ndarray, metrics: np.ndarray, valid: bool, t: int | None
+    def write(self, indices: Sequence[int], metrics: Sequence[float], valid: bool, t: int = 0
               ) -> np.ndarray | dict[str, np.ndarray]:
         """The observation of the design at value ``indices`` with observed ``metrics`` (``t``
-        parameters fixed in sequential mode)."""
-        row = self.row
-        row[self._design_part] = self.design[self.offsets + indices]
-        row[self._metrics_part] = metrics
-        row[self._valid_at] = 1.0 if valid else 0.0
-        if self.fixed is not None and t is not None:
-            row[self.slices["fixed"]] = self.fixed[t]
+        parameters fixed: sequential mode only), in the builder's part order."""
+        design = self.design
+        values = [design[o + i] for o, i in zip(self.offsets, indices)]
+        values += metrics
+        values.append(1.0 if valid else 0.0)
+        values += self.workload
+        if self.fixed is not None:
+            values += self.fixed[t]
+        row = np.array(values, dtype=np.float32)
         if self.kind == "dict":
             return {k: row[part].copy() for k, part in self.slices.items()}
-        return row.copy()
+        return row
 
 
 def as_indices(a: np.ndarray, nvec: np.ndarray) -> tuple[np.ndarray, np.ndarray]:

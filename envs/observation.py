@@ -67,18 +67,24 @@ class ObservationBuilder:
 
     def normalise_metrics(self, metrics: Mapping[str, float] | None, logs: Sequence[float] | None = None
                           ) -> np.ndarray:
-        """One design's metrics as observed (``(k,)``; see the module docstring): where :meth:`ratios` gives
-        ratios, ``0.5 + 0.5·tanh(log / 2)`` of their numpy log10 (``logs``, when the caller took them) in Python
-        floats, with numpy's ``tanh``; else :meth:`_squash`'s array way (0.5 for no metrics)."""
+        """One design's metrics as observed (``(k,)`` float32; see the module docstring):
+        :meth:`observed_values` as float32."""
+        return np.array(self.observed_values(metrics, logs), dtype=np.float32)
+
+    def observed_values(self, metrics: Mapping[str, float] | None, logs: Sequence[float] | None = None
+                        ) -> list[float]:
+        """:meth:`normalise_metrics` as Python floats that round to its float32 entries: where
+        :meth:`ratios` gives ratios, ``0.5 + 0.5·tanh(log / 2)`` of their numpy log10 (``logs``, when the
+        caller took them) in Python floats, with numpy's ``tanh``; else :meth:`_squash`'s array way (0.5
+        for no metrics)."""
         if logs is None:
             ratios = self.ratios(metrics)
             logs = None if ratios is None else np.log10(ratios).tolist()
         if logs is not None:
-            tanh = np.tanh([log / 2.0 for log in logs]).tolist()
-            return np.array([0.5 + 0.5 * t for t in tanh], dtype=np.float32)
+            return [0.5 + 0.5 * t for t in np.tanh([log / 2.0 for log in logs]).tolist()]
         if not metrics or not self.metrics:
-            return np.full(len(self.metrics), 0.5, dtype=np.float32)
-        return self._squash(np.array([[metrics.get(m, np.nan) for m in self.metrics]], dtype=float))[0]
+            return [0.5] * len(self.metrics)
+        return self._squash(np.array([[metrics.get(m, np.nan) for m in self.metrics]], dtype=float))[0].tolist()
 
     def ratios(self, metrics: Mapping[str, float] | None) -> list[float] | None:
         """The ratios to the reference whose numpy log10 :meth:`normalise_metrics` squashes in Python floats
