@@ -16,16 +16,12 @@ import math
 import numbers
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple
 
 import numpy as np
 
 from archgym.errors import ConfigError
 from simulators.common.arrays import to_numpy
-
-#: one bound as :func:`check_one` reads it: (name, lowest allowed value, highest, integer, the bound)
-Row = tuple[str, float, float, bool, "Bound"]
-
 
 @dataclass(frozen=True)
 class Bound:
@@ -62,30 +58,49 @@ class Bound:
         return np.asarray(ok)
 
 
-def table(bounds: Mapping[str, Bound]) -> tuple[Row, ...]:
-    """``bounds`` as the rows :func:`check_one` loops over (built once per family)."""
-    return tuple((name, b.lowest, b.high, b.integer, b) for name, b in bounds.items())
+class Table(NamedTuple):
+    """Bounds as :func:`check_one` reads them: ``(name, lowest, high)`` of the integer ones and of the others
+    (:attr:`Bound.lowest`), and every bound by name."""
+
+    integers: tuple[tuple[str, float, float], ...]
+    reals: tuple[tuple[str, float, float], ...]
+    bounds: Mapping[str, Bound]
 
 
-def check_one(family: str, design: Mapping[str, Any], rows: tuple[Row, ...], index: int | None = None) -> None:
+def table(bounds: Mapping[str, Bound]) -> Table:
+    """``bounds`` as :func:`check_one` reads them (built once per family)."""
+    return Table(tuple((n, b.lowest, b.high) for n, b in bounds.items() if b.integer),
+                 tuple((n, b.lowest, b.high) for n, b in bounds.items() if not b.integer), bounds)
+
+
+def check_one(family: str, design: Mapping[str, Any], bounds: Table, index: int | None = None) -> None:
     """Raise a one-line :class:`ConfigError` for the first bounded parameter of ``design`` outside its bound
     (parameters the design does not carry are not checked: the required ones are checked before);
-    ``index``: the design's place in its batch, named in the error."""
-    for name, lowest, high, integer, bound in rows:
-        if name in design:
+    ``index``: the design's place in its batch, named in the error. Python ints (and floats where integers
+    are not required) inside their ranges pass in one loop; anything else is checked value by value."""
+    try:
+        for name, lowest, high in bounds.integers:
             v = design[name]
-            t = type(v)
-            if not ((t is int or (t is float and not integer)) and lowest <= v <= high):
-                _check_value(_where(family, index), name, v, bound)
+            if type(v) is not int or not lowest <= v <= high:
+                break
+        else:
+            for name, lowest, high in bounds.reals:
+                v = design[name]
+                if (type(v) is not float and type(v) is not int) or not lowest <= v <= high:
+                    break
+            else:
+                return
+    except KeyError:          # an optional parameter the design does not carry
+        pass
+    for name, bound in bounds.bounds.items():
+        if name in design:
+            _check_value(_where(family, index), name, design[name], bound)
 
 
-def check_rows(family: str, designs: Sequence[Mapping[str, Any]], rows: tuple[Row, ...]) -> None:
-    """:func:`check_one` of each design of a batch given as dicts (one design: no index in the error)."""
-    if len(designs) == 1:
-        check_one(family, designs[0], rows)
-        return
+def check_rows(family: str, designs: Sequence[Mapping[str, Any]], bounds: Table) -> None:
+    """:func:`check_one` of each design of a batch given as dicts, the error naming the design's index."""
     for i, design in enumerate(designs):
-        check_one(family, design, rows, i)
+        check_one(family, design, bounds, i)
 
 
 def check_columns(family: str, columns: Mapping[str, Any], bounds: Mapping[str, Bound]) -> None:

@@ -218,15 +218,19 @@ class Family(Simulator):
         return self.model(designs, workload, fidelity)
 
     def _check_bounds(self, designs: Designs) -> None:
-        """:attr:`bounds` on ``designs``: given as dicts, design by design (a plain loop); as columns, at once."""
-        if designs._rows is not None:
-            domain.check_rows(self.name, designs._rows, self._bound_rows)
-        else:
+        """:attr:`bounds` on ``designs``: given as dicts, design by design (a plain loop; one design's error
+        names no index); as columns, at once."""
+        rows = designs._rows
+        if rows is None:
             domain.check_columns(self.name, designs.columns, self.bounds)
+        elif len(rows) == 1:
+            domain.check_one(self.name, rows[0], self._bound_table)
+        else:
+            domain.check_rows(self.name, rows, self._bound_table)
 
     @functools.cached_property
-    def _bound_rows(self) -> tuple[domain.Row, ...]:
-        """:attr:`bounds` as :func:`~simulators.common.domain.check_one` loops over them."""
+    def _bound_table(self) -> domain.Table:
+        """:attr:`bounds` as :func:`~simulators.common.domain.check_one` reads them."""
         return domain.table(self.bounds)
 
     @functools.cached_property
