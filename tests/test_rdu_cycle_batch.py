@@ -100,3 +100,12 @@ def test_split_floor_never_exceeds_the_lower_bound_of_a_valid_split():
         assert np.all(floor[ok] <= reach[ok])
         checked += int(ok.sum())
     assert checked > 50
+
+
+def test_by_source_gathers_once_per_source_in_design_order():
+    a, b = np.array([10, 11, 12, 13]), np.array([20, 21, 22])
+    sources, rows = [a, b, a, b, a], [[3, 1], [], [0], [2, 2], []]
+    firsts, taken, order = cycle_search.by_source(sources, rows)
+    assert len(taken) == 2
+    got = np.concatenate([sources[i][r] for i, r in zip(firsts, taken)])[order]
+    assert got.tolist() == [13, 11, 10, 22, 22]

@@ -134,6 +134,25 @@ def floor_hardware(designs: Sequence[MappingABC[str, Any]]) -> np.ndarray:
     return columns(designs, _FLOOR_HW)
 
 
+def by_source(sources: Sequence[object], rows: Sequence[Sequence[int]]) -> tuple[list[int], list[np.ndarray], np.ndarray]:
+    """Rows ``rows[i]`` of each design's ``sources[i]`` (an object designs of one cut key share), to be
+    gathered once per distinct source: the first design of each source, each source's rows (its
+    designs' in design order) and the order that puts their concatenation back in design order."""
+    first: dict[int, int] = {}
+    parts: dict[int, list[int]] = {}
+    where: dict[int, list[int]] = {}
+    at = 0
+    for i, (source, r) in enumerate(zip(sources, rows)):
+        k = first.setdefault(id(source), i)
+        parts.setdefault(k, []).extend(r)
+        where.setdefault(k, []).extend(range(at, at + len(r)))
+        at += len(r)
+    keys = [k for k in parts if parts[k]]
+    order = np.empty(at, dtype=np.int64)
+    order[np.array([j for k in keys for j in where[k]], dtype=np.int64)] = np.arange(at)
+    return keys, [np.array(parts[k], dtype=np.int64) for k in keys], order
+
+
 def design_floors(designs: Sequence[MappingABC[str, Any]], terms: Sequence[np.ndarray]) -> list[np.ndarray]:
     """Each design's :func:`floors` of its candidates' ``terms`` (all designs in one pass)."""
     if len(terms) == 1:

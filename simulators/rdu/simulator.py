@@ -242,7 +242,8 @@ class RDUSimulator(Family):
         if not p_i.size:
             return
         at = np.cumsum([0, *map(len, open_rows)])   # open row u of design i: row at[i] + u of `cuts`
-        cuts = mp.CutSet.joined([c.cuts.take(np.array(r, dtype=np.int64)) for c, r in zip(own, open_rows) if r])
+        firsts, taken, order = cycle_search.by_source([c.cuts for c in own], open_rows)   # one gather per cut set
+        cuts = mp.CutSet.joined([own[i].cuts.take(r) for i, r in zip(firsts, taken)]).take(order)
         owner = np.repeat(np.arange(len(designs)), list(map(len, open_rows)))
         lanes, stages = (np.array([int(d[k]) for d in designs])[owner][:, None] for k in ("lanes", "stages"))
         p_row = at[p_i] + p_u
@@ -254,8 +255,8 @@ class RDUSimulator(Family):
         if not p_i.size:
             return
         table = section_table.table(kg)
-        views = {i: _cut_set(designs[i], kg)[1] for i, r in enumerate(open_rows) if r}
-        slot, entry = (np.concatenate([getattr(views[i], f)[open_rows[i]] for i in views])[p_row]
+        views = [_cut_set(designs[i], kg)[1] for i in firsts]
+        slot, entry = (np.concatenate([getattr(v, f)[r] for v, r in zip(views, taken)])[order][p_row]
                        for f in ("slot", "entry"))
         combos, which = np.unique(np.stack([p_i, p_b]), axis=1, return_inverse=True)   # a split per design and budget
         split = np.array([table.split_id(int(lanes[at[i], 0]), int(stages[at[i], 0]), b) for i, b in combos.T.tolist()],
