@@ -90,21 +90,25 @@ def metric_columns(df: Any) -> dict[str, np.ndarray]:
     return {c[2:]: df[c].to_numpy(dtype=float) for c in df.columns if c.startswith("m.")}
 
 
-def costs(df: Any, objective: Objective) -> np.ndarray | None:
-    """Objective cost per row (lower is better); None when a metric it needs is never reported."""
+def costs(df: Any, objective: Objective, feasible: np.ndarray | None = None) -> np.ndarray | None:
+    """Objective cost per row (lower is better); None when a metric it needs is never reported.
+    ``feasible``: :func:`feasible_mask` of ``df``, when the caller has it."""
     if any(f"m.{m}" not in df.columns for m in objective.metrics_used):
         return None
     try:
-        return objective.cost_batch(metric_columns(df), feasible_mask(df))
+        return objective.cost_batch(metric_columns(df), feasible_mask(df) if feasible is None else feasible)
     except ConfigError:
         return None
 
 
-def cost_matrix(df: Any, objectives: Sequence[Objective]) -> tuple[np.ndarray, list[Objective]]:
-    """``(rows, k)`` costs of the objectives whose metrics the run reports, and those objectives."""
+def cost_matrix(df: Any, objectives: Sequence[Objective], feasible: np.ndarray | None = None
+                ) -> tuple[np.ndarray, list[Objective]]:
+    """``(rows, k)`` costs of the objectives whose metrics the run reports, and those objectives
+    (``feasible`` as in :func:`costs`)."""
+    feasible = feasible_mask(df) if feasible is None else feasible
     cols, used = [], []
     for obj in objectives:
-        c = costs(df, obj)
+        c = costs(df, obj, feasible)
         if c is not None:
             cols.append(c)
             used.append(obj)
@@ -136,16 +140,16 @@ def summarize(df: Any, objectives: Sequence[Objective], run_id: str = "") -> Run
     """Best row per objective, Pareto-set size over the objectives' costs, invalid-design reasons."""
     feasible = feasible_mask(df)
     reasons: Counter[str] = Counter()
-    for ok, viol in zip(feasible, df["violations"] if len(df) else []):
-        if not ok:
-            reasons.update(viol or ["invalid"])
+    violations = df["violations"].tolist() if len(df) else []
+    for i in np.flatnonzero(~feasible).tolist():
+        reasons.update(violations[i] or ["invalid"])
     bounds = {m: b for o in objectives for m, b in o.constraints.items()}
     summary = RunSummary(run_id, len(df), int(feasible.sum()), int((~feasible).sum()),
                          reasons.most_common(), objectives=[label(o) for o in objectives],
                          constraints=[f"{m} ≤ {b:g}" for m, b in bounds.items()])
     if not feasible.any():
         return summary
-    matrix, used = cost_matrix(df, objectives)
+    matrix, used = cost_matrix(df, objectives, feasible)
     idx = np.flatnonzero(feasible)
     summary.pareto_size = int(pareto_mask(matrix[idx]).sum()) if used else 0
     varied = [c for c in df.columns if c.startswith("d.") and df[c].nunique(dropna=False) > 1]
