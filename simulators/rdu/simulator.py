@@ -258,10 +258,13 @@ class RDUSimulator(Family):
         views = [_cut_set(designs[i], kg)[1] for i in firsts]
         slot, entry = (np.concatenate([getattr(v, f)[r] for v, r in zip(views, taken)])[order][p_row]
                        for f in ("slot", "entry"))
-        combos, which = np.unique(np.stack([p_i, p_b]), axis=1, return_inverse=True)   # a split per design and budget
-        split = np.array([table.split_id(int(lanes[at[i], 0]), int(stages[at[i], 0]), b) for i, b in combos.T.tolist()],
-                         dtype=np.int64)[which.ravel()]
-        own_split = np.array([table.split_id(*(int(d[k]) for k in ("lanes", "stages", "n_pcu"))) for d in designs])
+        span = int(p_b.max()) + 1
+        combos, which = np.unique(p_i * span + p_b, return_inverse=True)   # a split per design and budget
+        split = np.array([table.split_id(int(lanes[at[i], 0]), int(stages[at[i], 0]), b)
+                          for i, b in zip(*(v.tolist() for v in np.divmod(combos, span)))], dtype=np.int64)[which.ravel()]
+        own_split = np.zeros(len(designs), dtype=np.int64)
+        for i in np.unique(p_i).tolist():
+            own_split[i] = table.split_id(*(int(designs[i][k]) for k in ("lanes", "stages", "n_pcu")))
         chains = table.chains(slot, split)
         pcu = table.pcu(entry, split)
         differs = np.flatnonzero((pcu != table.pcu(entry, own_split[p_i])).any(axis=1))   # not an own candidate
