@@ -79,11 +79,14 @@ def _fabric(device: str, precision: str) -> np.ndarray:
 
 
 def _tiled_tables(table: StageTable) -> tuple[Any, ...]:
-    """The stage table's arrays :func:`tiled_one` reads (``tiled._Layers``), memoised on the table."""
+    """The stage table's arrays :func:`tiled_one` reads (``tiled._Layers``): its 14 per-stage float arrays as the
+    rows of one ``(14, n)`` array (:func:`_tiled_rows`; one argument for numba to unbox instead of 14), the MAC
+    mask, ``acc_log`` and ``kmax``; memoised on the table."""
     def build() -> tuple[Any, ...]:
         lay = _layers(table)
-        return (*lay.dims.values(), lay.row_words, lay.weight_words, lay.out_words, lay.extra_words, lay.kernel,
-                table.is_mac, lay.acc_log, lay.kmax)
+        rows = np.stack([*lay.dims.values(), lay.row_words, lay.weight_words, lay.out_words, lay.extra_words,
+                         lay.kernel])
+        return rows, table.is_mac, lay.acc_log, lay.kmax
 
     return table.remember("single_tiled", build)
 
@@ -263,14 +266,21 @@ def _metrics(res: np.ndarray, util: np.ndarray, f_mhz: float, f_hz: float, lat: 
             lut > cap * u[3] + 1e-9, ff > cap * u[4] + 1e-9)
 
 
+@njit(cache=True, inline="always")
+def _tiled_rows(rows: np.ndarray) -> tuple[np.ndarray, ...]:  # pragma: no cover - compiled
+    """:func:`_tiled_tables`' rows as M, N, Kr, Ks, R, C, S, rep, E, row_words, weight_words, out_words,
+    extra_words, kernel (``tiled._Layers``; contiguous views)."""
+    return (rows[0], rows[1], rows[2], rows[3], rows[4], rows[5], rows[6], rows[7], rows[8], rows[9], rows[10],
+            rows[11], rows[12], rows[13])
+
+
 @njit(cache=True, error_model="numpy")
-def tiled_one(M: np.ndarray, N: np.ndarray, Kr: np.ndarray, Ks: np.ndarray, R: np.ndarray, C: np.ndarray,
-              S: np.ndarray, rep: np.ndarray, E: np.ndarray, row_words: np.ndarray, weight_words: np.ndarray,
-              out_words: np.ndarray, extra_words: np.ndarray, kernel: np.ndarray, is_mac: np.ndarray,
-              acc_log: float, kmax: float, macs_total: float, weight_elems: float, fab: np.ndarray,
-              tm: float, tn: float, buf_kib: float, clock_mhz: float, cap: float
+def tiled_one(rows: np.ndarray, is_mac: np.ndarray, acc_log: float, kmax: float, macs_total: float,
+              weight_elems: float, fab: np.ndarray, tm: float, tn: float, buf_kib: float, clock_mhz: float, cap: float
               ) -> tuple[Any, ...]:  # pragma: no cover - compiled
-    """:data:`METRICS` then :data:`VIOLATIONS` of one tiled design (``model.analyze`` on a batch of it)."""
+    """:data:`METRICS` then :data:`VIOLATIONS` of one tiled design (``model.analyze`` on a batch of it);
+    ``rows``, ``is_mac``, ``acc_log``, ``kmax``: :func:`_tiled_tables`."""
+    M, N, Kr, Ks, R, C, S, rep, E, row_words, weight_words, out_words, extra_words, kernel = _tiled_rows(rows)
     one = np.ones(1)
     bits = fab[BITS]
     res_k, words = kernels.engine_resources(
@@ -362,8 +372,8 @@ def hybrid_one(tiled_tables: tuple[Any, ...], streaming_tables: tuple[Any, ...],
     ``model.analyze``'s engine resources with InTAR's logic overhead, its group folding
     (``kernels.fold_groups``), group pipelines (``kernels.stage_model``, weights off chip) and schedule
     (``kernels.hybrid_rows``)."""
-    (M, N, Kr, Ks, R, C, S, rep, E, row_words, weight_words, out_words, extra_words, kernel, is_mac, acc_log,
-     kmax) = tiled_tables
+    rows, is_mac, acc_log, kmax = tiled_tables
+    M, N, Kr, Ks, R, C, S, rep, E, row_words, weight_words, out_words, extra_words, kernel = _tiled_rows(rows)
     (key, offset, start, pick, pe_c, simd_c, span, mac_idx, fold_elts, fold_E, macs, MH, MW, pix, lb_words, spatial,
      s_acc_log, elts, s_E, elt_ops, skip, skip_words, out_rows, row_elems, _, _, _) = streaming_tables
     one = np.ones(1)
