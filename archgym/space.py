@@ -210,11 +210,7 @@ class DesignSpace:
     def violations_batch(self, columns: Mapping[str, np.ndarray]) -> dict[str, np.ndarray]:
         """For each constraint, a boolean array: True where the batch member violates it."""
         n = len(next(iter(columns.values()))) if columns else 0
-        out: dict[str, np.ndarray] = {}
-        for c in self.constraints:
-            ok = np.asarray(c.check(columns), dtype=bool)
-            out[c.name] = ~(ok if ok.shape == (n,) else np.broadcast_to(ok, (n,)))  # scalar: same for all
-        return out
+        return {c.name: _violated(c, columns, n) for c in self.constraints}
 
     # -- encodings ---------------------------------------------------------------------------
     def to_indices(self, design: Mapping[str, Any]) -> np.ndarray:
@@ -290,11 +286,14 @@ class DesignSpace:
     def violations_at(self, indices: Sequence[int]) -> list[str]:
         """Names of the constraints that the design at value ``indices`` (Python ints, each in range)
         violates: :meth:`violations_batch` of its row of :meth:`indices_to_columns`, each constraint given
-        the one-entry columns it reads (built when read), not every column."""
-        if not self.constraints:
-            return []
-        columns = _RowColumns(self, indices)
-        return [name for name, hit in self.violations_batch(columns).items() if hit[0]]
+        the one-entry columns it reads (built when read), not every column, and its outcome remembered
+        per the values of those columns (:class:`_Outcomes`)."""
+        return [c.name for c, outcomes in zip(self.constraints, self._outcomes) if outcomes.violated(indices)]
+
+    @functools.cached_property
+    def _outcomes(self) -> tuple[_Outcomes, ...]:
+        """Each constraint's remembered outcomes (:meth:`violations_at`)."""
+        return tuple(_Outcomes(self, c) for c in self.constraints)
 
     def designs_to_columns(self, designs: Sequence[Mapping[str, Any]]) -> Columns:
         return self.indices_to_columns(np.array([self.to_indices(d) for d in designs]).reshape(-1, len(self)))
@@ -364,13 +363,54 @@ class DesignSpace:
                  "values": list(p.values), "default": p.default, "doc": p.doc} for p in self.params]
 
 
+def _violated(constraint: Constraint, columns: Mapping[str, np.ndarray], n: int) -> np.ndarray:
+    """True where each of the ``n`` designs of ``columns`` violates ``constraint`` (a scalar answer: the
+    same for all)."""
+    ok = np.asarray(constraint.check(columns), dtype=bool)
+    return ~(ok if ok.shape == (n,) else np.broadcast_to(ok, (n,)))
+
+
+#: most outcomes :class:`_Outcomes` remembers per constraint (a bound on memory, not on correctness)
+OUTCOMES_MEMO = 4096
+
+
+class _Outcomes:
+    """One constraint's outcomes on single designs, remembered per the value indices of the columns it
+    read. A check is a function of the values it reads: a design that agrees with an earlier one on
+    every column that one's check read makes the check read the same columns, in the same order, with the
+    same values, and give the same answer. So the read columns learnt from the first check key the
+    memo, and an outcome is kept only when its check read exactly those columns."""
+
+    def __init__(self, space: DesignSpace, constraint: Constraint):
+        self.space, self.constraint = space, constraint
+        self.read: tuple[int, ...] | None = None
+        self.seen: dict[tuple[int, ...], bool] = {}
+
+    def violated(self, indices: Sequence[int]) -> bool:
+        """Whether the design at ``indices`` violates the constraint (:meth:`DesignSpace.violations_at`)."""
+        if self.read is not None:
+            hit = self.seen.get(tuple([indices[j] for j in self.read]))
+            if hit is not None:
+                return hit
+        columns = _RowColumns(self.space, indices)
+        hit = bool(_violated(self.constraint, columns, 1)[0])
+        read = tuple(sorted(columns.read))
+        if self.read is None:
+            self.read = read
+        if read == self.read and len(self.seen) < OUTCOMES_MEMO:
+            self.seen[tuple([indices[j] for j in read])] = hit
+        return hit
+
+
 class _RowColumns(Mapping[str, np.ndarray]):
-    """One design's :meth:`DesignSpace.indices_to_columns`, each one-entry column built when first read."""
+    """One design's :meth:`DesignSpace.indices_to_columns`, each one-entry column built when first read
+    (``read``: the positions of those read)."""
 
     def __init__(self, space: DesignSpace, indices: Sequence[int]):
         self._positions = space._positions
         self._tables, self._indices = space._tables, indices
         self._built: Columns = {}
+        self.read: set[int] = set()
 
     def __getitem__(self, name: str) -> np.ndarray:
         column = self._built.get(name)
@@ -378,6 +418,7 @@ class _RowColumns(Mapping[str, np.ndarray]):
             j = self._positions[name]
             i = self._indices[j]
             column = self._built[name] = self._tables[j][i:i + 1].copy()
+            self.read.add(j)
         return column
 
     def __iter__(self) -> Iterator[str]:

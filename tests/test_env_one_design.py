@@ -135,16 +135,30 @@ def test_plain_design_is_from_indices_where_columns_hold_the_values():
 
 
 def test_violations_at_is_violations_batch_of_the_row():
-    reads: list[str] = []
+    """Including its remembered outcomes: checks that read some columns, none, or different ones by
+    design (a branch), visited in several orders, and a family's own constraint."""
 
     def small(d: Mapping[str, Any]) -> Any:
-        reads.append("small")
         return np.asarray(d["a"]) * np.asarray(d["b"]) <= 6
 
-    space = DesignSpace((ordinal("a", (1, 2, 3)), ordinal("b", (1, 2, 3)), ordinal("c", ("x", "y"))),
-                        (Constraint("small", small), Constraint("not_y", lambda d: d["c"] != "y"),
-                         Constraint("always", lambda d: True)))
-    for row in space.iter_index_chunks().__next__():
-        want = [k for k, hit in space.violations_batch(space.indices_to_columns(row[None, :])).items() if hit[0]]
-        assert space.violations_at(row.tolist()) == want
+    def branch(d: Mapping[str, Any]) -> Any:          # reads c, then a or b
+        return np.asarray(d["a"]) < 3 if d["c"][0] == "x" else np.asarray(d["b"]) < 2
+
+    params = (ordinal("a", (1, 2, 3)), ordinal("b", (1, 2, 3)), ordinal("c", ("x", "y")))
+    checks = (Constraint("small", small), Constraint("not_y", lambda d: d["c"] != "y"),
+              Constraint("always", lambda d: True), Constraint("branch", branch))
+    rows = np.stack(np.meshgrid(*(np.arange(p.size) for p in params), indexing="ij"), -1).reshape(-1, 3)
+    for seed in range(4):
+        space = DesignSpace(params, checks)
+        for row in rows[np.random.default_rng(seed).permutation(len(rows))]:
+            want = [k for k, hit in space.violations_batch(space.indices_to_columns(row[None, :])).items() if hit[0]]
+            assert space.violations_at(row.tolist()) == want, row
+    seen = set()
+    for workload in ("gpt2-decode:ctx=128", "llama7b-decode"):      # the weights fit; they do not
+        pim = get_simulator("pim").space(get_workload(workload))
+        for row in pim.sample_indices(100, np.random.default_rng(5)):
+            want = [k for k, hit in pim.violations_batch(pim.indices_to_columns(row[None, :])).items() if hit[0]]
+            assert pim.violations_at(row.tolist()) == want
+            seen.add(bool(want))
+    assert seen == {True, False}
     assert DesignSpace((ordinal("a", (1, 2)),)).violations_at([1]) == []
