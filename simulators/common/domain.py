@@ -23,6 +23,7 @@ import numpy as np
 from archgym.errors import ConfigError
 from simulators.common.arrays import to_numpy
 
+
 @dataclass(frozen=True)
 class Bound:
     """Values ``low ≤ v ≤ high`` (``low < v`` when not ``low_inclusive``), integers when ``integer``."""
@@ -40,7 +41,7 @@ class Bound:
 
     @property
     def text(self) -> str:
-        """What is allowed, for the error: "an integer in 1 … 65536", "a number > 0 and ≤ 1e6"."""
+        """What is allowed, for the error: "an integer in 1 … 65536", "a number > 0 and ≤ 1e9"."""
         kind = "an integer" if self.integer else "a number"
         if self.low_inclusive:
             return f"{kind} in {_num(self.low)} … {_num(self.high)}"

@@ -5,7 +5,7 @@ from __future__ import annotations
 from simulators.common.domain import Bound
 from simulators.common.dram import DRAM_PRESETS
 
-#: every counted resource: at least one, and [A] at most 2¹⁶ (64× the spaces' largest, 1024 registers)
+#: every counted resource: at least one, and [A] at most 2¹⁶ (256× the spaces' largest: 256 registers, 64 lanes)
 _COUNT = Bound(1, 1 << 16, integer=True)
 
 BOUNDS: dict[str, Bound] = {
