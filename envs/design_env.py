@@ -341,8 +341,8 @@ class ObservationRow:
             table = np.concatenate([table[k] for k in builder.parts], axis=1)
         ends = np.cumsum(list(builder.parts.values()))
         self.slices = {k: slice(int(end) - n, int(end)) for (k, n), end in zip(builder.parts.items(), ends)}
-        assert list(self.slices) == ["design", "metrics", "valid", "workload", *(["fixed"] if builder.sequential
-                                                                              else [])], self.slices
+        # write() appends the parts in the builder's order: design, metrics, valid, workload, fixed
+        assert list(builder.parts)[:4] == ["design", "metrics", "valid", "workload"], builder.parts
         design = table[:, self.slices["design"]]
         self.design: list[float] = np.concatenate([design[:n, j] for j, n in enumerate(nvec.tolist())]).tolist()
         self.offsets: list[int] = (np.cumsum(nvec) - nvec).tolist()   # where dimension j's entries start
