@@ -130,16 +130,6 @@ def test_in_bounds_results_are_unchanged(family: str, n: int) -> None:
         assert one.metrics == ref.metrics and one.valid == ref.valid and one.violations == ref.violations
 
 
-def test_systolic_bounds_are_the_scalesim_config_limits() -> None:
-    from simulators.systolic.bounds import BOUNDS
-    from simulators.systolic.scalesim_io import CONFIG_MAX
-
-    assert BOUNDS["rows"].high == CONFIG_MAX["ArrayHeight"] and BOUNDS["cols"].high == CONFIG_MAX["ArrayWidth"]
-    assert all(BOUNDS[k].high == CONFIG_MAX[s] for k, s in
-               (("ifmap_kb", "IfmapSramSzkB"), ("filter_kb", "FilterSramSzkB"), ("ofmap_kb", "OfmapSramSzkB")))
-    assert BOUNDS["dram_bw"].high == CONFIG_MAX["Bandwidth"]
-
-
 def test_bound_text_and_edges() -> None:
     rate = Bound(0, 1e6, low_inclusive=False)
     count = Bound(1, 1 << 16, integer=True)

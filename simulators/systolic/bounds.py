@@ -1,23 +1,29 @@
 """Allowed values of the systolic hardware parameters (the loop-nest family's too): the limits
-``archgym scalesim`` puts on a SCALE-Sim config for the same quantities
-(:data:`~simulators.systolic.scalesim_io.CONFIG_MAX`, not imported: that module's import costs ~0.2 s;
-tests/test_design_bounds.py keeps the two equal). Every one is an integer: the analytical model reads the
-hardware columns as int64. Sources: docs/robustness.md, "Design values at the simulator API"."""
+``archgym scalesim`` also puts on a SCALE-Sim config for the same quantities
+(:data:`~simulators.systolic.scalesim_io.CONFIG_MAX` reads them from here). Every one is an integer: the
+analytical model reads the hardware columns as int64. Sources: docs/robustness.md, "Design values at the
+simulator API"."""
 
 from __future__ import annotations
 
 from simulators.common.domain import Bound
 
-#: SRAM size in KB: ≤ 2²² KB = 4 GiB, as a SCALE-Sim config's ``*SramSzkB``
-_SRAM = Bound(1, 1 << 22, integer=True)
+#: array side in PEs (SCALE-Sim's ``ArrayHeight`` / ``ArrayWidth``)
+MAX_ARRAY_SIDE = 1 << 16
+#: SRAM size in KB: 2²² KB = 4 GiB (SCALE-Sim's ``*SramSzkB``)
+MAX_SRAM_KB = 1 << 22
+#: DRAM or SRAM-bank bandwidth in words per cycle (SCALE-Sim's ``Bandwidth``, ``*BankBandwidth``)
+MAX_WORDS_PER_CYCLE = 1 << 20
+
+_SRAM = Bound(1, MAX_SRAM_KB, integer=True)
 
 BOUNDS: dict[str, Bound] = {
-    "rows": Bound(1, 1 << 16, integer=True),
-    "cols": Bound(1, 1 << 16, integer=True),
+    "rows": Bound(1, MAX_ARRAY_SIDE, integer=True),
+    "cols": Bound(1, MAX_ARRAY_SIDE, integer=True),
     "ifmap_kb": _SRAM,
     "filter_kb": _SRAM,
     "ofmap_kb": _SRAM,
-    "dram_bw": Bound(1, 1 << 20, integer=True),       # words/cycle
+    "dram_bw": Bound(1, MAX_WORDS_PER_CYCLE, integer=True),
     "word_bytes": Bound(1, 8, integer=True),          # [A] up to FP64
     "clock_mhz": Bound(1, 100_000, integer=True),     # [A] up to 100 GHz
 }

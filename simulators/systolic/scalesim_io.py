@@ -20,14 +20,15 @@ from pathlib import Path
 from archgym.config import MAX_CONFIG_BYTES
 from archgym.errors import ConfigError
 from archgym.workload import MAX_DIM, MAX_MACS, Gemm, read_text, topology_integers
+from simulators.systolic.bounds import MAX_ARRAY_SIDE, MAX_SRAM_KB, MAX_WORDS_PER_CYCLE
 from simulators.systolic.cycle import GemmTiming, gemm_timing
 from simulators.systolic.hardware import DATAFLOWS
 from simulators.systolic.scalesim_memory import ConvGeometry
 
 #: bounds on SCALE-Sim inputs beyond :data:`~archgym.workload.MAX_DIM` (docs/robustness.md)
-CONFIG_MAX = {"ArrayHeight": 1 << 16, "ArrayWidth": 1 << 16, "IfmapSramSzkB": 1 << 22, "FilterSramSzkB": 1 << 22,
-              "OfmapSramSzkB": 1 << 22, "Bandwidth": 1 << 20, "IfmapSRAMBankBandwidth": 1 << 20,
-              "FilterSRAMBankBandwidth": 1 << 20}
+CONFIG_MAX = {"ArrayHeight": MAX_ARRAY_SIDE, "ArrayWidth": MAX_ARRAY_SIDE, "IfmapSramSzkB": MAX_SRAM_KB,
+              "FilterSramSzkB": MAX_SRAM_KB, "OfmapSramSzkB": MAX_SRAM_KB, "Bandwidth": MAX_WORDS_PER_CYCLE,
+              "IfmapSRAMBankBandwidth": MAX_WORDS_PER_CYCLE, "FilterSRAMBankBandwidth": MAX_WORDS_PER_CYCLE}
 MAX_LAYERS = 100_000
 RUN_NAME = re.compile(r"[A-Za-z0-9_. -]{1,128}")
 
