@@ -24,6 +24,7 @@ from archgym.workload import Workload, get_workload
 from simulators.common.family import Designs, Family, ModelOutput
 
 sys.path.insert(0, str(Path(__file__).parent))
+from exact_compare import assert_same
 from toy_simulator import ToySimulator
 
 
@@ -70,23 +71,6 @@ def _simulator(name: str) -> Simulator:
     return {"familytoy": FamilyToy, "ownbatch": OwnBatchToy, "toy": ToySimulator}.get(name, lambda: get_simulator(name))()
 
 
-def _same(x: Any, y: Any, at: str) -> None:
-    """Equal value and type, floats by their bits (NaN included), dict keys in the same order."""
-    assert type(x) is type(y), f"{at}: {type(x).__name__} vs {type(y).__name__}"
-    if isinstance(x, float):
-        assert (math.isnan(x) and math.isnan(y)) or x.hex() == y.hex(), f"{at}: {x!r} vs {y!r}"
-    elif isinstance(x, dict):
-        assert list(x) == list(y), f"{at}: keys {list(x)} vs {list(y)}"
-        for k in x:
-            _same(x[k], y[k], f"{at}.{k}")
-    elif isinstance(x, (list, tuple)):
-        assert len(x) == len(y), f"{at}: {len(x)} vs {len(y)}"
-        for i, (u, v) in enumerate(zip(x, y)):
-            _same(u, v, f"{at}[{i}]")
-    else:
-        assert x == y, f"{at}: {x!r} vs {y!r}"
-
-
 @pytest.mark.parametrize("name, workload, mapping, objective", CASES, ids=[c[0] for c in CASES])
 def test_evaluate_one_is_row_0_of_evaluate_indices(tmp_path, name, workload, mapping, objective):
     sim, wl = _simulator(name), get_workload(workload)
@@ -97,12 +81,12 @@ def test_evaluate_one_is_row_0_of_evaluate_indices(tmp_path, name, workload, map
     indices = space.sample_indices(30, np.random.default_rng(1))
     got = [one.evaluate_one(row.tolist()) for row in indices]
     want = [Evaluated.of(space.from_indices(row), batch.evaluate_indices(row[None, :]).row(0)) for row in indices]
-    _same(got, want, name)
+    assert_same(got, want, name)
     assert all(type(e) is Evaluated for e in got)
     assert one.evaluations == batch.evaluations == len(indices)
     rows = {run: [(r.step, r.design, r.metrics, r.valid, r.violations, r.seed, r.predicted, r.model_version)
                   for r in store.records(run)] for run in ("one", "batch")}
-    _same(rows["one"], rows["batch"], f"{name} store rows")
+    assert_same(rows["one"], rows["batch"], f"{name} store rows")
     if name in ("familytoy", "toy"):        # the space's constraints and the objective's bound both fire
         seen = {v for e in got for v in e.violations}
         assert {"pe_budget", "area_mm2<=1.5"} <= seen, seen
@@ -126,8 +110,8 @@ def test_plain_design_is_from_indices_where_columns_hold_the_values():
         space = sim.space(get_workload("resnet18" if family != "dram" else "trace:pattern=random,n=64"))
         for row in space.sample_indices(20, np.random.default_rng(2)):
             plain = space.plain_design(row.tolist())
-            _same(plain, space.from_indices(row), family)
-            _same(plain, space.columns_to_designs(space.indices_to_columns(row[None, :]))[0], family)
+            assert_same(plain, space.from_indices(row), family)
+            assert_same(plain, space.columns_to_designs(space.indices_to_columns(row[None, :]))[0], family)
     mixed = DesignSpace((ordinal("a", (1, 2.5)), ordinal("b", ("x", "y"))))     # column float64: 1 reads 1.0
     assert mixed.plain_design([0, 1]) is None
     narrow = DesignSpace((ordinal("a", (np.float32(0.5), np.float32(1.5))),))   # column float32

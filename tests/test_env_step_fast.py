@@ -20,6 +20,7 @@ from archgym.store import RunStore
 from envs.design_env import DesignEnv, as_indices
 
 sys.path.insert(0, str(Path(__file__).parent))
+from exact_compare import assert_same
 from toy_simulator import ToySimulator
 
 GEMM = "gemm:M=64,N=64,K=64"
@@ -146,23 +147,6 @@ def _run(env: DesignEnv, actions: list[Any], seed: int, reference: Reference | N
     return out
 
 
-def _same(x: Any, y: Any, at: str) -> None:
-    """Equal value, type and (for arrays) dtype and bytes; dict keys in the same order."""
-    assert type(x) is type(y), f"{at}: {type(x).__name__} vs {type(y).__name__}"
-    if isinstance(x, np.ndarray):
-        assert x.dtype == y.dtype and x.shape == y.shape and x.tobytes() == y.tobytes(), f"{at}: {x} vs {y}"
-    elif isinstance(x, dict):
-        assert list(x) == list(y), f"{at}: keys {list(x)} vs {list(y)}"
-        for k in x:
-            _same(x[k], y[k], f"{at}.{k}")
-    elif isinstance(x, (list, tuple)):
-        assert len(x) == len(y), f"{at}: {len(x)} vs {len(y)} entries"
-        for i, (u, v) in enumerate(zip(x, y)):
-            _same(u, v, f"{at}[{i}]")
-    else:
-        assert x == y, f"{at}: {x!r} vs {y!r}"
-
-
 def _rows(store: RunStore, run_id: str) -> list[tuple[Any, ...]]:
     return [(r.step, r.design, r.metrics, r.valid, r.violations, r.seed, r.predicted, r.simulator, r.fidelity,
              r.workload, r.model_version) for r in store.records(run_id)]
@@ -182,10 +166,10 @@ def test_step_matches_the_public_evaluate_path(tmp_path, family, workload, kwarg
     twin = DesignEnv(sim, workload, mode=mode, episode_length=None if mode == "sequential" else 7, **kwargs)
     reference = Reference(twin, store)
     want = _run(twin, actions, seed=5, reference=reference)  # twin: reset draws the same initial designs
-    _same(got, want, f"{family} {mode}")
-    _same(env.best, reference.best, "best")
+    assert_same(got, want, f"{family} {mode}")
+    assert_same(env.best, reference.best, "best")
     assert env.evaluator.evaluations == reference.evaluator.evaluations > 0
-    _same(_rows(store, "env"), _rows(store, "reference"), "store rows")
+    assert_same(_rows(store, "env"), _rows(store, "reference"), "store rows")
 
 
 def test_observations_are_fresh_arrays():
