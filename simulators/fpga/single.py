@@ -92,13 +92,16 @@ def _tiled_tables(table: StageTable) -> tuple[Any, ...]:
 
 
 def _streaming_tables(table: StageTable) -> tuple[Any, ...]:
-    """The stage table's arrays :func:`streaming_one` reads (the fold pack, ``streaming._Stages``), memoised."""
+    """The stage table's arrays :func:`streaming_one` reads (the fold pack, ``streaming._Stages``), those of one
+    length and dtype as the rows of one 2-D array (fewer arguments for numba to unbox; :func:`_streaming_rows`
+    gives them back), memoised."""
     def build() -> tuple[Any, ...]:
         pack, st = streaming._fold_pack(table), streaming._stages(table)
-        return (pack.key, pack.offset, pack.start, pack.pick, pack.pe, pack.simd, pack.span, table.mac_idx,
-                pack.elts, pack.elt_E, st.macs, st.MH, st.MW, st.pix, st.lb_words, st.spatial, st.acc_log, st.elts,
-                st.E, st.elt_ops, st.skip, st.skip_words, st.out_rows, st.row_elems[0], np.atleast_2d(st.need_next),
-                np.atleast_2d(st.fill_rows), float(st.io_elems))
+        return (pack.key, np.stack([pack.pick, pack.pe, pack.simd]),
+                np.stack([pack.start, table.mac_idx, st.macs, st.MH, st.MW, st.pix, st.lb_words]),
+                np.stack([pack.offset, st.acc_log]), st.spatial, np.stack([pack.elts, st.elts, st.E, st.elt_ops]),
+                np.stack([pack.elt_E, st.skip_words]), st.skip, st.out_rows, st.row_elems[0],
+                np.atleast_2d(st.need_next), np.atleast_2d(st.fill_rows), pack.span, float(st.io_elems))
 
     return table.remember("single_streaming", build)
 
@@ -111,8 +114,9 @@ def _hybrid_tables(table: StageTable, groups: int) -> tuple[Any, ...]:
         cut = np.ascontiguousarray(model.group_index(table, groups)[None, :], dtype=np.int64)
         st = streaming._group_stages(table, cut)
         parts = model.group_stages(table, groups)
-        return (cut, np.atleast_2d(st.need_next), np.atleast_2d(st.fill_rows), model.group_bounds(table, (groups,), groups),
-                len(parts), [(g, table.names[idx[0]], table.names[idx[-1]]) for g, idx in parts])
+        return (cut, np.atleast_2d(st.need_next), np.atleast_2d(st.fill_rows),
+                model.group_bounds(table, (groups,), groups), len(parts),
+                [(g, table.names[idx[0]], table.names[idx[-1]]) for g, idx in parts])
 
     return table.remember(("single_hybrid", groups), build)
 
@@ -168,7 +172,7 @@ def one(table: StageTable, design: Mapping[str, Any]
         bits = fab[BITS:BITS + 1]
         wbytes = table.remember(("single_weight_bytes", float(bits[0])),
                                 lambda: float(streaming._weight_bytes(table, table.mac_idx, bits)[0]))
-        args = (*_streaming_tables(table), macs_total, weight_elems, wbytes, fab, tm * tn, clock_mhz, cap, fifo,
+        args = (_streaming_tables(table), macs_total, weight_elems, wbytes, fab, tm * tn, clock_mhz, cap, fifo,
                 _PLACE.get(names[3], kernels.PLACE_OFF), *folds)
         out = streaming_one(*args)
         info = {"clock_mhz": out[_CLOCK_AT], "weights": "on-chip" if out[-1] else "off-chip",
@@ -298,20 +302,31 @@ def tiled_one(rows: np.ndarray, is_mac: np.ndarray, acc_log: float, kmax: float,
     return out + (not ok[0], weight_elems * bits / 8.0 > fab[GIB] * 2**30)
 
 
+@njit(cache=True, inline="always")
+def _streaming_rows(tables: tuple[Any, ...]) -> tuple[Any, ...]:  # pragma: no cover - compiled
+    """:func:`_streaming_tables` as key, offset, start, pick, pe, simd, span, mac_idx, fold_elts, fold_E (the fold
+    pack), macs, MH, MW, pix, lb_words, spatial, acc_log, elts, E, elt_ops, skip, skip_words, out_rows, row_elems,
+    need_next, fill_rows, io_elems (``streaming._Stages``); contiguous views."""
+    key, cand, mac_i, mac_f, spatial, elt_i, elt_f, skip, out_rows, row_elems, need_next, fill_rows, span, io_elems = \
+        tables
+    return (key, mac_f[0], mac_i[0], cand[0], cand[1], cand[2], span, mac_i[1], elt_i[0], elt_f[0], mac_i[2],
+            mac_i[3], mac_i[4], mac_i[5], mac_i[6], spatial, mac_f[1], elt_i[1], elt_i[2], elt_i[3], skip, elt_f[1],
+            out_rows, row_elems, need_next, fill_rows, io_elems)
+
+
 @njit(cache=True, error_model="numpy")
-def streaming_one(key: np.ndarray, offset: np.ndarray, start: np.ndarray, pick: np.ndarray, pe_c: np.ndarray,
-                  simd_c: np.ndarray, span: float, mac_idx: np.ndarray, fold_elts: np.ndarray, fold_E: np.ndarray,
-                  macs: np.ndarray, MH: np.ndarray, MW: np.ndarray, pix: np.ndarray, lb_words: np.ndarray,
-                  spatial: np.ndarray, acc_log: np.ndarray, elts: np.ndarray, E: np.ndarray, elt_ops: np.ndarray,
-                  skip: np.ndarray, skip_words: np.ndarray, out_rows: np.ndarray, row_elems: np.ndarray,
-                  need_next: np.ndarray, fill_rows: np.ndarray, io_elems: float,
-                  macs_total: float, weight_elems: float, weight_bytes: float, fab: np.ndarray, lanes_budget: float,
-                  clock_mhz: float, cap: float, fifo: float, place: int, explicit: bool, pe_in: np.ndarray,
-                  simd_in: np.ndarray, lanes_in: np.ndarray) -> tuple[Any, ...]:  # pragma: no cover
+def streaming_one(tables: tuple[Any, ...], macs_total: float, weight_elems: float, weight_bytes: float,
+                  fab: np.ndarray, lanes_budget: float, clock_mhz: float, cap: float, fifo: float, place: int,
+                  explicit: bool, pe_in: np.ndarray, simd_in: np.ndarray, lanes_in: np.ndarray
+                  ) -> tuple[Any, ...]:  # pragma: no cover
     """:data:`METRICS`, :data:`VIOLATIONS`, the slowest stage (``argmax`` of the cycles) and whether the weights
     are on chip, of one streaming design folded by ``auto_fold`` to ``MACs / (tm·tn)``, or by ``pe_in``,
     ``simd_in`` and ``lanes_in`` when ``explicit`` (``model._pipeline``);
-    ``weight_bytes``: its MAC stages' weight bytes (``streaming._weight_bytes``)."""
+    ``weight_bytes``: its MAC stages' weight bytes (``streaming._weight_bytes``); ``tables``:
+    :func:`_streaming_tables`."""
+    (key, offset, start, pick, pe_c, simd_c, span, mac_idx, fold_elts, fold_E, macs, MH, MW, pix, lb_words, spatial,
+     acc_log, elts, E, elt_ops, skip, skip_words, out_rows, row_elems, need_next, fill_rows, io_elems) = \
+        _streaming_rows(tables)
     one = np.ones(1)
     bits = fab[BITS]
     if explicit:
@@ -375,7 +390,8 @@ def hybrid_one(tiled_tables: tuple[Any, ...], streaming_tables: tuple[Any, ...],
     rows, is_mac, acc_log, kmax = tiled_tables
     M, N, Kr, Ks, R, C, S, rep, E, row_words, weight_words, out_words, extra_words, kernel = _tiled_rows(rows)
     (key, offset, start, pick, pe_c, simd_c, span, mac_idx, fold_elts, fold_E, macs, MH, MW, pix, lb_words, spatial,
-     s_acc_log, elts, s_E, elt_ops, skip, skip_words, out_rows, row_elems, _, _, _) = streaming_tables
+     s_acc_log, elts, s_E, elt_ops, skip, skip_words, out_rows, row_elems, _, _, _) = \
+        _streaming_rows(streaming_tables)
     one = np.ones(1)
     bits = fab[BITS]
     is_float, uses_dsp, has_uram = np.full(1, fab[IS_FLOAT] != 0.0), np.full(1, fab[USES_DSP] != 0.0), \
