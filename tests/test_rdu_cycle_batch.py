@@ -57,8 +57,9 @@ def test_pruning_changes_nothing(monkeypatch):
     kg = sim.kernel_graph(w)
     pruned = sim.evaluate_batch(designs, w, "cycle")
     cands = [sim._candidates(d, kg) for d in designs]
+    rows = simulator._candidate_rows(designs, kg)[1]
     kept = cycle_search.prune(designs, kg, cands, sim._floor_terms_many(designs, kg),
-                              partial(sim._scored, designs, simulator._hardware(designs), kg, cands), {})
+                              partial(sim._scored, designs, simulator._hardware(designs), kg, rows), {})
     assert sum(map(len, kept)) < sum(len(sim._candidates(d, kg)) for d in designs) / 2
     monkeypatch.setattr(cycle_search, "_floors_of", lambda terms, hw, owner: np.zeros(terms.shape[1]))
     everything = sim.evaluate_batch(designs, w, "cycle")
@@ -102,10 +103,29 @@ def test_split_floor_never_exceeds_the_lower_bound_of_a_valid_split():
     assert checked > 50
 
 
-def test_by_source_gathers_once_per_source_in_design_order():
-    a, b = np.array([10, 11, 12, 13]), np.array([20, 21, 22])
-    sources, rows = [a, b, a, b, a], [[3, 1], [], [0], [2, 2], []]
-    firsts, taken, order = cycle_search.by_source(sources, rows)
-    assert len(taken) == 2
-    got = np.concatenate([sources[i][r] for i, r in zip(firsts, taken)])[order]
-    assert got.tolist() == [13, 11, 10, 22, 22]
+def test_candidate_rows_gather_each_designs_own_candidates():
+    """One gather over a batch's candidate rows gives each design's own candidate arrays, cuts and views,
+    whatever designs the picks come from and in whatever order."""
+    sim = get_simulator("rdu")
+    w = get_workload("resnet18")
+    designs = _designs("resnet18", 6)
+    kg = sim.kernel_graph(w)
+    built, rows = simulator._candidate_rows([designs[0], *designs, designs[2]], kg)
+    rng = np.random.default_rng(4)
+    picked = [rng.permutation(len(b.cands))[:rng.integers(0, 9)].tolist() for b in built]
+    flat, owner = rows.flat(picked)
+    assert owner.tolist() == [i for i, js in enumerate(picked) for _ in js]
+    got = rows.arrays(flat)
+    want = [np.concatenate(c) for c in zip(*(b.cands.arrays(js) for b, js in zip(built, picked) if js))]
+    for g, x in zip(got, want):
+        assert g.tolist() == x.tolist()
+    assert got[3].dtype == float and got[0].flags.c_contiguous and got[1].flags.c_contiguous
+    assert rows.tiles(flat).tolist() == want[2].tolist()
+    cuts, slot, entry = rows.cut_set(flat)
+    for field, part in (("section", cuts.section), ("n_tile", cuts.n_tile), ("rows", cuts.rows), ("tile", cuts.tile),
+                        ("tp", cuts.tp)):
+        assert part.tolist() == np.concatenate([getattr(b.cands.cuts, field)[js] for b, js in zip(built, picked)
+                                                if js]).tolist(), field
+    for part, field in ((slot, "slot"), (entry, "entry")):
+        assert part.tolist() == np.concatenate([getattr(b.view, field)[js] for b, js in zip(built, picked)
+                                                if js]).tolist(), field

@@ -14,7 +14,7 @@ from simulators.rdu import cycle_search
 from simulators.rdu import mapping as mp
 from simulators.rdu.kernels import lower
 from simulators.rdu.section_table import SectionTable
-from simulators.rdu.simulator import _cut_set
+from simulators.rdu.simulator import _cut_rows
 
 
 @pytest.mark.parametrize("workload", ["resnet18", "bert-base:seq=128"])
@@ -27,7 +27,7 @@ def test_section_table_equals_every_cut_split_on_its_own(workload):
                 for d in designs[1:3]]          # same split parameters, other cut sets: sections reused
     table = SectionTable(lower(w))              # its own graph: nothing computed before
     for d in designs:
-        cuts, view = _cut_set(d, kg)
+        cuts, view, _ = _cut_rows(d, kg)
         wb = int(d["word_bytes"])
         own = table.view(cuts, wb)
         k, got_chain = table.split(own, int(d["lanes"]), int(d["stages"]), int(d["n_pcu"]))
@@ -51,7 +51,7 @@ def test_section_table_computes_a_section_once_per_split_parameters():
     kg = sim.kernel_graph(w)
     small, big = ({**sim.design_for(w, "sn40l"), "n_pmu": n} for n in (260, 1040))
     table = SectionTable(lower(w))
-    views = [table.view(_cut_set(d, kg)[0], int(d["word_bytes"])) for d in (small, big)]
+    views = [table.view(_cut_rows(d, kg)[0], int(d["word_bytes"])) for d in (small, big)]
     used = [set(v.slot[v.slot >= 0].tolist()) for v in views]
     assert used[0] <= used[1]                                              # a bigger SRAM keeps its cuts
     table.split(views[1], 32, 6, 1040)

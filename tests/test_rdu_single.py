@@ -12,7 +12,7 @@ import pytest
 
 from archgym.simulator import get_simulator
 from archgym.workload import get_workload
-from simulators.rdu import cycle_search, section_table, single
+from simulators.rdu import cut_table, cycle_search, section_table, single
 from simulators.rdu import mapping as mp
 from simulators.rdu import simulator as rs
 from simulators.rdu.analytical import Model
@@ -60,10 +60,10 @@ def test_floor_is_at_most_every_valid_latency(workload, preset, n):
     sim, wl, designs = _designs(workload, preset, n // 3)
     kg = sim.kernel_graph(wl)
     for d in designs:
-        built = rs._built_key(d, kg)
-        everyone = [list(range(len(built.cands)))]
-        model, score = sim._scored([d], rs._hardware([d]), kg, [built.cands], everyone)
-        floors = cycle_search.design_floors([d], [built.terms])[0]
+        built, rows = rs._candidate_rows([d], kg)
+        everyone = [list(range(len(built[0].cands)))]
+        _, score = sim._scored([d], rs._hardware([d]), kg, rows, everyone)
+        floors = cycle_search.design_floors([d], [built[0].terms])[0]
         valid = np.isfinite(score)
         assert (floors[valid] <= score[valid]).all()
 
@@ -113,9 +113,15 @@ def test_cut_table_gives_the_cut_sets_built_alone(workload):
     designs[1].update(n_pcu=4)                  # a section-length cap below 8
     tops = set()
     for d in designs:                           # big and small SRAM in turn: ladders grown and cut short
-        got, want = rs._cut_set(d, kg), _cut_set_alone(d, kg)
+        cuts, view, ids = rs._cut_rows(d, kg)
+        got, want = (cuts, view), _cut_set_alone(d, kg)
         tops.add(mp.ladder_top(mp.sram_bytes(d)))
-        for a, b in zip(got, want):
+        every_cut, every_view = cut_table.table(kg, int(d["word_bytes"])).rows()     # the ids' rows
+        for a, b in (*zip(got, want), (every_cut.take(ids), cuts), (every_view.entry[ids], view.entry),
+                     (every_view.slot[ids], view.slot)):
+            if isinstance(a, np.ndarray):
+                assert a.dtype == b.dtype and a.tobytes() == b.tobytes()
+                continue
             for f in fields(a):
                 x, y = getattr(a, f.name), getattr(b, f.name)
                 assert x.dtype == y.dtype and x.shape == y.shape and x.tobytes() == y.tobytes(), f.name

@@ -34,10 +34,10 @@ class CutTable:
         self._blocks: list[tuple[mp.CutSet, CutView]] = []
         self._all: tuple[mp.CutSet, CutView] | None = None
 
-    def cut_set(self, top: int, limits: tuple[int, ...], sockets: int) -> tuple[mp.CutSet, CutView]:
+    def cut_set(self, top: int, limits: tuple[int, ...], sockets: int) -> tuple[mp.CutSet, CutView, np.ndarray]:
         """The cut set of ladder top ``top``, section-length caps ``limits`` and ``sockets`` (TP degrees 1
         and ``sockets``): the distinct cuts of each tile size's, TP degree's and cap's ladder in that
-        order, with their view."""
+        order, with their view and their table ids (rows of :meth:`rows`)."""
         ids: list[int] = []
         for tile in mp.tile_candidates(self._kg):
             for tp in sorted({1, sockets}):
@@ -47,9 +47,10 @@ class CutTable:
                         if i not in seen:
                             seen.add(i)
                             ids.append(i)
-        cuts, view = self._table()
+        cuts, view = self.rows()
         rows = np.array(ids, dtype=np.int64)
-        return cuts.take(rows), CutView(view.entry[rows], view.slot[rows], view.n_sections[rows], view.weights[rows])
+        return (cuts.take(rows), CutView(view.entry[rows], view.slot[rows], view.n_sections[rows], view.weights[rows]),
+                rows)
 
     def _ladder(self, tile: int, tp: int, limit: int, top: int) -> np.ndarray:
         """The table ids of :func:`.mapping.ladder_cuts` up to ``top`` (a longer ladder built and
@@ -73,8 +74,8 @@ class CutTable:
                 self._ids[c.tobytes(), tile, tp] = len(self._ids)
         return np.array([self._ids[c.tobytes(), tile, tp] for c in cuts], dtype=np.int64)
 
-    def _table(self) -> tuple[mp.CutSet, CutView]:
-        """Every numbered cut's rows, in id order."""
+    def rows(self) -> tuple[mp.CutSet, CutView]:
+        """Every numbered cut's rows, in id order (new arrays after a cut set adds cuts)."""
         if self._all is None:
             views = [v for _, v in self._blocks]
             self._all = (mp.CutSet.joined([c for c, _ in self._blocks]),

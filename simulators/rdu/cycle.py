@@ -174,14 +174,15 @@ def best_candidates(model: Model, bound: np.ndarray, groups: Sequence[Sequence[i
     not exceed the best latency so far (give or take rounding: the bound can meet the simulated
     latency exactly), so the result is the exact minimum over the group whatever the bound. Every
     group's next row is simulated in one pass (:func:`rows_times`)."""
-    order = [sorted(rows, key=lambda j: bound[j]) for rows in groups]
+    reach = bound.tolist()
+    order = [sorted(rows, key=reach.__getitem__) for rows in groups]
     best = [rows[0] for rows in groups]
     best_lat = [np.inf] * len(groups)
     best_times = [np.zeros(0)] * len(groups)
     at = [0] * len(groups)
     active = list(range(len(groups)))
     while active:
-        ask = [g for g in active if not bound[order[g][at[g]]] > best_lat[g] * (1 + 1e-9)]
+        ask = [g for g in active if not reach[order[g][at[g]]] > best_lat[g] * (1 + 1e-9)]
         js = [order[g][at[g]] for g in ask]
         times = rows_times(model, np.array(js, dtype=np.int64), kg_edges, memo) if ask else np.zeros((0, 0))
         for g, j, t in zip(ask, js, times):

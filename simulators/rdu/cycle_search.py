@@ -116,11 +116,11 @@ def _floors(terms: np.ndarray, hw: np.ndarray, owner: np.ndarray, out: np.ndarra
         out[j] = exact * (1.0 - FLOOR_SLACK)
 
 
-def below(hw: np.ndarray, terms: np.ndarray, owner: np.ndarray, best: MappingABC[int, float]) -> np.ndarray:
+def below(hw: np.ndarray, terms: np.ndarray, owner: np.ndarray, best: np.ndarray) -> np.ndarray:
     """``(C,)`` bool: whether the :func:`floors` of floor ``terms[:, j]`` at design ``owner[j]`` (its
-    :func:`floor_hardware` column of ``hw``) does not exceed that design's ``best`` latency (``1e-9``
-    margin): the others cannot beat it."""
-    return np.asarray(_floors_of(terms, hw, owner) <= np.array([best[i] for i in owner.tolist()]) * (1 + 1e-9))
+    :func:`floor_hardware` column of ``hw``) does not exceed that design's ``best`` latency (``(D,)``;
+    ``1e-9`` margin): the others cannot beat it."""
+    return np.asarray(_floors_of(terms, hw, owner) <= best[owner] * (1 + 1e-9))
 
 
 def columns(designs: Sequence[MappingABC[str, Any]], keys: Sequence[str]) -> np.ndarray:
@@ -132,25 +132,6 @@ def columns(designs: Sequence[MappingABC[str, Any]], keys: Sequence[str]) -> np.
 def floor_hardware(designs: Sequence[MappingABC[str, Any]]) -> np.ndarray:
     """``(5, D)``: the :data:`_FLOOR_HW` columns of ``designs``."""
     return columns(designs, _FLOOR_HW)
-
-
-def by_source(sources: Sequence[object], rows: Sequence[Sequence[int]]) -> tuple[list[int], list[np.ndarray], np.ndarray]:
-    """Rows ``rows[i]`` of each design's ``sources[i]`` (an object designs of one cut key share), to be
-    gathered once per distinct source: the first design of each source, each source's rows (its
-    designs' in design order) and the order that puts their concatenation back in design order."""
-    first: dict[int, int] = {}
-    parts: dict[int, list[int]] = {}
-    where: dict[int, list[int]] = {}
-    at = 0
-    for i, (source, r) in enumerate(zip(sources, rows)):
-        k = first.setdefault(id(source), i)
-        parts.setdefault(k, []).extend(r)
-        where.setdefault(k, []).extend(range(at, at + len(r)))
-        at += len(r)
-    keys = [k for k in parts if parts[k]]
-    order = np.empty(at, dtype=np.int64)
-    order[np.array([j for k in keys for j in where[k]], dtype=np.int64)] = np.arange(at)
-    return keys, [np.array(parts[k], dtype=np.int64) for k in keys], order
 
 
 def design_floors(designs: Sequence[MappingABC[str, Any]], terms: Sequence[np.ndarray]) -> list[np.ndarray]:

@@ -19,6 +19,7 @@ from simulators.rdu import analytical, cut_table, cycle, cycle_search, section_t
 from simulators.rdu import analytical_kernel as ak
 from simulators.rdu import mapping as mp
 from simulators.rdu.bounds import BOUNDS
+from simulators.rdu.candidate_rows import CandidateRows
 from simulators.rdu.hardware import HW_PARAMS, PRESETS, RDUConfig, area_mm2
 from simulators.rdu.kernels import KernelGraph, lower
 from simulators.rdu.space import build_space, pcu_grid
@@ -140,28 +141,30 @@ class RDUSimulator(Family):
         if not designs:
             return [], None, []
         memo: cycle.Memo = {}     # simulated sections, shared by all the cycle-level searches below
-        built = self._built(designs, kg)
-        own = [c for c, _ in built]
+        built, cands = _candidate_rows(designs, kg)
+        own = [b.cands for b in built]
         # drop the candidates a coarser bound proves slower than a few simulated
         hw = _hardware(designs)
-        keep = cycle_search.prune(designs, kg, own, [t for _, t in built], partial(self._scored, designs, hw, kg, own),
-                                  memo)
+        keep = cycle_search.prune(designs, kg, own, [b.terms for b in built],
+                                  partial(self._scored, designs, hw, kg, cands), memo)
         rows = [i for i, c in enumerate(keep) for _ in c]
         if not rows:
             return [], None, []
-        model, score = self._scored(designs, hw, kg, own, keep)
+        model, score = self._scored(designs, hw, kg, cands, keep)
         groups = _grouped(rows, len(designs))
         edges = (kg.edge_src, kg.edge_dst)
         bound = cycle.lower_bound(model, kg)
-        valid = [[j for j in group if np.isfinite(score[j])] for group in groups]
+        finite = np.isfinite(score).tolist()
+        valid = [[j for j in group if finite[j]] for group in groups]
         found = iter(cycle.best_candidates(model, bound, [v for v in valid if v], edges, memo))
+        tile = cands.tiles(cands.flat(keep)[0]).tolist()
         chosen: list[tuple[mp.Mapping, int]] = []
         known: list[np.ndarray | None] = []
         for i, v in enumerate(valid):
             j, times = next(found) if v else (min(groups[i], key=lambda j: score[j]), None)
-            chosen.append((own[i][keep[i][j - groups[i][0]]], j))
+            chosen.append((mp.Mapping(model.section[j], model.pcu[j], tile[j], cut_table.DEPTH, int(model.tp[j])), j))
             known.append(times)
-        self._fewer_pcus(designs, hw, kg, own, keep, groups, model, bound, chosen, known, memo)
+        self._fewer_pcus(designs, hw, kg, cands, keep, groups, model, bound, chosen, known, memo)
         return chosen, model, known
 
     def _analytical_choice(self, designs: Sequence[MappingABC[str, Any]], kg: KernelGraph
@@ -174,12 +177,12 @@ class RDUSimulator(Family):
         returned model) and that model (both passes' rows)."""
         if not designs:
             return [], None
-        built = self._built(designs, kg)
-        cands = [c for c, _ in built]
-        fl = cycle_search.design_floors(designs, [t for _, t in built])
+        built, rows_of = _candidate_rows(designs, kg)
+        cands = [b.cands for b in built]
+        fl = cycle_search.design_floors(designs, [b.terms for b in built])
         hw = _hardware(designs)
         first = [sorted(np.argsort(f, kind="stable")[:ANALYTICAL_PROBE].tolist()) for f in fl]
-        model, score = self._scored(designs, hw, kg, cands, first)
+        model, score = self._scored(designs, hw, kg, rows_of, first)
         at = 0
         best: list[float] = []
         for js in first:
@@ -189,7 +192,7 @@ class RDUSimulator(Family):
                 else sorted(set(range(len(f))) - set(js)) for f, b, js in zip(fl, best, first)]
         picked = [js + more for js, more in zip(first, rest)]
         if any(rest):
-            more, more_score = self._scored(designs, hw, kg, cands, rest)
+            more, more_score = self._scored(designs, hw, kg, rows_of, rest)
             joined = model.blank(len(score) + len(more_score))
             joined.put(0, model)
             joined.put(len(score), more)
@@ -203,20 +206,18 @@ class RDUSimulator(Family):
         return chosen, model
 
     def _scored(self, designs: Sequence[MappingABC[str, Any]], hw: np.ndarray, kg: KernelGraph,
-                cands: Sequence[mp.Candidates], picked: Sequence[Sequence[int]]) -> tuple[analytical.Model, np.ndarray]:
+                cands: CandidateRows, picked: Sequence[Sequence[int]]) -> tuple[analytical.Model, np.ndarray]:
         """The model of candidates ``picked[i]`` of each design ``i`` (in that order; ``hw``: their
-        :func:`_hardware`) and their scores: latency, ``inf`` where a constraint is violated."""
-        owner = np.repeat(np.arange(len(picked)), [len(js) for js in picked])
-        parts = [cands[i].arrays(js) for i, js in enumerate(picked) if js]
-        section, pcu, tile, depth, tp = parts[0] if len(parts) == 1 else (np.concatenate(c) for c in zip(*parts))
+        :func:`_hardware`; ``cands``: their :func:`_candidate_rows`) and their scores: latency, ``inf``
+        where a constraint is violated."""
+        flat, owner = cands.flat(picked)
         model = analytical.evaluate_block(kg, hw[:, owner], int(designs[0]["word_bytes"]),
-                                          float(designs[0]["reconfig_us"]) * 1e-6, section, pcu, tile,
-                                          depth.astype(float), tp)
+                                          float(designs[0]["reconfig_us"]) * 1e-6, *cands.arrays(flat))
         bad = np.stack(list(model.violations.values())).any(axis=0)
         return model, np.where(bad, np.inf, model.metrics["latency_s"])
 
     def _fewer_pcus(self, designs: Sequence[MappingABC[str, Any]], hw: np.ndarray, kg: KernelGraph,
-                    own: list[mp.Candidates], keep: list[list[int]], groups: list[list[int]], model: analytical.Model,
+                    cands: CandidateRows, keep: list[list[int]], groups: list[list[int]], model: analytical.Model,
                     bound: np.ndarray, chosen: list[tuple[mp.Mapping, int]], known: list[np.ndarray | None],
                     memo: cycle.Memo) -> None:
         """Extend the cycle-level choice (in place) to the rest of :meth:`_cycle_candidates`, the
@@ -228,53 +229,50 @@ class RDUSimulator(Family):
         skipped with all its smaller splits. Of the others, a split whose floor before splitting
         (:func:`cycle_search.split_floor_terms`) or after (the :class:`SectionTable`'s chains)
         exceeds the best latency cannot beat it; the rest are modelled together and tried in order
-        of bound. ``hw``: the designs' :func:`_hardware`."""
+        of bound. ``hw``: the designs' :func:`_hardware`; ``cands``: their :func:`_candidate_rows`."""
         edges = (kg.edge_src, kg.edge_dst)
         floor_hw = cycle_search.floor_hardware(designs)
-        best: dict[int, float] = {}
+        best = [math.nan] * len(designs)       # the best simulated latency of each design with one
         open_rows: list[list[int]] = []
+        reach = (bound - model.t_p2p).tolist()
         for i, times in enumerate(known):
             if times is not None:
                 best[i] = lat = float(times.sum() + model.t_p2p[chosen[i][1]])
             open_rows.append([] if times is None else [r for r, j in zip(keep[i], groups[i])
-                                                       if bound[j] - model.t_p2p[j] <= lat * (1 + 1e-9)])
+                                                       if reach[j] <= lat * (1 + 1e-9)])
         p_i, p_b, p_u = _split_pairs(np.array([int(d["n_pcu"]) for d in designs]), np.array(list(map(len, open_rows))))
         if not p_i.size:
             return
         at = np.cumsum([0, *map(len, open_rows)])   # open row u of design i: row at[i] + u of `cuts`
-        firsts, taken, order = cycle_search.by_source([c.cuts for c in own], open_rows)   # one gather per cut set
-        cuts = mp.CutSet.joined([own[i].cuts.take(r) for i, r in zip(firsts, taken)]).take(order)
-        owner = np.repeat(np.arange(len(designs)), list(map(len, open_rows)))
-        lanes, stages = (np.array([int(d[k]) for d in designs])[owner][:, None] for k in ("lanes", "stages"))
+        flat, owner = cands.flat(open_rows)
+        cuts, slot, entry = cands.cut_set(flat)
+        columns = {k: [int(d[k]) for d in designs] for k in ("lanes", "stages")}
+        lanes, stages = (np.array(columns[k])[owner][:, None] for k in ("lanes", "stages"))
         p_row = at[p_i] + p_u
         pre = cycle_search.split_floor_terms(kg, cuts, lanes, stages, designs[0]["word_bytes"])
         pre = pre[:, p_row]
         pre[0] /= p_b
-        ok = cycle_search.below(floor_hw, pre, p_i, best)
+        best_of = np.array(best)
+        ok = cycle_search.below(floor_hw, pre, p_i, best_of)
         p_i, p_b, p_row = p_i[ok], p_b[ok], p_row[ok]
         if not p_i.size:
             return
         table = section_table.table(kg)
-        views = [_cut_set(designs[i], kg)[1] for i in firsts]
-        slot, entry = (np.concatenate([getattr(v, f)[r] for v, r in zip(views, taken)])[order][p_row]
-                       for f in ("slot", "entry"))
+        slot, entry = slot[p_row], entry[p_row]
         span = int(p_b.max()) + 1
         combos, which = np.unique(p_i * span + p_b, return_inverse=True)   # a split per design and budget
-        split = np.array([table.split_id(int(lanes[at[i], 0]), int(stages[at[i], 0]), b)
+        split = np.array([table.split_id(columns["lanes"][i], columns["stages"][i], b)
                           for i, b in zip(*(v.tolist() for v in np.divmod(combos, span)))], dtype=np.int64)[which.ravel()]
-        own_split = np.zeros(len(designs), dtype=np.int64)
-        for i in np.unique(p_i).tolist():
-            own_split[i] = table.split_id(*(int(designs[i][k]) for k in ("lanes", "stages", "n_pcu")))
         chains = table.chains(slot, split)
         pcu = table.pcu(entry, split)
-        differs = np.flatnonzero((pcu != table.pcu(entry, own_split[p_i])).any(axis=1))   # not an own candidate
-        cut_row = np.concatenate([np.array(r, dtype=np.int64) for r in open_rows])[p_row]
+        differs = np.flatnonzero((pcu != table.pcu(entry, cands.splits[p_i])).any(axis=1))   # not an own candidate
+        cut_row = (flat - cands.start[owner])[p_row]
         # the first of each design's repeats of a cut split the same way
         key = np.ascontiguousarray(np.column_stack([p_i[differs], cut_row[differs], pcu[differs]]))
         _, first = np.unique(key.view(np.dtype((np.void, key.itemsize * key.shape[1]))).ravel(), return_index=True)
         sel = differs[np.sort(first)]
         post = np.stack([chains[sel], pre[1][sel], pre[2][sel]])
-        ok = cycle_search.below(floor_hw, post, p_i[sel], best)
+        ok = cycle_search.below(floor_hw, post, p_i[sel], best_of)
         sel = sel[ok]
         if not sel.size:
             return
@@ -312,7 +310,7 @@ class RDUSimulator(Family):
     def _built(self, designs: Sequence[MappingABC[str, Any]], kg: KernelGraph
                ) -> list[tuple[mp.Candidates, np.ndarray]]:
         """Each design's candidates and their floor terms, memoised per hardware key
-        (:func:`_candidate_key`): its cut set (:func:`_cut_set`, memoised per cut key) split into
+        (:func:`_candidate_key`): its cut set (:func:`_cut_rows`, memoised per cut key) split into
         balanced PCUs with each section chain from the kernel graph's :class:`SectionTable` (every
         distinct section computed once per lanes, stages and PCU budget)."""
         return [_built_key(d, kg)[:2] for d in designs]
@@ -422,12 +420,14 @@ def _candidate_key(d: MappingABC[str, Any]) -> tuple[Any, ...]:
 
 class Built(NamedTuple):
     """A hardware key's candidates (:meth:`RDUSimulator._built`), their floor terms, and where their PCUs
-    lie in the kernel graph's :class:`SectionTable`: the cut set's view and the key's split."""
+    lie in the kernel graph's :class:`SectionTable`: the cut set's view and the key's split; and the
+    cuts' ids in the kernel graph's :class:`.cut_table.CutTable`."""
 
     cands: mp.Candidates
     terms: np.ndarray
     view: section_table.CutView
     split: int
+    ids: np.ndarray
 
 
 def _built_key(d: MappingABC[str, Any], kg: KernelGraph) -> Built:
@@ -435,25 +435,33 @@ def _built_key(d: MappingABC[str, Any], kg: KernelGraph) -> Built:
     key = _candidate_key(d)
     if key not in kg.memo:
         sections = section_table.table(kg)
-        cuts, view = _cut_set(d, kg)
+        cuts, view, ids = _cut_rows(d, kg)
         split, chains = sections.split(view, *(int(d[k]) for k in ("lanes", "stages", "n_pcu")))
         kg.memo[key] = Built(mp.Candidates(cuts, partial(sections.cut_pcu, view, split), 2),
-                             np.stack([chains, view.n_sections, view.weights]), view, split)
+                             np.stack([chains, view.n_sections, view.weights]), view, split, ids)
     built: Built = kg.memo[key]
     return built
 
 
-def _cut_set(d: MappingABC[str, Any], kg: KernelGraph) -> tuple[mp.CutSet, section_table.CutView]:
-    """The distinct ``(cut, tile, tp)`` of :meth:`RDUSimulator._candidates` for ``d``, stacked, and their
-    view in the kernel graph's :class:`SectionTable` (from its :class:`.cut_table.CutTable`); memoised in
-    ``kg.memo`` per what they depend on (SRAM ladder top, section-length limits, sockets, word size)."""
+def _candidate_rows(designs: Sequence[MappingABC[str, Any]], kg: KernelGraph) -> tuple[list[Built], CandidateRows]:
+    """Each design's :class:`Built` and their candidates as one :class:`CandidateRows` (one word size
+    per batch)."""
+    built = [_built_key(d, kg) for d in designs]
+    return built, CandidateRows(kg, int(designs[0]["word_bytes"]), [b.ids for b in built], [b.split for b in built])
+
+
+def _cut_rows(d: MappingABC[str, Any], kg: KernelGraph) -> tuple[mp.CutSet, section_table.CutView, np.ndarray]:
+    """The distinct ``(cut, tile, tp)`` of :meth:`RDUSimulator._candidates` for ``d``, stacked, their view in
+    the kernel graph's :class:`SectionTable` and their ids in its :class:`.cut_table.CutTable`
+    (:meth:`.cut_table.CutTable.cut_set`); memoised in ``kg.memo`` per what they depend on (SRAM ladder
+    top, section-length limits, sockets, word size)."""
     sram, sockets, wb = mp.sram_bytes(d), int(d["sockets"]), int(d["word_bytes"])
     limits = tuple(mp.section_limit(kg, d, max_len) for max_len in (None, 8))
     top = mp.ladder_top(sram)
     key = ("cuts", top, *limits, sockets, wb)
     if key not in kg.memo:
         kg.memo[key] = cut_table.table(kg, wb).cut_set(top, limits, sockets)
-    cuts: tuple[mp.CutSet, section_table.CutView] = kg.memo[key]
+    cuts: tuple[mp.CutSet, section_table.CutView, np.ndarray] = kg.memo[key]
     return cuts
 
 
