@@ -11,7 +11,7 @@ import pytest
 
 from archgym.simulator import get_simulator
 from archgym.workload import get_workload
-from simulators.rdu import cycle, cycle_search, simulator
+from simulators.rdu import cycle, cycle_search, section_table, simulator
 from simulators.rdu import mapping as mp
 from simulators.rdu.space import pcu_grid
 
@@ -129,3 +129,32 @@ def test_candidate_rows_gather_each_designs_own_candidates():
     for part, field in ((slot, "slot"), (entry, "entry")):
         assert part.tolist() == np.concatenate([getattr(b.view, field)[js] for b, js in zip(built, picked)
                                                 if js]).tolist(), field
+
+
+@pytest.mark.parametrize("workload", ["resnet18", "bert-base:seq=128"])
+def test_split_bound_never_exceeds_the_lower_bound_of_the_split(workload):
+    """The bound on a smaller PCU budget's split from the section table's chains and its own budget's model
+    row, against the split made and modelled on its own."""
+    sim = get_simulator("rdu")
+    w = get_workload(workload)
+    kg = sim.kernel_graph(w)
+    table = section_table.table(kg)
+    ratios = []
+    for d in sim.space(w).sample(6, 9):
+        built = simulator._built_key(d, kg)
+        rows = np.arange(0, len(built.cands), 7)
+        budgets = [b for b in pcu_grid() if b < int(d["n_pcu"])]
+        if not budgets:
+            continue
+        own = sim._mapped_model([d] * rows.size, kg, [built.cands[int(r)] for r in rows])
+        for b in budgets:
+            split = np.full(rows.size, table.split_id(int(d["lanes"]), int(d["stages"]), b))
+            table.chains(built.view.slot[rows], split)
+            got = cycle_search.split_bounds(table.slot_chains(built.view.slot[rows], split),
+                                            np.full(rows.size, float(d["clock_mhz"])), own, np.arange(rows.size))
+            cuts = [(built.cands[int(r)].section, built.cands[int(r)].tile, built.cands[int(r)].tp) for r in rows]
+            model = sim._mapped_model([d] * rows.size, kg, mp.balanced_many(kg, d, cuts, 2, [b] * rows.size))
+            reach = cycle.lower_bound(model, kg) - model.t_p2p
+            assert np.all(got <= reach)
+            ratios.extend((got / reach).tolist())
+    assert len(ratios) > 30 and np.median(ratios) > 0.9

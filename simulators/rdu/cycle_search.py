@@ -123,6 +123,17 @@ def below(hw: np.ndarray, terms: np.ndarray, owner: np.ndarray, best: np.ndarray
     return np.asarray(_floors_of(terms, hw, owner) <= best[owner] * (1 + 1e-9))
 
 
+def split_bounds(chain: np.ndarray, clock_mhz: np.ndarray, model: Model, rows: np.ndarray) -> np.ndarray:
+    """``(R,)`` seconds no simulation of a smaller PCU budget's split of the cut of ``model``'s row ``rows[r]``
+    beats (pipeline transfers left out: :meth:`.simulator.RDUSimulator._fewer_pcus`): per used section slot
+    the most of its chain ``chain[r]`` (cycles, the :class:`.section_table.SectionTable`'s under the split's
+    PCUs) at clock ``clock_mhz[r]``, that row's ``T_dram`` and ``T_net``, plus its ``T_setup`` (none of
+    the three depends on PCUs), summed, less :data:`FLOOR_SLACK`: each term is at most the
+    :func:`.cycle.lower_bound` term of the split, whose chain adds transfers to this one."""
+    per = np.maximum(np.maximum(chain / (clock_mhz[:, None] * 1e6), model.t_dram[rows]), model.t_net[rows])
+    return np.where(model.used[rows], per + model.t_setup[rows], 0.0).sum(axis=1) * (1.0 - FLOOR_SLACK)
+
+
 def columns(designs: Sequence[MappingABC[str, Any]], keys: Sequence[str]) -> np.ndarray:
     """``(len(keys), D)``: the columns ``keys`` of ``designs``, as floats."""
     rows = np.array([[d[k] for k in keys] for d in designs], dtype=float).reshape(len(designs), len(keys))

@@ -116,6 +116,11 @@ class SectionTable:
                 *self._edges, self._pcu, self._chain, self._done, out)
         return out
 
+    def slot_chains(self, slot: np.ndarray, split: np.ndarray) -> np.ndarray:
+        """``(R, N)`` the chain of every section slot (cycles, 0 where unused) of cuts given as rows of
+        :class:`CutView` ``slot`` arrays, row ``r`` under split ``split[r]``, after :meth:`chains` of them."""
+        return np.where(slot >= 0, self._chain[split[:, None], np.maximum(slot, 0)], 0.0)
+
     def pcu(self, entry: np.ndarray, split: np.ndarray | int) -> np.ndarray:
         """Balanced PCUs of cuts given as rows of :class:`CutView` ``entry`` arrays, row ``r`` under
         split ``split[r]`` (or all under one), after :meth:`chains` of those cuts and splits."""

@@ -228,18 +228,21 @@ class RDUSimulator(Family):
         section times): a cut whose own bound, so reduced, exceeds the best simulated latency is
         skipped with all its smaller splits. Of the others, a split whose floor before splitting
         (:func:`cycle_search.split_floor_terms`) or after (the :class:`SectionTable`'s chains)
-        exceeds the best latency cannot beat it; the rest are modelled together and tried in order
-        of bound. ``hw``: the designs' :func:`_hardware`; ``cands``: their :func:`_candidate_rows`."""
+        exceeds the best latency cannot beat it, nor one whose bound from those chains and its own
+        budget's row (:func:`cycle_search.split_bounds`) does; the rest are modelled together and tried
+        in order of bound. ``hw``: the designs' :func:`_hardware`; ``cands``: their :func:`_candidate_rows`."""
         edges = (kg.edge_src, kg.edge_dst)
         floor_hw = cycle_search.floor_hardware(designs)
         best = [math.nan] * len(designs)       # the best simulated latency of each design with one
         open_rows: list[list[int]] = []
+        own_rows: list[int] = []                # the model row of each open row (its own budget's split)
         reach = (bound - model.t_p2p).tolist()
         for i, times in enumerate(known):
             if times is not None:
                 best[i] = lat = float(times.sum() + model.t_p2p[chosen[i][1]])
-            open_rows.append([] if times is None else [r for r, j in zip(keep[i], groups[i])
-                                                       if reach[j] <= lat * (1 + 1e-9)])
+            opened = [] if times is None else [(r, j) for r, j in zip(keep[i], groups[i]) if reach[j] <= lat * (1 + 1e-9)]
+            open_rows.append([r for r, _ in opened])
+            own_rows.extend(j for _, j in opened)
         p_i, p_b, p_u = _split_pairs(np.array([int(d["n_pcu"]) for d in designs]), np.array(list(map(len, open_rows))))
         if not p_i.size:
             return
@@ -272,8 +275,10 @@ class RDUSimulator(Family):
         _, first = np.unique(key.view(np.dtype((np.void, key.itemsize * key.shape[1]))).ravel(), return_index=True)
         sel = differs[np.sort(first)]
         post = np.stack([chains[sel], pre[1][sel], pre[2][sel]])
-        ok = cycle_search.below(floor_hw, post, p_i[sel], best_of)
-        sel = sel[ok]
+        sel = sel[cycle_search.below(floor_hw, post, p_i[sel], best_of)]
+        reach_split = cycle_search.split_bounds(table.slot_chains(slot[sel], split[sel]), hw[ak.CLOCK, p_i[sel]], model,
+                                                np.array(own_rows, dtype=np.int64)[p_row[sel]])
+        sel = sel[reach_split <= best_of[p_i[sel]] * (1 + 1e-9)]
         if not sel.size:
             return
         ex_i, ex_row = p_i[sel], p_row[sel]
