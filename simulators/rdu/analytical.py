@@ -21,7 +21,6 @@ weights / weight tiling ≤ ``n_pmu · pmu``.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from dataclasses import dataclass, fields
 from typing import Any
 
@@ -81,19 +80,6 @@ class Model:
         parts: dict[str, Any] = {name: {k: v[at] for k, v in val.items()} if isinstance(val, dict) else val[at]
                                  for name, val in vars(self).items()}
         return Model(**parts)
-
-    @staticmethod
-    def joined(parts: Sequence[Model], rows: np.ndarray) -> Model:
-        """Rows ``rows`` of the models ``parts`` laid one after the other (every array and dict entry)."""
-        def pick(vals: list[np.ndarray]) -> np.ndarray:
-            return np.concatenate(vals)[rows]
-
-        out: dict[str, Any] = {}
-        for f in fields(Model):
-            val = getattr(parts[0], f.name)
-            out[f.name] = ({k: pick([getattr(p, f.name)[k] for p in parts]) for k in val} if isinstance(val, dict)
-                           else pick([getattr(p, f.name) for p in parts]))
-        return Model(**out)
 
     def blank(self, n: int) -> Model:
         """An uninitialised model of ``n`` rows shaped like this one's (:meth:`put` fills it)."""

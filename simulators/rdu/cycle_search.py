@@ -25,7 +25,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from collections.abc import Mapping as MappingABC
-from typing import Any, NamedTuple
+from typing import Any
 
 import numpy as np
 from numba import njit
@@ -154,34 +154,21 @@ def design_floors(designs: Sequence[MappingABC[str, Any]], terms: Sequence[np.nd
     return np.split(every, np.cumsum(sizes)[:-1])
 
 
-class Pruned(NamedTuple):
-    """:func:`prune`'s answer: each design's candidates kept (positions, in order), and the probes it
-    modelled (each design's, in the order of their rows of ``model``), their model, scores and
-    :func:`.cycle.lower_bound` (None: no probe)."""
-
-    keep: list[list[int]]
-    probes: list[list[int]]
-    model: Model | None = None
-    score: np.ndarray | None = None
-    bound: np.ndarray | None = None
-
-
 def prune(designs: Sequence[MappingABC[str, Any]], kg: KernelGraph, cands: Sequence[Sequence[mp.Mapping]],
-          terms: list[np.ndarray], scored: ScoreFn, memo: cycle.Memo) -> Pruned:
-    """Each design's candidates that the cycle-level mapper may still choose: the :data:`PROBE` lowest
-    floors are modelled (``scored``) and searched together for all designs; a design with a valid one
-    keeps the candidates whose floor does not exceed the best simulated latency (``1e-9`` margin, as
-    :func:`.cycle.best_candidate`), one without keeps all. ``memo`` keeps the simulated sections for the
-    search that follows (:func:`.cycle.section_times`)."""
-    every = [list(range(len(c))) for c in cands]
+          terms: list[np.ndarray], scored: ScoreFn, memo: cycle.Memo) -> list[list[int]]:
+    """Each design's candidates (their positions, in order) that the cycle-level mapper may still choose: the
+    :data:`PROBE` lowest floors are modelled (``scored``) and searched together for all designs; a design with
+    a valid one keeps the candidates whose floor does not exceed the best simulated latency
+    (``1e-9`` margin, as :func:`.cycle.best_candidate`), one without keeps all. ``memo`` keeps the
+    simulated sections for the search that follows (:func:`.cycle.section_times`)."""
     if not designs:
-        return Pruned(every, [[] for _ in cands])
+        return [list(range(len(c))) for c in cands]
     fl = design_floors(designs, terms)
     probes = [np.argsort(f, kind="stable")[:PROBE].tolist() for f in fl]
     owner = [i for i, p in enumerate(probes) for _ in p]
     if not owner:
-        return Pruned(every, probes)
-    first, score = scored(probes)
+        return [list(range(len(c))) for c in cands]
+    first, _ = scored(probes)
     ok = np.logical_not(np.stack(list(first.violations.values())).any(axis=0)).tolist()
     bound = cycle.lower_bound(first, kg)
     rows: dict[int, list[int]] = {}
@@ -190,6 +177,5 @@ def prune(designs: Sequence[MappingABC[str, Any]], kg: KernelGraph, cands: Seque
             rows.setdefault(i, []).append(r)
     found = cycle.best_candidates(first, bound, list(rows.values()), (kg.edge_src, kg.edge_dst), memo)
     best = {i: float(times.sum() + first.t_p2p[j]) for i, (j, times) in zip(rows, found)}
-    keep = [every[i] if i not in best else np.flatnonzero(fl[i] <= best[i] * (1 + 1e-9)).tolist()
-            for i in range(len(cands))]
-    return Pruned(keep, probes, first, score, bound)
+    return [list(range(len(c))) if i not in best else np.flatnonzero(fl[i] <= best[i] * (1 + 1e-9)).tolist()
+            for i, c in enumerate(cands)]

@@ -145,15 +145,15 @@ class RDUSimulator(Family):
         own = [b.cands for b in built]
         # drop the candidates a coarser bound proves slower than a few simulated
         hw = _hardware(designs)
-        pruned = cycle_search.prune(designs, kg, own, [b.terms for b in built],
-                                    partial(self._scored, designs, hw, kg, cands), memo)
-        keep = pruned.keep
+        keep = cycle_search.prune(designs, kg, own, [b.terms for b in built],
+                                  partial(self._scored, designs, hw, kg, cands), memo)
         rows = [i for i, c in enumerate(keep) for _ in c]
         if not rows:
             return [], None, []
-        model, score, bound = self._kept(designs, hw, kg, cands, pruned)
+        model, score = self._scored(designs, hw, kg, cands, keep)
         groups = _grouped(rows, len(designs))
         edges = (kg.edge_src, kg.edge_dst)
+        bound = cycle.lower_bound(model, kg)
         finite = np.isfinite(score).tolist()
         valid = [[j for j in group if finite[j]] for group in groups]
         found = iter(cycle.best_candidates(model, bound, [v for v in valid if v], edges, memo))
@@ -204,32 +204,6 @@ class RDUSimulator(Family):
             j = min(js, key=lambda j: (score[row[i, j]], j))
             chosen.append((cands[i][j], row[i, j]))
         return chosen, model
-
-    def _kept(self, designs: Sequence[MappingABC[str, Any]], hw: np.ndarray, kg: KernelGraph, cands: CandidateRows,
-              pruned: cycle_search.Pruned) -> tuple[analytical.Model, np.ndarray, np.ndarray]:
-        """:meth:`_scored` of the candidates ``pruned`` keeps and their :func:`cycle.lower_bound`: the probes'
-        rows taken from ``pruned``, the others modelled (rows are modelled one by one: the same numbers)."""
-        if pruned.model is None or pruned.score is None or pruned.bound is None:
-            model, score = self._scored(designs, hw, kg, cands, pruned.keep)
-            return model, score, cycle.lower_bound(model, kg)
-        probe_row = {(i, j): r for r, (i, j) in enumerate((i, j) for i, js in enumerate(pruned.probes) for j in js)}
-        new: list[list[int]] = [[] for _ in pruned.keep]
-        index: list[int] = []                   # each kept row's in the probes' rows, then the new ones
-        n_new = 0
-        for i, js in enumerate(pruned.keep):
-            for j in js:
-                r = probe_row.get((i, j))
-                if r is None:
-                    r, n_new = len(probe_row) + n_new, n_new + 1
-                    new[i].append(j)
-                index.append(r)
-        if not any(new):
-            at = np.array(index, dtype=np.int64)
-            return pruned.model.take(at), pruned.score[at], pruned.bound[at]
-        more, more_score = self._scored(designs, hw, kg, cands, new)
-        at = np.array(index, dtype=np.int64)
-        return (analytical.Model.joined([pruned.model, more], at), np.concatenate([pruned.score, more_score])[at],
-                np.concatenate([pruned.bound, cycle.lower_bound(more, kg)])[at])
 
     def _scored(self, designs: Sequence[MappingABC[str, Any]], hw: np.ndarray, kg: KernelGraph,
                 cands: CandidateRows, picked: Sequence[Sequence[int]]) -> tuple[analytical.Model, np.ndarray]:
