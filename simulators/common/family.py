@@ -259,12 +259,18 @@ def _row(out: ModelOutput) -> tuple[dict[str, float], list[str]]:
     """A model's output on one design as the values :meth:`Family._run` puts in the batch's row 0 (each
     metric as a float64, :func:`~archgym.metrics.derive` of them, a violation when its mask is set, else
     ``non_finite:METRIC`` for each metric that is not finite), without the ``(metrics, 1)`` block and masks."""
-    given = {k: v if type(v) is float else _float(v) for k, v in out.metrics.items()}
+    given = out.metrics
+    if type(given) is not dict or not _FLOAT.issuperset(map(type, given.values())):  # else already floats
+        given = {k: v if type(v) is float else _float(v) for k, v in given.items()}
     metrics = derive(given)
     violations = [k for k, v in out.violations.items() if (v if type(v) is bool else _entry(v))]
     if not violations and not math.isfinite(sum(metrics.values())):   # a non-finite term makes the sum one
         violations = [f"non_finite:{k}" for k, v in metrics.items() if not math.isfinite(v)]
     return metrics, violations
+
+
+#: the type of a metric :func:`_row` takes as it is
+_FLOAT = frozenset((float,))
 
 
 def _one(out: ModelOutput, fidelity: str) -> Result:
