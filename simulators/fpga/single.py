@@ -13,13 +13,15 @@ budgets: :func:`_metrics`) with the same float operations in the same order (``n
 sum, ``cumsum`` left to right, ``argmax`` the first NaN else the first maximum).
 ``tests/test_fpga_single_one.py`` binds them to the batch path to the bit. Any design this path does not
 take (per-layer folds missing or not ``int``, ``sched_*`` values not allowed, fewer than 1 or more than :data:`MAX_GROUPS` groups, values
-that are not plain ``int``/``float``/``str``) returns ``None`` from :func:`one` and goes the general way,
+that are not plain ``int``/``float``/``str``, numbers of magnitude 2^53 or more) returns ``None`` from :func:`one` and goes the general way,
 whose errors are unchanged.
 """
 
 from __future__ import annotations
 
 import functools
+import itertools
+import operator
 from collections.abc import Mapping
 from typing import Any
 
@@ -59,8 +61,13 @@ _PLACE = {"auto": kernels.PLACE_AUTO, "on-chip": kernels.PLACE_ON}     # any oth
  COEF, LUT) = (0, 1, 2, 3, 4, 5, 6, 11, 12, 13, 14, 15, 16, 21)
 _WIDTH_AT = {w: k for k, w in enumerate(model.WIDTHS.tolist())}   # a width's row in model.dataflow_table
 MAX_GROUPS = 64             # assumed: a bound on the hybrid groups this path takes (the space's are 1, 2, 4)
-_FOUR_STR = [str] * 4        # device, precision, reconfig and weight_mem are names
+#: the knobs :func:`one` reads, :data:`_NUMERIC` first, then ``groups`` and the names
+_KNOBS = operator.itemgetter(*_NUMERIC, "groups", "device", "precision", "reconfig", "weight_mem")
+#: the types of :data:`_KNOBS` this path takes: each numeric knob a Python ``int`` or ``float``, ``groups`` an
+#: ``int``, the names ``str``
+_PLAIN = frozenset((*nums, int, str, str, str, str) for nums in itertools.product((int, float), repeat=6))
 _MAX_EXACT = 2**53          # derived: a Python int converts to float64 as numpy does below 2^53
+_UNREAD = np.zeros((1, 0), dtype=np.int64)   # the schedule codes of a tiled or streaming design without sched_*
 
 
 @functools.cache
@@ -109,14 +116,18 @@ def _streaming_tables(table: StageTable) -> tuple[Any, ...]:
 def _hybrid_tables(table: StageTable, groups: int) -> tuple[Any, ...]:
     """The cut of ``table`` into ``groups`` groups as :func:`hybrid_one` reads it (``model.dataflow_groups``'
     group row, the group pipelines' ``need_next``/``fill_rows``, ``model.group_bounds`` ``(1, groups, 2)``),
-    the number of non-empty groups and each one's (group, first, last stage name); memoised on the table."""
+    the number of non-empty groups, each one's (group, first, last stage name) and, per precision width
+    (:data:`_WIDTH_AT`), the groups' streamed DRAM bytes ``(1, groups)`` (``model.dataflow_table``'s rows);
+    memoised on the table."""
     def build() -> tuple[Any, ...]:
         cut = np.ascontiguousarray(model.group_index(table, groups)[None, :], dtype=np.int64)
         st = streaming._group_stages(table, cut)
         parts = model.group_stages(table, groups)
+        df = model.dataflow_table(table, (groups,))
         return (cut, np.atleast_2d(st.need_next), np.atleast_2d(st.fill_rows),
                 model.group_bounds(table, (groups,), groups), len(parts),
-                [(g, table.names[idx[0]], table.names[idx[-1]]) for g, idx in parts])
+                [(g, table.names[idx[0]], table.names[idx[-1]]) for g, idx in parts],
+                [df[w:w + 1] for w in range(df.shape[0])])
 
     return table.remember(("single_hybrid", groups), build)
 
@@ -136,28 +147,26 @@ def one(table: StageTable, design: Mapping[str, Any]
     folds = _folds(table, design)
     if folds is None:
         return None
-    knobs = [design[k] for k in _NUMERIC]
-    for v in knobs:
-        if type(v) is not float and (type(v) is not int or abs(v) >= _MAX_EXACT):
-            return None
-    names = [design[k] for k in ("device", "precision", "reconfig", "weight_mem")]
-    groups = design["groups"]
-    if type(groups) is not int or not 1 <= groups <= MAX_GROUPS or [type(v) for v in names] != _FOUR_STR:
+    knobs = _KNOBS(design)
+    if tuple(map(type, knobs)) not in _PLAIN or not 1 <= knobs[6] <= MAX_GROUPS:
         return None
-    choice = _schedule(design, groups)
+    nums = knobs[:6]
+    if not (-_MAX_EXACT < min(nums) and max(nums) < _MAX_EXACT):    # floats outside ±2^53 too (the same numbers)
+        return None
+    groups, names = knobs[6], knobs[7:]
+    choice = _schedule(design, groups) if style == "hybrid" or "sched_0" in design else _UNREAD
     if choice is None:
         return None
     fab = _fabric(names[0], names[1])
-    tm, tn, buf_kib, clock_mhz, cap, fifo = (float(v) for v in knobs)
+    tm, tn, buf_kib, clock_mhz, cap, fifo = map(float, nums)
     macs_total, weight_elems = _totals(table)
     if style == "tiled":
         args = (*_tiled_tables(table), macs_total, weight_elems, fab, tm, tn, buf_kib, clock_mhz, cap)
         out = tiled_one(*args)
         info: dict[str, Any] = {"clock_mhz": out[_CLOCK_AT]}
     elif style == "hybrid":
-        cut, need_next, fill_rows, bounds, n_parts, parts = _hybrid_tables(table, groups)
-        w = _WIDTH_AT[fab[BITS]]
-        df_off = model.dataflow_table(table, (groups,))[w:w + 1]
+        cut, need_next, fill_rows, bounds, n_parts, parts, df_rows = _hybrid_tables(table, groups)
+        df_off = df_rows[_WIDTH_AT[fab[BITS]]]
         args = (_tiled_tables(table), _streaming_tables(table), table.macs, cut, need_next, fill_rows, bounds, n_parts,
                 df_off, groups, macs_total, weight_elems, fab, tm, tn, buf_kib, clock_mhz, cap, fifo,
                 names[2] == "partial", choice)
