@@ -158,3 +158,28 @@ def test_split_bound_never_exceeds_the_lower_bound_of_the_split(workload):
             assert np.all(got <= reach)
             ratios.extend((got / reach).tolist())
     assert len(ratios) > 30 and np.median(ratios) > 0.9
+
+
+def test_cycle_metrics_of_a_batch_equal_one_design_at_a_time():
+    """cycle.metrics over a batch's rows, against its formulas for one design in Python floats (bincount of
+    the used slots' times per pipeline group)."""
+    sim = get_simulator("rdu")
+    w = get_workload("resnet18")
+    kg = sim.kernel_graph(w)
+    designs = _designs("resnet18", 8)[1:]
+    _, model, known = sim._mappings(designs, kg, "cycle")
+    times = np.stack([t if t is not None else cycle.section_times(model, i, (kg.edge_src, kg.edge_dst))
+                      for i, t in enumerate(known)])
+    got = cycle.metrics(model, times, kg.total_flops)
+    for d, t in enumerate(times):
+        clock = model.clock_hz[d]
+        latency = float(t.sum() + model.t_p2p[d])
+        groups = np.bincount(model.group[d][model.used[d]], weights=t[model.used[d]])
+        compute_s = float(model.metrics["compute_cycles"][d]) / clock
+        want = {k: float(v[d]) for k, v in model.metrics.items()}
+        want.update(latency_s=latency, cycles=latency * clock, stall_cycles=max(latency - compute_s, 0.0) * clock,
+                    throughput_ops_per_s=kg.total_flops / latency,
+                    utilization=kg.total_flops / (latency * want["peak_ops_per_s"]),
+                    throughput_inf_per_s=1.0 / max(float(groups.max()), 1e-30))
+        assert list(got) == list(want)
+        assert all(float(got[k][d]) == v for k, v in want.items()), d

@@ -241,14 +241,17 @@ def _chains(section: np.ndarray, unit: np.ndarray, net: np.ndarray, head: np.nda
             chain[d, s] = maximum(chain[d, s], head[d, k] + steps[d, k] + net[d, k] + down[d, k])
 
 
-def metrics(model: Model, d: int, times: np.ndarray, flops: float) -> dict[str, float]:
-    """Latency-derived metrics of design ``d`` from simulated section times."""
-    m = {k: float(v[d]) for k, v in model.metrics.items()}
-    clock = model.clock_hz[d]
-    latency = float(times.sum() + model.t_p2p[d])
-    group_time = np.bincount(model.group[d][model.used[d]], weights=times[model.used[d]])
+def metrics(model: Model, times: np.ndarray, flops: float) -> dict[str, np.ndarray]:
+    """Latency-derived metrics of every design ``d`` (row ``d`` of ``model``) from its simulated section
+    ``times[d]`` (``(D, N)``), the rest the model's (the float operations of one design at a time)."""
+    m = dict(model.metrics)
+    clock = model.clock_hz
+    latency = times.sum(axis=1) + model.t_p2p
+    n_groups = int(model.group.max()) + 1
+    flat = (np.arange(len(times))[:, None] * n_groups + model.group)[model.used]
+    group_time = np.bincount(flat, weights=times[model.used], minlength=len(times) * n_groups)
     compute_s = m["compute_cycles"] / clock
-    m.update(latency_s=latency, cycles=latency * clock, stall_cycles=max(latency - compute_s, 0.0) * clock,
+    m.update(latency_s=latency, cycles=latency * clock, stall_cycles=np.maximum(latency - compute_s, 0.0) * clock,
              throughput_ops_per_s=flops / latency, utilization=flops / (latency * m["peak_ops_per_s"]),
-             throughput_inf_per_s=1.0 / max(float(group_time.max()), 1e-30))
+             throughput_inf_per_s=1.0 / np.maximum(group_time.reshape(len(times), n_groups).max(axis=1), 1e-30))
     return m

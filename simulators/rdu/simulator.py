@@ -100,8 +100,7 @@ class RDUSimulator(Family):
         (arrays, or one design's numbers) at ``consts``' process and word size, design 0's info and layers."""
         metrics: dict[str, Any] = dict(model.metrics)
         if times:
-            per = [cycle.metrics(model, i, t, kg.total_flops) for i, t in enumerate(times)]
-            metrics = {k: np.array([p[k] for p in per]) for k in per[0]}
+            metrics = cycle.metrics(model, np.stack(times), kg.total_flops)
         metrics["area_mm2"] = area_mm2(cols, int(consts["process_nm"]), int(consts["word_bytes"]))
 
         def info() -> dict[str, Any]:
