@@ -183,3 +183,19 @@ def test_cycle_metrics_of_a_batch_equal_one_design_at_a_time():
                     throughput_inf_per_s=1.0 / max(float(groups.max()), 1e-30))
         assert list(got) == list(want)
         assert all(float(got[k][d]) == v for k, v in want.items()), d
+
+
+def test_lowest_floors_of_many_designs_are_each_designs_stable_argsort():
+    """The probes of all designs at once: each design's first ``k`` of ``np.argsort(kind="stable")``, with
+    ties, NaN floors and designs without candidates."""
+    rng = np.random.default_rng(0)
+    for _ in range(300):
+        sizes = rng.integers(0, 8, rng.integers(1, 6)).tolist()
+        floors = [np.round(rng.random(n) * 4) / 4 for n in sizes]
+        for f in floors:
+            if f.size and rng.random() < 0.3:
+                f[rng.integers(f.size)] = np.nan
+        owner = np.repeat(np.arange(len(sizes)), sizes)
+        start = np.cumsum([0, *sizes[:-1]]).astype(np.int64)
+        got = cycle_search.lowest(np.concatenate(floors), owner, start, len(sizes), 3)
+        assert got == [np.argsort(f, kind="stable")[:3].tolist() for f in floors]

@@ -149,9 +149,30 @@ def design_floors(designs: Sequence[MappingABC[str, Any]], terms: Sequence[np.nd
     """Each design's :func:`floors` of its candidates' ``terms`` (all designs in one pass)."""
     if len(terms) == 1:
         return [_floors_of(terms[0], floor_hardware(designs), np.zeros(terms[0].shape[1], dtype=np.int64))]
-    sizes = [t.shape[1] for t in terms]
-    every = _floors_of(np.concatenate(terms, axis=1), floor_hardware(designs), np.repeat(np.arange(len(designs)), sizes))
-    return np.split(every, np.cumsum(sizes)[:-1])
+    every, _ = _flat_floors(designs, terms)
+    return np.split(every, np.cumsum([t.shape[1] for t in terms])[:-1])
+
+
+def _flat_floors(designs: Sequence[MappingABC[str, Any]], terms: Sequence[np.ndarray]) -> tuple[np.ndarray, np.ndarray]:
+    """:func:`design_floors` laid end to end, and the design of each."""
+    owner = np.repeat(np.arange(len(designs)), [t.shape[1] for t in terms])
+    return _floors_of(np.concatenate(terms, axis=1), floor_hardware(designs), owner), owner
+
+
+def lowest(fl: np.ndarray, owner: np.ndarray, start: np.ndarray, n: int, k: int) -> list[list[int]]:
+    """Each of ``n`` designs' ``k`` candidates of lowest floor, lowest first (``np.argsort(kind="stable")``'s
+    order of its own floors: equal floors in candidate order, NaN last), from the floors ``fl`` laid end to
+    end (:func:`_flat_floors`; design ``i``'s from ``start[i]``)."""
+    order = np.lexsort((fl, owner))          # by design, then floor (stable)
+    return _per_design(order[np.arange(fl.size) - start[owner[order]] < k], owner, start, n)
+
+
+def _per_design(flat: np.ndarray, owner: np.ndarray, start: np.ndarray, n: int) -> list[list[int]]:
+    """Positions ``flat`` (grouped by design ``owner[flat]`` in design order) as each of ``n`` designs' own
+    candidate positions (``flat − start`` of its design)."""
+    local = (flat - start[owner[flat]]).tolist()
+    ends = np.cumsum(np.bincount(owner[flat], minlength=n)).tolist()
+    return [local[a:b] for a, b in zip([0, *ends[:-1]], ends)]
 
 
 def prune(designs: Sequence[MappingABC[str, Any]], kg: KernelGraph, cands: Sequence[Sequence[mp.Mapping]],
@@ -163,8 +184,9 @@ def prune(designs: Sequence[MappingABC[str, Any]], kg: KernelGraph, cands: Seque
     simulated sections for the search that follows (:func:`.cycle.section_times`)."""
     if not designs:
         return [list(range(len(c))) for c in cands]
-    fl = design_floors(designs, terms)
-    probes = [np.argsort(f, kind="stable")[:PROBE].tolist() for f in fl]
+    fl, of = _flat_floors(designs, terms)
+    start = np.cumsum([0, *(t.shape[1] for t in terms[:-1])]).astype(np.int64)
+    probes = lowest(fl, of, start, len(designs), PROBE)
     owner = [i for i, p in enumerate(probes) for _ in p]
     if not owner:
         return [list(range(len(c))) for c in cands]
@@ -176,6 +198,8 @@ def prune(designs: Sequence[MappingABC[str, Any]], kg: KernelGraph, cands: Seque
         if ok[r]:
             rows.setdefault(i, []).append(r)
     found = cycle.best_candidates(first, bound, list(rows.values()), (kg.edge_src, kg.edge_dst), memo)
-    best = {i: float(times.sum() + first.t_p2p[j]) for i, (j, times) in zip(rows, found)}
-    return [list(range(len(c))) if i not in best else np.flatnonzero(fl[i] <= best[i] * (1 + 1e-9)).tolist()
-            for i, c in enumerate(cands)]
+    best = np.zeros(len(designs))
+    for i, (j, times) in zip(rows, found):
+        best[i] = float(times.sum() + first.t_p2p[j])
+    kept = _per_design(np.flatnonzero(fl <= best[of] * (1 + 1e-9)), of, start, len(designs))
+    return [kept[i] if i in rows else list(range(len(c))) for i, c in enumerate(cands)]
