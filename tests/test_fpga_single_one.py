@@ -8,6 +8,7 @@ import struct
 
 import numpy as np
 import pytest
+from numba import typeof
 
 from archgym.errors import ConfigError
 from archgym.workload import get_workload
@@ -108,3 +109,27 @@ def test_hybrid_without_groups_is_an_error(groups: int) -> None:
         with pytest.raises(ConfigError, match=f"groups: {groups} is not allowed"):
             call()
     assert SIM.evaluate(dict(d, style="tiled", groups=0), wl).metrics["latency_s"] > 0
+
+
+def test_kernel_arguments_keep_their_types(monkeypatch: pytest.MonkeyPatch) -> None:
+    """``single._entry`` types a kernel's arguments once per stage table and then calls its compiled code without
+    numba's dispatch, which would read arguments of other types wrongly: every call of a kernel, over every
+    style, mapping (default, ``sched_*``, per-layer folds), workload and knob given as int or float, passes the
+    same types."""
+    seen: dict[str, set[tuple[object, ...]]] = {}
+    entry = single._entry
+
+    def spy(table: object, kernel: object, args: tuple[object, ...]) -> object:
+        seen.setdefault(kernel.__name__, set()).add(tuple(typeof(a) for a in args))  # type: ignore[attr-defined]
+        return entry(table, kernel, args)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(single, "_entry", spy)
+    for workload, mapping in [("resnet18", "auto"), ("resnet18", "shared"), ("mobilenetv2", "per-layer"),
+                              ("gpt2-decode", "auto")]:
+        wl = get_workload(workload)
+        for i, d in enumerate(_designs(workload, 24, 5, mapping)):
+            if i % 2:                 # a knob given as a float in some designs, an int in others
+                d = dict(d, clock_mhz=float(d["clock_mhz"]), tm=float(d["tm"]))
+            assert single.one(_table(wl), d) is not None
+    assert sorted(seen) == ["hybrid_one", "streaming_one", "tiled_one"]
+    assert {k: len(v) for k, v in seen.items()} == {"hybrid_one": 1, "streaming_one": 1, "tiled_one": 1}

@@ -26,7 +26,7 @@ from collections.abc import Mapping
 from typing import Any
 
 import numpy as np
-from numba import njit
+from numba import njit, typeof
 
 from simulators.common.kernel_math import maximum, minimum, pairwise_sum
 from simulators.fpga import kernels, model, power, streaming
@@ -132,6 +132,16 @@ def _hybrid_tables(table: StageTable, groups: int) -> tuple[Any, ...]:
     return table.remember(("single_hybrid", groups), build)
 
 
+def _entry(table: StageTable, kernel: Any, args: tuple[Any, ...]) -> Any:
+    """``kernel``'s compiled code for the types of ``args``, called without numba's type dispatch (which types
+    every argument of every call; simulators/systolic/analytical_kernel.py does the same): typed once per table
+    and kernel (memoised), so every later call must pass arguments of the same types, as :func:`one` does (the
+    table's memoised arrays themselves, ``float`` knobs, ``int`` counts and codes, ``bool`` flags, int64 C-order
+    folds and codes, the read-only fabric vector and streamed-bytes rows)."""
+    return table.remember(("single_entry", kernel.__name__),
+                          lambda: kernel.compile(tuple(typeof(a) for a in args)))
+
+
 def _totals(table: StageTable) -> tuple[float, float]:
     """``float(table.macs.sum())`` and ``float(table.weight_elems.sum())`` (memoised on the table)."""
     return table.remember("single_totals", lambda: (float(table.macs.sum()), float(table.weight_elems.sum())))
@@ -162,7 +172,7 @@ def one(table: StageTable, design: Mapping[str, Any]
     macs_total, weight_elems = _totals(table)
     if style == "tiled":
         args = (*_tiled_tables(table), macs_total, weight_elems, fab, tm, tn, buf_kib, clock_mhz, cap)
-        out = tiled_one(*args)
+        out = _entry(table, tiled_one, args)(*args)
         info: dict[str, Any] = {"clock_mhz": out[_CLOCK_AT]}
     elif style == "hybrid":
         cut, need_next, fill_rows, bounds, n_parts, parts, df_rows = _hybrid_tables(table, groups)
@@ -170,7 +180,7 @@ def one(table: StageTable, design: Mapping[str, Any]
         args = (_tiled_tables(table), _streaming_tables(table), table.macs, cut, need_next, fill_rows, bounds, n_parts,
                 df_off, groups, macs_total, weight_elems, fab, tm, tn, buf_kib, clock_mhz, cap, fifo,
                 names[2] == "partial", choice)
-        out = hybrid_one(*args)
+        out = _entry(table, hybrid_one, args)(*args)
         modes = ["dataflow" if m else "sequential" for m in out[-4].tolist()]
         cyc, nbytes = out[-3].tolist(), out[-2].tolist()
         info = {"clock_mhz": out[_CLOCK_AT], "group_modes": modes,
@@ -183,7 +193,7 @@ def one(table: StageTable, design: Mapping[str, Any]
                                 lambda: float(streaming._weight_bytes(table, table.mac_idx, bits)[0]))
         args = (_streaming_tables(table), macs_total, weight_elems, wbytes, fab, tm * tn, clock_mhz, cap, fifo,
                 _PLACE.get(names[3], kernels.PLACE_OFF), *folds)
-        out = streaming_one(*args)
+        out = _entry(table, streaming_one, args)(*args)
         info = {"clock_mhz": out[_CLOCK_AT], "weights": "on-chip" if out[-1] else "off-chip",
                 "bottleneck": table.names[out[-2]]}
     k = len(METRICS)
