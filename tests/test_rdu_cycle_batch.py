@@ -195,7 +195,6 @@ def test_lowest_floors_of_many_designs_are_each_designs_stable_argsort():
         for f in floors:
             if f.size and rng.random() < 0.3:
                 f[rng.integers(f.size)] = np.nan
-        owner = np.repeat(np.arange(len(sizes)), sizes)
         start = np.cumsum([0, *sizes[:-1]]).astype(np.int64)
-        got = cycle_search.lowest(np.concatenate(floors), owner, start, len(sizes), 3)
+        got = cycle_search.lowest(np.concatenate(floors), start, 3)
         assert got == [np.argsort(f, kind="stable")[:3].tolist() for f in floors]

