@@ -48,6 +48,7 @@ METRICS = ("latency_s", "cycles", "ii_cycles", "energy_j", "power_w", "throughpu
            "throughput_inf_per_s", "peak_ops_per_s", "utilization", "dram_bytes", "clock_mhz", "mac_lanes",
            *(name for r in RESOURCES for name in (r, f"{r}_util")))
 _CLOCK_AT = METRICS.index("clock_mhz")
+_METRICS_N = len(METRICS)
 #: the violations of :func:`model.analyze`, in its order
 VIOLATIONS = (*(f"{r}_budget" for r in RESOURCES), "tile_buffer", "dram_capacity")
 _NUMERIC = ("tm", "tn", "buf_kib", "clock_mhz", "util_cap", "fifo_depth")   # read as float columns
@@ -142,6 +143,13 @@ def _entry(table: StageTable, kernel: Any, args: tuple[Any, ...]) -> Any:
                           lambda: kernel.compile(tuple(typeof(a) for a in args)))
 
 
+def _weight_bytes(table: StageTable) -> list[float]:
+    """The MAC stages' weight bytes (``streaming._weight_bytes``) at each width of ``model.WIDTHS``
+    (:data:`_WIDTH_AT`), memoised on the table."""
+    return table.remember("single_weight_bytes", lambda: [
+        float(streaming._weight_bytes(table, table.mac_idx, model.WIDTHS[w:w + 1])[0]) for w in range(model.WIDTHS.size)])
+
+
 def _totals(table: StageTable) -> tuple[float, float]:
     """``float(table.macs.sum())`` and ``float(table.weight_elems.sum())`` (memoised on the table)."""
     return table.remember("single_totals", lambda: (float(table.macs.sum()), float(table.weight_elems.sum())))
@@ -188,16 +196,12 @@ def one(table: StageTable, design: Mapping[str, Any]
                             "dram_bytes": nbytes[g]} for g, first, last in parts],
                 "reconfig_cycles": out[-1]}
     else:
-        bits = fab[BITS:BITS + 1]
-        wbytes = table.remember(("single_weight_bytes", float(bits[0])),
-                                lambda: float(streaming._weight_bytes(table, table.mac_idx, bits)[0]))
-        args = (_streaming_tables(table), macs_total, weight_elems, wbytes, fab, tm * tn, clock_mhz, cap, fifo,
+        args = (_streaming_tables(table), macs_total, weight_elems, _weight_bytes(table)[_WIDTH_AT[fab[BITS]]], fab, tm * tn, clock_mhz, cap, fifo,
                 _PLACE.get(names[3], kernels.PLACE_OFF), *folds)
         out = _entry(table, streaming_one, args)(*args)
         info = {"clock_mhz": out[_CLOCK_AT], "weights": "on-chip" if out[-1] else "off-chip",
                 "bottleneck": table.names[out[-2]]}
-    k = len(METRICS)
-    return dict(zip(METRICS, out[:k])), dict(zip(VIOLATIONS, out[k:k + len(VIOLATIONS)])), info
+    return dict(zip(METRICS, out)), dict(zip(VIOLATIONS, out[_METRICS_N:_METRICS_N + len(VIOLATIONS)])), info
 
 
 def _folds(table: StageTable, design: Mapping[str, Any]) -> tuple[Any, ...] | None:
