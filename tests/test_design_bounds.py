@@ -6,6 +6,7 @@ and bounds change no in-bounds result."""
 from __future__ import annotations
 
 import math
+import re
 from typing import Any
 
 import numpy as np
@@ -37,17 +38,30 @@ def _allowed(bound: Bound, value: Any) -> bool:
     return type(value) in (int, float) and bound.holds(float(value))
 
 
-def _default(family: str) -> tuple[Family, Workload, dict[str, Any]]:
+def _default(family: str, mapping: str = "auto") -> tuple[Family, Workload, dict[str, Any]]:
     sim = _family(family)
     wl = get_workload(WORKLOADS[family][0])
-    return sim, wl, dict(sim.space(wl).default())
+    return sim, wl, dict(sim.space(wl, mapping=mapping).default())
+
+
+def _bound(sim: Family, name: str) -> Bound | None:
+    """The bound of parameter ``name`` (its own or a pattern's), else ``None``."""
+    return domain.table(sim.bounds).bound(name)
+
+
+#: family → mapping modes with numeric mapping knobs, and one of each knob's kind (shared, per layer)
+KNOB_CASES = [("systolic", "shared", "tile_folds"), ("systolic", "per-layer", "conv1.tile_folds"),
+              ("systolic", "per-layer", "fc.tile_folds"), ("pim", "shared", "split_k"),
+              ("pim", "shared", "tile_rows"), ("pim", "shared", "sub_batches"), ("pim", "per-layer", "L0_qkv.split_k"),
+              ("fpga", "per-layer", "pe_conv1"), ("fpga", "per-layer", "simd_fc"), ("rdu", "shared", "max_section"),
+              ("rdu", "per-layer", "share@conv1"), ("rdu", "per-layer", "cut@maxpool")]
 
 
 @pytest.mark.parametrize("family", sorted(WORKLOADS))
 def test_every_preset_and_space_value_is_allowed(family: str) -> None:
     sim = _family(family)
     rows = domain.table(sim.bounds)
-    assert set(sim.bounds) <= set(sim.parameters)     # bounded parameters are required ones
+    assert set(rows.exact) <= set(sim.parameters) | KNOBS     # bounded by name: required ones, or mapping knobs
     checked = 0
     for preset, cfg in sim.presets().items():
         if hasattr(cfg, "design"):
@@ -61,11 +75,15 @@ def test_every_preset_and_space_value_is_allowed(family: str) -> None:
                     continue
                 domain.check_one(family, space.default(), rows)
                 for p in space.params:
-                    if p.name in sim.bounds:
+                    if rows.bound(p.name) is not None:
                         for v in p.values:
                             domain.check_one(family, {p.name: v}, rows)
                             checked += 1
     assert checked > 0
+
+
+#: the optional mapping knobs bounded by their exact name (each family's per-layer ones by pattern)
+KNOBS = {"tile_folds", "split_k", "tile_rows", "sub_batches", "max_section"}
 
 
 @pytest.mark.parametrize("family", sorted(WORKLOADS))
@@ -142,3 +160,74 @@ def test_bound_text_and_edges() -> None:
     domain.check_one("x", {"n": 4.0}, rows)                 # a whole float is an integer
     with pytest.raises(ConfigError, match=r"^x design: n: 4\.5 is not allowed"):
         domain.check_one("x", {"n": np.float64(4.5)}, rows)
+
+
+@pytest.mark.parametrize("family,mapping,name", KNOB_CASES)
+def test_a_bad_mapping_knob_is_one_line_naming_it(family: str, mapping: str, name: str) -> None:
+    """The issue's probe (0, -1, NaN, inf, 0.5, 10¹² on each numeric knob of the shared and per-layer spaces'
+    default designs): silently valid, raw ValueError / OverflowError / MemoryError before."""
+    sim, wl, design = _default(family, mapping)
+    assert name in design
+    bound = _bound(sim, name)
+    assert bound is not None
+    raised = 0
+    for value in PROBE:
+        if _allowed(bound, value):
+            sim.evaluate({**design, name: value}, wl)          # allowed: a result, no error
+            continue
+        with pytest.raises(ConfigError) as err:
+            sim.evaluate({**design, name: value}, wl)
+        msg = str(err.value)
+        assert "\n" not in msg and msg.startswith(f"{family} design: {name}: {value!r} is not allowed; allowed: "), msg
+        assert msg.endswith(bound.text), msg
+        raised += 1
+    assert raised >= 9
+
+
+@pytest.mark.parametrize("family,mapping,name", [c for c in KNOB_CASES if c[2] in ("conv1.tile_folds", "split_k",
+                                                                                   "pe_conv1", "cut@maxpool")])
+def test_a_bad_mapping_knob_in_a_batch_names_the_design(family: str, mapping: str, name: str) -> None:
+    sim, wl, design = _default(family, mapping)
+    with pytest.raises(ConfigError, match=rf"^{family} design 1: {re.escape(name)}: -1 is not allowed; allowed: "):
+        sim.evaluate_batch([design, {**design, name: -1}, design], wl)
+    cols = {k: np.array([v] * 3) for k, v in design.items()}
+    cols[name] = np.array([design[name], design[name], math.inf])
+    with pytest.raises(ConfigError, match=rf"^{family} design 2: {re.escape(name)}: inf is not allowed; allowed: "):
+        sim.evaluate_batch(cols, wl)
+
+
+@pytest.mark.parametrize("family,mapping,n", [("systolic", "per-layer", 40), ("pim", "shared", 40),
+                                              ("pim", "per-layer", 20), ("fpga", "per-layer", 20),
+                                              ("rdu", "shared", 10), ("rdu", "per-layer", 10)])
+def test_in_bounds_mapping_knobs_give_unchanged_results(family: str, mapping: str, n: int) -> None:
+    """Random designs of the mapping spaces: the same bits with and without bounds (batch and single)."""
+    sim, wl, _ = _default(family, mapping)
+    free = type(sim)()
+    free.bounds = {}
+    designs = [dict(d) for d in sim.space(wl, mapping=mapping).sample(n, 5)]
+    got, want = sim.evaluate_batch(designs, wl), free.evaluate_batch(designs, wl)
+    for k in want.metrics:
+        assert np.asarray(got.metrics[k]).tobytes() == np.asarray(want.metrics[k]).tobytes(), k
+    assert got.valid.tolist() == want.valid.tolist() and got.violations == want.violations
+    one, ref = sim.evaluate(designs[0], wl), free.evaluate(designs[0], wl)
+    assert one.metrics == ref.metrics and one.valid == ref.valid
+
+
+def test_name_patterns() -> None:
+    """``prefix*`` / ``*suffix`` keys: an exact name wins, then the first pattern; unmatched names are free;
+    a name set's checks are memoised and the memo is bounded."""
+    flag, count = Bound(0, 1, integer=True), Bound(1, 8, integer=True)
+    rows = domain.table({"cut@x": count, "cut@*": flag, "*.t": count, "n": count})
+    assert rows.bound("cut@x") is count and rows.bound("cut@y") is flag and rows.bound("a.t") is count
+    assert rows.bound("a.tt") is None and rows.bound("xcut@") is None and rows.bound("m") is None
+    odd: dict[Any, Any] = {"cut@x": 5, "cut@y": 1, "a.t": 8, "free": -1, 7: -1}     # a non-str key is no name
+    domain.check_one("x", odd, rows)
+    with pytest.raises(ConfigError, match=r"^x design 4: cut@y: 2 is not allowed; allowed: an integer in 0 … 1$"):
+        domain.check_one("x", {"cut@x": 5, "cut@y": 2}, rows, 4)
+    with pytest.raises(ConfigError, match=r"^x design: b\.t: 0 is not allowed"):
+        domain.check_one("x", {"n": 1, "b.t": 0}, rows)
+    with pytest.raises(ConfigError, match=r"^x design 1: b\.t: 9 is not allowed"):
+        domain.check_columns("x", {"b.t": np.array([1, 9]), "z": np.array([-1, -1])}, {"*.t": count})
+    for i in range(domain.MEMO_LIMIT + 5):
+        domain.check_one("x", {f"p{i}": 0, "n": 1}, rows)
+    assert len(rows.memo) <= domain.MEMO_LIMIT

@@ -8,6 +8,13 @@ through :func:`~simulators.common.arrays.to_numpy`). NaN, ±inf, booleans and no
 A failure is one :class:`~archgym.errors.ConfigError` line naming the family, the design (its index in a
 batch), the parameter, the value and the allowed range. Each family's bounds and their sources:
 docs/robustness.md, "Design values at the simulator API".
+
+Names: a bound's key is a parameter's name, or a pattern for per-layer knobs — ``"cut@*"`` (a trailing
+``*``) bounds every parameter whose name starts with ``cut@``, ``"*.tile_folds"`` (a leading ``*``) every
+one whose name ends with ``.tile_folds``. An exact name wins over a pattern, else the first pattern in the
+mapping's order. Only the parameters a design carries are checked (optional knobs stay optional); which
+bound applies to which of its names depends only on the set of names, so :class:`Table` keeps it per
+name tuple.
 """
 
 from __future__ import annotations
@@ -22,6 +29,7 @@ import numpy as np
 
 from archgym.errors import ConfigError
 from simulators.common.arrays import to_numpy
+from simulators.common.memo import remember
 
 
 @dataclass(frozen=True)
@@ -59,19 +67,63 @@ class Bound:
         return np.asarray(ok)
 
 
-class Table(NamedTuple):
-    """Bounds as :func:`check_one` reads them: ``(name, lowest, high)`` of the integer ones and of the others
-    (:attr:`Bound.lowest`), and every bound by name."""
+class Checks(NamedTuple):
+    """The bounds of one set of names as :func:`check_one` reads them: ``(name, lowest, high)`` of the
+    integer ones and of the others (:attr:`Bound.lowest`), and every bound by name."""
 
     integers: tuple[tuple[str, float, float], ...]
     reals: tuple[tuple[str, float, float], ...]
     bounds: Mapping[str, Bound]
 
 
+#: name tuples a :class:`Table` keeps the checks of (a bound on memory, whatever the designs)
+MEMO_LIMIT = 256
+
+
+class Table:
+    """A family's bounds (names and patterns, see the module docstring) and, per tuple of design names
+    seen, the :class:`Checks` of those names (built once per family)."""
+
+    def __init__(self, bounds: Mapping[str, Bound]):
+        self.exact = {n: b for n, b in bounds.items() if not _is_pattern(n)}
+        self.patterns = tuple((n, b) for n, b in bounds.items() if _is_pattern(n))
+        self.memo: dict[tuple[str, ...], Checks] = {}
+
+    def bound(self, name: str) -> Bound | None:
+        """The bound of parameter ``name`` (its own, else the first pattern it matches), or ``None``."""
+        own = self.exact.get(name)
+        if own is not None or not self.patterns or not isinstance(name, str):
+            return own
+        return next((b for p, b in self.patterns if _matches(p, name)), None)
+
+    def checks(self, names: tuple[str, ...]) -> Checks:
+        """The :class:`Checks` of ``names`` (a design's, in order), memoised (:func:`check_one` reads the memo
+        first)."""
+        return remember(self.memo, names, lambda: self._build(names), MEMO_LIMIT)
+
+    def _build(self, names: tuple[str, ...]) -> Checks:
+        bounds = {n: b for n in names if (b := self.bound(n)) is not None}
+        return Checks(tuple((n, b.lowest, b.high) for n, b in bounds.items() if b.integer),
+                      tuple((n, b.lowest, b.high) for n, b in bounds.items() if not b.integer), bounds)
+
+
 def table(bounds: Mapping[str, Bound]) -> Table:
     """``bounds`` as :func:`check_one` reads them (built once per family)."""
-    return Table(tuple((n, b.lowest, b.high) for n, b in bounds.items() if b.integer),
-                 tuple((n, b.lowest, b.high) for n, b in bounds.items() if not b.integer), bounds)
+    return Table(bounds)
+
+
+def matching(bounds: Mapping[str, Bound], names: Mapping[str, Any]) -> dict[str, Bound]:
+    """Name → bound of the names (keys of ``names``) that ``bounds`` bounds, by name or pattern."""
+    return dict(table(bounds).checks(tuple(names)).bounds)
+
+
+def _is_pattern(key: str) -> bool:
+    return key.startswith("*") or key.endswith("*")
+
+
+def _matches(pattern: str, name: str) -> bool:
+    """Whether ``name`` matches ``pattern`` (``prefix*`` or ``*suffix``)."""
+    return name.startswith(pattern[:-1]) if pattern.endswith("*") else name.endswith(pattern[1:])
 
 
 def check_one(family: str, design: Mapping[str, Any], bounds: Table, index: int | None = None) -> None:
@@ -79,23 +131,21 @@ def check_one(family: str, design: Mapping[str, Any], bounds: Table, index: int 
     (parameters the design does not carry are not checked: the required ones are checked before);
     ``index``: the design's place in its batch, named in the error. Python ints (and floats where integers
     are not required) inside their ranges pass in one loop; anything else is checked value by value."""
-    try:
-        for name, lowest, high in bounds.integers:
+    key = tuple(design)
+    checks = bounds.memo.get(key) or bounds.checks(key)
+    for name, lowest, high in checks.integers:
+        v = design[name]
+        if type(v) is not int or not lowest <= v <= high:
+            break
+    else:
+        for name, lowest, high in checks.reals:
             v = design[name]
-            if type(v) is not int or not lowest <= v <= high:
+            if (type(v) is not float and type(v) is not int) or not lowest <= v <= high:
                 break
         else:
-            for name, lowest, high in bounds.reals:
-                v = design[name]
-                if (type(v) is not float and type(v) is not int) or not lowest <= v <= high:
-                    break
-            else:
-                return
-    except KeyError:          # an optional parameter the design does not carry
-        pass
-    for name, bound in bounds.bounds.items():
-        if name in design:
-            _check_value(_where(family, index), name, design[name], bound)
+            return
+    for name, bound in checks.bounds.items():
+        _check_value(_where(family, index), name, design[name], bound)
 
 
 def check_rows(family: str, designs: Sequence[Mapping[str, Any]], bounds: Table) -> None:
@@ -107,9 +157,7 @@ def check_rows(family: str, designs: Sequence[Mapping[str, Any]], bounds: Table)
 def check_columns(family: str, columns: Mapping[str, Any], bounds: Mapping[str, Bound]) -> None:
     """:func:`check_one` for a batch given as columns (name → numpy array or torch tensor): the error names
     the first design (by index) whose value is not allowed."""
-    for name, bound in bounds.items():
-        if name not in columns:
-            continue
+    for name, bound in matching(bounds, columns).items():
         col = to_numpy(columns[name]).reshape(-1)
         if col.dtype.kind in "iuf":
             bad = np.flatnonzero(~bound.mask(col))

@@ -14,4 +14,8 @@ BOUNDS: dict[str, Bound] = {
     "groups": Bound(0, 256, integer=True),
     "util_cap": Bound(0, 1, low_inclusive=False),   # [D] a fraction of each resource
     "fifo_depth": Bound(0, 1 << 20, integer=True),  # [A] words; 0 = auto-sized
+    # per-layer folding (optional: absent = auto_fold), pe_LAYER / simd_LAYER lanes: [A] 2¹⁶, 16× the largest
+    # the space or the auto-folder picks (streaming.FOLD_LIMIT = 4096); any count ≥ 1 is a design (ceil(MH/PE))
+    "pe_*": Bound(1, 1 << 16, integer=True),
+    "simd_*": Bound(1, 1 << 16, integer=True),
 }

@@ -29,4 +29,10 @@ BOUNDS: dict[str, Bound] = {
     "word_bytes": Bound(1, 8, integer=True),        # [A] up to FP64
     "process_nm": Bound(1, 1000, integer=True),     # [A]
     "reconfig_us": Bound(0, 1e6),                   # [A] up to 1 s per section
+    # mapping knobs (optional; tile_rows, tp, buffer_depth: the model's own check, integers ≥ 1)
+    # [D] kernels per section: the mapper caps a section at n_pcu kernels, itself ≤ 2¹⁶
+    "max_section": Bound(1, 1 << 16, integer=True),
+    "cut@*": Bound(0, 1, integer=True),             # [D] a flag: 1 starts a new section before the kernel
+    # [A] a kernel's relative PCU weight: 250× the space's range (0.25 … 4) each way; only ratios matter
+    "share@*": Bound(0.001, 1000),
 }

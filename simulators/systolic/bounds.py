@@ -1,7 +1,8 @@
 """Allowed values of the systolic hardware parameters (the loop-nest family's too): the limits
 ``archgym scalesim`` also puts on a SCALE-Sim config for the same quantities
 (:data:`~simulators.systolic.scalesim_io.CONFIG_MAX` reads them from here). Every one is an integer: the
-analytical model reads the hardware columns as int64. Sources: docs/robustness.md, "Design values at the
+analytical model reads the hardware columns as int64. The mapping knob ``tile_folds`` (``LAYER.tile_folds``)
+is bounded here too (a ``*.`` pattern: :mod:`simulators.common.domain`). Sources: docs/robustness.md, "Design values at the
 simulator API"."""
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ MAX_SRAM_KB = 1 << 22
 MAX_WORDS_PER_CYCLE = 1 << 20
 
 _SRAM = Bound(1, MAX_SRAM_KB, integer=True)
+_TILE_FOLDS = Bound(1, 1 << 16, integer=True)
 
 BOUNDS: dict[str, Bound] = {
     "rows": Bound(1, MAX_ARRAY_SIDE, integer=True),
@@ -26,4 +28,8 @@ BOUNDS: dict[str, Bound] = {
     "dram_bw": Bound(1, MAX_WORDS_PER_CYCLE, integer=True),
     "word_bytes": Bound(1, 8, integer=True),          # [A] up to FP64
     "clock_mhz": Bound(1, 100_000, integer=True),     # [A] up to 100 GHz
+    # mapping knobs (optional: absent = 1): most outer folds per SRAM tile, shared or per layer; [A] 2¹⁶,
+    # 1024× the spaces' largest (64); the model clips a tile to the fold count and to what fits the SRAMs
+    "tile_folds": _TILE_FOLDS,
+    "*.tile_folds": _TILE_FOLDS,
 }
