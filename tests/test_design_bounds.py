@@ -54,7 +54,8 @@ KNOB_CASES = [("systolic", "shared", "tile_folds"), ("systolic", "per-layer", "c
               ("systolic", "per-layer", "fc.tile_folds"), ("pim", "shared", "split_k"),
               ("pim", "shared", "tile_rows"), ("pim", "shared", "sub_batches"), ("pim", "per-layer", "L0_qkv.split_k"),
               ("fpga", "per-layer", "pe_conv1"), ("fpga", "per-layer", "simd_fc"), ("rdu", "shared", "max_section"),
-              ("rdu", "per-layer", "share@conv1"), ("rdu", "per-layer", "cut@maxpool")]
+              ("rdu", "per-layer", "share@conv1"), ("rdu", "per-layer", "cut@maxpool"),
+              ("loopnest", "per-layer", "conv1.tile_K"), ("loopnest", "per-layer", "fc.tile_FX")]
 
 
 @pytest.mark.parametrize("family", sorted(WORKLOADS))
@@ -198,7 +199,8 @@ def test_a_bad_mapping_knob_in_a_batch_names_the_design(family: str, mapping: st
 
 @pytest.mark.parametrize("family,mapping,n", [("systolic", "per-layer", 40), ("pim", "shared", 40),
                                               ("pim", "per-layer", 20), ("fpga", "per-layer", 20),
-                                              ("rdu", "shared", 10), ("rdu", "per-layer", 10)])
+                                              ("rdu", "shared", 10), ("rdu", "per-layer", 10),
+                                              ("loopnest", "per-layer", 10)])
 def test_in_bounds_mapping_knobs_give_unchanged_results(family: str, mapping: str, n: int) -> None:
     """Random designs of the mapping spaces: the same bits with and without bounds (batch and single)."""
     sim, wl, _ = _default(family, mapping)

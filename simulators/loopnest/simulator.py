@@ -28,10 +28,10 @@ from archgym.space import DesignSpace, Param, categorical, ordinal
 from archgym.workload import Workload
 from simulators.common.family import Designs, Family, ModelOutput, loop
 from simulators.loopnest import cost, search
+from simulators.loopnest.bounds import BOUNDS
 from simulators.loopnest.hardware import SYSTOLIC_SPATIAL, Hardware, systolic
 from simulators.loopnest.mapping import HOLDS, ORDER_NAMES, TILE_LEVELS, LayerMappings
 from simulators.loopnest.problem import DIMS, LoopLayer, from_op
-from simulators.systolic.bounds import BOUNDS
 from simulators.systolic.hardware import PRESETS, SystolicConfig
 from simulators.systolic.space import area_constraint, hardware_params
 
