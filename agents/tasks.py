@@ -97,8 +97,10 @@ class Optimum:
     front: np.ndarray | None = None
 
     def regret(self, cost: Any) -> Any:
-        """Relative excess over the optimum (0 = optimal; 0.05 = 5 % above)."""
-        return np.power(10.0, np.asarray(cost, dtype=float) - self.cost) - 1.0
+        """Relative excess over the optimum (0 = optimal; 0.05 = 5 % above); ``inf`` past float range (a run
+        that found no feasible design has the invalid cost), without numpy's overflow warning."""
+        with np.errstate(over="ignore"):
+            return np.power(10.0, np.asarray(cost, dtype=float) - self.cost) - 1.0
 
 
 def _systolic(id: str, workload: str, objective: str, doc: str, **kw: Any) -> Task:

@@ -108,3 +108,13 @@ def test_search_reports_no_regret_without_a_feasible_design(capsys, tmp_path) ->
     assert out["regret_pct"] is None and out["best_cost"] > 10                # its best is a penalised design
     assert main(args) == 0
     assert "no feasible design found, so no regret" in capsys.readouterr().out
+
+
+def test_regret_past_float_range_is_inf_without_a_warning() -> None:
+    import warnings
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        assert OPT.regret(0.0) == 0.0
+        assert np.isinf(OPT.regret(400.0))                        # 10**400 is past float range
+        assert OPT.regret(np.array([0.0, 400.0])).tolist() == [0.0, float("inf")]
