@@ -104,6 +104,13 @@ def _code(device: str, precision: str) -> int:
 
 
 @functools.cache
+def every_pair() -> Fabric:
+    """The constants of every (device, precision) pair of the catalog, pair ``_code(device, precision)`` at
+    that column (built in one gather, once)."""
+    return _columns(np.arange(len(DEVICES) * len(PRECISIONS), dtype=np.int64))
+
+
+@functools.cache
 def _single(code: int) -> Fabric:
     """The constants of one design on catalog column ``code`` (a single evaluation's, kept with their derived
     arrays: read them, never write them)."""

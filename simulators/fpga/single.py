@@ -30,7 +30,7 @@ from numba import njit, typeof
 
 from simulators.common.kernel_math import maximum, minimum, pairwise_sum
 from simulators.fpga import kernels, model, power, streaming
-from simulators.fpga.fabric import RESOURCES, _code, _single
+from simulators.fpga.fabric import RESOURCES, _code, every_pair
 from simulators.fpga.layers import StageTable
 from simulators.fpga.model import (
     CONFIG_BITS_PER_LUT,
@@ -71,19 +71,25 @@ _MAX_EXACT = 2**53          # derived: a Python int converts to float64 as numpy
 _UNREAD = np.zeros((1, 0), dtype=np.int64)   # the schedule codes of a tiled or streaming design without sched_*
 
 
-@functools.cache
 def _fabric(device: str, precision: str) -> np.ndarray:
     """The fabric constants the kernels read for one (device, precision) pair, one float vector (flags 0/1;
     the users' budgets from ``USER`` and the power coefficients from ``COEF``, in :data:`RESOURCES` order; the
-    device's LUTs at ``LUT``):
-    a pure function of the names; unknown names raise :func:`fabric._code`'s ``ConfigError`` and are not kept."""
-    fab = _single(_code(device, precision))
-    vec = np.array([fab.bits[0], fab.is_float[0], fab.fp_lut_per_lane[0], fab.uses_dsp[0], fab.slice_divisor[0],
-                    fab.has_uram[0], *(fab.user[r][0] for r in RESOURCES), fab.clock_max_mhz[0],
-                    fab.offchip_gbps[0], fab.offchip_gib[0], fab.static_w[0], fab.dram_pj_per_byte[0],
-                    *(fab.dynamic_uw_per_mhz[r][0] for r in RESOURCES), fab.lut[0]], dtype=np.float64)
-    vec.setflags(write=False)
-    return vec
+    device's LUTs at ``LUT``): a read-only row of :func:`_fabric_rows`; unknown names raise
+    :func:`fabric._code`'s ``ConfigError``."""
+    return _fabric_rows()[_code(device, precision)]
+
+
+@functools.cache
+def _fabric_rows() -> np.ndarray:
+    """:func:`_fabric`'s vector of every catalog pair, one row each (row ``fabric._code``), built at once on first
+    use rather than pair by pair as designs on new pairs arrive (35 pairs: ~0.1 ms each)."""
+    fab = every_pair()
+    rows = np.stack([fab.bits, fab.is_float, fab.fp_lut_per_lane, fab.uses_dsp, fab.slice_divisor, fab.has_uram,
+                     *(fab.user[r] for r in RESOURCES), fab.clock_max_mhz, fab.offchip_gbps, fab.offchip_gib,
+                     fab.static_w, fab.dram_pj_per_byte, *(fab.dynamic_uw_per_mhz[r] for r in RESOURCES), fab.lut],
+                    axis=1).astype(np.float64)
+    rows.setflags(write=False)
+    return rows
 
 
 def _tiled_tables(table: StageTable) -> tuple[Any, ...]:
