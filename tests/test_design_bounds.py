@@ -1,5 +1,5 @@
 """Design values at the simulator API (docs/robustness.md): a numeric parameter outside its family's
-bounds is one ConfigError line naming the family, design, field, value and what is allowed, for one
+bounds, or a categorical one not among its choices, is one ConfigError line naming the family, design, field, value and what is allowed, for one
 design and for batches (dicts, numpy or torch columns); every value of every preset's space is allowed,
 and bounds change no in-bounds result."""
 
@@ -16,7 +16,7 @@ from archgym.errors import ConfigError
 from archgym.simulator import get_simulator
 from archgym.workload import Workload, get_workload
 from simulators.common import domain
-from simulators.common.domain import Bound
+from simulators.common.domain import Bound, Choices, Domain
 from simulators.common.family import Family
 
 #: family → workloads its spaces are built on (their layer names shape the per-layer spaces)
@@ -34,7 +34,9 @@ def _family(name: str) -> Family:
     return sim
 
 
-def _allowed(bound: Bound, value: Any) -> bool:
+def _allowed(bound: Domain, value: Any) -> bool:
+    if isinstance(bound, Choices):
+        return bound.holds(value)
     return type(value) in (int, float) and bound.holds(float(value))
 
 
@@ -44,7 +46,7 @@ def _default(family: str, mapping: str = "auto") -> tuple[Family, Workload, dict
     return sim, wl, dict(sim.space(wl, mapping=mapping).default())
 
 
-def _bound(sim: Family, name: str) -> Bound | None:
+def _bound(sim: Family, name: str) -> Domain | None:
     """The bound of parameter ``name`` (its own or a pattern's), else ``None``."""
     return domain.table(sim.bounds).bound(name)
 
@@ -84,7 +86,8 @@ def test_every_preset_and_space_value_is_allowed(family: str) -> None:
 
 
 #: the optional mapping knobs bounded by their exact name (each family's per-layer ones by pattern)
-KNOBS = {"tile_folds", "split_k", "tile_rows", "sub_batches", "max_section"}
+KNOBS = {"tile_folds", "split_k", "tile_rows", "sub_batches", "max_section", "dataflow", "fold_order", "fc_place",
+         "attn_place", "reconfig", "weight_mem", "fusion", "pcu_alloc"}
 
 
 @pytest.mark.parametrize("family", sorted(WORKLOADS))
@@ -197,7 +200,8 @@ def test_a_bad_mapping_knob_in_a_batch_names_the_design(family: str, mapping: st
         sim.evaluate_batch(cols, wl)
 
 
-@pytest.mark.parametrize("family,mapping,n", [("systolic", "per-layer", 40), ("pim", "shared", 40),
+@pytest.mark.parametrize("family,mapping,n", [("systolic", "shared", 40), ("systolic", "per-layer", 40),
+                                              ("pim", "shared", 40), ("fpga", "shared", 20),
                                               ("pim", "per-layer", 20), ("fpga", "per-layer", 20),
                                               ("rdu", "shared", 10), ("rdu", "per-layer", 10),
                                               ("loopnest", "per-layer", 10)])
@@ -233,3 +237,74 @@ def test_name_patterns() -> None:
     for i in range(domain.MEMO_LIMIT + 5):
         domain.check_one("x", {f"p{i}": 0, "n": 1}, rows)
     assert len(rows.memo) <= domain.MEMO_LIMIT
+
+
+#: the categorical probe (issue: pim act_mode / attn_place, fpga reconfig / weight_mem / sched_1.., rdu fusion took
+#: any value as a valid design; systolic dataflow / fold_order took the int 5; rdu pcu_alloc was a raw KeyError;
+#: loopnest LAYER.dataflow / order_in / order_out / hold a raw ValueError): family, mapping, name
+CHOICE_CASES = [("systolic", "auto", "dataflow"), ("systolic", "shared", "fold_order"), ("pim", "auto", "act_mode"),
+                ("pim", "shared", "attn_place"), ("pim", "shared", "fc_place"), ("fpga", "auto", "reconfig"),
+                ("fpga", "auto", "weight_mem"), ("fpga", "shared", "sched_1"), ("fpga", "shared", "sched_3"),
+                ("rdu", "shared", "fusion"), ("rdu", "shared", "pcu_alloc"), ("loopnest", "per-layer", "conv1.dataflow"),
+                ("loopnest", "per-layer", "conv1.order_in"), ("loopnest", "per-layer", "fc.order_out"),
+                ("loopnest", "per-layer", "conv1.hold")]
+CHOICE_PROBE = ("zzz", 5, None, True, 0, 1.0, [1], "", "WS")
+
+
+@pytest.mark.parametrize("family,mapping,name", CHOICE_CASES)
+def test_a_bad_choice_is_one_line_naming_it(family: str, mapping: str, name: str) -> None:
+    sim, wl, design = _default(family, mapping)
+    assert name in design
+    choices = _bound(sim, name)
+    assert isinstance(choices, Choices) and design[name] in choices.values
+    for value in CHOICE_PROBE:
+        if choices.holds(value):                      # systolic's integer code 0: a result
+            assert family == "systolic" and value == 0 and type(value) is int
+            sim.evaluate({**design, name: value}, wl)
+            continue
+        with pytest.raises(ConfigError) as err:
+            sim.evaluate({**design, name: value}, wl)
+        msg = str(err.value)
+        assert "\n" not in msg and msg.startswith(f"{family} design: {name}: {value!r} is not allowed; allowed: "), msg
+        assert msg.endswith(choices.text) and msg.endswith("one of " + ", ".join(map(repr, choices.values))), msg
+    assert sim.evaluate(design, wl).metrics      # the default: a result
+
+
+@pytest.mark.parametrize("family,mapping,name", [c for c in CHOICE_CASES if c[2] in ("dataflow", "act_mode", "sched_1",
+                                                                                   "pcu_alloc", "conv1.order_in")])
+def test_a_bad_choice_in_a_batch_names_the_design(family: str, mapping: str, name: str) -> None:
+    sim, wl, design = _default(family, mapping)
+    with pytest.raises(ConfigError, match=rf"^{family} design 2: {re.escape(name)}: 5 is not allowed; allowed: one of "):
+        sim.evaluate_batch([design, design, {**design, name: 5}, design], wl)
+    cols = {k: np.array([v] * 3) for k, v in design.items()}
+    cols[name] = np.array([design[name], design[name], "zzz"], dtype=object)
+    with pytest.raises(ConfigError, match=rf"^{family} design 2: {re.escape(name)}: 'zzz' is not allowed; allowed: "):
+        sim.evaluate_batch(cols, wl)
+    cols[name] = np.array([design[name], "zzz", design[name]])          # a numpy str column
+    with pytest.raises(ConfigError, match=rf"^{family} design 1: {re.escape(name)}: 'zzz' is not allowed; allowed: "):
+        sim.evaluate_batch(cols, wl)
+
+
+def test_choices_text_and_edges() -> None:
+    """Only the values themselves pass: no bool for an int, no int for a string, unhashables are refused."""
+    onoff = Choices(("on", "off"))
+    assert onoff.text == "one of 'on', 'off'"
+    assert Choices(("os", 0)).text == "one of 'os', 0"
+    assert onoff.holds("on") and onoff.holds(np.str_("off")) and not onoff.holds("ON") and not onoff.holds([1])
+    mixed = Choices((0, 1, "auto"))
+    assert mixed.holds(1) and mixed.holds(0) and mixed.holds(np.int64(1)) and not mixed.holds(1.0)
+    assert not mixed.holds(True) and not mixed.holds(np.False_) and not mixed.holds(None)
+    flags = Choices((True, False))
+    assert flags.holds(True) and not flags.holds(1)
+    rows = domain.table({"f": onoff, "m": mixed, "n": Bound(1, 8, integer=True)})
+    domain.check_one("x", {"f": "on", "m": 1, "n": 2}, rows)
+    for bad, field in (({"f": "on", "m": True, "n": 2}, "m: True"), ({"f": {"on"}, "m": 1, "n": 2}, "f: {'on'}"),
+                       ({"f": 5, "m": 1, "n": 2}, "f: 5")):
+        with pytest.raises(ConfigError, match=rf"^x design 3: {re.escape(field)} is not allowed; allowed: one of "):
+            domain.check_one("x", bad, rows, 3)
+    cols = {"f": np.array(["on", "off", "on"]), "m": np.array([0, 1, 1])}
+    domain.check_columns("x", cols, {"f": onoff, "m": mixed})
+    with pytest.raises(ConfigError, match=r"^x design 2: m: True is not allowed"):
+        domain.check_columns("x", {**cols, "m": np.array([0, 1, True], dtype=object)}, {"m": mixed})
+    with pytest.raises(ConfigError, match=r"^x design 0: f: \[1\] is not allowed"):
+        domain.check_columns("x", {"f": np.array([[1], "on"], dtype=object)}, {"f": onoff})

@@ -89,7 +89,7 @@ def test_torch_columns_give_the_numpy_result() -> None:
 def test_unknown_placement_names_the_field_and_the_choices() -> None:
     sim, wl = get_simulator("pim"), get_workload("gpt2-decode")
     design = dict(sim.space(wl, "hbm-pim", "shared").sample(1, 0)[0], attn_place="gpu")
-    with pytest.raises(ConfigError, match=r"place: 'gpu' is not allowed; allowed: auto, pim, host"):
+    with pytest.raises(ConfigError, match=r"attn_place: 'gpu' is not allowed; allowed: one of 'auto', 'pim', 'host'"):
         sim.evaluate(design, wl)
 
 

@@ -1,10 +1,12 @@
-"""The allowed values of a family's numeric design parameters, checked before its model runs.
+"""The allowed values of a family's design parameters, checked before its model runs.
 
-A :class:`Bound` is a closed (or left-open) range, optionally of integers. :func:`check_one` checks one
+A :class:`Bound` is a closed (or left-open) range, optionally of integers; :class:`Choices` the values of a
+categorical (string) parameter. :func:`check_one` checks one
 design dict with a plain-Python loop (a single evaluation's cost, well under a microsecond for ten
 parameters), :func:`check_rows` a batch of dicts design by design; :func:`check_columns` checks a batch
 given as columns, column by column with numpy (torch columns are read
-through :func:`~simulators.common.arrays.to_numpy`). NaN, ±inf, booleans and non-numbers never pass.
+through :func:`~simulators.common.arrays.to_numpy`). NaN, ±inf, booleans and non-numbers never pass a
+:class:`Bound`; only its own values pass a :class:`Choices` (``True`` is not ``1``).
 A failure is one :class:`~archgym.errors.ConfigError` line naming the family, the design (its index in a
 batch), the parameter, the value and the allowed range. Each family's bounds and their sources:
 docs/robustness.md, "Design values at the simulator API".
@@ -19,6 +21,7 @@ name tuple.
 
 from __future__ import annotations
 
+import functools
 import math
 import numbers
 from collections.abc import Mapping, Sequence
@@ -67,13 +70,61 @@ class Bound:
         return np.asarray(ok)
 
 
+@dataclass(frozen=True)
+class Choices:
+    """The allowed values of a categorical parameter (the tuple its model and space use)."""
+
+    values: tuple[Any, ...]
+
+    @functools.cached_property
+    def _keys(self) -> frozenset[tuple[str, Any]]:
+        return frozenset((_kind(v), v) for v in self.values)
+
+    @functools.cached_property
+    def fast(self) -> frozenset[str]:
+        """What :func:`check_one` tests ``value in`` first: the string values (no other value equals a
+        string); any other value (an integer code, or not allowed) is checked by :meth:`holds`, where ``True``
+        is not ``1``."""
+        return frozenset(v for v in self.values if isinstance(v, str))
+
+    @property
+    def text(self) -> str:
+        """What is allowed, for the error: "one of 'on', 'off'"."""
+        return "one of " + ", ".join(repr(v) for v in self.values)
+
+    def holds(self, value: Any) -> bool:
+        """Whether ``value`` is one of :attr:`values` of the same kind (:func:`_kind`: ``True`` is not ``1``,
+        ``1.0`` is not ``1``; numpy scalars count as their Python kind; unhashable: no)."""
+        try:
+            return (_kind(value), value) in self._keys
+        except TypeError:
+            return False
+
+
+def _kind(value: Any) -> str:
+    """A value's kind for :class:`Choices`: bool, int, real, str or its type's name."""
+    if isinstance(value, (bool, np.bool_)):
+        return "bool"
+    if isinstance(value, numbers.Integral):
+        return "int"
+    if isinstance(value, numbers.Real):
+        return "real"
+    return "str" if isinstance(value, str) else type(value).__name__
+
+
+#: what a family's ``bounds`` maps a name or pattern to
+Domain = Bound | Choices
+
+
 class Checks(NamedTuple):
     """The bounds of one set of names as :func:`check_one` reads them: ``(name, lowest, high)`` of the
-    integer ones and of the others (:attr:`Bound.lowest`), and every bound by name."""
+    integer ones and of the others (:attr:`Bound.lowest`), ``(name, Choices.fast)`` of the categorical ones,
+    and every bound by name."""
 
     integers: tuple[tuple[str, float, float], ...]
     reals: tuple[tuple[str, float, float], ...]
-    bounds: Mapping[str, Bound]
+    choices: tuple[tuple[str, frozenset[str]], ...]
+    bounds: Mapping[str, Domain]
 
 
 #: name tuples a :class:`Table` keeps the checks of (a bound on memory, whatever the designs)
@@ -84,12 +135,12 @@ class Table:
     """A family's bounds (names and patterns, see the module docstring) and, per tuple of design names
     seen, the :class:`Checks` of those names (built once per family)."""
 
-    def __init__(self, bounds: Mapping[str, Bound]):
+    def __init__(self, bounds: Mapping[str, Domain]):
         self.exact = {n: b for n, b in bounds.items() if not _is_pattern(n)}
         self.patterns = tuple((n, b) for n, b in bounds.items() if _is_pattern(n))
         self.memo: dict[tuple[str, ...], Checks] = {}
 
-    def bound(self, name: str) -> Bound | None:
+    def bound(self, name: str) -> Domain | None:
         """The bound of parameter ``name`` (its own, else the first pattern it matches), or ``None``."""
         own = self.exact.get(name)
         if own is not None or not self.patterns or not isinstance(name, str):
@@ -103,16 +154,18 @@ class Table:
 
     def _build(self, names: tuple[str, ...]) -> Checks:
         bounds = {n: b for n in names if (b := self.bound(n)) is not None}
-        return Checks(tuple((n, b.lowest, b.high) for n, b in bounds.items() if b.integer),
-                      tuple((n, b.lowest, b.high) for n, b in bounds.items() if not b.integer), bounds)
+        ranges = {n: b for n, b in bounds.items() if isinstance(b, Bound)}
+        return Checks(tuple((n, b.lowest, b.high) for n, b in ranges.items() if b.integer),
+                      tuple((n, b.lowest, b.high) for n, b in ranges.items() if not b.integer),
+                      tuple((n, b.fast) for n, b in bounds.items() if isinstance(b, Choices)), bounds)
 
 
-def table(bounds: Mapping[str, Bound]) -> Table:
+def table(bounds: Mapping[str, Domain]) -> Table:
     """``bounds`` as :func:`check_one` reads them (built once per family)."""
     return Table(bounds)
 
 
-def matching(bounds: Mapping[str, Bound], names: Mapping[str, Any]) -> dict[str, Bound]:
+def matching(bounds: Mapping[str, Domain], names: Mapping[str, Any]) -> dict[str, Domain]:
     """Name → bound of the names (keys of ``names``) that ``bounds`` bounds, by name or pattern."""
     return dict(table(bounds).checks(tuple(names)).bounds)
 
@@ -130,7 +183,8 @@ def check_one(family: str, design: Mapping[str, Any], bounds: Table, index: int 
     """Raise a one-line :class:`ConfigError` for the first bounded parameter of ``design`` outside its bound
     (parameters the design does not carry are not checked: the required ones are checked before);
     ``index``: the design's place in its batch, named in the error. Python ints (and floats where integers
-    are not required) inside their ranges pass in one loop; anything else is checked value by value."""
+    are not required) inside their ranges, and strings among their choices, pass in one loop each; anything
+    else is checked value by value."""
     key = tuple(design)
     checks = bounds.memo.get(key) or bounds.checks(key)
     for name, lowest, high in checks.integers:
@@ -143,7 +197,14 @@ def check_one(family: str, design: Mapping[str, Any], bounds: Table, index: int 
             if (type(v) is not float and type(v) is not int) or not lowest <= v <= high:
                 break
         else:
-            return
+            try:
+                for name, allowed in checks.choices:
+                    if design[name] not in allowed:
+                        break
+                else:
+                    return
+            except TypeError:      # an unhashable value: checked below
+                pass
     for name, bound in checks.bounds.items():
         _check_value(_where(family, index), name, design[name], bound)
 
@@ -154,12 +215,22 @@ def check_rows(family: str, designs: Sequence[Mapping[str, Any]], bounds: Table)
         check_one(family, design, bounds, i)
 
 
-def check_columns(family: str, columns: Mapping[str, Any], bounds: Mapping[str, Bound]) -> None:
+def check_columns(family: str, columns: Mapping[str, Any], bounds: Mapping[str, Domain]) -> None:
     """:func:`check_one` for a batch given as columns (name → numpy array or torch tensor): the error names
     the first design (by index) whose value is not allowed."""
     for name, bound in matching(bounds, columns).items():
         col = to_numpy(columns[name]).reshape(-1)
-        if col.dtype.kind in "iuf":
+        if isinstance(bound, Choices):
+            values = col.tolist()
+            try:
+                if bound.fast.issuperset(values):
+                    continue
+            except TypeError:  # an unhashable entry: found below
+                pass
+            for i, v in enumerate(values):
+                if not bound.holds(v):
+                    raise _error(_where(family, i), name, v, bound)
+        elif col.dtype.kind in "iuf":
             bad = np.flatnonzero(~bound.mask(col))
             if bad.size:
                 i = int(bad[0])
@@ -169,8 +240,13 @@ def check_columns(family: str, columns: Mapping[str, Any], bounds: Mapping[str, 
                 _check_value(_where(family, i), name, v, bound)
 
 
-def _check_value(where: str, name: str, value: Any, bound: Bound) -> None:
-    """Raise the error for ``value`` unless it is a real number (numpy scalars too) that ``bound`` allows."""
+def _check_value(where: str, name: str, value: Any, bound: Domain) -> None:
+    """Raise the error for ``value`` unless it is a real number (numpy scalars too) that ``bound`` allows, or
+    one of its choices."""
+    if isinstance(bound, Choices):
+        if not bound.holds(value):
+            raise _error(where, name, value.item() if isinstance(value, np.generic) else value, bound)
+        return
     if isinstance(value, (bool, np.bool_)) or not isinstance(value, numbers.Real):
         raise _error(where, name, value, bound)
     try:
@@ -185,7 +261,7 @@ def _where(family: str, index: int | None) -> str:
     return f"{family} design" if index is None else f"{family} design {index}"
 
 
-def _error(where: str, name: str, value: Any, bound: Bound) -> ConfigError:
+def _error(where: str, name: str, value: Any, bound: Domain) -> ConfigError:
     return ConfigError.bad_value(name, value, bound.text, where)
 
 

@@ -34,7 +34,7 @@ from archgym.space import PLAIN_DTYPES
 from archgym.workload import Workload
 from simulators.common import domain
 from simulators.common.arrays import broadcast_stack, is_torch, to_numpy
-from simulators.common.domain import Bound
+from simulators.common.domain import Domain
 
 #: design 0's per-layer rows, built only when ``Result.layers`` of one evaluation is read
 LayerRows = Callable[[], list[dict[str, Any]]]
@@ -141,8 +141,8 @@ class Family(Simulator):
 
     #: parameters every design must carry (hardware and constants); the model may read more
     parameters: tuple[str, ...] = ()
-    #: allowed values of numeric parameters, checked before the model runs (:mod:`simulators.common.domain`)
-    bounds: Mapping[str, Bound] = {}
+    #: allowed values of design parameters (ranges, choices), checked before the model runs (:mod:`simulators.common.domain`)
+    bounds: Mapping[str, Domain] = {}
 
     @abstractmethod
     def model(self, designs: Designs, workload: Workload, fidelity: str) -> ModelOutput:

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from simulators.common.domain import Bound
+from simulators.common.domain import Bound, Choices, Domain
+from simulators.fpga.space import RECONFIG, SCHEDULE, WEIGHT_MEM
 
-BOUNDS: dict[str, Bound] = {
+BOUNDS: dict[str, Domain] = {
     "tm": Bound(1, 1 << 16, integer=True),          # [A] engine lanes: 128× the space's largest (512)
     "tn": Bound(1, 1 << 16, integer=True),
     "buf_kib": Bound(1, 1 << 22, integer=True),     # [A] tile buffer ≤ 4 GiB
@@ -18,4 +19,8 @@ BOUNDS: dict[str, Bound] = {
     # the space or the auto-folder picks (streaming.FOLD_LIMIT = 4096); any count ≥ 1 is a design (ceil(MH/PE))
     "pe_*": Bound(1, 1 << 16, integer=True),
     "simd_*": Bound(1, 1 << 16, integer=True),
+    # [D] categorical knobs: the model's own choices (reconfig, weight_mem, sched_1.. took any value as valid)
+    "reconfig": Choices(RECONFIG),
+    "weight_mem": Choices(WEIGHT_MEM),
+    "sched_*": Choices(SCHEDULE),
 }

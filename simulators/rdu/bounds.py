@@ -5,7 +5,11 @@ divides or scales a time, or counts units the mapper divides work over."""
 
 from __future__ import annotations
 
-from simulators.common.domain import Bound
+from simulators.common.domain import Bound, Choices, Domain
+
+#: the shared mapping space's categorical knobs (simulators/rdu/space.py, read by simulator.py's _knobs)
+FUSION = ("on", "off")
+PCU_ALLOC = ("balanced", "proportional", "equal")
 
 #: [A] capacity in GB and bandwidth in GB/s: up to 10⁶ (1 PB, 1 PB/s)
 _SIZE = Bound(0, 1e6)
@@ -13,7 +17,7 @@ _RATE = Bound(0, 1e6, low_inclusive=False)
 #: [A] PCUs / PMUs per socket: 2¹⁶, 25× the spaces' largest (2560)
 _UNITS = Bound(1, 1 << 16, integer=True)
 
-BOUNDS: dict[str, Bound] = {
+BOUNDS: dict[str, Domain] = {
     "n_pcu": _UNITS,
     "n_pmu": _UNITS,
     "lanes": Bound(1, 1024, integer=True),          # [A] the spaces' largest is 64
@@ -35,4 +39,7 @@ BOUNDS: dict[str, Bound] = {
     "cut@*": Bound(0, 1, integer=True),             # [D] a flag: 1 starts a new section before the kernel
     # [A] a kernel's relative PCU weight: 250× the space's range (0.25 … 4) each way; only ratios matter
     "share@*": Bound(0.001, 1000),
+    # [D] categorical knobs: the model's own choices (fusion took any value as valid, pcu_alloc a KeyError)
+    "fusion": Choices(FUSION),
+    "pcu_alloc": Choices(PCU_ALLOC),
 }

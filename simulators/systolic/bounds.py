@@ -2,12 +2,15 @@
 ``archgym scalesim`` also puts on a SCALE-Sim config for the same quantities
 (:data:`~simulators.systolic.scalesim_io.CONFIG_MAX` reads them from here). Every one is an integer: the
 analytical model reads the hardware columns as int64. The mapping knob ``tile_folds`` (``LAYER.tile_folds``)
-is bounded here too (a ``*.`` pattern: :mod:`simulators.common.domain`). Sources: docs/robustness.md, "Design values at the
+is bounded here too (a ``*.`` pattern: :mod:`simulators.common.domain`), and the categorical
+``dataflow`` / ``fold_order`` take only the model's values. Sources: docs/robustness.md, "Design values at the
 simulator API"."""
 
 from __future__ import annotations
 
-from simulators.common.domain import Bound
+from simulators.common.domain import Bound, Choices, Domain
+from simulators.systolic.hardware import DATAFLOWS
+from simulators.systolic.space import FOLD_ORDERS
 
 #: array side in PEs (SCALE-Sim's ``ArrayHeight`` / ``ArrayWidth``)
 MAX_ARRAY_SIDE = 1 << 16
@@ -19,7 +22,7 @@ MAX_WORDS_PER_CYCLE = 1 << 20
 _SRAM = Bound(1, MAX_SRAM_KB, integer=True)
 _TILE_FOLDS = Bound(1, 1 << 16, integer=True)
 
-BOUNDS: dict[str, Bound] = {
+BOUNDS: dict[str, Domain] = {
     "rows": Bound(1, MAX_ARRAY_SIDE, integer=True),
     "cols": Bound(1, MAX_ARRAY_SIDE, integer=True),
     "ifmap_kb": _SRAM,
@@ -32,4 +35,9 @@ BOUNDS: dict[str, Bound] = {
     # 1024× the spaces' largest (64); the model clips a tile to the fold count and to what fits the SRAMs
     "tile_folds": _TILE_FOLDS,
     "*.tile_folds": _TILE_FOLDS,
+    # [D] categorical knobs: the model's own choices, or their integer codes (the analytical model's torch
+    # path: dataflow 0/1/2 = os/ws/is, fold order 0/1/2 = auto/col/row); any other code (5) ran as a valid
+    # design. The per-layer LAYER.dataflow / LAYER.fold_order keep the model's own check
+    "dataflow": Choices((*DATAFLOWS, *range(len(DATAFLOWS)))),
+    "fold_order": Choices((*FOLD_ORDERS, *range(len(FOLD_ORDERS)))),
 }
