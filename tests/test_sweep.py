@@ -136,11 +136,13 @@ def _count(store: Path) -> int:
 
 
 def test_sigkill_mid_sweep_then_resume_matches_uninterrupted(tmp_path):
-    # one design per chunk on ResNet-18 (the whole tpu-v1 space): finished chunks are committed in
-    # groups (GROUP_WAIT_S), several in 400 chunks, so the kill falls between two commits with
-    # finished chunks held back; resume must evaluate exactly the uncommitted steps
+    # one design per chunk on ResNet-18 (the whole tpu-v1 space) at cycle level (~0.5 ms a design): finished
+    # chunks are committed in groups of GROUP_WORK_S of evaluation, several in 400 chunks however idle the
+    # machine (at the analytical fidelity all 400 fit in one group there, committed at the end), so the kill
+    # falls between two commits with finished chunks held back; resume must evaluate exactly the uncommitted steps
     total = 400
-    path = write_config(tmp_path, name="kill", workload="resnet18", space={}, budget=total, batch_size=1)
+    path = write_config(tmp_path, name="kill", workload="resnet18", space={}, budget=total, batch_size=1,
+                        fidelity="cycle")
     _, reference = _sweep(path, tmp_path / "ref.db", workers=1)
     store = tmp_path / "killed.db"
     proc = _start(path, store, "--workers", "2")
