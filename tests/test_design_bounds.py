@@ -233,7 +233,7 @@ def test_name_patterns() -> None:
     with pytest.raises(ConfigError, match=r"^x design: b\.t: 0 is not allowed"):
         domain.check_one("x", {"n": 1, "b.t": 0}, rows)
     with pytest.raises(ConfigError, match=r"^x design 1: b\.t: 9 is not allowed"):
-        domain.check_columns("x", {"b.t": np.array([1, 9]), "z": np.array([-1, -1])}, {"*.t": count})
+        domain.check_columns("x", {"b.t": np.array([1, 9]), "z": np.array([-1, -1])}, domain.table({"*.t": count}))
     for i in range(domain.MEMO_LIMIT + 5):
         domain.check_one("x", {f"p{i}": 0, "n": 1}, rows)
     assert len(rows.memo) <= domain.MEMO_LIMIT
@@ -303,8 +303,8 @@ def test_choices_text_and_edges() -> None:
         with pytest.raises(ConfigError, match=rf"^x design 3: {re.escape(field)} is not allowed; allowed: one of "):
             domain.check_one("x", bad, rows, 3)
     cols = {"f": np.array(["on", "off", "on"]), "m": np.array([0, 1, 1])}
-    domain.check_columns("x", cols, {"f": onoff, "m": mixed})
+    domain.check_columns("x", cols, domain.table({"f": onoff, "m": mixed}))
     with pytest.raises(ConfigError, match=r"^x design 2: m: True is not allowed"):
-        domain.check_columns("x", {**cols, "m": np.array([0, 1, True], dtype=object)}, {"m": mixed})
+        domain.check_columns("x", {**cols, "m": np.array([0, 1, True], dtype=object)}, domain.table({"m": mixed}))
     with pytest.raises(ConfigError, match=r"^x design 0: f: \[1\] is not allowed"):
-        domain.check_columns("x", {"f": np.array([[1], "on"], dtype=object)}, {"f": onoff})
+        domain.check_columns("x", {"f": np.array([[1], "on"], dtype=object)}, domain.table({"f": onoff}))

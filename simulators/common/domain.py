@@ -165,11 +165,6 @@ def table(bounds: Mapping[str, Domain]) -> Table:
     return Table(bounds)
 
 
-def matching(bounds: Mapping[str, Domain], names: Mapping[str, Any]) -> dict[str, Domain]:
-    """Name → bound of the names (keys of ``names``) that ``bounds`` bounds, by name or pattern."""
-    return dict(table(bounds).checks(tuple(names)).bounds)
-
-
 def _is_pattern(key: str) -> bool:
     return key.startswith("*") or key.endswith("*")
 
@@ -215,10 +210,10 @@ def check_rows(family: str, designs: Sequence[Mapping[str, Any]], bounds: Table)
         check_one(family, design, bounds, i)
 
 
-def check_columns(family: str, columns: Mapping[str, Any], bounds: Mapping[str, Domain]) -> None:
+def check_columns(family: str, columns: Mapping[str, Any], bounds: Table) -> None:
     """:func:`check_one` for a batch given as columns (name → numpy array or torch tensor): the error names
     the first design (by index) whose value is not allowed."""
-    for name, bound in matching(bounds, columns).items():
+    for name, bound in bounds.checks(tuple(columns)).bounds.items():
         col = to_numpy(columns[name]).reshape(-1)
         if isinstance(bound, Choices):
             values = col.tolist()

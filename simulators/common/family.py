@@ -222,7 +222,7 @@ class Family(Simulator):
         names no index); as columns, at once."""
         rows = designs._rows
         if rows is None:
-            domain.check_columns(self.name, designs.columns, self.bounds)
+            domain.check_columns(self.name, designs.columns, self._bound_table)
         elif len(rows) == 1:
             domain.check_one(self.name, rows[0], self._bound_table)
         else:
