@@ -48,7 +48,7 @@ def _default(family: str, mapping: str = "auto") -> tuple[Family, Workload, dict
 
 def _bound(sim: Family, name: str) -> Domain | None:
     """The bound of parameter ``name`` (its own or a pattern's), else ``None``."""
-    return domain.table(sim.bounds).bound(name)
+    return domain.Table(sim.bounds).bound(name)
 
 
 #: family → mapping modes with numeric mapping knobs, and one of each knob's kind (shared, per layer)
@@ -63,7 +63,7 @@ KNOB_CASES = [("systolic", "shared", "tile_folds"), ("systolic", "per-layer", "c
 @pytest.mark.parametrize("family", sorted(WORKLOADS))
 def test_every_preset_and_space_value_is_allowed(family: str) -> None:
     sim = _family(family)
-    rows = domain.table(sim.bounds)
+    rows = domain.Table(sim.bounds)
     assert set(rows.exact) <= set(sim.parameters) | KNOBS     # bounded by name: required ones, or mapping knobs
     checked = 0
     for preset, cfg in sim.presets().items():
@@ -159,7 +159,7 @@ def test_bound_text_and_edges() -> None:
     assert Bound(0, 1.5e9).text == "a number in 0 … 1.5e9"
     assert rate.holds(5e-324) and not rate.holds(0.0) and rate.holds(1e6) and not rate.holds(1e6 + 1)
     assert count.holds(65536.0) and not count.holds(1.5) and not count.holds(math.nan)
-    rows = domain.table({"n": count})
+    rows = domain.Table({"n": count})
     domain.check_one("x", {"n": np.int64(4)}, rows)        # numpy scalars are numbers
     domain.check_one("x", {"n": 4.0}, rows)                 # a whole float is an integer
     with pytest.raises(ConfigError, match=r"^x design: n: 4\.5 is not allowed"):
@@ -223,7 +223,7 @@ def test_name_patterns() -> None:
     """``prefix*`` / ``*suffix`` keys: an exact name wins, then the first pattern; unmatched names are free;
     a name set's checks are memoised and the memo is bounded."""
     flag, count = Bound(0, 1, integer=True), Bound(1, 8, integer=True)
-    rows = domain.table({"cut@x": count, "cut@*": flag, "*.t": count, "n": count})
+    rows = domain.Table({"cut@x": count, "cut@*": flag, "*.t": count, "n": count})
     assert rows.bound("cut@x") is count and rows.bound("cut@y") is flag and rows.bound("a.t") is count
     assert rows.bound("a.tt") is None and rows.bound("xcut@") is None and rows.bound("m") is None
     odd: dict[Any, Any] = {"cut@x": 5, "cut@y": 1, "a.t": 8, "free": -1, 7: -1}     # a non-str key is no name
@@ -233,7 +233,7 @@ def test_name_patterns() -> None:
     with pytest.raises(ConfigError, match=r"^x design: b\.t: 0 is not allowed"):
         domain.check_one("x", {"n": 1, "b.t": 0}, rows)
     with pytest.raises(ConfigError, match=r"^x design 1: b\.t: 9 is not allowed"):
-        domain.check_columns("x", {"b.t": np.array([1, 9]), "z": np.array([-1, -1])}, domain.table({"*.t": count}))
+        domain.check_columns("x", {"b.t": np.array([1, 9]), "z": np.array([-1, -1])}, domain.Table({"*.t": count}))
     for i in range(domain.MEMO_LIMIT + 5):
         domain.check_one("x", {f"p{i}": 0, "n": 1}, rows)
     assert len(rows.memo) <= domain.MEMO_LIMIT
@@ -296,15 +296,15 @@ def test_choices_text_and_edges() -> None:
     assert not mixed.holds(True) and not mixed.holds(np.False_) and not mixed.holds(None)
     flags = Choices((True, False))
     assert flags.holds(True) and not flags.holds(1)
-    rows = domain.table({"f": onoff, "m": mixed, "n": Bound(1, 8, integer=True)})
+    rows = domain.Table({"f": onoff, "m": mixed, "n": Bound(1, 8, integer=True)})
     domain.check_one("x", {"f": "on", "m": 1, "n": 2}, rows)
     for bad, field in (({"f": "on", "m": True, "n": 2}, "m: True"), ({"f": {"on"}, "m": 1, "n": 2}, "f: {'on'}"),
                        ({"f": 5, "m": 1, "n": 2}, "f: 5")):
         with pytest.raises(ConfigError, match=rf"^x design 3: {re.escape(field)} is not allowed; allowed: one of "):
             domain.check_one("x", bad, rows, 3)
     cols = {"f": np.array(["on", "off", "on"]), "m": np.array([0, 1, 1])}
-    domain.check_columns("x", cols, domain.table({"f": onoff, "m": mixed}))
+    domain.check_columns("x", cols, domain.Table({"f": onoff, "m": mixed}))
     with pytest.raises(ConfigError, match=r"^x design 2: m: True is not allowed"):
-        domain.check_columns("x", {**cols, "m": np.array([0, 1, True], dtype=object)}, domain.table({"m": mixed}))
+        domain.check_columns("x", {**cols, "m": np.array([0, 1, True], dtype=object)}, domain.Table({"m": mixed}))
     with pytest.raises(ConfigError, match=r"^x design 0: f: \[1\] is not allowed"):
-        domain.check_columns("x", {"f": np.array([[1], "on"], dtype=object)}, domain.table({"f": onoff}))
+        domain.check_columns("x", {"f": np.array([[1], "on"], dtype=object)}, domain.Table({"f": onoff}))

@@ -160,11 +160,6 @@ class Table:
                       tuple((n, b.fast) for n, b in bounds.items() if isinstance(b, Choices)), bounds)
 
 
-def table(bounds: Mapping[str, Domain]) -> Table:
-    """``bounds`` as :func:`check_one` reads them (built once per family)."""
-    return Table(bounds)
-
-
 def _is_pattern(key: str) -> bool:
     return key.startswith("*") or key.endswith("*")
 

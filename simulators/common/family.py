@@ -231,7 +231,7 @@ class Family(Simulator):
     @functools.cached_property
     def _bound_table(self) -> domain.Table:
         """:attr:`bounds` as :func:`~simulators.common.domain.check_one` reads them."""
-        return domain.table(self.bounds)
+        return domain.Table(self.bounds)
 
     @functools.cached_property
     def _required(self) -> frozenset[str]:
