@@ -109,7 +109,7 @@ def test_a_bad_value_is_one_line_naming_the_field(family: str) -> None:
     assert raised >= 3 * len([n for n in sim.bounds if n in design])
 
 
-@pytest.mark.parametrize("family", ["systolic", "pim", "fpga", "rdu"])
+@pytest.mark.parametrize("family", ["systolic", "pim", "fpga", "rdu", "dram"])
 def test_a_batch_error_names_the_design(family: str) -> None:
     sim, wl, design = _default(family)
     name = next(iter(sim.bounds))       # an integer count in every family

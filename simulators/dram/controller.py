@@ -84,7 +84,9 @@ _FIELD_OF = dict(zip(KNOBS, _FIELDS, strict=True))
 
 
 def encode(design: Mapping[str, Any], n: int) -> Knobs:
-    """Code a design dict or columns (name → array of length ``n``); missing knobs take defaults."""
+    """Code a design dict or columns (name → array of length ``n``); missing knobs take defaults. A categorical
+    knob's value outside :data:`KNOBS` is a :class:`ConfigError`; the numeric knobs are taken as they come, in
+    bounds (:mod:`simulators.dram.bounds`, checked by ``Family._model`` before the model calls this)."""
     import pandas as pd
 
     cols: dict[str, np.ndarray] = {}
@@ -97,11 +99,5 @@ def encode(design: Mapping[str, Any], n: int) -> Knobs:
                 raise ConfigError.bad_value(knob, raw[np.argmax(codes < 0)], allowed)
             cols[_FIELD_OF[knob]] = codes
         else:
-            try:
-                vals = raw.astype(np.int64)
-            except (TypeError, ValueError):
-                raise ConfigError.bad_value(knob, raw[0], "integers ≥ 1") from None
-            if (vals < 1).any():
-                raise ConfigError.bad_value(knob, int(vals[vals < 1][0]), "integers ≥ 1")
-            cols[_FIELD_OF[knob]] = vals
+            cols[_FIELD_OF[knob]] = raw.astype(np.int64)
     return Knobs(**cols)
