@@ -72,13 +72,14 @@ def _block(x: np.ndarray, s: int, n: int) -> float:  # pragma: no cover - compil
         for i in range(s, s + n):
             res += x[i]
         return res
-    r = x[s:s + 8].copy()
+    r0, r1, r2, r3, r4, r5, r6, r7 = x[s], x[s + 1], x[s + 2], x[s + 3], x[s + 4], x[s + 5], x[s + 6], x[s + 7]
     i = 8
-    while i < n - n % 8:
-        for q in range(8):
-            r[q] += x[s + i + q]
+    while i < n - n % 8:       # the eight partial sums in locals (an array cost an allocation per call)
+        j = s + i
+        r0, r1, r2, r3 = r0 + x[j], r1 + x[j + 1], r2 + x[j + 2], r3 + x[j + 3]
+        r4, r5, r6, r7 = r4 + x[j + 4], r5 + x[j + 5], r6 + x[j + 6], r7 + x[j + 7]
         i += 8
-    res = ((r[0] + r[1]) + (r[2] + r[3])) + ((r[4] + r[5]) + (r[6] + r[7]))
+    res = ((r0 + r1) + (r2 + r3)) + ((r4 + r5) + (r6 + r7))
     while i < n:
         res += x[s + i]
         i += 1
