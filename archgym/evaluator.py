@@ -115,10 +115,9 @@ class Evaluator:
                 for i in np.flatnonzero(hit):
                     violations[i] = [*violations[i], name]
         metrics = derive(metrics)
-        for m, bound in self.objective.constraints.items():   # lists may be shared: never mutated
-            if m in metrics:
-                for i in np.flatnonzero(valid & (metrics[m] > bound)):
-                    violations[i] = [*violations[i], f"{m}<={bound:g}"]
+        for name, over in bound_violations(self.objective.constraints, metrics).items():
+            for i in np.flatnonzero(valid & over):         # lists may be shared: never mutated
+                violations[i] = [*violations[i], name]
         info = dict(batch.info)
         result = BatchResult(metrics, valid, violations, info)
         if self.store is not None:
@@ -134,7 +133,8 @@ class Evaluator:
         :meth:`evaluate_indices` of it as :meth:`BatchResult.row` reads row 0 (metrics as Python floats,
         NaN: not computed), bit for bit, with the same budget count and store row. Where the simulator
         offers one design's row (:meth:`_one_row`), it is asked for it directly: no columns, batch or
-        per-row conversions."""
+        per-row conversions; the objective's bounds and the store row are then the batch path's
+        :func:`bound_violations` and :func:`computed` on that row."""
         start = time.perf_counter()
         found = self._one_row(indices)
         if found is None:
@@ -142,15 +142,15 @@ class Evaluator:
                                 self.evaluate_indices(np.array([indices], dtype=np.int64)).row(0))
         design, metrics, violations = found
         valid = not violations
-        if valid:
-            for m, bound in self.objective.constraints.items():      # as numpy compares: with float(bound)
-                if metrics.get(m, math.nan) > float(bound):
-                    violations = [*violations, f"{m}<={bound:g}"]
+        constraints = self.objective.constraints
+        if valid and constraints:
+            over = bound_violations(constraints, metrics)
+            if over:
+                violations = list(over)           # (none before: valid)
         if self.store is not None:
-            logged = metrics if math.isfinite(sum(metrics.values())) else \
-                {k: x for k, x in metrics.items() if not math.isnan(x)}
-            self.store.log_many([self._record(self.step_offset + self.evaluations, design,
-                                              Result(logged, valid, violations), time.perf_counter() - start)])
+            row = Result(computed(metrics), valid, violations)
+            self.store.log_many([self._record(self.step_offset + self.evaluations, design, row,
+                                              time.perf_counter() - start)])
         self.evaluations += 1
         return Evaluated(design, metrics, valid, violations, False)
 
@@ -201,9 +201,34 @@ class Evaluator:
 
 
 def result_rows(batch: BatchResult) -> list[Result]:
-    """``batch`` as one :class:`Result` per design (metrics as Python floats; NaN = not computed)."""
+    """``batch`` as one :class:`Result` per design (metrics as Python floats, those not computed dropped:
+    :func:`computed`)."""
     keys = list(batch.metrics)
     columns = [np.asarray(batch.metrics[k], dtype=float).tolist() for k in keys]
-    return [Result({k: x for k, x in zip(keys, values) if not math.isnan(x)}, bool(ok), list(v), [], dict(batch.info))
+    return [Result(computed(dict(zip(keys, values))), bool(ok), list(v), [], dict(batch.info))
             for values, ok, v in zip(zip(*columns) if keys else [()] * len(batch), batch.valid.tolist(),
                                      batch.violations)]
+
+
+def computed(metrics: dict[str, float]) -> dict[str, float]:
+    """One design's metrics (Python floats) as its :class:`Result` and store row hold them: without those not
+    computed (NaN); ``metrics`` itself when none is NaN (a NaN makes the sum NaN)."""
+    if not math.isnan(sum(metrics.values())):
+        return metrics
+    return {k: x for k, x in metrics.items() if not math.isnan(x)}
+
+
+def bound_violations(constraints: Mapping[str, float], metrics: Mapping[str, Any]) -> dict[str, Any]:
+    """The objective's bounds (``constraints``: metric → upper bound) that ``metrics`` exceed: each one's
+    violation name (``area_mm2<=100``) → where, ``metrics[m] > float(bound)``: a bool for one design's Python
+    floats, a mask for a batch's float64 arrays (which numpy compares with a Python number as a float64: the
+    same answer) of which some entry is set. A metric absent or NaN exceeds nothing. Whether a design is
+    valid is the caller's to ask."""
+    found = {}
+    for m, bound in constraints.items():
+        value = metrics.get(m)
+        if value is not None:
+            over = value > float(bound)
+            if over is True or (over is not False and over.any()):
+                found[f"{m}<={bound:g}"] = over
+    return found

@@ -15,7 +15,7 @@ from typing import Any
 import numpy as np
 import pytest
 
-from archgym.evaluator import Evaluated, Evaluator
+from archgym.evaluator import Evaluated, Evaluator, bound_violations, computed
 from archgym.metrics import BatchResult, Objective
 from archgym.simulator import Simulator, get_simulator
 from archgym.space import Constraint, DesignSpace, ordinal
@@ -146,3 +146,29 @@ def test_violations_at_is_violations_batch_of_the_row():
             seen.add(bool(want))
     assert seen == {True, False}
     assert DesignSpace((ordinal("a", (1, 2)),)).violations_at([1]) == []
+
+
+def test_bound_violations_read_a_row_as_numpy_reads_the_batch():
+    """The objective's bounds, one rule for both paths: a design's Python floats exceed a bound exactly where
+    numpy finds the batch's float64 column does (an int bound compared as a float64: 2**53 + 3 reads as
+    2**53 + 4; NaN and absent metrics exceed nothing), under the same names, in the bounds' order."""
+    constraints = {"power_w": 1.5, "area_mm2": 2**53 + 3, "edp_js": 2}
+    rows = [{"area_mm2": a, "power_w": p} for a in (2.0**53 + 2, 2.0**53 + 4, 2.0**53 + 8, math.nan)
+            for p in (1.0, 1.5, 2.0, math.inf, math.nan)]
+    masks = bound_violations(constraints, {k: np.array([r[k] for r in rows]) for k in rows[0]})
+    assert list(masks) == ["power_w<=1.5", "area_mm2<=9.0072e+15"]
+    for i, row in enumerate(rows):
+        one = bound_violations(constraints, row)
+        assert list(one) == [name for name, where in masks.items() if where[i]], row
+        assert all(where is True for where in one.values())
+    assert list(bound_violations(constraints, {"area_mm2": 2.0**53 + 8})) == ["area_mm2<=9.0072e+15"]
+    assert bound_violations(constraints, {"area_mm2": 2.0**53 + 4}) == {}        # exactly: 2**53 + 4 > 2**53 + 3
+
+
+def test_computed_drops_the_nan_metrics_only():
+    full = {"a": 1.0, "b": math.inf, "c": -math.inf}
+    assert computed(full) == full                                    # +inf meets -inf: their sum is NaN
+    finite = {"a": 1.0, "b": math.inf}
+    assert computed(finite) is finite
+    dropped = computed({"a": math.nan, "b": 2.0, "c": -math.inf, "d": math.nan})
+    assert_same(dropped, {"b": 2.0, "c": -math.inf}, "dropped")
