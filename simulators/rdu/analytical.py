@@ -22,7 +22,7 @@ weights / weight tiling ≤ ``n_pmu · pmu``.
 from __future__ import annotations
 
 from dataclasses import dataclass, fields
-from typing import Any
+from typing import Any, NamedTuple
 
 import numpy as np
 from numba import njit
@@ -116,13 +116,40 @@ def evaluate_block(kg: KernelGraph, hw: np.ndarray, word_bytes: int, reconfig_s:
     columns of :data:`.analytical_kernel.HW`; made C-contiguous, so that the kernel is compiled for one
     layout), ``section`` and ``pcu`` C-contiguous ``(D, N)`` int64,
     ``tile`` and ``tp`` ``(D,)`` int64, ``depth`` ``(D,)`` float."""
+    return block(kg, hw, word_bytes, reconfig_s, section, pcu, tile, depth, tp)[0]
+
+
+#: the outputs of :func:`.analytical_kernel.rows` (:func:`outputs`), which a :class:`Model`'s arrays view
+Outputs = tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]
+
+
+class Reuse(NamedTuple):
+    """Rows ``dst`` of a :func:`block` that are rows ``src`` of an earlier block's outputs ``out`` (the same
+    mapping on the same design: the same numbers), copied instead of modelled again."""
+
+    out: Outputs
+    src: np.ndarray
+    dst: np.ndarray
+
+
+def block(kg: KernelGraph, hw: np.ndarray, word_bytes: int, reconfig_s: float, section: np.ndarray, pcu: np.ndarray,
+          tile: np.ndarray, depth: np.ndarray, tp: np.ndarray, reuse: Reuse | None = None) -> tuple[Model, Outputs]:
+    """:func:`evaluate_block`, and the kernel's outputs its model views (for a later block's ``reuse``:
+    rows copied from them are not modelled)."""
     out = outputs(*section.shape)
+    todo = np.arange(section.shape[0])
+    if reuse is not None:
+        (out_f, out_i, used, out_row, flags), (src_f, src_i, src_used, src_row, src_flags) = out, reuse.out
+        src, dst = reuse.src, reuse.dst
+        out_f[:, dst], out_i[:, dst], used[dst] = src_f[:, src], src_i[:, src], src_used[src]
+        out_row[:, dst], flags[:, dst] = src_row[:, src], src_flags[:, src]
+        todo = np.delete(todo, dst)
     ak.rows(graph_arrays(kg), np.ascontiguousarray(hw), section, pcu, tile, depth, tp, float(word_bytes),
-            float(reconfig_s), kg.total_flops, *out)
-    return model_of(section, pcu, tp, depth, out)
+            float(reconfig_s), kg.total_flops, *out, todo)
+    return model_of(section, pcu, tp, depth, out), out
 
 
-def outputs(n_des: int, n: int) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+def outputs(n_des: int, n: int) -> Outputs:
     """Uninitialised outputs of :func:`.analytical_kernel.rows` for ``n_des`` designs of ``n`` kernels:
     ``out_f``, ``out_i``, ``used``, ``out_row``, ``flags``."""
     return (np.empty((len(ak.FLOAT_FIELDS), n_des, n)), np.empty((len(ak.INT_FIELDS), n_des, n), dtype=np.int64),
@@ -130,8 +157,7 @@ def outputs(n_des: int, n: int) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.
             np.empty((len(ak.FLAGS), n_des), dtype=bool))
 
 
-def model_of(section: np.ndarray, pcu: np.ndarray, tp: np.ndarray, depth: np.ndarray,
-             out: tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]) -> Model:
+def model_of(section: np.ndarray, pcu: np.ndarray, tp: np.ndarray, depth: np.ndarray, out: Outputs) -> Model:
     """The :class:`Model` of the mapping rows ``section``, ``pcu``, ``tp``, ``depth`` from their
     :func:`.analytical_kernel.rows` outputs ``out`` (:func:`outputs`; held as views)."""
     out_f, out_i, used, out_row, flags = out

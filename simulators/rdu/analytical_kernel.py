@@ -19,7 +19,7 @@ from numba import njit
 
 from simulators.common.kernel_math import maximum, minimum, pairwise_sum
 from simulators.rdu import energy
-from simulators.rdu.kernels import unit_work
+from simulators.rdu.kernels import grouped_work, lane_groups
 
 #: rows of the ``hw`` input (:data:`.hardware.HW_PARAMS`' values per design)
 HW = ("lanes", "stages", "clock_mhz", "n_pcu", "n_pmu", "pmu_kib", "sockets", "hbm_gb", "ddr_gb", "hbm_bw_gbs",
@@ -52,24 +52,27 @@ GRAPH_FLOAT = ("out_elems", "src_in_elems", "weight_elems")
 
 def rows(graph: tuple[np.ndarray, ...], hw: np.ndarray, section: np.ndarray, pcu: np.ndarray, tile: np.ndarray,
          depth: np.ndarray, tp: np.ndarray, wb: float, reconfig_s: float, flops: float, out_f: np.ndarray,
-         out_i: np.ndarray, used: np.ndarray, out_row: np.ndarray, flags: np.ndarray) -> None:
-    """Every design row ``d`` of :func:`.analytical.evaluate_arrays`, into ``out_f`` ``(FLOAT_FIELDS, D, N)``,
+         out_i: np.ndarray, used: np.ndarray, out_row: np.ndarray, flags: np.ndarray, todo: np.ndarray) -> None:
+    """Each design row ``d`` in ``todo`` (int64; the other rows are left as they are) of
+    :func:`.analytical.evaluate_arrays`, into ``out_f`` ``(FLOAT_FIELDS, D, N)``,
     ``out_i`` ``(INT_FIELDS, D, N)``, ``used`` ``(D, N)``, ``out_row`` ``(ROW_FIELDS + METRICS, D)`` and
     ``flags`` ``(FLAGS, D)``. ``graph``: :data:`GRAPH_INT` rows (int64), :data:`GRAPH_FLOAT` rows, the sink
     and all-reduce flags, edge sources and consumers, the edge indices sorted by consumer (stable);
     ``hw`` ``(HW, D)``; ``section``, ``pcu`` ``(D, N)`` and ``tile``, ``tp`` ``(D,)`` int64, ``depth`` ``(D,)``."""
     g_int, g_float, sink, allreduce, es, ed, by_dst = graph
     _rows(g_int, g_float, sink, allreduce, es, ed, by_dst, hw, section, pcu, tile, depth, tp, wb, reconfig_s, flops,
-          out_f, out_i, used, out_row, flags)
+          out_f, out_i, used, out_row, flags, todo)
 
 
 @njit(cache=True, error_model="numpy")
 def _rows(g_int: np.ndarray, g_float: np.ndarray, sink: np.ndarray, allreduce: np.ndarray, es: np.ndarray,
           ed: np.ndarray, by_dst: np.ndarray, hw: np.ndarray, section: np.ndarray, pcu: np.ndarray, tile: np.ndarray,
           depth: np.ndarray, tp: np.ndarray, wb: float, reconfig_s: float, flops: float, out_f: np.ndarray,
-          out_i: np.ndarray, used: np.ndarray, out_row: np.ndarray, flags: np.ndarray) -> None:  # pragma: no cover
-    """:func:`rows`, compiled."""
-    n_des, n = section.shape
+          out_i: np.ndarray, used: np.ndarray, out_row: np.ndarray, flags: np.ndarray,
+          todo: np.ndarray) -> None:  # pragma: no cover
+    """:func:`rows`, compiled. Per-kernel terms that depend only on the tile, the TP degree or the lanes are
+    the previous row's when those are (the same operations on the same values)."""
+    n = section.shape[1]
     n_edges = es.size
     kind, outer, m, kk, rws = g_int[0], g_int[1], g_int[2], g_int[3], g_int[4]
     out_elems, src_in, w_elems = g_float[0], g_float[1], g_float[2]
@@ -86,13 +89,31 @@ def _rows(g_int: np.ndarray, g_float: np.ndarray, sink: np.ndarray, allreduce: n
     tmp = np.empty(n)
     ii_start = np.empty(n)
     group_time = np.empty(n + 1)
-    for d in range(n_des):
+    ceil_tile = np.empty(n)       # per kernel: its rows over the row's tile, as the previous row's when equal
+    groups = np.empty(n, np.int64)  # lane groups: the previous row's at the same TP degree and lanes
+    net_k = np.empty(n)
+    for k in range(n):
+        src_b[k] = src_in[k] * wb
+    for i in range(todo.size):
+        d, prev = todo[i], todo[i - 1]
         sec, pc, f, ints = section[d], pcu[d], out_f[:, d], out_i[:, d]
         h = hw[:, d]
         tpd = tp[d]
         tpf = float(tpd)
         lanes, stages = np.int64(h[LANES]), np.int64(h[STAGES])
         clock = h[CLOCK] * 1e6
+        if i == 0 or tile[d] != tile[prev]:
+            for k in range(n):
+                ceil_tile[k] = float(-(-rws[k] // tile[d]))
+        new_tp = i == 0 or tpd != tp[prev]
+        if new_tp:
+            for k in range(n):
+                out_b[k] = out_elems[k] * wb / tpf
+                weights_k[k] = w_elems[k] * wb / tpf
+                net_k[k] = out_elems[k] * wb * (tpd - 1) / tpf if allreduce[k] else 0.0
+        if new_tp or h[LANES] != hw[LANES, prev]:
+            for k in range(n):
+                groups[k] = lane_groups(m[k], tpd, lanes)
         for s in range(n):
             used[d, s] = False
             f[STEP, s] = 0.0
@@ -102,20 +123,17 @@ def _rows(g_int: np.ndarray, g_float: np.ndarray, sink: np.ndarray, allreduce: n
             tmp[s] = 0.0
         for k in range(n):      # section tile counts (segment maximum of each kernel's tile count)
             used[d, sec[k]] = True
-            tmp[sec[k]] = maximum(tmp[sec[k]], float(-(-rws[k] // tile[d])))
+            tmp[sec[k]] = maximum(tmp[sec[k]], ceil_tile[k])
         for s in range(n):
             ints[N_TILE, s] = np.int64(tmp[s])
         for k in range(n):      # units and cycles per unit (kernels.unit_work)
             s = sec[k]
             nt_k[k] = ints[N_TILE, s]
-            units, per_unit = unit_work(kind[k], outer[k], m[k], kk[k], -(-rws[k] // nt_k[k]), tpd, lanes, stages)
+            units, per_unit = grouped_work(kind[k], outer[k], groups[k], kk[k], -(-rws[k] // nt_k[k]), stages)
             ints[PER_UNIT, k] = per_unit
             ints[CYC, k] = -(-units // max(pc[k], 1)) * per_unit
             f[STEP, s] = maximum(f[STEP, s], float(ints[CYC, k]))
-            out_b[k] = out_elems[k] * wb / tpf
-            src_b[k] = src_in[k] * wb
             tile_out[k] = out_b[k] / nt_k[k]
-            weights_k[k] = w_elems[k] * wb / tpf
             written[k] = sink[k]
             edge_read[k] = 0.0
             in_b[k] = 0.0
@@ -172,7 +190,7 @@ def _rows(g_int: np.ndarray, g_float: np.ndarray, sink: np.ndarray, allreduce: n
         link = h[LINK] * 1e9
         for k in range(n):
             s = sec[k]
-            f[NET_K, k] = out_elems[k] * wb * (tpd - 1) / tpf if allreduce[k] else 0.0
+            f[NET_K, k] = net_k[k]
             f[T_NET, s] += f[NET_K, k]
             f[PCU_USED, s] += float(pc[k])
         _longest(sec, es, ed, by_dst, path)

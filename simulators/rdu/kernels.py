@@ -159,7 +159,19 @@ def unit_work(kind: int, outer: int, m: int, k: int, rows: int, tp: int, lanes: 
     """``(units, cycles per unit)`` of one kernel: ``⌈⌈m/tp⌉/lanes⌉`` lane groups (``m/tp`` a float
     division, as numpy's), times ``outer·⌈rows/stages⌉`` for a systolic kernel (``k`` cycles a
     unit) or ``rows`` for a SIMD one (``⌈k/stages⌉`` cycles a unit); each at least 1."""
-    lane_groups = -(-np.int64(np.ceil(m / tp)) // lanes)
+    return grouped_work(kind, outer, lane_groups(m, tp, lanes), k, rows, stages)
+
+
+@njit(cache=True, inline="always")
+def lane_groups(m: int, tp: int, lanes: int) -> int:  # pragma: no cover - compiled
+    """``⌈⌈m/tp⌉/lanes⌉`` of :func:`unit_work` (``m/tp`` a float division, as numpy's)."""
+    return -(-np.int64(np.ceil(m / tp)) // lanes)
+
+
+@njit(cache=True, inline="always")
+def grouped_work(kind: int, outer: int, groups: int, k: int, rows: int,
+                 stages: int) -> tuple[int, int]:  # pragma: no cover - compiled
+    """:func:`unit_work` of a kernel with ``groups`` lane groups (:func:`lane_groups`)."""
     if kind == SYSTOLIC:
-        return max(outer * lane_groups * -(-rows // stages), 1), max(k, 1)
-    return max(lane_groups * rows, 1), max(-(-k // stages), 1)
+        return max(outer * groups * -(-rows // stages), 1), max(k, 1)
+    return max(groups * rows, 1), max(-(-k // stages), 1)
