@@ -5,11 +5,13 @@ are those built one by one (:mod:`simulators.rdu.cut_table`)."""
 
 from __future__ import annotations
 
+import re
 from dataclasses import fields
 
 import numpy as np
 import pytest
 
+from archgym.errors import ConfigError
 from archgym.simulator import get_simulator
 from archgym.workload import get_workload
 from simulators.rdu import cut_table, cycle_search, section_table, single
@@ -68,14 +70,25 @@ def test_floor_is_at_most_every_valid_latency(workload, preset, n):
         assert (floors[valid] <= score[valid]).all()
 
 
-def test_designs_it_does_not_take_go_the_mappers_way():
+def test_designs_it_does_not_take_go_the_mappers_way(monkeypatch):
     sim = get_simulator("rdu")
     wl = get_workload("resnet18")
     d = sim.space(wl).sample(1, 9)[0]
     assert rs._plain(d)
-    for change in ({"n_pcu": np.int64(d["n_pcu"])}, {"clock_mhz": 0}, {"link_gbs": float("inf")}, {"lanes": "32"}):
+    for change in ({"n_pcu": np.int64(d["n_pcu"])}, {"clock_mhz": np.float64(d["clock_mhz"])}, {"lanes": "32"}):
         assert not rs._plain({**d, **change})
-    assert rs._plain({**d, "hbm_gb": 0, "hbm_bw_gbs": 0, "reconfig_us": 0.0})
+    for name, value in (("clock_mhz", 0), ("link_gbs", float("inf")), ("ddr_bw_gbs", 0.0), ("n_pcu", -1)):
+        with pytest.raises(ConfigError, match=rf"^rdu design: {name}: {re.escape(repr(value))} is not allowed; "):
+            sim.evaluate({**d, name: value}, wl)     # the bounds' error: out-of-range values never reach _plain
+    picked = []                                      # single.choose's answers: None sends the design the mapper's way
+    choose = single.choose
+    monkeypatch.setattr(single, "choose", lambda *a: picked.append(choose(*a)) or picked[-1])
+    zeros = {"hbm_gb": 0, "hbm_bw_gbs": 0, "ddr_gb": 0, "reconfig_us": 0.0}
+    for change in ({**zeros, "ddr_gb": d["ddr_gb"]}, *({k: v} for k, v in zeros.items())):
+        zero = {**d, **change}
+        one = sim.evaluate(zero, wl)                 # the one-design path, with the mapper's numbers
+        assert picked.pop() is not None and not picked
+        assert one.metrics == {k: float(v[0]) for k, v in sim.evaluate_batch([zero, zero], wl).metrics.items()}
     as_numpy = {k: np.int64(v) if type(v) is int else v for k, v in d.items()}
     one, batch = sim.evaluate(as_numpy, wl), sim.evaluate_batch([d, d], wl)
     assert one.metrics == {k: float(v[0]) for k, v in batch.metrics.items()}

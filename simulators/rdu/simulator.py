@@ -396,20 +396,11 @@ def _joined(outs: Sequence[ModelOutput], sizes: Sequence[int]) -> ModelOutput:
 _AREA = ("n_pcu", "n_pmu", "lanes", "stages", "pmu_kib")
 
 
-#: parameters that may be 0 in :func:`_plain` (no HBM tier, no DDR capacity: the model flags it; no
-#: program load); every other one divides or scales a time, and 0 can make a latency NaN
-_MAY_BE_ZERO = frozenset({"hbm_gb", "hbm_bw_gbs", "ddr_gb", "reconfig_us"})
-
-
 def _plain(design: MappingABC[str, Any]) -> bool:
-    """Whether every hardware and constant value of ``design`` is a finite Python int or float, positive
-    (or zero where :data:`_MAY_BE_ZERO`): its numbers read as a batch's one-entry columns would, and no
-    candidate's latency is NaN (:mod:`.single`'s search)."""
-    for k in RDUSimulator.parameters:
-        v = design[k]
-        if type(v) not in (int, float) or not (0 < v < math.inf or (v == 0 and k in _MAY_BE_ZERO)):
-            return False
-    return True
+    """Whether every hardware and constant value of ``design`` is a Python int or float (not a numpy scalar):
+    its numbers read as a batch's one-entry columns would. Their range is the bounds' (:mod:`.bounds`,
+    checked before the model), so no candidate's latency is NaN (:mod:`.single`'s search)."""
+    return all(type(design[k]) in (int, float) for k in RDUSimulator.parameters)
 
 
 def _split_pairs(n_pcu: np.ndarray, n_open: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
