@@ -87,7 +87,7 @@ def test_every_preset_and_space_value_is_allowed(family: str) -> None:
 
 #: the optional mapping knobs bounded by their exact name (each family's per-layer ones by pattern)
 KNOBS = {"tile_folds", "split_k", "tile_rows", "sub_batches", "max_section", "dataflow", "fold_order", "fc_place",
-         "attn_place", "reconfig", "weight_mem", "fusion", "pcu_alloc"}
+         "attn_place", "reconfig", "weight_mem", "fusion", "pcu_alloc", "mapping_objective", "tp", "buffer_depth"}
 
 
 @pytest.mark.parametrize("family", sorted(WORKLOADS))

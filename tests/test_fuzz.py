@@ -398,3 +398,49 @@ def test_fuzz_run_stores(column: str, text: str, flips: list[tuple[int, int]]) -
 def _cleanup() -> Any:
     yield
     shutil.rmtree(scratch(), ignore_errors=True)
+
+
+# -- designs at the simulator API ------------------------------------------------------------------
+FAMILIES = ("systolic", "loopnest", "pim", "fpga", "rdu", "dram")
+design_value = st.one_of(number, st.text(max_size=6), st.sampled_from(["os", "ws", "is", "auto", "", [], {}, 10**12]))
+
+
+def _sane_result(result: Any) -> bool:
+    """A valid result has finite, non-negative metrics; an invalid one names why."""
+    if not isinstance(result.valid, bool):
+        return False
+    if not result.valid:
+        return bool(result.violations) and all(isinstance(v, str) and v for v in result.violations)
+    return all(isinstance(v, float) and math.isfinite(v) and v >= 0 for v in result.metrics.values()) \
+        and isinstance(result.layers, list)           # per-layer rows are built when read
+
+
+@fuzz_settings(40)
+@given(family=st.sampled_from(FAMILIES), mapping=st.sampled_from(["auto", "shared", "per-layer"]),
+       pick=st.integers(0, 2), edits=st.lists(st.tuples(st.integers(0, 10**6), design_value), min_size=1, max_size=3),
+       extra=st.sampled_from([None, "missing", "unknown"]), batch=st.booleans())
+def test_fuzz_simulator_designs(family: str, mapping: str, pick: int, edits: list[tuple[int, Any]], extra: str | None,
+                                batch: bool) -> None:
+    """The default design with hostile values for some of its parameters, one design or a batch of
+    one, at any fidelity: a one-line error or a sane result (bounds: docs/robustness.md)."""
+    from archgym.simulator import get_simulator
+    from archgym.workload import get_workload
+
+    sim, workload = get_simulator(family), get_workload(SMALL_GEMM)
+    fidelity = sim.fidelities[pick % len(sim.fidelities)]
+    design: dict[str, Any] = {}
+
+    def evaluate() -> Any:
+        design.update(sim.space(workload, None, mapping).default())     # loopnest offers no "shared"
+        names = sorted(design)
+        for where, value in edits:
+            design[names[where % len(names)]] = value
+        if extra == "missing":
+            design.pop(names[edits[0][0] % len(names)])
+        elif extra == "unknown":
+            design["no_such_knob"] = 1
+        return (sim.evaluate_batch([design], workload, fidelity).row(0) if batch
+                else sim.evaluate(design, workload, fidelity))
+
+    outcome, detail = run_call("simulator designs", (family, mapping, fidelity, batch, design), evaluate, _sane_result)
+    expect(outcome, ("clean error", "sane result"), detail)

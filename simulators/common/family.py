@@ -208,14 +208,21 @@ class Family(Simulator):
 
     def _model(self, designs: Designs, workload: Workload, fidelity: str) -> ModelOutput:
         """The model's output on ``designs`` (``n ≥ 1``), after the fidelity and the required parameters
-        are checked."""
+        are checked; a mapping knob the model needs and the design lacks (one it looks up by name and
+        :attr:`bounds` knows) is the same one-line error as a missing required parameter."""
         self.check_fidelity(fidelity)
         names = designs.names
         if not names.keys() >= self._required:
             raise designs.missing(next(name for name in self.parameters if name not in names))
         if self.bounds:
             self._check_bounds(designs)
-        return self.model(designs, workload, fidelity)
+        try:
+            return self.model(designs, workload, fidelity)
+        except KeyError as exc:
+            name = exc.args[0] if len(exc.args) == 1 else None
+            if type(name) is str and name not in names and self._bound_table.bound(name) is not None:
+                raise designs.missing(name) from None
+            raise
 
     def _check_bounds(self, designs: Designs) -> None:
         """:attr:`bounds` on ``designs``: given as dicts, design by design (a plain loop; one design's error

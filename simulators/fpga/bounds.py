@@ -1,9 +1,11 @@
-"""Allowed values of the FPGA design's numeric knobs (docs/robustness.md, "Design values at the simulator API")."""
+"""Allowed values of the FPGA design's knobs (docs/robustness.md, "Design values at the simulator API")."""
 
 from __future__ import annotations
 
 from simulators.common.domain import Bound, Choices, Domain
-from simulators.fpga.space import RECONFIG, SCHEDULE, WEIGHT_MEM
+from simulators.fpga.devices import DEVICES
+from simulators.fpga.precision import PRECISIONS
+from simulators.fpga.space import RECONFIG, SCHEDULE, STYLES, WEIGHT_MEM
 
 BOUNDS: dict[str, Domain] = {
     "tm": Bound(1, 1 << 16, integer=True),          # [A] engine lanes: 128× the space's largest (512)
@@ -19,7 +21,11 @@ BOUNDS: dict[str, Domain] = {
     # the space or the auto-folder picks (streaming.FOLD_LIMIT = 4096); any count ≥ 1 is a design (ceil(MH/PE))
     "pe_*": Bound(1, 1 << 16, integer=True),
     "simd_*": Bound(1, 1 << 16, integer=True),
-    # [D] categorical knobs: the model's own choices (reconfig, weight_mem, sched_1.. took any value as valid)
+    # [D] categorical knobs: the model's own choices (reconfig, weight_mem, sched_1.. took any value as valid;
+    # an unhashable device, a complex style were raw TypeErrors)
+    "device": Choices(tuple(DEVICES)),
+    "precision": Choices(tuple(PRECISIONS)),
+    "style": Choices(STYLES),
     "reconfig": Choices(RECONFIG),
     "weight_mem": Choices(WEIGHT_MEM),
     "sched_*": Choices(SCHEDULE),

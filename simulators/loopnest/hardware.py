@@ -149,6 +149,8 @@ _WS = SpatialOption("ws", (("C", "FX", "FY"), ("K",)))
 _OS = SpatialOption("os", (("OX", "OY", "B"), ("K",)))
 _IS = SpatialOption("is", (("C", "FX", "FY"), ("OX", "OY", "B")))
 SYSTOLIC_SPATIAL = {"ws": _WS, "os": _OS, "is": _IS}
+#: a design's ``dataflow``: one spatial unrolling for every layer, or ``flex`` (the best per layer)
+DATAFLOWS = (*SYSTOLIC_SPATIAL, "flex")
 
 
 def systolic(name: str, rows: int, cols: int, ifmap_kb: float, filter_kb: float, ofmap_kb: float,

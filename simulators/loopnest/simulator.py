@@ -29,13 +29,12 @@ from archgym.workload import Workload
 from simulators.common.family import Designs, Family, ModelOutput, loop
 from simulators.loopnest import cost, search
 from simulators.loopnest.bounds import BOUNDS
-from simulators.loopnest.hardware import SYSTOLIC_SPATIAL, Hardware, systolic
+from simulators.loopnest.hardware import DATAFLOWS, SYSTOLIC_SPATIAL, Hardware, systolic
 from simulators.loopnest.mapping import HOLDS, ORDER_NAMES, TILE_LEVELS, LayerMappings
 from simulators.loopnest.problem import DIMS, LoopLayer, from_op
 from simulators.systolic.hardware import PRESETS, SystolicConfig
 from simulators.systolic.space import area_constraint, hardware_params
 
-DATAFLOWS = ("ws", "os", "is", "flex")
 HW_KEYS = ("rows", "cols", "dataflow", "ifmap_kb", "filter_kb", "ofmap_kb", "dram_bw", "word_bytes",
            "clock_mhz", "tech")
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from simulators.common.domain import Bound, Choices, Domain
 from simulators.common.dram import DRAM_PRESETS
+from simulators.pim.hardware import PRESETS
 from simulators.pim.mapping import PLACES
 from simulators.pim.space import ACT_MODES
 
@@ -29,8 +30,11 @@ BOUNDS: dict[str, Domain] = {
     "tile_rows": _MAPPING,
     "*.tile_rows": _MAPPING,
     "sub_batches": Bound(0, 2, integer=True),       # [D] 0 = auto, 1, or 2 half batches: the model's choices
-    # [D] categorical knobs: the model's own choices (act_mode and attn_place took any value as valid)
+    # [D] categorical knobs: the model's own choices (act_mode and attn_place took any value as valid; an
+    # unhashable preset or OP.place was a raw TypeError)
     "act_mode": Choices(ACT_MODES),
     "fc_place": Choices(PLACES),
     "attn_place": Choices(PLACES),
+    "*.place": Choices(PLACES),
+    "preset": Choices(tuple(PRESETS)),
 }

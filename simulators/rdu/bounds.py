@@ -33,7 +33,10 @@ BOUNDS: dict[str, Domain] = {
     "word_bytes": Bound(1, 8, integer=True),        # [A] up to FP64
     "process_nm": Bound(1, 1000, integer=True),     # [A]
     "reconfig_us": Bound(0, 1e6),                   # [A] up to 1 s per section
-    # mapping knobs (optional; tile_rows, tp, buffer_depth: the model's own check, integers ≥ 1)
+    # mapping knobs (optional)
+    "tile_rows": Bound(1, 1 << 24, integer=True),   # [A] rows per tile: 16 M, past any zoo layer's rows
+    "tp": Bound(1, 1024, integer=True),             # [D] a tensor-parallel degree divides the sockets (≤ 1024)
+    "buffer_depth": Bound(1, 64, integer=True),     # [A] tiles per FIFO: 16× the space's largest (4)
     # [D] kernels per section: the mapper caps a section at n_pcu kernels, itself ≤ 2¹⁶
     "max_section": Bound(1, 1 << 16, integer=True),
     "cut@*": Bound(0, 1, integer=True),             # [D] a flag: 1 starts a new section before the kernel

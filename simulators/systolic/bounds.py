@@ -3,12 +3,13 @@
 (:data:`~simulators.systolic.scalesim_io.CONFIG_MAX` reads them from here). Every one is an integer: the
 analytical model reads the hardware columns as int64. The mapping knob ``tile_folds`` (``LAYER.tile_folds``)
 is bounded here too (a ``*.`` pattern: :mod:`simulators.common.domain`), and the categorical
-``dataflow`` / ``fold_order`` take only the model's values. Sources: docs/robustness.md, "Design values at the
+``dataflow`` / ``fold_order`` (shared or ``LAYER.``) and ``tech`` take only the model's values. Sources: docs/robustness.md, "Design values at the
 simulator API"."""
 
 from __future__ import annotations
 
 from simulators.common.domain import Bound, Choices, Domain
+from simulators.common.technology import TECH_NODES
 from simulators.systolic.hardware import DATAFLOWS
 from simulators.systolic.space import FOLD_ORDERS
 
@@ -21,6 +22,8 @@ MAX_WORDS_PER_CYCLE = 1 << 20
 
 _SRAM = Bound(1, MAX_SRAM_KB, integer=True)
 _TILE_FOLDS = Bound(1, 1 << 16, integer=True)
+_DATAFLOW = Choices((*DATAFLOWS, *range(len(DATAFLOWS))))
+_FOLD_ORDER = Choices((*FOLD_ORDERS, *range(len(FOLD_ORDERS))))
 
 BOUNDS: dict[str, Domain] = {
     "rows": Bound(1, MAX_ARRAY_SIDE, integer=True),
@@ -35,9 +38,13 @@ BOUNDS: dict[str, Domain] = {
     # 1024× the spaces' largest (64); the model clips a tile to the fold count and to what fits the SRAMs
     "tile_folds": _TILE_FOLDS,
     "*.tile_folds": _TILE_FOLDS,
-    # [D] categorical knobs: the model's own choices, or their integer codes (the analytical model's torch
-    # path: dataflow 0/1/2 = os/ws/is, fold order 0/1/2 = auto/col/row); any other code (5) ran as a valid
-    # design. The per-layer LAYER.dataflow / LAYER.fold_order keep the model's own check
-    "dataflow": Choices((*DATAFLOWS, *range(len(DATAFLOWS)))),
-    "fold_order": Choices((*FOLD_ORDERS, *range(len(FOLD_ORDERS)))),
+    # [D] categorical knobs, shared or per layer: the model's own choices, or their integer codes (the
+    # analytical model's torch path: dataflow 0/1/2 = os/ws/is, fold order 0/1/2 = auto/col/row); any other
+    # code (5) ran as a valid design, and a per-layer code 3 failed when its layer rows were read
+    "dataflow": _DATAFLOW,
+    "*.dataflow": _DATAFLOW,
+    "fold_order": _FOLD_ORDER,
+    "*.fold_order": _FOLD_ORDER,
+    # [D] the technology nodes the energy model has (an unhashable value was a raw TypeError)
+    "tech": Choices(tuple(TECH_NODES)),
 }

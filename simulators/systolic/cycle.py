@@ -49,8 +49,10 @@ from archgym.metrics import Result, derive
 from archgym.workload import Gemm, Op, Workload
 from simulators.systolic import cycle_network
 from simulators.systolic.folds import OS, WS, df_code, folds, sram_counts
+from simulators.systolic.hardware import DATAFLOWS
 from simulators.systolic.network import gemm_stack
 from simulators.systolic.scalesim_memory import ConvGeometry, MemoryBudgetError, scalesim_memory
+from simulators.systolic.space import FOLD_ORDERS
 from simulators.systolic.traffic import traffic
 
 
@@ -202,10 +204,14 @@ def _stream_need(df: int, buf: str, tr: Any, fr: np.ndarray, fc: np.ndarray, rf:
     return ((fr // block) * fetch if passes > 1 else 0) + (fc + 1) * slab
 
 
-def _layer_mapping(design: Mapping[str, Any], layer: str) -> tuple[Any, str, int]:
-    """(dataflow, fold order, SRAM tile) of one layer: its own parameters, else the shared ones."""
-    return (design.get(f"{layer}.dataflow", design.get("dataflow")),
-            design.get(f"{layer}.fold_order", design.get("fold_order", "auto")),
+def _layer_mapping(design: Mapping[str, Any], layer: str) -> tuple[str, str, int]:
+    """(dataflow, fold order, SRAM tile) of one layer: its own parameters, else the shared ones; a
+    dataflow or fold order given as its integer code (0/1/2, as the analytical model takes them) by name."""
+    df = design.get(f"{layer}.dataflow", design.get("dataflow"))
+    if df is None:
+        raise ConfigError(f"systolic design: missing parameter 'dataflow' (or {layer}.dataflow)")
+    order = design.get(f"{layer}.fold_order", design.get("fold_order", "auto"))
+    return (DATAFLOWS[df] if isinstance(df, int) else df, FOLD_ORDERS[order] if isinstance(order, int) else order,
             int(design.get(f"{layer}.tile_folds", design.get("tile_folds", 1))))
 
 
@@ -243,9 +249,9 @@ def layer_timings(workload: Workload, design: Mapping[str, Any], memory: str = "
         if memory == "scalesim":
             order, conv = "col", conv_geometry(op)
         for g in op.gemms():
-            key = (g.m, g.k, g.n, g.repeat, str(df), order, tile, conv)
+            key = (g.m, g.k, g.n, g.repeat, df, order, tile, conv)
             if key not in memo:
-                kw: dict[str, Any] = {"rows": int(design["rows"]), "cols": int(design["cols"]), "dataflow": str(df),
+                kw: dict[str, Any] = {"rows": int(design["rows"]), "cols": int(design["cols"]), "dataflow": df,
                       "ifmap_kb": int(design["ifmap_kb"]), "filter_kb": int(design["filter_kb"]),
                       "ofmap_kb": int(design["ofmap_kb"]), "dram_bw": int(design["dram_bw"]),
                       "word_bytes": int(design["word_bytes"]), "tile": tile, "memory": memory, "conv": conv}
@@ -255,7 +261,7 @@ def layer_timings(workload: Workload, design: Mapping[str, Any], memory: str = "
                 else:
                     memo[key] = gemm_timing(g, fold_order=order, **kw), order
             t, chosen = memo[key]
-            out.append((op.name, g, str(df), chosen, t))
+            out.append((op.name, g, df, chosen, t))
     return out
 
 
