@@ -119,12 +119,12 @@ class SectionTable:
     def slot_chains(self, slot: np.ndarray, split: np.ndarray) -> np.ndarray:
         """``(R, N)`` the chain of every section slot (cycles, 0 where unused) of cuts given as rows of
         :class:`CutView` ``slot`` arrays, row ``r`` under split ``split[r]``, after :meth:`chains` of them."""
-        return np.where(slot >= 0, self._chain[split[:, None], np.maximum(slot, 0)], 0.0)
+        return np.where(slot >= 0, _gather(self._chain, split, np.maximum(slot, 0)), 0.0)
 
     def pcu(self, entry: np.ndarray, split: np.ndarray | int) -> np.ndarray:
         """Balanced PCUs of cuts given as rows of :class:`CutView` ``entry`` arrays, row ``r`` under
         split ``split[r]`` (or all under one), after :meth:`chains` of those cuts and splits."""
-        return self._pcu[np.asarray(split)[..., None], entry] if np.ndim(split) else self._pcu[split, entry]
+        return _gather(self._pcu, np.asarray(split), entry) if np.ndim(split) else self._pcu[split, entry]
 
     def split_pcu(self, split: int) -> np.ndarray:
         """``(entries,)`` the balanced PCUs of every entry under ``split`` (a view: valid for the entries
@@ -149,6 +149,12 @@ class SectionTable:
         chain[:have[0], :have[2]] = self._chain
         done[:have[0], :have[2]] = self._done
         self._pcu, self._chain, self._done = pcu, chain, done
+
+
+def _gather(cells: np.ndarray, rows: np.ndarray, cols: np.ndarray) -> np.ndarray:
+    """``cells[rows[..., None], cols]`` for a C-contiguous table ``cells`` and indices in its range, by one take of
+    flat positions (half the CPU of numpy's two broadcast index arrays on a batch's ~250 × 31 cells)."""
+    return cells.reshape(-1).take(rows[..., None] * cells.shape[1] + cols)
 
 
 def sections_and_weights(kg: KernelGraph, cuts: mp.CutSet, word_bytes: int) -> tuple[np.ndarray, np.ndarray]:
