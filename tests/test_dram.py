@@ -108,8 +108,9 @@ def test_trace_files_round_trip(tmp_path: Path) -> None:
 
 
 def test_bad_knob_and_trace_options_name_the_field() -> None:
+    sim, wl = get_simulator("dram"), get_workload("trace:pattern=random,n=64")
     with pytest.raises(ConfigError, match="PagePolicy.*Open"):
-        encode({"PagePolicy": "Sometimes"}, 1)
+        sim.evaluate({**sim.space(wl).default(), "PagePolicy": "Sometimes"}, wl)
     with pytest.raises(ConfigError, match="trace pattern"):
         get_workload("trace:pattern=zigzag")
     with pytest.raises(ConfigError, match="trace option"):

@@ -20,8 +20,6 @@ from typing import Any
 
 import numpy as np
 
-from archgym.errors import ConfigError
-
 POW2_1_128 = (1, 2, 4, 8, 16, 32, 64, 128)
 
 #: knob → allowed values (categorical ones are coded by their position)
@@ -84,20 +82,17 @@ _FIELD_OF = dict(zip(KNOBS, _FIELDS, strict=True))
 
 
 def encode(design: Mapping[str, Any], n: int) -> Knobs:
-    """Code a design dict or columns (name → array of length ``n``); missing knobs take defaults. A categorical
-    knob's value outside :data:`KNOBS` is a :class:`ConfigError`; the numeric knobs are taken as they come, in
-    bounds (:mod:`simulators.dram.bounds`, checked by ``Family._model`` before the model calls this)."""
+    """Code a design dict or columns (name → array of length ``n``) that has every knob, each value allowed:
+    :mod:`simulators.dram.bounds`, which ``Family._model`` checks (with the required parameters) before the
+    model calls this."""
     import pandas as pd
 
     cols: dict[str, np.ndarray] = {}
     for knob, allowed in KNOBS.items():
-        raw = np.asarray(design.get(knob, DEFAULTS[knob]), dtype=object).reshape(-1)
+        raw = np.asarray(design[knob], dtype=object).reshape(-1)
         raw = np.broadcast_to(raw, (n,)) if raw.size == 1 else raw
         if knob in CATEGORICAL:
-            codes = np.asarray(pd.Categorical(raw, categories=allowed).codes, dtype=np.int64)
-            if (codes < 0).any():
-                raise ConfigError.bad_value(knob, raw[np.argmax(codes < 0)], allowed)
-            cols[_FIELD_OF[knob]] = codes
+            cols[_FIELD_OF[knob]] = np.asarray(pd.Categorical(raw, categories=allowed).codes, dtype=np.int64)
         else:
             cols[_FIELD_OF[knob]] = raw.astype(np.int64)
     return Knobs(**cols)
