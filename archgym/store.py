@@ -380,6 +380,11 @@ class RunStore:
                 assert db is not None
                 db.close()
                 raise
+            except UnicodeDecodeError:     # a corrupted file whose bytes SQLite quotes in its error
+                if db is not None:
+                    db.close()
+                raise ConfigError(f"store: {self.path!r} is not a usable SQLite run store (corrupted: "
+                                  "SQLite's report of it is not UTF-8 text)") from None
             except sqlite3.DatabaseError as exc:
                 if db is not None:
                     db.close()

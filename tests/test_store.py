@@ -96,6 +96,19 @@ def test_bad_store_paths(tmp_path):
         RunStore(junk)
 
 
+def test_a_store_whose_corruption_sqlite_quotes_as_bytes_is_one_line(tmp_path):
+    """A damaged schema entry whose name is not UTF-8: SQLite's error quotes it, which Python's sqlite3
+    cannot decode (a raw UnicodeDecodeError, found by the corrupted-store fuzzing)."""
+    path = tmp_path / "damaged.db"
+    with sqlite3.connect(path) as db:
+        db.execute("CREATE TABLE t(x)")
+        db.execute("PRAGMA writable_schema=ON")
+        db.execute("UPDATE sqlite_master SET name = CAST(x'748a' AS TEXT), sql = 'CREATE TABLE' WHERE name = 't'")
+    db.close()
+    with pytest.raises(ConfigError, match=r"^store: .* is not a usable SQLite run store \(corrupted: .*\)$"):
+        RunStore(path)
+
+
 def test_sigkill_mid_write_loses_and_duplicates_nothing(tmp_path):
     path, total = str(tmp_path / "runs.db"), 400
     writer = [sys.executable, str(Path(__file__).parent / "store_writer.py"), path, str(total)]
