@@ -189,15 +189,17 @@ def test_lowest_floors_of_many_designs_are_each_designs_stable_argsort():
     """The probes of all designs at once: each design's first ``k`` of ``np.argsort(kind="stable")``, with
     ties, NaN floors and designs without candidates."""
     rng = np.random.default_rng(0)
-    for _ in range(300):
-        sizes = rng.integers(0, 8, rng.integers(1, 6)).tolist()
+    odd = np.array([np.nan, np.inf, 0.0, -0.0])
+    for _ in range(600):
+        sizes = rng.integers(0, 12, rng.integers(1, 6)).tolist()
         floors = [np.round(rng.random(n) * 4) / 4 for n in sizes]
         for f in floors:
-            if f.size and rng.random() < 0.3:
-                f[rng.integers(f.size)] = np.nan
+            if f.size and rng.random() < 0.5:
+                f[rng.integers(f.size, size=rng.integers(1, 4))] = rng.choice(odd)
         start = np.cumsum([0, *sizes[:-1]]).astype(np.int64)
-        got = cycle_search.lowest(np.concatenate(floors), start, 3)
-        assert got == [np.argsort(f, kind="stable")[:3].tolist() for f in floors]
+        k = int(rng.integers(1, 5))
+        got = cycle_search.lowest(np.concatenate(floors), start, k)
+        assert got == [np.argsort(f, kind="stable")[:k].tolist() for f in floors]
 
 
 def _model_bytes(model: Any) -> list[bytes]:

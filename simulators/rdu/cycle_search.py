@@ -23,9 +23,9 @@ whose floor exceeds the best latency (:func:`below`).
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable, Sequence
 from collections.abc import Mapping as MappingABC
-from itertools import pairwise
 from typing import Any
 
 import numpy as np
@@ -161,12 +161,36 @@ def _flat_floors(designs: Sequence[MappingABC[str, Any]], terms: Sequence[np.nda
 
 
 def lowest(fl: np.ndarray, start: np.ndarray, k: int) -> list[list[int]]:
-    """Each design's ``k`` candidates of lowest floor, lowest first (``np.argsort(kind="stable")`` of its own
-    floors: equal floors in candidate order, NaN last), from the floors ``fl`` laid end to end
-    (:func:`_flat_floors`; design ``i``'s from ``start[i]``). One sort per design: one ``np.lexsort`` of
-    the whole batch by design and floor took ~6× as long (CPU, 25 ResNet-18 designs)."""
-    bounds = [*start.tolist(), fl.size]
-    return [np.argsort(fl[a:b], kind="stable")[:k].tolist() for a, b in pairwise(bounds)]
+    """Each design's ``k`` candidates of lowest floor, lowest first: the first ``k`` of
+    ``np.argsort(kind="stable")`` of its own floors (equal floors in candidate order, NaN last), from the
+    floors ``fl`` laid end to end (:func:`_flat_floors`; design ``i``'s from ``start[i]``), all designs in one
+    compiled pass (:func:`_lowest`; a sort per design cost ~6 µs of Python and numpy on ~230 floors)."""
+    out = np.empty((len(start), k), dtype=np.int64)
+    _lowest(np.ascontiguousarray(fl, dtype=float), np.asarray(start, dtype=np.int64), out)
+    ends = [*start.tolist()[1:], fl.size]
+    return [row[:min(k, b - a)] for row, a, b in zip(out.tolist(), start.tolist(), ends)]
+
+
+@njit(cache=True)
+def _lowest(fl: np.ndarray, start: np.ndarray, out: np.ndarray) -> None:  # pragma: no cover - compiled
+    """:func:`lowest` into ``out`` ``(D, k)`` (a design's first ``min(k, size)`` entries): each design's floors in
+    order, each inserted after every kept one it does not come before (a lower floor comes before a higher one
+    or NaN; an equal one, later in order, after it), the last dropped when ``k`` are kept."""
+    k = out.shape[1]
+    for i in range(start.size):
+        a = start[i]
+        b = start[i + 1] if i + 1 < start.size else fl.size
+        kept = 0
+        for j in range(a, b):
+            v = fl[j]
+            at = kept
+            while at > 0 and not math.isnan(v) and (math.isnan(fl[a + out[i, at - 1]]) or v < fl[a + out[i, at - 1]]):
+                at -= 1
+            if at < k:
+                for q in range(min(kept, k - 1), at, -1):
+                    out[i, q] = out[i, q - 1]
+                out[i, at] = j - a
+                kept = min(kept + 1, k)
 
 
 def _per_design(flat: np.ndarray, owner: np.ndarray, start: np.ndarray, n: int) -> list[list[int]]:
