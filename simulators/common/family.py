@@ -237,7 +237,8 @@ class Family(Simulator):
 
     @functools.cached_property
     def _bound_table(self) -> domain.Table:
-        """:attr:`bounds` as :func:`~simulators.common.domain.check_one` reads them."""
+        """:attr:`bounds` as the :class:`~simulators.common.domain.Table` that :meth:`_check_bounds` and
+        :meth:`_model` read (built once per family)."""
         return domain.Table(self.bounds)
 
     @functools.cached_property
