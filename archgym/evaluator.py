@@ -78,9 +78,8 @@ class Evaluator:
         elapsed = (time.perf_counter() - start) / len(checked)
         for r in results:
             r.metrics = derive(r.metrics)
-            extra = self.objective.constraint_violations(r.metrics) if r.valid else []
-            if extra:
-                r.violations.extend(extra)
+            if r.valid:
+                r.violations.extend(bound_violations(self.objective.constraints, r.metrics))
         if self.store is not None:
             self.store.log_many(self._record(self.step_offset + self.evaluations + i, d, r, elapsed)
                                 for i, (d, r) in enumerate(zip(checked, results)))

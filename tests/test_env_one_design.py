@@ -2,7 +2,9 @@
 ``BatchResult.row(0)``, bit for bit: the design, metrics (NaN kept), validity, violations (the space's
 constraints, the model's, the objective's bounds), ``predicted``, the budget count and the store rows, for
 every family, for a family-based toy whose constraints fire, and for simulators that offer no one-design
-row (its fallback). Also the space helpers it stands on: ``plain_design`` and ``violations_at``."""
+row (its fallback); ``Evaluator.evaluate`` (the list path) gives the same rows. Also the space helpers it stands
+on: ``plain_design`` and ``violations_at``; and the two rules the paths share, ``bound_violations`` and
+``computed``."""
 
 from __future__ import annotations
 
@@ -83,6 +85,9 @@ def test_evaluate_one_is_row_0_of_evaluate_indices(tmp_path, name, workload, map
     want = [Evaluated.of(space.from_indices(row), batch.evaluate_indices(row[None, :]).row(0)) for row in indices]
     assert_same(got, want, name)
     assert all(type(e) is Evaluated for e in got)
+    listed = Evaluator(sim, wl, space, Objective.parse(objective)).evaluate([e.design for e in want])
+    assert_same([(r.metrics, r.valid, r.violations) for r in listed],    # the objective's bounds included
+                [(e.metrics, e.valid, e.violations) for e in want], f"{name} evaluate")
     assert one.evaluations == batch.evaluations == len(indices)
     rows = {run: [(r.step, r.design, r.metrics, r.valid, r.violations, r.seed, r.predicted, r.model_version)
                   for r in store.records(run)] for run in ("one", "batch")}
