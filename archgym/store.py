@@ -390,7 +390,8 @@ class RunStore:
                     db.close()
                 busy = isinstance(exc, sqlite3.OperationalError) and ("locked" in str(exc) or "busy" in str(exc))
                 if not busy or time.monotonic() > deadline:
-                    raise ConfigError(f"store: {self.path!r} is not a usable SQLite run store ({exc})") from None
+                    reason = " ".join(str(exc).split())      # SQLite may quote a damaged schema, newlines and all
+                    raise ConfigError(f"store: {self.path!r} is not a usable SQLite run store ({reason})") from None
                 time.sleep(0.01 + 0.04 * random.random())
 
     # -- writing ---------------------------------------------------------------------------

@@ -38,7 +38,7 @@ def test_trace_readers_parse_or_fail_in_one_line(lines: list[str], suffix: str) 
 @settings(max_examples=40, deadline=None)
 @given(st.dictionaries(st.sampled_from(["protocol", "bankgroups", "BL", "tCK", "channels", "row_buf_policy",
                                         "address_mapping", "cmd_queue_size", "queue_structure"]),
-                       st.text(alphabet="abcdefghOPEN_PAGE0123456789.rochabg", max_size=14), max_size=5))
+                       st.text(alphabet="abcdefghOPEN_PAGE0123456789.rochabg%(", max_size=14), max_size=5))
 def test_dramsim3_config_reader_parses_or_fails_in_one_line(values: dict[str, str]) -> None:
     sections = {"dram_structure": ("protocol", "bankgroups", "BL"), "timing": ("tCK",),
                 "system": ("channels", "row_buf_policy", "address_mapping", "cmd_queue_size", "queue_structure")}

@@ -109,6 +109,19 @@ def test_a_store_whose_corruption_sqlite_quotes_as_bytes_is_one_line(tmp_path):
         RunStore(path)
 
 
+def test_a_damaged_schema_quoted_over_lines_is_one_line(tmp_path):
+    """SQLite's "malformed database schema" error quotes the damaged statement, newlines and all."""
+    path = tmp_path / "damaged.db"
+    with sqlite3.connect(path) as db:
+        db.execute("CREATE TABLE t(x)")
+        db.execute("PRAGMA writable_schema=ON")
+        db.execute("UPDATE sqlite_master SET sql = ? WHERE name = 't'", ("CREATE TABLE t(x, '\n  y TEXT)",))
+    db.close()
+    with pytest.raises(ConfigError, match="not a usable SQLite run store") as err:
+        RunStore(path)
+    assert "\n" not in str(err.value) and "malformed database schema" in str(err.value)
+
+
 def test_sigkill_mid_write_loses_and_duplicates_nothing(tmp_path):
     path, total = str(tmp_path / "runs.db"), 400
     writer = [sys.executable, str(Path(__file__).parent / "store_writer.py"), path, str(total)]

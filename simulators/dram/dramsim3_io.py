@@ -54,7 +54,7 @@ def read_config(path: str | Path) -> DRAMsim3Config:
     path = Path(path)
     if not path.is_file():
         raise ConfigError(f"dramsim3 config: file {str(path)!r} does not exist")
-    parser = configparser.ConfigParser(inline_comment_prefixes=(";", "#"))
+    parser = configparser.ConfigParser(inline_comment_prefixes=(";", "#"), interpolation=None)  # as inih: no "%" syntax
     parser.optionxform = str  # type: ignore[assignment,method-assign]
     try:
         parser.read(path)

@@ -52,7 +52,7 @@ def read_config(path: str | Path) -> ScaleSimConfig:
     path = Path(path)
     if not path.is_file():
         raise ConfigError(f"scalesim config: file {str(path)!r} does not exist")
-    cp = configparser.ConfigParser()
+    cp = configparser.ConfigParser(interpolation=None)   # values are read as written ("%" is no syntax)
     try:
         cp.read_string(read_text(path, MAX_CONFIG_BYTES), str(path))
     except configparser.Error as exc:
