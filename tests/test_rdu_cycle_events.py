@@ -13,7 +13,7 @@ import pytest
 from archgym.simulator import get_simulator
 from archgym.workload import get_workload
 from simulators.rdu import cycle
-from simulators.rdu.cycle_events import adjacency, run
+from simulators.rdu.cycle_events import adjacency, run, simulate_jobs
 
 _PENDING = -1.0
 
@@ -122,3 +122,26 @@ def test_design_sections_match_the_reference():
         for r, _, a, b, nt, depth in jobs.jobs.T.tolist():
             adj = adjacency(jobs.section[r], jobs.kernels[a:b], kg.edge_src, kg.edge_dst)
             _same((nt, *(times[f, a:b] for f in range(5)), *adj, depth))
+
+
+def test_jobs_of_one_call_equal_each_section_run_alone():
+    """``simulate_jobs`` runs every job in one set of arrays sized for the largest: in any order of large and
+    small sections, each makespan is that of ``run`` with its own arrays."""
+    sim = get_simulator("rdu")
+    w = get_workload("resnet18")
+    kg = sim.kernel_graph(w)
+    rng = np.random.default_rng(2)
+    for d in sim.space(w).sample(3, 8):
+        cands = sim._candidates(d, kg)
+        model = sim._mapped_model([d] * 8, kg, [cands[j] for j in rng.choice(len(cands), 8, replace=False)])
+        jobs = cycle._Jobs(model, np.arange(len(model.section)))
+        pick = rng.permutation(jobs.jobs.shape[1])
+        span, stuck = np.empty(pick.size), np.full(pick.size, -1, dtype=np.int64)
+        times = np.ascontiguousarray(jobs.times.T)
+        simulate_jobs(pick, jobs.jobs, jobs.kernels, jobs.section, times, kg.edge_src, kg.edge_dst, span, stuck)
+        assert (stuck < 0).all() and len({int(jobs.jobs[4, j]) for j in pick}) > 1
+        for n, j in enumerate(pick.tolist()):
+            r, _, a, b, nt, depth = jobs.jobs[:, j].tolist()
+            adj = adjacency(jobs.section[r], jobs.kernels[a:b], kg.edge_src, kg.edge_dst)
+            end, _ = run(nt, *(times[f, a:b] for f in range(5)), *adj, depth)
+            assert np.float64(end).tobytes() == span[n].tobytes()
