@@ -210,8 +210,9 @@ def result_rows(batch: BatchResult) -> list[Result]:
 
 
 def computed(metrics: dict[str, float]) -> dict[str, float]:
-    """One design's metrics (Python floats) as its :class:`Result` and store row hold them: without those not
-    computed (NaN); ``metrics`` itself when none is NaN (a NaN makes the sum NaN)."""
+    """One design's metrics (Python floats) as :func:`result_rows` and the store rows of
+    :meth:`Evaluator.evaluate_indices` and :meth:`Evaluator.evaluate_one` hold them: without those not computed
+    (NaN); ``metrics`` itself when none is NaN (a NaN makes the sum NaN)."""
     if not math.isnan(sum(metrics.values())):
         return metrics
     return {k: x for k, x in metrics.items() if not math.isnan(x)}
