@@ -364,10 +364,6 @@ class Objective:
     def reward(self, result: Result) -> float:
         return -self.cost(result)
 
-    def constraint_violations(self, metrics: Mapping[str, float]) -> list[str]:
-        """Names (``area_mm2<=100``) of the metric budgets a design exceeds."""
-        return [f"{m}<={b:g}" for m, b in self.constraints.items() if metrics.get(m, 0.0) > b]
-
     def describe(self) -> str:
         if self.kind in ("minimize", "maximize"):
             text = f"{self.kind} {self.metric}"

@@ -35,7 +35,7 @@ import numpy as np
 from gymnasium import spaces
 
 from archgym.errors import ConfigError
-from archgym.evaluator import Evaluator, result_rows
+from archgym.evaluator import Evaluator, computed, result_rows
 from archgym.metrics import Objective, Result, derive
 from archgym.simulator import Simulator, get_simulator
 from archgym.space import Design
@@ -174,8 +174,7 @@ class DesignEnv(gym.Env):
                                   self.objective.invalid_cost, False)
         done = self.evaluator.evaluate_one(self._indices.tolist())
         values = done.metrics                        # NaN: not computed
-        total = sum(values.values())                 # NaN when some value is (or when +inf meets −inf)
-        metrics = values if total == total else {k: x for k, x in values.items() if x == x}
+        metrics = computed(values)
         cost, observed = self._score(values, metrics, done.valid)
         return self._conclude(done.design, metrics, observed, done.valid, done.violations, cost, done.predicted)
 

@@ -7,6 +7,7 @@ import numpy as np
 import pytest
 
 from archgym.errors import ConfigError
+from archgym.evaluator import bound_violations
 from archgym.metrics import Objective, Result, derive
 
 
@@ -38,7 +39,8 @@ def test_constraints_penalise_relative_excess():
     inside, outside = r(1e-3, 1, 9), r(1e-3, 1, 12)
     assert obj.cost(inside) == pytest.approx(-3)
     assert obj.cost(outside) == pytest.approx(-3 + 10 * 0.2)
-    assert obj.constraint_violations(outside.metrics) == ["area_mm2<=10"]
+    assert list(bound_violations(obj.constraints, outside.metrics)) == ["area_mm2<=10"]
+    assert bound_violations(obj.constraints, inside.metrics) == {}
 
 
 def test_invalid_designs_get_the_defined_penalty():
