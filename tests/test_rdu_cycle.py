@@ -93,12 +93,13 @@ def test_cycle_mapper_is_the_exact_minimum(spec: str, mode: str) -> None:
 
 def test_mapping_counts_below_one_are_one_line_errors() -> None:
     """A depth-0 FIFO would deadlock the credit loop (the simulation would end early and report a
-    partial makespan as valid); a 0 tile or TP degree divided by zero."""
+    partial makespan as valid); a 0 tile or TP degree divided by zero. The RDU bounds refuse them first
+    (simulators/rdu/bounds.py, since 4abebf9)."""
     wl = _workload("resnet18")
     design = _sim().space(wl, mapping="shared").default()
     for name in ("buffer_depth", "tile_rows", "tp"):
         for bad in (0, -1, 2.5, float("nan"), "x"):
-            with pytest.raises(ConfigError, match=f"{name}: .* is not allowed; allowed: integers >= 1"):
+            with pytest.raises(ConfigError, match=f"^rdu design: {name}: .* is not allowed; allowed: an integer in 1 … "):
                 _sim().evaluate({**design, name: bad}, wl, "cycle")
 
 
