@@ -5,7 +5,12 @@ ordinal) enter as their value index scaled to [0, 1] (a continuous kernel over t
 categorical parameters enter one-hot (one [0, 1] column per category; Garrido-Merchán and
 Hernández-Lobato, Neurocomputing 2020), never as ordered codes. (``MixedSingleTaskGP``'s
 categorical kernel was the previous choice: its sum-and-product kernel made each marginal-
-likelihood evaluation ~10× dearer and half of BO's time went to fitting it.) Outputs are
+likelihood evaluation ~10× dearer and half of BO's time went to fitting it.) With several
+objectives every ordered input times every one-hot input joins them (``mo_product_features``), so
+a category can change how the ordered parameters act, not only shift the function (on
+systolic-resnet18-pareto the dataflow decides which array shapes are good; docs/bayesian.md,
+"Third pass"; with one objective they were mixed on the benchmark tasks and tripled the CPU of
+nasaic-cell-digits2). Outputs are
 standardised negative costs (costs are log10 metrics, so the GP models log-latency / log-EDP …).
 
 Acquisition: log expected improvement (Ament et al., NeurIPS 2023) for one objective, expected
@@ -26,12 +31,15 @@ baseline samples buys nothing. Later picks of a batch use the Kriging believer (
 al. 2010): the GP conditioned on its mean at the pending picks, which join the front. (qLogNEHVI
 re-decomposed the front for each of 32 samples at every pick: 196 CPU s per 100 evaluations on
 systolic-resnet18-pareto; benchmarks/results/bo_speed.md.) The pool's neighbours are those of
-random members of the observed Pareto front.
+random members of the observed Pareto front. EHVI credits nothing beyond its reference point (the
+worst observed values less 10 % of their range), so the front's extremes are never sought: once
+``extreme_after`` designs are in, the last pick of each ask maximises one objective's expected
+improvement alone, once per objective (three picks in a run with three objectives).
 
 Speed (issue 17; profile of PIM-GPT-2 at 100 evaluations on the loaded 2-core machine: 77 % in
 L-BFGS marginal-likelihood fits, 23 % in quasi-MC scoring of the pool): the GP work is a few
 hundred points, where torch's intra-op threads only contend with each other and with other
-processes, so BO runs torch on one thread; the cost and every budget share one batched
+processes, so BO runs torch and the BLAS libraries (scipy's L-BFGS) on one thread; the cost and every budget share one batched
 multi-output ``SingleTaskGP`` (one Cholesky and one L-BFGS run for all outputs, not a
 ``ModelListGP`` fitted output by output); each fit starts from the previous fit's hyperparameters
 and is capped at ``fit_maxiter`` L-BFGS iterations; and the hyperparameters are re-fitted only
@@ -100,12 +108,12 @@ class BOConfig(StrictModel):
     (EI × P(feasible)) instead of the objective's penalty in the modelled cost;
     ``refit_growth``: the GP hyperparameters are re-fitted once the training set has grown by
     this factor since the last fit (1 = every ask); in between, the last fit's hyperparameters
-    are conditioned on the new data without an L-BFGS run; ``product_features``: every ordered
-    input times every one-hot input joins the GP inputs (a category can change how the ordered
-    parameters act); ``extreme_after`` / ``extreme_stale``: with several objectives, one pick of an
-    ask maximises one objective's expected improvement alone, at most once per objective: once
-    this many designs were evaluated / once that objective's best has not improved for this many
-    asks (0 = never).
+    are conditioned on the new data without an L-BFGS run; ``mo_product_features``: with several
+    objectives, every ordered input times every one-hot input joins the GP inputs (a category can
+    change how the ordered parameters act; docs/bayesian.md, "Third pass"); ``extreme_after``: with several objectives,
+    once this many designs were evaluated, one pick of each ask maximises one objective's expected
+    improvement alone, once per objective (0 = never): EHVI gives no credit beyond its reference
+    point, so the front's extremes are otherwise never sought.
 
     Defaults sized for speed on 2 cores (profile: half the time in L-BFGS GP fits, half in
     scoring the pool with quasi-MC qLogEI): each GP fit starts from the previous fit's
@@ -122,9 +130,8 @@ class BOConfig(StrictModel):
     batch_size: int = Field(default=4, ge=1, le=100_000)
     model_constraints: bool = True
     refit_growth: float = Field(default=1.25, ge=1.0, le=100.0)
-    product_features: bool = False
-    extreme_after: int = Field(default=0, ge=0, le=100_000)
-    extreme_stale: int = Field(default=0, ge=0, le=1_000)
+    mo_product_features: bool = True
+    extreme_after: int = Field(default=50, ge=0, le=100_000)
 
 
 class BayesianOptimization(Agent):
@@ -151,8 +158,7 @@ class BayesianOptimization(Agent):
         #: number of evaluations it was fitted after
         self._warm: dict[str, dict[str, Any]] = {}
         self._fitted_on: dict[str, int] = {}
-        #: per objective: asks since its best observed value improved; whether it had its EI pick
-        self._stale = np.zeros(len(self.objectives), dtype=int)
+        #: per objective: whether it had its EI pick (``extreme_after``)
         self._extreme_done = np.zeros(len(self.objectives), dtype=bool)
 
     # -- encoding -----------------------------------------------------------------------------
@@ -162,7 +168,7 @@ class BayesianOptimization(Agent):
         nvec = self.space.nvec[self._free]
         ordered = idx[:, ~self._cat] / np.maximum(nvec[~self._cat] - 1, 1)
         onehot = [np.eye(int(n))[idx[:, k]] for k, n in zip(np.flatnonzero(self._cat), nvec[self._cat])]
-        if not self.hp.product_features or not onehot:
+        if not (self.hp.mo_product_features and len(self.objectives) > 1 and onehot):
             return np.concatenate([ordered, *onehot], axis=1)
         cat = np.concatenate(onehot, axis=1)
         products = (ordered[:, :, None] * cat[:, None, :]).reshape(len(idx), -1)
@@ -181,7 +187,6 @@ class BayesianOptimization(Agent):
 
     def tell(self, designs: Sequence[Design], results: Sequence[Result]) -> None:
         costs = self.cost_matrix(results)
-        self._count_stale(costs, results)
         for d, r, c in zip(designs, results, costs):
             row = self.space.to_indices(d)
             self._seen.add(tuple(int(v) for v in row))
@@ -190,14 +195,6 @@ class BayesianOptimization(Agent):
             self._ok.append(bool(r.valid) and bool(np.all(np.isfinite(c))))
             if self._bounds:
                 self._Z.append(self._constraint_row(r))
-
-    def _count_stale(self, costs: np.ndarray, results: Sequence[Result]) -> None:
-        """Per objective: 0 if these results improve its best valid value, else one more stale ask."""
-        ok = np.array([bool(r.valid) for r in results]) & np.isfinite(costs).all(axis=1)
-        old = np.array(self._Y)[np.array(self._ok)] if any(self._ok) else np.empty((0, costs.shape[1]))
-        best = old.min(axis=0) if len(old) else np.full(costs.shape[1], np.inf)
-        new = costs[ok].min(axis=0) if ok.any() else best
-        self._stale = np.where(new < best, 0, self._stale + 1)
 
     def _constraint_row(self, result: Result) -> np.ndarray:
         if not result.valid:
@@ -295,11 +292,8 @@ class BayesianOptimization(Agent):
         return chosen
 
     def _extreme_due(self) -> np.ndarray:
-        """Mask of the objectives whose EI pick is due in this ask (see ``extreme_after``/``_stale``)."""
-        if len(self.objectives) == 1:
-            return np.zeros(1, dtype=bool)
-        after, stale = self.hp.extreme_after, self.hp.extreme_stale
-        due = np.full(len(self.objectives), 0 < after <= len(self._X)) | ((stale > 0) & (self._stale >= stale))
+        """Mask of the objectives whose EI pick is due in this ask (``extreme_after``)."""
+        due = len(self.objectives) > 1 and 0 < self.hp.extreme_after <= len(self._X)
         return due & ~self._extreme_done
 
     def _fit(self, key: str, tX: Any, tY: Any) -> Any:
