@@ -7,7 +7,6 @@ import weakref
 from collections.abc import Mapping as MappingABC
 from collections.abc import Sequence
 from functools import partial
-from itertools import chain
 from typing import Any, NamedTuple
 
 import numpy as np
@@ -148,26 +147,24 @@ class RDUSimulator(Family):
         probed: list[tuple[analytical.Outputs, np.ndarray]] = []     # the probes' rows (recorded by _scored)
         keep = cycle_search.prune(designs, kg, own, [b.terms for b in built],
                                   partial(self._scored, designs, hw, kg, cands, record=probed), memo)
-        if not any(keep):
+        rows = [i for i, c in enumerate(keep) for _ in c]
+        if not rows:
             return [], None, []
         model, score = self._scored(designs, hw, kg, cands, keep, reuse=probed[0] if probed else None)
-        ends = np.cumsum([len(k) for k in keep])          # each design's model rows: the end of its run
-        starts = (ends - [len(k) for k in keep]).tolist()
+        groups = _grouped(rows, len(designs))
         edges = (kg.edge_src, kg.edge_dst)
         bound = cycle.lower_bound(model, kg)
-        finite = np.flatnonzero(np.isfinite(score))
-        cut = np.searchsorted(finite, ends).tolist()
-        listed = finite.tolist()
-        valid = [listed[a:b] for a, b in zip([0, *cut[:-1]], cut)]
+        finite = np.isfinite(score).tolist()
+        valid = [[j for j in group if finite[j]] for group in groups]
         found = iter(cycle.best_candidates(model, bound, [v for v in valid if v], edges, memo))
         tile = cands.tiles(cands.flat(keep)[0]).tolist()
         chosen: list[tuple[mp.Mapping, int]] = []
         known: list[np.ndarray | None] = []
         for i, v in enumerate(valid):
-            j, times = next(found) if v else (min(range(starts[i], int(ends[i])), key=lambda j: score[j]), None)
+            j, times = next(found) if v else (min(groups[i], key=lambda j: score[j]), None)
             chosen.append((mp.Mapping(model.section[j], model.pcu[j], tile[j], cut_table.DEPTH, int(model.tp[j])), j))
             known.append(times)
-        self._fewer_pcus(designs, hw, kg, cands, keep, model, bound, chosen, known, memo)
+        self._fewer_pcus(designs, hw, kg, cands, keep, groups, model, bound, chosen, known, memo)
         return chosen, model, known
 
     def _analytical_choice(self, designs: Sequence[MappingABC[str, Any]], kg: KernelGraph
@@ -232,7 +229,7 @@ class RDUSimulator(Family):
         return model, np.where(bad, np.inf, model.metrics["latency_s"])
 
     def _fewer_pcus(self, designs: Sequence[MappingABC[str, Any]], hw: np.ndarray, kg: KernelGraph,
-                    cands: CandidateRows, keep: list[list[int]], model: analytical.Model,
+                    cands: CandidateRows, keep: list[list[int]], groups: list[list[int]], model: analytical.Model,
                     bound: np.ndarray, chosen: list[tuple[mp.Mapping, int]], known: list[np.ndarray | None],
                     memo: cycle.Memo) -> None:
         """Extend the cycle-level choice (in place) to the rest of :meth:`_cycle_candidates`, the
@@ -249,21 +246,20 @@ class RDUSimulator(Family):
         edges = (kg.edge_src, kg.edge_dst)
         floor_hw = cycle_search.floor_hardware(designs)
         best = [math.nan] * len(designs)       # the best simulated latency of each design with one
+        open_rows: list[list[int]] = []
+        own_rows: list[int] = []                # the model row of each open row (its own budget's split)
+        reach = (bound - model.t_p2p).tolist()
         for i, times in enumerate(known):
             if times is not None:
-                best[i] = float(times.sum() + model.t_p2p[chosen[i][1]])
-        best_of = np.array(best)
-        # the open rows: model rows (each design's kept candidates, in order) whose bound less the pipeline
-        # transfers does not exceed their design's best (none where it has none: NaN)
-        of = np.repeat(np.arange(len(designs)), [len(k) for k in keep])
-        own = np.flatnonzero(bound - model.t_p2p <= best_of[of] * (1 + 1e-9))
-        n_open = np.bincount(of[own], minlength=len(designs))
-        p_i, p_b, p_u = _split_pairs(np.array([int(d["n_pcu"]) for d in designs]), n_open)
+                best[i] = lat = float(times.sum() + model.t_p2p[chosen[i][1]])
+            opened = [] if times is None else [(r, j) for r, j in zip(keep[i], groups[i]) if reach[j] <= lat * (1 + 1e-9)]
+            open_rows.append([r for r, _ in opened])
+            own_rows.extend(j for _, j in opened)
+        p_i, p_b, p_u = _split_pairs(np.array([int(d["n_pcu"]) for d in designs]), np.array(list(map(len, open_rows))))
         if not p_i.size:
             return
-        at = np.concatenate([[0], np.cumsum(n_open)])   # open row u of design i: row at[i] + u of `cuts`
-        owner = of[own]
-        flat = cands.start[owner] + np.fromiter(chain.from_iterable(keep), dtype=np.int64, count=of.size)[own]
+        at = np.cumsum([0, *map(len, open_rows)])   # open row u of design i: row at[i] + u of `cuts`
+        flat, owner = cands.flat(open_rows)
         cuts, slot, entry = cands.cut_set(flat)
         columns = {k: [int(d[k]) for d in designs] for k in ("lanes", "stages")}
         lanes, stages = (np.array(columns[k])[owner][:, None] for k in ("lanes", "stages"))
@@ -271,6 +267,7 @@ class RDUSimulator(Family):
         pre = cycle_search.split_floor_terms(kg, cuts, lanes, stages, designs[0]["word_bytes"])
         pre = pre[:, p_row]
         pre[0] /= p_b
+        best_of = np.array(best)
         ok = cycle_search.below(floor_hw, pre, p_i, best_of)
         p_i, p_b, p_row = p_i[ok], p_b[ok], p_row[ok]
         if not p_i.size:
@@ -292,7 +289,7 @@ class RDUSimulator(Family):
         post = np.stack([chains[sel], pre[1][sel], pre[2][sel]])
         sel = sel[cycle_search.below(floor_hw, post, p_i[sel], best_of)]
         reach_split = cycle_search.split_bounds(table.slot_chains(slot[sel], split[sel]), hw[ak.CLOCK, p_i[sel]], model,
-                                                own[p_row[sel]])
+                                                np.array(own_rows, dtype=np.int64)[p_row[sel]])
         sel = sel[reach_split <= best_of[p_i[sel]] * (1 + 1e-9)]
         if not sel.size:
             return
@@ -474,6 +471,14 @@ def _cut_rows(d: MappingABC[str, Any], kg: KernelGraph) -> tuple[mp.CutSet, sect
         kg.memo[key] = cut_table.table(kg, wb).cut_set(top, limits, sockets)
     cuts: tuple[mp.CutSet, section_table.CutView, np.ndarray] = kg.memo[key]
     return cuts
+
+
+def _grouped(rows: Sequence[int], n: int) -> list[list[int]]:
+    """For each of ``n`` designs, the positions ``j`` with ``rows[j]`` equal to it (in order)."""
+    groups: list[list[int]] = [[] for _ in range(n)]
+    for j, i in enumerate(rows):
+        groups[i].append(j)
+    return groups
 
 
 def _explicit_mapping(d: MappingABC[str, Any], kg: KernelGraph) -> mp.Mapping:
