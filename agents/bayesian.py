@@ -10,8 +10,8 @@ objectives every ordered input times every one-hot input joins them (``mo_produc
 a category can change how the ordered parameters act, not only shift the function (on
 systolic-resnet18-pareto the dataflow decides which array shapes are good; docs/bayesian.md,
 "Third pass"; with one objective they were mixed on the benchmark tasks and tripled the CPU of
-nasaic-cell-digits2). Outputs are
-standardised negative costs (costs are log10 metrics, so the GP models log-latency / log-EDP …).
+nasaic-cell-digits2). Outputs are standardised negative costs (costs are log10 metrics, so the GP
+models log-latency / log-EDP …).
 
 Acquisition: log expected improvement (Ament et al., NeurIPS 2023) for one objective, expected
 hypervolume improvement (EHVI) for several (docs/bayesian.md). Because the space is finite and constrained, the acquisition is maximised
@@ -39,8 +39,8 @@ improvement alone, once per objective (three picks in a run with three objective
 Speed (issue 17; profile of PIM-GPT-2 at 100 evaluations on the loaded 2-core machine: 77 % in
 L-BFGS marginal-likelihood fits, 23 % in quasi-MC scoring of the pool): the GP work is a few
 hundred points, where torch's intra-op threads only contend with each other and with other
-processes, so BO runs torch and the BLAS libraries (scipy's L-BFGS) on one thread; the cost and every budget share one batched
-multi-output ``SingleTaskGP`` (one Cholesky and one L-BFGS run for all outputs, not a
+processes, so BO runs torch and the BLAS libraries (scipy's L-BFGS) on one thread; the cost and
+every budget share one batched multi-output ``SingleTaskGP`` (one Cholesky and one L-BFGS run for all outputs, not a
 ``ModelListGP`` fitted output by output); each fit starts from the previous fit's hyperparameters
 and is capped at ``fit_maxiter`` L-BFGS iterations; and the hyperparameters are re-fitted only
 once the training set has grown by ``refit_growth`` (25 %) since the last fit, the GP otherwise
@@ -110,10 +110,11 @@ class BOConfig(StrictModel):
     this factor since the last fit (1 = every ask); in between, the last fit's hyperparameters
     are conditioned on the new data without an L-BFGS run; ``mo_product_features``: with several
     objectives, every ordered input times every one-hot input joins the GP inputs (a category can
-    change how the ordered parameters act; docs/bayesian.md, "Third pass"); ``extreme_after``: with several objectives,
-    once this many designs were evaluated, one pick of each ask maximises one objective's expected
-    improvement alone, once per objective (0 = never): EHVI gives no credit beyond its reference
-    point, so the front's extremes are otherwise never sought.
+    change how the ordered parameters act; docs/bayesian.md, "Third pass"); ``extreme_after``:
+    with several objectives, once this many designs were evaluated, one pick of each ask
+    maximises one objective's expected improvement alone, once per objective (0 = never): EHVI
+    gives no credit beyond its reference point, so the front's extremes are otherwise never
+    sought.
 
     Defaults sized for speed on 2 cores (profile: half the time in L-BFGS GP fits, half in
     scoring the pool with quasi-MC qLogEI): each GP fit starts from the previous fit's
@@ -259,7 +260,7 @@ class BayesianOptimization(Agent):
             keep = np.unique(np.concatenate([best, recent]))
             X, Y = X[keep], Y[keep]
         ok = np.isfinite(Y).all(axis=1)
-        with _one_torch_thread(), torch.no_grad():
+        with _one_thread(), torch.no_grad():
             tX = torch.tensor(self._features(X), dtype=torch.double)
             tY = torch.tensor(Y[ok], dtype=torch.double)
             with torch.enable_grad():
@@ -436,7 +437,7 @@ def _hypervolume_acquisition(model: Any, tY: Any) -> tuple[Any, Rescore]:
 
 
 @contextmanager
-def _one_torch_thread() -> Iterator[None]:
+def _one_thread() -> Iterator[None]:
     """Run torch and the BLAS libraries (scipy's L-BFGS) on one thread (restored after): small GPs
     gain nothing from more, and idle OpenBLAS threads spin: a 27-input, 3-output GP fit took
     0.81 CPU s with scipy's two OpenBLAS threads and 0.23 s with one (same result)."""

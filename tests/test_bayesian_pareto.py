@@ -96,9 +96,9 @@ def test_the_extreme_pick_maximises_one_objectives_ei_alone():
 def test_the_agent_runs_blas_on_one_thread_and_restores_it():
     from threadpoolctl import threadpool_info
 
-    from agents.bayesian import _one_torch_thread
+    from agents.bayesian import _one_thread
 
     before = [i["num_threads"] for i in threadpool_info()]
-    with _one_torch_thread():
+    with _one_thread():
         assert all(i["num_threads"] == 1 for i in threadpool_info())
     assert [i["num_threads"] for i in threadpool_info()] == before
