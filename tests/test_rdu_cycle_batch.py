@@ -201,32 +201,3 @@ def test_lowest_floors_of_many_designs_are_each_designs_stable_argsort():
         got = cycle_search.lowest(np.concatenate(floors), start, k)
         assert got == [np.argsort(f, kind="stable")[:k].tolist() for f in floors]
 
-
-def _model_bytes(model: Any) -> list[bytes]:
-    """Every array of an analytical model (dict entries in order) as dtype, shape and bytes."""
-    parts = [getattr(model, f) for f in vars(model)]
-    arrays = [a for p in parts for a in (p.values() if isinstance(p, dict) else [p])]
-    return [str(a.dtype).encode() + str(a.shape).encode() + np.ascontiguousarray(a).tobytes() for a in arrays]
-
-
-def test_kept_model_reuses_the_probes_rows_to_the_bit():
-    """The kept candidates' model with the probes' rows copied from the probes' block (as the cycle-level
-    mapper builds it) equals modelling every kept candidate afresh; some rows are copied, in any order."""
-    sim = get_simulator("rdu")
-    w = get_workload("resnet18")
-    designs = _designs("resnet18", 12)
-    kg = sim.kernel_graph(w)
-    rows = simulator._candidate_rows(designs, kg)[1]
-    hw = simulator._hardware(designs)
-    rng = np.random.default_rng(3)
-    sizes = [int(rows.start[i + 1] - rows.start[i]) for i in range(len(designs) - 1)]
-    keep = [sorted(rng.permutation(n)[:20].tolist()) for n in sizes]
-    probes = [rng.permutation(js)[:3].tolist() + [n - 1] for js, n in zip(keep, sizes)]   # in and out of keep
-    record: list[Any] = []
-    sim._scored(designs, hw, kg, rows, probes, record=record)
-    reused, score = sim._scored(designs, hw, kg, rows, keep, reuse=record[0])
-    fresh, want = sim._scored(designs, hw, kg, rows, keep)
-    assert _model_bytes(reused) == _model_bytes(fresh) and score.tobytes() == want.tobytes()
-    out, flat = record[0]
-    swapped = (out, flat[[1, 0, *range(2, flat.size)]])
-    assert _model_bytes(sim._scored(designs, hw, kg, rows, keep, reuse=swapped)[0]) != _model_bytes(fresh)

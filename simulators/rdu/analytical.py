@@ -22,7 +22,7 @@ weights / weight tiling ≤ ``n_pmu · pmu``.
 from __future__ import annotations
 
 from dataclasses import dataclass, fields
-from typing import Any, NamedTuple
+from typing import Any
 
 import numpy as np
 from numba import njit
@@ -116,53 +116,13 @@ def evaluate_block(kg: KernelGraph, hw: np.ndarray, word_bytes: int, reconfig_s:
     columns of :data:`.analytical_kernel.HW`; made C-contiguous, so that the kernel is compiled for one
     layout), ``section`` and ``pcu`` C-contiguous ``(D, N)`` int64,
     ``tile`` and ``tp`` ``(D,)`` int64, ``depth`` ``(D,)`` float."""
-    return block(kg, hw, word_bytes, reconfig_s, section, pcu, tile, depth, tp)[0]
-
-
-#: the outputs of :func:`.analytical_kernel.rows` (:func:`outputs`), which a :class:`Model`'s arrays view
-Outputs = tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]
-
-
-class Reuse(NamedTuple):
-    """Rows ``dst`` of a :func:`block` that are rows ``src`` of an earlier block's outputs ``out`` (the same
-    mapping on the same design: the same numbers), copied instead of modelled again."""
-
-    out: Outputs
-    src: np.ndarray
-    dst: np.ndarray
-
-
-def block(kg: KernelGraph, hw: np.ndarray, word_bytes: int, reconfig_s: float, section: np.ndarray, pcu: np.ndarray,
-          tile: np.ndarray, depth: np.ndarray, tp: np.ndarray, reuse: Reuse | None = None) -> tuple[Model, Outputs]:
-    """:func:`evaluate_block`, and the kernel's outputs its model views (for a later block's ``reuse``:
-    rows copied from them are not modelled)."""
     out = outputs(*section.shape)
-    todo = np.arange(section.shape[0]) if reuse is None else _copied(*reuse.out, reuse.src, *out, reuse.dst)
     ak.rows(graph_arrays(kg), np.ascontiguousarray(hw), section, pcu, tile, depth, tp, float(word_bytes),
-            float(reconfig_s), kg.total_flops, *out, todo)
-    return model_of(section, pcu, tp, depth, out), out
+            float(reconfig_s), kg.total_flops, *out)
+    return model_of(section, pcu, tp, depth, out)
 
 
-@njit(cache=True)
-def _copied(src_f: np.ndarray, src_i: np.ndarray, src_used: np.ndarray, src_row: np.ndarray, src_flags: np.ndarray,
-            src: np.ndarray, out_f: np.ndarray, out_i: np.ndarray, used: np.ndarray, out_row: np.ndarray,
-            flags: np.ndarray, dst: np.ndarray) -> np.ndarray:  # pragma: no cover - compiled
-    """Rows ``src[r]`` of the first :data:`Outputs` into rows ``dst[r]`` of the second (compiled: numpy's
-    five fancy-index copies cost ~30 µs a call, several times the rows they spare for a single design);
-    returns the second's other rows, in order."""
-    rest = np.ones(used.shape[0], dtype=np.bool_)
-    for r in range(src.size):
-        a, b = src[r], dst[r]
-        out_f[:, b] = src_f[:, a]
-        out_i[:, b] = src_i[:, a]
-        used[b] = src_used[a]
-        out_row[:, b] = src_row[:, a]
-        flags[:, b] = src_flags[:, a]
-        rest[b] = False
-    return np.flatnonzero(rest)
-
-
-def outputs(n_des: int, n: int) -> Outputs:
+def outputs(n_des: int, n: int) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     """Uninitialised outputs of :func:`.analytical_kernel.rows` for ``n_des`` designs of ``n`` kernels:
     ``out_f``, ``out_i``, ``used``, ``out_row``, ``flags``."""
     return (np.empty((len(ak.FLOAT_FIELDS), n_des, n)), np.empty((len(ak.INT_FIELDS), n_des, n), dtype=np.int64),
@@ -170,7 +130,8 @@ def outputs(n_des: int, n: int) -> Outputs:
             np.empty((len(ak.FLAGS), n_des), dtype=bool))
 
 
-def model_of(section: np.ndarray, pcu: np.ndarray, tp: np.ndarray, depth: np.ndarray, out: Outputs) -> Model:
+def model_of(section: np.ndarray, pcu: np.ndarray, tp: np.ndarray, depth: np.ndarray,
+             out: tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]) -> Model:
     """The :class:`Model` of the mapping rows ``section``, ``pcu``, ``tp``, ``depth`` from their
     :func:`.analytical_kernel.rows` outputs ``out`` (:func:`outputs`; held as views)."""
     out_f, out_i, used, out_row, flags = out

@@ -52,27 +52,25 @@ GRAPH_FLOAT = ("out_elems", "src_in_elems", "weight_elems")
 
 def rows(graph: tuple[np.ndarray, ...], hw: np.ndarray, section: np.ndarray, pcu: np.ndarray, tile: np.ndarray,
          depth: np.ndarray, tp: np.ndarray, wb: float, reconfig_s: float, flops: float, out_f: np.ndarray,
-         out_i: np.ndarray, used: np.ndarray, out_row: np.ndarray, flags: np.ndarray, todo: np.ndarray) -> None:
-    """Each design row ``d`` in ``todo`` (int64; the other rows are left as they are) of
-    :func:`.analytical.evaluate_arrays`, into ``out_f`` ``(FLOAT_FIELDS, D, N)``,
+         out_i: np.ndarray, used: np.ndarray, out_row: np.ndarray, flags: np.ndarray) -> None:
+    """Every design row ``d`` of :func:`.analytical.evaluate_arrays`, into ``out_f`` ``(FLOAT_FIELDS, D, N)``,
     ``out_i`` ``(INT_FIELDS, D, N)``, ``used`` ``(D, N)``, ``out_row`` ``(ROW_FIELDS + METRICS, D)`` and
     ``flags`` ``(FLAGS, D)``. ``graph``: :data:`GRAPH_INT` rows (int64), :data:`GRAPH_FLOAT` rows, the sink
     and all-reduce flags, edge sources and consumers, the edge indices sorted by consumer (stable);
     ``hw`` ``(HW, D)``; ``section``, ``pcu`` ``(D, N)`` and ``tile``, ``tp`` ``(D,)`` int64, ``depth`` ``(D,)``."""
     g_int, g_float, sink, allreduce, es, ed, by_dst = graph
     _rows(g_int, g_float, sink, allreduce, es, ed, by_dst, hw, section, pcu, tile, depth, tp, wb, reconfig_s, flops,
-          out_f, out_i, used, out_row, flags, todo)
+          out_f, out_i, used, out_row, flags)
 
 
 @njit(cache=True, error_model="numpy")
 def _rows(g_int: np.ndarray, g_float: np.ndarray, sink: np.ndarray, allreduce: np.ndarray, es: np.ndarray,
           ed: np.ndarray, by_dst: np.ndarray, hw: np.ndarray, section: np.ndarray, pcu: np.ndarray, tile: np.ndarray,
           depth: np.ndarray, tp: np.ndarray, wb: float, reconfig_s: float, flops: float, out_f: np.ndarray,
-          out_i: np.ndarray, used: np.ndarray, out_row: np.ndarray, flags: np.ndarray,
-          todo: np.ndarray) -> None:  # pragma: no cover
+          out_i: np.ndarray, used: np.ndarray, out_row: np.ndarray, flags: np.ndarray) -> None:  # pragma: no cover
     """:func:`rows`, compiled. Per-kernel terms that depend only on the tile, the TP degree or the lanes are
     the previous row's when those are (the same operations on the same values)."""
-    n = section.shape[1]
+    n_des, n = section.shape
     n_edges = es.size
     kind, outer, m, kk, rws = g_int[0], g_int[1], g_int[2], g_int[3], g_int[4]
     out_elems, src_in, w_elems = g_float[0], g_float[1], g_float[2]
@@ -94,24 +92,23 @@ def _rows(g_int: np.ndarray, g_float: np.ndarray, sink: np.ndarray, allreduce: n
     net_k = np.empty(n)
     for k in range(n):
         src_b[k] = src_in[k] * wb
-    for i in range(todo.size):
-        d, prev = todo[i], todo[i - 1]
+    for d in range(n_des):
         sec, pc, f, ints = section[d], pcu[d], out_f[:, d], out_i[:, d]
         h = hw[:, d]
         tpd = tp[d]
         tpf = float(tpd)
         lanes, stages = np.int64(h[LANES]), np.int64(h[STAGES])
         clock = h[CLOCK] * 1e6
-        if i == 0 or tile[d] != tile[prev]:
+        if d == 0 or tile[d] != tile[d - 1]:
             for k in range(n):
                 ceil_tile[k] = float(-(-rws[k] // tile[d]))
-        new_tp = i == 0 or tpd != tp[prev]
+        new_tp = d == 0 or tpd != tp[d - 1]
         if new_tp:
             for k in range(n):
                 out_b[k] = out_elems[k] * wb / tpf
                 weights_k[k] = w_elems[k] * wb / tpf
                 net_k[k] = out_elems[k] * wb * (tpd - 1) / tpf if allreduce[k] else 0.0
-        if new_tp or h[LANES] != hw[LANES, prev]:
+        if new_tp or h[LANES] != hw[LANES, d - 1]:
             for k in range(n):
                 groups[k] = lane_groups(m[k], tpd, lanes)
         for s in range(n):

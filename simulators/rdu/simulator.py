@@ -144,13 +144,12 @@ class RDUSimulator(Family):
         own = [b.cands for b in built]
         # drop the candidates a coarser bound proves slower than a few simulated
         hw = _hardware(designs)
-        probed: list[tuple[analytical.Outputs, np.ndarray]] = []     # the probes' rows (recorded by _scored)
         keep = cycle_search.prune(designs, kg, own, [b.terms for b in built],
-                                  partial(self._scored, designs, hw, kg, cands, record=probed), memo)
+                                  partial(self._scored, designs, hw, kg, cands), memo)
         rows = [i for i, c in enumerate(keep) for _ in c]
         if not rows:
             return [], None, []
-        model, score = self._scored(designs, hw, kg, cands, keep, reuse=probed[0] if probed else None)
+        model, score = self._scored(designs, hw, kg, cands, keep)
         groups = _grouped(rows, len(designs))
         edges = (kg.edge_src, kg.edge_dst)
         bound = cycle.lower_bound(model, kg)
@@ -206,25 +205,13 @@ class RDUSimulator(Family):
         return chosen, model
 
     def _scored(self, designs: Sequence[MappingABC[str, Any]], hw: np.ndarray, kg: KernelGraph,
-                cands: CandidateRows, picked: Sequence[Sequence[int]],
-                record: list[tuple[analytical.Outputs, np.ndarray]] | None = None,
-                reuse: tuple[analytical.Outputs, np.ndarray] | None = None) -> tuple[analytical.Model, np.ndarray]:
+                cands: CandidateRows, picked: Sequence[Sequence[int]]) -> tuple[analytical.Model, np.ndarray]:
         """The model of candidates ``picked[i]`` of each design ``i`` (in that order; ``hw``: their
         :func:`_hardware`; ``cands``: their :func:`_candidate_rows`) and their scores: latency, ``inf``
-        where a constraint is violated. ``record``: where to append the kernel's outputs and the candidates'
-        flat positions (:meth:`.CandidateRows.flat`); ``reuse``: such a record, whose candidates among
-        ``picked`` are copied from it, not modelled again."""
+        where a constraint is violated."""
         flat, owner = cands.flat(picked)
-        again = None
-        if reuse is not None:
-            order = np.argsort(flat, kind="stable")
-            at = np.minimum(np.searchsorted(flat, reuse[1], sorter=order), max(flat.size - 1, 0))
-            found = flat[order[at]] == reuse[1] if flat.size else np.zeros(reuse[1].size, dtype=bool)
-            again = analytical.Reuse(reuse[0], np.flatnonzero(found), order[at[found]])
-        model, out = analytical.block(kg, hw[:, owner], int(designs[0]["word_bytes"]),
-                                      float(designs[0]["reconfig_us"]) * 1e-6, *cands.arrays(flat), again)
-        if record is not None:
-            record.append((out, flat))
+        model = analytical.evaluate_block(kg, hw[:, owner], int(designs[0]["word_bytes"]),
+                                          float(designs[0]["reconfig_us"]) * 1e-6, *cands.arrays(flat))
         bad = np.stack(list(model.violations.values())).any(axis=0)
         return model, np.where(bad, np.inf, model.metrics["latency_s"])
 

@@ -73,7 +73,6 @@ def _choose(terms: np.ndarray, floor_hw: np.ndarray, section: np.ndarray, entry:
     tile1, tp1, depth1 = np.empty(1, np.int64), np.empty(1, np.int64), np.full(1, DEPTH)
     s_f, s_i, s_used = np.empty_like(out_f), np.empty_like(out_i), np.empty_like(used)
     s_row, s_flags = np.empty_like(out_row), np.empty_like(flags)
-    row0 = np.zeros(1, np.int64)
     best, chosen = math.inf, -1
     for j in order:
         if not floors[j] <= best * (1 + 1e-9):
@@ -83,7 +82,7 @@ def _choose(terms: np.ndarray, floor_hw: np.ndarray, section: np.ndarray, entry:
             pc[0, k] = pcu[entry[j, k]]
         tile1[0], tp1[0] = tile[j], tp[j]
         ak._rows(g_int, g_float, sink, allreduce, es, ed, by_dst, hw, sec, pc, tile1, depth1, tp1, wb, reconfig_s,
-                 flops, s_f, s_i, s_used, s_row, s_flags, row0)
+                 flops, s_f, s_i, s_used, s_row, s_flags)
         score = s_row[ak.LATENCY, 0]
         for q in range(1, s_flags.shape[0]):
             if s_flags[q, 0]:
