@@ -11,7 +11,6 @@ from typing import Any, NamedTuple
 
 import numpy as np
 
-from archgym.errors import ConfigError
 from archgym.space import DesignSpace
 from archgym.workload import Workload
 from simulators.common.family import Designs, Family, ModelOutput
@@ -470,7 +469,9 @@ def _grouped(rows: Sequence[int], n: int) -> list[list[int]]:
 
 def _explicit_mapping(d: MappingABC[str, Any], kg: KernelGraph) -> mp.Mapping:
     """The mapping spelled out by a ``shared`` or ``per-layer`` design."""
-    tile, depth, tp = (_count(d, k) for k in ("tile_rows", "buffer_depth", "tp"))
+    # integers ≥ 1 by the RDU bounds, checked first (a depth-0 FIFO would deadlock the cycle model's credit
+    # loop, a 0 tile or TP degree divide by zero)
+    tile, depth, tp = (int(d[k]) for k in ("tile_rows", "buffer_depth", "tp"))
     wb = int(d["word_bytes"])
     if f"cut@{kg.names[-1]}" in d or len(kg) == 1 and f"share@{kg.names[0]}" in d:
         flags = np.array([0] + [int(d[f"cut@{n}"]) for n in kg.names[1:]])
@@ -479,19 +480,6 @@ def _explicit_mapping(d: MappingABC[str, Any], kg: KernelGraph) -> mp.Mapping:
     cuts = "unfused" if d["fusion"] == "off" else "greedy"
     alloc = {"balanced": "balanced", "proportional": "share", "equal": "equal"}[d["pcu_alloc"]]
     return mp.build(kg, d, wb, tile, depth, tp, cuts, alloc, int(d["max_section"]))
-
-
-def _count(d: MappingABC[str, Any], name: str) -> int:
-    """``d[name]`` as an integer >= 1 (a depth-0 FIFO deadlocks the cycle model's credit loop, a
-    0 tile or TP degree divides by zero), else a one-line :class:`ConfigError`."""
-    value = d[name]
-    try:
-        number = float(value)
-    except (TypeError, ValueError):
-        number = float("nan")
-    if not (number >= 1 and number.is_integer()):
-        raise ConfigError.bad_value(name, value, "integers >= 1", where="rdu design")
-    return int(number)
 
 
 def _sections(model: analytical.Model, kg: KernelGraph, times: np.ndarray) -> list[dict[str, Any]]:
