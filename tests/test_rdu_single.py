@@ -52,7 +52,7 @@ def test_single_is_the_mappers_choice(workload, preset, n):
         (want_map, row), = sim._analytical_choice([d], kg)[0]
         want = sim._analytical_choice([d], kg)[1].take(np.array([row]))
         assert picked[0].key() == want_map.key() and picked[0].depth == want_map.depth
-        assert _bytes(picked[1]) == _bytes(want)
+        assert _bytes(single.model(*picked)) == _bytes(want)
         invalid += bool(np.stack(list(want.violations.values())).any())
     assert invalid > 0
 
@@ -93,6 +93,24 @@ def test_designs_it_does_not_take_go_the_mappers_way(monkeypatch):
     one, batch = sim.evaluate(as_numpy, wl), sim.evaluate_batch([d, d], wl)
     assert one.metrics == {k: float(v[0]) for k, v in batch.metrics.items()}
     assert one.metrics == sim.evaluate(d, wl).metrics
+
+
+def test_one_design_result_is_the_mappers():
+    """The one-design path's result (metrics and violations read straight from the kernel's outputs as
+    Python floats and bools, info and layers) equals the mapper's path's (numpy scalars make a design
+    take it), valid and invalid designs alike."""
+    sim, wl, designs = _designs("resnet18", None, 16)
+    invalid = 0
+    for d in designs:
+        one = sim.evaluate(d, wl)
+        mapped = sim.evaluate({k: np.int64(v) if type(v) is int else v for k, v in d.items()}, wl)
+        assert all(type(v) is float for v in one.metrics.values())
+        assert [(k, v.hex()) for k, v in one.metrics.items()] == [(k, v.hex()) for k, v in mapped.metrics.items()]
+        assert (one.valid, one.violations, one.info, one.layers) == (mapped.valid, mapped.violations, mapped.info,
+                                                                     mapped.layers)
+        assert sim.evaluate_row(d, wl) == (one.metrics, one.violations)
+        invalid += not one.valid
+    assert 0 < invalid < len(designs)
 
 
 def test_nan_floor_returns_nothing():

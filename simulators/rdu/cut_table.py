@@ -12,6 +12,8 @@ arrays building each cut set on its own gives, to the bit (``tests/test_rdu_sect
 
 from __future__ import annotations
 
+from itertools import chain
+
 import numpy as np
 
 from simulators.rdu import mapping as mp
@@ -40,13 +42,9 @@ class CutTable:
         order, with their view and their table ids (rows of :meth:`rows`)."""
         ids: list[int] = []
         for tile in mp.tile_candidates(self._kg):
-            for tp in sorted({1, sockets}):
-                seen: set[int] = set()
-                for limit in limits:
-                    for i in self._ladder(tile, tp, limit, top).tolist():
-                        if i not in seen:
-                            seen.add(i)
-                            ids.append(i)
+            for tp in sorted({1, sockets}):       # each id once per tile and TP, where it first appears
+                ids.extend(dict.fromkeys(chain.from_iterable(self._ladder(tile, tp, limit, top).tolist()
+                                                             for limit in limits)))
         cuts, view = self.rows()
         rows = np.array(ids, dtype=np.int64)
         return (cuts.take(rows), CutView(view.entry[rows], view.slot[rows], view.n_sections[rows], view.weights[rows]),

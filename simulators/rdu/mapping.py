@@ -59,13 +59,14 @@ class Mapping:
         members: dict[int, list[int]] = {}
         for i, s in enumerate(self.section.tolist()):
             members.setdefault(s, []).append(i)
-        pcu = self.pcu.tolist()
+        pcu, names = self.pcu.tolist(), kg.names
+        pmus = None if pmu is None else pmu.tolist()      # Python numbers: one conversion, not one per section
         sections = []
         for s in sorted(members):
-            entry: dict[str, Any] = {"kernels": [kg.names[i] for i in members[s]],
+            entry: dict[str, Any] = {"kernels": [names[i] for i in members[s]],
                                      "pcu": [int(pcu[i]) for i in members[s]]}
-            if pmu is not None:
-                entry["pmu"] = int(pmu[s])
+            if pmus is not None:
+                entry["pmu"] = int(pmus[s])
             sections.append(entry)
         return {"tile_rows": int(self.tile), "buffer_depth": int(self.depth), "tp": int(self.tp),
                 "n_sections": len(sections), "sections": sections}
@@ -138,10 +139,19 @@ class Candidates(Sequence[Mapping]):
 
     def __init__(self, cuts: CutSet, pcu: Callable[[np.ndarray], np.ndarray], depth: int) -> None:
         self.cuts, self.pcu, self.depth = cuts, pcu, depth
-        self._tile, self._tp = cuts.tile.ravel().tolist(), cuts.tp.ravel().tolist()
+
+    @cached_property
+    def _tile(self) -> list[int]:
+        """Each candidate's tile rows (read when a :class:`Mapping` is made: one design's path makes none)."""
+        return self.cuts.tile.ravel().tolist()
+
+    @cached_property
+    def _tp(self) -> list[int]:
+        """Each candidate's TP degree (as :attr:`_tile`)."""
+        return self.cuts.tp.ravel().tolist()
 
     def __len__(self) -> int:
-        return len(self._tile)
+        return len(self.cuts.tile)
 
     @overload
     def __getitem__(self, j: int) -> Mapping: ...
@@ -339,7 +349,7 @@ def _balanced(units: np.ndarray, per_unit: np.ndarray, section: np.ndarray, budg
     return out
 
 
-@njit(cache=True)
+@njit(cache=True, inline="always")
 def balance_section(units: np.ndarray, per_unit: np.ndarray, ks: np.ndarray, budget: int,
                     out: np.ndarray) -> None:  # pragma: no cover - compiled
     """:func:`_balanced` of one section, the kernels ``ks``: their PCUs into ``out[ks]`` (left as
@@ -360,7 +370,7 @@ def balance_section(units: np.ndarray, per_unit: np.ndarray, ks: np.ndarray, bud
         out[k] = -(-units[k] // (lo // per_unit[k]))
 
 
-@njit(cache=True)
+@njit(cache=True, inline="always")
 def _step_bounds(units: np.ndarray, per_unit: np.ndarray, ks: np.ndarray, budget: int) -> tuple[int, int]:
     """Bounds ``lo ≤ t* ≤ hi`` of the least step time ``t*`` whose PCUs fit ``budget`` for the
     kernels ``ks`` (at most ``budget`` of them). Below: each kernel needs ``⌊t/per_unit⌋ ≥

@@ -186,45 +186,52 @@ def _chains(slot: np.ndarray, split: np.ndarray, params: np.ndarray, cols: np.nd
             by_dst: np.ndarray, by_src: np.ndarray, ranges: np.ndarray, pcu: np.ndarray, chain: np.ndarray,
             done: np.ndarray, out: np.ndarray) -> None:  # pragma: no cover - compiled
     """Per cut ``r`` (``slot[r]``: its table section per slot, ``-1`` unused) under split ``k = split[r]``:
-    every section not ``done[k]`` computed (:func:`_fill_section`), then its slots' chains (0 where
-    unused) summed as numpy sums a C-ordered row (:func:`simulators.common.kernel_math.pairwise_sum`)
-    into ``out[r]``."""
+    every section not ``done[k]`` computed (:func:`_fill_section`, on one set of scratch arrays), then its
+    slots' chains (0 where unused) summed as numpy sums a C-ordered row
+    (:func:`simulators.common.kernel_math.pairwise_sum`) into ``out[r]``."""
+    n = graph.shape[1]
     row = np.zeros(slot.shape[1])
+    units, per_unit, own = np.empty(n, np.int64), np.empty(n, np.int64), np.empty(n, np.int64)
+    head, down, kernels = np.empty(n), np.empty(n), np.arange(n)
     for r in range(slot.shape[0]):
         k = split[r]
         for s in range(slot.shape[1]):
             g = slot[r, s]
             if g >= 0 and not done[k, g]:
-                _fill_section(g, params[k, 0], params[k, 1], params[k, 2], cols, graph, by_dst, by_src, ranges,
-                              pcu[k], chain[k])
+                _fill_section(g, k, params, cols, graph, by_dst, by_src, ranges, pcu, chain,
+                              units, per_unit, own, head, down, kernels)
                 done[k, g] = True
             row[s] = chain[k, g] if g >= 0 else 0.0
         out[r] = pairwise_sum(row, 0, slot.shape[1])
 
 
-@njit(cache=True)
-def _fill_section(g: int, lanes: int, stages: int, budget: int, cols: np.ndarray, graph: np.ndarray,
-                  by_dst: np.ndarray, by_src: np.ndarray, ranges: np.ndarray, pcu: np.ndarray,
-                  chain: np.ndarray) -> None:  # pragma: no cover - compiled
-    """Table section ``g``: its kernels' units and cycles per unit (:func:`.kernels.unit_work` at
-    ``⌈rows/n_tile⌉`` rows per step), balanced PCUs (:func:`.mapping.balance_section`) into ``pcu``
-    and its chain into ``chain[g]``: ``head`` along its on-chip edges by consumer, ``down`` along them
-    by producer descending, the most of ``head + steps + 0 + down`` (:func:`.cycle._chains`' float
-    operations with no transfers; only the edges whose consumer, or producer, lies in the run are
-    visited, in the same order: one range of ``by_dst`` and of ``by_src``)."""
+@njit(cache=True, inline="always")
+def _fill_section(g: int, k: int, params: np.ndarray, cols: np.ndarray, graph: np.ndarray, by_dst: np.ndarray,
+                  by_src: np.ndarray, ranges: np.ndarray, pcu: np.ndarray, chain: np.ndarray, units: np.ndarray,
+                  per_unit: np.ndarray, own: np.ndarray, head: np.ndarray, down: np.ndarray,
+                  kernels: np.ndarray) -> None:  # pragma: no cover - compiled
+    """Table section ``g`` under split ``k`` (``params[k]``: lanes, stages, budget): its kernels' units and
+    cycles per unit (:func:`.kernels.unit_work` at ``⌈rows/n_tile⌉`` rows per step), balanced PCUs
+    (:func:`.mapping.balance_section`) into ``pcu[k]`` and its chain into ``chain[k, g]``: ``head`` along
+    its on-chip edges by consumer, ``down`` along them by producer descending, the most of
+    ``head + steps + 0 + down`` (:func:`.cycle._chains`' float operations with no transfers; only the
+    edges whose consumer, or producer, lies in the run are visited, in the same order: one range of
+    ``by_dst`` and of ``by_src``). ``units`` … ``down``: scratch of at least the section's length (set
+    here before use); ``kernels``: ``0, 1, …``. Inlined into :func:`_chains`: as a call, its dozen array
+    arguments' reference counts cost about a quarter of a section."""
     kind, outer, m, kk, rows = graph[0], graph[1], graph[2], graph[3], graph[4]
+    lanes, stages, budget = params[k, 0], params[k, 1], params[k, 2]
     first, last, nt, tp, at = cols[0, g], cols[1, g], cols[2, g], cols[3, g], cols[4, g]
     n = last - first + 1
-    units = np.empty(n, dtype=np.int64)
-    per_unit = np.empty(n, dtype=np.int64)
     for i in range(n):
-        k = first + i
-        units[i], per_unit[i] = unit_work(kind[k], outer[k], m[k], kk[k], -(-rows[k] // nt), tp, lanes, stages)
-    own = np.ones(n, dtype=np.int64)
-    mp.balance_section(units, per_unit, np.arange(n), budget, own)
-    pcu[at:at + n] = own
-    head = np.zeros(n)
-    down = np.zeros(n)
+        q = first + i
+        units[i], per_unit[i] = unit_work(kind[q], outer[q], m[q], kk[q], -(-rows[q] // nt), tp, lanes, stages)
+        own[i] = 1
+        head[i] = 0.0
+        down[i] = 0.0
+    mp.balance_section(units, per_unit, kernels[:n], budget, own)
+    for i in range(n):
+        pcu[k, at + i] = own[i]
     for e in range(ranges[0, first], ranges[0, last + 1]):
         p, c = by_dst[e, 0], by_dst[e, 1]
         if first <= p <= last and first <= c <= last:
@@ -237,4 +244,4 @@ def _fill_section(g: int, lanes: int, stages: int, budget: int, cols: np.ndarray
     for i in range(n):
         steps = float(nt * (-(-units[i] // max(own[i], 1)) * per_unit[i]))
         best = maximum(best, head[i] + steps + 0.0 + down[i])
-    chain[g] = best
+    chain[k, g] = best

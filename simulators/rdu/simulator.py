@@ -76,7 +76,7 @@ class RDUSimulator(Family):
             kg = self.kernel_graph(workload)
             picked = single.choose(_built_key(one, kg), one, _hardware([one]), kg)
             if picked is not None:
-                return self._output([picked[0]], picked[1], kg, one, one, [])
+                return _one_output(*picked, kg, one)
         consts = {k: designs.single(k) for k in _CONSTS}
         rows = designs.rows
         if fidelity == "cycle" and designs.n > CYCLE_CHUNK:
@@ -101,14 +101,8 @@ class RDUSimulator(Family):
         if times:
             metrics = cycle.metrics(model, np.stack(times), kg.total_flops)
         metrics["area_mm2"] = area_mm2(cols, int(consts["process_nm"]), int(consts["word_bytes"]))
-
-        def info() -> dict[str, Any]:
-            return {"mapping": maps[0].describe(kg, model.pmu_used[0]),
-                    "act_tier": "hbm" if model.act_in_hbm[0] else "ddr",
-                    "weight_hbm_fraction": float(model.weight_hbm_frac[0])}
-
         return ModelOutput(metrics, model.violations, lambda: _sections(model, kg, times[0] if times else model.ii[0]),
-                           info)
+                           lambda: _info(maps[0], kg, model.pmu_used[0], model.act_in_hbm[0], model.weight_hbm_frac[0]))
 
     # -- mapping ----------------------------------------------------------------------------------
     def _mappings(self, designs: Sequence[MappingABC[str, Any]], kg: KernelGraph, fidelity: str
@@ -367,6 +361,34 @@ class RDUSimulator(Family):
         hw = {k: np.array([float(d[k]) for d in distinct.values()])[rows] for k in HW_PARAMS}
         first = designs[0]
         return kg, hw, int(first["word_bytes"]), float(first["reconfig_us"]) * 1e-6, section, pcu, tile, depth, tp
+
+
+#: the row of ``weight_hbm_frac`` in :func:`.analytical_kernel.rows`' ``out_row``
+_HBM_FRAC = ak.ROW_FIELDS.index("weight_hbm_frac")
+
+
+def _one_output(m: mp.Mapping, out: single.Outputs, kg: KernelGraph, design: MappingABC[str, Any]) -> ModelOutput:
+    """:meth:`RDUSimulator._output` of one auto-mapped ``design`` from :func:`.single.choose`'s mapping ``m``
+    and outputs ``out``: its metrics and violations as the Python floats and bools
+    :func:`simulators.common.family._row` takes as they are (one ``tolist`` each, not one conversion per
+    one-entry array); its :class:`.analytical.Model` is made only for its layers."""
+    out_f, _, _, out_row, flags = out
+    metrics: dict[str, Any] = dict(zip(ak.METRICS, out_row[len(ak.ROW_FIELDS):, 0].tolist()))
+    metrics["area_mm2"] = float(area_mm2(design, int(design["process_nm"]), int(design["word_bytes"])))
+
+    def layers() -> list[dict[str, Any]]:
+        model = single.model(m, out)
+        return _sections(model, kg, model.ii[0])
+
+    return ModelOutput(metrics, dict(zip(ak.FLAGS[1:], flags[1:, 0].tolist())), layers,
+                       lambda: _info(m, kg, out_f[ak.PMU_USED, 0], flags[ak.IN_HBM, 0], out_row[_HBM_FRAC, 0]))
+
+
+def _info(m: mp.Mapping, kg: KernelGraph, pmu: np.ndarray, in_hbm: Any, hbm_frac: Any) -> dict[str, Any]:
+    """Design 0's ``info``: its mapping ``m`` with each section's PMUs ``pmu``, the activations' tier (HBM
+    when ``in_hbm``) and the weights' HBM fraction ``hbm_frac``."""
+    return {"mapping": m.describe(kg, pmu), "act_tier": "hbm" if in_hbm else "ddr",
+            "weight_hbm_fraction": float(hbm_frac)}
 
 
 def _joined(outs: Sequence[ModelOutput], sizes: Sequence[int]) -> ModelOutput:

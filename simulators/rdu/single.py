@@ -29,13 +29,17 @@ from simulators.rdu.kernels import KernelGraph
 
 #: the depth of the mapper's candidates (:class:`.mapping.Candidates`)
 DEPTH = 2.0
+#: the outputs of :func:`.analytical_kernel.rows` (:func:`.analytical.outputs`)
+Outputs = tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]
 
 
 def choose(key: Any, design: MappingABC[str, Any], hw: np.ndarray, kg: KernelGraph
-           ) -> tuple[mp.Mapping, analytical.Model] | None:
+           ) -> tuple[mp.Mapping, Outputs] | None:
     """The analytical mapper's choice for ``design`` among the candidates of its hardware key ``key``
-    (:class:`.simulator.Built`) and the chosen row's model, or None (NaN floor or latency: take the
-    mapper's path). ``hw``: the design's :func:`.simulator._hardware` column."""
+    (:class:`.simulator.Built`) and the chosen row's :func:`.analytical_kernel.rows` outputs
+    (:func:`.analytical.outputs` of one design; :func:`model` makes them a :class:`.analytical.Model`),
+    or None (NaN floor or latency: take the mapper's path). ``hw``: the design's
+    :func:`.simulator._hardware` column."""
     cuts = key.cands.cuts
     tile, tp = cuts.tile[:, 0], cuts.tp[:, 0]
     pcu_row = section_table.table(kg).split_pcu(key.split)
@@ -48,9 +52,13 @@ def choose(key: Any, design: MappingABC[str, Any], hw: np.ndarray, kg: KernelGra
                 kg.total_flops, out_f, out_i, used, out_row, flags)
     if j < 0:
         return None
-    section, pcu = cuts.section[j:j + 1], pcu_row[key.view.entry[j:j + 1]]
-    model = analytical.model_of(section, pcu, tp[j:j + 1], np.full(1, DEPTH), out)
-    return mp.Mapping(section[0], pcu[0], int(tile[j]), int(DEPTH), int(tp[j])), model
+    return mp.Mapping(cuts.section[j], pcu_row[key.view.entry[j]], int(tile[j]), int(DEPTH), int(tp[j])), out
+
+
+def model(mapping: mp.Mapping, out: Outputs) -> analytical.Model:
+    """The :class:`.analytical.Model` of :func:`choose`'s choice ``mapping`` from its outputs ``out``."""
+    return analytical.model_of(mapping.section[None], mapping.pcu[None], np.full(1, mapping.tp), np.full(1, DEPTH),
+                               out)
 
 
 @njit(cache=True)
