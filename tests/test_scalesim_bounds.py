@@ -67,3 +67,17 @@ def test_a_walk_over_the_budget_is_an_error_naming_the_limit(tmp_path, monkeypat
     monkeypatch.setenv(mem.BUDGET_ENV, "lots")
     with pytest.raises(ConfigError, match="allowed: a number of MiB > 0"):
         mem.memory_budget_bytes()
+
+
+@pytest.mark.parametrize("value", ["64%", "%(x)s", "%"])
+def test_a_percent_sign_in_a_config_value_is_read_as_written(tmp_path, value: str) -> None:
+    """SCALE-Sim configs are plain ``key: value`` text: a ``%`` is no interpolation syntax (it was a raw
+    InterpolationSyntaxError, found by fuzzing); here it makes the value a bad integer, one line naming it."""
+    text = (Path(__file__).resolve().parent.parent / "configs/scalesim/scale.cfg").read_text()
+    path = tmp_path / "c.cfg"
+    path.write_text(text.replace("ArrayHeight:    32", f"ArrayHeight:    {value}"))
+    with pytest.raises(ConfigError, match=r"ArrayHeight: expected an integer, got '.*%.*'$"):
+        read_config(path)
+    path.write_text(text.replace("run_name = scale", f"run_name = scale{value}"))
+    with pytest.raises(ConfigError, match=r"run_name: 'scale.*%.*' is not allowed"):
+        read_config(path)

@@ -79,20 +79,3 @@ def test_conv_layers_match_scalesim(tmp_path, dataflow: str, array: int, kb: int
         assert (ours[2], ours[3]) == (int(theirs["Total Cycles"]), int(theirs["Stall Cycles"]))
         assert (ours_detail[12], ours_detail[15]) == (int(detail["DRAM IFMAP Reads"]), int(detail["DRAM Filter Reads"]))
 
-
-@pytest.mark.parametrize("value", ["64%", "%(x)s", "%"])
-def test_a_percent_sign_in_a_config_value_is_read_as_written(tmp_path, value: str) -> None:
-    """SCALE-Sim configs are plain ``key: value`` text: a ``%`` is no interpolation syntax (it was a raw
-    InterpolationSyntaxError, found by fuzzing); here it makes the value a bad integer, one line naming it."""
-    from pathlib import Path
-
-    from archgym.errors import ConfigError
-
-    text = (Path(__file__).resolve().parent.parent / "configs/scalesim/scale.cfg").read_text()
-    path = tmp_path / "c.cfg"
-    path.write_text(text.replace("ArrayHeight:    32", f"ArrayHeight:    {value}"))
-    with pytest.raises(ConfigError, match=r"ArrayHeight: expected an integer, got '.*%.*'$"):
-        read_config(path)
-    path.write_text(text.replace("run_name = scale", f"run_name = scale{value}"))
-    with pytest.raises(ConfigError, match=r"run_name: 'scale.*%.*' is not allowed"):
-        read_config(path)
