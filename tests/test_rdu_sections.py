@@ -25,6 +25,9 @@ def test_section_table_equals_every_cut_split_on_its_own(workload):
     designs = sim.space(w).sample(6, 11)
     designs += [{**d, "lanes": designs[0]["lanes"], "stages": designs[0]["stages"], "n_pcu": designs[0]["n_pcu"]}
                 for d in designs[1:3]]          # same split parameters, other cut sets: sections reused
+    designs += [{**d, "lanes": designs[0]["lanes"], "stages": designs[0]["stages"], "n_pcu": p}
+                for d in designs[:4:3] for p in (max(1, designs[0]["n_pcu"] // 2), 2 * designs[0]["n_pcu"])]
+    designs += [{**designs[0], "stages": designs[0]["stages"] + 2}]   # other budgets, then other stages: work reused
     table = SectionTable(lower(w))              # its own graph: nothing computed before
     for d in designs:
         cuts, view, _ = _cut_rows(d, kg)

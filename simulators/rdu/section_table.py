@@ -40,7 +40,10 @@ class CutView:
 class SectionTable:
     """The distinct ``(first, last, n_tile, tp)`` sections of one kernel graph's cut sets, each with its
     kernels as consecutive entries, and per ``(lanes, stages, budget)`` (a *split*, one row of the
-    ``(splits, entries)`` PCU and ``(splits, sections)`` chain tables) their PCUs and chains."""
+    ``(splits, entries)`` PCU and ``(splits, sections)`` chain tables) their PCUs and chains. What does
+    not depend on the budget (each entry's units and cycles per unit, the chain's paths into and out of
+    it) is kept per ``(lanes, stages)`` (a *work* row of the ``(works, entries)`` tables): a split's section
+    computed under another budget before reuses it (ResNet-18: two fills in three, early in a process)."""
 
     def __init__(self, kg: KernelGraph) -> None:
         self._kg = kg
@@ -53,10 +56,14 @@ class SectionTable:
         self._cols = np.zeros((5, 0), dtype=np.int64)     # first, last, n_tile, tp, offset of each section
         self._n_entries = 0
         self._splits: dict[tuple[int, int, int], int] = {}
-        self._params = np.zeros((0, 3), dtype=np.int64)   # lanes, stages, budget of each split
-        self._pcu = np.ones((0, 0), dtype=np.int64)
+        self._params = np.zeros((0, 4), dtype=np.int64)   # lanes, stages, budget and work row of each split
+        self._works: dict[tuple[int, int], int] = {}
+        self._pcu = np.zeros((0, 0), dtype=np.int64)
         self._chain = np.zeros((0, 0))
         self._done = np.zeros((0, 0), dtype=bool)
+        self._work = np.zeros((0, 0, 2), dtype=np.int64)  # units, cycles per unit of each work row and entry
+        self._paths = np.zeros((0, 0, 2))                 # the chain's head and down of each work row and entry
+        self._work_done = np.zeros((0, 0), dtype=bool)
 
     def view(self, cuts: mp.CutSet, word_bytes: int) -> CutView:
         """``cuts`` in this table's numbering (its sections not seen before added)."""
@@ -97,7 +104,8 @@ class SectionTable:
         k = self._splits.get(key := (lanes, stages, budget))
         if k is None:
             k = self._splits[key] = len(self._params)
-            self._params = np.concatenate([self._params, np.array([key], dtype=np.int64)])
+            w = self._works.setdefault((lanes, stages), len(self._works))
+            self._params = np.concatenate([self._params, np.array([[*key, w]], dtype=np.int64)])
         return k
 
     def split(self, view: CutView, lanes: int, stages: int, budget: int) -> tuple[int, np.ndarray]:
@@ -113,7 +121,7 @@ class SectionTable:
         self._fit()
         out = np.empty(len(slot))
         _chains(np.ascontiguousarray(slot), np.asarray(split, dtype=np.int64), self._params, self._cols, self._graph,
-                *self._edges, self._pcu, self._chain, self._done, out)
+                *self._edges, self._pcu, self._chain, self._done, self._work, self._paths, self._work_done, out)
         return out
 
     def slot_chains(self, slot: np.ndarray, split: np.ndarray) -> np.ndarray:
@@ -136,19 +144,28 @@ class SectionTable:
         return self._pcu[split, view.entry[rows]]
 
     def _fit(self) -> None:
-        """Grow the split tables to every split, entry and section (new cells not computed; sizes
-        doubled so that growth is amortised)."""
-        need = (len(self._params), self._n_entries, self._cols.shape[1])
-        have = (self._pcu.shape[0], self._pcu.shape[1], self._chain.shape[1])
-        if all(n <= h for n, h in zip(need, have)):
-            return
-        rows, entries, sections = (max(n, 2 * h) if n > h else h for n, h in zip(need, have))
-        pcu, chain, done = (np.ones((rows, entries), dtype=np.int64), np.zeros((rows, sections)),
-                            np.zeros((rows, sections), dtype=bool))
-        pcu[:have[0], :have[1]] = self._pcu
-        chain[:have[0], :have[2]] = self._chain
-        done[:have[0], :have[2]] = self._done
-        self._pcu, self._chain, self._done = pcu, chain, done
+        """Grow the split and work tables to every split, work row, entry and section (:func:`_grown`)."""
+        splits, works, entries, sections = len(self._params), len(self._works), self._n_entries, self._cols.shape[1]
+        self._pcu = _grown(self._pcu, splits, entries)
+        self._chain = _grown(self._chain, splits, sections)
+        self._done = _grown(self._done, splits, sections)
+        self._work = _grown(self._work, works, entries)
+        self._paths = _grown(self._paths, works, entries)
+        self._work_done = _grown(self._work_done, works, sections)
+
+
+def _grown(table: np.ndarray, rows: int, cols: int) -> np.ndarray:
+    """``table``, or when it has fewer than ``rows`` rows or ``cols`` columns a larger one (each short size
+    doubled, at least to what is asked, so that growth is amortised) holding its cells. New cells are not
+    computed, and never read before they are: zeros, whose pages the system maps only when written (a
+    growth costs ~the copy rather than ~1 ms of writing megabytes of ones)."""
+    have = table.shape
+    if rows <= have[0] and cols <= have[1]:
+        return table
+    out = np.zeros((max(rows, 2 * have[0]) if rows > have[0] else have[0],
+                    max(cols, 2 * have[1]) if cols > have[1] else have[1], *have[2:]), dtype=table.dtype)
+    out[:have[0], :have[1]] = table
+    return out
 
 
 def _gather(cells: np.ndarray, rows: np.ndarray, cols: np.ndarray) -> np.ndarray:
@@ -184,64 +201,79 @@ def _edges_sorted(kg: KernelGraph) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
 @njit(cache=True)
 def _chains(slot: np.ndarray, split: np.ndarray, params: np.ndarray, cols: np.ndarray, graph: np.ndarray,
             by_dst: np.ndarray, by_src: np.ndarray, ranges: np.ndarray, pcu: np.ndarray, chain: np.ndarray,
-            done: np.ndarray, out: np.ndarray) -> None:  # pragma: no cover - compiled
+            done: np.ndarray, work: np.ndarray, paths: np.ndarray, work_done: np.ndarray,
+            out: np.ndarray) -> None:  # pragma: no cover - compiled
     """Per cut ``r`` (``slot[r]``: its table section per slot, ``-1`` unused) under split ``k = split[r]``:
     every section not ``done[k]`` computed (:func:`_fill_section`, on one set of scratch arrays), then its
     slots' chains (0 where unused) summed as numpy sums a C-ordered row
     (:func:`simulators.common.kernel_math.pairwise_sum`) into ``out[r]``."""
-    n = graph.shape[1]
     row = np.zeros(slot.shape[1])
+    n = graph.shape[1]
     units, per_unit, own = np.empty(n, np.int64), np.empty(n, np.int64), np.empty(n, np.int64)
-    head, down, kernels = np.empty(n), np.empty(n), np.arange(n)
+    kernels = np.arange(n)
     for r in range(slot.shape[0]):
         k = split[r]
         for s in range(slot.shape[1]):
             g = slot[r, s]
             if g >= 0 and not done[k, g]:
-                _fill_section(g, k, params, cols, graph, by_dst, by_src, ranges, pcu, chain,
-                              units, per_unit, own, head, down, kernels)
+                w = params[k, 3]
+                if not work_done[w, g]:
+                    _fill_work(g, params[k, 0], params[k, 1], cols, graph, by_dst, by_src, ranges, work[w], paths[w])
+                    work_done[w, g] = True
+                _fill_section(g, k, params, cols, pcu, chain, work[w], paths[w], units, per_unit, own, kernels)
                 done[k, g] = True
             row[s] = chain[k, g] if g >= 0 else 0.0
         out[r] = pairwise_sum(row, 0, slot.shape[1])
 
 
 @njit(cache=True, inline="always")
-def _fill_section(g: int, k: int, params: np.ndarray, cols: np.ndarray, graph: np.ndarray, by_dst: np.ndarray,
-                  by_src: np.ndarray, ranges: np.ndarray, pcu: np.ndarray, chain: np.ndarray, units: np.ndarray,
-                  per_unit: np.ndarray, own: np.ndarray, head: np.ndarray, down: np.ndarray,
-                  kernels: np.ndarray) -> None:  # pragma: no cover - compiled
-    """Table section ``g`` under split ``k`` (``params[k]``: lanes, stages, budget): its kernels' units and
-    cycles per unit (:func:`.kernels.unit_work` at ``⌈rows/n_tile⌉`` rows per step), balanced PCUs
-    (:func:`.mapping.balance_section`) into ``pcu[k]`` and its chain into ``chain[k, g]``: ``head`` along
-    its on-chip edges by consumer, ``down`` along them by producer descending, the most of
-    ``head + steps + 0 + down`` (:func:`.cycle._chains`' float operations with no transfers; only the
-    edges whose consumer, or producer, lies in the run are visited, in the same order: one range of
-    ``by_dst`` and of ``by_src``). ``units`` … ``down``: scratch of at least the section's length (set
-    here before use); ``kernels``: ``0, 1, …``. Inlined into :func:`_chains`: as a call, its dozen array
-    arguments' reference counts cost about a quarter of a section."""
+def _fill_work(g: int, lanes: int, stages: int, cols: np.ndarray, graph: np.ndarray, by_dst: np.ndarray,
+               by_src: np.ndarray, ranges: np.ndarray, work: np.ndarray,
+               paths: np.ndarray) -> None:  # pragma: no cover - compiled
+    """What table section ``g`` has at ``lanes`` and ``stages`` under every budget, into its entries of ``work``
+    and ``paths`` (one work row): its kernels' units and cycles per unit (:func:`.kernels.unit_work` at
+    ``⌈rows/n_tile⌉`` rows per step) and the chain's ``head``, along its on-chip edges by consumer, and
+    ``down``, along them by producer descending (:func:`.cycle._chains`' float operations with no transfers;
+    only the edges whose consumer, or producer, lies in the run are visited, in the same order: one range
+    of ``by_dst`` and of ``by_src``). Inlined into :func:`_chains`, as is :func:`_fill_section`: as calls,
+    their array arguments' reference counts cost about a quarter of a section."""
     kind, outer, m, kk, rows = graph[0], graph[1], graph[2], graph[3], graph[4]
-    lanes, stages, budget = params[k, 0], params[k, 1], params[k, 2]
     first, last, nt, tp, at = cols[0, g], cols[1, g], cols[2, g], cols[3, g], cols[4, g]
-    n = last - first + 1
-    for i in range(n):
+    for i in range(last - first + 1):
         q = first + i
-        units[i], per_unit[i] = unit_work(kind[q], outer[q], m[q], kk[q], -(-rows[q] // nt), tp, lanes, stages)
-        own[i] = 1
-        head[i] = 0.0
-        down[i] = 0.0
-    mp.balance_section(units, per_unit, kernels[:n], budget, own)
-    for i in range(n):
-        pcu[k, at + i] = own[i]
+        work[at + i, 0], work[at + i, 1] = unit_work(kind[q], outer[q], m[q], kk[q], -(-rows[q] // nt), tp, lanes,
+                                                     stages)
+        paths[at + i, 0] = 0.0
+        paths[at + i, 1] = 0.0
     for e in range(ranges[0, first], ranges[0, last + 1]):
         p, c = by_dst[e, 0], by_dst[e, 1]
         if first <= p <= last and first <= c <= last:
-            head[c - first] = maximum(head[c - first], head[p - first] + float(per_unit[p - first]))
+            paths[at + c - first, 0] = maximum(paths[at + c - first, 0],
+                                               paths[at + p - first, 0] + float(work[at + p - first, 1]))
     for e in range(ranges[1, last], ranges[2, first]):
         p, c = by_src[e, 0], by_src[e, 1]
         if first <= p <= last and first <= c <= last:
-            down[p - first] = maximum(down[p - first], float(per_unit[c - first]) + 0.0 + down[c - first])
+            paths[at + p - first, 1] = maximum(paths[at + p - first, 1],
+                                               float(work[at + c - first, 1]) + 0.0 + paths[at + c - first, 1])
+
+
+@njit(cache=True, inline="always")
+def _fill_section(g: int, k: int, params: np.ndarray, cols: np.ndarray, pcu: np.ndarray, chain: np.ndarray,
+                  work: np.ndarray, paths: np.ndarray, units: np.ndarray, per_unit: np.ndarray, own: np.ndarray,
+                  kernels: np.ndarray) -> None:  # pragma: no cover - compiled
+    """Table section ``g`` under split ``k`` (``params[k]``: lanes, stages, budget), from its :func:`_fill_work`
+    row ``work``, ``paths``: balanced PCUs (:func:`.mapping.balance_section`) into ``pcu[k]`` and its chain,
+    the most of ``head + steps + 0 + down``, into ``chain[k, g]``. ``units``, ``per_unit``, ``own``: scratch
+    of at least the section's length (set here before use); ``kernels``: ``0, 1, …``."""
+    first, last, nt, at = cols[0, g], cols[1, g], cols[2, g], cols[4, g]
+    n = last - first + 1
+    for i in range(n):
+        units[i], per_unit[i] = work[at + i, 0], work[at + i, 1]
+        own[i] = 1
+    mp.balance_section(units, per_unit, kernels[:n], params[k, 2], own)
     best = 0.0
     for i in range(n):
+        pcu[k, at + i] = own[i]
         steps = float(nt * (-(-units[i] // max(own[i], 1)) * per_unit[i]))
-        best = maximum(best, head[i] + steps + 0.0 + down[i])
+        best = maximum(best, paths[at + i, 0] + steps + 0.0 + paths[at + i, 1])
     chain[k, g] = best
