@@ -20,6 +20,7 @@ weight operand (filters / output features), repeated ``repeat`` times.
 from __future__ import annotations
 
 import csv
+import functools
 import itertools
 import math
 import re
@@ -221,6 +222,11 @@ class Workload:
         """Operators that carry MACs (what a systolic array executes), in order."""
         return [op for op in self._ops if op.kind != "eltwise"]
 
+    @functools.cached_property
+    def has_layers(self) -> bool:
+        """Whether any operator carries MACs (a request trace or an element-wise shorthand has none)."""
+        return any(op.kind != "eltwise" for op in self._ops)
+
     def __len__(self) -> int:
         return len(self._ops)
 
@@ -260,13 +266,23 @@ class Workload:
 _SHORTHAND = re.compile(r"^(?P<kind>[a-z0-9]+)\s*:\s*(?P<args>.*)$")
 
 
+def shown(text: str, limit: int = 200) -> str:
+    """``text`` as an error message quotes it: one line (escaped when it holds control characters)
+    and at most ``limit`` characters."""
+    line = text if text.isprintable() else repr(text)[1:-1]
+    return line if len(line) <= limit else line[:limit] + "…"
+
+
 def parse_kv(text: str, where: str) -> dict[str, str]:
-    """Parse ``a=1,b=2`` into a dict of strings, one-line errors naming ``where``."""
+    """Parse ``a=1,b=2`` into a dict of strings, one-line errors naming ``where`` (a key given twice is
+    one: which value was meant is not known)."""
     out: dict[str, str] = {}
     for part in filter(None, (p.strip() for p in text.split(","))):
         if "=" not in part:
-            raise ConfigError(f"{where}: expected key=value, got {part!r}")
+            raise ConfigError(f"{shown(where)}: expected key=value, got {shown(part)!r}")
         key, value = (s.strip() for s in part.split("=", 1))
+        if key in out:
+            raise ConfigError(f"{shown(where)}: {shown(key)!r} is given twice; allowed: each key once")
         out[key] = value
     return out
 
@@ -277,7 +293,7 @@ def _int_dims(kv: dict[str, str], where: str) -> dict[str, int]:
         try:
             dims[k] = int(v)
         except ValueError:
-            raise ConfigError(f"{where}: {k} must be an integer, got {v!r}") from None
+            raise ConfigError(f"{shown(where)}: {shown(k)} must be an integer, got {shown(v)!r}") from None
     return dims
 
 
@@ -285,7 +301,7 @@ def from_shorthand(spec: str) -> Workload:
     """``gemm:M=512,N=512,K=512`` and friends → a one-operator workload."""
     m = _SHORTHAND.match(spec.strip())
     if not m or m["kind"] not in OP_KINDS:
-        raise ConfigError.bad_value("workload", spec, f"a zoo name, a file, or one of {', '.join(OP_KINDS)}:K=V,…")
+        raise ConfigError.bad_value("workload", shown(spec), f"a zoo name, a file, or one of {', '.join(OP_KINDS)}:K=V,…")
     kind = m["kind"]
     dims = _int_dims(parse_kv(m["args"], f"workload {spec}"), f"workload {spec}")
     allowed = set(_REQUIRED[kind]) | set(_DEFAULTS[kind])
@@ -327,6 +343,14 @@ def load_scalesim_topology(path: str | Path) -> Workload:
     if not ops:
         raise ConfigError(f"{path}: no layers (a header and no rows); allowed: at least one layer row")
     return Workload.chain(path.stem, _unique_names(ops))
+
+
+def is_file(path: str | Path) -> bool:
+    """Whether ``path`` names a regular file (False for a name the OS refuses, e.g. too long)."""
+    try:
+        return Path(path).is_file()
+    except OSError:
+        return False
 
 
 def read_text(path: Path, limit: int = 64 << 20) -> str:
@@ -456,8 +480,8 @@ def get_workload(spec: str | Workload) -> Workload:
         return zoo.build(base, **kwargs)
     suffix = Path(spec).suffix.lower()
     if suffix in (".csv", ".onnx"):
-        if not Path(spec).is_file():
-            raise ConfigError(f"workload: file {spec!r} does not exist")
+        if not is_file(spec):
+            raise ConfigError(f"workload: file {shown(spec)!r} does not exist")
         return load_scalesim_topology(spec) if suffix == ".csv" else load_onnx(spec)
     if base in OP_KINDS:
         return from_shorthand(spec)
@@ -467,5 +491,5 @@ def get_workload(spec: str | Workload) -> Workload:
         module_name, _, attr = WORKLOAD_SOURCES[base].partition(":")
         return getattr(importlib.import_module(module_name), attr)(args)
     raise UnknownNameError(
-        f"workload: {spec!r} is not known; allowed: {', '.join(zoo.ZOO)}, "
+        f"workload: {shown(spec)!r} is not known; allowed: {', '.join(zoo.ZOO)}, "
         f"{'/'.join(OP_KINDS)}:K=V,…, {'/'.join(WORKLOAD_SOURCES)}:K=V,…, or a .csv/.onnx file")

@@ -14,7 +14,14 @@ from collections.abc import Callable
 import networkx as nx
 
 from archgym.errors import ConfigError
-from archgym.workload import Op, Workload
+from archgym.workload import MAX_DIM, Op, Workload
+
+#: the most transformer layers a zoo model may be asked for (``layers=``): 8× the deepest published
+#: decoder (LLaMA-3.1 405B, 126 layers); the graph grows with it (10⁵ layers did not finish in 15 CPU s)
+MAX_LAYERS = 1024
+#: each zoo option's largest value (docs/robustness.md): batch, sequence and context lengths become
+#: operator dimensions, so they share the operator bound; every option is at least 1
+OPTION_BOUNDS = {"batch": MAX_DIM, "seq": MAX_DIM, "ctx": MAX_DIM, "layers": MAX_LAYERS}
 
 
 class _GraphBuilder:
@@ -203,4 +210,7 @@ def build(name: str, **kwargs: int) -> Workload:
     unknown = [k for k in kwargs if k not in allowed]
     if unknown:
         raise ConfigError.bad_value(f"workload {name} option", unknown[0], allowed)
+    for key, value in kwargs.items():
+        if not 1 <= value <= OPTION_BOUNDS[key]:
+            raise ConfigError.bad_value(key, value, f"an integer in 1 … {OPTION_BOUNDS[key]}", where=f"workload {name}")
     return fn(**kwargs)

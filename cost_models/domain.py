@@ -21,7 +21,7 @@ from typing import Any
 import numpy as np
 
 from archgym.space import DesignSpace
-from cost_models.features import base_key
+from cost_models.features import as_strings, base_key
 
 #: prefix of every out-of-domain reason (a violation name, or a flag on a kept prediction)
 PREFIX = "out_of_domain:"
@@ -105,7 +105,7 @@ class Domain:
             x = _as_float(values)
             return (x >= lo) & (x <= hi)
         if key in self.sets:
-            return np.isin(values.astype(str), [str(v) for v in self.sets[key]])
+            return np.isin(as_strings(values), [str(v) for v in self.sets[key]])
         return np.zeros(len(values), dtype=bool)
 
     def _allowed(self, key: str) -> str:
@@ -126,7 +126,7 @@ class Domain:
 
 def _equal(values: np.ndarray, target: Any) -> np.ndarray:
     if isinstance(target, str):
-        return values.astype(str) == target
+        return as_strings(values) == target
     return _as_float(values) == float(target)
 
 

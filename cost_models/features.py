@@ -72,11 +72,11 @@ class ParamSpec:
     def encode(self, col: np.ndarray) -> np.ndarray:
         """``(n,)`` values → ``(n, len(columns))`` floats."""
         if self.encoding == "onehot":
-            col = np.asarray(col).astype(str)
+            col = as_strings(col)
             return np.stack([(col == str(v)).astype(float) for v in self.values], axis=1)
         if self.encoding == "const":
             return np.zeros((len(col), 0))
-        x = np.asarray(col, dtype=float)
+        x = as_floats(col)
         return (np.log2(x) if self.encoding == "log2" else x)[:, None]
 
 
@@ -369,22 +369,59 @@ _DERIVED_ROOFLINE = ["x.log10_folds_os", "x.log10_folds_ws", "x.log10_folds_is",
 
 
 def to_columns(designs: Sequence[Mapping[str, Any]]) -> dict[str, np.ndarray]:
+    """Designs as name → one value per design (an object column where a value is a list or a dict)."""
     if not designs:
         return {}
     keys = list(designs[0])
-    return {k: np.array([d[k] for d in designs], dtype=object if isinstance(designs[0][k], str) else None)
-            for k in keys}
+    return {k: _column([d[k] for d in designs], isinstance(designs[0][k], str)) for k in keys}
+
+
+def _column(values: list[Any], text: bool) -> np.ndarray:
+    try:
+        col = np.array(values, dtype=object if text else None)
+    except ValueError:              # lists of different lengths
+        col = None
+    if col is None or col.shape != (len(values),):
+        col = np.empty(len(values), dtype=object)
+        for i, v in enumerate(values):
+            col[i] = v
+    return col
+
+
+def as_floats(col: Any) -> np.ndarray:
+    """``col`` as numpy reads it as floats; NaN for an entry it cannot read (a word, a list, a dict), a
+    value outside every training range (:mod:`cost_models.domain`), so the proxy answers it out of domain."""
+    try:
+        return np.asarray(col, dtype=float)
+    except (TypeError, ValueError):
+        return np.array([_float(v) for v in np.asarray(col, dtype=object).ravel()]).reshape(np.shape(col))
+
+
+def as_strings(col: Any) -> np.ndarray:
+    """``col`` as numpy spells it as strings (``str(v)`` of an entry it cannot, a list or a dict)."""
+    try:
+        return np.asarray(col).astype(str)
+    except ValueError:
+        values = np.asarray(col, dtype=object)
+        return np.array([str(v) for v in values.ravel()], dtype=str).reshape(values.shape)
+
+
+def _float(value: Any) -> float:
+    try:
+        return float(value)
+    except (TypeError, ValueError, OverflowError):
+        return math.nan
 
 
 def _numeric(cols: Mapping[str, Any], key: str, n: int) -> np.ndarray:
     if key not in cols:
         return np.ones(n)
-    return np.broadcast_to(np.asarray(cols[key], dtype=float), (n,)).astype(float)
+    return np.broadcast_to(as_floats(cols[key]), (n,)).astype(float)
 
 
 def _codes(col: Any) -> np.ndarray:
     """Dataflow names → 0/1/2 (os/ws/is), −1 for anything else."""
-    labels = np.asarray(col).astype(str)
+    labels = as_strings(col)
     code = np.full(labels.shape, -1, dtype=np.int64)
     for i, name in enumerate(DATAFLOW_NAMES):
         code[labels == name] = i

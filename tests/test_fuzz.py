@@ -84,7 +84,7 @@ def _sane_simulate(rc: int, out: str) -> bool:
     if not doc["valid"]:
         return bool(doc["violations"])
     m = {k: v for k, v in doc.items() if k not in ("valid", "violations", "design", "info", "layers")}
-    return _finite_metrics(m) and m["latency_s"] > 0 and m["energy_j"] > 0 and m["utilization"] <= 1 + 1e-9
+    return _finite_metrics(m) and m["latency_s"] > 0 and m["energy_j"] > 0 and m.get("utilization", 0) <= 1 + 1e-9
 
 
 @fuzz_settings(25)
@@ -443,4 +443,110 @@ def test_fuzz_simulator_designs(family: str, mapping: str, pick: int, edits: lis
                 else sim.evaluate(design, workload, fidelity))
 
     outcome, detail = run_call("simulator designs", (family, mapping, fidelity, batch, design), evaluate, _sane_result)
+    expect(outcome, ("clean error", "sane result"), detail)
+
+
+# -- workload specs --------------------------------------------------------------------------------
+WORKLOAD_KEYS = {"resnet18": ["batch"], "mobilenetv2": ["batch"], "bert-base": ["seq", "batch"],
+                 "gpt2-prefill": ["seq", "batch"], "gpt2-decode": ["ctx", "batch"],
+                 "llama7b-decode": ["ctx", "batch", "layers"], "conv2d": ["N", "C", "K", "H", "W", "R", "S", "stride",
+                                                                          "pad", "groups"],
+                 "gemm": ["M", "N", "K"], "gemv": ["M", "K", "B"], "attention": ["B", "H", "Lq", "Lkv", "D"],
+                 "eltwise": ["E", "ops", "inputs"],
+                 "trace": ["pattern", "n", "rw", "gap", "seed", "line", "stride", "span", "burst", "idle", "streams",
+                           "file", "format"]}
+WORKLOAD_VALUES = ["1", "2", "3", "8", "16", "64", "128", "0", "-1", "nan", "inf", "1e12", "1.5", "", " ", "٣",
+                   "1_000", "0x10", "1000000000", str(2**31), str(2**31 + 1), str(2**63), "9" * 5000, "stream",
+                   "random", "bursty", "multistream", "strided", "nope", "é", "1\n2", "/dev/null", "/etc", "/nonexistent",
+                   "dramsys", "ramulator"]
+small_count = st.integers(1, 128).map(str)            # mostly valid options: reach the models
+workload_value = st.one_of(small_count, small_count, small_count, st.sampled_from(WORKLOAD_VALUES),
+                           st.integers(-2**70, 2**70).map(str), st.integers(0, 2**20).map(str), token)
+
+
+@st.composite
+def workload_specs(draw: Any) -> str:
+    """A zoo name, a shorthand or a trace with a few options (its own, unknown or repeated), or raw text."""
+    if draw(st.integers(0, 9)) == 0:
+        return draw(st.one_of(st.text(max_size=30), st.sampled_from(["", ":", "resnet18:", "x" * 10_000, "resnet18\n",
+                                                                      "gemm:M=1,,N=1,K=1", "ｒｅｓｎｅｔ18"])))
+    base = draw(st.sampled_from(sorted(WORKLOAD_KEYS)))
+    own = st.sampled_from(WORKLOAD_KEYS[base])
+    keys = st.one_of(own, own, own, st.sampled_from(["", "nope", "é", "batch", "M M"]))
+    pairs = draw(st.lists(st.tuples(keys, workload_value), max_size=4))
+    return f"{base}:" + ",".join(f"{k}={v}" for k, v in pairs)
+
+
+@fuzz_settings(30)
+@given(spec=workload_specs(), family=st.sampled_from(FAMILIES), via=st.sampled_from(["api", "api", "cli"]))
+def test_fuzz_workload_specs(spec: str, family: str, via: str) -> None:
+    """A hostile workload spec, parsed and evaluated with the family's default design at the analytical
+    fidelity: a one-line error or a sane result, in bounded time (bounds: docs/robustness.md)."""
+    from archgym.simulator import get_simulator
+    from archgym.workload import get_workload
+
+    if via == "cli":
+        outcome, detail = run_cli("workload specs", ["simulate", family, "--workload", spec, "--json"], _sane_simulate)
+    else:
+        def evaluate() -> Any:
+            sim, workload = get_simulator(family), get_workload(spec)
+            return sim.evaluate(sim.space(workload).default(), workload, "analytical")
+
+        outcome, detail = run_call("workload specs", (family, spec[:200]), evaluate, _sane_result)
+    expect(outcome, ("clean error", "sane result"), spec[:200], detail)
+
+
+# -- designs at a proxy backend --------------------------------------------------------------------
+PROXY_KINDS = {"rf": {"n_estimators": 3}, "gbm": {"n_estimators": 5, "max_depth": 2},
+               "mlp": {"epochs": 2, "hidden": 8, "layers": 1}, "gp": {"max_points": 30, "maxiter": 5}}
+
+
+@functools.cache
+def family_proxy(family: str, kind: str) -> Path:
+    """A small proxy of ``family`` (40 analytical rows on one small workload) fitted as ``kind``."""
+    from archgym.store import RunStore
+    from cost_models.data import collect, load_dataset
+    from cost_models.proxy import ProxyModel
+
+    if (family, kind) == ("systolic", "rf"):
+        return proxy_folder()
+    store = RunStore(scratch() / f"proxy-{family}-{kind}.db")
+    collect(store, family, [SMALL_GEMM], 40, fidelity="analytical", seed=0)
+    model = ProxyModel.fit(load_dataset(store), ["latency_s", "energy_j"], kind, **PROXY_KINDS[kind])
+    return model.save(scratch() / f"px-{family}-{kind}")
+
+
+@fuzz_settings(25)
+@given(family=st.sampled_from(["systolic", "pim", "fpga", "rdu", "dram"]), kind=st.sampled_from(sorted(PROXY_KINDS)),
+       flag=st.booleans(), edits=st.lists(st.tuples(st.integers(0, 10**6), design_value), min_size=1, max_size=3),
+       extra=st.sampled_from([None, "missing", "unknown"]), batch=st.booleans())
+def test_fuzz_proxy_designs(family: str, kind: str, flag: bool, edits: list[tuple[int, Any]], extra: str | None,
+                            batch: bool) -> None:
+    """A proxy backend given the default design with hostile values (as test_fuzz_simulator_designs gives the
+    families): a one-line error or valid=False with out_of_domain:… (docs/proxies.md); flagged, a sane result."""
+    from archgym.simulator import get_simulator
+    from archgym.workload import get_workload
+
+    if not os.environ.get("ARCHGYM_FUZZ_EXAMPLES"):
+        family, kind = "systolic", "rf"              # CI: one fitted proxy (fits cost seconds)
+    folder = family_proxy(family, kind)
+    sim = get_simulator(f"proxy:{folder}" + ("?out_of_domain=flag" if flag else ""))
+    workload = get_workload(SMALL_GEMM)
+    design: dict[str, Any] = dict(sim.space(workload).default())
+    names = sorted(design)
+    for where, value in edits:
+        design[names[where % len(names)]] = value
+    if extra == "missing":
+        design.pop(names[edits[0][0] % len(names)])
+    elif extra == "unknown":
+        design["no_such_knob"] = 1
+
+    def evaluate() -> Any:
+        return sim.evaluate_batch([design], workload).row(0) if batch else sim.evaluate(design, workload)
+
+    def sane(result: Any) -> bool:
+        outside = any(v.startswith("out_of_domain:") for v in result.violations)
+        return _sane_result(result) and (flag or not result.valid or not outside)
+
+    outcome, detail = run_call("proxy designs", (family, kind, flag, batch, design), evaluate, sane)
     expect(outcome, ("clean error", "sane result"), detail)

@@ -143,6 +143,9 @@ class Family(Simulator):
     parameters: tuple[str, ...] = ()
     #: allowed values of design parameters (ranges, choices), checked before the model runs (:mod:`simulators.common.domain`)
     bounds: Mapping[str, Domain] = {}
+    #: what the model needs of a workload, checked before it runs: ``"ops"`` an operator (a request trace
+    #: has none), ``"layers"`` a MAC-bearing one, ``""`` nothing (the DRAM family takes traces)
+    workload_needs = "ops"
 
     @abstractmethod
     def model(self, designs: Designs, workload: Workload, fidelity: str) -> ModelOutput:
@@ -216,6 +219,9 @@ class Family(Simulator):
             raise designs.missing(next(name for name in self.parameters if name not in names))
         if self.bounds:
             self._check_bounds(designs)
+        if self.workload_needs and not (workload.has_layers if self.workload_needs == "layers" else len(workload)):
+            what = "a MAC-bearing operator (conv2d, gemm, gemv, attention)" if self.workload_needs == "layers" else "an operator"
+            raise ConfigError.bad_value("workload", workload.name, f"a workload with {what}", where=self.name)
         try:
             return self.model(designs, workload, fidelity)
         except KeyError as exc:

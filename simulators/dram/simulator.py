@@ -34,6 +34,7 @@ class DRAMSimulator(Family):
     driven by a request trace: latency, bandwidth, DRAMPower-style energy and command counts."""
 
     name = "dram"
+    workload_needs = ""   # request traces, or a DNN's derived DRAM stream
     version = "1"
     default_preset = "ddr4-2400"
     fidelities = ("analytical", "cycle")

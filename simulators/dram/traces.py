@@ -19,10 +19,17 @@ import networkx as nx
 import numpy as np
 
 from archgym.errors import ConfigError
-from archgym.workload import Workload, parse_kv
+from archgym.workload import Workload, is_file, parse_kv, read_text, shown
 
 PATTERNS = ("stream", "strided", "random", "bursty", "multistream")
 MAX_REQUESTS = 10_000_000  # bound on generated or read requests, checked before work starts
+#: a trace file's largest size: MAX_REQUESTS lines of ~100 bytes (a DRAMsim3 line is < 50)
+MAX_TRACE_BYTES = 1 << 30
+#: each generator option's allowed integers (docs/robustness.md): arrival cycles (n·gap, n/burst·idle)
+#: stay inside int64 and addresses (n·stride, n·line, streams·2²⁸, span) inside uint64
+GENERATOR_BOUNDS = {"n": (1, MAX_REQUESTS), "gap": (0, 1 << 32), "idle": (0, 1 << 32), "seed": (0, (1 << 32) - 1),
+                    "line": (1, 1 << 20), "stride": (1, 1 << 32), "span": (1, 1 << 48), "burst": (1, MAX_REQUESTS),
+                    "streams": (1, 1024)}
 
 
 @dataclass(frozen=True)
@@ -75,15 +82,17 @@ def generate(pattern: str, n: int = 4096, rw: float = 0.0, gap: int = 0, seed: i
     the last one written (a GEMM tile's A, B reads and C writes).
     """
     if pattern not in PATTERNS:
-        raise ConfigError.bad_value("trace pattern", pattern, PATTERNS)
-    if not 1 <= n <= MAX_REQUESTS:
-        raise ConfigError.bad_value("trace n", n, f"1 … {MAX_REQUESTS}")
+        raise ConfigError.bad_value("trace pattern", shown(str(pattern)), PATTERNS)
     if not 0.0 <= rw <= 1.0:
         raise ConfigError.bad_value("trace rw", rw, "a write fraction in [0, 1]")
-    for key, value in (("gap", gap), ("line", line - 1), ("stride", stride - 1), ("span", span - line),
-                       ("burst", burst - 1), ("idle", idle), ("streams", streams - 1)):
-        if value < 0:
-            raise ConfigError.bad_value(f"trace {key}", value, "a larger value (line ≥ 1, span ≥ line)")
+    given = {"n": n, "gap": gap, "idle": idle, "seed": seed, "line": line, "stride": stride, "span": span,
+             "burst": burst, "streams": streams}
+    for key, value in given.items():
+        lo, hi = GENERATOR_BOUNDS[key]
+        if not lo <= value <= hi:
+            raise ConfigError.bad_value(f"trace {key}", value, f"an integer in {lo} … {hi}")
+    if span < line:
+        raise ConfigError.bad_value("trace span", span, f"at least line ({line})")
     rng = np.random.default_rng(seed)
     i = np.arange(n, dtype=np.uint64)
     cycle = np.arange(n, dtype=np.int64) * gap
@@ -152,26 +161,34 @@ def _parse(lines: list[str], pattern: re.Pattern[str], fields: tuple[int, int, i
         if not m:
             raise ConfigError(f"trace {path}: line {num}: {raw.strip()!r} is not a {fmt} trace line")
         a, op, c = fields
-        addr.append(int(m[a], 0))
+        addr.append(_field(m[a], 1 << 64, f"trace {path}: line {num}: address"))
         wr.append(m[op] in _WRITES)
-        cyc.append(int(m[c]) if c is not None else len(cyc))
+        cyc.append(_field(m[c], 1 << 63, f"trace {path}: line {num}: cycle") if c is not None else len(cyc))
         if len(addr) > MAX_REQUESTS:
             raise ConfigError(f"trace {path}: more than {MAX_REQUESTS} requests")
     return addr, wr, cyc
+
+
+def _field(text: str, limit: int, where: str) -> int:
+    """A trace line's address (hex ``0x…`` or decimal) or cycle, below ``limit`` (uint64 / int64)."""
+    value = int(text, 16) if text[:2].lower() == "0x" else int(text)
+    if value >= limit:
+        raise ConfigError.bad_value(where, value, f"below {limit}")
+    return value
 
 
 def read_trace(path: str | Path, fmt: str | None = None) -> Trace:
     """Read a DRAMsim3 (``0xADDR READ|WRITE CYCLE``), DRAMSys ``.stl`` (``CYCLE: read|write 0xADDR``)
     or Ramulator (``0xADDR R|W``, one request a cycle) trace."""
     path = Path(path)
-    if not path.is_file():
-        raise ConfigError(f"trace: file {str(path)!r} does not exist")
+    if not is_file(path):
+        raise ConfigError(f"trace: file {shown(str(path))!r} does not exist")
     fmt = fmt or {".stl": "dramsys", ".ramulator": "ramulator"}.get(path.suffix.lower(), "dramsim3")
     formats = {"dramsim3": (_DS3, (1, 2, 3)), "dramsys": (_STL, (3, 2, 1)), "ramulator": (_RAM, (1, 2, None))}
     if fmt not in formats:
-        raise ConfigError.bad_value("trace format", fmt, formats)
+        raise ConfigError.bad_value("trace format", shown(fmt), formats)
     pattern, fields = formats[fmt]
-    addr, wr, cyc = _parse(path.read_text().splitlines(), pattern, fields, str(path), fmt)
+    addr, wr, cyc = _parse(read_text(path, MAX_TRACE_BYTES).splitlines(), pattern, fields, str(path), fmt)
     if not addr:
         raise ConfigError(f"trace {path}: no requests")
     cycles = np.asarray(cyc, dtype=np.int64)
@@ -195,7 +212,8 @@ _INT_KEYS = ("n", "gap", "seed", "line", "stride", "span", "burst", "idle", "str
 
 def from_spec(args: str) -> TraceWorkload:
     """``pattern=stream,n=4096,…`` or ``file=PATH[,format=dramsys]`` → a :class:`TraceWorkload`."""
-    kv = parse_kv(args, f"workload trace:{args}")
+    where = f"workload trace:{shown(args)}"
+    kv = parse_kv(args, where)
     if "file" in kv:
         extra = sorted(set(kv) - {"file", "format"})
         if extra:
@@ -212,7 +230,7 @@ def from_spec(args: str) -> TraceWorkload:
         try:
             kwargs[key] = float(value) if key == "rw" else int(value, 0)
         except ValueError:
-            raise ConfigError(f"workload trace:{args}: {key} must be a number, got {value!r}") from None
+            raise ConfigError(f"{where}: {key} must be a number, got {shown(value)!r}") from None
     return TraceWorkload(generate(kv.get("pattern", "random"), **kwargs))
 
 

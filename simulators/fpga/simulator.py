@@ -28,6 +28,7 @@ class FPGASimulator(Family):
     """FPGA DNN accelerators: FINN-style layer pipelines, Zhang/Angel-Eye tiled engines, InTAR hybrids."""
 
     name = "fpga"
+    workload_needs = "layers"
     default_preset = "zcu102"
     version = "2"   # 2: hybrid dataflow groups fold within the engine's lanes; throughput counts MAC ops
     parameters = GLOBAL_KNOBS

@@ -28,6 +28,7 @@ class PIMSimulator(Family):
     rest: GEMV placement, split-K, DRAM-command timing and the host-only baseline."""
 
     name = "pim"
+    workload_needs = "layers"
     default_preset = "hbm-pim"
     fidelities = ("analytical", "cycle")
     version = "1"

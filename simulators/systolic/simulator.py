@@ -18,6 +18,7 @@ class SystolicSimulator(Family):
     three double-buffered SRAMs and a DRAM interface."""
 
     name = "systolic"
+    workload_needs = "layers"
     default_preset = "tpu-v1"
     fidelities = ("analytical", "cycle", "scalesim")   # scalesim: cycle level, SCALE-Sim's own buffers
     version = "2"   # 2: prologue/epilogue buffer-independent (first fold in, last fold out); cycle reads = traffic
