@@ -8,12 +8,13 @@ import inspect
 from pathlib import Path
 
 import pytest
+from fuzz_support import alarm
 
 from archgym import zoo
 from archgym.errors import ConfigError
 from archgym.simulator import get_simulator
 from archgym.workload import MAX_DIM, get_workload
-from fuzz_support import alarm
+from simulators.dram.traces import as_trace
 
 
 def _error(spec: str) -> str:
@@ -72,7 +73,7 @@ def test_trace_files_are_utf8_and_64_bit(tmp_path: Path) -> None:
     assert "cycle" in _error(f"trace:file={late}")
     ok = tmp_path / "ok.trace"
     ok.write_text("0x1f READ 0\n0123 WRITE 5\n")                         # a leading zero was a raw ValueError
-    trace = get_workload(f"trace:file={ok}").trace
+    trace = as_trace(get_workload(f"trace:file={ok}"))
     assert trace.addr.tolist() == [31, 123] and trace.cycle.tolist() == [0, 5]
 
 
