@@ -373,12 +373,14 @@ def to_columns(designs: Sequence[Mapping[str, Any]]) -> dict[str, np.ndarray]:
     if not designs:
         return {}
     keys = list(designs[0])
-    return {k: _column([d[k] for d in designs], isinstance(designs[0][k], str)) for k in keys}
+    return {k: _column([d[k] for d in designs]) for k in keys}
 
 
-def _column(values: list[Any], text: bool) -> np.ndarray:
+def _column(values: list[Any]) -> np.ndarray:
+    """One value per design: an object column where any is a string (numpy would make the numbers
+    strings too) or where numpy would not give one entry per design (lists, dicts)."""
     try:
-        col = np.array(values, dtype=object if text else None)
+        col = np.array(values, dtype=object if any(isinstance(v, str) for v in values) else None)
     except ValueError:              # lists of different lengths
         col = None
     if col is None or col.shape != (len(values),):
