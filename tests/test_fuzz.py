@@ -66,11 +66,16 @@ def _finite_metrics(metrics: dict[str, Any]) -> bool:
 
 
 def _sane_result(r: Any) -> bool:
-    """A valid result has finite, positive time and energy and utilisation ≤ 1; an invalid one says why."""
+    """A valid result has finite, non-negative metrics, positive time and energy, utilisation ≤ 1 and readable
+    per-layer rows; an invalid one names why."""
+    if not isinstance(r.valid, bool):
+        return False
     if not r.valid:
-        return bool(r.violations)
+        return bool(r.violations) and all(isinstance(v, str) and v for v in r.violations)
     m = r.metrics
-    return _finite_metrics(m) and m["latency_s"] > 0 and m.get("energy_j", 1) > 0 and m.get("utilization", 0) <= 1 + 1e-9
+    return (_finite_metrics(m) and all(v >= 0 for v in m.values()) and m["latency_s"] > 0
+            and m.get("energy_j", 1) > 0 and m.get("utilization", 0) <= 1 + 1e-9
+            and isinstance(r.layers, list))            # per-layer rows are built when read
 
 
 # -- CLI arguments ---------------------------------------------------------------------------------
@@ -403,16 +408,6 @@ def _cleanup() -> Any:
 # -- designs at the simulator API ------------------------------------------------------------------
 FAMILIES = ("systolic", "loopnest", "pim", "fpga", "rdu", "dram")
 design_value = st.one_of(number, st.text(max_size=6), st.sampled_from(["os", "ws", "is", "auto", "", [], {}, 10**12]))
-
-
-def _sane_result(result: Any) -> bool:
-    """A valid result has finite, non-negative metrics; an invalid one names why."""
-    if not isinstance(result.valid, bool):
-        return False
-    if not result.valid:
-        return bool(result.violations) and all(isinstance(v, str) and v for v in result.violations)
-    return all(isinstance(v, float) and math.isfinite(v) and v >= 0 for v in result.metrics.values()) \
-        and isinstance(result.layers, list)           # per-layer rows are built when read
 
 
 @fuzz_settings(40)
