@@ -10,7 +10,7 @@ import pytest
 
 from archgym.simulator import get_simulator
 from archgym.workload import get_workload
-from simulators.rdu import cycle_search
+from simulators.rdu import cut_table, cycle_search
 from simulators.rdu import mapping as mp
 from simulators.rdu.kernels import lower
 from simulators.rdu.section_table import SectionTable
@@ -33,7 +33,8 @@ def test_section_table_equals_every_cut_split_on_its_own(workload):
         cuts, view, _ = _cut_rows(d, kg)
         wb = int(d["word_bytes"])
         own = table.view(cuts, wb)
-        k, got_chain = table.split(own, int(d["lanes"]), int(d["stages"]), int(d["n_pcu"]))
+        k = table.split_id(int(d["lanes"]), int(d["stages"]), int(d["n_pcu"]))
+        got_chain = table.chains(own.slot, np.full(len(own.slot), k))
         got_pcu = table.pcu(own.entry, k)
         assert np.array_equal(table.pcu(own.entry[::-1], np.full(len(own.entry), k)), got_pcu[::-1])
         units, per_unit = cuts.work(kg, int(d["lanes"]), int(d["stages"]))
@@ -57,7 +58,27 @@ def test_section_table_computes_a_section_once_per_split_parameters():
     views = [table.view(_cut_rows(d, kg)[0], int(d["word_bytes"])) for d in (small, big)]
     used = [set(v.slot[v.slot >= 0].tolist()) for v in views]
     assert used[0] <= used[1]                                              # a bigger SRAM keeps its cuts
-    table.split(views[1], 32, 6, 1040)
+    k = table.split_id(32, 6, 1040)
+    table.chains(views[1].slot, np.full(len(views[1].slot), k))
     done = table._done.copy()
-    table.split(views[0], 32, 6, 1040)
+    table.chains(views[0].slot, np.full(len(views[0].slot), k))
     assert np.array_equal(table._done, done) and done.sum() == len(used[1])   # nothing left to do
+
+
+def test_cut_table_chains_are_the_section_tables():
+    """A cut's chain sum is kept per split and read back (:meth:`CutTable.chains`): equal to the section
+    table's, whichever cut set and split came first (a sum kept for another split would differ)."""
+    w = get_workload("resnet18")
+    sim = get_simulator("rdu")
+    kg = sim.kernel_graph(w)
+    d = sim.space(w).sample(1, 3)[0]
+    designs = [{**d, "n_pcu": p, "pmu_kib": m} for p in (d["n_pcu"], 2 * d["n_pcu"]) for m in (d["pmu_kib"], 1)]
+    for e in designs + designs[::-1]:
+        cuts, view, ids = _cut_rows(e, kg)
+        _, got = cut_table.table(kg, int(e["word_bytes"])).chains(ids, view, int(e["lanes"]), int(e["stages"]),
+                                                                   int(e["n_pcu"]))
+        fresh = SectionTable(lower(w))
+        fresh_view = fresh.view(cuts, int(e["word_bytes"]))
+        want = fresh.chains(fresh_view.slot, np.full(len(ids), fresh.split_id(int(e["lanes"]), int(e["stages"]),
+                                                                                int(e["n_pcu"]))))
+        assert got.dtype == want.dtype and got.tobytes() == want.tobytes()

@@ -27,7 +27,8 @@ DEPTH = 2
 
 class CutTable:
     """Distinct ``(cut, tile, tp)`` of one kernel graph's cut sets at one word size, each with its
-    :class:`.mapping.CutSet` and :class:`.section_table.CutView` row."""
+    :class:`.mapping.CutSet` and :class:`.section_table.CutView` row, and its chain sum under each split
+    it was split under (:meth:`chains`)."""
 
     def __init__(self, kg: KernelGraph, word_bytes: int) -> None:
         self._kg, self._wb = kg, word_bytes
@@ -35,6 +36,7 @@ class CutTable:
         self._ladders: dict[tuple[int, int, int], tuple[int, np.ndarray, np.ndarray]] = {}
         self._blocks: list[tuple[mp.CutSet, CutView]] = []
         self._all: tuple[mp.CutSet, CutView] | None = None
+        self._sums: dict[int, np.ndarray] = {}       # per split: each id's chain sum, NaN where not yet split
 
     def cut_set(self, top: int, limits: tuple[int, ...], sockets: int) -> tuple[mp.CutSet, CutView, np.ndarray]:
         """The cut set of ladder top ``top``, section-length caps ``limits`` and ``sockets`` (TP degrees 1
@@ -49,6 +51,25 @@ class CutTable:
         rows = np.array(ids, dtype=np.int64)
         return (cuts.take(rows), CutView(view.entry[rows], view.slot[rows], view.n_sections[rows], view.weights[rows]),
                 rows)
+
+    def chains(self, ids: np.ndarray, view: CutView, lanes: int, stages: int, budget: int) -> tuple[int, np.ndarray]:
+        """The split of ``lanes``, ``stages`` and PCU ``budget`` (:meth:`.section_table.SectionTable.split_id`) and
+        ``(C,)`` the chain sum under it of each cut ``ids`` (their ``view``, from :meth:`cut_set`;
+        :meth:`.section_table.SectionTable.chains`), computed once per cut and split (a chain sum is finite)
+        and then read back: a new hardware key shares most of its cuts with the keys before it."""
+        sections = section_table.table(self._kg)
+        k = sections.split_id(lanes, stages, budget)
+        sums = self._sums.get(k)
+        if sums is None or len(sums) < len(self._ids):
+            grown = np.full(max(len(self._ids), 2 * (0 if sums is None else len(sums))), np.nan)
+            if sums is not None:
+                grown[:len(sums)] = sums
+            sums = self._sums[k] = grown
+        out = sums[ids]
+        todo = np.flatnonzero(np.isnan(out))
+        if todo.size:
+            out[todo] = sums[ids[todo]] = sections.chains(view.slot[todo], np.full(todo.size, k))
+        return k, out
 
     def _ladder(self, tile: int, tp: int, limit: int, top: int) -> np.ndarray:
         """The table ids of :func:`.mapping.ladder_cuts` up to ``top`` (a longer ladder built and

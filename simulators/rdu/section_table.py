@@ -7,7 +7,7 @@ units, balanced PCUs (:func:`.mapping.balance_section`) and floor chain (:mod:`.
 longest path of one-unit steps into a kernel, its ``n_tile`` steps and the longest path out, over the
 section's on-chip edges; its kernels' most). :class:`SectionTable` numbers the distinct sections of
 every cut set built so far (:meth:`SectionTable.view`) and computes each section once per
-``(lanes, stages, budget)`` (:meth:`SectionTable.split`): a new hardware key reuses what the keys
+``(lanes, stages, budget)`` (:meth:`SectionTable.chains`): a new hardware key reuses what the keys
 before it computed (ResNet-18: after 100 random designs, ~18 % of a new key's sections are new).
 The arithmetic is that of splitting every cut on its own (:func:`.mapping.split_cuts`,
 :func:`.cycle_search.cut_floor_terms`) to the bit: ``tests/test_rdu_sections.py``.
@@ -108,13 +108,6 @@ class SectionTable:
             self._params = np.concatenate([self._params, np.array([[*key, w]], dtype=np.int64)])
         return k
 
-    def split(self, view: CutView, lanes: int, stages: int, budget: int) -> tuple[int, np.ndarray]:
-        """The split of ``lanes``, ``stages`` and PCU ``budget`` (:meth:`split_id`) and ``(C,)`` the sum
-        of each cut of ``view``'s section chains under it (cycles; :func:`.cycle_search.cut_floor_terms`'
-        first row), computing only the sections not computed before for these three."""
-        k = self.split_id(lanes, stages, budget)
-        return k, self.chains(view.slot, np.full(len(view.slot), k))
-
     def chains(self, slot: np.ndarray, split: np.ndarray) -> np.ndarray:
         """``(R,)`` chain sums of cuts given as rows of :class:`CutView` ``slot`` arrays (of any views),
         row ``r`` under split ``split[r]``, their sections not computed before computed: one compiled pass."""
@@ -140,7 +133,7 @@ class SectionTable:
         return self._pcu[split]
 
     def cut_pcu(self, view: CutView, split: int, rows: np.ndarray) -> np.ndarray:
-        """:meth:`pcu` of the cuts ``rows`` of ``view`` under ``split`` (:meth:`split` of ``view`` first)."""
+        """:meth:`pcu` of the cuts ``rows`` of ``view`` under ``split`` (:meth:`chains` of ``view`` under it first)."""
         return self._pcu[split, view.entry[rows]]
 
     def _fit(self) -> None:

@@ -452,7 +452,8 @@ def _built_key(d: MappingABC[str, Any], kg: KernelGraph) -> Built:
     if key not in kg.memo:
         sections = section_table.table(kg)
         cuts, view, ids = _cut_rows(d, kg)
-        split, chains = sections.split(view, *(int(d[k]) for k in ("lanes", "stages", "n_pcu")))
+        split, chains = cut_table.table(kg, int(d["word_bytes"])).chains(
+            ids, view, *(int(d[k]) for k in ("lanes", "stages", "n_pcu")))
         kg.memo[key] = Built(mp.Candidates(cuts, partial(sections.cut_pcu, view, split), 2),
                              np.stack([chains, view.n_sections, view.weights]), view, split, ids)
     built: Built = kg.memo[key]
