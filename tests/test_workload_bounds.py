@@ -80,8 +80,7 @@ def test_trace_files_are_utf8_and_64_bit(tmp_path: Path) -> None:
 @pytest.mark.parametrize(("family", "spec"), [(family, spec) for family in ("systolic", "pim", "fpga", "loopnest")
                                                for spec in ("trace:pattern=stream,n=16", "eltwise:E=64")])
 def test_a_workload_the_family_cannot_run_is_one_error(family: str, spec: str) -> None:
-    """Raw ValueError / IndexError in systolic, pim and fpga before (loopnest had its own line). RDU's
-    space of a trace is still a raw ValueError (simulators/rdu/kernels.py, not this change's)."""
+    """Raw ValueError / IndexError in systolic, pim and fpga before (loopnest had its own line)."""
     sim, workload = get_simulator(family), get_workload(spec)
     design = sim.space(workload).default()
     with pytest.raises(ConfigError, match="workload") as info:
@@ -89,6 +88,14 @@ def test_a_workload_the_family_cannot_run_is_one_error(family: str, spec: str) -
     assert "\n" not in str(info.value)
     with pytest.raises(ConfigError, match="workload"):
         sim.evaluate_batch([design, design], workload)
+
+
+@pytest.mark.parametrize("mapping", ["auto", "shared", "per-layer"])
+def test_rdu_space_of_a_trace_is_one_error(mapping: str) -> None:
+    """RDU lowers a workload's operators to kernels when it builds a space: a trace has none (a raw
+    ValueError from unpacking an empty list before)."""
+    with pytest.raises(ConfigError, match=r"^rdu: workload: .* is not allowed; allowed: a workload with an operator$"):
+        get_simulator("rdu").space(get_workload("trace:pattern=stream,n=16"), None, mapping)
 
 
 def test_rdu_runs_element_wise_kernels() -> None:

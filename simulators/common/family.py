@@ -219,9 +219,7 @@ class Family(Simulator):
             raise designs.missing(next(name for name in self.parameters if name not in names))
         if self.bounds:
             self._check_bounds(designs)
-        if self.workload_needs and not (workload.has_layers if self.workload_needs == "layers" else len(workload)):
-            what = "a MAC-bearing operator (conv2d, gemm, gemv, attention)" if self.workload_needs == "layers" else "an operator"
-            raise ConfigError.bad_value("workload", workload.name, f"a workload with {what}", where=self.name)
+        self.check_workload(workload)
         try:
             return self.model(designs, workload, fidelity)
         except KeyError as exc:
@@ -229,6 +227,13 @@ class Family(Simulator):
             if type(name) is str and name not in names and self._bound_table.bound(name) is not None:
                 raise designs.missing(name) from None
             raise
+
+    def check_workload(self, workload: Workload) -> None:
+        """A one-line :class:`ConfigError` unless ``workload`` has what :attr:`workload_needs` (a model, and a
+        family's ``space``, would fail on it with a raw error)."""
+        if self.workload_needs and not (workload.has_layers if self.workload_needs == "layers" else len(workload)):
+            what = "a MAC-bearing operator (conv2d, gemm, gemv, attention)" if self.workload_needs == "layers" else "an operator"
+            raise ConfigError.bad_value("workload", workload.name, f"a workload with {what}", where=self.name)
 
     def _check_bounds(self, designs: Designs) -> None:
         """:attr:`bounds` on ``designs``: given as dicts, design by design (a plain loop; one design's error

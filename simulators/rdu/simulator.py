@@ -60,6 +60,7 @@ class RDUSimulator(Family):
     def space(self, workload: Workload, preset: str | None = None, mapping: str = "auto") -> DesignSpace:
         cfg = self.preset(preset)
         mapping = self.check_mapping(mapping)
+        self.check_workload(workload)         # a trace has no operators to lower
         kg = self.kernel_graph(workload)
         name = f"rdu-{cfg.name}-{mapping}"
         if mapping != "per-layer":
