@@ -410,6 +410,18 @@ FAMILIES = ("systolic", "loopnest", "pim", "fpga", "rdu", "dram")
 design_value = st.one_of(number, st.text(max_size=6), st.sampled_from(["os", "ws", "is", "auto", "", [], {}, 10**12]))
 
 
+def _hostile(design: dict[str, Any], edits: list[tuple[int, Any]], extra: str | None) -> None:
+    """Set the parameters ``edits`` picks (by position among the sorted names) to their values, then remove
+    one of them (``extra="missing"``) or add an unknown one (``"unknown"``)."""
+    names = sorted(design)
+    for where, value in edits:
+        design[names[where % len(names)]] = value
+    if extra == "missing":
+        design.pop(names[edits[0][0] % len(names)])
+    elif extra == "unknown":
+        design["no_such_knob"] = 1
+
+
 @fuzz_settings(40)
 @given(family=st.sampled_from(FAMILIES), mapping=st.sampled_from(["auto", "shared", "per-layer"]),
        pick=st.integers(0, 2), edits=st.lists(st.tuples(st.integers(0, 10**6), design_value), min_size=1, max_size=3),
@@ -427,13 +439,7 @@ def test_fuzz_simulator_designs(family: str, mapping: str, pick: int, edits: lis
 
     def evaluate() -> Any:
         design.update(sim.space(workload, None, mapping).default())     # loopnest offers no "shared"
-        names = sorted(design)
-        for where, value in edits:
-            design[names[where % len(names)]] = value
-        if extra == "missing":
-            design.pop(names[edits[0][0] % len(names)])
-        elif extra == "unknown":
-            design["no_such_knob"] = 1
+        _hostile(design, edits, extra)
         return (sim.evaluate_batch([design], workload, fidelity).row(0) if batch
                 else sim.evaluate(design, workload, fidelity))
 
@@ -528,13 +534,7 @@ def test_fuzz_proxy_designs(family: str, kind: str, flag: bool, edits: list[tupl
     sim = get_simulator(f"proxy:{folder}" + ("?out_of_domain=flag" if flag else ""))
     workload = get_workload(SMALL_GEMM)
     design: dict[str, Any] = dict(sim.space(workload).default())
-    names = sorted(design)
-    for where, value in edits:
-        design[names[where % len(names)]] = value
-    if extra == "missing":
-        design.pop(names[edits[0][0] % len(names)])
-    elif extra == "unknown":
-        design["no_such_knob"] = 1
+    _hostile(design, edits, extra)
 
     def evaluate() -> Any:
         return sim.evaluate_batch([design], workload).row(0) if batch else sim.evaluate(design, workload)
