@@ -380,17 +380,13 @@ class RunStore:
                 assert db is not None
                 db.close()
                 raise
-            except UnicodeDecodeError:     # a corrupted file whose bytes SQLite quotes in its error
-                if db is not None:
-                    db.close()
-                raise ConfigError(f"store: {self.path!r} is not a usable SQLite run store (corrupted: "
-                                  "SQLite's report of it is not UTF-8 text)") from None
-            except sqlite3.DatabaseError as exc:
+            except (sqlite3.DatabaseError, UnicodeDecodeError) as exc:   # the latter: SQLite quoting corrupt bytes
                 if db is not None:
                     db.close()
                 busy = isinstance(exc, sqlite3.OperationalError) and ("locked" in str(exc) or "busy" in str(exc))
                 if not busy or time.monotonic() > deadline:
-                    reason = " ".join(str(exc).split())      # SQLite may quote a damaged schema, newlines and all
+                    reason = ("corrupted: SQLite's report of it is not UTF-8 text" if isinstance(exc, UnicodeDecodeError)
+                              else " ".join(str(exc).split()))   # SQLite may quote a damaged schema, newlines and all
                     raise ConfigError(f"store: {self.path!r} is not a usable SQLite run store ({reason})") from None
                 time.sleep(0.01 + 0.04 * random.random())
 
