@@ -6,7 +6,6 @@ categorical knobs ``LAYER.dataflow`` / ``order_in`` / ``order_out`` / ``hold``, 
 from __future__ import annotations
 
 from simulators.common.domain import Bound, Choices, Domain
-from simulators.common.technology import TECH_NODES
 from simulators.loopnest.hardware import DATAFLOWS, SYSTOLIC_SPATIAL
 from simulators.loopnest.mapping import HOLDS, ORDER_NAMES, TILE_LEVELS
 from simulators.loopnest.problem import DIMS
@@ -18,11 +17,11 @@ _ORDER = Choices(ORDER_NAMES)
 BOUNDS: dict[str, Domain] = {
     # the systolic hardware's numeric bounds; loopnest's dataflow adds "flex" and takes no integer codes
     **{n: b for n, b in SYSTOLIC.items() if isinstance(b, Bound)},
-    # [D] the auto mode's categorical knobs and the technology node: the model's own choices (an
-    # unhashable value was a raw TypeError)
+    # [D] the auto mode's categorical knobs: the model's own choices (an unhashable value was a raw
+    # TypeError); the technology node as the systolic family's
     "dataflow": Choices(DATAFLOWS),
     "mapping_objective": Choices(MAPPING_OBJECTIVES),
-    "tech": Choices(tuple(TECH_NODES)),
+    "tech": SYSTOLIC["tech"],
     # [D] a step of the tile ladder (0 = a tile of 1, TILE_LEVELS − 1 = the whole dimension): the model
     # indexes the ladder with it (−1 took the top step, 3 was an IndexError)
     **{f"*.tile_{d}": Bound(0, TILE_LEVELS - 1, integer=True) for d in DIMS},
