@@ -3,8 +3,8 @@
 (:data:`~simulators.systolic.scalesim_io.CONFIG_MAX` reads them from here). Every one is an integer: the
 analytical model reads the hardware columns as int64. The mapping knob ``tile_folds`` (``LAYER.tile_folds``)
 is bounded here too (a ``*.`` pattern: :mod:`simulators.common.domain`), and the categorical
-``dataflow`` / ``fold_order`` (shared or ``LAYER.``) and ``tech`` take only the model's values. Sources: docs/robustness.md, "Design values at the
-simulator API"."""
+``dataflow`` / ``fold_order`` (shared or ``LAYER.``) and ``tech`` take only the model's values. Sources:
+docs/robustness.md, "Design values at the simulator API"."""
 
 from __future__ import annotations
 
