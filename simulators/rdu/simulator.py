@@ -295,23 +295,11 @@ class RDUSimulator(Family):
         degree and section-length cap, each with balanced PCUs: more PMUs only add cuts (and no
         cut's weight tiling grows), more PCUs only shorten every kernel's step, so the best
         candidate's analytical latency never grows with either (issue 20)."""
-        return self._candidates_many([d], kg)[0]
-
-    def _candidates_many(self, designs: Sequence[MappingABC[str, Any]], kg: KernelGraph) -> list[mp.Candidates]:
-        """:meth:`_candidates` of every design (:meth:`_built`)."""
-        return [c for c, _ in self._built(designs, kg)]
+        return _built_key(d, kg).cands
 
     def _floor_terms_many(self, designs: Sequence[MappingABC[str, Any]], kg: KernelGraph) -> list[np.ndarray]:
-        """:func:`cycle_search.floor_terms` of every design's :meth:`_candidates` (:meth:`_built`)."""
-        return [t for _, t in self._built(designs, kg)]
-
-    def _built(self, designs: Sequence[MappingABC[str, Any]], kg: KernelGraph
-               ) -> list[tuple[mp.Candidates, np.ndarray]]:
-        """Each design's candidates and their floor terms, memoised per hardware key
-        (:func:`_candidate_key`): its cut set (:func:`_cut_rows`, memoised per cut key) split into
-        balanced PCUs with each section chain from the kernel graph's :class:`SectionTable` (every
-        distinct section computed once per lanes, stages and PCU budget)."""
-        return [_built_key(d, kg)[:2] for d in designs]
+        """:func:`cycle_search.floor_terms` of every design's :meth:`_candidates` (:func:`_built_key`)."""
+        return [_built_key(d, kg).terms for d in designs]
 
     def _cycle_candidates(self, d: MappingABC[str, Any], kg: KernelGraph) -> list[mp.Mapping]:
         """:meth:`_candidates` of ``d``, then :meth:`_smaller_splits` of all their cuts. For ``P1``
@@ -436,7 +424,7 @@ def _candidate_key(d: MappingABC[str, Any]) -> tuple[Any, ...]:
 
 
 class Built(NamedTuple):
-    """A hardware key's candidates (:meth:`RDUSimulator._built`), their floor terms, and where their PCUs
+    """A hardware key's candidates (:meth:`RDUSimulator._candidates`), their floor terms, and where their PCUs
     lie in the kernel graph's :class:`SectionTable`: the cut set's view and the key's split; and the
     cuts' ids in the kernel graph's :class:`.cut_table.CutTable`."""
 
@@ -448,7 +436,10 @@ class Built(NamedTuple):
 
 
 def _built_key(d: MappingABC[str, Any], kg: KernelGraph) -> Built:
-    """:meth:`RDUSimulator._built` of one design: its key's :class:`Built`, memoised in ``kg.memo``."""
+    """One design's key's :class:`Built`, memoised in ``kg.memo`` per hardware key (:func:`_candidate_key`): its
+    cut set (:func:`_cut_rows`, memoised per cut key) split into balanced PCUs with each section chain from the
+    kernel graph's :class:`SectionTable` (every distinct section computed once per lanes, stages and PCU
+    budget)."""
     key = _candidate_key(d)
     if key not in kg.memo:
         sections = section_table.table(kg)
