@@ -442,7 +442,7 @@ def _one_thread() -> Iterator[None]:
     gain nothing from more, and idle OpenBLAS threads spin: a 27-input, 3-output GP fit took
     0.81 CPU s with scipy's two OpenBLAS threads and 0.23 s with one (same result)."""
     import torch
-    from threadpoolctl import threadpool_limits  # (scikit-learn's dependency)
+    from threadpoolctl import threadpool_limits
 
     before = torch.get_num_threads()
     torch.set_num_threads(1)
